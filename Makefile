@@ -1,0 +1,91 @@
+# dmarcscope - plain Makefile, pkg-config for every library.
+#
+#   make            build build/dmarcscope (optimised)
+#   make run        install what is missing, build, ingest the demo data, print the summary
+#   make check      every test: unit + data-driven cases under ASan/UBSan, fuzz corpus
+#                   replay, conformance against ../shared/corpus when present
+#   make bench      benchmarks; writes docs/PERFORMANCE.md
+#   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
+#   make conformance  ingest ../shared/corpus/real and compare with the expected totals
+#   make deps       install missing Debian packages (needs root or sudo)
+
+PKGS     := expat libxml-2.0 zlib libzip gmime-3.0 sqlite3 jansson libzstd libcrypto
+CC       ?= cc
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
+CSTD     := -std=c11 -D_GNU_SOURCE
+OPT      ?= -O2
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -g $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+
+B        ?= build
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/report/*.c src/intake/*.c src/store/*.c \
+              src/cmd/*.c))
+LIB_SRC  := $(filter-out src/cmd/main.c,$(LIB_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all run check test unit cases asan conformance bench fuzz fuzz-replay deps clean demo
+
+all: $(B)/dmarcscope
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# Migrations are embedded: each .sql becomes a C string (see src/store/schema.h).
+$(B)/gen/schema_sql.c: $(SQL_SRC) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh $@ $(SQL_SRC)
+
+$(B)/gen/schema_sql.o: $(B)/gen/schema_sql.c
+	$(CC) $(CSTD) $(OPT) -c $< -o $@
+
+$(B)/libdmarcscope.a: $(LIB_OBJ) $(B)/gen/schema_sql.o
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/dmarcscope: $(B)/src/cmd/main.o $(B)/libdmarcscope.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libdmarcscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(B)/libdmarcscope.a $(PKG_LIBS) \
+	    $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BIN)
+
+-include $(LIB_OBJ:.o=.d) $(B)/src/cmd/main.d
+
+# ---- sanitizer build: the same sources with ASan + UBSan, used by `make check`
+ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	$(MAKE) B=build-asan OPT="$(ASAN_FLAGS)" build-asan/dmarcscope unit
+
+deps:
+	sh scripts/install-deps.sh
+
+demo:
+	sh scripts/make-demo.sh demo
+
+run: deps all
+	sh scripts/run-demo.sh
+
+check: deps
+	sh scripts/check.sh
+
+conformance: all
+	sh tests/conformance.sh build/dmarcscope
+
+bench: deps all
+	sh bench/run.sh
+
+fuzz:
+	sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+clean:
+	rm -rf build build-asan build-fuzz

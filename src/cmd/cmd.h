@@ -1,0 +1,33 @@
+/*
+ * cmd.h - what every subcommand gets from main.c, and the subcommands.
+ *
+ * Each cmd_NAME(ctx, argc, argv) parses its own options (argv[0] is the
+ * command name), returns the process exit status (0 ok, 1 something refused
+ * or not found, 2 usage or fatal error) and prints its own --help.
+ */
+#ifndef DS_CMD_H
+#define DS_CMD_H
+
+#include <stdint.h>
+
+#include "../store/store.h"
+
+typedef struct cmd_ctx {
+	const char *db;		/* DSN or path */
+	const char *config;	/* --config FILE or NULL */
+	int verbosity;
+} cmd_ctx;
+
+int cmd_ingest(cmd_ctx *c, int argc, char **argv);
+int cmd_summary(cmd_ctx *c, int argc, char **argv);
+int cmd_export(cmd_ctx *c, int argc, char **argv);
+int cmd_quarantine(cmd_ctx *c, int argc, char **argv);
+
+/* Helpers shared by the commands (cmd_util.c). */
+store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */
+int cmd_parse_size(const char *s, uint64_t *out);	/* "512m" → bytes; -1 bad */
+int cmd_parse_date(const char *s, int64_t *out);	/* "YYYY-MM-DD" → unix (UTC) */
+void cmd_fmt_date(int64_t t, char *buf, size_t len);	/* unix → "YYYY-MM-DD" */
+int cmd_filter_opt(int opt, const char *arg, store_filter *f);	/* --domain/--since/--until */
+
+#endif

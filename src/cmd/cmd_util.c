@@ -1,0 +1,103 @@
+/*
+ * cmd_util.c - small helpers shared by the subcommands (see cmd.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "../util/log.h"
+
+store *
+cmd_open_store(cmd_ctx *c)
+{
+	store *s;
+	char err[512];
+
+	if (store_open(&s, c->db, err, sizeof(err)) != STORE_OK) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	return s;
+}
+
+int
+cmd_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0': break;
+	case 'k': v <<= 10; end++; break;
+	case 'm': v <<= 20; end++; break;
+	case 'g': v <<= 30; end++; break;
+	default: return -1;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cmd_parse_date(const char *s, int64_t *out)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+void
+cmd_fmt_date(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+int
+cmd_filter_opt(int opt, const char *arg, store_filter *f)
+{
+	int64_t t;
+
+	switch (opt) {
+	case 'd':
+		f->domain = arg;
+		return 0;
+	case 'S':
+		if (cmd_parse_date(arg, &t) != 0) {
+			log_warnx("--since: expected YYYY-MM-DD, got '%s'", arg);
+			return -1;
+		}
+		f->since = t;
+		return 0;
+	case 'U':
+		if (cmd_parse_date(arg, &t) != 0) {
+			log_warnx("--until: expected YYYY-MM-DD, got '%s'", arg);
+			return -1;
+		}
+		f->until = t + 86400;	/* inclusive day */
+		return 0;
+	}
+	return -1;
+}

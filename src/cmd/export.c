@@ -1,0 +1,561 @@
+/*
+ * export.c - `dmarcscope export --format csv|json|parsedmarc-json|parsedmarc-csv`
+ * with --domain/--since/--until filters and --output FILE.
+ *
+ * Output is streamed report by report and record by record (a 1M-record
+ * report is never built in memory).  JSON text comes from jansson so every
+ * untrusted string is escaped correctly.  CSV follows RFC 4180 and defuses
+ * spreadsheet formulas: a field starting with = + - @ (or TAB/CR) gets a
+ * leading apostrophe, since report fields are attacker-controlled.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "../util/log.h"
+
+enum fmt { F_JSON, F_CSV, F_PD_JSON, F_PD_CSV };
+
+typedef struct ex {
+	FILE *out;
+	enum fmt fmt;
+	store *s;
+	int nreports;
+	int nrecords;
+	const store_report_row *row;	/* current report during record callbacks */
+	int err;
+} ex;
+
+static json_t *
+jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* A normalised enum name, or the raw text when it did not normalise. */
+static json_t *
+jenum(const char *norm, const char *raw)
+{
+	if (norm != NULL && norm[0] != '\0')
+		return json_string(norm);
+	return jstr(raw);
+}
+
+static void
+iso(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* ---- json --------------------------------------------------------------- */
+
+static json_t *
+record_json(const dm_record *r)
+{
+	json_t *o = json_object(), *reasons = json_array(), *dk = json_array(),
+	    *sp = json_array();
+
+	json_object_set_new(o, "source_ip", json_string(r->source_ip));
+	json_object_set_new(o, "count", json_integer((json_int_t)r->count));
+	json_object_set_new(o, "disposition", jenum(dm_disp_name(r->disposition),
+	    r->raw_disposition));
+	json_object_set_new(o, "dkim", jenum(dm_verdict_name(r->dkim), r->raw_dkim));
+	json_object_set_new(o, "spf", jenum(dm_verdict_name(r->spf), r->raw_spf));
+	for (int i = 0; i < r->nreasons; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "type", jenum(dm_reason_name(r->reasons[i].type),
+		    r->reasons[i].raw_type));
+		json_object_set_new(x, "comment", jstr(r->reasons[i].comment));
+		json_array_append_new(reasons, x);
+	}
+	json_object_set_new(o, "reasons", reasons);
+	json_object_set_new(o, "header_from", jstr(r->header_from));
+	json_object_set_new(o, "envelope_from", jstr(r->envelope_from));
+	json_object_set_new(o, "envelope_to", jstr(r->envelope_to));
+	for (int i = 0; i < r->ndkim; i++) {
+		const dm_dkim *d = &r->dkim_results[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "domain", jstr(d->domain));
+		json_object_set_new(x, "selector", jstr(d->selector));
+		json_object_set_new(x, "result", jenum(dm_auth_name(d->result), d->raw_result));
+		json_object_set_new(x, "human_result", jstr(d->human_result));
+		json_array_append_new(dk, x);
+	}
+	json_object_set_new(o, "auth_dkim", dk);
+	for (int i = 0; i < r->nspf; i++) {
+		const dm_spf *d = &r->spf_results[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "domain", jstr(d->domain));
+		json_object_set_new(x, "scope", jstr(d->scope));
+		json_object_set_new(x, "result", jenum(dm_auth_name(d->result), d->raw_result));
+		json_object_set_new(x, "human_result", jstr(d->human_result));
+		json_array_append_new(sp, x);
+	}
+	json_object_set_new(o, "auth_spf", sp);
+	return o;
+}
+
+static json_t *
+report_json(const store_report_row *row)
+{
+	const dm_report *r = &row->rep;
+	const dm_policy *p = &r->policy;
+	json_t *o = json_object(), *pol = json_object();
+	json_error_t je;
+
+	json_object_set_new(o, "org_name", jstr(r->org_name));
+	json_object_set_new(o, "email", jstr(r->email));
+	json_object_set_new(o, "extra_contact_info", jstr(r->extra_contact_info));
+	json_object_set_new(o, "report_id", jstr(r->report_id));
+	json_object_set_new(o, "begin", json_integer(r->begin));
+	json_object_set_new(o, "end", json_integer(r->end));
+	json_object_set_new(o, "schema", json_string(dm_schema_name(r->schema)));
+	json_object_set_new(o, "xml_namespace", jstr(r->xml_namespace));
+	json_object_set_new(o, "version", jstr(r->version));
+	json_object_set_new(o, "generator", jstr(r->generator));
+	json_object_set_new(o, "recovered", json_boolean(r->recovered));
+	json_object_set_new(o, "errors", json_loads(row->errors_json ? row->errors_json : "[]",
+	    0, &je));
+	json_object_set_new(o, "warnings", json_loads(row->warnings_json ?
+	    row->warnings_json : "[]", 0, &je));
+	json_object_set_new(o, "extensions", jstr(r->extensions));
+	json_object_set_new(pol, "domain", jstr(p->domain));
+	json_object_set_new(pol, "adkim", p->adkim ? json_string(dm_align_name(p->adkim)) :
+	    json_null());
+	json_object_set_new(pol, "aspf", p->aspf ? json_string(dm_align_name(p->aspf)) :
+	    json_null());
+	json_object_set_new(pol, "p", p->p ? json_string(dm_disp_name(p->p)) : json_null());
+	json_object_set_new(pol, "sp", p->sp ? json_string(dm_disp_name(p->sp)) : json_null());
+	json_object_set_new(pol, "np", p->np ? json_string(dm_disp_name(p->np)) : json_null());
+	json_object_set_new(pol, "pct", p->pct >= 0 ? json_integer(p->pct) : json_null());
+	json_object_set_new(pol, "fo", jstr(p->fo));
+	json_object_set_new(pol, "testing", jstr(p->testing));
+	json_object_set_new(pol, "discovery_method", jstr(p->discovery_method));
+	json_object_set_new(o, "policy", pol);
+	json_object_set_new(o, "record_count", json_integer((json_int_t)r->records));
+	json_object_set_new(o, "message_count", json_integer((json_int_t)r->messages));
+	json_object_set_new(o, "skipped_records", json_integer((json_int_t)r->skipped_records));
+	return o;
+}
+
+/* parsedmarc's aggregate JSON shape (its documented output fields). */
+static json_t *
+pd_report_json(const store_report_row *row)
+{
+	const dm_report *r = &row->rep;
+	const dm_policy *p = &r->policy;
+	json_t *o = json_object(), *meta = json_object(), *pol = json_object();
+	json_error_t je;
+	char b[32];
+
+	json_object_set_new(o, "xml_schema", json_string(r->schema == DM_SCHEMA_DRAFT ? "draft" :
+	    r->schema == DM_SCHEMA_RFC9990 ? "1.0" : (r->version ? r->version : "1.0")));
+	json_object_set_new(meta, "org_name", jstr(r->org_name));
+	json_object_set_new(meta, "org_email", jstr(r->email));
+	json_object_set_new(meta, "org_extra_contact_info", jstr(r->extra_contact_info));
+	json_object_set_new(meta, "report_id", jstr(r->report_id));
+	iso(r->begin, b, sizeof(b));
+	json_object_set_new(meta, "begin_date", json_string(b));
+	iso(r->end, b, sizeof(b));
+	json_object_set_new(meta, "end_date", json_string(b));
+	json_object_set_new(meta, "errors", json_loads(row->errors_json ? row->errors_json :
+	    "[]", 0, &je));
+	json_object_set_new(o, "report_metadata", meta);
+	json_object_set_new(pol, "domain", jstr(p->domain));
+	json_object_set_new(pol, "adkim", json_string(p->adkim ? dm_align_name(p->adkim) : "r"));
+	json_object_set_new(pol, "aspf", json_string(p->aspf ? dm_align_name(p->aspf) : "r"));
+	json_object_set_new(pol, "p", json_string(dm_disp_name(p->p)));
+	json_object_set_new(pol, "sp", json_string(dm_disp_name(p->sp ? p->sp : p->p)));
+	snprintf(b, sizeof(b), "%d", p->pct >= 0 ? p->pct : 100);
+	json_object_set_new(pol, "pct", json_string(b));
+	json_object_set_new(pol, "fo", json_string(p->fo ? p->fo : "0"));
+	json_object_set_new(o, "policy_published", pol);
+	return o;
+}
+
+static json_t *
+pd_record_json(const dm_record *r)
+{
+	json_t *o = json_object(), *src = json_object(), *al = json_object(),
+	    *pe = json_object(), *ids = json_object(), *ar = json_object(),
+	    *reasons = json_array(), *dk = json_array(), *sp = json_array();
+	int spf_ok = r->spf == DM_VERDICT_PASS, dkim_ok = r->dkim == DM_VERDICT_PASS;
+
+	json_object_set_new(src, "ip_address", json_string(r->source_ip));
+	json_object_set_new(src, "country", json_null());
+	json_object_set_new(src, "reverse_dns", json_null());
+	json_object_set_new(src, "base_domain", json_null());
+	json_object_set_new(o, "source", src);
+	json_object_set_new(o, "count", json_integer((json_int_t)r->count));
+	json_object_set_new(al, "spf", json_boolean(spf_ok));
+	json_object_set_new(al, "dkim", json_boolean(dkim_ok));
+	json_object_set_new(al, "dmarc", json_boolean(spf_ok || dkim_ok));
+	json_object_set_new(o, "alignment", al);
+	json_object_set_new(pe, "disposition", jenum(dm_disp_name(r->disposition),
+	    r->raw_disposition));
+	json_object_set_new(pe, "dkim", jenum(dm_verdict_name(r->dkim), r->raw_dkim));
+	json_object_set_new(pe, "spf", jenum(dm_verdict_name(r->spf), r->raw_spf));
+	for (int i = 0; i < r->nreasons; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "type", json_string(dm_reason_name(r->reasons[i].type)));
+		json_object_set_new(x, "comment", jstr(r->reasons[i].comment));
+		json_array_append_new(reasons, x);
+	}
+	json_object_set_new(pe, "policy_override_reasons", reasons);
+	json_object_set_new(o, "policy_evaluated", pe);
+	json_object_set_new(ids, "header_from", jstr(r->header_from));
+	json_object_set_new(ids, "envelope_from", jstr(r->envelope_from));
+	json_object_set_new(ids, "envelope_to", jstr(r->envelope_to));
+	json_object_set_new(o, "identifiers", ids);
+	for (int i = 0; i < r->ndkim; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "domain", jstr(r->dkim_results[i].domain));
+		json_object_set_new(x, "selector", jstr(r->dkim_results[i].selector));
+		json_object_set_new(x, "result", jenum(dm_auth_name(r->dkim_results[i].result),
+		    r->dkim_results[i].raw_result));
+		json_array_append_new(dk, x);
+	}
+	for (int i = 0; i < r->nspf; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "domain", jstr(r->spf_results[i].domain));
+		json_object_set_new(x, "scope", jstr(r->spf_results[i].scope));
+		json_object_set_new(x, "result", jenum(dm_auth_name(r->spf_results[i].result),
+		    r->spf_results[i].raw_result));
+		json_array_append_new(sp, x);
+	}
+	json_object_set_new(ar, "dkim", dk);
+	json_object_set_new(ar, "spf", sp);
+	json_object_set_new(o, "auth_results", ar);
+	return o;
+}
+
+/* Print an object without its closing brace, so "records" can stream in. */
+static void
+dump_open(FILE *out, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	size_t n = strlen(s);
+
+	if (n > 0 && s[n - 1] == '}')
+		s[--n] = '\0';
+	fputs(s, out);
+	if (n > 1)
+		fputc(',', out);
+	free(s);
+	json_decref(o);
+}
+
+static void
+dump(FILE *out, json_t *o)
+{
+	json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+}
+
+/* ---- csv ---------------------------------------------------------------- */
+
+static void
+csv_field(FILE *out, const char *s, int last)
+{
+	int quote = 0;
+
+	if (s == NULL)
+		s = "";
+	if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+	    s[0] == '\r')
+		quote = 2;	/* defuse a formula */
+	for (const char *c = s; *c && !quote; c++)
+		if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r')
+			quote = 1;
+	if (quote) {
+		fputc('"', out);
+		if (quote == 2)
+			fputc('\'', out);
+		for (const char *c = s; *c; c++) {
+			if (*c == '"')
+				fputc('"', out);
+			fputc(*c, out);
+		}
+		fputc('"', out);
+	} else
+		fputs(s, out);
+	fputc(last ? '\n' : ',', out);
+}
+
+static const char *
+or_raw(const char *norm, const char *raw)
+{
+	return norm != NULL && norm[0] != '\0' ? norm : raw;
+}
+
+/* "pass:example.com fail:other.example" for the IIJ-style result columns. */
+static void
+results_dkim(const dm_record *r, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < r->ndkim && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? " " : "",
+		    or_raw(dm_auth_name(r->dkim_results[i].result), r->dkim_results[i].raw_result),
+		    r->dkim_results[i].domain ? r->dkim_results[i].domain : "");
+}
+
+static void
+results_spf(const dm_record *r, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < r->nspf && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? " " : "",
+		    or_raw(dm_auth_name(r->spf_results[i].result), r->spf_results[i].raw_result),
+		    r->spf_results[i].domain ? r->spf_results[i].domain : "");
+}
+
+static void
+join(char *buf, size_t len, size_t *o, const char *s)
+{
+	if (*o >= len)
+		return;
+	*o += (size_t)snprintf(buf + *o, len - *o, "%s%s", *o ? "," : "", s ? s : "");
+}
+
+static int
+record_cb(void *ctx, const dm_record *r)
+{
+	ex *e = ctx;
+	const dm_report *rep = &e->row->rep;
+
+	if (e->fmt == F_JSON || e->fmt == F_PD_JSON) {
+		if (e->nrecords++ > 0)
+			fputc(',', e->out);
+		dump(e->out, e->fmt == F_JSON ? record_json(r) : pd_record_json(r));
+	} else if (e->fmt == F_CSV) {
+		char date[32], dk[4096], sp[2048], cnt[32];
+		int pass = r->dkim == DM_VERDICT_PASS || r->spf == DM_VERDICT_PASS;
+		time_t t = (time_t)rep->begin;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:00", &tm);
+		snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)r->count);
+		results_dkim(r, dk, sizeof(dk));
+		results_spf(r, sp, sizeof(sp));
+		csv_field(e->out, date, 0);
+		csv_field(e->out, rep->policy.domain, 0);
+		csv_field(e->out, r->source_ip, 0);
+		csv_field(e->out, "", 0);		/* reverse DNS: enrichment */
+		csv_field(e->out, cnt, 0);
+		csv_field(e->out, r->header_from, 0);
+		csv_field(e->out, pass ? "pass" : "fail", 0);
+		csv_field(e->out, or_raw(dm_verdict_name(r->spf), r->raw_spf), 0);
+		csv_field(e->out, sp, 0);
+		csv_field(e->out, or_raw(dm_verdict_name(r->dkim), r->raw_dkim), 0);
+		csv_field(e->out, dk, 0);
+		csv_field(e->out, or_raw(dm_disp_name(r->disposition), r->raw_disposition), 0);
+		csv_field(e->out, "", 1);		/* country: enrichment */
+	} else {
+		/* parsedmarc CSV row */
+		char b1[64], b2[64], cnt[32], pct[16];
+		char rs[2048], rc[4096], dd[2048], ds[2048], dr[1024], sd[1024], ss[512],
+		    sr[512];
+		size_t o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0, o8 = 0;
+		int spf_ok = r->spf == DM_VERDICT_PASS, dkim_ok = r->dkim == DM_VERDICT_PASS;
+		const dm_policy *p = &rep->policy;
+
+		rs[0] = rc[0] = dd[0] = ds[0] = dr[0] = sd[0] = ss[0] = sr[0] = '\0';
+		for (int i = 0; i < r->nreasons; i++) {
+			join(rs, sizeof(rs), &o1, dm_reason_name(r->reasons[i].type));
+			join(rc, sizeof(rc), &o2, r->reasons[i].comment);
+		}
+		for (int i = 0; i < r->ndkim; i++) {
+			join(dd, sizeof(dd), &o3, r->dkim_results[i].domain);
+			join(ds, sizeof(ds), &o4, r->dkim_results[i].selector);
+			join(dr, sizeof(dr), &o5, or_raw(dm_auth_name(r->dkim_results[i].result),
+			    r->dkim_results[i].raw_result));
+		}
+		for (int i = 0; i < r->nspf; i++) {
+			join(sd, sizeof(sd), &o6, r->spf_results[i].domain);
+			join(ss, sizeof(ss), &o7, r->spf_results[i].scope);
+			join(sr, sizeof(sr), &o8, or_raw(dm_auth_name(r->spf_results[i].result),
+			    r->spf_results[i].raw_result));
+		}
+		iso(rep->begin, b1, sizeof(b1));
+		iso(rep->end, b2, sizeof(b2));
+		snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)r->count);
+		snprintf(pct, sizeof(pct), "%d", p->pct >= 0 ? p->pct : 100);
+		csv_field(e->out, rep->schema == DM_SCHEMA_DRAFT ? "draft" : "1.0", 0);
+		csv_field(e->out, rep->org_name, 0);
+		csv_field(e->out, rep->email, 0);
+		csv_field(e->out, rep->extra_contact_info, 0);
+		csv_field(e->out, rep->report_id, 0);
+		csv_field(e->out, b1, 0);
+		csv_field(e->out, b2, 0);
+		csv_field(e->out, e->row->errors_json && strcmp(e->row->errors_json, "[]") ?
+		    e->row->errors_json : "", 0);
+		csv_field(e->out, p->domain, 0);
+		csv_field(e->out, p->adkim ? dm_align_name(p->adkim) : "r", 0);
+		csv_field(e->out, p->aspf ? dm_align_name(p->aspf) : "r", 0);
+		csv_field(e->out, dm_disp_name(p->p), 0);
+		csv_field(e->out, dm_disp_name(p->sp ? p->sp : p->p), 0);
+		csv_field(e->out, pct, 0);
+		csv_field(e->out, p->fo ? p->fo : "0", 0);
+		csv_field(e->out, r->source_ip, 0);
+		csv_field(e->out, "", 0);
+		csv_field(e->out, "", 0);
+		csv_field(e->out, "", 0);
+		csv_field(e->out, cnt, 0);
+		csv_field(e->out, spf_ok ? "True" : "False", 0);
+		csv_field(e->out, dkim_ok ? "True" : "False", 0);
+		csv_field(e->out, spf_ok || dkim_ok ? "True" : "False", 0);
+		csv_field(e->out, or_raw(dm_disp_name(r->disposition), r->raw_disposition), 0);
+		csv_field(e->out, rs, 0);
+		csv_field(e->out, rc, 0);
+		csv_field(e->out, r->envelope_from, 0);
+		csv_field(e->out, r->header_from, 0);
+		csv_field(e->out, r->envelope_to, 0);
+		csv_field(e->out, dd, 0);
+		csv_field(e->out, ds, 0);
+		csv_field(e->out, dr, 0);
+		csv_field(e->out, sd, 0);
+		csv_field(e->out, ss, 0);
+		csv_field(e->out, sr, 1);
+	}
+	return ferror(e->out) ? -1 : 0;
+}
+
+static int
+report_cb(void *ctx, const store_report_row *row)
+{
+	ex *e = ctx;
+
+	e->row = row;
+	e->nrecords = 0;
+	if (e->fmt == F_JSON || e->fmt == F_PD_JSON) {
+		if (e->nreports > 0)
+			fputc(',', e->out);
+		fputc('\n', e->out);
+		dump_open(e->out, e->fmt == F_JSON ? report_json(row) : pd_report_json(row));
+		fputs("\"records\":[", e->out);
+	}
+	e->nreports++;
+	if (e->s->ops->export_records(e->s, row->id, record_cb, e) != STORE_OK) {
+		e->err = 1;
+		return -1;
+	}
+	if (e->fmt == F_JSON || e->fmt == F_PD_JSON)
+		fputs("]}", e->out);
+	return ferror(e->out) ? -1 : 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dmarcscope export --format csv|json|parsedmarc-json|parsedmarc-csv\n"
+	    "                         [--domain D] [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+	    "                         [--output FILE]\n"
+	    "\n"
+	    "  csv              the mail list, one row per record (IIJ's columns)\n"
+	    "  json             every stored field, one object per report (docs/CLI.md)\n"
+	    "  parsedmarc-json  parsedmarc's aggregate report JSON\n"
+	    "  parsedmarc-csv   parsedmarc's aggregate report CSV\n");
+}
+
+int
+cmd_export(cmd_ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	store_filter f = { NULL, 0, 0 };
+	ex e;
+	int ch, rc;
+	const char *format = NULL, *output = NULL;
+
+	memset(&e, 0, sizeof(e));
+	while ((ch = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'd': case 'S': case 'U':
+			if (cmd_filter_opt(ch, optarg, &f) != 0)
+				return 2;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (format == NULL) {
+		log_warnx("export: --format is required");
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(format, "json") == 0)
+		e.fmt = F_JSON;
+	else if (strcmp(format, "csv") == 0)
+		e.fmt = F_CSV;
+	else if (strcmp(format, "parsedmarc-json") == 0)
+		e.fmt = F_PD_JSON;
+	else if (strcmp(format, "parsedmarc-csv") == 0)
+		e.fmt = F_PD_CSV;
+	else {
+		log_warnx("export: unknown format '%s'", format);
+		usage(stderr);
+		return 2;
+	}
+	e.out = stdout;
+	if (output != NULL && (e.out = fopen(output, "w")) == NULL) {
+		log_warn("export: %s", output);
+		return 2;
+	}
+	if ((e.s = cmd_open_store(c)) == NULL)
+		return 2;
+	if (e.fmt == F_CSV)
+		fputs("date,policy_domain,source_ip,reverse_dns,count,header_from,dmarc_result,"
+		    "spf_alignment,spf_result_domain,dkim_alignment,dkim_result_domain,"
+		    "disposition,country_code\n", e.out);
+	else if (e.fmt == F_PD_CSV)
+		fputs("xml_schema,org_name,org_email,org_extra_contact_info,report_id,begin_date,"
+		    "end_date,errors,domain,adkim,aspf,p,sp,pct,fo,source_ip_address,"
+		    "source_country,source_reverse_dns,source_base_domain,count,spf_aligned,"
+		    "dkim_aligned,dmarc_aligned,disposition,policy_override_reasons,"
+		    "policy_override_comments,envelope_from,header_from,envelope_to,dkim_domains,"
+		    "dkim_selectors,dkim_results,spf_domains,spf_scopes,spf_results\n", e.out);
+	else
+		fputc('[', e.out);
+	rc = e.s->ops->export_reports(e.s, &f, report_cb, &e);
+	if (e.fmt == F_JSON || e.fmt == F_PD_JSON)
+		fputs("\n]\n", e.out);
+	if (rc != STORE_OK || e.err)
+		log_warnx("export: %s", store_errmsg(e.s));
+	store_close(e.s);
+	if (fflush(e.out) != 0 || ferror(e.out)) {
+		log_warn("export: write error");
+		rc = STORE_ERR;
+	}
+	if (output != NULL)
+		fclose(e.out);
+	return rc == STORE_OK && !e.err ? 0 : 2;
+}

@@ -1,0 +1,235 @@
+/*
+ * ingest.c - `dmarcscope ingest [--json] INPUT...`: store every report found
+ * in the inputs.  A progress bar on stderr when it is a terminal; one line
+ * per refused input on stderr; --json prints the totals as one object.
+ *
+ * Exit: 0 all stored or duplicate, 1 something refused, 2 usage/database.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "../intake/ingest.h"
+#include "../intake/source.h"
+#include "../util/dbuf.h"
+#include "../util/log.h"
+
+typedef struct ui {
+	int tty;
+	uint64_t total, done;
+	double last;
+	int bar_shown;
+	const ingest *g;
+	dbuf refusals;		/* JSON array items */
+	int nref;
+	int json;
+} ui;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+bar_clear(ui *u)
+{
+	if (u->bar_shown) {
+		fputs("\r\033[K", stderr);
+		u->bar_shown = 0;
+	}
+}
+
+static void
+bar_draw(ui *u, int force)
+{
+	double t = now();
+	const ingest_stats *s = ingest_get_stats(u->g);
+	int pct = u->total ? (int)(u->done * 100 / u->total) : 0;
+	char bar[31];
+
+	if (!u->tty || (!force && t - u->last < 0.1))
+		return;
+	u->last = t;
+	if (pct > 100)
+		pct = 100;
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < pct * 30 / 100 ? '#' : '.';
+	bar[30] = '\0';
+	fprintf(stderr, "\r[%s] %3d%%  %llu messages  %llu reports  %llu duplicates  "
+	    "%llu refused\033[K", bar, pct, (unsigned long long)s->messages,
+	    (unsigned long long)s->reports, (unsigned long long)s->duplicates,
+	    (unsigned long long)s->refused);
+	u->bar_shown = 1;
+}
+
+static void
+on_progress(void *ctx, uint64_t n)
+{
+	ui *u = ctx;
+
+	u->done += n;
+	bar_draw(u, 0);
+}
+
+static void
+json_str(dbuf *b, const char *s)
+{
+	dbuf_addc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			dbuf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			dbuf_printf(b, "\\u%04x", c);
+		else
+			dbuf_addc(b, (char)c);
+	}
+	dbuf_addc(b, '"');
+}
+
+static void
+on_refused(void *ctx, const char *input, const char *reason)
+{
+	ui *u = ctx;
+
+	bar_clear(u);
+	log_warnx("refused %s: %s", input, reason);
+	if (u->json) {
+		if (u->nref++ > 0)
+			dbuf_addc(&u->refusals, ',');
+		dbuf_addstr(&u->refusals, "{\"input\":");
+		json_str(&u->refusals, input);
+		dbuf_addstr(&u->refusals, ",\"reason\":");
+		json_str(&u->refusals, reason);
+		dbuf_addc(&u->refusals, '}');
+	}
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dmarcscope ingest [--json] [--no-progress] [--max-decompressed BYTES]\n"
+	    "                         [--max-ratio N] [--max-message BYTES] INPUT...\n"
+	    "\n"
+	    "Store every DMARC aggregate report found in INPUT: a file (XML, gzip, zip,\n"
+	    "e-mail or mbox; sniffed from its bytes), a directory (recursive, Maildir\n"
+	    "aware) or - for one message on stdin (an MTA pipe).  Every input is archived\n"
+	    "before it is parsed; refused inputs go to quarantine (see 'quarantine').\n"
+	    "\n"
+	    "  --json                 print the totals as one JSON object\n"
+	    "  --no-progress          no progress bar, even on a terminal\n"
+	    "  --max-decompressed N   decompressed bytes per message (default 512m)\n"
+	    "  --max-ratio N          compression ratio limit (default 1000)\n"
+	    "  --max-message N        bytes of one e-mail, zip or mbox message (default 64m)\n"
+	    "\n"
+	    "Exit status: 0 all stored or duplicates, 1 something refused, 2 error.\n");
+}
+
+int
+cmd_ingest(cmd_ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-progress", no_argument, NULL, 'n' },
+		{ "max-decompressed", required_argument, NULL, 'd' },
+		{ "max-ratio", required_argument, NULL, 'r' },
+		{ "max-message", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	ingest_opts o;
+	ui u;
+	int ch, bad = 0, progress = 1;
+	uint64_t v;
+	store *s;
+	ingest *g;
+	double t0;
+	const ingest_stats *st;
+
+	memset(&u, 0, sizeof(u));
+	dbuf_init(&u.refusals, (size_t)16 << 20);
+	ingest_opts_default(&o);
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': u.json = 1; break;
+		case 'n': progress = 0; break;
+		case 'd':
+			if (cmd_parse_size(optarg, &v) != 0 || v == 0) {
+				log_warnx("--max-decompressed: bad size '%s'", optarg);
+				return 2;
+			}
+			o.lim.max_output = v;
+			break;
+		case 'r':
+			if (cmd_parse_size(optarg, &v) != 0 || v == 0 || v > 1000000000) {
+				log_warnx("--max-ratio: bad number '%s'", optarg);
+				return 2;
+			}
+			o.lim.max_ratio = (unsigned)v;
+			break;
+		case 'm':
+			if (cmd_parse_size(optarg, &v) != 0 || v == 0) {
+				log_warnx("--max-message: bad size '%s'", optarg);
+				return 2;
+			}
+			o.lim.max_message = (size_t)v;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("ingest: no INPUT given");
+		usage(stderr);
+		return 2;
+	}
+	if ((s = cmd_open_store(c)) == NULL)
+		return 2;
+	u.tty = progress && c->verbosity > 0 && isatty(STDERR_FILENO);
+	if (u.tty)
+		for (int i = optind; i < argc; i++)
+			u.total += source_size(argv[i]);
+	o.on_refused = on_refused;
+	o.on_progress = on_progress;
+	o.cb_ctx = &u;
+	g = ingest_new(s, &o);
+	u.g = g;
+	t0 = now();
+	for (int i = optind; i < argc; i++)
+		bad |= source_ingest(g, argv[i]);
+	bar_draw(&u, 1);
+	bar_clear(&u);
+	st = ingest_get_stats(g);
+	if (u.json) {
+		printf("{\"inputs\":%d,\"messages\":%llu,\"reports\":%llu,\"records\":%llu,"
+		    "\"message_count\":%llu,\"duplicates\":%llu,\"refused\":%llu,\"failed\":%llu,"
+		    "\"bytes\":%llu,\"seconds\":%.3f,\"refusals\":[%s]}\n", argc - optind,
+		    (unsigned long long)st->messages, (unsigned long long)st->reports,
+		    (unsigned long long)st->records, (unsigned long long)st->message_count,
+		    (unsigned long long)st->duplicates, (unsigned long long)st->refused,
+		    (unsigned long long)st->failed, (unsigned long long)st->bytes, now() - t0,
+		    dbuf_cstr(&u.refusals));
+	} else if (c->verbosity > 0) {
+		fprintf(stderr, "%llu messages: %llu new reports (%llu records, %llu messages "
+		    "counted), %llu duplicates, %llu refused\n", (unsigned long long)st->messages,
+		    (unsigned long long)st->reports, (unsigned long long)st->records,
+		    (unsigned long long)st->message_count, (unsigned long long)st->duplicates,
+		    (unsigned long long)st->refused);
+	}
+	if (st->failed > 0)
+		bad = 1;
+	ingest_free(g);
+	store_close(s);
+	dbuf_free(&u.refusals);
+	return bad ? 1 : 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * main.c - dmarcscope: global options and subcommand dispatch.
+ *
+ * SECURITY: every report, e-mail and archive this program reads is
+ * untrusted.  Parsing happens with hard caps on size, ratio, depth and text
+ * length (see unpack.h and agg_parse.h); XML DTDs are refused; nothing read
+ * from a report is ever used to open a file or a network connection.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "../intake/mime.h"
+#include "../util/log.h"
+
+#define DS_VERSION "0.1.0"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dmarcscope [--db PATH] [--config FILE] [-q|-v] COMMAND ...\n"
+	    "\n"
+	    "DMARC report service: ingest, store and analyse aggregate reports.\n"
+	    "\n"
+	    "commands:\n"
+	    "  ingest INPUT...      store reports from files, directories, Maildir, mbox or - (stdin)\n"
+	    "  summary              totals: reports, records, messages, quarantine, duplicates\n"
+	    "  export --format F    csv | json | parsedmarc-json | parsedmarc-csv\n"
+	    "  quarantine list      refused inputs and why\n"
+	    "  quarantine retry     reprocess refused inputs\n"
+	    "\n"
+	    "options:\n"
+	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"
+	    "  --config FILE        configuration file\n"
+	    "  -q, --quiet          only errors\n"
+	    "  -v, --verbose        more detail\n"
+	    "  --version            print the version\n"
+	    "\n"
+	    "Run 'dmarcscope COMMAND --help' for a command's options; 'man dmarcscope' for more.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	cmd_ctx c = { NULL, NULL, 1 };
+	int ch;
+	const char *cmd;
+
+	c.db = getenv("DMARCSCOPE_DB");
+	if (c.db == NULL || c.db[0] == '\0')
+		c.db = "dmarcscope.db";
+	while ((ch = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': c.db = optarg; break;
+		case 'c': c.config = optarg; break;
+		case 'q': c.verbosity = 0; break;
+		case 'v': c.verbosity = 2; break;
+		case 'V': printf("dmarcscope %s\n", DS_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	log_init("dmarcscope", c.verbosity);
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	mime_init();
+	if (strcmp(cmd, "ingest") == 0)
+		return cmd_ingest(&c, argc, argv);
+	if (strcmp(cmd, "summary") == 0)
+		return cmd_summary(&c, argc, argv);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(&c, argc, argv);
+	if (strcmp(cmd, "quarantine") == 0)
+		return cmd_quarantine(&c, argc, argv);
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	log_warnx("unknown command '%s'", cmd);
+	usage(stderr);
+	return 2;
+}

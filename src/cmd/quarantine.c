@@ -1,0 +1,212 @@
+/*
+ * quarantine.c - `dmarcscope quarantine list [--json]` and
+ * `dmarcscope quarantine retry [ID...]`: the refused inputs, and reprocessing
+ * them from the archive (after an upgrade, or with larger limits).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "../intake/ingest.h"
+#include "../util/dbuf.h"
+#include "../util/log.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dmarcscope quarantine list [--json] [--all]\n"
+	    "       dmarcscope quarantine retry [--max-decompressed N] [--max-ratio N]\n"
+	    "                                   [--max-message N] [ID...]\n"
+	    "\n"
+	    "list   refused inputs with the reason (--all: resolved ones too)\n"
+	    "retry  reprocess the archived copies of quarantine entries ID... (default:\n"
+	    "       every unresolved entry); entries that now succeed are resolved\n");
+}
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; s != NULL && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+struct list_ctx {
+	int json, n;
+};
+
+static int
+list_cb(void *ctx, const store_qitem *it)
+{
+	struct list_ctx *l = ctx;
+	char when[32];
+	time_t t = (time_t)it->created_at;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+	if (l->json) {
+		printf("%s{\"id\":%lld,\"raw_id\":%lld,\"source\":", l->n ? "," : "",
+		    (long long)it->id, (long long)it->raw_id);
+		json_str(it->source);
+		printf(",\"reason\":");
+		json_str(it->reason);
+		printf(",\"created\":\"%s\",\"resolved\":%s}", when, it->resolved ? "true" : "false");
+	} else {
+		printf("%-5lld %s  %s%s\n", (long long)it->id, when, it->source,
+		    it->resolved ? "  (resolved)" : "");
+		for (const char *p = it->reason; p && *p;) {
+			const char *nl = strchr(p, '\n');
+			int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+			printf("      %.*s\n", len, p);
+			p += len + (nl ? 1 : 0);
+		}
+	}
+	l->n++;
+	return 0;
+}
+
+struct collect {
+	int64_t *ids, *raws;
+	int n, cap;
+};
+
+static int
+collect_cb(void *ctx, const store_qitem *it)
+{
+	struct collect *c = ctx;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->ids = xrealloc(c->ids, (size_t)c->cap * sizeof(int64_t));
+		c->raws = xrealloc(c->raws, (size_t)c->cap * sizeof(int64_t));
+	}
+	c->ids[c->n] = it->id;
+	c->raws[c->n++] = it->raw_id;
+	return 0;
+}
+
+static void
+on_refused(void *ctx, const char *input, const char *reason)
+{
+	(void)ctx;
+	log_warnx("still refused %s: %s", input, reason);
+}
+
+int
+cmd_quarantine(cmd_ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "max-decompressed", required_argument, NULL, 'd' },
+		{ "max-ratio", required_argument, NULL, 'r' },
+		{ "max-message", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, json = 0, all = 0, rc = 0;
+	const char *sub;
+	store *s;
+	ingest_opts o;
+	uint64_t v;
+
+	ingest_opts_default(&o);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	sub = argv[1];
+	argc--;
+	argv++;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'a': all = 1; break;
+		case 'd': case 'r': case 'm':
+			if (cmd_parse_size(optarg, &v) != 0 || v == 0) {
+				log_warnx("bad number '%s'", optarg);
+				return 2;
+			}
+			if (ch == 'd')
+				o.lim.max_output = v;
+			else if (ch == 'r')
+				o.lim.max_ratio = (unsigned)v;
+			else
+				o.lim.max_message = (size_t)v;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "retry") != 0) {
+		log_warnx("quarantine: unknown subcommand '%s'", sub);
+		usage(stderr);
+		return 2;
+	}
+	if ((s = cmd_open_store(c)) == NULL)
+		return 2;
+	if (strcmp(sub, "list") == 0) {
+		struct list_ctx l = { json, 0 };
+
+		if (json)
+			putchar('[');
+		if (s->ops->quarantine_list(s, !all, list_cb, &l) != STORE_OK) {
+			log_warnx("%s", store_errmsg(s));
+			rc = 2;
+		}
+		if (json)
+			puts("]");
+		else if (l.n == 0)
+			printf("quarantine is empty\n");
+	} else {
+		struct collect col = { NULL, NULL, 0, 0 };
+		ingest *g;
+		int fixed = 0, still = 0;
+
+		if (s->ops->quarantine_list(s, 1, collect_cb, &col) != STORE_OK) {
+			log_warnx("%s", store_errmsg(s));
+			store_close(s);
+			return 2;
+		}
+		o.on_refused = on_refused;
+		g = ingest_new(s, &o);
+		for (int i = 0; i < col.n; i++) {
+			int want = optind >= argc;
+			int r;
+
+			for (int j = optind; j < argc; j++)
+				if (strtoll(argv[j], NULL, 10) == col.ids[i])
+					want = 1;
+			if (!want)
+				continue;
+			r = ingest_retry(g, col.raws[i]);
+			if (r == INGEST_STORED || r == INGEST_DUPLICATE)
+				fixed++;
+			else
+				still++;
+		}
+		printf("retried %d: %d resolved, %d still refused\n", fixed + still, fixed, still);
+		rc = still ? 1 : 0;
+		ingest_free(g);
+		free(col.ids);
+		free(col.raws);
+	}
+	store_close(s);
+	return rc;
+}

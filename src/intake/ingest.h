@@ -1,0 +1,70 @@
+/*
+ * ingest.h - take one input message all the way: archive, unpack, parse,
+ * store.  The commands (ingest, quarantine retry) and the sources (files,
+ * Maildir, mbox, stdin) all come through here.
+ *
+ * For every message, in this order:
+ *   1. Archive (transaction 1): the raw bytes are hashed (SHA-256) and stored
+ *      compressed (zstd; inputs that are already gzip/zip are stored as-is).
+ *      A message whose hash is already archived and stored is a duplicate
+ *      and is not parsed again.
+ *   2. Parse (transaction 2): every document found by unpack.h is parsed in
+ *      its own savepoint.  A report whose identity is stored already adds a
+ *      duplicate event and nothing else.  A document that is not well-formed
+ *      is parsed again with the recovery parser (the report is marked
+ *      `recovered`).  Refused documents are rolled back and the message goes
+ *      to quarantine with the reasons; the reports that were fine are kept.
+ * A crash between 1 and 2 leaves the message archived as `pending`;
+ * `quarantine retry` picks those up too.
+ *
+ * Exports:
+ *   ingest_new(store, opts) / ingest_free
+ *   ingest_mem(g, source, p, n)    one message in memory
+ *   ingest_path(g, path)           one regular file (XML and gzip are streamed)
+ *   ingest_retry(g, raw_id)        reprocess an archived message
+ *   ingest_stats(g)                running totals
+ * Each returns an INGEST_* outcome.  Refusals are also reported through
+ * opts.on_refused (one call per refused document).
+ */
+#ifndef DS_INGEST_H
+#define DS_INGEST_H
+
+#include <stdint.h>
+
+#include "unpack.h"
+#include "../report/agg_parse.h"
+#include "../store/store.h"
+
+enum {
+	INGEST_STORED = 0,	/* new reports stored (maybe with duplicates) */
+	INGEST_DUPLICATE,	/* nothing new: everything was stored before */
+	INGEST_PARTIAL,		/* some documents stored, some refused */
+	INGEST_REFUSED,		/* nothing usable; quarantined */
+	INGEST_FAILED,		/* our failure (database); message left pending */
+};
+
+typedef struct ingest_opts {
+	unpack_limits lim;
+	agg_limits alim;
+	void (*on_refused)(void *ctx, const char *input, const char *reason);
+	void (*on_progress)(void *ctx, uint64_t bytes);
+	void *cb_ctx;
+} ingest_opts;
+
+typedef struct ingest_stats {
+	uint64_t messages, reports, records, message_count, duplicates, refused, failed;
+	uint64_t bytes;
+} ingest_stats;
+
+typedef struct ingest ingest;
+
+void ingest_opts_default(ingest_opts *o);
+ingest *ingest_new(store *s, const ingest_opts *o);
+void ingest_free(ingest *g);
+int ingest_mem(ingest *g, const char *source, const unsigned char *p, size_t n);
+int ingest_path(ingest *g, const char *path);
+int ingest_retry(ingest *g, int64_t raw_id);
+const ingest_stats *ingest_get_stats(const ingest *g);
+const ingest_opts *ingest_get_opts(const ingest *g);
+
+#endif

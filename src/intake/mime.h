@@ -1,0 +1,50 @@
+/*
+ * mime.h - walk an RFC 5322/MIME message with GMime and hand every leaf
+ * part's decoded bytes to a callback.
+ *
+ * Multiparts are walked in order; message/rfc822 parts (forwarded reports)
+ * are entered up to max_depth levels.  Base64, quoted-printable and 7bit are
+ * decoded by GMime; RFC 2047/2231 names are decoded by GMime.
+ *
+ * Exports:
+ *   mime_init()                               once, before any thread starts
+ *   mime_walk(msg, len, max_depth, max_part, cb, ctx, info, err, errlen)
+ *       0 when the message was walked (cb may still have found nothing),
+ *       -1 when it is not a parseable message (err says why).  A part whose
+ *       decoded size exceeds max_part is reported to cb with data == NULL.
+ *       cb returns 0 to continue, non-zero to stop the walk.
+ *   info (filled when non-NULL): the top-level content type and, for
+ *       multipart/report, its report-type; the Subject.  Strings are owned by
+ *       the caller (mime_info_free).
+ */
+#ifndef DS_MIME_H
+#define DS_MIME_H
+
+#include <stddef.h>
+
+typedef struct mime_part {
+	const char *content_type;	/* lower-case "type/subtype" */
+	const char *filename;		/* or NULL */
+	int depth;			/* message/rfc822 nesting level, 0 = top */
+	int index;			/* leaf number in walk order, from 0 */
+	int is_text;			/* text/ * (a human-readable body, probably) */
+} mime_part;
+
+typedef struct mime_info {
+	char *content_type;
+	char *report_type;
+	char *subject;
+	int parts;
+} mime_info;
+
+typedef int (*mime_cb)(void *ctx, const mime_part *part, const unsigned char *data,
+    size_t len);
+
+void mime_init(void);
+int mime_walk(const unsigned char *msg, size_t len, int max_depth, size_t max_part,
+    mime_cb cb, void *ctx, mime_info *info, char *err, size_t errlen);
+void mime_info_free(mime_info *info);
+/* Does this buffer start like an RFC 5322 message (a header field line)? */
+int mime_looks_like_message(const unsigned char *p, size_t n);
+
+#endif

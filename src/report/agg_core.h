@@ -1,0 +1,67 @@
+/*
+ * agg_core.h - private to agg_parse.c and agg_recover.c: the parser state and
+ * the three events (start, text, end) both XML drivers feed.  Not for other
+ * modules.
+ */
+#ifndef DS_AGG_CORE_H
+#define DS_AGG_CORE_H
+
+#include "agg_parse.h"
+#include "../util/arena.h"
+#include "../util/dbuf.h"
+#include "../util/utf8fix.h"
+
+#define AGG_MAX_STACK 64
+
+struct agg_parser {
+	agg_handler h;
+	agg_limits lim;
+	int mode;
+	void *xml;		/* XML_Parser or xmlParserCtxtPtr */
+	int xml_started;
+	utf8fix fix;
+	int utf16;		/* saw a UTF-16 BOM: skip the repair filter */
+	int first_chunk;
+
+	int stack[AGG_MAX_STACK];
+	char names[AGG_MAX_STACK][40];	/* local names, for recovery-mode end matching */
+	int depth;
+	int skip_depth;		/* >0: inside an unknown element subtree */
+	int seen_root;
+	int in_first_policy;	/* collecting the first <policy_published> */
+	int header_sent;
+	int finished;		/* </feedback> seen */
+	int stop;		/* AGG_* error or AGG_STOPPED decided by the core */
+	char err[256];
+
+	dbuf text;
+	int text_truncated;
+
+	dm_report rep;
+	dm_record rec;
+	arena rec_arena;
+	int rec_bad;		/* record already judged unusable */
+	char rec_problem[200];
+	uint64_t rec_index;
+	int have_count;
+	/* current auth / reason item being filled */
+	dm_dkim *cur_dkim;
+	dm_spf *cur_spf;
+	dm_reason *cur_reason;
+	/* scratch for other policy_published copies */
+	dm_policy extra_policy;
+};
+
+void agg_core_start(agg_parser *p, const char *name, const char **attrs);
+void agg_core_text(agg_parser *p, const char *s, size_t n);
+void agg_core_end(agg_parser *p, const char *name);
+/* Called by the drivers at end of input; returns the final AGG_* code. */
+int agg_core_eof(agg_parser *p, int syntax_ok, const char *syntax_err);
+void agg_core_fail(agg_parser *p, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Driver entry points for libxml2 recovery mode (agg_recover.c). */
+int agg_recover_feed(agg_parser *p, const char *buf, size_t n, int final);
+void agg_recover_free(agg_parser *p);
+
+#endif

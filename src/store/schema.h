@@ -1,0 +1,12 @@
+/*
+ * schema.h - the embedded schema migrations (generated from src/store/sql/ by
+ * scripts/embed.sh at build time).  Migration i (0-based) brings a database
+ * from version i to version i+1; the version lives in schema_version.
+ */
+#ifndef DS_SCHEMA_H
+#define DS_SCHEMA_H
+
+extern const char *const schema_migrations[];
+extern const int schema_migration_count;
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * store.h - the storage interface: an ops table per backend (after
+ * OpenSMTPD's table.c) so PostgreSQL can join SQLite without touching callers.
+ *
+ * Conventions for every op:
+ *   - returns STORE_OK (0) or STORE_ERR (-1); store_errmsg() then says why;
+ *   - on error nothing is committed: the caller rolls back;
+ *   - strings passed in are copied (bound) before the call returns;
+ *   - rows handed to callbacks are valid only during the callback.
+ *
+ * Transactions are explicit (store_begin/commit/rollback).  The ingest path
+ * uses two per message: one to archive the raw bytes, one for its reports.
+ *
+ * Exports: store_open(dsn) picks the backend from the DSN ("sqlite:PATH" or a
+ * plain path → SQLite), the inline wrappers below, and store_close().
+ */
+#ifndef DS_STORE_H
+#define DS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../report/report.h"
+
+#define STORE_OK 0
+#define STORE_ERR (-1)
+
+/* raw_messages.state */
+#define RAW_PENDING "pending"
+#define RAW_STORED "stored"
+#define RAW_PARTIAL "partial"		/* some parts stored, some refused */
+#define RAW_QUARANTINED "quarantined"
+
+typedef struct store store;
+
+typedef struct store_filter {
+	const char *domain;	/* NULL: all */
+	int64_t since, until;	/* unix seconds, inclusive/exclusive; 0: unset */
+} store_filter;
+
+typedef struct store_summary {
+	int64_t reports, records, messages, quarantined, duplicates, raw_messages, domains;
+	int64_t first_begin, last_end;	/* 0 when there is no report */
+} store_summary;
+
+/* A stored report as read back (export). */
+typedef struct store_report_row {
+	int64_t id;
+	dm_report rep;		/* strings owned by the store until the callback returns */
+	const char *errors_json;	/* JSON arrays as stored */
+	const char *warnings_json;
+} store_report_row;
+
+typedef struct store_qitem {
+	int64_t id, raw_id, created_at, retried_at;
+	const char *reason, *source, *raw_state;
+	int resolved;
+} store_qitem;
+
+typedef struct store_raw_info {
+	int64_t id, size, stored_size;
+	const char *sha256, *codec, *source, *state;
+} store_raw_info;
+
+typedef struct store_ops {
+	const char *name;
+	int (*open)(store **out, const char *path, char *err, size_t errlen);
+	void (*close)(store *s);
+	const char *(*errmsg)(store *s);
+
+	int (*begin)(store *s);
+	int (*commit)(store *s);
+	int (*rollback)(store *s);
+	/* One level of nested transaction (a savepoint) inside begin/commit. */
+	int (*mark)(store *s);
+	int (*mark_release)(store *s);
+	int (*mark_rollback)(store *s);
+
+	/* Archive.  raw_new inserts a pending row without a hash; raw_chunk adds
+	 * stored bytes; raw_seal sets the hash and reports through *dup_id the
+	 * existing message with the same hash (then the caller rolls back). */
+	int (*raw_new)(store *s, const char *source, const char *codec, int64_t *id);
+	int (*raw_chunk)(store *s, int64_t raw_id, int seq, const void *p, size_t n);
+	int (*raw_seal)(store *s, int64_t raw_id, const char *sha256, int64_t size,
+	    int64_t stored_size, int64_t *dup_id);
+	int (*raw_info)(store *s, int64_t raw_id, int (*cb)(void *, const store_raw_info *),
+	    void *ctx);
+	int (*raw_read)(store *s, int64_t raw_id, int (*cb)(void *, const void *, size_t),
+	    void *ctx);
+	int (*raw_set_state)(store *s, int64_t raw_id, const char *state, const char *reason,
+	    int64_t reports);
+
+	/* Reports.  report_add sets *report_id, or sets *dup_of (and adds nothing)
+	 * when a report with the same identity exists. */
+	int (*report_add)(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,
+	    int64_t *dup_of);
+	int (*record_add)(store *s, int64_t report_id, const char *policy_domain,
+	    const dm_record *rec);
+	int (*report_finish)(store *s, int64_t report_id, const dm_report *r);
+	int (*duplicate_add)(store *s, int64_t raw_id, int64_t report_id, const char *source);
+	/* A whole archived message arrived again: one duplicate event per report
+	 * it holds (at least one); *n says how many. */
+	int (*raw_duplicate)(store *s, int64_t raw_id, const char *source, int64_t *n);
+
+	/* Quarantine. */
+	int (*quarantine_add)(store *s, int64_t raw_id, const char *reason);
+	int (*quarantine_list)(store *s, int only_open, int (*cb)(void *, const store_qitem *),
+	    void *ctx);
+	int (*quarantine_mark)(store *s, int64_t raw_id, int resolved);
+
+	/* Read side. */
+	int (*summary)(store *s, const store_filter *f, store_summary *out);
+	int (*export_reports)(store *s, const store_filter *f,
+	    int (*cb)(void *, const store_report_row *), void *ctx);
+	int (*export_records)(store *s, int64_t report_id,
+	    int (*cb)(void *, const dm_record *), void *ctx);
+} store_ops;
+
+struct store {
+	const store_ops *ops;
+};
+
+extern const store_ops store_sqlite_ops;
+
+int store_open(store **out, const char *dsn, char *err, size_t errlen);
+void store_close(store *s);
+
+static inline const char *store_errmsg(store *s) { return s->ops->errmsg(s); }
+
+#endif
