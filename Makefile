@@ -89,3 +89,6 @@ fuzz:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# fuzz targets and corpus replay (tests/fuzz/fuzz.mk)
+-include tests/fuzz/fuzz.mk
