@@ -7,6 +7,7 @@
  * from a report is ever used to open a file or a network connection.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,10 @@ main(int argc, char **argv)
 	int ch;
 	const char *cmd;
 
+	/* Keep freed memory instead of returning it to the kernel after every
+	 * message: per-message buffers are reused, not re-faulted in. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
 	c.db = getenv("DMARCSCOPE_DB");
 	if (c.db == NULL || c.db[0] == '\0')
 		c.db = "dmarcscope.db";

@@ -30,6 +30,8 @@ enum { DOC_OK, DOC_DUP, DOC_IGNORED, DOC_REFUSED, DOC_RETRY, DOC_FAILED };
 
 struct ingest {
 	store *st;
+	ZSTD_CCtx *zc;		/* reused across messages */
+	unsigned char *abuf, *aout;	/* archive read and output buffers, reused */
 	ingest_opts o;
 	ingest_stats stats;
 
@@ -91,6 +93,9 @@ ingest_free(ingest *g)
 		return;
 	dbuf_free(&g->refusals);
 	dbuf_free(&g->ignored);
+	ZSTD_freeCCtx(g->zc);
+	free(g->abuf);
+	free(g->aout);
 	free(g);
 }
 
@@ -195,7 +200,7 @@ sink_begin(void *ctx, const unpack_doc *d)
 	g->report_id = 0;
 	g->doc_outcome = DOC_OK;
 	g->doc_reason[0] = '\0';
-	if (g->st->ops->mark(g->st) != STORE_OK) {
+	if (g->st->ops->mark(g->st, "doc") != STORE_OK) {
 		g->failed = 1;
 		return -1;
 	}
@@ -321,7 +326,7 @@ sink_end(void *ctx, const char *error)
 	switch (g->doc_outcome) {
 	case DOC_OK:
 	case DOC_DUP:
-		if (g->st->ops->mark_release(g->st) != STORE_OK) {
+		if (g->st->ops->mark_release(g->st, "doc") != STORE_OK) {
 			g->failed = 1;
 			return -1;
 		}
@@ -332,10 +337,10 @@ sink_end(void *ctx, const char *error)
 		return 0;
 	case DOC_FAILED:
 		g->failed = 1;
-		g->st->ops->mark_rollback(g->st);
+		g->st->ops->mark_rollback(g->st, "doc");
 		return -1;
 	default:
-		if (g->st->ops->mark_rollback(g->st) != STORE_OK) {
+		if (g->st->ops->mark_rollback(g->st, "doc") != STORE_OK) {
 			g->failed = 1;
 			return -1;
 		}
@@ -460,7 +465,9 @@ arch_add(archiver *a, const void *p, size_t n, int last)
 }
 
 /*
- * Archive one message.  Returns 0 and sets g->raw_id (new or, for a message
+ * Archive one message inside a new transaction, which is left open on
+ * success so that the parse is committed with it (one transaction per
+ * message).  Returns 0 and sets g->raw_id (new or, for a message
  * archived before, the old one), 2 when the same bytes were archived before
  * (the caller looks at that copy's state), -1 on a database error.
  */
@@ -478,8 +485,12 @@ archive(ingest *g, const unsigned char *mem, size_t memlen, int fd, uint64_t siz
 
 	memset(&a, 0, sizeof(a));
 	a.g = g;
+	if (g->abuf == NULL) {
+		g->abuf = xmalloc(ARCHIVE_CHUNK);
+		g->aout = xmalloc(ARCHIVE_CHUNK);
+	}
 	if (fd >= 0) {
-		buf = xmalloc(ARCHIVE_CHUNK);
+		buf = g->abuf;
 		n = read(fd, buf, ARCHIVE_CHUNK);
 		if (n < 0)
 			n = 0;
@@ -493,9 +504,12 @@ archive(ingest *g, const unsigned char *mem, size_t memlen, int fd, uint64_t siz
 	}
 	codec = a.compress ? "zstd" : "none";
 	a.sha = sha256_new();
-	a.out = xmalloc(ARCHIVE_CHUNK);
+	a.out = g->aout;
 	if (a.compress) {
-		a.z = ZSTD_createCCtx();
+		if (g->zc == NULL)
+			g->zc = ZSTD_createCCtx();
+		a.z = g->zc;
+		ZSTD_CCtx_reset(a.z, ZSTD_reset_session_and_parameters);
 		ZSTD_CCtx_setParameter(a.z, ZSTD_c_compressionLevel,
 		    size_hint > 16 * 1024 * 1024 ? 1 : 3);
 	}
@@ -538,9 +552,7 @@ archive(ingest *g, const unsigned char *mem, size_t memlen, int fd, uint64_t siz
 		rc = 2;
 		goto out;
 	}
-	if (g->st->ops->commit(g->st) != STORE_OK)
-		goto out;
-	rc = 0;
+	rc = 0;		/* the transaction stays open: the parse joins it */
 out:
 	if (rc < 0)
 		g->st->ops->rollback(g->st);
@@ -549,9 +561,6 @@ out:
 
 		sha256_final_hex(a.sha, junk);
 	}
-	ZSTD_freeCCtx(a.z);
-	free(a.out);
-	free(buf);
 	return rc;
 }
 
@@ -601,7 +610,7 @@ parse_pass(ingest *g, const msg_input *in)
 	u.lim = g->o.lim;
 	u.sink = &sink;
 	reset_message(g);
-	if (g->st->ops->begin(g->st) != STORE_OK)
+	if (g->st->ops->mark(g->st, "msg") != STORE_OK)
 		return -1;
 	if (in->path != NULL) {
 		int fd = open(in->path, O_RDONLY | O_CLOEXEC);
@@ -659,8 +668,12 @@ process(ingest *g, const msg_input *in, int retry)
 		if (g->retry_mask == 0)
 			break;
 		/* Some documents were not well-formed: redo the message, parsing
-		 * those with the recovery parser. */
-		g->st->ops->rollback(g->st);
+		 * those with the recovery parser.  The archived copy stays. */
+		if (g->st->ops->mark_rollback(g->st, "msg") != STORE_OK) {
+			g->st->ops->rollback(g->st);
+			g->stats.failed++;
+			return INGEST_FAILED;
+		}
 		g->recover_mask = g->retry_mask;
 	}
 
@@ -691,7 +704,8 @@ process(ingest *g, const msg_input *in, int retry)
 		state = RAW_STORED;
 	}
 	dbuf_free(&reason);
-	if ((retry && g->st->ops->quarantine_mark(g->st, g->raw_id, 1) != STORE_OK) ||
+	if (g->st->ops->mark_release(g->st, "msg") != STORE_OK ||
+	    (retry && g->st->ops->quarantine_mark(g->st, g->raw_id, 1) != STORE_OK) ||
 	    (g->nrefusals > 0 && g->st->ops->quarantine_add(g->st, g->raw_id,
 	    dbuf_cstr(&g->refusals)) != STORE_OK) ||
 	    g->st->ops->raw_set_state(g->st, g->raw_id, state,
@@ -750,6 +764,10 @@ message(ingest *g, const char *source, const msg_input *in, int fd, uint64_t siz
 			return INGEST_DUPLICATE;
 		}
 		/* Archived before but quarantined or interrupted: parse it again. */
+		if (g->st->ops->begin(g->st) != STORE_OK) {
+			g->stats.failed++;
+			return INGEST_FAILED;
+		}
 		return process(g, in, strcmp(s.state, RAW_QUARANTINED) == 0);
 	}
 	rc = process(g, in, 0);
@@ -779,8 +797,11 @@ ingest_mem(ingest *g, const char *source, const unsigned char *p, size_t n)
 			snprintf(reason, sizeof(reason), "message of %zu bytes exceeds the message "
 			    "size limit of %zu bytes (--max-message)", n, g->o.lim.max_message);
 			reset_message(g);
-			if (g->st->ops->begin(g->st) != STORE_OK ||
-			    g->st->ops->quarantine_add(g->st, g->raw_id, reason) != STORE_OK ||
+			if (rc == 2 && g->st->ops->begin(g->st) != STORE_OK) {
+				g->stats.failed++;
+				return INGEST_FAILED;
+			}
+			if (g->st->ops->quarantine_add(g->st, g->raw_id, reason) != STORE_OK ||
 			    g->st->ops->raw_set_state(g->st, g->raw_id, RAW_QUARANTINED, reason, 0) !=
 			    STORE_OK || g->st->ops->commit(g->st) != STORE_OK) {
 				g->st->ops->rollback(g->st);
@@ -903,7 +924,10 @@ ingest_retry(ingest *g, int64_t raw_id)
 	g->source = info.source;
 	g->raw_id = raw_id;
 	g->stats.messages++;
-	rc = process(g, &in, 1);
+	if (g->st->ops->begin(g->st) != STORE_OK)
+		rc = INGEST_FAILED;
+	else
+		rc = process(g, &in, 1);
 	unlink(path);
 	return rc;
 }

@@ -71,10 +71,11 @@ typedef struct store_ops {
 	int (*begin)(store *s);
 	int (*commit)(store *s);
 	int (*rollback)(store *s);
-	/* One level of nested transaction (a savepoint) inside begin/commit. */
-	int (*mark)(store *s);
-	int (*mark_release)(store *s);
-	int (*mark_rollback)(store *s);
+	/* Savepoints inside begin/commit.  name is a constant identifier
+	 * ("msg", "doc"), never data. */
+	int (*mark)(store *s, const char *name);
+	int (*mark_release)(store *s, const char *name);
+	int (*mark_rollback)(store *s, const char *name);
 
 	/* Archive.  raw_new inserts a pending row without a hash; raw_chunk adds
 	 * stored bytes; raw_seal sets the hash and reports through *dup_id the

@@ -32,10 +32,17 @@ enum stmt {
 	S_REPORT_FINISH, S_DUP_ADD, S_RAW_DUP,
 	S_Q_ADD, S_Q_LIST_OPEN, S_Q_LIST_ALL, S_Q_MARK,
 	S_EXPORT_RECORDS, S_EXPORT_REASONS, S_EXPORT_DKIM, S_EXPORT_SPF,
+	S_SP_MSG, S_REL_MSG, S_RB_MSG, S_SP_DOC, S_REL_DOC, S_RB_DOC,
 	S_COUNT
 };
 
 static const char *const sql[S_COUNT] = {
+	[S_SP_MSG] = "SAVEPOINT msg",
+	[S_REL_MSG] = "RELEASE msg",
+	[S_RB_MSG] = "ROLLBACK TO msg",
+	[S_SP_DOC] = "SAVEPOINT doc",
+	[S_REL_DOC] = "RELEASE doc",
+	[S_RB_DOC] = "ROLLBACK TO doc",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -220,9 +227,10 @@ sq_open(store **out, const char *path, char *err, size_t errlen)
 		return STORE_ERR;
 	}
 	sqlite3_busy_timeout(q->db, 30000);
-	if (exec(q, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; "
+	if (exec(q, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
 	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; "
-	    "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY") != STORE_OK ||
+	    "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; "
+	    "PRAGMA wal_autocheckpoint = 4000") != STORE_OK ||
 	    migrate(q) != STORE_OK) {
 		snprintf(err, errlen, "database %s: %s", path, q->err);
 		sq_close(&q->base);
@@ -273,13 +281,33 @@ sq_rollback(store *s)
 	return run(q, stmt(q, S_ROLLBACK), "rollback");
 }
 
-static int sq_mark(store *s) { return exec(SQ(s), "SAVEPOINT doc"); }
-static int sq_mark_release(store *s) { return exec(SQ(s), "RELEASE doc"); }
+/* Savepoints are prepared statements too: one per name and operation. */
+static int
+sq_mark_stmt(store *s, const char *name, enum stmt msg, enum stmt doc)
+{
+	sq_store *q = SQ(s);
+
+	if (strcmp(name, "msg") != 0 && strcmp(name, "doc") != 0) {
+		snprintf(q->err, sizeof(q->err), "unknown savepoint '%s'", name);
+		return STORE_ERR;
+	}
+	return run(q, stmt(q, strcmp(name, "msg") == 0 ? msg : doc), "savepoint");
+}
+
+static int sq_mark(store *s, const char *n) { return sq_mark_stmt(s, n, S_SP_MSG, S_SP_DOC); }
 
 static int
-sq_mark_rollback(store *s)
+sq_mark_release(store *s, const char *n)
 {
-	return exec(SQ(s), "ROLLBACK TO doc; RELEASE doc");
+	return sq_mark_stmt(s, n, S_REL_MSG, S_REL_DOC);
+}
+
+static int
+sq_mark_rollback(store *s, const char *n)
+{
+	if (sq_mark_stmt(s, n, S_RB_MSG, S_RB_DOC) != STORE_OK)
+		return STORE_ERR;
+	return sq_mark_stmt(s, n, S_REL_MSG, S_REL_DOC);
 }
 
 static int

@@ -23,7 +23,7 @@ CREATE TABLE raw_chunks (
     seq     INTEGER NOT NULL,
     data    BLOB NOT NULL,
     PRIMARY KEY (raw_id, seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE reports (
     id                 INTEGER PRIMARY KEY,
@@ -94,7 +94,7 @@ CREATE TABLE record_reasons (
     raw_type   TEXT,
     comment    TEXT,
     PRIMARY KEY (record_id, idx)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE auth_dkim (
     record_id     INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
@@ -105,7 +105,7 @@ CREATE TABLE auth_dkim (
     raw_result    TEXT,
     human_result  TEXT,
     PRIMARY KEY (record_id, idx)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE auth_spf (
     record_id     INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
@@ -116,7 +116,7 @@ CREATE TABLE auth_spf (
     raw_result    TEXT,
     human_result  TEXT,
     PRIMARY KEY (record_id, idx)
-);
+) WITHOUT ROWID;
 
 -- Each time a report (or a whole archived message) arrived again and added nothing.
 CREATE TABLE duplicates (
