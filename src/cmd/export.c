@@ -548,7 +548,7 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 	rc = e.s->ops->export_reports(e.s, &f, report_cb, &e);
 	if (e.fmt == F_JSON || e.fmt == F_PD_JSON)
 		fputs("\n]\n", e.out);
-	if (rc != STORE_OK || e.err)
+	if ((rc != STORE_OK || e.err) && !ferror(e.out))
 		log_warnx("export: %s", store_errmsg(e.s));
 	store_close(e.s);
 	if (fflush(e.out) != 0 || ferror(e.out)) {

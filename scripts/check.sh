@@ -1,0 +1,81 @@
+#!/bin/sh
+# check.sh - everything `make check` runs, with one closing line "N passed, N failed".
+#   1. build (optimised) and the ASan+UBSan build of the binary and unit tests
+#   2. unit tests (cmocka) under ASan/UBSan
+#   3. data-driven cases (tests/cases) against the ASan binary
+#   4. CLI behaviour (tests/cli.sh) against the ASan binary
+#   5. fuzz corpus replay under ASan/UBSan
+#   6. conformance against ../shared/corpus/real, when it exists
+set -u
+cd "$(dirname "$0")/.."
+LOG=build/check-logs
+mkdir -p "$LOG"
+P=0 F=0
+add() {	# passed failed suite
+	P=$((P + $1)); F=$((F + $2))
+	echo "== $3: $1 passed, $2 failed"
+}
+counts() {	# file -> "passed failed" from a closing "N passed, N failed" line
+	sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' "$1" | tail -1
+}
+JOBS=$(nproc 2>/dev/null || echo 2)
+echo "== building"
+if ! make -s -j"$JOBS" all unit >"$LOG/build.log" 2>&1 || \
+   ! make -s -j"$JOBS" asan >"$LOG/asan-build.log" 2>&1; then
+	cat "$LOG/build.log" "$LOG/asan-build.log" 2>/dev/null | tail -40
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+BIN=build-asan/dmarcscope
+
+# 2. unit tests
+for t in build-asan/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	if "$t" >"$LOG/$name.log" 2>&1; then rc=0; else rc=1; fi
+	np=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$LOG/$name.log" | tail -1)
+	nf=$(sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$LOG/$name.log" | tail -1)
+	np=${np:-0}; nf=${nf:-0}
+	[ "$rc" -ne 0 ] && [ "$nf" -eq 0 ] && nf=1	# crashed
+	[ "$nf" -ne 0 ] && tail -30 "$LOG/$name.log"
+	add "$np" "$nf" "unit $name"
+done
+
+# 3. data-driven cases
+if [ -f tests/run_cases.py ]; then
+	python3 tests/run_cases.py "$BIN" >"$LOG/cases.log" 2>&1
+	set -- $(counts "$LOG/cases.log"); add "${1:-0}" "${2:-1}" "cases"
+	grep -E "^FAIL" "$LOG/cases.log" | head -20
+fi
+
+# 4. CLI behaviour
+if [ -f tests/cli.sh ]; then
+	sh tests/cli.sh "$BIN" >"$LOG/cli.log" 2>&1
+	set -- $(counts "$LOG/cli.log"); add "${1:-0}" "${2:-1}" "cli"
+	grep -E "^FAIL" "$LOG/cli.log" | head -20
+fi
+
+# 5. fuzz corpus replay
+if [ -f tests/fuzz/fuzz.mk ]; then
+	make -s fuzz-replay >"$LOG/fuzz.log" 2>&1
+	rc=$?
+	p=0
+	for n in $(sed -n 's/^\([0-9][0-9]*\) passed, 0 failed.*/\1/p' "$LOG/fuzz.log"); do
+		p=$((p + n)); done
+	[ "$rc" -ne 0 ] && tail -30 "$LOG/fuzz.log"
+	add "$p" "$([ "$rc" -eq 0 ] && echo 0 || echo 1)" "fuzz corpus replay"
+fi
+
+# 6. conformance
+if [ -d "${SHARED:-../shared}/corpus/real" ]; then
+	sh tests/conformance.sh "$BIN" >"$LOG/conformance.log" 2>&1
+	set -- $(counts "$LOG/conformance.log"); add "${1:-0}" "${2:-1}" "conformance"
+	grep -E "^FAIL" "$LOG/conformance.log"
+else
+	echo "== conformance: ../shared/corpus not found, skipped"
+fi
+
+echo "$P passed, $F failed"
+[ "$F" -eq 0 ]
