@@ -52,7 +52,7 @@ struct ingest {
 	/* per document */
 	int doc_idx;
 	const char *doc_name;
-	int doc_text;
+	int doc_text;		/* from a human-readable text part (not text/xml) */
 	int doc_in_mime;
 	int doc_mode;		/* 0 undecided, 1 xml, 2 refused */
 	unsigned char head[HEAD_BYTES];
@@ -192,7 +192,10 @@ sink_begin(void *ctx, const unpack_doc *d)
 
 	g->doc_idx = g->ndocs++;
 	g->doc_name = d->name;
-	g->doc_text = d->from_text_part;
+	/* A text/html or text/plain body that is not a report is just the
+	 * human-readable part; text/xml is a report attachment. */
+	g->doc_text = d->from_text_part && (d->content_type == NULL ||
+	    strcmp(d->content_type, "text/xml") != 0);
 	g->doc_in_mime = d->in_mime;
 	g->doc_mode = 0;
 	g->headlen = 0;
@@ -305,7 +308,7 @@ sink_end(void *ctx, const char *error)
 				g->doc_outcome = DOC_RETRY;
 				g->retry_mask |= (uint64_t)1 << g->doc_idx;
 			} else
-				doc_refuse(g, agg_error(g->ap), 0);
+				doc_refuse(g, agg_error(g->ap), g->doc_text);
 			break;
 		case AGG_ERR_NOT_REPORT:
 			doc_refuse(g, agg_error(g->ap), g->doc_text || g->doc_in_mime);
@@ -316,7 +319,7 @@ sink_end(void *ctx, const char *error)
 			    store_errmsg(g->st));
 			break;
 		default:
-			doc_refuse(g, agg_error(g->ap), 0);
+			doc_refuse(g, agg_error(g->ap), g->doc_text);
 			break;
 		}
 	}

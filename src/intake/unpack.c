@@ -527,11 +527,7 @@ unpack_fd(unpack *u, const char *name, int fd)
 		dbuf all;
 
 		dbuf_init(&all, u->lim.max_message);
-		dbuf_add(&all, buf, (size_t)n);
-		while (n == IO_CHUNK || n > 0) {
-			n = read_full(fd, buf, IO_CHUNK);
-			if (n <= 0)
-				break;
+		for (;;) {
 			if (dbuf_add(&all, buf, (size_t)n) != DBUF_OK) {
 				snprintf(reason, sizeof(reason), "input larger than the message size "
 				    "limit of %zu bytes (--max-message)", u->lim.max_message);
@@ -539,6 +535,11 @@ unpack_fd(unpack *u, const char *name, int fd)
 				dbuf_free(&all);
 				goto out;
 			}
+			if (n == 0)
+				break;
+			n = read_full(fd, buf, IO_CHUNK);
+			if (n <= 0)
+				break;
 		}
 		if (n < 0) {
 			snprintf(reason, sizeof(reason), "read error: %s", strerror(errno));

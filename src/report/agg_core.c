@@ -251,8 +251,12 @@ send_header(agg_parser *p)
 		    r->end, r->begin);
 	if (r->policy.p == DM_DISP_UNKNOWN)
 		dm_report_warn(r, "policy_published/p is missing or invalid");
-	if (r->policy.sp == DM_DISP_UNKNOWN && r->policy.raw_sp == NULL)
-		r->policy.sp = r->policy.p;	/* sp defaults to p (RFC 7489 §6.3) */
+	if (r->policy.sp == DM_DISP_UNKNOWN) {
+		/* sp defaults to p (RFC 7489 §6.3); empty or invalid sp too. */
+		if (r->policy.raw_sp != NULL && r->policy.raw_sp[0] != '\0')
+			dm_report_warn(r, "policy_published/sp is invalid (p is used)");
+		r->policy.sp = r->policy.p;
+	}
 	if (r->schema != DM_SCHEMA_RFC9990 && r->version == NULL)
 		r->schema = DM_SCHEMA_DRAFT;
 	rc = p->h.header != NULL ? p->h.header(p->h.ctx, r) : AGG_CONTINUE;
@@ -829,6 +833,10 @@ agg_core_end(agg_parser *p, const char *qname)
 		record_end(p);
 		break;
 	case E_REASON:
+		if (p->cur_reason != NULL && p->cur_reason->raw_type == NULL) {
+			dm_report_warn(r, "a <reason> without <type> (read as other)");
+			p->cur_reason->type = DM_REASON_OTHER;
+		}
 		p->cur_reason = NULL;
 		break;
 	case E_DKIM:
