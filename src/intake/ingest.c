@@ -692,9 +692,9 @@ process(ingest *g, const msg_input *in, int retry)
 		dbuf_reset(&g->refusals);
 		g->nrefusals = 0;
 		note(g, &g->refusals, &g->nrefusals, g->source, dbuf_cstr(&reason));
-		for (char *c = g->refusals.data; c && *c; c++)
-			if (*c == '\n')
-				*c = ';';
+		for (size_t i = 0; i < g->refusals.len; i++)
+			if (g->refusals.data[i] == '\n')
+				g->refusals.data[i] = ';';
 	}
 	if (g->nrefusals > 0 && g->ok + g->dups == 0) {
 		outcome = INGEST_REFUSED;
