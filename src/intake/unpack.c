@@ -140,6 +140,7 @@ typedef struct gz {
 	z_stream z;
 	int started, in_member, done, trailing;
 	uint64_t in, out;
+	uint64_t member_in, member_out;	/* of the member being inflated */
 	char err[200];
 	const char *error;
 } gz;
@@ -174,6 +175,7 @@ gz_feed(unpack *u, gz *g, const unsigned char *p, size_t n)
 			} else
 				inflateReset(&g->z);
 			g->in_member = 1;
+			g->member_in = g->member_out = 0;
 		}
 		g->z.next_in = (unsigned char *)p;
 		g->z.avail_in = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
@@ -192,6 +194,7 @@ gz_feed(unpack *u, gz *g, const unsigned char *p, size_t n)
 				return 0;
 			}
 			g->out += got;
+			g->member_out += got;
 			lim = account(u, g->in, g->out, got, g->err, sizeof(g->err));
 			if (lim != NULL) {
 				g->error = lim;
@@ -207,6 +210,7 @@ gz_feed(unpack *u, gz *g, const unsigned char *p, size_t n)
 		{
 			size_t used = (size_t)(g->z.next_in - p);
 
+			g->member_in += used;
 			p += used;
 			n -= used;
 		}
@@ -219,6 +223,13 @@ gz_feed(unpack *u, gz *g, const unsigned char *p, size_t n)
 static const char *
 gz_finish(gz *g)
 {
+	if (g->error == NULL && g->in_member && g->member_out == 0 && g->member_in < 10 &&
+	    g->out > 0) {
+		/* Fewer bytes than a gzip header after a complete member: stray
+		 * trailing bytes, as RFC 1952 readers ignore them. */
+		g->in_member = 0;
+		g->trailing = 1;
+	}
 	if (g->error == NULL && g->in_member) {
 		snprintf(g->err, sizeof(g->err), "truncated gzip data (the stream ends early)");
 		g->error = g->err;
@@ -377,7 +388,7 @@ unpack_email(unpack *u, const char *name, const unsigned char *p, size_t n, int 
 	if (mime_walk(p, n, u->lim.max_depth - depth, u->lim.max_message, mime_part_cb, &m,
 	    &info, err, sizeof(err)) != 0)
 		return refuse(u, name, err, 0);
-	if (u->sink->email != NULL && u->sink->email(u->sink->ctx, info.content_type,
+	if (!u->stopped && u->sink->email != NULL && u->sink->email(u->sink->ctx, info.content_type,
 	    info.report_type, info.subject) != 0)
 		u->stopped = 1;
 	mime_info_free(&info);

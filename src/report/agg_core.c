@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "../util/log.h"
+#include "../util/utf8fix.h"
 
 enum el {
 	E_UNKNOWN = 0, E_FEEDBACK, E_VERSION, E_METADATA, E_ORG_NAME, E_EMAIL,
@@ -140,8 +141,10 @@ shown(const char *s, char *buf, size_t len)
 		return "";
 	for (; *s && i + 4 < len; s++)
 		buf[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
-	if (*s)
+	if (*s) {
+		i = utf8_clip(buf, i);
 		buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
+	}
 	buf[i] = '\0';
 	return buf;
 }
@@ -514,7 +517,7 @@ agg_core_text(agg_parser *p, const char *s, size_t n)
 			    el_name(p->stack[p->depth - 1]), p->lim.max_text);
 			p->text_truncated = 1;
 		}
-		n = room;
+		n = utf8_clip(s, room);
 	}
 	dbuf_add(&p->text, s, n);
 }
@@ -866,6 +869,8 @@ agg_core_eof(agg_parser *p, int syntax_ok, const char *syntax_err)
 {
 	if (p->stop)
 		return p->stop;
+	if (p->eof_done)
+		return AGG_OK;
 	if (!p->seen_root) {
 		agg_core_fail(p, syntax_ok ? AGG_ERR_NOT_REPORT : AGG_ERR_SYNTAX, "%s",
 		    syntax_ok ? "not an aggregate report: no <feedback> element" :
@@ -881,6 +886,7 @@ agg_core_eof(agg_parser *p, int syntax_ok, const char *syntax_err)
 		/* </feedback> was complete: only trailing junk (the IKEA wrapper). */
 		dm_report_warn(&p->rep, "XML not well-formed after </feedback>: %s", syntax_err);
 	}
+	p->eof_done = 1;
 	if (p->h.trailer != NULL && p->h.trailer(p->h.ctx, &p->rep) != AGG_CONTINUE)
 		agg_core_fail(p, AGG_ERR_CALLBACK, "the store refused the report trailer");
 	return p->stop ? p->stop : AGG_OK;

@@ -31,6 +31,7 @@ struct agg_parser {
 	int in_first_policy;	/* collecting the first <policy_published> */
 	int header_sent;
 	int finished;		/* </feedback> seen */
+	int eof_done;		/* agg_core_eof succeeded: ignore any later input */
 	int stop;		/* AGG_* error or AGG_STOPPED decided by the core */
 	char err[256];
 

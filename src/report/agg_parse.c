@@ -126,6 +126,8 @@ feed(agg_parser *p, const char *buf, size_t n, int final)
 
 	if (p->stop)
 		return p->stop;
+	if (p->eof_done)
+		return AGG_OK;	/* complete report; junk after it was noted once */
 	if (p->first_chunk && n > 0) {
 		const unsigned char *u = (const unsigned char *)buf;
 

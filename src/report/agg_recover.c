@@ -96,6 +96,13 @@ rx_error(void *ctx, const char *msg, ...)
 	(void)msg;		/* counted through ctx->errNo; never printed */
 }
 
+static void
+rx_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
 int
 agg_recover_feed(agg_parser *p, const char *buf, size_t n, int final)
 {
@@ -118,8 +125,14 @@ agg_recover_feed(agg_parser *p, const char *buf, size_t n, int final)
 		c = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL);
 		if (c == NULL)
 			fatalx("out of memory creating the recovery parser");
+		/* The bytes are already repaired UTF-8 (utf8fix): ignore the
+		 * document's encoding declaration, or Latin-1 is decoded twice. */
 		xmlCtxtUseOptions(c, XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
-		    XML_PARSE_NOWARNING);
+		    XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
+		/* libxml2 reports some I/O and encoding errors globally: keep
+		 * them off stderr (the outcome is in the parse result). */
+		xmlSetGenericErrorFunc(NULL, rx_error);
+		xmlSetStructuredErrorFunc(NULL, rx_structured);
 		xmlSwitchEncoding(c, XML_CHAR_ENCODING_UTF8);
 		c->_private = p;
 		p->xml = c;

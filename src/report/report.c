@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../util/log.h"
+#include "../util/utf8fix.h"
 
 void
 dm_report_init(dm_report *r)
@@ -60,6 +61,7 @@ add_note(dm_report *r, char **arr, int *n, const char *fmt, va_list ap)
 		return;
 	}
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[utf8_clip(buf, strlen(buf))] = '\0';	/* never half a character */
 	/* Mask non-printables: notes end up in logs and on web pages. */
 	for (char *c = buf; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)

@@ -24,6 +24,27 @@ utf8fix_init(utf8fix *st)
 	dbuf_init(&st->out, (size_t)1 << 30);
 }
 
+size_t
+utf8_clip(const char *s, size_t n)
+{
+	size_t i = n, k = 0;
+	unsigned char c;
+	size_t need;
+
+	/* Walk back over at most 3 continuation bytes to the lead byte. */
+	while (i > 0 && k < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		k++;
+	}
+	if (i == 0)
+		return k == 0 ? n : 0;
+	c = (unsigned char)s[i - 1];
+	if (c < 0x80)
+		return n;
+	need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+	return k >= need ? n : i - 1;
+}
+
 void
 utf8fix_free(utf8fix *st)
 {
@@ -194,7 +215,7 @@ utf8fix_run(utf8fix *st, const char *in, size_t n, int final, size_t *outlen)
 			st->ncarry = n - i;
 			memcpy(st->carry, p + i, st->ncarry);
 			*outlen = o->len;
-			return o->data;
+			return o->data ? o->data : in;
 		}
 		st->invalid++;
 		if (c >= 0xa0)

@@ -43,4 +43,10 @@ void utf8fix_init(utf8fix *st);
 const char *utf8fix_run(utf8fix *st, const char *in, size_t n, int final, size_t *outlen);
 void utf8fix_free(utf8fix *st);
 
+/*
+ * Length of s[0..n) without a trailing incomplete UTF-8 sequence, so that a
+ * byte-limited cut never leaves half a character.
+ */
+size_t utf8_clip(const char *s, size_t n);
+
 #endif
