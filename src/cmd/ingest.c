@@ -80,23 +80,6 @@ on_progress(void *ctx, uint64_t n)
 }
 
 static void
-json_str(dbuf *b, const char *s)
-{
-	dbuf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			dbuf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			dbuf_printf(b, "\\u%04x", c);
-		else
-			dbuf_addc(b, (char)c);
-	}
-	dbuf_addc(b, '"');
-}
-
-static void
 on_refused(void *ctx, const char *input, const char *reason)
 {
 	ui *u = ctx;
@@ -107,9 +90,9 @@ on_refused(void *ctx, const char *input, const char *reason)
 		if (u->nref++ > 0)
 			dbuf_addc(&u->refusals, ',');
 		dbuf_addstr(&u->refusals, "{\"input\":");
-		json_str(&u->refusals, input);
+		dbuf_json_str(&u->refusals, input);
 		dbuf_addstr(&u->refusals, ",\"reason\":");
-		json_str(&u->refusals, reason);
+		dbuf_json_str(&u->refusals, reason);
 		dbuf_addc(&u->refusals, '}');
 	}
 }

@@ -30,18 +30,12 @@ usage(FILE *f)
 static void
 json_str(const char *s)
 {
-	putchar('"');
-	for (; s != NULL && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	dbuf b;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
+	dbuf_init(&b, (size_t)1 << 24);
+	dbuf_json_str(&b, s);
+	fputs(dbuf_cstr(&b), stdout);
+	dbuf_free(&b);
 }
 
 struct list_ctx {

@@ -59,6 +59,7 @@ struct ingest {
 	size_t headlen;
 	agg_parser *ap;
 	int64_t report_id;
+	char domain_key[DM_KEY_LEN];	/* normalised policy domain of the report */
 	int doc_outcome;
 	char doc_reason[300];
 };
@@ -119,6 +120,10 @@ on_header(void *ctx, dm_report *r)
 	ingest *g = ctx;
 	int64_t dup = 0;
 
+	char org[DM_KEY_LEN], rid[DM_KEY_LEN];
+
+	/* records.policy_domain holds the same normalised domain as the key */
+	dm_report_key(r, org, rid, g->domain_key);
 	if (g->st->ops->report_add(g->st, g->raw_id, r, &g->report_id, &dup) != STORE_OK)
 		return AGG_FAIL;
 	if (dup != 0) {
@@ -134,20 +139,9 @@ static int
 on_record(void *ctx, dm_report *r, const dm_record *rec)
 {
 	ingest *g = ctx;
-	char dom[DM_KEY_LEN], org[DM_KEY_LEN], rid[DM_KEY_LEN];
 
-	(void)org;
-	(void)rid;
-	/* The policy domain is normalised once per record; cheap next to SQL. */
-	{
-		const char *d = r->policy.domain;
-		size_t i = 0;
-
-		for (; d != NULL && d[i] && i + 1 < sizeof(dom); i++)
-			dom[i] = (char)((d[i] >= 'A' && d[i] <= 'Z') ? d[i] + 32 : d[i]);
-		dom[i] = '\0';
-	}
-	return g->st->ops->record_add(g->st, g->report_id, dom, rec) == STORE_OK ?
+	(void)r;
+	return g->st->ops->record_add(g->st, g->report_id, g->domain_key, rec) == STORE_OK ?
 	    AGG_CONTINUE : AGG_FAIL;
 }
 

@@ -487,7 +487,7 @@ unpack_fd(unpack *u, const char *name, int fd)
 {
 	unsigned char *buf = xmalloc(IO_CHUNK);
 	ssize_t n;
-	int fmt, rc = 0;
+	int fmt;
 	char reason[256];
 
 	u->out_total = 0;
@@ -562,6 +562,5 @@ unpack_fd(unpack *u, const char *name, int fd)
 	}
 out:
 	free(buf);
-	(void)rc;
 	return u->stopped ? -1 : 0;
 }

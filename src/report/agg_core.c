@@ -461,7 +461,7 @@ agg_core_start(agg_parser *p, const char *qname, const char **attrs)
 		if (!p->in_first_policy) {
 			dm_report_warn(&p->rep,
 			    "more than one <policy_published>: the first is used");
-			memset(&p->extra_policy, 0, sizeof(p->extra_policy));
+			dm_policy_free(&p->extra_policy);
 		}
 		break;
 	case E_RECORD:
@@ -580,21 +580,6 @@ policy_leaf(agg_parser *p, dm_policy *pol, int el, const char *t, size_t n)
 	}
 	if (el == E_NP || el == E_TESTING || el == E_DISCOVERY)
 		p->rep.schema = DM_SCHEMA_RFC9990;
-}
-
-static void
-free_policy(dm_policy *pol)
-{
-	free(pol->domain);
-	free(pol->fo);
-	free(pol->testing);
-	free(pol->discovery_method);
-	free(pol->raw_p);
-	free(pol->raw_sp);
-	free(pol->raw_np);
-	free(pol->raw_adkim);
-	free(pol->raw_aspf);
-	memset(pol, 0, sizeof(*pol));
 }
 
 static void
@@ -828,7 +813,7 @@ agg_core_end(agg_parser *p, const char *qname)
 			if (x->p != r->policy.p)
 				dm_report_warn(r, "another <policy_published> has p=%s",
 				    dm_disp_name(x->p));
-			free_policy(x);
+			dm_policy_free(x);
 		}
 		p->in_first_policy = 0;
 		break;

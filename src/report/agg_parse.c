@@ -217,14 +217,6 @@ agg_free(agg_parser *p)
 	dbuf_free(&p->text);
 	arena_free(&p->rec_arena);
 	dm_report_free(&p->rep);
-	free(p->extra_policy.domain);
-	free(p->extra_policy.fo);
-	free(p->extra_policy.testing);
-	free(p->extra_policy.discovery_method);
-	free(p->extra_policy.raw_p);
-	free(p->extra_policy.raw_sp);
-	free(p->extra_policy.raw_np);
-	free(p->extra_policy.raw_adkim);
-	free(p->extra_policy.raw_aspf);
+	dm_policy_free(&p->extra_policy);
 	free(p);
 }

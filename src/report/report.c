@@ -21,10 +21,24 @@ dm_report_init(dm_report *r)
 }
 
 void
+dm_policy_free(dm_policy *p)
+{
+	free(p->domain);
+	free(p->fo);
+	free(p->testing);
+	free(p->discovery_method);
+	free(p->raw_p);
+	free(p->raw_sp);
+	free(p->raw_np);
+	free(p->raw_adkim);
+	free(p->raw_aspf);
+	memset(p, 0, sizeof(*p));
+	p->pct = -1;
+}
+
+void
 dm_report_free(dm_report *r)
 {
-	dm_policy *p = &r->policy;
-
 	if (r == NULL)
 		return;
 	free(r->xml_namespace);
@@ -35,15 +49,7 @@ dm_report_free(dm_report *r)
 	free(r->report_id);
 	free(r->generator);
 	free(r->extensions);
-	free(p->domain);
-	free(p->fo);
-	free(p->testing);
-	free(p->discovery_method);
-	free(p->raw_p);
-	free(p->raw_sp);
-	free(p->raw_np);
-	free(p->raw_adkim);
-	free(p->raw_aspf);
+	dm_policy_free(&r->policy);
 	for (int i = 0; i < r->nerrors; i++)
 		free(r->errors[i]);
 	for (int i = 0; i < r->nwarnings; i++)

@@ -119,6 +119,7 @@ typedef struct dm_record {
 	int nspf;
 } dm_record;
 
+void dm_policy_free(dm_policy *p);	/* frees the strings, zeroes p */
 void dm_report_init(dm_report *r);
 void dm_report_free(dm_report *r);
 void dm_report_warn(dm_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

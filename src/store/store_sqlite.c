@@ -422,7 +422,7 @@ sq_raw_set_state(store *s, int64_t raw_id, const char *state, const char *reason
 	return run(q, st, "updating the archive state");
 }
 
-/* JSON array of notes (jansson-free: the strings are already printable). */
+/* JSON array of notes. */
 static void
 json_notes(dbuf *b, char *const *notes, int n, int dropped)
 {
@@ -430,13 +430,7 @@ json_notes(dbuf *b, char *const *notes, int n, int dropped)
 	for (int i = 0; i < n; i++) {
 		if (i > 0)
 			dbuf_addc(b, ',');
-		dbuf_addc(b, '"');
-		for (const char *c = notes[i]; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				dbuf_addc(b, '\\');
-			dbuf_addc(b, *c);
-		}
-		dbuf_addc(b, '"');
+		dbuf_json_str(b, notes[i]);
 	}
 	if (dropped > 0)
 		dbuf_printf(b, "%s\"... %d more notes not kept\"", n > 0 ? "," : "", dropped);
@@ -485,14 +479,8 @@ sq_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,
 			if (raws[i] == NULL || strcmp(raws[i], norm[i]) == 0)
 				continue;
 			dbuf_addstr(&raw, any ? "," : "{");
-			dbuf_printf(&raw, "\"%s\":\"", names[i]);
-			for (const char *c = raws[i]; *c; c++) {
-				if (*c == '"' || *c == '\\')
-					dbuf_addc(&raw, '\\');
-				if ((unsigned char)*c >= 0x20)
-					dbuf_addc(&raw, *c);
-			}
-			dbuf_addc(&raw, '"');
+			dbuf_printf(&raw, "\"%s\":", names[i]);
+			dbuf_json_str(&raw, raws[i]);
 			any = 1;
 		}
 		if (any)

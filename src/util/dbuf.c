@@ -122,3 +122,21 @@ dbuf_steal(dbuf *b, size_t *lenp)
 	b->cap = 0;
 	return p;
 }
+
+int
+dbuf_json_str(dbuf *b, const char *s)
+{
+	int rc = dbuf_addc(b, '"');
+
+	for (; rc == DBUF_OK && s != NULL && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			rc = dbuf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			rc = dbuf_printf(b, "\\u%04x", c);
+		else
+			rc = dbuf_addc(b, (char)c);
+	}
+	return rc == DBUF_OK ? dbuf_addc(b, '"') : rc;
+}

@@ -11,6 +11,7 @@
  *   dbuf_reset(b)            length 0, keeps memory
  *   dbuf_free(b)             release memory; safe on a zeroed or freed buffer
  *   dbuf_steal(b, &len)      hand the malloc'd contents to the caller; buffer becomes empty
+ *   dbuf_json_str(b, s)      append s as a JSON string literal
  *
  * Ownership: the buffer owns data until dbuf_free or dbuf_steal.  Out of memory
  * is fatal (see log.h); the only recoverable error is the cap.
@@ -39,5 +40,7 @@ const char *dbuf_cstr(dbuf *b);
 void dbuf_reset(dbuf *b);
 void dbuf_free(dbuf *b);
 char *dbuf_steal(dbuf *b, size_t *lenp);
+/* Append s as a JSON string literal (quotes, escapes, control chars as \uXXXX). */
+int dbuf_json_str(dbuf *b, const char *s);
 
 #endif
