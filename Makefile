@@ -9,7 +9,8 @@
 #   make conformance  ingest ../shared/corpus/real and compare with the expected totals
 #   make deps       install missing Debian packages (needs root or sudo)
 
-PKGS     := expat libxml-2.0 zlib libzip gmime-3.0 sqlite3 jansson libzstd libcrypto
+PKGS     := expat libxml-2.0 zlib libzip gmime-3.0 sqlite3 jansson libzstd libcrypto libpsl \
+            libcares libmaxminddb libcurl libmicrohttpd
 CC       ?= cc
 PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -21,7 +22,7 @@ CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -g $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
 B        ?= build
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/report/*.c src/intake/*.c src/store/*.c \
-              src/cmd/*.c))
+              src/analyze/*.c src/enrich/*.c src/web/*.c src/cmd/*.c))
 LIB_SRC  := $(filter-out src/cmd/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))

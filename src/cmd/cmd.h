@@ -22,6 +22,12 @@ int cmd_ingest(cmd_ctx *c, int argc, char **argv);
 int cmd_summary(cmd_ctx *c, int argc, char **argv);
 int cmd_export(cmd_ctx *c, int argc, char **argv);
 int cmd_quarantine(cmd_ctx *c, int argc, char **argv);
+int cmd_stats(cmd_ctx *c, int argc, char **argv);		/* stats.c */
+int cmd_senders(cmd_ctx *c, int argc, char **argv);	/* senders.c */
+int cmd_mismatches(cmd_ctx *c, int argc, char **argv);	/* stats.c */
+int cmd_reanalyze(cmd_ctx *c, int argc, char **argv);	/* senders.c */
+int cmd_enrich(cmd_ctx *c, int argc, char **argv);		/* enrich.c */
+int cmd_serve(cmd_ctx *c, int argc, char **argv);		/* serve.c */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */

@@ -18,6 +18,22 @@
 
 #define DS_VERSION "0.1.0"
 
+static const struct {
+	const char *name;
+	int (*fn)(cmd_ctx *, int, char **);
+} commands[] = {
+	{ "ingest", cmd_ingest },
+	{ "summary", cmd_summary },
+	{ "export", cmd_export },
+	{ "quarantine", cmd_quarantine },
+	{ "stats", cmd_stats },
+	{ "senders", cmd_senders },
+	{ "mismatches", cmd_mismatches },
+	{ "reanalyze", cmd_reanalyze },
+	{ "enrich", cmd_enrich },
+	{ "serve", cmd_serve },
+};
+
 static void
 usage(FILE *f)
 {
@@ -32,6 +48,12 @@ usage(FILE *f)
 	    "  export --format F    csv | json | parsedmarc-json | parsedmarc-csv\n"
 	    "  quarantine list      refused inputs and why\n"
 	    "  quarantine retry     reprocess refused inputs\n"
+	    "  stats --domain D     totals, classes, SPF x DKIM matrix, sources, series, policy guidance\n"
+	    "  senders add|list|rm|suggest   My Senders: the sources you authorize per domain\n"
+	    "  mismatches           records where the reporter's verdict differs from ours\n"
+	    "  reanalyze            recompute alignment, classes and rollups\n"
+	    "  enrich               reverse DNS, DNSBL, country/ASN and RDAP for sending hosts\n"
+	    "  serve                the web portal and JSON API\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"
@@ -87,14 +109,9 @@ main(int argc, char **argv)
 	argv += optind;
 	optind = 1;
 	mime_init();
-	if (strcmp(cmd, "ingest") == 0)
-		return cmd_ingest(&c, argc, argv);
-	if (strcmp(cmd, "summary") == 0)
-		return cmd_summary(&c, argc, argv);
-	if (strcmp(cmd, "export") == 0)
-		return cmd_export(&c, argc, argv);
-	if (strcmp(cmd, "quarantine") == 0)
-		return cmd_quarantine(&c, argc, argv);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(&c, argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;

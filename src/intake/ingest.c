@@ -141,7 +141,7 @@ on_record(void *ctx, dm_report *r, const dm_record *rec)
 	ingest *g = ctx;
 
 	(void)r;
-	return g->st->ops->record_add(g->st, g->report_id, g->domain_key, rec) == STORE_OK ?
+	return g->st->ops->record_add(g->st, g->report_id, g->domain_key, rec, NULL) == STORE_OK ?
 	    AGG_CONTINUE : AGG_FAIL;
 }
 

@@ -117,6 +117,7 @@ typedef struct dm_record {
 	int ndkim;
 	dm_spf spf_results[DM_MAX_SPF];
 	int nspf;
+	int64_t store_id;	/* records.id when read back from the store, else 0 */
 } dm_record;
 
 void dm_policy_free(dm_policy *p);	/* frees the strings, zeroes p */

@@ -33,6 +33,15 @@
 
 typedef struct store store;
 
+/* Sub-interfaces, one header and one file per backend each:
+ *   store_analysis.h  My Senders, per-record analysis, rollups, stats reads
+ *   store_hosts.h     the enrichment cache (reverse DNS, DNSBL, geo, RDAP)
+ *   store_web.h       the portal's list queries (mail list, reports, hosts)
+ * A backend without one leaves its pointer NULL. */
+struct store_analysis_ops;
+struct store_hosts_ops;
+struct store_web_ops;
+
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
 	int64_t since, until;	/* unix seconds, inclusive/exclusive; 0: unset */
@@ -61,6 +70,22 @@ typedef struct store_raw_info {
 	int64_t id, size, stored_size;
 	const char *sha256, *codec, *source, *state;
 } store_raw_info;
+
+/*
+ * What the analysis derived from one record (see src/analyze/analysis.h and
+ * docs/CLASSIFICATION.md for the codes), stored next to it.
+ */
+typedef struct store_record_analysis {
+	int spf_cat, dkim_cat;		/* align_cat */
+	int dkim_signed_aligned, reporter_pass, mismatch;
+	unsigned reasons_mask;
+	const char *spf_domain, *spf_result, *dkim_domain, *dkim_result;
+	const char *dkim_pass_domains;	/* space separated, or NULL */
+	int sender_kind;		/* 0 none, 1 internal, 2 third party */
+	int64_t sender_id;		/* 0 when none */
+	const char *service;		/* known service name, or NULL */
+	int cls, path, expl;
+} store_record_analysis;
 
 typedef struct store_ops {
 	const char *name;
@@ -95,8 +120,9 @@ typedef struct store_ops {
 	 * when a report with the same identity exists. */
 	int (*report_add)(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,
 	    int64_t *dup_of);
+	/* an may be NULL (columns keep their defaults until reanalysis). */
 	int (*record_add)(store *s, int64_t report_id, const char *policy_domain,
-	    const dm_record *rec);
+	    const dm_record *rec, const store_record_analysis *an);
 	int (*report_finish)(store *s, int64_t report_id, const dm_report *r);
 	int (*duplicate_add)(store *s, int64_t raw_id, int64_t report_id, const char *source);
 	/* A whole archived message arrived again: one duplicate event per report
@@ -115,6 +141,10 @@ typedef struct store_ops {
 	    int (*cb)(void *, const store_report_row *), void *ctx);
 	int (*export_records)(store *s, int64_t report_id,
 	    int (*cb)(void *, const dm_record *), void *ctx);
+
+	const struct store_analysis_ops *analysis;
+	const struct store_hosts_ops *hosts;
+	const struct store_web_ops *web;
 } store_ops;
 
 struct store {

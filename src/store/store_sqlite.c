@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "schema.h"
+#include "sqlite_priv.h"
 #include "store.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
@@ -67,8 +68,13 @@ static const char *const sql[S_COUNT] = {
 	    "?22, ?23, ?24, ?25, ?26)",
 	[S_RECORD_ADD] = "INSERT INTO records(report_id, policy_domain, source_ip, ip_family, "
 	    "count, disposition, dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, "
-	    "envelope_from, envelope_to, ndkim, nspf, nreasons) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	    "envelope_from, envelope_to, ndkim, nspf, nreasons, spf_cat, dkim_cat, "
+	    "dkim_signed_aligned, reporter_pass, mismatch, reasons_mask, spf_domain, spf_result, "
+	    "dkim_domain, dkim_result, dkim_pass_domains, sender_kind, sender_id, service, cls, "
+	    "path, expl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, ?17, coalesce(?18, 2), coalesce(?19, 2), coalesce(?20, 0), "
+	    "coalesce(?21, 0), coalesce(?22, 0), coalesce(?23, 0), ?24, ?25, ?26, ?27, ?28, "
+	    "coalesce(?29, 0), ?30, ?31, coalesce(?32, 3), coalesce(?33, 5), coalesce(?34, 0))",
 	[S_REASON_ADD] = "INSERT INTO record_reasons(record_id, idx, type, raw_type, comment) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_DKIM_ADD] = "INSERT INTO auth_dkim(record_id, idx, domain, selector, result, "
@@ -105,21 +111,17 @@ static const char *const sql[S_COUNT] = {
 	    "WHERE r.report_id = ?1 ORDER BY x.record_id, x.idx",
 };
 
-typedef struct sq_store {
-	store base;
-	sqlite3 *db;
-	sqlite3_stmt *st[S_COUNT];
-	char err[512];
-} sq_store;
-
-#define SQ(s) ((sq_store *)(s))
-
-static int
-fail(sq_store *q, const char *what)
+int
+sq_fail(sq_store *q, const char *what)
 {
 	snprintf(q->err, sizeof(q->err), "%s: %s", what, sqlite3_errmsg(q->db));
 	return STORE_ERR;
 }
+
+#define fail sq_fail
+#define bind_text sq_bind_text
+#define run sq_run
+#define exec sq_exec
 
 static sqlite3_stmt *
 stmt(sq_store *q, enum stmt i)
@@ -131,8 +133,8 @@ stmt(sq_store *q, enum stmt i)
 	return s;
 }
 
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+void
+sq_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v == NULL)
 		sqlite3_bind_null(s, i);
@@ -140,8 +142,8 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
-static int
-run(sq_store *q, sqlite3_stmt *s, const char *what)
+int
+sq_run(sq_store *q, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
 
@@ -154,8 +156,8 @@ run(sq_store *q, sqlite3_stmt *s, const char *what)
 	return STORE_OK;
 }
 
-static int
-exec(sq_store *q, const char *sqltext)
+int
+sq_exec(sq_store *q, const char *sqltext)
 {
 	char *msg = NULL;
 
@@ -165,6 +167,22 @@ exec(sq_store *q, const char *sqltext)
 		return STORE_ERR;
 	}
 	return STORE_OK;
+}
+
+sqlite3_stmt *
+sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqltext)
+{
+	sqlite3_stmt **p = &q->area[area][slot];
+
+	if (*p == NULL && sqlite3_prepare_v3(q->db, sqltext, -1, SQLITE_PREPARE_PERSISTENT, p,
+	    NULL) != SQLITE_OK) {
+		sq_fail(q, "preparing a statement");
+		*p = NULL;
+		return NULL;
+	}
+	sqlite3_reset(*p);
+	sqlite3_clear_bindings(*p);
+	return *p;
 }
 
 static int
@@ -218,6 +236,7 @@ sq_open(store **out, const char *path, char *err, size_t errlen)
 	sq_store *q = xcalloc(1, sizeof(*q));
 
 	q->base.ops = &store_sqlite_ops;
+	q->st = xcalloc(S_COUNT, sizeof(*q->st));
 	*out = NULL;
 	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -255,8 +274,12 @@ sq_close(store *s)
 
 	if (q == NULL)
 		return;
-	for (int i = 0; i < S_COUNT; i++)
+	for (int i = 0; q->st != NULL && i < S_COUNT; i++)
 		sqlite3_finalize(q->st[i]);
+	free(q->st);
+	for (int a = 0; a < SQA__COUNT; a++)
+		for (int i = 0; i < SQ_SLOTS; i++)
+			sqlite3_finalize(q->area[a][i]);
 	if (q->db != NULL)
 		sqlite3_close(q->db);
 	free(q);
@@ -532,8 +555,37 @@ raw_if_differs(const char *raw, const char *norm)
 	return raw;
 }
 
+static void
+bind_analysis(sqlite3_stmt *st, int first, const store_record_analysis *an)
+{
+	int i = first;
+
+	if (an == NULL)
+		return;		/* all NULL: the column defaults apply */
+	sqlite3_bind_int(st, i++, an->spf_cat);
+	sqlite3_bind_int(st, i++, an->dkim_cat);
+	sqlite3_bind_int(st, i++, an->dkim_signed_aligned);
+	sqlite3_bind_int(st, i++, an->reporter_pass);
+	sqlite3_bind_int(st, i++, an->mismatch);
+	sqlite3_bind_int64(st, i++, an->reasons_mask);
+	bind_text(st, i++, an->spf_domain);
+	bind_text(st, i++, an->spf_result);
+	bind_text(st, i++, an->dkim_domain);
+	bind_text(st, i++, an->dkim_result);
+	bind_text(st, i++, an->dkim_pass_domains);
+	sqlite3_bind_int(st, i++, an->sender_kind);
+	if (an->sender_id > 0)
+		sqlite3_bind_int64(st, i, an->sender_id);
+	i++;
+	bind_text(st, i++, an->service);
+	sqlite3_bind_int(st, i++, an->cls);
+	sqlite3_bind_int(st, i++, an->path);
+	sqlite3_bind_int(st, i, an->expl);
+}
+
 static int
-sq_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_record *rec)
+sq_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_record *rec,
+    const store_record_analysis *an)
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = stmt(q, S_RECORD_ADD);
@@ -558,6 +610,7 @@ sq_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_r
 	sqlite3_bind_int(st, 15, rec->ndkim);
 	sqlite3_bind_int(st, 16, rec->nspf);
 	sqlite3_bind_int(st, 17, rec->nreasons);
+	bind_analysis(st, 18, an);
 	if (run(q, st, "storing a record") != STORE_OK)
 		return STORE_ERR;
 	rid = sqlite3_last_insert_rowid(q->db);
@@ -905,6 +958,7 @@ sq_export_records(store *s, int64_t report_id, int (*cb)(void *, const dm_record
 		arena_reset(&a);
 		memset(rec, 0, offsetof(dm_record, reasons));
 		rec->nreasons = rec->ndkim = rec->nspf = 0;
+		rec->store_id = id;
 		snprintf(rec->source_ip, sizeof(rec->source_ip), "%s", T(sr, 1) ? T(sr, 1) : "");
 		rec->ip_family = sqlite3_column_int(sr, 2);
 		rec->count = (uint64_t)sqlite3_column_int64(sr, 3);

@@ -1,0 +1,45 @@
+/*
+ * sqlite_priv.h - what the SQLite backend's files share (store_sqlite.c and
+ * the store_sqlite_*.c files that implement the sub-interfaces).  Not for
+ * use outside src/store/.
+ *
+ * Each sub-interface file keeps its own prepared statements in its own slot
+ * array inside sq_store (prepared lazily with sq_prep, finalized by
+ * sq_close), so files never share statement numbers.
+ *
+ * Exports: sq_store, SQ(), sq_fail, sq_bind_text, sq_run, sq_exec, sq_prep.
+ */
+#ifndef DS_SQLITE_PRIV_H
+#define DS_SQLITE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define SQ_SLOTS 64	/* statements per sub-interface */
+
+enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA__COUNT };
+
+typedef struct sq_store {
+	store base;
+	sqlite3 *db;
+	sqlite3_stmt **st;	/* store_sqlite.c's own statements */
+	sqlite3_stmt *area[SQA__COUNT][SQ_SLOTS];
+	char err[512];
+} sq_store;
+
+#define SQ(s) ((sq_store *)(s))
+
+/* Sets q->err to "what: sqlite message"; returns STORE_ERR. */
+int sq_fail(sq_store *q, const char *what);
+/* Binds text, or NULL for a NULL pointer (SQLITE_STATIC: the caller keeps
+ * the string alive until the statement is stepped). */
+void sq_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Steps once, resets; STORE_ERR with q->err set on failure. */
+int sq_run(sq_store *q, sqlite3_stmt *s, const char *what);
+int sq_exec(sq_store *q, const char *sqltext);
+/* The prepared statement in area/slot (prepared on first use from sqltext,
+ * reset and unbound on every call); NULL with q->err set on error. */
+sqlite3_stmt *sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqltext);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * store_analysis.h - the analysis sub-interface of the store (see store.h
+ * for the conventions every op follows): My Senders, host facts for
+ * classification, rollups and the reads behind `stats`.
+ *
+ * Rollup writes are upserts that add (negative deltas allowed); rows that
+ * reach zero messages and records are deleted by rollup_prune.
+ *
+ * Exports: struct store_analysis_ops, store_sqlite_analysis_ops, and the row
+ * types below.  Strings in rows handed to callbacks live only during the call.
+ */
+#ifndef DS_STORE_ANALYSIS_H
+#define DS_STORE_ANALYSIS_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+typedef struct store_sender {
+	int64_t id;
+	const char *policy_domain;
+	int kind;			/* 1 internal, 2 third party */
+	const char *match_type;		/* cidr | rdns | service | dkim */
+	const char *value;
+	const char *note;
+	int64_t created_at;
+} store_sender;
+
+typedef struct store_host_facts {
+	const char *ptr, *base_domain, *service, *service_type, *country, *as_name;
+	int64_t asn;			/* 0 unknown */
+	int fcrdns;			/* 1, 0, or -1 unknown */
+} store_host_facts;
+
+typedef struct store_rollup_day {
+	const char *policy_domain;
+	int64_t day;
+	int cls, path, spf_cat, dkim_cat, sender_kind, known, disposition, reporter_pass;
+	int64_t messages, records;
+} store_rollup_day;
+
+typedef struct store_rollup_hour {
+	const char *policy_domain;
+	int64_t hour;
+	int cls;
+	int64_t messages;
+} store_rollup_hour;
+
+typedef struct store_rollup_src {
+	const char *policy_domain;
+	int64_t day;
+	const char *prefix;
+	int64_t messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing;
+} store_rollup_src;
+
+typedef struct store_rollup_org {
+	const char *policy_domain;
+	int64_t day;
+	const char *org;
+	int64_t reports, messages;
+} store_rollup_org;
+
+/* One published-policy period (stats policy history). */
+typedef struct store_policy_row {
+	const char *p, *sp, *np, *adkim, *aspf, *fo, *testing;
+	int pct;			/* -1 absent */
+	int64_t first_begin, last_end, reports;
+} store_policy_row;
+
+/* A record with what reanalysis and the lists need. */
+typedef struct store_record_row {
+	int64_t report_id, date_begin, date_end;
+	const char *org_name, *report_ext_id;
+	const dm_policy *policy;	/* the report's published policy */
+	const dm_record *rec;		/* rec->store_id is records.id */
+	const store_record_analysis *an;	/* as stored */
+} store_record_row;
+
+/* Per source IP for `senders suggest`. */
+typedef struct store_source_row {
+	const char *ip, *ptr, *service, *dkim_pass_domains;
+	int64_t messages, spf_aligned, dkim_aligned, dmarc_pass;
+} store_source_row;
+
+struct store_analysis_ops {
+	/* My Senders.  sender_add fails with "already registered" on a duplicate. */
+	int (*sender_add)(store *s, const store_sender *in, int64_t *id);
+	int (*sender_list)(store *s, const char *policy_domain /* NULL: all */,
+	    int (*cb)(void *, const store_sender *), void *ctx);
+	int (*sender_rm)(store *s, int64_t id, char *domain_out, size_t dlen, int *found);
+
+	/* Host facts from enrichment; *found = 0 when the IP is unknown. */
+	int (*host_facts)(store *s, const char *ip, int (*cb)(void *, const store_host_facts *),
+	    void *ctx, int *found);
+
+	/* Reanalysis queue. */
+	int (*pending_add)(store *s, const char *policy_domain /* NULL: every domain */);
+	int (*pending_list)(store *s, int (*cb)(void *, const char *domain), void *ctx);
+	int (*pending_done)(store *s, const char *policy_domain);
+
+	/* Every record of a domain (full auth results), report by report. */
+	int (*records_scan)(store *s, const char *policy_domain,
+	    int (*cb)(void *, const store_record_row *), void *ctx);
+	int (*record_set_analysis)(store *s, int64_t record_id, const store_record_analysis *an);
+
+	/* Rollups. */
+	int (*rollup_clear)(store *s, const char *policy_domain);
+	int (*rollup_day_add)(store *s, const store_rollup_day *r);
+	int (*rollup_hour_add)(store *s, const store_rollup_hour *r);
+	int (*rollup_src_add)(store *s, const store_rollup_src *r);
+	int (*rollup_org_add)(store *s, const store_rollup_org *r);
+
+	/* Reads; f->since/until are unix seconds, mapped to whole UTC days/hours. */
+	int (*rollup_day_scan)(store *s, const store_filter *f,
+	    int (*cb)(void *, const store_rollup_day *), void *ctx);
+	int (*rollup_hour_scan)(store *s, const store_filter *f,
+	    int (*cb)(void *, const store_rollup_hour *), void *ctx);
+	/* Grouped by prefix over the period, most messages first. */
+	int (*rollup_src_top)(store *s, const store_filter *f, int limit,
+	    int (*cb)(void *, const store_rollup_src *), void *ctx);
+	/* Grouped by org over the period, most messages first. */
+	int (*rollup_org_top)(store *s, const store_filter *f, int limit,
+	    int (*cb)(void *, const store_rollup_org *), void *ctx);
+	int (*policy_history)(store *s, const store_filter *f,
+	    int (*cb)(void *, const store_policy_row *), void *ctx);
+	/* Records whose reporter verdict differs from ours. */
+	int (*mismatch_list)(store *s, const store_filter *f, int limit,
+	    int (*cb)(void *, const store_record_row *), void *ctx);
+	/* Per source IP over the period, most messages first. */
+	int (*source_scan)(store *s, const store_filter *f,
+	    int (*cb)(void *, const store_source_row *), void *ctx);
+	/* Domains with reports in the filter (for `stats` without --domain). */
+	int (*domain_list)(store *s, int (*cb)(void *, const char *domain, int64_t messages),
+	    void *ctx);
+};
+
+extern const struct store_analysis_ops store_sqlite_analysis_ops;
+
+#endif
