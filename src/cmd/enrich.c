@@ -1,0 +1,18 @@
+/*
+ * enrich.c - placeholder until its issue lands: the command is listed so the
+ * dispatch table is complete; it refuses with a clear message.
+ *
+ * Exports: cmd_enrich (cmd.h).
+ */
+#include <stdio.h>
+
+#include "cmd.h"
+
+int
+cmd_enrich(cmd_ctx *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	fprintf(stderr, "dmarcscope: %s: not implemented yet\n", argv[0]);
+	return 2;
+}
