@@ -13,7 +13,7 @@ PKGS     := expat libxml-2.0 zlib libzip gmime-3.0 sqlite3 jansson libzstd libcr
             libcares libmaxminddb libcurl libmicrohttpd
 CC       ?= cc
 PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
 CSTD     := -std=c11 -D_GNU_SOURCE
@@ -29,7 +29,7 @@ SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run check test unit cases asan conformance bench fuzz fuzz-replay deps clean demo
+.PHONY: all run check test unit cases asan conformance bench fuzz fuzz-replay deps clean demo webtest
 
 all: $(B)/dmarcscope
 
@@ -46,7 +46,16 @@ $(B)/gen/schema_sql.c: $(SQL_SRC) scripts/embed.sh
 $(B)/gen/schema_sql.o: $(B)/gen/schema_sql.c
 	$(CC) $(CSTD) $(OPT) -c $< -o $@
 
-$(B)/libdmarcscope.a: $(LIB_OBJ) $(B)/gen/schema_sql.o
+# The front end is embedded too (scripts/embed-web.py, issue 5).
+WEB_SRC  := $(shell find web -type f 2>/dev/null)
+$(B)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.py package-lock.json
+	@mkdir -p $(dir $@)
+	python3 scripts/embed-web.py $@
+
+$(B)/gen/web_assets.o: $(B)/gen/web_assets.c
+	$(CC) $(CSTD) $(OPT) -c $< -o $@
+
+$(B)/libdmarcscope.a: $(LIB_OBJ) $(B)/gen/schema_sql.o $(B)/gen/web_assets.o
 	rm -f $@
 	ar rcs $@ $^
 
@@ -84,6 +93,9 @@ conformance: all
 
 bench: deps all
 	sh bench/run.sh
+
+webtest: all
+	sh tests/web/run.sh build/dmarcscope
 
 fuzz:
 	sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}

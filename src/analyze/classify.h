@@ -9,7 +9,8 @@
  *   classify()                        input facts → class, path case, explanation id
  *   cls_class_name/parse, cls_path_name/parse   enum ↔ stable API names
  *   cls_explain(expl, lang)           one line in "en" or "ja"
- *   cls_reason_bit(reason)            dm_reason_type → bit of cls_input.reasons
+ *   cls_known_sender(svc)             1 when svc is a service that sends on
+ *                                     customers' behalf (not hosting / ISP)
  */
 #ifndef DS_CLASSIFY_H
 #define DS_CLASSIFY_H
@@ -68,7 +69,6 @@ typedef enum {
 	EXPL_ML_OTHER,
 	EXPL_AUTHFAIL_SENDER,	/* a registered sender failed */
 	EXPL_AUTHFAIL_SERVICE,	/* a known sending service (not registered) failed */
-	EXPL_AUTHFAIL_UNALIGNED,	/* passed SPF/DKIM for another domain of yours?: not aligned */
 	EXPL_SPOOFING,
 	EXPL__COUNT
 } cls_expl;
@@ -86,5 +86,6 @@ int cls_class_parse(const char *s);		/* -1 when unknown */
 const char *cls_path_name(cls_path p);	/* normal|forwarded|forwarded_no_dkim|ml_own|ml_other|spoofing */
 int cls_path_parse(const char *s);
 const char *cls_explain(cls_expl e, const char *lang);	/* lang "ja" or anything else → en */
+int cls_known_sender(const service *svc);
 
 #endif

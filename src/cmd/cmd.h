@@ -35,5 +35,7 @@ int cmd_parse_size(const char *s, uint64_t *out);	/* "512m" → bytes; -1 bad */
 int cmd_parse_date(const char *s, int64_t *out);	/* "YYYY-MM-DD" → unix (UTC) */
 void cmd_fmt_date(int64_t t, char *buf, size_t len);	/* unix → "YYYY-MM-DD" */
 int cmd_filter_opt(int opt, const char *arg, store_filter *f);	/* --domain/--since/--until */
+int cmd_catch_up(store *s);	/* drain the reanalysis queue; -1 printed error */
+const char *cmd_lang(const char *opt);	/* "ja" | "en": --lang, else LC_ALL/LC_MESSAGES/LANG */
 
 #endif

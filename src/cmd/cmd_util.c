@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "../analyze/analysis.h"
 #include "../util/log.h"
 
 store *
@@ -82,8 +83,23 @@ cmd_filter_opt(int opt, const char *arg, store_filter *f)
 
 	switch (opt) {
 	case 'd':
-		f->domain = arg;
+	{
+		/* policy domains are stored lower-case, without a trailing dot;
+		 * one --domain per command, so one static buffer */
+		static char dom[256];
+		size_t n = strlen(arg);
+
+		if (n >= sizeof(dom)) {
+			log_warnx("--domain: too long");
+			return -1;
+		}
+		for (size_t i = 0; i <= n; i++)
+			dom[i] = (char)tolower((unsigned char)arg[i]);
+		if (n > 0 && dom[n - 1] == '.')
+			dom[n - 1] = '\0';
+		f->domain = dom;
 		return 0;
+	}
 	case 'S':
 		if (cmd_parse_date(arg, &t) != 0) {
 			log_warnx("--since: expected YYYY-MM-DD, got '%s'", arg);
@@ -100,4 +116,39 @@ cmd_filter_opt(int opt, const char *arg, store_filter *f)
 		return 0;
 	}
 	return -1;
+}
+
+int
+cmd_catch_up(store *s)
+{
+	analysis *a;
+	int n = 0, rc;
+
+	if (s->ops->analysis == NULL)
+		return 0;
+	a = analysis_new(s, NULL);
+	rc = analysis_catch_up(a, &n);
+	analysis_free(a);
+	if (rc != 0) {
+		log_warnx("reanalysis: %s", store_errmsg(s));
+		return -1;
+	}
+	if (n > 0)
+		log_info("reanalysed %d domain(s)", n);
+	return 0;
+}
+
+const char *
+cmd_lang(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL)
+		return strncmp(opt, "ja", 2) == 0 ? "ja" : "en";
+	env = getenv("LC_ALL");
+	if (env == NULL || *env == '\0')
+		env = getenv("LC_MESSAGES");
+	if (env == NULL || *env == '\0')
+		env = getenv("LANG");
+	return env != NULL && strncmp(env, "ja", 2) == 0 ? "ja" : "en";
 }

@@ -1,12 +1,19 @@
 /*
- * summary.c - `dmarcscope summary [--json] [--domain D] [--since] [--until]`:
- * what the store holds.
+ * summary.c - `dmarcscope summary [--json] [--domain D] [--since] [--until]
+ * [--lang ja|en]`: what the store holds; with --domain, also the digest of
+ * the JIPDEC slides (emails seen, DMARC/SPF/DKIM aligned counts and %,
+ * failure reports, the not-aligned counts) in Japanese or English.
+ *
+ * Exports: cmd_summary (cmd.h).
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "../analyze/stats.h"
 #include "../util/log.h"
 
 static void
@@ -14,11 +21,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dmarcscope summary [--json] [--domain D] [--since YYYY-MM-DD]\n"
-	    "                          [--until YYYY-MM-DD]\n"
+	    "                          [--until YYYY-MM-DD] [--lang ja|en]\n"
 	    "\n"
 	    "Totals of the stored aggregate reports: reports, records, messages (the sum\n"
 	    "of <count>), policy domains, the date range, and the quarantine and\n"
-	    "duplicate counters.\n");
+	    "duplicate counters.  With --domain, the digest follows: emails seen, DMARC\n"
+	    "pass, SPF and DKIM aligned (counts and %%), failure reports received and the\n"
+	    "not-aligned counts, in Japanese or English (--lang, else $LANG).  --json adds\n"
+	    "the digest keys dmarc_pass, spf_aligned, dkim_aligned, not_aligned, pct and\n"
+	    "failure_reports.\n");
 }
 
 int
@@ -29,6 +40,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		{ "domain", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
+		{ "lang", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -36,6 +48,8 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	store_summary sum;
 	int ch, json = 0;
 	store *s;
+	json_t *st = NULL;
+	const char *lang = NULL;
 	char first[16] = "", last[16] = "";
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -45,6 +59,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 			if (cmd_filter_opt(ch, optarg, &f) != 0)
 				return 2;
 			break;
+		case 'l': lang = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -55,6 +70,17 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		log_warnx("summary: %s", store_errmsg(s));
 		store_close(s);
 		return 2;
+	}
+	if (f.domain != NULL && s->ops->analysis != NULL) {
+		stats_query q = { f.domain, f.since, f.until, 5 };
+		char err[512];
+
+		if (cmd_catch_up(s) != 0 || (st = stats_build(s, &q, err, sizeof(err))) == NULL) {
+			if (st == NULL)
+				log_warnx("summary: %s", err);
+			store_close(s);
+			return 2;
+		}
 	}
 	store_close(s);
 	if (sum.reports > 0) {
@@ -68,9 +94,23 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		    (long long)sum.quarantined, (long long)sum.duplicates,
 		    (long long)sum.raw_messages, (long long)sum.domains);
 		if (sum.reports > 0)
-			printf("\"first_begin\":\"%s\",\"last_end\":\"%s\"}\n", first, last);
+			printf("\"first_begin\":\"%s\",\"last_end\":\"%s\"", first, last);
 		else
-			printf("\"first_begin\":null,\"last_end\":null}\n");
+			printf("\"first_begin\":null,\"last_end\":null");
+		if (st != NULL) {
+			static const char *const keys[] = { "dmarc_pass", "spf_aligned",
+			    "dkim_aligned", "not_aligned", "pct", "failure_reports", "classes" };
+
+			for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+				char *v = json_dumps(json_object_get(st, keys[i]),
+				    JSON_COMPACT | JSON_ENCODE_ANY);
+
+				printf(",\"%s\":%s", keys[i], v);
+				free(v);
+			}
+			json_decref(st);
+		}
+		printf("}\n");
 		return 0;
 	}
 	printf("reports        %lld\n", (long long)sum.reports);
@@ -83,5 +123,14 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	printf("quarantined    %lld%s\n", (long long)sum.quarantined,
 	    sum.quarantined ? "   (see: dmarcscope quarantine list)" : "");
 	printf("archived       %lld input messages\n", (long long)sum.raw_messages);
+	if (st != NULL) {
+		dbuf d;
+
+		dbuf_init(&d, 1 << 20);
+		stats_digest(st, cmd_lang(lang), &d);
+		printf("\n%s", dbuf_cstr(&d));
+		dbuf_free(&d);
+		json_decref(st);
+	}
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "../analyze/analysis.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
 #include "../util/sha256.h"
@@ -30,6 +31,7 @@ enum { DOC_OK, DOC_DUP, DOC_IGNORED, DOC_REFUSED, DOC_RETRY, DOC_FAILED };
 
 struct ingest {
 	store *st;
+	analysis *an;		/* per-record analysis and rollups */
 	ZSTD_CCtx *zc;		/* reused across messages */
 	unsigned char *abuf, *aout;	/* archive read and output buffers, reused */
 	ingest_opts o;
@@ -78,6 +80,7 @@ ingest_new(store *s, const ingest_opts *o)
 	ingest *g = xcalloc(1, sizeof(*g));
 
 	g->st = s;
+	g->an = analysis_new(s, NULL);
 	if (o != NULL)
 		g->o = *o;
 	else
@@ -92,6 +95,7 @@ ingest_free(ingest *g)
 {
 	if (g == NULL)
 		return;
+	analysis_free(g->an);
 	dbuf_free(&g->refusals);
 	dbuf_free(&g->ignored);
 	ZSTD_freeCCtx(g->zc);
@@ -132,7 +136,7 @@ on_header(void *ctx, dm_report *r)
 		g->doc_outcome = DOC_DUP;
 		return AGG_STOP;
 	}
-	return AGG_CONTINUE;
+	return analysis_begin_report(g->an, r, g->domain_key) == 0 ? AGG_CONTINUE : AGG_FAIL;
 }
 
 static int
@@ -140,8 +144,12 @@ on_record(void *ctx, dm_report *r, const dm_record *rec)
 {
 	ingest *g = ctx;
 
+	store_record_analysis an;
+
 	(void)r;
-	return g->st->ops->record_add(g->st, g->report_id, g->domain_key, rec, NULL) == STORE_OK ?
+	if (analysis_record(g->an, rec, &an) != 0)
+		return AGG_FAIL;
+	return g->st->ops->record_add(g->st, g->report_id, g->domain_key, rec, &an) == STORE_OK ?
 	    AGG_CONTINUE : AGG_FAIL;
 }
 
@@ -150,7 +158,8 @@ on_trailer(void *ctx, dm_report *r)
 {
 	ingest *g = ctx;
 
-	if (g->st->ops->report_finish(g->st, g->report_id, r) != STORE_OK)
+	if (analysis_end_report(g->an) != 0 ||
+	    g->st->ops->report_finish(g->st, g->report_id, r) != STORE_OK)
 		return AGG_FAIL;
 	g->records += r->records;
 	g->msgs += r->messages;

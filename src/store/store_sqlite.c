@@ -21,6 +21,7 @@
 #include "schema.h"
 #include "sqlite_priv.h"
 #include "store.h"
+#include "store_analysis.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1046,4 +1047,5 @@ const store_ops store_sqlite_ops = {
 	.summary = sq_summary,
 	.export_reports = sq_export_reports,
 	.export_records = sq_export_records,
+	.analysis = &store_sqlite_analysis_ops,
 };

@@ -1,0 +1,724 @@
+/*
+ * analysis.c - see analysis.h.
+ *
+ * Rollup rows are accumulated in memory per report (or per domain during a
+ * rebuild) in small open-addressing tables and written once at the end, so
+ * a record costs a few hash updates, not a few upserts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "align.h"
+#include "analysis.h"
+#include "classify.h"
+#include "senders.h"
+#include "../store/store_analysis.h"
+#include "../util/ipaddr.h"
+#include "../util/log.h"
+
+#define DAY 86400
+#define HOUR 3600
+
+/* ---- accumulator: key bytes → five counters ------------------------------ */
+
+enum { R_DAY, R_HOUR, R_SRC, R_ORG, R__COUNT };
+
+typedef struct acc_ent {
+	char *key;		/* NULL: empty slot */
+	size_t klen;
+	int64_t v[5];
+} acc_ent;
+
+typedef struct acc {
+	acc_ent *e;
+	size_t cap, n;
+} acc;
+
+static uint64_t
+fnv(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--) {
+		h ^= *b++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void acc_put(acc *t, const void *key, size_t klen, const int64_t add[5]);
+
+static void
+acc_grow(acc *t)
+{
+	acc old = *t;
+
+	t->cap = old.cap ? old.cap * 2 : 64;
+	t->e = xcalloc(t->cap, sizeof(*t->e));
+	t->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.e[i].key != NULL) {
+			acc_put(t, old.e[i].key, old.e[i].klen, old.e[i].v);
+			free(old.e[i].key);
+		}
+	free(old.e);
+}
+
+static void
+acc_put(acc *t, const void *key, size_t klen, const int64_t add[5])
+{
+	size_t i;
+
+	if ((t->n + 1) * 4 > t->cap * 3)
+		acc_grow(t);
+	for (i = fnv(key, klen) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		acc_ent *e = &t->e[i];
+
+		if (e->key == NULL) {
+			e->key = xmalloc(klen);
+			memcpy(e->key, key, klen);
+			e->klen = klen;
+			memcpy(e->v, add, sizeof(e->v));
+			t->n++;
+			return;
+		}
+		if (e->klen == klen && memcmp(e->key, key, klen) == 0) {
+			for (int j = 0; j < 5; j++)
+				e->v[j] += add[j];
+			return;
+		}
+	}
+}
+
+static void
+acc_clear(acc *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->e[i].key);
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Keys (fixed layouts, memcpy'd; strings NUL-padded to a fixed size). */
+typedef struct day_key {
+	int64_t day;
+	int8_t cls, path, spf, dkim, sender, known, disp, rpass;
+} day_key;
+
+typedef struct hour_key {
+	int64_t hour;
+	int32_t cls;
+} hour_key;
+
+typedef struct src_key {
+	int64_t day;
+	char prefix[IP_CIDRLEN];
+} src_key;
+
+typedef struct org_key {
+	int64_t day;
+	char org[256];
+} org_key;
+
+/* ---- the analysis object ----------------------------------------------------- */
+
+struct analysis {
+	store *st;
+	const struct store_analysis_ops *ops;
+	services *svc;
+	int own_svc;
+
+	/* the current report */
+	char domain[DM_KEY_LEN];
+	char org[256];
+	int64_t begin, end;
+	dm_align adkim, aspf;
+	int in_report;
+	sender_set *senders;
+	char senders_domain[DM_KEY_LEN];	/* whose rules are loaded */
+	int senders_loaded;
+
+	acc rollup[R__COUNT];
+
+	/* strings handed out with the last record */
+	char spf_domain[256], dkim_domain[256], dkim_pass[512];
+	char service[160];
+};
+
+analysis *
+analysis_new(store *st, services *svc)
+{
+	analysis *a = xcalloc(1, sizeof(*a));
+	char err[512];
+
+	a->st = st;
+	a->ops = st->ops->analysis;
+	align_init(NULL);
+	if (svc != NULL) {
+		a->svc = svc;
+	} else {
+		a->svc = services_new();
+		a->own_svc = 1;
+		if (services_load_default(a->svc, err, sizeof(err)) != 0)
+			log_warnx("known-service map not loaded: %s", err);
+	}
+	return a;
+}
+
+void
+analysis_free(analysis *a)
+{
+	if (a == NULL)
+		return;
+	for (int i = 0; i < R__COUNT; i++)
+		acc_clear(&a->rollup[i]);
+	sender_set_free(a->senders);
+	if (a->own_svc)
+		services_free(a->svc);
+	free(a);
+}
+
+const services *
+analysis_services(const analysis *a)
+{
+	return a->svc;
+}
+
+/* ---- spreading over days / hours ---------------------------------------------- */
+
+void
+analysis_spread(int64_t begin, int64_t end, int64_t unit, int64_t count,
+    void (*fn)(void *ctx, int64_t bucket, int64_t share), void *ctx)
+{
+	int64_t first, last, total, done = 0, given = 0;
+
+	if (end > begin + (int64_t)ANALYSIS_MAX_SPREAD_DAYS * DAY)
+		end = begin + (int64_t)ANALYSIS_MAX_SPREAD_DAYS * DAY;
+	first = begin >= 0 ? begin / unit : (begin - unit + 1) / unit;
+	if (end <= begin) {
+		fn(ctx, first, count);
+		return;
+	}
+	last = (end - 1) >= 0 ? (end - 1) / unit : (end - unit) / unit;
+	total = end - begin;
+	for (int64_t b = first; b <= last; b++) {
+		int64_t lo = b * unit > begin ? b * unit : begin;
+		int64_t hi = (b + 1) * unit < end ? (b + 1) * unit : end;
+		int64_t share;
+
+		done += hi - lo;
+		/* cumulative rounding: the shares always add up to count */
+		share = (int64_t)((__int128)count * done / total) - given;
+		given += share;
+		if (share != 0 || b == first)
+			fn(ctx, b, share);
+	}
+}
+
+/* ---- per report ---------------------------------------------------------------- */
+
+typedef struct load_ctx {
+	sender_set *set;
+} load_ctx;
+
+static int
+load_sender(void *ctx, const store_sender *s)
+{
+	load_ctx *l = ctx;
+	char err[256];
+
+	if (sender_set_add(l->set, s->id, (sender_kind)s->kind, s->match_type, s->value, err,
+	    sizeof(err)) != 0)
+		log_warnx("sender %lld ignored: %s", (long long)s->id, err);
+	return 0;
+}
+
+static int
+load_senders(analysis *a, const char *domain, int force)
+{
+	load_ctx l;
+
+	if (!force && a->senders_loaded && strcmp(a->senders_domain, domain) == 0)
+		return 0;
+	sender_set_free(a->senders);
+	a->senders = sender_set_new();
+	a->senders_loaded = 0;
+	l.set = a->senders;
+	if (a->ops->sender_list(a->st, domain, load_sender, &l) != STORE_OK)
+		return -1;
+	snprintf(a->senders_domain, sizeof(a->senders_domain), "%s", domain);
+	a->senders_loaded = 1;
+	return 0;
+}
+
+static void
+set_report(analysis *a, const char *domain, const char *org, int64_t begin, int64_t end,
+    const dm_policy *p)
+{
+	if (domain != a->domain)
+		snprintf(a->domain, sizeof(a->domain), "%s", domain);
+	snprintf(a->org, sizeof(a->org), "%s", org != NULL && *org ? org : "(unknown)");
+	a->begin = begin;
+	a->end = end;
+	a->adkim = p->adkim;
+	a->aspf = p->aspf;
+}
+
+int
+analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain)
+{
+	if (a->ops == NULL)
+		return 0;
+	for (int i = 0; i < R__COUNT; i++)
+		acc_clear(&a->rollup[i]);
+	set_report(a, policy_domain, r->org_name ? r->org_name : r->email, r->begin, r->end,
+	    &r->policy);
+	a->in_report = 1;
+	{
+		/* one report row for the reporter rollup, on its first day */
+		org_key k;
+		int64_t add[5] = { 1, 0, 0, 0, 0 };
+
+		memset(&k, 0, sizeof(k));
+		k.day = r->begin / DAY;
+		snprintf(k.org, sizeof(k.org), "%s", a->org);
+		acc_put(&a->rollup[R_ORG], &k, sizeof(k), add);
+	}
+	return load_senders(a, policy_domain, 0);
+}
+
+/* ---- one record ------------------------------------------------------------------ */
+
+typedef struct host_ctx {
+	char ptr[256];
+	int64_t asn;
+	int found;
+} host_ctx;
+
+static int
+host_cb(void *ctx, const store_host_facts *h)
+{
+	host_ctx *hc = ctx;
+
+	snprintf(hc->ptr, sizeof(hc->ptr), "%s", h->ptr ? h->ptr : "");
+	hc->asn = h->asn;
+	return 0;
+}
+
+static void
+lower_copy(char *dst, size_t len, const char *src)
+{
+	size_t i = 0;
+
+	for (; src != NULL && src[i] && i + 1 < len; i++)
+		dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
+	dst[i] = '\0';
+}
+
+static const service *
+find_service(analysis *a, const dm_record *rec, const host_ctx *h, int spf_best)
+{
+	const service *s = NULL;
+
+	if (h->ptr[0])
+		s = services_by_host(a->svc, h->ptr);
+	if (s == NULL && h->asn > 0)
+		s = services_by_asn(a->svc, (uint32_t)h->asn);
+	/* A pass proves the host may send for that domain, so a passing
+	 * DKIM d= or SPF domain names the service as well as the PTR does. */
+	for (int i = 0; s == NULL && i < rec->ndkim; i++)
+		if (rec->dkim_results[i].result == DM_AUTH_PASS && rec->dkim_results[i].domain)
+			s = services_by_domain(a->svc, rec->dkim_results[i].domain);
+	if (s == NULL && spf_best >= 0 && rec->spf_results[spf_best].result == DM_AUTH_PASS &&
+	    rec->spf_results[spf_best].domain)
+		s = services_by_domain(a->svc, rec->spf_results[spf_best].domain);
+	return s;
+}
+
+static void
+add_day(void *ctx, int64_t bucket, int64_t share)
+{
+	void **c = ctx;
+	analysis *a = c[0];
+	day_key *k = c[1];
+	int *first = c[2];
+	int64_t add[5] = { share, *first, 0, 0, 0 };
+
+	k->day = bucket;
+	*first = 0;
+	acc_put(&a->rollup[R_DAY], k, sizeof(*k), add);
+}
+
+static void
+add_hour(void *ctx, int64_t bucket, int64_t share)
+{
+	void **c = ctx;
+	analysis *a = c[0];
+	hour_key *k = c[1];
+	int64_t add[5] = { share, 0, 0, 0, 0 };
+
+	k->hour = bucket;
+	acc_put(&a->rollup[R_HOUR], k, sizeof(*k), add);
+}
+
+static void
+add_src(void *ctx, int64_t bucket, int64_t share)
+{
+	void **c = ctx;
+	analysis *a = c[0];
+	src_key *k = c[1];
+	const int *flags = c[2];
+	int64_t add[5] = { share, flags[0] ? share : 0, flags[1] ? share : 0,
+	    flags[2] ? share : 0, flags[3] ? share : 0 };
+
+	k->day = bucket;
+	acc_put(&a->rollup[R_SRC], k, sizeof(*k), add);
+}
+
+static void
+add_org(void *ctx, int64_t bucket, int64_t share)
+{
+	void **c = ctx;
+	analysis *a = c[0];
+	org_key *k = c[1];
+	int64_t add[5] = { 0, share, 0, 0, 0 };
+
+	k->day = bucket;
+	acc_put(&a->rollup[R_ORG], k, sizeof(*k), add);
+}
+
+/* Adds one record's share to every rollup. */
+static void
+accumulate(analysis *a, const dm_record *rec, const store_record_analysis *an, int known)
+{
+	int64_t count = (int64_t)rec->count;
+	int first = 1;
+	day_key dk;
+	hour_key hk;
+	src_key sk;
+	org_key ok;
+	ip_bin ip;
+	int flags[4];
+	void *c[3];
+
+	memset(&dk, 0, sizeof(dk));
+	dk.cls = (int8_t)an->cls;
+	dk.path = (int8_t)an->path;
+	dk.spf = (int8_t)an->spf_cat;
+	dk.dkim = (int8_t)an->dkim_cat;
+	dk.sender = (int8_t)an->sender_kind;
+	dk.known = (int8_t)known;
+	dk.disp = (int8_t)rec->disposition;
+	dk.rpass = (int8_t)an->reporter_pass;
+	c[0] = a;
+	c[1] = &dk;
+	c[2] = &first;
+	analysis_spread(a->begin, a->end, DAY, count, add_day, c);
+
+	memset(&hk, 0, sizeof(hk));
+	hk.cls = an->cls;
+	c[1] = &hk;
+	analysis_spread(a->begin, a->end, HOUR, count, add_hour, c);
+
+	memset(&sk, 0, sizeof(sk));
+	if (ip_parse(rec->source_ip, &ip) == 0)
+		ip_prefix_of(&ip, ip.family == 4 ? 24 : 48, sk.prefix);
+	else
+		snprintf(sk.prefix, sizeof(sk.prefix), "%s", rec->source_ip);
+	flags[0] = an->spf_cat == ALIGN_PASS_ALIGNED;
+	flags[1] = an->dkim_cat == ALIGN_PASS_ALIGNED;
+	flags[2] = an->cls == CLS_NORMAL;
+	flags[3] = an->cls == CLS_SPOOFING;
+	c[1] = &sk;
+	c[2] = flags;
+	analysis_spread(a->begin, a->end, DAY, count, add_src, c);
+
+	memset(&ok, 0, sizeof(ok));
+	snprintf(ok.org, sizeof(ok.org), "%s", a->org);
+	c[1] = &ok;
+	analysis_spread(a->begin, a->end, DAY, count, add_org, c);
+}
+
+static int
+compute(analysis *a, const dm_record *rec, store_record_analysis *out, int *known)
+{
+	const char *hfrom = rec->header_from && *rec->header_from ? rec->header_from : a->domain;
+	int spf_best, dkim_best;
+	cls_input in;
+	cls_result res;
+	host_ctx h;
+	const service *svc;
+	sender_facts sf;
+	ip_bin ip;
+	size_t pl = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&h, 0, sizeof(h));
+	out->spf_cat = align_spf_cat(rec, hfrom, a->aspf, &spf_best);
+	out->dkim_cat = align_dkim_cat(rec, hfrom, a->adkim, &dkim_best);
+	if (spf_best >= 0) {
+		lower_copy(a->spf_domain, sizeof(a->spf_domain), rec->spf_results[spf_best].domain);
+		out->spf_domain = a->spf_domain[0] ? a->spf_domain : NULL;
+		out->spf_result = dm_auth_name(rec->spf_results[spf_best].result);
+	}
+	if (dkim_best >= 0) {
+		lower_copy(a->dkim_domain, sizeof(a->dkim_domain),
+		    rec->dkim_results[dkim_best].domain);
+		out->dkim_domain = a->dkim_domain[0] ? a->dkim_domain : NULL;
+		out->dkim_result = dm_auth_name(rec->dkim_results[dkim_best].result);
+	}
+	a->dkim_pass[0] = '\0';
+	for (int i = 0; i < rec->ndkim; i++) {
+		const dm_dkim *d = &rec->dkim_results[i];
+		char dom[256];
+		size_t dl;
+
+		if (d->domain == NULL || *d->domain == '\0')
+			continue;
+		if (align_match(d->domain, hfrom, a->adkim))
+			out->dkim_signed_aligned = 1;
+		if (d->result != DM_AUTH_PASS)
+			continue;
+		lower_copy(dom, sizeof(dom), d->domain);
+		dl = strlen(dom);
+		if (pl + dl + 2 > sizeof(a->dkim_pass))
+			continue;
+		if (pl > 0)
+			a->dkim_pass[pl++] = ' ';
+		memcpy(a->dkim_pass + pl, dom, dl + 1);
+		pl += dl;
+	}
+	out->dkim_pass_domains = pl > 0 ? a->dkim_pass : NULL;
+	out->reporter_pass = rec->dkim == DM_VERDICT_PASS || rec->spf == DM_VERDICT_PASS;
+	out->mismatch = (rec->dkim != DM_VERDICT_UNKNOWN &&
+	    (rec->dkim == DM_VERDICT_PASS) != (out->dkim_cat == ALIGN_PASS_ALIGNED)) ||
+	    (rec->spf != DM_VERDICT_UNKNOWN &&
+	    (rec->spf == DM_VERDICT_PASS) != (out->spf_cat == ALIGN_PASS_ALIGNED));
+	for (int i = 0; i < rec->nreasons; i++)
+		out->reasons_mask |= CLS_REASON_BIT(rec->reasons[i].type);
+
+	if (a->ops->host_facts != NULL) {
+		int found = 0;
+
+		if (a->ops->host_facts(a->st, rec->source_ip, host_cb, &h, &found) != STORE_OK)
+			return -1;
+	}
+	svc = find_service(a, rec, &h, spf_best);
+	if (svc != NULL) {
+		snprintf(a->service, sizeof(a->service), "%s", svc->name);
+		out->service = a->service;
+	}
+	memset(&sf, 0, sizeof(sf));
+	sf.ip = ip_parse(rec->source_ip, &ip) == 0 ? &ip : NULL;
+	sf.ptr = h.ptr[0] ? h.ptr : NULL;
+	sf.service = svc ? svc->name : NULL;
+	sf.dkim_pass_domains = out->dkim_pass_domains;
+	out->sender_kind = sender_match(a->senders, &sf, &out->sender_id);
+
+	memset(&in, 0, sizeof(in));
+	in.spf = (align_cat)out->spf_cat;
+	in.dkim = (align_cat)out->dkim_cat;
+	in.dkim_signed_aligned = out->dkim_signed_aligned;
+	in.reporter_pass = out->reporter_pass;
+	in.disposition = rec->disposition;
+	in.reasons = out->reasons_mask;
+	in.sender = (sender_kind)out->sender_kind;
+	in.svc = svc;
+	classify(&in, &res);
+	out->cls = res.cls;
+	out->path = res.path;
+	out->expl = res.expl;
+	*known = cls_known_sender(svc);
+	return 0;
+}
+
+int
+analysis_record(analysis *a, const dm_record *rec, store_record_analysis *out)
+{
+	int known;
+
+	if (a->ops == NULL) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	if (compute(a, rec, out, &known) != 0)
+		return -1;
+	accumulate(a, rec, out, known);
+	return 0;
+}
+
+/* ---- writing the rollups ------------------------------------------------------------ */
+
+static int
+flush(analysis *a)
+{
+	const struct store_analysis_ops *o = a->ops;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < a->rollup[R_DAY].cap; i++) {
+		acc_ent *e = &a->rollup[R_DAY].e[i];
+		day_key k;
+		store_rollup_day r;
+
+		if (e->key == NULL || (e->v[0] == 0 && e->v[1] == 0))
+			continue;
+		memcpy(&k, e->key, sizeof(k));
+		r = (store_rollup_day){ a->domain, k.day, k.cls, k.path, k.spf, k.dkim, k.sender,
+		    k.known, k.disp, k.rpass, e->v[0], e->v[1] };
+		rc = o->rollup_day_add(a->st, &r);
+	}
+	for (size_t i = 0; rc == 0 && i < a->rollup[R_HOUR].cap; i++) {
+		acc_ent *e = &a->rollup[R_HOUR].e[i];
+		hour_key k;
+		store_rollup_hour r;
+
+		if (e->key == NULL || e->v[0] == 0)
+			continue;
+		memcpy(&k, e->key, sizeof(k));
+		r = (store_rollup_hour){ a->domain, k.hour, k.cls, e->v[0] };
+		rc = o->rollup_hour_add(a->st, &r);
+	}
+	for (size_t i = 0; rc == 0 && i < a->rollup[R_SRC].cap; i++) {
+		acc_ent *e = &a->rollup[R_SRC].e[i];
+		src_key k;
+		store_rollup_src r;
+
+		if (e->key == NULL || (e->v[0] == 0 && e->v[3] == 0 && e->v[4] == 0))
+			continue;
+		memcpy(&k, e->key, sizeof(k));
+		r = (store_rollup_src){ a->domain, k.day, k.prefix, e->v[0], e->v[1], e->v[2],
+		    e->v[3], e->v[4] };
+		rc = o->rollup_src_add(a->st, &r);
+	}
+	for (size_t i = 0; rc == 0 && i < a->rollup[R_ORG].cap; i++) {
+		acc_ent *e = &a->rollup[R_ORG].e[i];
+		org_key k;
+		store_rollup_org r;
+
+		if (e->key == NULL || (e->v[0] == 0 && e->v[1] == 0))
+			continue;
+		memcpy(&k, e->key, sizeof(k));
+		r = (store_rollup_org){ a->domain, k.day, k.org, e->v[0], e->v[1] };
+		rc = o->rollup_org_add(a->st, &r);
+	}
+	for (int i = 0; i < R__COUNT; i++)
+		acc_clear(&a->rollup[i]);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+int
+analysis_end_report(analysis *a)
+{
+	if (a->ops == NULL || !a->in_report)
+		return 0;
+	a->in_report = 0;
+	return flush(a);
+}
+
+/* ---- reanalysis ------------------------------------------------------------------------ */
+
+typedef struct rebuild_ctx {
+	analysis *a;
+	int64_t last_report;
+	int err;
+} rebuild_ctx;
+
+static int
+rebuild_record(void *ctx, const store_record_row *row)
+{
+	rebuild_ctx *rc = ctx;
+	analysis *a = rc->a;
+	store_record_analysis an;
+	int known;
+
+	if (row->report_id != rc->last_report) {
+		org_key k;
+		int64_t add[5] = { 1, 0, 0, 0, 0 };
+
+		set_report(a, a->domain, row->org_name, row->date_begin, row->date_end,
+		    row->policy);
+		rc->last_report = row->report_id;
+		memset(&k, 0, sizeof(k));
+		k.day = row->date_begin / DAY;
+		snprintf(k.org, sizeof(k.org), "%s", a->org);
+		acc_put(&a->rollup[R_ORG], &k, sizeof(k), add);
+	}
+	if (compute(a, row->rec, &an, &known) != 0 ||
+	    a->ops->record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK) {
+		rc->err = 1;
+		return -1;
+	}
+	accumulate(a, row->rec, &an, known);
+	return 0;
+}
+
+int
+analysis_rebuild_domain(analysis *a, const char *policy_domain)
+{
+	rebuild_ctx rc = { a, 0, 0 };
+	char domain[DM_KEY_LEN];
+
+	if (a->ops == NULL)
+		return 0;
+	snprintf(domain, sizeof(domain), "%s", policy_domain);
+	for (int i = 0; i < R__COUNT; i++)
+		acc_clear(&a->rollup[i]);
+	if (load_senders(a, domain, 1) != 0 || a->ops->rollup_clear(a->st, domain) != STORE_OK)
+		return -1;
+	snprintf(a->domain, sizeof(a->domain), "%s", domain);
+	if (a->ops->records_scan(a->st, domain, rebuild_record, &rc) != STORE_OK || rc.err)
+		return -1;
+	snprintf(a->domain, sizeof(a->domain), "%s", domain);
+	return flush(a);
+}
+
+typedef struct pending_ctx {
+	char **v;
+	size_t n, cap;
+} pending_ctx;
+
+static int
+pending_cb(void *ctx, const char *domain)
+{
+	pending_ctx *p = ctx;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	p->v[p->n++] = xstrdup(domain);
+	return 0;
+}
+
+int
+analysis_catch_up(analysis *a, int *domains)
+{
+	pending_ctx p = { NULL, 0, 0 };
+	int rc = 0;
+
+	if (domains != NULL)
+		*domains = 0;
+	if (a->ops == NULL)
+		return 0;
+	if (a->ops->pending_list(a->st, pending_cb, &p) != STORE_OK)
+		return -1;
+	for (size_t i = 0; i < p.n; i++) {
+		if (rc == 0) {
+			if (a->st->ops->begin(a->st) != STORE_OK ||
+			    analysis_rebuild_domain(a, p.v[i]) != 0 ||
+			    a->ops->pending_done(a->st, p.v[i]) != STORE_OK ||
+			    a->st->ops->commit(a->st) != STORE_OK) {
+				a->st->ops->rollback(a->st);
+				rc = -1;
+			} else if (domains != NULL) {
+				(*domains)++;
+			}
+		}
+		free(p.v[i]);
+	}
+	free(p.v);
+	return rc;
+}

@@ -1,0 +1,695 @@
+/*
+ * stats.c - see stats.h; docs/STATS.md documents every key.
+ *
+ * Everything is read from the rollups (a few thousand rows for 90 days of a
+ * busy domain), so the cost does not grow with the number of records.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "align.h"
+#include "classify.h"
+#include "stats.h"
+#include "../store/store_analysis.h"
+#include "../util/log.h"
+
+#define DAY 86400
+#define MAX_SERIES_DAYS 800
+
+typedef struct day_tot {
+	int64_t messages, cls[CLS__COUNT], dmarc_pass;
+} day_tot;
+
+typedef struct acc {
+	int64_t messages, records, dmarc_pass, reporter_pass, spf_aligned, dkim_aligned;
+	int64_t spf_cat[3], dkim_cat[3];
+	int64_t cls[CLS__COUNT], path[PATH__COUNT], disp[5];
+	int64_t matrix[4][3][3];	/* all, internal, third party, unauthorized */
+	int64_t mine_failing, known_failing, mine_total;
+	int64_t first_day, last_day;
+	int64_t base_day, ndays;
+	day_tot *days;
+} acc;
+
+static double
+pct(int64_t part, int64_t whole)
+{
+	if (whole <= 0)
+		return 0.0;
+	return round(1000.0 * (double)part / (double)whole) / 10.0;
+}
+
+static int
+day_cb(void *ctx, const store_rollup_day *r)
+{
+	acc *a = ctx;
+	int spf = r->spf_cat & 3, dkim = r->dkim_cat & 3;
+	int cls = r->cls < CLS__COUNT && r->cls >= 0 ? r->cls : CLS_SPOOFING;
+	int group = r->sender_kind == 1 ? 1 : r->sender_kind == 2 ? 2 : 3;
+	int64_t m = r->messages;
+
+	if (spf > 2)
+		spf = 2;
+	if (dkim > 2)
+		dkim = 2;
+	a->messages += m;
+	a->records += r->records;
+	if (cls == CLS_NORMAL)
+		a->dmarc_pass += m;
+	if (r->reporter_pass)
+		a->reporter_pass += m;
+	if (spf == 0)
+		a->spf_aligned += m;
+	if (dkim == 0)
+		a->dkim_aligned += m;
+	a->spf_cat[spf] += m;
+	a->dkim_cat[dkim] += m;
+	a->cls[cls] += m;
+	if (r->path >= 0 && r->path < PATH__COUNT)
+		a->path[r->path] += m;
+	a->disp[r->disposition >= 0 && r->disposition <= 4 ? r->disposition : 0] += m;
+	a->matrix[0][spf][dkim] += m;
+	a->matrix[group][spf][dkim] += m;
+	if (r->sender_kind != 0) {
+		a->mine_total += m;
+		if (cls != CLS_NORMAL)
+			a->mine_failing += m;
+	} else if (r->known && cls != CLS_NORMAL) {
+		a->known_failing += m;
+	}
+	if (m != 0 || r->records != 0) {
+		if (a->first_day == 0 || r->day < a->first_day)
+			a->first_day = r->day;
+		if (r->day > a->last_day)
+			a->last_day = r->day;
+	}
+	if (a->days != NULL && r->day >= a->base_day && r->day < a->base_day + a->ndays) {
+		day_tot *d = &a->days[r->day - a->base_day];
+
+		d->messages += m;
+		d->cls[cls] += m;
+		if (cls == CLS_NORMAL)
+			d->dmarc_pass += m;
+	}
+	return 0;
+}
+
+static void
+fmt_day(int64_t day, char *buf, size_t len)
+{
+	time_t t = (time_t)(day * DAY);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+static json_t *
+matrix_json(int64_t m[3][3])
+{
+	json_t *o = json_object(), *cnt = json_array(), *pc = json_array();
+	int64_t total = 0;
+
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			total += m[i][j];
+	for (int i = 0; i < 3; i++) {
+		json_t *rc = json_array(), *rp = json_array();
+
+		for (int j = 0; j < 3; j++) {
+			json_array_append_new(rc, json_integer(m[i][j]));
+			json_array_append_new(rp, json_real(pct(m[i][j], total)));
+		}
+		json_array_append_new(cnt, rc);
+		json_array_append_new(pc, rp);
+	}
+	json_object_set_new(o, "messages", json_integer(total));
+	json_object_set_new(o, "count", cnt);
+	json_object_set_new(o, "pct", pc);
+	return o;
+}
+
+static json_t *
+cats_json(void)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < 3; i++)
+		json_array_append_new(a, json_string(align_cat_name((align_cat)i)));
+	return a;
+}
+
+typedef struct list_ctx {
+	json_t *arr;
+} list_ctx;
+
+static int
+src_cb(void *ctx, const store_rollup_src *r)
+{
+	list_ctx *l = ctx;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "prefix", json_string(r->prefix ? r->prefix : ""));
+	json_object_set_new(o, "messages", json_integer(r->messages));
+	json_object_set_new(o, "spf_aligned", json_integer(r->spf_aligned));
+	json_object_set_new(o, "spf_aligned_pct", json_real(pct(r->spf_aligned, r->messages)));
+	json_object_set_new(o, "dkim_aligned", json_integer(r->dkim_aligned));
+	json_object_set_new(o, "dkim_aligned_pct", json_real(pct(r->dkim_aligned, r->messages)));
+	json_object_set_new(o, "dmarc_pass", json_integer(r->dmarc_pass));
+	json_object_set_new(o, "dmarc_pass_pct", json_real(pct(r->dmarc_pass, r->messages)));
+	json_object_set_new(o, "spoofing_suspected", json_integer(r->spoofing));
+	json_array_append_new(l->arr, o);
+	return 0;
+}
+
+static int
+org_cb(void *ctx, const store_rollup_org *r)
+{
+	list_ctx *l = ctx;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "org", json_string(r->org ? r->org : ""));
+	json_object_set_new(o, "reports", json_integer(r->reports));
+	json_object_set_new(o, "messages", json_integer(r->messages));
+	json_array_append_new(l->arr, o);
+	return 0;
+}
+
+static void
+set_str(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, v != NULL ? json_string(v) : json_null());
+}
+
+static int
+policy_cb(void *ctx, const store_policy_row *r)
+{
+	list_ctx *l = ctx;
+	json_t *o = json_object();
+	char b[16];
+
+	set_str(o, "p", r->p);
+	set_str(o, "sp", r->sp);
+	set_str(o, "np", r->np);
+	set_str(o, "adkim", r->adkim);
+	set_str(o, "aspf", r->aspf);
+	json_object_set_new(o, "pct", r->pct >= 0 ? json_integer(r->pct) : json_null());
+	set_str(o, "fo", r->fo);
+	set_str(o, "testing", r->testing);
+	fmt_day(r->first_begin / DAY, b, sizeof(b));
+	json_object_set_new(o, "first_seen", json_string(b));
+	fmt_day((r->last_end > 0 ? r->last_end - 1 : 0) / DAY, b, sizeof(b));
+	json_object_set_new(o, "last_seen", json_string(b));
+	json_object_set_new(o, "reports", json_integer(r->reports));
+	json_array_append_new(l->arr, o);
+	return 0;
+}
+
+typedef struct hour_ctx {
+	json_t *arr;
+	json_t *cur;
+	int64_t cur_hour;
+} hour_ctx;
+
+static int
+hour_cb(void *ctx, const store_rollup_hour *r)
+{
+	hour_ctx *h = ctx;
+	int cls = r->cls >= 0 && r->cls < CLS__COUNT ? r->cls : CLS_SPOOFING;
+
+	if (r->messages == 0)
+		return 0;
+	if (h->cur == NULL || h->cur_hour != r->hour) {
+		char b[32];
+		time_t t = (time_t)(r->hour * 3600);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(b, sizeof(b), "%Y-%m-%dT%H:00:00Z", &tm);
+		h->cur = json_object();
+		h->cur_hour = r->hour;
+		json_object_set_new(h->cur, "hour", json_string(b));
+		json_object_set_new(h->cur, "messages", json_integer(0));
+		for (int i = 0; i < CLS__COUNT; i++)
+			json_object_set_new(h->cur, cls_class_name((cls_class)i), json_integer(0));
+		json_array_append_new(h->arr, h->cur);
+	}
+	json_object_set_new(h->cur, "messages", json_integer(json_integer_value(
+	    json_object_get(h->cur, "messages")) + r->messages));
+	json_object_set_new(h->cur, cls_class_name((cls_class)cls), json_integer(
+	    json_integer_value(json_object_get(h->cur, cls_class_name((cls_class)cls))) +
+	    r->messages));
+	return 0;
+}
+
+/* ---- guidance ---------------------------------------------------------------- */
+
+static void
+add_reason(json_t *arr, const char *code, const char *en, const char *ja)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "code", json_string(code));
+	json_object_set_new(o, "en", json_string(en));
+	json_object_set_new(o, "ja", json_string(ja));
+	json_array_append_new(arr, o);
+}
+
+static json_t *
+what_if(const acc *a)
+{
+	json_t *o = json_object();
+	int64_t legit = a->cls[CLS_AUTH_FAILURE] + a->cls[CLS_FORWARDED];
+
+	json_object_set_new(o, "my_senders", json_integer(a->mine_failing));
+	json_object_set_new(o, "known_services", json_integer(a->known_failing));
+	json_object_set_new(o, "forwarded", json_integer(a->cls[CLS_FORWARDED]));
+	json_object_set_new(o, "auth_failure", json_integer(a->cls[CLS_AUTH_FAILURE]));
+	json_object_set_new(o, "legitimate_affected", json_integer(legit));
+	json_object_set_new(o, "legitimate_affected_pct", json_real(pct(legit, a->messages)));
+	json_object_set_new(o, "spoofing_stopped", json_integer(a->cls[CLS_SPOOFING]));
+	json_object_set_new(o, "spoofing_stopped_pct",
+	    json_real(pct(a->cls[CLS_SPOOFING], a->messages)));
+	return o;
+}
+
+static json_t *
+guidance(const acc *a, const char *current, int nsenders)
+{
+	json_t *g = json_object(), *wi = json_object(), *reasons = json_array();
+	int64_t days = a->last_day >= a->first_day && a->messages > 0 ?
+	    a->last_day - a->first_day + 1 : 0;
+	double fail_mine = pct(a->cls[CLS_AUTH_FAILURE], a->messages);
+	const char *next = "stay";
+	char en[320], ja[320];
+
+	json_object_set_new(g, "current_policy", json_string(current ? current : "none"));
+	/* Quarantine and reject act on the same DMARC failures; they differ in
+	 * what happens to them (spam folder or bounce). */
+	json_object_set_new(wi, "quarantine", what_if(a));
+	json_object_set_new(wi, "reject", what_if(a));
+	json_object_set_new(g, "what_if", wi);
+
+	if (a->messages == 0) {
+		next = "collect";
+		add_reason(reasons, "no_data", "No aggregate reports in this period yet: keep p=none "
+		    "and collect reports.", "この期間の集計レポートがまだありません。p=noneのまま"
+		    "レポートを集めてください。");
+	} else {
+		if (nsenders == 0)
+			add_reason(reasons, "no_senders", "No senders are registered in My Senders: "
+			    "register your own servers and services so their failures can be told "
+			    "from spoofing.", "My Sendersに送信元が登録されていません。自社のサーバや"
+			    "配信サービスを登録すると、なりすましと区別できます。");
+		if (days < 14) {
+			snprintf(en, sizeof(en), "Only %lld day(s) of reports: collect at least two "
+			    "weeks before changing the policy.", (long long)days);
+			snprintf(ja, sizeof(ja), "レポートは%lld日分のみです。ポリシー変更の前に"
+			    "少なくとも2週間分を集めてください。", (long long)days);
+			add_reason(reasons, "short_period", en, ja);
+		}
+		if (a->cls[CLS_AUTH_FAILURE] > 0) {
+			snprintf(en, sizeof(en), "%lld message(s) (%.1f%%) from your senders or known "
+			    "services failed DMARC: fix their SPF/DKIM alignment first.",
+			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
+			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%lld通(%.1f%%)が"
+			    "DMARCに失敗しています。先にSPF/DKIMのアラインを修正してください。",
+			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
+			add_reason(reasons, "senders_failing", en, ja);
+		}
+		if (a->cls[CLS_SPOOFING] > 0) {
+			snprintf(en, sizeof(en), "%lld spoofed message(s) would be stopped by an "
+			    "enforcing policy.", (long long)a->cls[CLS_SPOOFING]);
+			snprintf(ja, sizeof(ja), "強制ポリシーにすると、なりすましの疑いがある"
+			    "%lld通を止められます。", (long long)a->cls[CLS_SPOOFING]);
+			add_reason(reasons, "spoofing_seen", en, ja);
+		}
+		if (a->cls[CLS_FORWARDED] > 0) {
+			snprintf(en, sizeof(en), "%lld forwarded message(s) failed: sign all mail with "
+			    "DKIM so forwarding keeps passing.", (long long)a->cls[CLS_FORWARDED]);
+			snprintf(ja, sizeof(ja), "転送された%lld通が失敗しています。全メールにDKIM署名を"
+			    "付けると転送後も合格します。", (long long)a->cls[CLS_FORWARDED]);
+			add_reason(reasons, "forwarding", en, ja);
+		}
+		if (days >= 14 && nsenders > 0) {
+			if (current == NULL || strcmp(current, "none") == 0) {
+				if (fail_mine <= 2.0) {
+					next = "quarantine";
+					add_reason(reasons, "ready_quarantine", "Your senders pass: move to "
+					    "p=quarantine (start with t=y or a low pct if unsure).",
+					    "自社の送信元は合格しています。p=quarantineへ進めましょう"
+					    "(不安ならt=yや低いpctから)。");
+				} else {
+					next = "fix_senders";
+				}
+			} else if (strcmp(current, "quarantine") == 0) {
+				if (fail_mine <= 0.5) {
+					next = "reject";
+					add_reason(reasons, "ready_reject", "Under 0.5% of legitimate mail "
+					    "fails: move to p=reject.", "正規メールの失敗は0.5%未満です。"
+					    "p=rejectへ進めましょう。");
+				} else {
+					next = "fix_senders";
+				}
+			} else {
+				next = "stay";
+				add_reason(reasons, "enforced", "p=reject is in force: keep monitoring the "
+				    "reports.", "p=rejectで運用中です。引き続きレポートを監視してください。");
+			}
+		} else if (a->cls[CLS_AUTH_FAILURE] > 0 || nsenders == 0) {
+			next = "fix_senders";
+		}
+	}
+	json_object_set_new(g, "next_step", json_string(next));
+	json_object_set_new(g, "reasons", reasons);
+	return g;
+}
+
+static int
+count_sender(void *ctx, const store_sender *s)
+{
+	(void)s;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+json_t *
+stats_build(store *st, const stats_query *q, char *err, size_t errlen)
+{
+	const struct store_analysis_ops *o = st->ops->analysis;
+	store_filter f = { q->domain, q->since, q->until };
+	json_t *root, *arr, *obj;
+	list_ctx lc;
+	hour_ctx hc;
+	acc a;
+	int top = q->top > 0 ? q->top : 20, nsenders = 0;
+	const char *current = NULL;
+	char b[16];
+
+	if (o == NULL || q->domain == NULL) {
+		snprintf(err, errlen, o == NULL ? "this store has no analysis" : "no domain given");
+		return NULL;
+	}
+	memset(&a, 0, sizeof(a));
+	if (q->since > 0) {
+		int64_t until = q->until > 0 ? q->until : (int64_t)time(NULL);
+
+		a.base_day = q->since / DAY;
+		a.ndays = (until + DAY - 1) / DAY - a.base_day;
+		if (a.ndays > MAX_SERIES_DAYS)
+			a.ndays = MAX_SERIES_DAYS;
+		if (a.ndays > 0)
+			a.days = xcalloc((size_t)a.ndays, sizeof(*a.days));
+	}
+	if (o->rollup_day_scan(st, &f, day_cb, &a) != STORE_OK)
+		goto fail;
+	if (a.days == NULL && a.messages > 0) {
+		/* no period given: the series spans the data */
+		a.base_day = a.first_day;
+		a.ndays = a.last_day - a.first_day + 1;
+		if (a.ndays > MAX_SERIES_DAYS) {
+			a.base_day = a.last_day - MAX_SERIES_DAYS + 1;
+			a.ndays = MAX_SERIES_DAYS;
+		}
+		a.days = xcalloc((size_t)a.ndays, sizeof(*a.days));
+		{
+			acc again;
+
+			memset(&again, 0, sizeof(again));
+			again.base_day = a.base_day;
+			again.ndays = a.ndays;
+			again.days = a.days;
+			if (o->rollup_day_scan(st, &f, day_cb, &again) != STORE_OK)
+				goto fail;
+		}
+	}
+
+	root = json_object();
+	json_object_set_new(root, "domain", json_string(q->domain));
+	obj = json_object();
+	if (q->since > 0) {
+		fmt_day(q->since / DAY, b, sizeof(b));
+		json_object_set_new(obj, "since", json_string(b));
+	} else {
+		json_object_set_new(obj, "since", json_null());
+	}
+	if (q->until > 0) {
+		fmt_day(q->until / DAY, b, sizeof(b));
+		json_object_set_new(obj, "until", json_string(b));
+	} else {
+		json_object_set_new(obj, "until", json_null());
+	}
+	if (a.messages > 0) {
+		fmt_day(a.first_day, b, sizeof(b));
+		json_object_set_new(obj, "first_day", json_string(b));
+		fmt_day(a.last_day, b, sizeof(b));
+		json_object_set_new(obj, "last_day", json_string(b));
+	}
+	json_object_set_new(root, "period", obj);
+
+	json_object_set_new(root, "messages", json_integer(a.messages));
+	json_object_set_new(root, "records", json_integer(a.records));
+	json_object_set_new(root, "dmarc_pass", json_integer(a.dmarc_pass));
+	json_object_set_new(root, "dmarc_pass_reporter", json_integer(a.reporter_pass));
+	json_object_set_new(root, "spf_aligned", json_integer(a.spf_aligned));
+	json_object_set_new(root, "dkim_aligned", json_integer(a.dkim_aligned));
+	obj = json_object();
+	json_object_set_new(obj, "dmarc_pass", json_real(pct(a.dmarc_pass, a.messages)));
+	json_object_set_new(obj, "spf_aligned", json_real(pct(a.spf_aligned, a.messages)));
+	json_object_set_new(obj, "dkim_aligned", json_real(pct(a.dkim_aligned, a.messages)));
+	json_object_set_new(root, "pct", obj);
+	obj = json_object();
+	json_object_set_new(obj, "dmarc", json_integer(a.messages - a.dmarc_pass));
+	json_object_set_new(obj, "spf", json_integer(a.messages - a.spf_aligned));
+	json_object_set_new(obj, "dkim", json_integer(a.messages - a.dkim_aligned));
+	json_object_set_new(root, "not_aligned", obj);
+	/* failure (ruf) reports are not parsed yet: always 0 until they are */
+	json_object_set_new(root, "failure_reports", json_integer(0));
+
+	obj = json_object();
+	for (int i = 0; i < CLS__COUNT; i++)
+		json_object_set_new(obj, cls_class_name((cls_class)i), json_integer(a.cls[i]));
+	json_object_set_new(root, "classes", obj);
+	obj = json_object();
+	for (int i = 0; i < CLS__COUNT; i++)
+		json_object_set_new(obj, cls_class_name((cls_class)i),
+		    json_real(pct(a.cls[i], a.messages)));
+	json_object_set_new(root, "classes_pct", obj);
+	obj = json_object();
+	for (int i = 0; i < PATH__COUNT; i++)
+		json_object_set_new(obj, cls_path_name((cls_path)i), json_integer(a.path[i]));
+	json_object_set_new(root, "paths", obj);
+	obj = json_object();
+	for (int i = 1; i <= 4; i++)
+		json_object_set_new(obj, dm_disp_name((dm_disp)i), json_integer(a.disp[i]));
+	if (a.disp[0] > 0)
+		json_object_set_new(obj, "unknown", json_integer(a.disp[0]));
+	json_object_set_new(root, "dispositions", obj);
+
+	obj = json_object();
+	json_object_set_new(obj, "rows", cats_json());
+	json_object_set_new(obj, "cols", cats_json());
+	json_object_set_new(obj, "all", matrix_json(a.matrix[0]));
+	json_object_set_new(obj, "internal", matrix_json(a.matrix[1]));
+	json_object_set_new(obj, "third_party", matrix_json(a.matrix[2]));
+	json_object_set_new(obj, "unauthorized", matrix_json(a.matrix[3]));
+	json_object_set_new(root, "matrix", obj);
+
+	lc.arr = json_array();
+	json_object_set_new(root, "top_sources", lc.arr);
+	if (o->rollup_src_top(st, &f, top, src_cb, &lc) != STORE_OK)
+		goto fail_root;
+	lc.arr = json_array();
+	json_object_set_new(root, "reporters", lc.arr);
+	if (o->rollup_org_top(st, &f, top, org_cb, &lc) != STORE_OK)
+		goto fail_root;
+	{
+		int64_t reports = 0;
+		size_t i;
+		json_t *v;
+
+		json_array_foreach(lc.arr, i, v)
+			reports += json_integer_value(json_object_get(v, "reports"));
+		json_object_set_new(root, "reports", json_integer(reports));
+	}
+
+	arr = json_array();
+	for (int64_t d = 0; d < a.ndays && a.days != NULL; d++) {
+		json_t *e = json_object();
+
+		fmt_day(a.base_day + d, b, sizeof(b));
+		json_object_set_new(e, "date", json_string(b));
+		json_object_set_new(e, "messages", json_integer(a.days[d].messages));
+		json_object_set_new(e, "dmarc_pass", json_integer(a.days[d].dmarc_pass));
+		for (int i = 0; i < CLS__COUNT; i++)
+			json_object_set_new(e, cls_class_name((cls_class)i),
+			    json_integer(a.days[d].cls[i]));
+		json_array_append_new(arr, e);
+	}
+	json_object_set_new(root, "daily", arr);
+	hc.arr = json_array();
+	hc.cur = NULL;
+	hc.cur_hour = 0;
+	json_object_set_new(root, "hourly", hc.arr);
+	if (o->rollup_hour_scan(st, &f, hour_cb, &hc) != STORE_OK)
+		goto fail_root;
+
+	lc.arr = json_array();
+	json_object_set_new(root, "policy_history", lc.arr);
+	if (o->policy_history(st, &f, policy_cb, &lc) != STORE_OK)
+		goto fail_root;
+	if (json_array_size(lc.arr) > 0)
+		current = json_string_value(json_object_get(json_array_get(lc.arr,
+		    json_array_size(lc.arr) - 1), "p"));
+	if (o->sender_list(st, q->domain, count_sender, &nsenders) != STORE_OK)
+		goto fail_root;
+	json_object_set_new(root, "senders_registered", json_integer(nsenders));
+	json_object_set_new(root, "spoofing_suspected", json_integer(a.cls[CLS_SPOOFING]));
+	json_object_set_new(root, "guidance", guidance(&a, current, nsenders));
+	free(a.days);
+	return root;
+
+fail_root:
+	json_decref(root);
+fail:
+	snprintf(err, errlen, "%s", store_errmsg(st));
+	free(a.days);
+	return NULL;
+}
+
+/* ---- the digest --------------------------------------------------------------- */
+
+static int64_t
+geti(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static void
+num(dbuf *out, int64_t v)
+{
+	char b[32], r[48];
+	int n = snprintf(b, sizeof(b), "%lld", (long long)(v < 0 ? -v : v)), j = 0;
+
+	if (v < 0)
+		r[j++] = '-';
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			r[j++] = ',';
+		r[j++] = b[i];
+	}
+	r[j] = '\0';
+	dbuf_addstr(out, r);
+}
+
+static void
+line(dbuf *out, const char *label, int64_t v, int64_t whole, const char *unit)
+{
+	dbuf_addstr(out, label);
+	num(out, v);
+	dbuf_addstr(out, unit);
+	if (whole >= 0)
+		dbuf_printf(out, " (%.1f%%)", pct(v, whole));
+	dbuf_addc(out, '\n');
+}
+
+static const char *
+step_name(const char *step, int ja)
+{
+	static const char *const map[][3] = {
+		{ "collect", "collect reports first", "まずレポートを収集" },
+		{ "stay", "stay at the current policy", "現在のポリシーを維持" },
+		{ "fix_senders", "fix your senders first", "先に送信元の設定を修正" },
+		{ "quarantine", "move to p=quarantine", "p=quarantineへ移行" },
+		{ "reject", "move to p=reject", "p=rejectへ移行" },
+	};
+
+	for (size_t i = 0; step != NULL && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i][0], step) == 0)
+			return map[i][ja ? 2 : 1];
+	return step ? step : "-";
+}
+
+void
+stats_digest(const json_t *s, const char *lang, dbuf *out)
+{
+	int ja = lang != NULL && strcmp(lang, "ja") == 0;
+	const json_t *per = json_object_get(s, "period"), *cls = json_object_get(s, "classes");
+	const json_t *na = json_object_get(s, "not_aligned"), *g = json_object_get(s, "guidance");
+	const char *since = json_string_value(json_object_get(per, "since"));
+	const char *until = json_string_value(json_object_get(per, "until"));
+	int64_t m = geti(s, "messages");
+
+	if (since == NULL)
+		since = json_string_value(json_object_get(per, "first_day"));
+	if (until == NULL)
+		until = json_string_value(json_object_get(per, "last_day"));
+	if (ja) {
+		dbuf_printf(out, "DMARCレポート集計: %s (%s〜%s)\n",
+		    json_string_value(json_object_get(s, "domain")), since ? since : "-",
+		    until ? until : "-");
+		line(out, "受信メール数:          ", m, -1, "通");
+		line(out, "DMARC認証成功:         ", geti(s, "dmarc_pass"), m, "通");
+		line(out, "SPFアライン:           ", geti(s, "spf_aligned"), m, "通");
+		line(out, "DKIMアライン:          ", geti(s, "dkim_aligned"), m, "通");
+		dbuf_addstr(out, "アラインなし:          DMARC ");
+		num(out, geti(na, "dmarc"));
+		dbuf_addstr(out, "通 / SPF ");
+		num(out, geti(na, "spf"));
+		dbuf_addstr(out, "通 / DKIM ");
+		num(out, geti(na, "dkim"));
+		dbuf_addstr(out, "通\n");
+		line(out, "失敗レポート受信数:    ", geti(s, "failure_reports"), -1, "件");
+		dbuf_addstr(out, "分類:                  正常 ");
+		num(out, geti(cls, "normal"));
+		dbuf_addstr(out, " / 転送 ");
+		num(out, geti(cls, "forwarded"));
+		dbuf_addstr(out, " / 認証失敗 ");
+		num(out, geti(cls, "auth_failure"));
+		dbuf_addstr(out, " / なりすましの疑い ");
+		num(out, geti(cls, "spoofing_suspected"));
+		dbuf_addc(out, '\n');
+		dbuf_printf(out, "ポリシー:              p=%s → 次の段階: %s\n",
+		    json_string_value(json_object_get(g, "current_policy")),
+		    step_name(json_string_value(json_object_get(g, "next_step")), 1));
+	} else {
+		dbuf_printf(out, "DMARC summary for %s (%s to %s)\n",
+		    json_string_value(json_object_get(s, "domain")), since ? since : "-",
+		    until ? until : "-");
+		line(out, "Emails seen:             ", m, -1, "");
+		line(out, "DMARC pass:              ", geti(s, "dmarc_pass"), m, "");
+		line(out, "SPF aligned:             ", geti(s, "spf_aligned"), m, "");
+		line(out, "DKIM aligned:            ", geti(s, "dkim_aligned"), m, "");
+		dbuf_addstr(out, "Not aligned:             DMARC ");
+		num(out, geti(na, "dmarc"));
+		dbuf_addstr(out, " / SPF ");
+		num(out, geti(na, "spf"));
+		dbuf_addstr(out, " / DKIM ");
+		num(out, geti(na, "dkim"));
+		dbuf_addc(out, '\n');
+		line(out, "Failure reports received: ", geti(s, "failure_reports"), -1, "");
+		dbuf_addstr(out, "Classes:                 normal ");
+		num(out, geti(cls, "normal"));
+		dbuf_addstr(out, " / forwarded ");
+		num(out, geti(cls, "forwarded"));
+		dbuf_addstr(out, " / auth failure ");
+		num(out, geti(cls, "auth_failure"));
+		dbuf_addstr(out, " / spoofing suspected ");
+		num(out, geti(cls, "spoofing_suspected"));
+		dbuf_addc(out, '\n');
+		dbuf_printf(out, "Policy:                  p=%s, next step: %s\n",
+		    json_string_value(json_object_get(g, "current_policy")),
+		    step_name(json_string_value(json_object_get(g, "next_step")), 0));
+	}
+	{
+		size_t i;
+		json_t *r;
+
+		json_array_foreach(json_object_get(g, "reasons"), i, r)
+			dbuf_printf(out, "  - %s\n", json_string_value(json_object_get(r,
+			    ja ? "ja" : "en")));
+	}
+}

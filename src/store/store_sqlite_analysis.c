@@ -1,0 +1,703 @@
+/*
+ * store_sqlite_analysis.c - the SQLite implementation of store_analysis.h.
+ *
+ * Statements live in the SQA_ANALYSIS slot area of the handle (sq_prep).
+ * Rollup upserts add to the existing row; rollup_clear deletes a domain's
+ * rows so a rebuild starts from zero.
+ *
+ * Exports: store_sqlite_analysis_ops.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sqlite_priv.h"
+#include "store_analysis.h"
+
+enum {
+	A_SENDER_ADD, A_SENDER_LIST_ALL, A_SENDER_LIST, A_SENDER_GET, A_SENDER_RM,
+	A_HOST, A_PENDING_ADD, A_PENDING_ADD_ALL, A_PENDING_LIST, A_PENDING_DONE,
+	A_SET, A_CLR_DAY, A_CLR_HOUR, A_CLR_SRC, A_CLR_ORG,
+	A_ADD_DAY, A_ADD_HOUR, A_ADD_SRC, A_ADD_ORG,
+	A_SCAN_DAY, A_SCAN_HOUR, A_TOP_SRC, A_TOP_ORG, A_POLICY, A_MISMATCH, A_SOURCES,
+	A_DOMAINS,
+	A__COUNT
+};
+
+static const char *const asql[A__COUNT] = {
+	[A_SENDER_ADD] = "INSERT INTO senders(policy_domain, kind, match_type, value, note, "
+	    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[A_SENDER_LIST_ALL] = "SELECT id, policy_domain, kind, match_type, value, note, created_at "
+	    "FROM senders ORDER BY policy_domain, kind, match_type, value",
+	[A_SENDER_LIST] = "SELECT id, policy_domain, kind, match_type, value, note, created_at "
+	    "FROM senders WHERE policy_domain = ?1 ORDER BY kind, match_type, value",
+	[A_SENDER_GET] = "SELECT policy_domain FROM senders WHERE id = ?1",
+	[A_SENDER_RM] = "DELETE FROM senders WHERE id = ?1",
+	[A_HOST] = "SELECT ptr, base_domain, service, service_type, country, as_name, asn, "
+	    "fcrdns FROM hosts WHERE ip = ?1",
+	[A_PENDING_ADD] = "INSERT INTO analysis_pending(policy_domain, queued_at) VALUES (?1, ?2) "
+	    "ON CONFLICT(policy_domain) DO UPDATE SET queued_at = excluded.queued_at",
+	[A_PENDING_ADD_ALL] = "INSERT OR IGNORE INTO analysis_pending(policy_domain, queued_at) "
+	    "SELECT DISTINCT policy_domain, ?1 FROM reports",
+	[A_PENDING_LIST] = "SELECT policy_domain FROM analysis_pending ORDER BY queued_at, "
+	    "policy_domain",
+	[A_PENDING_DONE] = "DELETE FROM analysis_pending WHERE policy_domain = ?1",
+	[A_SET] = "UPDATE records SET spf_cat = ?2, dkim_cat = ?3, dkim_signed_aligned = ?4, "
+	    "reporter_pass = ?5, mismatch = ?6, reasons_mask = ?7, spf_domain = ?8, "
+	    "spf_result = ?9, dkim_domain = ?10, dkim_result = ?11, dkim_pass_domains = ?12, "
+	    "sender_kind = ?13, sender_id = ?14, service = ?15, cls = ?16, path = ?17, "
+	    "expl = ?18 WHERE id = ?1",
+	[A_CLR_DAY] = "DELETE FROM rollup_day WHERE policy_domain = ?1",
+	[A_CLR_HOUR] = "DELETE FROM rollup_hour WHERE policy_domain = ?1",
+	[A_CLR_SRC] = "DELETE FROM rollup_src WHERE policy_domain = ?1",
+	[A_CLR_ORG] = "DELETE FROM rollup_org WHERE policy_domain = ?1",
+	[A_ADD_DAY] = "INSERT INTO rollup_day(policy_domain, day, cls, path, spf_cat, dkim_cat, "
+	    "sender_kind, known, disposition, reporter_pass, messages, records) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO UPDATE SET "
+	    "messages = messages + excluded.messages, records = records + excluded.records",
+	[A_ADD_HOUR] = "INSERT INTO rollup_hour(policy_domain, hour, cls, messages) VALUES "
+	    "(?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET messages = messages + excluded.messages",
+	[A_ADD_SRC] = "INSERT INTO rollup_src(policy_domain, day, prefix, messages, spf_aligned, "
+	    "dkim_aligned, dmarc_pass, spoofing) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, "
+	    "spf_aligned = spf_aligned + excluded.spf_aligned, "
+	    "dkim_aligned = dkim_aligned + excluded.dkim_aligned, "
+	    "dmarc_pass = dmarc_pass + excluded.dmarc_pass, "
+	    "spoofing = spoofing + excluded.spoofing",
+	[A_ADD_ORG] = "INSERT INTO rollup_org(policy_domain, day, org, reports, messages) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET reports = reports + excluded.reports, "
+	    "messages = messages + excluded.messages",
+	[A_SCAN_DAY] = "SELECT day, cls, path, spf_cat, dkim_cat, sender_kind, known, "
+	    "disposition, reporter_pass, messages, records FROM rollup_day "
+	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3",
+	[A_SCAN_HOUR] = "SELECT hour, cls, messages FROM rollup_hour "
+	    "WHERE policy_domain = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour, cls",
+	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "
+	    "sum(dmarc_pass), sum(spoofing) FROM rollup_src WHERE policy_domain = ?1 "
+	    "AND day >= ?2 AND day < ?3 GROUP BY prefix ORDER BY 2 DESC, 1 LIMIT ?4",
+	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
+	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 GROUP BY org "
+	    "ORDER BY 3 DESC, 1 LIMIT ?4",
+	[A_POLICY] = "SELECT p, sp, np, adkim, aspf, coalesce(pct, -1), fo, testing, "
+	    "min(date_begin), max(date_end), count(*) FROM reports WHERE policy_domain = ?1 "
+	    "AND date_end >= ?2 AND date_begin < ?3 GROUP BY p, sp, np, adkim, aspf, pct, fo, "
+	    "testing ORDER BY min(date_begin)",
+	[A_MISMATCH] = "SELECT r.id, r.date_begin, r.date_end, r.org_name, r.report_id, "
+	    "x.id, x.source_ip, x.count, x.disposition, x.dkim, x.spf, x.header_from, "
+	    "x.envelope_from, x.spf_cat, x.dkim_cat, x.spf_domain, x.spf_result, x.dkim_domain, "
+	    "x.dkim_result, x.cls, x.path, x.expl, x.service, x.sender_kind FROM records x "
+	    "JOIN reports r ON r.id = x.report_id WHERE x.policy_domain = ?1 AND "
+	    "x.mismatch = 1 AND r.date_end >= ?2 AND r.date_begin < ?3 ORDER BY r.date_begin, "
+	    "x.id LIMIT ?4",
+	[A_SOURCES] = "SELECT x.source_ip, h.ptr, max(x.service), max(x.dkim_pass_domains), "
+	    "sum(x.count), sum(CASE WHEN x.spf_cat = 0 THEN x.count ELSE 0 END), "
+	    "sum(CASE WHEN x.dkim_cat = 0 THEN x.count ELSE 0 END), "
+	    "sum(CASE WHEN x.cls = 0 THEN x.count ELSE 0 END) FROM records x "
+	    "JOIN reports r ON r.id = x.report_id LEFT JOIN hosts h ON h.ip = x.source_ip "
+	    "WHERE x.policy_domain = ?1 AND r.date_end >= ?2 AND r.date_begin < ?3 "
+	    "GROUP BY x.source_ip ORDER BY 5 DESC",
+	[A_DOMAINS] = "SELECT policy_domain, sum(message_count) FROM reports "
+	    "GROUP BY policy_domain ORDER BY 2 DESC, 1",
+};
+
+#define T(st, i) ((const char *)sqlite3_column_text((st), (i)))
+
+static sqlite3_stmt *
+A(sq_store *q, int i)
+{
+	return sq_prep(q, SQA_ANALYSIS, i, asql[i]);
+}
+
+/* ---- My Senders ------------------------------------------------------------ */
+
+static int
+an_sender_add(store *s, const store_sender *in, int64_t *id)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_SENDER_ADD);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, in->policy_domain);
+	sqlite3_bind_int(st, 2, in->kind);
+	sq_bind_text(st, 3, in->match_type);
+	sq_bind_text(st, 4, in->value);
+	sq_bind_text(st, 5, in->note);
+	sqlite3_bind_int64(st, 6, in->created_at ? in->created_at : (int64_t)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		snprintf(q->err, sizeof(q->err), "%s %s is already registered for %s",
+		    in->match_type, in->value, in->policy_domain);
+		return STORE_ERR;
+	}
+	if (rc != SQLITE_DONE)
+		return sq_fail(q, "adding a sender");
+	*id = sqlite3_last_insert_rowid(q->db);
+	return STORE_OK;
+}
+
+static int
+an_sender_list(store *s, const char *domain, int (*cb)(void *, const store_sender *), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, domain ? A_SENDER_LIST : A_SENDER_LIST_ALL);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	if (domain)
+		sq_bind_text(st, 1, domain);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_sender x = { sqlite3_column_int64(st, 0), T(st, 1), sqlite3_column_int(st, 2),
+		    T(st, 3), T(st, 4), T(st, 5), sqlite3_column_int64(st, 6) };
+
+		if (cb(ctx, &x) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(q, "listing senders");
+}
+
+static int
+an_sender_rm(store *s, int64_t id, char *domain_out, size_t dlen, int *found)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_SENDER_GET);
+
+	*found = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*found = 1;
+		snprintf(domain_out, dlen, "%s", T(st, 0) ? T(st, 0) : "");
+	}
+	sqlite3_reset(st);
+	if (!*found)
+		return STORE_OK;
+	st = A(q, A_SENDER_RM);
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	return sq_run(q, st, "removing a sender");
+}
+
+/* ---- hosts ----------------------------------------------------------------------- */
+
+static int
+an_host_facts(store *s, const char *ip, int (*cb)(void *, const store_host_facts *), void *ctx,
+    int *found)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_HOST);
+	int rc;
+
+	*found = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, ip);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_host_facts h = { T(st, 0), T(st, 1), T(st, 2), T(st, 3), T(st, 4), T(st, 5),
+		    sqlite3_column_int64(st, 6),
+		    sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 7) };
+
+		*found = 1;
+		cb(ctx, &h);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(q, "reading a host");
+}
+
+/* ---- reanalysis queue -------------------------------------------------------------- */
+
+static int
+an_pending_add(store *s, const char *domain)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, domain ? A_PENDING_ADD : A_PENDING_ADD_ALL);
+
+	if (st == NULL)
+		return STORE_ERR;
+	if (domain) {
+		sq_bind_text(st, 1, domain);
+		sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+	} else {
+		sqlite3_bind_int64(st, 1, (int64_t)time(NULL));
+	}
+	return sq_run(q, st, "queueing reanalysis");
+}
+
+static int
+an_pending_list(store *s, int (*cb)(void *, const char *), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_PENDING_LIST);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, T(st, 0)) != 0)
+			break;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(q, "reanalysis queue");
+}
+
+static int
+an_pending_done(store *s, const char *domain)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_PENDING_DONE);
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, domain);
+	return sq_run(q, st, "reanalysis queue");
+}
+
+/* ---- record scan and update ----------------------------------------------------------- */
+
+typedef struct scan_ctx {
+	store *s;
+	int (*cb)(void *, const store_record_row *);
+	void *ctx;
+	store_record_row row;
+	int stop;
+} scan_ctx;
+
+static int
+scan_record(void *ctx, const dm_record *rec)
+{
+	scan_ctx *sc = ctx;
+
+	sc->row.rec = rec;
+	if (sc->cb(sc->ctx, &sc->row) != 0) {
+		sc->stop = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The reports cursor stays open while the callback updates records: SQLite
+ * allows that on one connection, and no index the cursors use changes. */
+static int
+scan_report(void *ctx, const store_report_row *r)
+{
+	scan_ctx *sc = ctx;
+
+	sc->row.report_id = r->id;
+	sc->row.date_begin = r->rep.begin;
+	sc->row.date_end = r->rep.end;
+	sc->row.org_name = r->rep.org_name ? r->rep.org_name : r->rep.email;
+	sc->row.report_ext_id = r->rep.report_id;
+	sc->row.policy = &r->rep.policy;
+	if (sc->s->ops->export_records(sc->s, r->id, scan_record, sc) != STORE_OK)
+		return -1;
+	return sc->stop ? 1 : 0;
+}
+
+static int
+an_records_scan(store *s, const char *domain, int (*cb)(void *, const store_record_row *),
+    void *ctx)
+{
+	store_filter f = { domain, 0, 0 };
+	scan_ctx sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.s = s;
+	sc.cb = cb;
+	sc.ctx = ctx;
+	return s->ops->export_reports(s, &f, scan_report, &sc);
+}
+
+static void
+bind_an(sqlite3_stmt *st, int i, const store_record_analysis *an)
+{
+	sqlite3_bind_int(st, i++, an->spf_cat);
+	sqlite3_bind_int(st, i++, an->dkim_cat);
+	sqlite3_bind_int(st, i++, an->dkim_signed_aligned);
+	sqlite3_bind_int(st, i++, an->reporter_pass);
+	sqlite3_bind_int(st, i++, an->mismatch);
+	sqlite3_bind_int64(st, i++, an->reasons_mask);
+	sq_bind_text(st, i++, an->spf_domain);
+	sq_bind_text(st, i++, an->spf_result);
+	sq_bind_text(st, i++, an->dkim_domain);
+	sq_bind_text(st, i++, an->dkim_result);
+	sq_bind_text(st, i++, an->dkim_pass_domains);
+	sqlite3_bind_int(st, i++, an->sender_kind);
+	if (an->sender_id > 0)
+		sqlite3_bind_int64(st, i, an->sender_id);
+	i++;
+	sq_bind_text(st, i++, an->service);
+	sqlite3_bind_int(st, i++, an->cls);
+	sqlite3_bind_int(st, i++, an->path);
+	sqlite3_bind_int(st, i, an->expl);
+}
+
+static int
+an_record_set(store *s, int64_t id, const store_record_analysis *an)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_SET);
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	bind_an(st, 2, an);
+	return sq_run(q, st, "updating a record's analysis");
+}
+
+/* ---- rollups ------------------------------------------------------------------------------ */
+
+static int
+an_rollup_clear(store *s, const char *domain)
+{
+	sq_store *q = SQ(s);
+
+	for (int i = A_CLR_DAY; i <= A_CLR_ORG; i++) {
+		sqlite3_stmt *st = A(q, i);
+
+		if (st == NULL)
+			return STORE_ERR;
+		sq_bind_text(st, 1, domain);
+		if (sq_run(q, st, "clearing rollups") != STORE_OK)
+			return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int
+an_day_add(store *s, const store_rollup_day *r)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_ADD_DAY);
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, r->policy_domain);
+	sqlite3_bind_int64(st, 2, r->day);
+	sqlite3_bind_int(st, 3, r->cls);
+	sqlite3_bind_int(st, 4, r->path);
+	sqlite3_bind_int(st, 5, r->spf_cat);
+	sqlite3_bind_int(st, 6, r->dkim_cat);
+	sqlite3_bind_int(st, 7, r->sender_kind);
+	sqlite3_bind_int(st, 8, r->known);
+	sqlite3_bind_int(st, 9, r->disposition);
+	sqlite3_bind_int(st, 10, r->reporter_pass);
+	sqlite3_bind_int64(st, 11, r->messages);
+	sqlite3_bind_int64(st, 12, r->records);
+	return sq_run(q, st, "rollup (day)");
+}
+
+static int
+an_hour_add(store *s, const store_rollup_hour *r)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_ADD_HOUR);
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, r->policy_domain);
+	sqlite3_bind_int64(st, 2, r->hour);
+	sqlite3_bind_int(st, 3, r->cls);
+	sqlite3_bind_int64(st, 4, r->messages);
+	return sq_run(q, st, "rollup (hour)");
+}
+
+static int
+an_src_add(store *s, const store_rollup_src *r)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_ADD_SRC);
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, r->policy_domain);
+	sqlite3_bind_int64(st, 2, r->day);
+	sq_bind_text(st, 3, r->prefix);
+	sqlite3_bind_int64(st, 4, r->messages);
+	sqlite3_bind_int64(st, 5, r->spf_aligned);
+	sqlite3_bind_int64(st, 6, r->dkim_aligned);
+	sqlite3_bind_int64(st, 7, r->dmarc_pass);
+	sqlite3_bind_int64(st, 8, r->spoofing);
+	return sq_run(q, st, "rollup (source)");
+}
+
+static int
+an_org_add(store *s, const store_rollup_org *r)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_ADD_ORG);
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, r->policy_domain);
+	sqlite3_bind_int64(st, 2, r->day);
+	sq_bind_text(st, 3, r->org);
+	sqlite3_bind_int64(st, 4, r->reports);
+	sqlite3_bind_int64(st, 5, r->messages);
+	return sq_run(q, st, "rollup (reporter)");
+}
+
+/* ---- reads ----------------------------------------------------------------------------------- */
+
+/* Binds ?1 domain, ?2/?3 the period in units (days, hours, or seconds). */
+static void
+bind_period(sqlite3_stmt *st, const store_filter *f, int64_t unit)
+{
+	int64_t lo = f->since > 0 ? f->since / unit : INT64_MIN / 2;
+	int64_t hi = f->until > 0 ? (f->until + unit - 1) / unit : INT64_MAX / 2;
+
+	sq_bind_text(st, 1, f->domain ? f->domain : "");
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+}
+
+static int
+done(sq_store *q, sqlite3_stmt *st, int rc, const char *what)
+{
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(q, what);
+}
+
+static int
+an_day_scan(store *s, const store_filter *f, int (*cb)(void *, const store_rollup_day *),
+    void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_SCAN_DAY);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	bind_period(st, f, 86400);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_rollup_day r = { f->domain, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int(st, 1), sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+		    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5), sqlite3_column_int(st, 6),
+		    sqlite3_column_int(st, 7), sqlite3_column_int(st, 8),
+		    sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10) };
+
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	return done(q, st, rc, "reading rollups");
+}
+
+static int
+an_hour_scan(store *s, const store_filter *f, int (*cb)(void *, const store_rollup_hour *),
+    void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_SCAN_HOUR);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	bind_period(st, f, 3600);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_rollup_hour r = { f->domain, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2) };
+
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	return done(q, st, rc, "reading rollups");
+}
+
+static int
+an_src_top(store *s, const store_filter *f, int limit,
+    int (*cb)(void *, const store_rollup_src *), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_TOP_SRC);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	bind_period(st, f, 86400);
+	sqlite3_bind_int(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_rollup_src r = { f->domain, 0, T(st, 0), sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+		    sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5) };
+
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	return done(q, st, rc, "reading rollups");
+}
+
+static int
+an_org_top(store *s, const store_filter *f, int limit,
+    int (*cb)(void *, const store_rollup_org *), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_TOP_ORG);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	bind_period(st, f, 86400);
+	sqlite3_bind_int(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_rollup_org r = { f->domain, 0, T(st, 0), sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 2) };
+
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	return done(q, st, rc, "reading rollups");
+}
+
+static void
+bind_seconds(sqlite3_stmt *st, const store_filter *f)
+{
+	sq_bind_text(st, 1, f->domain ? f->domain : "");
+	sqlite3_bind_int64(st, 2, f->since > 0 ? f->since : INT64_MIN);
+	sqlite3_bind_int64(st, 3, f->until > 0 ? f->until : INT64_MAX);
+}
+
+static int
+an_policy_history(store *s, const store_filter *f, int (*cb)(void *, const store_policy_row *),
+    void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_POLICY);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	bind_seconds(st, f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_policy_row r = { T(st, 0), T(st, 1), T(st, 2), T(st, 3), T(st, 4), T(st, 6),
+		    T(st, 7), sqlite3_column_int(st, 5), sqlite3_column_int64(st, 8),
+		    sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10) };
+
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	return done(q, st, rc, "reading the policy history");
+}
+
+static int
+an_mismatch_list(store *s, const store_filter *f, int limit,
+    int (*cb)(void *, const store_record_row *), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_MISMATCH);
+	dm_record *rec = calloc(1, sizeof(*rec));
+	int rc;
+
+	if (st == NULL || rec == NULL) {
+		free(rec);
+		return st == NULL ? STORE_ERR : sq_fail(q, "out of memory");
+	}
+	bind_seconds(st, f);
+	sqlite3_bind_int(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_record_analysis an;
+		store_record_row row;
+
+		memset(&an, 0, sizeof(an));
+		memset(&row, 0, sizeof(row));
+		row.report_id = sqlite3_column_int64(st, 0);
+		row.date_begin = sqlite3_column_int64(st, 1);
+		row.date_end = sqlite3_column_int64(st, 2);
+		row.org_name = T(st, 3);
+		row.report_ext_id = T(st, 4);
+		rec->store_id = sqlite3_column_int64(st, 5);
+		snprintf(rec->source_ip, sizeof(rec->source_ip), "%s", T(st, 6) ? T(st, 6) : "");
+		rec->count = (uint64_t)sqlite3_column_int64(st, 7);
+		rec->disposition = dm_disp_parse(T(st, 8));
+		rec->dkim = dm_verdict_parse(T(st, 9));
+		rec->spf = dm_verdict_parse(T(st, 10));
+		rec->header_from = T(st, 11);
+		rec->envelope_from = T(st, 12);
+		an.spf_cat = sqlite3_column_int(st, 13);
+		an.dkim_cat = sqlite3_column_int(st, 14);
+		an.spf_domain = T(st, 15);
+		an.spf_result = T(st, 16);
+		an.dkim_domain = T(st, 17);
+		an.dkim_result = T(st, 18);
+		an.cls = sqlite3_column_int(st, 19);
+		an.path = sqlite3_column_int(st, 20);
+		an.expl = sqlite3_column_int(st, 21);
+		an.service = T(st, 22);
+		an.sender_kind = sqlite3_column_int(st, 23);
+		an.mismatch = 1;
+		row.rec = rec;
+		row.an = &an;
+		if (cb(ctx, &row) != 0)
+			break;
+	}
+	free(rec);
+	return done(q, st, rc, "listing mismatches");
+}
+
+static int
+an_source_scan(store *s, const store_filter *f, int (*cb)(void *, const store_source_row *),
+    void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_SOURCES);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	bind_seconds(st, f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_source_row r = { T(st, 0), T(st, 1), T(st, 2), T(st, 3),
+		    sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+		    sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7) };
+
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	return done(q, st, rc, "reading sources");
+}
+
+static int
+an_domain_list(store *s, int (*cb)(void *, const char *, int64_t), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = A(q, A_DOMAINS);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, T(st, 0), sqlite3_column_int64(st, 1)) != 0)
+			break;
+	return done(q, st, rc, "listing domains");
+}
+
+const struct store_analysis_ops store_sqlite_analysis_ops = {
+	.sender_add = an_sender_add,
+	.sender_list = an_sender_list,
+	.sender_rm = an_sender_rm,
+	.host_facts = an_host_facts,
+	.pending_add = an_pending_add,
+	.pending_list = an_pending_list,
+	.pending_done = an_pending_done,
+	.records_scan = an_records_scan,
+	.record_set_analysis = an_record_set,
+	.rollup_clear = an_rollup_clear,
+	.rollup_day_add = an_day_add,
+	.rollup_hour_add = an_hour_add,
+	.rollup_src_add = an_src_add,
+	.rollup_org_add = an_org_add,
+	.rollup_day_scan = an_day_scan,
+	.rollup_hour_scan = an_hour_scan,
+	.rollup_src_top = an_src_top,
+	.rollup_org_top = an_org_top,
+	.policy_history = an_policy_history,
+	.mismatch_list = an_mismatch_list,
+	.source_scan = an_source_scan,
+	.domain_list = an_domain_list,
+};

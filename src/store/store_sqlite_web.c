@@ -1,0 +1,425 @@
+/*
+ * store_sqlite_web.c - the portal's reads for SQLite (store_web.h).
+ *
+ * Each query is built from fixed SQL fragments: a WHERE clause is added
+ * only for the filters that are set, so the indexes on reports
+ * (policy_domain, date_begin) stay usable, and ORDER BY comes from the
+ * sort table below.  Every value is bound by name (:dom, :since, ...);
+ * nothing from the request reaches the SQL text.  Statements are prepared
+ * per call (the variants are too many to cache and preparing costs tens of
+ * microseconds), except the version probe, which runs every 250 ms.
+ *
+ * Mail-list pages pick their record ids first (ORDER BY ... LIMIT on the
+ * narrow join) and only then join the per-record auth results, so a page
+ * costs one sort plus LIMIT rows of subqueries.
+ *
+ * Exports: store_sqlite_web_ops.  Errors: STORE_ERR with the message in
+ * the store (store_errmsg).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sqlite_priv.h"
+#include "store_web.h"
+#include "../util/dbuf.h"
+
+#define MAXCOL 40
+
+/* Sort keys; the tie-breaker r.id keeps paging stable. */
+static const char *const sort_sql[SWS__COUNT] = {
+	[SWS_DATE] = "rp.date_begin",
+	[SWS_DOMAIN] = "rp.policy_domain",
+	[SWS_IP] = "r.source_ip",
+	[SWS_PTR] = "h.ptr",
+	[SWS_COUNT] = "r.count",
+	[SWS_FROM] = "r.header_from",
+	[SWS_DMARC] = "(r.dkim = 'pass' OR r.spf = 'pass')",
+	[SWS_SPF] = "r.spf",
+	[SWS_DKIM] = "r.dkim",
+	[SWS_DISP] = "r.disposition",
+	[SWS_COUNTRY] = "h.country",
+	[SWS_CLASS] = "r.cls",
+};
+
+/* The filters shared by the record queries (rp reports, r records, h hosts). */
+static void
+where_records(dbuf *b, const store_web_query *w)
+{
+	dbuf_addstr(b, " WHERE 1=1");
+	if (w->domain != NULL)
+		dbuf_addstr(b, " AND rp.policy_domain = :dom");
+	if (w->since > 0)
+		dbuf_addstr(b, " AND rp.date_begin >= :since");
+	if (w->until > 0)
+		dbuf_addstr(b, " AND rp.date_begin < :until");
+	if (w->cls >= 0)
+		dbuf_addstr(b, " AND r.cls = :cls");
+	if (w->result == 1)
+		dbuf_addstr(b, " AND (r.dkim = 'pass' OR r.spf = 'pass')");
+	else if (w->result == 0)
+		dbuf_addstr(b, " AND NOT (coalesce(r.dkim, '') = 'pass' OR "
+		    "coalesce(r.spf, '') = 'pass')");
+	if (w->search != NULL)
+		dbuf_addstr(b, " AND (r.source_ip LIKE :ipq ESCAPE '\\' OR "
+		    "h.ptr LIKE :ptrq ESCAPE '\\')");
+	if (w->ip != NULL)
+		dbuf_addstr(b, " AND r.source_ip = :ip");
+	if (w->report_id > 0)
+		dbuf_addstr(b, " AND r.report_id = :rid");
+}
+
+static void
+where_reports(dbuf *b, const store_web_query *w)
+{
+	dbuf_addstr(b, " WHERE 1=1");
+	if (w->domain != NULL)
+		dbuf_addstr(b, " AND rp.policy_domain = :dom");
+	if (w->since > 0)
+		dbuf_addstr(b, " AND rp.date_begin >= :since");
+	if (w->until > 0)
+		dbuf_addstr(b, " AND rp.date_begin < :until");
+}
+
+/* LIKE pattern of s with % _ \ escaped; pre/post add the wildcards. */
+static void
+like_pat(dbuf *b, const char *s, int pre)
+{
+	if (pre)
+		dbuf_addc(b, '%');
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			dbuf_addc(b, '\\');
+		dbuf_addc(b, *s);
+	}
+	dbuf_addc(b, '%');
+}
+
+static const char *REC_FROM =
+    " FROM records r JOIN reports rp ON rp.id = r.report_id"
+    " LEFT JOIN hosts h ON h.ip = r.source_ip";
+
+/* The mail-list columns (IIJ's, plus class and the ids to link to). */
+static const char *REC_COLS =
+    "SELECT r.id AS id, rp.id AS report_id, rp.date_begin AS date_begin,"
+    " rp.date_end AS date_end, rp.policy_domain AS policy_domain,"
+    " r.source_ip AS source_ip, h.ptr AS reverse_dns, h.fcrdns AS fcrdns, r.count AS count,"
+    " r.header_from AS header_from,"
+    " CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN 'pass' ELSE 'fail' END"
+    " AS dmarc_result,"
+    " coalesce(r.spf, r.raw_spf) AS spf_alignment,"
+    " (SELECT group_concat(coalesce(s.result, s.raw_result, '') || ':' ||"
+    " coalesce(s.domain, ''), ' ') FROM auth_spf s WHERE s.record_id = r.id)"
+    " AS spf_result_domain,"
+    " coalesce(r.dkim, r.raw_dkim) AS dkim_alignment,"
+    " (SELECT group_concat(coalesce(d.result, d.raw_result, '') || ':' ||"
+    " coalesce(d.domain, ''), ' ') FROM auth_dkim d WHERE d.record_id = r.id)"
+    " AS dkim_result_domain,"
+    " coalesce(r.disposition, r.raw_disposition) AS disposition,"
+    " h.country AS country_code, r.cls AS class, r.path AS path,"
+    " r.spf_cat AS spf_cat, r.dkim_cat AS dkim_cat, r.sender_kind AS sender_kind,"
+    " rp.org_name AS org_name";
+
+static void
+order_by(dbuf *b, const store_web_query *w)
+{
+	int k = w->sort >= 0 && w->sort < SWS__COUNT ? w->sort : SWS_DATE;
+	const char *dir = w->desc ? " DESC" : " ASC";
+
+	dbuf_printf(b, " ORDER BY %s%s, r.id%s", sort_sql[k], dir, dir);
+}
+
+static int
+build(dbuf *b, int q, const store_web_query *w)
+{
+	switch (q) {
+	case SWQ_VERSION:
+		dbuf_addstr(b, "SELECT (SELECT coalesce(max(id), 0) FROM reports) AS reports,"
+		    " (SELECT coalesce(max(id), 0) FROM raw_messages) AS raws,"
+		    " (SELECT count(*) FROM quarantine WHERE resolved = 0) AS quarantine,"
+		    " (SELECT coalesce(max(id), 0) + count(*) FROM senders) AS senders,"
+		    " (SELECT coalesce(max(updated_at), 0) FROM hosts) AS hosts,"
+		    " (SELECT count(*) FROM analysis_pending) AS pending");
+		break;
+	case SWQ_DOMAINS:
+		dbuf_addstr(b, "SELECT policy_domain AS domain, count(*) AS reports,"
+		    " sum(message_count) AS messages, min(date_begin) AS first_begin,"
+		    " max(date_end) AS last_end FROM reports GROUP BY policy_domain"
+		    " ORDER BY messages DESC, policy_domain");
+		break;
+	case SWQ_RECORDS:
+		dbuf_addstr(b, REC_COLS);
+		dbuf_addstr(b, " FROM (SELECT r.id AS pid");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		order_by(b, w);
+		dbuf_addstr(b, " LIMIT :limit OFFSET :offset) page"
+		    " JOIN records r ON r.id = page.pid JOIN reports rp ON rp.id = r.report_id"
+		    " LEFT JOIN hosts h ON h.ip = r.source_ip");
+		order_by(b, w);
+		break;
+	case SWQ_RECORDS_COUNT:
+		dbuf_addstr(b, "SELECT count(*) AS records, coalesce(sum(r.count), 0) AS messages");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		break;
+	case SWQ_RECORDS_CSV:
+		dbuf_addstr(b, REC_COLS);
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		order_by(b, w);
+		break;
+	case SWQ_RECORD:
+		dbuf_addstr(b, REC_COLS);
+		dbuf_addstr(b, ", r.envelope_from AS envelope_from, r.envelope_to AS envelope_to,"
+		    " r.spf_domain AS spf_domain, r.spf_result AS spf_result,"
+		    " r.dkim_domain AS dkim_domain, r.dkim_result AS dkim_result,"
+		    " r.expl AS expl, r.service AS service, r.mismatch AS mismatch,"
+		    " r.reporter_pass AS reporter_pass, rp.report_id AS report_ext_id,"
+		    " rp.email AS org_email, rp.p AS p, rp.sp AS sp, rp.adkim AS adkim,"
+		    " rp.aspf AS aspf, rp.pct AS pct, h.as_name AS as_name, h.asn AS asn");
+		dbuf_addstr(b, REC_FROM);
+		dbuf_addstr(b, " WHERE r.id = :id");
+		break;
+	case SWQ_RECORD_REASONS:
+		dbuf_addstr(b, "SELECT coalesce(type, raw_type) AS type, comment FROM record_reasons"
+		    " WHERE record_id = :id ORDER BY idx");
+		break;
+	case SWQ_RECORD_DKIM:
+		dbuf_addstr(b, "SELECT domain, selector, coalesce(result, raw_result) AS result,"
+		    " human_result FROM auth_dkim WHERE record_id = :id ORDER BY idx");
+		break;
+	case SWQ_RECORD_SPF:
+		dbuf_addstr(b, "SELECT domain, scope, coalesce(result, raw_result) AS result,"
+		    " human_result FROM auth_spf WHERE record_id = :id ORDER BY idx");
+		break;
+	case SWQ_REPORTS:
+	case SWQ_REPORT:
+		dbuf_addstr(b, "SELECT rp.id AS id, rp.raw_id AS raw_id, rp.org_name AS org_name,"
+		    " rp.email AS email, rp.extra_contact_info AS extra_contact_info,"
+		    " rp.report_id AS report_id, rp.policy_domain AS policy_domain,"
+		    " rp.date_begin AS date_begin, rp.date_end AS date_end, rp.schema AS schema,"
+		    " rp.version AS version, rp.generator AS generator, rp.p AS p, rp.sp AS sp,"
+		    " rp.np AS np, rp.adkim AS adkim, rp.aspf AS aspf, rp.pct AS pct, rp.fo AS fo,"
+		    " rp.errors AS errors, rp.warnings AS warnings,"
+		    " rp.record_count AS record_count, rp.message_count AS message_count,"
+		    " rp.skipped_records AS skipped_records, rp.recovered AS recovered,"
+		    " rp.ingested_at AS ingested_at, m.source AS source, m.state AS raw_state,"
+		    " m.size AS raw_size FROM reports rp LEFT JOIN raw_messages m ON m.id = rp.raw_id");
+		if (q == SWQ_REPORT)
+			dbuf_addstr(b, " WHERE rp.id = :id");
+		else {
+			where_reports(b, w);
+			dbuf_addstr(b, " ORDER BY rp.date_begin DESC, rp.id DESC"
+			    " LIMIT :limit OFFSET :offset");
+		}
+		break;
+	case SWQ_REPORTS_COUNT:
+		dbuf_addstr(b, "SELECT count(*) AS reports FROM reports rp");
+		where_reports(b, w);
+		break;
+	case SWQ_SOURCES:
+		dbuf_addstr(b, "SELECT r.source_ip AS ip, max(r.sender_kind) AS sender_kind,"
+		    " sum(r.count) AS messages,"
+		    " sum(CASE WHEN r.spf_cat = 0 THEN r.count ELSE 0 END) AS spf_aligned,"
+		    " sum(CASE WHEN r.dkim_cat = 0 THEN r.count ELSE 0 END) AS dkim_aligned,"
+		    " sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END)"
+		    " AS dmarc_pass,"
+		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
+		    " max(r.service) AS service, h.ptr AS ptr, h.country AS country");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		dbuf_addstr(b, " GROUP BY r.source_ip ORDER BY messages DESC LIMIT 5000");
+		break;
+	case SWQ_HOST:
+		dbuf_addstr(b, "SELECT * FROM hosts WHERE ip = :ip");
+		break;
+	case SWQ_HOST_DAILY:
+		dbuf_addstr(b, "SELECT rp.date_begin / 86400 * 86400 AS day, r.cls AS class,"
+		    " sum(r.count) AS messages");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		dbuf_addstr(b, " GROUP BY 1, 2 ORDER BY 1, 2");
+		break;
+	case SWQ_COUNTRIES:
+		dbuf_addstr(b, "SELECT coalesce(h.country, '') AS country, sum(r.count) AS messages,"
+		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
+		    " count(DISTINCT r.source_ip) AS sources");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		dbuf_addstr(b, " GROUP BY 1 ORDER BY messages DESC");
+		break;
+	case SWQ_QUARANTINE:
+		dbuf_addstr(b, "SELECT q.id AS id, q.raw_id AS raw_id, q.reason AS reason,"
+		    " q.created_at AS created_at, q.retried_at AS retried_at,"
+		    " q.resolved AS resolved, m.source AS source, m.state AS raw_state,"
+		    " m.size AS raw_size FROM quarantine q LEFT JOIN raw_messages m"
+		    " ON m.id = q.raw_id ORDER BY q.id DESC LIMIT 1000");
+		break;
+	case SWQ_FB_TOTALS:
+		dbuf_addstr(b, "SELECT coalesce(sum(r.count), 0) AS messages, count(*) AS records,"
+		    " count(DISTINCT r.report_id) AS reports,"
+		    " coalesce(sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count END), 0)"
+		    " AS dmarc_pass,"
+		    " coalesce(sum(CASE WHEN r.spf_cat = 0 THEN r.count END), 0) AS spf_aligned,"
+		    " coalesce(sum(CASE WHEN r.dkim_cat = 0 THEN r.count END), 0) AS dkim_aligned,"
+		    " coalesce(sum(CASE WHEN r.cls = 0 THEN r.count END), 0) AS normal,"
+		    " coalesce(sum(CASE WHEN r.cls = 1 THEN r.count END), 0) AS forwarded,"
+		    " coalesce(sum(CASE WHEN r.cls = 2 THEN r.count END), 0) AS auth_failure,"
+		    " coalesce(sum(CASE WHEN r.cls = 3 THEN r.count END), 0) AS spoofing_suspected");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		break;
+	case SWQ_FB_DAILY:
+		dbuf_addstr(b, "SELECT rp.date_begin / 86400 * 86400 AS day, r.cls AS class,"
+		    " sum(r.count) AS messages");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		dbuf_addstr(b, " GROUP BY 1, 2 ORDER BY 1, 2");
+		break;
+	case SWQ_FB_MATRIX:
+		dbuf_addstr(b, "SELECT r.sender_kind AS sender_kind, r.cls AS class,"
+		    " r.spf_cat AS spf_cat, r.dkim_cat AS dkim_cat, sum(r.count) AS messages");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		dbuf_addstr(b, " GROUP BY 1, 2, 3, 4");
+		break;
+	case SWQ_FB_DISP:
+		dbuf_addstr(b, "SELECT coalesce(r.disposition, r.raw_disposition, '') AS disposition,"
+		    " sum(r.count) AS messages");
+		dbuf_addstr(b, REC_FROM);
+		where_records(b, w);
+		dbuf_addstr(b, " GROUP BY 1 ORDER BY 2 DESC");
+		break;
+	case SWQ_FB_ORGS:
+		dbuf_addstr(b, "SELECT coalesce(rp.org_name, '') AS org, count(*) AS reports,"
+		    " sum(rp.message_count) AS messages FROM reports rp");
+		where_reports(b, w);
+		dbuf_addstr(b, " GROUP BY 1 ORDER BY 3 DESC LIMIT 20");
+		break;
+	case SWQ_FB_POLICY:
+		dbuf_addstr(b, "SELECT rp.p AS p, rp.sp AS sp, rp.np AS np, rp.adkim AS adkim,"
+		    " rp.aspf AS aspf, rp.pct AS pct, rp.fo AS fo, min(rp.date_begin) AS first_begin,"
+		    " max(rp.date_end) AS last_end, count(*) AS reports FROM reports rp");
+		where_reports(b, w);
+		dbuf_addstr(b, " GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY first_begin");
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static void
+bind_named(sqlite3_stmt *st, const char *name, const char *text, int64_t v, int is_text)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i <= 0)
+		return;
+	if (is_text)
+		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+static int
+web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
+{
+	sq_store *sq = SQ(s);
+	store_web_query none;
+	sqlite3_stmt *st = NULL;
+	const char *names[MAXCOL];
+	store_web_val v[MAXCOL];
+	dbuf b, pat;
+	int rc, ncol, stop = 0;
+
+	if (w == NULL) {
+		memset(&none, 0, sizeof(none));
+		none.cls = none.result = -1;
+		none.limit = -1;
+		w = &none;
+	}
+	dbuf_init(&b, 1 << 16);
+	if (build(&b, q, w) != 0) {
+		dbuf_free(&b);
+		snprintf(sq->err, sizeof(sq->err), "unknown web query %d", q);
+		return STORE_ERR;
+	}
+	if (q == SWQ_VERSION) {
+		/* Cached: the background thread runs it four times a second. */
+		if (sq->area[SQA_WEB][0] == NULL && sqlite3_prepare_v3(sq->db, dbuf_cstr(&b), -1,
+		    SQLITE_PREPARE_PERSISTENT, &sq->area[SQA_WEB][0], NULL) != SQLITE_OK) {
+			dbuf_free(&b);
+			return sq_fail(sq, "web version");
+		}
+		st = sq->area[SQA_WEB][0];
+		sqlite3_reset(st);
+	} else if (sqlite3_prepare_v2(sq->db, dbuf_cstr(&b), -1, &st, NULL) != SQLITE_OK) {
+		dbuf_free(&b);
+		return sq_fail(sq, "web query");
+	}
+	dbuf_free(&b);
+	bind_named(st, ":dom", w->domain, 0, 1);
+	bind_named(st, ":since", NULL, w->since, 0);
+	bind_named(st, ":until", NULL, w->until, 0);
+	bind_named(st, ":cls", NULL, w->cls, 0);
+	bind_named(st, ":ip", w->ip, 0, 1);
+	bind_named(st, ":id", NULL, w->id, 0);
+	bind_named(st, ":rid", NULL, w->report_id, 0);
+	bind_named(st, ":limit", NULL, w->limit, 0);
+	bind_named(st, ":offset", NULL, w->offset, 0);
+	if (w->search != NULL) {
+		dbuf_init(&pat, 4096);
+		like_pat(&pat, w->search, 0);
+		bind_named(st, ":ipq", dbuf_cstr(&pat), 0, 1);
+		dbuf_reset(&pat);
+		like_pat(&pat, w->search, 1);
+		bind_named(st, ":ptrq", dbuf_cstr(&pat), 0, 1);
+		dbuf_free(&pat);
+	}
+	ncol = sqlite3_column_count(st);
+	if (ncol > MAXCOL)
+		ncol = MAXCOL;
+	for (int i = 0; i < ncol; i++)
+		names[i] = sqlite3_column_name(st, i);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < ncol; i++) {
+			memset(&v[i], 0, sizeof(v[i]));
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v[i].type = SWV_INT;
+				v[i].i = sqlite3_column_int64(st, i);
+				break;
+			case SQLITE_FLOAT:
+				v[i].type = SWV_REAL;
+				v[i].d = sqlite3_column_double(st, i);
+				break;
+			case SQLITE_TEXT:
+			case SQLITE_BLOB:
+				v[i].type = SWV_TEXT;
+				v[i].s = (const char *)sqlite3_column_text(st, i);
+				break;
+			default:
+				v[i].type = SWV_NULL;
+			}
+		}
+		stop = cb(ctx, ncol, names, v);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		sq_fail(sq, "web query");
+		if (q == SWQ_VERSION)
+			sqlite3_reset(st);
+		else
+			sqlite3_finalize(st);
+		return STORE_ERR;
+	}
+	if (q == SWQ_VERSION)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
+	return STORE_OK;
+}
+
+const struct store_web_ops store_sqlite_web_ops = {
+	.query = web_query,
+};

@@ -1,0 +1,91 @@
+/*
+ * store_web.h - the portal's sub-interface of the store (see store.h for
+ * the conventions every op follows): the list and detail reads behind the
+ * JSON API (mail list, record detail, reports, sources, hosts, countries,
+ * quarantine) and the cheap data version that drives live updates.
+ *
+ * One op, query(), runs a named read (enum swq) with the bound parameters
+ * in store_web_query and hands every row to the callback as typed values
+ * with stable column names; the API turns rows into JSON objects without
+ * knowing the backend.  Nothing in store_web_query is ever pasted into SQL:
+ * values are bound, and sort is an index into a fixed table of ORDER BY
+ * clauses (SWS_*).
+ *
+ * Rows (names and values) are valid only during the callback.  A callback
+ * returning non-zero stops the query (query then returns STORE_OK).
+ *
+ * Exports: struct store_web_ops, store_sqlite_web_ops, enum swq, enum sws,
+ * store_web_query, store_web_val.
+ */
+#ifndef DS_STORE_WEB_H
+#define DS_STORE_WEB_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+enum swq {
+	SWQ_VERSION = 0,	/* one row: reports, raws, quarantine, senders, hosts, analysis */
+	SWQ_DOMAINS,		/* domain, reports, messages, first_begin, last_end */
+	SWQ_RECORDS,		/* the mail list page (filters, sort, limit/offset) */
+	SWQ_RECORDS_COUNT,	/* records, messages for the same filters */
+	SWQ_RECORDS_CSV,	/* every filtered row, IIJ columns, streaming order */
+	SWQ_RECORD,		/* one record by id, with its report */
+	SWQ_RECORD_REASONS,	/* its override reasons */
+	SWQ_RECORD_DKIM,	/* its DKIM results */
+	SWQ_RECORD_SPF,		/* its SPF results */
+	SWQ_REPORTS,		/* ingested reports (filters, limit/offset) */
+	SWQ_REPORTS_COUNT,
+	SWQ_REPORT,		/* one report by id */
+	SWQ_SOURCES,		/* per source IP over the filter: kind, alignment, host */
+	SWQ_HOST,		/* the hosts row of ip */
+	SWQ_HOST_DAILY,		/* ip's messages per day and class */
+	SWQ_COUNTRIES,		/* messages and spoofing per country */
+	SWQ_QUARANTINE,		/* every quarantine entry, newest first */
+	SWQ_FB_TOTALS,		/* fallback statistics straight from records, */
+	SWQ_FB_DAILY,		/* used while the rollup statistics are absent */
+	SWQ_FB_MATRIX,
+	SWQ_FB_DISP,
+	SWQ_FB_ORGS,
+	SWQ_FB_POLICY,
+	SWQ__COUNT
+};
+
+/* Mail-list sort keys. */
+enum sws {
+	SWS_DATE = 0, SWS_DOMAIN, SWS_IP, SWS_PTR, SWS_COUNT, SWS_FROM, SWS_DMARC,
+	SWS_SPF, SWS_DKIM, SWS_DISP, SWS_COUNTRY, SWS_CLASS, SWS__COUNT
+};
+
+typedef struct store_web_query {
+	const char *domain;	/* NULL: every domain */
+	int64_t since, until;	/* report begin in [since, until); 0: unset */
+	int cls;		/* class code, -1 any */
+	int result;		/* -1 any, 1 DMARC pass, 0 DMARC fail */
+	const char *search;	/* IP prefix or reverse-DNS substring; NULL none */
+	const char *ip;		/* exact source IP; NULL none */
+	int64_t id;		/* record / report id */
+	int64_t report_id;	/* records of one report; 0: any */
+	int sort, desc;		/* SWS_*, descending when non-zero */
+	int64_t limit, offset;	/* limit < 0: no limit */
+} store_web_query;
+
+enum { SWV_NULL = 0, SWV_INT, SWV_REAL, SWV_TEXT };
+
+typedef struct store_web_val {
+	int type;
+	int64_t i;
+	double d;
+	const char *s;
+} store_web_val;
+
+typedef int (*store_web_cb)(void *ctx, int ncol, const char *const *names,
+    const store_web_val *v);
+
+struct store_web_ops {
+	int (*query)(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx);
+};
+
+extern const struct store_web_ops store_sqlite_web_ops;
+
+#endif
