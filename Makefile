@@ -69,6 +69,10 @@ $(B)/tests/%: tests/unit/%.c $(B)/libdmarcscope.a
 
 unit: $(UNIT_BIN)
 
+$(B)/bench/stats_bench: bench/stats_bench.c $(B)/libdmarcscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(B)/libdmarcscope.a $(PKG_LIBS)
+
 -include $(LIB_OBJ:.o=.d) $(B)/src/cmd/main.d
 
 # ---- sanitizer build: the same sources with ASan + UBSan, used by `make check`

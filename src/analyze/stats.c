@@ -386,6 +386,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	hour_ctx hc;
 	acc a;
 	int top = q->top > 0 ? q->top : 20, nsenders = 0;
+	unsigned sec = q->sections ? q->sections : STATS_ALL;
 	const char *current = NULL;
 	char b[16];
 
@@ -394,7 +395,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 		return NULL;
 	}
 	memset(&a, 0, sizeof(a));
-	if (q->since > 0) {
+	if (q->since > 0 && (sec & STATS_SERIES)) {
 		int64_t until = q->until > 0 ? q->until : (int64_t)time(NULL);
 
 		a.base_day = q->since / DAY;
@@ -406,7 +407,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	}
 	if (o->rollup_day_scan(st, &f, day_cb, &a) != STORE_OK)
 		goto fail;
-	if (a.days == NULL && a.messages > 0) {
+	if (a.days == NULL && a.messages > 0 && (sec & STATS_SERIES)) {
 		/* no period given: the series spans the data */
 		a.base_day = a.first_day;
 		a.ndays = a.last_day - a.first_day + 1;
@@ -499,14 +500,18 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	json_object_set_new(root, "matrix", obj);
 
 	lc.arr = json_array();
-	json_object_set_new(root, "top_sources", lc.arr);
-	if (o->rollup_src_top(st, &f, top, src_cb, &lc) != STORE_OK)
-		goto fail_root;
+	if (sec & STATS_SOURCES) {
+		json_object_set_new(root, "top_sources", lc.arr);
+		if (o->rollup_src_top(st, &f, top, src_cb, &lc) != STORE_OK)
+			goto fail_root;
+	} else {
+		json_decref(lc.arr);
+	}
 	lc.arr = json_array();
 	json_object_set_new(root, "reporters", lc.arr);
-	if (o->rollup_org_top(st, &f, top, org_cb, &lc) != STORE_OK)
+	if ((sec & STATS_REPORTERS) && o->rollup_org_top(st, &f, top, org_cb, &lc) != STORE_OK)
 		goto fail_root;
-	{
+	if (sec & STATS_REPORTERS) {
 		int64_t reports = 0;
 		size_t i;
 		json_t *v;
@@ -516,6 +521,8 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 		json_object_set_new(root, "reports", json_integer(reports));
 	}
 
+	if (!(sec & STATS_REPORTERS))
+		json_object_del(root, "reporters");
 	arr = json_array();
 	for (int64_t d = 0; d < a.ndays && a.days != NULL; d++) {
 		json_t *e = json_object();
@@ -529,14 +536,19 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 			    json_integer(a.days[d].cls[i]));
 		json_array_append_new(arr, e);
 	}
-	json_object_set_new(root, "daily", arr);
-	hc.arr = json_array();
-	hc.cur = NULL;
-	hc.cur_hour = 0;
-	json_object_set_new(root, "hourly", hc.arr);
-	if (o->rollup_hour_scan(st, &f, hour_cb, &hc) != STORE_OK)
-		goto fail_root;
+	if (sec & STATS_SERIES) {
+		json_object_set_new(root, "daily", arr);
+		hc.arr = json_array();
+		hc.cur = NULL;
+		hc.cur_hour = 0;
+		json_object_set_new(root, "hourly", hc.arr);
+		if (o->rollup_hour_scan(st, &f, hour_cb, &hc) != STORE_OK)
+			goto fail_root;
+	} else {
+		json_decref(arr);
+	}
 
+	/* the guidance needs the current policy: read even when not shown */
 	lc.arr = json_array();
 	json_object_set_new(root, "policy_history", lc.arr);
 	if (o->policy_history(st, &f, policy_cb, &lc) != STORE_OK)
@@ -549,6 +561,11 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	json_object_set_new(root, "senders_registered", json_integer(nsenders));
 	json_object_set_new(root, "spoofing_suspected", json_integer(a.cls[CLS_SPOOFING]));
 	json_object_set_new(root, "guidance", guidance(&a, current, nsenders));
+	if (!(sec & STATS_POLICY)) {
+		json_object_set_new(json_object_get(root, "guidance"), "current_policy",
+		    json_string(current ? current : "none"));
+		json_object_del(root, "policy_history");
+	}
 	free(a.days);
 	return root;
 
@@ -692,4 +709,33 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 			dbuf_printf(out, "  - %s\n", json_string_value(json_object_get(r,
 			    ja ? "ja" : "en")));
 	}
+}
+
+int
+stats_sections_parse(const char *list, unsigned *out)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "sources", STATS_SOURCES }, { "reporters", STATS_REPORTERS },
+		{ "series", STATS_SERIES }, { "policy", STATS_POLICY }, { "all", STATS_ALL },
+		{ "summary", 0 }, { "matrix", 0 },
+	};
+	const char *p = list;
+
+	*out = 0;
+	while (p != NULL && *p) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n && strncmp(names[i].name, p, n) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return -1;
+		*out |= names[i].bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (*out == 0)
+		*out = 0x100;	/* only the always-present part */
+	return 0;
 }

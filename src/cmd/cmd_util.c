@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "../analyze/analysis.h"
+#include "../store/store_analysis.h"
 #include "../util/log.h"
 
 store *
@@ -118,6 +119,14 @@ cmd_filter_opt(int opt, const char *arg, store_filter *f)
 	return -1;
 }
 
+static int
+count_pending(void *ctx, const char *domain)
+{
+	(void)domain;
+	(*(int *)ctx)++;
+	return 1;	/* one is enough */
+}
+
 int
 cmd_catch_up(store *s)
 {
@@ -126,6 +135,13 @@ cmd_catch_up(store *s)
 
 	if (s->ops->analysis == NULL)
 		return 0;
+	if (s->ops->analysis->pending_list(s, count_pending, &n) != STORE_OK) {
+		log_warnx("reanalysis: %s", store_errmsg(s));
+		return -1;
+	}
+	if (n == 0)
+		return 0;	/* nothing queued: skip loading the service map */
+	n = 0;
 	a = analysis_new(s, NULL);
 	rc = analysis_catch_up(a, &n);
 	analysis_free(a);

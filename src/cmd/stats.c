@@ -23,14 +23,16 @@ stats_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dmarcscope stats --domain D [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-	    "                        [--json] [--top N] [--lang ja|en]\n"
+	    "                        [--json] [--top N] [--lang ja|en] [--only LIST]\n"
 	    "\n"
 	    "Statistics of one policy domain: messages, DMARC pass and SPF/DKIM alignment\n"
 	    "(counts and %%), the four classes, the SPF x DKIM matrix for all traffic, My\n"
 	    "Senders (internal, third party) and unauthorized sources, top sources by /24\n"
 	    "and /48, reporters, dispositions, daily and hourly series, the published policy\n"
 	    "history and the policy guidance.  Days are UTC.  Without --domain, lists the\n"
-	    "domains.  --json prints one object; its keys are in docs/STATS.md.\n");
+	    "domains.  --json prints one object; its keys are in docs/STATS.md.  --only\n"
+	    "limits the optional sections: sources, reporters, series, policy (the totals,\n"
+	    "matrix and guidance are always there; 'summary' alone gives just those).\n");
 }
 
 static int
@@ -83,6 +85,8 @@ print_text(const json_t *s, const char *lang)
 	print_matrix("Third party", json_object_get(mx, "third_party"));
 	print_matrix("Unauthorized", json_object_get(mx, "unauthorized"));
 	printf("\nTop sources                  messages  SPF aligned  DKIM aligned  spoofing\n");
+	if (json_object_get(s, "top_sources") == NULL)
+		return;
 	json_array_foreach(json_object_get(s, "top_sources"), i, v)
 		printf("  %-26s %9lld  %10.1f%%  %11.1f%%  %8lld\n",
 		    json_string_value(json_object_get(v, "prefix")),
@@ -122,10 +126,12 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 		{ "until", required_argument, NULL, 'U' },
 		{ "top", required_argument, NULL, 't' },
 		{ "lang", required_argument, NULL, 'l' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	store_filter f = { NULL, 0, 0 };
+	unsigned sections = 0;
 	stats_query q;
 	const char *lang = NULL;
 	char err[512];
@@ -148,6 +154,13 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 			}
 			break;
 		case 'l': lang = optarg; break;
+		case 'o':
+			if (stats_sections_parse(optarg, &sections) != 0) {
+				log_warnx("--only: expected a list of summary, sources, reporters, "
+				    "series, policy, all; got '%s'", optarg);
+				return 2;
+			}
+			break;
 		case 'h': stats_usage(stdout); return 0;
 		default: stats_usage(stderr); return 2;
 		}
@@ -182,6 +195,7 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 	q.since = f.since;
 	q.until = f.until;
 	q.top = top;
+	q.sections = sections;
 	if ((s = stats_build(st, &q, err, sizeof(err))) == NULL) {
 		log_warnx("stats: %s", err);
 		store_close(st);

@@ -72,7 +72,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		return 2;
 	}
 	if (f.domain != NULL && s->ops->analysis != NULL) {
-		stats_query q = { f.domain, f.since, f.until, 5 };
+		stats_query q = { f.domain, f.since, f.until, 5, 0 };
 		char err[512];
 
 		if (cmd_catch_up(s) != 0 || (st = stats_build(s, &q, err, sizeof(err))) == NULL) {
