@@ -5,6 +5,7 @@
  * rebuild) in small open-addressing tables and written once at the end, so
  * a record costs a few hash updates, not a few upserts.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,7 @@ struct analysis {
 	int senders_loaded;
 
 	acc rollup[R__COUNT];
+	int64_t report_messages;	/* of the current report, for the reporter rollup */
 
 	/* strings handed out with the last record */
 	char spf_domain[256], dkim_domain[256], dkim_pass[512];
@@ -277,6 +279,7 @@ analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain
 	set_report(a, policy_domain, r->org_name ? r->org_name : r->email, r->begin, r->end,
 	    &r->policy);
 	a->in_report = 1;
+	a->report_messages = 0;
 	{
 		/* one report row for the reporter rollup, on its first day */
 		org_key k;
@@ -285,7 +288,7 @@ analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain
 		memset(&k, 0, sizeof(k));
 		k.day = r->begin / DAY;
 		snprintf(k.org, sizeof(k.org), "%s", a->org);
-		acc_put(&a->rollup[R_ORG], &k, sizeof(k), add);
+		acc_put(&a->rollup[R_ORG], &k, offsetof(org_key, org) + strlen(k.org) + 1, add);
 	}
 	return load_senders(a, policy_domain, 0);
 }
@@ -375,7 +378,8 @@ add_src(void *ctx, int64_t bucket, int64_t share)
 	    flags[2] ? share : 0, flags[3] ? share : 0 };
 
 	k->day = bucket;
-	acc_put(&a->rollup[R_SRC], k, sizeof(*k), add);
+	/* only the used part of the prefix buffer is key */
+	acc_put(&a->rollup[R_SRC], k, offsetof(src_key, prefix) + strlen(k->prefix) + 1, add);
 }
 
 static void
@@ -387,7 +391,7 @@ add_org(void *ctx, int64_t bucket, int64_t share)
 	int64_t add[5] = { 0, share, 0, 0, 0 };
 
 	k->day = bucket;
-	acc_put(&a->rollup[R_ORG], k, sizeof(*k), add);
+	acc_put(&a->rollup[R_ORG], k, offsetof(org_key, org) + strlen(k->org) + 1, add);
 }
 
 /* Adds one record's share to every rollup. */
@@ -399,7 +403,6 @@ accumulate(analysis *a, const dm_record *rec, const store_record_analysis *an, i
 	day_key dk;
 	hour_key hk;
 	src_key sk;
-	org_key ok;
 	ip_bin ip;
 	int flags[4];
 	void *c[3];
@@ -435,11 +438,27 @@ accumulate(analysis *a, const dm_record *rec, const store_record_analysis *an, i
 	c[1] = &sk;
 	c[2] = flags;
 	analysis_spread(a->begin, a->end, DAY, count, add_src, c);
+	/* the reporter rollup is spread once per report (org_flush) */
+	a->report_messages += count;
+}
 
+/* Spreads the current report's messages over its days for the reporter
+ * rollup.  Called when a report ends (ingest) or the next begins (rebuild). */
+static void
+org_flush(analysis *a)
+{
+	org_key ok;
+	void *c[3];
+
+	if (a->report_messages == 0)
+		return;
 	memset(&ok, 0, sizeof(ok));
 	snprintf(ok.org, sizeof(ok.org), "%s", a->org);
+	c[0] = a;
 	c[1] = &ok;
-	analysis_spread(a->begin, a->end, DAY, count, add_org, c);
+	c[2] = NULL;
+	analysis_spread(a->begin, a->end, DAY, a->report_messages, add_org, c);
+	a->report_messages = 0;
 }
 
 static int
@@ -588,7 +607,8 @@ flush(analysis *a)
 
 		if (e->key == NULL || (e->v[0] == 0 && e->v[3] == 0 && e->v[4] == 0))
 			continue;
-		memcpy(&k, e->key, sizeof(k));
+		memset(&k, 0, sizeof(k));
+		memcpy(&k, e->key, e->klen);
 		r = (store_rollup_src){ a->domain, k.day, k.prefix, e->v[0], e->v[1], e->v[2],
 		    e->v[3], e->v[4] };
 		rc = o->rollup_src_add(a->st, &r);
@@ -600,7 +620,8 @@ flush(analysis *a)
 
 		if (e->key == NULL || (e->v[0] == 0 && e->v[1] == 0))
 			continue;
-		memcpy(&k, e->key, sizeof(k));
+		memset(&k, 0, sizeof(k));
+		memcpy(&k, e->key, e->klen);
 		r = (store_rollup_org){ a->domain, k.day, k.org, e->v[0], e->v[1] };
 		rc = o->rollup_org_add(a->st, &r);
 	}
@@ -615,6 +636,7 @@ analysis_end_report(analysis *a)
 	if (a->ops == NULL || !a->in_report)
 		return 0;
 	a->in_report = 0;
+	org_flush(a);
 	return flush(a);
 }
 
@@ -638,13 +660,14 @@ rebuild_record(void *ctx, const store_record_row *row)
 		org_key k;
 		int64_t add[5] = { 1, 0, 0, 0, 0 };
 
+		org_flush(a);
 		set_report(a, a->domain, row->org_name, row->date_begin, row->date_end,
 		    row->policy);
 		rc->last_report = row->report_id;
 		memset(&k, 0, sizeof(k));
 		k.day = row->date_begin / DAY;
 		snprintf(k.org, sizeof(k.org), "%s", a->org);
-		acc_put(&a->rollup[R_ORG], &k, sizeof(k), add);
+		acc_put(&a->rollup[R_ORG], &k, offsetof(org_key, org) + strlen(k.org) + 1, add);
 	}
 	if (compute(a, row->rec, &an, &known) != 0 ||
 	    a->ops->record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK) {
@@ -669,8 +692,10 @@ analysis_rebuild_domain(analysis *a, const char *policy_domain)
 	if (load_senders(a, domain, 1) != 0 || a->ops->rollup_clear(a->st, domain) != STORE_OK)
 		return -1;
 	snprintf(a->domain, sizeof(a->domain), "%s", domain);
+	a->report_messages = 0;
 	if (a->ops->records_scan(a->st, domain, rebuild_record, &rc) != STORE_OK || rc.err)
 		return -1;
+	org_flush(a);
 	snprintf(a->domain, sizeof(a->domain), "%s", domain);
 	return flush(a);
 }
