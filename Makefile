@@ -95,8 +95,9 @@ check: deps
 conformance: all
 	sh tests/conformance.sh build/dmarcscope
 
-bench: deps all
+bench: deps all $(B)/bench/stats_bench
 	sh bench/run.sh
+	sh bench/stats.sh
 
 webtest: all
 	sh tests/web/run.sh build/dmarcscope
