@@ -25,13 +25,17 @@ BASE = 1793491200  # 2026-10-31T00:00:00Z
 
 
 def senders(domain):
+    # One of each path case of docs/CLASSIFICATION.md (the service map knows
+    # sendgrid.net, so those hosts are identified by their passing auth domains).
     return [  # ip, dkim domain, dkim result, spf domain, spf result, weight
-        ("192.0.2.10", domain, "pass", domain, "pass", 40),
+        ("192.0.2.10", domain, "pass", domain, "pass", 40),              # own server
         ("192.0.2.11", domain, "pass", domain, "pass", 25),
         ("2001:db8:10::25", domain, "pass", domain, "pass", 10),
-        ("198.51.100.20", "esp.example.net", "pass", "bounce.esp.example.net", "pass", 12),
-        ("198.51.100.21", domain, "pass", "bounce.esp.example.net", "pass", 8),
+        ("192.0.2.30", domain, "fail", "ml." + domain, "pass", 3),       # own mailing list
+        ("198.51.100.20", "sendgrid.net", "pass", "sendgrid.net", "pass", 12),  # ESP, no custom DKIM
+        ("198.51.100.21", domain, "pass", "sendgrid.net", "pass", 8),    # ESP, custom DKIM
         ("198.51.100.77", domain, "pass", "lists.example.org", "fail", 4),   # forwarded
+        ("198.51.100.90", domain, "fail", "lists.example.org", "pass", 3),   # list elsewhere
         ("203.0.113.5", None, None, "spoof.example", "fail", 3),            # spoofing
         ("203.0.113.66", None, None, domain, "softfail", 2),
     ]

@@ -305,7 +305,9 @@ sug_cb(void *ctx, const store_source_row *r)
 		size_t n = strcspn(r->dkim_pass_domains, " ");
 
 		snprintf(first, sizeof(first), "%.*s", (int)n, r->dkim_pass_domains);
-		if (*first)
+		/* signing with your own domain is what DMARC asks of everyone:
+		 * it says nothing about who the host is */
+		if (*first && !align_match(first, s->domain, DM_ALIGN_RELAXED))
 			cand_add(s, "dkim", first, r);
 	}
 	return 0;
