@@ -3,7 +3,8 @@
 #   1. build (optimised) and the ASan+UBSan build of the binary and unit tests
 #   2. unit tests (cmocka) under ASan/UBSan
 #   3. data-driven cases (tests/cases) against the ASan binary
-#   4. CLI behaviour (tests/cli.sh) against the ASan binary
+#   4. CLI behaviour (tests/cli.sh) against the ASan binary; the portal's API and
+#      browser tests (tests/web/run.sh: real libmicrohttpd server, real Chromium)
 #   5. fuzz corpus replay under ASan/UBSan
 #   6. conformance against ../shared/corpus/real, when it exists
 set -u
@@ -55,6 +56,25 @@ if [ -f tests/cli.sh ]; then
 	sh tests/cli.sh "$BIN" >"$LOG/cli.log" 2>&1
 	set -- $(counts "$LOG/cli.log"); add "${1:-0}" "${2:-1}" "cli"
 	grep -E "^FAIL" "$LOG/cli.log" | head -20
+fi
+
+# 4a. analysis: data-driven path cases and the analysis commands
+if [ -f tests/analysis/run.py ]; then
+	python3 tests/analysis/run.py "$BIN" >"$LOG/analysis-cases.log" 2>&1
+	set -- $(counts "$LOG/analysis-cases.log"); add "${1:-0}" "${2:-1}" "analysis cases"
+	grep -E "^(FAIL|skip)" "$LOG/analysis-cases.log" | head -20
+fi
+if [ -f tests/analysis_cli.sh ]; then
+	sh tests/analysis_cli.sh "$BIN" >"$LOG/analysis-cli.log" 2>&1
+	set -- $(counts "$LOG/analysis-cli.log"); add "${1:-0}" "${2:-1}" "analysis cli"
+	grep -E "^(FAIL|skip)" "$LOG/analysis-cli.log" | head -20
+fi
+
+# 4b. web portal: API (curl) + browser (playwright-core + /usr/bin/chromium)
+if [ -f tests/web/run.sh ]; then
+	sh tests/web/run.sh "$BIN" >"$LOG/web.log" 2>&1
+	set -- $(counts "$LOG/web.log"); add "${1:-0}" "${2:-1}" "web"
+	grep -E "^FAIL" "$LOG/web.log" | head -20
 fi
 
 # 5. fuzz corpus replay

@@ -191,20 +191,37 @@ analysis_services(const analysis *a)
 
 /* ---- spreading over days / hours ---------------------------------------------- */
 
+/* Floor division that cannot overflow (unit > 0). */
+static int64_t
+floor_div(int64_t a, int64_t unit)
+{
+	return a / unit - (a % unit < 0);
+}
+
+/* Report dates are untrusted: keep them where arithmetic is safe (±34,000
+ * years around 1970); the parser notes absurd ones already. */
+#define SPREAD_LIMIT ((int64_t)1 << 40)
+
 void
 analysis_spread(int64_t begin, int64_t end, int64_t unit, int64_t count,
     void (*fn)(void *ctx, int64_t bucket, int64_t share), void *ctx)
 {
 	int64_t first, last, total, done = 0, given = 0;
 
+	if (begin < -SPREAD_LIMIT)
+		begin = -SPREAD_LIMIT;
+	if (begin > SPREAD_LIMIT)
+		begin = SPREAD_LIMIT;
+	if (end < -SPREAD_LIMIT)
+		end = -SPREAD_LIMIT;
 	if (end > begin + (int64_t)ANALYSIS_MAX_SPREAD_DAYS * DAY)
 		end = begin + (int64_t)ANALYSIS_MAX_SPREAD_DAYS * DAY;
-	first = begin >= 0 ? begin / unit : (begin - unit + 1) / unit;
+	first = floor_div(begin, unit);
 	if (end <= begin) {
 		fn(ctx, first, count);
 		return;
 	}
-	last = (end - 1) >= 0 ? (end - 1) / unit : (end - unit) / unit;
+	last = floor_div(end - 1, unit);
 	total = end - begin;
 	for (int64_t b = first; b <= last; b++) {
 		int64_t lo = b * unit > begin ? b * unit : begin;
@@ -286,7 +303,7 @@ analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain
 		int64_t add[5] = { 1, 0, 0, 0, 0 };
 
 		memset(&k, 0, sizeof(k));
-		k.day = r->begin / DAY;
+		k.day = floor_div(r->begin < -SPREAD_LIMIT ? -SPREAD_LIMIT : r->begin > SPREAD_LIMIT ? SPREAD_LIMIT : r->begin, DAY);
 		snprintf(k.org, sizeof(k.org), "%s", a->org);
 		acc_put(&a->rollup[R_ORG], &k, offsetof(org_key, org) + strlen(k.org) + 1, add);
 	}
@@ -656,7 +673,7 @@ rebuild_record(void *ctx, const store_record_row *row)
 	store_record_analysis an;
 	int known;
 
-	if (row->report_id != rc->last_report) {
+	if (row->rec == NULL || row->report_id != rc->last_report) {
 		org_key k;
 		int64_t add[5] = { 1, 0, 0, 0, 0 };
 
@@ -665,10 +682,12 @@ rebuild_record(void *ctx, const store_record_row *row)
 		    row->policy);
 		rc->last_report = row->report_id;
 		memset(&k, 0, sizeof(k));
-		k.day = row->date_begin / DAY;
+		k.day = floor_div(row->date_begin < -SPREAD_LIMIT ? -SPREAD_LIMIT : row->date_begin > SPREAD_LIMIT ? SPREAD_LIMIT : row->date_begin, DAY);
 		snprintf(k.org, sizeof(k.org), "%s", a->org);
 		acc_put(&a->rollup[R_ORG], &k, offsetof(org_key, org) + strlen(k.org) + 1, add);
 	}
+	if (row->rec == NULL)
+		return 0;	/* the report itself, before its records (if any) */
 	if (compute(a, row->rec, &an, &known) != 0 ||
 	    a->ops->record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK) {
 		rc->err = 1;

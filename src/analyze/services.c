@@ -168,6 +168,17 @@ services_count(const services *m)
 	return m != NULL ? m->dom.n + m->asn.n : 0;
 }
 
+void
+services_each(const services *m, int (*fn)(void *, const service *), void *ctx)
+{
+	const svc_table *t[2] = { &m->dom, &m->asn };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < t[k]->cap; i++)
+			if (t[k]->slot[i] != NULL && fn(ctx, &t[k]->slot[i]->s) != 0)
+				return;
+}
+
 /* ---- types ------------------------------------------------------------------ */
 
 static const char *const type_names[SVC__COUNT] = {

@@ -27,7 +27,7 @@
  *                                            also tries the org domain
  *   services_by_host(m, ptr_name)            org domain of a PTR name, then lookup
  *   services_by_asn(m, asn)
- *   services_count(m)
+ *   services_count(m), services_each(m, fn, ctx)
  *   service_type_name(), service_type_parse()
  */
 #ifndef DS_SERVICES_H
@@ -69,6 +69,8 @@ const service *services_by_domain(const services *m, const char *domain);
 const service *services_by_host(const services *m, const char *ptr_name);
 const service *services_by_asn(const services *m, uint32_t asn);
 size_t services_count(const services *m);
+/* Calls fn for every entry (any order) until it returns non-zero. */
+void services_each(const services *m, int (*fn)(void *, const service *), void *ctx);
 
 /* Canonical names: "email_provider", "marketing", "transactional", "crm",
  * "forwarder", "mailing_list", "security", "hosting", "isp", "other", "unknown".

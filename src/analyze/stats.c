@@ -30,6 +30,7 @@ typedef struct acc {
 	int64_t matrix[4][3][3];	/* all, internal, third party, unauthorized */
 	int64_t mine_failing, known_failing, mine_total;
 	int64_t first_day, last_day;
+	int have_day;		/* first_day/last_day are set (day 0 is a real day) */
 	int64_t base_day, ndays;
 	day_tot *days;
 } acc;
@@ -81,10 +82,11 @@ day_cb(void *ctx, const store_rollup_day *r)
 		a->known_failing += m;
 	}
 	if (m != 0 || r->records != 0) {
-		if (a->first_day == 0 || r->day < a->first_day)
+		if (!a->have_day || r->day < a->first_day)
 			a->first_day = r->day;
-		if (r->day > a->last_day)
+		if (!a->have_day || r->day > a->last_day)
 			a->last_day = r->day;
+		a->have_day = 1;
 	}
 	if (a->days != NULL && r->day >= a->base_day && r->day < a->base_day + a->ndays) {
 		day_tot *d = &a->days[r->day - a->base_day];
@@ -334,7 +336,11 @@ guidance(const acc *a, const char *current, int nsenders)
 			    "付けると転送後も合格します。", (long long)a->cls[CLS_FORWARDED]);
 			add_reason(reasons, "forwarding", en, ja);
 		}
-		if (days >= 14 && nsenders > 0) {
+		if (current != NULL && strcmp(current, "reject") == 0) {
+			next = "stay";
+			add_reason(reasons, "enforced", "p=reject is in force: keep monitoring the "
+			    "reports.", "p=rejectで運用中です。引き続きレポートを監視してください。");
+		} else if (days >= 14 && nsenders > 0) {
 			if (current == NULL || strcmp(current, "none") == 0) {
 				if (fail_mine <= 2.0) {
 					next = "quarantine";
@@ -354,10 +360,6 @@ guidance(const acc *a, const char *current, int nsenders)
 				} else {
 					next = "fix_senders";
 				}
-			} else {
-				next = "stay";
-				add_reason(reasons, "enforced", "p=reject is in force: keep monitoring the "
-				    "reports.", "p=rejectで運用中です。引き続きレポートを監視してください。");
 			}
 		} else if (a->cls[CLS_AUTH_FAILURE] > 0 || nsenders == 0) {
 			next = "fix_senders";
@@ -438,7 +440,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 		json_object_set_new(obj, "since", json_null());
 	}
 	if (q->until > 0) {
-		fmt_day(q->until / DAY, b, sizeof(b));
+		fmt_day((q->until - 1) / DAY, b, sizeof(b));	/* until is exclusive */
 		json_object_set_new(obj, "until", json_string(b));
 	} else {
 		json_object_set_new(obj, "until", json_null());

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cmd.h"
 #include "../analyze/align.h"
 #include "../analyze/analysis.h"
 #include "../analyze/senders.h"
+#include "../analyze/services.h"
 #include "../store/store_analysis.h"
 #include "../util/ipaddr.h"
 #include "../util/log.h"
@@ -54,6 +56,41 @@ reanalyze_domain(store *st, const char *domain)
 }
 
 /* ---- add ---------------------------------------------------------------------- */
+
+typedef struct name_ctx {
+	const char *name;
+	int found;
+} name_ctx;
+
+static int
+name_cb(void *ctx, const service *svc)
+{
+	name_ctx *n = ctx;
+
+	if (strcasecmp(svc->name, n->name) == 0) {
+		n->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* A service rule that names nothing in the map would never match. */
+static int
+service_known(const char *name)
+{
+	services *m = services_new();
+	char err[256];
+	name_ctx n = { name, 0 };
+
+	if (services_load_default(m, err, sizeof(err)) != 0) {
+		log_warnx("known-service map not loaded (%s): accepting '%s' unchecked", err, name);
+		services_free(m);
+		return 1;
+	}
+	services_each(m, name_cb, &n);
+	services_free(m);
+	return n.found;
+}
 
 static int
 do_add(store *st, int argc, char **argv)
@@ -105,6 +142,11 @@ do_add(store *st, int argc, char **argv)
 	}
 	if (sender_normalize(type, value, canon, sizeof(canon), err, sizeof(err)) != 0) {
 		log_warnx("senders add: %s", err);
+		return 2;
+	}
+	if (strcmp(type, "service") == 0 && !service_known(canon)) {
+		log_warnx("senders add: no service named '%s' in the service map "
+		    "(see data/services.csv; names are case-insensitive)", canon);
 		return 2;
 	}
 	s.policy_domain = f.domain;
@@ -244,6 +286,7 @@ typedef struct cand {
 	char type[8];
 	char value[256];
 	int64_t messages, pass, ips;
+	int64_t foreign;	/* hosts named outside the policy domain, or of a known service */
 } cand;
 
 typedef struct sug_ctx {
@@ -274,6 +317,9 @@ cand_add(sug_ctx *s, const char *type, const char *value, const store_source_row
 	s->c[i].messages += r->messages;
 	s->c[i].pass += r->dmarc_pass;
 	s->c[i].ips++;
+	if (r->service != NULL || (r->ptr != NULL && !align_match(r->ptr, s->domain,
+	    DM_ALIGN_RELAXED)))
+		s->c[i].foreign++;
 }
 
 static int
@@ -332,14 +378,19 @@ cand_cmp(const void *a, const void *b)
 	    strcmp(x->value, y->value);
 }
 
-/* Internal when the candidate is inside the policy domain's own org domain. */
+/* A guess the user confirms: a network is internal unless its hosts are
+ * named outside the policy domain or belong to a known service; a DKIM or
+ * reverse-DNS domain is internal inside the policy domain's org domain;
+ * a service is third party. */
 static const char *
 guess_kind(const char *domain, const cand *c)
 {
+	if (strcmp(c->type, "cidr") == 0)
+		return c->foreign > 0 ? "third-party" : "internal";
 	if ((strcmp(c->type, "dkim") == 0 || strcmp(c->type, "rdns") == 0) &&
 	    align_match(c->value, domain, DM_ALIGN_RELAXED))
 		return "internal";
-	return strcmp(c->type, "cidr") == 0 ? "internal" : "third-party";
+	return "third-party";
 }
 
 static int

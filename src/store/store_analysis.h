@@ -76,7 +76,8 @@ typedef struct store_record_row {
 	const store_record_analysis *an;	/* as stored */
 } store_record_row;
 
-/* Per source IP for `senders suggest`. */
+/* Per source IP for `senders suggest`; dmarc_pass counts only direct passes
+ * (path normal or ml_own), not mail a relay forwarded. */
 typedef struct store_source_row {
 	const char *ip, *ptr, *service, *dkim_pass_domains;
 	int64_t messages, spf_aligned, dkim_aligned, dmarc_pass;
@@ -98,7 +99,8 @@ struct store_analysis_ops {
 	int (*pending_list)(store *s, int (*cb)(void *, const char *domain), void *ctx);
 	int (*pending_done)(store *s, const char *policy_domain);
 
-	/* Every record of a domain (full auth results), report by report. */
+	/* Every record of a domain (full auth results), report by report; each
+	 * report is first announced by a row with rec == NULL. */
 	int (*records_scan)(store *s, const char *policy_domain,
 	    int (*cb)(void *, const store_record_row *), void *ctx);
 	int (*record_set_analysis)(store *s, int64_t record_id, const store_record_analysis *an);

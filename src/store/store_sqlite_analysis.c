@@ -94,7 +94,7 @@ static const char *const asql[A__COUNT] = {
 	[A_SOURCES] = "SELECT x.source_ip, h.ptr, max(x.service), max(x.dkim_pass_domains), "
 	    "sum(x.count), sum(CASE WHEN x.spf_cat = 0 THEN x.count ELSE 0 END), "
 	    "sum(CASE WHEN x.dkim_cat = 0 THEN x.count ELSE 0 END), "
-	    "sum(CASE WHEN x.cls = 0 THEN x.count ELSE 0 END) FROM records x "
+	    "sum(CASE WHEN x.cls = 0 AND x.path IN (0, 3) THEN x.count ELSE 0 END) FROM records x "
 	    "JOIN reports r ON r.id = x.report_id LEFT JOIN hosts h ON h.ip = x.source_ip "
 	    "WHERE x.policy_domain = ?1 AND r.date_end >= ?2 AND r.date_begin < ?3 "
 	    "GROUP BY x.source_ip ORDER BY 5 DESC",
@@ -296,6 +296,9 @@ scan_report(void *ctx, const store_report_row *r)
 	sc->row.org_name = r->rep.org_name ? r->rep.org_name : r->rep.email;
 	sc->row.report_ext_id = r->rep.report_id;
 	sc->row.policy = &r->rep.policy;
+	sc->row.rec = NULL;	/* the report marker: reports without records count too */
+	if (sc->cb(sc->ctx, &sc->row) != 0)
+		return 1;
 	if (sc->s->ops->export_records(sc->s, r->id, scan_record, sc) != STORE_OK)
 		return -1;
 	return sc->stop ? 1 : 0;

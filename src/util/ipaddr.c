@@ -37,6 +37,16 @@ ip_canon(const char *s, size_t n, char out[IP_STRLEN], int *family)
 		return 0;
 	}
 	if (inet_pton(AF_INET6, tmp, bin) == 1) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		/* ::ffff:a.b.c.d is an IPv4 host: store it as one, so it groups,
+		 * matches CIDRs and resolves like the IPv4 address it is */
+		if (memcmp(bin, mapped, sizeof(mapped)) == 0) {
+			if (inet_ntop(AF_INET, bin + 12, out, IP_STRLEN) == NULL)
+				return -1;
+			*family = 4;
+			return 0;
+		}
 		if (inet_ntop(AF_INET6, bin, out, IP_STRLEN) == NULL)
 			return -1;
 		*family = 6;

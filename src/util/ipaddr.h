@@ -6,7 +6,8 @@
  *       inet_pton form (including compressed IPv6, which the RFC 7489 XSD regex
  *       wrongly rejects), writes the canonical inet_ntop text to out
  *       (IP_STRLEN bytes).  Returns 0, or -1 when s is not an address (out is
- *       then "").  family is 4 or 6.
+ *       then "").  family is 4 or 6.  An IPv4-mapped IPv6 address
+ *       (::ffff:192.0.2.1) is written as the IPv4 address, family 4.
  *   ip_parse(s, &a)              text → ip_bin (no whitespace trimming); 0 / -1
  *   ip_cidr_parse(s, &net)       "192.0.2.0/24", "2001:db8::/32" or a bare
  *       address (a host route); host bits must be zero is NOT required: they
