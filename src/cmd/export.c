@@ -7,6 +7,12 @@
  * untrusted string is escaped correctly.  CSV follows RFC 4180 and defuses
  * spreadsheet formulas: a field starting with = + - @ (or TAB/CR) gets a
  * leading apostrophe, since report fields are attacker-controlled.
+ *
+ * The csv "reverse_dns" and "country_code" columns, and parsedmarc's source
+ * reverse_dns / base_domain / country, come from the enrichment cache (the
+ * hosts table, read once per address through an enrich_memo); they are empty
+ * for hosts not enriched yet.  A PTR name is shown as the cache has it,
+ * forward-confirmed or not (the host drill-down says which).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -16,6 +22,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "../enrich/enrich.h"
 #include "../util/log.h"
 
 enum fmt { F_JSON, F_CSV, F_PD_JSON, F_PD_CSV };
@@ -28,7 +35,22 @@ typedef struct ex {
 	int nrecords;
 	const store_report_row *row;	/* current report during record callbacks */
 	int err;
+	enrich_memo *memo;		/* reverse DNS and country per source IP */
 } ex;
+
+typedef struct host_cols {
+	const char *ptr, *country, *base;
+} host_cols;
+
+static int
+host_of(ex *e, const char *ip, host_cols *h)
+{
+	if (enrich_memo_get(e->memo, ip, &h->ptr, &h->country, &h->base) != 0) {
+		e->err = 1;
+		return -1;
+	}
+	return 0;
+}
 
 static json_t *
 jstr(const char *s)
@@ -185,7 +207,7 @@ pd_report_json(const store_report_row *row)
 }
 
 static json_t *
-pd_record_json(const dm_record *r)
+pd_record_json(const dm_record *r, const host_cols *h)
 {
 	json_t *o = json_object(), *src = json_object(), *al = json_object(),
 	    *pe = json_object(), *ids = json_object(), *ar = json_object(),
@@ -193,9 +215,9 @@ pd_record_json(const dm_record *r)
 	int spf_ok = r->spf == DM_VERDICT_PASS, dkim_ok = r->dkim == DM_VERDICT_PASS;
 
 	json_object_set_new(src, "ip_address", json_string(r->source_ip));
-	json_object_set_new(src, "country", json_null());
-	json_object_set_new(src, "reverse_dns", json_null());
-	json_object_set_new(src, "base_domain", json_null());
+	json_object_set_new(src, "country", jstr(h->country));
+	json_object_set_new(src, "reverse_dns", jstr(h->ptr));
+	json_object_set_new(src, "base_domain", jstr(h->base));
 	json_object_set_new(o, "source", src);
 	json_object_set_new(o, "count", json_integer((json_int_t)r->count));
 	json_object_set_new(al, "spf", json_boolean(spf_ok));
@@ -340,11 +362,14 @@ record_cb(void *ctx, const dm_record *r)
 {
 	ex *e = ctx;
 	const dm_report *rep = &e->row->rep;
+	host_cols h = { NULL, NULL, NULL };
 
+	if (e->fmt != F_JSON && host_of(e, r->source_ip, &h) != 0)
+		return -1;
 	if (e->fmt == F_JSON || e->fmt == F_PD_JSON) {
 		if (e->nrecords++ > 0)
 			fputc(',', e->out);
-		dump(e->out, e->fmt == F_JSON ? record_json(r) : pd_record_json(r));
+		dump(e->out, e->fmt == F_JSON ? record_json(r) : pd_record_json(r, &h));
 	} else if (e->fmt == F_CSV) {
 		char date[32], dk[4096], sp[2048], cnt[32];
 		int pass = r->dkim == DM_VERDICT_PASS || r->spf == DM_VERDICT_PASS;
@@ -359,7 +384,7 @@ record_cb(void *ctx, const dm_record *r)
 		csv_field(e->out, date, 0);
 		csv_field(e->out, rep->policy.domain, 0);
 		csv_field(e->out, r->source_ip, 0);
-		csv_field(e->out, "", 0);		/* reverse DNS: enrichment */
+		csv_field(e->out, h.ptr, 0);
 		csv_field(e->out, cnt, 0);
 		csv_field(e->out, r->header_from, 0);
 		csv_field(e->out, pass ? "pass" : "fail", 0);
@@ -368,7 +393,7 @@ record_cb(void *ctx, const dm_record *r)
 		csv_field(e->out, or_raw(dm_verdict_name(r->dkim), r->raw_dkim), 0);
 		csv_field(e->out, dk, 0);
 		csv_field(e->out, or_raw(dm_disp_name(r->disposition), r->raw_disposition), 0);
-		csv_field(e->out, "", 1);		/* country: enrichment */
+		csv_field(e->out, h.country, 1);
 	} else {
 		/* parsedmarc CSV row */
 		char b1[64], b2[64], cnt[32], pct[16];
@@ -416,9 +441,9 @@ record_cb(void *ctx, const dm_record *r)
 		csv_field(e->out, pct, 0);
 		csv_field(e->out, p->fo ? p->fo : "0", 0);
 		csv_field(e->out, r->source_ip, 0);
-		csv_field(e->out, "", 0);
-		csv_field(e->out, "", 0);
-		csv_field(e->out, "", 0);
+		csv_field(e->out, h.country, 0);
+		csv_field(e->out, h.ptr, 0);
+		csv_field(e->out, h.base, 0);
 		csv_field(e->out, cnt, 0);
 		csv_field(e->out, spf_ok ? "True" : "False", 0);
 		csv_field(e->out, dkim_ok ? "True" : "False", 0);
@@ -532,6 +557,7 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 	}
 	if ((e.s = cmd_open_store(c)) == NULL)
 		return 2;
+	e.memo = enrich_memo_new(e.s);
 	if (e.fmt == F_CSV)
 		fputs("date,policy_domain,source_ip,reverse_dns,count,header_from,dmarc_result,"
 		    "spf_alignment,spf_result_domain,dkim_alignment,dkim_result_domain,"
@@ -550,6 +576,7 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 		fputs("\n]\n", e.out);
 	if ((rc != STORE_OK || e.err) && !ferror(e.out))
 		log_warnx("export: %s", store_errmsg(e.s));
+	enrich_memo_free(e.memo);
 	store_close(e.s);
 	if (fflush(e.out) != 0 || ferror(e.out)) {
 		log_warn("export: write error");

@@ -123,9 +123,11 @@ struct store_hosts_ops {
 	int (*dnsbl_list)(store *s, const char *ip, int (*cb)(void *, const store_dnsbl *),
 	    void *ctx);
 
-	/* The narrowest unexpired network containing key (16 bytes), if any. */
+	/* The narrowest network containing key (16 bytes) that has not expired
+	 * at now and was fetched at fresh_since or later, if any. */
 	int (*rdap_find)(store *s, const unsigned char key[16], int64_t now,
-	    int (*cb)(void *, const store_rdap_net *), void *ctx, int *found);
+	    int64_t fresh_since, int (*cb)(void *, const store_rdap_net *), void *ctx,
+	    int *found);
 	int (*rdap_put)(store *s, const store_rdap_net *n, int64_t *id);
 	int (*rdap_get)(store *s, int64_t id, int (*cb)(void *, const store_rdap_net *),
 	    void *ctx, int *found);
