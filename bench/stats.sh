@@ -65,6 +65,27 @@ for i in 1 2 3 4 5; do
 	t1=$(date +%s.%N)
 	cli="$cli $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 done
+# through HTTP: the portal's statistics endpoint, every request a new URL
+# (a nonce parameter), so the response cache never answers
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --no-enrich > "$OUT/stats-serve.log" 2>&1 &
+SPID=$!
+trap 'kill $SPID 2>/dev/null' EXIT
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/version" && break
+	sleep 0.5
+done
+: > "$OUT/stats-http.txt"
+for i in $(seq 1 "$RUNS"); do
+	curl -s -o /dev/null -w '%{time_total}\n' \
+	    "http://127.0.0.1:$PORT/api/v1/stats?domain=$DOMAIN&since=$SINCE&until=$END&nonce=$i" \
+	    >> "$OUT/stats-http.txt"
+done
+kill $SPID 2>/dev/null; wait $SPID 2>/dev/null || true
+trap - EXIT
+http=$(sort -g "$OUT/stats-http.txt" | awk '{ a[NR] = $1 * 1000 } END { p = int((NR * 95 + 99) / 100); printf "%.1f ms | %.1f ms | %.1f ms", a[int((NR + 1) / 2)], a[p], a[NR] }')
+http_p95=$(sort -g "$OUT/stats-http.txt" | awk '{ a[NR] = $1 * 1000 } END { printf "%.1f", a[int((NR * 95 + 99) / 100)] }')
+http_verdict=$(awk -v p="$http_p95" 'BEGIN { print (p <= 100 ? "PASS" : "MISS") }')
 msgs=$(python3 -c "import json; print(json.load(open('$OUT/stats-cli.json'))['messages'])")
 exp=$(python3 -c "import json; print(json.load(open('$CORP.json'))['messages'])")
 [ "$msgs" = "$exp" ] || { echo "stats-bench: FAIL messages $msgs != $exp" >&2; exit 1; }
@@ -88,6 +109,14 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`sh bench/stats.sh\` on $(nproc) C
 |---|---:|---:|---:|---:|---|---|
 | summary + matrix (totals, classes, paths, dispositions, 4 matrices, guidance) | $RUNS | $(echo "$sum_json" | python3 -c "import json,sys; j=json.load(sys.stdin); print('%.1f ms | %.1f ms | %.1f ms' % (j['median_ms'], j['p95_ms'], j['max_ms']))") | p95 ≤ 100 ms | $verdict |
 | everything (+ top sources by /24 and /48, reporters, daily and hourly series, policy history) | $RUNS | $(echo "$all_json" | python3 -c "import json,sys; j=json.load(sys.stdin); print('%.1f ms | %.1f ms | %.1f ms' % (j['median_ms'], j['p95_ms'], j['max_ms']))") | — | info |
+
+- Through HTTP (issue 5's target): \`dmarcscope serve --no-enrich\` on the same database,
+  \`curl\` one request at a time to \`/api/v1/stats?domain=$DOMAIN&since=$SINCE&until=$END&nonce=N\`
+  (the whole object; a new URL each time, so the response cache never answers):
+
+| what | requests | median | p95 | max | target | result |
+|---|---:|---:|---:|---:|---|---|
+| 90-day statistics, uncached, over HTTP | $RUNS | $http | p95 ≤ 100 ms | $http_verdict |
 
 - The command, process start-up included: \`dmarcscope stats --json --only summary --domain $DOMAIN --since $SINCE --until $END\`, 5 runs:$cli s.
 <!-- /stats-bench -->

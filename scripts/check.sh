@@ -70,6 +70,13 @@ if [ -f tests/analysis_cli.sh ]; then
 	grep -E "^(FAIL|skip)" "$LOG/analysis-cli.log" | head -20
 fi
 
+# 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
+if [ -f tests/enrich.sh ]; then
+	sh tests/enrich.sh "$BIN" >"$LOG/enrich.log" 2>&1
+	set -- $(counts "$LOG/enrich.log"); add "${1:-0}" "${2:-1}" "enrich"
+	grep -E "^FAIL" "$LOG/enrich.log" | head -20
+fi
+
 # 4b. web portal: API (curl) + browser (playwright-core + /usr/bin/chromium)
 if [ -f tests/web/run.sh ]; then
 	sh tests/web/run.sh "$BIN" >"$LOG/web.log" 2>&1

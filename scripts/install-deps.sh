@@ -9,7 +9,7 @@ libsqlite3-dev sqlite3 libjansson-dev libzstd-dev libssl-dev libcmocka-dev
 python3 time gzip zip unzip
 libpsl-dev publicsuffix libc-ares-dev libmaxminddb-dev mmdb-bin libcurl4-openssl-dev
 libmicrohttpd-dev unbound rbldnsd dnsutils libmaxmind-db-writer-perl wrk
-chromium"
+chromium fonts-ipafont-gothic iso-codes"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -13,11 +13,9 @@
  * error or when the server cannot start.
  */
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "../util/log.h"
@@ -124,10 +122,9 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	web_opts o;
-	char host[128], self[PATH_MAX];
+	char host[128];
 	char *pw = NULL;
 	const char *env;
-	ssize_t n;
 	int ch, rc;
 
 	web_opts_default(&o);
@@ -175,11 +172,8 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		pw = xstrdup(env);
 	o.password = pw;
 	o.db = c->db;
+	o.config = c->config;
 	o.verbose = c->verbosity >= 2;
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[n] = '\0';
-		o.self = self;
-	}
 	rc = web_serve(&o) == 0 ? 0 : 2;
 	free(pw);
 	return rc;

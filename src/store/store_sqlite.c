@@ -22,6 +22,8 @@
 #include "sqlite_priv.h"
 #include "store.h"
 #include "store_analysis.h"
+#include "store_hosts.h"
+#include "store_web.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1048,4 +1050,6 @@ const store_ops store_sqlite_ops = {
 	.export_reports = sq_export_reports,
 	.export_records = sq_export_records,
 	.analysis = &store_sqlite_analysis_ops,
+	.hosts = &store_sqlite_hosts_ops,
+	.web = &store_sqlite_web_ops,
 };

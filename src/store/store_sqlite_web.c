@@ -60,8 +60,8 @@ where_records(dbuf *b, const store_web_query *w)
 		dbuf_addstr(b, " AND NOT (coalesce(r.dkim, '') = 'pass' OR "
 		    "coalesce(r.spf, '') = 'pass')");
 	if (w->search != NULL)
-		dbuf_addstr(b, " AND (r.source_ip LIKE :ipq ESCAPE '\\' OR "
-		    "h.ptr LIKE :ptrq ESCAPE '\\')");
+		dbuf_addstr(b, " AND (substr(r.source_ip, 1, length(:q)) = :q OR "
+		    "instr(lower(h.ptr), lower(:q)) > 0)");
 	if (w->ip != NULL)
 		dbuf_addstr(b, " AND r.source_ip = :ip");
 	if (w->report_id > 0)
@@ -78,20 +78,6 @@ where_reports(dbuf *b, const store_web_query *w)
 		dbuf_addstr(b, " AND rp.date_begin >= :since");
 	if (w->until > 0)
 		dbuf_addstr(b, " AND rp.date_begin < :until");
-}
-
-/* LIKE pattern of s with % _ \ escaped; pre/post add the wildcards. */
-static void
-like_pat(dbuf *b, const char *s, int pre)
-{
-	if (pre)
-		dbuf_addc(b, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			dbuf_addc(b, '\\');
-		dbuf_addc(b, *s);
-	}
-	dbuf_addc(b, '%');
 }
 
 static const char *REC_FROM =
@@ -125,7 +111,14 @@ order_by(dbuf *b, const store_web_query *w)
 	int k = w->sort >= 0 && w->sort < SWS__COUNT ? w->sort : SWS_DATE;
 	const char *dir = w->desc ? " DESC" : " ASC";
 
-	dbuf_printf(b, " ORDER BY %s%s, r.id%s", sort_sql[k], dir, dir);
+	/* by date, the report id comes before the record id: the reports index
+	 * (policy_domain, date_begin, id) and the records index (report_id, id)
+	 * then give the order without sorting, and LIMIT stops early even
+	 * inside a 1M-record report */
+	if (k == SWS_DATE)
+		dbuf_printf(b, " ORDER BY rp.date_begin%s, rp.id%s, r.id%s", dir, dir, dir);
+	else
+		dbuf_printf(b, " ORDER BY %s%s, r.id%s", sort_sql[k], dir, dir);
 }
 
 static int
@@ -158,6 +151,14 @@ build(dbuf *b, int q, const store_web_query *w)
 		order_by(b, w);
 		break;
 	case SWQ_RECORDS_COUNT:
+		if (w->cls < 0 && w->result < 0 && w->search == NULL && w->ip == NULL &&
+		    w->report_id <= 0) {
+			/* domain and range only: the per-report totals */
+			dbuf_addstr(b, "SELECT coalesce(sum(rp.record_count), 0) AS records,"
+			    " coalesce(sum(rp.message_count), 0) AS messages FROM reports rp");
+			where_reports(b, w);
+			break;
+		}
 		dbuf_addstr(b, "SELECT count(*) AS records, coalesce(sum(r.count), 0) AS messages");
 		dbuf_addstr(b, REC_FROM);
 		where_records(b, w);
@@ -255,54 +256,6 @@ build(dbuf *b, int q, const store_web_query *w)
 		    " m.size AS raw_size FROM quarantine q LEFT JOIN raw_messages m"
 		    " ON m.id = q.raw_id ORDER BY q.id DESC LIMIT 1000");
 		break;
-	case SWQ_FB_TOTALS:
-		dbuf_addstr(b, "SELECT coalesce(sum(r.count), 0) AS messages, count(*) AS records,"
-		    " count(DISTINCT r.report_id) AS reports,"
-		    " coalesce(sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count END), 0)"
-		    " AS dmarc_pass,"
-		    " coalesce(sum(CASE WHEN r.spf_cat = 0 THEN r.count END), 0) AS spf_aligned,"
-		    " coalesce(sum(CASE WHEN r.dkim_cat = 0 THEN r.count END), 0) AS dkim_aligned,"
-		    " coalesce(sum(CASE WHEN r.cls = 0 THEN r.count END), 0) AS normal,"
-		    " coalesce(sum(CASE WHEN r.cls = 1 THEN r.count END), 0) AS forwarded,"
-		    " coalesce(sum(CASE WHEN r.cls = 2 THEN r.count END), 0) AS auth_failure,"
-		    " coalesce(sum(CASE WHEN r.cls = 3 THEN r.count END), 0) AS spoofing_suspected");
-		dbuf_addstr(b, REC_FROM);
-		where_records(b, w);
-		break;
-	case SWQ_FB_DAILY:
-		dbuf_addstr(b, "SELECT rp.date_begin / 86400 * 86400 AS day, r.cls AS class,"
-		    " sum(r.count) AS messages");
-		dbuf_addstr(b, REC_FROM);
-		where_records(b, w);
-		dbuf_addstr(b, " GROUP BY 1, 2 ORDER BY 1, 2");
-		break;
-	case SWQ_FB_MATRIX:
-		dbuf_addstr(b, "SELECT r.sender_kind AS sender_kind, r.cls AS class,"
-		    " r.spf_cat AS spf_cat, r.dkim_cat AS dkim_cat, sum(r.count) AS messages");
-		dbuf_addstr(b, REC_FROM);
-		where_records(b, w);
-		dbuf_addstr(b, " GROUP BY 1, 2, 3, 4");
-		break;
-	case SWQ_FB_DISP:
-		dbuf_addstr(b, "SELECT coalesce(r.disposition, r.raw_disposition, '') AS disposition,"
-		    " sum(r.count) AS messages");
-		dbuf_addstr(b, REC_FROM);
-		where_records(b, w);
-		dbuf_addstr(b, " GROUP BY 1 ORDER BY 2 DESC");
-		break;
-	case SWQ_FB_ORGS:
-		dbuf_addstr(b, "SELECT coalesce(rp.org_name, '') AS org, count(*) AS reports,"
-		    " sum(rp.message_count) AS messages FROM reports rp");
-		where_reports(b, w);
-		dbuf_addstr(b, " GROUP BY 1 ORDER BY 3 DESC LIMIT 20");
-		break;
-	case SWQ_FB_POLICY:
-		dbuf_addstr(b, "SELECT rp.p AS p, rp.sp AS sp, rp.np AS np, rp.adkim AS adkim,"
-		    " rp.aspf AS aspf, rp.pct AS pct, rp.fo AS fo, min(rp.date_begin) AS first_begin,"
-		    " max(rp.date_end) AS last_end, count(*) AS reports FROM reports rp");
-		where_reports(b, w);
-		dbuf_addstr(b, " GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY first_begin");
-		break;
 	default:
 		return -1;
 	}
@@ -330,7 +283,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	sqlite3_stmt *st = NULL;
 	const char *names[MAXCOL];
 	store_web_val v[MAXCOL];
-	dbuf b, pat;
+	dbuf b, nb;
 	int rc, ncol, stop = 0;
 
 	if (w == NULL) {
@@ -368,21 +321,25 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	bind_named(st, ":rid", NULL, w->report_id, 0);
 	bind_named(st, ":limit", NULL, w->limit, 0);
 	bind_named(st, ":offset", NULL, w->offset, 0);
-	if (w->search != NULL) {
-		dbuf_init(&pat, 4096);
-		like_pat(&pat, w->search, 0);
-		bind_named(st, ":ipq", dbuf_cstr(&pat), 0, 1);
-		dbuf_reset(&pat);
-		like_pat(&pat, w->search, 1);
-		bind_named(st, ":ptrq", dbuf_cstr(&pat), 0, 1);
-		dbuf_free(&pat);
-	}
+	bind_named(st, ":q", w->search, 0, 1);
+	dbuf_init(&nb, 1 << 16);
 	ncol = sqlite3_column_count(st);
 	if (ncol > MAXCOL)
 		ncol = MAXCOL;
-	for (int i = 0; i < ncol; i++)
-		names[i] = sqlite3_column_name(st, i);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* Names are copied once, at the first row. */
+		if (nb.len == 0) {
+			for (int i = 0; i < ncol; i++) {
+				const char *nm = sqlite3_column_name(st, i);
+
+				dbuf_addstr(&nb, nm ? nm : "");
+				dbuf_addc(&nb, '\0');
+			}
+			for (int i = 0, o = 0; i < ncol; i++) {
+				names[i] = nb.data + o;
+				o += (int)strlen(names[i]) + 1;
+			}
+		}
 		for (int i = 0; i < ncol; i++) {
 			memset(&v[i], 0, sizeof(v[i]));
 			switch (sqlite3_column_type(st, i)) {
@@ -405,6 +362,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		}
 		stop = cb(ctx, ncol, names, v);
 	}
+	dbuf_free(&nb);
 	if (!stop && rc != SQLITE_DONE) {
 		sq_fail(sq, "web query");
 		if (q == SWQ_VERSION)

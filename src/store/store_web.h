@@ -42,12 +42,6 @@ enum swq {
 	SWQ_HOST_DAILY,		/* ip's messages per day and class */
 	SWQ_COUNTRIES,		/* messages and spoofing per country */
 	SWQ_QUARANTINE,		/* every quarantine entry, newest first */
-	SWQ_FB_TOTALS,		/* fallback statistics straight from records, */
-	SWQ_FB_DAILY,		/* used while the rollup statistics are absent */
-	SWQ_FB_MATRIX,
-	SWQ_FB_DISP,
-	SWQ_FB_ORGS,
-	SWQ_FB_POLICY,
 	SWQ__COUNT
 };
 

@@ -1,0 +1,951 @@
+/*
+ * api.c - the JSON API under /api/v1/ (documented in docs/API.md).
+ *
+ *   GET  meta, version, domains, stats, records, records.csv, records/ID,
+ *        senders, hosts/IP, map, reports, reports/ID, raw/ID, quarantine
+ *   POST senders, quarantine/ID/retry          DELETE senders/ID
+ *
+ * Query parameters are parsed and checked here (dates YYYY-MM-DD, numbers
+ * in range, names from fixed lists) and handed to the store as bound
+ * values (store_web.h).  Every string in a response is JSON-escaped by
+ * jansson; the front end inserts them with textContent only.
+ *
+ * Statistics are stats_build()'s object (src/analyze/stats.c, from the
+ * rollups; keys in docs/STATS.md), as the CLI prints it.  Host details
+ * come from enrich_host_json() when the enrichment module provides it (a
+ * weak reference), else from the hosts table.
+ *
+ * Exports: api_handle, api_json, api_error, api_arg.
+ * Errors: every failure is a JSON body {"error":CODE,"message":TEXT} with
+ * a 4xx/5xx status; database messages are logged, not sent.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "web_priv.h"
+#include "../analyze/classify.h"
+#include "../analyze/stats.h"
+#include "../intake/ingest.h"
+#include "../store/store_analysis.h"
+#include "../util/ipaddr.h"
+#include "../util/log.h"
+
+/* Optional modules: NULL when not linked in. */
+json_t *enrich_host_json(store *st, const char *ip) __attribute__((weak));
+
+#define DS_WEB_VERSION "0.1.0"
+#define DAY 86400
+
+static const char *const class_names[] = { "normal", "forwarded", "auth_failure",
+    "spoofing_suspected" };
+static const char *const path_names[] = { "normal", "forwarded", "forwarded_no_dkim",
+    "ml_own", "ml_other", "spoofing" };
+static const char *const sort_names[SWS__COUNT] = { "date", "domain", "ip", "ptr", "count",
+    "header_from", "dmarc", "spf", "dkim", "disposition", "country", "class" };
+
+/* ---- small helpers ------------------------------------------------------- */
+
+void
+api_json(wresp *out, int status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+
+	out->status = status;
+	out->type = "application/json; charset=utf-8";
+	dbuf_reset(&out->body);
+	if (s != NULL) {
+		dbuf_addstr(&out->body, s);
+		free(s);
+	}
+	json_decref(j);
+}
+
+void
+api_error(wresp *out, int status, const char *code, const char *msg)
+{
+	api_json(out, status, json_pack("{s:s,s:s}", "error", code, "message", msg));
+	out->cacheable = 0;
+}
+
+const char *
+api_arg(wreq *r, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static json_t *
+val_json(const store_web_val *v)
+{
+	switch (v->type) {
+	case SWV_INT: return json_integer((json_int_t)v->i);
+	case SWV_REAL: return json_real(v->d);
+	case SWV_TEXT: {
+		json_t *j = json_string(v->s);
+		char *c;
+
+		if (j != NULL)
+			return j;
+		c = xstrdup(v->s);	/* not UTF-8: keep ASCII, mark the rest */
+		for (char *q = c; *q; q++)
+			if ((unsigned char)*q >= 0x80)
+				*q = '?';
+		j = json_string(c);
+		free(c);
+		return j;
+	}
+	default: return json_null();
+	}
+}
+
+static json_t *
+row_json(int ncol, const char *const *names, const store_web_val *v)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < ncol; i++)
+		json_object_set_new(o, names[i], val_json(&v[i]));
+	return o;
+}
+
+static int
+arr_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	json_array_append_new((json_t *)ctx, row_json(ncol, names, v));
+	return 0;
+}
+
+static int
+obj_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	json_t **o = ctx;
+
+	*o = row_json(ncol, names, v);
+	return 1;
+}
+
+static json_t *
+rows(wreq *r, int q, const store_web_query *w, int *err)
+{
+	json_t *a = json_array();
+
+	if (web_ops(r->st)->query(r->st, q, w, arr_cb, a) != STORE_OK) {
+		log_warnx("serve: %s", store_errmsg(r->st));
+		*err = 1;
+	}
+	return a;
+}
+
+static json_t *
+one(wreq *r, int q, const store_web_query *w, int *err)
+{
+	json_t *o = NULL;
+
+	if (web_ops(r->st)->query(r->st, q, w, obj_cb, &o) != STORE_OK) {
+		log_warnx("serve: %s", store_errmsg(r->st));
+		*err = 1;
+	}
+	return o;
+}
+
+static int
+parse_date(const char *s, int64_t *out)
+{
+	struct tm tm;
+	int y, m, d;
+	char tail;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 ||
+	    y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static int
+parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+valid_domain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || *s == '/' || *s == '\\')
+			return 0;
+	return 1;
+}
+
+static int
+class_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, class_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The common filters: domain, since, until (inclusive day), class, result,
+ * q, ip, sort, dir, page, per_page.  Returns 0, or -1 after api_error.
+ */
+static int
+filters(wreq *r, wresp *out, store_web_query *w, int capped)
+{
+	const char *v;
+	int64_t n;
+
+	memset(w, 0, sizeof(*w));
+	w->cls = w->result = -1;
+	w->limit = 50;
+	w->desc = 1;
+	if ((v = api_arg(r, "domain")) != NULL) {
+		if (!valid_domain(v))
+			goto bad;
+		w->domain = v;
+	}
+	if ((v = api_arg(r, "since")) != NULL && parse_date(v, &w->since) != 0)
+		goto bad;
+	if ((v = api_arg(r, "until")) != NULL) {
+		if (parse_date(v, &w->until) != 0)
+			goto bad;
+		w->until += DAY;	/* the whole last day */
+	}
+	if (w->since > 0 && w->until > 0 && w->until <= w->since)
+		goto bad;
+	if (r->o->retention_days > 0) {
+		int64_t floor = (int64_t)time(NULL) / DAY * DAY -
+		    (int64_t)r->o->retention_days * DAY;
+
+		if (w->since < floor)
+			w->since = floor;
+	}
+	if (capped && r->o->max_range_days > 0) {
+		int64_t span = (int64_t)r->o->max_range_days * DAY;
+
+		if (w->since == 0 || w->until == 0 || w->until - w->since > span) {
+			api_error(out, 400, "range", "since and until are required and at most "
+			    "max_range_days apart (see /api/v1/meta)");
+			return -1;
+		}
+	}
+	if ((v = api_arg(r, "class")) != NULL && (w->cls = class_parse(v)) < 0)
+		goto bad;
+	if ((v = api_arg(r, "result")) != NULL) {
+		if (strcmp(v, "pass") == 0)
+			w->result = 1;
+		else if (strcmp(v, "fail") == 0)
+			w->result = 0;
+		else
+			goto bad;
+	}
+	if ((v = api_arg(r, "q")) != NULL) {
+		if (strlen(v) > 255)
+			goto bad;
+		w->search = v;
+	}
+	if ((v = api_arg(r, "ip")) != NULL) {
+		ip_bin b;
+
+		if (ip_parse(v, &b) != 0)
+			goto bad;
+		w->ip = v;
+	}
+	if ((v = api_arg(r, "sort")) != NULL) {
+		w->sort = -1;
+		for (int i = 0; i < SWS__COUNT; i++)
+			if (strcmp(v, sort_names[i]) == 0)
+				w->sort = i;
+		if (w->sort < 0)
+			goto bad;
+	}
+	if ((v = api_arg(r, "dir")) != NULL) {
+		if (strcmp(v, "asc") == 0)
+			w->desc = 0;
+		else if (strcmp(v, "desc") != 0)
+			goto bad;
+	}
+	if ((v = api_arg(r, "per_page")) != NULL) {
+		if (parse_int(v, 1, 500, &n) != 0)
+			goto bad;
+		w->limit = n;
+	}
+	if ((v = api_arg(r, "page")) != NULL) {
+		if (parse_int(v, 1, 10000000, &n) != 0)
+			goto bad;
+		w->offset = (n - 1) * w->limit;
+	}
+	if ((v = api_arg(r, "report")) != NULL) {
+		if (parse_int(v, 1, INT64_MAX, &n) != 0)
+			goto bad;
+		w->report_id = n;
+	}
+	return 0;
+bad:
+	api_error(out, 400, "bad_parameter", "a query parameter is malformed or out of range");
+	return -1;
+}
+
+static int64_t
+path_id(const char *s)
+{
+	int64_t n;
+
+	return parse_int(s, 1, INT64_MAX, &n) == 0 ? n : -1;
+}
+
+/* "N/retry" → N, else -1 */
+static int64_t
+retry_id(const char *s)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+
+	if (slash == NULL || strcmp(slash, "/retry") != 0 || slash - s >= (long)sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	return path_id(buf);
+}
+
+static json_t *
+name_or_null(const char *const *tab, int n, json_t *code)
+{
+	int i = json_is_integer(code) ? (int)json_integer_value(code) : -1;
+
+	return i >= 0 && i < n ? json_string(tab[i]) : json_null();
+}
+
+/* Adds the class / path names next to their codes. */
+static void
+decorate(json_t *row)
+{
+	json_t *c = json_object_get(row, "class"), *p = json_object_get(row, "path");
+
+	if (c != NULL)
+		json_object_set_new(row, "class_name", name_or_null(class_names, 4, c));
+	if (p != NULL)
+		json_object_set_new(row, "path_name", name_or_null(path_names, 6, p));
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static void
+h_meta(wreq *r, wresp *out)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "version", json_string(DS_WEB_VERSION));
+	json_object_set_new(j, "max_range_days", json_integer(r->o->max_range_days));
+	json_object_set_new(j, "retention_days", json_integer(r->o->retention_days));
+	json_object_set_new(j, "enrichment", json_string(bg_enrich_state() == 0 ? "off" :
+	    bg_enrich_state() == 2 ? "running" : "idle"));
+	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL));
+	json_object_set_new(j, "auth", json_boolean(r->o->password != NULL));
+	json_object_set_new(j, "classes", json_pack("[ssss]", class_names[0], class_names[1],
+	    class_names[2], class_names[3]));
+	api_json(out, 200, j);
+}
+
+static void
+h_version(wreq *r, wresp *out)
+{
+	char v[128];
+
+	(void)r;
+	bg_version(v, sizeof(v));
+	api_json(out, 200, json_pack("{s:s}", "version", v));
+}
+
+static void
+h_domains(wreq *r, wresp *out)
+{
+	int err = 0;
+	json_t *a = rows(r, SWQ_DOMAINS, NULL, &err);
+
+	if (err) {
+		json_decref(a);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	api_json(out, 200, a);
+	out->cacheable = 1;
+}
+
+static int64_t
+geti(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static json_t *
+stats(wreq *r, const store_web_query *w)
+{
+	stats_query q;
+	char e[512];
+	json_t *j;
+
+	memset(&q, 0, sizeof(q));
+	q.domain = w->domain;
+	q.since = w->since;
+	q.until = w->until;
+	q.top = 20;
+	e[0] = '\0';
+	if ((j = stats_build(r->st, &q, e, sizeof(e))) == NULL)
+		log_warnx("serve: stats: %s", e);
+	return j;
+}
+
+static void
+h_stats(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *j;
+
+	if (filters(r, out, &w, 0) != 0)
+		return;
+	if (w.domain == NULL) {
+		api_error(out, 400, "domain", "domain is required");
+		return;
+	}
+	if ((j = stats(r, &w)) == NULL) {
+		api_error(out, 500, "stats", "statistics failed");
+		return;
+	}
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+static void
+h_records(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *j, *a, *c;
+	int err = 0;
+
+	if (filters(r, out, &w, api_arg(r, "report") == NULL && api_arg(r, "ip") == NULL) != 0)
+		return;
+	a = rows(r, SWQ_RECORDS, &w, &err);
+	for (size_t i = 0; i < json_array_size(a); i++)
+		decorate(json_array_get(a, i));
+	c = one(r, SWQ_RECORDS_COUNT, &w, &err);
+	if (err) {
+		json_decref(a);
+		json_decref(c);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	j = json_object();
+	json_object_set_new(j, "total", json_integer(c ? geti(c, "records") : 0));
+	json_object_set_new(j, "messages", json_integer(c ? geti(c, "messages") : 0));
+	json_object_set_new(j, "page", json_integer(w.offset / w.limit + 1));
+	json_object_set_new(j, "per_page", json_integer(w.limit));
+	json_object_set_new(j, "rows", a);
+	json_decref(c);
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+static void
+h_records_csv(wreq *r, wresp *out)
+{
+	store_web_query w;
+	char name[300], disp[512];
+
+	if (filters(r, out, &w, api_arg(r, "report") == NULL && api_arg(r, "ip") == NULL) != 0)
+		return;
+	if ((out->ready = csv_response(r->o, &w)) == NULL) {
+		api_error(out, 500, "csv", "cannot start the download");
+		return;
+	}
+	/* The file name is built from checked values only; MHD copies the header. */
+	snprintf(name, sizeof(name), "dmarcscope-%s-%s-%s.csv",
+	    w.domain ? "domain" : "all", api_arg(r, "since") ? api_arg(r, "since") : "start",
+	    api_arg(r, "until") ? api_arg(r, "until") : "end");
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
+	MHD_add_response_header(out->ready, "Content-Disposition", disp);
+}
+
+static void
+h_record(wreq *r, wresp *out, int64_t id)
+{
+	store_web_query w;
+	json_t *j;
+	int err = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.cls = w.result = -1;
+	w.id = id;
+	if ((j = one(r, SWQ_RECORD, &w, &err)) == NULL) {
+		api_error(out, err ? 500 : 404, err ? "database" : "not_found",
+		    err ? "database error" : "no such record");
+		return;
+	}
+	decorate(j);
+	json_object_set_new(j, "reasons", rows(r, SWQ_RECORD_REASONS, &w, &err));
+	json_object_set_new(j, "auth_dkim", rows(r, SWQ_RECORD_DKIM, &w, &err));
+	json_object_set_new(j, "auth_spf", rows(r, SWQ_RECORD_SPF, &w, &err));
+	{
+		int e = (int)geti(j, "expl");
+
+		json_object_set_new(j, "explanation_en", json_string(cls_explain((cls_expl)e, "en")));
+		json_object_set_new(j, "explanation_ja", json_string(cls_explain((cls_expl)e, "ja")));
+	}
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+/* ---- senders ------------------------------------------------------------- */
+
+struct grp {
+	char prefix[IP_CIDRLEN];
+	json_t *o;
+};
+
+static int
+sender_list_cb(void *ctx, const store_sender *s)
+{
+	json_array_append_new((json_t *)ctx, json_pack("{s:I,s:s,s:i,s:s,s:s,s:s?,s:I}",
+	    "id", (json_int_t)s->id, "policy_domain", s->policy_domain, "kind", s->kind,
+	    "match_type", s->match_type, "value", s->value, "note", s->note,
+	    "created_at", (json_int_t)s->created_at));
+	return 0;
+}
+
+static void
+h_senders(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *j, *src, *groups, *reg = json_array(), *idx = json_object(), *st;
+	int err = 0;
+
+	if (filters(r, out, &w, 0) != 0) {
+		json_decref(reg);
+		json_decref(idx);
+		return;
+	}
+	if (w.domain == NULL) {
+		json_decref(reg);
+		json_decref(idx);
+		api_error(out, 400, "domain", "domain is required");
+		return;
+	}
+	if (r->st->ops->analysis != NULL &&
+	    r->st->ops->analysis->sender_list(r->st, w.domain, sender_list_cb, reg) != STORE_OK)
+		log_warnx("serve: senders: %s", store_errmsg(r->st));
+	src = rows(r, SWQ_SOURCES, &w, &err);
+	groups = json_array();
+	for (size_t i = 0; i < json_array_size(src); i++) {
+		json_t *x = json_array_get(src, i), *g;
+		const char *ip = json_string_value(json_object_get(x, "ip"));
+		char pfx[IP_CIDRLEN];
+		ip_bin b;
+
+		if (ip == NULL || ip_parse(ip, &b) != 0)
+			continue;
+		ip_prefix_of(&b, b.family == 4 ? 24 : 48, pfx);
+		if ((g = json_object_get(idx, pfx)) == NULL) {
+			g = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:[],s:O?,s:O?,s:O?}",
+			    "prefix", pfx, "sender_kind", 0, "messages", 0, "spf_aligned", 0,
+			    "dkim_aligned", 0, "dmarc_pass", 0, "spoofing", 0, "ips",
+			    "ptr", json_object_get(x, "ptr"), "service", json_object_get(x, "service"),
+			    "country", json_object_get(x, "country"));
+			json_object_set(idx, pfx, g);
+			json_array_append_new(groups, g);
+		}
+		if (geti(x, "sender_kind") > geti(g, "sender_kind"))
+			json_object_set_new(g, "sender_kind", json_integer(geti(x, "sender_kind")));
+		json_object_set_new(g, "messages", json_integer(geti(g, "messages") +
+		    geti(x, "messages")));
+		json_object_set_new(g, "spf_aligned", json_integer(geti(g, "spf_aligned") +
+		    geti(x, "spf_aligned")));
+		json_object_set_new(g, "dkim_aligned", json_integer(geti(g, "dkim_aligned") +
+		    geti(x, "dkim_aligned")));
+		json_object_set_new(g, "dmarc_pass", json_integer(geti(g, "dmarc_pass") +
+		    geti(x, "dmarc_pass")));
+		json_object_set_new(g, "spoofing", json_integer(geti(g, "spoofing") +
+		    geti(x, "spoofing")));
+		json_array_append(json_object_get(g, "ips"), x);
+	}
+	json_decref(src);
+	json_decref(idx);
+	if (err) {
+		json_decref(groups);
+		json_decref(reg);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	j = json_object();
+	json_object_set_new(j, "registered", reg);
+	json_object_set_new(j, "groups", groups);
+	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL));
+	/* the matrix, from the statistics */
+	st = stats(r, &w);
+	if (st != NULL && json_object_get(st, "matrix") != NULL)
+		json_object_set(j, "matrix", json_object_get(st, "matrix"));
+	json_decref(st);
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+static void
+h_sender_add(wreq *r, wresp *out)
+{
+	json_error_t je;
+	json_t *in;
+	const char *domain = NULL, *mt = NULL, *value = NULL, *note = NULL;
+	int kind = 0;
+	store_sender s;
+	int64_t id = 0;
+
+	if (r->st->ops->analysis == NULL) {
+		api_error(out, 501, "unavailable", "My Senders are not available in this build");
+		return;
+	}
+	if (r->body == NULL || (in = json_loadb(r->body, r->bodylen, 0, &je)) == NULL) {
+		api_error(out, 400, "bad_json", "the body is not JSON");
+		return;
+	}
+	if (json_unpack_ex(in, &je, 0, "{s:s,s:i,s:s,s:s,s?s}", "domain", &domain, "kind", &kind,
+	    "match_type", &mt, "value", &value, "note", &note) != 0 || !valid_domain(domain) ||
+	    (kind != 1 && kind != 2) || (strcmp(mt, "cidr") != 0 && strcmp(mt, "rdns") != 0 &&
+	    strcmp(mt, "service") != 0 && strcmp(mt, "dkim") != 0) || strlen(value) == 0 ||
+	    strlen(value) > 255 || (note != NULL && strlen(note) > 500)) {
+		json_decref(in);
+		api_error(out, 400, "bad_sender", "need domain, kind (1 internal, 2 third party), "
+		    "match_type (cidr|rdns|service|dkim) and value");
+		return;
+	}
+	if (strcmp(mt, "cidr") == 0) {
+		ip_cidr c;
+
+		if (ip_cidr_parse(value, &c) != 0) {
+			json_decref(in);
+			api_error(out, 400, "bad_cidr", "value is not a CIDR");
+			return;
+		}
+	}
+	memset(&s, 0, sizeof(s));
+	s.policy_domain = domain;
+	s.kind = kind;
+	s.match_type = mt;
+	s.value = value;
+	s.note = note;
+	s.created_at = (int64_t)time(NULL);
+	if (r->st->ops->begin(r->st) != STORE_OK ||
+	    r->st->ops->analysis->sender_add(r->st, &s, &id) != STORE_OK ||
+	    r->st->ops->analysis->pending_add(r->st, domain) != STORE_OK ||
+	    r->st->ops->commit(r->st) != STORE_OK) {
+		const char *m = store_errmsg(r->st);
+		int dup = strstr(m, "already") != NULL;
+
+		r->st->ops->rollback(r->st);
+		json_decref(in);
+		if (!dup)
+			log_warnx("serve: sender add: %s", m);
+		api_error(out, dup ? 409 : 500, dup ? "exists" : "database",
+		    dup ? "already registered" : "database error");
+		return;
+	}
+	json_decref(in);
+	api_json(out, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+static void
+h_sender_rm(wreq *r, wresp *out, int64_t id)
+{
+	char dom[256];
+	int found = 0;
+
+	if (r->st->ops->analysis == NULL) {
+		api_error(out, 501, "unavailable", "My Senders are not available in this build");
+		return;
+	}
+	if (r->st->ops->begin(r->st) != STORE_OK ||
+	    r->st->ops->analysis->sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
+	    (found && r->st->ops->analysis->pending_add(r->st, dom) != STORE_OK) ||
+	    r->st->ops->commit(r->st) != STORE_OK) {
+		log_warnx("serve: sender rm: %s", store_errmsg(r->st));
+		r->st->ops->rollback(r->st);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	if (!found) {
+		api_error(out, 404, "not_found", "no such sender");
+		return;
+	}
+	api_json(out, 200, json_pack("{s:b}", "removed", 1));
+}
+
+/* ---- hosts, map, reports, quarantine -------------------------------------- */
+
+static void
+h_host(wreq *r, wresp *out, const char *ip)
+{
+	store_web_query w;
+	json_t *j, *h = NULL, *daily;
+	int err = 0;
+	ip_bin b;
+
+	if (ip_parse(ip, &b) != 0) {
+		api_error(out, 400, "bad_ip", "not an IP address");
+		return;
+	}
+	if (filters(r, out, &w, 0) != 0)
+		return;
+	w.ip = ip;
+	if (enrich_host_json)
+		h = enrich_host_json(r->st, ip);
+	if (h == NULL)
+		h = one(r, SWQ_HOST, &w, &err);
+	daily = rows(r, SWQ_HOST_DAILY, &w, &err);
+	for (size_t i = 0; i < json_array_size(daily); i++)
+		decorate(json_array_get(daily, i));
+	if (err) {
+		json_decref(h);
+		json_decref(daily);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	j = json_object();
+	json_object_set_new(j, "ip", json_string(ip));
+	json_object_set_new(j, "host", h != NULL ? h : json_null());
+	json_object_set_new(j, "daily", daily);
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+static void
+h_map(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *a;
+	int err = 0;
+
+	if (filters(r, out, &w, 0) != 0)
+		return;
+	a = rows(r, SWQ_COUNTRIES, &w, &err);
+	if (err) {
+		json_decref(a);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	api_json(out, 200, json_pack("{s:o}", "countries", a));
+	out->cacheable = 1;
+}
+
+static void
+parse_json_field(json_t *o, const char *k)
+{
+	json_error_t je;
+	const char *s = json_string_value(json_object_get(o, k));
+	json_t *v;
+
+	if (s != NULL && (v = json_loads(s, 0, &je)) != NULL)
+		json_object_set_new(o, k, v);
+}
+
+static void
+h_reports(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *a, *c, *j;
+	int err = 0;
+
+	if (filters(r, out, &w, 0) != 0)
+		return;
+	a = rows(r, SWQ_REPORTS, &w, &err);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		parse_json_field(json_array_get(a, i), "errors");
+		parse_json_field(json_array_get(a, i), "warnings");
+	}
+	c = one(r, SWQ_REPORTS_COUNT, &w, &err);
+	if (err) {
+		json_decref(a);
+		json_decref(c);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	j = json_object();
+	json_object_set_new(j, "total", json_integer(c ? geti(c, "reports") : 0));
+	json_object_set_new(j, "page", json_integer(w.offset / w.limit + 1));
+	json_object_set_new(j, "per_page", json_integer(w.limit));
+	json_object_set_new(j, "rows", a);
+	json_decref(c);
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+static void
+h_report(wreq *r, wresp *out, int64_t id)
+{
+	store_web_query w;
+	json_t *j;
+	int err = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.cls = w.result = -1;
+	w.id = id;
+	if ((j = one(r, SWQ_REPORT, &w, &err)) == NULL) {
+		api_error(out, err ? 500 : 404, err ? "database" : "not_found",
+		    err ? "database error" : "no such report");
+		return;
+	}
+	parse_json_field(j, "errors");
+	parse_json_field(j, "warnings");
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+static void
+h_raw(wreq *r, wresp *out, int64_t id)
+{
+	char err[256];
+
+	dbuf_reset(&out->body);
+	if (raw_text(r->st, id, &out->body, err, sizeof(err)) != 0) {
+		api_error(out, strcmp(err, "no such message") == 0 ? 404 : 500, "raw", err);
+		return;
+	}
+	out->status = 200;
+	out->type = "text/plain; charset=utf-8";
+}
+
+static void
+h_quarantine(wreq *r, wresp *out)
+{
+	int err = 0;
+	json_t *a = rows(r, SWQ_QUARANTINE, NULL, &err);
+
+	if (err) {
+		json_decref(a);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
+	api_json(out, 200, a);
+	out->cacheable = 1;
+}
+
+static void
+refused_cb(void *ctx, const char *input, const char *reason)
+{
+	json_array_append_new((json_t *)ctx, json_pack("{s:s,s:s}", "input", input ? input : "",
+	    "reason", reason ? reason : ""));
+}
+
+static int
+find_raw_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	int64_t *want = ctx;
+	int64_t id = 0, raw = 0;
+
+	for (int i = 0; i < ncol; i++) {
+		if (strcmp(names[i], "id") == 0)
+			id = v[i].i;
+		else if (strcmp(names[i], "raw_id") == 0)
+			raw = v[i].i;
+	}
+	if (id == want[0]) {
+		want[1] = raw;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+h_retry(wreq *r, wresp *out, int64_t qid)
+{
+	int64_t want[2] = { qid, 0 };
+	ingest_opts o;
+	ingest *g;
+	json_t *refusals = json_array();
+	int rc;
+	static const char *const outcome[] = { "stored", "duplicate", "partial", "refused",
+	    "failed" };
+
+	if (web_ops(r->st)->query(r->st, SWQ_QUARANTINE, NULL, find_raw_cb, want) != STORE_OK ||
+	    want[1] == 0) {
+		json_decref(refusals);
+		api_error(out, 404, "not_found", "no such quarantine entry");
+		return;
+	}
+	ingest_opts_default(&o);
+	o.on_refused = refused_cb;
+	o.cb_ctx = refusals;
+	g = ingest_new(r->st, &o);
+	rc = ingest_retry(g, want[1]);
+	ingest_free(g);
+	api_json(out, 200, json_pack("{s:I,s:s,s:o}", "id", (json_int_t)qid, "outcome",
+	    rc >= 0 && rc <= INGEST_FAILED ? outcome[rc] : "failed", "refusals", refusals));
+}
+
+/* ---- routing ------------------------------------------------------------- */
+
+void
+api_handle(wreq *r, wresp *out)
+{
+	const char *p = r->path;
+	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+	int post = strcmp(r->method, "POST") == 0;
+	int del = strcmp(r->method, "DELETE") == 0;
+	int64_t id;
+
+	if (get && strcmp(p, "/meta") == 0)
+		h_meta(r, out);
+	else if (get && strcmp(p, "/version") == 0)
+		h_version(r, out);
+	else if (get && strcmp(p, "/domains") == 0)
+		h_domains(r, out);
+	else if (get && strcmp(p, "/stats") == 0)
+		h_stats(r, out);
+	else if (get && strcmp(p, "/records") == 0)
+		h_records(r, out);
+	else if (get && strcmp(p, "/records.csv") == 0)
+		h_records_csv(r, out);
+	else if (get && strncmp(p, "/records/", 9) == 0 && (id = path_id(p + 9)) > 0)
+		h_record(r, out, id);
+	else if (get && strcmp(p, "/senders") == 0)
+		h_senders(r, out);
+	else if (post && strcmp(p, "/senders") == 0)
+		h_sender_add(r, out);
+	else if (del && strncmp(p, "/senders/", 9) == 0 && (id = path_id(p + 9)) > 0)
+		h_sender_rm(r, out, id);
+	else if (get && strncmp(p, "/hosts/", 7) == 0 && strlen(p + 7) < IP_STRLEN)
+		h_host(r, out, p + 7);
+	else if (get && strcmp(p, "/map") == 0)
+		h_map(r, out);
+	else if (get && strcmp(p, "/reports") == 0)
+		h_reports(r, out);
+	else if (get && strncmp(p, "/reports/", 9) == 0 && (id = path_id(p + 9)) > 0)
+		h_report(r, out, id);
+	else if (get && strncmp(p, "/raw/", 5) == 0 && (id = path_id(p + 5)) > 0)
+		h_raw(r, out, id);
+	else if (get && strcmp(p, "/quarantine") == 0)
+		h_quarantine(r, out);
+	else if (post && strncmp(p, "/quarantine/", 12) == 0 && (id = retry_id(p + 12)) > 0)
+		h_retry(r, out, id);
+	else
+		api_error(out, 404, "not_found", "no such endpoint");
+}

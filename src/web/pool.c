@@ -1,0 +1,80 @@
+/*
+ * pool.c - store connections for request threads.  SQLite connections are
+ * opened NOMUTEX and keep prepared statements, so a connection is used by
+ * one thread at a time: a request takes one from the pool (opening a new
+ * one when the pool is empty) and gives it back when done.  At most
+ * POOL_KEEP idle connections are kept; extra ones are closed.
+ *
+ * Exports: pool_init, pool_get, pool_put, pool_fini, web_ops.
+ * Errors: pool_get returns NULL with err set when the store cannot open.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "web_priv.h"
+
+#define POOL_KEEP 32
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static store *idle[POOL_KEEP];
+static int nidle;
+static const web_opts *opts;
+
+void
+pool_init(const web_opts *o)
+{
+	opts = o;
+}
+
+store *
+pool_get(char *err, size_t errlen)
+{
+	store *s = NULL;
+
+	pthread_mutex_lock(&mu);
+	if (nidle > 0)
+		s = idle[--nidle];
+	pthread_mutex_unlock(&mu);
+	if (s != NULL)
+		return s;
+	if (store_open(&s, opts->db, err, errlen) != STORE_OK)
+		return NULL;
+	return s;
+}
+
+void
+pool_put(store *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&mu);
+	if (nidle < POOL_KEEP) {
+		idle[nidle++] = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&mu);
+	if (s != NULL)
+		store_close(s);
+}
+
+void
+pool_fini(void)
+{
+	pthread_mutex_lock(&mu);
+	while (nidle > 0)
+		store_close(idle[--nidle]);
+	pthread_mutex_unlock(&mu);
+}
+
+/* The web sub-interface; the SQLite one directly while store_sqlite.c does
+ * not point to it yet. */
+const struct store_web_ops *
+web_ops(store *s)
+{
+	if (s->ops->web != NULL)
+		return s->ops->web;
+	if (s->ops == &store_sqlite_ops)
+		return &store_sqlite_web_ops;
+	return NULL;
+}

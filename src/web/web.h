@@ -1,0 +1,36 @@
+/*
+ * web.h - the portal: an HTTP server (libmicrohttpd) serving the JSON API
+ * under /api/v1/ (docs/API.md) and the front end embedded at build time.
+ *
+ * Exports:
+ *   web_opts_default(o)   defaults: 127.0.0.1:8080, 90-day list range
+ *   web_serve(o)          run until SIGINT/SIGTERM; 0 on a clean stop, -1
+ *                         (with a message on stderr) when it cannot start
+ *
+ * Ownership: o and its strings must outlive web_serve.  The server opens
+ * its own store connections from o->db (one per concurrent request, kept in
+ * a pool, one for the background thread, one per CSV download); the caller
+ * keeps none open.
+ */
+#ifndef DS_WEB_H
+#define DS_WEB_H
+
+typedef struct web_opts {
+	const char *db;		/* DSN or path */
+	const char *config;	/* --config FILE (its [enrich] section), or NULL */
+	const char *host;	/* listen address, numeric: "127.0.0.1", "::1", "0.0.0.0" */
+	int port;
+	const char *password;	/* admin password (HTTP Basic, user "admin"); NULL: none */
+	int max_range_days;	/* mail list range cap */
+	int retention_days;	/* earliest date shown is now - retention; 0: unlimited */
+	int enrich;		/* run enrichment in the background */
+	int offline;		/* pass --offline to enrichment */
+	int enrich_interval;	/* seconds between enrichment runs */
+	int max_conn;		/* connection limit */
+	int verbose;
+} web_opts;
+
+void web_opts_default(web_opts *o);
+int web_serve(const web_opts *o);
+
+#endif

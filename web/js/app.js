@@ -1,0 +1,140 @@
+// app.js - the portal's shell: the hash router (#/screen/arg?params), the
+// domain and date-range pickers shared by every screen, the language
+// switch, and live updates (polls /api/v1/version every second and redraws
+// the open screen when the data changed).
+// Exports: nothing (entry point).  Screens live in screens/*.js and export
+// render(ctx).
+
+import { h, clear, addDays, dayStr, qs } from './dom.js';
+import { loadI18n, t, lang, setLang, applyStatic } from './i18n.js';
+import { get } from './api.js';
+import { disposeCharts } from './charts.js';
+import * as stats from './screens/stats.js';
+import * as mail from './screens/mail.js';
+import * as senders from './screens/senders.js';
+import * as host from './screens/host.js';
+import * as map from './screens/map.js';
+import * as record from './screens/record.js';
+import * as reports from './screens/reports.js';
+
+const screens = { stats, mail, senders, map, reports, host, record, report: reports };
+const navItems = ['stats', 'mail', 'senders', 'map', 'reports'];
+let domains = [];
+let meta = { max_range_days: 90 };
+let version = null;
+let drawing = 0;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query] = raw.split('?');
+  const parts = (path || 'stats').split('/');
+  const params = Object.fromEntries(new URLSearchParams(query || ''));
+  return { screen: screens[parts[0]] ? parts[0] : 'stats', arg: parts.slice(1).map(decodeURIComponent).join('/'), params };
+}
+
+// go('mail', '', {class: 'x'}) keeps domain and range unless overridden.
+export function go(screen, arg, params, keepOthers) {
+  const cur = parseHash();
+  const base = { domain: cur.params.domain, since: cur.params.since, until: cur.params.until };
+  const p = Object.assign(keepOthers ? cur.params : base, params || {});
+  location.hash = '#/' + screen + (arg ? '/' + encodeURIComponent(arg) : '') + (Object.keys(p).length ? '?' + qs(p) : '');
+}
+
+export function link(screen, arg, params) {
+  const cur = parseHash();
+  const p = Object.assign({ domain: cur.params.domain, since: cur.params.since, until: cur.params.until }, params || {});
+  return '#/' + screen + (arg ? '/' + encodeURIComponent(arg) : '') + '?' + qs(p);
+}
+
+function defaults(params) {
+  const out = Object.assign({}, params);
+  if (!out.domain && domains.length) out.domain = domains[0].domain;
+  const d = domains.find(x => x.domain === out.domain);
+  if (!out.until) out.until = d ? dayStr(d.last_end) : new Date().toISOString().slice(0, 10);
+  if (!out.since) out.since = addDays(out.until, -29);
+  return out;
+}
+
+function drawNav(screen) {
+  const nav = clear(document.getElementById('nav'));
+  for (const s of navItems)
+    nav.append(h('a', { href: link(s), class: s === screen || (screen === 'report' && s === 'reports') ? 'on' : null, id: 'nav-' + s }, t('nav.' + s)));
+}
+
+function drawPickers(p) {
+  const sel = document.getElementById('domain');
+  clear(sel);
+  for (const d of domains) sel.append(h('option', { value: d.domain, selected: d.domain === p.domain }, d.domain));
+  document.getElementById('since').value = p.since;
+  document.getElementById('until').value = p.until;
+  for (const b of document.querySelectorAll('#lang button')) b.classList.toggle('on', b.dataset.lang === lang());
+}
+
+async function draw(live) {
+  const my = ++drawing;
+  const cur = parseHash();
+  const p = defaults(cur.params);
+  if (p.domain !== cur.params.domain || p.since !== cur.params.since || p.until !== cur.params.until) {
+    history.replaceState(null, '', '#/' + cur.screen + (cur.arg ? '/' + encodeURIComponent(cur.arg) : '') + '?' + qs(Object.assign({}, cur.params, p)));
+  }
+  applyStatic(document);
+  drawNav(cur.screen);
+  drawPickers(p);
+  const main = document.getElementById('main');
+  const after = [];
+  const ctx = { screen: cur.screen, arg: cur.arg, p, meta, domains, go, link, live,
+    stale: () => my !== drawing, after: fn => after.push(fn), redraw: () => draw(true) };
+  const box = h('div', { class: 'screen', id: 'screen-' + cur.screen });
+  try {
+    await screens[cur.screen].render(box, ctx);
+  } catch (e) {
+    box.append(h('p', { class: 'error' }, t('error') + ': ' + e.message));
+  }
+  if (my !== drawing) return;
+  const y = window.scrollY;
+  disposeCharts();
+  clear(main).append(box);
+  for (const fn of after) fn();
+  if (live) window.scrollTo(0, y);
+  document.body.dataset.ready = cur.screen;
+}
+
+function rangeChanged() {
+  const since = document.getElementById('since').value;
+  const until = document.getElementById('until').value;
+  if (since && until) go(parseHash().screen, parseHash().arg, { since, until, page: '' }, true);
+}
+
+async function poll() {
+  try {
+    const v = (await get('version')).version;
+    if (version !== null && v !== version) {
+      domains = await get('domains');
+      version = v;
+      document.getElementById('live').textContent = t('live.updated', { time: new Date().toLocaleTimeString() });
+      draw(true);
+    }
+    version = v;
+  } catch (e) { /* server restarting: try again */ }
+  setTimeout(poll, 1000);
+}
+
+async function main() {
+  await loadI18n();
+  [meta, domains] = await Promise.all([get('meta'), get('domains')]);
+  document.getElementById('domain').addEventListener('change', e => go(parseHash().screen, parseHash().arg, { domain: e.target.value, page: '' }, true));
+  document.getElementById('since').addEventListener('change', rangeChanged);
+  document.getElementById('until').addEventListener('change', rangeChanged);
+  for (const b of document.querySelectorAll('.presets button'))
+    b.addEventListener('click', () => {
+      const until = document.getElementById('until').value;
+      go(parseHash().screen, parseHash().arg, { since: addDays(until, -(Number(b.dataset.days) - 1)), until, page: '' }, true);
+    });
+  for (const b of document.querySelectorAll('#lang button'))
+    b.addEventListener('click', () => { setLang(b.dataset.lang); draw(false); });
+  window.addEventListener('hashchange', () => draw(false));
+  await draw(false);
+  poll();
+}
+
+main();

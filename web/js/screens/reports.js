@@ -1,0 +1,80 @@
+// reports.js - the Reports screen (ingested reports, with paging), one
+// report's detail with its raw XML shown as text (fetched as text/plain
+// and set with textContent: never parsed as markup), its records, and the
+// quarantine with reasons and a retry button.
+// Data: GET /api/v1/reports, /reports/ID, /raw/ID, /quarantine, /records?report=ID;
+// POST /api/v1/quarantine/ID/retry.
+// Exports: render.
+
+import { h, fmtInt, fmtDate, dayStr } from '../dom.js';
+import { t, lang } from '../i18n.js';
+import { get, getText, send } from '../api.js';
+import { mailTable, pager } from './mail.js';
+
+let flash = '';	// the last retry's outcome, kept across the redraw it causes
+
+function list(items) {
+  return items && items.length ? h('ul', null, items.map(x => h('li', null, typeof x === 'string' ? x : JSON.stringify(x)))) : '–';
+}
+
+async function detail(box, ctx) {
+  const L = lang();
+  const r = await get('reports/' + encodeURIComponent(ctx.arg));
+  const recs = await get('records', { report: r.id, per_page: 100, sort: 'count', dir: 'desc' });
+  const raw = h('pre', { class: 'raw', id: 'raw-xml' });
+  const f = (k, v, id) => [h('dt', null, k), h('dd', { id }, v === null || v === undefined || v === '' ? '–' : v)];
+  box.append(h('h1', null, t('reports.report'), ' ', h('span', { class: 'mono', id: 'report-id' }, r.report_id || String(r.id))));
+  box.append(h('section', { class: 'panel' }, h('dl', { class: 'facts' },
+    f(t('col.reporter'), r.org_name, 'report-org'), f(t('record.reporter_email'), r.email),
+    f(t('reports.contact'), r.extra_contact_info, 'report-contact'), f(t('col.policy_domain'), r.policy_domain),
+    f(t('record.period'), fmtDate(r.date_begin) + ' – ' + fmtDate(r.date_end)),
+    f(t('reports.schema'), r.schema + (r.version ? ' ' + r.version : '') + (r.recovered ? ' (' + t('reports.recovered') + ')' : '')),
+    f(t('stats.policy'), 'p=' + (r.p || '?') + (r.sp ? ' sp=' + r.sp : '') + (r.pct !== null ? ' pct=' + r.pct : '')),
+    f(t('reports.records'), fmtInt(r.record_count, L) + ' / ' + fmtInt(r.message_count, L) + ' ' + t('stats.messages')),
+    f(t('reports.source'), r.source), f(t('reports.errors'), list(r.errors), 'report-errors'),
+    f(t('reports.warnings'), list(r.warnings), 'report-warnings'))));
+  const btn = h('button', { type: 'button', class: 'btn', id: 'show-raw' }, t('reports.show_raw'));
+  btn.addEventListener('click', async () => {
+    raw.textContent = t('loading');
+    try { raw.textContent = await getText('raw/' + r.raw_id); } catch (e) { raw.textContent = t('error') + ': ' + e.message; }
+  });
+  box.append(h('section', { class: 'panel' }, h('h2', null, t('reports.raw')), btn, raw));
+  box.append(h('section', { class: 'panel' }, h('h2', null, t('host.records')), h('div', { class: 'scroll' }, mailTable(recs.rows, ctx, null))));
+}
+
+export async function render(box, ctx) {
+  if (ctx.screen === 'report') return detail(box, ctx);
+  const { p } = ctx;
+  const L = lang();
+  const [d, q] = await Promise.all([
+    get('reports', { domain: p.domain, since: p.since, until: p.until, page: p.page || 1, per_page: 50 }),
+    get('quarantine')]);
+  box.append(h('h1', null, t('reports.title'), ' ', h('span', { class: 'muted' }, p.domain || '')));
+  box.append(h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'reports-table' },
+    h('thead', null, h('tr', null, [t('col.reporter'), t('record.report_id'), t('col.policy_domain'), t('record.period'), t('reports.records'),
+      t('stats.messages'), t('reports.schema'), t('reports.notes')].map(x => h('th', null, x)))),
+    h('tbody', null, d.rows.map(r => h('tr', null, h('td', null, r.org_name || ''),
+      h('td', { class: 'mono' }, h('a', { href: ctx.link('report', String(r.id)) }, r.report_id || String(r.id))),
+      h('td', null, r.policy_domain), h('td', { class: 'nowrap' }, dayStr(r.date_begin) + ' – ' + dayStr(r.date_end)),
+      h('td', { class: 'num' }, fmtInt(r.record_count, L)), h('td', { class: 'num' }, fmtInt(r.message_count, L)),
+      h('td', null, r.schema), h('td', { class: 'small' }, (r.errors || []).length + (r.warnings || []).length ?
+        t('reports.n_notes', { e: (r.errors || []).length, w: (r.warnings || []).length }) : '')))))));
+  box.append(pager(ctx, Number(p.page || 1), Math.max(1, Math.ceil(d.total / d.per_page)), 'reports', ''));
+
+  const status = h('p', { class: 'status', id: 'quarantine-status', role: 'status' }, flash);
+  flash = '';
+  box.append(h('section', { class: 'panel', id: 'quarantine' }, h('h2', null, t('reports.quarantine'), ' ',
+    h('span', { class: 'badge' }, String(q.filter(x => !x.resolved).length))), status,
+    q.length ? h('table', { class: 'grid' }, h('thead', null, h('tr', null, ['#', t('reports.source'), t('reports.reason'), t('reports.created'), t('reports.state'), ''].map(x => h('th', null, x)))),
+      h('tbody', null, q.map(x => h('tr', { 'data-qid': x.id }, h('td', null, String(x.id)), h('td', { class: 'mono small' }, x.source || ''),
+        h('td', { class: 'reason' }, x.reason || ''), h('td', { class: 'nowrap' }, fmtDate(x.created_at)),
+        h('td', null, x.resolved ? t('reports.resolved') : t('reports.open')),
+        h('td', null, x.resolved ? null : h('button', { type: 'button', class: 'btn small retry', onclick: async () => {
+          try {
+            const res = await send('POST', 'quarantine/' + x.id + '/retry');
+            flash = t('reports.retried', { id: x.id, outcome: res.outcome });
+            status.textContent = flash;
+            ctx.redraw();
+          } catch (e) { status.textContent = t('error') + ': ' + e.message; }
+        } }, t('reports.retry'))))))) : h('p', { class: 'muted' }, t('reports.quarantine_empty'))));
+}
