@@ -1,8 +1,10 @@
 #!/bin/sh
 # install-deps.sh - install the Debian packages dmarcscope needs to build, test
 # and benchmark, when they are missing.  Needs root (or sudo) only if something
-# is missing.  Safe to run repeatedly.
+# is missing.  Then `npm ci` when node_modules/ is missing or older than
+# package-lock.json.  Safe to run repeatedly.
 set -eu
+cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libexpat1-dev libxml2-dev libxml2-utils zlib1g-dev libzip-dev libgmime-3.0-dev
 libsqlite3-dev sqlite3 libjansson-dev libzstd-dev libssl-dev libcmocka-dev
@@ -16,7 +18,9 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+# node and npm: the machine's own if present, else Debian's
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+if [ -n "$missing" ]; then
 echo "install-deps: installing:$missing" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
 	echo "install-deps: missing packages:$missing (run as root: apt-get install$missing)" >&2
@@ -26,3 +30,11 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null || true
 # shellcheck disable=SC2086
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The front-end libraries, the DB-IP Lite database and the browser-test driver,
+# exactly as pinned in package-lock.json (no download addresses are recorded).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	echo "install-deps: npm ci" >&2
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
