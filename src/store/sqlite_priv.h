@@ -7,7 +7,8 @@
  * array inside sq_store (prepared lazily with sq_prep, finalized by
  * sq_close), so files never share statement numbers.
  *
- * Exports: sq_store, SQ(), sq_fail, sq_bind_text, sq_run, sq_exec, sq_prep.
+ * Exports: sq_store, SQ(), sq_fail, sq_bind_text, sq_run, sq_exec, sq_prep,
+ * sq_bind_analysis.
  */
 #ifndef DS_SQLITE_PRIV_H
 #define DS_SQLITE_PRIV_H
@@ -38,6 +39,9 @@ void sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Steps once, resets; STORE_ERR with q->err set on failure. */
 int sq_run(sq_store *q, sqlite3_stmt *s, const char *what);
 int sq_exec(sq_store *q, const char *sqltext);
+/* Binds the 17 analysis columns of a record from parameter first on, in the
+ * order of records' columns spf_cat .. expl; an == NULL binds nothing. */
+void sq_bind_analysis(sqlite3_stmt *s, int first, const store_record_analysis *an);
 /* The prepared statement in area/slot (prepared on first use from sqltext,
  * reset and unbound on every call); NULL with q->err set on error. */
 sqlite3_stmt *sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqltext);

@@ -558,8 +558,8 @@ raw_if_differs(const char *raw, const char *norm)
 	return raw;
 }
 
-static void
-bind_analysis(sqlite3_stmt *st, int first, const store_record_analysis *an)
+void
+sq_bind_analysis(sqlite3_stmt *st, int first, const store_record_analysis *an)
 {
 	int i = first;
 
@@ -613,7 +613,7 @@ sq_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_r
 	sqlite3_bind_int(st, 15, rec->ndkim);
 	sqlite3_bind_int(st, 16, rec->nspf);
 	sqlite3_bind_int(st, 17, rec->nreasons);
-	bind_analysis(st, 18, an);
+	sq_bind_analysis(st, 18, an);
 	if (run(q, st, "storing a record") != STORE_OK)
 		return STORE_ERR;
 	rid = sqlite3_last_insert_rowid(q->db);

@@ -318,30 +318,6 @@ an_records_scan(store *s, const char *domain, int (*cb)(void *, const store_reco
 	return s->ops->export_reports(s, &f, scan_report, &sc);
 }
 
-static void
-bind_an(sqlite3_stmt *st, int i, const store_record_analysis *an)
-{
-	sqlite3_bind_int(st, i++, an->spf_cat);
-	sqlite3_bind_int(st, i++, an->dkim_cat);
-	sqlite3_bind_int(st, i++, an->dkim_signed_aligned);
-	sqlite3_bind_int(st, i++, an->reporter_pass);
-	sqlite3_bind_int(st, i++, an->mismatch);
-	sqlite3_bind_int64(st, i++, an->reasons_mask);
-	sq_bind_text(st, i++, an->spf_domain);
-	sq_bind_text(st, i++, an->spf_result);
-	sq_bind_text(st, i++, an->dkim_domain);
-	sq_bind_text(st, i++, an->dkim_result);
-	sq_bind_text(st, i++, an->dkim_pass_domains);
-	sqlite3_bind_int(st, i++, an->sender_kind);
-	if (an->sender_id > 0)
-		sqlite3_bind_int64(st, i, an->sender_id);
-	i++;
-	sq_bind_text(st, i++, an->service);
-	sqlite3_bind_int(st, i++, an->cls);
-	sqlite3_bind_int(st, i++, an->path);
-	sqlite3_bind_int(st, i, an->expl);
-}
-
 static int
 an_record_set(store *s, int64_t id, const store_record_analysis *an)
 {
@@ -351,7 +327,7 @@ an_record_set(store *s, int64_t id, const store_record_analysis *an)
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	bind_an(st, 2, an);
+	sq_bind_analysis(st, 2, an);
 	return sq_run(q, st, "updating a record's analysis");
 }
 
