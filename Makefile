@@ -98,6 +98,8 @@ conformance: all
 bench: deps all $(B)/bench/stats_bench
 	sh bench/run.sh
 	sh bench/stats.sh
+	sh bench/enrich.sh > $(B)/enrich-bench.md && python3 bench/splice.py enrich-bench $(B)/enrich-bench.md
+	sh bench/web.sh > $(B)/web-bench.md && python3 bench/splice.py web-bench $(B)/web-bench.md
 
 webtest: all
 	sh tests/web/run.sh build/dmarcscope

@@ -77,6 +77,13 @@ if [ -f tests/enrich.sh ]; then
 	grep -E "^FAIL" "$LOG/enrich.log" | head -20
 fi
 
+# 4d. the RFC 9989 tree walk through a real resolver on loopback
+if [ -f tests/treewalk.sh ]; then
+	sh tests/treewalk.sh "$BIN" >"$LOG/treewalk.log" 2>&1
+	set -- $(counts "$LOG/treewalk.log"); add "${1:-0}" "${2:-1}" "tree walk"
+	grep -E "^FAIL" "$LOG/treewalk.log" | head -20
+fi
+
 # 4b. web portal: API (curl) + browser (playwright-core + /usr/bin/chromium)
 if [ -f tests/web/run.sh ]; then
 	sh tests/web/run.sh "$BIN" >"$LOG/web.log" 2>&1

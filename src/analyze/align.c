@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -144,6 +145,78 @@ org_of(const char *name)
 	}
 }
 
+/* ---- the tree walk as the org-domain source (align_set_resolver) --------- */
+
+#define WALK_CACHE 4096		/* names remembered; a full cache starts over */
+
+static struct {
+	align_txt_fn fn;
+	void *ctx;
+	char (*name)[ALIGN_DOMAIN_MAX];
+	char (*org)[ALIGN_DOMAIN_MAX];
+	size_t n;
+	unsigned long queries, fallbacks;
+} walk;
+
+static int align_tree_walk_cached(const char *name, char *out, size_t outlen);
+
+void
+align_set_resolver(align_txt_fn fn, void *ctx)
+{
+	free(walk.name);
+	free(walk.org);
+	memset(&walk, 0, sizeof(walk));
+	if (fn == NULL)
+		return;
+	walk.fn = fn;
+	walk.ctx = ctx;
+	walk.name = calloc(WALK_CACHE, ALIGN_DOMAIN_MAX);
+	walk.org = calloc(WALK_CACHE, ALIGN_DOMAIN_MAX);
+	if (walk.name == NULL || walk.org == NULL)
+		align_set_resolver(NULL, NULL);	/* out of memory: the PSL it is */
+}
+
+void
+align_walk_stats(unsigned long *walked, unsigned long *fallbacks)
+{
+	*walked = walk.queries;
+	*fallbacks = walk.fallbacks;
+}
+
+/* The org domain of a normalised name: the tree walk when a resolver is
+ * set (cached per name; a walk whose every query failed falls back to the
+ * PSL, cached as well), else the PSL. */
+static const char *
+org_for(const char *name, char *buf, size_t len)
+{
+	if (walk.fn != NULL && align_tree_walk_cached(name, buf, len) == 0)
+		return buf;
+	return org_of(name);
+}
+
+static int
+align_tree_walk_cached(const char *name, char *out, size_t outlen)
+{
+	for (size_t i = 0; i < walk.n; i++)	/* small and bounded: a scan is fine */
+		if (strcmp(walk.name[i], name) == 0) {
+			snprintf(out, outlen, "%s", walk.org[i]);
+			return 0;
+		}
+	walk.queries++;
+	if (align_tree_walk_org(name, walk.fn, walk.ctx, out, outlen) != 0) {
+		/* every query failed: the PSL answers for this name for the rest
+		 * of the run (cached too, so one dead resolver costs one walk) */
+		walk.fallbacks++;
+		snprintf(out, outlen, "%s", org_of(name));
+	}
+	if (walk.n == WALK_CACHE)
+		walk.n = 0;
+	snprintf(walk.name[walk.n], ALIGN_DOMAIN_MAX, "%s", name);
+	snprintf(walk.org[walk.n], ALIGN_DOMAIN_MAX, "%s", out);
+	walk.n++;
+	return 0;
+}
+
 int
 align_org_domain(const char *domain, char *out, size_t outlen)
 {
@@ -157,8 +230,16 @@ align_org_domain(const char *domain, char *out, size_t outlen)
 		*out = '\0';
 		return -1;
 	}
-	org = org_of(buf);
-	n = strlen(org);
+	{
+		char wb[ALIGN_DOMAIN_MAX];
+
+		org = org_for(buf, wb, sizeof(wb));
+		n = strlen(org);
+		if (n < outlen) {
+			memcpy(out, org, n + 1);
+			return 0;
+		}
+	}
 	if (n >= outlen) {
 		*out = '\0';
 		return -1;
@@ -178,7 +259,11 @@ align_match(const char *a, const char *b, dm_align mode)
 		return 1;
 	if (mode == DM_ALIGN_STRICT)
 		return 0;
-	return strcmp(org_of(na), org_of(nb)) == 0;
+	{
+		char oa[ALIGN_DOMAIN_MAX], ob[ALIGN_DOMAIN_MAX];
+
+		return strcmp(org_for(na, oa, sizeof(oa)), org_for(nb, ob, sizeof(ob))) == 0;
+	}
 }
 
 /* ---- RFC 9989 tree walk ------------------------------------------------- */

@@ -16,6 +16,11 @@
  *   align_org_domain()       the organizational domain of a name
  *   align_match()            relaxed / strict alignment of two domains
  *   align_tree_walk_org()    RFC 9989 §4.10.2 with a caller's TXT lookup
+ *   align_set_resolver()     make align_org_domain/align_match use the tree
+ *                            walk (process-wide, cached per name; NULL: the
+ *                            PSL again).  Set it before analysis starts, from
+ *                            the thread that analyses: not thread-safe.
+ *   align_walk_stats()       walks done, walks that fell back to the PSL
  *   align_spf_cat(), align_dkim_cat():  the 3-way matrix category of a record
  */
 #ifndef DS_ALIGN_H
@@ -67,6 +72,9 @@ align_cat align_spf_cat(const dm_record *rec, const char *header_from, dm_align 
     int *best);
 align_cat align_dkim_cat(const dm_record *rec, const char *header_from, dm_align mode,
     int *best);
+
+void align_set_resolver(align_txt_fn fn, void *ctx);
+void align_walk_stats(unsigned long *walked, unsigned long *fallbacks);
 
 const char *align_cat_name(align_cat c);	/* "pass_aligned" | "pass_unaligned" | "fail" */
 

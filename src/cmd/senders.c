@@ -19,6 +19,7 @@
 #include "../analyze/analysis.h"
 #include "../analyze/senders.h"
 #include "../analyze/services.h"
+#include "../enrich/enrich.h"
 #include "../store/store_analysis.h"
 #include "../util/ipaddr.h"
 #include "../util/log.h"
@@ -534,10 +535,16 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "domain", required_argument, NULL, 'd' },
+		{ "dns", required_argument, NULL, 'n' },
+		{ "dns-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	store_filter f = { NULL, 0, 0 };
+	enrich_txt_resolver *res = NULL;
+	const char *dns = NULL;
+	int timeout_ms = 1500;
+	char err[256];
 	analysis *a;
 	store *st;
 	int ch, n = 0, rc;
@@ -549,16 +556,36 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 			if (cmd_filter_opt('d', optarg, &f) != 0)
 				return 2;
 			break;
+		case 'n': dns = optarg; break;
+		case 't':
+			timeout_ms = atoi(optarg);
+			if (timeout_ms < 10 || timeout_ms > 60000) {
+				log_warnx("reanalyze: --dns-timeout: expected 10..60000 ms, got '%s'",
+				    optarg);
+				return 2;
+			}
+			break;
 		case 'h':
-			printf("usage: dmarcscope reanalyze [--domain D]\n\n"
+			printf("usage: dmarcscope reanalyze [--domain D] [--dns SERVER[:PORT]]"
+			    " [--dns-timeout MS]\n\n"
 			    "Recompute alignment, sender matches, classes and rollups for every record\n"
 			    "of D (default: every domain), e.g. after updating the service map or the\n"
-			    "public suffix list.\n");
+			    "public suffix list.  With --dns, organizational domains come from the\n"
+			    "RFC 9989 DNS tree walk through that resolver (cached per name; a walk that\n"
+			    "fails temporarily falls back to the public suffix list for the rest of\n"
+			    "the run).  --dns-timeout: per query try, 2 tries (default 1500 ms).\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: dmarcscope reanalyze [--domain D]\n");
+			fprintf(stderr, "usage: dmarcscope reanalyze [--domain D] [--dns SERVER[:PORT]]\n");
 			return 2;
 		}
+	}
+	if (dns != NULL) {
+		if ((res = enrich_txt_resolver_new(dns, timeout_ms, err, sizeof(err))) == NULL) {
+			log_warnx("reanalyze: --dns: %s", err);
+			return 2;
+		}
+		align_set_resolver(enrich_txt_lookup, res);
 	}
 	if ((st = cmd_open_store(c)) == NULL)
 		return 2;
@@ -574,6 +601,14 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 		log_warnx("reanalyze: %s", store_errmsg(st));
 	else
 		printf("reanalysed %d domain(s) in %lld s\n", n, (long long)(time(NULL) - t0));
+	if (res != NULL) {
+		unsigned long walked, fell;
+
+		align_walk_stats(&walked, &fell);
+		printf("tree walk: %lu name(s) walked, %lu fell back to the PSL\n", walked, fell);
+		align_set_resolver(NULL, NULL);
+		enrich_txt_resolver_free(res);
+	}
 	store_close(st);
 	return rc == 0 ? 0 : 2;
 }
