@@ -62,10 +62,12 @@ int align_tree_walk_org(const char *domain, align_txt_fn fn, void *ctx, char *ou
     size_t outlen);
 
 /*
- * Category of a record's SPF / DKIM results against header_from (when NULL or
- * empty, policy_domain is used).  SPF uses the mfrom result (helo only when no
- * mfrom result exists, as RFC 7489 §4.1 allows); a missing SPF domain falls
- * back to envelope_from.  DKIM: aligned if any passing signature aligns.
+ * Category of a record's SPF / DKIM results against header_from (when NULL
+ * or empty: the record's own header_from; when that is empty too, a pass
+ * counts as not aligned, so callers pass the policy domain instead, as
+ * analysis.c does).  SPF uses the mfrom result (helo only when no mfrom
+ * result exists, as RFC 7489 §4.1 allows); a missing SPF domain falls back
+ * to envelope_from.  DKIM: aligned if any passing signature aligns.
  * *best gets the index of the result that decided (or -1).
  */
 align_cat align_spf_cat(const dm_record *rec, const char *header_from, dm_align mode,
