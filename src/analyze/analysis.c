@@ -26,6 +26,8 @@
 
 enum { R_DAY, R_HOUR, R_SRC, R_ORG, R__COUNT };
 
+#define ACC_FLUSH 4096		/* rollup keys held before an early flush */
+
 typedef struct acc_ent {
 	char *key;		/* NULL: empty slot */
 	size_t klen;
@@ -571,6 +573,8 @@ compute(analysis *a, const dm_record *rec, store_record_analysis *out, int *know
 	return 0;
 }
 
+static int flush(analysis *a);
+
 int
 analysis_record(analysis *a, const dm_record *rec, store_record_analysis *out)
 {
@@ -583,6 +587,11 @@ analysis_record(analysis *a, const dm_record *rec, store_record_analysis *out)
 	if (compute(a, rec, out, &known) != 0)
 		return -1;
 	accumulate(a, rec, out, known);
+	/* Memory stays bounded for a 1M-record report: past ACC_FLUSH keys the
+	 * rows are written now (upserts add, so flushing early is exact). */
+	if (a->rollup[R_DAY].n + a->rollup[R_HOUR].n + a->rollup[R_SRC].n +
+	    a->rollup[R_ORG].n > ACC_FLUSH)
+		return flush(a);
 	return 0;
 }
 
@@ -694,6 +703,11 @@ rebuild_record(void *ctx, const store_record_row *row)
 		return -1;
 	}
 	accumulate(a, row->rec, &an, known);
+	if (a->rollup[R_DAY].n + a->rollup[R_HOUR].n + a->rollup[R_SRC].n +
+	    a->rollup[R_ORG].n > ACC_FLUSH && flush(a) != 0) {
+		rc->err = 1;
+		return -1;
+	}
 	return 0;
 }
 
