@@ -1047,6 +1047,47 @@ e["reports"] = [{"org_name": "株式会社サンプル",
                              if i in checked else {} for i in range(600)]}]
 case("0082-xml-multibyte-utf8-across-chunks", {"input.xml.gz": gz(x)}, e)
 
+# UTF-16 reports that are not well-formed: the recovery parser gets them as
+# UTF-8 (converted before libxml2, whose encoding detection stays off), so the
+# text is the same as in a strict parse; BOM in either byte order.
+U16ORG = "Sueño Correo 日本 \U0001F4E8"
+x = report(org=U16ORG, rid="utf16-rec-1", email="@@EMAIL@@",
+           decl='<?xml version="1.0" encoding="UTF-16"?>\n')
+x = sub(x, "<email>@@EMAIL@@</email>", "<email><bad-xml@example.net></email>")
+e = stored(1, 2, 7)
+e["reports"] = [{"org_name": U16ORG, "report_id": "utf16-rec-1", "recovered": True,
+                 "record_count": 2, "records": [exp_record(R1()), exp_record(R2())]}]
+case("0083-xml-utf16le-bom-recovered", {"input.xml": b"\xff\xfe" + x.encode("utf-16-le")}, e)
+x = sub(x, "utf16-rec-1", "utf16-rec-2")
+e["reports"][0]["report_id"] = "utf16-rec-2"
+case("0084-xml-utf16be-bom-recovered", {"input.xml": b"\xfe\xff" + x.encode("utf-16-be")}, e)
+
+# UTF-16LE without a BOM, found by "<?" in UTF-16 (XML 1.0 appendix F).
+x = report(org="株式会社サンプル", rid="utf16-nobom-1",
+           decl='<?xml version="1.0" encoding="UTF-16"?>\n')
+e = stored(1, 2, 7)
+e["reports"] = [{"org_name": "株式会社サンプル", "report_id": "utf16-nobom-1",
+                 "recovered": False, "record_count": 2}]
+case("0085-xml-utf16le-no-bom", {"input.xml": x.encode("utf-16-le")}, e)
+
+# A long UTF-16LE report with an error near the end, gzip'd: the conversion
+# for the recovery parser runs across the reader's chunks and its own slices
+# (every comment has a character outside the BMP, a surrogate pair).
+recs = [rec("192.0.2.%d" % (i % 250 + 1), 1, dkim="fail", spf="fail",
+            reasons=[("local_policy", ja_comment(i) + "\U0001F4E8")]) for i in range(300)]
+x = report(org="株式会社サンプル", rid="utf16-rec-long-1", records=recs,
+           decl='<?xml version="1.0" encoding="UTF-16"?>\n')
+x = sub(x, "</feedback>\n", "  <oops></oops2>\n</feedback>\n")
+xb = b"\xff\xfe" + x.encode("utf-16-le")
+assert len(xb) > 4 * 8192
+e = stored(1, 300, 300)
+e["reports"] = [{"org_name": "株式会社サンプル", "report_id": "utf16-rec-long-1",
+                 "recovered": True, "record_count": 300,
+                 "records": [{"reasons": [{"type": "local_policy",
+                                           "comment": ja_comment(i) + "\U0001F4E8"}]}
+                             if i % 10 == 9 else {} for i in range(300)]}]
+case("0086-xml-utf16le-recovered-long-gzip", {"input.xml.gz": gz(xb)}, e)
+
 # ---- 010x: gzip (SPEC §6.2) ----------------------------------------------------
 
 

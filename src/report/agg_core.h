@@ -13,6 +13,8 @@
 
 #define AGG_MAX_STACK 64
 
+enum { AGG_UTF8 = 0, AGG_UTF16LE = 1, AGG_UTF16BE = 2 };	/* agg_parser.utf16 */
+
 struct agg_parser {
 	agg_handler h;
 	agg_limits lim;
@@ -20,8 +22,14 @@ struct agg_parser {
 	void *xml;		/* XML_Parser or xmlParserCtxtPtr */
 	int xml_started;
 	utf8fix fix;
-	int utf16;		/* saw a UTF-16 BOM: skip the repair filter */
-	int first_chunk;
+	int utf16;		/* AGG_UTF16LE/BE: skip the repair filter (see feed()) */
+	int enc_known;		/* the encoding check at the start is done */
+	unsigned char head[4];	/* the first bytes, held until then */
+	size_t nhead;
+	/* recovery mode, UTF-16 input: converted to UTF-8 (agg_recover.c) */
+	unsigned char u16odd;	/* first byte of a code unit cut by a chunk */
+	int has_u16odd;
+	unsigned u16high;	/* high surrogate waiting for its low half, or 0 */
 
 	int stack[AGG_MAX_STACK];
 	char names[AGG_MAX_STACK][40];	/* local names, for recovery-mode end matching */

@@ -2,6 +2,10 @@
  * agg_parse.c - the strict driver of the aggregate parser (see agg_parse.h):
  * expat, with the repair filter in front of it.
  *
+ * The encoding is decided on the first 4 bytes, held back until then so that
+ * chunking cannot change it: UTF-16 (a BOM, or "<?" in UTF-16) goes to expat
+ * as is (expat decodes it itself); everything else through the filter.
+ *
  * SECURITY: expat is created with a forced UTF-8 encoding (the filter has
  * already produced UTF-8), parameter-entity parsing off, and handlers that
  * abort on any DOCTYPE or entity declaration, so no DTD is ever processed
@@ -108,7 +112,6 @@ agg_new(const agg_handler *h, const agg_limits *l, int mode)
 	else
 		agg_limits_default(&p->lim);
 	p->mode = mode;
-	p->first_chunk = 1;
 	utf8fix_init(&p->fix);
 	dbuf_init(&p->text, p->lim.max_text + 1);
 	arena_init(&p->rec_arena, 1 << 20);
@@ -118,8 +121,38 @@ agg_new(const agg_handler *h, const agg_limits *l, int mode)
 	return p;
 }
 
+/*
+ * The encoding, from the first bytes held in p->head: a UTF-16 BOM (FF FE,
+ * FE FF) or "<?" in UTF-16 without one (3C 00 3F 00, 00 3C 00 3F: XML 1.0
+ * appendix F); anything else is UTF-8 for the repair filter.  Returns 0 while
+ * the bytes so far could still start one of these (and more may come), so
+ * the answer never depends on how the input is cut into chunks.
+ */
 static int
-feed(agg_parser *p, const char *buf, size_t n, int final)
+sniff_encoding(agg_parser *p, int final)
+{
+	static const unsigned char le[4] = { 0x3c, 0, 0x3f, 0 }, be[4] = { 0, 0x3c, 0, 0x3f };
+	const unsigned char *h = p->head;
+	size_t k = p->nhead;
+
+	p->utf16 = AGG_UTF8;
+	if (k >= 2 && h[0] == 0xff && h[1] == 0xfe)
+		p->utf16 = AGG_UTF16LE;
+	else if (k >= 2 && h[0] == 0xfe && h[1] == 0xff)
+		p->utf16 = AGG_UTF16BE;
+	else if (k >= 4 && memcmp(h, le, 4) == 0)
+		p->utf16 = AGG_UTF16LE;
+	else if (k >= 4 && memcmp(h, be, 4) == 0)
+		p->utf16 = AGG_UTF16BE;
+	else if (!final && (k == 0 || (k == 1 && (h[0] == 0xff || h[0] == 0xfe)) ||
+	    (k < 4 && (memcmp(h, le, k) == 0 || memcmp(h, be, k) == 0))))
+		return 0;
+	return 1;
+}
+
+/* Bytes after the encoding is known: repair filter, then the XML driver. */
+static int
+feed_xml(agg_parser *p, const char *buf, size_t n, int final)
 {
 	const char *q = buf;
 	size_t qn = n;
@@ -127,19 +160,7 @@ feed(agg_parser *p, const char *buf, size_t n, int final)
 	if (p->stop)
 		return p->stop;
 	if (p->eof_done)
-		return AGG_OK;	/* complete report; junk after it was noted once */
-	if (p->first_chunk && n > 0) {
-		const unsigned char *u = (const unsigned char *)buf;
-
-		p->first_chunk = 0;
-		if (n >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
-			p->utf16 = 1;
-	}
-	if (!p->xml_started) {
-		if (p->mode == AGG_MODE_STRICT)
-			expat_setup(p, p->utf16);
-		p->xml_started = 1;
-	}
+		return AGG_OK;
 	if (!p->utf16)
 		q = utf8fix_run(&p->fix, buf, n, final, &qn);
 	if (p->mode == AGG_MODE_RECOVER)
@@ -176,6 +197,41 @@ feed(agg_parser *p, const char *buf, size_t n, int final)
 	return AGG_OK;
 }
 
+static int
+feed(agg_parser *p, const char *buf, size_t n, int final)
+{
+	if (p->stop)
+		return p->stop;
+	if (p->eof_done)
+		return AGG_OK;	/* complete report; junk after it was noted once */
+	if (!p->enc_known) {
+		size_t held = p->nhead, take = sizeof(p->head) - held;
+		int rc;
+
+		if (take > n)
+			take = n;
+		if (take > 0)
+			memcpy(p->head + held, buf, take);
+		p->nhead += take;
+		if (!sniff_encoding(p, final))
+			return AGG_OK;	/* all of buf is held in p->head */
+		p->enc_known = 1;
+		if (p->mode == AGG_MODE_STRICT)
+			expat_setup(p, p->utf16);
+		p->xml_started = 1;
+		/* Nothing held from earlier calls: buf goes on in one piece (a
+		 * split would delay expat, which defers reparsing a cut token). */
+		if (held > 0) {
+			rc = feed_xml(p, (const char *)p->head, p->nhead, final && n == take);
+			if (rc != AGG_OK || (final && n == take))
+				return rc;
+			buf += take;
+			n -= take;
+		}
+	}
+	return feed_xml(p, buf, n, final);
+}
+
 int
 agg_feed(agg_parser *p, const char *buf, size_t n)
 {
@@ -185,7 +241,7 @@ agg_feed(agg_parser *p, const char *buf, size_t n)
 int
 agg_finish(agg_parser *p)
 {
-	if (!p->xml_started && !p->stop) {
+	if (!p->xml_started && p->nhead == 0 && !p->stop) {
 		agg_core_fail(p, AGG_ERR_NOT_REPORT, "empty document");
 		return p->stop;
 	}

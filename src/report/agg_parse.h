@@ -23,7 +23,9 @@
  * after AGG_ERR_SYNTAX.
  *
  * Input is expected to be repaired UTF-8 (see utf8fix.h); agg_feed applies the
- * repair itself unless the document starts with a UTF-16 BOM.
+ * repair itself unless the document is UTF-16 (a BOM, or "<?" in UTF-16 without
+ * one; the first 4 bytes are held back until that is decided, so chunking never
+ * changes the outcome).
  */
 #ifndef DS_AGG_PARSE_H
 #define DS_AGG_PARSE_H

@@ -5,6 +5,13 @@
  * Used only after a strict parse failed with AGG_ERR_SYNTAX; the report is
  * then marked `recovered` (SPEC §6.10).
  *
+ * libxml2 only ever sees UTF-8, decoded as such whatever the document's
+ * encoding declaration says (XML_PARSE_IGNORE_ENC): the bytes are repaired
+ * UTF-8 from utf8fix, or, for UTF-16 input (agg_parse.c decides), converted
+ * here first, slice by slice into a bounded buffer, then through utf8fix
+ * too (which drops the BOM and C0 controls).  A lying declaration cannot
+ * make libxml2 decode the bytes a second time.
+ *
  * SECURITY: XML_PARSE_NONET, no XML_PARSE_NOENT/DTDLOAD/HUGE; an internal
  * subset (DOCTYPE) or entity declaration aborts the parse, exactly as in the
  * strict driver.  The getEntity handler returns NULL so no user entity can
@@ -103,6 +110,117 @@ rx_structured(void *ctx, xmlErrorPtr e)
 	(void)e;
 }
 
+/*
+ * UTF-16 input is converted U16_SLICE bytes at a time; U16_OUT(n) bounds the
+ * UTF-8 for n input bytes: at most n / 2 + 1 code units (with a carried odd
+ * byte) at 3 bytes each on average (a surrogate pair: 4 bytes for 2 units),
+ * plus U+FFFD for a carried high surrogate that is not paired and, at the end,
+ * for a dangling high surrogate and odd byte.
+ */
+#define U16_SLICE 8192
+#define U16_OUT(n) (3 * ((n) / 2 + 1) + 9)
+
+static char *
+put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xc0 | (cp >> 6));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xe0 | (cp >> 12));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | (cp >> 18));
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return o;
+}
+
+/*
+ * UTF-16 (byte order in p->utf16) to UTF-8 into out, which holds at least
+ * U16_OUT(n) bytes.  An odd byte and a high surrogate are carried to the next
+ * call; final flushes them.  Unpaired surrogates, U+FFFE and U+FFFF (not XML
+ * characters) and a dangling odd byte become U+FFFD.  Returns the length.
+ */
+static size_t
+u16_to_utf8(agg_parser *p, const unsigned char *in, size_t n, int final, char *out)
+{
+	char *o = out;
+	size_t i = 0;
+	int be = p->utf16 == AGG_UTF16BE;
+
+	for (;;) {
+		unsigned char b[2];
+		unsigned u;
+
+		if (p->has_u16odd) {
+			if (i >= n)
+				break;
+			b[0] = p->u16odd;
+			b[1] = in[i++];
+			p->has_u16odd = 0;
+		} else if (i + 2 <= n) {
+			b[0] = in[i];
+			b[1] = in[i + 1];
+			i += 2;
+		} else {
+			if (i < n) {
+				p->u16odd = in[i];
+				p->has_u16odd = 1;
+			}
+			break;
+		}
+		u = be ? (unsigned)b[0] << 8 | b[1] : (unsigned)b[1] << 8 | b[0];
+		if (p->u16high != 0) {
+			unsigned hi = p->u16high;
+
+			p->u16high = 0;
+			if (u >= 0xdc00 && u <= 0xdfff) {
+				o = put_utf8(o, 0x10000 + ((hi - 0xd800) << 10) + (u - 0xdc00));
+				continue;
+			}
+			o = put_utf8(o, 0xfffd);
+		}
+		if (u >= 0xd800 && u <= 0xdbff)
+			p->u16high = u;
+		else if ((u >= 0xdc00 && u <= 0xdfff) || u == 0xfffe || u == 0xffff)
+			o = put_utf8(o, 0xfffd);
+		else
+			o = put_utf8(o, u);
+	}
+	if (final) {
+		if (p->u16high != 0)
+			o = put_utf8(o, 0xfffd);
+		if (p->has_u16odd)
+			o = put_utf8(o, 0xfffd);
+		p->u16high = 0;
+		p->has_u16odd = 0;
+	}
+	return (size_t)(o - out);
+}
+
+static void
+rx_parse(agg_parser *p, xmlParserCtxtPtr c, const char *buf, size_t n, int final)
+{
+	while (n > 0 || final) {
+		int chunk = n > (1u << 30) ? (1 << 30) : (int)n;
+		int last = final && (size_t)chunk == n;
+
+		xmlParseChunk(c, buf, chunk, last);
+		if (p->stop)
+			return;
+		buf += chunk;
+		n -= (size_t)chunk;
+		if (last)
+			break;
+	}
+}
+
 int
 agg_recover_feed(agg_parser *p, const char *buf, size_t n, int final)
 {
@@ -125,8 +243,9 @@ agg_recover_feed(agg_parser *p, const char *buf, size_t n, int final)
 		c = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL);
 		if (c == NULL)
 			fatalx("out of memory creating the recovery parser");
-		/* The bytes are already repaired UTF-8 (utf8fix): ignore the
-		 * document's encoding declaration, or Latin-1 is decoded twice. */
+		/* The bytes are already repaired UTF-8 (utf8fix, or converted from
+		 * UTF-16 below): ignore the document's encoding declaration, or
+		 * Latin-1 is decoded twice. */
 		xmlCtxtUseOptions(c, XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
 		    XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
 		/* libxml2 reports some I/O and encoding errors globally: keep
@@ -137,17 +256,29 @@ agg_recover_feed(agg_parser *p, const char *buf, size_t n, int final)
 		c->_private = p;
 		p->xml = c;
 	}
-	while (n > 0 || final) {
-		int chunk = n > (1u << 30) ? (1 << 30) : (int)n;
-		int last = final && (size_t)chunk == n;
+	if (p->utf16) {
+		/* agg_parse.c skipped the filter: convert, then filter here. */
+		char out[U16_OUT(U16_SLICE)];
+		size_t off = 0;
 
-		xmlParseChunk(c, buf, chunk, last);
+		do {
+			size_t take = n - off > U16_SLICE ? U16_SLICE : n - off;
+			int last = final && off + take == n;
+			size_t on = u16_to_utf8(p, take > 0 ? (const unsigned char *)buf + off :
+			    NULL, take, last, out);
+			const char *q;
+			size_t qn;
+
+			q = utf8fix_run(&p->fix, out, on, last, &qn);
+			rx_parse(p, c, q, qn, last);
+			if (p->stop)
+				return p->stop;
+			off += take;
+		} while (off < n);
+	} else {
+		rx_parse(p, c, buf, n, final);
 		if (p->stop)
 			return p->stop;
-		buf += chunk;
-		n -= (size_t)chunk;
-		if (last)
-			break;
 	}
 	if (final) {
 		/* In recovery mode every error is tolerated; ends must still close. */

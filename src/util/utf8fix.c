@@ -143,14 +143,33 @@ utf8fix_run(utf8fix *st, const char *in, size_t n, int final, size_t *outlen)
 	size_t i = 0, start;
 	dbuf *o = &st->out;
 
-	if (!st->started && n > 0) {
-		st->started = 1;
-		if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
-			st->bom++;
-			p += 3;
-			n -= 3;
-			in += 3;
-		}
+	if (!st->started) {
+		static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
+		size_t take = 3 - st->ncarry;
+
+		/* Until 3 bytes are seen, a prefix of the BOM is held in the
+		 * carry; anything else ends the check (the held bytes then go
+		 * through the carry code below like any incomplete sequence). */
+		if (take > n)
+			take = n;
+		if (memcmp(st->carry, bom, st->ncarry) == 0 &&
+		    (take == 0 || memcmp(p, bom + st->ncarry, take) == 0)) {
+			if (st->ncarry + take == 3) {
+				st->started = 1;
+				st->bom++;
+				st->ncarry = 0;
+				p += take;
+				n -= take;
+				in += take;
+			} else if (!final) {
+				memcpy(st->carry + st->ncarry, p, take);
+				st->ncarry += take;
+				*outlen = 0;
+				return in;
+			} else
+				st->started = 1;
+		} else
+			st->started = 1;
 	}
 	if (st->ncarry == 0 && chunk_clean(p, n)) {
 		*outlen = n;

@@ -6,7 +6,9 @@
  * the whole report unparseable.  It is an encoding filter, not an XML scanner:
  * it never looks at markup.
  *
- *   - a UTF-8 BOM at the very start is removed;
+ *   - a UTF-8 BOM at the very start is removed, however the first chunks
+ *     cut it (a start that is only EF or EF BB is held back until the next
+ *     byte tells whether it is a BOM; if not, it is repaired as usual);
  *   - every byte that does not start a valid UTF-8 sequence (overlongs,
  *     surrogates and values above U+10FFFF included) is read as cp1252 and
  *     re-encoded as UTF-8;
@@ -32,7 +34,7 @@
 typedef struct utf8fix {
 	unsigned char carry[4];
 	size_t ncarry;
-	int started;
+	int started;		/* the BOM check at the start is done */
 	unsigned long bom;
 	unsigned long invalid;
 	unsigned long controls;

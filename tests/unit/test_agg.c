@@ -1099,17 +1099,83 @@ test_agg_trailing_junk_one_trailer(void **state)
 	dbuf_free(&b);
 	free(d);
 	/*
-	 * BUG (src/report/agg_parse.c feed(): `return agg_core_eof(p, 0, msg);`
-	 * after XML_STATUS_ERROR in a non-final call; agg_core.c agg_core_eof()
-	 * calls the trailer and returns AGG_OK without setting p->stop): once the
-	 * report is complete, junk after </feedback> makes every further
-	 * agg_feed() and the final agg_finish() call the trailer callback again.
-	 * ingest.c on_trailer() adds r->records / r->messages to its totals each
-	 * time: `dmarcscope ingest --json` on such a file reports records 4 and
-	 * message_count 26 for a report whose database rows say 2 and 13.
+	 * Was a bug: once the report was complete, junk after </feedback> made
+	 * every further agg_feed() and the final agg_finish() call the trailer
+	 * again (ingest.c on_trailer() then counted the records twice).
 	 */
-	KNOWN_BUG(ok, "agg_parse.c feed(): trailer callback called more than once after "
-	    "junk following </feedback>");
+	assert_true(ok);
+}
+
+/* One UTF-16 code unit, in either byte order. */
+static void
+put_u16(dbuf *b, unsigned u, int be)
+{
+	dbuf_addc(b, (char)(be ? u >> 8 : u & 0xff));
+	dbuf_addc(b, (char)(be ? u & 0xff : u >> 8));
+}
+
+/* s (valid UTF-8) as UTF-16, appended to b. */
+static void
+add_utf16(dbuf *b, const char *s, int be)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u != '\0') {
+		unsigned cp;
+		int k;
+
+		if (u[0] < 0x80) {
+			cp = u[0];
+			k = 0;
+		} else if (u[0] < 0xe0) {
+			cp = u[0] & 0x1f;
+			k = 1;
+		} else if (u[0] < 0xf0) {
+			cp = u[0] & 0x0f;
+			k = 2;
+		} else {
+			cp = u[0] & 0x07;
+			k = 3;
+		}
+		u++;
+		while (k-- > 0)
+			cp = cp << 6 | (*u++ & 0x3f);
+		if (cp >= 0x10000) {
+			put_u16(b, 0xd800 + ((cp - 0x10000) >> 10), be);
+			put_u16(b, 0xdc00 + ((cp - 0x10000) & 0x3ff), be);
+		} else
+			put_u16(b, cp, be);
+	}
+}
+
+/* UTF-16 test documents: BOM or not, either byte order. */
+enum { U16_LE_BOM, U16_BE_BOM, U16_LE, U16_BE, U16_NVARIANTS };
+
+static const char *const u16_variant[U16_NVARIANTS] = {
+	"UTF-16LE with a BOM", "UTF-16BE with a BOM", "UTF-16LE without a BOM",
+	"UTF-16BE without a BOM",
+};
+
+/* Latin-1, CJK and a character outside the BMP (a surrogate pair). */
+#define U16_ORG "Sue\xc3\xb1o \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x93\xa8"
+
+static void
+utf16_doc(dbuf *b, int variant, const char *decl_enc, const char *body)
+{
+	int be = variant == U16_BE_BOM || variant == U16_BE;
+
+	dbuf_reset(b);
+	if (variant == U16_LE_BOM || variant == U16_BE_BOM)
+		put_u16(b, 0xfeff, be);
+	add_utf16(b, "<?xml version=\"1.0\" encoding=\"", be);
+	add_utf16(b, decl_enc, be);
+	add_utf16(b, "\"?>\n<feedback><report_metadata><org_name>" U16_ORG "</org_name>", be);
+	add_utf16(b, body, be);
+	add_utf16(b, "<report_id>r</report_id><date_range><begin>1</begin><end>2</end>"
+	    "</date_range></report_metadata><policy_published><domain>example.com</domain>"
+	    "<p>none</p></policy_published>", be);
+	add_utf16(b, rec_xml("192.0.2.1", "1"), be);
+	add_utf16(b, "</feedback>", be);
 }
 
 static void
@@ -1119,7 +1185,6 @@ test_agg_bom_and_utf16(void **state)
 	size_t n = strlen(d);
 	dbuf b;
 	run whole, bytes;
-	int same;
 
 	(void)state;
 	/* UTF-8 BOM, whole and byte by byte */
@@ -1145,21 +1210,73 @@ test_agg_bom_and_utf16(void **state)
 	parse(&whole, b.data, b.len, 0, AGG_MODE_STRICT, NULL);
 	assert_int_equal(whole.rc, AGG_OK);
 	assert_int_equal(whole.records, 1);
+	/*
+	 * Was a bug (agg_parse.c feed(): the BOM test needed 2 bytes in the
+	 * first chunk): fed 1 byte at a time, the same document went through
+	 * the UTF-8 repair filter and failed.
+	 */
 	parse(&bytes, b.data, b.len, 1, AGG_MODE_STRICT, NULL);
-	same = bytes.rc == AGG_OK && strcmp(LOG(&whole), LOG(&bytes)) == 0;
+	assert_int_equal(bytes.rc, AGG_OK);
+	assert_string_equal(LOG(&whole), LOG(&bytes));
 	run_free(&whole);
 	run_free(&bytes);
+
+	/* Every variant, with non-ASCII text: the same whatever the chunking. */
+	for (int v = 0; v < U16_NVARIANTS; v++) {
+		utf16_doc(&b, v, "UTF-16", "");
+		parse(&whole, b.data, b.len, 0, AGG_MODE_STRICT, NULL);
+		if (whole.rc != AGG_OK || whole.records != 1 || whole.org_name == NULL ||
+		    strcmp(whole.org_name, U16_ORG) != 0)
+			fail_msg("%s: rc %d, %d records, org_name '%s'", u16_variant[v], whole.rc,
+			    whole.records, whole.org_name != NULL ? whole.org_name : "(null)");
+		for (size_t chunk = 1; chunk <= 5; chunk++) {
+			parse(&bytes, b.data, b.len, chunk, AGG_MODE_STRICT, NULL);
+			if (strcmp(LOG(&whole), LOG(&bytes)) != 0)
+				fail_msg("%s in %zu-byte chunks:\n%s\nwhole:\n%s", u16_variant[v],
+				    chunk, LOG(&bytes), LOG(&whole));
+			run_free(&bytes);
+		}
+		run_free(&whole);
+	}
 	dbuf_free(&b);
 	free(d);
-	/*
-	 * BUG (src/report/agg_parse.c, feed(): the UTF-16 BOM test needs n >= 2
-	 * in the *first* chunk, and first_chunk is cleared by a 1-byte chunk):
-	 * a UTF-16 document whose first agg_feed() call carries one byte goes
-	 * through the UTF-8 repair filter and expat is forced to UTF-8, so the
-	 * parse fails (AGG_ERR_SYNTAX) although the same bytes in one chunk parse.
-	 */
-	KNOWN_BUG(same, "agg_parse.c feed(): UTF-16LE report fed 1 byte at a time is "
-	    "not detected as UTF-16 (whole: AGG_OK, 1-byte chunks: error)");
+}
+
+static void
+test_agg_encoding_held_bytes(void **state)
+{
+	agg_handler h = { on_header, on_record, on_trailer, NULL };
+	agg_parser *p;
+	run x;
+
+	(void)state;
+	/* Bytes that might start a UTF-16 document, then the end: parsed (and
+	 * refused as not well-formed), not taken for an empty document. */
+	static const struct { const char *s; size_t n; } starts[] = {
+		{ "\xff", 1 }, { "\xfe", 1 }, { "<", 1 }, { "\0", 1 }, { "<\0", 2 },
+		{ "<\0?", 3 }, { "\0<\0", 3 },
+	};
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		run_init(&x);
+		h.ctx = &x;
+		p = agg_new(&h, NULL, AGG_MODE_STRICT);
+		assert_int_equal(agg_feed(p, starts[i].s, starts[i].n), AGG_OK);
+		if (agg_finish(p) != AGG_ERR_SYNTAX)
+			fail_msg("start %zu: %s", i, agg_error(p));
+		assert_int_equal(x.headers + x.records + x.trailers, 0);
+		agg_free(p);
+		run_free(&x);
+	}
+	/* Nothing at all is an empty document. */
+	run_init(&x);
+	h.ctx = &x;
+	p = agg_new(&h, NULL, AGG_MODE_STRICT);
+	assert_int_equal(agg_feed(p, "", 0), AGG_OK);
+	assert_int_equal(agg_finish(p), AGG_ERR_NOT_REPORT);
+	assert_string_equal(agg_error(p), "empty document");
+	agg_free(p);
+	run_free(&x);
 }
 
 static void
@@ -1168,8 +1285,7 @@ test_agg_utf16_recover(void **state)
 	char *d = doc_with(rec_xml("192.0.2.1", "1"));
 	size_t n = strlen(d);
 	dbuf b;
-	run x;
-	int ok;
+	run x, s;
 
 	(void)state;
 	dbuf_init(&b, 1 << 20);
@@ -1178,20 +1294,98 @@ test_agg_utf16_recover(void **state)
 		dbuf_addc(&b, d[i]);
 		dbuf_addc(&b, '\0');
 	}
-	parse(&x, b.data, b.len, 0, AGG_MODE_RECOVER, NULL);
-	ok = x.rc == AGG_OK && x.records == 1;
-	run_free(&x);
-	dbuf_free(&b);
-	free(d);
 	/*
-	 * BUG (src/report/agg_recover.c, agg_recover_feed(): xmlSwitchEncoding(c,
-	 * XML_CHAR_ENCODING_UTF8) is forced even when agg_parse.c skipped the
-	 * repair filter because of a UTF-16 BOM): a well-formed UTF-16 report
-	 * cannot be parsed by the recovery driver, so a UTF-16 report with any
-	 * XML error can never be recovered.
+	 * Was a bug (agg_recover.c forced UTF-8 on the libxml2 context even
+	 * for UTF-16 input): a UTF-16 report could never be recovered.
 	 */
-	KNOWN_BUG(ok, "agg_recover.c agg_recover_feed(): a well-formed UTF-16LE report "
-	    "fails in AGG_MODE_RECOVER (UTF-8 encoding is forced)");
+	parse(&x, b.data, b.len, 0, AGG_MODE_RECOVER, NULL);
+	assert_int_equal(x.rc, AGG_OK);
+	assert_int_equal(x.records, 1);
+	run_free(&x);
+	free(d);
+
+	for (int v = 0; v < U16_NVARIANTS; v++) {
+		static const size_t chunks[] = { 0, 1, 3, 8191 };
+
+		/* Well-formed: the same text as the strict parse. */
+		utf16_doc(&b, v, "UTF-16", "");
+		parse(&s, b.data, b.len, 0, AGG_MODE_STRICT, NULL);
+		assert_int_equal(s.rc, AGG_OK);
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+			parse(&x, b.data, b.len, chunks[c], AGG_MODE_RECOVER, NULL);
+			if (x.rc != AGG_OK || x.records != 1 || x.org_name == NULL ||
+			    strcmp(x.org_name, U16_ORG) != 0)
+				fail_msg("%s, recovery in %zu-byte chunks: rc %d, %d records, "
+				    "org_name '%s'", u16_variant[v], chunks[c], x.rc, x.records,
+				    x.org_name != NULL ? x.org_name : "(null)");
+			assert_string_equal(strstr(LOG(&x), "\nR "), strstr(LOG(&s), "\nR "));
+			run_free(&x);
+		}
+		run_free(&s);
+
+		/* Not well-formed (an unescaped <email>), and a lying declaration:
+		 * strict refuses, recovery reads the text right. */
+		utf16_doc(&b, v, "ISO-8859-1", "<email><bad@x.example></email>");
+		parse(&s, b.data, b.len, 0, AGG_MODE_STRICT, NULL);
+		assert_int_equal(s.rc, AGG_ERR_SYNTAX);
+		run_free(&s);
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+			parse(&x, b.data, b.len, chunks[c], AGG_MODE_RECOVER, NULL);
+			if (x.rc != AGG_OK || x.records != 1 || x.recovered != 1 ||
+			    x.org_name == NULL || strcmp(x.org_name, U16_ORG) != 0)
+				fail_msg("%s, not well-formed, recovery in %zu-byte chunks: rc %d, "
+				    "%d records, org_name '%s'", u16_variant[v], chunks[c], x.rc,
+				    x.records, x.org_name != NULL ? x.org_name : "(null)");
+			run_free(&x);
+		}
+	}
+	dbuf_free(&b);
+}
+
+static void
+test_agg_utf16_recover_conversion(void **state)
+{
+	dbuf b;
+	run x;
+
+	(void)state;
+	dbuf_init(&b, 1 << 22);
+	for (int be = 0; be < 2; be++) {
+		static const size_t chunks[] = { 0, 1, 2, 3, 4097, 8192, 8193 };
+
+		/* A long comment of surrogate pairs first, so that the conversion
+		 * runs over several of its slices; then text with a lone high and a
+		 * lone low surrogate, U+FFFE, a NUL and a BEL. */
+		dbuf_reset(&b);
+		put_u16(&b, 0xfeff, be);
+		add_utf16(&b, "<?xml version=\"1.0\" encoding=\"UTF-16\"?><!-- ", be);
+		for (int i = 0; i < 6000; i++)
+			add_utf16(&b, "\xf0\x9f\x93\xa8", be);
+		add_utf16(&b, " --><feedback><report_metadata><org_name>a", be);
+		put_u16(&b, 0xd83d, be);
+		add_utf16(&b, "b", be);
+		put_u16(&b, 0xdce8, be);
+		add_utf16(&b, "c", be);
+		put_u16(&b, 0xfffe, be);
+		put_u16(&b, 0, be);
+		put_u16(&b, 7, be);
+		add_utf16(&b, "\xf0\x9f\x93\xa8</org_name><bad></report_metadata>"
+		    "<policy_published><domain>example.com</domain></policy_published>", be);
+		add_utf16(&b, rec_xml("192.0.2.1", "1"), be);
+		add_utf16(&b, "</feedback>", be);
+		assert_true(b.len > 3 * 8192);
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+			parse(&x, b.data, b.len, chunks[c], AGG_MODE_RECOVER, NULL);
+			if (x.rc != AGG_OK || x.records != 1 || x.org_name == NULL ||
+			    strcmp(x.org_name, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd"
+			    "\xf0\x9f\x93\xa8") != 0)
+				fail_msg("UTF-16%s in %zu-byte chunks: rc %d, %d records, org_name "
+				    "'%s'", be ? "BE" : "LE", chunks[c], x.rc, x.records,
+				    x.org_name != NULL ? x.org_name : "(null)");
+			run_free(&x);
+		}
+	}
+	dbuf_free(&b);
 }
 
 static void
@@ -1415,7 +1609,9 @@ main(void)
 		cmocka_unit_test(test_agg_wrapper_and_trailing_junk),
 		cmocka_unit_test(test_agg_trailing_junk_one_trailer),
 		cmocka_unit_test(test_agg_bom_and_utf16),
+		cmocka_unit_test(test_agg_encoding_held_bytes),
 		cmocka_unit_test(test_agg_utf16_recover),
+		cmocka_unit_test(test_agg_utf16_recover_conversion),
 		cmocka_unit_test(test_agg_recover_ignores_encoding_decl),
 		cmocka_unit_test(test_agg_stop_is_sticky),
 		cmocka_unit_test(test_agg_many_dkim),
