@@ -118,12 +118,46 @@ norm_domain(const char *domain, char *buf, size_t buflen)
 	return (int)n;
 }
 
+/*
+ * A per-thread memo of org_of: a report names the same few domains over and
+ * over, and each label costs a PSL lookup of a few thousand instructions.
+ * Direct-mapped, keyed by the name; emptied when the list is swapped.
+ */
+#define ORG_MEMO 256			/* a power of two */
+#define ORG_MEMO_NAME 64		/* longer names are not remembered */
+
+static _Thread_local struct {
+	const psl_ctx_t *psl;		/* the list the entries came from */
+	struct {
+		char name[ORG_MEMO_NAME];	/* "" for an empty slot */
+		int off;		/* where the org domain starts in name */
+	} e[ORG_MEMO];
+} org_memo;
+
+/* Organizational domain by the list: the longest public suffix plus one label. */
+static const char *
+org_psl(const psl_ctx_t *psl, const char *name)
+{
+	const char *prev = NULL, *p = name;
+
+	for (;;) {
+		if (*p != '\0' && psl_is_public_suffix2(psl, p, PSL_TYPE_ICANN))
+			return prev != NULL ? prev : name;
+		prev = p;
+		if ((p = strchr(p, '.')) == NULL)
+			return name;
+		p++;
+	}
+}
+
 /* Organizational domain of an already normalised name: a suffix of it. */
 static const char *
 org_of(const char *name)
 {
 	const psl_ctx_t *psl = psl_get();
-	const char *prev = NULL, *p = name;
+	const char *org;
+	size_t n;
+	unsigned h = 2166136261u;
 
 	if (psl == NULL) {
 		/* No list at all: keep the last two labels. */
@@ -135,14 +169,22 @@ org_of(const char *name)
 			;
 		return q;
 	}
-	for (;;) {
-		if (*p != '\0' && psl_is_public_suffix2(psl, p, PSL_TYPE_ICANN))
-			return prev != NULL ? prev : name;
-		prev = p;
-		if ((p = strchr(p, '.')) == NULL)
-			return name;
-		p++;
+	n = strlen(name);
+	if (n == 0 || n >= ORG_MEMO_NAME)
+		return org_psl(psl, name);
+	if (org_memo.psl != psl) {
+		memset(&org_memo, 0, sizeof(org_memo));
+		org_memo.psl = psl;
 	}
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	h &= ORG_MEMO - 1;
+	if (strcmp(org_memo.e[h].name, name) == 0)
+		return name + org_memo.e[h].off;
+	org = org_psl(psl, name);
+	memcpy(org_memo.e[h].name, name, n + 1);
+	org_memo.e[h].off = (int)(org - name);
+	return org;
 }
 
 /* ---- the tree walk as the org-domain source (align_set_resolver) --------- */

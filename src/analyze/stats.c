@@ -105,8 +105,10 @@ fmt_day(int64_t day, char *buf, size_t len)
 	time_t t = (time_t)(day * DAY);
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d", &tm);
+	/* A year past int (a hostile <begin>) makes gmtime_r fail: an empty
+	 * date, not whatever the stack held. */
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+		buf[0] = '\0';
 }
 
 static json_t *

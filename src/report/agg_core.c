@@ -32,7 +32,8 @@ enum el {
 	E_HUMAN, E_SCOPE, E_R_EXTENSION,
 };
 
-/* Valid children: (parent, local name) -> element. */
+/* Valid children: (parent, local name) -> element, grouped by parent
+ * (child_of stops at the end of the parent's group). */
 static const struct child { int parent; const char *name; int el; } children[] = {
 	{ E_FEEDBACK, "version", E_VERSION },
 	{ E_FEEDBACK, "report_metadata", E_METADATA },
@@ -90,8 +91,12 @@ static const struct child { int parent; const char *name; int el; } children[] =
 static int
 child_of(int parent, const char *name)
 {
-	for (const struct child *c = children; c->name != NULL; c++)
-		if (c->parent == parent && strcmp(c->name, name) == 0)
+	const struct child *c = children;
+
+	while (c->name != NULL && c->parent != parent)
+		c++;
+	for (; c->name != NULL && c->parent == parent; c++)
+		if (c->name[0] == name[0] && strcmp(c->name, name) == 0)
 			return c->el;
 	return E_UNKNOWN;
 }
@@ -325,7 +330,11 @@ record_end(agg_parser *p)
 static void
 push(agg_parser *p, const char *name, int el)
 {
-	snprintf(p->names[p->depth], sizeof(p->names[0]), "%s", name);
+	size_t n = strnlen(name, sizeof(p->names[0]) - 1);
+
+	/* truncated as snprintf("%s") did, without the formatter (once per element) */
+	memcpy(p->names[p->depth], name, n);
+	p->names[p->depth][n] = '\0';
 	p->stack[p->depth++] = el;
 }
 

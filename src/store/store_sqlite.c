@@ -12,6 +12,7 @@
  *
  * Exports: store_sqlite_ops (see store.h).
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,11 +234,25 @@ migrate(sq_store *q)
 
 static void sq_close(store *s);
 
+/*
+ * Process-wide settings, before SQLite initialises: no memory statistics
+ * (nothing reads them, and keeping them takes a global mutex on every
+ * allocation and free: 3% of the instructions of an ingest).
+ */
+static void
+sq_global_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 sq_open(store **out, const char *path, char *err, size_t errlen)
 {
-	sq_store *q = xcalloc(1, sizeof(*q));
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	sq_store *q;
 
+	pthread_once(&once, sq_global_init);
+	q = xcalloc(1, sizeof(*q));
 	q->base.ops = &store_sqlite_ops;
 	q->st = xcalloc(S_COUNT, sizeof(*q->st));
 	*out = NULL;

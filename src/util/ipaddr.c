@@ -1,5 +1,6 @@
 /*
- * ipaddr.c - see ipaddr.h.  Uses inet_pton/inet_ntop only; no regexes.
+ * ipaddr.c - see ipaddr.h.  Parsing is inet_pton's; IPv6 text is inet_ntop's, and
+ * IPv4 text is written here as inet_ntop writes it.  No regexes.
  */
 #include "ipaddr.h"
 
@@ -11,6 +12,26 @@ static int
 is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* What inet_ntop(AF_INET) writes, without its sprintf (a record costs two of
+ * these); returns the end of the text.  out holds at least 16 bytes. */
+static char *
+v4_text(const unsigned char *b, char *out)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (i > 0)
+			*out++ = '.';
+		if (v >= 100)
+			*out++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*out++ = (char)('0' + v / 10 % 10);
+		*out++ = (char)('0' + v % 10);
+	}
+	*out = '\0';
+	return out;
 }
 
 int
@@ -31,8 +52,7 @@ ip_canon(const char *s, size_t n, char out[IP_STRLEN], int *family)
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	if (inet_pton(AF_INET, tmp, bin) == 1) {
-		if (inet_ntop(AF_INET, bin, out, IP_STRLEN) == NULL)
-			return -1;
+		v4_text(bin, out);
 		*family = 4;
 		return 0;
 	}
@@ -42,8 +62,7 @@ ip_canon(const char *s, size_t n, char out[IP_STRLEN], int *family)
 		/* ::ffff:a.b.c.d is an IPv4 host: store it as one, so it groups,
 		 * matches CIDRs and resolves like the IPv4 address it is */
 		if (memcmp(bin, mapped, sizeof(mapped)) == 0) {
-			if (inet_ntop(AF_INET, bin + 12, out, IP_STRLEN) == NULL)
-				return -1;
+			v4_text(bin + 12, out);
 			*family = 4;
 			return 0;
 		}
@@ -137,6 +156,16 @@ ip_cidr_format(const ip_cidr *c, char out[IP_CIDRLEN])
 {
 	char a[IP_STRLEN];
 
+	if (c->net.family == 4 && c->bits >= 0 && c->bits <= 32) {
+		char *e = v4_text(c->net.b, out);	/* at most "255.255.255.255/32" */
+
+		*e++ = '/';
+		if (c->bits >= 10)
+			*e++ = (char)('0' + c->bits / 10);
+		*e++ = (char)('0' + c->bits % 10);
+		*e = '\0';
+		return;
+	}
 	if (inet_ntop(c->net.family == 4 ? AF_INET : AF_INET6, c->net.b, a, sizeof(a)) == NULL)
 		a[0] = '\0';
 	snprintf(out, IP_CIDRLEN, "%s/%d", a, c->bits);
