@@ -33,6 +33,7 @@ typedef struct acc {
 	int have_day;		/* first_day/last_day are set (day 0 is a real day) */
 	int64_t base_day, ndays;
 	day_tot *days;
+	int grow;		/* no period given: the series follows the data */
 } acc;
 
 static double
@@ -41,6 +42,42 @@ pct(int64_t part, int64_t whole)
 	if (whole <= 0)
 		return 0.0;
 	return round(1000.0 * (double)part / (double)whole) / 10.0;
+}
+
+/*
+ * Makes room for day in a series that follows the data.  Rows arrive in
+ * day order (the rollup's key), so the series only grows at its end; past
+ * MAX_SERIES_DAYS the oldest days slide out.
+ */
+static void
+series_fit(acc *a, int64_t day)
+{
+	int64_t need;
+
+	if (a->days == NULL) {
+		a->base_day = day;
+		a->ndays = 0;
+	}
+	if (day < a->base_day || day < a->base_day + a->ndays)
+		return;
+	need = day - a->base_day + 1;
+	if (need > MAX_SERIES_DAYS) {
+		int64_t drop = need - MAX_SERIES_DAYS, keep = a->ndays - drop;
+
+		if (keep > 0)
+			memmove(a->days, a->days + drop, (size_t)keep * sizeof(*a->days));
+		else
+			keep = 0;
+		if (a->days == NULL)
+			a->days = xcalloc(MAX_SERIES_DAYS, sizeof(*a->days));
+		memset(a->days + keep, 0, (size_t)(MAX_SERIES_DAYS - keep) * sizeof(*a->days));
+		a->base_day += drop;
+		a->ndays = MAX_SERIES_DAYS;
+		return;
+	}
+	a->days = xrealloc(a->days, (size_t)need * sizeof(*a->days));
+	memset(a->days + a->ndays, 0, (size_t)(need - a->ndays) * sizeof(*a->days));
+	a->ndays = need;
 }
 
 static int
@@ -88,6 +125,8 @@ day_cb(void *ctx, const store_rollup_day *r)
 			a->last_day = r->day;
 		a->have_day = 1;
 	}
+	if (a->grow && m != 0)
+		series_fit(a, r->day);
 	if (a->days != NULL && r->day >= a->base_day && r->day < a->base_day + a->ndays) {
 		day_tot *d = &a->days[r->day - a->base_day];
 
@@ -409,29 +448,9 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 		if (a.ndays > 0)
 			a.days = xcalloc((size_t)a.ndays, sizeof(*a.days));
 	}
+	a.grow = a.days == NULL && (sec & STATS_SERIES);
 	if (o->rollup_day_scan(st, &f, day_cb, &a) != STORE_OK)
 		goto fail;
-	if (a.days == NULL && a.messages > 0 && (sec & STATS_SERIES)) {
-		/* no period given: the series spans the data */
-		a.base_day = a.first_day;
-		a.ndays = a.last_day - a.first_day + 1;
-		if (a.ndays > MAX_SERIES_DAYS) {
-			a.base_day = a.last_day - MAX_SERIES_DAYS + 1;
-			a.ndays = MAX_SERIES_DAYS;
-		}
-		a.days = xcalloc((size_t)a.ndays, sizeof(*a.days));
-		{
-			acc again;
-
-			memset(&again, 0, sizeof(again));
-			again.base_day = a.base_day;
-			again.ndays = a.ndays;
-			again.days = a.days;
-			if (o->rollup_day_scan(st, &f, day_cb, &again) != STORE_OK)
-				goto fail;
-		}
-	}
-
 	root = json_object();
 	json_object_set_new(root, "domain", json_string(q->domain));
 	obj = json_object();
@@ -648,63 +667,53 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 		since = json_string_value(json_object_get(per, "first_day"));
 	if (until == NULL)
 		until = json_string_value(json_object_get(per, "last_day"));
-	if (ja) {
-		dbuf_printf(out, "DMARCレポート集計: %s (%s〜%s)\n",
-		    json_string_value(json_object_get(s, "domain")), since ? since : "-",
-		    until ? until : "-");
-		line(out, "受信メール数:          ", m, -1, "通");
-		line(out, "DMARC認証成功:         ", geti(s, "dmarc_pass"), m, "通");
-		line(out, "SPFアライン:           ", geti(s, "spf_aligned"), m, "通");
-		line(out, "DKIMアライン:          ", geti(s, "dkim_aligned"), m, "通");
-		dbuf_addstr(out, "アラインなし:          DMARC ");
-		num(out, geti(na, "dmarc"));
-		dbuf_addstr(out, "通 / SPF ");
-		num(out, geti(na, "spf"));
-		dbuf_addstr(out, "通 / DKIM ");
-		num(out, geti(na, "dkim"));
-		dbuf_addstr(out, "通\n");
-		line(out, "失敗レポート受信数:    ", geti(s, "failure_reports"), -1, "件");
-		dbuf_addstr(out, "分類:                  正常 ");
-		num(out, geti(cls, "normal"));
-		dbuf_addstr(out, " / 転送 ");
-		num(out, geti(cls, "forwarded"));
-		dbuf_addstr(out, " / 認証失敗 ");
-		num(out, geti(cls, "auth_failure"));
-		dbuf_addstr(out, " / なりすましの疑い ");
-		num(out, geti(cls, "spoofing_suspected"));
-		dbuf_addc(out, '\n');
-		dbuf_printf(out, "ポリシー:              p=%s → 次の段階: %s\n",
-		    json_string_value(json_object_get(g, "current_policy")),
-		    step_name(json_string_value(json_object_get(g, "next_step")), 1));
-	} else {
-		dbuf_printf(out, "DMARC summary for %s (%s to %s)\n",
-		    json_string_value(json_object_get(s, "domain")), since ? since : "-",
-		    until ? until : "-");
-		line(out, "Emails seen:             ", m, -1, "");
-		line(out, "DMARC pass:              ", geti(s, "dmarc_pass"), m, "");
-		line(out, "SPF aligned:             ", geti(s, "spf_aligned"), m, "");
-		line(out, "DKIM aligned:            ", geti(s, "dkim_aligned"), m, "");
-		dbuf_addstr(out, "Not aligned:             DMARC ");
-		num(out, geti(na, "dmarc"));
-		dbuf_addstr(out, " / SPF ");
-		num(out, geti(na, "spf"));
-		dbuf_addstr(out, " / DKIM ");
-		num(out, geti(na, "dkim"));
-		dbuf_addc(out, '\n');
-		line(out, "Failure reports received: ", geti(s, "failure_reports"), -1, "");
-		dbuf_addstr(out, "Classes:                 normal ");
-		num(out, geti(cls, "normal"));
-		dbuf_addstr(out, " / forwarded ");
-		num(out, geti(cls, "forwarded"));
-		dbuf_addstr(out, " / auth failure ");
-		num(out, geti(cls, "auth_failure"));
-		dbuf_addstr(out, " / spoofing suspected ");
-		num(out, geti(cls, "spoofing_suspected"));
-		dbuf_addc(out, '\n');
-		dbuf_printf(out, "Policy:                  p=%s, next step: %s\n",
-		    json_string_value(json_object_get(g, "current_policy")),
-		    step_name(json_string_value(json_object_get(g, "next_step")), 0));
+	/* one layout, the words per language */
+	static const struct digest_words {
+		const char *title, *seen, *pass, *spf, *dkim, *notal, *unit, *ruf, *ruf_unit;
+		const char *classes, *cls[CLS__COUNT], *policy, *arrow;
+	} words[2] = {
+		{ "DMARC summary for %s (%s to %s)\n",
+		  "Emails seen:             ", "DMARC pass:              ",
+		  "SPF aligned:             ", "DKIM aligned:            ",
+		  "Not aligned:             ", "", "Failure reports received: ", "",
+		  "Classes:                 ",
+		  { "normal ", " / forwarded ", " / auth failure ", " / spoofing suspected " },
+		  "Policy:                  ", ", next step: " },
+		{ "DMARCレポート集計: %s (%s〜%s)\n",
+		  "受信メール数:          ", "DMARC認証成功:         ",
+		  "SPFアライン:           ", "DKIMアライン:          ",
+		  "アラインなし:          ", "通", "失敗レポート受信数:    ", "件",
+		  "分類:                  ",
+		  { "正常 ", " / 転送 ", " / 認証失敗 ", " / なりすましの疑い " },
+		  "ポリシー:              ", " → 次の段階: " },
+	};
+	const struct digest_words *w = &words[ja ? 1 : 0];
+	static const char *const na_keys[3] = { "dmarc", "spf", "dkim" };
+	static const char *const na_names[3] = { "DMARC ", " / SPF ", " / DKIM " };
+
+	dbuf_printf(out, w->title, json_string_value(json_object_get(s, "domain")),
+	    since ? since : "-", until ? until : "-");
+	line(out, w->seen, m, -1, w->unit);
+	line(out, w->pass, geti(s, "dmarc_pass"), m, w->unit);
+	line(out, w->spf, geti(s, "spf_aligned"), m, w->unit);
+	line(out, w->dkim, geti(s, "dkim_aligned"), m, w->unit);
+	dbuf_addstr(out, w->notal);
+	for (int i = 0; i < 3; i++) {
+		dbuf_addstr(out, na_names[i]);
+		num(out, geti(na, na_keys[i]));
+		dbuf_addstr(out, w->unit);
 	}
+	dbuf_addc(out, '\n');
+	line(out, w->ruf, geti(s, "failure_reports"), -1, w->ruf_unit);
+	dbuf_addstr(out, w->classes);
+	for (int i = 0; i < CLS__COUNT; i++) {
+		dbuf_addstr(out, w->cls[i]);
+		num(out, geti(cls, cls_class_name((cls_class)i)));
+	}
+	dbuf_addc(out, '\n');
+	dbuf_printf(out, "%sp=%s%s%s\n", w->policy,
+	    json_string_value(json_object_get(g, "current_policy")), w->arrow,
+	    step_name(json_string_value(json_object_get(g, "next_step")), ja));
 	{
 		size_t i;
 		json_t *r;

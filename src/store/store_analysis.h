@@ -112,7 +112,8 @@ struct store_analysis_ops {
 	int (*rollup_src_add)(store *s, const store_rollup_src *r);
 	int (*rollup_org_add)(store *s, const store_rollup_org *r);
 
-	/* Reads; f->since/until are unix seconds, mapped to whole UTC days/hours. */
+	/* Reads; f->since/until are unix seconds, mapped to whole UTC days/hours.
+	 * rollup_day_scan and rollup_hour_scan return rows in day/hour order. */
 	int (*rollup_day_scan)(store *s, const store_filter *f,
 	    int (*cb)(void *, const store_rollup_day *), void *ctx);
 	int (*rollup_hour_scan)(store *s, const store_filter *f,

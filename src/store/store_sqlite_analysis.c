@@ -71,7 +71,7 @@ static const char *const asql[A__COUNT] = {
 	    "messages = messages + excluded.messages",
 	[A_SCAN_DAY] = "SELECT day, cls, path, spf_cat, dkim_cat, sender_kind, known, "
 	    "disposition, reporter_pass, messages, records FROM rollup_day "
-	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3",
+	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day",
 	[A_SCAN_HOUR] = "SELECT hour, cls, messages FROM rollup_hour "
 	    "WHERE policy_domain = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour, cls",
 	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "

@@ -438,6 +438,32 @@ h_stats(wreq *r, wresp *out)
 	out->cacheable = 1;
 }
 
+
+/*
+ * One page of a list: {"total", "page", "per_page", "rows"}.  Takes the
+ * rows a; on a database error (err) frees a and c, answers 500 and returns
+ * NULL; else returns the object (the caller adds keys, frees c, answers).
+ */
+static json_t *
+page_reply(wresp *out, const store_web_query *w, json_t *a, json_t *c, int err,
+    const char *total_key)
+{
+	json_t *j;
+
+	if (err) {
+		json_decref(a);
+		json_decref(c);
+		api_error(out, 500, "database", "database error");
+		return NULL;
+	}
+	j = json_object();
+	json_object_set_new(j, "total", json_integer(c ? geti(c, total_key) : 0));
+	json_object_set_new(j, "page", json_integer(w->offset / w->limit + 1));
+	json_object_set_new(j, "per_page", json_integer(w->limit));
+	json_object_set_new(j, "rows", a);
+	return j;
+}
+
 static void
 h_records(wreq *r, wresp *out)
 {
@@ -451,21 +477,12 @@ h_records(wreq *r, wresp *out)
 	for (size_t i = 0; i < json_array_size(a); i++)
 		decorate(json_array_get(a, i));
 	c = one(r, SWQ_RECORDS_COUNT, &w, &err);
-	if (err) {
-		json_decref(a);
+	if ((j = page_reply(out, &w, a, c, err, "records")) != NULL) {
+		json_object_set_new(j, "messages", json_integer(c ? geti(c, "messages") : 0));
 		json_decref(c);
-		api_error(out, 500, "database", "database error");
-		return;
+		api_json(out, 200, j);
+		out->cacheable = 1;
 	}
-	j = json_object();
-	json_object_set_new(j, "total", json_integer(c ? geti(c, "records") : 0));
-	json_object_set_new(j, "messages", json_integer(c ? geti(c, "messages") : 0));
-	json_object_set_new(j, "page", json_integer(w.offset / w.limit + 1));
-	json_object_set_new(j, "per_page", json_integer(w.limit));
-	json_object_set_new(j, "rows", a);
-	json_decref(c);
-	api_json(out, 200, j);
-	out->cacheable = 1;
 }
 
 static void
@@ -782,20 +799,11 @@ h_reports(wreq *r, wresp *out)
 		parse_json_field(json_array_get(a, i), "warnings");
 	}
 	c = one(r, SWQ_REPORTS_COUNT, &w, &err);
-	if (err) {
-		json_decref(a);
+	if ((j = page_reply(out, &w, a, c, err, "reports")) != NULL) {
 		json_decref(c);
-		api_error(out, 500, "database", "database error");
-		return;
+		api_json(out, 200, j);
+		out->cacheable = 1;
 	}
-	j = json_object();
-	json_object_set_new(j, "total", json_integer(c ? geti(c, "reports") : 0));
-	json_object_set_new(j, "page", json_integer(w.offset / w.limit + 1));
-	json_object_set_new(j, "per_page", json_integer(w.limit));
-	json_object_set_new(j, "rows", a);
-	json_decref(c);
-	api_json(out, 200, j);
-	out->cacheable = 1;
 }
 
 static void
