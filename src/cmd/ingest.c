@@ -185,11 +185,15 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	o.on_refused = on_refused;
 	o.on_progress = on_progress;
 	o.cb_ctx = &u;
+	/* Parse in this thread, write in another (when there are two CPUs). */
+	o.pipeline = sysconf(_SC_NPROCESSORS_ONLN) > 1 && getenv("DMARCSCOPE_NO_PIPELINE") == NULL;
+	o.reader_dsn = c->db;
 	g = ingest_new(s, &o);
 	u.g = g;
 	t0 = now();
 	for (int i = optind; i < argc; i++)
 		bad |= source_ingest(g, argv[i]);
+	ingest_wait(g);
 	bar_draw(&u, 1);
 	bar_clear(&u);
 	st = ingest_get_stats(g);
@@ -209,7 +213,7 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		    (unsigned long long)st->message_count, (unsigned long long)st->duplicates,
 		    (unsigned long long)st->refused);
 	}
-	if (st->failed > 0)
+	if (st->failed > 0 || st->refused > 0)
 		bad = 1;
 	ingest_free(g);
 	store_close(s);

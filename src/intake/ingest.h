@@ -3,28 +3,36 @@
  * store.  The commands (ingest, quarantine retry) and the sources (files,
  * Maildir, mbox, stdin) all come through here.
  *
- * For every message, in this order:
- *   1. Archive (transaction 1): the raw bytes are hashed (SHA-256) and stored
- *      compressed (zstd; inputs that are already gzip/zip are stored as-is).
- *      A message whose hash is already archived and stored is a duplicate
- *      and is not parsed again.
- *   2. Parse (transaction 2): every document found by unpack.h is parsed in
- *      its own savepoint.  A report whose identity is stored already adds a
+ * Every message is one transaction, in this order:
+ *   1. Archive: the raw bytes are hashed (SHA-256) and stored compressed
+ *      (zstd; inputs that are already gzip/zip are stored as-is).  A message
+ *      whose hash is archived and stored already is a duplicate and is not
+ *      parsed again.
+ *   2. Parse: every document found by unpack.h is parsed in its own
+ *      savepoint.  A report whose identity is stored already adds a
  *      duplicate event and nothing else.  A document that is not well-formed
  *      is parsed again with the recovery parser (the report is marked
  *      `recovered`).  Refused documents are rolled back and the message goes
  *      to quarantine with the reasons; the reports that were fine are kept.
- * A crash between 1 and 2 leaves the message archived as `pending`;
- * `quarantine retry` picks those up too.
+ *   3. The message's state, then commit.  A database error rolls the whole
+ *      message back; the input is left where it was.
+ *
+ * With opts.pipeline the work is split over two threads (see ingest.c): the
+ * caller's thread reads, hashes, compresses, unpacks and parses; a writer
+ * thread owns the store.  Then ingest_mem/ingest_path return INGEST_QUEUED
+ * and the outcome shows in the totals after ingest_wait().  ingest_retry
+ * always works inline and returns the outcome.
  *
  * Exports:
- *   ingest_new(store, opts) / ingest_free
+ *   ingest_new(store, opts) / ingest_free (which waits)
  *   ingest_mem(g, source, p, n)    one message in memory
  *   ingest_path(g, path)           one regular file (XML and gzip are streamed)
  *   ingest_retry(g, raw_id)        reprocess an archived message
- *   ingest_stats(g)                running totals
- * Each returns an INGEST_* outcome.  Refusals are also reported through
- * opts.on_refused (one call per refused document).
+ *   ingest_wait(g)                 every queued message applied
+ *   ingest_get_stats(g)            running totals (final after ingest_wait)
+ * Refusals are reported through opts.on_refused (one call per refused
+ * document) and progress through opts.on_progress; both are called from the
+ * thread that writes (the writer thread when the pipeline is on).
  */
 #ifndef DS_INGEST_H
 #define DS_INGEST_H
@@ -40,7 +48,8 @@ enum {
 	INGEST_DUPLICATE,	/* nothing new: everything was stored before */
 	INGEST_PARTIAL,		/* some documents stored, some refused */
 	INGEST_REFUSED,		/* nothing usable; quarantined */
-	INGEST_FAILED,		/* our failure (database); message left pending */
+	INGEST_FAILED,		/* our failure (database); nothing of it stored */
+	INGEST_QUEUED,		/* handed to the writer thread (opts.pipeline) */
 };
 
 typedef struct ingest_opts {
@@ -49,6 +58,9 @@ typedef struct ingest_opts {
 	void (*on_refused)(void *ctx, const char *input, const char *reason);
 	void (*on_progress)(void *ctx, uint64_t bytes);
 	void *cb_ctx;
+	int pipeline;		/* parse and write in two threads */
+	const char *reader_dsn;	/* the store again, for the parsing thread's
+				 * look at the archive (NULL: none) */
 } ingest_opts;
 
 typedef struct ingest_stats {
@@ -64,6 +76,7 @@ void ingest_free(ingest *g);
 int ingest_mem(ingest *g, const char *source, const unsigned char *p, size_t n);
 int ingest_path(ingest *g, const char *path);
 int ingest_retry(ingest *g, int64_t raw_id);
+void ingest_wait(ingest *g);
 const ingest_stats *ingest_get_stats(const ingest *g);
 const ingest_opts *ingest_get_opts(const ingest *g);
 

@@ -27,6 +27,7 @@ typedef struct sq_store {
 	sqlite3_stmt **st;	/* store_sqlite.c's own statements */
 	sqlite3_stmt *area[SQA__COUNT][SQ_SLOTS];
 	char err[512];
+	struct sq_ckpt *ckpt;	/* bulk mode's checkpointer (store_sqlite_ckpt.c) */
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))
@@ -39,6 +40,9 @@ void sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Steps once, resets; STORE_ERR with q->err set on failure. */
 int sq_run(sq_store *q, sqlite3_stmt *s, const char *what);
 int sq_exec(sq_store *q, const char *sqltext);
+/* Bulk mode on/off (store_sqlite_ckpt.c); sq_bulk_stop before closing. */
+int sq_bulk(store *s, int on);
+void sq_bulk_stop(sq_store *q);
 /* Binds the 17 analysis columns of a record from parameter first on, in the
  * order of records' columns spf_cat .. expl; an == NULL binds nothing. */
 void sq_bind_analysis(sqlite3_stmt *s, int first, const store_record_analysis *an);

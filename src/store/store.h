@@ -101,16 +101,25 @@ typedef struct store_ops {
 	int (*mark)(store *s, const char *name);
 	int (*mark_release)(store *s, const char *name);
 	int (*mark_rollback)(store *s, const char *name);
+	/* Bulk mode (many transactions in a row): housekeeping such as WAL
+	 * checkpoints moves off the committing thread.  May be NULL. */
+	int (*bulk)(store *s, int on);
 
-	/* Archive.  raw_new inserts a pending row without a hash; raw_chunk adds
-	 * stored bytes; raw_seal sets the hash and reports through *dup_id the
-	 * existing message with the same hash (then the caller rolls back). */
-	int (*raw_new)(store *s, const char *source, const char *codec, int64_t *id);
+	/* Archive.  raw_new inserts a pending row, with its hash when the
+	 * caller knows it already (it must have checked with raw_find) or
+	 * without; raw_chunk adds stored bytes; raw_seal sets the sizes and, for
+	 * a row without hash, the hash, and reports through *dup_id the existing
+	 * message with the same hash (then the caller rolls back). */
+	int (*raw_new)(store *s, const char *source, const char *codec, const char *sha256,
+	    int64_t *id);
 	int (*raw_chunk)(store *s, int64_t raw_id, int seq, const void *p, size_t n);
 	int (*raw_seal)(store *s, int64_t raw_id, const char *sha256, int64_t size,
 	    int64_t stored_size, int64_t *dup_id);
 	int (*raw_info)(store *s, int64_t raw_id, int (*cb)(void *, const store_raw_info *),
 	    void *ctx);
+	/* The archived message with this SHA-256 (hex): *id and its state
+	 * (RAW_*), or *id = 0 when there is none. */
+	int (*raw_find)(store *s, const char *sha256, int64_t *id, char *state, size_t statelen);
 	int (*raw_read)(store *s, int64_t raw_id, int (*cb)(void *, const void *, size_t),
 	    void *ctx);
 	int (*raw_set_state)(store *s, int64_t raw_id, const char *state, const char *reason,

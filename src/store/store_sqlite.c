@@ -31,7 +31,7 @@
 
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_RAW_NEW, S_RAW_CHUNK, S_RAW_SEAL, S_RAW_BY_SHA, S_RAW_INFO, S_RAW_READ,
+	S_RAW_NEW, S_RAW_SIZES, S_RAW_CHUNK, S_RAW_SEAL, S_RAW_BY_SHA, S_RAW_INFO, S_RAW_FIND, S_RAW_READ,
 	S_RAW_STATE,
 	S_REPORT_FIND, S_REPORT_ADD, S_RECORD_ADD, S_REASON_ADD, S_DKIM_ADD, S_SPF_ADD,
 	S_REPORT_FINISH, S_DUP_ADD, S_RAW_DUP,
@@ -52,13 +52,15 @@ static const char *const sql[S_COUNT] = {
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_RAW_NEW] = "INSERT INTO raw_messages(size, stored_size, codec, source, received_at, "
-	    "state) VALUES (0, 0, ?1, ?2, ?3, 'pending')",
+	    "state, sha256) VALUES (0, 0, ?1, ?2, ?3, 'pending', ?4)",
+	[S_RAW_SIZES] = "UPDATE raw_messages SET size = ?2, stored_size = ?3 WHERE id = ?1",
 	[S_RAW_CHUNK] = "INSERT INTO raw_chunks(raw_id, seq, data) VALUES (?1, ?2, ?3)",
 	[S_RAW_SEAL] = "UPDATE raw_messages SET sha256 = ?2, size = ?3, stored_size = ?4 "
 	    "WHERE id = ?1",
 	[S_RAW_BY_SHA] = "SELECT id FROM raw_messages WHERE sha256 = ?1",
 	[S_RAW_INFO] = "SELECT id, size, stored_size, sha256, codec, source, state "
 	    "FROM raw_messages WHERE id = ?1",
+	[S_RAW_FIND] = "SELECT id, state FROM raw_messages WHERE sha256 = ?1",
 	[S_RAW_READ] = "SELECT data FROM raw_chunks WHERE raw_id = ?1 ORDER BY seq",
 	[S_RAW_STATE] = "UPDATE raw_messages SET state = ?2, reason = ?3, reports = ?4, "
 	    "processed_at = ?5 WHERE id = ?1",
@@ -292,6 +294,7 @@ sq_close(store *s)
 
 	if (q == NULL)
 		return;
+	sq_bulk_stop(q);
 	for (int i = 0; q->st != NULL && i < S_COUNT; i++)
 		sqlite3_finalize(q->st[i]);
 	free(q->st);
@@ -352,7 +355,7 @@ sq_mark_rollback(store *s, const char *n)
 }
 
 static int
-sq_raw_new(store *s, const char *source, const char *codec, int64_t *id)
+sq_raw_new(store *s, const char *source, const char *codec, const char *sha, int64_t *id)
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = stmt(q, S_RAW_NEW);
@@ -360,6 +363,7 @@ sq_raw_new(store *s, const char *source, const char *codec, int64_t *id)
 	bind_text(st, 1, codec);
 	bind_text(st, 2, source);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	bind_text(st, 4, sha);
 	if (run(q, st, "archiving a message") != STORE_OK)
 		return STORE_ERR;
 	*id = sqlite3_last_insert_rowid(q->db);
@@ -383,9 +387,18 @@ sq_raw_seal(store *s, int64_t raw_id, const char *sha, int64_t size, int64_t sto
     int64_t *dup_id)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = stmt(q, S_RAW_BY_SHA);
+	sqlite3_stmt *st;
 
 	*dup_id = 0;
+	if (sha == NULL) {
+		/* the hash was given to raw_new */
+		st = stmt(q, S_RAW_SIZES);
+		sqlite3_bind_int64(st, 1, raw_id);
+		sqlite3_bind_int64(st, 2, size);
+		sqlite3_bind_int64(st, 3, stored);
+		return run(q, st, "sealing the archive");
+	}
+	st = stmt(q, S_RAW_BY_SHA);
 	bind_text(st, 1, sha);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*dup_id = sqlite3_column_int64(st, 0);
@@ -428,6 +441,30 @@ sq_raw_info(store *s, int64_t raw_id, int (*cb)(void *, const store_raw_info *),
 	rc = cb(ctx, &ri);
 	sqlite3_reset(st);
 	return rc;
+}
+
+static int
+sq_raw_find(store *s, const char *sha256, int64_t *id, char *state, size_t statelen)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, S_RAW_FIND);
+	int rc;
+
+	*id = 0;
+	if (statelen > 0)
+		state[0] = '\0';
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(state, statelen, "%s", v != NULL ? v : "");
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(q, "looking up the archive");
+	return STORE_OK;
 }
 
 static int
@@ -1051,6 +1088,8 @@ const store_ops store_sqlite_ops = {
 	.raw_chunk = sq_raw_chunk,
 	.raw_seal = sq_raw_seal,
 	.raw_info = sq_raw_info,
+	.raw_find = sq_raw_find,
+	.bulk = sq_bulk,
 	.raw_read = sq_raw_read,
 	.raw_set_state = sq_raw_set_state,
 	.report_add = sq_report_add,
