@@ -58,6 +58,13 @@ if [ -f tests/cli.sh ]; then
 	grep -E "^FAIL" "$LOG/cli.log" | head -20
 fi
 
+# 4b. the two-thread ingest stores exactly what the one-thread ingest stores
+if [ -f tests/pipeline.sh ]; then
+	sh tests/pipeline.sh "$BIN" >"$LOG/pipeline.log" 2>&1
+	set -- $(counts "$LOG/pipeline.log"); add "${1:-0}" "${2:-1}" "pipeline"
+	grep -E "^FAIL" "$LOG/pipeline.log" | head -20
+fi
+
 # 4a. analysis: data-driven path cases and the analysis commands
 if [ -f tests/analysis/run.py ]; then
 	python3 tests/analysis/run.py "$BIN" >"$LOG/analysis-cases.log" 2>&1
