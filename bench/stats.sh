@@ -89,7 +89,7 @@ http_verdict=$(awk -v p="$http_p95" 'BEGIN { print (p <= 100 ? "PASS" : "MISS") 
 msgs=$(python3 -c "import json; print(json.load(open('$OUT/stats-cli.json'))['messages'])")
 exp=$(python3 -c "import json; print(json.load(open('$CORP.json'))['messages'])")
 [ "$msgs" = "$exp" ] || { echo "stats-bench: FAIL messages $msgs != $exp" >&2; exit 1; }
-rows=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM rollup_day) || ' day, ' || (SELECT count(*) FROM rollup_src) || ' source, ' || (SELECT count(*) FROM rollup_hour) || ' hour'")
+rows=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM rollup_day) || ' day, ' || (SELECT count(*) FROM rollup_src) || ' source, ' || (SELECT count(*) FROM rollup_hours) || ' day-class rows of 24 hours'")
 p95=$(echo "$sum_json" | python3 -c "import json,sys; print(json.load(sys.stdin)['p95_ms'])")
 verdict=$(awk -v p="$p95" 'BEGIN { print (p <= 100 ? "PASS" : "MISS") }')
 

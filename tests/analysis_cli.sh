@@ -310,15 +310,17 @@ open(sys.argv[1], "w").write('<?xml version="1.0"?><feedback><report_metadata><o
 PY
 WDB="$T/wide.db"
 run 0 "ingest a 12,000-source report" $BIN --db "$WDB" ingest --no-progress "$T/wide.xml"
-sums=$(sqlite3 "$WDB" "SELECT (SELECT sum(count) FROM records) || ' ' || (SELECT sum(messages) FROM rollup_day) || ' ' || (SELECT sum(messages) FROM rollup_hour) || ' ' || (SELECT sum(messages) FROM rollup_src) || ' ' || (SELECT sum(messages) FROM rollup_org) || ' ' || (SELECT count(*) FROM rollup_src)")
+# rollup_hours: one row per day and class, the messages of each hour in h00..h23
+hsum=$(seq -f 'h%02g' 0 23 | paste -sd+ -)
+sums=$(sqlite3 "$WDB" "SELECT (SELECT sum(count) FROM records) || ' ' || (SELECT sum(messages) FROM rollup_day) || ' ' || (SELECT sum($hsum) FROM rollup_hours) || ' ' || (SELECT sum(messages) FROM rollup_src) || ' ' || (SELECT sum(messages) FROM rollup_org) || ' ' || (SELECT count(*) FROM rollup_src)")
 set -- $sums
 check "early flushes keep every rollup exact ($sums)" test "$1" = "$2" -a "$1" = "$3" -a "$1" = "$4" -a "$1" = "$5"
 check "one rollup_src row per /24 and day" test "$6" -ge 12000
-for t in rollup_day rollup_hour rollup_src rollup_org; do
+for t in rollup_day rollup_hours rollup_src rollup_org; do
 	sqlite3 "$WDB" "SELECT * FROM $t ORDER BY 1, 2, 3" > "$T/$t.before"
 done
 run 0 "reanalyze the wide report" $BIN --db "$WDB" reanalyze
-for t in rollup_day rollup_hour rollup_src rollup_org; do
+for t in rollup_day rollup_hours rollup_src rollup_org; do
 	sqlite3 "$WDB" "SELECT * FROM $t ORDER BY 1, 2, 3" > "$T/$t.after"
 	check "reanalysis rebuilds $t identically" cmp -s "$T/$t.before" "$T/$t.after"
 done

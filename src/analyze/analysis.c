@@ -3,7 +3,9 @@
  *
  * Rollup rows are accumulated in memory per report (or per domain during a
  * rebuild) in small open-addressing tables and written once at the end, so
- * a record costs a few hash updates, not a few upserts.
+ * a record costs a few hash updates, not a few upserts.  The hourly rollup
+ * is keyed by (UTC day, class) with the day's 24 hours as its values, so a
+ * one-day report writes one row per class.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -22,21 +24,25 @@
 #define DAY 86400
 #define HOUR 3600
 
-/* ---- accumulator: key bytes → five counters ------------------------------ */
+/* ---- accumulator: key bytes → a fixed number of counters ------------------ */
 
 enum { R_DAY, R_HOUR, R_SRC, R_ORG, R__COUNT };
 
 #define ACC_FLUSH 4096		/* rollup keys held before an early flush */
+#define ACC_VALS 5		/* counters per key, but for R_HOUR */
+#define ACC_HOURS 24		/* R_HOUR: one counter per hour of the day */
 
 typedef struct acc_ent {
 	char *key;		/* NULL: empty slot */
 	size_t klen;
-	int64_t v[5];
 } acc_ent;
 
+/* Slot i's counters are v[i * width .. i * width + width - 1]. */
 typedef struct acc {
 	acc_ent *e;
+	int64_t *v;
 	size_t cap, n;
+	size_t width;		/* counters per key, set once by acc_init */
 } acc;
 
 static uint64_t
@@ -52,7 +58,26 @@ fnv(const void *p, size_t n)
 	return h;
 }
 
-static void acc_put(acc *t, const void *key, size_t klen, const int64_t add[5]);
+static void
+acc_init(acc *t, size_t width)
+{
+	memset(t, 0, sizeof(*t));
+	t->width = width;
+}
+
+/* The slot of key: found, or an empty one to take. */
+static size_t
+acc_slot(const acc *t, const void *key, size_t klen)
+{
+	size_t i;
+
+	for (i = fnv(key, klen) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		const acc_ent *e = &t->e[i];
+
+		if (e->key == NULL || (e->klen == klen && memcmp(e->key, key, klen) == 0))
+			return i;
+	}
+}
 
 static void
 acc_grow(acc *t)
@@ -61,48 +86,57 @@ acc_grow(acc *t)
 
 	t->cap = old.cap ? old.cap * 2 : 64;
 	t->e = xcalloc(t->cap, sizeof(*t->e));
-	t->n = 0;
+	t->v = xcalloc(t->cap, t->width * sizeof(*t->v));
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.e[i].key != NULL) {
-			acc_put(t, old.e[i].key, old.e[i].klen, old.e[i].v);
-			free(old.e[i].key);
+			size_t j = acc_slot(t, old.e[i].key, old.e[i].klen);
+
+			t->e[j] = old.e[i];	/* the key moves, not copied */
+			memcpy(&t->v[j * t->width], &old.v[i * t->width],
+			    t->width * sizeof(*t->v));
 		}
 	free(old.e);
+	free(old.v);
 }
 
-static void
-acc_put(acc *t, const void *key, size_t klen, const int64_t add[5])
+/* The counters of key (width of them), zero when the key is new.  Valid
+ * until the next acc_get of a new key or acc_clear. */
+static int64_t *
+acc_get(acc *t, const void *key, size_t klen)
 {
 	size_t i;
 
 	if ((t->n + 1) * 4 > t->cap * 3)
 		acc_grow(t);
-	for (i = fnv(key, klen) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		acc_ent *e = &t->e[i];
-
-		if (e->key == NULL) {
-			e->key = xmalloc(klen);
-			memcpy(e->key, key, klen);
-			e->klen = klen;
-			memcpy(e->v, add, sizeof(e->v));
-			t->n++;
-			return;
-		}
-		if (e->klen == klen && memcmp(e->key, key, klen) == 0) {
-			for (int j = 0; j < 5; j++)
-				e->v[j] += add[j];
-			return;
-		}
+	i = acc_slot(t, key, klen);
+	if (t->e[i].key == NULL) {
+		t->e[i].key = xmalloc(klen);
+		memcpy(t->e[i].key, key, klen);
+		t->e[i].klen = klen;
+		t->n++;
 	}
+	return &t->v[i * t->width];
 }
 
+/* Adds add[0..4] to key's counters (tables of ACC_VALS counters). */
+static void
+acc_put(acc *t, const void *key, size_t klen, const int64_t add[ACC_VALS])
+{
+	int64_t *v = acc_get(t, key, klen);
+
+	for (int j = 0; j < ACC_VALS; j++)
+		v[j] += add[j];
+}
+
+/* Empties t; it keeps its width. */
 static void
 acc_clear(acc *t)
 {
 	for (size_t i = 0; i < t->cap; i++)
 		free(t->e[i].key);
 	free(t->e);
-	memset(t, 0, sizeof(*t));
+	free(t->v);
+	acc_init(t, t->width);
 }
 
 /* Keys (fixed layouts, memcpy'd; strings NUL-padded to a fixed size). */
@@ -111,10 +145,10 @@ typedef struct day_key {
 	int8_t cls, path, spf, dkim, sender, known, disp, rpass;
 } day_key;
 
-typedef struct hour_key {
-	int64_t hour;
-	int32_t cls;
-} hour_key;
+typedef struct hours_key {
+	int64_t day;
+	int64_t cls;		/* 64 bits: no padding in the key */
+} hours_key;
 
 typedef struct src_key {
 	int64_t day;
@@ -160,6 +194,8 @@ analysis_new(store *st, services *svc)
 
 	a->st = st;
 	a->ops = st->ops->analysis;
+	for (int i = 0; i < R__COUNT; i++)
+		acc_init(&a->rollup[i], i == R_HOUR ? ACC_HOURS : ACC_VALS);
 	align_init(NULL);
 	if (svc != NULL) {
 		a->svc = svc;
@@ -374,16 +410,25 @@ add_day(void *ctx, int64_t bucket, int64_t share)
 	acc_put(&a->rollup[R_DAY], k, sizeof(*k), add);
 }
 
+/* Spreading one record over hours: the day's counters are looked up once
+ * per day, not once per hour (nothing else touches R_HOUR meanwhile). */
+typedef struct hour_spread {
+	analysis *a;
+	hours_key k;
+	int64_t *v;		/* k.day's counters, NULL before the first hour */
+} hour_spread;
+
 static void
 add_hour(void *ctx, int64_t bucket, int64_t share)
 {
-	void **c = ctx;
-	analysis *a = c[0];
-	hour_key *k = c[1];
-	int64_t add[5] = { share, 0, 0, 0, 0 };
+	hour_spread *hs = ctx;
+	int64_t day = floor_div(bucket, 24);
 
-	k->hour = bucket;
-	acc_put(&a->rollup[R_HOUR], k, sizeof(*k), add);
+	if (hs->v == NULL || day != hs->k.day) {
+		hs->k.day = day;
+		hs->v = acc_get(&hs->a->rollup[R_HOUR], &hs->k, sizeof(hs->k));
+	}
+	hs->v[bucket - day * 24] += share;
 }
 
 static void
@@ -420,7 +465,7 @@ accumulate(analysis *a, const dm_record *rec, const store_record_analysis *an, i
 	int64_t count = (int64_t)rec->count;
 	int first = 1;
 	day_key dk;
-	hour_key hk;
+	hour_spread hs;
 	src_key sk;
 	ip_bin ip;
 	int flags[4];
@@ -440,10 +485,10 @@ accumulate(analysis *a, const dm_record *rec, const store_record_analysis *an, i
 	c[2] = &first;
 	analysis_spread(a->begin, a->end, DAY, count, add_day, c);
 
-	memset(&hk, 0, sizeof(hk));
-	hk.cls = an->cls;
-	c[1] = &hk;
-	analysis_spread(a->begin, a->end, HOUR, count, add_hour, c);
+	memset(&hs, 0, sizeof(hs));
+	hs.a = a;
+	hs.k.cls = an->cls;
+	analysis_spread(a->begin, a->end, HOUR, count, add_hour, &hs);
 
 	memset(&sk, 0, sizeof(sk));
 	if (ip_parse(rec->source_ip, &ip) == 0)
@@ -605,50 +650,62 @@ flush(analysis *a)
 
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_DAY].cap; i++) {
 		acc_ent *e = &a->rollup[R_DAY].e[i];
+		const int64_t *v = &a->rollup[R_DAY].v[i * ACC_VALS];
 		day_key k;
 		store_rollup_day r;
 
-		if (e->key == NULL || (e->v[0] == 0 && e->v[1] == 0))
+		if (e->key == NULL || (v[0] == 0 && v[1] == 0))
 			continue;
 		memcpy(&k, e->key, sizeof(k));
 		r = (store_rollup_day){ a->domain, k.day, k.cls, k.path, k.spf, k.dkim, k.sender,
-		    k.known, k.disp, k.rpass, e->v[0], e->v[1] };
+		    k.known, k.disp, k.rpass, v[0], v[1] };
 		rc = o->rollup_day_add(a->st, &r);
 	}
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_HOUR].cap; i++) {
 		acc_ent *e = &a->rollup[R_HOUR].e[i];
-		hour_key k;
-		store_rollup_hour r;
+		const int64_t *v = &a->rollup[R_HOUR].v[i * ACC_HOURS];
+		hours_key k;
+		store_rollup_hours r;
+		int any = 0;
 
-		if (e->key == NULL || e->v[0] == 0)
+		if (e->key == NULL)
+			continue;
+		for (int h = 0; h < ACC_HOURS; h++)
+			any |= v[h] != 0;
+		if (!any)
 			continue;
 		memcpy(&k, e->key, sizeof(k));
-		r = (store_rollup_hour){ a->domain, k.hour, k.cls, e->v[0] };
-		rc = o->rollup_hour_add(a->st, &r);
+		r.policy_domain = a->domain;
+		r.day = k.day;
+		r.cls = (int)k.cls;
+		memcpy(r.messages, v, sizeof(r.messages));
+		rc = o->rollup_hours_add(a->st, &r);
 	}
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_SRC].cap; i++) {
 		acc_ent *e = &a->rollup[R_SRC].e[i];
+		const int64_t *v = &a->rollup[R_SRC].v[i * ACC_VALS];
 		src_key k;
 		store_rollup_src r;
 
-		if (e->key == NULL || (e->v[0] == 0 && e->v[3] == 0 && e->v[4] == 0))
+		if (e->key == NULL || (v[0] == 0 && v[3] == 0 && v[4] == 0))
 			continue;
 		memset(&k, 0, sizeof(k));
 		memcpy(&k, e->key, e->klen);
-		r = (store_rollup_src){ a->domain, k.day, k.prefix, e->v[0], e->v[1], e->v[2],
-		    e->v[3], e->v[4] };
+		r = (store_rollup_src){ a->domain, k.day, k.prefix, v[0], v[1], v[2], v[3],
+		    v[4] };
 		rc = o->rollup_src_add(a->st, &r);
 	}
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_ORG].cap; i++) {
 		acc_ent *e = &a->rollup[R_ORG].e[i];
+		const int64_t *v = &a->rollup[R_ORG].v[i * ACC_VALS];
 		org_key k;
 		store_rollup_org r;
 
-		if (e->key == NULL || (e->v[0] == 0 && e->v[1] == 0))
+		if (e->key == NULL || (v[0] == 0 && v[1] == 0))
 			continue;
 		memset(&k, 0, sizeof(k));
 		memcpy(&k, e->key, e->klen);
-		r = (store_rollup_org){ a->domain, k.day, k.org, e->v[0], e->v[1] };
+		r = (store_rollup_org){ a->domain, k.day, k.org, v[0], v[1] };
 		rc = o->rollup_org_add(a->st, &r);
 	}
 	for (int i = 0; i < R__COUNT; i++)

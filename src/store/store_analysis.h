@@ -3,8 +3,10 @@
  * for the conventions every op follows): My Senders, host facts for
  * classification, rollups and the reads behind `stats`.
  *
- * Rollup writes are upserts that add (negative deltas allowed); rows that
- * reach zero messages and records are deleted by rollup_prune.
+ * Rollup writes are upserts that add (negative deltas allowed).  The hourly
+ * rollup is written one row per (domain, UTC day, class) with the day's 24
+ * hourly counts (store_rollup_hours) and read back one row per hour
+ * (store_rollup_hour).
  *
  * Exports: struct store_analysis_ops, store_sqlite_analysis_ops, and the row
  * types below.  Strings in rows handed to callbacks live only during the call.
@@ -39,12 +41,21 @@ typedef struct store_rollup_day {
 	int64_t messages, records;
 } store_rollup_day;
 
+/* One hour of one class, as rollup_hour_scan hands it out. */
 typedef struct store_rollup_hour {
 	const char *policy_domain;
-	int64_t hour;
+	int64_t hour;			/* unix seconds / 3600 */
 	int cls;
 	int64_t messages;
 } store_rollup_hour;
+
+/* The 24 hours of one UTC day and class, as rollup_hours_add takes them. */
+typedef struct store_rollup_hours {
+	const char *policy_domain;
+	int64_t day;			/* unix seconds / 86400 */
+	int cls;
+	int64_t messages[24];		/* [h]: h:00 to h:59 UTC */
+} store_rollup_hours;
 
 typedef struct store_rollup_src {
 	const char *policy_domain;
@@ -108,12 +119,15 @@ struct store_analysis_ops {
 	/* Rollups. */
 	int (*rollup_clear)(store *s, const char *policy_domain);
 	int (*rollup_day_add)(store *s, const store_rollup_day *r);
-	int (*rollup_hour_add)(store *s, const store_rollup_hour *r);
+	/* Adds messages[h] to hour h of the (domain, day, cls) row. */
+	int (*rollup_hours_add)(store *s, const store_rollup_hours *r);
 	int (*rollup_src_add)(store *s, const store_rollup_src *r);
 	int (*rollup_org_add)(store *s, const store_rollup_org *r);
 
 	/* Reads; f->since/until are unix seconds, mapped to whole UTC days/hours.
-	 * rollup_day_scan and rollup_hour_scan return rows in day/hour order. */
+	 * rollup_day_scan returns rows in day order; rollup_hour_scan returns one
+	 * row per hour and class with messages (zero hours are skipped), in
+	 * (hour, cls) order. */
 	int (*rollup_day_scan)(store *s, const store_filter *f,
 	    int (*cb)(void *, const store_rollup_day *), void *ctx);
 	int (*rollup_hour_scan)(store *s, const store_filter *f,

@@ -3,7 +3,9 @@
  *
  * Statements live in the SQA_ANALYSIS slot area of the handle (sq_prep).
  * Rollup upserts add to the existing row; rollup_clear deletes a domain's
- * rows so a rebuild starts from zero.
+ * rows so a rebuild starts from zero.  The hourly rollup is stored one row
+ * per (domain, day, class) with 24 hour columns (migration 004) and unpivoted
+ * here when read, so callers still see one row per hour.
  *
  * Exports: store_sqlite_analysis_ops.
  */
@@ -16,11 +18,22 @@
 #include "sqlite_priv.h"
 #include "store_analysis.h"
 
+/* The hour columns of rollup_hours: X(hh, parameter of hh in A_ADD_HOURS). */
+#define HOURS_AFTER_00(X) X(01, 5) X(02, 6) X(03, 7) X(04, 8) X(05, 9) X(06, 10)	\
+	X(07, 11) X(08, 12) X(09, 13) X(10, 14) X(11, 15) X(12, 16) X(13, 17) X(14, 18)	\
+	X(15, 19) X(16, 20) X(17, 21) X(18, 22) X(19, 23) X(20, 24) X(21, 25) X(22, 26)	\
+	X(23, 27)
+#define HOURS(X) X(00, 4) HOURS_AFTER_00(X)
+#define H_COL(h, p) ", h" #h
+#define H_PARAM(h, p) ", ?" #p
+#define H_SET(h, p) ", h" #h " = h" #h " + excluded.h" #h
+#define H_FIRST_PARAM 4		/* ?4 is h00 */
+
 enum {
 	A_SENDER_ADD, A_SENDER_LIST_ALL, A_SENDER_LIST, A_SENDER_GET, A_SENDER_RM,
 	A_HOST, A_PENDING_ADD, A_PENDING_ADD_ALL, A_PENDING_LIST, A_PENDING_DONE,
-	A_SET, A_CLR_DAY, A_CLR_HOUR, A_CLR_SRC, A_CLR_ORG,
-	A_ADD_DAY, A_ADD_HOUR, A_ADD_SRC, A_ADD_ORG,
+	A_SET, A_CLR_DAY, A_CLR_HOURS, A_CLR_SRC, A_CLR_ORG,
+	A_ADD_DAY, A_ADD_HOURS, A_ADD_SRC, A_ADD_ORG,
 	A_SCAN_DAY, A_SCAN_HOUR, A_TOP_SRC, A_TOP_ORG, A_POLICY, A_MISMATCH, A_SOURCES,
 	A_DOMAINS,
 	A__COUNT
@@ -50,15 +63,16 @@ static const char *const asql[A__COUNT] = {
 	    "sender_kind = ?13, sender_id = ?14, service = ?15, cls = ?16, path = ?17, "
 	    "expl = ?18 WHERE id = ?1",
 	[A_CLR_DAY] = "DELETE FROM rollup_day WHERE policy_domain = ?1",
-	[A_CLR_HOUR] = "DELETE FROM rollup_hour WHERE policy_domain = ?1",
+	[A_CLR_HOURS] = "DELETE FROM rollup_hours WHERE policy_domain = ?1",
 	[A_CLR_SRC] = "DELETE FROM rollup_src WHERE policy_domain = ?1",
 	[A_CLR_ORG] = "DELETE FROM rollup_org WHERE policy_domain = ?1",
 	[A_ADD_DAY] = "INSERT INTO rollup_day(policy_domain, day, cls, path, spf_cat, dkim_cat, "
 	    "sender_kind, known, disposition, reporter_pass, messages, records) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO UPDATE SET "
 	    "messages = messages + excluded.messages, records = records + excluded.records",
-	[A_ADD_HOUR] = "INSERT INTO rollup_hour(policy_domain, hour, cls, messages) VALUES "
-	    "(?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET messages = messages + excluded.messages",
+	[A_ADD_HOURS] = "INSERT INTO rollup_hours(policy_domain, day, cls" HOURS(H_COL) ") "
+	    "VALUES (?1, ?2, ?3" HOURS(H_PARAM) ") ON CONFLICT DO UPDATE SET "
+	    "h00 = h00 + excluded.h00" HOURS_AFTER_00(H_SET),
 	[A_ADD_SRC] = "INSERT INTO rollup_src(policy_domain, day, prefix, messages, spf_aligned, "
 	    "dkim_aligned, dmarc_pass, spoofing) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 	    "ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, "
@@ -72,8 +86,8 @@ static const char *const asql[A__COUNT] = {
 	[A_SCAN_DAY] = "SELECT day, cls, path, spf_cat, dkim_cat, sender_kind, known, "
 	    "disposition, reporter_pass, messages, records FROM rollup_day "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day",
-	[A_SCAN_HOUR] = "SELECT hour, cls, messages FROM rollup_hour "
-	    "WHERE policy_domain = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour, cls",
+	[A_SCAN_HOUR] = "SELECT day, cls" HOURS(H_COL) " FROM rollup_hours "
+	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day, cls",
 	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "
 	    "sum(dmarc_pass), sum(spoofing) FROM rollup_src WHERE policy_domain = ?1 "
 	    "AND day >= ?2 AND day < ?3 GROUP BY prefix ORDER BY 2 DESC, 1 LIMIT ?4",
@@ -374,17 +388,18 @@ an_day_add(store *s, const store_rollup_day *r)
 }
 
 static int
-an_hour_add(store *s, const store_rollup_hour *r)
+an_hours_add(store *s, const store_rollup_hours *r)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_ADD_HOUR);
+	sqlite3_stmt *st = A(q, A_ADD_HOURS);
 
 	if (st == NULL)
 		return STORE_ERR;
 	sq_bind_text(st, 1, r->policy_domain);
-	sqlite3_bind_int64(st, 2, r->hour);
+	sqlite3_bind_int64(st, 2, r->day);
 	sqlite3_bind_int(st, 3, r->cls);
-	sqlite3_bind_int64(st, 4, r->messages);
+	for (int h = 0; h < 24; h++)
+		sqlite3_bind_int64(st, H_FIRST_PARAM + h, r->messages[h]);
 	return sq_run(q, st, "rollup (hour)");
 }
 
@@ -425,13 +440,21 @@ an_org_add(store *s, const store_rollup_org *r)
 
 /* ---- reads ----------------------------------------------------------------------------------- */
 
+/* The period [*lo, *hi) in whole units (days or hours) around f's seconds. */
+static void
+period(const store_filter *f, int64_t unit, int64_t *lo, int64_t *hi)
+{
+	*lo = f->since > 0 ? f->since / unit : INT64_MIN / 2;
+	*hi = f->until > 0 ? (f->until + unit - 1) / unit : INT64_MAX / 2;
+}
+
 /* Binds ?1 domain, ?2/?3 the period in units (days, hours, or seconds). */
 static void
 bind_period(sqlite3_stmt *st, const store_filter *f, int64_t unit)
 {
-	int64_t lo = f->since > 0 ? f->since / unit : INT64_MIN / 2;
-	int64_t hi = f->until > 0 ? (f->until + unit - 1) / unit : INT64_MAX / 2;
+	int64_t lo, hi;
 
+	period(f, unit, &lo, &hi);
 	sq_bind_text(st, 1, f->domain ? f->domain : "");
 	sqlite3_bind_int64(st, 2, lo);
 	sqlite3_bind_int64(st, 3, hi);
@@ -468,24 +491,87 @@ an_day_scan(store *s, const store_filter *f, int (*cb)(void *, const store_rollu
 	return done(q, st, rc, "reading rollups");
 }
 
+/* The rows of one day, in class order, while rollup_hour_scan reads it. */
+typedef struct hour_day {
+	const store_filter *f;
+	int64_t day, lo, hi;		/* lo, hi: the period in hours */
+	size_t n, cap;
+	struct hour_day_row {
+		int cls;
+		int64_t m[24];
+	} *row;
+	int (*cb)(void *, const store_rollup_hour *);
+	void *ctx;
+} hour_day;
+
+/* Hands out the held day hour by hour, each hour's classes in order;
+ * 1 when the callback stops the scan. */
+static int
+hour_day_emit(hour_day *d)
+{
+	for (int h = 0; h < 24; h++) {
+		int64_t hour = d->day * 24 + h;
+
+		if (hour < d->lo || hour >= d->hi)
+			continue;
+		for (size_t i = 0; i < d->n; i++) {
+			store_rollup_hour r = { d->f->domain, hour, d->row[i].cls,
+			    d->row[i].m[h] };
+
+			if (r.messages != 0 && d->cb(d->ctx, &r) != 0)
+				return 1;
+		}
+	}
+	d->n = 0;
+	return 0;
+}
+
 static int
 an_hour_scan(store *s, const store_filter *f, int (*cb)(void *, const store_rollup_hour *),
     void *ctx)
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = A(q, A_SCAN_HOUR);
+	hour_day d;
 	int rc;
 
 	if (st == NULL)
 		return STORE_ERR;
-	bind_period(st, f, 3600);
+	memset(&d, 0, sizeof(d));
+	d.f = f;
+	d.cb = cb;
+	d.ctx = ctx;
+	period(f, 3600, &d.lo, &d.hi);
+	bind_period(st, f, 86400);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_rollup_hour r = { f->domain, sqlite3_column_int64(st, 0),
-		    sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2) };
+		int64_t day = sqlite3_column_int64(st, 0);
 
-		if (cb(ctx, &r) != 0)
-			break;
+		/* days come from unix seconds; anything else cannot be an hour */
+		if (day < -INT64_MAX / 48 || day > INT64_MAX / 48)
+			continue;
+		if (d.n > 0 && day != d.day && hour_day_emit(&d) != 0)
+			break;	/* rc stays SQLITE_ROW: stopped, not failed */
+		if (d.n == d.cap) {
+			size_t cap = d.cap ? d.cap * 2 : 8;
+			struct hour_day_row *row = realloc(d.row, cap * sizeof(*row));
+
+			if (row == NULL) {
+				free(d.row);
+				sqlite3_reset(st);
+				return sq_fail(q, "out of memory");
+			}
+			d.row = row;
+			d.cap = cap;
+		}
+		d.day = day;
+		d.row[d.n].cls = sqlite3_column_int(st, 1);
+		for (int h = 0; h < 24; h++)
+			d.row[d.n].m[h] = sqlite3_column_int64(st, 2 + h);
+		d.n++;
 	}
+	if (rc == SQLITE_DONE && d.n > 0)
+		hour_day_emit(&d);	/* the last day */
+	free(d.row);
 	return done(q, st, rc, "reading rollups");
 }
 
@@ -668,7 +754,7 @@ const struct store_analysis_ops store_sqlite_analysis_ops = {
 	.record_set_analysis = an_record_set,
 	.rollup_clear = an_rollup_clear,
 	.rollup_day_add = an_day_add,
-	.rollup_hour_add = an_hour_add,
+	.rollup_hours_add = an_hours_add,
 	.rollup_src_add = an_src_add,
 	.rollup_org_add = an_org_add,
 	.rollup_day_scan = an_day_scan,

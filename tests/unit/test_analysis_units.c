@@ -2,7 +2,9 @@
  * test_analysis_units.c - unit tests for the small pure parts of the
  * analysis: analysis_spread() (splitting a record's count over the UTC days
  * or hours a report covers, docs/CLASSIFICATION.md §7), My Senders matching
- * (src/analyze/senders.c) and the CIDR / prefix helpers of src/util/ipaddr.c.
+ * (src/analyze/senders.c) and the CIDR / prefix helpers of src/util/ipaddr.c;
+ * and the hourly rollup end to end (analysis → rollup_hours → the stats
+ * hourly series), including migration 004 of an old rollup_hour table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,12 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
 
 #include "analyze/analysis.h"
+#include "analyze/classify.h"
 #include "analyze/senders.h"
+#include "analyze/stats.h"
+#include "store/schema.h"
+#include "store/store.h"
+#include "store/store_analysis.h"
 #include "util/ipaddr.h"
 
 /*
@@ -1082,6 +1092,359 @@ test_prefix_of(void **state)
 	}
 }
 
+/* ---- the hourly rollup, end to end ---------------------------------------------- */
+
+/* A scratch database in a fresh directory; hdb_done removes both. */
+typedef struct hdb {
+	char dir[64], path[96];
+} hdb;
+
+static void
+hdb_init(hdb *h)
+{
+	snprintf(h->dir, sizeof(h->dir), "/tmp/test_analysis_units.XXXXXX");
+	assert_non_null(mkdtemp(h->dir));
+	snprintf(h->path, sizeof(h->path), "%s/t.db", h->dir);
+}
+
+static void
+hdb_done(hdb *h)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char p[128];
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", h->path, sfx[i]);
+		unlink(p);
+	}
+	rmdir(h->dir);
+}
+
+#define HSPAN 48		/* hours the expectation covers, from HBASE */
+#define HBASE (D0 / HOUR)	/* hour number of 2023-11-15 00:00 UTC */
+
+/* What the hourly series must show: want[hour - HBASE][cls]. */
+typedef struct hwant {
+	int64_t m[HSPAN][CLS__COUNT];
+	int cls;
+} hwant;
+
+static void
+want_cb(void *ctx, int64_t bucket, int64_t share)
+{
+	hwant *w = ctx;
+
+	if (bucket < HBASE || bucket >= HBASE + HSPAN)
+		fail_msg("hour %lld outside the expectation", (long long)bucket);
+	w->m[bucket - HBASE][w->cls] += share;
+}
+
+/* One record from ip to example.com; pass: SPF pass and aligned. */
+static void
+make_record(dm_record *rec, const char *ip, uint64_t count, int pass)
+{
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->source_ip, sizeof(rec->source_ip), "%s", ip);
+	rec->ip_family = strchr(ip, ':') ? 6 : 4;
+	rec->count = count;
+	rec->disposition = DM_DISP_NONE;
+	rec->dkim = DM_VERDICT_FAIL;
+	rec->spf = pass ? DM_VERDICT_PASS : DM_VERDICT_FAIL;
+	rec->header_from = "example.com";
+	rec->spf_results[0].domain = pass ? "example.com" : "evil.example";
+	rec->spf_results[0].result = pass ? DM_AUTH_PASS : DM_AUTH_FAIL;
+	rec->nspf = 1;
+}
+
+/* Runs one report of recs through the analysis in one transaction, and adds
+ * each record's hourly spread (analysis_spread, the per-hour reference) to w. */
+static void
+analyse_report(store *st, analysis *a, int64_t begin, int64_t end, const dm_record *recs,
+    size_t n, hwant *w)
+{
+	char org[] = "r.example";
+	dm_report rep;
+	store_record_analysis out;
+
+	dm_report_init(&rep);
+	rep.org_name = org;
+	rep.begin = begin;
+	rep.end = end;
+	rep.policy.adkim = DM_ALIGN_RELAXED;
+	rep.policy.aspf = DM_ALIGN_RELAXED;
+	rep.policy.p = DM_DISP_NONE;
+	assert_int_equal(st->ops->begin(st), STORE_OK);
+	assert_int_equal(analysis_begin_report(a, &rep, "example.com"), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(analysis_record(a, &recs[i], &out), 0);
+		assert_in_range(out.cls, 0, CLS__COUNT - 1);
+		w->cls = out.cls;
+		analysis_spread(begin, end, HOUR, (int64_t)recs[i].count, want_cb, w);
+	}
+	assert_int_equal(analysis_end_report(a), 0);
+	assert_int_equal(st->ops->commit(st), STORE_OK);
+}
+
+/* The stats hourly series of example.com over [since, until) must be w's
+ * hours in that period, in order, hours without messages left out. */
+static void
+check_hourly(store *st, int64_t since, int64_t until, const hwant *w)
+{
+	stats_query q;
+	json_t *root, *hourly;
+	char err[256];
+	size_t k = 0;
+
+	memset(&q, 0, sizeof(q));
+	q.domain = "example.com";
+	q.since = since;
+	q.until = until;
+	q.sections = STATS_SERIES;
+	root = stats_build(st, &q, err, sizeof(err));
+	if (root == NULL)
+		fail_msg("stats_build: %s", err);
+	hourly = json_object_get(root, "hourly");
+	assert_true(json_is_array(hourly));
+	for (int i = 0; i < HSPAN; i++) {
+		int64_t hour = HBASE + i, total = 0;
+		time_t t = (time_t)(hour * HOUR);
+		struct tm tm;
+		char want_hour[32];
+		json_t *e;
+
+		if (since > 0 && hour * HOUR < since)
+			continue;
+		if (until > 0 && hour * HOUR >= until)
+			continue;
+		for (int c = 0; c < CLS__COUNT; c++)
+			total += w->m[i][c];
+		if (total == 0)
+			continue;
+		gmtime_r(&t, &tm);
+		strftime(want_hour, sizeof(want_hour), "%Y-%m-%dT%H:00:00Z", &tm);
+		e = json_array_get(hourly, k++);
+		if (e == NULL)
+			fail_msg("hourly: %s missing", want_hour);
+		assert_string_equal(json_string_value(json_object_get(e, "hour")), want_hour);
+		assert_int_equal(json_integer_value(json_object_get(e, "messages")), total);
+		for (int c = 0; c < CLS__COUNT; c++)
+			assert_int_equal(json_integer_value(json_object_get(e,
+			    cls_class_name((cls_class)c))), w->m[i][c]);
+	}
+	assert_int_equal(json_array_size(hourly), k);
+	json_decref(root);
+}
+
+/* A report from 12:00 on one day to 23:59:59 the next (36 hours, the last
+ * one a second short) with counts that do not divide evenly: the hourly
+ * series read back from the per-day rows is the per-hour spread exactly,
+ * per class; a second report over the same hours adds to the same rows. */
+static void
+test_hours_rollup_two_days(void **state)
+{
+	int64_t begin = D0 + 12 * HOUR, end = D0 + 2 * DAY - 1;
+	dm_record recs[3];
+	hwant *w = calloc(1, sizeof(*w));
+	services *svc = services_new();
+	store *st;
+	analysis *a;
+	char err[256];
+	hdb h;
+	int64_t total = 0;
+
+	(void)state;
+	assert_non_null(w);
+	hdb_init(&h);
+	assert_int_equal(store_open(&st, h.path, err, sizeof(err)), STORE_OK);
+	a = analysis_new(st, svc);
+	make_record(&recs[0], "192.0.2.1", 1000, 1);
+	make_record(&recs[1], "198.51.100.7", 77, 0);
+	make_record(&recs[2], "2001:db8::25", 5, 0);
+	analyse_report(st, a, begin, end, recs, 3, w);
+	for (int i = 0; i < HSPAN; i++)
+		for (int c = 0; c < CLS__COUNT; c++)
+			total += w->m[i][c];
+	assert_int_equal(total, 1082);
+	{
+		int64_t normal = 0;
+
+		for (int i = 0; i < HSPAN; i++)
+			normal += w->m[i][CLS_NORMAL];
+		assert_int_equal(normal, 1000);	/* and the other two in another class */
+	}
+	assert_int_equal(w->m[11][CLS_NORMAL], 0);	/* 11:00, before the report */
+	assert_true(w->m[12][CLS_NORMAL] > 0);
+	assert_true(w->m[47][CLS_NORMAL] > 0);
+	check_hourly(st, 0, 0, w);
+	/* the period cuts whole days, and the hours inside them */
+	check_hourly(st, D0 + DAY, D0 + 2 * DAY, w);
+	check_hourly(st, D0, D0 + DAY, w);
+	check_hourly(st, D0 + 18 * HOUR, D0 + 30 * HOUR, w);
+
+	/* the same hours again, shifted by 5 hours: upserts add hour by hour */
+	analyse_report(st, a, begin + 5 * HOUR, end, recs, 2, w);
+	check_hourly(st, 0, 0, w);
+	analysis_free(a);
+	services_free(svc);
+	store_close(st);
+	hdb_done(&h);
+	free(w);
+}
+
+/* A report with more rollup keys than the accumulator holds (5,000 /24s):
+ * the hours are written in several early flushes and still add up. */
+static void
+test_hours_rollup_early_flush(void **state)
+{
+	enum { N = 5000 };
+	dm_record *recs = calloc(N, sizeof(*recs));
+	hwant *w = calloc(1, sizeof(*w));
+	services *svc = services_new();
+	store *st;
+	analysis *a;
+	char err[256], ip[32];
+	hdb h;
+
+	(void)state;
+	assert_non_null(recs);
+	assert_non_null(w);
+	for (int i = 0; i < N; i++) {
+		snprintf(ip, sizeof(ip), "10.%d.%d.1", i / 250, i % 250);
+		make_record(&recs[i], ip, (uint64_t)(1 + i % 7), i % 3 != 0);
+	}
+	hdb_init(&h);
+	assert_int_equal(store_open(&st, h.path, err, sizeof(err)), STORE_OK);
+	a = analysis_new(st, svc);
+	analyse_report(st, a, D0 + 3 * HOUR + 17, D0 + DAY + 20 * HOUR, recs, N, w);
+	check_hourly(st, 0, 0, w);
+	analysis_free(a);
+	services_free(svc);
+	store_close(st);
+	hdb_done(&h);
+	free(recs);
+	free(w);
+}
+
+typedef struct hrow {
+	int64_t hour;
+	int cls;
+	int64_t messages;
+} hrow;
+
+typedef struct hrows {
+	hrow r[32];
+	int n, stop_after;
+} hrows;
+
+static int
+hrow_cb(void *ctx, const store_rollup_hour *r)
+{
+	hrows *h = ctx;
+
+	if (h->n >= 32)
+		fail_msg("too many hour rows");
+	h->r[h->n++] = (hrow){ r->hour, r->cls, r->messages };
+	return h->stop_after > 0 && h->n >= h->stop_after;
+}
+
+static void
+scan_hours(store *st, const char *domain, int64_t since, int64_t until, int stop_after,
+    hrows *out)
+{
+	store_filter f = { domain, since, until };
+
+	memset(out, 0, sizeof(*out));
+	out->stop_after = stop_after;
+	assert_int_equal(st->ops->analysis->rollup_hour_scan(st, &f, hrow_cb, out), STORE_OK);
+}
+
+static void
+assert_rows(const hrows *got, const hrow *want, int n)
+{
+	assert_int_equal(got->n, n);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(got->r[i].hour, want[i].hour);
+		assert_int_equal(got->r[i].cls, want[i].cls);
+		assert_int_equal(got->r[i].messages, want[i].messages);
+	}
+}
+
+#define OLD_SCHEMA 3	/* the version before 004_rollup_hours.sql */
+
+/* A database from before migration 004, with rollup_hour rows (hours before
+ * 1970 too, and a zero row): opening it moves every hour over exactly, and
+ * the scan gives them back one per hour and class, in order. */
+static void
+test_hours_migration(void **state)
+{
+	const int64_t b = HBASE;
+	const hrow old[] = {
+		{ b + 5, 0, 7 }, { b + 5, 3, 2 }, { b + 23, 0, 3 }, { b + 24, 0, 1 },
+		{ -1, 1, 9 }, { -24, 1, 4 }, { -25, 1, 5 }, { b + 30, 2, 0 },
+	};
+	const hrow all[] = {
+		{ -25, 1, 5 }, { -24, 1, 4 }, { -1, 1, 9 }, { b + 5, 0, 7 }, { b + 5, 3, 2 },
+		{ b + 23, 0, 3 }, { b + 24, 0, 1 },
+	};
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	store *st;
+	hrows got;
+	char err[256], sql[128];
+	hdb h;
+
+	(void)state;
+	assert_true(schema_migration_count > OLD_SCHEMA);
+	hdb_init(&h);
+	assert_int_equal(sqlite3_open(h.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER NOT "
+	    "NULL, applied_at INTEGER NOT NULL)", NULL, NULL, NULL), SQLITE_OK);
+	for (int v = 0; v < OLD_SCHEMA; v++) {
+		assert_int_equal(sqlite3_exec(db, schema_migrations[v], NULL, NULL, NULL),
+		    SQLITE_OK);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d, 0)", v + 1);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO rollup_hour(policy_domain, hour, "
+	    "cls, messages) VALUES (?1, ?2, ?3, ?4)", -1, &ins, NULL), SQLITE_OK);
+	for (size_t i = 0; i <= sizeof(old) / sizeof(old[0]); i++) {
+		/* the last row: another domain, which must stay apart */
+		const hrow *r = i < sizeof(old) / sizeof(old[0]) ? &old[i] : &old[0];
+
+		sqlite3_bind_text(ins, 1, i < sizeof(old) / sizeof(old[0]) ? "old.example" :
+		    "other.example", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, r->hour);
+		sqlite3_bind_int(ins, 3, r->cls);
+		sqlite3_bind_int64(ins, 4, i < sizeof(old) / sizeof(old[0]) ? r->messages : 11);
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+	assert_int_equal(store_open(&st, h.path, err, sizeof(err)), STORE_OK);
+	scan_hours(st, "old.example", 0, 0, 0, &got);
+	assert_rows(&got, all, 7);
+	{
+		const hrow other[] = { { b + 5, 0, 11 } };
+
+		scan_hours(st, "other.example", 0, 0, 0, &got);
+		assert_rows(&got, other, 1);
+	}
+	/* a period of one day, and one starting inside a day */
+	scan_hours(st, "old.example", D0, D0 + DAY, 0, &got);
+	assert_rows(&got, all + 3, 3);
+	scan_hours(st, "old.example", D0 + 6 * HOUR, D0 + 2 * DAY, 0, &got);
+	assert_rows(&got, all + 5, 2);
+	/* the callback stops the scan, in the middle of a day or at its end */
+	scan_hours(st, "old.example", 0, 0, 4, &got);
+	assert_rows(&got, all, 4);
+	scan_hours(st, "old.example", 0, 0, 3, &got);
+	assert_rows(&got, all, 3);
+	store_close(st);
+	hdb_done(&h);
+}
+
 int
 main(void)
 {
@@ -1111,6 +1474,9 @@ main(void)
 		cmocka_unit_test(test_cidr_parse_table),
 		cmocka_unit_test(test_cidr_contains),
 		cmocka_unit_test(test_prefix_of),
+		cmocka_unit_test(test_hours_rollup_two_days),
+		cmocka_unit_test(test_hours_rollup_early_flush),
+		cmocka_unit_test(test_hours_migration),
 	};
 
 	return cmocka_run_group_tests_name("analysis_units", tests, NULL, NULL);
