@@ -15,9 +15,16 @@
 
 /* ---- writing ---- */
 
-static void
+/* Called for every field of every record: the common case (room left in
+ * the batch) is a bare copy. */
+static inline void
 put(dbuf *b, const void *p, size_t n)
 {
+	if (b->cap - b->len > n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return;
+	}
 	if (dbuf_add(b, p, n) != DBUF_OK)
 		fatalx("ingest pipeline: batch buffer full");
 }

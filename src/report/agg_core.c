@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ enum el {
 	E_COUNT, E_EVALUATED, E_DISPOSITION, E_EV_DKIM, E_EV_SPF, E_REASON,
 	E_TYPE, E_COMMENT, E_IDENTIFIERS, E_HEADER_FROM, E_ENVELOPE_FROM,
 	E_ENVELOPE_TO, E_AUTH, E_DKIM, E_SPF, E_A_DOMAIN, E_SELECTOR, E_RESULT,
-	E_HUMAN, E_SCOPE, E_R_EXTENSION,
+	E_HUMAN, E_SCOPE, E_R_EXTENSION, E__COUNT
 };
 
 /* Valid children: (parent, local name) -> element, grouped by parent
@@ -88,14 +89,28 @@ static const struct child { int parent; const char *name; int el; } children[] =
 	{ 0, NULL, 0 }
 };
 
+/* first_child[parent]: index of the parent's group in children[] + 1, or 0
+ * (a parent without children).  Built once; the table is constant. */
+static unsigned char first_child[E__COUNT];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+static void
+first_init(void)
+{
+	for (size_t i = sizeof(children) / sizeof(children[0]); i-- > 0; )
+		if (children[i].name != NULL)
+			first_child[children[i].parent] = (unsigned char)(i + 1);
+}
+
 static int
 child_of(int parent, const char *name)
 {
-	const struct child *c = children;
+	const struct child *c;
 
-	while (c->name != NULL && c->parent != parent)
-		c++;
-	for (; c->name != NULL && c->parent == parent; c++)
+	pthread_once(&first_once, first_init);
+	if (parent <= 0 || parent >= E__COUNT || first_child[parent] == 0)
+		return E_UNKNOWN;
+	for (c = &children[first_child[parent] - 1]; c->name != NULL && c->parent == parent; c++)
 		if (c->name[0] == name[0] && strcmp(c->name, name) == 0)
 			return c->el;
 	return E_UNKNOWN;
