@@ -105,16 +105,22 @@ static const char *const sql[S_COUNT] = {
 	    "WHERE raw_id = ?1 AND resolved = 0",
 	[S_EXPORT_RECORDS] = "SELECT id, source_ip, ip_family, count, disposition, dkim, spf, "
 	    "raw_disposition, raw_dkim, raw_spf, header_from, envelope_from, envelope_to, "
-	    "ndkim, nspf, nreasons FROM records WHERE report_id = ?1 ORDER BY id",
+	    "ndkim, nspf, nreasons FROM records "
+	    "WHERE policy_domain = (SELECT policy_domain FROM reports WHERE id = ?1) "
+	    "AND report_id = ?1 ORDER BY id",
+	/* Ordered by r.id, the index order: no sort step even for 1M records. */
 	[S_EXPORT_REASONS] = "SELECT x.record_id, x.type, x.raw_type, x.comment "
 	    "FROM record_reasons x JOIN records r ON r.id = x.record_id "
-	    "WHERE r.report_id = ?1 ORDER BY x.record_id, x.idx",
+	    "WHERE r.policy_domain = (SELECT policy_domain FROM reports WHERE id = ?1) "
+	    "AND r.report_id = ?1 ORDER BY r.id, x.idx",
 	[S_EXPORT_DKIM] = "SELECT x.record_id, x.domain, x.selector, x.result, x.raw_result, "
 	    "x.human_result FROM auth_dkim x JOIN records r ON r.id = x.record_id "
-	    "WHERE r.report_id = ?1 ORDER BY x.record_id, x.idx",
+	    "WHERE r.policy_domain = (SELECT policy_domain FROM reports WHERE id = ?1) "
+	    "AND r.report_id = ?1 ORDER BY r.id, x.idx",
 	[S_EXPORT_SPF] = "SELECT x.record_id, x.domain, x.scope, x.result, x.raw_result, "
 	    "x.human_result FROM auth_spf x JOIN records r ON r.id = x.record_id "
-	    "WHERE r.report_id = ?1 ORDER BY x.record_id, x.idx",
+	    "WHERE r.policy_domain = (SELECT policy_domain FROM reports WHERE id = ?1) "
+	    "AND r.report_id = ?1 ORDER BY r.id, x.idx",
 };
 
 int

@@ -65,7 +65,8 @@ where_records(dbuf *b, const store_web_query *w)
 	if (w->ip != NULL)
 		dbuf_addstr(b, " AND r.source_ip = :ip");
 	if (w->report_id > 0)
-		dbuf_addstr(b, " AND r.report_id = :rid");
+		dbuf_addstr(b, " AND r.policy_domain = (SELECT policy_domain FROM reports WHERE id = "
+		    ":rid) AND r.report_id = :rid");
 }
 
 static void
