@@ -8,7 +8,7 @@
  * sq_close), so files never share statement numbers.
  *
  * Exports: sq_store, SQ(), sq_fail, sq_bind_text, sq_run, sq_exec, sq_prep,
- * sq_bind_analysis.
+ * sq_bind_analysis, sq_batch_*, sq_bulk*.
  */
 #ifndef DS_SQLITE_PRIV_H
 #define DS_SQLITE_PRIV_H
@@ -19,7 +19,7 @@
 
 #define SQ_SLOTS 64	/* statements per sub-interface */
 
-enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA__COUNT };
+enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA_BATCH, SQA__COUNT };
 
 typedef struct sq_store {
 	store base;
@@ -28,6 +28,8 @@ typedef struct sq_store {
 	sqlite3_stmt *area[SQA__COUNT][SQ_SLOTS];
 	char err[512];
 	struct sq_ckpt *ckpt;	/* bulk mode's checkpointer (store_sqlite_ckpt.c) */
+	struct sq_batch *batch;	/* records not written yet (store_sqlite_batch.c) */
+	int batch_err;		/* a batch write failed: the next sq_run fails */
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))
@@ -40,6 +42,15 @@ void sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Steps once, resets; STORE_ERR with q->err set on failure. */
 int sq_run(sq_store *q, sqlite3_stmt *s, const char *what);
 int sq_exec(sq_store *q, const char *sqltext);
+/* Record batches (store_sqlite_batch.c): add a record (written later),
+ * write what is pending (before any other statement), forget the record id
+ * counter (when a transaction ends), drop what is pending (rollback), free. */
+int sq_batch_record(sq_store *q, int64_t report_id, const char *domain, const dm_record *rec,
+    const store_record_analysis *an);
+int sq_batch_flush(sq_store *q);
+void sq_batch_forget(sq_store *q);
+void sq_batch_discard(sq_store *q);
+void sq_batch_free(sq_store *q);
 /* Bulk mode on/off (store_sqlite_ckpt.c); sq_bulk_stop before closing. */
 int sq_bulk(store *s, int on);
 void sq_bulk_stop(sq_store *q);

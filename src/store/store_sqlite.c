@@ -135,10 +135,14 @@ sq_fail(sq_store *q, const char *what)
 #define run sq_run
 #define exec sq_exec
 
+/* Every statement but the batch's own writes the pending records first. */
 static sqlite3_stmt *
 stmt(sq_store *q, enum stmt i)
 {
 	sqlite3_stmt *s = q->st[i];
+
+	if (q->batch != NULL)
+		sq_batch_flush(q);
 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -157,7 +161,15 @@ sq_bind_text(sqlite3_stmt *s, int i, const char *v)
 int
 sq_run(sq_store *q, sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc;
+
+	if (q->batch_err) {
+		/* the records written before this statement failed (q->err) */
+		q->batch_err = 0;
+		sqlite3_reset(s);
+		return STORE_ERR;
+	}
+	rc = sqlite3_step(s);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		fail(q, what);
@@ -173,6 +185,10 @@ sq_exec(sq_store *q, const char *sqltext)
 {
 	char *msg = NULL;
 
+	if (q->batch != NULL && sq_batch_flush(q) != STORE_OK) {
+		q->batch_err = 0;
+		return STORE_ERR;
+	}
 	if (sqlite3_exec(q->db, sqltext, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(q->err, sizeof(q->err), "%s", msg ? msg : "sqlite error");
 		sqlite3_free(msg);
@@ -186,6 +202,8 @@ sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqltext)
 {
 	sqlite3_stmt **p = &q->area[area][slot];
 
+	if (q->batch != NULL)
+		sq_batch_flush(q);
 	if (*p == NULL && sqlite3_prepare_v3(q->db, sqltext, -1, SQLITE_PREPARE_PERSISTENT, p,
 	    NULL) != SQLITE_OK) {
 		sq_fail(q, "preparing a statement");
@@ -301,6 +319,7 @@ sq_close(store *s)
 	if (q == NULL)
 		return;
 	sq_bulk_stop(q);
+	sq_batch_free(q);
 	for (int i = 0; q->st != NULL && i < S_COUNT; i++)
 		sqlite3_finalize(q->st[i]);
 	free(q->st);
@@ -318,14 +337,25 @@ sq_errmsg(store *s)
 	return SQ(s)->err;
 }
 
-static int sq_begin(store *s) { return run(SQ(s), stmt(SQ(s), S_BEGIN), "begin"); }
-static int sq_commit(store *s) { return run(SQ(s), stmt(SQ(s), S_COMMIT), "commit"); }
+/* Record ids are numbered afresh after every transaction boundary. */
+static int
+sq_tx(store *s, enum stmt i, const char *what)
+{
+	int rc = run(SQ(s), stmt(SQ(s), i), what);
+
+	sq_batch_forget(SQ(s));
+	return rc;
+}
+
+static int sq_begin(store *s) { return sq_tx(s, S_BEGIN, "begin"); }
+static int sq_commit(store *s) { return sq_tx(s, S_COMMIT, "commit"); }
 
 static int
 sq_rollback(store *s)
 {
 	sq_store *q = SQ(s);
 
+	sq_batch_discard(q);	/* never written: nothing to undo */
 	if (sqlite3_get_autocommit(q->db))
 		return STORE_OK;
 	return run(q, stmt(q, S_ROLLBACK), "rollback");
@@ -355,6 +385,9 @@ sq_mark_release(store *s, const char *n)
 static int
 sq_mark_rollback(store *s, const char *n)
 {
+	/* Pending records came after the newest savepoint (setting it wrote
+	 * everything before): dropping them is the rollback. */
+	sq_batch_discard(SQ(s));
 	if (sq_mark_stmt(s, n, S_RB_MSG, S_RB_DOC) != STORE_OK)
 		return STORE_ERR;
 	return sq_mark_stmt(s, n, S_REL_MSG, S_REL_DOC);
@@ -608,14 +641,6 @@ sq_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,
 }
 
 /* The raw text, only when it is not exactly the normalised name. */
-static const char *
-raw_if_differs(const char *raw, const char *norm)
-{
-	if (raw == NULL || strcmp(raw, norm) == 0)
-		return NULL;
-	return raw;
-}
-
 void
 sq_bind_analysis(sqlite3_stmt *st, int first, const store_record_analysis *an)
 {
@@ -648,75 +673,7 @@ static int
 sq_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_record *rec,
     const store_record_analysis *an)
 {
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = stmt(q, S_RECORD_ADD);
-	int64_t rid;
-
-	sqlite3_bind_int64(st, 1, report_id);
-	bind_text(st, 2, policy_domain);
-	bind_text(st, 3, rec->source_ip);
-	sqlite3_bind_int(st, 4, rec->ip_family);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)rec->count);
-	bind_text(st, 6, rec->disposition ? dm_disp_name(rec->disposition) :
-	    rec->raw_disposition);
-	bind_text(st, 7, rec->dkim ? dm_verdict_name(rec->dkim) : NULL);
-	bind_text(st, 8, rec->spf ? dm_verdict_name(rec->spf) : NULL);
-	bind_text(st, 9, rec->disposition ? raw_if_differs(rec->raw_disposition,
-	    dm_disp_name(rec->disposition)) : NULL);
-	bind_text(st, 10, raw_if_differs(rec->raw_dkim, dm_verdict_name(rec->dkim)));
-	bind_text(st, 11, raw_if_differs(rec->raw_spf, dm_verdict_name(rec->spf)));
-	bind_text(st, 12, rec->header_from);
-	bind_text(st, 13, rec->envelope_from);
-	bind_text(st, 14, rec->envelope_to);
-	sqlite3_bind_int(st, 15, rec->ndkim);
-	sqlite3_bind_int(st, 16, rec->nspf);
-	sqlite3_bind_int(st, 17, rec->nreasons);
-	sq_bind_analysis(st, 18, an);
-	if (run(q, st, "storing a record") != STORE_OK)
-		return STORE_ERR;
-	rid = sqlite3_last_insert_rowid(q->db);
-
-	for (int i = 0; i < rec->nreasons; i++) {
-		const dm_reason *x = &rec->reasons[i];
-
-		st = stmt(q, S_REASON_ADD);
-		sqlite3_bind_int64(st, 1, rid);
-		sqlite3_bind_int(st, 2, i);
-		bind_text(st, 3, dm_reason_name(x->type));
-		bind_text(st, 4, raw_if_differs(x->raw_type, dm_reason_name(x->type)));
-		bind_text(st, 5, x->comment);
-		if (run(q, st, "storing a reason") != STORE_OK)
-			return STORE_ERR;
-	}
-	for (int i = 0; i < rec->ndkim; i++) {
-		const dm_dkim *x = &rec->dkim_results[i];
-
-		st = stmt(q, S_DKIM_ADD);
-		sqlite3_bind_int64(st, 1, rid);
-		sqlite3_bind_int(st, 2, i);
-		bind_text(st, 3, x->domain);
-		bind_text(st, 4, x->selector);
-		bind_text(st, 5, x->result ? dm_auth_name(x->result) : x->raw_result);
-		bind_text(st, 6, raw_if_differs(x->raw_result, dm_auth_name(x->result)));
-		bind_text(st, 7, x->human_result);
-		if (run(q, st, "storing a DKIM result") != STORE_OK)
-			return STORE_ERR;
-	}
-	for (int i = 0; i < rec->nspf; i++) {
-		const dm_spf *x = &rec->spf_results[i];
-
-		st = stmt(q, S_SPF_ADD);
-		sqlite3_bind_int64(st, 1, rid);
-		sqlite3_bind_int(st, 2, i);
-		bind_text(st, 3, x->domain);
-		bind_text(st, 4, x->scope);
-		bind_text(st, 5, x->result ? dm_auth_name(x->result) : x->raw_result);
-		bind_text(st, 6, raw_if_differs(x->raw_result, dm_auth_name(x->result)));
-		bind_text(st, 7, x->human_result);
-		if (run(q, st, "storing an SPF result") != STORE_OK)
-			return STORE_ERR;
-	}
-	return STORE_OK;
+	return sq_batch_record(SQ(s), report_id, policy_domain, rec, an);
 }
 
 static int
