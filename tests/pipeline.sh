@@ -149,5 +149,26 @@ grep -q '"reports":0,"records":0,.*"duplicates":2,' "$T/bg-pipeline.db.totals" &
     ok "streamed: both duplicates" || bad "streamed: $(cat "$T/bg-pipeline.db.totals")"
 same "streamed: summary" "$T/bg-inline.summary" "$T/bg-pipeline.summary"
 
+# ---- 6. large copies of the same bytes in one run (the writer sees the
+# second before the first is committed: it is parsed, then found to be a
+# duplicate when its hash is known), also for bytes that get quarantined ----
+mkdir -p "$T/bigtwice"
+cp "$T/big.xml" "$T/bigtwice/a.xml"
+cp "$T/big.xml" "$T/bigtwice/b.xml"
+head -c 17000000 /dev/zero | tr '\0' 'x' >"$T/bigtwice/c.junk"
+cp "$T/bigtwice/c.junk" "$T/bigtwice/d.junk"
+for m in inline pipeline; do
+	ingest $m "$T/bt-$m.db" "$T/bigtwice"
+	snapshot "$T/bt-$m.db" "$T/bt-$m"
+done
+same "large twice: totals" "$T/bt-inline.db.totals" "$T/bt-pipeline.db.totals"
+grep -q '"messages":4,"reports":1,"records":45000,.*"duplicates":1,"refused":2,' \
+    "$T/bt-pipeline.db.totals" && ok "large twice: 1 report, 1 duplicate, 2 refused" ||
+    bad "large twice: $(cat "$T/bt-pipeline.db.totals")"
+same "large twice: summary" "$T/bt-inline.summary" "$T/bt-pipeline.summary"
+same "large twice: quarantine list" "$T/bt-inline.quarantine" "$T/bt-pipeline.quarantine"
+n=$(sqlite3 "$T/bt-pipeline.db" "SELECT count(*) FROM raw_messages" 2>/dev/null || echo "?")
+[ "$n" = 2 ] && ok "large twice: 2 archived copies" || bad "large twice: $n archived copies"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -120,6 +120,7 @@ struct ingest {
 	int arch_seq;
 	int arch_hashed;	/* the row got its hash from MSG_BEGIN */
 	int64_t arch_dup;	/* MSG_BEGIN's hash is archived already: that id */
+	int arch_after;		/* chunks and hash come after the parse */
 	uint64_t retry_mask;	/* documents to redo in recovery mode */
 	int ndocs;
 	int ok, dups;
@@ -614,9 +615,11 @@ arch_start(ingest *g, archiver *a, const unsigned char *first, size_t n, uint64_
 }
 
 /* hex: the hash when it is known before the bytes (NULL for a stream). */
+/* hex: the hash when it is known before the bytes (NULL for a stream).
+ * after: the archive's chunks follow the parse (see p_message_fd). */
 static void
 ev_msg_begin(ingest *g, const char *source, uint64_t size, const archiver *a,
-    const char *hex)
+    const char *hex, int after)
 {
 	evw w;
 
@@ -625,6 +628,7 @@ ev_msg_begin(ingest *g, const char *source, uint64_t size, const archiver *a,
 	evw_str(&w, a->compress ? "zstd" : "none");
 	evw_i64(&w, (int64_t)size);
 	evw_str(&w, hex);
+	evw_i64(&w, after);
 	evw_end(&w);
 	emit_flush(g, 0);
 }
@@ -734,7 +738,7 @@ p_message_mem(ingest *g, const char *source, const msg_input *in, const unsigned
 		sha256_update(sha, p, n);
 		sha256_final_hex(sha, hex);
 	}
-	ev_msg_begin(g, source, n, &a, hex);
+	ev_msg_begin(g, source, n, &a, hex, 0);
 	if (!toobig && stored_before(g, hex)) {
 		a.size = n;
 		ev_arch_end(g, hex, &a, 0);
@@ -754,14 +758,49 @@ p_message_mem(ingest *g, const char *source, const msg_input *in, const unsigned
 	p_msg_end(g, n);
 }
 
-/* A large file: archived and parsed as a stream. */
+/* Reads fd from its start to the end into chunk events (and the hash). */
+static int
+arch_stream(ingest *g, archiver *a, int fd, char hex[SHA256_HEXLEN], int emit)
+{
+	sha256_ctx *sha = sha256_new();
+	ssize_t n;
+
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		sha256_final_hex(sha, hex);
+		return -1;
+	}
+	for (;;) {
+		do
+			n = read(fd, g->abuf, ARCHIVE_CHUNK);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			break;
+		sha256_update(sha, g->abuf, (size_t)n);
+		if (emit)
+			arch_add(a, g->abuf, (size_t)n, 0);
+	}
+	if (emit)
+		arch_add(a, "", 0, 1);
+	sha256_final_hex(sha, hex);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * A large file: archived and parsed as streams.  When no archived message
+ * has its size it cannot be a duplicate of one, so it is parsed first and
+ * archived afterwards: the writer starts on its records at once, and the
+ * hashing and compressing (a second for 650 MB) overlap the writer's
+ * backlog instead of delaying everything.  Otherwise it is hashed first,
+ * and not parsed at all when those bytes are stored already.
+ */
 static void
 p_message_fd(ingest *g, const char *path, int fd, uint64_t size)
 {
 	archiver a;
 	char hex[SHA256_HEXLEN];
-	sha256_ctx *sha = sha256_new();
 	msg_input in = { NULL, 0, path };
+	store *s = g->q != NULL ? g->ro : g->st;
+	int known = 1;
 	ssize_t n;
 
 	g->p_source = path;
@@ -770,26 +809,31 @@ p_message_fd(ingest *g, const char *path, int fd, uint64_t size)
 		g->abuf = xmalloc(ARCHIVE_CHUNK);
 		g->aout = xmalloc(ARCHIVE_CHUNK);
 	}
-	n = read(fd, g->abuf, ARCHIVE_CHUNK);
-	if (n < 0)
-		n = 0;
-	arch_start(g, &a, g->abuf, (size_t)n, size);
-	ev_msg_begin(g, path, size, &a, NULL);
-	for (;;) {
-		ssize_t next;
-
-		if (n == 0) {
-			arch_add(&a, "", 0, 1);
-			break;
-		}
-		sha256_update(sha, g->abuf, (size_t)n);
-		arch_add(&a, g->abuf, (size_t)n, 0);
-		do
-			next = read(fd, g->abuf, ARCHIVE_CHUNK);
-		while (next < 0 && errno == EINTR);
-		n = next < 0 ? 0 : next;
+	do
+		n = pread(fd, g->abuf, HEAD_BYTES, 0);
+	while (n < 0 && errno == EINTR);
+	arch_start(g, &a, g->abuf, n > 0 ? (size_t)n : 0, size);
+	if (s != NULL && s->ops->raw_size_known != NULL &&
+	    s->ops->raw_size_known(s, (int64_t)size, &known) != STORE_OK)
+		known = 1;
+	if (!known) {
+		ev_msg_begin(g, path, size, &a, NULL, 1);
+		p_passes(g, &in);
+		if (arch_stream(g, &a, fd, hex, 1) != 0)
+			ev_strs(g, E_REFUSE, path, "read error while archiving", 0);
+		ev_arch_end(g, hex, &a, 1);
+		p_msg_end(g, size);
+		return;
 	}
-	sha256_final_hex(sha, hex);
+	if (arch_stream(g, &a, fd, hex, 0) == 0 && stored_before(g, hex)) {
+		ev_msg_begin(g, path, size, &a, hex, 0);
+		a.size = size;
+		ev_arch_end(g, hex, &a, 0);
+		p_msg_end(g, size);
+		return;
+	}
+	ev_msg_begin(g, path, size, &a, hex, 0);
+	arch_stream(g, &a, fd, hex, 1);
 	ev_arch_end(g, hex, &a, 1);
 	p_passes(g, &in);
 	p_msg_end(g, size);
@@ -865,8 +909,12 @@ static void
 c_msg_begin(ingest *g, evr *r)
 {
 	const char *source = evr_str(r), *codec = evr_str(r);
-	const char *hex = (evr_i64(r), evr_str(r));
+	int64_t size = evr_i64(r);
+	const char *hex = evr_str(r);
+	int after = (int)evr_i64(r);
 	char state[32];
+
+	(void)size;
 
 	dbuf_reset(&g->c_source);
 	dbuf_addstr(&g->c_source, source != NULL ? source : "?");
@@ -890,8 +938,13 @@ c_msg_begin(ingest *g, evr *r)
 		return;
 	}
 	if (g->arch_dup == 0 && g->st->ops->raw_new(g->st, c_src(g), codec, hex, &g->raw_id) !=
-	    STORE_OK)
+	    STORE_OK) {
 		c_fail(g, "cannot archive: ");
+		return;
+	}
+	g->arch_after = after;
+	if (after)
+		g->c_state = C_PROC;	/* the chunks come after the parse */
 }
 
 static void
@@ -990,6 +1043,49 @@ c_arch_end(ingest *g, evr *r)
 	g->c_state = C_PROC;
 }
 
+/* The hash of a message parsed before it was archived (p_message_fd).  Same
+ * bytes stored before: everything is undone and it counts as a duplicate.
+ * Same bytes archived before but not stored (quarantined, interrupted): what
+ * was stored now moves under that copy, as a retry would have done. */
+static void
+c_arch_end_after(ingest *g, evr *r)
+{
+	const char *hex = evr_str(r);
+	int64_t size = evr_i64(r), stored = evr_i64(r), dup = 0, n = 0;
+	struct state_cb s = { "" };
+
+	if (g->st->ops->raw_seal(g->st, g->raw_id, hex, size, stored, &dup) != STORE_OK) {
+		c_fail(g, "cannot archive: ");
+		return;
+	}
+	g->stats.bytes += (uint64_t)size;
+	if (dup == 0)
+		return;
+	if (g->st->ops->raw_info(g->st, dup, get_state, &s) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	if (strcmp(s.state, RAW_STORED) == 0 || strcmp(s.state, RAW_PARTIAL) == 0) {
+		g->st->ops->rollback(g->st);
+		if (g->st->ops->begin(g->st) != STORE_OK ||
+		    g->st->ops->raw_duplicate(g->st, dup, c_src(g), &n) != STORE_OK ||
+		    g->st->ops->commit(g->st) != STORE_OK) {
+			c_fail(g, "");
+			return;
+		}
+		g->stats.duplicates += (uint64_t)n;
+		g->last_outcome = INGEST_DUPLICATE;
+		g->c_state = C_SKIP;
+		return;
+	}
+	if (g->st->ops->raw_merge(g->st, g->raw_id, dup) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	g->raw_id = dup;
+	g->c_retry = strcmp(s.state, RAW_QUARANTINED) == 0;
+}
+
 static void
 c_toobig(ingest *g, evr *r)
 {
@@ -1020,6 +1116,7 @@ c_msg_retry(ingest *g, evr *r)
 	g->raw_id = id;
 	g->c_retry = 1;
 	g->c_skip_pass = 0;
+	g->arch_after = 0;
 	reset_message(g);
 	if (g->st->ops->begin(g->st) != STORE_OK) {
 		c_fail(g, "");
@@ -1299,6 +1396,18 @@ c_event(ingest *g, int type, evr *r)
 	if (g->c_skip_pass)
 		return;
 	switch (type) {
+	case E_ARCH_CHUNK:
+		if (g->arch_after)
+			c_arch_chunk(g, r);
+		else
+			fatalx("ingest pipeline: archive chunk after the archive's end");
+		break;
+	case E_ARCH_END:
+		if (g->arch_after)
+			c_arch_end_after(g, r);
+		else
+			fatalx("ingest pipeline: a second archive end");
+		break;
 	case E_TOOBIG:
 		c_toobig(g, r);
 		break;

@@ -120,6 +120,12 @@ typedef struct store_ops {
 	/* The archived message with this SHA-256 (hex): *id and its state
 	 * (RAW_*), or *id = 0 when there is none. */
 	int (*raw_find)(store *s, const char *sha256, int64_t *id, char *state, size_t statelen);
+	/* Is any archived message exactly this many bytes long?  (A cheap
+	 * "might be a duplicate" before hashing a large input.) */
+	int (*raw_size_known)(store *s, int64_t size, int *known);
+	/* The message archived as from_id turned out to be the same bytes as
+	 * into_id: what was stored under from_id moves there, from_id goes. */
+	int (*raw_merge)(store *s, int64_t from_id, int64_t into_id);
 	int (*raw_read)(store *s, int64_t raw_id, int (*cb)(void *, const void *, size_t),
 	    void *ctx);
 	int (*raw_set_state)(store *s, int64_t raw_id, const char *state, const char *reason,

@@ -31,7 +31,8 @@
 
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_RAW_NEW, S_RAW_SIZES, S_RAW_CHUNK, S_RAW_SEAL, S_RAW_BY_SHA, S_RAW_INFO, S_RAW_FIND, S_RAW_READ,
+	S_RAW_NEW, S_RAW_SIZES, S_RAW_CHUNK, S_RAW_SEAL, S_RAW_BY_SHA, S_RAW_INFO, S_RAW_FIND, S_RAW_SIZE, S_MERGE_REPORTS, S_MERGE_DUPS, S_MERGE_CHUNKS,
+	S_MERGE_RAW, S_RAW_READ,
 	S_RAW_STATE,
 	S_REPORT_FIND, S_REPORT_ADD, S_RECORD_ADD, S_REASON_ADD, S_DKIM_ADD, S_SPF_ADD,
 	S_REPORT_FINISH, S_DUP_ADD, S_RAW_DUP,
@@ -61,6 +62,11 @@ static const char *const sql[S_COUNT] = {
 	[S_RAW_INFO] = "SELECT id, size, stored_size, sha256, codec, source, state "
 	    "FROM raw_messages WHERE id = ?1",
 	[S_RAW_FIND] = "SELECT id, state FROM raw_messages WHERE sha256 = ?1",
+	[S_RAW_SIZE] = "SELECT 1 FROM raw_messages WHERE size = ?1 LIMIT 1",
+	[S_MERGE_REPORTS] = "UPDATE reports SET raw_id = ?2 WHERE raw_id = ?1",
+	[S_MERGE_DUPS] = "UPDATE duplicates SET raw_id = ?2 WHERE raw_id = ?1",
+	[S_MERGE_CHUNKS] = "DELETE FROM raw_chunks WHERE raw_id = ?1",
+	[S_MERGE_RAW] = "DELETE FROM raw_messages WHERE id = ?1",
 	[S_RAW_READ] = "SELECT data FROM raw_chunks WHERE raw_id = ?1 ORDER BY seq",
 	[S_RAW_STATE] = "UPDATE raw_messages SET state = ?2, reason = ?3, reports = ?4, "
 	    "processed_at = ?5 WHERE id = ?1",
@@ -503,6 +509,41 @@ sq_raw_find(store *s, const char *sha256, int64_t *id, char *state, size_t state
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(q, "looking up the archive");
+	return STORE_OK;
+}
+
+static int
+sq_raw_size_known(store *s, int64_t size, int *known)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, S_RAW_SIZE);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, size);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	*known = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(q, "looking up the archive");
+	return STORE_OK;
+}
+
+static int
+sq_raw_merge(store *s, int64_t from, int64_t into)
+{
+	sq_store *q = SQ(s);
+	static const enum stmt steps[] = { S_MERGE_REPORTS, S_MERGE_DUPS, S_MERGE_CHUNKS,
+	    S_MERGE_RAW };
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		sqlite3_stmt *st = stmt(q, steps[i]);
+
+		sqlite3_bind_int64(st, 1, from);
+		if (steps[i] == S_MERGE_REPORTS || steps[i] == S_MERGE_DUPS)
+			sqlite3_bind_int64(st, 2, into);
+		if (run(q, st, "merging archived copies") != STORE_OK)
+			return STORE_ERR;
+	}
 	return STORE_OK;
 }
 
@@ -1052,6 +1093,8 @@ const store_ops store_sqlite_ops = {
 	.raw_seal = sq_raw_seal,
 	.raw_info = sq_raw_info,
 	.raw_find = sq_raw_find,
+	.raw_size_known = sq_raw_size_known,
+	.raw_merge = sq_raw_merge,
 	.bulk = sq_bulk,
 	.raw_read = sq_raw_read,
 	.raw_set_state = sq_raw_set_state,
