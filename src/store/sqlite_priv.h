@@ -60,5 +60,10 @@ void sq_bind_analysis(sqlite3_stmt *s, int first, const store_record_analysis *a
 /* The prepared statement in area/slot (prepared on first use from sqltext,
  * reset and unbound on every call); NULL with q->err set on error. */
 sqlite3_stmt *sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqltext);
+/* The same without writing pending record batches first: only for
+ * statements that neither read nor write records or their auth results
+ * (the per-record host lookup at ingest, which would otherwise cut every
+ * batch down to one row). */
+sqlite3_stmt *sq_prep_nobatch(sq_store *q, enum sq_area area, int slot, const char *sqltext);
 
 #endif

@@ -206,10 +206,16 @@ sq_exec(sq_store *q, const char *sqltext)
 sqlite3_stmt *
 sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqltext)
 {
-	sqlite3_stmt **p = &q->area[area][slot];
-
 	if (q->batch != NULL)
 		sq_batch_flush(q);
+	return sq_prep_nobatch(q, area, slot, sqltext);
+}
+
+sqlite3_stmt *
+sq_prep_nobatch(sq_store *q, enum sq_area area, int slot, const char *sqltext)
+{
+	sqlite3_stmt **p = &q->area[area][slot];
+
 	if (*p == NULL && sqlite3_prepare_v3(q->db, sqltext, -1, SQLITE_PREPARE_PERSISTENT, p,
 	    NULL) != SQLITE_OK) {
 		sq_fail(q, "preparing a statement");

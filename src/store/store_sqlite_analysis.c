@@ -207,7 +207,8 @@ an_host_facts(store *s, const char *ip, int (*cb)(void *, const store_host_facts
     int *found)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_HOST);
+	/* reads hosts only: pending records may stay pending */
+	sqlite3_stmt *st = sq_prep_nobatch(q, SQA_ANALYSIS, A_HOST, asql[A_HOST]);
 	int rc;
 
 	*found = 0;

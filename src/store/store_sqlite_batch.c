@@ -8,7 +8,8 @@
  * batch is written when it is full, and before any other statement runs on
  * the connection (sq_batch_flush is called by stmt(), sq_prep() and
  * sq_exec()), so every read, savepoint and commit sees every record added
- * before it.
+ * before it.  (sq_prep_nobatch, for statements that never touch records,
+ * does not flush: the per-record host lookup uses it.)
  *
  * Record ids are given explicitly (max(id) + 1 onwards, looked up once per
  * transaction: inside a write transaction nobody else can insert), so auth
@@ -271,9 +272,8 @@ sq_batch_record(sq_store *q, int64_t report_id, const char *domain, const dm_rec
 	if (b->next_id == 0) {
 		sqlite3_stmt *st;
 
-		q->batch = NULL;	/* no flush from inside the lookup */
-		st = sq_prep(q, SQA_BATCH, 0, "SELECT coalesce(max(id), 0) + 1 FROM records");
-		q->batch = b;
+		st = sq_prep_nobatch(q, SQA_BATCH, 0,
+		    "SELECT coalesce(max(id), 0) + 1 FROM records");
 		if (st == NULL)
 			return STORE_ERR;
 		if (sqlite3_step(st) != SQLITE_ROW) {

@@ -81,7 +81,7 @@ test_report(void **state)
 	evr r;
 	int type;
 	const unsigned char *cur;
-	char errs[DM_MAX_NOTES][16];
+	char errs[DM_MAX_NOTES][24];
 
 	(void)state;
 	dm_report_init(&in);
