@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_analysis.h"
 
 #define SQ_SLOTS 64	/* statements per sub-interface */
 
@@ -47,6 +48,8 @@ int sq_exec(sq_store *q, const char *sqltext);
  * counter (when a transaction ends), drop what is pending (rollback), free. */
 int sq_batch_record(sq_store *q, int64_t report_id, const char *domain, const dm_record *rec,
     const store_record_analysis *an);
+int sq_batch_day(sq_store *q, const store_rollup_day *r);
+int sq_batch_src(sq_store *q, const store_rollup_src *r);
 int sq_batch_flush(sq_store *q);
 void sq_batch_forget(sq_store *q);
 void sq_batch_discard(sq_store *q);

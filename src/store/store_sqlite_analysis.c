@@ -33,7 +33,7 @@ enum {
 	A_SENDER_ADD, A_SENDER_LIST_ALL, A_SENDER_LIST, A_SENDER_GET, A_SENDER_RM,
 	A_HOST, A_PENDING_ADD, A_PENDING_ADD_ALL, A_PENDING_LIST, A_PENDING_DONE,
 	A_SET, A_CLR_DAY, A_CLR_HOURS, A_CLR_SRC, A_CLR_ORG,
-	A_ADD_DAY, A_ADD_HOURS, A_ADD_SRC, A_ADD_ORG,
+	A_ADD_HOURS, A_ADD_ORG,	/* day and source rollups: store_sqlite_batch.c */
 	A_SCAN_DAY, A_SCAN_HOUR, A_TOP_SRC, A_TOP_ORG, A_POLICY, A_MISMATCH, A_SOURCES,
 	A_DOMAINS,
 	A__COUNT
@@ -66,20 +66,9 @@ static const char *const asql[A__COUNT] = {
 	[A_CLR_HOURS] = "DELETE FROM rollup_hours WHERE policy_domain = ?1",
 	[A_CLR_SRC] = "DELETE FROM rollup_src WHERE policy_domain = ?1",
 	[A_CLR_ORG] = "DELETE FROM rollup_org WHERE policy_domain = ?1",
-	[A_ADD_DAY] = "INSERT INTO rollup_day(policy_domain, day, cls, path, spf_cat, dkim_cat, "
-	    "sender_kind, known, disposition, reporter_pass, messages, records) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO UPDATE SET "
-	    "messages = messages + excluded.messages, records = records + excluded.records",
 	[A_ADD_HOURS] = "INSERT INTO rollup_hours(policy_domain, day, cls" HOURS(H_COL) ") "
 	    "VALUES (?1, ?2, ?3" HOURS(H_PARAM) ") ON CONFLICT DO UPDATE SET "
 	    "h00 = h00 + excluded.h00" HOURS_AFTER_00(H_SET),
-	[A_ADD_SRC] = "INSERT INTO rollup_src(policy_domain, day, prefix, messages, spf_aligned, "
-	    "dkim_aligned, dmarc_pass, spoofing) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-	    "ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, "
-	    "spf_aligned = spf_aligned + excluded.spf_aligned, "
-	    "dkim_aligned = dkim_aligned + excluded.dkim_aligned, "
-	    "dmarc_pass = dmarc_pass + excluded.dmarc_pass, "
-	    "spoofing = spoofing + excluded.spoofing",
 	[A_ADD_ORG] = "INSERT INTO rollup_org(policy_domain, day, org, reports, messages) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET reports = reports + excluded.reports, "
 	    "messages = messages + excluded.messages",
@@ -368,24 +357,7 @@ an_rollup_clear(store *s, const char *domain)
 static int
 an_day_add(store *s, const store_rollup_day *r)
 {
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_ADD_DAY);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sq_bind_text(st, 1, r->policy_domain);
-	sqlite3_bind_int64(st, 2, r->day);
-	sqlite3_bind_int(st, 3, r->cls);
-	sqlite3_bind_int(st, 4, r->path);
-	sqlite3_bind_int(st, 5, r->spf_cat);
-	sqlite3_bind_int(st, 6, r->dkim_cat);
-	sqlite3_bind_int(st, 7, r->sender_kind);
-	sqlite3_bind_int(st, 8, r->known);
-	sqlite3_bind_int(st, 9, r->disposition);
-	sqlite3_bind_int(st, 10, r->reporter_pass);
-	sqlite3_bind_int64(st, 11, r->messages);
-	sqlite3_bind_int64(st, 12, r->records);
-	return sq_run(q, st, "rollup (day)");
+	return sq_batch_day(SQ(s), r);	/* a multi-row upsert (store_sqlite_batch.c) */
 }
 
 static int
@@ -407,20 +379,7 @@ an_hours_add(store *s, const store_rollup_hours *r)
 static int
 an_src_add(store *s, const store_rollup_src *r)
 {
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_ADD_SRC);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sq_bind_text(st, 1, r->policy_domain);
-	sqlite3_bind_int64(st, 2, r->day);
-	sq_bind_text(st, 3, r->prefix);
-	sqlite3_bind_int64(st, 4, r->messages);
-	sqlite3_bind_int64(st, 5, r->spf_aligned);
-	sqlite3_bind_int64(st, 6, r->dkim_aligned);
-	sqlite3_bind_int64(st, 7, r->dmarc_pass);
-	sqlite3_bind_int64(st, 8, r->spoofing);
-	return sq_run(q, st, "rollup (source)");
+	return sq_batch_src(SQ(s), r);	/* a multi-row upsert (store_sqlite_batch.c) */
 }
 
 static int

@@ -1,6 +1,7 @@
 /*
- * store_sqlite_batch.c - records and their auth results are written in
- * multi-row INSERTs of up to BATCH rows instead of one statement per row.
+ * store_sqlite_batch.c - records, their auth results and the day and source
+ * rollups are written in multi-row INSERTs (upserts for the rollups) of up
+ * to BATCH rows instead of one statement per row.
  *
  * A statement's fixed cost (cursor set-up, halt, reset, bindings cleared)
  * was a third of what the ingest writer spent per record.  record_add now
@@ -21,8 +22,8 @@
  * q->batch_err; the next sq_run() returns STORE_ERR (so the savepoint or
  * commit that triggered the flush fails, and the caller rolls back).
  *
- * Exports (sqlite_priv.h): sq_batch_record, sq_batch_flush,
- * sq_batch_forget, sq_batch_discard, sq_batch_free.
+ * Exports (sqlite_priv.h): sq_batch_record, sq_batch_day, sq_batch_src,
+ * sq_batch_flush, sq_batch_forget, sq_batch_discard, sq_batch_free.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -37,7 +38,9 @@
 #define BATCH 16		/* rows per INSERT */
 #define AUTH_CAP (4 * BATCH + DM_MAX_DKIM)	/* auth rows held (each kind) */
 
-enum { T_REC, T_REASON, T_DKIM, T_SPF, T__COUNT };
+enum { T_REC, T_REASON, T_DKIM, T_SPF, T_DAY, T_SRC, T__COUNT };
+#define NROLL 2			/* T_DAY, T_SRC: rollup upserts */
+#define ROLL_COLS 12
 
 typedef struct brec {
 	int64_t id, report_id, count;
@@ -46,6 +49,12 @@ typedef struct brec {
 	int has_an;
 	store_record_analysis an;
 } brec;
+
+/* A rollup row: the columns in table order; types from tables[].types. */
+typedef union bval {
+	int64_t i;
+	const char *s;
+} bval;
 
 typedef struct bauth {
 	int64_t rid;
@@ -59,6 +68,8 @@ struct sq_batch {
 	int nrec;
 	bauth auth[3][AUTH_CAP];	/* reasons, dkim, spf */
 	int nauth[3];
+	bval roll[NROLL][BATCH][ROLL_COLS];	/* rollup_day, rollup_src */
+	int nroll[NROLL];
 	arena strings;
 	sqlite3_stmt *st[T__COUNT][BATCH + 1];	/* per table and row count */
 };
@@ -67,6 +78,8 @@ static const struct {
 	const char *head;	/* INSERT ... VALUES */
 	const char *row;	/* one row's placeholders */
 	int ncols;
+	const char *types;	/* rollups: 's' text or 'i' integer per column */
+	const char *tail;	/* rollups: the upsert clause */
 } tables[T__COUNT] = {
 	[T_REC] = { "INSERT OR FAIL INTO records(id, report_id, policy_domain, source_ip, ip_family, "
 	    "count, disposition, dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, "
@@ -84,6 +97,19 @@ static const struct {
 	    "raw_result, human_result) VALUES ", "(?, ?, ?, ?, ?, ?, ?)", 7 },
 	[T_SPF] = { "INSERT OR FAIL INTO auth_spf(record_id, idx, domain, scope, result, raw_result, "
 	    "human_result) VALUES ", "(?, ?, ?, ?, ?, ?, ?)", 7 },
+	[T_DAY] = { "INSERT OR FAIL INTO rollup_day(policy_domain, day, cls, path, spf_cat, "
+	    "dkim_cat, sender_kind, known, disposition, reporter_pass, messages, records) VALUES ",
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 12, "siiiiiiiiiii",
+	    " ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, "
+	    "records = records + excluded.records" },
+	[T_SRC] = { "INSERT OR FAIL INTO rollup_src(policy_domain, day, prefix, messages, "
+	    "spf_aligned, dkim_aligned, dmarc_pass, spoofing) VALUES ",
+	    "(?, ?, ?, ?, ?, ?, ?, ?)", 8, "sisiiiii",
+	    " ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, "
+	    "spf_aligned = spf_aligned + excluded.spf_aligned, "
+	    "dkim_aligned = dkim_aligned + excluded.dkim_aligned, "
+	    "dmarc_pass = dmarc_pass + excluded.dmarc_pass, "
+	    "spoofing = spoofing + excluded.spoofing" },
 };
 
 static const char *
@@ -120,6 +146,8 @@ batch_stmt(sq_store *q, int t, int n)
 				dbuf_addstr(&sql, ", ");
 			dbuf_addstr(&sql, tables[t].row);
 		}
+		if (tables[t].tail != NULL)
+			dbuf_addstr(&sql, tables[t].tail);
 		if (sqlite3_prepare_v3(q->db, dbuf_cstr(&sql), -1, SQLITE_PREPARE_PERSISTENT, p,
 		    NULL) != SQLITE_OK) {
 			dbuf_free(&sql);
@@ -210,23 +238,57 @@ flush_auth(sq_store *q, int k)
 	return STORE_OK;
 }
 
+static int
+flush_rollup(sq_store *q, int k)
+{
+	struct sq_batch *b = q->batch;
+	int t = T_DAY + k, n = b->nroll[k], ncols = tables[t].ncols;
+	sqlite3_stmt *st;
+
+	if (n == 0)
+		return STORE_OK;
+	b->nroll[k] = 0;
+	if ((st = batch_stmt(q, t, n)) == NULL)
+		return STORE_ERR;
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < ncols; c++) {
+			const bval *v = &b->roll[k][r][c];
+
+			if (tables[t].types[c] == 's')
+				sq_bind_text(st, r * ncols + c + 1, v->s);
+			else
+				sqlite3_bind_int64(st, r * ncols + c + 1, v->i);
+		}
+	return step(q, st, k == 0 ? "rollup (day)" : "rollup (source)");
+}
+
+static int
+batch_empty(const struct sq_batch *b)
+{
+	return b->nrec == 0 && b->nauth[0] == 0 && b->nauth[1] == 0 && b->nauth[2] == 0 &&
+	    b->nroll[0] == 0 && b->nroll[1] == 0;
+}
+
 int
 sq_batch_flush(sq_store *q)
 {
 	struct sq_batch *b = q->batch;
 	int rc = STORE_OK;
 
-	if (b == NULL || (b->nrec == 0 && b->nauth[0] == 0 && b->nauth[1] == 0 &&
-	    b->nauth[2] == 0))
+	if (b == NULL || batch_empty(b))
 		return STORE_OK;
 	if (flush_records(q) != STORE_OK)
 		rc = STORE_ERR;
 	for (int k = 0; k < 3 && rc == STORE_OK; k++)
 		if (flush_auth(q, k) != STORE_OK)
 			rc = STORE_ERR;
+	for (int k = 0; k < NROLL && rc == STORE_OK; k++)
+		if (flush_rollup(q, k) != STORE_OK)
+			rc = STORE_ERR;
 	/* whatever was not written is dropped: the caller's transaction fails */
 	b->nrec = 0;
 	b->nauth[0] = b->nauth[1] = b->nauth[2] = 0;
+	b->nroll[0] = b->nroll[1] = 0;
 	arena_reset(&b->strings);
 	if (rc != STORE_OK)
 		q->batch_err = 1;
@@ -250,21 +312,79 @@ sq_batch_discard(sq_store *q)
 		return;
 	b->nrec = 0;
 	b->nauth[0] = b->nauth[1] = b->nauth[2] = 0;
+	b->nroll[0] = b->nroll[1] = 0;
 	arena_reset(&b->strings);
 	b->next_id = 0;
+}
+
+static struct sq_batch *
+batch_get(sq_store *q)
+{
+	if (q->batch == NULL) {
+		q->batch = xcalloc(1, sizeof(*q->batch));
+		arena_init(&q->batch->strings, (size_t)64 << 20);
+	}
+	return q->batch;
+}
+
+/* A rollup row joins the batch (flushed when BATCH rows wait). */
+static bval *
+roll_row(sq_store *q, int k)
+{
+	struct sq_batch *b = batch_get(q);
+
+	if (b->nroll[k] == BATCH && sq_batch_flush(q) != STORE_OK)
+		return NULL;
+	return b->roll[k][b->nroll[k]++];
+}
+
+int
+sq_batch_day(sq_store *q, const store_rollup_day *r)
+{
+	bval *v = roll_row(q, 0);
+
+	if (v == NULL)
+		return STORE_ERR;
+	v[0].s = cp(q->batch, r->policy_domain);
+	v[1].i = r->day;
+	v[2].i = r->cls;
+	v[3].i = r->path;
+	v[4].i = r->spf_cat;
+	v[5].i = r->dkim_cat;
+	v[6].i = r->sender_kind;
+	v[7].i = r->known;
+	v[8].i = r->disposition;
+	v[9].i = r->reporter_pass;
+	v[10].i = r->messages;
+	v[11].i = r->records;
+	return sqlite3_get_autocommit(q->db) ? sq_batch_flush(q) : STORE_OK;
+}
+
+int
+sq_batch_src(sq_store *q, const store_rollup_src *r)
+{
+	bval *v = roll_row(q, 1);
+
+	if (v == NULL)
+		return STORE_ERR;
+	v[0].s = cp(q->batch, r->policy_domain);
+	v[1].i = r->day;
+	v[2].s = cp(q->batch, r->prefix);
+	v[3].i = r->messages;
+	v[4].i = r->spf_aligned;
+	v[5].i = r->dkim_aligned;
+	v[6].i = r->dmarc_pass;
+	v[7].i = r->spoofing;
+	return sqlite3_get_autocommit(q->db) ? sq_batch_flush(q) : STORE_OK;
 }
 
 int
 sq_batch_record(sq_store *q, int64_t report_id, const char *domain, const dm_record *rec,
     const store_record_analysis *an)
 {
-	struct sq_batch *b = q->batch;
+	struct sq_batch *b = batch_get(q);
 	brec *x;
 
-	if (b == NULL) {
-		b = q->batch = xcalloc(1, sizeof(*b));
-		arena_init(&b->strings, (size_t)64 << 20);
-	}
 	if (b->nrec == BATCH || b->nauth[0] + rec->nreasons > AUTH_CAP ||
 	    b->nauth[1] + rec->ndkim > AUTH_CAP || b->nauth[2] + rec->nspf > AUTH_CAP)
 		if (sq_batch_flush(q) != STORE_OK)

@@ -120,6 +120,11 @@ sq_bulk(store *s, int on)
 		return STORE_OK;	/* the automatic checkpoint stays */
 	}
 	sqlite3_busy_timeout(c->db, 1000);
+	/* A connection that has not read the database yet does not know it is
+	 * in WAL mode: its checkpoints would do nothing. */
+	if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		log_warnx("bulk mode: checkpoint connection: %s", sqlite3_errmsg(c->db));
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	if (pthread_create(&c->thr, NULL, ckpt_main, c) != 0) {
