@@ -786,6 +786,104 @@ arch_stream(ingest *g, archiver *a, int fd, char hex[SHA256_HEXLEN], int emit)
 }
 
 /*
+ * The archive of a large input made in a thread of its own while the parser
+ * reads the same file: the hash, and the compressed (or copied) bytes in an
+ * unlinked temporary file, handed to the writer as chunks after the parse.
+ */
+typedef struct arch_job {
+	const char *path;
+	int compress;
+	uint64_t size_hint;
+	FILE *tmp;
+	uint64_t size;
+	char hex[SHA256_HEXLEN];
+	int err;
+	pthread_t thr;
+} arch_job;
+
+static int
+arch_job_write(arch_job *j, ZSTD_CCtx *z, unsigned char *out, const void *p, size_t n)
+{
+	ZSTD_inBuffer ib = { p, n, 0 };
+	ZSTD_EndDirective end = n == 0 ? ZSTD_e_end : ZSTD_e_continue;
+	size_t rc;
+
+	if (z == NULL)
+		return n == 0 || fwrite(p, 1, n, j->tmp) == n ? 0 : -1;
+	do {
+		ZSTD_outBuffer ob = { out, ARCHIVE_CHUNK, 0 };
+
+		rc = ZSTD_compressStream2(z, &ob, &ib, end);
+		if (ZSTD_isError(rc))
+			return -1;
+		if (ob.pos > 0 && fwrite(out, 1, ob.pos, j->tmp) != ob.pos)
+			return -1;
+	} while (ib.pos < ib.size || (end == ZSTD_e_end && rc != 0));
+	return 0;
+}
+
+static void *
+arch_job_main(void *arg)
+{
+	arch_job *j = arg;
+	unsigned char *in = xmalloc(ARCHIVE_CHUNK), *out = xmalloc(ARCHIVE_CHUNK);
+	sha256_ctx *sha = sha256_new();
+	ZSTD_CCtx *z = NULL;
+	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
+
+	if (j->compress) {
+		z = ZSTD_createCCtx();
+		ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel,
+		    j->size_hint > 16 * 1024 * 1024 ? 1 : 3);
+	}
+	j->err = fd < 0;
+	while (!j->err) {
+		do
+			n = read(fd, in, ARCHIVE_CHUNK);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			j->err = 1;
+			break;
+		}
+		sha256_update(sha, in, (size_t)n);
+		j->size += (uint64_t)n;
+		if (arch_job_write(j, z, out, in, (size_t)n) != 0)
+			j->err = 1;
+		if (n == 0)
+			break;
+	}
+	sha256_final_hex(sha, j->hex);
+	if (fd >= 0)
+		close(fd);
+	ZSTD_freeCCtx(z);
+	free(in);
+	free(out);
+	return NULL;
+}
+
+/* The job's output as chunk events.  -1 when the job failed (nothing was
+ * emitted: the caller archives the file itself). */
+static int
+arch_job_emit(ingest *g, arch_job *j, archiver *a)
+{
+	size_t n;
+
+	if (j->err || fflush(j->tmp) != 0 || fseek(j->tmp, 0, SEEK_SET) != 0)
+		return -1;
+	while ((n = fread(g->aout, 1, ARCHIVE_CHUNK, j->tmp)) > 0) {
+		a->out = g->aout;
+		a->outlen = n;
+		arch_flush(a);
+	}
+	if (ferror(j->tmp))	/* a disk error, half-way: say so, keep it */
+		ev_strs(g, E_REFUSE, g->p_source, "read error in the archive's temporary "
+		    "file: the archived copy is incomplete", 0);
+	a->size = j->size;
+	return 0;
+}
+
+/*
  * A large file: archived and parsed as streams.  When no archived message
  * has its size it cannot be a duplicate of one, so it is parsed first and
  * archived afterwards: the writer starts on its records at once, and the
@@ -817,9 +915,27 @@ p_message_fd(ingest *g, const char *path, int fd, uint64_t size)
 	    s->ops->raw_size_known(s, (int64_t)size, &known) != STORE_OK)
 		known = 1;
 	if (!known) {
+		arch_job j;
+		int job;
+
+		memset(&j, 0, sizeof(j));
+		j.path = path;
+		j.compress = a.compress;
+		j.size_hint = size;
+		job = (j.tmp = tmpfile()) != NULL &&
+		    pthread_create(&j.thr, NULL, arch_job_main, &j) == 0;
 		ev_msg_begin(g, path, size, &a, NULL, 1);
 		p_passes(g, &in);
-		if (arch_stream(g, &a, fd, hex, 1) != 0)
+		if (job) {
+			pthread_join(j.thr, NULL);
+			if (arch_job_emit(g, &j, &a) == 0)
+				memcpy(hex, j.hex, sizeof(hex));
+			else
+				job = 0;	/* do it here; a.stored stays 0 */
+		}
+		if (j.tmp != NULL)
+			fclose(j.tmp);
+		if (!job && arch_stream(g, &a, fd, hex, 1) != 0)
 			ev_strs(g, E_REFUSE, path, "read error while archiving", 0);
 		ev_arch_end(g, hex, &a, 1);
 		p_msg_end(g, size);
