@@ -89,7 +89,7 @@ http_verdict=$(awk -v p="$http_p95" 'BEGIN { print (p <= 100 ? "PASS" : "MISS") 
 msgs=$(python3 -c "import json; print(json.load(open('$OUT/stats-cli.json'))['messages'])")
 exp=$(python3 -c "import json; print(json.load(open('$CORP.json'))['messages'])")
 [ "$msgs" = "$exp" ] || { echo "stats-bench: FAIL messages $msgs != $exp" >&2; exit 1; }
-rows=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM rollup_day) || ' day, ' || (SELECT count(*) FROM rollup_src) || ' source, ' || (SELECT count(*) FROM rollup_hours) || ' day-class rows of 24 hours'")
+rows=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM rollup_day) || ' day, ' || (SELECT count(*) FROM rollup_src) || ' source, ' || (SELECT count(*) FROM rollup_hours) || ' hourly (one per day and class, 24 counters)'")
 p95=$(echo "$sum_json" | python3 -c "import json,sys; print(json.load(sys.stdin)['p95_ms'])")
 verdict=$(awk -v p="$p95" 'BEGIN { print (p <= 100 ? "PASS" : "MISS") }')
 
@@ -102,7 +102,7 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`sh bench/stats.sh\` on $(nproc) C
 
 - Corpus: \`python3 bench/gen_records.py $CORP --records $N --days 90 --end $END\`:
   $(python3 -c "import json; g=json.load(open('$CORP.json')); print('%d gzipped reports, %d records, %d messages, %s to %s' % (g['files'], g['records'], g['messages'], g['first_day'], g['last_day']))").
-- Ingest (once, cached): \`$BIN --db $DB ingest --json $CORP\`: $(cat "$OUT/stats-ingest.time") s, peak RSS $(awk '{ printf "%.1f MiB", $1 / 1024 }' "$OUT/stats-ingest.rss"); rollups $rows rows.
+- Ingest (once, cached): \`$BIN --db $DB ingest --json $CORP\`: $(cat "$OUT/stats-ingest.time") s, peak RSS $(awk '{ printf "%.1f MiB", $1 / 1024 }' "$OUT/stats-ingest.rss"); rollup rows: $rows.
 - In process, as the portal answers (\`build/bench/stats_bench DB $DOMAIN $SINCE $END $RUNS SECTIONS\`, stats_build + JSON serialisation):
 
 | what | runs | median | p95 | max | target | result |

@@ -320,16 +320,27 @@ ev_strs(ingest *g, int type, const char *a, const char *b, int64_t v)
 /* ---- parsing side: report callbacks ------------------------------------------ */
 
 static int
-p_header(void *ctx, dm_report *r)
+p_report(ingest *g, int type, const dm_report *r)
 {
-	ingest *g = ctx;
 	evw w;
 
-	evw_begin(&w, g->out, E_HEADER);
+	evw_begin(&w, g->out, type);
 	ev_put_report(&w, r);
 	evw_end(&w);
 	emit_flush(g, 0);
 	return AGG_CONTINUE;
+}
+
+static int
+p_header(void *ctx, dm_report *r)
+{
+	return p_report(ctx, E_HEADER, r);
+}
+
+static int
+p_trailer(void *ctx, dm_report *r)
+{
+	return p_report(ctx, E_TRAILER, r);
 }
 
 static int
@@ -341,19 +352,6 @@ p_record(void *ctx, dm_report *r, const dm_record *rec)
 	(void)r;
 	evw_begin(&w, g->out, E_RECORD);
 	ev_put_record(&w, rec);
-	evw_end(&w);
-	emit_flush(g, 0);
-	return AGG_CONTINUE;
-}
-
-static int
-p_trailer(void *ctx, dm_report *r)
-{
-	ingest *g = ctx;
-	evw w;
-
-	evw_begin(&w, g->out, E_TRAILER);
-	ev_put_report(&w, r);
 	evw_end(&w);
 	emit_flush(g, 0);
 	return AGG_CONTINUE;
