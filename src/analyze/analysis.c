@@ -8,6 +8,7 @@
  * one-day report writes one row per class.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,7 +269,10 @@ analysis_spread(int64_t begin, int64_t end, int64_t unit, int64_t count,
 
 		done += hi - lo;
 		/* cumulative rounding: the shares always add up to count */
-		share = (int64_t)((__int128)count * done / total) - given;
+		/* 128-bit only when the product could overflow (a software
+		 * division, and this runs for every record and hour) */
+		share = (count >= 0 && count <= INT32_MAX && done <= INT32_MAX ?
+		    count * done / total : (int64_t)((__int128)count * done / total)) - given;
 		given += share;
 		if (share != 0 || b == first)
 			fn(ctx, b, share);

@@ -364,6 +364,12 @@ test_spread_large_and_negative(void **state)
 	r = spread(D0, D0 + 62 * DAY, HOUR, INT64_MAX / 2);
 	assert_true(rec_sum(r) == INT64_MAX / 2);
 	free(r);
+	/* either side of the 64-bit fast path (count <= INT32_MAX) */
+	for (int64_t c = (int64_t)INT32_MAX - 1; c <= (int64_t)INT32_MAX + 2; c++) {
+		r = spread(D0 + 5 * HOUR + 17, D0 + 3 * DAY + 11 * HOUR, HOUR, c);
+		check_spread(r, D0 + 5 * HOUR + 17, D0 + 3 * DAY + 11 * HOUR, HOUR, c);
+		free(r);
+	}
 	/* before 1970: buckets are floored, not truncated toward zero */
 	r = spread(-DAY, 0, DAY, 6);
 	check_spread(r, -DAY, 0, DAY, 6);
