@@ -26,7 +26,9 @@
 #include "../util/log.h"
 
 #define CKPT_SOFT 4000		/* frames (4 KiB pages): wake the checkpointer */
-#define CKPT_HARD 32768		/* frames: the writer checkpoints itself */
+#define CKPT_HARD 8192		/* frames: the writer checkpoints itself, and the
+				 * WAL restarts (32 MiB: reused file pages are
+				 * cheaper to write than new ones) */
 #define AUTO_CKPT 4000		/* the automatic checkpoint outside bulk mode */
 
 struct sq_ckpt {
