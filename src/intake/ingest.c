@@ -518,6 +518,8 @@ sink_progress(void *ctx, size_t n)
 {
 	ingest *g = ctx;
 
+	if (g->recover_mask != 0)
+		return;		/* a second pass over the same bytes */
 	g->p_reported += n;
 	ev_int(g, E_PROGRESS, (int64_t)n);
 }
@@ -683,7 +685,6 @@ p_passes(ingest *g, const msg_input *in)
 		u.sink = &sink;
 		g->p_ndocs = 0;
 		g->p_retry_mask = 0;
-		g->p_reported = 0;
 		ev_int(g, E_PASS_BEGIN, pass);
 		if (in->path != NULL) {
 			int fd = open(in->path, O_RDONLY | O_CLOEXEC);
