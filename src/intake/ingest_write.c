@@ -1,0 +1,636 @@
+/*
+ * ingest_write.c - the writing side of the ingest (see ingest_priv.h): the
+ * events of each message applied to the store in one transaction: archive,
+ * every document in its own savepoint, the message's state, commit.  Every
+ * decision that needs the store is taken here: duplicate bytes, duplicate
+ * reports, database errors, the message's final state, the totals.
+ *
+ * Errors: a database error rolls the message back (INGEST_FAILED) and the
+ * rest of its events are skipped; a malformed event is a bug (fatalx).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_priv.h"
+#include "../util/log.h"
+
+/* ---- writing side --------------------------------------------------------------- */
+
+static void
+note(ingest *g, dbuf *b, int *n, const char *name, const char *reason)
+{
+	if (b->len > 0)
+		dbuf_addc(b, '\n');
+	if (strcmp(name, dbuf_cstr(&g->c_source)) == 0)
+		dbuf_addstr(b, reason);	/* the input itself: its name is printed anyway */
+	else
+		dbuf_printf(b, "%s: %s", name, reason);
+	(*n)++;
+}
+
+static const char *
+c_src(ingest *g)
+{
+	return dbuf_cstr(&g->c_source);
+}
+
+static void
+reset_message(ingest *g)
+{
+	g->ndocs = 0;
+	g->ok = g->dups = 0;
+	g->records = g->msgs = 0;
+	dbuf_reset(&g->refusals);
+	dbuf_reset(&g->ignored);
+	g->nrefusals = g->nignored = 0;
+	g->email_refused = 0;
+	g->email_reason[0] = '\0';
+	g->retry_mask = 0;
+}
+
+static void
+report_lines(ingest *g, const char *text)
+{
+	const char *p = text;
+
+	if (g->o.on_refused == NULL)
+		return;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, len);
+
+		g->o.on_refused(g->o.cb_ctx, c_src(g), line);
+		free(line);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+/* A database error: nothing of the message is committed. */
+static void
+c_fail(ingest *g, const char *what)
+{
+	g->st->ops->rollback(g->st);
+	g->stats.failed++;
+	log_warnx("%s: %s%s", c_src(g), what, store_errmsg(g->st));
+	if (g->o.on_refused != NULL)
+		g->o.on_refused(g->o.cb_ctx, c_src(g), "database error (nothing of it was "
+		    "stored; ingest it again)");
+	g->last_outcome = INGEST_FAILED;
+	g->c_state = C_SKIP;
+}
+
+static void
+c_msg_begin(ingest *g, evr *r)
+{
+	const char *source = evr_str(r), *codec = evr_str(r);
+	const char *hex = (evr_i64(r), evr_str(r));	/* the size comes with ARCH_END */
+	int after = (int)evr_i64(r);
+	char state[32];
+
+	dbuf_reset(&g->c_source);
+	dbuf_addstr(&g->c_source, source != NULL ? source : "?");
+	g->stats.messages++;
+	g->arch_seq = 0;
+	g->arch_dup = 0;
+	g->arch_hashed = hex != NULL;
+	g->c_retry = 0;
+	g->c_skip_pass = 0;
+	reset_message(g);
+	g->c_state = C_ARCH;
+	if (g->st->ops->begin(g->st) != STORE_OK) {
+		c_fail(g, "cannot archive: ");
+		return;
+	}
+	/* With the hash known up front, a duplicate is found before anything is
+	 * written, and the new row is inserted with its hash in one go. */
+	if (hex != NULL && (g->st->ops->raw_find(g->st, hex, &g->arch_dup, state,
+	    sizeof(state)) != STORE_OK)) {
+		c_fail(g, "cannot archive: ");
+		return;
+	}
+	if (g->arch_dup == 0 && g->st->ops->raw_new(g->st, c_src(g), codec, hex, &g->raw_id) !=
+	    STORE_OK) {
+		c_fail(g, "cannot archive: ");
+		return;
+	}
+	g->arch_after = after;
+	if (after)
+		g->c_state = C_PROC;	/* the chunks come after the parse */
+}
+
+static void
+c_arch_chunk(ingest *g, evr *r)
+{
+	size_t n;
+	const void *p = evr_bytes(r, &n);
+
+	if (g->arch_dup != 0)
+		return;		/* archived before */
+	if (g->st->ops->raw_chunk(g->st, g->raw_id, g->arch_seq++, p, n) != STORE_OK)
+		c_fail(g, "cannot archive: ");
+}
+
+struct state_cb {
+	char state[32];
+};
+
+static int
+get_state(void *ctx, const store_raw_info *ri)
+{
+	struct state_cb *s = ctx;
+
+	snprintf(s->state, sizeof(s->state), "%s", ri->state ? ri->state : "");
+	return 0;
+}
+
+/* The message's parse was skipped, but the archive disagrees (changed since
+ * the look): nothing is kept; the input is still where it was. */
+static void
+c_stale(ingest *g)
+{
+	g->st->ops->rollback(g->st);
+	g->stats.failed++;
+	if (g->o.on_refused != NULL)
+		g->o.on_refused(g->o.cb_ctx, c_src(g), "the archive changed while this input "
+		    "was read; nothing was stored: ingest it again");
+	g->last_outcome = INGEST_FAILED;
+	g->c_state = C_SKIP;
+}
+
+static void
+c_arch_end(ingest *g, evr *r)
+{
+	const char *hex = evr_str(r);
+	int64_t size = evr_i64(r), stored = evr_i64(r), parsed = evr_i64(r);
+	int64_t dup = 0;
+	struct state_cb s = { "" };
+
+	if (g->arch_dup != 0)
+		dup = g->arch_dup;
+	else if (g->st->ops->raw_seal(g->st, g->raw_id, g->arch_hashed ? NULL : hex, size,
+	    stored, &dup) != STORE_OK) {
+		c_fail(g, "cannot archive: ");
+		return;
+	}
+	g->stats.bytes += (uint64_t)size;
+	if (dup == 0) {
+		if (!parsed)
+			c_stale(g);
+		else
+			g->c_state = C_PROC;
+		return;
+	}
+	/* Same bytes archived before: what to do depends on that copy's state. */
+	g->st->ops->rollback(g->st);
+	g->raw_id = dup;
+	if (g->st->ops->raw_info(g->st, g->raw_id, get_state, &s) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	if (strcmp(s.state, RAW_STORED) == 0 || strcmp(s.state, RAW_PARTIAL) == 0) {
+		int64_t n = 0;
+
+		if (g->st->ops->begin(g->st) != STORE_OK ||
+		    g->st->ops->raw_duplicate(g->st, g->raw_id, c_src(g), &n) != STORE_OK ||
+		    g->st->ops->commit(g->st) != STORE_OK) {
+			c_fail(g, "");
+			return;
+		}
+		g->stats.duplicates += (uint64_t)n;
+		g->last_outcome = INGEST_DUPLICATE;
+		g->c_state = C_SKIP;
+		return;
+	}
+	/* Archived before but quarantined or interrupted: parse it again. */
+	if (g->st->ops->begin(g->st) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	if (!parsed) {
+		c_stale(g);
+		return;
+	}
+	g->c_retry = strcmp(s.state, RAW_QUARANTINED) == 0;
+	g->c_state = C_PROC;
+}
+
+/* The hash of a message parsed before it was archived (ig_p_message_fd).  Same
+ * bytes stored before: everything is undone and it counts as a duplicate.
+ * Same bytes archived before but not stored (quarantined, interrupted): what
+ * was stored now moves under that copy, as a retry would have done. */
+static void
+c_arch_end_after(ingest *g, evr *r)
+{
+	const char *hex = evr_str(r);
+	int64_t size = evr_i64(r), stored = evr_i64(r), dup = 0, n = 0;
+	struct state_cb s = { "" };
+
+	if (g->st->ops->raw_seal(g->st, g->raw_id, hex, size, stored, &dup) != STORE_OK) {
+		c_fail(g, "cannot archive: ");
+		return;
+	}
+	g->stats.bytes += (uint64_t)size;
+	if (dup == 0)
+		return;
+	if (g->st->ops->raw_info(g->st, dup, get_state, &s) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	if (strcmp(s.state, RAW_STORED) == 0 || strcmp(s.state, RAW_PARTIAL) == 0) {
+		g->st->ops->rollback(g->st);
+		if (g->st->ops->begin(g->st) != STORE_OK ||
+		    g->st->ops->raw_duplicate(g->st, dup, c_src(g), &n) != STORE_OK ||
+		    g->st->ops->commit(g->st) != STORE_OK) {
+			c_fail(g, "");
+			return;
+		}
+		g->stats.duplicates += (uint64_t)n;
+		g->last_outcome = INGEST_DUPLICATE;
+		g->c_state = C_SKIP;
+		return;
+	}
+	if (g->st->ops->raw_merge(g->st, g->raw_id, dup) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	g->raw_id = dup;
+	g->c_retry = strcmp(s.state, RAW_QUARANTINED) == 0;
+}
+
+static void
+c_toobig(ingest *g, evr *r)
+{
+	const char *reason = evr_str(r);
+
+	if (g->st->ops->quarantine_add(g->st, g->raw_id, reason) != STORE_OK ||
+	    g->st->ops->raw_set_state(g->st, g->raw_id, RAW_QUARANTINED, reason, 0) !=
+	    STORE_OK || g->st->ops->commit(g->st) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	g->stats.refused++;
+	if (g->o.on_refused != NULL)
+		g->o.on_refused(g->o.cb_ctx, c_src(g), reason);
+	g->last_outcome = INGEST_REFUSED;
+	g->c_state = C_SKIP;
+}
+
+static void
+c_msg_retry(ingest *g, evr *r)
+{
+	int64_t id = evr_i64(r);
+	const char *source = evr_str(r);
+
+	dbuf_reset(&g->c_source);
+	dbuf_addstr(&g->c_source, source != NULL ? source : "?");
+	g->stats.messages++;
+	g->raw_id = id;
+	g->c_retry = 1;
+	g->c_skip_pass = 0;
+	g->arch_after = 0;
+	reset_message(g);
+	if (g->st->ops->begin(g->st) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	g->c_state = C_PROC;
+}
+
+static void
+c_pass_begin(ingest *g, int64_t pass)
+{
+	if (pass > 0) {
+		if (g->retry_mask == 0) {
+			g->c_skip_pass = 1;	/* nothing of ours to redo */
+			return;
+		}
+		/* Redo the message, parsing the documents that were not
+		 * well-formed with the recovery parser.  The archived copy stays. */
+		if (g->st->ops->mark_rollback(g->st, "msg") != STORE_OK) {
+			c_fail(g, "");
+			return;
+		}
+	}
+	reset_message(g);
+	if (g->st->ops->mark(g->st, "msg") != STORE_OK)
+		c_fail(g, "");
+}
+
+static void
+c_doc_begin(ingest *g, evr *r)
+{
+	const char *name = evr_str(r);
+
+	g->c_doc_idx = g->ndocs++;
+	dbuf_reset(&g->c_doc_name);
+	dbuf_addstr(&g->c_doc_name, name != NULL ? name : "?");
+	g->c_doc_dup = g->c_doc_failed = 0;
+	g->report_id = 0;
+	if (g->st->ops->mark(g->st, "doc") != STORE_OK)
+		c_fail(g, "");
+}
+
+static void
+c_doc_fail(ingest *g, const char *what)
+{
+	g->c_doc_failed = 1;
+	snprintf(g->c_fail_reason, sizeof(g->c_fail_reason), "%s: %s", what,
+	    store_errmsg(g->st));
+}
+
+static void
+c_header(ingest *g, evr *r)
+{
+	dm_report rep;
+	int64_t dup = 0;
+	char org[DM_KEY_LEN], rid[DM_KEY_LEN];
+
+	ev_get_report(r, &rep);
+	/* records.policy_domain holds the same normalised domain as the key */
+	dm_report_key(&rep, org, rid, g->domain_key);
+	if (g->st->ops->report_add(g->st, g->raw_id, &rep, &g->report_id, &dup) != STORE_OK) {
+		c_doc_fail(g, "storing the report");
+		return;
+	}
+	if (dup != 0) {
+		if (g->st->ops->duplicate_add(g->st, g->raw_id, dup, c_src(g)) != STORE_OK)
+			c_doc_fail(g, "storing the duplicate");
+		else
+			g->c_doc_dup = 1;
+		return;
+	}
+	if (analysis_begin_report(g->an, &rep, g->domain_key) != 0)
+		c_doc_fail(g, "analysis");
+}
+
+static void
+c_record(ingest *g, evr *r)
+{
+	store_record_analysis an;
+
+	ev_get_record(r, &g->rec);
+	if (analysis_record(g->an, &g->rec, &an) != 0)
+		c_doc_fail(g, "analysis");
+	else if (g->st->ops->record_add(g->st, g->report_id, g->domain_key, &g->rec, &an) !=
+	    STORE_OK)
+		c_doc_fail(g, "storing a record");
+}
+
+static void
+c_trailer(ingest *g, evr *r)
+{
+	dm_report rep;
+
+	ev_get_report(r, &rep);
+	if (analysis_end_report(g->an) != 0 ||
+	    g->st->ops->report_finish(g->st, g->report_id, &rep) != STORE_OK) {
+		c_doc_fail(g, "finishing the report");
+		return;
+	}
+	g->records += rep.records;
+	g->msgs += rep.messages;
+}
+
+static void
+c_doc_end(ingest *g, evr *r)
+{
+	int outcome = (int)evr_i64(r);
+	const char *reason = evr_str(r);
+
+	if (g->c_doc_failed)
+		outcome = DOC_FAILED;
+	else if (g->c_doc_dup)
+		outcome = DOC_DUP;	/* the identity decides, whatever followed */
+	switch (outcome) {
+	case DOC_OK:
+	case DOC_DUP:
+		if (g->st->ops->mark_release(g->st, "doc") != STORE_OK) {
+			c_fail(g, "");
+			return;
+		}
+		if (outcome == DOC_OK)
+			g->ok++;
+		else
+			g->dups++;
+		return;
+	case DOC_FAILED:
+		c_fail(g, "");
+		return;
+	default:
+		if (g->st->ops->mark_rollback(g->st, "doc") != STORE_OK) {
+			c_fail(g, "");
+			return;
+		}
+		if (outcome == DOC_RETRY)
+			g->retry_mask |= (uint64_t)1 << g->c_doc_idx;
+		else if (outcome == DOC_REFUSED)
+			note(g, &g->refusals, &g->nrefusals, dbuf_cstr(&g->c_doc_name), reason);
+		else if (outcome == DOC_IGNORED)
+			note(g, &g->ignored, &g->nignored, dbuf_cstr(&g->c_doc_name), reason);
+		return;
+	}
+}
+
+static void
+c_email(ingest *g, evr *r)
+{
+	const char *report_type = evr_str(r);
+
+	g->email_refused = 1;
+	if (strcmp(report_type, "feedback-report") == 0)
+		snprintf(g->email_reason, sizeof(g->email_reason), "a DMARC failure report (ARF, "
+		    "RFC 6591): failure reports are not supported by this version yet (kept in "
+		    "quarantine for `quarantine retry`)");
+	else if (strcmp(report_type, "tlsrpt") == 0)
+		snprintf(g->email_reason, sizeof(g->email_reason), "an SMTP TLS report (RFC 8460): "
+		    "TLS-RPT is not supported by this version yet (kept in quarantine)");
+	else
+		snprintf(g->email_reason, sizeof(g->email_reason), "a multipart/report of type "
+		    "'%.60s' (a delivery status notification?), not a DMARC aggregate report",
+		    report_type);
+}
+
+/* All passes are in: the message's state, then commit. */
+static void
+c_msg_finish(ingest *g)
+{
+	int outcome;
+	const char *state;
+
+	if (g->email_refused)
+		note(g, &g->refusals, &g->nrefusals, c_src(g), g->email_reason);
+	if (g->ok + g->dups == 0 && g->nrefusals == 0) {
+		/* Nothing but ignorable parts: say what was there. */
+		dbuf reason;
+
+		dbuf_init(&reason, 64 * 1024);
+		dbuf_printf(&reason, "no DMARC aggregate report found");
+		if (g->nignored > 0)
+			dbuf_printf(&reason, " (%s)", dbuf_cstr(&g->ignored));
+		dbuf_reset(&g->refusals);
+		g->nrefusals = 0;
+		note(g, &g->refusals, &g->nrefusals, c_src(g), dbuf_cstr(&reason));
+		for (size_t i = 0; i < g->refusals.len; i++)
+			if (g->refusals.data[i] == '\n')
+				g->refusals.data[i] = ';';
+		dbuf_free(&reason);
+	}
+	if (g->nrefusals > 0 && g->ok + g->dups == 0) {
+		outcome = INGEST_REFUSED;
+		state = RAW_QUARANTINED;
+	} else if (g->nrefusals > 0) {
+		outcome = INGEST_PARTIAL;
+		state = RAW_PARTIAL;
+	} else {
+		outcome = g->ok > 0 ? INGEST_STORED : INGEST_DUPLICATE;
+		state = RAW_STORED;
+	}
+	if (g->st->ops->mark_release(g->st, "msg") != STORE_OK ||
+	    (g->c_retry && g->st->ops->quarantine_mark(g->st, g->raw_id, 1) != STORE_OK) ||
+	    (g->nrefusals > 0 && g->st->ops->quarantine_add(g->st, g->raw_id,
+	    dbuf_cstr(&g->refusals)) != STORE_OK) ||
+	    g->st->ops->raw_set_state(g->st, g->raw_id, state,
+	    g->nrefusals ? dbuf_cstr(&g->refusals) : NULL, g->ok) != STORE_OK ||
+	    g->st->ops->commit(g->st) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	g->stats.reports += (uint64_t)g->ok;
+	g->stats.duplicates += (uint64_t)g->dups;
+	g->stats.records += g->records;
+	g->stats.message_count += g->msgs;
+	if (g->nrefusals > 0) {
+		g->stats.refused++;
+		report_lines(g, dbuf_cstr(&g->refusals));
+	}
+	g->last_outcome = outcome;
+}
+
+static void
+c_progress(ingest *g, int64_t n)
+{
+	if (n > 0 && g->o.on_progress != NULL)
+		g->o.on_progress(g->o.cb_ctx, (uint64_t)n);
+}
+
+/* One event.  In C_SKIP (a failed, duplicate or refused message) everything
+ * up to MSG_END is dropped; in a pass that is not needed, up to PASS_END; in
+ * a duplicate or failed document, its report and records. */
+static void
+c_event(ingest *g, int type, evr *r)
+{
+	if (type == E_PROGRESS) {
+		c_progress(g, evr_i64(r));
+		return;
+	}
+	if (type == E_MSG_END) {
+		if (g->c_state == C_PROC)
+			c_msg_finish(g);
+		else if (g->c_state == C_ARCH)
+			c_fail(g, "incomplete message: ");
+		c_progress(g, evr_i64(r));
+		g->c_state = C_IDLE;
+		return;
+	}
+	if (type == E_OPEN_FAIL) {
+		const char *input = evr_str(r), *reason = evr_str(r);
+
+		g->stats.refused++;
+		if (g->o.on_refused != NULL)
+			g->o.on_refused(g->o.cb_ctx, input, reason);
+		g->last_outcome = INGEST_REFUSED;
+		return;
+	}
+	switch (g->c_state) {
+	case C_IDLE:
+		if (type == E_MSG_BEGIN)
+			c_msg_begin(g, r);
+		else if (type == E_MSG_RETRY)
+			c_msg_retry(g, r);
+		return;
+	case C_ARCH:
+		if (type == E_ARCH_CHUNK)
+			c_arch_chunk(g, r);
+		else if (type == E_ARCH_END)
+			c_arch_end(g, r);
+		return;
+	case C_SKIP:
+		return;
+	default:
+		break;
+	}
+	/* C_PROC */
+	if (type == E_PASS_END) {
+		g->c_skip_pass = 0;
+		return;
+	}
+	if (g->c_skip_pass)
+		return;
+	switch (type) {
+	case E_ARCH_CHUNK:
+		if (g->arch_after)
+			c_arch_chunk(g, r);
+		else
+			fatalx("ingest pipeline: archive chunk after the archive's end");
+		break;
+	case E_ARCH_END:
+		if (g->arch_after)
+			c_arch_end_after(g, r);
+		else
+			fatalx("ingest pipeline: a second archive end");
+		break;
+	case E_TOOBIG:
+		c_toobig(g, r);
+		break;
+	case E_PASS_BEGIN:
+		c_pass_begin(g, evr_i64(r));
+		break;
+	case E_DOC_BEGIN:
+		c_doc_begin(g, r);
+		break;
+	case E_HEADER:
+		if (!g->c_doc_dup && !g->c_doc_failed)
+			c_header(g, r);
+		break;
+	case E_RECORD:
+		if (!g->c_doc_dup && !g->c_doc_failed)
+			c_record(g, r);
+		break;
+	case E_TRAILER:
+		if (!g->c_doc_dup && !g->c_doc_failed)
+			c_trailer(g, r);
+		break;
+	case E_DOC_END:
+		c_doc_end(g, r);
+		break;
+	case E_REFUSE: {
+		const char *name = evr_str(r), *reason = evr_str(r);
+		int ignorable = (int)evr_i64(r);
+
+		if (ignorable)
+			note(g, &g->ignored, &g->nignored, name, reason);
+		else
+			note(g, &g->refusals, &g->nrefusals, name, reason);
+		break;
+	}
+	case E_EMAIL:
+		c_email(g, r);
+		break;
+	default:
+		fatalx("ingest pipeline: unexpected event %d", type);
+	}
+}
+
+void
+ig_c_batch(ingest *g, const dbuf *b)
+{
+	const unsigned char *cur = (const unsigned char *)b->data;
+	const unsigned char *end = cur + b->len;
+	int type;
+	evr r;
+
+	while (ev_next(&cur, end, &type, &r))
+		c_event(g, type, &r);
+}
