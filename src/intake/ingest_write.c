@@ -67,17 +67,43 @@ report_lines(ingest *g, const char *text)
 	}
 }
 
-/* A database error: nothing of the message is committed. */
+/* The message fails: nothing of it is committed, the rest of its events
+ * are skipped, and the user is told why. */
 static void
-c_fail(ingest *g, const char *what)
+c_abandon(ingest *g, const char *why)
 {
 	g->st->ops->rollback(g->st);
 	g->stats.failed++;
-	log_warnx("%s: %s%s", c_src(g), what, store_errmsg(g->st));
 	if (g->o.on_refused != NULL)
-		g->o.on_refused(g->o.cb_ctx, c_src(g), "database error (nothing of it was "
-		    "stored; ingest it again)");
+		g->o.on_refused(g->o.cb_ctx, c_src(g), why);
 	g->last_outcome = INGEST_FAILED;
+	g->c_state = C_SKIP;
+}
+
+/* A database error. */
+static void
+c_fail(ingest *g, const char *what)
+{
+	log_warnx("%s: %s%s", c_src(g), what, store_errmsg(g->st));
+	c_abandon(g, "database error (nothing of it was stored; ingest it again)");
+}
+
+/* The same bytes are stored already (raw id dup): the message is one
+ * duplicate event per report it held, in a transaction of its own. */
+static void
+c_duplicate(ingest *g, int64_t dup)
+{
+	int64_t n = 0;
+
+	g->st->ops->rollback(g->st);
+	if (g->st->ops->begin(g->st) != STORE_OK ||
+	    g->st->ops->raw_duplicate(g->st, dup, c_src(g), &n) != STORE_OK ||
+	    g->st->ops->commit(g->st) != STORE_OK) {
+		c_fail(g, "");
+		return;
+	}
+	g->stats.duplicates += (uint64_t)n;
+	g->last_outcome = INGEST_DUPLICATE;
 	g->c_state = C_SKIP;
 }
 
@@ -150,13 +176,8 @@ get_state(void *ctx, const store_raw_info *ri)
 static void
 c_stale(ingest *g)
 {
-	g->st->ops->rollback(g->st);
-	g->stats.failed++;
-	if (g->o.on_refused != NULL)
-		g->o.on_refused(g->o.cb_ctx, c_src(g), "the archive changed while this input "
-		    "was read; nothing was stored: ingest it again");
-	g->last_outcome = INGEST_FAILED;
-	g->c_state = C_SKIP;
+	c_abandon(g, "the archive changed while this input was read; nothing was stored: "
+	    "ingest it again");
 }
 
 static void
@@ -190,17 +211,7 @@ c_arch_end(ingest *g, evr *r)
 		return;
 	}
 	if (strcmp(s.state, RAW_STORED) == 0 || strcmp(s.state, RAW_PARTIAL) == 0) {
-		int64_t n = 0;
-
-		if (g->st->ops->begin(g->st) != STORE_OK ||
-		    g->st->ops->raw_duplicate(g->st, g->raw_id, c_src(g), &n) != STORE_OK ||
-		    g->st->ops->commit(g->st) != STORE_OK) {
-			c_fail(g, "");
-			return;
-		}
-		g->stats.duplicates += (uint64_t)n;
-		g->last_outcome = INGEST_DUPLICATE;
-		g->c_state = C_SKIP;
+		c_duplicate(g, g->raw_id);
 		return;
 	}
 	/* Archived before but quarantined or interrupted: parse it again. */
@@ -224,7 +235,7 @@ static void
 c_arch_end_after(ingest *g, evr *r)
 {
 	const char *hex = evr_str(r);
-	int64_t size = evr_i64(r), stored = evr_i64(r), dup = 0, n = 0;
+	int64_t size = evr_i64(r), stored = evr_i64(r), dup = 0;
 	struct state_cb s = { "" };
 
 	if (g->st->ops->raw_seal(g->st, g->raw_id, hex, size, stored, &dup) != STORE_OK) {
@@ -239,16 +250,7 @@ c_arch_end_after(ingest *g, evr *r)
 		return;
 	}
 	if (strcmp(s.state, RAW_STORED) == 0 || strcmp(s.state, RAW_PARTIAL) == 0) {
-		g->st->ops->rollback(g->st);
-		if (g->st->ops->begin(g->st) != STORE_OK ||
-		    g->st->ops->raw_duplicate(g->st, dup, c_src(g), &n) != STORE_OK ||
-		    g->st->ops->commit(g->st) != STORE_OK) {
-			c_fail(g, "");
-			return;
-		}
-		g->stats.duplicates += (uint64_t)n;
-		g->last_outcome = INGEST_DUPLICATE;
-		g->c_state = C_SKIP;
+		c_duplicate(g, dup);
 		return;
 	}
 	if (g->st->ops->raw_merge(g->st, g->raw_id, dup) != STORE_OK) {
