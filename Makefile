@@ -29,7 +29,7 @@ SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run check test unit cases asan conformance bench fuzz fuzz-replay deps clean demo webtest
+.PHONY: all run check test unit cases asan tsan conformance bench fuzz fuzz-replay deps clean demo webtest
 
 all: $(B)/dmarcscope
 
@@ -79,6 +79,11 @@ $(B)/bench/stats_bench: bench/stats_bench.c $(B)/libdmarcscope.a
 ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan:
 	$(MAKE) B=build-asan OPT="$(ASAN_FLAGS)" build-asan/dmarcscope unit
+
+# ---- ThreadSanitizer build of the binary: the two-thread ingest, in `make check`
+TSAN_FLAGS := -O1 -fsanitize=thread -fno-omit-frame-pointer
+tsan:
+	$(MAKE) B=build-tsan OPT="$(TSAN_FLAGS)" build-tsan/dmarcscope
 
 deps:
 	sh scripts/install-deps.sh

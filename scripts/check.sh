@@ -3,7 +3,8 @@
 #   1. build (optimised) and the ASan+UBSan build of the binary and unit tests
 #   2. unit tests (cmocka) under ASan/UBSan
 #   3. data-driven cases (tests/cases) against the ASan binary
-#   4. CLI behaviour (tests/cli.sh) against the ASan binary; the portal's API and
+#   4. CLI behaviour (tests/cli.sh) against the ASan binary; the two-thread ingest
+#      (tests/pipeline.sh) under ASan and under ThreadSanitizer; the portal's API and
 #      browser tests (tests/web/run.sh: real libmicrohttpd server, real Chromium)
 #   5. fuzz corpus replay under ASan/UBSan
 #   6. conformance against ../shared/corpus/real, when it exists
@@ -63,6 +64,20 @@ if [ -f tests/pipeline.sh ]; then
 	sh tests/pipeline.sh "$BIN" >"$LOG/pipeline.log" 2>&1
 	set -- $(counts "$LOG/pipeline.log"); add "${1:-0}" "${2:-1}" "pipeline"
 	grep -E "^FAIL" "$LOG/pipeline.log" | head -20
+fi
+
+# 4b'. the same under ThreadSanitizer: a data race between the parsing, writing,
+# archiving and checkpoint threads aborts the binary, and the comparison fails
+if [ -f tests/pipeline.sh ]; then
+	if make -s -j"$JOBS" tsan >"$LOG/tsan-build.log" 2>&1; then
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66" sh tests/pipeline.sh build-tsan/dmarcscope \
+		    >"$LOG/pipeline-tsan.log" 2>&1
+		set -- $(counts "$LOG/pipeline-tsan.log"); add "${1:-0}" "${2:-1}" "pipeline (tsan)"
+		grep -E "^FAIL" "$LOG/pipeline-tsan.log" | head -20
+	else
+		tail -20 "$LOG/tsan-build.log"
+		add 0 1 "pipeline (tsan): build failed"
+	fi
 fi
 
 # 4a. analysis: data-driven path cases and the analysis commands
