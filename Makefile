@@ -5,6 +5,7 @@
 #   make check      every test: unit + data-driven cases under ASan/UBSan, fuzz corpus
 #                   replay, conformance against ../shared/corpus when present
 #   make bench      benchmarks; writes docs/PERFORMANCE.md
+#   make tsan       the binary with ThreadSanitizer (build-tsan/; make check uses it)
 #   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
 #   make conformance  ingest ../shared/corpus/real and compare with the expected totals
 #   make deps       install missing Debian packages (needs root or sudo)
