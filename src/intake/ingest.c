@@ -214,7 +214,7 @@ ingest_path(ingest *g, const char *path)
 	}
 	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < MEM_INPUT) {
 		/* Small: read it whole, hash it, and parse it only when its
-		 * bytes are new.  It is parsed from the file, as a stream. */
+		 * bytes are new, from the same buffer (no second read). */
 		char buf[65536];
 		ssize_t n;
 		int ok = 1;
@@ -229,7 +229,8 @@ ingest_path(ingest *g, const char *path)
 			}
 		}
 		if (ok) {
-			msg_input in = { NULL, 0, path };
+			msg_input in = { (const unsigned char *)g->whole.data, g->whole.len,
+			    NULL };
 
 			close(fd);
 			ig_p_message_mem(g, path, &in, (const unsigned char *)g->whole.data,
