@@ -9,12 +9,28 @@
 #   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
 #   make conformance  ingest ../shared/corpus/real and compare with the expected totals
 #   make deps       install missing Debian packages (needs root or sudo)
+#   make install    the binary and the manual page under PREFIX (default /usr/local)
+#
+# run, check and bench install what is missing first and then build in a new
+# make, so that pkg-config is asked only after the -dev packages are there.
+# Any other build target asks it when the Makefile is read: a missing library
+# stops the build with one line naming it (scripts/pkgcheck.sh).
 
 PKGS     := expat libxml-2.0 zlib libzip gmime-3.0 sqlite3 jansson libzstd libcrypto libpsl \
             libcares libmaxminddb libcurl libmicrohttpd
 CC       ?= cc
-PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# Goals that need no library: they never ask pkg-config.
+NOLIB_GOALS := deps clean run check bench fresh-machine
+ifneq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),all)),)
+PKG_MISSING := $(shell sh scripts/pkgcheck.sh $(PKGS) cmocka)
+ifneq ($(PKG_MISSING),)
+$(error $(PKG_MISSING))
+endif
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+CMOCKA_LIBS := $(CMOCKA_LIBS)
+endif
+PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
 CSTD     := -std=c11 -D_GNU_SOURCE
@@ -30,7 +46,8 @@ SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run check test unit cases asan tsan conformance bench fuzz fuzz-replay deps clean demo webtest
+.PHONY: all run check test unit cases asan tsan conformance bench fuzz fuzz-replay deps clean demo webtest \
+        install fresh-machine
 
 all: $(B)/dmarcscope
 
@@ -66,7 +83,7 @@ $(B)/dmarcscope: $(B)/src/cmd/main.o $(B)/libdmarcscope.a
 $(B)/tests/%: tests/unit/%.c $(B)/libdmarcscope.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(B)/libdmarcscope.a $(PKG_LIBS) \
-	    $(shell pkg-config --libs cmocka)
+	    $(CMOCKA_LIBS)
 
 unit: $(UNIT_BIN)
 
@@ -92,16 +109,31 @@ deps:
 demo:
 	sh scripts/make-demo.sh demo
 
-run: deps all
+run:
+	$(MAKE) deps
+	$(MAKE) all
 	sh scripts/run-demo.sh
 
-check: deps
+check:
+	$(MAKE) deps
 	sh scripts/check.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(B)/dmarcscope $(DESTDIR)$(PREFIX)/bin/dmarcscope
+	install -m 644 man/dmarcscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/dmarcscope.1
+
+# Debian 12 bootstrapped into a folder, a clean clone and ../shared copied in,
+# `make run` until the portal answers, then `make check` (slow: docs/FRESH-MACHINE.md)
+fresh-machine:
+	sh scripts/fresh-machine.sh
 
 conformance: all
 	sh tests/conformance.sh build/dmarcscope
 
-bench: deps all $(B)/bench/stats_bench
+bench:
+	$(MAKE) deps
+	$(MAKE) all $(B)/bench/stats_bench
 	sh bench/run.sh
 	sh bench/stats.sh
 	sh bench/enrich.sh > $(B)/enrich-bench.md && python3 bench/splice.py enrich-bench $(B)/enrich-bench.md

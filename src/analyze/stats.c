@@ -31,7 +31,7 @@ typedef struct acc {
 	int64_t mine_failing, known_failing, mine_total;
 	int64_t first_day, last_day;
 	int have_day;		/* first_day/last_day are set (day 0 is a real day) */
-	int64_t base_day, ndays;
+	int64_t base_day, ndays, cap;	/* cap: entries allocated in days */
 	day_tot *days;
 	int grow;		/* no period given: the series follows the data */
 } acc;
@@ -57,6 +57,7 @@ series_fit(acc *a, int64_t day)
 	if (a->days == NULL) {
 		a->base_day = day;
 		a->ndays = 0;
+		a->cap = 0;
 	}
 	if (day < a->base_day || day < a->base_day + a->ndays)
 		return;
@@ -68,14 +69,21 @@ series_fit(acc *a, int64_t day)
 			memmove(a->days, a->days + drop, (size_t)keep * sizeof(*a->days));
 		else
 			keep = 0;
-		if (a->days == NULL)
-			a->days = xcalloc(MAX_SERIES_DAYS, sizeof(*a->days));
+		/* the array may have been sized for fewer days: it is the
+		 * tracked capacity, never MAX_SERIES_DAYS, that says so */
+		if (a->cap < MAX_SERIES_DAYS) {
+			a->days = xrealloc(a->days, (size_t)MAX_SERIES_DAYS * sizeof(*a->days));
+			a->cap = MAX_SERIES_DAYS;
+		}
 		memset(a->days + keep, 0, (size_t)(MAX_SERIES_DAYS - keep) * sizeof(*a->days));
 		a->base_day += drop;
 		a->ndays = MAX_SERIES_DAYS;
 		return;
 	}
-	a->days = xrealloc(a->days, (size_t)need * sizeof(*a->days));
+	if (need > a->cap) {
+		a->days = xrealloc(a->days, (size_t)need * sizeof(*a->days));
+		a->cap = need;
+	}
 	memset(a->days + a->ndays, 0, (size_t)(need - a->ndays) * sizeof(*a->days));
 	a->ndays = need;
 }
@@ -445,8 +453,10 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 		a.ndays = (until + DAY - 1) / DAY - a.base_day;
 		if (a.ndays > MAX_SERIES_DAYS)
 			a.ndays = MAX_SERIES_DAYS;
-		if (a.ndays > 0)
+		if (a.ndays > 0) {
 			a.days = xcalloc((size_t)a.ndays, sizeof(*a.days));
+			a.cap = a.ndays;
+		}
 	}
 	a.grow = a.days == NULL && (sec & STATS_SERIES);
 	if (o->rollup_day_scan(st, &f, day_cb, &a) != STORE_OK)
