@@ -36,7 +36,7 @@ umount_all() {
 	return 0
 }
 cleanup() {
-	[ -n "${RUNPID:-}" ] && kill -TERM -- "-$RUNPID" 2>/dev/null
+	[ -n "${RUNPID:-}" ] && kill -TERM "-$RUNPID" 2>/dev/null
 	umount_all
 	[ "${FRESH_KEEP:-0}" = 1 ] || rm -rf "$ROOT"
 }
@@ -107,7 +107,7 @@ else
 	echo "fresh-machine: make run FAILED after $((t3 - t2)) s; last lines:"
 	tail -25 "$LOG/make-run.log"
 fi
-kill -TERM -- "-$RUNPID" 2>/dev/null || true
+kill -TERM "-$RUNPID" 2>/dev/null || true
 wait "$RUNPID" 2>/dev/null || true
 RUNPID=
 [ "$ok" = 1 ] || exit 1
