@@ -5,7 +5,9 @@
 # sources once against the demo's own servers on loopback, register the demo's
 # My Senders, print the summary, then start the portal in the foreground on
 # 127.0.0.1:8080 (Ctrl-C stops).  PORTAL_LISTEN=ADDR:PORT picks another
-# address; PORTAL=0 stops after the summary.  DMARCSCOPE_DB=PATH another DB.
+# address; PORTAL=0 stops after the summary.  DMARCSCOPE_DB=PATH another DB,
+# DMARCSCOPE_BIN another binary, DEMO_WORK=DIR another scratch directory than
+# build/ (tests/demo.sh uses both).
 #
 # Nothing leaves the machine.  The demo's sources sit in real public ranges,
 # so the bundled DB-IP country database places them; their PTR, DNSBL, AS and
@@ -15,11 +17,12 @@
 # as demo data in the portal.  The portal then runs with --offline.
 set -eu
 DB="${DMARCSCOPE_DB:-dmarcscope.db}"
-BIN=./build/dmarcscope
-D=build/demo
-rm -rf build/demo-reports "$D"
-python3 demo/gen_demo.py reports build/demo-reports
-$BIN --db "$DB" ingest --no-progress build/demo-reports
+BIN="${DMARCSCOPE_BIN:-./build/dmarcscope}"
+W="${DEMO_WORK:-build}"
+D="$W/demo"
+rm -rf "$W/demo-reports" "$D"
+python3 demo/gen_demo.py reports "$W/demo-reports"
+$BIN --db "$DB" ingest --no-progress "$W/demo-reports"
 
 # --- the demo's host facts
 python3 demo/gen_demo.py servers "$D" >/dev/null
@@ -61,5 +64,5 @@ $BIN --db "$DB" summary --domain example.co.jp
 [ "${PORTAL:-1}" = 0 ] && exit 0
 LISTEN="${PORTAL_LISTEN:-127.0.0.1:8080}"
 echo
-echo "Open http://$LISTEN/ in a browser ($(ls build/demo-reports | wc -l) demo reports; host facts other than the country are demo data)."
+echo "Open http://$LISTEN/ in a browser ($(ls "$W/demo-reports" | wc -l) demo reports; host facts other than the country are demo data)."
 exec $BIN --db "$DB" serve --listen "$LISTEN" --offline
