@@ -174,7 +174,7 @@ def streams(domain, day, date):
         out.append(("160.16.104.13", [(domain, "fail")], ("ml." + domain, "pass"), 30, 0.2))
         if date.weekday() == 1:	# the Tuesday newsletter, DKIM signed with the domain
             out.append(("167.89.123.54", [(domain, "pass"), ("sendgrid.net", "pass")],
-                        ("em4817." + domain, "pass"), 2400, 1.0))
+                        ("em4817." + domain, "pass"), 1300, 1.0))
         # notices from the web form: SendGrid's own DKIM only, its bounce domain
         out.append(("149.72.161.59", [("sendgrid.net", "pass")], ("sendgrid.net", "pass"), 35, 0.6))
         out.append(("209.85.220.41", own, ("gmail.com", "pass"), 22, 0.5))

@@ -10,7 +10,8 @@
 //     the total mail, "not registered", the whois summary and the small map
 //     with the host's country; a registered host says how it is registered;
 //   - the same in Japanese; no page error and no CSP violation anywhere.
-// With --shots DIR: demo-host-{ja,en}.png and demo-map-{ja,en}.png.
+// With --shots DIR: demo-host-{ja,en}.png, demo-host-registered-{ja,en}.png,
+// demo-map-{ja,en}.png and demo-stats-90d-{ja,en}.png.
 // Prints one line per check and a closing "N passed, N failed".
 import { chromium } from 'playwright-core';
 import path from 'node:path';
@@ -92,6 +93,9 @@ for (const [locale, L] of [['en-US', 'en'], ['ja-JP', 'ja']]) {
     ok(d.length === 90, L + ': the 90-day view is full', d.length);
     ok(sp.slice(0, 20).every(x => x === 0) && sp.slice(-20).every(x => x > 0), L + ': spoofing starts mid-period',
       sp.join(','));
+    await open(page, `#/stats?domain=${DOMAIN}&since=${since}&until=${until}`, 'stats');
+    ok(await page.$('#daily-chart canvas') !== null, L + ': 90-day chart drawn');
+    await shot(page, `demo-stats-90d-${L}.png`);
   });
 
   await check(L + ': host pages of the spoofers', async () => {

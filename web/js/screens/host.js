@@ -14,7 +14,7 @@ import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
 import { chart, classColors } from '../charts.js';
 import { mailTable, pager } from './mail.js';
-import { smallMap } from './map.js';
+import { smallMap, regionName } from './map.js';
 
 const CLASSES = ['normal', 'forwarded', 'auth_failure', 'spoofing_suspected'];
 
@@ -33,15 +33,6 @@ function fact(v, lookup, neg) {
   const st = lookup && lookup.state;
   if (!st) return '–';
   return NEGATIVE.has(st) ? t(neg) : t('host.lookup_failed', { state: st });
-}
-
-function countryName(cc, L) {
-  try {
-    const n = new Intl.DisplayNames([L === 'ja' ? 'ja' : 'en'], { type: 'region' }).of(cc);
-    return n && n !== cc ? n + ' (' + cc + ')' : cc;
-  } catch (e) {
-    return cc;
-  }
 }
 
 function demoBadge(id) {
@@ -87,7 +78,7 @@ export async function render(box, ctx) {
     rd.abuse_email ? h('div', { class: 'small' }, t('host.abuse') + ': ', h('span', { class: 'mono' }, rd.abuse_email)) : null]
     : fact(null, lk.rdap, 'host.no_rdap');
   const cc = host.country;
-  const place = cc ? countryName(cc, L) : fact(null, lk.geo, 'host.no_country');
+  const place = cc ? regionName(cc, L) : fact(null, lk.geo, 'host.no_country');
   const mapBox = h('div', { class: 'host-map', id: 'host-map-box' });
   box.append(h('section', { class: 'panel', id: 'host-overview' }, h('h2', null, t('host.overview')),
     h('div', { class: 'cols' },
@@ -99,7 +90,7 @@ export async function render(box, ctx) {
         h('dt', null, t('host.whois')), h('dd', { id: 'host-whois' }, whois, host.demo && rd ? [' ', demoBadge()] : null),
         h('dt', null, t('col.country')), h('dd', { id: 'host-country' }, place)),
       mapBox)));
-  if (cc) smallMap(cc, countryName(cc, L)).then(m => { if (m) mapBox.append(m); }, () => {});
+  if (cc) smallMap(cc, regionName(cc, L)).then(m => { if (m) mapBox.append(m); }, () => {});
 
   const fc = host.fcrdns;
   const facts = [
@@ -107,7 +98,7 @@ export async function render(box, ctx) {
     [t('host.fcrdns'), fc === 1 || fc === true ? h('span', { class: 'v v-pass' }, t('host.confirmed')) :
       fc === 0 || fc === false ? h('span', { class: 'v v-fail' }, host.ptr ? t('host.not_confirmed') : t('host.no_ptr')) : fact(null, lk.ptr, 'host.no_ptr')],
     [t('host.base_domain'), host.base_domain ? show(host.base_domain) : fact(null, lk.ptr, 'host.no_ptr')],
-    [t('col.country'), cc ? countryName(cc, L) : fact(null, lk.geo, 'host.no_country')],
+    [t('col.country'), cc ? regionName(cc, L) : fact(null, lk.geo, 'host.no_country')],
     [t('host.asn'), host.asn ? 'AS' + host.asn + (host.as_name ? ' ' + host.as_name : '') : fact(null, lk.asn, 'host.no_asn')],
     [t('col.service'), host.service ? host.service + (host.service_type ? ' (' + host.service_type + ')' : '') :
       host.updated_at ? t('host.no_service') : '–'],

@@ -5,7 +5,7 @@
 // smallMap() draws the same world small with one country highlighted and a
 // marker on it (the host page's "where is it").
 // Data: GET /api/v1/map; /vendor/countries-50m.json; /vendor/iso-numeric.json.
-// Exports: render, smallMap.
+// Exports: render, smallMap, regionName.
 
 import { h, fmtInt } from '../dom.js';
 import { t, lang } from '../i18n.js';
@@ -37,6 +37,16 @@ function colour(v, max, spoof) {
   const [a, b] = spoof ? [[253, 212, 196], [165, 15, 21]] : [[198, 219, 239], [8, 48, 107]];
   const c = a.map((s, i) => Math.round(s + (b[i] - s) * x));
   return 'rgb(' + c.join(',') + ')';
+}
+
+// "Japan (JP)" / "日本 (JP)"; the code alone where the browser has no name.
+export function regionName(cc, L) {
+  try {
+    const n = new Intl.DisplayNames([L === 'ja' ? 'ja' : 'en'], { type: 'region' }).of(cc);
+    return n && n !== cc ? n + ' (' + cc + ')' : cc;
+  } catch (e) {
+    return cc;
+  }
 }
 
 // The largest polygon of a country (France without its overseas parts, the
@@ -114,6 +124,6 @@ export async function render(box, ctx) {
   box.append(h('div', { class: 'mapwrap' }, h('div', { class: 'mapbox' }, root,
     h('div', { class: 'legend' }, h('span', null, '0'), h('span', { class: 'ramp ' + mode }), h('span', null, fmtInt(max, L)))),
     h('table', { class: 'grid', id: 'countries' }, h('thead', null, h('tr', null, [t('col.country'), t('stats.messages'), t('class.spoofing_suspected'), t('map.sources')].map(x => h('th', null, x)))),
-      h('tbody', null, rows.map(c => h('tr', null, h('td', null, c.country || t('map.unknown')), h('td', { class: 'num' }, fmtInt(c.messages, L)),
+      h('tbody', null, rows.map(c => h('tr', null, h('td', { title: c.country || '' }, c.country ? regionName(c.country, L) : t('map.unknown')), h('td', { class: 'num' }, fmtInt(c.messages, L)),
         h('td', { class: 'num' }, fmtInt(c.spoofing, L)), h('td', { class: 'num' }, fmtInt(c.sources, L))))))));
 }
