@@ -49,9 +49,10 @@ function registered(host, recs, domain) {
         h('span', { class: 'mono' }, s.value), s.note ? ' — ' + s.note : '', ')')));
   }
   // a DKIM rule matches messages, not hosts: the records of the period say it
+  // (and say it alone when the host's rules are not known)
   const k = Math.max(0, ...(recs.rows || []).map(r => Number(r.sender_kind) || 0));
   if (k > 0) return h('span', { class: 'v v-pass' }, t(k === 1 ? 'host.registered_internal' : 'host.registered_third_party'), ' ',
-    h('span', { class: 'muted' }, '(' + t('host.rule_dkim') + ')'));
+    h('span', { class: 'muted' }, '(' + t(Array.isArray(host.senders) ? 'host.rule_dkim' : 'host.rule_records') + ')'));
   return h('span', { class: 'v' }, t('host.not_registered'));
 }
 
