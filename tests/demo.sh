@@ -67,7 +67,7 @@ first=$(spoof 0 59) mid=$(spoof 60 99) last=$(spoof 100 119)
 check "no spoofing in the first half" 0 "$first"
 [ "$mid" -gt 0 ] && [ "$last" -gt $((mid / 2)) ] && ok "the campaign starts mid-period and grows ($mid in 40 days, $last in the last 20)" ||
     ko "campaign: $first / $mid / $last"
-check "spoofing against the shop only in the last 20 days, quarantined" "quarantine" \
+check "spoofing against the shop is quarantined (p=quarantine)" "quarantine" \
     "$(q "SELECT group_concat(DISTINCT coalesce(r.disposition, r.raw_disposition)) FROM records r JOIN reports rp ON rp.id = r.report_id WHERE r.cls = 3 AND rp.policy_domain = 'shop.example.jp'")"
 
 # --- countries: what the bundled DB-IP file says is what the demo intends
@@ -96,6 +96,12 @@ EOF
 )
 	case $r in "demo complete listed="[1-9]*" senders=0") ok "spoofer $ip: $r" ;; *) ko "spoofer $ip: $r" ;; esac
 done
+
+# the mark follows the AS source alone: a host answered elsewhere is not demo data
+cp "$DB" "$T/other.db"
+sqlite3 "$T/other.db" "UPDATE hosts SET asn_source = 'cymru' WHERE ip = '113.160.224.66'"
+check "a host whose AS came from elsewhere is not marked" "False True" \
+    "$("$BIN" --db "$T/other.db" enrich --host 113.160.224.66 | python3 -c 'import json,sys; print(json.load(sys.stdin)["demo"])') $("$BIN" --db "$T/other.db" enrich --host 117.95.164.77 | python3 -c 'import json,sys; print(json.load(sys.stdin)["demo"])')"
 
 # --- My Senders match the demo's ranges
 reg() {	# ip -> "domain:kind ..." of the rules registering it
