@@ -15,7 +15,7 @@ set -u
 BIN=${1:-build/dmarcscope}
 SHOTS=""
 [ "${2:-}" = "--shots" ] && SHOTS="${3:-build}"
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 T=$(mktemp -d /tmp/demo-test.XXXXXX)
@@ -130,13 +130,13 @@ fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --offline >"$T/serve.log" 2>&1 &
 PID=$!
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	curl -sf "http://127.0.0.1:$PORT/api/v1/version" >/dev/null 2>&1 && break
 	sleep 0.1
 done
 if [ -n "$SHOTS" ]; then mkdir -p "$SHOTS"; set -- --shots "$SHOTS"; else set --; fi
-node tests/web/demo.mjs "http://127.0.0.1:$PORT" "$(cat "$T/demo/spoofers" | tr '\n' ' ')" "$@" > "$T/browser.out" 2>&1
-cat "$T/browser.out" | grep -v '^[0-9]* passed'
+node tests/web/demo.mjs "http://127.0.0.1:$PORT" "$(tr '\n' ' ' < "$T/demo/spoofers")" "$@" > "$T/browser.out" 2>&1
+grep -v '^[0-9]* passed' "$T/browser.out"
 bp=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$T/browser.out")
 bf=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$T/browser.out")
 if [ -z "$bp" ]; then
