@@ -28,8 +28,10 @@ mailing list break SPF or DKIM; a spoofing campaign starts in the middle of
 the period (two sources) and grows from 20 days before the end (more
 countries, and against shop.example.jp, where p=quarantine stops it).
 
-Deterministic: a day's reports depend only on its date, so a run on a later
-day adds the new days and the old ones are duplicates.  Standard library only.
+Deterministic: the same last day gives the same bytes.  Which reports exist
+and their IDs depend only on their date (the campaign is placed relative to the
+last day), so a run on a later day adds the new days and the others are
+duplicates of what the first run stored.  Standard library only.
 """
 import datetime, gzip, io, json, os, random, sys, zipfile
 from email.mime.application import MIMEApplication
@@ -283,7 +285,8 @@ def reports(out, end):
     for day in range(DAYS):
         date = first + datetime.timedelta(days=day)
         # the campaign is placed by the period's day, the rest by the date:
-        # seed each report with its date so a later run repeats it exactly
+        # seeded by its date, a report keeps its ID (and so is a duplicate)
+        # in a later run
         for domain, p in DOMAINS:
             for org, email, style, share in REPORTERS:
                 rng = random.Random("%s|%s|%s" % (date.isoformat(), domain, org))
