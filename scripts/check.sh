@@ -113,6 +113,8 @@ if [ -f tests/web/run.sh ]; then
 	grep -E "^FAIL" "$LOG/web.log" | head -20
 fi
 
+[ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
+
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then
 	make -s fuzz-replay >"$LOG/fuzz.log" 2>&1

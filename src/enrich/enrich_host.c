@@ -13,7 +13,18 @@
  *            "url","fetched_at"}|null,
  *    "lookups":{"ptr"|"geo"|"asn"|"rdap":{"state","class","at","expires",
  *               "source"}},
- *    "updated_at"}
+ *    "updated_at",
+ *    "demo":true|false,
+ *    "senders":[{"policy_domain","kind","id","match_type","value","note"}]}
+ *
+ * "demo" is true when the host's AS came from the demo's AS database
+ * (DEMO_ASN_SOURCE, built by demo/make-asn-mmdb.pl for `make run`): its PTR,
+ * DNSBL, AS and whois facts were then answered by the demo's servers on
+ * loopback, not by the Internet, and the portal says so.  "senders" holds,
+ * per policy domain, the My Senders rule that registers this host (the best
+ * one, internal before third party, as sender_match() picks it) by address,
+ * reverse DNS or known service; DKIM rules depend on each message's
+ * signatures, not on the host, and are not matched here.
  *
  * Ownership: enrich_host_json returns a new reference (NULL: unknown host or
  * a store error); the memo owns its strings until enrich_memo_free.
@@ -26,7 +37,12 @@
 #include "dns.h"
 #include "enrich.h"
 #include "lookup.h"
+#include "../analyze/senders.h"
+#include "../store/store_analysis.h"
 #include "../util/log.h"
+
+/* The AS source recorded for the demo's hosts (see the header comment). */
+#define DEMO_ASN_SOURCE "dmarcscope-demo-asn.mmdb"
 
 static json_t *
 jstr(const char *s)
@@ -103,6 +119,8 @@ host_cb(void *ctx, const store_host *h)
 	json_object_set_new(lk, "rdap", lookup_json(&h->rdap_l, 0));
 	json_object_set_new(o, "lookups", lk);
 	json_object_set_new(o, "updated_at", jtime(h->updated_at));
+	json_object_set_new(o, "demo", json_boolean(h->asn_l.source != NULL &&
+	    strcmp(h->asn_l.source, DEMO_ASN_SOURCE) == 0));
 	x->net = h->rdap_net;
 	return 0;
 }
@@ -143,6 +161,99 @@ net_cb(void *ctx, const store_rdap_net *n)
 	return 0;
 }
 
+/* ---- the My Senders rules that register a host ---------------------------- */
+
+typedef struct rule_copy {
+	int64_t id;
+	int kind;
+	char *domain, *match_type, *value, *note;
+} rule_copy;
+
+typedef struct rule_list {
+	rule_copy *r;
+	size_t n, cap;
+} rule_list;
+
+static int
+rule_cb(void *ctx, const store_sender *s)
+{
+	rule_list *l = ctx;
+	rule_copy *c;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->r = xrealloc(l->r, l->cap * sizeof(*l->r));
+	}
+	c = &l->r[l->n++];
+	c->id = s->id;
+	c->kind = s->kind;
+	c->domain = xstrdup(s->policy_domain);
+	c->match_type = xstrdup(s->match_type);
+	c->value = xstrdup(s->value);
+	c->note = s->note ? xstrdup(s->note) : NULL;
+	return 0;
+}
+
+/* An array of the rules registering host o (its "ip", "ptr", "service"), one
+ * per policy domain; NULL on a store error. */
+static json_t *
+host_senders(store *st, json_t *o)
+{
+	rule_list l = { NULL, 0, 0 };
+	json_t *out = json_array();
+	ip_bin b;
+	sender_facts f;
+	char err[160];
+
+	if (st->ops->analysis == NULL)
+		return out;
+	if (st->ops->analysis->sender_list(st, NULL, rule_cb, &l) != STORE_OK) {
+		json_decref(out);
+		out = NULL;
+		goto done;
+	}
+	memset(&f, 0, sizeof(f));
+	f.ip = ip_parse(json_string_value(json_object_get(o, "ip")), &b) == 0 ? &b : NULL;
+	f.ptr = json_string_value(json_object_get(o, "ptr"));
+	f.service = json_string_value(json_object_get(o, "service"));
+	for (size_t i = 0; i < l.n; i++) {
+		sender_set *set;
+		sender_kind k;
+		int64_t id;
+		int seen = 0;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(l.r[j].domain, l.r[i].domain) == 0;
+		if (seen)
+			continue;	/* that domain's rules were matched together */
+		set = sender_set_new();
+		for (size_t j = i; j < l.n; j++)
+			if (strcmp(l.r[j].domain, l.r[i].domain) == 0 &&
+			    sender_set_add(set, l.r[j].id, (sender_kind)l.r[j].kind,
+			    l.r[j].match_type, l.r[j].value, err, sizeof(err)) != 0)
+				log_warnx("senders: rule %lld ignored: %s", (long long)l.r[j].id, err);
+		k = sender_match(set, &f, &id);
+		sender_set_free(set);
+		for (size_t j = i; k != SENDER_NONE && j < l.n; j++)
+			if (l.r[j].id == id) {
+				json_array_append_new(out, json_pack("{s:s,s:s,s:I,s:s,s:s,s:s?}",
+				    "policy_domain", l.r[j].domain, "kind", sender_kind_name(k),
+				    "id", (json_int_t)id, "match_type", l.r[j].match_type,
+				    "value", l.r[j].value, "note", l.r[j].note));
+				break;
+			}
+	}
+done:
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.r[i].domain);
+		free(l.r[i].match_type);
+		free(l.r[i].value);
+		free(l.r[i].note);
+	}
+	free(l.r);
+	return out;
+}
+
 json_t *
 enrich_host_json(store *st, const char *ip)
 {
@@ -174,6 +285,11 @@ enrich_host_json(store *st, const char *ip)
 		return NULL;
 	}
 	json_object_set_new(x.o, "rdap", net != NULL ? net : json_null());
+	if ((bl = host_senders(st, x.o)) == NULL) {
+		json_decref(x.o);
+		return NULL;
+	}
+	json_object_set_new(x.o, "senders", bl);
 	return x.o;
 }
 

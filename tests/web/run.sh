@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 export DMARCSCOPE_SERVICES="${DMARCSCOPE_SERVICES:-$ROOT/data/services.csv}"
 
-python3 demo/gen_demo.py "$T/demo" >/dev/null
+python3 tests/web/gen_reports.py "$T/demo" >/dev/null
 "$BIN" --db "$DB" -q ingest "$T/demo" >/dev/null 2>"$T/ingest.err"
 "$BIN" --db "$DB" -q ingest tests/web/fixtures/xss.xml tests/web/fixtures/junk.bin \
     >/dev/null 2>>"$T/ingest.err"

@@ -1,7 +1,11 @@
-// host.js - the Host drill-down: reverse DNS and whether it is
-// forward-confirmed, DNSBL listings, country and ASN, whois (RDAP) and the
-// abuse contact, as far as enrichment found them; its messages over time
-// (stacked by class) and its records in the period.
+// host.js - the Host drill-down: an overview (its mail in the period, whether
+// My Senders registers it, the whois summary, and where it is on a small
+// map), then reverse DNS and whether it is forward-confirmed, DNSBL listings,
+// country and ASN, whois (RDAP) and the abuse contact, as far as enrichment
+// found them; its messages over time (stacked by class) and its records in
+// the period.  A negative answer is said in words ("no PTR"), "–" is only
+// for what was never looked up.  Facts from the demo's servers (make run:
+// host.demo) carry a "demo data" badge.
 // Data: GET /api/v1/hosts/IP, /api/v1/records?ip=IP.
 // Exports: render.
 
@@ -10,6 +14,7 @@ import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
 import { chart, classColors } from '../charts.js';
 import { mailTable, pager } from './mail.js';
+import { smallMap, regionName } from './map.js';
 
 const CLASSES = ['normal', 'forwarded', 'auth_failure', 'spoofing_suspected'];
 
@@ -17,6 +22,38 @@ function show(v) {
   if (v === null || v === undefined || v === '') return '–';
   if (typeof v === 'object') return h('pre', { class: 'json' }, JSON.stringify(v, null, 2));
   return String(v);
+}
+
+const NEGATIVE = new Set(['nxdomain', 'nodata', 'none', 'notfound']);
+
+// A fact, or what its lookup said when there is none: '–' never looked up,
+// the `neg` text for a definitive "nothing", the state for a failure.
+function fact(v, lookup, neg) {
+  if (v !== null && v !== undefined && v !== '') return show(v);
+  const st = lookup && lookup.state;
+  if (!st) return '–';
+  return NEGATIVE.has(st) ? t(neg) : t('host.lookup_failed', { state: st });
+}
+
+function demoBadge(id) {
+  return h('span', { class: 'badge demo', id, title: t('host.demo_note') }, t('host.demo'));
+}
+
+// The My Senders state for the screen's domain (every domain without one).
+function registered(host, recs, domain) {
+  const rules = (host.senders || []).filter(s => !domain || s.policy_domain === domain);
+  if (rules.length) {
+    return rules.map(s => h('div', { class: 'sender-rule' },
+      h('span', { class: 'v v-pass' }, t('host.registered_' + s.kind)), ' ',
+      domain ? '' : s.policy_domain + ' ', h('span', { class: 'muted' }, '(' + t('host.rule_' + s.match_type) + ': ',
+        h('span', { class: 'mono' }, s.value), s.note ? ' — ' + s.note : '', ')')));
+  }
+  // a DKIM rule matches messages, not hosts: the records of the period say it
+  // (and say it alone when the host's rules are not known)
+  const k = Math.max(0, ...(recs.rows || []).map(r => Number(r.sender_kind) || 0));
+  if (k > 0) return h('span', { class: 'v v-pass' }, t(k === 1 ? 'host.registered_internal' : 'host.registered_third_party'), ' ',
+    h('span', { class: 'muted' }, '(' + t(Array.isArray(host.senders) ? 'host.rule_dkim' : 'host.rule_records') + ')'));
+  return h('span', { class: 'v' }, t('host.not_registered'));
 }
 
 export async function render(box, ctx) {
@@ -28,24 +65,53 @@ export async function render(box, ctx) {
     get('records', { domain: p.domain, since: p.since, until: p.until, ip, page: p.page || 1, per_page: 25, sort: 'date', dir: 'desc' }),
   ]);
   const host = d.host || {};
-  box.append(h('h1', null, t('host.title'), ' ', h('span', { class: 'mono', id: 'host-ip' }, ip)));
+  const lk = host.lookups || {};
+  box.append(h('h1', null, t('host.title'), ' ', h('span', { class: 'mono', id: 'host-ip' }, ip),
+    host.demo ? [' ', demoBadge('host-demo')] : null));
+  if (host.demo) box.append(h('p', { class: 'banner', id: 'host-demo-note' }, t('host.demo_note')));
+
+  // overview: mail, registration, whois, place
+  const total = d.daily.reduce((a, x) => a + (x.messages || 0), 0);
+  const spoof = d.daily.filter(x => x.class_name === 'spoofing_suspected').reduce((a, x) => a + (x.messages || 0), 0);
+  const rd = host.rdap;
+  const whois = rd ? [h('span', { id: 'host-whois-org' }, rd.org || rd.name || rd.handle || '–'),
+    h('span', { class: 'muted' }, ' (' + [rd.name, rd.country, rd.start && rd.end ? rd.start + ' – ' + rd.end : ''].filter(Boolean).join(', ') + ')'),
+    rd.abuse_email ? h('div', { class: 'small' }, t('host.abuse') + ': ', h('span', { class: 'mono' }, rd.abuse_email)) : null]
+    : fact(null, lk.rdap, 'host.no_rdap');
+  const cc = host.country;
+  const place = cc ? regionName(cc, L) : fact(null, lk.geo, 'host.no_country');
+  const mapBox = h('div', { class: 'host-map', id: 'host-map-box' });
+  box.append(h('section', { class: 'panel', id: 'host-overview' }, h('h2', null, t('host.overview')),
+    h('div', { class: 'cols' },
+      h('dl', { class: 'facts' },
+        h('dt', null, t('host.total_mail')), h('dd', { id: 'host-total' }, h('strong', null, fmtInt(total, L)),
+          ' ', t('host.messages_unit'), spoof > 0 ? [' ', h('span', { class: 'v v-fail' }, t('host.of_which_spoofing', { n: fmtInt(spoof, L) }))] : null,
+          h('div', { class: 'muted small' }, t('host.in_period', { since: p.since || '', until: p.until || '', domain: p.domain || t('host.all_domains') }))),
+        h('dt', null, t('host.registered')), h('dd', { id: 'host-registered' }, registered(host, recs, p.domain)),
+        h('dt', null, t('host.whois')), h('dd', { id: 'host-whois' }, whois, host.demo && rd ? [' ', demoBadge()] : null),
+        h('dt', null, t('col.country')), h('dd', { id: 'host-country' }, place)),
+      mapBox)));
+  if (cc) smallMap(cc, regionName(cc, L)).then(m => { if (m) mapBox.append(m); }, () => {});
+
   const fc = host.fcrdns;
   const facts = [
-    [t('col.reverse_dns'), h('span', { class: 'mono', id: 'host-ptr' }, host.ptr || '–')],
+    [t('col.reverse_dns'), h('span', { class: 'mono', id: 'host-ptr' }, fact(host.ptr, lk.ptr, 'host.no_ptr'))],
     [t('host.fcrdns'), fc === 1 || fc === true ? h('span', { class: 'v v-pass' }, t('host.confirmed')) :
-      fc === 0 || fc === false ? h('span', { class: 'v v-fail' }, t('host.not_confirmed')) : '–'],
-    [t('host.base_domain'), show(host.base_domain)],
-    [t('col.country'), show(host.country)],
-    [t('host.asn'), host.asn ? 'AS' + host.asn + (host.as_name ? ' ' + host.as_name : '') : '–'],
-    [t('col.service'), show(host.service ? host.service + (host.service_type ? ' (' + host.service_type + ')' : '') : null)],
+      fc === 0 || fc === false ? h('span', { class: 'v v-fail' }, host.ptr ? t('host.not_confirmed') : t('host.no_ptr')) : fact(null, lk.ptr, 'host.no_ptr')],
+    [t('host.base_domain'), host.base_domain ? show(host.base_domain) : fact(null, lk.ptr, 'host.no_ptr')],
+    [t('col.country'), cc ? regionName(cc, L) : fact(null, lk.geo, 'host.no_country')],
+    [t('host.asn'), host.asn ? 'AS' + host.asn + (host.as_name ? ' ' + host.as_name : '') : fact(null, lk.asn, 'host.no_asn')],
+    [t('col.service'), host.service ? host.service + (host.service_type ? ' (' + host.service_type + ')' : '') :
+      host.updated_at ? t('host.no_service') : '–'],
     [t('host.dnsbl'), host.dnsbl_listed === null || host.dnsbl_listed === undefined ? '–' :
-      h('span', { class: 'v ' + (host.dnsbl_listed > 0 ? 'v-fail' : 'v-pass'), id: 'host-dnsbl' }, t('host.listed_n', { n: host.dnsbl_listed }))],
+      h('span', { class: 'v ' + (host.dnsbl_listed > 0 ? 'v-fail' : 'v-pass'), id: 'host-dnsbl' },
+        host.dnsbl_listed > 0 ? t('host.listed_n', { n: host.dnsbl_listed }) : t('host.not_listed'))],
   ];
-  const rd = host.rdap;
   if (rd) facts.push([t('host.whois'), [rd.name, rd.handle ? '(' + rd.handle + ')' : '', rd.org, rd.country].filter(Boolean).join(' ')],
     [t('host.range'), show(rd.start && rd.end ? rd.start + ' – ' + rd.end : null)],
-    [t('host.abuse'), h('span', { class: 'mono', id: 'host-abuse' }, rd.abuse_email || '–')]);
-  box.append(h('section', { class: 'panel', id: 'host-facts' }, h('h2', null, t('host.facts')),
+    [t('host.abuse'), h('span', { class: 'mono', id: 'host-abuse' }, rd.abuse_email || t('host.no_abuse'))]);
+  else facts.push([t('host.whois'), fact(null, lk.rdap, 'host.no_rdap')]);
+  box.append(h('section', { class: 'panel', id: 'host-facts' }, h('h2', null, t('host.facts'), host.demo ? [' ', demoBadge()] : null),
     d.host ? null : h('p', { class: 'muted' }, t('host.not_enriched')),
     h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
     Array.isArray(host.dnsbl) && host.dnsbl.length ? h('table', { class: 'grid', id: 'host-dnsbl-table' },
