@@ -28,7 +28,7 @@ $(error $(PKG_MISSING))
 endif
 PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
-CMOCKA_LIBS := $(CMOCKA_LIBS)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 endif
 PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
