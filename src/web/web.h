@@ -6,6 +6,9 @@
  *   web_opts_default(o)   defaults: 127.0.0.1:8080, 90-day list range
  *   web_serve(o)          run until SIGINT/SIGTERM; 0 on a clean stop, -1
  *                         (with a message on stderr) when it cannot start
+ *   api_routes_print(f)   the API's routes, one a line: method, path (with
+ *                         {placeholders}), answer type, query parameters,
+ *                         description, tab-separated (api.c; serve --routes)
  *
  * Ownership: o and its strings must outlive web_serve.  The server opens
  * its own store connections from o->db (one per concurrent request, kept in
@@ -14,6 +17,8 @@
  */
 #ifndef DS_WEB_H
 #define DS_WEB_H
+
+#include <stdio.h>
 
 typedef struct web_opts {
 	const char *db;		/* DSN or path */
@@ -32,5 +37,6 @@ typedef struct web_opts {
 
 void web_opts_default(web_opts *o);
 int web_serve(const web_opts *o);
+void api_routes_print(FILE *f);
 
 #endif
