@@ -7,7 +7,7 @@
 #      (tests/pipeline.sh) under ASan and under ThreadSanitizer; the portal's API and
 #      browser tests (tests/web/run.sh: real libmicrohttpd server, real Chromium)
 #   5. fuzz corpus replay under ASan/UBSan
-#   6. conformance against ../shared/corpus/real, when it exists
+#   6. conformance against ../shared/corpus/real, when it exists; every read path over it
 set -u
 cd "$(dirname "$0")/.."
 LOG=build/check-logs
@@ -132,6 +132,9 @@ if [ -d "${SHARED:-../shared}/corpus/real" ]; then
 else
 	echo "== conformance: ../shared/corpus not found, skipped"
 fi
+
+# 6b. every read path (CLI commands, every API route) over the real corpus under ASan/UBSan
+sh tests/realpaths.sh "$BIN" >"$LOG/realpaths.log" 2>&1; set -- $(counts "$LOG/realpaths.log"); add "${1:-0}" "${2:-1}" "real paths"; grep -E "^FAIL" "$LOG/realpaths.log" | head -20
 
 echo "$P passed, $F failed"
 [ "$F" -eq 0 ]
