@@ -32,6 +32,9 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 BIN=build-asan/dmarcscope
 
+# 1b. source rules: banned calls, unbounded scanf formats, line length (scripts/checksrc.sh)
+sh scripts/checksrc.sh >"$LOG/checksrc.log" 2>&1; set -- $(counts "$LOG/checksrc.log"); add "${1:-0}" "${2:-1}" "checksrc"; grep -v "^ok" "$LOG/checksrc.log" | head -20
+
 # 2. unit tests
 for t in build-asan/tests/test_*; do
 	[ -x "$t" ] || continue

@@ -136,6 +136,7 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 	const char *lang = NULL;
 	char err[512];
 	int ch, json = 0, top = 20, rc = 0;
+	int64_t n;
 	json_t *s;
 	store *st;
 
@@ -147,11 +148,9 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 				return 2;
 			break;
 		case 't':
-			top = atoi(optarg);
-			if (top < 1 || top > 10000) {
-				log_warnx("--top: expected 1..10000, got '%s'", optarg);
+			if (cmd_parse_num("--top", optarg, 1, 10000, &n) != 0)
 				return 2;
-			}
+			top = (int)n;
 			break;
 		case 'l': lang = optarg; break;
 		case 'o':
@@ -293,6 +292,7 @@ cmd_mismatches(cmd_ctx *c, int argc, char **argv)
 	store_filter f = { NULL, 0, 0 };
 	mm_ctx m = { 0, 0, NULL };
 	int ch, limit = 1000, rc;
+	int64_t n;
 	store *st;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -303,11 +303,9 @@ cmd_mismatches(cmd_ctx *c, int argc, char **argv)
 				return 2;
 			break;
 		case 'n':
-			limit = atoi(optarg);
-			if (limit < 1) {
-				log_warnx("--limit: expected a positive number, got '%s'", optarg);
+			if (cmd_parse_num("--limit", optarg, 1, INT32_MAX, &n) != 0)
 				return 2;
-			}
+			limit = (int)n;
 			break;
 		case 'h': mm_usage(stdout); return 0;
 		default: mm_usage(stderr); return 2;
