@@ -471,21 +471,48 @@ h_records(wreq *r, wresp *out)
 	}
 }
 
+/* name with only [A-Za-z0-9._-] (others become '_'), for a file name */
+static void
+file_part(char *buf, size_t len, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++)
+		buf[i] = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '-' ?
+		    name[i] : '_';
+	buf[i] = '\0';
+}
+
+/*
+ * lang=ja: Japanese headers and a UTF-8 BOM (else English); tz: the zone of
+ * the date column (csv_tz_parse: UTC by default, Asia/Tokyo, UTC+09:00).
+ * File name: dmarc-DOMAIN-SINCE_UNTIL.csv ("all", "start", "end" when a
+ * filter is absent).
+ */
 static void
 h_records_csv(wreq *r, wresp *out)
 {
 	store_web_query w;
-	char name[300], disp[512];
+	const char *lang = api_arg(r, "lang");
+	csv_tz tz;
+	char dom[256], name[400], disp[512];
 
 	if (filters(r, out, &w, api_arg(r, "report") == NULL && api_arg(r, "ip") == NULL) != 0)
 		return;
-	if ((out->ready = csv_response(r->o, &w)) == NULL) {
+	if ((lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0) ||
+	    csv_tz_parse(api_arg(r, "tz"), &tz) != 0) {
+		api_error(out, 400, "bad_parameter", "a query parameter is malformed or out of range");
+		return;
+	}
+	if ((out->ready = csv_response(r->o, &w, lang != NULL && strcmp(lang, "ja") == 0,
+	    &tz)) == NULL) {
 		api_error(out, 500, "csv", "cannot start the download");
 		return;
 	}
 	/* The file name is built from checked values only; MHD copies the header. */
-	snprintf(name, sizeof(name), "dmarcscope-%s-%s-%s.csv",
-	    w.domain ? "domain" : "all", api_arg(r, "since") ? api_arg(r, "since") : "start",
+	file_part(dom, sizeof(dom), w.domain ? w.domain : "all");
+	snprintf(name, sizeof(name), "dmarc-%s-%s_%s.csv", dom,
+	    api_arg(r, "since") ? api_arg(r, "since") : "start",
 	    api_arg(r, "until") ? api_arg(r, "until") : "end");
 	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
 	MHD_add_response_header(out->ready, "Content-Disposition", disp);
