@@ -116,6 +116,9 @@ if [ -f tests/web/run.sh ]; then
 	grep -E "^FAIL" "$LOG/web.log" | head -20
 fi
 
+# 4e. the mail list as CSV: CLI and portal identical, lang=ja, tz, file name
+sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); add "${1:-0}" "${2:-1}" "csv"; grep -E "^FAIL" "$LOG/csv.log" | head -20
+
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then
 	make -s fuzz-replay >"$LOG/fuzz.log" 2>&1

@@ -1,5 +1,7 @@
 /*
  * csv.c - the one CSV writer and the mail list's CSV layout (see csv.h).
+ * Exports: csv_field, csv_tz_parse, csv_tz_date, csv_mail_header,
+ * csv_mail_keys.  Nothing here fails except csv_tz_parse (-1, unknown zone).
  */
 #include <stdio.h>
 #include <string.h>
@@ -120,10 +122,13 @@ csv_tz_parse(const char *s, csv_tz *tz)
 void
 csv_tz_date(int64_t t, const csv_tz *tz, char *buf, size_t len)
 {
-	time_t tt = (time_t)(t + (tz != NULL ? tz->offset : 0));
+	/* the UTC hour the time falls in, then shifted: a zone at half past
+	 * shows its minutes ("16:30"), a whole-hour one ":00" */
+	int64_t hour = t - (t % 3600 + 3600) % 3600;
+	time_t tt = (time_t)(hour + (tz != NULL ? tz->offset : 0));
 	struct tm tm;
 
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:00", &tm) == 0)
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
 		snprintf(buf, len, "%s", "");
 }
 

@@ -14,7 +14,9 @@
  *                             zones without daylight saving (Asia/Tokyo, …);
  *                             or "UTC+HH:MM" / "UTC-HH:MM".  0, or -1 when
  *                             s is none of these (tz unchanged).
- *   csv_tz_date(t, tz, buf, len)  unix time t as "YYYY-MM-DD HH:00" in tz.
+ *   csv_tz_date(t, tz, buf, len)  the UTC hour of unix time t, shown in tz
+ *                             as "YYYY-MM-DD HH:MM" (":00" unless the zone is
+ *                             at a half or quarter hour).
  *   csv_mail_header(b, ja, tz)    the mail list's header row: English column
  *                             names, or (ja) a UTF-8 BOM and IIJ's Japanese
  *                             names; the date column names its zone:

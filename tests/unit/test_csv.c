@@ -87,6 +87,10 @@ test_tz(void **state)
 	assert_int_equal(csv_tz_parse("UTC+05:30", &tz), 0);
 	assert_int_equal(tz.offset, 5 * 3600 + 1800);
 	assert_string_equal(tz.label, "UTC+05:30");
+	csv_tz_date(1793563200 + 1799, &tz, d, sizeof(d));	/* the hour, shifted */
+	assert_string_equal(d, "2026-11-02 01:30");
+	csv_tz_date(-1, &tz, d, sizeof(d));		/* before 1970: the hour below */
+	assert_string_equal(d, "1970-01-01 04:30");
 	assert_int_equal(csv_tz_parse("UTC-03:00", &tz), 0);
 	assert_int_equal(tz.offset, -3 * 3600);
 	assert_int_equal(csv_tz_parse("UTC+00:00", &tz), 0);
