@@ -48,7 +48,8 @@ for t in build-asan/tests/test_*; do
 	add "$np" "$nf" "unit $name"
 done
 
-# 3. data-driven cases
+# 3. data-driven cases (first: tests/cases/ is what tests/gen_fixtures.py writes)
+if python3 tests/gen_fixtures.py --check >"$LOG/gen-fixtures.log" 2>&1; then add 1 0 "gen_fixtures --check"; else add 0 1 "gen_fixtures --check"; cat "$LOG/gen-fixtures.log" | head -20; fi
 if [ -f tests/run_cases.py ]; then
 	python3 tests/run_cases.py "$BIN" >"$LOG/cases.log" 2>&1
 	set -- $(counts "$LOG/cases.log"); add "${1:-0}" "${2:-1}" "cases"
