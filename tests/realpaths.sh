@@ -120,6 +120,24 @@ for d in domains:
         kind="json", quiet=True)
     run("senders list --domain %s" % d, ["senders", "list", "--json", "--domain", d],
         kind="json", quiet=True)
+# stats --lang ja prints Japanese throughout (issue 11 §4), numbers grouped
+out = run("stats --lang ja --domain example.com (words)",
+          ["stats", "--lang", "ja", "--domain", "example.com"], quiet=True)
+if out is not None and "example.com" in domains:
+    text = out.decode()
+    english = [w for w in ("Top sources", "messages", "Reporters", "Published policy",
+                           "pass+aligned", "not aligned", "Unauthorized", "Third party",
+                           "Internal", "All (", "reports)", "spoofing", "aligned")
+               if w in text]
+    want = [w for w in ("アライメント", "なりすましの疑い", "8,523通", "主な送信元", "公開ポリシー",
+                        "未登録", "第三者", "自社") if w not in text]
+    if english or want or "アライン:" in text:
+        ko("stats --lang ja is Japanese", "English %r, missing %r" % (english, want))
+    else:
+        ok("stats --lang ja"); print("ok   stats --lang ja: Japanese throughout, numbers grouped")
+out = run("stats --lang ja (domain list)", ["stats", "--lang", "ja"], quiet=True)
+if out is not None and ("policy domain" in out.decode() or "ポリシードメイン" not in out.decode()):
+    ko("stats --lang ja (domain list)", out.decode()[:300])
 print("ok   summary, stats (ja/en, text/json), mismatches, senders suggest for %d domains"
       % len(domains))
 

@@ -367,7 +367,7 @@ guidance(const acc *a, const char *current, int nsenders)
 			    "services failed DMARC: fix their SPF/DKIM alignment first.",
 			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
 			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%lld通(%.1f%%)が"
-			    "DMARCに失敗しています。先にSPF/DKIMのアラインを修正してください。",
+			    "DMARCに失敗しています。先にSPF/DKIMのアライメントを修正してください。",
 			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
 			add_reason(reasons, "senders_failing", en, ja);
 		}
@@ -691,8 +691,8 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 		  "Policy:                  ", ", next step: " },
 		{ "DMARCレポート集計: %s (%s〜%s)\n",
 		  "受信メール数:          ", "DMARC認証成功:         ",
-		  "SPFアライン:           ", "DKIMアライン:          ",
-		  "アラインなし:          ", "通", "失敗レポート受信数:    ", "件",
+		  "SPFアライメント:       ", "DKIMアライメント:      ",
+		  "アライメントなし:      ", "通", "失敗レポート受信数:    ", "件",
 		  "分類:                  ",
 		  { "正常 ", " / 転送 ", " / 認証失敗 ", " / なりすましの疑い " },
 		  "ポリシー:              ", " → 次の段階: " },
