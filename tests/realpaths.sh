@@ -102,8 +102,22 @@ else:
     ok("domain list")
 
 # ---- the commands, for every domain ------------------------------------------
+per_domain = 0
 for d in domains:
-    run("summary --json --domain %s" % d, ["summary", "--json", "--domain", d], kind="json")
+    out = run("summary --json --domain %s" % d, ["summary", "--json", "--domain", d],
+              kind="json", quiet=True)
+    if out is not None:
+        j = json.loads(out)
+        per_domain += j.get("messages", 0)
+        if "quarantined" in j or j.get("domains") != 1:
+            ko("summary --domain %s counts only %s" % (d, d), "store-wide counters: %r" % j)
+# summary --domain counts only that domain (issue 11 §4): the parts add up
+if per_domain == summ.get("messages"):
+    ok("summary --domain"); print("ok   summary --domain: per-domain messages add up to %d"
+                                  % per_domain)
+else:
+    ko("summary --domain adds up", "%d per domain, %r in all" % (per_domain, summ.get("messages")))
+for d in domains:
     run("summary --domain %s" % d, ["summary", "--domain", d], quiet=True)
     for lang in ("ja", "en"):
         run("stats --json --lang %s --domain %s" % (lang, d),
