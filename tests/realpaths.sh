@@ -78,6 +78,13 @@ def run(name, args, want_rc=(0,), kind=None, quiet=False):
         print("ok   " + name)
     return p.stdout
 
+# `dmarcscope` with no command: exit 2, the usage on stderr, nothing on stdout
+p = subprocess.run([BIN], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+if p.returncode == 2 and p.stdout == b"" and p.stderr.startswith(b"usage: dmarcscope"):
+    ok("no command"); print("ok   no command: exit 2, usage on stderr")
+else:
+    ko("no command", "exit %d, stdout %r, stderr %r" % (p.returncode, p.stdout[:80], p.stderr[:80]))
+
 # ---- ingest every file of the corpus -----------------------------------------
 files = sorted(os.path.join(d, f) for d, _, fs in os.walk(CORPUS) for f in fs)
 run("ingest every file of the corpus (%d files)" % len(files),
@@ -165,6 +172,18 @@ for extra in (["--lang", "ja"], ["--lang", "en"], ["--tz", "Asia/Tokyo"]):
     # csv options (issue 11); an older binary without them fails here
     run("export --format csv " + " ".join(extra), ["export", "--format", "csv"] + extra,
         kind="csv")
+# `export ... | head`: the reader goes away; the export ends quietly (issue 11 §4)
+for fmt in FORMATS:
+    p = subprocess.Popen([BIN, "--db", DB, "export", "--format", fmt], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.read(100)
+    p.stdout.close()
+    err = p.stderr.read().decode("utf-8", "replace")
+    rc = p.wait()
+    if rc in (0, -signal.SIGPIPE) and err == "":
+        ok("export | head"); print("ok   export --format %s | head: quiet, exit %d" % (fmt, rc))
+    else:
+        ko("export --format %s | head" % fmt, "exit %d, stderr %r" % (rc, err[:300]))
 run("quarantine list", ["quarantine", "list"])
 run("quarantine list --all", ["quarantine", "list", "--all"])
 run("quarantine list --json --all", ["quarantine", "list", "--json", "--all"], kind="json")
