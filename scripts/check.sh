@@ -7,7 +7,7 @@
 #      (tests/pipeline.sh) under ASan and under ThreadSanitizer; the portal's API and
 #      browser tests (tests/web/run.sh: real libmicrohttpd server, real Chromium)
 #   5. fuzz corpus replay under ASan/UBSan
-#   6. conformance against ../shared/corpus/real, when it exists
+#   6. conformance against ../shared/corpus/real, when it exists; every read path over it
 set -u
 cd "$(dirname "$0")/.."
 LOG=build/check-logs
@@ -32,6 +32,9 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 BIN=build-asan/dmarcscope
 
+# 1b. source rules: banned calls, unbounded scanf formats, line length (scripts/checksrc.sh)
+sh scripts/checksrc.sh >"$LOG/checksrc.log" 2>&1; set -- $(counts "$LOG/checksrc.log"); add "${1:-0}" "${2:-1}" "checksrc"; grep -v "^ok" "$LOG/checksrc.log" | head -20
+
 # 2. unit tests
 for t in build-asan/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -45,7 +48,8 @@ for t in build-asan/tests/test_*; do
 	add "$np" "$nf" "unit $name"
 done
 
-# 3. data-driven cases
+# 3. data-driven cases (first: tests/cases/ is what tests/gen_fixtures.py writes)
+if python3 tests/gen_fixtures.py --check >"$LOG/gen-fixtures.log" 2>&1; then add 1 0 "gen_fixtures --check"; else add 0 1 "gen_fixtures --check"; cat "$LOG/gen-fixtures.log" | head -20; fi
 if [ -f tests/run_cases.py ]; then
 	python3 tests/run_cases.py "$BIN" >"$LOG/cases.log" 2>&1
 	set -- $(counts "$LOG/cases.log"); add "${1:-0}" "${2:-1}" "cases"
@@ -114,6 +118,8 @@ if [ -f tests/web/run.sh ]; then
 fi
 
 [ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
+# 4e. the mail list as CSV: CLI and portal identical, lang=ja, tz, file name
+sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); add "${1:-0}" "${2:-1}" "csv"; grep -E "^FAIL" "$LOG/csv.log" | head -20
 
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then
@@ -134,6 +140,9 @@ if [ -d "${SHARED:-../shared}/corpus/real" ]; then
 else
 	echo "== conformance: ../shared/corpus not found, skipped"
 fi
+
+# 6b. every read path (CLI commands, every API route) over the real corpus under ASan/UBSan
+sh tests/realpaths.sh "$BIN" >"$LOG/realpaths.log" 2>&1; set -- $(counts "$LOG/realpaths.log"); add "${1:-0}" "${2:-1}" "real paths"; grep -E "^FAIL" "$LOG/realpaths.log" | head -20
 
 echo "$P passed, $F failed"
 [ "$F" -eq 0 ]

@@ -34,7 +34,11 @@ fi
 
 # The front-end libraries, the DB-IP Lite database and the browser-test driver,
 # exactly as pinned in package-lock.json (no download addresses are recorded).
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symbolic link (a git worktree sharing another
+# checkout's) is left alone: npm ci would empty the directory it points to.
+if [ -L node_modules ]; then
+	:
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	echo "install-deps: npm ci" >&2
 	npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi

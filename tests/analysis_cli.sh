@@ -127,7 +127,7 @@ check "ja digest: 受信メール数" out_has "受信メール数"
 check "ja digest: the count" out_has "155通"
 check "ja digest: DMARC" out_has "DMARC認証成功"
 check "ja digest: failure reports line" out_has "失敗レポート受信数"
-check "ja digest: not-aligned line" out_has "アラインなし"
+check "ja digest: not-aligned line" out_has "アライメントなし"
 check "ja digest is not English" out_lacks "Emails seen"
 run 0 "summary --domain --lang en" $D summary --domain example.co.jp --lang en
 check "en digest: Emails seen" out_has "Emails seen"

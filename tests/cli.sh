@@ -111,9 +111,9 @@ $D export --format csv --domain example.com > "$T/e.csv"
 python3 - "$T/e.csv" <<'PY' && ok "export csv: IIJ columns, formulas defused" || ko "export csv"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline='')))
-assert rows[0][:5] == ['date', 'policy_domain', 'source_ip', 'reverse_dns', 'count'], rows[0]
+assert rows[0][:5] == ['date (UTC)', 'policy_domain', 'source_ip', 'reverse_dns', 'count'], rows[0]
 assert len(rows) == 1 + 3001, len(rows)
-assert all(len(r) == 13 for r in rows)
+assert all(len(r) == 14 for r in rows)
 PY
 $D export --format parsedmarc-csv > "$T/p.csv"
 python3 - "$T/p.csv" <<'PY' && ok "export parsedmarc-csv: formula in a comment defused" || ko "export parsedmarc-csv"

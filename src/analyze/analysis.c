@@ -345,7 +345,8 @@ analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain
 		int64_t add[5] = { 1, 0, 0, 0, 0 };
 
 		memset(&k, 0, sizeof(k));
-		k.day = floor_div(r->begin < -SPREAD_LIMIT ? -SPREAD_LIMIT : r->begin > SPREAD_LIMIT ? SPREAD_LIMIT : r->begin, DAY);
+		k.day = floor_div(r->begin < -SPREAD_LIMIT ? -SPREAD_LIMIT :
+		    r->begin > SPREAD_LIMIT ? SPREAD_LIMIT : r->begin, DAY);
 		snprintf(k.org, sizeof(k.org), "%s", a->org);
 		acc_put(&a->rollup[R_ORG], &k, offsetof(org_key, org) + strlen(k.org) + 1, add);
 	}
@@ -752,7 +753,8 @@ rebuild_record(void *ctx, const store_record_row *row)
 		    row->policy);
 		rc->last_report = row->report_id;
 		memset(&k, 0, sizeof(k));
-		k.day = floor_div(row->date_begin < -SPREAD_LIMIT ? -SPREAD_LIMIT : row->date_begin > SPREAD_LIMIT ? SPREAD_LIMIT : row->date_begin, DAY);
+		k.day = floor_div(row->date_begin < -SPREAD_LIMIT ? -SPREAD_LIMIT :
+		    row->date_begin > SPREAD_LIMIT ? SPREAD_LIMIT : row->date_begin, DAY);
 		snprintf(k.org, sizeof(k.org), "%s", a->org);
 		acc_put(&a->rollup[R_ORG], &k, offsetof(org_key, org) + strlen(k.org) + 1, add);
 	}

@@ -298,6 +298,25 @@ hour_cb(void *ctx, const store_rollup_hour *r)
 
 /* ---- guidance ---------------------------------------------------------------- */
 
+/* v with thousands separators ("2,296"), for the reasons' text */
+static const char *
+grp(int64_t v, char *buf, size_t len)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%lld", (long long)(v < 0 ? -v : v));
+	size_t j = 0;
+
+	if (v < 0 && j + 1 < len)
+		buf[j++] = '-';
+	for (int i = 0; i < n && j + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[j++] = ',';
+		buf[j++] = b[i];
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
 static void
 add_reason(json_t *arr, const char *code, const char *en, const char *ja)
 {
@@ -335,7 +354,7 @@ guidance(const acc *a, const char *current, int nsenders)
 	    a->last_day - a->first_day + 1 : 0;
 	double fail_mine = pct(a->cls[CLS_AUTH_FAILURE], a->messages);
 	const char *next = "stay";
-	char en[320], ja[320];
+	char en[320], ja[320], nb[32];
 
 	json_object_set_new(g, "current_policy", json_string(current ? current : "none"));
 	/* Quarantine and reject act on the same DMARC failures; they differ in
@@ -356,33 +375,36 @@ guidance(const acc *a, const char *current, int nsenders)
 			    "from spoofing.", "My Sendersに送信元が登録されていません。自社のサーバや"
 			    "配信サービスを登録すると、なりすましと区別できます。");
 		if (days < 14) {
-			snprintf(en, sizeof(en), "Only %lld day(s) of reports: collect at least two "
-			    "weeks before changing the policy.", (long long)days);
-			snprintf(ja, sizeof(ja), "レポートは%lld日分のみです。ポリシー変更の前に"
-			    "少なくとも2週間分を集めてください。", (long long)days);
+			snprintf(en, sizeof(en), "Only %s day(s) of reports: collect at least two "
+			    "weeks before changing the policy.", grp(days, nb, sizeof(nb)));
+			snprintf(ja, sizeof(ja), "レポートは%s日分のみです。ポリシー変更の前に"
+			    "少なくとも2週間分を集めてください。", nb);
 			add_reason(reasons, "short_period", en, ja);
 		}
 		if (a->cls[CLS_AUTH_FAILURE] > 0) {
-			snprintf(en, sizeof(en), "%lld message(s) (%.1f%%) from your senders or known "
-			    "services failed DMARC: fix their SPF/DKIM alignment first.",
-			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
-			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%lld通(%.1f%%)が"
-			    "DMARCに失敗しています。先にSPF/DKIMのアラインを修正してください。",
-			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
+			grp(a->cls[CLS_AUTH_FAILURE], nb, sizeof(nb));
+			snprintf(en, sizeof(en), "%s message(s) (%.1f%%) from your senders or known "
+			    "services failed DMARC: fix their SPF/DKIM alignment first.", nb,
+			    fail_mine);
+			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%s通(%.1f%%)が"
+			    "DMARCに失敗しています。先にSPF/DKIMのアライメントを修正してください。",
+			    nb, fail_mine);
 			add_reason(reasons, "senders_failing", en, ja);
 		}
 		if (a->cls[CLS_SPOOFING] > 0) {
-			snprintf(en, sizeof(en), "%lld spoofed message(s) would be stopped by an "
-			    "enforcing policy.", (long long)a->cls[CLS_SPOOFING]);
+			grp(a->cls[CLS_SPOOFING], nb, sizeof(nb));
+			snprintf(en, sizeof(en), "%s spoofed message(s) would be stopped by an "
+			    "enforcing policy.", nb);
 			snprintf(ja, sizeof(ja), "強制ポリシーにすると、なりすましの疑いがある"
-			    "%lld通を止められます。", (long long)a->cls[CLS_SPOOFING]);
+			    "%s通を止められます。", nb);
 			add_reason(reasons, "spoofing_seen", en, ja);
 		}
 		if (a->cls[CLS_FORWARDED] > 0) {
-			snprintf(en, sizeof(en), "%lld forwarded message(s) failed: sign all mail with "
-			    "DKIM so forwarding keeps passing.", (long long)a->cls[CLS_FORWARDED]);
-			snprintf(ja, sizeof(ja), "転送された%lld通が失敗しています。全メールにDKIM署名を"
-			    "付けると転送後も合格します。", (long long)a->cls[CLS_FORWARDED]);
+			grp(a->cls[CLS_FORWARDED], nb, sizeof(nb));
+			snprintf(en, sizeof(en), "%s forwarded message(s) failed: sign all mail with "
+			    "DKIM so forwarding keeps passing.", nb);
+			snprintf(ja, sizeof(ja), "転送された%s通が失敗しています。全メールにDKIM署名を"
+			    "付けると転送後も合格します。", nb);
 			add_reason(reasons, "forwarding", en, ja);
 		}
 		if (current != NULL && strcmp(current, "reject") == 0) {
@@ -691,8 +713,8 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 		  "Policy:                  ", ", next step: " },
 		{ "DMARCレポート集計: %s (%s〜%s)\n",
 		  "受信メール数:          ", "DMARC認証成功:         ",
-		  "SPFアライン:           ", "DKIMアライン:          ",
-		  "アラインなし:          ", "通", "失敗レポート受信数:    ", "件",
+		  "SPFアライメント:       ", "DKIMアライメント:      ",
+		  "アライメントなし:      ", "通", "失敗レポート受信数:    ", "件",
 		  "分類:                  ",
 		  { "正常 ", " / 転送 ", " / 認証失敗 ", " / なりすましの疑い " },
 		  "ポリシー:              ", " → 次の段階: " },

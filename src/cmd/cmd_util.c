@@ -168,3 +168,36 @@ cmd_lang(const char *opt)
 		env = getenv("LANG");
 	return env != NULL && strncmp(env, "ja", 2) == 0 ? "ja" : "en";
 }
+
+int
+cmd_parse_num(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < lo || v > hi) {
+		log_warnx("%s: expected a number %lld..%lld, got '%s'", opt, (long long)lo,
+		    (long long)hi, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cmd_parse_real(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !(v >= lo && v <= hi)) {
+		log_warnx("%s: expected a number %g..%g, got '%s'", opt, lo, hi, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

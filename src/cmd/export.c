@@ -4,9 +4,11 @@
  *
  * Output is streamed report by report and record by record (a 1M-record
  * report is never built in memory).  JSON text comes from jansson so every
- * untrusted string is escaped correctly.  CSV follows RFC 4180 and defuses
- * spreadsheet formulas: a field starting with = + - @ (or TAB/CR) gets a
- * leading apostrophe, since report fields are attacker-controlled.
+ * untrusted string is escaped correctly.  CSV goes through the one writer,
+ * src/util/csv.c (RFC 4180, spreadsheet formulas defused); --format csv is
+ * the portal's mail-list CSV (csv_mail_write, src/web/csv.c): the same
+ * query, columns and bytes, with --lang and --tz as lang= and tz= there.
+ * A reader that goes away (EPIPE) ends the export quietly with status 0.
  *
  * The csv "reverse_dns" and "country_code" columns, and parsedmarc's source
  * reverse_dns / base_domain / country, come from the enrichment cache (the
@@ -14,6 +16,7 @@
  * for hosts not enriched yet.  A PTR name is shown as the cache has it,
  * forward-confirmed or not (the host drill-down says which).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -23,7 +26,10 @@
 
 #include "cmd.h"
 #include "../enrich/enrich.h"
+#include "../store/store_web.h"
+#include "../util/csv.h"
 #include "../util/log.h"
+#include "../web/web.h"
 
 enum fmt { F_JSON, F_CSV, F_PD_JSON, F_PD_CSV };
 
@@ -36,7 +42,36 @@ typedef struct ex {
 	const store_report_row *row;	/* current report during record callbacks */
 	int err;
 	enrich_memo *memo;		/* reverse DNS and country per source IP */
+	dbuf line;			/* one parsedmarc-csv row */
+	int werr;			/* errno of the first failed write, 0 none */
 } ex;
+
+/* Output errors are remembered at the write that fails: a reader that went
+ * away (EPIPE, `export | head`) ends the export quietly, with status 0. */
+static int
+out_ok(ex *e)
+{
+	if (e->werr == 0 && ferror(e->out))
+		e->werr = errno != 0 ? errno : EIO;
+	return e->werr == 0;
+}
+
+static void
+put_out(ex *e, const char *p, size_t n)
+{
+	if (e->werr == 0 && n > 0 && fwrite(p, 1, n, e->out) != n)
+		e->werr = errno != 0 ? errno : EIO;
+}
+
+/* csv_mail_write's sink */
+static int
+put_cb(void *ctx, const char *p, size_t n)
+{
+	ex *e = ctx;
+
+	put_out(e, p, n);
+	return e->werr != 0 ? -1 : 0;
+}
 
 typedef struct host_cols {
 	const char *ptr, *country, *base;
@@ -290,63 +325,10 @@ dump(FILE *out, json_t *o)
 
 /* ---- csv ---------------------------------------------------------------- */
 
-static void
-csv_field(FILE *out, const char *s, int last)
-{
-	int quote = 0;
-
-	if (s == NULL)
-		s = "";
-	if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-	    s[0] == '\r')
-		quote = 2;	/* defuse a formula */
-	for (const char *c = s; *c && !quote; c++)
-		if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r')
-			quote = 1;
-	if (quote) {
-		fputc('"', out);
-		if (quote == 2)
-			fputc('\'', out);
-		for (const char *c = s; *c; c++) {
-			if (*c == '"')
-				fputc('"', out);
-			fputc(*c, out);
-		}
-		fputc('"', out);
-	} else
-		fputs(s, out);
-	fputc(last ? '\n' : ',', out);
-}
-
 static const char *
 or_raw(const char *norm, const char *raw)
 {
 	return norm != NULL && norm[0] != '\0' ? norm : raw;
-}
-
-/* "pass:example.com fail:other.example" for the IIJ-style result columns. */
-static void
-results_dkim(const dm_record *r, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < r->ndkim && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? " " : "",
-		    or_raw(dm_auth_name(r->dkim_results[i].result), r->dkim_results[i].raw_result),
-		    r->dkim_results[i].domain ? r->dkim_results[i].domain : "");
-}
-
-static void
-results_spf(const dm_record *r, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < r->nspf && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? " " : "",
-		    or_raw(dm_auth_name(r->spf_results[i].result), r->spf_results[i].raw_result),
-		    r->spf_results[i].domain ? r->spf_results[i].domain : "");
 }
 
 static void
@@ -370,30 +352,6 @@ record_cb(void *ctx, const dm_record *r)
 		if (e->nrecords++ > 0)
 			fputc(',', e->out);
 		dump(e->out, e->fmt == F_JSON ? record_json(r) : pd_record_json(r, &h));
-	} else if (e->fmt == F_CSV) {
-		char date[32], dk[4096], sp[2048], cnt[32];
-		int pass = r->dkim == DM_VERDICT_PASS || r->spf == DM_VERDICT_PASS;
-		time_t t = (time_t)rep->begin;
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%d %H:00", &tm);
-		snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)r->count);
-		results_dkim(r, dk, sizeof(dk));
-		results_spf(r, sp, sizeof(sp));
-		csv_field(e->out, date, 0);
-		csv_field(e->out, rep->policy.domain, 0);
-		csv_field(e->out, r->source_ip, 0);
-		csv_field(e->out, h.ptr, 0);
-		csv_field(e->out, cnt, 0);
-		csv_field(e->out, r->header_from, 0);
-		csv_field(e->out, pass ? "pass" : "fail", 0);
-		csv_field(e->out, or_raw(dm_verdict_name(r->spf), r->raw_spf), 0);
-		csv_field(e->out, sp, 0);
-		csv_field(e->out, or_raw(dm_verdict_name(r->dkim), r->raw_dkim), 0);
-		csv_field(e->out, dk, 0);
-		csv_field(e->out, or_raw(dm_disp_name(r->disposition), r->raw_disposition), 0);
-		csv_field(e->out, h.country, 1);
 	} else {
 		/* parsedmarc CSV row */
 		char b1[64], b2[64], cnt[32], pct[16];
@@ -403,6 +361,7 @@ record_cb(void *ctx, const dm_record *r)
 		int spf_ok = r->spf == DM_VERDICT_PASS, dkim_ok = r->dkim == DM_VERDICT_PASS;
 		const dm_policy *p = &rep->policy;
 
+		dbuf_reset(&e->line);
 		rs[0] = rc[0] = dd[0] = ds[0] = dr[0] = sd[0] = ss[0] = sr[0] = '\0';
 		for (int i = 0; i < r->nreasons; i++) {
 			join(rs, sizeof(rs), &o1, dm_reason_name(r->reasons[i].type));
@@ -424,44 +383,45 @@ record_cb(void *ctx, const dm_record *r)
 		iso(rep->end, b2, sizeof(b2));
 		snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)r->count);
 		snprintf(pct, sizeof(pct), "%d", p->pct >= 0 ? p->pct : 100);
-		csv_field(e->out, rep->schema == DM_SCHEMA_DRAFT ? "draft" : "1.0", 0);
-		csv_field(e->out, rep->org_name, 0);
-		csv_field(e->out, rep->email, 0);
-		csv_field(e->out, rep->extra_contact_info, 0);
-		csv_field(e->out, rep->report_id, 0);
-		csv_field(e->out, b1, 0);
-		csv_field(e->out, b2, 0);
-		csv_field(e->out, e->row->errors_json && strcmp(e->row->errors_json, "[]") ?
+		csv_field(&e->line, rep->schema == DM_SCHEMA_DRAFT ? "draft" : "1.0", 0);
+		csv_field(&e->line, rep->org_name, 0);
+		csv_field(&e->line, rep->email, 0);
+		csv_field(&e->line, rep->extra_contact_info, 0);
+		csv_field(&e->line, rep->report_id, 0);
+		csv_field(&e->line, b1, 0);
+		csv_field(&e->line, b2, 0);
+		csv_field(&e->line, e->row->errors_json && strcmp(e->row->errors_json, "[]") ?
 		    e->row->errors_json : "", 0);
-		csv_field(e->out, p->domain, 0);
-		csv_field(e->out, p->adkim ? dm_align_name(p->adkim) : "r", 0);
-		csv_field(e->out, p->aspf ? dm_align_name(p->aspf) : "r", 0);
-		csv_field(e->out, dm_disp_name(p->p), 0);
-		csv_field(e->out, dm_disp_name(p->sp ? p->sp : p->p), 0);
-		csv_field(e->out, pct, 0);
-		csv_field(e->out, p->fo ? p->fo : "0", 0);
-		csv_field(e->out, r->source_ip, 0);
-		csv_field(e->out, h.country, 0);
-		csv_field(e->out, h.ptr, 0);
-		csv_field(e->out, h.base, 0);
-		csv_field(e->out, cnt, 0);
-		csv_field(e->out, spf_ok ? "True" : "False", 0);
-		csv_field(e->out, dkim_ok ? "True" : "False", 0);
-		csv_field(e->out, spf_ok || dkim_ok ? "True" : "False", 0);
-		csv_field(e->out, or_raw(dm_disp_name(r->disposition), r->raw_disposition), 0);
-		csv_field(e->out, rs, 0);
-		csv_field(e->out, rc, 0);
-		csv_field(e->out, r->envelope_from, 0);
-		csv_field(e->out, r->header_from, 0);
-		csv_field(e->out, r->envelope_to, 0);
-		csv_field(e->out, dd, 0);
-		csv_field(e->out, ds, 0);
-		csv_field(e->out, dr, 0);
-		csv_field(e->out, sd, 0);
-		csv_field(e->out, ss, 0);
-		csv_field(e->out, sr, 1);
+		csv_field(&e->line, p->domain, 0);
+		csv_field(&e->line, p->adkim ? dm_align_name(p->adkim) : "r", 0);
+		csv_field(&e->line, p->aspf ? dm_align_name(p->aspf) : "r", 0);
+		csv_field(&e->line, dm_disp_name(p->p), 0);
+		csv_field(&e->line, dm_disp_name(p->sp ? p->sp : p->p), 0);
+		csv_field(&e->line, pct, 0);
+		csv_field(&e->line, p->fo ? p->fo : "0", 0);
+		csv_field(&e->line, r->source_ip, 0);
+		csv_field(&e->line, h.country, 0);
+		csv_field(&e->line, h.ptr, 0);
+		csv_field(&e->line, h.base, 0);
+		csv_field(&e->line, cnt, 0);
+		csv_field(&e->line, spf_ok ? "True" : "False", 0);
+		csv_field(&e->line, dkim_ok ? "True" : "False", 0);
+		csv_field(&e->line, spf_ok || dkim_ok ? "True" : "False", 0);
+		csv_field(&e->line, or_raw(dm_disp_name(r->disposition), r->raw_disposition), 0);
+		csv_field(&e->line, rs, 0);
+		csv_field(&e->line, rc, 0);
+		csv_field(&e->line, r->envelope_from, 0);
+		csv_field(&e->line, r->header_from, 0);
+		csv_field(&e->line, r->envelope_to, 0);
+		csv_field(&e->line, dd, 0);
+		csv_field(&e->line, ds, 0);
+		csv_field(&e->line, dr, 0);
+		csv_field(&e->line, sd, 0);
+		csv_field(&e->line, ss, 0);
+		csv_field(&e->line, sr, 1);
+		put_out(e, e->line.data, e->line.len);
 	}
-	return ferror(e->out) ? -1 : 0;
+	return out_ok(e) ? 0 : -1;
 }
 
 static int
@@ -485,7 +445,7 @@ report_cb(void *ctx, const store_report_row *row)
 	}
 	if (e->fmt == F_JSON || e->fmt == F_PD_JSON)
 		fputs("]}", e->out);
-	return ferror(e->out) ? -1 : 0;
+	return out_ok(e) ? 0 : -1;
 }
 
 static void
@@ -494,12 +454,18 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: dmarcscope export --format csv|json|parsedmarc-json|parsedmarc-csv\n"
 	    "                         [--domain D] [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-	    "                         [--output FILE]\n"
+	    "                         [--output FILE] [--lang ja|en] [--tz ZONE]\n"
 	    "\n"
-	    "  csv              the mail list, one row per record (IIJ's columns)\n"
+	    "  csv              the mail list, one row per record (IIJ's columns and class;\n"
+	    "                   the same as the portal's CSV download)\n"
 	    "  json             every stored field, one object per report (docs/CLI.md)\n"
 	    "  parsedmarc-json  parsedmarc's aggregate report JSON\n"
-	    "  parsedmarc-csv   parsedmarc's aggregate report CSV\n");
+	    "  parsedmarc-csv   parsedmarc's aggregate report CSV\n"
+	    "\n"
+	    "  --lang ja|en     csv: Japanese column names and a UTF-8 BOM, or English\n"
+	    "                   (default en)\n"
+	    "  --tz ZONE        csv: the zone of the date column: UTC (default),\n"
+	    "                   Asia/Tokyo, ... or UTC+HH:MM; the header names it\n");
 }
 
 int
@@ -511,15 +477,20 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 		{ "domain", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "tz", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	store_filter f = { NULL, 0, 0 };
 	ex e;
 	int ch, rc;
-	const char *format = NULL, *output = NULL;
+	const char *format = NULL, *output = NULL, *lang = NULL;
+	csv_tz tz;
+	char err[512];
 
 	memset(&e, 0, sizeof(e));
+	csv_tz_parse(NULL, &tz);
 	while ((ch = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': format = optarg; break;
@@ -528,12 +499,27 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 			if (cmd_filter_opt(ch, optarg, &f) != 0)
 				return 2;
 			break;
+		case 'l':
+			if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0) {
+				log_warnx("export: --lang wants ja or en, got '%s'", optarg);
+				return 2;
+			}
+			lang = optarg;
+			break;
+		case 'z':
+			if (csv_tz_parse(optarg, &tz) != 0) {
+				log_warnx("export: --tz: unknown zone '%s' (UTC, Asia/Tokyo, ..., "
+				    "UTC+HH:MM)", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (format == NULL) {
-		log_warnx("export: --format is required");
+	if (format == NULL || optind < argc) {
+		if (format == NULL)
+			log_warnx("export: --format is required");
 		usage(stderr);
 		return 2;
 	}
@@ -555,34 +541,63 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 		log_warn("export: %s", output);
 		return 2;
 	}
-	if ((e.s = cmd_open_store(c)) == NULL)
+	if ((e.s = cmd_open_store(c)) == NULL) {
+		if (output != NULL)
+			fclose(e.out);
 		return 2;
-	e.memo = enrich_memo_new(e.s);
-	if (e.fmt == F_CSV)
-		fputs("date,policy_domain,source_ip,reverse_dns,count,header_from,dmarc_result,"
-		    "spf_alignment,spf_result_domain,dkim_alignment,dkim_result_domain,"
-		    "disposition,country_code\n", e.out);
-	else if (e.fmt == F_PD_CSV)
-		fputs("xml_schema,org_name,org_email,org_extra_contact_info,report_id,begin_date,"
-		    "end_date,errors,domain,adkim,aspf,p,sp,pct,fo,source_ip_address,"
-		    "source_country,source_reverse_dns,source_base_domain,count,spf_aligned,"
-		    "dkim_aligned,dmarc_aligned,disposition,policy_override_reasons,"
-		    "policy_override_comments,envelope_from,header_from,envelope_to,dkim_domains,"
-		    "dkim_selectors,dkim_results,spf_domains,spf_scopes,spf_results\n", e.out);
-	else
-		fputc('[', e.out);
-	rc = e.s->ops->export_reports(e.s, &f, report_cb, &e);
-	if (e.fmt == F_JSON || e.fmt == F_PD_JSON)
-		fputs("\n]\n", e.out);
-	if ((rc != STORE_OK || e.err) && !ferror(e.out))
-		log_warnx("export: %s", store_errmsg(e.s));
-	enrich_memo_free(e.memo);
-	store_close(e.s);
-	if (fflush(e.out) != 0 || ferror(e.out)) {
-		log_warn("export: write error");
-		rc = STORE_ERR;
 	}
+	rc = STORE_OK;
+	if (e.fmt == F_CSV) {
+		/* the portal's mail-list query and writer: the same columns and bytes */
+		store_web_query w;
+
+		memset(&w, 0, sizeof(w));
+		w.domain = f.domain;
+		w.since = f.since;
+		w.until = f.until;
+		w.cls = w.result = -1;
+		w.sort = SWS_DATE;
+		w.limit = -1;
+		if (cmd_catch_up(e.s) != 0)
+			rc = STORE_ERR;
+		else if (csv_mail_write(e.s, &w, lang != NULL && strcmp(lang, "ja") == 0, &tz,
+		    put_cb, &e, err, sizeof(err)) == -2) {
+			log_warnx("export: %s", err);
+			rc = STORE_ERR;
+		}
+		store_close(e.s);
+	} else {
+		e.memo = enrich_memo_new(e.s);
+		dbuf_init(&e.line, (size_t)1 << 24);
+		if (e.fmt == F_PD_CSV)
+			fputs("xml_schema,org_name,org_email,org_extra_contact_info,report_id,"
+			    "begin_date,end_date,errors,domain,adkim,aspf,p,sp,pct,fo,"
+			    "source_ip_address,source_country,source_reverse_dns,source_base_domain,"
+			    "count,spf_aligned,dkim_aligned,dmarc_aligned,disposition,"
+			    "policy_override_reasons,policy_override_comments,envelope_from,"
+			    "header_from,envelope_to,dkim_domains,dkim_selectors,dkim_results,"
+			    "spf_domains,spf_scopes,spf_results\n", e.out);
+		else
+			fputc('[', e.out);
+		rc = e.s->ops->export_reports(e.s, &f, report_cb, &e);
+		if (e.fmt == F_JSON || e.fmt == F_PD_JSON)
+			fputs("\n]\n", e.out);
+		if ((rc != STORE_OK || e.err) && out_ok(&e))
+			log_warnx("export: %s", store_errmsg(e.s));
+		enrich_memo_free(e.memo);
+		dbuf_free(&e.line);
+		store_close(e.s);
+	}
+	if (fflush(e.out) != 0 && e.werr == 0)
+		e.werr = errno != 0 ? errno : EIO;
+	out_ok(&e);
 	if (output != NULL)
 		fclose(e.out);
+	if (e.werr == EPIPE)
+		return 0;	/* the reader has what it wanted (`export | head`) */
+	if (e.werr != 0) {
+		log_warnx("export: write error: %s", strerror(e.werr));
+		return 2;
+	}
 	return rc == STORE_OK && !e.err ? 0 : 2;
 }

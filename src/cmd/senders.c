@@ -408,7 +408,7 @@ do_suggest(store *st, int argc, char **argv)
 	};
 	store_filter f = { NULL, 0, 0 };
 	sug_ctx s;
-	long long min_msgs = 10;
+	int64_t min_msgs = 10;
 	double min_rate = 90.0;
 	int ch, json = 0, shown = 0;
 	json_t *arr;
@@ -420,8 +420,14 @@ do_suggest(store *st, int argc, char **argv)
 			if (cmd_filter_opt(ch, optarg, &f) != 0)
 				return 2;
 			break;
-		case 'm': min_msgs = atoll(optarg); break;
-		case 'r': min_rate = atof(optarg); break;
+		case 'm':
+			if (cmd_parse_num("--min-messages", optarg, 0, INT64_MAX, &min_msgs) != 0)
+				return 2;
+			break;
+		case 'r':
+			if (cmd_parse_real("--min-rate", optarg, 0.0, 100.0, &min_rate) != 0)
+				return 2;
+			break;
 		case 'j': json = 1; break;
 		default: usage(stderr); return 2;
 		}
@@ -480,7 +486,7 @@ do_suggest(store *st, int argc, char **argv)
 		free(t);
 	} else if (shown == 0) {
 		printf("(no candidates with at least %lld messages and %.0f%% aligned passes)\n",
-		    min_msgs, min_rate);
+		    (long long)min_msgs, min_rate);
 	}
 	json_decref(arr);
 	free(s.c);
@@ -557,14 +563,14 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 				return 2;
 			break;
 		case 'n': dns = optarg; break;
-		case 't':
-			timeout_ms = atoi(optarg);
-			if (timeout_ms < 10 || timeout_ms > 60000) {
-				log_warnx("reanalyze: --dns-timeout: expected 10..60000 ms, got '%s'",
-				    optarg);
+		case 't': {
+			int64_t ms;
+
+			if (cmd_parse_num("reanalyze: --dns-timeout", optarg, 10, 60000, &ms) != 0)
 				return 2;
-			}
+			timeout_ms = (int)ms;
 			break;
+		}
 		case 'h':
 			printf("usage: dmarcscope reanalyze [--domain D] [--dns SERVER[:PORT]]"
 			    " [--dns-timeout MS]\n\n"

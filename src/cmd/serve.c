@@ -4,10 +4,12 @@
  *   serve [--listen ADDR:PORT] [--password-file FILE] [--max-range DAYS]
  *         [--retention DAYS] [--no-enrich] [--offline] [--enrich-interval SEC]
  *         [--max-connections N]
+ *   serve --routes
  *
  * The admin password comes from --password-file (first line) or
  * $DMARCSCOPE_ADMIN_PASSWORD; it is required when ADDR is not loopback.
- * Runs in the foreground until SIGINT or SIGTERM.
+ * Runs in the foreground until SIGINT or SIGTERM.  --routes prints the
+ * API's route table (api_routes_print) and exits without opening anything.
  *
  * Exports: cmd_serve (cmd.h).  Exit: 0 after a clean stop, 2 on a usage
  * error or when the server cannot start.
@@ -28,6 +30,7 @@ usage(FILE *f)
 	    "usage: dmarcscope serve [--listen ADDR:PORT] [--password-file FILE]\n"
 	    "                        [--max-range DAYS] [--retention DAYS] [--no-enrich]\n"
 	    "                        [--offline] [--enrich-interval SEC] [--max-connections N]\n"
+	    "       dmarcscope serve --routes\n"
 	    "\n"
 	    "  --listen ADDR:PORT   numeric address and port (default 127.0.0.1:8080;\n"
 	    "                       IPv6 as [::1]:8080)\n"
@@ -38,7 +41,9 @@ usage(FILE *f)
 	    "  --no-enrich          do not run enrichment in the background\n"
 	    "  --offline            background enrichment without network lookups\n"
 	    "  --enrich-interval S  seconds between enrichment runs (default 300)\n"
-	    "  --max-connections N  concurrent connections (default 256)\n");
+	    "  --max-connections N  concurrent connections (default 256)\n"
+	    "  --routes             print the API routes, one a line (tab-separated: method,\n"
+	    "                       path, answer type, query parameters, description)\n");
 }
 
 static char *
@@ -118,6 +123,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		{ "offline", no_argument, NULL, 'O' },
 		{ "enrich-interval", required_argument, NULL, 'I' },
 		{ "max-connections", required_argument, NULL, 'C' },
+		{ "routes", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -125,7 +131,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	char host[128];
 	char *pw = NULL;
 	const char *env;
-	int ch, rc;
+	int ch, rc, list = 0;
 
 	web_opts_default(&o);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -160,13 +166,20 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 			if (num(optarg, 4, 10000, &o.max_conn) != 0)
 				return 2;
 			break;
+		case 'r': list = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind < argc) {
+		free(pw);
 		usage(stderr);
 		return 2;
+	}
+	if (list) {
+		free(pw);
+		api_routes_print(stdout);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
 	}
 	if (pw == NULL && (env = getenv("DMARCSCOPE_ADMIN_PASSWORD")) != NULL && env[0] != '\0')
 		pw = xstrdup(env);

@@ -35,34 +35,136 @@ stats_usage(FILE *f)
 	    "matrix and guidance are always there; 'summary' alone gives just those).\n");
 }
 
+/* The words of the text report past the digest, per language.  Japanese
+ * as a mail administrator writes it, one word per concept: アライメント
+ * (alignment), なりすましの疑い (spoofing suspected), 自社 / 第三者 /
+ * 未登録 (My Senders: internal, third party, unauthorized). */
+static const struct text_words {
+	const char *domain_head, *messages_head, *domain_hint;
+	const char *cat[3];			/* pass+aligned, pass not aligned, fail */
+	const char *matrix[4];			/* all, internal, third party, unauthorized */
+	const char *msgs_fmt;			/* "%s messages" */
+	const char *sources[5];			/* prefix, messages, SPF, DKIM, spoofing */
+	const char *reporters[3];		/* reporter, reports, messages */
+	const char *policy, *reports_fmt;	/* "Published policy", "(%s reports)" */
+} text_words[2] = {
+	{ "policy domain", "messages", "Run 'dmarcscope stats --domain D' for one domain.",
+	  { "pass+aligned", "pass, not aligned", "fail" },
+	  { "All", "Internal", "Third party", "Unauthorized" }, "%s messages",
+	  { "Top sources", "messages", "SPF aligned", "DKIM aligned", "spoofing" },
+	  { "Reporters", "reports", "messages" },
+	  "Published policy", "(%s reports)" },
+	{ "ポリシードメイン", "メール数",
+	  "ドメインごとの集計は 'dmarcscope stats --domain D' で表示します。",
+	  { "合格・アライメント一致", "合格・アライメント不一致", "失敗" },
+	  { "全体", "自社", "第三者", "未登録" }, "%s通",
+	  { "主な送信元", "メール数", "SPFアライメント", "DKIMアライメント", "なりすましの疑い" },
+	  { "レポート送信組織", "レポート数", "メール数" },
+	  "公開ポリシー", "(レポート%s件)" },
+};
+
+static const struct text_words *
+words_for(const char *lang)
+{
+	return &text_words[lang != NULL && strcmp(lang, "ja") == 0 ? 1 : 0];
+}
+
+/* v with thousands separators: "8,523" */
+static const char *
+grouped(int64_t v, char *buf, size_t len)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%lld", (long long)(v < 0 ? -v : v));
+	size_t j = 0;
+
+	if (v < 0 && j + 1 < len)
+		buf[j++] = '-';
+	for (int i = 0; i < n && j + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[j++] = ',';
+		buf[j++] = b[i];
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+/* Columns on a terminal: CJK and full-width characters take two. */
+static int
+text_width(const char *s)
+{
+	int w = 0;
+
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+		unsigned cp = c;
+		int len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+		if (len > 1) {
+			cp = c & (0xff >> (len + 1));
+			for (int i = 1; i < len && (s[i] & 0xc0) == 0x80; i++)
+				cp = (cp << 6) | ((unsigned char)s[i] & 0x3f);
+		}
+		w += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+		    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+		    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+		    (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000 ? 2 : 1;
+		for (int i = 0; i < len && *s; i++)
+			s++;
+	}
+	return w;
+}
+
+/* s left-aligned (right < 0) or right-aligned in width columns */
+static void
+put_col(const char *s, int width, int right)
+{
+	int pad = width - text_width(s);
+
+	if (right)
+		printf("%*s%s", pad > 0 ? pad : 0, "", s);
+	else
+		printf("%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
 static int
 print_domain(void *ctx, const char *d, int64_t messages)
 {
+	char n[32];
+
 	(void)ctx;
-	printf("%-40s %lld\n", d, (long long)messages);
+	put_col(d, 40, 0);
+	printf(" %s\n", grouped(messages, n, sizeof(n)));
 	return 0;
 }
 
+/* One SPF x DKIM matrix: a title line, then rows SPF, columns DKIM. */
 static void
-print_matrix(const char *title, const json_t *m)
+print_matrix(const struct text_words *w, int which, const json_t *m)
 {
-	static const char *const names[3] = { "pass+aligned", "pass, not aligned", "fail" };
 	const json_t *cnt = json_object_get(m, "count"), *pc = json_object_get(m, "pct");
+	char msgs[64], n[32];
 
-	char head[64];
-
-	snprintf(head, sizeof(head), "%s (%lld messages)", title,
-	    (long long)json_integer_value(json_object_get(m, "messages")));
-	printf("\n%-29s DKIM: %-13s %-18s %s\n", head, names[0], names[1], names[2]);
+	snprintf(msgs, sizeof(msgs), w->msgs_fmt, grouped(json_integer_value(
+	    json_object_get(m, "messages")), n, sizeof(n)));
+	printf("\n%s (%s)\n  ", w->matrix[which], msgs);
+	put_col("SPF \\ DKIM", 28, 0);
+	for (int j = 0; j < 3; j++) {
+		printf(" ");
+		put_col(w->cat[j], j < 2 ? 25 : 0, 0);
+	}
+	printf("\n");
 	for (int i = 0; i < 3; i++) {
-		printf("  SPF %-19s", names[i]);
+		printf("  SPF ");
+		put_col(w->cat[i], 24, 0);
 		for (int j = 0; j < 3; j++) {
-			char cell[40];
+			char cell[64];
 
-			snprintf(cell, sizeof(cell), "%lld (%.1f%%)", (long long)json_integer_value(
-			    json_array_get(json_array_get(cnt, (size_t)i), (size_t)j)),
-			    json_real_value(json_array_get(json_array_get(pc, (size_t)i), (size_t)j)));
-			printf(" %-18s", cell);
+			snprintf(cell, sizeof(cell), "%s (%.1f%%)", grouped(json_integer_value(
+			    json_array_get(json_array_get(cnt, (size_t)i), (size_t)j)), n,
+			    sizeof(n)), json_real_value(json_array_get(json_array_get(pc,
+			    (size_t)i), (size_t)j)));
+			printf(" ");
+			put_col(cell, j < 2 ? 25 : 0, 0);
 		}
 		printf("\n");
 	}
@@ -71,37 +173,76 @@ print_matrix(const char *title, const json_t *m)
 static void
 print_text(const json_t *s, const char *lang)
 {
+	const struct text_words *w = words_for(lang);
+	static const char *const mx_keys[4] = { "all", "internal", "third_party", "unauthorized" };
 	dbuf d;
 	size_t i;
 	json_t *v;
 	const json_t *mx = json_object_get(s, "matrix");
+	char n1[32], n2[32];
 
 	dbuf_init(&d, 1 << 20);
 	stats_digest(s, lang, &d);
 	fputs(dbuf_cstr(&d), stdout);
 	dbuf_free(&d);
-	print_matrix("All", json_object_get(mx, "all"));
-	print_matrix("Internal", json_object_get(mx, "internal"));
-	print_matrix("Third party", json_object_get(mx, "third_party"));
-	print_matrix("Unauthorized", json_object_get(mx, "unauthorized"));
-	printf("\nTop sources                  messages  SPF aligned  DKIM aligned  spoofing\n");
-	if (json_object_get(s, "top_sources") == NULL)
+	for (int k = 0; k < 4; k++)
+		print_matrix(w, k, json_object_get(mx, mx_keys[k]));
+	if (json_object_get(s, "top_sources") != NULL) {
+		printf("\n");
+		put_col(w->sources[0], 28, 0);
+		for (int k = 1; k < 5; k++) {
+			printf("  ");
+			put_col(w->sources[k], k == 1 ? 10 : 16, 1);
+		}
+		printf("\n");
+		json_array_foreach(json_object_get(s, "top_sources"), i, v) {
+			char p1[16], p2[16];
+
+			snprintf(p1, sizeof(p1), "%.1f%%", json_real_value(json_object_get(v,
+			    "spf_aligned_pct")));
+			snprintf(p2, sizeof(p2), "%.1f%%", json_real_value(json_object_get(v,
+			    "dkim_aligned_pct")));
+			printf("  ");
+			put_col(json_string_value(json_object_get(v, "prefix")) ?: "-", 26, 0);
+			printf("  ");
+			put_col(grouped(json_integer_value(json_object_get(v, "messages")), n1,
+			    sizeof(n1)), 10, 1);
+			printf("  ");
+			put_col(p1, 16, 1);
+			printf("  ");
+			put_col(p2, 16, 1);
+			printf("  ");
+			put_col(grouped(json_integer_value(json_object_get(v, "spoofing_suspected")),
+			    n2, sizeof(n2)), 16, 1);
+			printf("\n");
+		}
+	}
+	if (json_object_get(s, "reporters") != NULL) {
+		printf("\n");
+		put_col(w->reporters[0], 28, 0);
+		printf("  ");
+		put_col(w->reporters[1], 10, 1);
+		printf("  ");
+		put_col(w->reporters[2], 10, 1);
+		printf("\n");
+		json_array_foreach(json_object_get(s, "reporters"), i, v) {
+			printf("  ");
+			put_col(json_string_value(json_object_get(v, "org")) ?: "-", 26, 0);
+			printf("  ");
+			put_col(grouped(json_integer_value(json_object_get(v, "reports")), n1,
+			    sizeof(n1)), 10, 1);
+			printf("  ");
+			put_col(grouped(json_integer_value(json_object_get(v, "messages")), n2,
+			    sizeof(n2)), 10, 1);
+			printf("\n");
+		}
+	}
+	if (json_object_get(s, "policy_history") == NULL)
 		return;
-	json_array_foreach(json_object_get(s, "top_sources"), i, v)
-		printf("  %-26s %9lld  %10.1f%%  %11.1f%%  %8lld\n",
-		    json_string_value(json_object_get(v, "prefix")),
-		    (long long)json_integer_value(json_object_get(v, "messages")),
-		    json_real_value(json_object_get(v, "spf_aligned_pct")),
-		    json_real_value(json_object_get(v, "dkim_aligned_pct")),
-		    (long long)json_integer_value(json_object_get(v, "spoofing_suspected")));
-	printf("\nReporters                    reports   messages\n");
-	json_array_foreach(json_object_get(s, "reporters"), i, v)
-		printf("  %-26s %7lld  %9lld\n", json_string_value(json_object_get(v, "org")),
-		    (long long)json_integer_value(json_object_get(v, "reports")),
-		    (long long)json_integer_value(json_object_get(v, "messages")));
-	printf("\nPublished policy\n");
+	printf("\n%s\n", w->policy);
 	json_array_foreach(json_object_get(s, "policy_history"), i, v) {
 		const json_t *pct = json_object_get(v, "pct");
+		char reps[64];
 
 		printf("  %s .. %s  p=%s sp=%s adkim=%s aspf=%s", json_string_value(
 		    json_object_get(v, "first_seen")), json_string_value(json_object_get(v,
@@ -111,8 +252,9 @@ print_text(const json_t *s, const char *lang)
 		    json_string_value(json_object_get(v, "aspf")) ?: "-");
 		if (json_is_integer(pct))
 			printf(" pct=%lld", (long long)json_integer_value(pct));
-		printf("  (%lld reports)\n", (long long)json_integer_value(json_object_get(v,
-		    "reports")));
+		snprintf(reps, sizeof(reps), w->reports_fmt, grouped(json_integer_value(
+		    json_object_get(v, "reports")), n1, sizeof(n1)));
+		printf("  %s\n", reps);
 	}
 }
 
@@ -136,6 +278,7 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 	const char *lang = NULL;
 	char err[512];
 	int ch, json = 0, top = 20, rc = 0;
+	int64_t n;
 	json_t *s;
 	store *st;
 
@@ -147,11 +290,9 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 				return 2;
 			break;
 		case 't':
-			top = atoi(optarg);
-			if (top < 1 || top > 10000) {
-				log_warnx("--top: expected 1..10000, got '%s'", optarg);
+			if (cmd_parse_num("--top", optarg, 1, 10000, &n) != 0)
 				return 2;
-			}
+			top = (int)n;
 			break;
 		case 'l': lang = optarg; break;
 		case 'o':
@@ -180,12 +321,15 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 			log_warnx("stats --json needs --domain D");
 			rc = 2;
 		} else {
-			printf("%-40s %s\n", "policy domain", "messages");
+			const struct text_words *w = words_for(cmd_lang(lang));
+
+			put_col(w->domain_head, 40, 0);
+			printf(" %s\n", w->messages_head);
 			if (st->ops->analysis->domain_list(st, print_domain, NULL) != STORE_OK) {
 				log_warnx("stats: %s", store_errmsg(st));
 				rc = 2;
 			}
-			printf("\nRun 'dmarcscope stats --domain D' for one domain.\n");
+			printf("\n%s\n", w->domain_hint);
 		}
 		store_close(st);
 		return rc;
@@ -293,6 +437,7 @@ cmd_mismatches(cmd_ctx *c, int argc, char **argv)
 	store_filter f = { NULL, 0, 0 };
 	mm_ctx m = { 0, 0, NULL };
 	int ch, limit = 1000, rc;
+	int64_t n;
 	store *st;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -303,11 +448,9 @@ cmd_mismatches(cmd_ctx *c, int argc, char **argv)
 				return 2;
 			break;
 		case 'n':
-			limit = atoi(optarg);
-			if (limit < 1) {
-				log_warnx("--limit: expected a positive number, got '%s'", optarg);
+			if (cmd_parse_num("--limit", optarg, 1, INT32_MAX, &n) != 0)
 				return 2;
-			}
+			limit = (int)n;
 			break;
 		case 'h': mm_usage(stdout); return 0;
 		default: mm_usage(stderr); return 2;

@@ -2,7 +2,10 @@
  * summary.c - `dmarcscope summary [--json] [--domain D] [--since] [--until]
  * [--lang ja|en]`: what the store holds; with --domain, also the digest of
  * the JIPDEC slides (emails seen, DMARC/SPF/DKIM aligned counts and %,
- * failure reports, the not-aligned counts) in Japanese or English.
+ * failure reports, the not-aligned counts) in Japanese or English.  Reports,
+ * records, messages, domains and the period follow the filter; quarantine,
+ * duplicates and archived inputs are the whole store's and, when a filter is
+ * given, shown apart as such (JSON "all_domains").
  *
  * Exports: cmd_summary (cmd.h).
  */
@@ -29,7 +32,9 @@ usage(FILE *f)
 	    "pass, SPF and DKIM aligned (counts and %%), failure reports received and the\n"
 	    "not-aligned counts, in Japanese or English (--lang, else $LANG).  --json adds\n"
 	    "the digest keys dmarc_pass, spf_aligned, dkim_aligned, not_aligned, pct and\n"
-	    "failure_reports.\n");
+	    "failure_reports.  The quarantine, duplicate and archive counters belong to no\n"
+	    "domain or day: with --domain, --since or --until they are the whole store's,\n"
+	    "printed apart (JSON: under \"all_domains\").\n");
 }
 
 int
@@ -46,7 +51,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	};
 	store_filter f = { NULL, 0, 0 };
 	store_summary sum;
-	int ch, json = 0;
+	int ch, json = 0, filtered;
 	store *s;
 	json_t *st = NULL;
 	const char *lang = NULL;
@@ -64,6 +69,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	filtered = f.domain != NULL || f.since != 0 || f.until != 0;
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
 	if (s->ops->summary(s, &f, &sum) != STORE_OK) {
@@ -88,11 +94,15 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		cmd_fmt_date(sum.last_end, last, sizeof(last));
 	}
 	if (json) {
-		printf("{\"reports\":%lld,\"records\":%lld,\"messages\":%lld,\"quarantined\":%lld,"
-		    "\"duplicates\":%lld,\"raw_messages\":%lld,\"domains\":%lld,",
-		    (long long)sum.reports, (long long)sum.records, (long long)sum.messages,
-		    (long long)sum.quarantined, (long long)sum.duplicates,
-		    (long long)sum.raw_messages, (long long)sum.domains);
+		printf("{\"reports\":%lld,\"records\":%lld,\"messages\":%lld,",
+		    (long long)sum.reports, (long long)sum.records, (long long)sum.messages);
+		/* quarantine, duplicates and archived inputs belong to no domain or
+		 * day: with a filter they are the whole store's, and say so */
+		printf(filtered ? "\"all_domains\":{\"quarantined\":%lld,\"duplicates\":%lld,"
+		    "\"raw_messages\":%lld}," : "\"quarantined\":%lld,\"duplicates\":%lld,"
+		    "\"raw_messages\":%lld,", (long long)sum.quarantined,
+		    (long long)sum.duplicates, (long long)sum.raw_messages);
+		printf("\"domains\":%lld,", (long long)sum.domains);
 		if (sum.reports > 0)
 			printf("\"first_begin\":\"%s\",\"last_end\":\"%s\"", first, last);
 		else
@@ -119,6 +129,8 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	printf("domains        %lld\n", (long long)sum.domains);
 	if (sum.reports > 0)
 		printf("period         %s .. %s\n", first, last);
+	if (filtered)
+		printf("\nall domains, not filtered:\n");
 	printf("duplicates     %lld\n", (long long)sum.duplicates);
 	printf("quarantined    %lld%s\n", (long long)sum.quarantined,
 	    sum.quarantined ? "   (see: dmarcscope quarantine list)" : "");

@@ -53,7 +53,7 @@ parse_prefix(const char *s, boot_ent *e)
 
 	if (strlen(s) >= sizeof(buf))
 		return -1;
-	strcpy(buf, s);
+	memcpy(buf, s, strlen(s) + 1);
 	if ((slash = strchr(buf, '/')) == NULL)
 		return -1;
 	*slash = '\0';
@@ -114,7 +114,7 @@ boot_file(rdap_boot *b, const char *path, char *err, size_t errlen)
 		u = xmalloc(ul + 2);
 		memcpy(u, best, ul + 1);
 		if (ul == 0 || u[ul - 1] != '/')
-			strcpy(u + ul, "/");
+			memcpy(u + ul, "/", 2);
 		b->urls = xrealloc(b->urls, (size_t)(b->nurls + 1) * sizeof(*b->urls));
 		b->urls[b->nurls++] = u;
 		json_array_foreach(pfx, k, v) {

@@ -51,7 +51,7 @@ evw_bytes(evw *w, const void *p, size_t n)
 	uint32_t len = (uint32_t)n;
 
 	if (n >= NO_STR)
-		fatalx("ingest pipeline: field of %zu bytes", n);
+		panic("ingest pipeline: field of %zu bytes", n);
 	put(w->b, &len, sizeof(len));
 	if (n > 0)
 		put(w->b, p, n);
@@ -94,10 +94,10 @@ ev_next(const unsigned char **cur, const unsigned char *end, int *type, evr *r)
 	if (*cur >= end)
 		return 0;
 	if ((size_t)(end - *cur) < sizeof(h))
-		fatalx("ingest pipeline: truncated event");
+		panic("ingest pipeline: truncated event");
 	memcpy(h, *cur, sizeof(h));
 	if ((size_t)(end - *cur) - 8 < h[1])
-		fatalx("ingest pipeline: event overruns its batch");
+		panic("ingest pipeline: event overruns its batch");
 	*type = (int)h[0];
 	r->p = *cur + 8;
 	r->end = r->p + h[1];
@@ -273,7 +273,7 @@ ev_get_report(evr *r, dm_report *o)
 	o->skipped_records = (uint64_t)evr_i64(r);
 	o->recovered = (int)evr_i64(r);
 	if (r->err)
-		fatalx("ingest pipeline: malformed report event");
+		panic("ingest pipeline: malformed report event");
 }
 
 void
@@ -341,7 +341,7 @@ ev_get_record(evr *r, dm_record *o)
 	o->store_id = 0;
 	n = evr_i64(r);
 	if (n < 0 || n > DM_MAX_REASONS)
-		fatalx("ingest pipeline: malformed record event");
+		panic("ingest pipeline: malformed record event");
 	for (o->nreasons = 0; o->nreasons < (int)n; o->nreasons++) {
 		dm_reason *x = &o->reasons[o->nreasons];
 
@@ -351,7 +351,7 @@ ev_get_record(evr *r, dm_record *o)
 	}
 	n = evr_i64(r);
 	if (n < 0 || n > DM_MAX_DKIM)
-		fatalx("ingest pipeline: malformed record event");
+		panic("ingest pipeline: malformed record event");
 	for (o->ndkim = 0; o->ndkim < (int)n; o->ndkim++) {
 		dm_dkim *d = &o->dkim_results[o->ndkim];
 
@@ -363,7 +363,7 @@ ev_get_record(evr *r, dm_record *o)
 	}
 	n = evr_i64(r);
 	if (n < 0 || n > DM_MAX_SPF)
-		fatalx("ingest pipeline: malformed record event");
+		panic("ingest pipeline: malformed record event");
 	for (o->nspf = 0; o->nspf < (int)n; o->nspf++) {
 		dm_spf *s = &o->spf_results[o->nspf];
 
@@ -374,7 +374,7 @@ ev_get_record(evr *r, dm_record *o)
 		s->raw_result = evr_str(r);
 	}
 	if (r->err)
-		fatalx("ingest pipeline: malformed record event");
+		panic("ingest pipeline: malformed record event");
 }
 
 /* ---- the queue ---- */

@@ -575,13 +575,13 @@ c_event(ingest *g, int type, evr *r)
 		if (g->arch_after)
 			c_arch_chunk(g, r);
 		else
-			fatalx("ingest pipeline: archive chunk after the archive's end");
+			panic("ingest pipeline: archive chunk after the archive's end");
 		break;
 	case E_ARCH_END:
 		if (g->arch_after)
 			c_arch_end_after(g, r);
 		else
-			fatalx("ingest pipeline: a second archive end");
+			panic("ingest pipeline: a second archive end");
 		break;
 	case E_TOOBIG:
 		c_toobig(g, r);
@@ -621,7 +621,7 @@ c_event(ingest *g, int type, evr *r)
 		c_email(g, r);
 		break;
 	default:
-		fatalx("ingest pipeline: unexpected event %d", type);
+		panic("ingest pipeline: unexpected event %d", type);
 	}
 }
 

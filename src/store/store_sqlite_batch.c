@@ -120,7 +120,7 @@ cp(struct sq_batch *b, const char *s)
 	if (s == NULL)
 		return NULL;
 	if ((c = arena_strndup(&b->strings, s, strlen(s))) == NULL)
-		fatalx("store: batch string arena full");
+		panic("store: batch string arena full");
 	return c;
 }
 

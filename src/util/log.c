@@ -1,7 +1,7 @@
 /*
  * log.c - see log.h.  Single-line diagnostics on stderr, and allocation
  * wrappers that treat out-of-memory as fatal (the only place we exit on error
- * outside startup).
+ * outside startup), and panic() for internal bugs (abort, not exit).
  */
 #include "log.h"
 
@@ -92,6 +92,18 @@ fatalx(const char *fmt, ...)
 	vlog("fatal: ", fmt, ap, NULL);
 	va_end(ap);
 	exit(2);
+}
+
+void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("internal error (a bug; please report it): ", fmt, ap, NULL);
+	va_end(ap);
+	fflush(stderr);
+	abort();
 }
 
 void *

@@ -8,6 +8,9 @@
  *   log_info(fmt, ...)             shown at verbosity >= 1
  *   log_debug(fmt, ...)            shown at verbosity >= 2
  *   fatalx(fmt, ...)               print and exit(2); only at startup or on out-of-memory
+ *   panic(fmt, ...)                an internal bug, a state the code cannot reach: print
+ *                                  "internal error" and abort() (a core dump or the
+ *                                  sanitizer's stack); never for bad input or resources
  *   xmalloc/xcalloc/xrealloc/xstrdup/xstrndup  allocate or die (out-of-memory is fatal)
  *
  * All output goes to stderr; messages are single lines.
@@ -24,6 +27,7 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);

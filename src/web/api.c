@@ -15,7 +15,7 @@
  * come from enrich_host_json() when the enrichment module provides it (a
  * weak reference), else from the hosts table.
  *
- * Exports: api_handle, api_json, api_error, api_arg.
+ * Exports: api_handle, api_json, api_error, api_arg, api_routes_print (web.h).
  * Errors: every failure is a JSON body {"error":CODE,"message":TEXT} with
  * a 4xx/5xx status; database messages are logged, not sent.
  */
@@ -316,20 +316,6 @@ path_id(const char *s)
 	return parse_int(s, 1, INT64_MAX, &n) == 0 ? n : -1;
 }
 
-/* "N/retry" → N, else -1 */
-static int64_t
-retry_id(const char *s)
-{
-	char buf[32];
-	const char *slash = strchr(s, '/');
-
-	if (slash == NULL || strcmp(slash, "/retry") != 0 || slash - s >= (long)sizeof(buf))
-		return -1;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = '\0';
-	return path_id(buf);
-}
-
 static json_t *
 name_or_null(const char *const *tab, int n, json_t *code)
 {
@@ -485,21 +471,48 @@ h_records(wreq *r, wresp *out)
 	}
 }
 
+/* name with only [A-Za-z0-9._-] (others become '_'), for a file name */
+static void
+file_part(char *buf, size_t len, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++)
+		buf[i] = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '-' ?
+		    name[i] : '_';
+	buf[i] = '\0';
+}
+
+/*
+ * lang=ja: Japanese headers and a UTF-8 BOM (else English); tz: the zone of
+ * the date column (csv_tz_parse: UTC by default, Asia/Tokyo, UTC+09:00).
+ * File name: dmarc-DOMAIN-SINCE_UNTIL.csv ("all", "start", "end" when a
+ * filter is absent).
+ */
 static void
 h_records_csv(wreq *r, wresp *out)
 {
 	store_web_query w;
-	char name[300], disp[512];
+	const char *lang = api_arg(r, "lang");
+	csv_tz tz;
+	char dom[256], name[400], disp[512];
 
 	if (filters(r, out, &w, api_arg(r, "report") == NULL && api_arg(r, "ip") == NULL) != 0)
 		return;
-	if ((out->ready = csv_response(r->o, &w)) == NULL) {
+	if ((lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0) ||
+	    csv_tz_parse(api_arg(r, "tz"), &tz) != 0) {
+		api_error(out, 400, "bad_parameter", "a query parameter is malformed or out of range");
+		return;
+	}
+	if ((out->ready = csv_response(r->o, &w, lang != NULL && strcmp(lang, "ja") == 0,
+	    &tz)) == NULL) {
 		api_error(out, 500, "csv", "cannot start the download");
 		return;
 	}
 	/* The file name is built from checked values only; MHD copies the header. */
-	snprintf(name, sizeof(name), "dmarcscope-%s-%s-%s.csv",
-	    w.domain ? "domain" : "all", api_arg(r, "since") ? api_arg(r, "since") : "start",
+	file_part(dom, sizeof(dom), w.domain ? w.domain : "all");
+	snprintf(name, sizeof(name), "dmarc-%s-%s_%s.csv", dom,
+	    api_arg(r, "since") ? api_arg(r, "since") : "start",
 	    api_arg(r, "until") ? api_arg(r, "until") : "end");
 	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
 	MHD_add_response_header(out->ready, "Content-Disposition", disp);
@@ -911,49 +924,128 @@ h_retry(wreq *r, wresp *out, int64_t qid)
 
 /* ---- routing ------------------------------------------------------------- */
 
+/*
+ * The one table of routes: api_handle walks it and `serve --routes` prints
+ * it (api_routes_print), so a route cannot exist without being listed, and
+ * tests/realpaths.sh requests every line of that list.
+ *
+ * A path (after /api/v1) is literal, or holds one placeholder {NAME} that
+ * may be followed by a literal suffix.  A route with h_id takes a positive
+ * integer there (anything else: the next route, finally 404); one with h_str
+ * takes the text up to the suffix when it is shorter than IP_STRLEN.  GET
+ * routes answer HEAD too.  type is what a 200 answer is (json, csv, text);
+ * query names the query parameters (or "body:" and the JSON body's keys),
+ * "-" when none.
+ */
+static const struct api_route {
+	const char *method;
+	const char *path;
+	void (*h)(wreq *, wresp *);
+	void (*h_id)(wreq *, wresp *, int64_t);
+	void (*h_str)(wreq *, wresp *, const char *);
+	const char *type;
+	const char *query;
+	const char *what;
+} routes[] = {
+	{ "GET", "/meta", h_meta, NULL, NULL, "json", "-",
+	    "version, limits, enrichment state, class names" },
+	{ "GET", "/version", h_version, NULL, NULL, "json", "-",
+	    "the data version the page polls" },
+	{ "GET", "/domains", h_domains, NULL, NULL, "json", "-",
+	    "policy domains with reports and messages" },
+	{ "GET", "/stats", h_stats, NULL, NULL, "json", "domain,since,until",
+	    "statistics of one domain (domain required)" },
+	{ "GET", "/records", h_records, NULL, NULL, "json",
+	    "domain,since,until,class,result,q,ip,report,sort,dir,page,per_page",
+	    "the mail list, one page" },
+	{ "GET", "/records.csv", h_records_csv, NULL, NULL, "csv",
+	    "domain,since,until,class,result,q,ip,report,sort,dir,lang,tz",
+	    "the mail list as CSV, every row" },
+	{ "GET", "/records/{record_id}", NULL, h_record, NULL, "json", "-",
+	    "one record with its auth results and explanation" },
+	{ "GET", "/senders", h_senders, NULL, NULL, "json", "domain,since,until",
+	    "My Senders and the sources by prefix (domain required)" },
+	{ "POST", "/senders", h_sender_add, NULL, NULL, "json",
+	    "body:domain,kind,match_type,value,note", "register a sender" },
+	{ "DELETE", "/senders/{sender_id}", NULL, h_sender_rm, NULL, "json", "-",
+	    "remove a sender" },
+	{ "GET", "/hosts/{ip}", NULL, NULL, h_host, "json", "domain,since,until",
+	    "one sending host: enrichment and daily classes" },
+	{ "GET", "/map", h_map, NULL, NULL, "json", "domain,since,until",
+	    "messages by country" },
+	{ "GET", "/reports", h_reports, NULL, NULL, "json", "domain,since,until,page,per_page",
+	    "the reports, newest first, one page" },
+	{ "GET", "/reports/{report_id}", NULL, h_report, NULL, "json", "-",
+	    "one report" },
+	{ "GET", "/raw/{raw_id}", NULL, h_raw, NULL, "text", "-",
+	    "an archived message's documents as text" },
+	{ "GET", "/quarantine", h_quarantine, NULL, NULL, "json", "-",
+	    "refused inputs, newest first" },
+	{ "POST", "/quarantine/{quarantine_id}/retry", NULL, h_retry, NULL, "json", "-",
+	    "reprocess a refused input" },
+};
+
+/* p against a route's path: 1 when it matches, with the placeholder's text
+ * in arg (NUL-terminated, at most argsz - 1 bytes). */
+static int
+route_match(const char *pat, const char *p, char *arg, size_t argsz)
+{
+	const char *open = strchr(pat, '{'), *close, *suffix;
+	size_t plen, rlen, slen;
+
+	arg[0] = '\0';
+	if (open == NULL)
+		return strcmp(pat, p) == 0;
+	if ((close = strchr(open, '}')) == NULL)
+		return 0;
+	plen = (size_t)(open - pat);
+	suffix = close + 1;
+	slen = strlen(suffix);
+	if (strncmp(p, pat, plen) != 0)
+		return 0;
+	p += plen;
+	rlen = strlen(p);
+	if (rlen <= slen || strcmp(p + rlen - slen, suffix) != 0 || rlen - slen >= argsz)
+		return 0;
+	memcpy(arg, p, rlen - slen);
+	arg[rlen - slen] = '\0';
+	return 1;
+}
+
 void
 api_handle(wreq *r, wresp *out)
 {
-	const char *p = r->path;
-	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-	int post = strcmp(r->method, "POST") == 0;
-	int del = strcmp(r->method, "DELETE") == 0;
+	int head = strcmp(r->method, "HEAD") == 0;
+	char arg[IP_STRLEN];
 	int64_t id;
 
-	if (get && strcmp(p, "/meta") == 0)
-		h_meta(r, out);
-	else if (get && strcmp(p, "/version") == 0)
-		h_version(r, out);
-	else if (get && strcmp(p, "/domains") == 0)
-		h_domains(r, out);
-	else if (get && strcmp(p, "/stats") == 0)
-		h_stats(r, out);
-	else if (get && strcmp(p, "/records") == 0)
-		h_records(r, out);
-	else if (get && strcmp(p, "/records.csv") == 0)
-		h_records_csv(r, out);
-	else if (get && strncmp(p, "/records/", 9) == 0 && (id = path_id(p + 9)) > 0)
-		h_record(r, out, id);
-	else if (get && strcmp(p, "/senders") == 0)
-		h_senders(r, out);
-	else if (post && strcmp(p, "/senders") == 0)
-		h_sender_add(r, out);
-	else if (del && strncmp(p, "/senders/", 9) == 0 && (id = path_id(p + 9)) > 0)
-		h_sender_rm(r, out, id);
-	else if (get && strncmp(p, "/hosts/", 7) == 0 && strlen(p + 7) < IP_STRLEN)
-		h_host(r, out, p + 7);
-	else if (get && strcmp(p, "/map") == 0)
-		h_map(r, out);
-	else if (get && strcmp(p, "/reports") == 0)
-		h_reports(r, out);
-	else if (get && strncmp(p, "/reports/", 9) == 0 && (id = path_id(p + 9)) > 0)
-		h_report(r, out, id);
-	else if (get && strncmp(p, "/raw/", 5) == 0 && (id = path_id(p + 5)) > 0)
-		h_raw(r, out, id);
-	else if (get && strcmp(p, "/quarantine") == 0)
-		h_quarantine(r, out);
-	else if (post && strncmp(p, "/quarantine/", 12) == 0 && (id = retry_id(p + 12)) > 0)
-		h_retry(r, out, id);
-	else
-		api_error(out, 404, "not_found", "no such endpoint");
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct api_route *rt = &routes[i];
+
+		if (strcmp(rt->method, r->method) != 0 && !(head && strcmp(rt->method, "GET") == 0))
+			continue;
+		if (!route_match(rt->path, r->path, arg, sizeof(arg)))
+			continue;
+		if (rt->h != NULL) {
+			rt->h(r, out);
+			return;
+		}
+		if (rt->h_id != NULL) {
+			if ((id = path_id(arg)) <= 0)
+				continue;
+			rt->h_id(r, out, id);
+			return;
+		}
+		rt->h_str(r, out, arg);
+		return;
+	}
+	api_error(out, 404, "not_found", "no such endpoint");
+}
+
+void
+api_routes_print(FILE *f)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		fprintf(f, "%s\t/api/v1%s\t%s\t%s\t%s\n", routes[i].method, routes[i].path,
+		    routes[i].type, routes[i].query, routes[i].what);
 }

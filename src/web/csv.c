@@ -8,14 +8,17 @@
  * there are.  When the client goes away the response closes its end, the
  * producer's next write fails (EPIPE; SIGPIPE is ignored) and it stops.
  *
- * The columns are export.c's (IIJ's mail list) plus class.  Fields follow
- * RFC 4180 and spreadsheet formulas are defused: a field that starts with
- * = + - @ TAB or CR is quoted with a leading apostrophe, since every
- * report field is attacker-controlled.
+ * The rows are written by csv_mail_write, which `export --format csv` uses
+ * too, so both have the same columns (IIJ's mail list plus class, names in
+ * src/util/csv.c) and the same bytes: English or (lang=ja) Japanese
+ * headers with a UTF-8 BOM, the date column in the requested zone and
+ * naming it.  Fields go through csv_field (RFC 4180, formulas defused).
  *
- * Exports: csv_response, csv_field.  Errors: csv_response returns NULL
- * when the pipe or thread cannot be created; a database error mid-stream
- * ends the body with a line "# error: ...".
+ * Exports: csv_response (web_priv.h), csv_mail_write (web.h).  Errors:
+ * csv_response returns NULL when the pipe or thread cannot be created; a
+ * database error mid-stream ends the body with a line "# error: ...".
+ * csv_mail_write returns 0, -1 when put failed (the reader went away; the
+ * rest is not written) or -2 on a database error (err set).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +30,7 @@
 
 #include "web_priv.h"
 #include "../analyze/classify.h"
+#include "../util/csv.h"
 #include "../util/log.h"
 
 struct csvjob {
@@ -35,53 +39,18 @@ struct csvjob {
 	store_web_query w;
 	char *domain, *search, *ip;
 	const web_opts *o;
-	dbuf line;
-	int dead;
+	int ja;
+	csv_tz tz;
 };
 
-void
-csv_field(dbuf *b, const char *s, int last)
-{
-	int quote = 0;
-
-	if (s == NULL)
-		s = "";
-	if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-	    s[0] == '\r')
-		quote = 2;
-	for (const char *c = s; *c && !quote; c++)
-		if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r')
-			quote = 1;
-	if (quote) {
-		dbuf_addc(b, '"');
-		if (quote == 2)
-			dbuf_addc(b, '\'');
-		for (const char *c = s; *c; c++) {
-			if (*c == '"')
-				dbuf_addc(b, '"');
-			dbuf_addc(b, *c);
-		}
-		dbuf_addc(b, '"');
-	} else
-		dbuf_addstr(b, s);
-	dbuf_addc(b, last ? '\n' : ',');
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
+/* One mail-list download or export being written. */
+struct sink {
+	dbuf line;
+	int (*put)(void *, const char *, size_t);
+	void *ctx;
+	const csv_tz *tz;
+	int dead;		/* put failed: the reader went away */
+};
 
 static const char *
 col(int ncol, const char *const *names, const store_web_val *v, const char *name, char *tmp,
@@ -101,36 +70,84 @@ col(int ncol, const char *const *names, const store_web_val *v, const char *name
 }
 
 static int
+flush(struct sink *k)
+{
+	if (k->line.len > 0 && k->put(k->ctx, k->line.data, k->line.len) != 0) {
+		k->dead = 1;
+		return -1;
+	}
+	dbuf_reset(&k->line);
+	return 0;
+}
+
+static int
 row_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
-	static const char *const cols[] = { "policy_domain", "source_ip", "reverse_dns",
-	    "count", "header_from", "dmarc_result", "spf_alignment", "spf_result_domain",
-	    "dkim_alignment", "dkim_result_domain", "disposition", "country_code" };
-	struct csvjob *j = ctx;
+	struct sink *k = ctx;
 	char tmp[64], date[32];
-	time_t t = 0;
-	struct tm tm;
+	int64_t t = 0;
 	int cls = 3;
 
 	for (int i = 0; i < ncol; i++) {
 		if (strcmp(names[i], "date_begin") == 0)
-			t = (time_t)v[i].i;
+			t = v[i].i;
 		else if (strcmp(names[i], "class") == 0)
 			cls = (int)v[i].i;
 	}
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d %H:00", &tm);
-	csv_field(&j->line, date, 0);
-	for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-		csv_field(&j->line, col(ncol, names, v, cols[k], tmp, sizeof(tmp)), 0);
-	csv_field(&j->line, cls >= 0 && cls < CLS__COUNT ? cls_class_name((cls_class)cls) : "",
+	csv_tz_date(t, k->tz, date, sizeof(date));
+	csv_field(&k->line, date, 0);
+	for (int c = 1; c < CSV_MAIL_NCOLS - 1; c++)
+		csv_field(&k->line, col(ncol, names, v, csv_mail_keys[c], tmp, sizeof(tmp)), 0);
+	csv_field(&k->line, cls >= 0 && cls < CLS__COUNT ? cls_class_name((cls_class)cls) : "",
 	    1);
-	if (j->line.len >= 32768) {
-		if (write_all(j->wfd, j->line.data, j->line.len) != 0) {
-			j->dead = 1;
-			return 1;
-		}
-		dbuf_reset(&j->line);
+	if (k->line.len >= 32768 && flush(k) != 0)
+		return 1;
+	return 0;
+}
+
+int
+csv_mail_write(store *st, const store_web_query *w, int ja, const csv_tz *tz,
+    int (*put)(void *, const char *, size_t), void *ctx, char *err, size_t errlen)
+{
+	const struct store_web_ops *ops = web_ops(st);
+	struct sink k;
+	int rc = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.put = put;
+	k.ctx = ctx;
+	k.tz = tz;
+	dbuf_init(&k.line, (size_t)1 << 24);
+	csv_mail_header(&k.line, ja, tz);
+	if (ops == NULL) {
+		snprintf(err, errlen, "this store has no mail-list query");
+		rc = -2;
+	} else if (ops->query(st, SWQ_RECORDS_CSV, w, row_cb, &k) != STORE_OK && !k.dead) {
+		snprintf(err, errlen, "%s", store_errmsg(st));
+		rc = -2;
+	}
+	if (!k.dead)
+		flush(&k);
+	if (k.dead)
+		rc = -1;
+	dbuf_free(&k.line);
+	return rc;
+}
+
+static int
+write_all(void *ctx, const char *p, size_t n)
+{
+	int fd = *(int *)ctx;
+
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
 	}
 	return 0;
 }
@@ -139,24 +156,20 @@ static void *
 produce(void *arg)
 {
 	struct csvjob *j = arg;
-	char err[512];
+	char err[512], line[600];
 	store *st;
 
-	dbuf_init(&j->line, (size_t)1 << 24);
-	dbuf_addstr(&j->line, "date,policy_domain,source_ip,reverse_dns,count,header_from,"
-	    "dmarc_result,spf_alignment,spf_result_domain,dkim_alignment,dkim_result_domain,"
-	    "disposition,country_code,class\n");
 	if (store_open(&st, j->o->db, err, sizeof(err)) != STORE_OK) {
-		dbuf_printf(&j->line, "# error: %s\n", err);
+		snprintf(line, sizeof(line), "# error: %s\n", err);
+		write_all(&j->wfd, line, strlen(line));
 	} else {
-		if (web_ops(st)->query(st, SWQ_RECORDS_CSV, &j->w, row_cb, j) != STORE_OK &&
-		    !j->dead)
-			dbuf_printf(&j->line, "# error: %s\n", store_errmsg(st));
+		if (csv_mail_write(st, &j->w, j->ja, &j->tz, write_all, &j->wfd, err,
+		    sizeof(err)) == -2) {
+			snprintf(line, sizeof(line), "# error: %s\n", err);
+			write_all(&j->wfd, line, strlen(line));
+		}
 		store_close(st);
 	}
-	if (!j->dead && j->line.len > 0)
-		write_all(j->wfd, j->line.data, j->line.len);
-	dbuf_free(&j->line);
 	close(j->wfd);
 	return NULL;
 }
@@ -192,7 +205,7 @@ job_free(void *cls)
 }
 
 struct MHD_Response *
-csv_response(const web_opts *o, const store_web_query *w)
+csv_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz)
 {
 	struct csvjob *j = xcalloc(1, sizeof(*j));
 	struct MHD_Response *r;
@@ -206,6 +219,8 @@ csv_response(const web_opts *o, const store_web_query *w)
 	j->wfd = fds[1];
 	j->o = o;
 	j->w = *w;
+	j->ja = ja;
+	j->tz = *tz;
 	j->domain = w->domain ? xstrdup(w->domain) : NULL;
 	j->search = w->search ? xstrdup(w->search) : NULL;
 	j->ip = w->ip ? xstrdup(w->ip) : NULL;

@@ -6,6 +6,15 @@
  *   web_opts_default(o)   defaults: 127.0.0.1:8080, 90-day list range
  *   web_serve(o)          run until SIGINT/SIGTERM; 0 on a clean stop, -1
  *                         (with a message on stderr) when it cannot start
+ *   csv_mail_write(st, w, ja, tz, put, ctx, err, errlen)
+ *                         the mail list of query w as CSV (csv.c), the bytes
+ *                         GET records.csv sends, handed to put(ctx, p, n) in
+ *                         pieces; put returns non-zero to stop.  0 ok, -1
+ *                         put failed, -2 database error (err set).  Used by
+ *                         `export --format csv` too.
+ *   api_routes_print(f)   the API's routes, one a line: method, path (with
+ *                         {placeholders}), answer type, query parameters,
+ *                         description, tab-separated (api.c; serve --routes)
  *
  * Ownership: o and its strings must outlive web_serve.  The server opens
  * its own store connections from o->db (one per concurrent request, kept in
@@ -14,6 +23,8 @@
  */
 #ifndef DS_WEB_H
 #define DS_WEB_H
+
+#include <stdio.h>
 
 typedef struct web_opts {
 	const char *db;		/* DSN or path */
@@ -30,7 +41,15 @@ typedef struct web_opts {
 	int verbose;
 } web_opts;
 
+struct store;
+struct store_web_query;
+struct csv_tz;
+
 void web_opts_default(web_opts *o);
 int web_serve(const web_opts *o);
+void api_routes_print(FILE *f);
+int csv_mail_write(struct store *st, const struct store_web_query *w, int ja,
+    const struct csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
+    size_t errlen);
 
 #endif

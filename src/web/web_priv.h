@@ -23,6 +23,7 @@
 #include "web.h"
 #include "../store/store.h"
 #include "../store/store_web.h"
+#include "../util/csv.h"
 #include "../util/dbuf.h"
 
 /* ---- a request as the handlers see it */
@@ -54,8 +55,8 @@ void api_error(wresp *out, int status, const char *code, const char *msg);
 const char *api_arg(wreq *r, const char *name);
 
 /* csv.c */
-struct MHD_Response *csv_response(const web_opts *o, const store_web_query *w);
-void csv_field(dbuf *b, const char *s, int last);
+struct MHD_Response *csv_response(const web_opts *o, const store_web_query *w, int ja,
+    const csv_tz *tz);
 
 /* raw.c: appends the documents of archived message raw_id to out as text */
 int raw_text(store *st, int64_t raw_id, dbuf *out, char *err, size_t errlen);
