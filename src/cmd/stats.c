@@ -53,15 +53,16 @@ print_matrix(const char *title, const json_t *m)
 
 	snprintf(head, sizeof(head), "%s (%lld messages)", title,
 	    (long long)json_integer_value(json_object_get(m, "messages")));
-	printf("\n%-29s DKIM: %-13s %-18s %s\n", head, names[0], names[1], names[2]);
+	/* rows DKIM, columns SPF, as in DMARC Compass; m is [spf][dkim] */
+	printf("\n%-29s  SPF: %-13s %-18s %s\n", head, names[0], names[1], names[2]);
 	for (int i = 0; i < 3; i++) {
-		printf("  SPF %-19s", names[i]);
+		printf("  DKIM %-18s", names[i]);
 		for (int j = 0; j < 3; j++) {
 			char cell[40];
 
 			snprintf(cell, sizeof(cell), "%lld (%.1f%%)", (long long)json_integer_value(
-			    json_array_get(json_array_get(cnt, (size_t)i), (size_t)j)),
-			    json_real_value(json_array_get(json_array_get(pc, (size_t)i), (size_t)j)));
+			    json_array_get(json_array_get(cnt, (size_t)j), (size_t)i)),
+			    json_real_value(json_array_get(json_array_get(pc, (size_t)j), (size_t)i)));
 			printf(" %-18s", cell);
 		}
 		printf("\n");
