@@ -113,6 +113,7 @@ if [ -f tests/web/run.sh ]; then
 	set -- $(counts "$LOG/web.log"); add "${1:-0}" "${2:-1}" "web"
 	grep -E "^FAIL" "$LOG/web.log" | head -20
 fi
+[ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
 
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then

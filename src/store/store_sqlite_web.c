@@ -220,17 +220,20 @@ build(dbuf *b, int q, const store_web_query *w)
 		where_reports(b, w);
 		break;
 	case SWQ_SOURCES:
-		dbuf_addstr(b, "SELECT r.source_ip AS ip, max(r.sender_kind) AS sender_kind,"
+		/* one row per address, kind and service: a host whose records
+		 * are of several kinds or services is counted under each */
+		dbuf_addstr(b, "SELECT r.source_ip AS ip, r.sender_kind AS sender_kind,"
 		    " sum(r.count) AS messages,"
 		    " sum(CASE WHEN r.spf_cat = 0 THEN r.count ELSE 0 END) AS spf_aligned,"
 		    " sum(CASE WHEN r.dkim_cat = 0 THEN r.count ELSE 0 END) AS dkim_aligned,"
 		    " sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END)"
 		    " AS dmarc_pass,"
 		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
-		    " max(r.service) AS service, h.ptr AS ptr, h.country AS country");
+		    " r.service AS service, h.ptr AS ptr, h.country AS country");
 		dbuf_addstr(b, REC_FROM);
 		where_records(b, w);
-		dbuf_addstr(b, " GROUP BY r.source_ip ORDER BY messages DESC LIMIT 5000");
+		dbuf_addstr(b, " GROUP BY r.source_ip, r.sender_kind, r.service"
+		    " ORDER BY messages DESC LIMIT 5000");
 		break;
 	case SWQ_HOST:
 		dbuf_addstr(b, "SELECT * FROM hosts WHERE ip = :ip");
