@@ -205,7 +205,9 @@ build(dbuf *b, int q, const store_web_query *w)
 		    " rp.errors AS errors, rp.warnings AS warnings,"
 		    " rp.record_count AS record_count, rp.message_count AS message_count,"
 		    " rp.skipped_records AS skipped_records, rp.recovered AS recovered,"
-		    " rp.ingested_at AS ingested_at, m.source AS source, m.state AS raw_state,"
+		    " rp.ingested_at AS ingested_at, "
+		    " substr(m.source, length(rtrim(m.source, replace(m.source, '/', ''))) + 1)"
+		    " AS source, m.state AS raw_state,"
 		    " m.size AS raw_size FROM reports rp LEFT JOIN raw_messages m ON m.id = rp.raw_id");
 		if (q == SWQ_REPORT)
 			dbuf_addstr(b, " WHERE rp.id = :id");
@@ -256,7 +258,9 @@ build(dbuf *b, int q, const store_web_query *w)
 	case SWQ_QUARANTINE:
 		dbuf_addstr(b, "SELECT q.id AS id, q.raw_id AS raw_id, q.reason AS reason,"
 		    " q.created_at AS created_at, q.retried_at AS retried_at,"
-		    " q.resolved AS resolved, m.source AS source, m.state AS raw_state,"
+		    " q.resolved AS resolved, "
+		    " substr(m.source, length(rtrim(m.source, replace(m.source, '/', ''))) + 1)"
+		    " AS source, m.state AS raw_state,"
 		    " m.size AS raw_size FROM quarantine q LEFT JOIN raw_messages m"
 		    " ON m.id = q.raw_id ORDER BY q.id DESC LIMIT 1000");
 		break;
