@@ -376,7 +376,7 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 			    "services failed DMARC: fix their SPF/DKIM alignment first.",
 			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
 			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%lld通(%.1f%%)が"
-			    "DMARCに失敗しています。先にSPF/DKIMのアラインを修正してください。",
+			    "DMARCに失敗しています。先にSPF/DKIMのアライメントを修正してください。",
 			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
 			add_reason(reasons, "senders_failing", en, ja);
 		}
@@ -405,7 +405,7 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 			snprintf(en, sizeof(en), "%lld forwarded message(s) failed: sign all mail with "
 			    "DKIM so forwarding keeps passing.", (long long)a->cls[CLS_FORWARDED]);
 			snprintf(ja, sizeof(ja), "転送された%lld通が失敗しています。全メールにDKIM署名を"
-			    "付けると転送後も合格します。", (long long)a->cls[CLS_FORWARDED]);
+			    "付けると転送後もDMARC認証に成功します。", (long long)a->cls[CLS_FORWARDED]);
 			add_reason(reasons, "forwarding", en, ja);
 		}
 		if (level > 0 && ramp) {

@@ -16,6 +16,7 @@ import { mailTable, pager } from './mail.js';
 let flash = '';	// the last retry's outcome, kept across the redraw it causes
 
 const MAX_DEPTH = 100;	// deeper than any report: shown as stored
+const MAX_PRETTY = 8 << 20;	// bigger documents are shown as stored
 
 function escText(s) {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -56,6 +57,35 @@ export function prettyXml(text) {
   return walk(doc.documentElement, 0, out) ? out.join('\n') : null;
 }
 
+// The raw text as the server frames it (raw.c): each document under a
+// "==> name <==" line.  Each XML document is indented; the rest is shown as
+// stored.  A name keeps only its last path component.  Returns
+// { text, stored (only the names shortened), pretty: whether any document
+// was indented }.
+export function prettyRaw(raw) {
+  const parts = [];
+  let cur = null;
+  for (const line of raw.split('\n')) {
+    if (line.startsWith('==> ') && line.endsWith(' <==')) {
+      const name = line.slice(4, -4);
+      cur = { head: '==> ' + name.slice(name.lastIndexOf('/') + 1) + ' <==', body: [] };
+      parts.push(cur);
+    } else {
+      if (!cur) parts.push(cur = { head: null, body: [] });
+      cur.body.push(line);
+    }
+  }
+  let pretty = false;
+  const stored = parts.map(p => (p.head ? p.head + '\n' : '') + p.body.join('\n')).join('\n');
+  const text = parts.map(p => {
+    const body = p.body.join('\n').trim();
+    const x = body.startsWith('<') && body.length <= MAX_PRETTY ? prettyXml(body) : null;
+    if (x !== null) pretty = true;
+    return (p.head ? p.head + '\n' : '') + (x !== null ? x : body);
+  }).join('\n\n');
+  return { text, stored, pretty };
+}
+
 function list(items) {
   return items && items.length ? h('ul', null, items.map(x => h('li', null, typeof x === 'string' ? x : JSON.stringify(x)))) : '–';
 }
@@ -74,7 +104,7 @@ async function detail(box, ctx) {
     f(t('reports.schema'), r.schema + (r.version ? ' ' + r.version : '') + (r.recovered ? ' (' + t('reports.recovered') + ')' : '')),
     f(t('stats.policy'), 'p=' + (r.p || '?') + (r.sp ? ' sp=' + r.sp : '') + (r.pct !== null ? ' pct=' + r.pct : '')),
     f(t('reports.records'), fmtInt(r.record_count, L) + ' / ' + fmtInt(r.message_count, L) + ' ' + t('stats.messages')),
-    f(t('reports.source'), r.source), f(t('reports.errors'), list(r.errors), 'report-errors'),
+    f(t('reports.source'), r.source, 'report-source'), f(t('reports.errors'), list(r.errors), 'report-errors'),
     f(t('reports.warnings'), list(r.warnings), 'report-warnings'))));
   const btn = h('button', { type: 'button', class: 'btn', id: 'show-raw' }, t('reports.show_raw'));
   const mode = h('button', { type: 'button', class: 'btn', id: 'raw-mode', hidden: true });
@@ -90,7 +120,9 @@ async function detail(box, ctx) {
     raw.textContent = t('loading');
     try {
       text = await getText('raw/' + r.raw_id);
-      pretty = prettyXml(text);
+      const x = prettyRaw(text);
+      text = x.stored;
+      pretty = x.pretty ? x.text : null;
       show();
     } catch (e) { raw.textContent = t('error') + ': ' + e.message; }
   });

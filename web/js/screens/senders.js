@@ -11,7 +11,9 @@ import { h, fmtInt, fmtPct, pct } from '../dom.js';
 import { t, lang } from '../i18n.js';
 import { get, send } from '../api.js';
 
-let flash = '';	// the last action's outcome, kept across the redraw it causes
+// The last action's outcome, shown for a few seconds: across the redraw it
+// causes and the live update that follows.
+let flash = { text: '', until: 0 };
 
 const TABS = [['internal', 1], ['third_party', 2], ['unauthorized', 0]];
 
@@ -41,8 +43,7 @@ export async function render(box, ctx) {
   const tab = TABS.find(x => x[0] === p.tab) ? p.tab : 'unauthorized';
   const kind = TABS.find(x => x[0] === tab)[1];
   const d = await get('senders', { domain: p.domain, since: p.since, until: p.until });
-  const msg = h('p', { class: 'status', id: 'senders-status', role: 'status' }, flash);
-  flash = '';
+  const msg = h('p', { class: 'status', id: 'senders-status', role: 'status' }, Date.now() < flash.until ? flash.text : '');
 
   box.append(h('h1', null, t('senders.title'), ' ', h('span', { class: 'muted' }, p.domain || '')));
   box.append(h('div', { class: 'tabs' }, TABS.map(([name, k]) => {
@@ -63,11 +64,13 @@ export async function render(box, ctx) {
     try {
       for (const g of list)
         for (const v of values(g)) {
-          await send('POST', 'senders', { domain: p.domain, kind: k, match_type: 'cidr', value: v, note: g.ptr || g.service || null });
+          const note = g.service || g.ptr;	// the API takes a string or no note, never null
+          await send('POST', 'senders', Object.assign({ domain: p.domain, kind: k, match_type: 'cidr', value: v }, note ? { note } : {}));
           n++;
         }
-      flash = list.length === 1 ? t('senders.registered', { p: list[0].prefix }) : t('senders.registered_n', { n: fmtInt(list.length, L) });
-      msg.textContent = flash;
+      flash = { until: Date.now() + 8000, text: list.length === 1 ? t('senders.registered', { p: list[0].prefix }) :
+        t('senders.registered_n', { n: fmtInt(list.length, L) }) };
+      msg.textContent = flash.text;
       ctx.redraw();
     } catch (e) {
       msg.textContent = t('error') + ': ' + e.message;
