@@ -333,6 +333,24 @@ what_if(const acc *a)
  * The next step never names a policy the domain already publishes: after
  * p=quarantine comes the pct ramp or p=reject, after p=reject nothing.
  */
+/* v with a comma every three digits ("18,456"), in buf (≥ 32 bytes). */
+static const char *
+group3(int64_t v, char *buf)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%lld", (long long)(v < 0 ? -v : v)), j = 0;
+
+	if (v < 0)
+		buf[j++] = '-';
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[j++] = ',';
+		buf[j++] = b[i];
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
 static json_t *
 guidance(const acc *a, const char *current, int ppct, const char *testing, int nsenders)
 {
@@ -341,7 +359,7 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 	    a->last_day - a->first_day + 1 : 0;
 	double fail_mine = pct(a->cls[CLS_AUTH_FAILURE], a->messages);
 	const char *next = "stay";
-	char en[320], ja[320];
+	char en[320], ja[320], nb[32];
 	int level = current == NULL ? 0 : strcmp(current, "reject") == 0 ? 2 :
 	    strcmp(current, "quarantine") == 0 ? 1 : 0;
 	int ramp = (ppct >= 0 && ppct < 100) || (testing != NULL && strcmp(testing, "y") == 0);
@@ -372,40 +390,40 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 			add_reason(reasons, "short_period", en, ja);
 		}
 		if (a->cls[CLS_AUTH_FAILURE] > 0) {
-			snprintf(en, sizeof(en), "%lld message(s) (%.1f%%) from your senders or known "
+			snprintf(en, sizeof(en), "%s message(s) (%.1f%%) from your senders or known "
 			    "services failed DMARC: fix their SPF/DKIM alignment first.",
-			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
-			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%lld通(%.1f%%)が"
+			    group3(a->cls[CLS_AUTH_FAILURE], nb), fail_mine);
+			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%s通(%.1f%%)が"
 			    "DMARCに失敗しています。先にSPF/DKIMのアライメントを修正してください。",
-			    (long long)a->cls[CLS_AUTH_FAILURE], fail_mine);
+			    group3(a->cls[CLS_AUTH_FAILURE], nb), fail_mine);
 			add_reason(reasons, "senders_failing", en, ja);
 		}
 		if (a->cls[CLS_SPOOFING] > 0) {
 			if (level == 2 && !ramp) {
-				snprintf(en, sizeof(en), "%lld suspected spoofed message(s): p=reject "
-				    "has receivers refuse them.", (long long)a->cls[CLS_SPOOFING]);
-				snprintf(ja, sizeof(ja), "なりすましの疑いがある%lld通は、p=rejectにより"
-				    "受信側で拒否されます。", (long long)a->cls[CLS_SPOOFING]);
+				snprintf(en, sizeof(en), "%s suspected spoofed message(s): p=reject "
+				    "has receivers refuse them.", group3(a->cls[CLS_SPOOFING], nb));
+				snprintf(ja, sizeof(ja), "なりすましの疑いがある%s通は、p=rejectにより"
+				    "受信側で拒否されます。", group3(a->cls[CLS_SPOOFING], nb));
 			} else if (level == 1) {
-				snprintf(en, sizeof(en), "%lld suspected spoofed message(s): p=quarantine "
+				snprintf(en, sizeof(en), "%s suspected spoofed message(s): p=quarantine "
 				    "sends them to the spam folder; p=reject would refuse them.",
-				    (long long)a->cls[CLS_SPOOFING]);
-				snprintf(ja, sizeof(ja), "なりすましの疑いがある%lld通は、p=quarantineにより"
+				    group3(a->cls[CLS_SPOOFING], nb));
+				snprintf(ja, sizeof(ja), "なりすましの疑いがある%s通は、p=quarantineにより"
 				    "迷惑メールフォルダに入ります。p=rejectにすると受信を拒否させられます。",
-				    (long long)a->cls[CLS_SPOOFING]);
+				    group3(a->cls[CLS_SPOOFING], nb));
 			} else {
-				snprintf(en, sizeof(en), "%lld spoofed message(s) would be stopped by an "
-				    "enforcing policy.", (long long)a->cls[CLS_SPOOFING]);
+				snprintf(en, sizeof(en), "%s spoofed message(s) would be stopped by an "
+				    "enforcing policy.", group3(a->cls[CLS_SPOOFING], nb));
 				snprintf(ja, sizeof(ja), "強制ポリシーにすると、なりすましの疑いがある"
-				    "%lld通を止められます。", (long long)a->cls[CLS_SPOOFING]);
+				    "%s通を止められます。", group3(a->cls[CLS_SPOOFING], nb));
 			}
 			add_reason(reasons, "spoofing_seen", en, ja);
 		}
 		if (a->cls[CLS_FORWARDED] > 0) {
-			snprintf(en, sizeof(en), "%lld forwarded message(s) failed: sign all mail with "
-			    "DKIM so forwarding keeps passing.", (long long)a->cls[CLS_FORWARDED]);
-			snprintf(ja, sizeof(ja), "転送された%lld通が失敗しています。全メールにDKIM署名を"
-			    "付けると転送後もDMARC認証に成功します。", (long long)a->cls[CLS_FORWARDED]);
+			snprintf(en, sizeof(en), "%s forwarded message(s) failed: sign all mail with "
+			    "DKIM so forwarding keeps passing.", group3(a->cls[CLS_FORWARDED], nb));
+			snprintf(ja, sizeof(ja), "転送された%s通が失敗しています。全メールにDKIM署名を"
+			    "付けると転送後もDMARC認証に成功します。", group3(a->cls[CLS_FORWARDED], nb));
 			add_reason(reasons, "forwarding", en, ja);
 		}
 		if (level > 0 && ramp) {

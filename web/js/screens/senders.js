@@ -27,8 +27,8 @@ function matrix(name, m) {
     h('h3', null, t('senders.m_' + name), ' ', h('span', { class: 'muted', 'data-total': m.messages || 0 }, fmtInt(m.messages, L))),
     h('table', { class: 'grid m3' },
       h('thead', null, h('tr', null, h('th', { class: 'corner' }, t('senders.m_axis')),
-        cats.map(c => h('th', { 'data-spf': c }, 'SPF: ' + t('cat.' + c))))),
-      h('tbody', null, cats.map((r, i) => h('tr', null, h('th', { 'data-dkim': r }, 'DKIM: ' + t('cat.' + r)),
+        cats.map(c => h('th', { 'data-spf': c }, h('span', { class: 'axis' }, 'SPF'), t('cat.' + c))))),
+      h('tbody', null, cats.map((r, i) => h('tr', null, h('th', { 'data-dkim': r }, h('span', { class: 'axis' }, 'DKIM'), t('cat.' + r)),
         cats.map((c, j) => {
           const p = m.pct ? m.pct[j][i] : 0;
           const n = m.count ? m.count[j][i] : 0;
