@@ -52,7 +52,14 @@ async function newPage(locale, timezoneId) {
 }
 
 async function open(page, hash, screen) {
-  await page.goto(BASE + '/' + hash);
+  // a new hash on the same page only redraws: forget the last screen first;
+  // the same hash does nothing: load it again
+  const url = BASE + '/' + hash;
+  if (page.url() === url) await page.reload();
+  else {
+    if (page.url().startsWith(BASE)) await page.evaluate(() => { document.body.dataset.ready = ''; });
+    await page.goto(url);
+  }
   await page.waitForFunction(s => document.body.dataset.ready === s, screen, { timeout: 15000 });
 }
 

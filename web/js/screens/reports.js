@@ -103,7 +103,7 @@ async function detail(box, ctx) {
     f(zoned(t('record.period')), fmtDate(r.date_begin) + ' – ' + fmtDate(r.date_end), 'report-period'),
     f(t('reports.schema'), r.schema + (r.version ? ' ' + r.version : '') + (r.recovered ? ' (' + t('reports.recovered') + ')' : '')),
     f(t('stats.policy'), 'p=' + (r.p || '?') + (r.sp ? ' sp=' + r.sp : '') + (r.pct !== null ? ' pct=' + r.pct : '')),
-    f(t('reports.records'), fmtInt(r.record_count, L) + ' / ' + fmtInt(r.message_count, L) + ' ' + t('stats.messages')),
+    f(t('reports.records'), t('mail.total', { n: fmtInt(r.record_count, L), m: fmtInt(r.message_count, L) })),
     f(t('reports.source'), r.source, 'report-source'), f(t('reports.errors'), list(r.errors), 'report-errors'),
     f(t('reports.warnings'), list(r.warnings), 'report-warnings'))));
   const btn = h('button', { type: 'button', class: 'btn', id: 'show-raw' }, t('reports.show_raw'));
