@@ -380,8 +380,8 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 		if (nsenders == 0)
 			add_reason(reasons, "no_senders", "No senders are registered in My Senders: "
 			    "register your own servers and services so their failures can be told "
-			    "from spoofing.", "My Sendersに送信元が登録されていません。自社のサーバや"
-			    "配信サービスを登録すると、なりすましと区別できます。");
+			    "from spoofing.", "送信元が登録されていません。自社のサーバや配信サービスを"
+			    "「送信元」画面で登録すると、なりすましと区別できます。");
 		if (days < 14) {
 			snprintf(en, sizeof(en), "Only %lld day(s) of reports: collect at least two "
 			    "weeks before changing the policy.", (long long)days);

@@ -108,7 +108,7 @@ export async function render(box, ctx) {
       h('td', { class: 'num' }, fmtInt(g.messages, L)), h('td', { class: 'num' }, fmtPct(pct(g.dmarc_pass, g.messages))),
       h('td', { class: 'num' }, fmtPct(pct(g.spf_aligned, g.messages))), h('td', { class: 'num' }, fmtPct(pct(g.dkim_aligned, g.messages))),
       h('td', { class: 'mono small' }, g.ips.map(ip => h('a', { href: ctx.link('host', ip.ip), class: 'ip' }, ip.ip))),
-      h('td', { class: 'nowrap' }, selectable ? [
+      h('td', { class: 'regbtns' }, selectable ? [
         h('button', { type: 'button', class: 'btn small reg-internal', onclick: () => register([g], 1) }, t('senders.as_internal')),
         h('button', { type: 'button', class: 'btn small reg-third', onclick: () => register([g], 2) }, t('senders.as_third'))] : null)))
       : h('tr', null, h('td', { colspan: '11', class: 'muted' }, t('none')))))));
