@@ -95,6 +95,7 @@ if [ -f tests/analysis_cli.sh ]; then
 	set -- $(counts "$LOG/analysis-cli.log"); add "${1:-0}" "${2:-1}" "analysis cli"
 	grep -E "^(FAIL|skip)" "$LOG/analysis-cli.log" | head -20
 fi
+[ -f tests/guidance.sh ] && { sh tests/guidance.sh "$BIN" >"$LOG/guidance.log" 2>&1; set -- $(counts "$LOG/guidance.log"); add "${1:-0}" "${2:-1}" "policy guidance"; grep "^FAIL" "$LOG/guidance.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then
@@ -116,6 +117,7 @@ if [ -f tests/web/run.sh ]; then
 	set -- $(counts "$LOG/web.log"); add "${1:-0}" "${2:-1}" "web"
 	grep -E "^FAIL" "$LOG/web.log" | head -20
 fi
+[ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
 
 [ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
 # 4e. the mail list as CSV: CLI and portal identical, lang=ja, tz, file name

@@ -39,21 +39,21 @@ static const char *const expl_en[EXPL__COUNT] = {
 };
 
 static const char *const expl_ja[EXPL__COUNT] = {
-	[EXPL_PASS] = "DMARC合格: SPFまたはDKIMがヘッダFromのドメインと一致(アライン)しています。",
-	[EXPL_PASS_FORWARDED] = "転送: 転送先でSPFは失敗しましたが、DKIM署名が保たれたためDMARCに合格しました。",
-	[EXPL_PASS_ML_OWN] = "自ドメインのメーリングリスト: エンベロープは自ドメイン(SPFアライン)ですが、"
+	[EXPL_PASS] = "DMARC認証成功: SPFまたはDKIMのドメインがヘッダFromのドメインとアライメント一致しています。",
+	[EXPL_PASS_FORWARDED] = "転送: 転送先でSPFは失敗しましたが、DKIM署名が保たれたためDMARC認証に成功しました。",
+	[EXPL_PASS_ML_OWN] = "自ドメインのメーリングリスト: エンベロープは自ドメイン(SPFはアライメント一致)ですが、"
 	    "本文や件名の変更でDKIM署名が壊れています。",
-	[EXPL_FWD_NO_DKIM] = "DKIM署名のない転送: SPFは転送で必ず失敗し、有効なアラインDKIM署名もありません。"
+	[EXPL_FWD_NO_DKIM] = "DKIM署名のない転送: SPFは転送で必ず失敗し、アライメントの一致する有効なDKIM署名もありません。"
 	    "DKIM署名を付けると解決します。",
 	[EXPL_FWD_DKIM_BROKEN] = "転送: 転送時にメッセージが変更されDKIM署名が壊れ、SPFも転送では通りません。",
 	[EXPL_FWD_REASON] = "受信側が転送と判定しています(ポリシー上書き)。この失敗は想定どおりです。",
 	[EXPL_ML_OTHER] = "他ドメインのメーリングリスト: リストが独自のエンベロープを使い、"
 	    "メッセージを変更したためDKIM署名が壊れています。",
-	[EXPL_AUTHFAIL_SENDER] = "認証失敗: 登録済みの送信元がアラインしたSPF/DKIMなしで送信しています。"
+	[EXPL_AUTHFAIL_SENDER] = "認証失敗: 登録済みの送信元が、アライメントの一致するSPF/DKIMなしで送信しています。"
 	    "SPFのincludeやDKIM署名の設定を見直してください。",
-	[EXPL_AUTHFAIL_SERVICE] = "認証失敗: 既知の配信サービスがアラインしたSPF/DKIMなしで送信しています。"
+	[EXPL_AUTHFAIL_SERVICE] = "認証失敗: 既知の配信サービスが、アライメントの一致するSPF/DKIMなしで送信しています。"
 	    "利用中なら送信元として登録し、自ドメインのDKIMを設定してください。",
-	[EXPL_SPOOFING] = "なりすましの疑い: 不明な送信元があなたのドメインを使い、SPFもDKIMもアラインしていません。",
+	[EXPL_SPOOFING] = "なりすましの疑い: 不明な送信元が自ドメインを名乗っており、SPFもDKIMもアライメントが一致していません。",
 };
 
 const char *

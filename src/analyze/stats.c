@@ -15,6 +15,7 @@
 #include "stats.h"
 #include "../store/store_analysis.h"
 #include "../util/log.h"
+#include "../util/numfmt.h"
 
 #define DAY 86400
 #define MAX_SERIES_DAYS 800
@@ -298,25 +299,6 @@ hour_cb(void *ctx, const store_rollup_hour *r)
 
 /* ---- guidance ---------------------------------------------------------------- */
 
-/* v with thousands separators ("2,296"), for the reasons' text */
-static const char *
-grp(int64_t v, char *buf, size_t len)
-{
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%lld", (long long)(v < 0 ? -v : v));
-	size_t j = 0;
-
-	if (v < 0 && j + 1 < len)
-		buf[j++] = '-';
-	for (int i = 0; i < n && j + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[j++] = ',';
-		buf[j++] = b[i];
-	}
-	buf[j] = '\0';
-	return buf;
-}
-
 static void
 add_reason(json_t *arr, const char *code, const char *en, const char *ja)
 {
@@ -346,8 +328,15 @@ what_if(const acc *a)
 	return o;
 }
 
+/*
+ * The policy guidance.  current is the published p= (NULL: none known), pct
+ * its pct= (-1: not given, i.e. 100) and testing its t= ("y": test mode).
+ * The next step never names a policy the domain already publishes: after
+ * p=quarantine comes the pct ramp or p=reject, after p=reject nothing.
+ */
+
 static json_t *
-guidance(const acc *a, const char *current, int nsenders)
+guidance(const acc *a, const char *current, int ppct, const char *testing, int nsenders)
 {
 	json_t *g = json_object(), *wi = json_object(), *reasons = json_array();
 	int64_t days = a->last_day >= a->first_day && a->messages > 0 ?
@@ -355,6 +344,9 @@ guidance(const acc *a, const char *current, int nsenders)
 	double fail_mine = pct(a->cls[CLS_AUTH_FAILURE], a->messages);
 	const char *next = "stay";
 	char en[320], ja[320], nb[32];
+	int level = current == NULL ? 0 : strcmp(current, "reject") == 0 ? 2 :
+	    strcmp(current, "quarantine") == 0 ? 1 : 0;
+	int ramp = (ppct >= 0 && ppct < 100) || (testing != NULL && strcmp(testing, "y") == 0);
 
 	json_object_set_new(g, "current_policy", json_string(current ? current : "none"));
 	/* Quarantine and reject act on the same DMARC failures; they differ in
@@ -372,61 +364,93 @@ guidance(const acc *a, const char *current, int nsenders)
 		if (nsenders == 0)
 			add_reason(reasons, "no_senders", "No senders are registered in My Senders: "
 			    "register your own servers and services so their failures can be told "
-			    "from spoofing.", "My Sendersに送信元が登録されていません。自社のサーバや"
-			    "配信サービスを登録すると、なりすましと区別できます。");
+			    "from spoofing.", "送信元が登録されていません。自社のサーバや配信サービスを"
+			    "「送信元」画面で登録すると、なりすましと区別できます。");
 		if (days < 14) {
 			snprintf(en, sizeof(en), "Only %s day(s) of reports: collect at least two "
-			    "weeks before changing the policy.", grp(days, nb, sizeof(nb)));
+			    "weeks before changing the policy.", fmt_group(days, nb, sizeof(nb)));
 			snprintf(ja, sizeof(ja), "レポートは%s日分のみです。ポリシー変更の前に"
 			    "少なくとも2週間分を集めてください。", nb);
 			add_reason(reasons, "short_period", en, ja);
 		}
 		if (a->cls[CLS_AUTH_FAILURE] > 0) {
-			grp(a->cls[CLS_AUTH_FAILURE], nb, sizeof(nb));
 			snprintf(en, sizeof(en), "%s message(s) (%.1f%%) from your senders or known "
-			    "services failed DMARC: fix their SPF/DKIM alignment first.", nb,
-			    fail_mine);
+			    "services failed DMARC: fix their SPF/DKIM alignment first.",
+			    fmt_group(a->cls[CLS_AUTH_FAILURE], nb, sizeof(nb)), fail_mine);
 			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%s通(%.1f%%)が"
 			    "DMARCに失敗しています。先にSPF/DKIMのアライメントを修正してください。",
-			    nb, fail_mine);
+			    fmt_group(a->cls[CLS_AUTH_FAILURE], nb, sizeof(nb)), fail_mine);
 			add_reason(reasons, "senders_failing", en, ja);
 		}
 		if (a->cls[CLS_SPOOFING] > 0) {
-			grp(a->cls[CLS_SPOOFING], nb, sizeof(nb));
-			snprintf(en, sizeof(en), "%s spoofed message(s) would be stopped by an "
-			    "enforcing policy.", nb);
-			snprintf(ja, sizeof(ja), "強制ポリシーにすると、なりすましの疑いがある"
-			    "%s通を止められます。", nb);
+			if (level == 2 && !ramp) {
+				snprintf(en, sizeof(en), "%s suspected spoofed message(s): p=reject "
+				    "has receivers refuse them.", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				snprintf(ja, sizeof(ja), "なりすましの疑いがある%s通は、p=rejectにより"
+				    "受信側で拒否されます。", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+			} else if (level == 1) {
+				snprintf(en, sizeof(en), "%s suspected spoofed message(s): p=quarantine "
+				    "sends them to the spam folder; p=reject would refuse them.",
+				    fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				snprintf(ja, sizeof(ja), "なりすましの疑いがある%s通は、p=quarantineにより"
+				    "迷惑メールフォルダに入ります。p=rejectにすると受信を拒否させられます。",
+				    fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+			} else {
+				snprintf(en, sizeof(en), "%s spoofed message(s) would be stopped by an "
+				    "enforcing policy.", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				snprintf(ja, sizeof(ja), "強制ポリシーにすると、なりすましの疑いがある"
+				    "%s通を止められます。", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+			}
 			add_reason(reasons, "spoofing_seen", en, ja);
 		}
 		if (a->cls[CLS_FORWARDED] > 0) {
-			grp(a->cls[CLS_FORWARDED], nb, sizeof(nb));
 			snprintf(en, sizeof(en), "%s forwarded message(s) failed: sign all mail with "
-			    "DKIM so forwarding keeps passing.", nb);
+			    "DKIM so forwarding keeps passing.", fmt_group(a->cls[CLS_FORWARDED], nb, sizeof(nb)));
 			snprintf(ja, sizeof(ja), "転送された%s通が失敗しています。全メールにDKIM署名を"
-			    "付けると転送後も合格します。", nb);
+			    "付けると転送後もDMARC認証に成功します。", fmt_group(a->cls[CLS_FORWARDED], nb, sizeof(nb)));
 			add_reason(reasons, "forwarding", en, ja);
 		}
-		if (current != NULL && strcmp(current, "reject") == 0) {
+		if (level > 0 && ramp) {
+			/* p=quarantine or p=reject on part of the mail (pct < 100 or
+			 * t=y): the next step is the rest of the mail, not a policy
+			 * the domain already publishes */
+			if (ppct >= 0 && ppct < 100) {
+				snprintf(en, sizeof(en), "p=%s applies to %d%% of failing mail "
+				    "(pct=%d): raise pct step by step to 100.", current, ppct, ppct);
+				snprintf(ja, sizeof(ja), "p=%sは失敗したメールの%d%%にだけ適用されています"
+				    "(pct=%d)。pctを段階的に100まで上げてください。", current, ppct, ppct);
+			} else {
+				snprintf(en, sizeof(en), "p=%s is in test mode (t=y): receivers apply "
+				    "the next weaker policy. Remove t=y.", current);
+				snprintf(ja, sizeof(ja), "p=%sはテストモード(t=y)で、受信側は一段弱い"
+				    "ポリシーを適用します。t=yを外してください。", current);
+			}
+			add_reason(reasons, "ramp", en, ja);
+			if (a->cls[CLS_AUTH_FAILURE] > 0 && fail_mine > (level == 2 ? 0.5 : 2.0))
+				next = "fix_senders";
+			else
+				next = "raise_pct";
+		} else if (level == 2) {
 			next = "stay";
 			add_reason(reasons, "enforced", "p=reject is in force: keep monitoring the "
 			    "reports.", "p=rejectで運用中です。引き続きレポートを監視してください。");
 		} else if (days >= 14 && nsenders > 0) {
-			if (current == NULL || strcmp(current, "none") == 0) {
+			if (level == 0) {
 				if (fail_mine <= 2.0) {
 					next = "quarantine";
 					add_reason(reasons, "ready_quarantine", "Your senders pass: move to "
 					    "p=quarantine (start with t=y or a low pct if unsure).",
-					    "自社の送信元は合格しています。p=quarantineへ進めましょう"
+					    "自社の送信元は認証に成功しています。p=quarantineへ進めましょう"
 					    "(不安ならt=yや低いpctから)。");
 				} else {
 					next = "fix_senders";
 				}
-			} else if (strcmp(current, "quarantine") == 0) {
+			} else {
 				if (fail_mine <= 0.5) {
 					next = "reject";
-					add_reason(reasons, "ready_reject", "Under 0.5% of legitimate mail "
-					    "fails: move to p=reject.", "正規メールの失敗は0.5%未満です。"
+					add_reason(reasons, "ready_reject", "p=quarantine is in force and "
+					    "under 0.5% of legitimate mail fails: move to p=reject.",
+					    "p=quarantineで運用中で、正規メールの失敗は0.5%未満です。"
 					    "p=rejectへ進めましょう。");
 				} else {
 					next = "fix_senders";
@@ -435,6 +459,10 @@ guidance(const acc *a, const char *current, int nsenders)
 		} else if (a->cls[CLS_AUTH_FAILURE] > 0 || nsenders == 0) {
 			next = "fix_senders";
 		}
+		if (level == 1 && strcmp(next, "reject") != 0 && strcmp(next, "raise_pct") != 0)
+			add_reason(reasons, "quarantine_in_force", "p=quarantine is already in force: "
+			    "the step after it is p=reject.", "p=quarantineは適用済みです。"
+			    "次の段階はp=rejectです。");
 	}
 	json_object_set_new(g, "next_step", json_string(next));
 	json_object_set_new(g, "reasons", reasons);
@@ -460,7 +488,8 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	acc a;
 	int top = q->top > 0 ? q->top : 20, nsenders = 0;
 	unsigned sec = q->sections ? q->sections : STATS_ALL;
-	const char *current = NULL;
+	const char *current = NULL, *testing = NULL;
+	int cur_pct = -1;
 	char b[16];
 
 	if (o == NULL || q->domain == NULL) {
@@ -608,14 +637,28 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	json_object_set_new(root, "policy_history", lc.arr);
 	if (o->policy_history(st, &f, policy_cb, &lc) != STORE_OK)
 		goto fail_root;
-	if (json_array_size(lc.arr) > 0)
-		current = json_string_value(json_object_get(json_array_get(lc.arr,
-		    json_array_size(lc.arr) - 1), "p"));
+	/* the current policy: the one seen last (reports overlap, so the one
+	 * first seen last may be an old policy a late reporter still quotes) */
+	{
+		size_t i;
+		json_t *e, *cur = NULL;
+
+		json_array_foreach(lc.arr, i, e)
+			if (cur == NULL || strcmp(json_string_value(json_object_get(e, "last_seen")),
+			    json_string_value(json_object_get(cur, "last_seen"))) >= 0)
+				cur = e;
+		if (cur != NULL) {
+			current = json_string_value(json_object_get(cur, "p"));
+			testing = json_string_value(json_object_get(cur, "testing"));
+			if (json_is_integer(json_object_get(cur, "pct")))
+				cur_pct = (int)json_integer_value(json_object_get(cur, "pct"));
+		}
+	}
 	if (o->sender_list(st, q->domain, count_sender, &nsenders) != STORE_OK)
 		goto fail_root;
 	json_object_set_new(root, "senders_registered", json_integer(nsenders));
 	json_object_set_new(root, "spoofing_suspected", json_integer(a.cls[CLS_SPOOFING]));
-	json_object_set_new(root, "guidance", guidance(&a, current, nsenders));
+	json_object_set_new(root, "guidance", guidance(&a, current, cur_pct, testing, nsenders));
 	if (!(sec & STATS_POLICY)) {
 		json_object_set_new(json_object_get(root, "guidance"), "current_policy",
 		    json_string(current ? current : "none"));
@@ -677,6 +720,7 @@ step_name(const char *step, int ja)
 		{ "fix_senders", "fix your senders first", "先に送信元の設定を修正" },
 		{ "quarantine", "move to p=quarantine", "p=quarantineへ移行" },
 		{ "reject", "move to p=reject", "p=rejectへ移行" },
+		{ "raise_pct", "raise pct to 100", "pctを100まで段階的に上げる" },
 	};
 
 	for (size_t i = 0; step != NULL && i < sizeof(map) / sizeof(map[0]); i++)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "../util/numfmt.h"
 #include "../analyze/align.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
@@ -69,25 +70,6 @@ words_for(const char *lang)
 	return &text_words[lang != NULL && strcmp(lang, "ja") == 0 ? 1 : 0];
 }
 
-/* v with thousands separators: "8,523" */
-static const char *
-grouped(int64_t v, char *buf, size_t len)
-{
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%lld", (long long)(v < 0 ? -v : v));
-	size_t j = 0;
-
-	if (v < 0 && j + 1 < len)
-		buf[j++] = '-';
-	for (int i = 0; i < n && j + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[j++] = ',';
-		buf[j++] = b[i];
-	}
-	buf[j] = '\0';
-	return buf;
-}
-
 /* Columns on a terminal: CJK and full-width characters take two. */
 static int
 text_width(const char *s)
@@ -133,36 +115,37 @@ print_domain(void *ctx, const char *d, int64_t messages)
 
 	(void)ctx;
 	put_col(d, 40, 0);
-	printf(" %s\n", grouped(messages, n, sizeof(n)));
+	printf(" %s\n", fmt_group(messages, n, sizeof(n)));
 	return 0;
 }
 
-/* One SPF x DKIM matrix: a title line, then rows SPF, columns DKIM. */
+/* One SPF x DKIM matrix: a title line, then rows DKIM, columns SPF. */
 static void
 print_matrix(const struct text_words *w, int which, const json_t *m)
 {
 	const json_t *cnt = json_object_get(m, "count"), *pc = json_object_get(m, "pct");
 	char msgs[64], n[32];
 
-	snprintf(msgs, sizeof(msgs), w->msgs_fmt, grouped(json_integer_value(
+	snprintf(msgs, sizeof(msgs), w->msgs_fmt, fmt_group(json_integer_value(
 	    json_object_get(m, "messages")), n, sizeof(n)));
 	printf("\n%s (%s)\n  ", w->matrix[which], msgs);
-	put_col("SPF \\ DKIM", 28, 0);
+	/* rows DKIM, columns SPF, as in DMARC Compass; m is [spf][dkim] */
+	put_col("DKIM \\ SPF", 29, 0);
 	for (int j = 0; j < 3; j++) {
 		printf(" ");
 		put_col(w->cat[j], j < 2 ? 25 : 0, 0);
 	}
 	printf("\n");
 	for (int i = 0; i < 3; i++) {
-		printf("  SPF ");
+		printf("  DKIM ");
 		put_col(w->cat[i], 24, 0);
 		for (int j = 0; j < 3; j++) {
 			char cell[64];
 
-			snprintf(cell, sizeof(cell), "%s (%.1f%%)", grouped(json_integer_value(
-			    json_array_get(json_array_get(cnt, (size_t)i), (size_t)j)), n,
+			snprintf(cell, sizeof(cell), "%s (%.1f%%)", fmt_group(json_integer_value(
+			    json_array_get(json_array_get(cnt, (size_t)j), (size_t)i)), n,
 			    sizeof(n)), json_real_value(json_array_get(json_array_get(pc,
-			    (size_t)i), (size_t)j)));
+			    (size_t)j), (size_t)i)));
 			printf(" ");
 			put_col(cell, j < 2 ? 25 : 0, 0);
 		}
@@ -205,14 +188,14 @@ print_text(const json_t *s, const char *lang)
 			printf("  ");
 			put_col(json_string_value(json_object_get(v, "prefix")) ?: "-", 26, 0);
 			printf("  ");
-			put_col(grouped(json_integer_value(json_object_get(v, "messages")), n1,
+			put_col(fmt_group(json_integer_value(json_object_get(v, "messages")), n1,
 			    sizeof(n1)), 10, 1);
 			printf("  ");
 			put_col(p1, 16, 1);
 			printf("  ");
 			put_col(p2, 16, 1);
 			printf("  ");
-			put_col(grouped(json_integer_value(json_object_get(v, "spoofing_suspected")),
+			put_col(fmt_group(json_integer_value(json_object_get(v, "spoofing_suspected")),
 			    n2, sizeof(n2)), 16, 1);
 			printf("\n");
 		}
@@ -229,10 +212,10 @@ print_text(const json_t *s, const char *lang)
 			printf("  ");
 			put_col(json_string_value(json_object_get(v, "org")) ?: "-", 26, 0);
 			printf("  ");
-			put_col(grouped(json_integer_value(json_object_get(v, "reports")), n1,
+			put_col(fmt_group(json_integer_value(json_object_get(v, "reports")), n1,
 			    sizeof(n1)), 10, 1);
 			printf("  ");
-			put_col(grouped(json_integer_value(json_object_get(v, "messages")), n2,
+			put_col(fmt_group(json_integer_value(json_object_get(v, "messages")), n2,
 			    sizeof(n2)), 10, 1);
 			printf("\n");
 		}
@@ -252,7 +235,7 @@ print_text(const json_t *s, const char *lang)
 		    json_string_value(json_object_get(v, "aspf")) ?: "-");
 		if (json_is_integer(pct))
 			printf(" pct=%lld", (long long)json_integer_value(pct));
-		snprintf(reps, sizeof(reps), w->reports_fmt, grouped(json_integer_value(
+		snprintf(reps, sizeof(reps), w->reports_fmt, fmt_group(json_integer_value(
 		    json_object_get(v, "reports")), n1, sizeof(n1)));
 		printf("  %s\n", reps);
 	}

@@ -205,7 +205,9 @@ build(dbuf *b, int q, const store_web_query *w)
 		    " rp.errors AS errors, rp.warnings AS warnings,"
 		    " rp.record_count AS record_count, rp.message_count AS message_count,"
 		    " rp.skipped_records AS skipped_records, rp.recovered AS recovered,"
-		    " rp.ingested_at AS ingested_at, m.source AS source, m.state AS raw_state,"
+		    " rp.ingested_at AS ingested_at, "
+		    " substr(m.source, length(rtrim(m.source, replace(m.source, '/', ''))) + 1)"
+		    " AS source, m.state AS raw_state,"
 		    " m.size AS raw_size FROM reports rp LEFT JOIN raw_messages m ON m.id = rp.raw_id");
 		if (q == SWQ_REPORT)
 			dbuf_addstr(b, " WHERE rp.id = :id");
@@ -220,17 +222,20 @@ build(dbuf *b, int q, const store_web_query *w)
 		where_reports(b, w);
 		break;
 	case SWQ_SOURCES:
-		dbuf_addstr(b, "SELECT r.source_ip AS ip, max(r.sender_kind) AS sender_kind,"
+		/* one row per address, kind and service: a host whose records
+		 * are of several kinds or services is counted under each */
+		dbuf_addstr(b, "SELECT r.source_ip AS ip, r.sender_kind AS sender_kind,"
 		    " sum(r.count) AS messages,"
 		    " sum(CASE WHEN r.spf_cat = 0 THEN r.count ELSE 0 END) AS spf_aligned,"
 		    " sum(CASE WHEN r.dkim_cat = 0 THEN r.count ELSE 0 END) AS dkim_aligned,"
 		    " sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END)"
 		    " AS dmarc_pass,"
 		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
-		    " max(r.service) AS service, h.ptr AS ptr, h.country AS country");
+		    " r.service AS service, h.ptr AS ptr, h.country AS country");
 		dbuf_addstr(b, REC_FROM);
 		where_records(b, w);
-		dbuf_addstr(b, " GROUP BY r.source_ip ORDER BY messages DESC LIMIT 5000");
+		dbuf_addstr(b, " GROUP BY r.source_ip, r.sender_kind, r.service"
+		    " ORDER BY messages DESC LIMIT 5000");
 		break;
 	case SWQ_HOST:
 		dbuf_addstr(b, "SELECT * FROM hosts WHERE ip = :ip");
@@ -253,7 +258,9 @@ build(dbuf *b, int q, const store_web_query *w)
 	case SWQ_QUARANTINE:
 		dbuf_addstr(b, "SELECT q.id AS id, q.raw_id AS raw_id, q.reason AS reason,"
 		    " q.created_at AS created_at, q.retried_at AS retried_at,"
-		    " q.resolved AS resolved, m.source AS source, m.state AS raw_state,"
+		    " q.resolved AS resolved, "
+		    " substr(m.source, length(rtrim(m.source, replace(m.source, '/', ''))) + 1)"
+		    " AS source, m.state AS raw_state,"
 		    " m.size AS raw_size FROM quarantine q LEFT JOIN raw_messages m"
 		    " ON m.id = q.raw_id ORDER BY q.id DESC LIMIT 1000");
 		break;

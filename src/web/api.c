@@ -590,23 +590,27 @@ h_senders(wreq *r, wresp *out)
 	for (size_t i = 0; i < json_array_size(src); i++) {
 		json_t *x = json_array_get(src, i), *g;
 		const char *ip = json_string_value(json_object_get(x, "ip"));
-		char pfx[IP_CIDRLEN];
+		const char *svc = json_string_value(json_object_get(x, "service"));
+		char pfx[IP_CIDRLEN], key[IP_CIDRLEN + 160];
 		ip_bin b;
 
 		if (ip == NULL || ip_parse(ip, &b) != 0)
 			continue;
 		ip_prefix_of(&b, b.family == 4 ? 24 : 48, pfx);
-		if ((g = json_object_get(idx, pfx)) == NULL) {
-			g = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:[],s:O?,s:O?,s:O?}",
-			    "prefix", pfx, "sender_kind", 0, "messages", 0, "spf_aligned", 0,
+		/* a group is one prefix, one kind and one service: never a mix,
+		 * so each tab's list adds up to its matrix */
+		snprintf(key, sizeof(key), "%s|%lld|%.128s", pfx, (long long)geti(x, "sender_kind"),
+		    svc ? svc : "");
+		if ((g = json_object_get(idx, key)) == NULL) {
+			g = json_pack("{s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:[],s:O?,s:O?,s:O?}",
+			    "prefix", pfx, "sender_kind", (json_int_t)geti(x, "sender_kind"),
+			    "messages", 0, "spf_aligned", 0,
 			    "dkim_aligned", 0, "dmarc_pass", 0, "spoofing", 0, "ips",
 			    "ptr", json_object_get(x, "ptr"), "service", json_object_get(x, "service"),
 			    "country", json_object_get(x, "country"));
-			json_object_set(idx, pfx, g);
+			json_object_set(idx, key, g);
 			json_array_append_new(groups, g);
 		}
-		if (geti(x, "sender_kind") > geti(g, "sender_kind"))
-			json_object_set_new(g, "sender_kind", json_integer(geti(x, "sender_kind")));
 		json_object_set_new(g, "messages", json_integer(geti(g, "messages") +
 		    geti(x, "messages")));
 		json_object_set_new(g, "spf_aligned", json_integer(geti(g, "spf_aligned") +

@@ -113,6 +113,11 @@ for (const [locale, L] of [['en-US', 'en'], ['ja-JP', 'ja']]) {
       ok(reg === (L === 'ja' ? '未登録' : 'Not registered'), `${L} ${ip}: My Senders state`, reg);
       const who = (await page.textContent('#host-whois')).trim();
       ok(who.length > 5 && !who.startsWith('–'), `${L} ${ip}: whois summary`, who);
+      const lk = (await page.textContent('#host-lookups')).trim();
+      ok(!/\b(ptr|geo|asn|rdap|ok|none|nxdomain|listed|not_listed)\b/.test(lk.split(':').slice(1).join(':')) &&
+        (L !== 'ja' || lk.includes('調査済み')), `${L} ${ip}: lookup states in words`, lk);
+      const zs = await page.$$eval('#host-dnsbl-table tbody td:nth-child(2)', tds => tds.map(td => td.textContent));
+      ok(zs.length > 0 && zs.every(z => !/_/.test(z)), `${L} ${ip}: DNSBL states in words`, zs.join(' '));
       const cc = await page.$eval('#host-map path.has-data', p => p.dataset.cc);
       ok((await page.textContent('#host-country')).includes('(' + cc + ')') &&
         await page.$('#host-map-marker') !== null, `${L} ${ip}: small map shows its country`, cc);

@@ -76,6 +76,7 @@ else
 fi
 cat "$T/browser.log"
 tally "$T/browser.log"
+node tests/web/ui.mjs "http://127.0.0.1:$PORT" ${SHOTS:+--shots "$SHOTS"} >"$T/ui.log" 2>&1; cat "$T/ui.log"; tally "$T/ui.log"
 if [ "$F" -ne 0 ]; then
 	echo "--- serve.log"; tail -20 "$T/serve.log"
 fi

@@ -1,11 +1,12 @@
 // app.js - the portal's shell: the hash router (#/screen/arg?params), the
 // domain and date-range pickers shared by every screen, the language
-// switch, and live updates (polls /api/v1/version every second and redraws
+// switch, the time-zone picker (dom.js formats every time in it), and live
+// updates (polls /api/v1/version every second and redraws
 // the open screen when the data changed).
 // Exports: nothing (entry point).  Screens live in screens/*.js and export
 // render(ctx).
 
-import { h, clear, addDays, dayStr, qs } from './dom.js';
+import { h, clear, addDays, dayStr, qs, initZone, tz, setTz, tzLabel, fmtTime, browserZone } from './dom.js';
 import { loadI18n, t, lang, setLang, applyStatic } from './i18n.js';
 import { get } from './api.js';
 import { disposeCharts } from './charts.js';
@@ -68,6 +69,20 @@ function drawPickers(p) {
   document.getElementById('since').value = p.since;
   document.getElementById('until').value = p.until;
   for (const b of document.querySelectorAll('#lang button')) b.classList.toggle('on', b.dataset.lang === lang());
+  drawZones();
+}
+
+// The zone picker: the current zone, the browser's, Tokyo and UTC first,
+// then every zone the browser knows.
+function drawZones() {
+  const sel = document.getElementById('tz');
+  const first = [tz(), browserZone(), 'Asia/Tokyo', 'UTC'];
+  let all = [];
+  try { all = Intl.supportedValuesOf('timeZone'); } catch (e) { /* older browsers: the first four */ }
+  const top = [...new Set(first)];
+  const opt = z => h('option', { value: z, selected: z === tz() }, z === tz() ? z + ' (' + tzLabel() + ')' : z);
+  clear(sel).append(...top.map(opt), h('option', { disabled: true }, '──────────'),
+    ...all.filter(z => !top.includes(z)).map(opt));
 }
 
 async function draw(live) {
@@ -111,7 +126,7 @@ async function poll() {
     if (version !== null && v !== version) {
       domains = await get('domains');
       version = v;
-      document.getElementById('live').textContent = t('live.updated', { time: new Date().toLocaleTimeString() });
+      document.getElementById('live').textContent = t('live.updated', { time: fmtTime(Date.now() / 1000) + ' ' + tzLabel() });
       draw(true);
     }
     version = v;
@@ -121,6 +136,7 @@ async function poll() {
 
 async function main() {
   await loadI18n();
+  initZone(lang());
   [meta, domains] = await Promise.all([get('meta'), get('domains')]);
   document.getElementById('domain').addEventListener('change', e => go(parseHash().screen, parseHash().arg, { domain: e.target.value, page: '' }, true));
   document.getElementById('since').addEventListener('change', rangeChanged);
@@ -131,7 +147,8 @@ async function main() {
       go(parseHash().screen, parseHash().arg, { since: addDays(until, -(Number(b.dataset.days) - 1)), until, page: '' }, true);
     });
   for (const b of document.querySelectorAll('#lang button'))
-    b.addEventListener('click', () => { setLang(b.dataset.lang); draw(false); });
+    b.addEventListener('click', () => { setLang(b.dataset.lang); initZone(lang()); draw(false); });
+  document.getElementById('tz').addEventListener('change', e => { setTz(e.target.value); draw(false); });
   window.addEventListener('hashchange', () => draw(false));
   await draw(false);
   poll();

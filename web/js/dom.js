@@ -1,7 +1,10 @@
 // dom.js - building DOM safely.  Every piece of text goes in through
 // textContent (h() children, text()), never innerHTML, so report fields
 // (org names, comments, domains) can never become markup.
-// Exports: h, clear, fmtInt, fmtPct, fmtDate, fmtHour, dayStr, addDays, qs.
+// Times are shown in one time zone (tz(), chosen with setTz(), saved in
+// localStorage) and every heading over times names it (zoned()).
+// Exports: h, clear, fmtInt, fmtPct, pct, fmtDate, fmtHour, fmtTime, fmtDay,
+// dayStr (UTC), addDays, qs, initZone, tz, setTz, tzLabel, zoned, browserZone.
 
 export function h(tag, attrs, ...kids) {
   const el = document.createElement(tag);
@@ -39,18 +42,90 @@ export function pct(part, total) {
   return total > 0 ? (100 * part) / total : 0;
 }
 
+// The time zone every time is shown in: a saved choice, else Asia/Tokyo for
+// Japanese, else the browser's.  Days for the range pickers stay UTC days
+// (utcDay), as the server counts them.
+const TZ_KEY = 'dmarcscope.tz';
+let zone = 'UTC';
+const fmtCache = new Map();
+
+function validZone(z) {
+  try { new Intl.DateTimeFormat('en-US', { timeZone: z }); return true; } catch (e) { return false; }
+}
+
+export function browserZone() {
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { return 'UTC'; }
+}
+
+export function initZone(lang) {
+  let saved = null;
+  try { saved = localStorage.getItem(TZ_KEY); } catch (e) { /* storage off */ }
+  zone = saved && validZone(saved) ? saved : lang === 'ja' ? 'Asia/Tokyo' : browserZone();
+  if (!validZone(zone)) zone = 'UTC';
+}
+
+export function tz() { return zone; }
+
+export function setTz(z) {
+  if (!validZone(z)) return;
+  zone = z;
+  try { localStorage.setItem(TZ_KEY, z); } catch (e) { /* storage off */ }
+}
+
+// The zone's short name at time t (seconds; default now): JST, UTC, CET,
+// or GMT+5:30 where the zone has no common abbreviation.
+export function tzLabel(t) {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 'UTC';
+  if (zone === 'Asia/Tokyo') return 'JST';
+  const d = t === undefined ? new Date() : new Date(t * 1000);
+  const p = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' }).formatToParts(d)
+    .find(x => x.type === 'timeZoneName');
+  return p ? p.value : zone;
+}
+
+// "label (JST)": a heading for a column or fact holding times.
+export function zoned(label) {
+  return label + ' (' + tzLabel() + ')';
+}
+
+function parts(t) {
+  let f = fmtCache.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    fmtCache.set(zone, f);
+  }
+  const o = {};
+  for (const x of f.formatToParts(new Date(t * 1000))) o[x.type] = x.value;
+  return o;
+}
+
+// The day of t in the shown zone: YYYY-MM-DD.
+export function fmtDay(t) {
+  const p = parts(t);
+  return p.year + '-' + p.month + '-' + p.day;
+}
+
+// The UTC day of t, for the range pickers and the API's since/until, and
+// for the server's day buckets (day * 86400).
 export function dayStr(t) {
   return new Date(t * 1000).toISOString().slice(0, 10);
 }
 
 export function fmtHour(t) {
-  const s = new Date(t * 1000).toISOString();
-  return s.slice(0, 10) + ' ' + s.slice(11, 13) + ':00';
+  const p = parts(t);
+  return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':00';
 }
 
 export function fmtDate(t) {
-  const s = new Date(t * 1000).toISOString();
-  return s.slice(0, 10) + ' ' + s.slice(11, 16) + 'Z';
+  const p = parts(t);
+  return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute;
+}
+
+// A time of day (live-update notice): HH:MM:SS in the shown zone.
+export function fmtTime(t) {
+  const p = parts(t);
+  return p.hour + ':' + p.minute + ':' + p.second;
 }
 
 export function addDays(ymd, n) {

@@ -35,6 +35,19 @@ function fact(v, lookup, neg) {
   return NEGATIVE.has(st) ? t(neg) : t('host.lookup_failed', { state: st });
 }
 
+// A lookup's kind and state in words (the API's names are internal).
+function lookupWord(k) {
+  const key = 'host.lookup.' + k;
+  const w = t(key);
+  return w === key ? k : w;
+}
+function stateWord(st) {
+  if (!st) return t('host.state.pending');
+  const key = 'host.state.' + st;
+  const w = t(key);
+  return w === key ? st : w;
+}
+
 function demoBadge(id) {
   return h('span', { class: 'badge demo', id, title: t('host.demo_note') }, t('host.demo'));
 }
@@ -117,10 +130,10 @@ export async function render(box, ctx) {
     Array.isArray(host.dnsbl) && host.dnsbl.length ? h('table', { class: 'grid', id: 'host-dnsbl-table' },
       h('thead', null, h('tr', null, [t('host.zone'), t('reports.state'), t('host.codes'), t('host.meaning')].map(x => h('th', null, x)))),
       h('tbody', null, host.dnsbl.map(z => h('tr', null, h('td', { class: 'mono' }, z.zone),
-        h('td', null, h('span', { class: 'v ' + (z.listed ? 'v-fail' : 'v-pass') }, z.state)),
+        h('td', null, h('span', { class: 'v ' + (z.listed ? 'v-fail' : 'v-pass') }, stateWord(z.state))),
         h('td', { class: 'mono' }, (z.codes || []).join(' ')), h('td', null, [z.meaning, z.txt].filter(Boolean).join(' — ')))))) : null,
-    host.lookups ? h('p', { class: 'muted small' }, t('host.lookups') + ': ' + Object.entries(host.lookups)
-      .map(([k, v]) => k + ' ' + ((v && v.state) || '–')).join(', ')) : null));
+    host.lookups ? h('p', { class: 'muted small', id: 'host-lookups' }, t('host.lookups') + ': ' + Object.entries(host.lookups)
+      .map(([k, v]) => lookupWord(k) + ' ' + stateWord(v && v.state)).join(lang() === 'ja' ? '、' : ', ')) : null));
 
   const days = [...new Set(d.daily.map(x => x.day))];
   const el = h('div', { class: 'chart small', id: 'host-chart' });

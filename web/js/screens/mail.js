@@ -3,11 +3,13 @@
 // SPF result:domain, DKIM alignment, DKIM result:domain, disposition,
 // country code) plus class; filters for class, result and IP/host search
 // on top of the domain and range pickers; paging and sorting on the
-// server; the filtered set as a streamed CSV download.
+// server; the filtered set as a streamed CSV download (in the UI's
+// language and time zone).  Times are shown in the chosen zone, named in the
+// date column's heading.
 // Data: GET /api/v1/records, /api/v1/records.csv.
 // Exports: render, mailTable.
 
-import { h, fmtInt, fmtHour, qs } from '../dom.js';
+import { h, fmtInt, fmtHour, qs, tz, zoned } from '../dom.js';
 import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
 
@@ -18,32 +20,41 @@ const COLS = [
   ['country', 'col.country'], ['class', 'col.class'],
 ];
 
+// pass / fail in the UI's words (IIJ: 成功 / 失敗); other values as reported.
 function verdict(v) {
-  return h('span', { class: 'v v-' + (v === 'pass' ? 'pass' : 'fail') }, v || '');
+  const word = v === 'pass' || v === 'fail' ? t('verdict.' + v) : v || '';
+  return h('span', { class: 'v v-' + (v === 'pass' ? 'pass' : 'fail') }, word);
+}
+
+// "softfail:example.co.jp pass:mail.example.co.jp": one line per result,
+// never broken inside (the list scrolls sideways instead).
+function results(s) {
+  return (s || '').split(' ').filter(x => x).map(tok => h('div', { class: 'tok' }, h('span', null, tok)));
 }
 
 export function mailTable(rows, ctx, sort) {
   const L = lang();
-  const head = COLS.map(([key, label]) => {
-    if (!key || !sort) return h('th', null, t(label));
+  const head = COLS.map(([key, l]) => {
+    const label = key === 'date' ? zoned(t(l)) : t(l);
+    if (!key || !sort) return h('th', { 'data-col': key || l }, label);
     const on = sort.sort === key;
     const next = on && sort.dir !== 'asc' ? 'asc' : 'desc';
-    return h('th', { class: 'sortable' + (on ? ' on ' + sort.dir : '') },
-      h('a', { href: ctx.link('mail', '', Object.assign({}, ctx.p, { sort: key, dir: next, page: '' })), 'data-sort': key }, t(label)));
+    return h('th', { class: 'sortable' + (on ? ' on ' + sort.dir : ''), 'data-col': key },
+      h('a', { href: ctx.link('mail', '', Object.assign({}, ctx.p, { sort: key, dir: next, page: '' })), 'data-sort': key }, label));
   });
   return h('table', { class: 'grid mail', id: 'mail-table' }, h('thead', null, h('tr', null, head)),
     h('tbody', null, rows.map(r => h('tr', { 'data-id': r.id },
       h('td', { class: 'nowrap' }, h('a', { href: ctx.link('record', String(r.id)) }, fmtHour(r.date_begin))),
-      h('td', null, r.policy_domain),
+      h('td', { class: 'nowrap' }, r.policy_domain),
       h('td', { class: 'mono' }, h('a', { href: ctx.link('host', r.source_ip) }, r.source_ip)),
       h('td', { class: 'mono' }, r.reverse_dns || ''),
       h('td', { class: 'num' }, fmtInt(r.count, L)),
-      h('td', null, r.header_from || ''),
+      h('td', { class: 'nowrap' }, r.header_from || ''),
       h('td', null, verdict(r.dmarc_result)),
       h('td', null, verdict(r.spf_alignment)),
-      h('td', { class: 'mono small' }, r.spf_result_domain || ''),
+      h('td', { class: 'mono small res' }, results(r.spf_result_domain)),
       h('td', null, verdict(r.dkim_alignment)),
-      h('td', { class: 'mono small' }, r.dkim_result_domain || ''),
+      h('td', { class: 'mono small res' }, results(r.dkim_result_domain)),
       h('td', null, r.disposition || ''),
       h('td', null, r.country_code || ''),
       h('td', null, h('span', { class: 'cls cls-' + r.class_name }, t('class.' + r.class_name)))))));
@@ -91,6 +102,8 @@ export async function render(box, ctx) {
   const csvParams = Object.assign({}, params);
   delete csvParams.page;
   delete csvParams.per_page;
+  csvParams.lang = L;	// the server localises the headers and writes the times in tz
+  csvParams.tz = tz();
   box.append(h('div', { class: 'toolbar' },
     h('span', { id: 'mail-total' }, t('mail.total', { n: fmtInt(data.total, L), m: fmtInt(data.messages, L) })),
     h('a', { class: 'btn primary', id: 'csv', href: '/api/v1/records.csv?' + qs(csvParams), download: '' }, t('mail.csv'))));

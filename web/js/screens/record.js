@@ -5,9 +5,12 @@
 // Data: GET /api/v1/records/ID.
 // Exports: render.
 
-import { h, fmtInt, fmtDate } from '../dom.js';
+import { h, fmtInt, fmtDate, zoned } from '../dom.js';
 import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
+
+// pass / fail in the UI's words; other results (softfail, temperror...) as reported.
+function word(v) { return v === 'pass' || v === 'fail' ? t('verdict.' + v) : v || ''; }
 
 function row(k, v, id) { return [h('dt', null, k), h('dd', { id }, v === null || v === undefined || v === '' ? '–' : v)]; }
 
@@ -18,7 +21,7 @@ export async function render(box, ctx) {
   box.append(h('h1', null, t('record.title'), ' #', String(r.id)));
   box.append(h('section', { class: 'panel judgment ' + (pass ? 'ok' : 'bad'), id: 'judgment' },
     h('div', { class: 'big' }, h('span', { class: 'cls cls-' + r.class_name }, t('class.' + r.class_name)), ' · DMARC ',
-      h('span', { class: 'v v-' + (pass ? 'pass' : 'fail') }, r.dmarc_result)),
+      h('span', { class: 'v v-' + (pass ? 'pass' : 'fail') }, word(r.dmarc_result))),
     h('p', null, h('strong', null, t('path.' + r.path_name)), ' — ',
       h('span', { id: 'explanation' }, (L === 'ja' ? r.explanation_ja : r.explanation_en) || ''))));
   box.append(h('div', { class: 'cols' },
@@ -26,7 +29,7 @@ export async function render(box, ctx) {
       row(t('record.host'), [h('a', { href: ctx.link('host', r.source_ip), class: 'mono' }, r.source_ip), r.reverse_dns ? ' (' + r.reverse_dns + ')' : ''], 'rec-host'),
       row(t('col.country'), r.country_code),
       row(t('col.count'), fmtInt(r.count, L), 'rec-count'),
-      row(t('record.period'), fmtDate(r.date_begin) + ' – ' + fmtDate(r.date_end)),
+      row(zoned(t('record.period')), fmtDate(r.date_begin) + ' – ' + fmtDate(r.date_end), 'rec-period'),
       row(t('col.disposition'), r.disposition, 'rec-disp'),
       row(t('record.reason'), r.reasons.length ? r.reasons.map(x => h('div', null, x.type + (x.comment ? ': ' + x.comment : ''))) : null, 'rec-reason'),
       row(t('col.service'), r.service))),
@@ -42,11 +45,11 @@ export async function render(box, ctx) {
         h('tr', null, h('td', null, 'Header From'), h('td', { class: 'mono' }, r.header_from || ''), h('td', null, ''), h('td', null, '')),
         h('tr', null, h('td', null, 'Envelope From'), h('td', { class: 'mono' }, r.envelope_from || ''), h('td', null, ''), h('td', null, '')),
         r.auth_dkim.map(x => h('tr', { class: 'dkim' }, h('td', null, 'DKIM' + (x.selector ? ' (s=' + x.selector + ')' : '')), h('td', { class: 'mono' }, x.domain || ''),
-          h('td', null, h('span', { class: 'v v-' + (x.result === 'pass' ? 'pass' : 'fail') }, x.result || '')),
+          h('td', null, h('span', { class: 'v v-' + (x.result === 'pass' ? 'pass' : 'fail') }, word(x.result))),
           h('td', null, x.domain && x.domain === r.dkim_domain ? t('cat.' + ['pass_aligned', 'pass_unaligned', 'fail'][r.dkim_cat]) : ''))),
         r.auth_spf.map(x => h('tr', { class: 'spf' }, h('td', null, 'SPF' + (x.scope ? ' (' + x.scope + ')' : '')), h('td', { class: 'mono' }, x.domain || ''),
-          h('td', null, h('span', { class: 'v v-' + (x.result === 'pass' ? 'pass' : 'fail') }, x.result || '')),
+          h('td', null, h('span', { class: 'v v-' + (x.result === 'pass' ? 'pass' : 'fail') }, word(x.result))),
           h('td', null, x.domain && x.domain === r.spf_domain ? t('cat.' + ['pass_aligned', 'pass_unaligned', 'fail'][r.spf_cat]) : ''))))),
-    h('p', { class: 'muted' }, t('record.evaluated'), ': DKIM ', r.dkim_alignment || '', ', SPF ', r.spf_alignment || '',
+    h('p', { class: 'muted' }, t('record.evaluated'), ': DKIM ', word(r.dkim_alignment), ', SPF ', word(r.spf_alignment),
       r.mismatch ? ' · ' + t('record.mismatch') : '')));
 }

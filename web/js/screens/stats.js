@@ -5,12 +5,32 @@
 // Data: GET /api/v1/stats (stats_build's object, docs/STATS.md).
 // Exports: render.
 
-import { h, fmtInt, fmtPct } from '../dom.js';
+import { h, fmtInt, fmtPct, fmtDay, addDays, zoned } from '../dom.js';
 import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
 import { chart, classColors } from '../charts.js';
 
 const CLASSES = ['normal', 'forwarded', 'auth_failure', 'spoofing_suspected'];
+const STRICTER = { none: ['quarantine', 'reject'], quarantine: ['reject'], reject: [] };
+
+// The daily series in the shown time zone, summed from the hourly one (the
+// server's daily series counts UTC days); every day of the range, zeros
+// included.  Falls back to the UTC days when there is no hourly series.
+function localDaily(s, p) {
+  if (!Array.isArray(s.hourly)) return { days: s.daily || [], utc: true };
+  const by = new Map();
+  for (const x of s.hourly) {
+    const d = fmtDay(Date.parse(x.hour) / 1000);
+    const o = by.get(d) || by.set(d, Object.fromEntries(CLASSES.map(c => [c, 0]))).get(d);
+    for (const c of CLASSES) o[c] += x[c] || 0;
+  }
+  const first = fmtDay(Date.parse(p.since + 'T00:00:00Z') / 1000);
+  const last = fmtDay(Date.parse(p.until + 'T23:59:59Z') / 1000);
+  const days = [];
+  for (let d = first, i = 0; d <= last && i < 1000; d = addDays(d, 1), i++)
+    days.push(Object.assign({ date: d }, by.get(d) || Object.fromEntries(CLASSES.map(c => [c, 0]))));
+  return { days, utc: false };
+}
 
 function card(label, value, sub, id) {
   return h('div', { class: 'card', id }, h('div', { class: 'card-label' }, label),
@@ -42,9 +62,9 @@ export async function render(box, ctx) {
     card(t('stats.spf_aligned'), fmtPct(pc.spf_aligned), fmtInt(s.spf_aligned, L), 'card-spf'),
     card(t('stats.dkim_aligned'), fmtPct(pc.dkim_aligned), fmtInt(s.dkim_aligned, L), 'card-dkim')));
 
-  const daily = s.daily || [];
+  const { days: daily, utc } = localDaily(s, p);
   const chartEl = h('div', { class: 'chart', id: 'daily-chart' });
-  box.append(h('section', { class: 'panel' }, h('h2', null, t('stats.daily')), chartEl));
+  box.append(h('section', { class: 'panel' }, h('h2', { id: 'daily-title' }, utc ? t('stats.daily') + ' (UTC)' : zoned(t('stats.daily'))), chartEl));
   ctx.after(() => chart(chartEl, {
     grid: { left: 60, right: 20, top: 40, bottom: 40 },
     legend: { top: 0, data: CLASSES.map(c => t('class.' + c)) },
@@ -72,7 +92,8 @@ export async function render(box, ctx) {
         (s.reporters || []).map(r => [r.org, fmtInt(r.reports, L), fmtInt(r.messages, L)])))));
 
   const hist = s.policy_history || [];
-  const curp = hist.length ? hist[hist.length - 1] : null;
+  // the policy seen last, as the guidance takes it (stats.c)
+  const curp = hist.reduce((a, x) => (!a || (x.last_seen || '') >= (a.last_seen || '') ? x : a), null);
   const g = s.guidance || {};
   box.append(h('div', { class: 'cols' },
     h('section', { class: 'panel', id: 'policy' }, h('h2', null, t('stats.policy')),
@@ -80,14 +101,14 @@ export async function render(box, ctx) {
         'v=DMARC1; p=' + (curp.p || '?') + (curp.sp ? '; sp=' + curp.sp : '') + (curp.np ? '; np=' + curp.np : '') +
         (curp.pct !== null && curp.pct !== undefined ? '; pct=' + curp.pct : '') + (curp.adkim ? '; adkim=' + curp.adkim : '') +
         (curp.aspf ? '; aspf=' + curp.aspf : '') + (curp.fo ? '; fo=' + curp.fo : ''))) : h('p', null, t('none')),
-      table([t('stats.policy_p'), t('stats.first_seen'), t('stats.last_seen'), t('stats.reports')],
+      table([t('stats.policy_p'), t('stats.first_seen') + ' (UTC)', t('stats.last_seen') + ' (UTC)', t('stats.reports')],
         hist.map(x => [x.p || '', x.first_seen || '', x.last_seen || '', fmtInt(x.reports, L)]))),
     h('section', { class: 'panel guidance', id: 'guidance' }, h('h2', null, t('stats.guidance')),
       h('p', null, t('stats.current_policy'), ': ', h('strong', null, g.current_policy || '–'), ' → ',
         t('stats.next_step'), ': ', h('strong', { id: 'next-step' }, t('next.' + (g.next_step || 'stay')))),
       h('ul', null, (g.reasons || []).map(r => h('li', null, r[L] || r.en || r.code))),
-      g.what_if ? table([t('stats.whatif'), t('stats.legit_affected'), t('stats.spoof_stopped')],
-        ['quarantine', 'reject'].filter(k => g.what_if[k]).map(k => [ 'p=' + k,
+      g.what_if && (STRICTER[g.current_policy] || STRICTER.none).length ? table([t('stats.whatif'), t('stats.legit_affected'), t('stats.spoof_stopped')],
+        (STRICTER[g.current_policy] || STRICTER.none).filter(k => g.what_if[k]).map(k => [ 'p=' + k,
           fmtInt(g.what_if[k].legitimate_affected, L) + ' (' + fmtPct(g.what_if[k].legitimate_affected_pct) + ')',
           fmtInt(g.what_if[k].spoofing_stopped, L) + ' (' + fmtPct(g.what_if[k].spoofing_stopped_pct) + ')'])) : null)));
 
