@@ -1425,6 +1425,50 @@ e["reports"] = [{"org_name": "receiver-a.example", "report_id": rid},
 case("0152-dedupe-same-id-different-orgs", {"input1.xml": x1, "input2.xml": x2}, e)
 
 
+# ---- 016x: hardening (issue 12) -----------------------------------------------------
+
+# Outlook.com: the first part of the multipart/alternative is empty.  GLib hands
+# an empty part over as a NULL pointer, which once read as "oversize".
+alt = part('Content-Type: multipart/alternative; boundary="=_alt"\n',
+           multipart("=_alt", [
+               part("Content-Type: text/plain; charset=us-ascii\n"
+                    "Content-Transfer-Encoding: 7bit\n", ""),
+               part("Content-Type: text/html; charset=us-ascii\n"
+                    "Content-Transfer-Encoding: 7bit\n", "")], preamble=""))
+x = eml_with([att("application/zip", fname(ext="zip"),
+                  zip1(fname(ext="xml"), report(rid="outlook-empty-1")))], text=alt)
+mail_case("0160-eml-outlook-empty-alternative-part", x, "outlook-empty-1",
+          extra={"summary": {"reports": 1, "quarantined": 0}})
+
+
+def zip_dd(name, data, crc_in_cd=None, crc_in_dd=None):
+    """A zip whose entry has a data descriptor: the local header carries the
+    sizes but CRC 0 (flag bit 3), the real CRC follows the data."""
+    if isinstance(data, str):
+        data = data.encode()
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    comp = co.compress(data) + co.flush()
+    crc = zlib.crc32(data) & 0xFFFFFFFF
+    cd_crc = crc if crc_in_cd is None else crc_in_cd
+    dd_crc = crc if crc_in_dd is None else crc_in_dd
+    nm = name.encode()
+    dostime, dosdate = 0x1041, 0x5770
+    lh = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 8, 8, dostime, dosdate, 0, len(comp),
+                     len(data), len(nm), 0) + nm
+    dd = struct.pack("<IIII", 0x08074B50, dd_crc, len(comp), len(data))
+    cd = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 8, 8, dostime, dosdate, cd_crc,
+                     len(comp), len(data), len(nm), 0, 0, 0, 0, 0o100644 << 16, 0) + nm
+    body = lh + comp + dd
+    return body + cd + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(cd), len(body), 0)
+
+
+gz_case("0161-zip-data-descriptor-crc0-in-local-header",
+        zip_dd(fname(ext="xml"), report(rid="zip-dd-1")), "zip-dd-1", fn="input.zip")
+case("0162-zip-data-descriptor-bad-crc",
+     {"input.zip": zip_dd(fname(ext="xml"), report(rid="zip-dd-2"), crc_in_cd=0x12345678,
+                          crc_in_dd=0x12345678)}, refused(["crc"]))
+
+
 # ================================================================== writer
 
 def main():

@@ -263,7 +263,10 @@ unpack_zip(unpack *u, const char *name, const unsigned char *p, size_t n, int de
 	src = zip_source_buffer_create(p, n, 0, &ze);
 	if (src == NULL)
 		fatalx("libzip: %s", zip_error_strerror(&ze));
-	z = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	/* No ZIP_CHECKCONS: it refuses valid archives that unzip and Python
+	 * read (a data descriptor after the data, CRC 0 in the local header).
+	 * libzip still checks each entry's CRC over its data as it is read. */
+	z = zip_open_from_source(src, ZIP_RDONLY, &ze);
 	if (z == NULL) {
 		snprintf(reason, sizeof(reason), "corrupt or truncated zip archive: %s",
 		    zip_error_strerror(&ze));
