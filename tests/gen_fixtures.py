@@ -1469,6 +1469,34 @@ case("0162-zip-data-descriptor-bad-crc",
                           crc_in_dd=0x12345678)}, refused(["crc"]))
 
 
+# <policy_published> after the records: the records are held until it arrives.
+x = report(rid="policy-late-1")
+pol = x[x.index("  <policy_published>"):x.index("</policy_published>\n") + len("</policy_published>\n")]
+x = sub(x, pol, "")
+x = sub(x, "</feedback>\n", pol + "</feedback>\n")
+e = stored(1, 2, 7)
+e["reports"] = [base_expect("policy-late-1", policy=POLICY_FULL, record_count=2,
+                            records=[exp_record(R1()), exp_record(R2())])]
+e["warnings_contain"] = ["out of order"]
+case("0163-policy-published-after-records", {"input.xml": x}, e)
+
+# ... and report_metadata after them too.
+x = report(rid="meta-late-1")
+meta = x[x.index("  <report_metadata>"):x.index("</report_metadata>\n") + len("</report_metadata>\n")]
+pol = x[x.index("  <policy_published>"):x.index("</policy_published>\n") + len("</policy_published>\n")]
+x = sub(sub(x, meta, ""), pol, "")
+x = sub(x, "</feedback>\n", pol + meta + "</feedback>\n")
+e = stored(1, 2, 7)
+e["reports"] = [base_expect("meta-late-1", record_count=2)]
+e["warnings_contain"] = ["out of order"]
+case("0164-metadata-and-policy-after-records", {"input.xml": x}, e)
+
+x = report(rid="no-policy-1")
+pol = x[x.index("  <policy_published>"):x.index("</policy_published>\n") + len("</policy_published>\n")]
+case("0165-policy-published-absent", {"input.xml": sub(x, pol, "")},
+     refused(["<policy_published> is missing"]))
+
+
 # ================================================================== writer
 
 def main():

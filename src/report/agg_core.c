@@ -245,6 +245,17 @@ parse_time(agg_parser *p, const char *what, const char *s, int64_t *out)
 	return 0;
 }
 
+/* Can the header go out: the policy domain and the report's identity known? */
+static int
+header_ready(const agg_parser *p)
+{
+	const dm_report *r = &p->rep;
+
+	return r->policy.domain != NULL && r->policy.domain[0] != '\0' &&
+	    ((r->report_id != NULL && r->report_id[0] != '\0') ||
+	    (r->org_name != NULL && r->org_name[0] != '\0'));
+}
+
 static void
 send_header(agg_parser *p)
 {
@@ -255,8 +266,13 @@ send_header(agg_parser *p)
 		return;
 	p->header_sent = 1;
 	if (r->policy.domain == NULL || r->policy.domain[0] == '\0') {
-		agg_core_fail(p, AGG_ERR_NOT_REPORT,
-		    "not an aggregate report: <policy_published><domain> is missing");
+		if (r->policy_count > 0)
+			agg_core_fail(p, AGG_ERR_NOT_REPORT, "not an aggregate report: "
+			    "<policy_published><domain> is empty");
+		else
+			agg_core_fail(p, AGG_ERR_NOT_REPORT, "not an aggregate report: "
+			    "<policy_published> is missing%s", p->nheld > 0 ?
+			    " (not before the records, nor after them)" : "");
 		return;
 	}
 	if ((r->report_id == NULL || r->report_id[0] == '\0') &&
@@ -294,7 +310,10 @@ record_begin(agg_parser *p)
 {
 	dm_record *rec = &p->rec;
 
-	send_header(p);
+	/* Records before <policy_published> (or before the report's identity)
+	 * are held until it arrives: see hold_record. */
+	if (header_ready(p) || p->finished)
+		send_header(p);
 	arena_reset(&p->rec_arena);
 	memset(rec, 0, offsetof(dm_record, reasons));
 	rec->nreasons = rec->ndkim = rec->nspf = 0;
@@ -304,12 +323,138 @@ record_begin(agg_parser *p)
 	p->rec_index++;
 }
 
+/* ---- records held until <policy_published> arrives ----------------------- */
+
+typedef struct agg_held {
+	unsigned char head[offsetof(dm_record, reasons)];	/* the scalar fields */
+	dm_reason *reasons;
+	dm_dkim *dkim;
+	dm_spf *spf;
+	int nreasons, ndkim, nspf;
+} agg_held;
+
+static void record_emit(agg_parser *p);
+
+/* A copy of a record string in the held arena; 0 when the arena is full. */
+static int
+held_str(agg_parser *p, const char **s)
+{
+	char *c;
+
+	if (*s == NULL)
+		return 1;
+	c = arena_strndup(&p->held_arena, *s, strlen(*s));
+	*s = c;
+	return c != NULL;
+}
+
+static void
+hold_record(agg_parser *p)
+{
+	dm_record *rec = &p->rec;
+	agg_held *h;
+	int ok = 1;
+
+	if (p->held == NULL)
+		arena_init(&p->held_arena, AGG_HELD_BYTES);
+	if (p->nheld >= AGG_MAX_HELD) {
+		agg_core_fail(p, AGG_ERR_REFUSED, "more than %d records before "
+		    "<policy_published> (out of order)", AGG_MAX_HELD);
+		return;
+	}
+	if (p->nheld == p->held_cap) {
+		p->held_cap = p->held_cap ? p->held_cap * 2 : 64;
+		p->held = xrealloc(p->held, p->held_cap * sizeof(*p->held));
+	}
+	h = &p->held[p->nheld];
+	memset(h, 0, sizeof(*h));
+	ok &= held_str(p, &rec->raw_disposition) & held_str(p, &rec->raw_dkim) &
+	    held_str(p, &rec->raw_spf) & held_str(p, &rec->header_from) &
+	    held_str(p, &rec->envelope_from) & held_str(p, &rec->envelope_to);
+	for (int i = 0; i < rec->nreasons; i++)
+		ok &= held_str(p, &rec->reasons[i].raw_type) &
+		    held_str(p, &rec->reasons[i].comment);
+	for (int i = 0; i < rec->ndkim; i++)
+		ok &= held_str(p, &rec->dkim_results[i].domain) &
+		    held_str(p, &rec->dkim_results[i].selector) &
+		    held_str(p, &rec->dkim_results[i].human_result) &
+		    held_str(p, &rec->dkim_results[i].raw_result);
+	for (int i = 0; i < rec->nspf; i++)
+		ok &= held_str(p, &rec->spf_results[i].domain) &
+		    held_str(p, &rec->spf_results[i].scope) &
+		    held_str(p, &rec->spf_results[i].human_result) &
+		    held_str(p, &rec->spf_results[i].raw_result);
+	if (!ok) {
+		agg_core_fail(p, AGG_ERR_REFUSED, "more than %u bytes of records before "
+		    "<policy_published> (out of order)", AGG_HELD_BYTES);
+		return;
+	}
+	memcpy(h->head, rec, sizeof(h->head));
+	h->nreasons = rec->nreasons;
+	h->ndkim = rec->ndkim;
+	h->nspf = rec->nspf;
+	if (h->nreasons > 0) {
+		h->reasons = xmalloc((size_t)h->nreasons * sizeof(dm_reason));
+		memcpy(h->reasons, rec->reasons, (size_t)h->nreasons * sizeof(dm_reason));
+	}
+	if (h->ndkim > 0) {
+		h->dkim = xmalloc((size_t)h->ndkim * sizeof(dm_dkim));
+		memcpy(h->dkim, rec->dkim_results, (size_t)h->ndkim * sizeof(dm_dkim));
+	}
+	if (h->nspf > 0) {
+		h->spf = xmalloc((size_t)h->nspf * sizeof(dm_spf));
+		memcpy(h->spf, rec->spf_results, (size_t)h->nspf * sizeof(dm_spf));
+	}
+	p->nheld++;
+}
+
+void
+agg_core_free_held(agg_parser *p)
+{
+	for (size_t i = 0; i < p->nheld; i++) {
+		free(p->held[i].reasons);
+		free(p->held[i].dkim);
+		free(p->held[i].spf);
+	}
+	free(p->held);
+	p->held = NULL;
+	p->nheld = p->held_cap = 0;
+	arena_free(&p->held_arena);
+}
+
+/* The header can go out now: send it, then the held records, in order.  The
+ * record being parsed (if any) is not disturbed: p->rec is saved around. */
+static void
+release_held(agg_parser *p)
+{
+	if (p->header_sent || p->stop || p->nheld == 0 || !header_ready(p))
+		return;
+	dm_report_warn(&p->rep, "<policy_published> came after %zu record%s (out of order; "
+	    "the records were held until it arrived)", p->nheld, p->nheld == 1 ? "" : "s");
+	send_header(p);
+	for (size_t i = 0; i < p->nheld && !p->stop; i++) {
+		agg_held *h = &p->held[i];
+
+		memcpy(&p->rec, h->head, sizeof(h->head));
+		p->rec.nreasons = h->nreasons;
+		p->rec.ndkim = h->ndkim;
+		p->rec.nspf = h->nspf;
+		if (h->nreasons > 0)
+			memcpy(p->rec.reasons, h->reasons, (size_t)h->nreasons * sizeof(dm_reason));
+		if (h->ndkim > 0)
+			memcpy(p->rec.dkim_results, h->dkim, (size_t)h->ndkim * sizeof(dm_dkim));
+		if (h->nspf > 0)
+			memcpy(p->rec.spf_results, h->spf, (size_t)h->nspf * sizeof(dm_spf));
+		record_emit(p);
+	}
+	agg_core_free_held(p);
+}
+
 static void
 record_end(agg_parser *p)
 {
 	dm_report *r = &p->rep;
 	dm_record *rec = &p->rec;
-	int rc;
 
 	if (p->stop)
 		return;
@@ -326,6 +471,21 @@ record_end(agg_parser *p)
 		dm_report_error(r, "record %" PRIu64 " skipped: %s", p->rec_index, p->rec_problem);
 		return;
 	}
+	if (!p->header_sent) {
+		hold_record(p);
+		return;
+	}
+	record_emit(p);
+}
+
+/* A complete, valid record (p->rec) goes to the handler. */
+static void
+record_emit(agg_parser *p)
+{
+	dm_report *r = &p->rep;
+	dm_record *rec = &p->rec;
+	int rc;
+
 	if (r->records >= p->lim.max_records) {
 		agg_core_fail(p, AGG_ERR_REFUSED, "more than %" PRIu64 " records in one report",
 		    p->lim.max_records);
@@ -840,6 +1000,10 @@ agg_core_end(agg_parser *p, const char *qname)
 			dm_policy_free(x);
 		}
 		p->in_first_policy = 0;
+		release_held(p);
+		break;
+	case E_METADATA:
+		release_held(p);
 		break;
 	case E_RECORD:
 		record_end(p);
@@ -862,6 +1026,7 @@ agg_core_end(agg_parser *p, const char *qname)
 		p->cur_spf = NULL;
 		break;
 	case E_FEEDBACK:
+		release_held(p);
 		send_header(p);
 		p->finished = 1;
 		break;
