@@ -32,7 +32,12 @@ refused(ingest *g, const char *input, const char *reason)
 	log_warnx("refused %s: %s", input, reason);
 }
 
-/* Split an mbox: a message starts at a line beginning with "From ". */
+/* Split an mbox: a message starts at a line beginning with "From ".  Each
+ * message goes to ingest_mem whole, whatever its size (up to MBOX_MAX_MSG),
+ * so that the message size limit is applied, and a message over it archived
+ * and quarantined, exactly as for any other source. */
+#define MBOX_MAX_MSG ((size_t)1 << 31)
+
 static int
 mbox(ingest *g, const char *path)
 {
@@ -43,7 +48,7 @@ mbox(ingest *g, const char *path)
 	dbuf msg;
 	int nmsg = 0, bad = 0, toobig = 0;
 	char name[4096];
-	size_t limit = ingest_get_opts(g)->lim.max_message;
+
 	if (f == NULL) {
 		char reason[256];
 
@@ -61,7 +66,7 @@ mbox(ingest *g, const char *path)
 					char reason[200];
 
 					snprintf(reason, sizeof(reason), "mbox message larger than %zu "
-					    "bytes: skipped (split the mbox or raise --max-message)", limit);
+					    "bytes: skipped (split the mbox)", MBOX_MAX_MSG);
 					refused(g, name, reason);
 					bad = 1;
 				} else if (outcome_bad(ingest_mem(g, name,
@@ -77,7 +82,7 @@ mbox(ingest *g, const char *path)
 		}
 		if (nmsg == 0)
 			nmsg = 1;	/* tolerate text before the first From_ line */
-		if (!toobig && msg.len + (size_t)n > limit) {
+		if (!toobig && msg.len + (size_t)n > MBOX_MAX_MSG) {
 			toobig = 1;
 			continue;
 		}
