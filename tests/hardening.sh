@@ -150,6 +150,17 @@ for src in path stdin mbox; do
 	    ko "--max-message from $src: retry stores it"
 done
 
+# ---- D9: directory symlink loops end ---------------------------------------------
+mkdir -p "$T/loop/sub"
+report loop-1 > "$T/loop/a.xml"
+ln -s .. "$T/loop/sub/up1"; ln -s .. "$T/loop/sub/up2"; ln -s ../sub "$T/loop/sub/self"
+timeout 60 $BIN --db "$T/loop.db" ingest --json --no-progress "$T/loop" >"$T/loop.json" 2>"$T/err"
+rc=$?
+got="rc=$rc reports=$(jget "$T/loop.json" '["reports"]' 2>/dev/null) duplicates=$(jget "$T/loop.json" '["duplicates"]' 2>/dev/null)"
+[ "$got" = "rc=0 reports=1 duplicates=0" ] && ok "symlink loops: each directory read once" ||
+    ko "symlink loops: $got: $(head -c 200 "$T/err")"
+grep -q "symlink loop" "$T/err" && ok "symlink loops: said so on stderr" || ko "symlink loops: said so on stderr"
+
 # ---- end -------------------------------------------------------------------
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
