@@ -1497,6 +1497,15 @@ case("0165-policy-published-absent", {"input.xml": sub(x, pol, "")},
      refused(["<policy_published> is missing"]))
 
 
+# A record skipped for a bad <count>: stored, exit 0, but said on stderr.
+x = report(rid="bad-count-stderr", records=[rec("192.0.2.1", 3), rec("203.0.113.9", "-5"),
+                                            rec("198.51.100.2", 4)])
+e = stored(1, 2, 7)
+e["reports"] = [{"record_count": 2, "skipped_records": 1}]
+e["stderr_contains"] = ["warning", "1 record skipped", "invalid <count> '-5'"]
+case("0166-bad-count-warned-on-stderr", {"input.xml": x}, e)
+
+
 # ================================================================== writer
 
 def main():
