@@ -865,8 +865,8 @@ case("0054-date-multi-week-range", {"input.xml": x}, e)
 
 x = report(rid="negative-1", begin=-5, end=E, records=[R1()])
 e = stored(1, 1, 5)
-e["reports"] = [{"begin": -5, "end": E, "record_count": 1}]
-e["warnings_contain"] = ["negative"]
+e["reports"] = [{"begin": E, "end": E, "record_count": 1}]     # outside 1990-2100: see 0167
+e["warnings_contain"] = ["negative", "outside 1990-2100"]
 case("0055-date-negative-begin", {"input.xml": x}, e)
 
 # ---- 006x-008x: XML bytes, encodings, well-formedness (SPEC §6.3) ---------------
@@ -1504,6 +1504,21 @@ e = stored(1, 2, 7)
 e["reports"] = [{"record_count": 2, "skipped_records": 1}]
 e["stderr_contains"] = ["warning", "1 record skipped", "invalid <count> '-5'"]
 case("0166-bad-count-warned-on-stderr", {"input.xml": x}, e)
+
+
+# D3: an absurd end (read as milliseconds, still ~292 million years away) is
+# replaced by the believable begin, with a warning that keeps what was sent.
+x = report(rid="absurd-end-1", end="9223372036854775807", records=[R1()])
+e = stored(1, 1, 5, summary_extra={"first_begin": day(B), "last_end": day(B)})
+e["reports"] = [{"begin": B, "end": B, "record_count": 1}]
+e["warnings_contain"] = ["9223372036854775 is outside 1990-2100"]
+case("0167-date-absurd-end", {"input.xml": x}, e)
+
+x = report(rid="long-range-1", begin=B, end=B + 40 * DAY, records=[R1()])
+e = stored(1, 1, 5)
+e["reports"] = [{"begin": B, "end": B + 40 * DAY}]
+e["warnings_contain"] = ["40 days, more than 31"]
+case("0168-date-range-over-31-days", {"input.xml": x}, e)
 
 
 # ================================================================== writer

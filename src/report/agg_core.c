@@ -256,6 +256,45 @@ header_ready(const agg_parser *p)
 	    (r->org_name != NULL && r->org_name[0] != '\0'));
 }
 
+/*
+ * Dates outside 1990-2100 are not believable: such a value is replaced (the
+ * other end of the range when that one is believable, else the nearest
+ * bound) and the warning keeps what was sent, so that no absurd date reaches
+ * the store, the daily series or a summary.  A range longer than 31 days is
+ * kept as sent, with a warning (the analysis spreads at most
+ * ANALYSIS_MAX_SPREAD_DAYS).
+ */
+#define DATE_MIN ((int64_t)631152000)	/* 1990-01-01T00:00:00Z */
+#define DATE_MAX ((int64_t)4102444800)	/* 2100-01-01T00:00:00Z */
+
+static int
+date_ok(int64_t t)
+{
+	return t >= DATE_MIN && t < DATE_MAX;
+}
+
+static void
+check_dates(dm_report *r)
+{
+	int64_t b = r->begin, e = r->end;
+
+	if (!date_ok(b) || !date_ok(e)) {
+		if (!date_ok(b))
+			r->begin = date_ok(e) ? e : b < DATE_MIN ? DATE_MIN : DATE_MAX - 1;
+		if (!date_ok(e))
+			r->end = date_ok(b) ? b : e < DATE_MIN ? DATE_MIN : DATE_MAX - 1;
+		if (!date_ok(b))
+			dm_report_warn(r, "date_range/begin %" PRId64 " is outside 1990-2100 (read "
+			    "as %" PRId64 ")", b, r->begin);
+		if (!date_ok(e))
+			dm_report_warn(r, "date_range/end %" PRId64 " is outside 1990-2100 (read "
+			    "as %" PRId64 ")", e, r->end);
+	}
+	if (r->end - r->begin > (int64_t)31 * 86400)
+		dm_report_warn(r, "date_range spans %" PRId64 " days, more than 31",
+		    (r->end - r->begin) / 86400);
+}
+
 static void
 send_header(agg_parser *p)
 {
@@ -285,6 +324,7 @@ send_header(agg_parser *p)
 		dm_report_error(r, "report_metadata/report_id is missing or empty");
 	if (r->org_name == NULL || r->org_name[0] == '\0')
 		dm_report_warn(r, "report_metadata/org_name is empty (the email domain is used)");
+	check_dates(r);
 	if (r->end < r->begin)
 		dm_report_error(r, "date_range end (%" PRId64 ") is before begin (%" PRId64 ")",
 		    r->end, r->begin);
