@@ -1521,6 +1521,17 @@ e["warnings_contain"] = ["40 days, more than 31"]
 case("0168-date-range-over-31-days", {"input.xml": x}, e)
 
 
+# D10: a policy domain that is no domain name is refused at ingest, by the
+# check the web API applies to its domain parameter.
+x = report(rid="bad-domain-1", policy=[("domain", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+                                       ("p", "none")])
+case("0169-policy-domain-script", {"input.xml": x},
+     refused(["is not a domain name", "<script>alert(1)</script>"]))
+x = report(rid="bad-domain-2", policy=[("domain", '=HYPERLINK("http://evil.example")'),
+                                       ("p", "none")])
+case("0170-policy-domain-formula", {"input.xml": x}, refused(["is not a domain name"]))
+
+
 # ================================================================== writer
 
 def main():

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../util/domain.h"
 #include "../util/log.h"
 #include "../util/utf8fix.h"
 
@@ -312,6 +313,15 @@ send_header(agg_parser *p)
 			agg_core_fail(p, AGG_ERR_NOT_REPORT, "not an aggregate report: "
 			    "<policy_published> is missing%s", p->nheld > 0 ?
 			    " (not before the records, nor after them)" : "");
+		return;
+	}
+	if (!domain_valid(r->policy.domain)) {
+		char b[80];
+
+		/* The same check as the web API's domain parameter: what is
+		 * stored can be asked for, and is safe to show. */
+		agg_core_fail(p, AGG_ERR_REFUSED, "policy_published/domain '%s' is not a domain "
+		    "name", shown(r->policy.domain, b, sizeof(b)));
 		return;
 	}
 	if ((r->report_id == NULL || r->report_id[0] == '\0') &&
