@@ -1532,6 +1532,26 @@ x = report(rid="bad-domain-2", policy=[("domain", '=HYPERLINK("http://evil.examp
 case("0170-policy-domain-formula", {"input.xml": x}, refused(["is not a domain name"]))
 
 
+# Normalised values are noted in the warnings (README: "noted in each report's
+# warnings"), once per distinct spelling.
+x = report(rid="norm-1",
+           policy=[("domain", "example.com"), ("adkim", "R"), ("p", "None"), ("pct", "100")],
+           records=[rec("192.0.2.30", 3, disp="None", dkim="Pass", spf="fail",
+                        auth_dkim=[("example.com", "s1", "unknown")],
+                        auth_spf=[("example.com", "mfrom", "TempError")]),
+                    rec("192.0.2.31", 2, dkim="Pass", spf="fail",
+                        auth_spf=[("example.com", "mfrom", "HardFail")])])
+e = stored(1, 2, 5)
+e["reports"] = [{"policy": {"adkim": "r", "p": "none"},
+                 "warnings": {"$contains": ["adkim 'R' read as 'r'", "p 'None' read as 'none'",
+                                            "disposition 'None' read as 'none'",
+                                            "dkim 'Pass' read as 'pass'",
+                                            "'unknown' read as 'temperror'",
+                                            "'TempError' read as 'temperror'",
+                                            "'HardFail' read as 'fail'"]}}]
+case("0171-normalised-values-warned", {"input.xml": x}, e)
+
+
 # ================================================================== writer
 
 def main():

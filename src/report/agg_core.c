@@ -756,10 +756,24 @@ agg_core_text(agg_parser *p, const char *s, size_t n)
 	dbuf_add(&p->text, s, n);
 }
 
+/* A value read as its canonical form ("Pass", "HardFail", "unknown"...) is
+ * noted, once per distinct spelling (repeats collapse in the report). */
+static void
+note_norm(agg_parser *p, const char *what, const char *raw, const char *canon)
+{
+	char b[64];
+
+	if (raw != NULL && raw[0] != '\0' && canon != NULL && canon[0] != '\0' &&
+	    strcmp(raw, canon) != 0)
+		dm_report_warn(&p->rep, "%s '%s' read as '%s'", what, shown(raw, b, sizeof(b)),
+		    canon);
+}
+
 static void
 policy_leaf(agg_parser *p, dm_policy *pol, int el, const char *t, size_t n)
 {
 	char b[64];
+	int first = pol == &p->rep.policy;
 
 	switch (el) {
 	case E_DOMAIN:
@@ -768,24 +782,36 @@ policy_leaf(agg_parser *p, dm_policy *pol, int el, const char *t, size_t n)
 	case E_ADKIM:
 		set_str(&pol->raw_adkim, t, n);
 		pol->adkim = dm_align_parse(pol->raw_adkim);
+		if (first)
+			note_norm(p, "policy_published/adkim", pol->raw_adkim,
+			    dm_align_name(pol->adkim));
 		break;
 	case E_ASPF:
 		set_str(&pol->raw_aspf, t, n);
 		pol->aspf = dm_align_parse(pol->raw_aspf);
+		if (first)
+			note_norm(p, "policy_published/aspf", pol->raw_aspf,
+			    dm_align_name(pol->aspf));
 		break;
 	case E_P:
 		set_str(&pol->raw_p, t, n);
 		pol->p = dm_disp_parse(pol->raw_p);
+		if (first)
+			note_norm(p, "policy_published/p", pol->raw_p, dm_disp_name(pol->p));
 		break;
 	case E_SP:
 		set_str(&pol->raw_sp, t, n);
 		pol->sp = dm_disp_parse(pol->raw_sp);
+		if (first)
+			note_norm(p, "policy_published/sp", pol->raw_sp, dm_disp_name(pol->sp));
 		if (pol->raw_sp[0] == '\0' && pol == &p->rep.policy)
 			dm_report_warn(&p->rep, "policy_published/sp is empty (p is used)");
 		break;
 	case E_NP:
 		set_str(&pol->raw_np, t, n);
 		pol->np = dm_disp_parse(pol->raw_np);
+		if (first)
+			note_norm(p, "policy_published/np", pol->raw_np, dm_disp_name(pol->np));
 		break;
 	case E_PCT: {
 		char *tmp = trimmed_dup(t, n), *end;
@@ -856,6 +882,8 @@ record_leaf(agg_parser *p, int el, int parent, const char *t, size_t n)
 	case E_DISPOSITION:
 		rec->raw_disposition = rec_str(p, t, n);
 		rec->disposition = dm_disp_parse(rec->raw_disposition);
+		note_norm(p, "policy_evaluated/disposition", rec->raw_disposition,
+		    dm_disp_name(rec->disposition));
 		if (rec->disposition == DM_DISP_UNKNOWN)
 			dm_report_warn(&p->rep, "unknown disposition '%s'",
 			    shown(rec->raw_disposition, b, sizeof(b)));
@@ -871,7 +899,9 @@ record_leaf(agg_parser *p, int el, int parent, const char *t, size_t n)
 			dm_report_warn(&p->rep, "policy_evaluated/%s '%s' is not pass/fail (read as fail)",
 			    el == E_EV_DKIM ? "dkim" : "spf", shown(raw, b, sizeof(b)));
 			v = DM_VERDICT_FAIL;
-		}
+		} else
+			note_norm(p, el == E_EV_DKIM ? "policy_evaluated/dkim" :
+			    "policy_evaluated/spf", raw, dm_verdict_name(v));
 		if (el == E_EV_DKIM) {
 			rec->raw_dkim = raw;
 			rec->dkim = v;
@@ -940,6 +970,9 @@ record_leaf(agg_parser *p, int el, int parent, const char *t, size_t n)
 		if (a == DM_AUTH_UNKNOWN)
 			dm_report_warn(&p->rep, "unknown %s result '%s'",
 			    parent == E_DKIM ? "DKIM" : "SPF", shown(raw, b, sizeof(b)));
+		else
+			note_norm(p, parent == E_DKIM ? "auth_results/dkim/result" :
+			    "auth_results/spf/result", raw, dm_auth_name(a));
 		if (parent == E_DKIM && p->cur_dkim != NULL) {
 			p->cur_dkim->raw_result = raw;
 			p->cur_dkim->result = a;
