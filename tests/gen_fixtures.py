@@ -1552,6 +1552,17 @@ e["reports"] = [{"policy": {"adkim": "r", "p": "none"},
 case("0171-normalised-values-warned", {"input.xml": x}, e)
 
 
+# D7: byte repairs are noted: cp1252 bytes, a NUL and a BEL, a UTF-8-encoded
+# surrogate (ED A0 80, read byte by byte as cp1252).
+x = report(rid="repairs-1", org="@@ORG@@").encode()
+x = sub(x, b"@@ORG@@", b"Sue\xf1o \x91Mail\x92\x00 Serv\x07ice \xed\xa0\x80")
+e = stored(1, 2, 7)
+e["reports"] = [{"report_id": "repairs-1",
+                 "warnings": {"$contains": ["6 bytes not valid UTF-8",
+                                            "2 control characters"]}}]
+case("0172-byte-repairs-warned", {"input.xml": x}, e)
+
+
 # ================================================================== writer
 
 def main():

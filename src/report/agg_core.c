@@ -1143,6 +1143,14 @@ agg_core_eof(agg_parser *p, int syntax_ok, const char *syntax_err)
 		/* </feedback> was complete: only trailing junk (the IKEA wrapper). */
 		dm_report_warn(&p->rep, "XML not well-formed after </feedback>: %s", syntax_err);
 	}
+	/* The byte repairs of utf8fix (agg_parse.c feeds every byte through
+	 * it): silent no more. */
+	if (p->fix.invalid > 0)
+		dm_report_warn(&p->rep, "%lu byte%s not valid UTF-8 (Latin-1/cp1252, surrogates, "
+		    "overlongs) re-encoded", p->fix.invalid, p->fix.invalid == 1 ? "" : "s");
+	if (p->fix.controls > 0)
+		dm_report_warn(&p->rep, "%lu control character%s (NUL, BEL...) dropped",
+		    p->fix.controls, p->fix.controls == 1 ? "" : "s");
 	p->eof_done = 1;
 	if (p->h.trailer != NULL && p->h.trailer(p->h.ctx, &p->rep) != AGG_CONTINUE)
 		agg_core_fail(p, AGG_ERR_CALLBACK, "the store refused the report trailer");
