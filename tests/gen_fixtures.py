@@ -1563,6 +1563,30 @@ e["reports"] = [{"report_id": "repairs-1",
 case("0172-byte-repairs-warned", {"input.xml": x}, e)
 
 
+# Structural oddities stored with a warning: two <row> in one record, a record
+# without <policy_evaluated>, a report without records.
+x = report(rid="two-rows-1", records=[R1()])
+x = sub(x, "    </row>\n", "    </row>\n    <row>\n      <source_ip>192.0.2.99</source_ip>\n"
+        "      <count>4</count>\n    </row>\n")
+e = stored(1, 1, 4)
+e["reports"] = [{"records": [{"source_ip": "192.0.2.99", "count": 4}]}]
+e["warnings_contain"] = ["more than one <row>"]
+case("0173-record-with-two-rows", {"input.xml": x}, e)
+
+x = report(rid="no-eval-1", records=[R1()])
+x = x[:x.index("      <policy_evaluated>")] + x[x.index("</policy_evaluated>\n") + 20:]
+e = stored(1, 1, 5)
+e["reports"] = [{"record_count": 1}]
+e["warnings_contain"] = ["no <policy_evaluated>"]
+case("0174-record-without-policy-evaluated", {"input.xml": x}, e)
+
+x = report(rid="no-records-1", records=[])
+e = stored(1, 0, 0)
+e["reports"] = [{"record_count": 0}]
+e["warnings_contain"] = ["no records"]
+case("0175-report-without-records", {"input.xml": x}, e)
+
+
 # ================================================================== writer
 
 def main():

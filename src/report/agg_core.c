@@ -370,6 +370,7 @@ record_begin(agg_parser *p)
 	p->rec_bad = 0;
 	p->rec_problem[0] = '\0';
 	p->have_count = 0;
+	p->rec_rows = p->rec_evaluated = 0;
 	p->rec_index++;
 }
 
@@ -516,6 +517,11 @@ record_end(agg_parser *p)
 		p->rec_bad = 1;
 		snprintf(p->rec_problem, sizeof(p->rec_problem), "no valid <count>");
 	}
+	if (!p->rec_bad && p->rec_rows > 1)
+		dm_report_warn(r, "a record has more than one <row> (the later values are used)");
+	if (!p->rec_bad && !p->rec_evaluated)
+		dm_report_warn(r, "a record has no <policy_evaluated> (disposition and verdicts "
+		    "unknown)");
 	if (p->rec_bad) {
 		r->skipped_records++;
 		dm_report_error(r, "record %" PRIu64 " skipped: %s", p->rec_index, p->rec_problem);
@@ -700,6 +706,12 @@ agg_core_start(agg_parser *p, const char *qname, const char **attrs)
 		break;
 	case E_RECORD:
 		record_begin(p);
+		break;
+	case E_ROW:
+		p->rec_rows++;
+		break;
+	case E_EVALUATED:
+		p->rec_evaluated = 1;
 		break;
 	case E_REASON:
 		if (p->rec.nreasons < DM_MAX_REASONS) {
@@ -1143,6 +1155,8 @@ agg_core_eof(agg_parser *p, int syntax_ok, const char *syntax_err)
 		/* </feedback> was complete: only trailing junk (the IKEA wrapper). */
 		dm_report_warn(&p->rep, "XML not well-formed after </feedback>: %s", syntax_err);
 	}
+	if (p->rep.records == 0 && p->rep.skipped_records == 0)
+		dm_report_warn(&p->rep, "the report has no records");
 	/* The byte repairs of utf8fix (agg_parse.c feeds every byte through
 	 * it): silent no more. */
 	if (p->fix.invalid > 0)

@@ -53,6 +53,7 @@ struct agg_parser {
 	char rec_problem[200];
 	uint64_t rec_index;
 	int have_count;
+	int rec_rows, rec_evaluated;	/* <row> and <policy_evaluated> seen */
 	/* current auth / reason item being filled */
 	dm_dkim *cur_dkim;
 	dm_spf *cur_spf;
