@@ -1587,6 +1587,18 @@ e["warnings_contain"] = ["no records"]
 case("0175-report-without-records", {"input.xml": x}, e)
 
 
+# Draft-style extensions are kept (name=definition), not dropped as unknown.
+x = report(rid="draft-ext-1", top_extra='  <extensions>\n'
+           '    <extension name="arc" definition="https://ext.example/arc-1.0">\n'
+           '      <arc_seal>pass</arc_seal>\n    </extension>\n'
+           '    <extension name="bimi" definition="https://ext.example/bimi"/>\n'
+           '  </extensions>\n')
+e = stored(1, 2, 7)
+e["reports"] = [{"report_id": "draft-ext-1", "warnings": [],
+                 "extensions": "arc=https://ext.example/arc-1.0,bimi=https://ext.example/bimi"}]
+case("0176-draft-style-extensions-kept", {"input.xml": x}, e)
+
+
 # ================================================================== writer
 
 def main():

@@ -31,7 +31,7 @@ enum el {
 	E_COUNT, E_EVALUATED, E_DISPOSITION, E_EV_DKIM, E_EV_SPF, E_REASON,
 	E_TYPE, E_COMMENT, E_IDENTIFIERS, E_HEADER_FROM, E_ENVELOPE_FROM,
 	E_ENVELOPE_TO, E_AUTH, E_DKIM, E_SPF, E_A_DOMAIN, E_SELECTOR, E_RESULT,
-	E_HUMAN, E_SCOPE, E_R_EXTENSION, E__COUNT
+	E_HUMAN, E_SCOPE, E_R_EXTENSION, E_EXTENSIONS, E_DEXT, E__COUNT
 };
 
 /* Valid children: (parent, local name) -> element, grouped by parent
@@ -42,6 +42,7 @@ static const struct child { int parent; const char *name; int el; } children[] =
 	{ E_FEEDBACK, "policy_published", E_POLICY },
 	{ E_FEEDBACK, "record", E_RECORD },
 	{ E_FEEDBACK, "extension", E_EXTENSION },
+	{ E_FEEDBACK, "extensions", E_EXTENSIONS },	/* draft style */
 	{ E_METADATA, "org_name", E_ORG_NAME },
 	{ E_METADATA, "email", E_EMAIL },
 	{ E_METADATA, "extra_contact_info", E_EXTRA },
@@ -87,6 +88,7 @@ static const struct child { int parent; const char *name; int el; } children[] =
 	{ E_SPF, "scope", E_SCOPE },
 	{ E_SPF, "result", E_RESULT },
 	{ E_SPF, "human_result", E_HUMAN },
+	{ E_EXTENSIONS, "extension", E_DEXT },
 	{ 0, NULL, 0 }
 };
 
@@ -124,7 +126,7 @@ is_leaf(int el)
 	case E_FEEDBACK: case E_METADATA: case E_DATE_RANGE: case E_POLICY:
 	case E_EXTENSION: case E_RECORD: case E_ROW: case E_EVALUATED:
 	case E_REASON: case E_IDENTIFIERS: case E_AUTH: case E_DKIM: case E_SPF:
-	case E_UNKNOWN: case E_R_EXTENSION:
+	case E_UNKNOWN: case E_R_EXTENSION: case E_EXTENSIONS: case E_DEXT:
 		return 0;
 	default:
 		return 1;
@@ -593,6 +595,27 @@ el_name(int el)
 	return el == E_FEEDBACK ? "feedback" : "?";
 }
 
+/* Append one item to the report's comma-separated extensions, once. */
+static void
+add_extension(agg_parser *p, const char *item)
+{
+	dbuf d;
+
+	if (p->rep.extensions != NULL && strstr(p->rep.extensions, item) != NULL)
+		return;
+	if (p->rep.extensions != NULL && strlen(p->rep.extensions) > 4000) {
+		dm_report_warn(&p->rep, "too many extensions: '%s' not kept", item);
+		return;
+	}
+	dbuf_init(&d, 8192);
+	if (p->rep.extensions != NULL)
+		dbuf_printf(&d, "%s,", p->rep.extensions);
+	dbuf_addstr(&d, item);
+	free(p->rep.extensions);
+	p->rep.extensions = dbuf_steal(&d, NULL);
+	dbuf_free(&d);
+}
+
 void
 agg_core_start(agg_parser *p, const char *qname, const char **attrs)
 {
@@ -673,18 +696,8 @@ agg_core_start(agg_parser *p, const char *qname, const char **attrs)
 			if (el == E_R_EXTENSION || parent == E_EXTENSION) {
 				/* keep the names of extension elements */
 				char b[64];
-				dbuf d;
 
-				dbuf_init(&d, 1024);
-				if (p->rep.extensions != NULL)
-					dbuf_printf(&d, "%s,", p->rep.extensions);
-				if (p->rep.extensions == NULL ||
-				    strstr(p->rep.extensions, shown(qname, b, sizeof(b))) == NULL) {
-					dbuf_addstr(&d, shown(qname, b, sizeof(b)));
-					free(p->rep.extensions);
-					p->rep.extensions = dbuf_steal(&d, NULL);
-				}
-				dbuf_free(&d);
+				add_extension(p, shown(qname, b, sizeof(b)));
 			}
 			push(p, name, el);
 			return;
@@ -704,6 +717,25 @@ agg_core_start(agg_parser *p, const char *qname, const char **attrs)
 			dm_policy_free(&p->extra_policy);
 		}
 		break;
+	case E_DEXT: {
+		/* Draft style: <extensions><extension name="…" definition="…">;
+		 * kept as "name=definition", its content is not interpreted. */
+		const char *en = NULL, *def = NULL;
+		char b[128], b2[300], item[440];
+
+		for (int i = 0; attrs != NULL && attrs[i] != NULL; i += 2) {
+			if (strcmp(local_name(attrs[i]), "name") == 0)
+				en = attrs[i + 1];
+			else if (strcmp(local_name(attrs[i]), "definition") == 0)
+				def = attrs[i + 1];
+		}
+		snprintf(item, sizeof(item), "%s%s%s", en != NULL ? shown(en, b, sizeof(b)) :
+		    "extension", def != NULL ? "=" : "", def != NULL ? shown(def, b2, sizeof(b2)) :
+		    "");
+		add_extension(p, item);
+		p->skip_depth = 1;
+		break;
+	}
 	case E_RECORD:
 		record_begin(p);
 		break;
