@@ -733,7 +733,8 @@ case("0033-multiple-policy-published", {"input.xml": x}, e)
 
 x = report(rid="policy-min-1", policy=[("domain", "example.com"), ("p", "quarantine")])
 e = stored(1, 2, 7)
-e["reports"] = [{"policy": {"domain": "example.com", "p": "quarantine", "sp": "quarantine",
+e["reports"] = [{"policy": {"domain": "example.com", "p": "quarantine", "sp": None,
+                            "sp_effective": "quarantine",
                             "np": None, "pct": None, "fo": None, "testing": None,
                             "discovery_method": None}}]
 case("0034-policy-missing-sp-pct-fo", {"input.xml": x}, e)

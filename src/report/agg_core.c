@@ -260,12 +260,13 @@ header_ready(const agg_parser *p)
 }
 
 /*
- * Dates outside 1990-2100 are not believable: such a value is replaced (the
- * other end of the range when that one is believable, else the nearest
- * bound) and the warning keeps what was sent, so that no absurd date reaches
- * the store, the daily series or a summary.  A range longer than 31 days is
- * kept as sent, with a warning (the analysis spreads at most
- * ANALYSIS_MAX_SPREAD_DAYS).
+ * Dates outside 1990-2100 are not believable: each is warned about.  One
+ * that cannot be true at all (before 1970, or from 2100 on: a negative or
+ * absurd number) is also replaced, by the other end of the range when that
+ * one is possible, else by the nearest bound, and the warning keeps what was
+ * sent; so no absurd date reaches the store, the daily series or a summary.
+ * A range longer than 31 days is kept as sent, with a warning (the analysis
+ * spreads at most ANALYSIS_MAX_SPREAD_DAYS).
  */
 #define DATE_MIN ((int64_t)631152000)	/* 1990-01-01T00:00:00Z */
 #define DATE_MAX ((int64_t)4102444800)	/* 2100-01-01T00:00:00Z */
@@ -276,23 +277,31 @@ date_ok(int64_t t)
 	return t >= DATE_MIN && t < DATE_MAX;
 }
 
+static int
+date_possible(int64_t t)
+{
+	return t >= 0 && t < DATE_MAX;
+}
+
 static void
 check_dates(dm_report *r)
 {
 	int64_t b = r->begin, e = r->end;
 
-	if (!date_ok(b) || !date_ok(e)) {
-		if (!date_ok(b))
-			r->begin = date_ok(e) ? e : b < DATE_MIN ? DATE_MIN : DATE_MAX - 1;
-		if (!date_ok(e))
-			r->end = date_ok(b) ? b : e < DATE_MIN ? DATE_MIN : DATE_MAX - 1;
-		if (!date_ok(b))
-			dm_report_warn(r, "date_range/begin %" PRId64 " is outside 1990-2100 (read "
-			    "as %" PRId64 ")", b, r->begin);
-		if (!date_ok(e))
-			dm_report_warn(r, "date_range/end %" PRId64 " is outside 1990-2100 (read "
-			    "as %" PRId64 ")", e, r->end);
-	}
+	if (!date_possible(b))
+		r->begin = date_possible(e) ? e : b < 0 ? 0 : DATE_MAX - 1;
+	if (!date_possible(e))
+		r->end = date_possible(b) ? b : e < 0 ? 0 : DATE_MAX - 1;
+	if (!date_ok(b) && r->begin != b)
+		dm_report_warn(r, "date_range/begin %" PRId64 " is outside 1990-2100 (read as %"
+		    PRId64 ")", b, r->begin);
+	else if (!date_ok(b))
+		dm_report_warn(r, "date_range/begin %" PRId64 " is outside 1990-2100", b);
+	if (!date_ok(e) && r->end != e)
+		dm_report_warn(r, "date_range/end %" PRId64 " is outside 1990-2100 (read as %"
+		    PRId64 ")", e, r->end);
+	else if (!date_ok(e))
+		dm_report_warn(r, "date_range/end %" PRId64 " is outside 1990-2100", e);
 	if (r->end - r->begin > (int64_t)31 * 86400)
 		dm_report_warn(r, "date_range spans %" PRId64 " days, more than 31",
 		    (r->end - r->begin) / 86400);
@@ -342,9 +351,11 @@ send_header(agg_parser *p)
 		    r->end, r->begin);
 	if (r->policy.p == DM_DISP_UNKNOWN)
 		dm_report_warn(r, "policy_published/p is missing or invalid");
-	if (r->policy.sp == DM_DISP_UNKNOWN) {
-		/* sp defaults to p (RFC 7489 §6.3); empty or invalid sp too. */
-		if (r->policy.raw_sp != NULL && r->policy.raw_sp[0] != '\0')
+	if (r->policy.sp == DM_DISP_UNKNOWN && r->policy.raw_sp != NULL) {
+		/* An empty or invalid sp reads as p.  An absent sp stays absent
+		 * (exported as null, like np): the effective subdomain policy,
+		 * p then (RFC 7489 §6.3), is the export's sp_effective. */
+		if (r->policy.raw_sp[0] != '\0')
 			dm_report_warn(r, "policy_published/sp is invalid (p is used)");
 		r->policy.sp = r->policy.p;
 	}
