@@ -107,6 +107,7 @@ open(sys.argv[1], "wb").write(body + cd + struct.pack("<IHHHHIIH", 0x06054B50, 0
                                                        len(cd), len(body), 0))
 PY
 report rss-0 > "$T/small.xml"
+if [ -x /usr/bin/time ]; then
 /usr/bin/time -f %M -o "$T/rss0" $RSSBIN --db "$T/rss0.db" ingest --no-progress "$T/small.xml" >/dev/null 2>&1
 /usr/bin/time -f %M -o "$T/rss1" $RSSBIN --db "$T/rss1.db" ingest --no-progress \
     --max-decompressed 64m --max-ratio 100000000 "$T/lie.zip" >/dev/null 2>"$T/err"
@@ -116,6 +117,9 @@ grep -q "decompressed size" "$T/err" && ok "understated zip entry refused for si
 # 64 MiB = 65536 kB; allow 40% over the cap above the baseline
 if [ $((r1 - r0)) -lt $((65536 * 14 / 10)) ]; then ok "understated zip entry: peak RSS near the cap (+$(( (r1 - r0) / 1024 )) MiB)"
 else ko "understated zip entry: peak RSS +$(( (r1 - r0) / 1024 )) MiB over a 64 MiB cap"; fi
+else
+	echo "skip understated zip entry: no /usr/bin/time"
+fi
 
 # ---- one rule for a gzip bomb: ingest and retry refuse it for the same reason -
 head -c 400000000 /dev/zero | gzip -9 > "$T/bomb.xml.gz"
