@@ -1,7 +1,9 @@
 /*
- * domain.h - is a text a plausible DNS domain name?  One check shared by
- * ingest (the policy domain of a report) and the web API (a domain
- * parameter), so that every domain stored can also be asked for.
+ * domain.h - is a text a plausible DNS domain name?  Ingest refuses a report
+ * whose policy domain fails it.  It is stricter than the web API's check of a
+ * domain parameter (src/web/api.c valid_domain: no byte below 0x21, no '/' or
+ * '\\', at most 253 bytes), so every domain stored can also be asked for;
+ * the API may call it too.
  *
  * Exports:
  *   domain_valid(s)   1 when s is 1-253 bytes of labels of 1-63 bytes,
