@@ -2,7 +2,7 @@
  * domain.h - is a text a plausible DNS domain name?  Ingest refuses a report
  * whose policy domain fails it.  It is stricter than the web API's check of a
  * domain parameter (src/web/api.c valid_domain: no byte below 0x21, no '/' or
- * '\\', at most 253 bytes), so every domain stored can also be asked for;
+ * '\', at most 253 bytes), so every domain stored can also be asked for;
  * the API may call it too.
  *
  * Exports:
