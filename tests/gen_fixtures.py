@@ -733,7 +733,8 @@ case("0033-multiple-policy-published", {"input.xml": x}, e)
 
 x = report(rid="policy-min-1", policy=[("domain", "example.com"), ("p", "quarantine")])
 e = stored(1, 2, 7)
-e["reports"] = [{"policy": {"domain": "example.com", "p": "quarantine", "sp": "quarantine",
+e["reports"] = [{"policy": {"domain": "example.com", "p": "quarantine", "sp": None,
+                            "sp_effective": "quarantine",
                             "np": None, "pct": None, "fo": None, "testing": None,
                             "discovery_method": None}}]
 case("0034-policy-missing-sp-pct-fo", {"input.xml": x}, e)
@@ -865,8 +866,8 @@ case("0054-date-multi-week-range", {"input.xml": x}, e)
 
 x = report(rid="negative-1", begin=-5, end=E, records=[R1()])
 e = stored(1, 1, 5)
-e["reports"] = [{"begin": -5, "end": E, "record_count": 1}]
-e["warnings_contain"] = ["negative"]
+e["reports"] = [{"begin": E, "end": E, "record_count": 1}]     # outside 1990-2100: see 0167
+e["warnings_contain"] = ["negative", "outside 1990-2100"]
 case("0055-date-negative-begin", {"input.xml": x}, e)
 
 # ---- 006x-008x: XML bytes, encodings, well-formedness (SPEC §6.3) ---------------
@@ -1423,6 +1424,180 @@ e = stored(2, 4, 14)
 e["reports"] = [{"org_name": "receiver-a.example", "report_id": rid},
                 {"org_name": "receiver-b.example", "report_id": rid}]
 case("0152-dedupe-same-id-different-orgs", {"input1.xml": x1, "input2.xml": x2}, e)
+
+
+# ---- 016x: hardening (issue 12) -----------------------------------------------------
+
+# Outlook.com: the first part of the multipart/alternative is empty.  GLib hands
+# an empty part over as a NULL pointer, which once read as "oversize".
+alt = part('Content-Type: multipart/alternative; boundary="=_alt"\n',
+           multipart("=_alt", [
+               part("Content-Type: text/plain; charset=us-ascii\n"
+                    "Content-Transfer-Encoding: 7bit\n", ""),
+               part("Content-Type: text/html; charset=us-ascii\n"
+                    "Content-Transfer-Encoding: 7bit\n", "")], preamble=""))
+x = eml_with([att("application/zip", fname(ext="zip"),
+                  zip1(fname(ext="xml"), report(rid="outlook-empty-1")))], text=alt)
+mail_case("0160-eml-outlook-empty-alternative-part", x, "outlook-empty-1",
+          extra={"summary": {"reports": 1, "quarantined": 0}})
+
+
+def zip_dd(name, data, crc_in_cd=None, crc_in_dd=None):
+    """A zip whose entry has a data descriptor: the local header carries the
+    sizes but CRC 0 (flag bit 3), the real CRC follows the data."""
+    if isinstance(data, str):
+        data = data.encode()
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    comp = co.compress(data) + co.flush()
+    crc = zlib.crc32(data) & 0xFFFFFFFF
+    cd_crc = crc if crc_in_cd is None else crc_in_cd
+    dd_crc = crc if crc_in_dd is None else crc_in_dd
+    nm = name.encode()
+    dostime, dosdate = 0x1041, 0x5770
+    lh = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 8, 8, dostime, dosdate, 0, len(comp),
+                     len(data), len(nm), 0) + nm
+    dd = struct.pack("<IIII", 0x08074B50, dd_crc, len(comp), len(data))
+    cd = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 8, 8, dostime, dosdate, cd_crc,
+                     len(comp), len(data), len(nm), 0, 0, 0, 0, 0o100644 << 16, 0) + nm
+    body = lh + comp + dd
+    return body + cd + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(cd), len(body), 0)
+
+
+gz_case("0161-zip-data-descriptor-crc0-in-local-header",
+        zip_dd(fname(ext="xml"), report(rid="zip-dd-1")), "zip-dd-1", fn="input.zip")
+case("0162-zip-data-descriptor-bad-crc",
+     {"input.zip": zip_dd(fname(ext="xml"), report(rid="zip-dd-2"), crc_in_cd=0x12345678,
+                          crc_in_dd=0x12345678)}, refused(["crc"]))
+
+
+# <policy_published> after the records: the records are held until it arrives.
+x = report(rid="policy-late-1")
+pol = x[x.index("  <policy_published>"):x.index("</policy_published>\n") + len("</policy_published>\n")]
+x = sub(x, pol, "")
+x = sub(x, "</feedback>\n", pol + "</feedback>\n")
+e = stored(1, 2, 7)
+e["reports"] = [base_expect("policy-late-1", policy=POLICY_FULL, record_count=2,
+                            records=[exp_record(R1()), exp_record(R2())])]
+e["warnings_contain"] = ["out of order"]
+case("0163-policy-published-after-records", {"input.xml": x}, e)
+
+# ... and report_metadata after them too.
+x = report(rid="meta-late-1")
+meta = x[x.index("  <report_metadata>"):x.index("</report_metadata>\n") + len("</report_metadata>\n")]
+pol = x[x.index("  <policy_published>"):x.index("</policy_published>\n") + len("</policy_published>\n")]
+x = sub(sub(x, meta, ""), pol, "")
+x = sub(x, "</feedback>\n", pol + meta + "</feedback>\n")
+e = stored(1, 2, 7)
+e["reports"] = [base_expect("meta-late-1", record_count=2)]
+e["warnings_contain"] = ["out of order"]
+case("0164-metadata-and-policy-after-records", {"input.xml": x}, e)
+
+x = report(rid="no-policy-1")
+pol = x[x.index("  <policy_published>"):x.index("</policy_published>\n") + len("</policy_published>\n")]
+case("0165-policy-published-absent", {"input.xml": sub(x, pol, "")},
+     refused(["<policy_published> is missing"]))
+
+
+# A record skipped for a bad <count>: stored, exit 0, but said on stderr.
+x = report(rid="bad-count-stderr", records=[rec("192.0.2.1", 3), rec("203.0.113.9", "-5"),
+                                            rec("198.51.100.2", 4)])
+e = stored(1, 2, 7)
+e["reports"] = [{"record_count": 2, "skipped_records": 1}]
+e["stderr_contains"] = ["warning", "1 record skipped", "invalid <count> '-5'"]
+case("0166-bad-count-warned-on-stderr", {"input.xml": x}, e)
+
+
+# D3: an absurd end (read as milliseconds, still ~292 million years away) is
+# replaced by the believable begin, with a warning that keeps what was sent.
+x = report(rid="absurd-end-1", end="9223372036854775807", records=[R1()])
+e = stored(1, 1, 5, summary_extra={"first_begin": day(B), "last_end": day(B)})
+e["reports"] = [{"begin": B, "end": B, "record_count": 1}]
+e["warnings_contain"] = ["9223372036854775 is outside 1990-2100"]
+case("0167-date-absurd-end", {"input.xml": x}, e)
+
+x = report(rid="long-range-1", begin=B, end=B + 40 * DAY, records=[R1()])
+e = stored(1, 1, 5)
+e["reports"] = [{"begin": B, "end": B + 40 * DAY}]
+e["warnings_contain"] = ["40 days, more than 31"]
+case("0168-date-range-over-31-days", {"input.xml": x}, e)
+
+
+# D10: a policy domain that is no domain name is refused at ingest, by the
+# check the web API applies to its domain parameter.
+x = report(rid="bad-domain-1", policy=[("domain", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+                                       ("p", "none")])
+case("0169-policy-domain-script", {"input.xml": x},
+     refused(["is not a domain name", "<script>alert(1)</script>"]))
+x = report(rid="bad-domain-2", policy=[("domain", '=HYPERLINK("http://evil.example")'),
+                                       ("p", "none")])
+case("0170-policy-domain-formula", {"input.xml": x}, refused(["is not a domain name"]))
+
+
+# Normalised values are noted in the warnings (README: "noted in each report's
+# warnings"), once per distinct spelling.
+x = report(rid="norm-1",
+           policy=[("domain", "example.com"), ("adkim", "R"), ("p", "None"), ("pct", "100")],
+           records=[rec("192.0.2.30", 3, disp="None", dkim="Pass", spf="fail",
+                        auth_dkim=[("example.com", "s1", "unknown")],
+                        auth_spf=[("example.com", "mfrom", "TempError")]),
+                    rec("192.0.2.31", 2, dkim="Pass", spf="fail",
+                        auth_spf=[("example.com", "mfrom", "HardFail")])])
+e = stored(1, 2, 5)
+e["reports"] = [{"policy": {"adkim": "r", "p": "none"},
+                 "warnings": {"$contains": ["adkim 'R' read as 'r'", "p 'None' read as 'none'",
+                                            "disposition 'None' read as 'none'",
+                                            "dkim 'Pass' read as 'pass'",
+                                            "'unknown' read as 'temperror'",
+                                            "'TempError' read as 'temperror'",
+                                            "'HardFail' read as 'fail'"]}}]
+case("0171-normalised-values-warned", {"input.xml": x}, e)
+
+
+# D7: byte repairs are noted: cp1252 bytes, a NUL and a BEL, a UTF-8-encoded
+# surrogate (ED A0 80, read byte by byte as cp1252).
+x = report(rid="repairs-1", org="@@ORG@@").encode()
+x = sub(x, b"@@ORG@@", b"Sue\xf1o \x91Mail\x92\x00 Serv\x07ice \xed\xa0\x80")
+e = stored(1, 2, 7)
+e["reports"] = [{"report_id": "repairs-1",
+                 "warnings": {"$contains": ["6 bytes not valid UTF-8",
+                                            "2 control characters"]}}]
+case("0172-byte-repairs-warned", {"input.xml": x}, e)
+
+
+# Structural oddities stored with a warning: two <row> in one record, a record
+# without <policy_evaluated>, a report without records.
+x = report(rid="two-rows-1", records=[R1()])
+x = sub(x, "    </row>\n", "    </row>\n    <row>\n      <source_ip>192.0.2.99</source_ip>\n"
+        "      <count>4</count>\n    </row>\n")
+e = stored(1, 1, 4)
+e["reports"] = [{"records": [{"source_ip": "192.0.2.99", "count": 4}]}]
+e["warnings_contain"] = ["more than one <row>"]
+case("0173-record-with-two-rows", {"input.xml": x}, e)
+
+x = report(rid="no-eval-1", records=[R1()])
+x = x[:x.index("      <policy_evaluated>")] + x[x.index("</policy_evaluated>\n") + 20:]
+e = stored(1, 1, 5)
+e["reports"] = [{"record_count": 1}]
+e["warnings_contain"] = ["no <policy_evaluated>"]
+case("0174-record-without-policy-evaluated", {"input.xml": x}, e)
+
+x = report(rid="no-records-1", records=[])
+e = stored(1, 0, 0)
+e["reports"] = [{"record_count": 0}]
+e["warnings_contain"] = ["no records"]
+case("0175-report-without-records", {"input.xml": x}, e)
+
+
+# Draft-style extensions are kept (name=definition), not dropped as unknown.
+x = report(rid="draft-ext-1", top_extra='  <extensions>\n'
+           '    <extension name="arc" definition="https://ext.example/arc-1.0">\n'
+           '      <arc_seal>pass</arc_seal>\n    </extension>\n'
+           '    <extension name="bimi" definition="https://ext.example/bimi"/>\n'
+           '  </extensions>\n')
+e = stored(1, 2, 7)
+e["reports"] = [{"report_id": "draft-ext-1", "warnings": [],
+                 "extensions": "arc=https://ext.example/arc-1.0,bimi=https://ext.example/bimi"}]
+case("0176-draft-style-extensions-kept", {"input.xml": x}, e)
 
 
 # ================================================================== writer

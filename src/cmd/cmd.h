@@ -22,6 +22,7 @@ int cmd_ingest(cmd_ctx *c, int argc, char **argv);
 int cmd_summary(cmd_ctx *c, int argc, char **argv);
 int cmd_export(cmd_ctx *c, int argc, char **argv);
 int cmd_quarantine(cmd_ctx *c, int argc, char **argv);
+int cmd_archive(cmd_ctx *c, int argc, char **argv);		/* archive.c */
 int cmd_stats(cmd_ctx *c, int argc, char **argv);		/* stats.c */
 int cmd_senders(cmd_ctx *c, int argc, char **argv);	/* senders.c */
 int cmd_mismatches(cmd_ctx *c, int argc, char **argv);	/* stats.c */

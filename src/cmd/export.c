@@ -194,6 +194,7 @@ report_json(const store_report_row *row)
 	    json_null());
 	json_object_set_new(pol, "p", p->p ? json_string(dm_disp_name(p->p)) : json_null());
 	json_object_set_new(pol, "sp", p->sp ? json_string(dm_disp_name(p->sp)) : json_null());
+	json_object_set_new(pol, "sp_effective", json_string(dm_disp_name(p->sp ? p->sp : p->p)));
 	json_object_set_new(pol, "np", p->np ? json_string(dm_disp_name(p->np)) : json_null());
 	json_object_set_new(pol, "pct", p->pct >= 0 ? json_integer(p->pct) : json_null());
 	json_object_set_new(pol, "fo", jstr(p->fo));

@@ -26,6 +26,7 @@ static const struct {
 	{ "summary", cmd_summary },
 	{ "export", cmd_export },
 	{ "quarantine", cmd_quarantine },
+	{ "archive", cmd_archive },
 	{ "stats", cmd_stats },
 	{ "senders", cmd_senders },
 	{ "mismatches", cmd_mismatches },

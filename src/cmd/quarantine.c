@@ -1,7 +1,10 @@
 /*
  * quarantine.c - `dmarcscope quarantine list [--json]` and
  * `dmarcscope quarantine retry [ID...]`: the refused inputs, and reprocessing
- * them from the archive (after an upgrade, or with larger limits).
+ * them from the archive (after an upgrade, or with larger limits);
+ * `dmarcscope quarantine drop ID... [--reason TEXT]`: resolve entries that
+ * can never be stored (the archived copy stays; the reason is appended to the
+ * entry's reason as "dropped: TEXT", shown by `list --all`).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,10 +24,13 @@ usage(FILE *f)
 	    "usage: dmarcscope quarantine list [--json] [--all]\n"
 	    "       dmarcscope quarantine retry [--max-decompressed N] [--max-ratio N]\n"
 	    "                                   [--max-message N] [ID...]\n"
+	    "       dmarcscope quarantine drop [--reason TEXT] ID...\n"
 	    "\n"
 	    "list   refused inputs with the reason (--all: resolved ones too)\n"
 	    "retry  reprocess the archived copies of quarantine entries ID... (default:\n"
-	    "       every unresolved entry); entries that now succeed are resolved\n");
+	    "       every unresolved entry); entries that now succeed are resolved\n"
+	    "drop   resolve entries ID... without storing them (the archived copy is\n"
+	    "       kept; the reason is kept with the entry)\n");
 }
 
 static void
@@ -101,6 +107,33 @@ on_refused(void *ctx, const char *input, const char *reason)
 	log_warnx("still refused %s: %s", input, reason);
 }
 
+/* `quarantine drop`: 0 when every ID was an open entry and is now resolved,
+ * 1 when some were not (unknown or resolved already), 2 on a store error. */
+static int
+drop(store *s, int n, char **ids, const char *why)
+{
+	int rc = 0;
+
+	if (why == NULL || *why == '\0')
+		why = "no reason given";
+	for (int i = 0; i < n; i++) {
+		int64_t id = strtoll(ids[i], NULL, 10);
+		int done = 0;
+
+		if (s->ops->quarantine_drop(s, id, why, &done) != STORE_OK) {
+			log_warnx("%s", store_errmsg(s));
+			return 2;
+		}
+		if (done)
+			printf("dropped %lld: %s\n", (long long)id, why);
+		else {
+			log_warnx("quarantine drop: no open entry %lld", (long long)id);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 int
 cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 {
@@ -110,11 +143,12 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 		{ "max-decompressed", required_argument, NULL, 'd' },
 		{ "max-ratio", required_argument, NULL, 'r' },
 		{ "max-message", required_argument, NULL, 'm' },
+		{ "reason", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, json = 0, all = 0, rc = 0;
-	const char *sub;
+	const char *sub, *why = NULL;
 	store *s;
 	ingest_opts o;
 	uint64_t v;
@@ -127,7 +161,7 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 	sub = argv[1];
 	argc--;
 	argv++;
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
@@ -144,14 +178,35 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 			else
 				o.lim.max_message = (size_t)v;
 			break;
+		case 'R': why = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (strcmp(sub, "list") != 0 && strcmp(sub, "retry") != 0) {
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0) {
 		log_warnx("quarantine: unknown subcommand '%s'", sub);
 		usage(stderr);
 		return 2;
+	}
+	if (strcmp(sub, "drop") == 0) {
+		if (optind >= argc) {
+			log_warnx("quarantine drop: no ID");
+			usage(stderr);
+			return 2;
+		}
+		for (int j = optind; j < argc; j++) {
+			char *end;
+
+			if (strtoll(argv[j], &end, 10) <= 0 || *end != '\0') {
+				log_warnx("quarantine drop: bad ID '%s'", argv[j]);
+				return 2;
+			}
+		}
+		if ((s = cmd_open_store(c)) == NULL)
+			return 2;
+		rc = drop(s, argc - optind, argv + optind, why);
+		store_close(s);
+		return rc;
 	}
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;

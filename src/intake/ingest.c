@@ -182,6 +182,24 @@ outcome(ingest *g)
 	return g->q != NULL ? INGEST_QUEUED : g->last_outcome;
 }
 
+/*
+ * The message size limit, one rule for every source (file, mbox message,
+ * Maildir, stdin, retry): a message that has to be held whole to be unpacked
+ * (e-mail, zip, JSON, anything not XML or gzip) and is larger than
+ * --max-message is archived and quarantined, never parsed.  XML and gzip are
+ * streamed; --max-decompressed limits them.
+ */
+static int
+too_big(const ingest *g, const unsigned char *p, size_t n)
+{
+	int fmt;
+
+	if (n <= g->o.lim.max_message)
+		return 0;
+	fmt = unpack_sniff(p, n < 4096 ? n : 4096);
+	return fmt != FMT_XML && fmt != FMT_GZIP;
+}
+
 int
 ingest_mem(ingest *g, const char *source, const unsigned char *p, size_t n)
 {
@@ -190,7 +208,7 @@ ingest_mem(ingest *g, const char *source, const unsigned char *p, size_t n)
 	pipeline_start(g);
 	/* Too big: still archived whole, so that nothing is lost and a retry
 	 * with a larger limit can process it. */
-	ig_p_message_mem(g, source, &in, p, n, n > g->o.lim.max_message);
+	ig_p_message_mem(g, source, &in, p, n, too_big(g, p, n));
 	return outcome(g);
 }
 
@@ -234,7 +252,7 @@ ingest_path(ingest *g, const char *path)
 
 			close(fd);
 			ig_p_message_mem(g, path, &in, (const unsigned char *)g->whole.data,
-			    g->whole.len, 0);
+			    g->whole.len, too_big(g, in.mem, in.len));
 			return outcome(g);
 		}
 		if (lseek(fd, 0, SEEK_SET) != 0) {

@@ -393,6 +393,18 @@ c_trailer(ingest *g, evr *r)
 	}
 	g->records += rep.records;
 	g->msgs += rep.messages;
+	if (rep.skipped_records > 0) {
+		/* Stored, but not whole: say so (the report's errors list each). */
+		const char *first = NULL;
+
+		for (int i = 0; i < rep.nerrors && first == NULL; i++)
+			if (strstr(rep.errors[i], " skipped: ") != NULL)
+				first = rep.errors[i];
+		log_warnx("warning: %s: report %s: %llu record%s skipped%s%s", c_src(g),
+		    rep.report_id != NULL ? rep.report_id : "?",
+		    (unsigned long long)rep.skipped_records, rep.skipped_records == 1 ? "" : "s",
+		    first != NULL ? ", first: " : "", first != NULL ? first : "");
+	}
 }
 
 static void

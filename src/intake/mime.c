@@ -106,10 +106,13 @@ walk(struct walk *w, GMimeObject *obj, int depth)
 		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 		if (g_mime_data_wrapper_write_to_stream(content, mem) < 0)
 			ba->len = 0;
+		/* GLib leaves data NULL for an empty array: an empty part is
+		 * empty, not oversize (NULL means oversize to the callback). */
 		if (ba->len > w->max_part)
 			w->stop = w->cb(w->ctx, &info, NULL, ba->len);
 		else
-			w->stop = w->cb(w->ctx, &info, ba->data, ba->len);
+			w->stop = w->cb(w->ctx, &info, ba->len > 0 ? ba->data :
+			    (const unsigned char *)"", ba->len);
 		g_object_unref(mem);
 		g_byte_array_free(ba, TRUE);
 		free(type);

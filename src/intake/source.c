@@ -17,7 +17,32 @@
 
 #define MAX_DIR_DEPTH 32
 
-static int walk(ingest *g, const char *path, int depth);
+/* Directories entered so far in one walk, by device and inode: a symlink
+ * back to an ancestor (or to any directory read already) is not followed a
+ * second time, so symlink loops end. */
+typedef struct seen {
+	struct { dev_t dev; ino_t ino; } *d;
+	size_t n, cap;
+} seen;
+
+/* 1 when the directory was entered already; else remembers it, 0. */
+static int
+seen_dir(seen *s, const struct stat *sb)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->d[i].dev == sb->st_dev && s->d[i].ino == sb->st_ino)
+			return 1;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->d = xrealloc(s->d, s->cap * sizeof(*s->d));
+	}
+	s->d[s->n].dev = sb->st_dev;
+	s->d[s->n].ino = sb->st_ino;
+	s->n++;
+	return 0;
+}
+
+static int walk(ingest *g, seen *sn, const char *path, int depth);
 
 static int
 outcome_bad(int rc)
@@ -32,7 +57,12 @@ refused(ingest *g, const char *input, const char *reason)
 	log_warnx("refused %s: %s", input, reason);
 }
 
-/* Split an mbox: a message starts at a line beginning with "From ". */
+/* Split an mbox: a message starts at a line beginning with "From ".  Each
+ * message goes to ingest_mem whole, whatever its size (up to MBOX_MAX_MSG),
+ * so that the message size limit is applied, and a message over it archived
+ * and quarantined, exactly as for any other source. */
+#define MBOX_MAX_MSG ((size_t)1 << 31)
+
 static int
 mbox(ingest *g, const char *path)
 {
@@ -43,7 +73,7 @@ mbox(ingest *g, const char *path)
 	dbuf msg;
 	int nmsg = 0, bad = 0, toobig = 0;
 	char name[4096];
-	size_t limit = ingest_get_opts(g)->lim.max_message;
+
 	if (f == NULL) {
 		char reason[256];
 
@@ -61,7 +91,7 @@ mbox(ingest *g, const char *path)
 					char reason[200];
 
 					snprintf(reason, sizeof(reason), "mbox message larger than %zu "
-					    "bytes: skipped (split the mbox or raise --max-message)", limit);
+					    "bytes: skipped (split the mbox)", MBOX_MAX_MSG);
 					refused(g, name, reason);
 					bad = 1;
 				} else if (outcome_bad(ingest_mem(g, name,
@@ -77,7 +107,7 @@ mbox(ingest *g, const char *path)
 		}
 		if (nmsg == 0)
 			nmsg = 1;	/* tolerate text before the first From_ line */
-		if (!toobig && msg.len + (size_t)n > limit) {
+		if (!toobig && msg.len + (size_t)n > MBOX_MAX_MSG) {
 			toobig = 1;
 			continue;
 		}
@@ -132,7 +162,7 @@ skip_name(const char *n)
 }
 
 static int
-dir(ingest *g, const char *path, int depth)
+dir(ingest *g, seen *sn, const char *path, int depth)
 {
 	struct dirent **ents;
 	int n, bad = 0;
@@ -161,14 +191,14 @@ dir(ingest *g, const char *path, int depth)
 		if (maildir) {
 			/* cur/, new/ and Maildir++ folders only. */
 			if (strcmp(name, "cur") == 0 || strcmp(name, "new") == 0)
-				bad |= walk(g, sub, depth + 1);
+				bad |= walk(g, sn, sub, depth + 1);
 			else if (name[0] == '.' && is_dir(sub))
-				bad |= walk(g, sub, depth + 1);
+				bad |= walk(g, sn, sub, depth + 1);
 			goto next;
 		}
 		if (skip_name(name))
 			goto next;
-		bad |= walk(g, sub, depth + 1);
+		bad |= walk(g, sn, sub, depth + 1);
 next:
 		free(ents[i]);
 	}
@@ -177,7 +207,7 @@ next:
 }
 
 static int
-walk(ingest *g, const char *path, int depth)
+walk(ingest *g, seen *sn, const char *path, int depth)
 {
 	struct stat sb;
 
@@ -192,8 +222,13 @@ walk(ingest *g, const char *path, int depth)
 		refused(g, path, reason);
 		return 1;
 	}
-	if (S_ISDIR(sb.st_mode))
-		return dir(g, path, depth);
+	if (S_ISDIR(sb.st_mode)) {
+		if (seen_dir(sn, &sb)) {
+			log_warnx("%s: directory read already (a symlink loop?): skipped", path);
+			return 0;
+		}
+		return dir(g, sn, path, depth);
+	}
 	if (S_ISREG(sb.st_mode))
 		return file(g, path);
 	return 0;	/* sockets, fifos: ignored */
@@ -227,13 +262,18 @@ from_stdin(ingest *g)
 int
 source_ingest(ingest *g, const char *input)
 {
+	seen sn = { NULL, 0, 0 };
+	int rc;
+
 	if (strcmp(input, "-") == 0)
 		return from_stdin(g);
-	return walk(g, input, 0);
+	rc = walk(g, &sn, input, 0);
+	free(sn.d);
+	return rc;
 }
 
 static uint64_t
-size_walk(const char *path, int depth)
+size_walk(seen *sn, const char *path, int depth)
 {
 	struct stat sb;
 	uint64_t total = 0;
@@ -244,7 +284,7 @@ size_walk(const char *path, int depth)
 		return 0;
 	if (S_ISREG(sb.st_mode))
 		return (uint64_t)sb.st_size;
-	if (!S_ISDIR(sb.st_mode))
+	if (!S_ISDIR(sb.st_mode) || seen_dir(sn, &sb))
 		return 0;
 	n = scandir(path, &ents, NULL, name_cmp);
 	for (int i = 0; i < n; i++) {
@@ -254,7 +294,7 @@ size_walk(const char *path, int depth)
 		    ents[i]->d_name[1] != '.')) {
 			snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
 			if (strcmp(ents[i]->d_name, "tmp") != 0)
-				total += size_walk(sub, depth + 1);
+				total += size_walk(sn, sub, depth + 1);
 		}
 		free(ents[i]);
 	}
@@ -266,5 +306,12 @@ size_walk(const char *path, int depth)
 uint64_t
 source_size(const char *input)
 {
-	return strcmp(input, "-") == 0 ? 0 : size_walk(input, 0);
+	seen sn = { NULL, 0, 0 };
+	uint64_t total;
+
+	if (strcmp(input, "-") == 0)
+		return 0;
+	total = size_walk(&sn, input, 0);
+	free(sn.d);
+	return total;
 }

@@ -3,13 +3,17 @@
  *
  *   "-"            stdin: one message (Postfix pipe(8) delivery), capped by
  *                  max_message
- *   a directory    walked recursively in name order; hidden entries skipped.
+ *   a directory    walked recursively in name order; hidden entries skipped;
+ *                  each directory entered once (device and inode), so
+ *                  symlink loops end.
  *                  A directory with cur/ and new/ is a Maildir: only cur/,
  *                  new/ and Maildir++ subfolders (".Name") are read, never tmp/
  *                  or the server's index files
  *   an mbox        a file starting with "From ": split into messages at
  *                  "From " lines (mboxo/mboxrd); ">From " unquoting is left to
- *                  the MIME parser's reading of the body
+ *                  the MIME parser's reading of the body.  Each message is
+ *                  held whole (up to 2 GiB) so that --max-message applies to
+ *                  it as to any other input (ingest.c: archived, quarantined)
  *   any other file one message (its format is sniffed by unpack.h)
  *
  * Exports:

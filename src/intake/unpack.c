@@ -157,7 +157,9 @@ gz_feed(unpack *u, gz *g, const unsigned char *p, size_t n)
 {
 	unsigned char out[IO_CHUNK];
 
-	g->in += n;
+	/* g->in counts the compressed bytes inflate has consumed, never the
+	 * bytes merely handed over: the ratio is then the same whether the
+	 * input comes whole (a small file, a retry) or in chunks (a stream). */
 	while (n > 0 && !g->done && g->error == NULL) {
 		int rc;
 
@@ -195,7 +197,8 @@ gz_feed(unpack *u, gz *g, const unsigned char *p, size_t n)
 			}
 			g->out += got;
 			g->member_out += got;
-			lim = account(u, g->in, g->out, got, g->err, sizeof(g->err));
+			lim = account(u, g->in + (uint64_t)(g->z.next_in - p), g->out, got, g->err,
+			    sizeof(g->err));
 			if (lim != NULL) {
 				g->error = lim;
 				return 0;
@@ -210,6 +213,7 @@ gz_feed(unpack *u, gz *g, const unsigned char *p, size_t n)
 		{
 			size_t used = (size_t)(g->z.next_in - p);
 
+			g->in += used;
 			g->member_in += used;
 			p += used;
 			n -= used;
@@ -263,7 +267,10 @@ unpack_zip(unpack *u, const char *name, const unsigned char *p, size_t n, int de
 	src = zip_source_buffer_create(p, n, 0, &ze);
 	if (src == NULL)
 		fatalx("libzip: %s", zip_error_strerror(&ze));
-	z = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	/* No ZIP_CHECKCONS: it refuses valid archives that unzip and Python
+	 * read (a data descriptor after the data, CRC 0 in the local header).
+	 * libzip still checks each entry's CRC over its data as it is read. */
+	z = zip_open_from_source(src, ZIP_RDONLY, &ze);
 	if (z == NULL) {
 		snprintf(reason, sizeof(reason), "corrupt or truncated zip archive: %s",
 		    zip_error_strerror(&ze));
@@ -311,7 +318,10 @@ unpack_zip(unpack *u, const char *name, const unsigned char *p, size_t n, int de
 			continue;
 		}
 		/* Entries are small reports; read fully (capped) so that a nested
-		 * container (gzip in zip) is sniffed like any other input. */
+		 * container (gzip in zip) is sniffed like any other input.  The
+		 * header's size is not trusted: the buffer never grows past what
+		 * the decompressed size limit leaves, plus one byte to see it
+		 * exceeded. */
 		buf = xmalloc(IO_CHUNK);
 		{
 			size_t cap = IO_CHUNK;
@@ -322,7 +332,9 @@ unpack_zip(unpack *u, const char *name, const unsigned char *p, size_t n, int de
 				if (err != NULL)
 					break;
 				if (have == cap) {
-					cap *= 2;
+					uint64_t left = u->lim.max_output - u->out_total + 1;
+
+					cap += left < cap ? (size_t)left : cap;
 					buf = xrealloc(buf, cap);
 				}
 			}

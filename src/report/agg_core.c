@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../util/domain.h"
 #include "../util/log.h"
 #include "../util/utf8fix.h"
 
@@ -30,7 +31,7 @@ enum el {
 	E_COUNT, E_EVALUATED, E_DISPOSITION, E_EV_DKIM, E_EV_SPF, E_REASON,
 	E_TYPE, E_COMMENT, E_IDENTIFIERS, E_HEADER_FROM, E_ENVELOPE_FROM,
 	E_ENVELOPE_TO, E_AUTH, E_DKIM, E_SPF, E_A_DOMAIN, E_SELECTOR, E_RESULT,
-	E_HUMAN, E_SCOPE, E_R_EXTENSION, E__COUNT
+	E_HUMAN, E_SCOPE, E_R_EXTENSION, E_EXTENSIONS, E_DEXT, E__COUNT
 };
 
 /* Valid children: (parent, local name) -> element, grouped by parent
@@ -41,6 +42,7 @@ static const struct child { int parent; const char *name; int el; } children[] =
 	{ E_FEEDBACK, "policy_published", E_POLICY },
 	{ E_FEEDBACK, "record", E_RECORD },
 	{ E_FEEDBACK, "extension", E_EXTENSION },
+	{ E_FEEDBACK, "extensions", E_EXTENSIONS },	/* draft style */
 	{ E_METADATA, "org_name", E_ORG_NAME },
 	{ E_METADATA, "email", E_EMAIL },
 	{ E_METADATA, "extra_contact_info", E_EXTRA },
@@ -86,6 +88,7 @@ static const struct child { int parent; const char *name; int el; } children[] =
 	{ E_SPF, "scope", E_SCOPE },
 	{ E_SPF, "result", E_RESULT },
 	{ E_SPF, "human_result", E_HUMAN },
+	{ E_EXTENSIONS, "extension", E_DEXT },
 	{ 0, NULL, 0 }
 };
 
@@ -123,7 +126,7 @@ is_leaf(int el)
 	case E_FEEDBACK: case E_METADATA: case E_DATE_RANGE: case E_POLICY:
 	case E_EXTENSION: case E_RECORD: case E_ROW: case E_EVALUATED:
 	case E_REASON: case E_IDENTIFIERS: case E_AUTH: case E_DKIM: case E_SPF:
-	case E_UNKNOWN: case E_R_EXTENSION:
+	case E_UNKNOWN: case E_R_EXTENSION: case E_EXTENSIONS: case E_DEXT:
 		return 0;
 	default:
 		return 1;
@@ -245,6 +248,65 @@ parse_time(agg_parser *p, const char *what, const char *s, int64_t *out)
 	return 0;
 }
 
+/* Can the header go out: the policy domain and the report's identity known? */
+static int
+header_ready(const agg_parser *p)
+{
+	const dm_report *r = &p->rep;
+
+	return r->policy.domain != NULL && r->policy.domain[0] != '\0' &&
+	    ((r->report_id != NULL && r->report_id[0] != '\0') ||
+	    (r->org_name != NULL && r->org_name[0] != '\0'));
+}
+
+/*
+ * Dates outside 1990-2100 are not believable: each is warned about.  One
+ * that cannot be true at all (before 1970, or from 2100 on: a negative or
+ * absurd number) is also replaced, by the other end of the range when that
+ * one is possible, else by the nearest bound, and the warning keeps what was
+ * sent; so no absurd date reaches the store, the daily series or a summary.
+ * A range longer than 31 days is kept as sent, with a warning (the analysis
+ * spreads at most ANALYSIS_MAX_SPREAD_DAYS).
+ */
+#define DATE_MIN ((int64_t)631152000)	/* 1990-01-01T00:00:00Z */
+#define DATE_MAX ((int64_t)4102444800)	/* 2100-01-01T00:00:00Z */
+
+static int
+date_ok(int64_t t)
+{
+	return t >= DATE_MIN && t < DATE_MAX;
+}
+
+static int
+date_possible(int64_t t)
+{
+	return t >= 0 && t < DATE_MAX;
+}
+
+static void
+check_dates(dm_report *r)
+{
+	int64_t b = r->begin, e = r->end;
+
+	if (!date_possible(b))
+		r->begin = date_possible(e) ? e : b < 0 ? 0 : DATE_MAX - 1;
+	if (!date_possible(e))
+		r->end = date_possible(b) ? b : e < 0 ? 0 : DATE_MAX - 1;
+	if (!date_ok(b) && r->begin != b)
+		dm_report_warn(r, "date_range/begin %" PRId64 " is outside 1990-2100 (read as %"
+		    PRId64 ")", b, r->begin);
+	else if (!date_ok(b))
+		dm_report_warn(r, "date_range/begin %" PRId64 " is outside 1990-2100", b);
+	if (!date_ok(e) && r->end != e)
+		dm_report_warn(r, "date_range/end %" PRId64 " is outside 1990-2100 (read as %"
+		    PRId64 ")", e, r->end);
+	else if (!date_ok(e))
+		dm_report_warn(r, "date_range/end %" PRId64 " is outside 1990-2100", e);
+	if (r->end - r->begin > (int64_t)31 * 86400)
+		dm_report_warn(r, "date_range spans %" PRId64 " days, more than 31",
+		    (r->end - r->begin) / 86400);
+}
+
 static void
 send_header(agg_parser *p)
 {
@@ -255,8 +317,22 @@ send_header(agg_parser *p)
 		return;
 	p->header_sent = 1;
 	if (r->policy.domain == NULL || r->policy.domain[0] == '\0') {
-		agg_core_fail(p, AGG_ERR_NOT_REPORT,
-		    "not an aggregate report: <policy_published><domain> is missing");
+		if (r->policy_count > 0)
+			agg_core_fail(p, AGG_ERR_NOT_REPORT, "not an aggregate report: "
+			    "<policy_published><domain> is empty");
+		else
+			agg_core_fail(p, AGG_ERR_NOT_REPORT, "not an aggregate report: "
+			    "<policy_published> is missing%s", p->nheld > 0 ?
+			    " (not before the records, nor after them)" : "");
+		return;
+	}
+	if (!domain_valid(r->policy.domain)) {
+		char b[80];
+
+		/* The same check as the web API's domain parameter: what is
+		 * stored can be asked for, and is safe to show. */
+		agg_core_fail(p, AGG_ERR_REFUSED, "policy_published/domain '%s' is not a domain "
+		    "name", shown(r->policy.domain, b, sizeof(b)));
 		return;
 	}
 	if ((r->report_id == NULL || r->report_id[0] == '\0') &&
@@ -269,14 +345,17 @@ send_header(agg_parser *p)
 		dm_report_error(r, "report_metadata/report_id is missing or empty");
 	if (r->org_name == NULL || r->org_name[0] == '\0')
 		dm_report_warn(r, "report_metadata/org_name is empty (the email domain is used)");
+	check_dates(r);
 	if (r->end < r->begin)
 		dm_report_error(r, "date_range end (%" PRId64 ") is before begin (%" PRId64 ")",
 		    r->end, r->begin);
 	if (r->policy.p == DM_DISP_UNKNOWN)
 		dm_report_warn(r, "policy_published/p is missing or invalid");
-	if (r->policy.sp == DM_DISP_UNKNOWN) {
-		/* sp defaults to p (RFC 7489 §6.3); empty or invalid sp too. */
-		if (r->policy.raw_sp != NULL && r->policy.raw_sp[0] != '\0')
+	if (r->policy.sp == DM_DISP_UNKNOWN && r->policy.raw_sp != NULL) {
+		/* An empty or invalid sp reads as p.  An absent sp stays absent
+		 * (exported as null, like np): the effective subdomain policy,
+		 * p then (RFC 7489 §6.3), is the export's sp_effective. */
+		if (r->policy.raw_sp[0] != '\0')
 			dm_report_warn(r, "policy_published/sp is invalid (p is used)");
 		r->policy.sp = r->policy.p;
 	}
@@ -294,14 +373,145 @@ record_begin(agg_parser *p)
 {
 	dm_record *rec = &p->rec;
 
-	send_header(p);
+	/* Records before <policy_published> (or before the report's identity)
+	 * are held until it arrives: see hold_record. */
+	if (header_ready(p) || p->finished)
+		send_header(p);
 	arena_reset(&p->rec_arena);
 	memset(rec, 0, offsetof(dm_record, reasons));
 	rec->nreasons = rec->ndkim = rec->nspf = 0;
 	p->rec_bad = 0;
 	p->rec_problem[0] = '\0';
 	p->have_count = 0;
+	p->rec_rows = p->rec_evaluated = 0;
 	p->rec_index++;
+}
+
+/* ---- records held until <policy_published> arrives ----------------------- */
+
+typedef struct agg_held {
+	unsigned char head[offsetof(dm_record, reasons)];	/* the scalar fields */
+	dm_reason *reasons;
+	dm_dkim *dkim;
+	dm_spf *spf;
+	int nreasons, ndkim, nspf;
+} agg_held;
+
+static void record_emit(agg_parser *p);
+
+/* A copy of a record string in the held arena; 0 when the arena is full. */
+static int
+held_str(agg_parser *p, const char **s)
+{
+	char *c;
+
+	if (*s == NULL)
+		return 1;
+	c = arena_strndup(&p->held_arena, *s, strlen(*s));
+	*s = c;
+	return c != NULL;
+}
+
+static void
+hold_record(agg_parser *p)
+{
+	dm_record *rec = &p->rec;
+	agg_held *h;
+	int ok = 1;
+
+	if (p->held == NULL)
+		arena_init(&p->held_arena, AGG_HELD_BYTES);
+	if (p->nheld >= AGG_MAX_HELD) {
+		agg_core_fail(p, AGG_ERR_REFUSED, "more than %d records before "
+		    "<policy_published> (out of order)", AGG_MAX_HELD);
+		return;
+	}
+	if (p->nheld == p->held_cap) {
+		p->held_cap = p->held_cap ? p->held_cap * 2 : 64;
+		p->held = xrealloc(p->held, p->held_cap * sizeof(*p->held));
+	}
+	h = &p->held[p->nheld];
+	memset(h, 0, sizeof(*h));
+	ok &= held_str(p, &rec->raw_disposition) & held_str(p, &rec->raw_dkim) &
+	    held_str(p, &rec->raw_spf) & held_str(p, &rec->header_from) &
+	    held_str(p, &rec->envelope_from) & held_str(p, &rec->envelope_to);
+	for (int i = 0; i < rec->nreasons; i++)
+		ok &= held_str(p, &rec->reasons[i].raw_type) &
+		    held_str(p, &rec->reasons[i].comment);
+	for (int i = 0; i < rec->ndkim; i++)
+		ok &= held_str(p, &rec->dkim_results[i].domain) &
+		    held_str(p, &rec->dkim_results[i].selector) &
+		    held_str(p, &rec->dkim_results[i].human_result) &
+		    held_str(p, &rec->dkim_results[i].raw_result);
+	for (int i = 0; i < rec->nspf; i++)
+		ok &= held_str(p, &rec->spf_results[i].domain) &
+		    held_str(p, &rec->spf_results[i].scope) &
+		    held_str(p, &rec->spf_results[i].human_result) &
+		    held_str(p, &rec->spf_results[i].raw_result);
+	if (!ok) {
+		agg_core_fail(p, AGG_ERR_REFUSED, "more than %u bytes of records before "
+		    "<policy_published> (out of order)", AGG_HELD_BYTES);
+		return;
+	}
+	memcpy(h->head, rec, sizeof(h->head));
+	h->nreasons = rec->nreasons;
+	h->ndkim = rec->ndkim;
+	h->nspf = rec->nspf;
+	if (h->nreasons > 0) {
+		h->reasons = xmalloc((size_t)h->nreasons * sizeof(dm_reason));
+		memcpy(h->reasons, rec->reasons, (size_t)h->nreasons * sizeof(dm_reason));
+	}
+	if (h->ndkim > 0) {
+		h->dkim = xmalloc((size_t)h->ndkim * sizeof(dm_dkim));
+		memcpy(h->dkim, rec->dkim_results, (size_t)h->ndkim * sizeof(dm_dkim));
+	}
+	if (h->nspf > 0) {
+		h->spf = xmalloc((size_t)h->nspf * sizeof(dm_spf));
+		memcpy(h->spf, rec->spf_results, (size_t)h->nspf * sizeof(dm_spf));
+	}
+	p->nheld++;
+}
+
+void
+agg_core_free_held(agg_parser *p)
+{
+	for (size_t i = 0; i < p->nheld; i++) {
+		free(p->held[i].reasons);
+		free(p->held[i].dkim);
+		free(p->held[i].spf);
+	}
+	free(p->held);
+	p->held = NULL;
+	p->nheld = p->held_cap = 0;
+	arena_free(&p->held_arena);
+}
+
+/* The header can go out now: send it, then the held records, in order.  The
+ * record being parsed (if any) is not disturbed: p->rec is saved around. */
+static void
+release_held(agg_parser *p)
+{
+	if (p->header_sent || p->stop || p->nheld == 0 || !header_ready(p))
+		return;
+	dm_report_warn(&p->rep, "<policy_published> came after %zu record%s (out of order; "
+	    "the records were held until it arrived)", p->nheld, p->nheld == 1 ? "" : "s");
+	send_header(p);
+	for (size_t i = 0; i < p->nheld && !p->stop; i++) {
+		agg_held *h = &p->held[i];
+
+		memcpy(&p->rec, h->head, sizeof(h->head));
+		p->rec.nreasons = h->nreasons;
+		p->rec.ndkim = h->ndkim;
+		p->rec.nspf = h->nspf;
+		if (h->nreasons > 0)
+			memcpy(p->rec.reasons, h->reasons, (size_t)h->nreasons * sizeof(dm_reason));
+		if (h->ndkim > 0)
+			memcpy(p->rec.dkim_results, h->dkim, (size_t)h->ndkim * sizeof(dm_dkim));
+		if (h->nspf > 0)
+			memcpy(p->rec.spf_results, h->spf, (size_t)h->nspf * sizeof(dm_spf));
+		record_emit(p);
+	}
+	agg_core_free_held(p);
 }
 
 static void
@@ -309,7 +519,6 @@ record_end(agg_parser *p)
 {
 	dm_report *r = &p->rep;
 	dm_record *rec = &p->rec;
-	int rc;
 
 	if (p->stop)
 		return;
@@ -321,11 +530,31 @@ record_end(agg_parser *p)
 		p->rec_bad = 1;
 		snprintf(p->rec_problem, sizeof(p->rec_problem), "no valid <count>");
 	}
+	if (!p->rec_bad && p->rec_rows > 1)
+		dm_report_warn(r, "a record has more than one <row> (the later values are used)");
+	if (!p->rec_bad && !p->rec_evaluated)
+		dm_report_warn(r, "a record has no <policy_evaluated> (disposition and verdicts "
+		    "unknown)");
 	if (p->rec_bad) {
 		r->skipped_records++;
 		dm_report_error(r, "record %" PRIu64 " skipped: %s", p->rec_index, p->rec_problem);
 		return;
 	}
+	if (!p->header_sent) {
+		hold_record(p);
+		return;
+	}
+	record_emit(p);
+}
+
+/* A complete, valid record (p->rec) goes to the handler. */
+static void
+record_emit(agg_parser *p)
+{
+	dm_report *r = &p->rep;
+	dm_record *rec = &p->rec;
+	int rc;
+
 	if (r->records >= p->lim.max_records) {
 		agg_core_fail(p, AGG_ERR_REFUSED, "more than %" PRIu64 " records in one report",
 		    p->lim.max_records);
@@ -375,6 +604,27 @@ el_name(int el)
 		if (c->el == el)
 			return c->name;
 	return el == E_FEEDBACK ? "feedback" : "?";
+}
+
+/* Append one item to the report's comma-separated extensions, once. */
+static void
+add_extension(agg_parser *p, const char *item)
+{
+	dbuf d;
+
+	if (p->rep.extensions != NULL && strstr(p->rep.extensions, item) != NULL)
+		return;
+	if (p->rep.extensions != NULL && strlen(p->rep.extensions) > 4000) {
+		dm_report_warn(&p->rep, "too many extensions: '%s' not kept", item);
+		return;
+	}
+	dbuf_init(&d, 8192);
+	if (p->rep.extensions != NULL)
+		dbuf_printf(&d, "%s,", p->rep.extensions);
+	dbuf_addstr(&d, item);
+	free(p->rep.extensions);
+	p->rep.extensions = dbuf_steal(&d, NULL);
+	dbuf_free(&d);
 }
 
 void
@@ -457,18 +707,8 @@ agg_core_start(agg_parser *p, const char *qname, const char **attrs)
 			if (el == E_R_EXTENSION || parent == E_EXTENSION) {
 				/* keep the names of extension elements */
 				char b[64];
-				dbuf d;
 
-				dbuf_init(&d, 1024);
-				if (p->rep.extensions != NULL)
-					dbuf_printf(&d, "%s,", p->rep.extensions);
-				if (p->rep.extensions == NULL ||
-				    strstr(p->rep.extensions, shown(qname, b, sizeof(b))) == NULL) {
-					dbuf_addstr(&d, shown(qname, b, sizeof(b)));
-					free(p->rep.extensions);
-					p->rep.extensions = dbuf_steal(&d, NULL);
-				}
-				dbuf_free(&d);
+				add_extension(p, shown(qname, b, sizeof(b)));
 			}
 			push(p, name, el);
 			return;
@@ -488,8 +728,33 @@ agg_core_start(agg_parser *p, const char *qname, const char **attrs)
 			dm_policy_free(&p->extra_policy);
 		}
 		break;
+	case E_DEXT: {
+		/* Draft style: <extensions><extension name="…" definition="…">;
+		 * kept as "name=definition", its content is not interpreted. */
+		const char *en = NULL, *def = NULL;
+		char b[128], b2[300], item[440];
+
+		for (int i = 0; attrs != NULL && attrs[i] != NULL; i += 2) {
+			if (strcmp(local_name(attrs[i]), "name") == 0)
+				en = attrs[i + 1];
+			else if (strcmp(local_name(attrs[i]), "definition") == 0)
+				def = attrs[i + 1];
+		}
+		snprintf(item, sizeof(item), "%s%s%s", en != NULL ? shown(en, b, sizeof(b)) :
+		    "extension", def != NULL ? "=" : "", def != NULL ? shown(def, b2, sizeof(b2)) :
+		    "");
+		add_extension(p, item);
+		p->skip_depth = 1;
+		break;
+	}
 	case E_RECORD:
 		record_begin(p);
+		break;
+	case E_ROW:
+		p->rec_rows++;
+		break;
+	case E_EVALUATED:
+		p->rec_evaluated = 1;
 		break;
 	case E_REASON:
 		if (p->rec.nreasons < DM_MAX_REASONS) {
@@ -546,10 +811,24 @@ agg_core_text(agg_parser *p, const char *s, size_t n)
 	dbuf_add(&p->text, s, n);
 }
 
+/* A value read as its canonical form ("Pass", "HardFail", "unknown"...) is
+ * noted, once per distinct spelling (repeats collapse in the report). */
+static void
+note_norm(agg_parser *p, const char *what, const char *raw, const char *canon)
+{
+	char b[64];
+
+	if (raw != NULL && raw[0] != '\0' && canon != NULL && canon[0] != '\0' &&
+	    strcmp(raw, canon) != 0)
+		dm_report_warn(&p->rep, "%s '%s' read as '%s'", what, shown(raw, b, sizeof(b)),
+		    canon);
+}
+
 static void
 policy_leaf(agg_parser *p, dm_policy *pol, int el, const char *t, size_t n)
 {
 	char b[64];
+	int first = pol == &p->rep.policy;
 
 	switch (el) {
 	case E_DOMAIN:
@@ -558,24 +837,36 @@ policy_leaf(agg_parser *p, dm_policy *pol, int el, const char *t, size_t n)
 	case E_ADKIM:
 		set_str(&pol->raw_adkim, t, n);
 		pol->adkim = dm_align_parse(pol->raw_adkim);
+		if (first)
+			note_norm(p, "policy_published/adkim", pol->raw_adkim,
+			    dm_align_name(pol->adkim));
 		break;
 	case E_ASPF:
 		set_str(&pol->raw_aspf, t, n);
 		pol->aspf = dm_align_parse(pol->raw_aspf);
+		if (first)
+			note_norm(p, "policy_published/aspf", pol->raw_aspf,
+			    dm_align_name(pol->aspf));
 		break;
 	case E_P:
 		set_str(&pol->raw_p, t, n);
 		pol->p = dm_disp_parse(pol->raw_p);
+		if (first)
+			note_norm(p, "policy_published/p", pol->raw_p, dm_disp_name(pol->p));
 		break;
 	case E_SP:
 		set_str(&pol->raw_sp, t, n);
 		pol->sp = dm_disp_parse(pol->raw_sp);
+		if (first)
+			note_norm(p, "policy_published/sp", pol->raw_sp, dm_disp_name(pol->sp));
 		if (pol->raw_sp[0] == '\0' && pol == &p->rep.policy)
 			dm_report_warn(&p->rep, "policy_published/sp is empty (p is used)");
 		break;
 	case E_NP:
 		set_str(&pol->raw_np, t, n);
 		pol->np = dm_disp_parse(pol->raw_np);
+		if (first)
+			note_norm(p, "policy_published/np", pol->raw_np, dm_disp_name(pol->np));
 		break;
 	case E_PCT: {
 		char *tmp = trimmed_dup(t, n), *end;
@@ -646,6 +937,8 @@ record_leaf(agg_parser *p, int el, int parent, const char *t, size_t n)
 	case E_DISPOSITION:
 		rec->raw_disposition = rec_str(p, t, n);
 		rec->disposition = dm_disp_parse(rec->raw_disposition);
+		note_norm(p, "policy_evaluated/disposition", rec->raw_disposition,
+		    dm_disp_name(rec->disposition));
 		if (rec->disposition == DM_DISP_UNKNOWN)
 			dm_report_warn(&p->rep, "unknown disposition '%s'",
 			    shown(rec->raw_disposition, b, sizeof(b)));
@@ -661,7 +954,9 @@ record_leaf(agg_parser *p, int el, int parent, const char *t, size_t n)
 			dm_report_warn(&p->rep, "policy_evaluated/%s '%s' is not pass/fail (read as fail)",
 			    el == E_EV_DKIM ? "dkim" : "spf", shown(raw, b, sizeof(b)));
 			v = DM_VERDICT_FAIL;
-		}
+		} else
+			note_norm(p, el == E_EV_DKIM ? "policy_evaluated/dkim" :
+			    "policy_evaluated/spf", raw, dm_verdict_name(v));
 		if (el == E_EV_DKIM) {
 			rec->raw_dkim = raw;
 			rec->dkim = v;
@@ -730,6 +1025,9 @@ record_leaf(agg_parser *p, int el, int parent, const char *t, size_t n)
 		if (a == DM_AUTH_UNKNOWN)
 			dm_report_warn(&p->rep, "unknown %s result '%s'",
 			    parent == E_DKIM ? "DKIM" : "SPF", shown(raw, b, sizeof(b)));
+		else
+			note_norm(p, parent == E_DKIM ? "auth_results/dkim/result" :
+			    "auth_results/spf/result", raw, dm_auth_name(a));
 		if (parent == E_DKIM && p->cur_dkim != NULL) {
 			p->cur_dkim->raw_result = raw;
 			p->cur_dkim->result = a;
@@ -840,6 +1138,10 @@ agg_core_end(agg_parser *p, const char *qname)
 			dm_policy_free(x);
 		}
 		p->in_first_policy = 0;
+		release_held(p);
+		break;
+	case E_METADATA:
+		release_held(p);
 		break;
 	case E_RECORD:
 		record_end(p);
@@ -862,6 +1164,7 @@ agg_core_end(agg_parser *p, const char *qname)
 		p->cur_spf = NULL;
 		break;
 	case E_FEEDBACK:
+		release_held(p);
 		send_header(p);
 		p->finished = 1;
 		break;
@@ -895,6 +1198,16 @@ agg_core_eof(agg_parser *p, int syntax_ok, const char *syntax_err)
 		/* </feedback> was complete: only trailing junk (the IKEA wrapper). */
 		dm_report_warn(&p->rep, "XML not well-formed after </feedback>: %s", syntax_err);
 	}
+	if (p->rep.records == 0 && p->rep.skipped_records == 0)
+		dm_report_warn(&p->rep, "the report has no records");
+	/* The byte repairs of utf8fix (agg_parse.c feeds every byte through
+	 * it): silent no more. */
+	if (p->fix.invalid > 0)
+		dm_report_warn(&p->rep, "%lu byte%s not valid UTF-8 (Latin-1/cp1252, surrogates, "
+		    "overlongs) re-encoded", p->fix.invalid, p->fix.invalid == 1 ? "" : "s");
+	if (p->fix.controls > 0)
+		dm_report_warn(&p->rep, "%lu control character%s (NUL, BEL...) dropped",
+		    p->fix.controls, p->fix.controls == 1 ? "" : "s");
 	p->eof_done = 1;
 	if (p->h.trailer != NULL && p->h.trailer(p->h.ctx, &p->rep) != AGG_CONTINUE)
 		agg_core_fail(p, AGG_ERR_CALLBACK, "the store refused the report trailer");

@@ -53,13 +53,27 @@ struct agg_parser {
 	char rec_problem[200];
 	uint64_t rec_index;
 	int have_count;
+	int rec_rows, rec_evaluated;	/* <row> and <policy_evaluated> seen */
 	/* current auth / reason item being filled */
 	dm_dkim *cur_dkim;
 	dm_spf *cur_spf;
 	dm_reason *cur_reason;
 	/* scratch for other policy_published copies */
 	dm_policy extra_policy;
+	/* Records that came before <policy_published> (or before the report's
+	 * identity): held, strings in held_arena, until the header can be sent
+	 * (agg_core.c, hold_record/release_held).  Capped by AGG_MAX_HELD and
+	 * the arena's size. */
+	struct agg_held *held;
+	size_t nheld, held_cap;
+	arena held_arena;
 };
+
+#define AGG_MAX_HELD 100000		/* records held before <policy_published> */
+#define AGG_HELD_BYTES (64u << 20)	/* their strings */
+
+/* agg_core.c: frees the held records (agg_free). */
+void agg_core_free_held(agg_parser *p);
 
 void agg_core_start(agg_parser *p, const char *name, const char **attrs);
 void agg_core_text(agg_parser *p, const char *s, size_t n);

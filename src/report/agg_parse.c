@@ -274,5 +274,6 @@ agg_free(agg_parser *p)
 	arena_free(&p->rec_arena);
 	dm_report_free(&p->rep);
 	dm_policy_free(&p->extra_policy);
+	agg_core_free_held(p);
 	free(p);
 }

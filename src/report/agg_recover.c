@@ -32,18 +32,32 @@ rx_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
     const xmlChar **attributes)
 {
 	agg_parser *p = ((xmlParserCtxtPtr)ctx)->_private;
-	const char *attrs[4] = { NULL, NULL, NULL, NULL };
+	enum { MAX_ATTRS = 8 };
+	const char *attrs[2 * MAX_ATTRS + 4];
+	char *vals[MAX_ATTRS];
+	int na = 0, nv = 0;
 
-	(void)prefix; (void)nb_attributes; (void)nb_defaulted; (void)attributes;
-	(void)uri;
+	(void)prefix; (void)nb_defaulted; (void)uri;
 	/* Pass the default namespace declaration the way expat would. */
 	for (int i = 0; i < nb_namespaces; i++)
 		if (namespaces[2 * i] == NULL) {
-			attrs[0] = "xmlns";
-			attrs[1] = (const char *)namespaces[2 * i + 1];
+			attrs[na++] = "xmlns";
+			attrs[na++] = (const char *)namespaces[2 * i + 1];
 			break;
 		}
+	/* And the first attributes (localname, prefix, URI, value, end): the
+	 * values are not NUL-terminated. */
+	for (int i = 0; i < nb_attributes && nv < MAX_ATTRS; i++) {
+		const xmlChar **a = attributes + 5 * i;
+
+		vals[nv] = xstrndup((const char *)a[3], (size_t)(a[4] - a[3]));
+		attrs[na++] = (const char *)a[0];
+		attrs[na++] = vals[nv++];
+	}
+	attrs[na] = NULL;
 	agg_core_start(p, (const char *)localname, attrs);
+	for (int i = 0; i < nv; i++)
+		free(vals[i]);
 	if (p->stop)
 		xmlStopParser(ctx);
 }

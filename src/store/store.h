@@ -149,6 +149,10 @@ typedef struct store_ops {
 	int (*quarantine_list)(store *s, int only_open, int (*cb)(void *, const store_qitem *),
 	    void *ctx);
 	int (*quarantine_mark)(store *s, int64_t raw_id, int resolved);
+	/* Resolve the open entry id without storing anything: the message
+	 * cannot be processed.  reason is appended to the entry's reason as
+	 * "dropped: reason".  *dropped is 0 when no open entry has that id. */
+	int (*quarantine_drop)(store *s, int64_t id, const char *reason, int *dropped);
 
 	/* Read side. */
 	int (*summary)(store *s, const store_filter *f, store_summary *out);

@@ -37,7 +37,7 @@ enum stmt {
 	S_RAW_STATE,
 	S_REPORT_FIND, S_REPORT_ADD, S_RECORD_ADD, S_REASON_ADD, S_DKIM_ADD, S_SPF_ADD,
 	S_REPORT_FINISH, S_DUP_ADD, S_RAW_DUP,
-	S_Q_ADD, S_Q_LIST_OPEN, S_Q_LIST_ALL, S_Q_MARK,
+	S_Q_ADD, S_Q_LIST_OPEN, S_Q_LIST_ALL, S_Q_MARK, S_Q_DROP,
 	S_EXPORT_RECORDS, S_EXPORT_REASONS, S_EXPORT_DKIM, S_EXPORT_SPF,
 	S_SP_MSG, S_REL_MSG, S_RB_MSG, S_SP_DOC, S_REL_DOC, S_RB_DOC,
 	S_COUNT
@@ -110,6 +110,8 @@ static const char *const sql[S_COUNT] = {
 	    "ON r.id = q.raw_id ORDER BY q.id",
 	[S_Q_MARK] = "UPDATE quarantine SET resolved = ?2, retried_at = ?3 "
 	    "WHERE raw_id = ?1 AND resolved = 0",
+	[S_Q_DROP] = "UPDATE quarantine SET resolved = 1, retried_at = ?3, "
+	    "reason = reason || char(10) || 'dropped: ' || ?2 WHERE id = ?1 AND resolved = 0",
 	[S_EXPORT_RECORDS] = "SELECT id, source_ip, ip_family, count, disposition, dkim, spf, "
 	    "raw_disposition, raw_dkim, raw_spf, header_from, envelope_from, envelope_to, "
 	    "ndkim, nspf, nreasons FROM records "
@@ -833,6 +835,21 @@ sq_quarantine_mark(store *s, int64_t raw_id, int resolved)
 	return run(q, st, "updating quarantine");
 }
 
+static int
+sq_quarantine_drop(store *s, int64_t id, const char *reason, int *dropped)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, S_Q_DROP);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, reason);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (run(q, st, "dropping a quarantine entry") != STORE_OK)
+		return STORE_ERR;
+	*dropped = sqlite3_changes(q->db) > 0;
+	return STORE_OK;
+}
+
 /* WHERE clause for a filter on the reports table (alias r). */
 static void
 filter_where(dbuf *b, const store_filter *f)
@@ -1113,6 +1130,7 @@ const store_ops store_sqlite_ops = {
 	.quarantine_add = sq_quarantine_add,
 	.quarantine_list = sq_quarantine_list,
 	.quarantine_mark = sq_quarantine_mark,
+	.quarantine_drop = sq_quarantine_drop,
 	.summary = sq_summary,
 	.export_reports = sq_export_reports,
 	.export_records = sq_export_records,
