@@ -343,11 +343,14 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 	    a->last_day - a->first_day + 1 : 0;
 	double fail_mine = pct(a->cls[CLS_AUTH_FAILURE], a->messages);
 	const char *next = "stay";
-	char en[320], ja[320], nb[32];
+	char en[320], ja[320], nb[32], nsp[32], nfw[32], naf[32];
 	int level = current == NULL ? 0 : strcmp(current, "reject") == 0 ? 2 :
 	    strcmp(current, "quarantine") == 0 ? 1 : 0;
 	int ramp = (ppct >= 0 && ppct < 100) || (testing != NULL && strcmp(testing, "y") == 0);
 
+	fmt_group(a->cls[CLS_SPOOFING], nsp, sizeof(nsp));
+	fmt_group(a->cls[CLS_FORWARDED], nfw, sizeof(nfw));
+	fmt_group(a->cls[CLS_AUTH_FAILURE], naf, sizeof(naf));
 	json_object_set_new(g, "current_policy", json_string(current ? current : "none"));
 	/* Quarantine and reject act on the same DMARC failures; they differ in
 	 * what happens to them (spam folder or bounce). */
@@ -376,38 +379,38 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 		if (a->cls[CLS_AUTH_FAILURE] > 0) {
 			snprintf(en, sizeof(en), "%s message(s) (%.1f%%) from your senders or known "
 			    "services failed DMARC: fix their SPF/DKIM alignment first.",
-			    fmt_group(a->cls[CLS_AUTH_FAILURE], nb, sizeof(nb)), fail_mine);
+			    naf, fail_mine);
 			snprintf(ja, sizeof(ja), "自社の送信元または既知サービスからの%s通(%.1f%%)が"
 			    "DMARCに失敗しています。先にSPF/DKIMのアライメントを修正してください。",
-			    fmt_group(a->cls[CLS_AUTH_FAILURE], nb, sizeof(nb)), fail_mine);
+			    naf, fail_mine);
 			add_reason(reasons, "senders_failing", en, ja);
 		}
 		if (a->cls[CLS_SPOOFING] > 0) {
 			if (level == 2 && !ramp) {
 				snprintf(en, sizeof(en), "%s suspected spoofed message(s): p=reject "
-				    "has receivers refuse them.", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				    "has receivers refuse them.", nsp);
 				snprintf(ja, sizeof(ja), "なりすましの疑いがある%s通は、p=rejectにより"
-				    "受信側で拒否されます。", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				    "受信側で拒否されます。", nsp);
 			} else if (level == 1) {
 				snprintf(en, sizeof(en), "%s suspected spoofed message(s): p=quarantine "
 				    "sends them to the spam folder; p=reject would refuse them.",
-				    fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				    nsp);
 				snprintf(ja, sizeof(ja), "なりすましの疑いがある%s通は、p=quarantineにより"
 				    "迷惑メールフォルダに入ります。p=rejectにすると受信を拒否させられます。",
-				    fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				    nsp);
 			} else {
 				snprintf(en, sizeof(en), "%s spoofed message(s) would be stopped by an "
-				    "enforcing policy.", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				    "enforcing policy.", nsp);
 				snprintf(ja, sizeof(ja), "強制ポリシーにすると、なりすましの疑いがある"
-				    "%s通を止められます。", fmt_group(a->cls[CLS_SPOOFING], nb, sizeof(nb)));
+				    "%s通を止められます。", nsp);
 			}
 			add_reason(reasons, "spoofing_seen", en, ja);
 		}
 		if (a->cls[CLS_FORWARDED] > 0) {
 			snprintf(en, sizeof(en), "%s forwarded message(s) failed: sign all mail with "
-			    "DKIM so forwarding keeps passing.", fmt_group(a->cls[CLS_FORWARDED], nb, sizeof(nb)));
+			    "DKIM so forwarding keeps passing.", nfw);
 			snprintf(ja, sizeof(ja), "転送された%s通が失敗しています。全メールにDKIM署名を"
-			    "付けると転送後もDMARC認証に成功します。", fmt_group(a->cls[CLS_FORWARDED], nb, sizeof(nb)));
+			    "付けると転送後もDMARC認証に成功します。", nfw);
 			add_reason(reasons, "forwarding", en, ja);
 		}
 		if (level > 0 && ramp) {

@@ -28,7 +28,7 @@ P=0 F=0
 pass() { P=$((P + 1)); echo "PASS $1"; }
 fail() { F=$((F + 1)); echo "FAIL $1"; }
 
-python3 demo/gen_demo.py "$T/demo" >/dev/null
+python3 tests/web/gen_reports.py "$T/demo" >/dev/null
 "$BIN" --db "$DB" -q ingest "$T/demo" >/dev/null 2>"$T/err" || { fail "ingest: $(head -c 300 "$T/err")"; }
 D=example.co.jp
 "$BIN" --db "$DB" -q senders add --domain $D --internal --cidr 192.0.2.10/32 >/dev/null &&
