@@ -47,7 +47,7 @@ export function mailTable(rows, ctx, sort) {
       h('td', { class: 'nowrap' }, h('a', { href: ctx.link('record', String(r.id)) }, fmtHour(r.date_begin))),
       h('td', { class: 'nowrap' }, r.policy_domain),
       h('td', { class: 'mono' }, h('a', { href: ctx.link('host', r.source_ip) }, r.source_ip)),
-      h('td', { class: 'mono' }, r.reverse_dns || ''),
+      h('td', { class: 'mono ellip', title: r.reverse_dns || '' }, r.reverse_dns || ''),
       h('td', { class: 'num' }, fmtInt(r.count, L)),
       h('td', { class: 'nowrap' }, r.header_from || ''),
       h('td', null, verdict(r.dmarc_result)),

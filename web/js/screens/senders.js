@@ -104,7 +104,7 @@ export async function render(box, ctx) {
     h('thead', null, h('tr', null, selectable ? h('th', { class: 'sel' }, all) : null, head.map(x => h('th', null, x)))),
     h('tbody', null, groups.length ? groups.map((g, i) => h('tr', { 'data-prefix': g.prefix, 'data-service': g.service || '' },
       selectable ? h('td', { class: 'sel' }, boxes[i] = h('input', { type: 'checkbox', class: 'sel-group', 'aria-label': t('senders.select') + ' ' + g.prefix, onchange: update })) : null,
-      h('td', { class: 'mono nowrap' }, g.prefix), h('td', { class: 'mono' }, g.ptr || ''), h('td', null, g.service || ''), h('td', null, g.country || ''),
+      h('td', { class: 'mono nowrap' }, g.prefix), h('td', { class: 'mono ellip', title: g.ptr || '' }, g.ptr || ''), h('td', null, g.service || ''), h('td', null, g.country || ''),
       h('td', { class: 'num' }, fmtInt(g.messages, L)), h('td', { class: 'num' }, fmtPct(pct(g.dmarc_pass, g.messages))),
       h('td', { class: 'num' }, fmtPct(pct(g.spf_aligned, g.messages))), h('td', { class: 'num' }, fmtPct(pct(g.dkim_aligned, g.messages))),
       h('td', { class: 'mono small' }, g.ips.map(ip => h('a', { href: ctx.link('host', ip.ip), class: 'ip' }, ip.ip))),

@@ -1,0 +1,72 @@
+// shots.mjs BASE_URL OUTDIR - the screenshots in docs/screenshots/, taken in
+// real Chromium (Debian's /usr/bin/chromium via playwright-core) of a portal
+// serving exactly what `make run` loads (scripts/screenshots.sh starts it).
+// Every screen, in ja (Asia/Tokyo) and en, 1280 px wide, full page:
+//   stats, mail, senders (Unauthorized tab), map, reports, report (the raw
+//   XML of the newest report), record (a spoofed record), host (its source).
+// Fails (exit 1) when a screen does not draw, on a page error or a CSP
+// violation, so a broken screen is never saved as if it were fine.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const [BASE, OUT] = process.argv.slice(2);
+const DOMAIN = 'example.co.jp';
+const problems = [];
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+async function api(p) {
+  const r = await fetch(BASE + '/api/v1/' + p);
+  if (!r.ok) throw new Error(p + ': HTTP ' + r.status + ' ' + await r.text());
+  return r.json();
+}
+
+// the default view: the last 30 days up to yesterday (UTC), as the portal opens
+const day = n => new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
+const RANGE = `since=${day(30)}&until=${day(1)}`;
+const recs = await api(`records?domain=${DOMAIN}&${RANGE}&class=spoofing_suspected&per_page=1`);
+const rec = recs.rows[0];
+const reps = await api(`reports?domain=${DOMAIN}&${RANGE}&per_page=1`);
+const rep = (reps.rows || reps.reports || [])[0];
+const SCREENS = [
+  ['stats', `#/stats?domain=${DOMAIN}`, 'stats'],
+  ['mail', `#/mail?domain=${DOMAIN}`, 'mail'],
+  ['senders', `#/senders?domain=${DOMAIN}&tab=unauthorized`, 'senders'],
+  ['map', `#/map?domain=${DOMAIN}`, 'map'],
+  ['reports', `#/reports?domain=${DOMAIN}`, 'reports'],
+  ['report', `#/report/${rep.id}?domain=${DOMAIN}`, 'report'],
+  ['record', `#/record/${rec.id}?domain=${DOMAIN}`, 'record'],
+  ['host', `#/host/${encodeURIComponent(rec.source_ip)}?domain=${DOMAIN}`, 'host'],
+];
+
+for (const [locale, L, tz] of [['ja-JP', 'ja', 'Asia/Tokyo'], ['en-US', 'en', 'UTC']]) {
+  const ctx = await browser.newContext({ locale, timezoneId: tz, viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  page.on('pageerror', e => problems.push(L + ' pageerror: ' + e.message));
+  page.on('console', m => { if (m.type() === 'error') problems.push(L + ' console: ' + m.text()); });
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    e => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI)));
+  for (const [name, hash, screen] of SCREENS) {
+    await page.evaluate(() => { if (document.body) document.body.dataset.ready = ''; }).catch(() => {});
+    await page.goto(BASE + '/' + hash);
+    await page.waitForFunction(s => document.body.dataset.ready === s, screen, { timeout: 30000 });
+    if (name === 'report') {	// the stored XML, as the user opens it
+      await page.click('#show-raw');
+      await page.waitForFunction(() => /<feedback/.test(document.querySelector('#raw-xml').textContent), null, { timeout: 30000 });
+    }
+    await page.waitForTimeout(700);	// chart animations end
+    const file = path.join(OUT, `${name}-${L}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log('saved ' + file);
+  }
+  await ctx.close();
+}
+await browser.close();
+if (problems.length) {
+  console.log('problems:\n' + problems.join('\n'));
+  process.exit(1);
+}
