@@ -11,7 +11,7 @@
 // error anywhere.  With --shots DIR every screen is saved in ja and en.
 //
 // Prints one line per check and a closing "N passed, N failed".
-import { chromium } from 'playwright-core';
+import { ok, check, finish, launch, newPage as libPage } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -24,36 +24,11 @@ const DB = process.env.DMARCSCOPE_TEST_DB;
 const FIX = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 const DOMAIN = 'example.co.jp';
 const RANGE = 'since=2026-11-01&until=2026-11-30';
-let passed = 0, failed = 0;
 const problems = [];
 
-function ok(cond, name, extra) {
-  if (cond) { passed++; console.log('PASS ' + name); }
-  else { failed++; console.log('FAIL ' + name + (extra ? ': ' + extra : '')); }
-}
+const browser = await launch();
 
-async function check(name, fn) {
-  try { await fn(); } catch (e) { ok(false, name, e.message.split('\n')[0]); }
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-async function newPage(locale) {
-  const ctx = await browser.newContext({ locale: locale || 'en-US', viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-  const page = await ctx.newPage();
-  page.on('pageerror', e => problems.push('pageerror: ' + e.message));
-  page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', e => {
-      window.__csp = (window.__csp || []).concat(e.violatedDirective + ' ' + e.blockedURI);
-    });
-  });
-  return page;
-}
+const newPage = locale => libPage(browser, problems, { locale, acceptDownloads: true });
 
 async function open(page, hash, screen) {
   await page.goto(BASE + '/' + hash);
@@ -252,5 +227,4 @@ const csp = await page.evaluate(() => window.__csp || []);
 ok(csp.length === 0, 'no CSP violations', csp.join('; '));
 ok(problems.length === 0, 'no page or console errors', problems.slice(0, 3).join(' | '));
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

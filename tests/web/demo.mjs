@@ -13,7 +13,7 @@
 // With --shots DIR: demo-host-{ja,en}.png, demo-host-registered-{ja,en}.png,
 // demo-map-{ja,en}.png and demo-stats-90d-{ja,en}.png.
 // Prints one line per check and a closing "N passed, N failed".
-import { chromium } from 'playwright-core';
+import { ok, check, finish, launch, newPage as libPage } from './lib.mjs';
 import path from 'node:path';
 
 const BASE = process.argv[2];
@@ -21,36 +21,11 @@ const SPOOFERS = (process.argv[3] || '').split(/\s+/).filter(Boolean);
 const shotsAt = process.argv.indexOf('--shots');
 const SHOTS = shotsAt > 0 ? process.argv[shotsAt + 1] : null;
 const DOMAIN = 'example.co.jp';
-let passed = 0, failed = 0;
 const problems = [];
 
-function ok(cond, name, extra) {
-  if (cond) { passed++; console.log('PASS ' + name); }
-  else { failed++; console.log('FAIL ' + name + (extra !== undefined ? ': ' + extra : '')); }
-}
+const browser = await launch();
 
-async function check(name, fn) {
-  try { await fn(); } catch (e) { ok(false, name, e.message.split('\n')[0]); }
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-async function newPage(locale) {
-  const ctx = await browser.newContext({ locale, viewport: { width: 1440, height: 1000 } });
-  const page = await ctx.newPage();
-  page.on('pageerror', e => problems.push('pageerror: ' + e.message));
-  page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', e => {
-      window.__csp = (window.__csp || []).concat(e.violatedDirective + ' ' + e.blockedURI);
-    });
-  });
-  return page;
-}
+const newPage = locale => libPage(browser, problems, { locale });
 
 // The portal is one page: a new hash redraws it, so the old screen's
 // "ready" mark is cleared first and only the new screen's counts.
@@ -144,5 +119,4 @@ for (const [locale, L] of [['en-US', 'en'], ['ja-JP', 'ja']]) {
 
 ok(problems.length === 0, 'no page errors', problems.slice(0, 5).join(' | '));
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

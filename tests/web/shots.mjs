@@ -6,18 +6,14 @@
 //   XML of the newest report), record (a spoofed record), host (its source).
 // Fails (exit 1) when a screen does not draw, on a page error or a CSP
 // violation, so a broken screen is never saved as if it were fine.
-import { chromium } from 'playwright-core';
+import { launch, newPage } from './lib.mjs';
 import path from 'node:path';
 
 const [BASE, OUT] = process.argv.slice(2);
 const DOMAIN = 'example.co.jp';
 const problems = [];
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 async function api(p) {
   const r = await fetch(BASE + '/api/v1/' + p);
@@ -44,12 +40,7 @@ const SCREENS = [
 ];
 
 for (const [locale, L, tz] of [['ja-JP', 'ja', 'Asia/Tokyo'], ['en-US', 'en', 'UTC']]) {
-  const ctx = await browser.newContext({ locale, timezoneId: tz, viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  page.on('pageerror', e => problems.push(L + ' pageerror: ' + e.message));
-  page.on('console', m => { if (m.type() === 'error') problems.push(L + ' console: ' + m.text()); });
-  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
-    e => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI)));
+  const page = await newPage(browser, problems, { locale, timezoneId: tz, width: 1280, height: 900 });
   for (const [name, hash, screen] of SCREENS) {
     await page.evaluate(() => { if (document.body) document.body.dataset.ready = ''; }).catch(() => {});
     await page.goto(BASE + '/' + hash);
@@ -63,7 +54,9 @@ for (const [locale, L, tz] of [['ja-JP', 'ja', 'Asia/Tokyo'], ['en-US', 'en', 'U
     await page.screenshot({ path: file, fullPage: true });
     console.log('saved ' + file);
   }
-  await ctx.close();
+  const csp = await page.evaluate(() => window.__csp || []);
+  if (csp.length) problems.push(L + ' CSP: ' + csp.join('; '));
+  await page.context().close();
 }
 await browser.close();
 if (problems.length) {

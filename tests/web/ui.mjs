@@ -14,7 +14,7 @@
 // With --shots DIR the screens are saved in ja and en (1,280 px wide).
 //
 // Prints one line per check and a closing "N passed, N failed".
-import { chromium } from 'playwright-core';
+import { ok, check, finish, launch, newPage as libPage } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -25,31 +25,12 @@ const DOMAIN = 'example.co.jp';
 const RANGE = 'since=2026-11-01&until=2026-11-30';
 const IIJ = ['日付', 'ポリシードメイン', '送信元IPアドレス', '逆引きドメイン', '判定数', 'ヘッダFrom', 'DMARC検証結果',
   'SPFアライメント', 'SPF検証結果', 'DKIMアライメント', 'DKIM検証結果', '動作', '国コード'];
-let passed = 0, failed = 0;
 const problems = [];
 
-function ok(cond, name, extra) {
-  if (cond) { passed++; console.log('PASS ' + name); }
-  else { failed++; console.log('FAIL ' + name + (extra !== undefined ? ': ' + extra : '')); }
-}
+const browser = await launch();
 
-async function check(name, fn) {
-  try { await fn(); } catch (e) { ok(false, name, e.message.split('\n')[0]); }
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-async function newPage(locale, timezoneId) {
-  const ctx = await browser.newContext({ locale, timezoneId, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const page = await ctx.newPage();
-  page.on('pageerror', e => problems.push('pageerror: ' + e.message));
-  page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
-  return page;
-}
+const newPage = (locale, timezoneId) => libPage(browser, problems,
+  { locale, timezoneId, width: 1280, height: 900, acceptDownloads: true });
 
 async function open(page, hash, screen) {
   // a new hash on the same page only redraws: forget the last screen first;
@@ -273,5 +254,4 @@ if (SHOTS) {
 
 ok(problems.length === 0, 'ui: no page or console errors', problems.slice(0, 3).join(' | '));
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
