@@ -379,6 +379,13 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	return STORE_OK;
 }
 
+static void
+web_watch(store *s, int (*stop)(void *ctx), void *ctx)
+{
+	sqlite3_progress_handler(SQ(s)->db, stop != NULL ? 2000 : 0, stop, ctx);
+}
+
 const struct store_web_ops store_sqlite_web_ops = {
 	.query = web_query,
+	.watch = web_watch,
 };

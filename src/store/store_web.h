@@ -76,8 +76,16 @@ typedef struct store_web_val {
 typedef int (*store_web_cb)(void *ctx, int ncol, const char *const *names,
     const store_web_val *v);
 
+/*
+ * watch(s, stop, ctx): until the next watch(s, NULL, NULL), every statement
+ * on this connection (any op, not only query) calls stop(ctx) every few
+ * thousand steps; a non-zero return interrupts it and the op fails
+ * (STORE_ERR).  The portal uses it for its query time limit and to stop
+ * work for a client that has gone.
+ */
 struct store_web_ops {
 	int (*query)(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx);
+	void (*watch)(store *s, int (*stop)(void *ctx), void *ctx);
 };
 
 extern const struct store_web_ops store_sqlite_web_ops;

@@ -831,14 +831,16 @@ static void
 h_raw(wreq *r, wresp *out, int64_t id)
 {
 	char err[256];
+	int cut = 0;
 
 	dbuf_reset(&out->body);
-	if (raw_text(r->st, id, &out->body, err, sizeof(err)) != 0) {
+	if (raw_text(r->st, id, &out->body, &cut, err, sizeof(err)) != 0) {
 		api_error(out, strcmp(err, "no such message") == 0 ? 404 : 500, "raw", err);
 		return;
 	}
 	out->status = 200;
 	out->type = "text/plain; charset=utf-8";
+	out->truncated = cut;
 }
 
 static void
