@@ -385,7 +385,14 @@ web_watch(store *s, int (*stop)(void *ctx), void *ctx)
 	sqlite3_progress_handler(SQ(s)->db, stop != NULL ? 2000 : 0, stop, ctx);
 }
 
+static int
+web_readonly(store *s)
+{
+	return sqlite3_db_readonly(SQ(s)->db, "main") == 1;
+}
+
 const struct store_web_ops store_sqlite_web_ops = {
 	.query = web_query,
 	.watch = web_watch,
+	.readonly = web_readonly,
 };

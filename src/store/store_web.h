@@ -82,10 +82,14 @@ typedef int (*store_web_cb)(void *ctx, int ncol, const char *const *names,
  * thousand steps; a non-zero return interrupts it and the op fails
  * (STORE_ERR).  The portal uses it for its query time limit and to stop
  * work for a client that has gone.
+ *
+ * readonly(s): 1 when the database was opened read-only (it cannot be
+ * written: file mode, immutable flag, read-only mount), else 0.
  */
 struct store_web_ops {
 	int (*query)(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx);
 	void (*watch)(store *s, int (*stop)(void *ctx), void *ctx);
+	int (*readonly)(store *s);
 };
 
 extern const struct store_web_ops store_sqlite_web_ops;

@@ -159,7 +159,9 @@ parse_date(const char *s, int64_t *out)
 	int y, m, d;
 	char tail;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 ||
+	/* exactly YYYY-MM-DD: sscanf alone would skip blanks and take signs */
+	if (s == NULL || strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' ||
+	    s[7] != '-' || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 ||
 	    y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
@@ -362,7 +364,9 @@ h_meta(wreq *r, wresp *out)
 	json_object_set_new(j, "retention_days", json_integer(r->o->retention_days));
 	json_object_set_new(j, "enrichment", json_string(bg_enrich_state() == 0 ? "off" :
 	    bg_enrich_state() == 2 ? "running" : "idle"));
-	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL));
+	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL &&
+	    (web_ops(r->st) == NULL || web_ops(r->st)->readonly == NULL ||
+	    !web_ops(r->st)->readonly(r->st))));
 	json_object_set_new(j, "auth", json_boolean(r->o->password != NULL));
 	json_object_set_new(j, "classes", json_pack("[ssss]", class_names[0], class_names[1],
 	    class_names[2], class_names[3]));
@@ -536,6 +540,22 @@ h_record(wreq *r, wresp *out, int64_t id)
 
 /* ---- senders ------------------------------------------------------------- */
 
+/*
+ * Before a write: 1 after answering 503 when the database is read-only (a
+ * read-only file, directory or mount: the store opened it for reading),
+ * else 0.
+ */
+static int
+read_only(wreq *r, wresp *out)
+{
+	const struct store_web_ops *w = web_ops(r->st);
+
+	if (w == NULL || w->readonly == NULL || !w->readonly(r->st))
+		return 0;
+	api_error(out, 503, "read_only", "database is read-only");
+	return 1;
+}
+
 struct grp {
 	char prefix[IP_CIDRLEN];
 	json_t *o;
@@ -641,6 +661,8 @@ h_sender_add(wreq *r, wresp *out)
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
+	if (read_only(r, out))
+		return;
 	if (r->body == NULL || (in = json_loadb(r->body, r->bodylen, 0, &je)) == NULL) {
 		api_error(out, 400, "bad_json", "the body is not JSON");
 		return;
@@ -700,6 +722,8 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
+	if (read_only(r, out))
+		return;
 	if (r->st->ops->begin(r->st) != STORE_OK ||
 	    r->st->ops->analysis->sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
 	    (found && r->st->ops->analysis->pending_add(r->st, dom) != STORE_OK) ||
@@ -899,6 +923,10 @@ h_retry(wreq *r, wresp *out, int64_t qid)
 	    want[1] == 0) {
 		json_decref(refusals);
 		api_error(out, 404, "not_found", "no such quarantine entry");
+		return;
+	}
+	if (read_only(r, out)) {
+		json_decref(refusals);
 		return;
 	}
 	ingest_opts_default(&o);
