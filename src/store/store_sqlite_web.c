@@ -13,6 +13,21 @@
  * narrow join) and only then join the per-record auth results, so a page
  * costs one sort plus LIMIT rows of subqueries.
  *
+ * Every mail-list query (page and count) is bounded (issue 12, D1):
+ *   - no filter, sorted by date: reports come from reports_domain_begin in
+ *     date order and their records from records_domain in id order, so the
+ *     page needs no sort and stops after OFFSET + LIMIT rows; the totals
+ *     are the reports' own counts;
+ *   - anything else works on a window of at most SCAN_MAX candidate
+ *     records, picked by index: the newest SCAN_MAX records of the range
+ *     (reports in date order, then records_domain), or, with ip=, the
+ *     newest SCAN_MAX records of that address (records_ip, migration 006).
+ *     Filters and sorts apply inside the window.  When the range (or the
+ *     address) holds more than SCAN_MAX records the result covers only the
+ *     newest ones and the count row says partial = 1.
+ * Records join their report on (policy_domain, report_id), which is the
+ * records_domain index; joining on report_id alone scans every record.
+ *
  * Exports: store_sqlite_web_ops.  Errors: STORE_ERR with the message in
  * the store (store_errmsg).
  */
@@ -24,6 +39,7 @@
 #include "../util/dbuf.h"
 
 #define MAXCOL 40
+#define SCAN_MAX 50000
 
 /* Sort keys; the tie-breaker r.id keeps paging stable. */
 static const char *const sort_sql[SWS__COUNT] = {
@@ -83,7 +99,39 @@ where_reports(dbuf *b, const store_web_query *w)
 
 static const char *REC_FROM =
     " FROM records r JOIN reports rp ON rp.id = r.report_id"
+    " AND rp.policy_domain = r.policy_domain"
     " LEFT JOIN hosts h ON h.ip = r.source_ip";
+
+/* The same over the candidate window (window_cte). */
+static const char *WIN_FROM =
+    " FROM win JOIN records r ON r.id = win.id JOIN reports rp ON rp.id = r.report_id"
+    " LEFT JOIN hosts h ON h.ip = r.source_ip";
+
+/* The mail list's plain case: no filter beyond domain, range and report,
+ * sorted by date (served in index order, exact). */
+static int
+plain_list(const store_web_query *w)
+{
+	return w->cls < 0 && w->result < 0 && w->search == NULL && w->ip == NULL &&
+	    (w->sort < 0 || w->sort >= SWS__COUNT || w->sort == SWS_DATE);
+}
+
+/* WITH win(id): at most SCAN_MAX candidate record ids, newest first. */
+static void
+window_cte(dbuf *b, const store_web_query *w)
+{
+	if (w->ip != NULL) {
+		dbuf_addstr(b, "WITH win(id) AS (SELECT id FROM records INDEXED BY records_ip"
+		    " WHERE source_ip = :ip ORDER BY id DESC LIMIT :scan) ");
+		return;
+	}
+	dbuf_addstr(b, "WITH win(id) AS (SELECT r.id FROM reports rp JOIN records r"
+	    " ON r.policy_domain = rp.policy_domain AND r.report_id = rp.id");
+	where_reports(b, w);
+	if (w->report_id > 0)
+		dbuf_addstr(b, " AND rp.id = :rid");
+	dbuf_addstr(b, " ORDER BY rp.date_begin DESC, rp.id DESC, r.id DESC LIMIT :scan) ");
+}
 
 /* The mail-list columns (IIJ's, plus class and the ids to link to). */
 static const char *REC_COLS =
@@ -141,9 +189,11 @@ build(dbuf *b, int q, const store_web_query *w)
 		    " ORDER BY messages DESC, policy_domain");
 		break;
 	case SWQ_RECORDS:
+		if (!plain_list(w))
+			window_cte(b, w);
 		dbuf_addstr(b, REC_COLS);
 		dbuf_addstr(b, " FROM (SELECT r.id AS pid");
-		dbuf_addstr(b, REC_FROM);
+		dbuf_addstr(b, plain_list(w) ? REC_FROM : WIN_FROM);
 		where_records(b, w);
 		order_by(b, w);
 		dbuf_addstr(b, " LIMIT :limit OFFSET :offset) page"
@@ -152,16 +202,20 @@ build(dbuf *b, int q, const store_web_query *w)
 		order_by(b, w);
 		break;
 	case SWQ_RECORDS_COUNT:
-		if (w->cls < 0 && w->result < 0 && w->search == NULL && w->ip == NULL &&
-		    w->report_id <= 0) {
-			/* domain and range only: the per-report totals */
+		if (w->cls < 0 && w->result < 0 && w->search == NULL && w->ip == NULL) {
+			/* domain, range, report only: the per-report totals */
 			dbuf_addstr(b, "SELECT coalesce(sum(rp.record_count), 0) AS records,"
-			    " coalesce(sum(rp.message_count), 0) AS messages FROM reports rp");
+			    " coalesce(sum(rp.message_count), 0) AS messages, 0 AS partial"
+			    " FROM reports rp");
 			where_reports(b, w);
+			if (w->report_id > 0)
+				dbuf_addstr(b, " AND rp.id = :rid");
 			break;
 		}
-		dbuf_addstr(b, "SELECT count(*) AS records, coalesce(sum(r.count), 0) AS messages");
-		dbuf_addstr(b, REC_FROM);
+		window_cte(b, w);
+		dbuf_addstr(b, "SELECT count(*) AS records, coalesce(sum(r.count), 0) AS messages,"
+		    " :partial AS partial");
+		dbuf_addstr(b, WIN_FROM);
 		where_records(b, w);
 		break;
 	case SWQ_RECORDS_CSV:
@@ -236,9 +290,10 @@ build(dbuf *b, int q, const store_web_query *w)
 		dbuf_addstr(b, "SELECT * FROM hosts WHERE ip = :ip");
 		break;
 	case SWQ_HOST_DAILY:
+		/* one address: its records through records_ip */
 		dbuf_addstr(b, "SELECT rp.date_begin / 86400 * 86400 AS day, r.cls AS class,"
-		    " sum(r.count) AS messages");
-		dbuf_addstr(b, REC_FROM);
+		    " sum(r.count) AS messages FROM records r INDEXED BY records_ip"
+		    " JOIN reports rp ON rp.id = r.report_id LEFT JOIN hosts h ON h.ip = r.source_ip");
 		where_records(b, w);
 		dbuf_addstr(b, " GROUP BY 1, 2 ORDER BY 1, 2");
 		break;
@@ -276,6 +331,43 @@ bind_named(sqlite3_stmt *st, const char *name, const char *text, int64_t v, int 
 		sqlite3_bind_int64(st, i, v);
 }
 
+/* 1 when the candidates of a windowed mail-list query number more than
+ * SCAN_MAX (the window then holds only the newest). */
+static int
+window_partial(sq_store *sq, const store_web_query *w, int *partial)
+{
+	sqlite3_stmt *st;
+	dbuf b;
+	int rc;
+
+	dbuf_init(&b, 4096);
+	if (w->ip != NULL)
+		dbuf_addstr(&b, "SELECT count(*) FROM (SELECT 1 FROM records INDEXED BY records_ip"
+		    " WHERE source_ip = :ip LIMIT :scan + 1)");
+	else {
+		dbuf_addstr(&b, "SELECT coalesce(sum(rp.record_count), 0) FROM reports rp");
+		where_reports(&b, w);
+		if (w->report_id > 0)
+			dbuf_addstr(&b, " AND rp.id = :rid");
+	}
+	rc = sqlite3_prepare_v2(sq->db, dbuf_cstr(&b), -1, &st, NULL);
+	dbuf_free(&b);
+	if (rc != SQLITE_OK)
+		return sq_fail(sq, "web window");
+	bind_named(st, ":ip", w->ip, 0, 1);
+	bind_named(st, ":scan", NULL, SCAN_MAX, 0);
+	bind_named(st, ":dom", w->domain, 0, 1);
+	bind_named(st, ":since", NULL, w->since, 0);
+	bind_named(st, ":until", NULL, w->until, 0);
+	bind_named(st, ":rid", NULL, w->report_id, 0);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*partial = sqlite3_column_int64(st, 0) > SCAN_MAX;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return sq_fail(sq, "web window");
+	return STORE_OK;
+}
+
 static int
 web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 {
@@ -285,7 +377,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	const char *names[MAXCOL];
 	store_web_val v[MAXCOL];
 	dbuf b, nb;
-	int rc, ncol, stop = 0;
+	int rc, ncol, stop = 0, partial = 0;
 
 	if (w == NULL) {
 		memset(&none, 0, sizeof(none));
@@ -293,6 +385,9 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		none.limit = -1;
 		w = &none;
 	}
+	if (q == SWQ_RECORDS_COUNT && !plain_list(w) && window_partial(sq, w, &partial) !=
+	    STORE_OK)
+		return STORE_ERR;
 	dbuf_init(&b, 1 << 16);
 	if (build(&b, q, w) != 0) {
 		dbuf_free(&b);
@@ -323,6 +418,8 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	bind_named(st, ":limit", NULL, w->limit, 0);
 	bind_named(st, ":offset", NULL, w->offset, 0);
 	bind_named(st, ":q", w->search, 0, 1);
+	bind_named(st, ":scan", NULL, SCAN_MAX, 0);
+	bind_named(st, ":partial", NULL, partial, 0);
 	dbuf_init(&nb, 1 << 16);
 	ncol = sqlite3_column_count(st);
 	if (ncol > MAXCOL)

@@ -483,6 +483,8 @@ h_records(wreq *r, wresp *out)
 	c = one(r, SWQ_RECORDS_COUNT, &w, &err);
 	if ((j = page_reply(out, &w, a, c, err, "records")) != NULL) {
 		json_object_set_new(j, "messages", json_integer(c ? geti(c, "messages") : 0));
+		/* filters and sorts look at the newest records only (store_web.h) */
+		json_object_set_new(j, "partial", json_boolean(c != NULL && geti(c, "partial")));
 		json_decref(c);
 		api_json(out, 200, j);
 		out->cacheable = 1;
