@@ -32,6 +32,7 @@
  * the store (store_errmsg).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_priv.h"
@@ -102,10 +103,10 @@ static const char *REC_FROM =
     " AND rp.policy_domain = r.policy_domain"
     " LEFT JOIN hosts h ON h.ip = r.source_ip";
 
-/* The same over the candidate window (window_cte). */
+/* The same over the candidate window (window_cte), which carries the
+ * report's columns the filters and sorts read (as rp). */
 static const char *WIN_FROM =
-    " FROM win JOIN records r ON r.id = win.id JOIN reports rp ON rp.id = r.report_id"
-    " LEFT JOIN hosts h ON h.ip = r.source_ip";
+    " FROM win rp JOIN records r ON r.id = rp.rec LEFT JOIN hosts h ON h.ip = r.source_ip";
 
 /* The mail list's plain case: no filter beyond domain, range and report,
  * sorted by date (served in index order, exact). */
@@ -116,16 +117,21 @@ plain_list(const store_web_query *w)
 	    (w->sort < 0 || w->sort >= SWS__COUNT || w->sort == SWS_DATE);
 }
 
-/* WITH win(id): at most SCAN_MAX candidate record ids, newest first. */
+/* WITH win(rec, id, date_begin, policy_domain): at most SCAN_MAX
+ * candidate record ids with their report's id, begin and domain, newest
+ * first. */
 static void
 window_cte(dbuf *b, const store_web_query *w)
 {
 	if (w->ip != NULL) {
-		dbuf_addstr(b, "WITH win(id) AS (SELECT id FROM records INDEXED BY records_ip"
-		    " WHERE source_ip = :ip ORDER BY id DESC LIMIT :scan) ");
+		dbuf_addstr(b, "WITH win(rec, id, date_begin, policy_domain) AS (SELECT r.id,"
+		    " rp.id, rp.date_begin, rp.policy_domain FROM records r INDEXED BY records_ip"
+		    " JOIN reports rp ON rp.id = r.report_id WHERE r.source_ip = :ip"
+		    " ORDER BY r.id DESC LIMIT :scan) ");
 		return;
 	}
-	dbuf_addstr(b, "WITH win(id) AS (SELECT r.id FROM reports rp JOIN records r"
+	dbuf_addstr(b, "WITH win(rec, id, date_begin, policy_domain) AS (SELECT r.id, rp.id,"
+	    " rp.date_begin, rp.policy_domain FROM reports rp JOIN records r"
 	    " ON r.policy_domain = rp.policy_domain AND r.report_id = rp.id");
 	where_reports(b, w);
 	if (w->report_id > 0)
@@ -189,11 +195,20 @@ build(dbuf *b, int q, const store_web_query *w)
 		    " ORDER BY messages DESC, policy_domain");
 		break;
 	case SWQ_RECORDS:
-		if (!plain_list(w))
+		if (plain_list(w)) {
+			dbuf_addstr(b, REC_COLS);
+			dbuf_addstr(b, " FROM (SELECT r.id AS pid");
+			dbuf_addstr(b, REC_FROM);
+		} else {
+			/* the page and, in the same pass, its totals (last two columns,
+			 * kept for the count query that follows: count_stash) */
 			window_cte(b, w);
-		dbuf_addstr(b, REC_COLS);
-		dbuf_addstr(b, " FROM (SELECT r.id AS pid");
-		dbuf_addstr(b, plain_list(w) ? REC_FROM : WIN_FROM);
+			dbuf_addstr(b, REC_COLS);
+			dbuf_addstr(b, ", page.wn AS _total, page.wm AS _messages"
+			    " FROM (SELECT r.id AS pid, count(*) OVER () AS wn,"
+			    " coalesce(sum(r.count) OVER (), 0) AS wm");
+			dbuf_addstr(b, WIN_FROM);
+		}
 		where_records(b, w);
 		order_by(b, w);
 		dbuf_addstr(b, " LIMIT :limit OFFSET :offset) page"
@@ -331,6 +346,40 @@ bind_named(sqlite3_stmt *st, const char *name, const char *text, int64_t v, int 
 		sqlite3_bind_int64(st, i, v);
 }
 
+/*
+ * The totals of the last windowed mail-list page, per thread (a store
+ * connection is used by one thread at a time): the API asks for the page
+ * and then for its count with the same filters, and the page query has
+ * computed them already.  The key is every filter (not sort or paging).
+ */
+static _Thread_local struct {
+	store *s;
+	char *key;
+	int64_t records, messages;
+} count_stash;
+
+static char *
+filter_key(const store_web_query *w)
+{
+	dbuf b;
+	size_t n;
+
+	dbuf_init(&b, 4096);
+	dbuf_printf(&b, "%zu:%s|%lld|%lld|%d|%d|%zu:%s|%zu:%s|%lld",
+	    w->domain ? strlen(w->domain) : (size_t)0, w->domain ? w->domain : "",
+	    (long long)w->since, (long long)w->until, w->cls, w->result,
+	    w->search ? strlen(w->search) : (size_t)0, w->search ? w->search : "",
+	    w->ip ? strlen(w->ip) : (size_t)0, w->ip ? w->ip : "", (long long)w->report_id);
+	return dbuf_steal(&b, &n);
+}
+
+static void
+stash_clear(void)
+{
+	free(count_stash.key);
+	memset(&count_stash, 0, sizeof(count_stash));
+}
+
 /* 1 when the candidates of a windowed mail-list query number more than
  * SCAN_MAX (the window then holds only the newest). */
 static int
@@ -385,9 +434,31 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		none.limit = -1;
 		w = &none;
 	}
-	if (q == SWQ_RECORDS_COUNT && !plain_list(w) && window_partial(sq, w, &partial) !=
-	    STORE_OK)
-		return STORE_ERR;
+	if (q == SWQ_RECORDS_COUNT && !plain_list(w)) {
+		char *key;
+		int hit;
+
+		if (window_partial(sq, w, &partial) != STORE_OK)
+			return STORE_ERR;
+		key = filter_key(w);
+		hit = count_stash.s == s && count_stash.key != NULL &&
+		    strcmp(count_stash.key, key) == 0;
+		free(key);
+		if (hit) {
+			static const char *const cn[3] = { "records", "messages", "partial" };
+			store_web_val cv[3] = {
+				{ .type = SWV_INT, .i = count_stash.records },
+				{ .type = SWV_INT, .i = count_stash.messages },
+				{ .type = SWV_INT, .i = partial },
+			};
+
+			stash_clear();
+			cb(ctx, 3, cn, cv);
+			return STORE_OK;
+		}
+	}
+	if (q == SWQ_RECORDS)
+		stash_clear();
 	dbuf_init(&b, 1 << 16);
 	if (build(&b, q, w) != 0) {
 		dbuf_free(&b);
@@ -458,9 +529,26 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 				v[i].type = SWV_NULL;
 			}
 		}
-		stop = cb(ctx, ncol, names, v);
+		if (q == SWQ_RECORDS && !plain_list(w) && ncol >= 2 &&
+		    strcmp(names[ncol - 2], "_total") == 0) {
+			/* the totals: kept for the count, not part of the row */
+			if (count_stash.key == NULL) {
+				count_stash.s = s;
+				count_stash.key = filter_key(w);
+				count_stash.records = v[ncol - 2].i;
+				count_stash.messages = v[ncol - 1].i;
+			}
+			stop = cb(ctx, ncol - 2, names, v);
+		} else
+			stop = cb(ctx, ncol, names, v);
 	}
 	dbuf_free(&nb);
+	if (q == SWQ_RECORDS && !plain_list(w) && rc == SQLITE_DONE && count_stash.key == NULL &&
+	    w->offset == 0) {
+		/* no row on the first page: nothing matches */
+		count_stash.s = s;
+		count_stash.key = filter_key(w);
+	}
 	if (!stop && rc != SQLITE_DONE) {
 		sq_fail(sq, "web query");
 		if (q == SWQ_VERSION)

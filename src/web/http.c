@@ -722,15 +722,15 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
  * libmicrohttpd's connection timeout is an idle timeout: a client sending
  * one byte every few seconds keeps a connection (and, here, a thread)
  * forever.  Every connection is tracked from accept; a connection whose
- * request headers have not all arrived header_timeout seconds after it was
- * accepted or after its previous request completed is shut down by the
- * watcher thread (shutdown(2): libmicrohttpd still owns and closes the
- * socket).  Tracked from the connection callbacks; the handler marks a
- * request busy when its headers are complete.
+ * request (headers and body) has not all arrived header_timeout seconds
+ * after it was accepted or after its previous request completed is shut
+ * down by the watcher thread (shutdown(2): libmicrohttpd still owns and
+ * closes the socket).  Tracked from the connection callbacks; the handler
+ * marks a request busy once it is complete.
  */
 struct conn {
 	int fd;
-	int busy;		/* headers in, being handled */
+	int busy;		/* request in, being handled */
 	time_t since;		/* start of the wait for headers (monotonic s) */
 	struct conn *prev, *next;
 };
@@ -831,7 +831,6 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 
 	(void)version;
 	if (rs == NULL) {
-		conn_mark(c, 1);
 		rs = xcalloc(1, sizeof(*rs));
 		dbuf_init(&rs->body, MAX_BODY);
 		*con_cls = rs;
@@ -843,6 +842,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_mark(c, 1);	/* the whole request is in */
 	if (o->verbose)
 		log_info("%s %s", method, url);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&

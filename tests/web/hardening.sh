@@ -191,7 +191,27 @@ INSERT INTO reports (id, org_key, report_id_key, policy_domain, date_begin, date
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500000)
 INSERT INTO records (report_id, policy_domain, source_ip, ip_family, count, header_from, cls)
  SELECT 900001, 'slow.example', '10.' || (i % 250) || '.' || (i / 250 % 250) || '.' || (i % 7), 4, i % 100, 'h' || i || '.example', i % 4 FROM n;
+UPDATE reports SET record_count = 1500000,
+ message_count = (SELECT sum(count) FROM records WHERE report_id = 900001) WHERE id = 900001;
 EOF
+# migration 006 indexes the new records now, not in the first server's start
+"$BIN" --db "$BIGDB" summary >/dev/null
+# every mail-list filter and sort is bounded: within a 2 s query limit on
+# 1.5M records (the plain date order straight from the indexes), a
+# filtered list over more records than the window says partial
+sqlite3 "$BIGDB" "INSERT OR IGNORE INTO hosts (ip, ptr, country, updated_at)
+    SELECT DISTINCT source_ip, 'mx.' || source_ip || '.example.net', 'US', 0 FROM records
+    WHERE source_ip LIKE '10.1%'"
+start "$BIGDB" list --query-timeout 2
+L="$BASE/api/v1/records?domain=slow.example&since=2026-11-01&until=2026-11-30"
+for f in "" "&class=forwarded" "&result=fail" "&q=zz" "&q=10.1" "&ip=10.3.4.3" "&sort=count" \
+    "&sort=ptr&dir=asc" "&sort=country" "&sort=header_from&class=normal" "&page=20000"; do
+	ok "list: ${f:-(no filter)} answers within the limit" [ "$(code "$L$f")" = 200 ]
+done
+ok "list: a filtered list over 1.5M records is flagged partial" sh -c "curl -s '$L&class=forwarded' | python3 -c \"import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['partial'] is True and 0 < d['total'] <= 50000 else 1)\""
+ok "list: the plain list is exact" sh -c "curl -s '$L' | python3 -c \"import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['partial'] is False and d['total'] == 1500000 else 1)\""
+ok "list: ip= is exact through its index" sh -c "curl -s '$L&ip=10.3.4.3' | python3 -c \"import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['partial'] is False and d['total'] > 0 and all(r['source_ip']=='10.3.4.3' for r in d['rows']) else 1)\""
+stop
 start "$BIGDB" query --query-timeout 1
 t0=$(date +%s.%N)
 c=$(code "$BASE/api/v1/senders?domain=slow.example&since=2026-11-01&until=2026-11-30")
