@@ -157,7 +157,7 @@ Uncached single requests (curl, one at a time, before the wrk runs):
 - summary over 20 different ranges: median $(echo $STATS_COLD | cut -d' ' -f1) s, max $(echo $STATS_COLD | cut -d' ' -f2) s;
 - mail list, 5 different pages / sorts / filters: median $(echo $LIST_COLD | cut -d' ' -f1) s, max $(echo $LIST_COLD | cut -d' ' -f2) s
   (one report of $RECORDS records: filtered and re-sorted lists work on the newest
-  50,000 records of the range and say \`"partial": true\`);
+  30,000 records of the range and say \`"partial": true\`);
 - mail list page 7777 sorted by count after the wrk runs: ${COLD} s.
 
 The response cache is keyed by URL and data version; identical concurrent requests

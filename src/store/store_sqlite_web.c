@@ -24,7 +24,9 @@
  *     newest SCAN_MAX records of that address (records_ip, migration 006).
  *     Filters and sorts apply inside the window.  When the range (or the
  *     address) holds more than SCAN_MAX records the result covers only the
- *     newest ones and the count row says partial = 1.
+ *     newest ones, the count row counts the window only and says
+ *     partial = 1.  A filtered page computes its totals in the same pass
+ *     (count_stash).
  * Records join their report on (policy_domain, report_id), which is the
  * records_domain index; joining on report_id alone scans every record.
  *
@@ -40,7 +42,7 @@
 #include "../util/dbuf.h"
 
 #define MAXCOL 40
-#define SCAN_MAX 50000
+#define SCAN_MAX 30000
 
 /* Sort keys; the tie-breaker r.id keeps paging stable. */
 static const char *const sort_sql[SWS__COUNT] = {
@@ -117,6 +119,13 @@ plain_list(const store_web_query *w)
 	    (w->sort < 0 || w->sort >= SWS__COUNT || w->sort == SWS_DATE);
 }
 
+/* Filters the report totals cannot answer (the count must look at records). */
+static int
+filtered(const store_web_query *w)
+{
+	return w->cls >= 0 || w->result >= 0 || w->search != NULL || w->ip != NULL;
+}
+
 /* WITH win(rec, id, date_begin, policy_domain): at most SCAN_MAX
  * candidate record ids with their report's id, begin and domain, newest
  * first. */
@@ -176,8 +185,9 @@ order_by(dbuf *b, const store_web_query *w)
 		dbuf_printf(b, " ORDER BY %s%s, r.id%s", sort_sql[k], dir, dir);
 }
 
+/* partial: the window does not hold every candidate (window_partial) */
 static int
-build(dbuf *b, int q, const store_web_query *w)
+build(dbuf *b, int q, const store_web_query *w, int partial)
 {
 	switch (q) {
 	case SWQ_VERSION:
@@ -199,6 +209,12 @@ build(dbuf *b, int q, const store_web_query *w)
 			dbuf_addstr(b, REC_COLS);
 			dbuf_addstr(b, " FROM (SELECT r.id AS pid");
 			dbuf_addstr(b, REC_FROM);
+		} else if (!filtered(w)) {
+			/* only re-sorted: the count comes from the reports */
+			window_cte(b, w);
+			dbuf_addstr(b, REC_COLS);
+			dbuf_addstr(b, " FROM (SELECT r.id AS pid");
+			dbuf_addstr(b, WIN_FROM);
 		} else {
 			/* the page and, in the same pass, its totals (last two columns,
 			 * kept for the count query that follows: count_stash) */
@@ -217,8 +233,8 @@ build(dbuf *b, int q, const store_web_query *w)
 		order_by(b, w);
 		break;
 	case SWQ_RECORDS_COUNT:
-		if (w->cls < 0 && w->result < 0 && w->search == NULL && w->ip == NULL) {
-			/* domain, range, report only: the per-report totals */
+		if (!filtered(w) && (plain_list(w) || !partial)) {
+			/* every candidate counts: the per-report totals */
 			dbuf_addstr(b, "SELECT coalesce(sum(rp.record_count), 0) AS records,"
 			    " coalesce(sum(rp.message_count), 0) AS messages, 0 AS partial"
 			    " FROM reports rp");
@@ -434,12 +450,13 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		none.limit = -1;
 		w = &none;
 	}
-	if (q == SWQ_RECORDS_COUNT && !plain_list(w)) {
+	if (q == SWQ_RECORDS_COUNT && !plain_list(w) &&
+	    window_partial(sq, w, &partial) != STORE_OK)
+		return STORE_ERR;
+	if (q == SWQ_RECORDS_COUNT && filtered(w)) {
 		char *key;
 		int hit;
 
-		if (window_partial(sq, w, &partial) != STORE_OK)
-			return STORE_ERR;
 		key = filter_key(w);
 		hit = count_stash.s == s && count_stash.key != NULL &&
 		    strcmp(count_stash.key, key) == 0;
@@ -460,7 +477,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	if (q == SWQ_RECORDS)
 		stash_clear();
 	dbuf_init(&b, 1 << 16);
-	if (build(&b, q, w) != 0) {
+	if (build(&b, q, w, partial) != 0) {
 		dbuf_free(&b);
 		snprintf(sq->err, sizeof(sq->err), "unknown web query %d", q);
 		return STORE_ERR;
@@ -529,7 +546,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 				v[i].type = SWV_NULL;
 			}
 		}
-		if (q == SWQ_RECORDS && !plain_list(w) && ncol >= 2 &&
+		if (q == SWQ_RECORDS && filtered(w) && ncol >= 2 &&
 		    strcmp(names[ncol - 2], "_total") == 0) {
 			/* the totals: kept for the count, not part of the row */
 			if (count_stash.key == NULL) {
@@ -543,7 +560,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 			stop = cb(ctx, ncol, names, v);
 	}
 	dbuf_free(&nb);
-	if (q == SWQ_RECORDS && !plain_list(w) && rc == SQLITE_DONE && count_stash.key == NULL &&
+	if (q == SWQ_RECORDS && filtered(w) && rc == SQLITE_DONE && count_stash.key == NULL &&
 	    w->offset == 0) {
 		/* no row on the first page: nothing matches */
 		count_stash.s = s;
