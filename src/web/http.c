@@ -8,21 +8,29 @@
  * and X-Frame-Options: DENY.
  *
  * Limits: MAX_BODY bytes of request body (413 beyond), the connection
- * memory limit caps the request line and headers, a global and a per-IP
- * connection limit, and an idle timeout.  Methods other than GET, HEAD,
- * POST and DELETE get 405.  State-changing requests (POST, DELETE) must be
- * JSON (so a cross-site form cannot send them) and, when the browser says
- * where they come from, same-origin.
+ * memory limit caps the request line and headers, a global and a per-client
+ * connection limit (loopback included), a deadline for receiving each
+ * request (header_timeout: the watcher thread below), an idle timeout, and
+ * a time limit for each request's database work (query_timeout, through
+ * store_web watch), which also stops the work when the client has closed
+ * its connection.  Methods other than GET, HEAD, POST and DELETE get 405.
+ * State-changing requests (POST, DELETE) must be application/json (so a
+ * cross-site form cannot send them) and, when the browser says where they
+ * come from, same-origin.
+ *
+ * DNS rebinding: Host must be an allowed name (host_allowed) and Origin,
+ * when sent, http(s) on one; else 421 / 403 before anything else runs.
  *
  * With an admin password (required for a non-loopback listen address)
- * every request needs HTTP Basic auth as user "admin"; the comparison is
- * constant-time.
+ * every request needs HTTP Basic auth as user "admin"; the credentials are
+ * decoded here and compared whole, in constant time.
  *
  * GET API responses marked cacheable are kept in a small cache keyed by
- * path and query and tagged with the data version (bg.c); a changed
- * version misses.  Requests that miss wait for any computation in the same
- * cache slot first (single flight), so a burst of identical requests costs
- * one query.  This is what makes the statistics endpoint cheap.
+ * the exact request (path and every argument with its length; too long:
+ * 414) and tagged with the data version (bg.c); a changed version misses.
+ * Requests that miss wait for any computation in the same cache slot first
+ * (single flight), so a burst of identical requests costs one query.  This
+ * is what makes the statistics endpoint cheap.
  *
  * Exports: web_opts_default, web_serve (web.h).
  */
