@@ -665,7 +665,9 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	memset(&qw, 0, sizeof(qw));
 	qw.fd = conn_fd(c);
 	clock_gettime(CLOCK_MONOTONIC, &qw.deadline);
-	qw.deadline.tv_sec += o->query_timeout > 0 ? o->query_timeout : 10;
+	/* reads get the time limit; a change (a quarantine retry re-ingests a
+	 * whole message) may take longer, and stops only if the client leaves */
+	qw.deadline.tv_sec += get ? (o->query_timeout > 0 ? o->query_timeout : 10) : 86400;
 	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
 		web_ops(r.st)->watch(r.st, qwatch_stop, &qw);
 	api_handle(&r, &out);
