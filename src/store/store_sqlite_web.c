@@ -126,6 +126,14 @@ filtered(const store_web_query *w)
 	return w->cls >= 0 || w->result >= 0 || w->search != NULL || w->ip != NULL;
 }
 
+/* The count of a windowed list must look at records (not the report
+ * totals): filters, or a range larger than the window. */
+static int
+counts_records(const store_web_query *w, int partial)
+{
+	return filtered(w) || partial;
+}
+
 /* WITH win(rec, id, date_begin, policy_domain): at most SCAN_MAX
  * candidate record ids with their report's id, begin and domain, newest
  * first. */
@@ -209,8 +217,9 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 			dbuf_addstr(b, REC_COLS);
 			dbuf_addstr(b, " FROM (SELECT r.id AS pid");
 			dbuf_addstr(b, REC_FROM);
-		} else if (!filtered(w)) {
-			/* only re-sorted: the count comes from the reports */
+		} else if (!counts_records(w, partial)) {
+			/* only re-sorted, whole range in the window: the count comes
+			 * from the reports */
 			window_cte(b, w);
 			dbuf_addstr(b, REC_COLS);
 			dbuf_addstr(b, " FROM (SELECT r.id AS pid");
@@ -233,7 +242,7 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		order_by(b, w);
 		break;
 	case SWQ_RECORDS_COUNT:
-		if (!filtered(w) && (plain_list(w) || !partial)) {
+		if (plain_list(w) || !counts_records(w, partial)) {
 			/* every candidate counts: the per-report totals */
 			dbuf_addstr(b, "SELECT coalesce(sum(rp.record_count), 0) AS records,"
 			    " coalesce(sum(rp.message_count), 0) AS messages, 0 AS partial"
@@ -450,10 +459,10 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		none.limit = -1;
 		w = &none;
 	}
-	if (q == SWQ_RECORDS_COUNT && !plain_list(w) &&
+	if ((q == SWQ_RECORDS_COUNT || q == SWQ_RECORDS) && !plain_list(w) &&
 	    window_partial(sq, w, &partial) != STORE_OK)
 		return STORE_ERR;
-	if (q == SWQ_RECORDS_COUNT && filtered(w)) {
+	if (q == SWQ_RECORDS_COUNT && !plain_list(w) && counts_records(w, partial)) {
 		char *key;
 		int hit;
 
@@ -546,8 +555,8 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 				v[i].type = SWV_NULL;
 			}
 		}
-		if (q == SWQ_RECORDS && filtered(w) && ncol >= 2 &&
-		    strcmp(names[ncol - 2], "_total") == 0) {
+		if (q == SWQ_RECORDS && !plain_list(w) && counts_records(w, partial) &&
+		    ncol >= 2 && strcmp(names[ncol - 2], "_total") == 0) {
 			/* the totals: kept for the count, not part of the row */
 			if (count_stash.key == NULL) {
 				count_stash.s = s;
@@ -560,7 +569,8 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 			stop = cb(ctx, ncol, names, v);
 	}
 	dbuf_free(&nb);
-	if (q == SWQ_RECORDS && filtered(w) && rc == SQLITE_DONE && count_stash.key == NULL &&
+	if (q == SWQ_RECORDS && !plain_list(w) && counts_records(w, partial) &&
+	    rc == SQLITE_DONE && count_stash.key == NULL &&
 	    w->offset == 0) {
 		/* no row on the first page: nothing matches */
 		count_stash.s = s;
