@@ -167,12 +167,12 @@ the first request for each it measures cache hits too; the uncached cost is the
 
 Commands:
 \`\`\`sh
-sh bench/web.sh        # WEB_SECONDS=10; builds bench/out/web/web.db once
+$([ "$NREC" = 1000000 ] || printf 'WEB_RECORDS=%s ' "$NREC")sh bench/web.sh        # WEB_SECONDS=$SECS; builds $DB once
 wrk -t2 -c32 -d${SECS}s --latency '$BASE$STATS'
-wrk -t2 -c32 -d${SECS}s --latency -s bench/out/web/stats-ranges.lua $BASE
+wrk -t2 -c32 -d${SECS}s --latency -s $OUT/stats-ranges.lua $BASE
 wrk -t2 -c32 -d${SECS}s --latency '$BASE$LIST'
-wrk -t2 -c32 -d${SECS}s --latency -s bench/out/web/list-pages.lua $BASE
+wrk -t2 -c32 -d${SECS}s --latency -s $OUT/list-pages.lua $BASE
 \`\`\`
-The raw wrk output is in bench/out/web/*.txt.
+The raw wrk output is in $OUT/*.txt.
 <!-- /web-bench -->
 EOF
