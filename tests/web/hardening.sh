@@ -256,6 +256,7 @@ if chattr +i "$RODB" "$RODEL" 2>/dev/null; then
 	ok "read-only: serve answers reads" sh -c "curl -s '$BASE/api/v1/reports?$XR' | grep -q '\"total\":1'"
 	ok "read-only: meta says senders are not writable" sh -c "curl -s '$BASE/api/v1/meta' | grep -q '\"senders_writable\":false'"
 	ok "read-only: adding a sender is 503 database is read-only" sh -c "curl -s -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '$J' '$BASE/api/v1/senders' | grep -q 'read-only.*503'"
+	ok "read-only: a quarantine retry is 503 too" sh -c "curl -s -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{}' '$BASE/api/v1/quarantine/1/retry' | grep -q 'read-only.*503'"
 	stop
 	chattr -i "$RODB" "$RODEL"; IMMUTABLE=""
 else
