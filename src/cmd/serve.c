@@ -54,7 +54,8 @@ usage(FILE *f)
 	    "                       of --max-connections)\n"
 	    "  --header-timeout S   seconds a client has to send a request's headers\n"
 	    "                       (default 10)\n"
-	    "  --query-timeout S    seconds one request may query the database (default 10)\n"
+	    "  --query-timeout S    seconds a read may query the database (default 10;\n"
+	    "                       decimals allowed)\n"
 	    "  --allow-host NAME    a host name the portal is reached by (repeatable; also\n"
 	    "                       allow_host in the [serve] section of --config); the\n"
 	    "                       listen address, and localhost on loopback, always work\n");
@@ -189,6 +190,23 @@ config_hosts(const char *path, struct hosts *h)
 	return rc;
 }
 
+/* "S" or "S.FFF" seconds (0.01 to 3600) as milliseconds. */
+static int
+seconds_ms(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !(v >= 0.01 && v <= 3600)) {
+		log_warnx("serve: bad number of seconds '%s'", s);
+		return -1;
+	}
+	*ms = (int)(v * 1000 + 0.5);
+	return 0;
+}
+
 static int
 num(const char *s, long lo, long hi, int *out)
 {
@@ -273,7 +291,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 				goto bad;
 			break;
 		case 'Q':
-			if (num(optarg, 1, 3600, &o.query_timeout) != 0)
+			if (seconds_ms(optarg, &o.query_ms) != 0)
 				goto bad;
 			break;
 		case 'A':

@@ -27,6 +27,8 @@
  *     newest ones, the count row counts the window only and says
  *     partial = 1.  A filtered page computes its totals in the same pass
  *     (count_stash).
+ * The per-source and per-country sums (Senders screen, map) work the same
+ * way on the newest AGG_MAX records and add a partial column.
  * Records join their report on (policy_domain, report_id), which is the
  * records_domain index; joining on report_id alone scans every record.
  *
@@ -43,6 +45,7 @@
 
 #define MAXCOL 40
 #define SCAN_MAX 30000
+#define AGG_MAX 100000
 
 /* Sort keys; the tie-breaker r.id keeps paging stable. */
 static const char *const sort_sql[SWS__COUNT] = {
@@ -314,6 +317,7 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		where_reports(b, w);
 		break;
 	case SWQ_SOURCES:
+		window_cte(b, w);
 		dbuf_addstr(b, "SELECT r.source_ip AS ip, max(r.sender_kind) AS sender_kind,"
 		    " sum(r.count) AS messages,"
 		    " sum(CASE WHEN r.spf_cat = 0 THEN r.count ELSE 0 END) AS spf_aligned,"
@@ -321,8 +325,9 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		    " sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END)"
 		    " AS dmarc_pass,"
 		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
-		    " max(r.service) AS service, h.ptr AS ptr, h.country AS country");
-		dbuf_addstr(b, REC_FROM);
+		    " max(r.service) AS service, h.ptr AS ptr, h.country AS country,"
+		    " :partial AS partial");
+		dbuf_addstr(b, WIN_FROM);
 		where_records(b, w);
 		dbuf_addstr(b, " GROUP BY r.source_ip ORDER BY messages DESC LIMIT 5000");
 		break;
@@ -338,10 +343,11 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		dbuf_addstr(b, " GROUP BY 1, 2 ORDER BY 1, 2");
 		break;
 	case SWQ_COUNTRIES:
+		window_cte(b, w);
 		dbuf_addstr(b, "SELECT coalesce(h.country, '') AS country, sum(r.count) AS messages,"
 		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
-		    " count(DISTINCT r.source_ip) AS sources");
-		dbuf_addstr(b, REC_FROM);
+		    " count(DISTINCT r.source_ip) AS sources, :partial AS partial");
+		dbuf_addstr(b, WIN_FROM);
 		where_records(b, w);
 		dbuf_addstr(b, " GROUP BY 1 ORDER BY messages DESC");
 		break;
@@ -408,7 +414,7 @@ stash_clear(void)
 /* 1 when the candidates of a windowed mail-list query number more than
  * SCAN_MAX (the window then holds only the newest). */
 static int
-window_partial(sq_store *sq, const store_web_query *w, int *partial)
+window_partial(sq_store *sq, const store_web_query *w, int64_t limit, int *partial)
 {
 	sqlite3_stmt *st;
 	dbuf b;
@@ -429,13 +435,13 @@ window_partial(sq_store *sq, const store_web_query *w, int *partial)
 	if (rc != SQLITE_OK)
 		return sq_fail(sq, "web window");
 	bind_named(st, ":ip", w->ip, 0, 1);
-	bind_named(st, ":scan", NULL, SCAN_MAX, 0);
+	bind_named(st, ":scan", NULL, limit, 0);
 	bind_named(st, ":dom", w->domain, 0, 1);
 	bind_named(st, ":since", NULL, w->since, 0);
 	bind_named(st, ":until", NULL, w->until, 0);
 	bind_named(st, ":rid", NULL, w->report_id, 0);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*partial = sqlite3_column_int64(st, 0) > SCAN_MAX;
+		*partial = sqlite3_column_int64(st, 0) > limit;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return sq_fail(sq, "web window");
@@ -460,7 +466,10 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		w = &none;
 	}
 	if ((q == SWQ_RECORDS_COUNT || q == SWQ_RECORDS) && !plain_list(w) &&
-	    window_partial(sq, w, &partial) != STORE_OK)
+	    window_partial(sq, w, SCAN_MAX, &partial) != STORE_OK)
+		return STORE_ERR;
+	if ((q == SWQ_SOURCES || q == SWQ_COUNTRIES) &&
+	    window_partial(sq, w, AGG_MAX, &partial) != STORE_OK)
 		return STORE_ERR;
 	if (q == SWQ_RECORDS_COUNT && !plain_list(w) && counts_records(w, partial)) {
 		char *key;
@@ -515,7 +524,8 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	bind_named(st, ":limit", NULL, w->limit, 0);
 	bind_named(st, ":offset", NULL, w->offset, 0);
 	bind_named(st, ":q", w->search, 0, 1);
-	bind_named(st, ":scan", NULL, SCAN_MAX, 0);
+	bind_named(st, ":scan", NULL, q == SWQ_SOURCES || q == SWQ_COUNTRIES ? AGG_MAX : SCAN_MAX,
+	    0);
 	bind_named(st, ":partial", NULL, partial, 0);
 	dbuf_init(&nb, 1 << 16);
 	ncol = sqlite3_column_count(st);

@@ -404,6 +404,22 @@ geti(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* Takes the store's per-row "partial" column out of the rows of a; 1 when
+ * any row had it set (only the newest records of the range were summed). */
+static int
+take_partial(json_t *a)
+{
+	int p = 0;
+
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *x = json_array_get(a, i);
+
+		p |= geti(x, "partial") != 0;
+		json_object_del(x, "partial");
+	}
+	return p;
+}
+
 static json_t *
 stats(wreq *r, const store_web_query *w)
 {
@@ -578,7 +594,7 @@ h_senders(wreq *r, wresp *out)
 {
 	store_web_query w;
 	json_t *j, *src, *groups, *reg = json_array(), *idx = json_object(), *st;
-	int err = 0;
+	int err = 0, partial;
 
 	if (filters(r, out, &w, 0) != 0) {
 		json_decref(reg);
@@ -595,6 +611,7 @@ h_senders(wreq *r, wresp *out)
 	    r->st->ops->analysis->sender_list(r->st, w.domain, sender_list_cb, reg) != STORE_OK)
 		log_warnx("serve: senders: %s", store_errmsg(r->st));
 	src = rows(r, SWQ_SOURCES, &w, &err);
+	partial = take_partial(src);
 	groups = json_array();
 	for (size_t i = 0; i < json_array_size(src); i++) {
 		json_t *x = json_array_get(src, i), *g;
@@ -640,6 +657,7 @@ h_senders(wreq *r, wresp *out)
 	json_object_set_new(j, "registered", reg);
 	json_object_set_new(j, "groups", groups);
 	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL));
+	json_object_set_new(j, "partial", json_boolean(partial));
 	/* the matrix, from the statistics */
 	st = stats(r, &w);
 	if (st != NULL && json_object_get(st, "matrix") != NULL)
@@ -744,6 +762,7 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 
 /* ---- hosts, map, reports, quarantine -------------------------------------- */
 
+
 static void
 h_host(wreq *r, wresp *out, const char *ip)
 {
@@ -785,7 +804,7 @@ h_map(wreq *r, wresp *out)
 {
 	store_web_query w;
 	json_t *a;
-	int err = 0;
+	int err = 0, partial;
 
 	if (filters(r, out, &w, 0) != 0)
 		return;
@@ -795,7 +814,8 @@ h_map(wreq *r, wresp *out)
 		api_error(out, 500, "database", "database error");
 		return;
 	}
-	api_json(out, 200, json_pack("{s:o}", "countries", a));
+	partial = take_partial(a);
+	api_json(out, 200, json_pack("{s:o,s:b}", "countries", a, "partial", partial));
 	out->cacheable = 1;
 }
 

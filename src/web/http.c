@@ -11,7 +11,7 @@
  * memory limit caps the request line and headers, a global and a per-client
  * connection limit (loopback included), a deadline for receiving each
  * request (header_timeout: the watcher thread below), an idle timeout, and
- * a time limit for each request's database work (query_timeout, through
+ * a time limit for each request's database work (query_ms, through
  * store_web watch), which also stops the work when the client has closed
  * its connection.  Methods other than GET, HEAD, POST and DELETE get 405.
  * State-changing requests (POST, DELETE) must be application/json (so a
@@ -89,7 +89,7 @@ web_opts_default(web_opts *o)
 	o->enrich_interval = 300;
 	o->max_conn = 256;
 	o->header_timeout = 10;
-	o->query_timeout = 10;
+	o->query_ms = 10000;
 }
 
 static void
@@ -667,7 +667,17 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	clock_gettime(CLOCK_MONOTONIC, &qw.deadline);
 	/* reads get the time limit; a change (a quarantine retry re-ingests a
 	 * whole message) may take longer, and stops only if the client leaves */
-	qw.deadline.tv_sec += get ? (o->query_timeout > 0 ? o->query_timeout : 10) : 86400;
+	if (get) {
+		long ms = o->query_ms > 0 ? o->query_ms : 10000;
+
+		qw.deadline.tv_sec += ms / 1000;
+		qw.deadline.tv_nsec += (ms % 1000) * 1000000L;
+		if (qw.deadline.tv_nsec >= 1000000000L) {
+			qw.deadline.tv_sec++;
+			qw.deadline.tv_nsec -= 1000000000L;
+		}
+	} else
+		qw.deadline.tv_sec += 86400;
 	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
 		web_ops(r.st)->watch(r.st, qwatch_stop, &qw);
 	api_handle(&r, &out);

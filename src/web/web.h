@@ -30,7 +30,7 @@ typedef struct web_opts {
 	int max_conn;		/* connection limit */
 	int max_per_client;	/* connections per client address (0: max_conn / 4) */
 	int header_timeout;	/* seconds to receive a request's headers */
-	int query_timeout;	/* seconds a request may spend in the database */
+	int query_ms;		/* milliseconds a GET may spend in the database */
 	const char *const *allow_hosts;	/* Host names accepted besides the listen
 				 * address (and localhost on loopback) */
 	int n_allow_hosts;
