@@ -3,25 +3,34 @@
  *
  *   serve [--listen ADDR:PORT] [--password-file FILE] [--max-range DAYS]
  *         [--retention DAYS] [--no-enrich] [--offline] [--enrich-interval SEC]
- *         [--max-connections N]
+ *         [--max-connections N] [--max-per-client N] [--header-timeout SEC]
+ *         [--query-timeout SEC] [--allow-host NAME]...
  *   serve --routes
  *
  * The admin password comes from --password-file (first line) or
  * $DMARCSCOPE_ADMIN_PASSWORD; it is required when ADDR is not loopback.
+ * Host names the server answers to, besides its address: --allow-host
+ * (repeatable) and "allow_host = a.example, b.example" lines in the [serve]
+ * section of the --config file (at most MAX_HOSTS in all).
  * Runs in the foreground until SIGINT or SIGTERM.  --routes prints the
  * API's route table (api_routes_print) and exits without opening anything.
  *
  * Exports: cmd_serve (cmd.h).  Exit: 0 after a clean stop, 2 on a usage
  * error or when the server cannot start.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "../util/log.h"
 #include "../web/web.h"
+
+#define MAX_HOSTS 32
 
 static void
 usage(FILE *f)
@@ -30,6 +39,8 @@ usage(FILE *f)
 	    "usage: dmarcscope serve [--listen ADDR:PORT] [--password-file FILE]\n"
 	    "                        [--max-range DAYS] [--retention DAYS] [--no-enrich]\n"
 	    "                        [--offline] [--enrich-interval SEC] [--max-connections N]\n"
+	    "                        [--max-per-client N] [--header-timeout SEC]\n"
+	    "                        [--query-timeout SEC] [--allow-host NAME]...\n"
 	    "       dmarcscope serve --routes\n"
 	    "\n"
 	    "  --listen ADDR:PORT   numeric address and port (default 127.0.0.1:8080;\n"
@@ -42,6 +53,15 @@ usage(FILE *f)
 	    "  --offline            background enrichment without network lookups\n"
 	    "  --enrich-interval S  seconds between enrichment runs (default 300)\n"
 	    "  --max-connections N  concurrent connections (default 256)\n"
+	    "  --max-per-client N   connections per client address (default a quarter\n"
+	    "                       of --max-connections)\n"
+	    "  --header-timeout S   seconds a client has to send a request's headers\n"
+	    "                       (default 10)\n"
+	    "  --query-timeout S    seconds a read may query the database (default 10;\n"
+	    "                       decimals allowed)\n"
+	    "  --allow-host NAME    a host name the portal is reached by (repeatable; also\n"
+	    "                       allow_host in the [serve] section of --config); the\n"
+	    "                       listen address, and localhost on loopback, always work\n"
 	    "  --routes             print the API routes, one a line (tab-separated: method,\n"
 	    "                       path, answer type, query parameters, description)\n");
 }
@@ -97,6 +117,101 @@ parse_listen(const char *s, char *host, size_t hlen, int *port)
 	return 0;
 }
 
+struct hosts {
+	char *name[MAX_HOSTS];
+	int n;
+};
+
+static int
+host_add(struct hosts *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 253 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-._:") != n) {
+		log_warnx("serve: bad host name '%s'", name);
+		return -1;
+	}
+	if (h->n == MAX_HOSTS) {
+		log_warnx("serve: more than %d allowed host names", MAX_HOSTS);
+		return -1;
+	}
+	h->name[h->n++] = xstrdup(name);
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* The [serve] section of the configuration file: allow_host = NAME[, NAME]...
+ * Other keys and sections belong to other commands and are skipped. */
+static int
+config_hosts(const char *path, struct hosts *h)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int in = 0, rc = 0;
+
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;	/* main.c reports a missing --config file */
+		log_warn("serve: %s", path);
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *s = trim(line), *eq, *tok, *save;
+
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+
+			if (close != NULL)
+				*close = '\0';
+			in = strcasecmp(trim(s + 1), "serve") == 0;
+			continue;
+		}
+		if (!in || *s == '#' || *s == ';' || (eq = strchr(s, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		if (strcasecmp(trim(s), "allow_host") != 0)
+			continue;
+		for (tok = strtok_r(eq + 1, ", \t\r\n", &save); tok != NULL && rc == 0;
+		    tok = strtok_r(NULL, ", \t\r\n", &save)) {
+			if (*tok == '#')
+				break;
+			rc = host_add(h, tok);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* "S" or "S.FFF" seconds (0.01 to 3600) as milliseconds. */
+static int
+seconds_ms(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !(v >= 0.01 && v <= 3600)) {
+		log_warnx("serve: bad number of seconds '%s'", s);
+		return -1;
+	}
+	*ms = (int)(v * 1000 + 0.5);
+	return 0;
+}
+
 static int
 num(const char *s, long lo, long hi, int *out)
 {
@@ -124,6 +239,10 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		{ "enrich-interval", required_argument, NULL, 'I' },
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "routes", no_argument, NULL, 'r' },
+		{ "max-per-client", required_argument, NULL, 'M' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "query-timeout", required_argument, NULL, 'Q' },
+		{ "allow-host", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -131,7 +250,10 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	char host[128];
 	char *pw = NULL;
 	const char *env;
+	struct hosts hosts;
 	int ch, rc, list = 0;
+
+	memset(&hosts, 0, sizeof(hosts));
 
 	web_opts_default(&o);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -139,48 +261,67 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		case 'l':
 			if (parse_listen(optarg, host, sizeof(host), &o.port) != 0) {
 				log_warnx("serve: --listen wants ADDR:PORT, got '%s'", optarg);
-				return 2;
+				goto bad;
 			}
 			o.host = host;
 			break;
 		case 'P':
 			free(pw);
 			if ((pw = read_password(optarg)) == NULL)
-				return 2;
+				goto bad;
 			break;
 		case 'R':
 			if (num(optarg, 1, 3660, &o.max_range_days) != 0)
-				return 2;
+				goto bad;
 			break;
 		case 'T':
 			if (num(optarg, 0, 36600, &o.retention_days) != 0)
-				return 2;
+				goto bad;
 			break;
 		case 'N': o.enrich = 0; break;
 		case 'O': o.offline = 1; break;
 		case 'I':
 			if (num(optarg, 5, 86400 * 7, &o.enrich_interval) != 0)
-				return 2;
+				goto bad;
 			break;
 		case 'C':
 			if (num(optarg, 4, 10000, &o.max_conn) != 0)
-				return 2;
+				goto bad;
 			break;
 		case 'r': list = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'M':
+			if (num(optarg, 1, 10000, &o.max_per_client) != 0)
+				goto bad;
+			break;
+		case 'H':
+			if (num(optarg, 1, 3600, &o.header_timeout) != 0)
+				goto bad;
+			break;
+		case 'Q':
+			if (seconds_ms(optarg, &o.query_ms) != 0)
+				goto bad;
+			break;
+		case 'A':
+			if (host_add(&hosts, optarg) != 0)
+				goto bad;
+			break;
+		case 'h': usage(stdout); rc = 0; goto out;
+		default: usage(stderr); goto bad;
 		}
 	}
 	if (optind < argc) {
-		free(pw);
 		usage(stderr);
-		return 2;
+		goto bad;
 	}
 	if (list) {
-		free(pw);
 		api_routes_print(stdout);
-		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
+		rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
+		goto out;
 	}
+	if (c->config != NULL && config_hosts(c->config, &hosts) != 0)
+		goto bad;
+	o.allow_hosts = (const char *const *)hosts.name;
+	o.n_allow_hosts = hosts.n;
 	if (pw == NULL && (env = getenv("DMARCSCOPE_ADMIN_PASSWORD")) != NULL && env[0] != '\0')
 		pw = xstrdup(env);
 	o.password = pw;
@@ -188,6 +329,12 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	o.config = c->config;
 	o.verbose = c->verbosity >= 2;
 	rc = web_serve(&o) == 0 ? 0 : 2;
+out:
 	free(pw);
+	for (int i = 0; i < hosts.n; i++)
+		free(hosts.name[i]);
 	return rc;
+bad:
+	rc = 2;
+	goto out;
 }

@@ -230,14 +230,16 @@ sq_prep_nobatch(sq_store *q, enum sq_area area, int slot, const char *sqltext)
 	return *p;
 }
 
+/* Migrations run only for a writable database; a read-only one must be
+ * current already. */
 static int
-migrate(sq_store *q)
+migrate(sq_store *q, int readonly)
 {
 	sqlite3_stmt *s;
 	int version = 0;
 
-	if (exec(q, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
-	    "applied_at INTEGER NOT NULL)") != STORE_OK)
+	if (!readonly && exec(q, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
+	    "NOT NULL, applied_at INTEGER NOT NULL)") != STORE_OK)
 		return STORE_ERR;
 	if (sqlite3_prepare_v2(q->db, "SELECT coalesce(max(version), 0) FROM schema_version",
 	    -1, &s, NULL) != SQLITE_OK)
@@ -248,6 +250,12 @@ migrate(sq_store *q)
 	if (version > schema_migration_count) {
 		snprintf(q->err, sizeof(q->err), "database schema version %d is newer than this "
 		    "program (%d): upgrade dmarcscope", version, schema_migration_count);
+		return STORE_ERR;
+	}
+	if (readonly && version < schema_migration_count) {
+		snprintf(q->err, sizeof(q->err), "database is read-only and its schema (version "
+		    "%d) needs migrating to %d: open it once with write access", version,
+		    schema_migration_count);
 		return STORE_ERR;
 	}
 	for (int v = version; v < schema_migration_count; v++) {
@@ -286,11 +294,67 @@ sq_global_init(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * A database the process cannot write (file mode, immutable flag,
+ * read-only mount) is opened read-only: SQLite falls back to O_RDONLY by
+ * itself, and then nothing here may write (no journal-mode switch, no
+ * migration).  A WAL database in a directory where the -shm file cannot be
+ * created can still be read as "immutable" when it has no -wal content
+ * (then no writer can exist either).  Writes on such a handle fail with
+ * SQLite's "attempt to write a readonly database".
+ */
+static int
+sq_readable(sq_store *q)
+{
+	return sqlite3_exec(q->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) ==
+	    SQLITE_OK;
+}
+
+static int
+sq_wal_empty(const char *path)
+{
+	char wal[4096];
+	FILE *f;
+	int empty;
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
+		return 0;
+	if ((f = fopen(wal, "rb")) == NULL)
+		return 1;
+	empty = fgetc(f) == EOF;
+	fclose(f);
+	return empty;
+}
+
+/* "file:PATH?immutable=1" with %, ? and # escaped. */
+static int
+sq_reopen_immutable(sq_store *q, const char *path)
+{
+	dbuf u;
+	int rc;
+
+	dbuf_init(&u, 16384);
+	dbuf_addstr(&u, "file:");
+	for (const char *p = path; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			dbuf_printf(&u, "%%%02X", (unsigned char)*p);
+		else
+			dbuf_addc(&u, *p);
+	dbuf_addstr(&u, "?immutable=1");
+	sqlite3_close(q->db);
+	q->db = NULL;
+	rc = sqlite3_open_v2(dbuf_cstr(&u), &q->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	dbuf_free(&u);
+	return rc == SQLITE_OK && sq_readable(q) ? 0 : -1;
+}
+
 static int
 sq_open(store **out, const char *path, char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	sq_store *q;
+	int ro;
 
 	pthread_once(&once, sq_global_init);
 	q = xcalloc(1, sizeof(*q));
@@ -304,12 +368,19 @@ sq_open(store **out, const char *path, char *err, size_t errlen)
 		sq_close(&q->base);
 		return STORE_ERR;
 	}
+	if ((ro = sqlite3_db_readonly(q->db, "main") == 1) && !sq_readable(q) &&
+	    (!sq_wal_empty(path) || sq_reopen_immutable(q, path) != 0)) {
+		snprintf(err, errlen, "cannot read database %s: it is read-only, in WAL mode, "
+		    "and its -shm file cannot be created (or its -wal file holds changes)", path);
+		sq_close(&q->base);
+		return STORE_ERR;
+	}
 	sqlite3_busy_timeout(q->db, 30000);
-	if (exec(q, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
-	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; "
+	if ((!ro && exec(q, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL") != STORE_OK) ||
+	    exec(q, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; "
 	    "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; "
 	    "PRAGMA wal_autocheckpoint = 4000") != STORE_OK ||
-	    migrate(q) != STORE_OK) {
+	    migrate(q, ro) != STORE_OK) {
 		snprintf(err, errlen, "database %s: %s", path, q->err);
 		sq_close(&q->base);
 		return STORE_ERR;

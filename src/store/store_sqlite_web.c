@@ -13,10 +13,30 @@
  * narrow join) and only then join the per-record auth results, so a page
  * costs one sort plus LIMIT rows of subqueries.
  *
+ * Every mail-list query (page and count) is bounded (issue 12, D1):
+ *   - no filter, sorted by date: reports come from reports_domain_begin in
+ *     date order and their records from records_domain in id order, so the
+ *     page needs no sort and stops after OFFSET + LIMIT rows; the totals
+ *     are the reports' own counts;
+ *   - anything else works on a window of at most SCAN_MAX candidate
+ *     records, picked by index: the newest SCAN_MAX records of the range
+ *     (reports in date order, then records_domain), or, with ip=, the
+ *     newest SCAN_MAX records of that address (records_ip, migration 006).
+ *     Filters and sorts apply inside the window.  When the range (or the
+ *     address) holds more than SCAN_MAX records the result covers only the
+ *     newest ones, the count row counts the window only and says
+ *     partial = 1.  A filtered page computes its totals in the same pass
+ *     (count_stash).
+ * The per-source and per-country sums (Senders screen, map) work the same
+ * way on the newest AGG_MAX records and add a partial column.
+ * Records join their report on (policy_domain, report_id), which is the
+ * records_domain index; joining on report_id alone scans every record.
+ *
  * Exports: store_sqlite_web_ops.  Errors: STORE_ERR with the message in
  * the store (store_errmsg).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_priv.h"
@@ -24,6 +44,8 @@
 #include "../util/dbuf.h"
 
 #define MAXCOL 40
+#define SCAN_MAX 30000
+#define AGG_MAX 100000
 
 /* Sort keys; the tie-breaker r.id keeps paging stable. */
 static const char *const sort_sql[SWS__COUNT] = {
@@ -83,7 +105,59 @@ where_reports(dbuf *b, const store_web_query *w)
 
 static const char *REC_FROM =
     " FROM records r JOIN reports rp ON rp.id = r.report_id"
+    " AND rp.policy_domain = r.policy_domain"
     " LEFT JOIN hosts h ON h.ip = r.source_ip";
+
+/* The same over the candidate window (window_cte), which carries the
+ * report's columns the filters and sorts read (as rp). */
+static const char *WIN_FROM =
+    " FROM win rp JOIN records r ON r.id = rp.rec LEFT JOIN hosts h ON h.ip = r.source_ip";
+
+/* The mail list's plain case: no filter beyond domain, range and report,
+ * sorted by date (served in index order, exact). */
+static int
+plain_list(const store_web_query *w)
+{
+	return w->cls < 0 && w->result < 0 && w->search == NULL && w->ip == NULL &&
+	    (w->sort < 0 || w->sort >= SWS__COUNT || w->sort == SWS_DATE);
+}
+
+/* Filters the report totals cannot answer (the count must look at records). */
+static int
+filtered(const store_web_query *w)
+{
+	return w->cls >= 0 || w->result >= 0 || w->search != NULL || w->ip != NULL;
+}
+
+/* The count of a windowed list must look at records (not the report
+ * totals): filters, or a range larger than the window. */
+static int
+counts_records(const store_web_query *w, int partial)
+{
+	return filtered(w) || partial;
+}
+
+/* WITH win(rec, id, date_begin, policy_domain): at most SCAN_MAX
+ * candidate record ids with their report's id, begin and domain, newest
+ * first. */
+static void
+window_cte(dbuf *b, const store_web_query *w)
+{
+	if (w->ip != NULL) {
+		dbuf_addstr(b, "WITH win(rec, id, date_begin, policy_domain) AS (SELECT r.id,"
+		    " rp.id, rp.date_begin, rp.policy_domain FROM records r INDEXED BY records_ip"
+		    " JOIN reports rp ON rp.id = r.report_id WHERE r.source_ip = :ip"
+		    " ORDER BY r.id DESC LIMIT :scan) ");
+		return;
+	}
+	dbuf_addstr(b, "WITH win(rec, id, date_begin, policy_domain) AS (SELECT r.id, rp.id,"
+	    " rp.date_begin, rp.policy_domain FROM reports rp JOIN records r"
+	    " ON r.policy_domain = rp.policy_domain AND r.report_id = rp.id");
+	where_reports(b, w);
+	if (w->report_id > 0)
+		dbuf_addstr(b, " AND rp.id = :rid");
+	dbuf_addstr(b, " ORDER BY rp.date_begin DESC, rp.id DESC, r.id DESC LIMIT :scan) ");
+}
 
 /* The mail-list columns (IIJ's, plus class and the ids to link to). */
 static const char *REC_COLS =
@@ -122,8 +196,9 @@ order_by(dbuf *b, const store_web_query *w)
 		dbuf_printf(b, " ORDER BY %s%s, r.id%s", sort_sql[k], dir, dir);
 }
 
+/* partial: the window does not hold every candidate (window_partial) */
 static int
-build(dbuf *b, int q, const store_web_query *w)
+build(dbuf *b, int q, const store_web_query *w, int partial)
 {
 	switch (q) {
 	case SWQ_VERSION:
@@ -141,9 +216,27 @@ build(dbuf *b, int q, const store_web_query *w)
 		    " ORDER BY messages DESC, policy_domain");
 		break;
 	case SWQ_RECORDS:
-		dbuf_addstr(b, REC_COLS);
-		dbuf_addstr(b, " FROM (SELECT r.id AS pid");
-		dbuf_addstr(b, REC_FROM);
+		if (plain_list(w)) {
+			dbuf_addstr(b, REC_COLS);
+			dbuf_addstr(b, " FROM (SELECT r.id AS pid");
+			dbuf_addstr(b, REC_FROM);
+		} else if (!counts_records(w, partial)) {
+			/* only re-sorted, whole range in the window: the count comes
+			 * from the reports */
+			window_cte(b, w);
+			dbuf_addstr(b, REC_COLS);
+			dbuf_addstr(b, " FROM (SELECT r.id AS pid");
+			dbuf_addstr(b, WIN_FROM);
+		} else {
+			/* the page and, in the same pass, its totals (last two columns,
+			 * kept for the count query that follows: count_stash) */
+			window_cte(b, w);
+			dbuf_addstr(b, REC_COLS);
+			dbuf_addstr(b, ", page.wn AS _total, page.wm AS _messages"
+			    " FROM (SELECT r.id AS pid, count(*) OVER () AS wn,"
+			    " coalesce(sum(r.count) OVER (), 0) AS wm");
+			dbuf_addstr(b, WIN_FROM);
+		}
 		where_records(b, w);
 		order_by(b, w);
 		dbuf_addstr(b, " LIMIT :limit OFFSET :offset) page"
@@ -152,16 +245,20 @@ build(dbuf *b, int q, const store_web_query *w)
 		order_by(b, w);
 		break;
 	case SWQ_RECORDS_COUNT:
-		if (w->cls < 0 && w->result < 0 && w->search == NULL && w->ip == NULL &&
-		    w->report_id <= 0) {
-			/* domain and range only: the per-report totals */
+		if (plain_list(w) || !counts_records(w, partial)) {
+			/* every candidate counts: the per-report totals */
 			dbuf_addstr(b, "SELECT coalesce(sum(rp.record_count), 0) AS records,"
-			    " coalesce(sum(rp.message_count), 0) AS messages FROM reports rp");
+			    " coalesce(sum(rp.message_count), 0) AS messages, 0 AS partial"
+			    " FROM reports rp");
 			where_reports(b, w);
+			if (w->report_id > 0)
+				dbuf_addstr(b, " AND rp.id = :rid");
 			break;
 		}
-		dbuf_addstr(b, "SELECT count(*) AS records, coalesce(sum(r.count), 0) AS messages");
-		dbuf_addstr(b, REC_FROM);
+		window_cte(b, w);
+		dbuf_addstr(b, "SELECT count(*) AS records, coalesce(sum(r.count), 0) AS messages,"
+		    " :partial AS partial");
+		dbuf_addstr(b, WIN_FROM);
 		where_records(b, w);
 		break;
 	case SWQ_RECORDS_CSV:
@@ -224,6 +321,7 @@ build(dbuf *b, int q, const store_web_query *w)
 	case SWQ_SOURCES:
 		/* one row per address, kind and service: a host whose records
 		 * are of several kinds or services is counted under each */
+		window_cte(b, w);
 		dbuf_addstr(b, "SELECT r.source_ip AS ip, r.sender_kind AS sender_kind,"
 		    " sum(r.count) AS messages,"
 		    " sum(CASE WHEN r.spf_cat = 0 THEN r.count ELSE 0 END) AS spf_aligned,"
@@ -231,8 +329,9 @@ build(dbuf *b, int q, const store_web_query *w)
 		    " sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END)"
 		    " AS dmarc_pass,"
 		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
-		    " r.service AS service, h.ptr AS ptr, h.country AS country");
-		dbuf_addstr(b, REC_FROM);
+		    " r.service AS service, h.ptr AS ptr, h.country AS country,"
+		    " :partial AS partial");
+		dbuf_addstr(b, WIN_FROM);
 		where_records(b, w);
 		dbuf_addstr(b, " GROUP BY r.source_ip, r.sender_kind, r.service"
 		    " ORDER BY messages DESC LIMIT 5000");
@@ -241,17 +340,19 @@ build(dbuf *b, int q, const store_web_query *w)
 		dbuf_addstr(b, "SELECT * FROM hosts WHERE ip = :ip");
 		break;
 	case SWQ_HOST_DAILY:
+		/* one address: its records through records_ip */
 		dbuf_addstr(b, "SELECT rp.date_begin / 86400 * 86400 AS day, r.cls AS class,"
-		    " sum(r.count) AS messages");
-		dbuf_addstr(b, REC_FROM);
+		    " sum(r.count) AS messages FROM records r INDEXED BY records_ip"
+		    " JOIN reports rp ON rp.id = r.report_id LEFT JOIN hosts h ON h.ip = r.source_ip");
 		where_records(b, w);
 		dbuf_addstr(b, " GROUP BY 1, 2 ORDER BY 1, 2");
 		break;
 	case SWQ_COUNTRIES:
+		window_cte(b, w);
 		dbuf_addstr(b, "SELECT coalesce(h.country, '') AS country, sum(r.count) AS messages,"
 		    " sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END) AS spoofing,"
-		    " count(DISTINCT r.source_ip) AS sources");
-		dbuf_addstr(b, REC_FROM);
+		    " count(DISTINCT r.source_ip) AS sources, :partial AS partial");
+		dbuf_addstr(b, WIN_FROM);
 		where_records(b, w);
 		dbuf_addstr(b, " GROUP BY 1 ORDER BY messages DESC");
 		break;
@@ -283,6 +384,77 @@ bind_named(sqlite3_stmt *st, const char *name, const char *text, int64_t v, int 
 		sqlite3_bind_int64(st, i, v);
 }
 
+/*
+ * The totals of the last windowed mail-list page, per thread (a store
+ * connection is used by one thread at a time): the API asks for the page
+ * and then for its count with the same filters, and the page query has
+ * computed them already.  The key is every filter (not sort or paging).
+ */
+static _Thread_local struct {
+	store *s;
+	char *key;
+	int64_t records, messages;
+} count_stash;
+
+static char *
+filter_key(const store_web_query *w)
+{
+	dbuf b;
+	size_t n;
+
+	dbuf_init(&b, 4096);
+	dbuf_printf(&b, "%zu:%s|%lld|%lld|%d|%d|%zu:%s|%zu:%s|%lld",
+	    w->domain ? strlen(w->domain) : (size_t)0, w->domain ? w->domain : "",
+	    (long long)w->since, (long long)w->until, w->cls, w->result,
+	    w->search ? strlen(w->search) : (size_t)0, w->search ? w->search : "",
+	    w->ip ? strlen(w->ip) : (size_t)0, w->ip ? w->ip : "", (long long)w->report_id);
+	return dbuf_steal(&b, &n);
+}
+
+static void
+stash_clear(void)
+{
+	free(count_stash.key);
+	memset(&count_stash, 0, sizeof(count_stash));
+}
+
+/* 1 when the candidates of a windowed mail-list query number more than
+ * SCAN_MAX (the window then holds only the newest). */
+static int
+window_partial(sq_store *sq, const store_web_query *w, int64_t limit, int *partial)
+{
+	sqlite3_stmt *st;
+	dbuf b;
+	int rc;
+
+	dbuf_init(&b, 4096);
+	if (w->ip != NULL)
+		dbuf_addstr(&b, "SELECT count(*) FROM (SELECT 1 FROM records INDEXED BY records_ip"
+		    " WHERE source_ip = :ip LIMIT :scan + 1)");
+	else {
+		dbuf_addstr(&b, "SELECT coalesce(sum(rp.record_count), 0) FROM reports rp");
+		where_reports(&b, w);
+		if (w->report_id > 0)
+			dbuf_addstr(&b, " AND rp.id = :rid");
+	}
+	rc = sqlite3_prepare_v2(sq->db, dbuf_cstr(&b), -1, &st, NULL);
+	dbuf_free(&b);
+	if (rc != SQLITE_OK)
+		return sq_fail(sq, "web window");
+	bind_named(st, ":ip", w->ip, 0, 1);
+	bind_named(st, ":scan", NULL, limit, 0);
+	bind_named(st, ":dom", w->domain, 0, 1);
+	bind_named(st, ":since", NULL, w->since, 0);
+	bind_named(st, ":until", NULL, w->until, 0);
+	bind_named(st, ":rid", NULL, w->report_id, 0);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*partial = sqlite3_column_int64(st, 0) > limit;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return sq_fail(sq, "web window");
+	return STORE_OK;
+}
+
 static int
 web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 {
@@ -292,7 +464,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	const char *names[MAXCOL];
 	store_web_val v[MAXCOL];
 	dbuf b, nb;
-	int rc, ncol, stop = 0;
+	int rc, ncol, stop = 0, partial = 0;
 
 	if (w == NULL) {
 		memset(&none, 0, sizeof(none));
@@ -300,8 +472,37 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		none.limit = -1;
 		w = &none;
 	}
+	if ((q == SWQ_RECORDS_COUNT || q == SWQ_RECORDS) && !plain_list(w) &&
+	    window_partial(sq, w, SCAN_MAX, &partial) != STORE_OK)
+		return STORE_ERR;
+	if ((q == SWQ_SOURCES || q == SWQ_COUNTRIES) &&
+	    window_partial(sq, w, AGG_MAX, &partial) != STORE_OK)
+		return STORE_ERR;
+	if (q == SWQ_RECORDS_COUNT && !plain_list(w) && counts_records(w, partial)) {
+		char *key;
+		int hit;
+
+		key = filter_key(w);
+		hit = count_stash.s == s && count_stash.key != NULL &&
+		    strcmp(count_stash.key, key) == 0;
+		free(key);
+		if (hit) {
+			static const char *const cn[3] = { "records", "messages", "partial" };
+			store_web_val cv[3] = {
+				{ .type = SWV_INT, .i = count_stash.records },
+				{ .type = SWV_INT, .i = count_stash.messages },
+				{ .type = SWV_INT, .i = partial },
+			};
+
+			stash_clear();
+			cb(ctx, 3, cn, cv);
+			return STORE_OK;
+		}
+	}
+	if (q == SWQ_RECORDS)
+		stash_clear();
 	dbuf_init(&b, 1 << 16);
-	if (build(&b, q, w) != 0) {
+	if (build(&b, q, w, partial) != 0) {
 		dbuf_free(&b);
 		snprintf(sq->err, sizeof(sq->err), "unknown web query %d", q);
 		return STORE_ERR;
@@ -330,6 +531,9 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	bind_named(st, ":limit", NULL, w->limit, 0);
 	bind_named(st, ":offset", NULL, w->offset, 0);
 	bind_named(st, ":q", w->search, 0, 1);
+	bind_named(st, ":scan", NULL, q == SWQ_SOURCES || q == SWQ_COUNTRIES ? AGG_MAX : SCAN_MAX,
+	    0);
+	bind_named(st, ":partial", NULL, partial, 0);
 	dbuf_init(&nb, 1 << 16);
 	ncol = sqlite3_column_count(st);
 	if (ncol > MAXCOL)
@@ -368,9 +572,27 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 				v[i].type = SWV_NULL;
 			}
 		}
-		stop = cb(ctx, ncol, names, v);
+		if (q == SWQ_RECORDS && !plain_list(w) && counts_records(w, partial) &&
+		    ncol >= 2 && strcmp(names[ncol - 2], "_total") == 0) {
+			/* the totals: kept for the count, not part of the row */
+			if (count_stash.key == NULL) {
+				count_stash.s = s;
+				count_stash.key = filter_key(w);
+				count_stash.records = v[ncol - 2].i;
+				count_stash.messages = v[ncol - 1].i;
+			}
+			stop = cb(ctx, ncol - 2, names, v);
+		} else
+			stop = cb(ctx, ncol, names, v);
 	}
 	dbuf_free(&nb);
+	if (q == SWQ_RECORDS && !plain_list(w) && counts_records(w, partial) &&
+	    rc == SQLITE_DONE && count_stash.key == NULL &&
+	    w->offset == 0) {
+		/* no row on the first page: nothing matches */
+		count_stash.s = s;
+		count_stash.key = filter_key(w);
+	}
 	if (!stop && rc != SQLITE_DONE) {
 		sq_fail(sq, "web query");
 		if (q == SWQ_VERSION)
@@ -386,6 +608,20 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	return STORE_OK;
 }
 
+static void
+web_watch(store *s, int (*stop)(void *ctx), void *ctx)
+{
+	sqlite3_progress_handler(SQ(s)->db, stop != NULL ? 2000 : 0, stop, ctx);
+}
+
+static int
+web_readonly(store *s)
+{
+	return sqlite3_db_readonly(SQ(s)->db, "main") == 1;
+}
+
 const struct store_web_ops store_sqlite_web_ops = {
 	.query = web_query,
+	.watch = web_watch,
+	.readonly = web_readonly,
 };

@@ -28,7 +28,8 @@ enum swq {
 	SWQ_VERSION = 0,	/* one row: reports, raws, quarantine, senders, hosts, analysis */
 	SWQ_DOMAINS,		/* domain, reports, messages, first_begin, last_end */
 	SWQ_RECORDS,		/* the mail list page (filters, sort, limit/offset) */
-	SWQ_RECORDS_COUNT,	/* records, messages for the same filters */
+	SWQ_RECORDS_COUNT,	/* records, messages, partial for the same filters
+				 * (partial 1: only the newest records were looked at) */
 	SWQ_RECORDS_CSV,	/* every filtered row, IIJ columns, streaming order */
 	SWQ_RECORD,		/* one record by id, with its report */
 	SWQ_RECORD_REASONS,	/* its override reasons */
@@ -37,10 +38,12 @@ enum swq {
 	SWQ_REPORTS,		/* ingested reports (filters, limit/offset) */
 	SWQ_REPORTS_COUNT,
 	SWQ_REPORT,		/* one report by id */
-	SWQ_SOURCES,		/* per source IP over the filter: kind, alignment, host */
+	SWQ_SOURCES,		/* per source IP over the filter: kind, alignment, host;
+				 * partial (every row) 1 when only the newest records
+				 * of a large range were summed */
 	SWQ_HOST,		/* the hosts row of ip */
 	SWQ_HOST_DAILY,		/* ip's messages per day and class */
-	SWQ_COUNTRIES,		/* messages and spoofing per country */
+	SWQ_COUNTRIES,		/* messages and spoofing per country; partial as above */
 	SWQ_QUARANTINE,		/* every quarantine entry, newest first */
 	SWQ__COUNT
 };
@@ -76,8 +79,20 @@ typedef struct store_web_val {
 typedef int (*store_web_cb)(void *ctx, int ncol, const char *const *names,
     const store_web_val *v);
 
+/*
+ * watch(s, stop, ctx): until the next watch(s, NULL, NULL), every statement
+ * on this connection (any op, not only query) calls stop(ctx) every few
+ * thousand steps; a non-zero return interrupts it and the op fails
+ * (STORE_ERR).  The portal uses it for its query time limit and to stop
+ * work for a client that has gone.
+ *
+ * readonly(s): 1 when the database was opened read-only (it cannot be
+ * written: file mode, immutable flag, read-only mount), else 0.
+ */
 struct store_web_ops {
 	int (*query)(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx);
+	void (*watch)(store *s, int (*stop)(void *ctx), void *ctx);
+	int (*readonly)(store *s);
 };
 
 extern const struct store_web_ops store_sqlite_web_ops;

@@ -159,7 +159,9 @@ parse_date(const char *s, int64_t *out)
 	int y, m, d;
 	char tail;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 ||
+	/* exactly YYYY-MM-DD: sscanf alone would skip blanks and take signs */
+	if (s == NULL || strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' ||
+	    s[7] != '-' || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 ||
 	    y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
@@ -348,7 +350,9 @@ h_meta(wreq *r, wresp *out)
 	json_object_set_new(j, "retention_days", json_integer(r->o->retention_days));
 	json_object_set_new(j, "enrichment", json_string(bg_enrich_state() == 0 ? "off" :
 	    bg_enrich_state() == 2 ? "running" : "idle"));
-	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL));
+	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL &&
+	    (web_ops(r->st) == NULL || web_ops(r->st)->readonly == NULL ||
+	    !web_ops(r->st)->readonly(r->st))));
 	json_object_set_new(j, "auth", json_boolean(r->o->password != NULL));
 	json_object_set_new(j, "classes", json_pack("[ssss]", class_names[0], class_names[1],
 	    class_names[2], class_names[3]));
@@ -384,6 +388,22 @@ static int64_t
 geti(json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
+}
+
+/* Takes the store's per-row "partial" column out of the rows of a; 1 when
+ * any row had it set (only the newest records of the range were summed). */
+static int
+take_partial(json_t *a)
+{
+	int p = 0;
+
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *x = json_array_get(a, i);
+
+		p |= geti(x, "partial") != 0;
+		json_object_del(x, "partial");
+	}
+	return p;
 }
 
 static json_t *
@@ -465,6 +485,8 @@ h_records(wreq *r, wresp *out)
 	c = one(r, SWQ_RECORDS_COUNT, &w, &err);
 	if ((j = page_reply(out, &w, a, c, err, "records")) != NULL) {
 		json_object_set_new(j, "messages", json_integer(c ? geti(c, "messages") : 0));
+		/* filters and sorts look at the newest records only (store_web.h) */
+		json_object_set_new(j, "partial", json_boolean(c != NULL && geti(c, "partial")));
 		json_decref(c);
 		api_json(out, 200, j);
 		out->cacheable = 1;
@@ -549,6 +571,22 @@ h_record(wreq *r, wresp *out, int64_t id)
 
 /* ---- senders ------------------------------------------------------------- */
 
+/*
+ * Before a write: 1 after answering 503 when the database is read-only (a
+ * read-only file, directory or mount: the store opened it for reading),
+ * else 0.
+ */
+static int
+read_only(wreq *r, wresp *out)
+{
+	const struct store_web_ops *w = web_ops(r->st);
+
+	if (w == NULL || w->readonly == NULL || !w->readonly(r->st))
+		return 0;
+	api_error(out, 503, "read_only", "database is read-only");
+	return 1;
+}
+
 struct grp {
 	char prefix[IP_CIDRLEN];
 	json_t *o;
@@ -569,7 +607,7 @@ h_senders(wreq *r, wresp *out)
 {
 	store_web_query w;
 	json_t *j, *src, *groups, *reg = json_array(), *idx = json_object(), *st;
-	int err = 0;
+	int err = 0, partial;
 
 	if (filters(r, out, &w, 0) != 0) {
 		json_decref(reg);
@@ -586,6 +624,7 @@ h_senders(wreq *r, wresp *out)
 	    r->st->ops->analysis->sender_list(r->st, w.domain, sender_list_cb, reg) != STORE_OK)
 		log_warnx("serve: senders: %s", store_errmsg(r->st));
 	src = rows(r, SWQ_SOURCES, &w, &err);
+	partial = take_partial(src);
 	groups = json_array();
 	for (size_t i = 0; i < json_array_size(src); i++) {
 		json_t *x = json_array_get(src, i), *g;
@@ -635,6 +674,7 @@ h_senders(wreq *r, wresp *out)
 	json_object_set_new(j, "registered", reg);
 	json_object_set_new(j, "groups", groups);
 	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL));
+	json_object_set_new(j, "partial", json_boolean(partial));
 	/* the matrix, from the statistics */
 	st = stats(r, &w);
 	if (st != NULL && json_object_get(st, "matrix") != NULL)
@@ -658,6 +698,8 @@ h_sender_add(wreq *r, wresp *out)
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
+	if (read_only(r, out))
+		return;
 	if (r->body == NULL || (in = json_loadb(r->body, r->bodylen, 0, &je)) == NULL) {
 		api_error(out, 400, "bad_json", "the body is not JSON");
 		return;
@@ -717,6 +759,8 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
+	if (read_only(r, out))
+		return;
 	if (r->st->ops->begin(r->st) != STORE_OK ||
 	    r->st->ops->analysis->sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
 	    (found && r->st->ops->analysis->pending_add(r->st, dom) != STORE_OK) ||
@@ -734,6 +778,7 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 }
 
 /* ---- hosts, map, reports, quarantine -------------------------------------- */
+
 
 static void
 h_host(wreq *r, wresp *out, const char *ip)
@@ -776,7 +821,7 @@ h_map(wreq *r, wresp *out)
 {
 	store_web_query w;
 	json_t *a;
-	int err = 0;
+	int err = 0, partial;
 
 	if (filters(r, out, &w, 0) != 0)
 		return;
@@ -786,7 +831,8 @@ h_map(wreq *r, wresp *out)
 		api_error(out, 500, "database", "database error");
 		return;
 	}
-	api_json(out, 200, json_pack("{s:o}", "countries", a));
+	partial = take_partial(a);
+	api_json(out, 200, json_pack("{s:o,s:b}", "countries", a, "partial", partial));
 	out->cacheable = 1;
 }
 
@@ -848,14 +894,16 @@ static void
 h_raw(wreq *r, wresp *out, int64_t id)
 {
 	char err[256];
+	int cut = 0;
 
 	dbuf_reset(&out->body);
-	if (raw_text(r->st, id, &out->body, err, sizeof(err)) != 0) {
+	if (raw_text(r->st, id, &out->body, &cut, err, sizeof(err)) != 0) {
 		api_error(out, strcmp(err, "no such message") == 0 ? 404 : 500, "raw", err);
 		return;
 	}
 	out->status = 200;
 	out->type = "text/plain; charset=utf-8";
+	out->truncated = cut;
 }
 
 static void
@@ -914,6 +962,10 @@ h_retry(wreq *r, wresp *out, int64_t qid)
 	    want[1] == 0) {
 		json_decref(refusals);
 		api_error(out, 404, "not_found", "no such quarantine entry");
+		return;
+	}
+	if (read_only(r, out)) {
+		json_decref(refusals);
 		return;
 	}
 	ingest_opts_default(&o);

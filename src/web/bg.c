@@ -19,6 +19,9 @@
  * open pages reload with the new classes.
  *
  * Exports: bg_start, bg_stop, bg_version, bg_kick, bg_enrich_state.
+ * A read-only database (store_web readonly) is served as it is: no
+ * enrichment and no reanalysis, one warning at start.
+ *
  * Errors: bg_start returns -1 (message on stderr) when the store cannot be
  * opened; later errors are logged and retried.
  */
@@ -44,6 +47,7 @@ static volatile int ecancel;
 static store *bst;
 static analysis *ban;
 static const web_opts *opts;
+static int readonly;	/* the database cannot be written: no enrichment, no reanalysis */
 
 struct vctx {
 	char buf[128];
@@ -157,7 +161,8 @@ loop(void *arg)
 			pthread_mutex_lock(&mu);
 			snprintf(version, sizeof(version), "%s", x.buf);
 			pthread_mutex_unlock(&mu);
-			if (last != NULL && strcmp(last, "-0") != 0 && bst->ops->analysis != NULL) {
+			if (last != NULL && strcmp(last, "-0") != 0 && bst->ops->analysis != NULL &&
+			    !readonly) {
 				if (ban == NULL)
 					ban = analysis_new(bst, NULL);
 				if (analysis_catch_up(ban, &n) != 0)
@@ -168,7 +173,7 @@ loop(void *arg)
 					pthread_mutex_unlock(&mu);
 				}
 			}
-			if (opts->enrich) {
+			if (opts->enrich && !readonly) {
 				int due = last_enrich == 0 ||
 				    now - last_enrich >= opts->enrich_interval ||
 				    (strcmp(raws, last_raws) != 0 && now - last_enrich >= 60);
@@ -217,6 +222,10 @@ bg_start(const web_opts *o)
 	}
 	if (web_ops(bst)->query(bst, SWQ_VERSION, NULL, version_cb, &x) == STORE_OK)
 		snprintf(version, sizeof(version), "%s", x.buf);
+	readonly = web_ops(bst)->readonly != NULL && web_ops(bst)->readonly(bst);
+	if (readonly)
+		log_warnx("serve: %s is read-only: serving it without enrichment or reanalysis; "
+		    "changes answer 503", o->db);
 	if (pthread_create(&th, NULL, loop, NULL) != 0) {
 		log_warnx("serve: cannot start the background thread");
 		store_close(bst);
@@ -267,7 +276,7 @@ bg_enrich_state(void)
 {
 	int r;
 
-	if (!opts->enrich)
+	if (!opts->enrich || readonly)
 		return 0;
 	pthread_mutex_lock(&mu);
 	r = running ? 2 : 1;

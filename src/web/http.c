@@ -8,21 +8,29 @@
  * and X-Frame-Options: DENY.
  *
  * Limits: MAX_BODY bytes of request body (413 beyond), the connection
- * memory limit caps the request line and headers, a global and a per-IP
- * connection limit, and an idle timeout.  Methods other than GET, HEAD,
- * POST and DELETE get 405.  State-changing requests (POST, DELETE) must be
- * JSON (so a cross-site form cannot send them) and, when the browser says
- * where they come from, same-origin.
+ * memory limit caps the request line and headers, a global and a per-client
+ * connection limit (loopback included), a deadline for receiving each
+ * request (header_timeout: the watcher thread below), an idle timeout, and
+ * a time limit for each request's database work (query_ms, through
+ * store_web watch), which also stops the work when the client has closed
+ * its connection.  Methods other than GET, HEAD, POST and DELETE get 405.
+ * State-changing requests (POST, DELETE) must be application/json (so a
+ * cross-site form cannot send them) and, when the browser says where they
+ * come from, same-origin.
+ *
+ * DNS rebinding: Host must be an allowed name (host_allowed) and Origin,
+ * when sent, http(s) on one; else 421 / 403 before anything else runs.
  *
  * With an admin password (required for a non-loopback listen address)
- * every request needs HTTP Basic auth as user "admin"; the comparison is
- * constant-time.
+ * every request needs HTTP Basic auth as user "admin"; the credentials are
+ * decoded here and compared whole, in constant time.
  *
  * GET API responses marked cacheable are kept in a small cache keyed by
- * path and query and tagged with the data version (bg.c); a changed
- * version misses.  Requests that miss wait for any computation in the same
- * cache slot first (single flight), so a burst of identical requests costs
- * one query.  This is what makes the statistics endpoint cheap.
+ * the exact request (path and every argument with its length; too long:
+ * 414) and tagged with the data version (bg.c); a changed version misses.
+ * Requests that miss wait for any computation in the same cache slot first
+ * (single flight), so a burst of identical requests costs one query.  This
+ * is what makes the statistics endpoint cheap.
  *
  * Exports: web_opts_default, web_serve (web.h).
  */
@@ -35,7 +43,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "web_priv.h"
 #include "../util/log.h"
@@ -75,6 +88,8 @@ web_opts_default(web_opts *o)
 	o->enrich = 1;
 	o->enrich_interval = 300;
 	o->max_conn = 256;
+	o->header_timeout = 10;
+	o->query_ms = 10000;
 }
 
 static void
@@ -115,30 +130,58 @@ send_text(struct MHD_Connection *c, int status, const char *msg)
 
 /* ---- auth --------------------------------------------------------------- */
 
+/*
+ * Equal byte strings, in time that depends on neither the contents nor the
+ * lengths: both sides are hashed and the digests compared with
+ * CRYPTO_memcmp.  Lengths count, so "secret\0junk" is not "secret".
+ */
 static int
-ct_equal(const char *a, const char *b)
+ct_equal(const void *a, size_t la, const void *b, size_t lb)
 {
-	size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
-	unsigned char d = la != lb;
+	unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
+	unsigned na = 0, nb = 0;
 
-	for (size_t i = 0; i < n; i++)
-		d |= (unsigned char)((i < la ? a[i] : 0) ^ (i < lb ? b[i] : 0));
-	return d == 0;
+	if (EVP_Digest(a, la, da, &na, EVP_sha256(), NULL) != 1 ||
+	    EVP_Digest(b, lb, db, &nb, EVP_sha256(), NULL) != 1 || na != nb)
+		return 0;
+	return CRYPTO_memcmp(da, db, na) == 0;
 }
 
+/*
+ * HTTP Basic: "Authorization: Basic base64(user:password)".  Decoded here
+ * with lengths kept (libmicrohttpd 0.9.75 hands back C strings, which cut
+ * at a NUL inside the password).  At most 1 KiB of credentials.
+ */
 static int
 authorized(struct MHD_Connection *c, const web_opts *o)
 {
-	char *pass = NULL, *user;
-	int ok;
+	const char *h;
+	unsigned char dec[1024];
+	EVP_ENCODE_CTX *e;
+	int n1 = 0, n2 = 0, ok;
+	size_t n;
+	const unsigned char *colon;
 
 	if (o->password == NULL)
 		return 1;
-	user = MHD_basic_auth_get_username_password(c, &pass);
-	ok = user != NULL && pass != NULL && ct_equal(user, "admin") &&
-	    ct_equal(pass, o->password);
-	MHD_free(user);
-	MHD_free(pass);
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
+		return 0;
+	for (h += 6; *h == ' '; h++)
+		;
+	if ((n = strlen(h)) == 0 || n > sizeof(dec) || (e = EVP_ENCODE_CTX_new()) == NULL)
+		return 0;
+	EVP_DecodeInit(e);
+	ok = EVP_DecodeUpdate(e, dec, &n1, (const unsigned char *)h, (int)n) >= 0 &&
+	    EVP_DecodeFinal(e, dec + n1, &n2) == 1;
+	EVP_ENCODE_CTX_free(e);
+	if (!ok || (colon = memchr(dec, ':', (size_t)(n1 + n2))) == NULL)
+		return 0;
+	n = (size_t)(n1 + n2);
+	ok = ct_equal(dec, (size_t)(colon - dec), "admin", 5);
+	ok &= ct_equal(colon + 1, n - (size_t)(colon + 1 - dec), o->password,
+	    strlen(o->password));
+	OPENSSL_cleanse(dec, sizeof(dec));
 	return ok;
 }
 
@@ -210,16 +253,34 @@ serve_static(struct MHD_Connection *c, const char *url)
 
 /* ---- response cache ----------------------------------------------------- */
 
+/*
+ * The cache key is the path and every decoded argument, in request order,
+ * each with its length ("&3:key=5:value", "&3:key" without a value), so no
+ * two different requests share a key.  When it does not fit in KEY_MAX the
+ * request is refused (414), never cached under a shortened key.
+ */
+#define KEY_MAX (64 * 1024)
+
+struct keyb {
+	dbuf b;
+	int full;
+};
+
 static enum MHD_Result
 arg_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-	dbuf *b = cls;
+	struct keyb *k = cls;
+	int rc;
 
 	(void)kind;
-	dbuf_addstr(b, "&");
-	dbuf_addstr(b, key);
-	dbuf_addstr(b, "=");
-	dbuf_addstr(b, value ? value : "");
+	if (value != NULL)
+		rc = dbuf_printf(&k->b, "&%zu:%s=%zu:%s", strlen(key), key, strlen(value), value);
+	else
+		rc = dbuf_printf(&k->b, "&%zu:%s", strlen(key), key);
+	if (rc != DBUF_OK) {
+		k->full = 1;
+		return MHD_NO;
+	}
 	return MHD_YES;
 }
 
@@ -282,7 +343,238 @@ cache_free(void)
 	}
 }
 
+/* ---- Host and Origin (DNS rebinding) ------------------------------------ */
+
+/*
+ * The host name of a Host header ("name", "name:port", "[v6]:port") or of
+ * an Origin's authority, lower-cased into buf.  -1 when malformed.
+ */
+static int
+host_name(const char *s, char *buf, size_t len)
+{
+	const char *end, *port;
+	size_t n;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		s++;
+		port = end + 1;
+		if (*port != '\0' && *port != ':')
+			return -1;
+	} else {
+		end = strchr(s, ':');
+		port = end != NULL ? end : s + strlen(s);
+		end = port;
+	}
+	if (*port == ':') {
+		if (port[1] == '\0' || strspn(port + 1, "0123456789") != strlen(port + 1))
+			return -1;
+	}
+	n = (size_t)(end - s);
+	if (n == 0 || n >= len)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == ':'))
+			return -1;
+		buf[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+ip_literal(const char *s, unsigned char *bin, int *family)
+{
+	if (inet_pton(AF_INET, s, bin) == 1) {
+		*family = AF_INET;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, s, bin) == 1) {
+		*family = AF_INET6;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+is_loopback_bin(int family, const unsigned char *b)
+{
+	static const unsigned char v6lo[16] = { [15] = 1 };
+
+	return family == AF_INET ? b[0] == 127 : memcmp(b, v6lo, 16) == 0;
+}
+
+static int
+is_any_bin(int family, const unsigned char *b)
+{
+	static const unsigned char zero[16];
+
+	return memcmp(b, zero, family == AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * An allowed host name: one given with --allow-host (or allow_host in the
+ * configuration); the listen address itself; any address literal when
+ * listening on every address (0.0.0.0, ::), since a literal cannot be
+ * rebound; "localhost" and loopback literals when listening on loopback.
+ * Any other name may be an attacker's, pointed at this address.
+ */
+static int
+host_allowed(const web_opts *o, const char *name)
+{
+	unsigned char lb[16], hb[16];
+	int lf, hf;
+	const char *listen = strcmp(o->host, "localhost") == 0 ? "127.0.0.1" : o->host;
+
+	for (int i = 0; i < o->n_allow_hosts; i++)
+		if (strcasecmp(o->allow_hosts[i], name) == 0)
+			return 1;
+	if (!ip_literal(listen, lb, &lf))
+		return 0;
+	if (strcmp(name, "localhost") == 0)
+		return is_loopback_bin(lf, lb) || is_any_bin(lf, lb);
+	if (!ip_literal(name, hb, &hf))
+		return 0;
+	if (is_any_bin(lf, lb))
+		return 1;
+	if (hf == lf && memcmp(hb, lb, lf == AF_INET ? 4 : 16) == 0)
+		return 1;
+	return is_loopback_bin(lf, lb) && is_loopback_bin(hf, hb);
+}
+
+/*
+ * Host must name this server and an Origin, when sent, must be http(s) on
+ * an allowed name: a page on another site that rebinds its name to this
+ * address sends its own name in both.  Returns 0, or the status (421 for
+ * Host, 403 for Origin) after queueing a JSON error.
+ */
+static enum MHD_Result send_json_error(struct MHD_Connection *c, int status,
+    const char *code, const char *msg);
+
+static int
+check_host(struct MHD_Connection *c, const web_opts *o, enum MHD_Result *ret)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	char name[256];
+
+	if (host != NULL && (host_name(host, name, sizeof(name)) != 0 ||
+	    !host_allowed(o, name))) {
+		*ret = send_json_error(c, 421, "host_not_allowed", "this server does not answer "
+		    "to that host name (allow it with serve --allow-host NAME)");
+		return 421;
+	}
+	if (origin != NULL) {
+		const char *a = strncasecmp(origin, "http://", 7) == 0 ? origin + 7 :
+		    strncasecmp(origin, "https://", 8) == 0 ? origin + 8 : NULL;
+
+		if (a == NULL || strchr(a, '/') != NULL || host_name(a, name, sizeof(name)) != 0 ||
+		    !host_allowed(o, name)) {
+			*ret = send_json_error(c, 403, "origin_not_allowed", "requests from "
+			    "that origin are refused");
+			return 403;
+		}
+	}
+	return 0;
+}
+
+/* application/json, with at most a charset parameter (utf-8). */
+static int
+json_media_type(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return 0;
+	ct += strspn(ct, " \t");
+	n = strcspn(ct, "; \t");
+	if (n != 16 || strncasecmp(ct, "application/json", 16) != 0)
+		return 0;
+	for (ct += n; ; ) {
+		ct += strspn(ct, " \t");
+		if (*ct == '\0')
+			return 1;
+		if (*ct++ != ';')
+			return 0;
+		ct += strspn(ct, " \t");
+		if (*ct == '\0')
+			return 1;
+		if (strncasecmp(ct, "charset=", 8) != 0)
+			return 0;
+		ct += 8;
+		if (strncasecmp(ct, "\"utf-8\"", 7) == 0)
+			ct += 7;
+		else if (strncasecmp(ct, "utf-8", 5) == 0)
+			ct += 5;
+		else
+			return 0;
+	}
+}
+
+/* ---- query deadline and cancellation ------------------------------------ */
+
+struct qwatch {
+	int fd;			/* the client's socket, -1 unknown */
+	struct timespec deadline;
+	unsigned calls;
+	int timedout, gone;
+};
+
+/* Called by the store every few thousand steps: stop past the deadline or
+ * when the client has closed its end. */
+static int
+qwatch_stop(void *ctx)
+{
+	struct qwatch *w = ctx;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > w->deadline.tv_sec || (now.tv_sec == w->deadline.tv_sec &&
+	    now.tv_nsec >= w->deadline.tv_nsec)) {
+		w->timedout = 1;
+		return 1;
+	}
+	if (w->fd >= 0 && (++w->calls & 7) == 0) {
+		struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+			w->gone = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+conn_fd(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci != NULL ? ci->connect_fd : -1;
+}
+
 /* ---- the API ------------------------------------------------------------ */
+
+static enum MHD_Result
+send_json_error(struct MHD_Connection *c, int status, const char *code, const char *msg)
+{
+	json_t *j = json_pack("{s:s,s:s}", "error", code, "message", msg);
+	char *t = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(j);
+	if (t == NULL)
+		return MHD_NO;
+	ret = send_buf(c, status, "application/json; charset=utf-8", t, strlen(t),
+	    MHD_RESPMEM_MUST_COPY, "Cache-Control", "no-store");
+	free(t);
+	return ret;
+}
 
 static int
 same_origin(struct MHD_Connection *c)
@@ -309,7 +601,9 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	wresp out;
 	enum MHD_Result ret;
 	char ver[128], err[256];
-	dbuf key;
+	struct keyb kb;
+	dbuf *key = &kb.b;
+	struct qwatch qw;
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, slot = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -317,29 +611,37 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	if (!get) {
 		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 
-		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
-			return send_text(c, 415, "state-changing requests must be application/json\n");
+		if (!json_media_type(ct))
+			return send_json_error(c, 415, "media_type", "state-changing requests must "
+			    "be application/json");
 		if (!same_origin(c))
-			return send_text(c, 403, "cross-origin request refused\n");
+			return send_json_error(c, 403, "cross_origin", "cross-origin request refused");
 	}
 	if (rs->toobig)
 		return send_text(c, 413, "request body too large\n");
-	dbuf_init(&key, 8192);
+	memset(&kb, 0, sizeof(kb));
+	dbuf_init(key, KEY_MAX);
 	bg_version(ver, sizeof(ver));
 	if (get) {
-		dbuf_addstr(&key, url);
-		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_iter, &key);
-		if (cache_get(dbuf_cstr(&key), ver, c, &ret)) {
-			dbuf_free(&key);
+		if (dbuf_addstr(key, url) != DBUF_OK)
+			kb.full = 1;
+		else
+			MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_iter, &kb);
+		if (kb.full) {
+			dbuf_free(key);
+			return send_json_error(c, 414, "uri_too_long", "the request URI is too long");
+		}
+		if (cache_get(dbuf_cstr(key), ver, c, &ret)) {
+			dbuf_free(key);
 			return ret;
 		}
 		if (strcmp(url, "/api/v1/version") != 0 && strcmp(url, "/api/v1/records.csv") != 0 &&
 		    strncmp(url, "/api/v1/raw/", 12) != 0) {
-			slot = (int)(hash(dbuf_cstr(&key)) % CACHE_SLOTS);
+			slot = (int)(hash(dbuf_cstr(key)) % CACHE_SLOTS);
 			pthread_mutex_lock(&flight[slot]);
-			if (cache_get(dbuf_cstr(&key), ver, c, &ret)) {
+			if (cache_get(dbuf_cstr(key), ver, c, &ret)) {
 				pthread_mutex_unlock(&flight[slot]);
-				dbuf_free(&key);
+				dbuf_free(key);
 				return ret;
 			}
 		}
@@ -354,16 +656,52 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 		log_warnx("serve: %s", err);
 		if (slot >= 0)
 			pthread_mutex_unlock(&flight[slot]);
-		dbuf_free(&key);
-		return send_text(c, 503, "database unavailable\n");
+		dbuf_free(key);
+		return send_json_error(c, 503, "database", "database unavailable");
 	}
 	dbuf_init(&out.body, (size_t)1 << 30);
 	out.status = 200;
 	out.type = "application/json; charset=utf-8";
+	memset(&qw, 0, sizeof(qw));
+	qw.fd = conn_fd(c);
+	clock_gettime(CLOCK_MONOTONIC, &qw.deadline);
+	/* reads get the time limit; a change (a quarantine retry re-ingests a
+	 * whole message) may take longer, and stops only if the client leaves */
+	if (get) {
+		long ms = o->query_ms > 0 ? o->query_ms : 10000;
+
+		qw.deadline.tv_sec += ms / 1000;
+		qw.deadline.tv_nsec += (ms % 1000) * 1000000L;
+		if (qw.deadline.tv_nsec >= 1000000000L) {
+			qw.deadline.tv_sec++;
+			qw.deadline.tv_nsec -= 1000000000L;
+		}
+	} else
+		qw.deadline.tv_sec += 86400;
+	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
+		web_ops(r.st)->watch(r.st, qwatch_stop, &qw);
 	api_handle(&r, &out);
+	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
+		web_ops(r.st)->watch(r.st, NULL, NULL);
 	pool_put(r.st);
 	if (!get)
 		bg_kick();
+	if (qw.gone || qw.timedout) {
+		/* whatever the handler made of an interrupted query is dropped */
+		if (out.ready != NULL)
+			MHD_destroy_response(out.ready);
+		out.ready = NULL;
+		out.cacheable = 0;
+		if (qw.gone) {
+			if (slot >= 0)
+				pthread_mutex_unlock(&flight[slot]);
+			dbuf_free(&out.body);
+			dbuf_free(key);
+			return MHD_NO;	/* nobody to answer: close */
+		}
+		api_error(&out, 503, "timeout", "the query took too long; narrow the filters "
+		    "(a shorter range, a domain)");
+	}
 	if (out.ready != NULL) {
 		if (slot >= 0)
 			pthread_mutex_unlock(&flight[slot]);
@@ -374,7 +712,7 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 		struct MHD_Response *resp;
 
 		if (get && out.cacheable && out.status == 200)
-			cache_put(dbuf_cstr(&key), ver, out.type, out.body.data ? out.body.data : "",
+			cache_put(dbuf_cstr(key), ver, out.type, out.body.data ? out.body.data : "",
 			    out.body.len);
 		if (slot >= 0) {
 			pthread_mutex_unlock(&flight[slot]);
@@ -387,13 +725,118 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 		if (out.disposition != NULL)
 			MHD_add_response_header(resp, "Content-Disposition", out.disposition);
+		if (out.truncated)
+			MHD_add_response_header(resp, "X-Dmarcscope-Truncated", "1");
 		secure_headers(resp);
 		ret = MHD_queue_response(c, (unsigned)out.status, resp);
 		MHD_destroy_response(resp);
 	}
 	dbuf_free(&out.body);
-	dbuf_free(&key);
+	dbuf_free(key);
 	return ret;
+}
+
+/* ---- header deadline ------------------------------------------------------ */
+
+/*
+ * libmicrohttpd's connection timeout is an idle timeout: a client sending
+ * one byte every few seconds keeps a connection (and, here, a thread)
+ * forever.  Every connection is tracked from accept; a connection whose
+ * request (headers and body) has not all arrived header_timeout seconds
+ * after it was accepted or after its previous request completed is shut
+ * down by the watcher thread (shutdown(2): libmicrohttpd still owns and
+ * closes the socket).  Tracked from the connection callbacks; the handler
+ * marks a request busy once it is complete.
+ */
+struct conn {
+	int fd;
+	int busy;		/* request in, being handled */
+	time_t since;		/* start of the wait for headers (monotonic s) */
+	struct conn *prev, *next;
+};
+
+static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conn_cv = PTHREAD_COND_INITIALIZER;
+static struct conn *conns;
+static int conn_stop;
+static pthread_t conn_thr;
+
+static time_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void
+conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct conn *k = *socket_context;
+
+	(void)cls;
+	pthread_mutex_lock(&conn_mu);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		k = xcalloc(1, sizeof(*k));
+		k->fd = conn_fd(c);
+		k->since = mono_now();
+		if ((k->next = conns) != NULL)
+			conns->prev = k;
+		conns = k;
+		*socket_context = k;
+	} else if (k != NULL) {
+		if (k->prev != NULL)
+			k->prev->next = k->next;
+		else
+			conns = k->next;
+		if (k->next != NULL)
+			k->next->prev = k->prev;
+		free(k);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&conn_mu);
+}
+
+/* busy 1: the request's headers are in; 0: it completed, wait again */
+static void
+conn_mark(struct MHD_Connection *c, int busy)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci != NULL ? ci->socket_context : NULL;
+
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&conn_mu);
+	k->busy = busy;
+	k->since = mono_now();
+	pthread_mutex_unlock(&conn_mu);
+}
+
+static void *
+conn_watch(void *arg)
+{
+	const web_opts *o = arg;
+	time_t limit = o->header_timeout > 0 ? o->header_timeout : 10;
+
+	pthread_mutex_lock(&conn_mu);
+	while (!conn_stop) {
+		struct timespec ts;
+		time_t now = mono_now();
+
+		for (struct conn *k = conns; k != NULL; k = k->next)
+			if (!k->busy && k->fd >= 0 && now - k->since >= limit) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->fd = -1;
+			}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&conn_cv, &conn_mu, &ts);
+	}
+	pthread_mutex_unlock(&conn_mu);
+	return NULL;
 }
 
 /* ---- the handler -------------------------------------------------------- */
@@ -404,6 +847,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 {
 	const web_opts *o = cls;
 	struct rstate *rs = *con_cls;
+	enum MHD_Result ret;
 
 	(void)version;
 	if (rs == NULL) {
@@ -418,12 +862,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_mark(c, 1);	/* the whole request is in */
 	if (o->verbose)
 		log_info("%s %s", method, url);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
 	    strcmp(method, "POST") != 0 && strcmp(method, "DELETE") != 0)
 		return send_buf(c, 405, "text/plain; charset=utf-8", "method not allowed\n", 19,
 		    MHD_RESPMEM_PERSISTENT, "Allow", "GET, HEAD, POST, DELETE");
+	if (check_host(c, o, &ret) != 0)
+		return ret;
 	if (!authorized(c, o))
 		return deny_auth(c);
 	if (strncmp(url, "/api/v1/", 8) == 0)
@@ -441,13 +888,23 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct rstate *rs = *con_cls;
 
 	(void)cls;
-	(void)c;
 	(void)toe;
+	conn_mark(c, 0);
 	if (rs != NULL) {
 		dbuf_free(&rs->body);
 		free(rs);
 		*con_cls = NULL;
 	}
+}
+
+static void
+conn_watch_stop(void)
+{
+	pthread_mutex_lock(&conn_mu);
+	conn_stop = 1;
+	pthread_cond_signal(&conn_cv);
+	pthread_mutex_unlock(&conn_mu);
+	pthread_join(conn_thr, NULL);
 }
 
 static int
@@ -468,7 +925,7 @@ web_serve(const web_opts *o)
 	    MHD_USE_ERROR_LOG;
 	const char *host = strcmp(o->host, "localhost") == 0 ? "127.0.0.1" : o->host;
 	sigset_t set;
-	int sig;
+	int sig, per_ip;
 
 	if (!is_loopback(host) && o->password == NULL) {
 		log_warnx("serve: listening on %s needs an admin password "
@@ -498,17 +955,32 @@ web_serve(const web_opts *o)
 		pthread_mutex_init(&flight[i], NULL);
 	if (bg_start(o) != 0)
 		return -1;
+	per_ip = o->max_per_client > 0 ? o->max_per_client : o->max_conn / 4;
+	if (per_ip < 2)
+		per_ip = 2;
+	conn_stop = 0;
+	if (pthread_create(&conn_thr, NULL, conn_watch, (void *)o) != 0) {
+		log_warnx("serve: cannot start a thread");
+		bg_stop();
+		pool_fini();
+		return -1;
+	}
+	/* Every client address, loopback included (a local reverse proxy
+	 * should then get a larger --max-per-client), gets at most per_ip
+	 * connections, so one client cannot take every slot. */
 	d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, handler, (void *)o,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conn,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(is_loopback(host) ? 0 : 32),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		log_warnx("serve: cannot listen on %s port %d: %s", o->host, o->port,
 		    strerror(errno));
+		conn_watch_stop();
 		bg_stop();
 		pool_fini();
 		return -1;
@@ -519,6 +991,7 @@ web_serve(const web_opts *o)
 	while (sigwait(&set, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
 		;
 	MHD_stop_daemon(d);
+	conn_watch_stop();
 	bg_stop();
 	pool_fini();
 	cache_free();

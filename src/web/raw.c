@@ -3,12 +3,21 @@
  * Reports screen ("show the raw XML").
  *
  * The archive is read back (raw_read), zstd-decompressed when its codec
- * says so, and walked with unpack.h, the same way ingest does (same
- * limits), so a zip or gzip inside an e-mail comes out as its XML.  Each
- * document is appended to out under a "==> name <==" line.  At most
- * RAW_MAX bytes of input and RAW_SHOW bytes of text are handled; the rest
- * is cut with a note.  The caller serves the text as text/plain with
- * nosniff and the browser shows it with textContent: it is never markup.
+ * says so, and walked with unpack.h, the same way ingest does, so a zip or
+ * gzip inside an e-mail comes out as its XML.  Each document is appended
+ * to out under a "==> name <==" line.  When no document comes out (a
+ * quarantined input: unknown format, a text-only or too deeply nested
+ * e-mail) the message itself is shown, as stored.
+ *
+ * Limits, all applied while reading or inflating, never after: the first
+ * RAW_MAX bytes of the archive and of its zstd output are used (a longer
+ * message is cut, not refused), unpack may inflate at most RAW_INFLATE
+ * bytes (a zip whose header understates its size stops there), and at
+ * most RAW_SHOW bytes of text are produced; the walk stops when they are.
+ * Any cut is noted at the end ("[cut ...]") and reported in *truncated,
+ * which the API sends as the X-Dmarcscope-Truncated header.  The caller
+ * serves the text as text/plain with nosniff and the browser shows it with
+ * textContent: it is never markup.
  *
  * Exports: raw_text.  Errors: -1 with err set (unknown id, database or
  * decompression error).
@@ -22,14 +31,18 @@
 
 #define RAW_MAX ((size_t)64 << 20)
 #define RAW_SHOW ((size_t)8 << 20)
+#define RAW_INFLATE ((uint64_t)RAW_SHOW + ((uint64_t)1 << 20))
 
 struct rctx {
-	dbuf in;		/* the message as stored */
+	dbuf in;		/* the message as stored (at most RAW_MAX bytes) */
 	const char *codec;
 	char codecbuf[16];
 	int found;
 	dbuf *out;
-	int cut;
+	int cut;		/* output stopped at RAW_SHOW */
+	int in_cut;		/* the stored message or its zstd output passed RAW_MAX */
+	int docs;		/* documents begun */
+	int limited;		/* a document ended with a limit error */
 };
 
 static int
@@ -43,45 +56,63 @@ info_cb(void *ctx, const store_raw_info *ri)
 	return 0;
 }
 
+/* Keeps the first RAW_MAX bytes, then stops the read (in_cut). */
 static int
 read_cb(void *ctx, const void *p, size_t n)
 {
 	struct rctx *r = ctx;
+	size_t room = RAW_MAX - r->in.len;
 
+	if (n > room) {
+		dbuf_add(&r->in, p, room);
+		r->in_cut = 1;
+		return -1;
+	}
 	return dbuf_add(&r->in, p, n) == DBUF_OK ? 0 : -1;
 }
 
+/* Appends at most RAW_SHOW bytes in all; 1 (stop) once that is reached. */
 static int
-s_begin(void *ctx, const unpack_doc *doc)
+show(struct rctx *r, const void *p, size_t n)
 {
-	struct rctx *r = ctx;
-
-	dbuf_printf(r->out, "%s==> %s <==\n", r->out->len ? "\n" : "", doc->name);
-	return 0;
-}
-
-static int
-s_data(void *ctx, const void *p, size_t n)
-{
-	struct rctx *r = ctx;
-
 	if (r->out->len + n > RAW_SHOW) {
 		n = r->out->len < RAW_SHOW ? RAW_SHOW - r->out->len : 0;
 		r->cut = 1;
 	}
 	if (n > 0)
 		dbuf_add(r->out, p, n);
-	return 0;
+	return r->cut;
+}
+
+static int
+s_begin(void *ctx, const unpack_doc *doc)
+{
+	struct rctx *r = ctx;
+	char line[600];
+
+	r->docs++;
+	snprintf(line, sizeof(line), "%s==> %s <==\n", r->out->len ? "\n" : "", doc->name);
+	return show(r, line, strlen(line));
+}
+
+static int
+s_data(void *ctx, const void *p, size_t n)
+{
+	return show(ctx, p, n);
 }
 
 static int
 s_end(void *ctx, const char *error)
 {
 	struct rctx *r = ctx;
+	char line[600];
 
-	if (error != NULL)
-		dbuf_printf(r->out, "\n[%s]\n", error);
-	return 0;
+	if (error == NULL)
+		return 0;
+	if (strstr(error, "exceeds the limit") != NULL || strstr(error, "ratio") != NULL)
+		r->limited = 1;
+	snprintf(line, sizeof(line), "\n[%s]\n", error);
+	return show(r, line, strlen(line));
 }
 
 static int
@@ -89,13 +120,19 @@ s_refuse(void *ctx, const char *name, const char *reason, int ignorable)
 {
 	struct rctx *r = ctx;
 
-	if (!ignorable)
-		dbuf_printf(r->out, "%s==> %s: %s <==\n", r->out->len ? "\n" : "", name, reason);
-	return 0;
+	char line[800];
+
+	if (ignorable)
+		return 0;
+	if (strstr(reason, "exceeds the limit") != NULL || strstr(reason, "ratio") != NULL)
+		r->limited = 1;
+	snprintf(line, sizeof(line), "%s==> %s: %s <==\n", r->out->len ? "\n" : "", name,
+	    reason);
+	return show(r, line, strlen(line));
 }
 
 int
-raw_text(store *st, int64_t raw_id, dbuf *out, char *err, size_t errlen)
+raw_text(store *st, int64_t raw_id, dbuf *out, int *truncated, char *err, size_t errlen)
 {
 	struct rctx r;
 	unpack u;
@@ -105,6 +142,7 @@ raw_text(store *st, int64_t raw_id, dbuf *out, char *err, size_t errlen)
 	dbuf plain;
 
 	memset(&r, 0, sizeof(r));
+	*truncated = 0;
 	r.out = out;
 	dbuf_init(&r.in, RAW_MAX);
 	dbuf_init(&plain, RAW_MAX);
@@ -113,7 +151,7 @@ raw_text(store *st, int64_t raw_id, dbuf *out, char *err, size_t errlen)
 		dbuf_free(&r.in);
 		return -1;
 	}
-	if (st->ops->raw_read(st, raw_id, read_cb, &r) != STORE_OK) {
+	if (st->ops->raw_read(st, raw_id, read_cb, &r) != STORE_OK && !r.in_cut) {
 		snprintf(err, errlen, "cannot read the archive (larger than %zu MiB?)",
 		    RAW_MAX >> 20);
 		dbuf_free(&r.in);
@@ -130,13 +168,19 @@ raw_text(store *st, int64_t raw_id, dbuf *out, char *err, size_t errlen)
 			ZSTD_outBuffer zo = { buf, sizeof(buf), 0 };
 			size_t rc = ZSTD_decompressStream(z, &zo, &zi);
 
-			if (ZSTD_isError(rc) || dbuf_add(&plain, buf, zo.pos) != DBUF_OK) {
+			if (ZSTD_isError(rc)) {
 				snprintf(err, errlen, "cannot decompress the archive: %s",
-				    ZSTD_isError(rc) ? ZSTD_getErrorName(rc) : "too large");
+				    ZSTD_getErrorName(rc));
 				ZSTD_freeDCtx(z);
 				dbuf_free(&r.in);
 				dbuf_free(&plain);
 				return -1;
+			}
+			if (dbuf_add(&plain, buf, zo.pos) != DBUF_OK) {
+				/* the first RAW_MAX bytes are enough to show */
+				dbuf_add(&plain, buf, RAW_MAX - plain.len);
+				r.in_cut = 1;
+				break;
 			}
 			if (rc == 0 && zi.pos == zi.size)
 				break;
@@ -153,10 +197,30 @@ raw_text(store *st, int64_t raw_id, dbuf *out, char *err, size_t errlen)
 	sink.refuse = s_refuse;
 	memset(&u, 0, sizeof(u));
 	unpack_limits_default(&u.lim);
+	u.lim.max_output = RAW_INFLATE;
+	if (u.lim.max_message > RAW_MAX)
+		u.lim.max_message = RAW_MAX;
 	u.sink = &sink;
-	unpack_mem(&u, "message", p != NULL ? p : (const unsigned char *)"", n);
-	if (r.cut)
-		dbuf_printf(out, "\n[cut at %zu MiB]\n", RAW_SHOW >> 20);
+	if (p == NULL)
+		p = (const unsigned char *)"";
+	unpack_mem(&u, "message", p, n);
+	if (r.docs == 0 && !r.cut) {
+		/* nothing came out of it: show the message itself */
+		char line[128];
+
+		snprintf(line, sizeof(line), "%s==> message as stored <==\n",
+		    out->len ? "\n" : "");
+		if (show(&r, line, strlen(line)) == 0)
+			show(&r, p, n);
+	}
+	if (r.cut || r.in_cut || r.limited) {
+		*truncated = 1;
+		if (r.cut)
+			dbuf_printf(out, "\n[cut at %zu MiB]\n", RAW_SHOW >> 20);
+		if (r.in_cut)
+			dbuf_printf(out, "\n[the message is larger than %zu MiB: only its first "
+			    "%zu MiB were read]\n", RAW_MAX >> 20, RAW_MAX >> 20);
+	}
 	dbuf_free(&r.in);
 	dbuf_free(&plain);
 	return 0;

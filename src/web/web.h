@@ -3,7 +3,8 @@
  * under /api/v1/ (docs/API.md) and the front end embedded at build time.
  *
  * Exports:
- *   web_opts_default(o)   defaults: 127.0.0.1:8080, 90-day list range
+ *   web_opts_default(o)   defaults: 127.0.0.1:8080, 90-day list range,
+ *                         10 s header and query deadlines
  *   web_serve(o)          run until SIGINT/SIGTERM; 0 on a clean stop, -1
  *                         (with a message on stderr) when it cannot start
  *   csv_mail_write(st, w, ja, tz, put, ctx, err, errlen)
@@ -38,6 +39,12 @@ typedef struct web_opts {
 	int offline;		/* pass --offline to enrichment */
 	int enrich_interval;	/* seconds between enrichment runs */
 	int max_conn;		/* connection limit */
+	int max_per_client;	/* connections per client address (0: max_conn / 4) */
+	int header_timeout;	/* seconds to receive a request's headers */
+	int query_ms;		/* milliseconds a GET may spend in the database */
+	const char *const *allow_hosts;	/* Host names accepted besides the listen
+				 * address (and localhost on loopback) */
+	int n_allow_hosts;
 	int verbose;
 } web_opts;
 

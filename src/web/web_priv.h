@@ -46,6 +46,7 @@ typedef struct wresp {
 	struct MHD_Response *ready;
 	const char *disposition;	/* Content-Disposition or NULL */
 	int cacheable;			/* may go to the response cache */
+	int truncated;			/* X-Dmarcscope-Truncated: 1 (raw/) */
 } wresp;
 
 /* api.c */
@@ -58,8 +59,9 @@ const char *api_arg(wreq *r, const char *name);
 struct MHD_Response *csv_response(const web_opts *o, const store_web_query *w, int ja,
     const csv_tz *tz);
 
-/* raw.c: appends the documents of archived message raw_id to out as text */
-int raw_text(store *st, int64_t raw_id, dbuf *out, char *err, size_t errlen);
+/* raw.c: appends the documents of archived message raw_id to out as text;
+ * *truncated is set when anything was cut */
+int raw_text(store *st, int64_t raw_id, dbuf *out, int *truncated, char *err, size_t errlen);
 
 /* bg.c */
 int bg_start(const web_opts *o);

@@ -67,6 +67,7 @@ tally() {	# log
 BASE="http://127.0.0.1:$PORT" DB="$DB" BIN="$BIN" T="$T" sh tests/web/api.sh >"$T/api.log" 2>&1
 cat "$T/api.log"
 tally "$T/api.log"
+sh tests/web/hardening.sh "$BIN" >"$T/hard.log" 2>&1; cat "$T/hard.log"; tally "$T/hard.log"
 if [ -n "$SHOTS" ]; then
 	DMARCSCOPE_BIN="$BIN" DMARCSCOPE_TEST_DB="$DB" node tests/web/browser.mjs "http://127.0.0.1:$PORT" \
 	    --shots "$SHOTS" >"$T/browser.log" 2>&1
