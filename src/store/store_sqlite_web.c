@@ -44,8 +44,8 @@
 #include "../util/dbuf.h"
 
 #define MAXCOL 40
-#define SCAN_MAX 30000
-#define AGG_MAX 100000
+#define SCAN_MAX STORE_WEB_SCAN_MAX
+#define AGG_MAX STORE_WEB_AGG_MAX
 
 /* Sort keys; the tie-breaker r.id keeps paging stable. */
 static const char *const sort_sql[SWS__COUNT] = {

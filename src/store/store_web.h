@@ -15,7 +15,7 @@
  * returning non-zero stops the query (query then returns STORE_OK).
  *
  * Exports: struct store_web_ops, store_sqlite_web_ops, enum swq, enum sws,
- * store_web_query, store_web_val.
+ * store_web_query, store_web_val, STORE_WEB_SCAN_MAX, STORE_WEB_AGG_MAX.
  */
 #ifndef DS_STORE_WEB_H
 #define DS_STORE_WEB_H
@@ -23,6 +23,12 @@
 #include <stdint.h>
 
 #include "store.h"
+
+/* The windows of the bounded list queries: a filtered or re-sorted mail list
+ * looks at the newest STORE_WEB_SCAN_MAX records of its range, the senders
+ * and map sums at the newest STORE_WEB_AGG_MAX ("partial" when it holds more). */
+#define STORE_WEB_SCAN_MAX 30000
+#define STORE_WEB_AGG_MAX 100000
 
 enum swq {
 	SWQ_VERSION = 0,	/* one row: reports, raws, quarantine, senders, hosts, analysis */

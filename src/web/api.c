@@ -487,6 +487,7 @@ h_records(wreq *r, wresp *out)
 		json_object_set_new(j, "messages", json_integer(c ? geti(c, "messages") : 0));
 		/* filters and sorts look at the newest records only (store_web.h) */
 		json_object_set_new(j, "partial", json_boolean(c != NULL && geti(c, "partial")));
+		json_object_set_new(j, "window", json_integer(STORE_WEB_SCAN_MAX));
 		json_decref(c);
 		api_json(out, 200, j);
 		out->cacheable = 1;
@@ -675,6 +676,7 @@ h_senders(wreq *r, wresp *out)
 	json_object_set_new(j, "groups", groups);
 	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL));
 	json_object_set_new(j, "partial", json_boolean(partial));
+	json_object_set_new(j, "window", json_integer(STORE_WEB_AGG_MAX));
 	/* the matrix, from the statistics */
 	st = stats(r, &w);
 	if (st != NULL && json_object_get(st, "matrix") != NULL)
@@ -832,7 +834,8 @@ h_map(wreq *r, wresp *out)
 		return;
 	}
 	partial = take_partial(a);
-	api_json(out, 200, json_pack("{s:o,s:b}", "countries", a, "partial", partial));
+	api_json(out, 200, json_pack("{s:o,s:b,s:i}", "countries", a, "partial", partial,
+	    "window", STORE_WEB_AGG_MAX));
 	out->cacheable = 1;
 }
 

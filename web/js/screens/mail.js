@@ -104,6 +104,7 @@ export async function render(box, ctx) {
   delete csvParams.per_page;
   csvParams.lang = L;	// the server localises the headers and writes the times in tz
   csvParams.tz = tz();
+  if (data.partial) box.append(h('p', { class: 'note', id: 'partial-note' }, t('partial.mail', { n: fmtInt(data.window, L) })));
   box.append(h('div', { class: 'toolbar' },
     h('span', { id: 'mail-total' }, t('mail.total', { n: fmtInt(data.total, L), m: fmtInt(data.messages, L) })),
     h('a', { class: 'btn primary', id: 'csv', href: '/api/v1/records.csv?' + qs(csvParams), download: '' }, t('mail.csv'))));

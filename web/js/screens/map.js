@@ -102,6 +102,7 @@ export async function render(box, ctx) {
   const max = Math.max(1, ...data.countries.filter(c => c.country).map(c => c[mode]));
 
   box.append(h('h1', null, t('map.title'), ' ', h('span', { class: 'muted' }, p.domain || '')));
+  if (data.partial) box.append(h('p', { class: 'note', id: 'partial-note' }, t('partial.sum', { n: fmtInt(data.window, L) })));
   box.append(h('div', { class: 'tabs' },
     h('a', { href: ctx.link('map', '', { mode: 'messages' }), class: 'tab' + (mode === 'messages' ? ' on' : ''), id: 'mode-messages' }, t('map.by_messages')),
     h('a', { href: ctx.link('map', '', { mode: 'spoofing' }), class: 'tab' + (mode === 'spoofing' ? ' on' : ''), id: 'mode-spoofing' }, t('map.by_spoofing'))));

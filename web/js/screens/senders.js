@@ -95,6 +95,7 @@ export async function render(box, ctx) {
   };
   all.addEventListener('change', () => { for (const b of boxes) b.checked = all.checked; update(); });
   const listed = groups.reduce((a, g) => a + g.messages, 0);
+  if (d.partial) box.append(h('p', { class: 'note', id: 'partial-note' }, t('partial.sum', { n: fmtInt(d.window, L) })));
   box.append(h('div', { class: 'toolbar' },
     h('span', { id: 'groups-total', 'data-total': listed }, t('senders.list_total', { g: fmtInt(groups.length, L), m: fmtInt(listed, L) })),
     selectable && groups.length ? h('span', { class: 'selbar', id: 'selbar' }, selInfo, ' ', t('senders.reg_selected'), ' ', selBtns) : null));
