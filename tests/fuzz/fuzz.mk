@@ -18,7 +18,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_B       := build-fuzz
-FUZZ_NAMES   := agg unpack gzip zip mime utf8fix
+FUZZ_NAMES   := agg unpack gzip zip mime utf8fix pipeline
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # -Werror is dropped: a new clang warning in src/ must not stop the fuzzers.
 FUZZ_CFLAGS  := $(CSTD) $(filter-out -Werror,$(WARN)) -O1 -g $(PKG_CFLAGS) $(FUZZ_SAN)
@@ -49,6 +49,26 @@ $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_B)/libdmarcscope.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_B)/libdmarcscope.a \
 	    $(PKG_LIBS)
 
+# The pipeline harness also needs the embedded schema and web assets (the
+# Makefile's generators, into build-fuzz/gen/).
+$(FUZZ_B)/gen/schema_sql.c: $(SQL_SRC) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh $@ $(SQL_SRC)
+
+$(FUZZ_B)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.py package-lock.json
+	@mkdir -p $(dir $@)
+	python3 scripts/embed-web.py $@
+
+$(FUZZ_B)/gen/%.o: $(FUZZ_B)/gen/%.c
+	$(FUZZ_CC) $(CSTD) -O1 -w -c $< -o $@
+
+FUZZ_GEN_OBJ := $(FUZZ_B)/gen/schema_sql.o $(FUZZ_B)/gen/web_assets.o
+
+$(FUZZ_B)/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c $(FUZZ_HDRS) $(FUZZ_B)/libdmarcscope.a \
+    $(FUZZ_GEN_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_B)/libdmarcscope.a \
+	    $(FUZZ_GEN_OBJ) $(PKG_LIBS)
+
 fuzz-build: $(FUZZ_BIN)
 
 build-asan/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDRS) \
@@ -65,5 +85,6 @@ fuzz-replay:
 	$(REPLAY_ENV) build-asan/fuzz_replay_zip tests/fuzz/corpus/zip
 	$(REPLAY_ENV) build-asan/fuzz_replay_mime tests/fuzz/corpus/mime
 	$(REPLAY_ENV) build-asan/fuzz_replay_utf8fix tests/fuzz/corpus/utf8fix
+	$(REPLAY_ENV) build-asan/fuzz_replay_pipeline tests/fuzz/corpus/pipeline
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
