@@ -108,8 +108,9 @@ walk(struct walk *w, GMimeObject *obj, int depth)
 			ba->len = 0;
 		if (ba->len > w->max_part)
 			w->stop = w->cb(w->ctx, &info, NULL, ba->len);
-		else
-			w->stop = w->cb(w->ctx, &info, ba->data, ba->len);
+		else	/* an empty part has no data pointer: NULL means too big */
+			w->stop = w->cb(w->ctx, &info, ba->len > 0 ? ba->data :
+			    (const unsigned char *)"", ba->len);
 		g_object_unref(mem);
 		g_byte_array_free(ba, TRUE);
 		free(type);
