@@ -25,7 +25,9 @@
  *     retry) add no report, record or raw message;
  *   - the reanalysis succeeds;
  *   - stats_build gives an object for every stored domain, over all time and
- *     over the domain's own date range, and the digests are built from it;
+ *     over the domain's own date range, whose totals add up (classes, path
+ *     cases, dispositions, the matrices: each sums to the messages), and the
+ *     digests are built from it;
  *   - every route answers 200 with valid JSON (text for /raw/ID) for the ids
  *     the lists hand out, and 400 exactly for a domain the API's own check
  *     refuses; an unknown id answers 404.
@@ -181,6 +183,68 @@ fz_day(int64_t t, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
+static json_int_t
+fz_int(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	FZ_CHECK(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+/* Sum of the integer members of object o (each must be an integer). */
+static json_int_t
+fz_sum(const json_t *o)
+{
+	const char *k;
+	json_t *v;
+	json_int_t n = 0;
+
+	FZ_CHECK(json_is_object(o));
+	json_object_foreach((json_t *)o, k, v) {
+		FZ_CHECK(json_is_integer(v));
+		n += json_integer_value(v);
+	}
+	return n;
+}
+
+/* The statistics object adds up (docs/STATS.md): every message is in one
+ * class, one path case, one disposition and one cell of each matrix. */
+static void
+fz_stats_sums(const json_t *j)
+{
+	json_int_t m = fz_int(j, "messages"), groups = 0;
+	const json_t *mx = json_object_get(j, "matrix");
+	static const char *const grp[] = { "internal", "third_party", "unauthorized" };
+
+	FZ_CHECK(m >= 0 && fz_int(j, "records") >= 0);
+	FZ_CHECK(fz_sum(json_object_get(j, "classes")) == m);
+	FZ_CHECK(fz_sum(json_object_get(j, "paths")) == m);
+	FZ_CHECK(fz_sum(json_object_get(j, "dispositions")) == m);
+	FZ_CHECK(fz_int(json_object_get(j, "classes"), "spoofing_suspected") ==
+	    fz_int(j, "spoofing_suspected"));
+	FZ_CHECK(fz_int(j, "dmarc_pass") <= m && fz_int(j, "spf_aligned") <= m &&
+	    fz_int(j, "dkim_aligned") <= m);
+	for (int g = -1; g < 3; g++) {
+		const json_t *o = json_object_get(mx, g < 0 ? "all" : grp[g]);
+		const json_t *c = json_object_get(o, "count");
+		json_int_t cells = 0;
+
+		FZ_CHECK(json_array_size(c) == 3);
+		for (size_t r = 0; r < 3; r++) {
+			FZ_CHECK(json_array_size(json_array_get(c, r)) == 3);
+			for (size_t k = 0; k < 3; k++)
+				cells += json_integer_value(json_array_get(json_array_get(c, r), k));
+		}
+		FZ_CHECK(cells == fz_int(o, "messages"));
+		if (g < 0)
+			FZ_CHECK(cells == m);
+		else
+			groups += cells;
+	}
+	FZ_CHECK(groups == m);
+}
+
 /* stats_build over [since, until) and both digests of it. */
 static void
 fz_stats(store *st, const char *domain, int64_t since, int64_t until)
@@ -203,6 +267,7 @@ fz_stats(store *st, const char *domain, int64_t since, int64_t until)
 		    (long long)since, (long long)until, err);
 	FZ_CHECK(j != NULL);
 	FZ_CHECK(json_is_object(j));
+	fz_stats_sums(j);
 	s = json_dumps(j, JSON_COMPACT);
 	FZ_CHECK(s != NULL);
 	fz_bytes += strlen(s);
