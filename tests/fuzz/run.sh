@@ -2,7 +2,8 @@
 # run.sh SECONDS [HARNESS...] - build the libFuzzer harnesses (`make fuzz-build`)
 # and run each for SECONDS (default 60) on a scratch copy of its seed corpus.
 #
-#   HARNESS: agg, unpack (default: both, one after the other)
+#   HARNESS: agg, unpack, gzip, zip, mime, utf8fix, pipeline (default: all, one
+#            after the other; tests/fuzz/fuzz.mk says what each covers)
 #   FUZZ_JOBS=N   run N fuzzing processes per harness (libFuzzer -fork=N)
 #
 # The committed corpus (tests/fuzz/corpus/) is never written: new inputs go to
@@ -11,11 +12,13 @@
 # and replay it with build-asan/fuzz_replay_HARNESS FILE.  To grow the
 # committed corpus, minimise first:
 #   build-fuzz/fuzz_agg -merge=1 tests/fuzz/corpus/agg build-fuzz/run/agg/corpus
+# Long runs on a shared machine: nice -n 10 sh tests/fuzz/run.sh 3600 pipeline
+# (docs/FUZZING.md has the runs so far).
 set -u
 cd "$(dirname "$0")/../.."
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
-HARNESSES=${*:-agg unpack}
+HARNESSES=${*:-agg unpack gzip zip mime utf8fix pipeline}
 JOBS=${FUZZ_JOBS:-1}
 
 make -s fuzz-build || exit 2
