@@ -316,7 +316,7 @@ arf_defang(const char *url, char *out, size_t outlen)
 
 	if (outlen == 0)
 		return -1;
-	dbuf_init(&b, 0);
+	dbuf_init(&b, strlen(url) * 3 + 16);	/* "[.]" for each byte at most */
 	if (colon != NULL && colon[1] == '/' && colon[2] == '/' && sl > 0 && sl < 16) {
 		/* scheme with its t's made x's (http -> hxxp, ftp -> fxp) */
 		for (size_t i = 0; i < sl; i++) {
@@ -856,7 +856,7 @@ add_attachment(pstate *ps, GMimeObject *o, const char *ctype)
 	a->name = fn != NULL ? hval(fn, 255) : NULL;
 	a->content_type = xstrdup(ctype);
 	a->size = ba->len;
-	sha256_hex(ba->data, ba->len, a->sha256);
+	sha256_hex(ba->len > 0 ? (const void *)ba->data : "", ba->len, a->sha256);
 	a->flags = name_flags(a->name);
 	if (a->flags & ARF_ATT_EXECUTABLE)
 		r->flags |= ARF_F_EXECUTABLE;

@@ -651,6 +651,8 @@ tlsrpt_from_mail(const unsigned char *msg, size_t n, size_t max_out, unsigned ch
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	if (g_mime_data_wrapper_write_to_stream(c, mem) < 0) {
 		snprintf(err, errlen, "the report part could not be decoded");
+	} else if (ba->len == 0) {
+		snprintf(err, errlen, "the report part is empty");
 	} else if (ba->len >= 2 && ba->data[0] == 0x1f && ba->data[1] == 0x8b) {
 		rc = gunzip(ba->data, ba->len, max_out, out, outlen, err, errlen);
 	} else if (ba->len > max_out) {

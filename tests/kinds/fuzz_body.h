@@ -43,7 +43,7 @@ kz_model(const dm_kind *k, void *model)
 	k->free_model(model);
 }
 
-static void
+__attribute__((unused)) static void
 kz_arf(const uint8_t *data, size_t size)
 {
 	dm_kind_limits lim = { 1u << 20, 200, 8, 100, 100, 0 };
@@ -59,7 +59,7 @@ kz_arf(const uint8_t *data, size_t size)
 	}
 }
 
-static void
+__attribute__((unused)) static void
 kz_tlsrpt(const uint8_t *data, size_t size)
 {
 	dm_kind_limits lim = { 1u << 20, 0, 0, 0, 50, 200 };

@@ -26,6 +26,7 @@
 
 #include "fuzz_body.h"
 #include "intake/mime.h"
+#include "intake/unpack.h"
 #include "report/arf.h"
 #include "report/kind.h"
 #include "report/tlsrpt.h"
@@ -97,7 +98,8 @@ run(const char *mode, const char *path)
 	memset(&info, 0, sizeof(info));
 	in.head = p;
 	in.headlen = n < 512 ? n : 512;
-	in.is_message = mime_looks_like_message(p, n);
+	/* the pipeline's own format decision (magic bytes) */
+	in.is_message = unpack_sniff(p, n) == FMT_EMAIL;
 	if (in.is_message) {
 		char e[200];
 
