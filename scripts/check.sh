@@ -114,6 +114,7 @@ if [ -f tests/web/run.sh ]; then
 fi
 
 [ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
+[ -f tests/kinds/kinds.mk ] && { make -s kinds-check >"$LOG/kinds.log" 2>&1; set -- $(counts "$LOG/kinds.log"); add "${1:-0}" "${2:-1}" "report kinds (cases + fuzz corpus replay, ASan)"; grep -E "^FAIL" "$LOG/kinds.log" | head -20; }
 
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then
