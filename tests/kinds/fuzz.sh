@@ -8,7 +8,7 @@
 #   build-fuzz/kinds/fuzz_NAME -merge=1 tests/kinds/corpus/NAME build-fuzz/kinds/run/NAME/corpus
 # The final libFuzzer statistics (execs, cov, corpus) are in .../fuzz.log.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 SECS=${1:-60}
 H=${2:-arf}
 make -s kinds-fuzz || exit 2
@@ -24,7 +24,7 @@ echo "== fuzz_$H for ${SECS}s (log: $work/fuzz.log)"
 if nice -n 10 "$bin" "$@" "$work/corpus" >"$work/fuzz.log" 2>&1; then
 	grep -E "^#[0-9]+.*(DONE|cov)" "$work/fuzz.log" | tail -1
 	grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$work/fuzz.log"
-	echo "fuzz_$H: no crash; corpus now $(ls "$work/corpus" | wc -l) files"
+	echo "fuzz_$H: no crash; corpus now $(find "$work/corpus" -type f | wc -l) files"
 else
 	tail -60 "$work/fuzz.log"
 	echo "fuzz_$H: FAILED; reproducers in $work/artifacts/:"
