@@ -1098,6 +1098,18 @@ no_arf_text(pstate *ps, const char *text, GMimeMessage **sample)
 	}
 	if ((v = text_value(text, "Received date:", &n)) != NULL && n > 0)
 		r->arrival_date_raw = clean(v, n, ps->lim->max_value, 0);
+	/* "SPF Alignment: no" / "DKIM Alignment: yes" as Identity-Alignment */
+	{
+		size_t sn = 0, dn = 0;
+		const char *sv = text_value(text, "SPF Alignment:", &sn);
+		const char *dv = text_value(text, "DKIM Alignment:", &dn);
+		int sy = sv != NULL && sn >= 3 && g_ascii_strncasecmp(sv, "yes", 3) == 0;
+		int dy = dv != NULL && dn >= 3 && g_ascii_strncasecmp(dv, "yes", 3) == 0;
+
+		if (sv != NULL || dv != NULL)
+			r->identity_alignment = xstrdup(sy && dy ? "spf,dkim" : sy ? "spf" :
+			    dy ? "dkim" : "none");
+	}
 	if (*sample == NULL && (h = embedded_headers(text)) != NULL) {
 		size_t hl = strlen(h);
 		unsigned char *buf = xmalloc(hl + 2);
@@ -1426,11 +1438,19 @@ arf_identity(const arf_report *r, char key[DM_KIND_KEYLEN])
 		snprintf(key, DM_KIND_KEYLEN, "sha256:%s", r->bytes_sha256);
 }
 
+/* Every model string is valid UTF-8 already (clean()); should one not be,
+ * it is cleaned again rather than lost. */
 static void
 jset(json_t *o, const char *k, const char *v)
 {
 	json_t *s = v != NULL ? json_string(v) : NULL;
 
+	if (v != NULL && s == NULL) {
+		char *c = clean(v, strlen(v), strlen(v) * 3 + 3, 1);
+
+		s = json_string(c);
+		free(c);
+	}
 	json_object_set_new(o, k, s != NULL ? s : json_null());
 }
 
