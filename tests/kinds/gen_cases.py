@@ -170,6 +170,23 @@ def main():
     s = SAMPLE_HDR % "urls" + "Subject: urls\nContent-Type: text/plain\n\n" + urls + "\n"
     write("cap-arf-urls", "input.eml", arf(s))
 
+    # the header cap: 400 header fields in the sample, 300 kept
+    hdrs = "".join("X-Filler-%d: %d\n" % (i, i) for i in range(400))
+    s = SAMPLE_HDR % "hdrs" + hdrs + "Subject: headers\nContent-Type: text/plain\n\nx\n"
+    write("cap-arf-headers", "input.eml", arf(s))
+
+    # the attachment cap: 120 attachments, 100 listed
+    atts = "".join("--A\nContent-Type: application/octet-stream\n"
+                   "Content-Disposition: attachment; filename=\"f%d.bin\"\n\n%d\n" % (i, i)
+                   for i in range(120))
+    s = (SAMPLE_HDR % "atts" + "Subject: attachments\n"
+         "Content-Type: multipart/mixed; boundary=\"A\"\n\n" + atts + "--A--\n")
+    write("cap-arf-attachments", "input.eml", arf(s, feedback=None))
+
+    # the size cap: a 17 MiB report is refused before GMime sees it
+    s = SAMPLE_HDR % "big" + "Subject: big\nContent-Type: text/plain\n\n" + ("A" * 76 + "\n") * 230000
+    write("cap-arf-size", "input.eml.gz", arf(s))
+
     # TLS-RPT: JSON that starts with { but is not a TLS report
     write("tls-not-tlsrpt-json", "input.json",
           json.dumps({"organization": "x", "policies": 3, "hello": "world"}, indent=1))
