@@ -19,6 +19,7 @@
 
 #include "../util/ipaddr.h"
 #include "../util/log.h"
+#include "../util/sha256.h"
 #include "../util/utf8fix.h"
 
 #define MAX_WARNINGS 40
@@ -450,9 +451,15 @@ tlsrpt_free(tlsrpt_report *r)
 void
 tlsrpt_identity(const tlsrpt_report *r, char key[DM_KIND_KEYLEN])
 {
-	/* a long report-id is cut: the key is for equality, and ids that long
-	 * are not seen in practice */
-	snprintf(key, DM_KIND_KEYLEN, "tlsrpt:%s", r->report_id);
+	char hex[SHA256_HEXLEN];
+
+	/* a report-id too long for the key is replaced by its hash */
+	if (strlen(r->report_id) + 8 < DM_KIND_KEYLEN) {
+		snprintf(key, DM_KIND_KEYLEN, "tlsrpt:%s", r->report_id);
+		return;
+	}
+	sha256_hex(r->report_id, strlen(r->report_id), hex);
+	snprintf(key, DM_KIND_KEYLEN, "tlsrpt-sha256:%s", hex);
 }
 
 static void

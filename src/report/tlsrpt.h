@@ -18,7 +18,7 @@
  *   tlsrpt_parse(p, n, lim, &rep, err, errlen)  DM_KERR_*; rep owned by the
  *       caller (tlsrpt_free)
  *   tlsrpt_free(rep), tlsrpt_to_json(rep) (a new reference),
- *   tlsrpt_identity(rep, key)  "tlsrpt:<report-id>"
+ *   tlsrpt_identity(rep, key)  "tlsrpt:<report-id>" ("tlsrpt-sha256:<hex>" when long)
  *   tlsrpt_from_mail(msg, n, max_out, &out, &outlen, err, errlen)
  *       0 and a malloc'ed JSON document, or -1 (err says why)
  *   dm_kind_tlsrpt (kind.h)

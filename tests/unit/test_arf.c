@@ -280,6 +280,40 @@ test_sniff(void **state)
 	assert_int_equal(dm_kind_failure.sniff(&in), DM_SNIFF_LIKELY);
 }
 
+static void
+test_tlsrpt_identity_long(void **state)
+{
+	char doc[4096], id1[300], id2[300], k1[DM_KIND_KEYLEN], k2[DM_KIND_KEYLEN], err[200];
+	tlsrpt_report *r1 = NULL, *r2 = NULL;
+	const char *fmt = "{\"organization-name\": \"o\", \"date-range\": {\"start-datetime\": "
+	    "\"2024-01-01T00:00:00Z\", \"end-datetime\": \"2024-01-01T23:59:59Z\"}, "
+	    "\"contact-info\": \"c\", \"report-id\": \"%s\", \"policies\": []}";
+
+	(void)state;
+	/* two ids that differ only past the key's length are two reports */
+	memset(id1, 'a', 250);
+	id1[250] = '\0';
+	memcpy(id2, id1, sizeof(id1));
+	id2[249] = 'b';
+	snprintf(doc, sizeof(doc), fmt, id1);
+	assert_int_equal(tlsrpt_parse((unsigned char *)doc, strlen(doc), NULL, &r1, err,
+	    sizeof(err)), DM_KERR_OK);
+	snprintf(doc, sizeof(doc), fmt, id2);
+	assert_int_equal(tlsrpt_parse((unsigned char *)doc, strlen(doc), NULL, &r2, err,
+	    sizeof(err)), DM_KERR_OK);
+	tlsrpt_identity(r1, k1);
+	tlsrpt_identity(r2, k2);
+	assert_string_not_equal(k1, k2);
+	snprintf(doc, sizeof(doc), fmt, "short-id");
+	tlsrpt_free(r1);
+	assert_int_equal(tlsrpt_parse((unsigned char *)doc, strlen(doc), NULL, &r1, err,
+	    sizeof(err)), DM_KERR_OK);
+	tlsrpt_identity(r1, k1);
+	assert_string_equal(k1, "tlsrpt:short-id");
+	tlsrpt_free(r1);
+	tlsrpt_free(r2);
+}
+
 int
 main(void)
 {
@@ -292,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_abuse_and_caps),
 		cmocka_unit_test(test_not_report),
 		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_tlsrpt_identity_long),
 	};
 
 	mime_init();
