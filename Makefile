@@ -150,3 +150,4 @@ clean:
 
 # fuzz targets and corpus replay (tests/fuzz/fuzz.mk)
 -include tests/fuzz/fuzz.mk
+-include tests/kinds/kinds.mk
