@@ -206,7 +206,7 @@ norm_url(const char *in, char *out, size_t outlen, char *host, size_t hostlen,
 		scheme[i] = '\0';
 		rest = in + i + 1;
 	} else if (n > 4 && g_ascii_strncasecmp(in, "www.", 4) == 0) {
-		strcpy(scheme, "http");
+		snprintf(scheme, sizeof(scheme), "http");
 		rest = NULL;	/* "//" is implied */
 	} else
 		return -1;
@@ -790,9 +790,10 @@ feedback_fields(pstate *ps, GMimeObject *fb)
 			} else if (r->original_rcpt_to == NULL) {
 				r->original_rcpt_to = nv;
 			} else if (strlen(r->original_rcpt_to) + strlen(nv) + 2 < max) {
-				char *j = xmalloc(strlen(r->original_rcpt_to) + strlen(nv) + 3);
+				size_t jn = strlen(r->original_rcpt_to) + strlen(nv) + 3;
+				char *j = xmalloc(jn);
 
-				sprintf(j, "%s, %s", r->original_rcpt_to, nv);
+				snprintf(j, jn, "%s, %s", r->original_rcpt_to, nv);
 				free(r->original_rcpt_to);
 				free(nv);
 				r->original_rcpt_to = j;
