@@ -77,6 +77,7 @@ else
 fi
 cat "$T/browser.log"
 tally "$T/browser.log"
+node --no-warnings tests/web/dates.mjs >"$T/dates.log" 2>&1; cat "$T/dates.log"; tally "$T/dates.log"
 node tests/web/ui.mjs "http://127.0.0.1:$PORT" ${SHOTS:+--shots "$SHOTS"} >"$T/ui.log" 2>&1; cat "$T/ui.log"; tally "$T/ui.log"
 if [ "$F" -ne 0 ]; then
 	echo "--- serve.log"; tail -20 "$T/serve.log"

@@ -51,7 +51,7 @@ function defaults(params) {
   const out = Object.assign({}, params);
   if (!out.domain && domains.length) out.domain = domains[0].domain;
   const d = domains.find(x => x.domain === out.domain);
-  if (!out.until) out.until = d ? dayStr(d.last_end) : new Date().toISOString().slice(0, 10);
+  if (!out.until) out.until = (d && dayStr(d.last_end)) || new Date().toISOString().slice(0, 10);
   if (!out.since) out.since = addDays(out.until, -29);
   return out;
 }

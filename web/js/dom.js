@@ -77,7 +77,7 @@ export function setTz(z) {
 export function tzLabel(t) {
   if (zone === 'UTC' || zone === 'Etc/UTC') return 'UTC';
   if (zone === 'Asia/Tokyo') return 'JST';
-  const d = t === undefined ? new Date() : new Date(t * 1000);
+  const d = (t === undefined ? null : when(t)) || new Date();
   const p = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' }).formatToParts(d)
     .find(x => x.type === 'timeZoneName');
   return p ? p.value : zone;
@@ -88,6 +88,15 @@ export function zoned(label) {
   return label + ' (' + tzLabel() + ')';
 }
 
+// A Date for t (seconds), or null when t is not a time a Date can hold: a
+// report's dates are untrusted and must never make a screen throw.
+function when(t) {
+  const n = Number(t);
+  if (t === null || t === undefined || !Number.isFinite(n)) return null;
+  const d = new Date(n * 1000);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
 function parts(t) {
   let f = fmtCache.get(zone);
   if (!f) {
@@ -95,36 +104,43 @@ function parts(t) {
       hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
     fmtCache.set(zone, f);
   }
+  const d = when(t);
+  if (d === null) return null;
   const o = {};
-  for (const x of f.formatToParts(new Date(t * 1000))) o[x.type] = x.value;
+  for (const x of f.formatToParts(d)) o[x.type] = x.value;
   return o;
 }
 
 // The day of t in the shown zone: YYYY-MM-DD.
 export function fmtDay(t) {
   const p = parts(t);
+  if (p === null) return '–';
   return p.year + '-' + p.month + '-' + p.day;
 }
 
 // The UTC day of t, for the range pickers and the API's since/until, and
 // for the server's day buckets (day * 86400).
 export function dayStr(t) {
-  return new Date(t * 1000).toISOString().slice(0, 10);
+  const d = when(t);
+  return d === null ? '' : d.toISOString().slice(0, 10);
 }
 
 export function fmtHour(t) {
   const p = parts(t);
+  if (p === null) return '–';
   return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':00';
 }
 
 export function fmtDate(t) {
   const p = parts(t);
+  if (p === null) return '–';
   return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute;
 }
 
 // A time of day (live-update notice): HH:MM:SS in the shown zone.
 export function fmtTime(t) {
   const p = parts(t);
+  if (p === null) return '–';
   return p.hour + ':' + p.minute + ':' + p.second;
 }
 
