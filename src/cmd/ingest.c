@@ -118,7 +118,8 @@ usage(FILE *f)
 	    "  --max-ratio N          compression ratio limit (default 1000)\n"
 	    "  --max-message N        bytes of one e-mail, zip or mbox message (default 64m)\n"
 	    "  --redact               failure reports: replace the local part of every address\n"
-	    "                         with its first letter and '…' before storing\n"
+	    "                         with its first letter and '…' before storing (also\n"
+	    "                         with DMARCSCOPE_REDACT=1 in the environment)\n"
 	    "Caps of the failure and TLS report parsers (0 or unset: each kind's default):\n"
 	    "  --max-report N         bytes of one report (failure 16m, TLS 4m)\n"
 	    "  --max-parts N          MIME parts of a failure report (1000)\n"
@@ -160,6 +161,7 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	memset(&u, 0, sizeof(u));
 	dbuf_init(&u.refusals, (size_t)16 << 20);
 	ingest_opts_default(&o);
+	o.redact = cmd_env_redact();
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': u.json = 1; break;
