@@ -239,11 +239,13 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	if (u.json) {
 		printf("{\"inputs\":%d,\"messages\":%llu,\"reports\":%llu,\"records\":%llu,"
 		    "\"message_count\":%llu,\"duplicates\":%llu,\"refused\":%llu,\"failed\":%llu,"
-		    "\"bytes\":%llu,\"seconds\":%.3f,\"refusals\":[%s]}\n", argc - optind,
+		    "\"bytes\":%llu,\"seconds\":%.3f,\"failure_reports\":%llu,\"tls_reports\":%llu,"
+		    "\"refusals\":[%s]}\n", argc - optind,
 		    (unsigned long long)st->messages, (unsigned long long)st->reports,
 		    (unsigned long long)st->records, (unsigned long long)st->message_count,
 		    (unsigned long long)st->duplicates, (unsigned long long)st->refused,
 		    (unsigned long long)st->failed, (unsigned long long)st->bytes, now() - t0,
+		    (unsigned long long)st->failure_reports, (unsigned long long)st->tls_reports,
 		    dbuf_cstr(&u.refusals));
 	} else if (c->verbosity > 0) {
 		fprintf(stderr, "%llu messages: %llu new reports (%llu records, %llu messages "
@@ -251,6 +253,11 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		    (unsigned long long)st->reports, (unsigned long long)st->records,
 		    (unsigned long long)st->message_count, (unsigned long long)st->duplicates,
 		    (unsigned long long)st->refused);
+		if (st->failure_reports + st->tls_reports > 0)
+			fprintf(stderr, "  of the new reports: %llu failure report%s, %llu TLS "
+			    "report%s\n", (unsigned long long)st->failure_reports,
+			    st->failure_reports == 1 ? "" : "s", (unsigned long long)st->tls_reports,
+			    st->tls_reports == 1 ? "" : "s");
 	}
 	if (st->failed > 0 || st->refused > 0)
 		bad = 1;

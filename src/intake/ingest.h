@@ -71,6 +71,8 @@ typedef struct ingest_opts {
 typedef struct ingest_stats {
 	uint64_t messages, reports, records, message_count, duplicates, refused, failed;
 	uint64_t bytes;
+	/* of reports: the new ones of each kind beside aggregate */
+	uint64_t failure_reports, tls_reports;
 } ingest_stats;
 
 typedef struct ingest ingest;

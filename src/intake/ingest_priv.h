@@ -123,6 +123,7 @@ struct ingest {
 	uint64_t retry_mask;	/* documents to redo in recovery mode */
 	int ndocs;
 	int ok, dups;
+	int kind_new[4];	/* new documents by DM_KIND_* (failure, tlsrpt) */
 	uint64_t records, msgs;
 	dbuf refusals;		/* "name: reason" lines, '\n' separated */
 	dbuf ignored;

@@ -91,6 +91,9 @@ files = sorted(os.path.join(fail_dir, f) for f in os.listdir(fail_dir)) + \
 rc, out, err, san = ingest(db, *files)
 check("real corpus: ingest exits 0, no sanitizer report", rc == 0 and not san, err[-500:])
 check("real corpus: nothing refused", out.get("refused") == 0, json.dumps(out))
+check("real corpus: ingest --json counts 4 failure and 4 TLS reports",
+      out.get("failure_reports") == 4 and out.get("tls_reports") == 4 and
+      out.get("reports") == 8 and out.get("duplicates") == 1, json.dumps(out))
 check("real corpus: 5 failure files -> 4 failure reports (LinkedIn CRLF = LF)",
       one(db, "SELECT count(*) FROM failure_reports") == 4)
 check("real corpus: 4 TLS reports", one(db, "SELECT count(*) FROM tls_reports") == 4)
