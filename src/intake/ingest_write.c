@@ -507,7 +507,7 @@ c_msg_finish(ingest *g)
 		dbuf reason;
 
 		dbuf_init(&reason, 64 * 1024);
-		dbuf_printf(&reason, "no DMARC aggregate report found");
+		dbuf_printf(&reason, "no DMARC aggregate, failure or TLS report found");
 		if (g->nignored > 0)
 			dbuf_printf(&reason, " (%s)", dbuf_cstr(&g->ignored));
 		dbuf_reset(&g->refusals);
