@@ -8,7 +8,8 @@
 #   big-gz   ... the same report .xml.gz
 # The corpora are bench/run.sh's (BENCH_GEN_ONLY=1 sh bench/run.sh makes them).
 # Prints one line per run: corpus binary round seconds(own) wall_s maxrss_kib reports
-# records, then the medians.  COMPARE_CORPORA="mixed big-xml big-gz" selects.
+# records cpu_s (user + system), then the medians.  On a shared machine compare
+# the CPU seconds: wall time there mostly measures the other jobs.  COMPARE_CORPORA="mixed big-xml big-gz" selects.
 set -eu
 cd "$(dirname "$0")/.."
 OLD=$1 NEW=$2 ROUNDS=${3:-5}
@@ -29,14 +30,15 @@ for c in $CORPORA; do
 		for which in old new; do
 			[ "$which" = old ] && b=$OLD || b=$NEW
 			rm -f "$T"/db*
-			/usr/bin/time -f "%e %M" -o "$T/time" "$b" --db "$T/db" ingest --json --no-progress \
+			/usr/bin/time -f "%e %M %U %S" -o "$T/time" "$b" --db "$T/db" ingest --json --no-progress \
 			    --max-decompressed 2g "$(input "$c")" >"$T/out" 2>"$T/err" || true
 			python3 - "$c" "$which" "$i" "$T/out" "$T/time" <<'PY'
 import json, sys
 c, w, i, out, tm = sys.argv[1:]
 o = json.load(open(out))
-wall, rss = open(tm).read().split()[-2:]
-print(c, w, i, "%.3f" % o["seconds"], wall, rss, o["reports"], o["records"])
+wall, rss, usr, sys_ = open(tm).read().split()[-4:]
+print(c, w, i, "%.3f" % o["seconds"], wall, rss, o["reports"], o["records"],
+      "%.2f" % (float(usr) + float(sys_)))
 PY
 		done
 		i=$((i + 1))
@@ -49,6 +51,8 @@ for c in dict.fromkeys(r[0] for r in rows):
     for w in ("old", "new"):
         s = [float(r[3]) for r in rows if r[0] == c and r[1] == w]
         m = [int(r[5]) for r in rows if r[0] == c and r[1] == w]
-        print("median %-8s %s: %.3f s (min %.3f, max %.3f), max RSS %.1f MiB" %
-              (c, w, statistics.median(s), min(s), max(s), max(m) / 1024))
+        u = [float(r[8]) for r in rows if r[0] == c and r[1] == w]
+        print("median %-8s %s: %.3f s (min %.3f, max %.3f); CPU %.2f s (min %.2f, max %.2f); "
+              "max RSS %.1f MiB" % (c, w, statistics.median(s), min(s), max(s),
+                                    statistics.median(u), min(u), max(u), max(m) / 1024))
 PY
