@@ -2,6 +2,7 @@
 #
 #   make            build build/dmarcscope (optimised)
 #   make run        install what is missing, build, ingest the demo data, print the summary
+#   make demo       build and load the demo into ./dmarcscope.db without starting the portal
 #   make check      every test: unit + data-driven cases under ASan/UBSan, fuzz corpus
 #                   replay, conformance against ../shared/corpus when present
 #   make bench      benchmarks; writes docs/PERFORMANCE.md
@@ -106,8 +107,8 @@ tsan:
 deps:
 	sh scripts/install-deps.sh
 
-demo:
-	sh scripts/make-demo.sh demo
+demo: all
+	PORTAL=0 sh scripts/run-demo.sh
 
 run:
 	$(MAKE) deps
