@@ -39,7 +39,7 @@ test_registry(void **state)
 	int conf;
 
 	(void)state;
-	assert_int_equal(dm_nkinds, 3);
+	assert_true(dm_nkinds >= 3);	/* aggregate + kinds.def */
 	assert_ptr_equal(dm_kinds[0], &dm_kind_aggregate);
 	assert_ptr_equal(dm_kind_by_id(DM_KIND_FAILURE), &dm_kind_failure);
 	assert_ptr_equal(dm_kind_by_id(DM_KIND_TLSRPT), &dm_kind_tlsrpt);
