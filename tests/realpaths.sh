@@ -453,6 +453,22 @@ def portal():
                       for t in threats for n in range(t["attachment_count"])]
                 pv += [(rt["path"].replace("{failure_id}", str(t["id"])), {"n": 0})
                        for t in threats[:3]]
+                if not any(t["attachment_count"] for t in threats):
+                    # no sample of the corpus has one: every report answers 404 for
+                    # index 0 (and 400 without confirm), which is then the route's success
+                    pv += [(rt["path"].replace("{failure_id}", str(t["id"])),
+                            {"n": 0, "confirm": 1}) for t in threats]
+                    answers = [request("GET", path + "?" + urllib.parse.urlencode(q))
+                               for path, q in pv]
+                    want = [400 if "confirm" not in q else 404 for _, q in pv]
+                    label = "GET %s: no attachment in the corpus, %d requests answered 400/404" \
+                        % (rt["path"], len(pv))
+                    if [a[0] for a in answers] == want and threats and \
+                            all("application/json" in a[1] for a in answers):
+                        ok(label); print("ok   " + label)
+                    else:
+                        ko(label, "%r" % [(a[0], a[2][:80]) for a in answers][:5])
+                    continue
             for path, q in pv:
                 url = path + ("?" + urllib.parse.urlencode(q) if q else "")
                 st, ctype, data = request("GET", url)

@@ -132,8 +132,8 @@ build(dbuf *b, int q, const store_web_query *w)
 		break;
 	case SWQ_THREATS_COUNT:
 		fr_window(b, w);
-		dbuf_addstr(b, "SELECT count(*) AS total, :partial AS partial");
-		dbuf_addstr(b, FW_FROM);
+		dbuf_addstr(b, "SELECT count(*) AS total, :partial AS partial"
+		    " FROM fw JOIN failure_reports fr ON fr.id = fw.id WHERE 1=1");
 		fr_filters(b, w);
 		break;
 	case SWQ_THREAT_SOURCES:
@@ -200,7 +200,10 @@ build(dbuf *b, int q, const store_web_query *w)
 		else
 			dbuf_addstr(b, "SELECT u.url AS url, min(u.host) AS host,"
 			    " min(u.reg_domain) AS reg_domain,");
-		dbuf_addstr(b, " count(DISTINCT u.failure_id) AS reports, sum(u.count) AS occurrences,"
+		/* one row per (failure_id, url): per url, count(*) is the reports */
+		dbuf_addstr(b, w->by_domain ? " count(DISTINCT u.failure_id) AS reports," :
+		    " count(*) AS reports,");
+		dbuf_addstr(b, " sum(u.count) AS occurrences,"
 		    " min(u.seen_at) AS first_seen, max(u.seen_at) AS last_seen"
 		    " FROM fw JOIN failure_reports fr ON fr.id = fw.id"
 		    " JOIN failure_urls u ON u.failure_id = fr.id WHERE 1=1");
