@@ -61,7 +61,8 @@ enum swq {
 	SWQ_THREATS_CSV,	/* every matching row, newest first, no window */
 	SWQ_THREAT,		/* one failure report by id, with its model */
 	SWQ_THREAT_URLS,	/* its URLs, each with the failure reports holding it */
-	SWQ_URLS,		/* URL view page: per url (by_domain: per reg_domain) */
+	SWQ_URLS,		/* URL view page: per url (by_domain: per reg_domain);
+				 * every row also has _total and _partial */
 	SWQ_URLS_COUNT,		/* total, partial */
 	SWQ_TLS_DOMAINS,	/* domain: every policy domain with TLS reports */
 	SWQ_TLS_DAYS,		/* day, success, failure, partial */

@@ -527,6 +527,87 @@ except (OSError, http.client.HTTPException, ValueError, KeyError, IndexError, Ty
 
 srv.terminate()
 try:
+    srv.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    srv.kill()
+
+# ---- the window: more failure reports than the list looks at ------------------------
+# 30,010 reports of window.example, one a minute, every tenth an abuse report, one
+# URL each (a host per 100 reports); the list covers the newest 30,000.
+WIN, N = 30000, 30010
+DB = os.path.join(T, "window.db")
+subprocess.run([BIN, "--db", DB, "summary"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+db = sqlite3.connect(DB)
+db.executescript("""
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+INSERT INTO failure_reports (ident, policy_domain, feedback_type, is_dmarc_failure, reporter,
+  reporter_domain, source_ip, arrival_time, subject, flags, model, ingested_at)
+SELECT 'w:' || i, 'window.example', CASE WHEN i %% 10 = 0 THEN 'abuse' ELSE 'auth-failure' END,
+  i %% 10 <> 0, 'r@rep.example', 'rep.example', '192.0.2.' || (i %% 200), 1700000000 + i * 60,
+  'S' || i, '[]', '{}', 0 FROM n;
+INSERT INTO failure_urls SELECT id, policy_domain, arrival_time,
+  'http://h' || (id / 100) || '.example/', 'h' || (id / 100) || '.example',
+  'h' || (id / 100) || '.example', '[]', 1 FROM failure_reports;
+""" % N)
+db.commit()
+db.close()
+port = free_port()
+srv = subprocess.Popen([BIN, "--db", DB, "serve", "--listen", "127.0.0.1:%d" % port,
+                        "--no-enrich"], stdout=subprocess.DEVNULL, stderr=errf)
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close(); break
+    except OSError:
+        time.sleep(0.05)
+try:
+    win = list(range(N, N - WIN, -1))            # the newest WIN, newest first (i = id)
+    dm = [i for i in win if i % 10]
+    j = get("threats?" + q(domain="window.example", per_page=500))
+    check("window: total counts the newest %d reports only, partial" % WIN,
+          j["total"] == len(dm) and j["partial"] is True and j["summary"]["threats"] == len(dm)
+          and j["summary"]["reports_received"] == N, (j["total"], len(dm), j["partial"]))
+    check("window: page 1 is the newest", [x["id"] for x in j["rows"]] == dm[:500])
+    last = (len(dm) + 499) // 500
+    j = get("threats?" + q(domain="window.example", per_page=500, page=last))
+    check("window: the last page ends at the window's edge",
+          [x["id"] for x in j["rows"]] == dm[(last - 1) * 500:], [x["id"] for x in j["rows"]][-3:])
+    j = get("threats?" + q(domain="window.example", kind="all", page=600, per_page=50))
+    check("window: kind=all, a page in the middle", j["total"] == WIN and
+          [x["id"] for x in j["rows"]] == win[599 * 50:600 * 50])
+    j = get("threats?" + q(kind="all", per_page=1))
+    check("window: no domain (failure_reports_time)", j["total"] == WIN and j["partial"] is True
+          and j["rows"][0]["id"] == N)
+    j = get("threats?" + q(ip="192.0.2.7", kind="all", per_page=500))
+    want = [i for i in range(N, 0, -1) if i % 200 == 7]
+    check("window: ip (failure_reports_ip_time), under the window: exact",
+          [x["id"] for x in j["rows"]] == want and j["partial"] is False and j["total"] == len(want))
+    # a range inside the window: exact, not partial
+    t0 = 1700000000 + (N - 999) * 60
+    j = get("threats?" + q(domain="window.example", since=day(t0 + 86400), kind="all", per_page=1))
+    want = [i for i in range(N, 0, -1) if 1700000000 + i * 60 >= (t0 + 86400) // 86400 * 86400]
+    check("window: a range smaller than the window is exact", j["total"] == len(want) and
+          j["partial"] is False, (j["total"], len(want)))
+    j = get("threats?" + q(domain="window.example", url_domain="h300.example", kind="all"))
+    want = [i for i in win if i // 100 == 300]
+    check("window: url_domain inside the window", sorted(x["id"] for x in j["rows"]) ==
+          sorted(want) and j["total"] == len(want))
+    j = get("threat-urls?" + q(domain="window.example", kind="all", per_page=500))
+    hosts = {}
+    for i in win:
+        hosts["http://h%d.example/" % (i // 100)] = hosts.get("http://h%d.example/" % (i // 100), 0) + 1
+    check("window: threat-urls over the window", j["total"] == len(hosts) and j["partial"] is True
+          and all(x["reports"] == hosts[x["url"]] for x in j["rows"]), (j["total"], len(hosts)))
+    j = get("threat-urls?" + q(domain="window.example", kind="all", per_page=50, page=99))
+    st, _, _ = req("threat-urls?" + q(domain="window.example", kind="all", per_page=50, page=99))
+    check("window: threat-urls past the last page: no rows, the total still", st == 200 and
+          j["rows"] == [] and j["total"] == len(hosts), (j["total"], len(j["rows"])))
+except (OSError, http.client.HTTPException, ValueError, KeyError, IndexError, TypeError) as e:
+    import traceback
+    traceback.print_exc()
+    check("window requests", False, "%s: %s" % (type(e).__name__, e))
+
+srv.terminate()
+try:
     rc = srv.wait(timeout=30)
 except subprocess.TimeoutExpired:
     srv.kill(); rc = srv.wait()
