@@ -2,7 +2,9 @@
  * store_web.h - the portal's sub-interface of the store (see store.h for
  * the conventions every op follows): the list and detail reads behind the
  * JSON API (mail list, record detail, reports, sources, hosts, countries,
- * quarantine) and the cheap data version that drives live updates.
+ * quarantine; from SWQ_KINDS_FIRST on, failure and TLS reports, in
+ * store_sqlite_web_kinds.c) and the cheap data version that drives live
+ * updates.
  *
  * One op, query(), runs a named read (enum swq) with the bound parameters
  * in store_web_query and hands every row to the callback as typed values
