@@ -143,11 +143,16 @@ plain_text(const char *s, size_t max)
 }
 
 /* The filters of the failure-report routes beyond api_filters: reporter,
- * url_domain, kind, by.  0, or -1 after a 400. */
+ * url_domain, kind, by; ip in the canonical form the store keeps (ipbuf
+ * holds it).  0, or -1 after a 400. */
 static int
-kinds_params(wreq *r, wresp *out, store_web_query *w)
+kinds_params(wreq *r, wresp *out, store_web_query *w, char ipbuf[IP_STRLEN])
 {
 	const char *v;
+	int fam;
+
+	if (w->ip != NULL && ip_canon(w->ip, strlen(w->ip), ipbuf, &fam) == 0)
+		w->ip = ipbuf;
 
 	if ((v = api_arg(r, "reporter")) != NULL) {
 		if (!plain_text(v, 320))
@@ -236,12 +241,13 @@ void
 api_threats(wreq *r, wresp *out)
 {
 	store_web_query w;
+	char ipbuf[IP_STRLEN];
 	json_t *a, *c, *src, *rec, *j;
 	kinds_auth *au;
 	int err = 0, partial = 0;
 	int64_t mine = 0, other = 0;
 
-	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w, ipbuf) != 0)
 		return;
 	a = api_rows(r, SWQ_THREATS, &w, &err);
 	src = api_rows(r, SWQ_THREAT_SOURCES, &w, &err);
@@ -308,11 +314,12 @@ void
 api_threats_csv(wreq *r, wresp *out)
 {
 	store_web_query w;
+	char ipbuf[IP_STRLEN];
 	const char *lang = api_arg(r, "lang");
 	csv_tz tz;
 	char dom[256], name[400], disp[512];
 
-	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w, ipbuf) != 0)
 		return;
 	if ((lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0) ||
 	    csv_tz_parse(api_arg(r, "tz"), &tz) != 0) {
@@ -692,10 +699,11 @@ void
 api_threat_urls(wreq *r, wresp *out)
 {
 	store_web_query w;
+	char ipbuf[IP_STRLEN];
 	json_t *a, *c, *j;
 	int err = 0;
 
-	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w, ipbuf) != 0)
 		return;
 	a = api_rows(r, SWQ_URLS, &w, &err);
 	if (json_array_size(a) > 0)	/* the page's rows carry the totals */

@@ -173,6 +173,7 @@ try:
         ("reporter domain", {"reporter": "receiver.example"}, {"reporter": "receiver.example"}),
         ("ip", {"ip": "192.0.2.10"}, {"ip": "192.0.2.10"}),
         ("ip v6", {"ip": "2001:db8::25"}, {"ip": "2001:db8::25"}),
+        ("ip v6 written otherwise", {"ip": "2001:DB8:0::25"}, {"ip": "2001:db8::25"}),
         ("ip + kind=all", {"ip": "2001:db8::1", "kind": "all"},
          {"ip": "2001:db8::1", "kind_all": True}),
         ("url_domain (registered)", {"url_domain": "evil.example"}, {"url_domain": "evil.example"}),
