@@ -722,6 +722,7 @@ api_threat_urls(wreq *r, wresp *out)
 
 		json_object_del(x, "_total");
 		json_object_del(x, "_partial");
+		json_object_del(x, "n");
 		if (w.by_domain) {
 			json_object_set_new(x, "url", json_null());
 			json_object_set_new(x, "defanged", json_null());

@@ -549,6 +549,17 @@ SELECT 'w:' || i, 'window.example', CASE WHEN i %% 10 = 0 THEN 'abuse' ELSE 'aut
 INSERT INTO failure_urls SELECT id, policy_domain, arrival_time,
   'http://h' || (id / 100) || '.example/', 'h' || (id / 100) || '.example',
   'h' || (id / 100) || '.example', '[]', 1 FROM failure_reports;
+-- urls.example: 26,000 reports with 4 URLs each (104,000 URL rows)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 26000)
+INSERT INTO failure_reports (ident, policy_domain, feedback_type, is_dmarc_failure, reporter,
+  reporter_domain, source_ip, arrival_time, subject, flags, model, ingested_at)
+SELECT 'u:' || i, 'urls.example', 'auth-failure', 1, 'r@rep.example', 'rep.example',
+  '198.51.100.1', 1600000000 + i * 60, 'U' || i, '[]', '{}', 0 FROM n;
+INSERT INTO failure_urls SELECT id, policy_domain, arrival_time,
+  'http://u' || (CAST(substr(subject, 2) AS INTEGER) %% 7) || '.example/' || k,
+  'u' || (CAST(substr(subject, 2) AS INTEGER) %% 7) || '.example', 'example', '[]', 2
+  FROM failure_reports, (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)
+  WHERE policy_domain = 'urls.example';
 """ % N)
 db.commit()
 db.close()
@@ -602,6 +613,21 @@ try:
     st, _, _ = req("threat-urls?" + q(domain="window.example", kind="all", per_page=50, page=99))
     check("window: threat-urls past the last page: no rows, the total still", st == 200 and
           j["rows"] == [] and j["total"] == len(hosts), (j["total"], len(j["rows"])))
+    # at most 100,000 URL rows: the newest 25,000 reports of urls.example
+    j = get("threat-urls?" + q(domain="urls.example", per_page=500))
+    newest = range(26000, 1000, -1)
+    want = {}
+    for i in newest:
+        for k in range(4):
+            u = "http://u%d.example/%d" % (i % 7, k)
+            want[u] = want.get(u, 0) + 1
+    got = {x["url"]: (x["reports"], x["occurrences"]) for x in j["rows"]}
+    check("window: the URL view stops after 100,000 URL rows, partial",
+          got == {u: (n, 2 * n) for u, n in want.items()} and j["partial"] is True and
+          j["total"] == 28, (j["total"], j["partial"], list(got.items())[:2]))
+    j = get("threat-urls?" + q(domain="urls.example", per_page=10, page=9))
+    check("window: the URL view past its last page: the totals still", j["rows"] == [] and
+          j["total"] == 28 and j["partial"] is True, j)
 except (OSError, http.client.HTTPException, ValueError, KeyError, IndexError, TypeError) as e:
     import traceback
     traceback.print_exc()
