@@ -17,7 +17,7 @@
  * index order without a sort and a count reads at most SCAN_MAX rows; the
  * other filters (kind, reporter, URL domain, q) apply inside it, and the
  * rows say partial = 1 when the range holds more.  The URL view also stops
- * after AGG_MAX URL rows of those reports (partial likewise).  The CSV download walks every
+ * after STORE_WEB_URL_MAX URL rows of those reports (partial likewise).  The CSV download walks every
  * matching row in index order (streamed by the caller).  TLS reads sum the
  * newest AGG_MAX policy rows of the range (tls_policies_domain_begin with
  * domain=), with partial likewise; their lists end at fixed LIMITs.
@@ -198,10 +198,10 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 	case SWQ_URLS:
 	case SWQ_URLS_COUNT:
 		/* the URL rows of the window's reports, newest report first, at most
-		 * AGG_MAX of them (a report may hold hundreds): read in index order
+		 * URL_MAX of them (a report may hold hundreds): read in index order
 		 * and cut there, then grouped */
 		if (q == SWQ_URLS_COUNT)
-			dbuf_addstr(b, "SELECT count(*) AS total, (coalesce(sum(n), 0) >= :agg OR"
+			dbuf_addstr(b, "SELECT count(*) AS total, (coalesce(sum(n), 0) >= :umax OR"
 			    " :partial) AS partial FROM (");
 		if (w->by_domain)
 			dbuf_addstr(b, "SELECT coalesce(u.reg_domain, u.host, '') AS reg_domain,"
@@ -213,14 +213,14 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		    " max(u.seen_at) AS last_seen, count(*) AS n");
 		if (q == SWQ_URLS)	/* the totals in the same pass (no second grouping) */
 			dbuf_addstr(b, ", count(*) OVER () AS _total,"
-			    " (sum(count(*)) OVER () >= :agg OR :partial) AS _partial");
+			    " (sum(count(*)) OVER () >= :umax OR :partial) AS _partial");
 		dbuf_addstr(b, " FROM (SELECT u.url AS url, u.host AS host, u.reg_domain AS reg_domain,"
 		    " u.failure_id AS failure_id, u.count AS count, u.seen_at AS seen_at");
 		fr_window(b, w, bounded, URLS);
 		fr_filters(b, w);
 		if (w->url_domain != NULL)
 			dbuf_addstr(b, " AND (u.reg_domain = lower(:ud) OR u.host = lower(:ud))");
-		dbuf_addstr(b, " ORDER BY fr.arrival_time DESC, fr.id DESC LIMIT :agg) u");
+		dbuf_addstr(b, " ORDER BY fr.arrival_time DESC, fr.id DESC LIMIT :umax) u");
 		dbuf_addstr(b, w->by_domain ? " GROUP BY 1" : " GROUP BY u.url");
 		if (q == SWQ_URLS_COUNT)
 			dbuf_addstr(b, ")");
@@ -350,6 +350,7 @@ bind_all(sqlite3_stmt *st, const store_web_query *w, int partial, const struct b
 	bind_named(st, ":ud", w->url_domain, 0, 1);
 	bind_named(st, ":scan", NULL, SCAN_MAX, 0);
 	bind_named(st, ":agg", NULL, AGG_MAX, 0);
+	bind_named(st, ":umax", NULL, STORE_WEB_URL_MAX, 0);
 	bind_named(st, ":partial", NULL, partial, 0);
 }
 

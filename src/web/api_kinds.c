@@ -740,6 +740,7 @@ api_threat_urls(wreq *r, wresp *out)
 	json_object_set_new(j, "partial", json_boolean(json_integer_value(json_object_get(c,
 	    "partial"))));
 	json_object_set_new(j, "window", json_integer(STORE_WEB_SCAN_MAX));
+	json_object_set_new(j, "url_window", json_integer(STORE_WEB_URL_MAX));
 	json_object_set_new(j, "rows", a);
 	json_decref(c);
 	api_json(out, 200, j);

@@ -613,16 +613,17 @@ try:
     st, _, _ = req("threat-urls?" + q(domain="window.example", kind="all", per_page=50, page=99))
     check("window: threat-urls past the last page: no rows, the total still", st == 200 and
           j["rows"] == [] and j["total"] == len(hosts), (j["total"], len(j["rows"])))
-    # at most 100,000 URL rows: the newest 25,000 reports of urls.example
+    # at most url_window (50,000) URL rows: the newest 12,500 reports of urls.example
     j = get("threat-urls?" + q(domain="urls.example", per_page=500))
-    newest = range(26000, 1000, -1)
+    newest = range(26000, 26000 - j["url_window"] // 4, -1)
     want = {}
     for i in newest:
         for k in range(4):
             u = "http://u%d.example/%d" % (i % 7, k)
             want[u] = want.get(u, 0) + 1
     got = {x["url"]: (x["reports"], x["occurrences"]) for x in j["rows"]}
-    check("window: the URL view stops after 100,000 URL rows, partial",
+    check("window: the URL view stops after its url_window of URL rows, partial",
+          j["url_window"] == 50000 and
           got == {u: (n, 2 * n) for u, n in want.items()} and j["partial"] is True and
           j["total"] == 28, (j["total"], j["partial"], list(got.items())[:2]))
     j = get("threat-urls?" + q(domain="urls.example", per_page=10, page=9))
