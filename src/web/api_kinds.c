@@ -826,7 +826,8 @@ api_kinds_record(wreq *r, json_t *rec)
 {
 	store_web_query w;
 	json_t *a;
-	int err = 0;
+	int err = 0, fam;
+	char ipbuf[IP_STRLEN];
 	int64_t b = json_integer_value(json_object_get(rec, "date_begin"));
 	int64_t e = json_integer_value(json_object_get(rec, "date_end"));
 
@@ -834,6 +835,8 @@ api_kinds_record(wreq *r, json_t *rec)
 	w.cls = w.result = -1;
 	w.kind_all = 1;
 	w.ip = str(rec, "source_ip");
+	if (w.ip != NULL && ip_canon(w.ip, strlen(w.ip), ipbuf, &fam) == 0)
+		w.ip = ipbuf;	/* failure reports keep the canonical form */
 	w.since = b - (b % DAY + DAY) % DAY;
 	w.until = e - (e % DAY + DAY) % DAY + DAY;
 	w.limit = 50;
@@ -856,9 +859,10 @@ api_kinds_host(wreq *r, json_t *host, const store_web_query *w0, const char *ip)
 {
 	store_web_query w = *w0;
 	json_t *a, *c;
-	int err = 0;
+	int err = 0, fam;
+	char ipbuf[IP_STRLEN];
 
-	w.ip = ip;
+	w.ip = ip_canon(ip, strlen(ip), ipbuf, &fam) == 0 ? ipbuf : ip;
 	w.kind_all = 1;
 	w.limit = 10;
 	a = api_rows(r, SWQ_IP_FAILURES, &w, &err);

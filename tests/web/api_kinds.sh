@@ -495,6 +495,9 @@ try:
               j["failure_reports"]["count"] == len(want) and
               sorted(x["id"] for x in j["failure_reports"]["recent"]) == sorted(want[:10]),
               (j["failure_reports"], want))
+    j = get("hosts/" + urllib.parse.quote("2001:DB8:0::25"))
+    check("hosts/IP written otherwise: the same failure reports", j["failure_reports"]["count"] ==
+          len([m for m in F_ if m.get("source_ip") == "2001:db8::25"]) > 0, j["failure_reports"])
     j = get("hosts/192.0.2.10?" + q(domain="domain.de"))
     check("hosts/IP?domain: only that domain's failure reports", j["failure_reports"]["count"] == 0)
     doms = {x["domain"]: x for x in get("domains")}
