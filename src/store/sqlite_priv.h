@@ -69,6 +69,13 @@ sqlite3_stmt *sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqlt
  * batch down to one row). */
 sqlite3_stmt *sq_prep_nobatch(sq_store *q, enum sq_area area, int slot, const char *sqltext);
 
+/* The portal's reads of failure and TLS reports (store_sqlite_web_kinds.c):
+ * store_sqlite_web.c's query op for q >= SWQ_KINDS_FIRST. */
+struct store_web_query;
+struct store_web_val;
+int sq_web_kinds_query(store *s, int q, const struct store_web_query *w,
+    int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
+
 /* The report kinds' rows (store_sqlite_kinds.c) follow the archive: moved
  * with raw_merge, counted as duplicates with raw_duplicate (*n: how many). */
 int sq_kinds_merge(sq_store *q, int64_t from, int64_t into);

@@ -2,7 +2,9 @@
  * store_web.h - the portal's sub-interface of the store (see store.h for
  * the conventions every op follows): the list and detail reads behind the
  * JSON API (mail list, record detail, reports, sources, hosts, countries,
- * quarantine) and the cheap data version that drives live updates.
+ * quarantine; from SWQ_KINDS_FIRST on, failure and TLS reports, in
+ * store_sqlite_web_kinds.c) and the cheap data version that drives live
+ * updates.
  *
  * One op, query(), runs a named read (enum swq) with the bound parameters
  * in store_web_query and hands every row to the callback as typed values
@@ -15,7 +17,8 @@
  * returning non-zero stops the query (query then returns STORE_OK).
  *
  * Exports: struct store_web_ops, store_sqlite_web_ops, enum swq, enum sws,
- * store_web_query, store_web_val, STORE_WEB_SCAN_MAX, STORE_WEB_AGG_MAX.
+ * store_web_query, store_web_val, STORE_WEB_SCAN_MAX, STORE_WEB_AGG_MAX,
+ * STORE_WEB_URL_MAX.
  */
 #ifndef DS_STORE_WEB_H
 #define DS_STORE_WEB_H
@@ -29,6 +32,9 @@
  * and map sums at the newest STORE_WEB_AGG_MAX ("partial" when it holds more). */
 #define STORE_WEB_SCAN_MAX 30000
 #define STORE_WEB_AGG_MAX 100000
+/* The URL view groups at most this many URL rows (of the newest
+ * STORE_WEB_SCAN_MAX failure reports). */
+#define STORE_WEB_URL_MAX 50000
 
 enum swq {
 	SWQ_VERSION = 0,	/* one row: reports, raws, quarantine, senders, hosts, analysis */
@@ -51,6 +57,28 @@ enum swq {
 	SWQ_HOST_DAILY,		/* ip's messages per day and class */
 	SWQ_COUNTRIES,		/* messages and spoofing per country; partial as above */
 	SWQ_QUARANTINE,		/* every quarantine entry, newest first */
+	/* failure and TLS reports (store_sqlite_web_kinds.c, issue 13) */
+	SWQ_KINDS_FIRST,
+	SWQ_THREATS = SWQ_KINDS_FIRST,	/* threats list page (window, filters, limit/offset) */
+	SWQ_THREATS_COUNT,	/* total, partial for the same filters */
+	SWQ_THREAT_SOURCES,	/* policy_domain, source_ip, ptr, service, n: the matching
+				 * rows per source (for My Senders vs unauthorized) */
+	SWQ_THREATS_RECEIVED,	/* n: every failure report of domain/range (abuse too) */
+	SWQ_THREATS_CSV,	/* every matching row, newest first, no window */
+	SWQ_THREAT,		/* one failure report by id, with its model */
+	SWQ_THREAT_URLS,	/* its URLs, each with the failure reports holding it */
+	SWQ_URLS,		/* URL view page: per url (by_domain: per reg_domain);
+				 * every row also has _total and _partial */
+	SWQ_URLS_COUNT,		/* total, partial */
+	SWQ_TLS_DOMAINS,	/* domain: every policy domain with TLS reports */
+	SWQ_TLS_DAYS,		/* day, success, failure, partial */
+	SWQ_TLS_TYPES,		/* result_type, sessions, partial */
+	SWQ_TLS_FAILURES,	/* grouped failure details with reporters (JSON) */
+	SWQ_TLS_REPORTS,	/* one row per (report, policy), newest first */
+	SWQ_IP_FAILURES,	/* failure reports of ip in [since, until), newest first */
+	SWQ_IP_FAILURES_COUNT,	/* n for the same */
+	SWQ_KIND_DOMAINS,	/* domain, failure_reports, tls_reports */
+	SWQ_IP_CLASS,		/* ip's class with most messages (domain optional) */
 	SWQ__COUNT
 };
 
@@ -71,6 +99,12 @@ typedef struct store_web_query {
 	int64_t report_id;	/* records of one report; 0: any */
 	int sort, desc;		/* SWS_*, descending when non-zero */
 	int64_t limit, offset;	/* limit < 0: no limit */
+	/* failure / TLS reports only */
+	const char *reporter;	/* reporter address or its domain; NULL none */
+	const char *url_domain;	/* a URL's host or registered domain; NULL none */
+	int kind_all;		/* 1: every failure report, 0: DMARC failures only */
+	int by_domain;		/* SWQ_URLS: one row per registered domain */
+	const char *url;	/* one normalised URL; NULL none */
 } store_web_query;
 
 enum { SWV_NULL = 0, SWV_INT, SWV_REAL, SWV_TEXT };
