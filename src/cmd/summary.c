@@ -2,7 +2,8 @@
  * summary.c - `dmarcscope summary [--json] [--domain D] [--since] [--until]
  * [--lang ja|en]`: what the store holds; with --domain, also the digest of
  * the JIPDEC slides (emails seen, DMARC/SPF/DKIM aligned counts and %,
- * failure reports, the not-aligned counts) in Japanese or English.  Reports,
+ * DMARC failure reports received, the not-aligned counts, and the TLS
+ * sessions when TLS reports exist) in Japanese or English.  Reports,
  * records, messages, domains and the period follow the filter; quarantine,
  * duplicates and archived inputs are the whole store's and, when a filter is
  * given, shown apart as such (JSON "all_domains").
@@ -29,10 +30,11 @@ usage(FILE *f)
 	    "Totals of the stored aggregate reports: reports, records, messages (the sum\n"
 	    "of <count>), policy domains, the date range, and the quarantine and\n"
 	    "duplicate counters.  With --domain, the digest follows: emails seen, DMARC\n"
-	    "pass, SPF and DKIM aligned (counts and %%), failure reports received and the\n"
-	    "not-aligned counts, in Japanese or English (--lang, else $LANG).  --json adds\n"
-	    "the digest keys dmarc_pass, spf_aligned, dkim_aligned, not_aligned, pct and\n"
-	    "failure_reports.  The quarantine, duplicate and archive counters belong to no\n"
+	    "pass, SPF and DKIM aligned (counts and %%), DMARC failure reports received, the\n"
+	    "not-aligned counts and, when TLS reports exist, the TLS sessions, in Japanese\n"
+	    "or English (--lang, else $LANG).  --json adds the digest keys dmarc_pass,\n"
+	    "spf_aligned, dkim_aligned, not_aligned, pct, failure_reports, tls and classes.\n"
+	    "The quarantine, duplicate and archive counters belong to no\n"
 	    "domain or day: with --domain, --since or --until they are the whole store's,\n"
 	    "printed apart (JSON: under \"all_domains\").\n");
 }
@@ -109,7 +111,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 			printf("\"first_begin\":null,\"last_end\":null");
 		if (st != NULL) {
 			static const char *const keys[] = { "dmarc_pass", "spf_aligned",
-			    "dkim_aligned", "not_aligned", "pct", "failure_reports", "classes" };
+			    "dkim_aligned", "not_aligned", "pct", "failure_reports", "tls", "classes" };
 
 			for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 				char *v = json_dumps(json_object_get(st, keys[i]),
