@@ -804,14 +804,14 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 	/* one layout, the words per language */
 	static const struct digest_words {
 		const char *title, *seen, *pass, *spf, *dkim, *notal, *unit, *ruf, *ruf_unit;
-		const char *tls, *tls_ok, *tls_fail;
+		const char *tls, *tls_pre, *tls_ok, *tls_fail;	/* [pre] N [ok] N [fail] (%) */
 		const char *classes, *cls[CLS__COUNT], *policy, *arrow;
 	} words[2] = {
 		{ "DMARC summary for %s (%s to %s)\n",
 		  "Emails seen:             ", "DMARC pass:              ",
 		  "SPF aligned:             ", "DKIM aligned:            ",
 		  "Not aligned:             ", "", "Failure reports received: ", "",
-		  "TLS sessions:            ", " succeeded / ", " failed",
+		  "TLS sessions:            ", "", " succeeded / ", " failed",
 		  "Classes:                 ",
 		  { "normal ", " / forwarded ", " / auth failure ", " / spoofing suspected " },
 		  "Policy:                  ", ", next step: " },
@@ -819,7 +819,7 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 		  "受信メール数:          ", "DMARC認証成功:         ",
 		  "SPFアライメント:       ", "DKIMアライメント:      ",
 		  "アライメントなし:      ", "通", "失敗レポート受信数:    ", "件",
-		  "TLSセッション:         ", " 成功 / ", " 失敗",
+		  "TLSセッション:         ", "成功 ", " / 失敗 ", "",
 		  "分類:                  ",
 		  { "正常 ", " / 転送 ", " / 認証失敗 ", " / なりすましの疑い " },
 		  "ポリシー:              ", " → 次の段階: " },
@@ -846,6 +846,7 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 		const json_t *t = json_object_get(s, "tls");
 
 		dbuf_addstr(out, w->tls);
+		dbuf_addstr(out, w->tls_pre);
 		num(out, geti(t, "success"));
 		dbuf_addstr(out, w->tls_ok);
 		num(out, geti(t, "failure"));

@@ -369,8 +369,20 @@ pd_sample(const json_t *sa, const json_t *m)
 	json_object_set_new(o, "to_domains", tod);
 	json_object_set_new(o, "to", to);
 	json_object_set_new(o, "subject", jcopy(sa, "subject"));
-	json_object_set_new(o, "date", jcopy(sa, "date"));
-	json_object_set_new(o, "message-id", jcopy(sa, "message_id"));
+	if (iso_time(sv(sa, "date")) > 0) {
+		fmt_time(iso_time(sv(sa, "date")), 0, d, sizeof(d));
+		json_object_set_new(o, "date", json_string(d));
+	} else {
+		json_object_set_new(o, "date", json_null());
+	}
+	if (sv(sa, "message_id") != NULL) {
+		char mid[1100];
+
+		snprintf(mid, sizeof(mid), "<%s>", sv(sa, "message_id"));
+		json_object_set_new(o, "message-id", json_string(mid));
+	} else {
+		json_object_set_new(o, "message-id", json_null());
+	}
 	/* parsedmarc keeps one value per header name: the first here */
 	json_array_foreach(json_object_get(sa, "headers"), i, v)
 		if (sv(v, "name") != NULL && json_object_get(hd, sv(v, "name")) == NULL)
@@ -419,8 +431,8 @@ pd_failure(kx *x, const json_t *m, const store_kind_row *row, host_cols *h)
 	int headers_only;
 
 	host_of(x, sv(m, "source_ip"), h);
-	headers_only = (sv(sa, "kind") != NULL && strcmp(sv(sa, "kind"), "headers") == 0) ||
-	    (sv(sa, "text") == NULL && json_array_size(json_object_get(m, "attachments")) == 0);
+	/* the sample is text/rfc822-headers (no body was sent) */
+	headers_only = sv(sa, "kind") != NULL && strcmp(sv(sa, "kind"), "headers") == 0;
 	json_object_set_new(o, "feedback_type", sv(fb, "feedback_type") ?
 	    json_string(sv(fb, "feedback_type")) : json_string("auth-failure"));
 	json_object_set_new(o, "user_agent", jcopy(fb, "user_agent"));
@@ -432,7 +444,15 @@ pd_failure(kx *x, const json_t *m, const store_kind_row *row, host_cols *h)
 	json_object_set_new(o, "arrival_date", sv(fb, "arrival_date") ?
 	    json_string(sv(fb, "arrival_date")) : json_string(t));
 	json_object_set_new(o, "arrival_date_utc", json_string(t));
-	json_object_set_new(o, "message_id", jcopy(fb, "message_id"));
+	/* the feedback's Message-ID, else the sample's, in its <> as parsedmarc has it */
+	if (sv(fb, "message_id") == NULL && sv(sa, "message_id") != NULL) {
+		char mid[1100];
+
+		snprintf(mid, sizeof(mid), "<%s>", sv(sa, "message_id"));
+		json_object_set_new(o, "message_id", json_string(mid));
+	} else {
+		json_object_set_new(o, "message_id", jcopy(fb, "message_id"));
+	}
 	json_object_set_new(o, "authentication_results", jcopy(fb, "authentication_results"));
 	json_object_set_new(o, "delivery_result", jstr(pd_delivery(sv(fb, "delivery_result"))));
 	json_object_set_new(o, "auth_failure", split_list(sv(fb, "auth_failure") ?
