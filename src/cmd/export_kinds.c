@@ -250,7 +250,7 @@ policy_domain(const json_t *m, char *buf, size_t len)
 
 static const char *const fail_cols[2][19] = {
 	{ "arrival_time", "reporter", "source_ip", "reverse_dns", "country_code", "policy_domain",
-	  "feedback_type", "auth_failure", "delivery_result", "subject", "from", "envelope_from",
+	  "feedback_type", "auth_failure", "delivery_result", "subject", "header_from", "envelope_from",
 	  "rcpt_to", "message_id", "dkim_domain", "url_count", "attachment_count", "flags",
 	  "urls" },
 	{ "受信日時", "レポート送信者", "送信元IPアドレス", "逆引きドメイン", "国コード",
@@ -307,7 +307,7 @@ pd_delivery(const char *s)
 	for (size_t i = 0; s != NULL && i < sizeof(words) / sizeof(words[0]); i++)
 		if (strstr(s, words[i]) != NULL)
 			return words[i];
-	return s != NULL ? "other" : NULL;
+	return "other";	/* absent or unknown: parsedmarc says "other" */
 }
 
 /* "a, b" → ["a","b"]; NULL (or "none" when none_empty) → [] */
