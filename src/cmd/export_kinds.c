@@ -20,8 +20,10 @@
  * an error.  Source reverse DNS / country / base domain come from the
  * enrichment cache (enrich_memo), empty until enriched.
  *
- * Exports: export_kinds (export_kinds.h).  Errors: -1 with the store's
- * message printed; write errors in *werr.
+ * parsedmarc's shapes are written by export_pd.c (export_priv.h).
+ *
+ * Exports: export_kinds (export_kinds.h); the xk_* helpers (export_priv.h).
+ * Errors: -1 with the store's message printed; write errors in *werr.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -33,38 +35,27 @@
 #include <strings.h>
 #include <time.h>
 
-#include "export_kinds.h"
-#include "../enrich/enrich.h"
+#include "export_priv.h"
 #include "../report/kind.h"
-#include "../store/store_kinds.h"
 #include "../util/log.h"
-
-typedef struct kx {
-	FILE *out;
-	int kind, fmt, ja, n, err, werr;
-	const char *domain;
-	const csv_tz *tz;
-	enrich_memo *memo;
-	dbuf line;
-} kx;
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static const char *
-sv(const json_t *o, const char *k)
+const char *
+xk_sv(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
 }
 
-static json_t *
-jstr(const char *s)
+json_t *
+xk_jstr(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
 }
 
 /* a copy of o's member k, or null */
-static json_t *
-jcopy(const json_t *o, const char *k)
+json_t *
+xk_jcopy(const json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
 
@@ -96,16 +87,16 @@ dump(kx *x, json_t *o)
 	json_decref(o);
 }
 
-static void
-end_line(kx *x)
+void
+xk_end_line(kx *x)
 {
 	put(x, x->line.data, x->line.len);
 	dbuf_reset(&x->line);
 }
 
 /* t shifted into tz, "YYYY-MM-DD HH:MM:SS" (no zone: the header names it) */
-static void
-fmt_time(int64_t t, int offset, char *buf, size_t len)
+void
+xk_fmt_time(int64_t t, int offset, char *buf, size_t len)
 {
 	time_t tt = (time_t)(t + offset);
 	struct tm tm;
@@ -115,8 +106,8 @@ fmt_time(int64_t t, int offset, char *buf, size_t len)
 }
 
 /* "2024-01-02T10:05:00Z" (what the parsers write) → unix, 0 when not that */
-static int64_t
-iso_time(const char *s)
+int64_t
+xk_iso_time(const char *s)
 {
 	struct tm tm;
 	int y, mo, d, h, mi, se;
@@ -133,22 +124,22 @@ iso_time(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
-static void
-num(char *buf, size_t len, const json_t *v)
+void
+xk_num(char *buf, size_t len, const json_t *v)
 {
 	snprintf(buf, len, "%lld", (long long)json_integer_value(v));
 }
 
 /* Joins the strings of arr (or member key of each object of arr) with sep. */
-static void
-join(dbuf *b, const json_t *arr, const char *key, const char *sep)
+void
+xk_join(dbuf *b, const json_t *arr, const char *key, const char *sep)
 {
 	size_t i;
 	json_t *v;
 
 	dbuf_reset(b);
 	json_array_foreach(arr, i, v) {
-		const char *s = key != NULL ? sv(v, key) : json_string_value(v);
+		const char *s = key != NULL ? xk_sv(v, key) : json_string_value(v);
 
 		if (s == NULL)
 			continue;
@@ -158,12 +149,9 @@ join(dbuf *b, const json_t *arr, const char *key, const char *sep)
 	}
 }
 
-typedef struct host_cols {
-	const char *ptr, *country, *base;
-} host_cols;
 
-static void
-host_of(kx *x, const char *ip, host_cols *h)
+void
+xk_host_of(kx *x, const char *ip, host_cols *h)
 {
 	memset(h, 0, sizeof(*h));
 	if (ip != NULL && x->memo != NULL &&
@@ -174,26 +162,22 @@ host_of(kx *x, const char *ip, host_cols *h)
 /* ---- failure reports ---------------------------------------------------- */
 
 /* When the report arrived: Arrival-Date, else the report's date, else ingest. */
-static int64_t
-arrival(const json_t *m, const store_kind_row *row)
+int64_t
+xk_arrival(const json_t *m, const store_kind_row *row)
 {
 	const json_t *a = json_object_get(m, "arrival_time");
 	int64_t t;
 
 	if (json_is_integer(a) && json_integer_value(a) > 0)
 		return json_integer_value(a);
-	if ((t = iso_time(sv(m, "report_date"))) > 0)
+	if ((t = xk_iso_time(xk_sv(m, "report_date"))) > 0)
 		return t;
 	return row->ingested_at;
 }
 
-/* One mailbox of an address header: GMime parses it. */
-typedef struct mbox {
-	char name[512], addr[512];
-} mbox;
 
-static int
-mbox_parse(const char *s, int index, mbox *mb)
+int
+xk_mbox_parse(const char *s, int index, mbox *mb)
 {
 	InternetAddressList *l;
 	InternetAddress *a;
@@ -216,8 +200,8 @@ mbox_parse(const char *s, int index, mbox *mb)
 }
 
 /* the domain of an address, lower case, into buf ("" when none) */
-static const char *
-addr_domain(const char *addr, char *buf, size_t len)
+const char *
+xk_addr_domain(const char *addr, char *buf, size_t len)
 {
 	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
 	size_t i = 0;
@@ -230,10 +214,10 @@ addr_domain(const char *addr, char *buf, size_t len)
 }
 
 /* Reported-Domain, else the domain of the sample's From (as the store does). */
-static const char *
-policy_domain(const json_t *m, char *buf, size_t len)
+const char *
+xk_policy_domain(const json_t *m, char *buf, size_t len)
 {
-	const char *d = sv(json_object_get(m, "feedback"), "reported_domain");
+	const char *d = xk_sv(json_object_get(m, "feedback"), "reported_domain");
 	mbox mb;
 
 	if (d != NULL && *d) {
@@ -242,8 +226,8 @@ policy_domain(const json_t *m, char *buf, size_t len)
 			*p = (char)tolower((unsigned char)*p);
 		return buf;
 	}
-	if (mbox_parse(sv(json_object_get(m, "sample"), "from"), 0, &mb))
-		return addr_domain(mb.addr, buf, len);
+	if (xk_mbox_parse(xk_sv(json_object_get(m, "sample"), "from"), 0, &mb))
+		return xk_addr_domain(mb.addr, buf, len);
 	buf[0] = '\0';
 	return buf;
 }
@@ -267,258 +251,43 @@ fail_csv(kx *x, const json_t *m, const store_kind_row *row)
 	host_cols h;
 	dbuf tmp;
 
-	host_of(x, sv(m, "source_ip"), &h);
-	fmt_time(arrival(m, row), x->tz->offset, t, sizeof(t));
+	xk_host_of(x, xk_sv(m, "source_ip"), &h);
+	xk_fmt_time(xk_arrival(m, row), x->tz->offset, t, sizeof(t));
 	csv_field(&x->line, t, 0);
-	csv_field(&x->line, sv(m, "reporter"), 0);
-	csv_field(&x->line, sv(m, "source_ip"), 0);
+	csv_field(&x->line, xk_sv(m, "reporter"), 0);
+	csv_field(&x->line, xk_sv(m, "source_ip"), 0);
 	csv_field(&x->line, h.ptr, 0);
 	csv_field(&x->line, h.country, 0);
-	csv_field(&x->line, policy_domain(m, pd, sizeof(pd)), 0);
-	csv_field(&x->line, sv(fb, "feedback_type") ? sv(fb, "feedback_type") : sv(m, "kind"), 0);
-	csv_field(&x->line, sv(fb, "auth_failure"), 0);
-	csv_field(&x->line, sv(fb, "delivery_result"), 0);
-	csv_field(&x->line, sv(sa, "subject"), 0);
-	csv_field(&x->line, sv(sa, "from"), 0);
-	csv_field(&x->line, sv(fb, "original_mail_from"), 0);
-	csv_field(&x->line, sv(fb, "original_rcpt_to"), 0);
-	csv_field(&x->line, sv(sa, "message_id"), 0);
-	csv_field(&x->line, sv(fb, "dkim_domain"), 0);
+	csv_field(&x->line, xk_policy_domain(m, pd, sizeof(pd)), 0);
+	csv_field(&x->line, xk_sv(fb, "feedback_type") ? xk_sv(fb, "feedback_type") : xk_sv(m, "kind"), 0);
+	csv_field(&x->line, xk_sv(fb, "auth_failure"), 0);
+	csv_field(&x->line, xk_sv(fb, "delivery_result"), 0);
+	csv_field(&x->line, xk_sv(sa, "subject"), 0);
+	csv_field(&x->line, xk_sv(sa, "from"), 0);
+	csv_field(&x->line, xk_sv(fb, "original_mail_from"), 0);
+	csv_field(&x->line, xk_sv(fb, "original_rcpt_to"), 0);
+	csv_field(&x->line, xk_sv(sa, "message_id"), 0);
+	csv_field(&x->line, xk_sv(fb, "dkim_domain"), 0);
 	snprintf(nu, sizeof(nu), "%zu", json_array_size(json_object_get(m, "urls")));
 	snprintf(na, sizeof(na), "%zu", json_array_size(json_object_get(m, "attachments")));
 	csv_field(&x->line, nu, 0);
 	csv_field(&x->line, na, 0);
 	dbuf_init(&tmp, (size_t)1 << 22);
-	join(&tmp, json_object_get(m, "flags"), NULL, " ");
+	xk_join(&tmp, json_object_get(m, "flags"), NULL, " ");
 	csv_field(&x->line, dbuf_cstr(&tmp), 0);
 	/* defanged: a spreadsheet must not turn a phishing URL into a link */
-	join(&tmp, json_object_get(m, "urls"), "defanged", " ");
+	xk_join(&tmp, json_object_get(m, "urls"), "defanged", " ");
 	csv_field(&x->line, dbuf_cstr(&tmp), 1);
 	dbuf_free(&tmp);
-	end_line(x);
-}
-
-/* parsedmarc normalises Delivery-Result to one of five words */
-static const char *
-pd_delivery(const char *s)
-{
-	static const char *const words[] = { "delivered", "spam", "policy", "reject", "other" };
-
-	for (size_t i = 0; s != NULL && i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(s, words[i]) != NULL)
-			return words[i];
-	return "other";	/* absent or unknown: parsedmarc says "other" */
-}
-
-/* "a, b" → ["a","b"]; NULL (or "none" when none_empty) → [] */
-static json_t *
-split_list(const char *s, int none_empty)
-{
-	json_t *a = json_array();
-
-	if (s == NULL || (none_empty && strcasecmp(s, "none") == 0))
-		return a;
-	while (*s) {
-		size_t n = strcspn(s, ",");
-		const char *e = s + n;
-
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		if (e > s)
-			json_array_append_new(a, json_stringn(s, (size_t)(e - s)));
-		s += n;
-		if (*s == ',')
-			s++;
-	}
-	return a;
-}
-
-static json_t *
-pd_addr(const mbox *mb)
-{
-	json_t *o = json_object();
-	const char *at = strrchr(mb->addr, '@');
-	char d[256];
-
-	json_object_set_new(o, "display_name", mb->name[0] ? json_string(mb->name) : json_null());
-	json_object_set_new(o, "address", json_string(mb->addr));
-	json_object_set_new(o, "local", at != NULL ? json_stringn(mb->addr,
-	    (size_t)(at - mb->addr)) : json_string(mb->addr));
-	json_object_set_new(o, "domain", at != NULL ? json_string(addr_domain(mb->addr, d,
-	    sizeof(d))) : json_null());
-	return o;
-}
-
-static json_t *
-pd_sample(const json_t *sa, const json_t *m)
-{
-	json_t *o = json_object(), *hd = json_object(), *to = json_array(), *tod = json_array(),
-	    *att = json_array(), *v;
-	mbox mb;
-	size_t i;
-	char d[256];
-
-	json_object_set_new(o, "from", mbox_parse(sv(sa, "from"), 0, &mb) ? pd_addr(&mb) :
-	    json_null());
-	for (int k = 0; k < 100 && mbox_parse(sv(sa, "to"), k, &mb); k++) {
-		json_array_append_new(to, pd_addr(&mb));
-		json_array_append_new(tod, json_string(addr_domain(mb.addr, d, sizeof(d))));
-	}
-	json_object_set_new(o, "to_domains", tod);
-	json_object_set_new(o, "to", to);
-	json_object_set_new(o, "subject", jcopy(sa, "subject"));
-	if (iso_time(sv(sa, "date")) > 0) {
-		fmt_time(iso_time(sv(sa, "date")), 0, d, sizeof(d));
-		json_object_set_new(o, "date", json_string(d));
-	} else {
-		json_object_set_new(o, "date", json_null());
-	}
-	if (sv(sa, "message_id") != NULL) {
-		char mid[1100];
-
-		snprintf(mid, sizeof(mid), "<%s>", sv(sa, "message_id"));
-		json_object_set_new(o, "message-id", json_string(mid));
-	} else {
-		json_object_set_new(o, "message-id", json_null());
-	}
-	/* parsedmarc keeps one value per header name: the first here */
-	json_array_foreach(json_object_get(sa, "headers"), i, v)
-		if (sv(v, "name") != NULL && json_object_get(hd, sv(v, "name")) == NULL)
-			json_object_set_new(hd, sv(v, "name"), jcopy(v, "value"));
-	json_object_set_new(o, "headers", hd);
-	json_object_set_new(o, "body", jcopy(sa, "text"));
-	json_array_foreach(json_object_get(m, "attachments"), i, v) {
-		json_t *a = json_object();
-
-		json_object_set_new(a, "filename", jcopy(v, "name"));
-		json_object_set_new(a, "mail_content_type", jcopy(v, "content_type"));
-		json_object_set_new(a, "sha256", jcopy(v, "sha256"));
-		json_array_append_new(att, a);
-	}
-	json_object_set_new(o, "attachments", att);
-	return o;
-}
-
-/* the sample as text: its headers, a blank line, its decoded text */
-static json_t *
-pd_sample_text(const json_t *sa)
-{
-	dbuf b;
-	size_t i;
-	json_t *v, *r;
-
-	dbuf_init(&b, (size_t)1 << 24);
-	json_array_foreach(json_object_get(sa, "headers"), i, v)
-		dbuf_printf(&b, "%s: %s\n", sv(v, "name") ? sv(v, "name") : "",
-		    sv(v, "value") ? sv(v, "value") : "");
-	dbuf_addc(&b, '\n');
-	if (sv(sa, "text") != NULL)
-		dbuf_addstr(&b, sv(sa, "text"));
-	r = json_stringn(b.data, b.len);
-	dbuf_free(&b);
-	return r != NULL ? r : json_null();
-}
-
-static json_t *
-pd_failure(kx *x, const json_t *m, const store_kind_row *row, host_cols *h)
-{
-	const json_t *fb = json_object_get(m, "feedback"), *sa = json_object_get(m, "sample");
-	json_t *o = json_object(), *src = json_object();
-	char t[32], pd[256];
-	int64_t at = arrival(m, row);
-	int headers_only;
-
-	host_of(x, sv(m, "source_ip"), h);
-	/* the sample is text/rfc822-headers (no body was sent) */
-	headers_only = sv(sa, "kind") != NULL && strcmp(sv(sa, "kind"), "headers") == 0;
-	json_object_set_new(o, "feedback_type", sv(fb, "feedback_type") ?
-	    json_string(sv(fb, "feedback_type")) : json_string("auth-failure"));
-	json_object_set_new(o, "user_agent", jcopy(fb, "user_agent"));
-	json_object_set_new(o, "version", jcopy(fb, "version"));
-	json_object_set_new(o, "original_envelope_id", jcopy(fb, "original_envelope_id"));
-	json_object_set_new(o, "original_mail_from", jcopy(fb, "original_mail_from"));
-	json_object_set_new(o, "original_rcpt_to", jcopy(fb, "original_rcpt_to"));
-	fmt_time(at, 0, t, sizeof(t));
-	json_object_set_new(o, "arrival_date", sv(fb, "arrival_date") ?
-	    json_string(sv(fb, "arrival_date")) : json_string(t));
-	json_object_set_new(o, "arrival_date_utc", json_string(t));
-	/* the feedback's Message-ID, else the sample's, in its <> as parsedmarc has it */
-	if (sv(fb, "message_id") == NULL && sv(sa, "message_id") != NULL) {
-		char mid[1100];
-
-		snprintf(mid, sizeof(mid), "<%s>", sv(sa, "message_id"));
-		json_object_set_new(o, "message_id", json_string(mid));
-	} else {
-		json_object_set_new(o, "message_id", jcopy(fb, "message_id"));
-	}
-	json_object_set_new(o, "authentication_results", jcopy(fb, "authentication_results"));
-	json_object_set_new(o, "delivery_result", jstr(pd_delivery(sv(fb, "delivery_result"))));
-	json_object_set_new(o, "auth_failure", split_list(sv(fb, "auth_failure") ?
-	    sv(fb, "auth_failure") : "dmarc", 0));
-	json_object_set_new(o, "authentication_mechanisms",
-	    split_list(sv(fb, "identity_alignment"), 1));
-	json_object_set_new(o, "reported_domain", json_string(policy_domain(m, pd, sizeof(pd))));
-	json_object_set_new(src, "ip_address", jcopy(m, "source_ip"));
-	json_object_set_new(src, "country", jstr(h->country));
-	json_object_set_new(src, "reverse_dns", jstr(h->ptr));
-	json_object_set_new(src, "base_domain", jstr(h->base));
-	json_object_set_new(src, "name", json_null());
-	json_object_set_new(src, "type", json_null());
-	json_object_set_new(src, "asn", json_null());
-	json_object_set_new(src, "as_name", json_null());
-	json_object_set_new(src, "as_domain", json_null());
-	json_object_set_new(o, "source", src);
-	json_object_set_new(o, "dkim_domain", jcopy(fb, "dkim_domain"));
-	json_object_set_new(o, "sample_headers_only", json_boolean(headers_only));
-	json_object_set_new(o, "sample", pd_sample_text(sa));
-	json_object_set_new(o, "parsed_sample", pd_sample(sa, m));
-	return o;
-}
-
-static void
-pd_failure_csv(kx *x, const json_t *m, const store_kind_row *row)
-{
-	host_cols h;
-	json_t *o = pd_failure(x, m, row, &h), *src = json_object_get(o, "source");
-	dbuf tmp;
-	static const char *const plain[] = { "feedback_type", "user_agent", "version",
-	    "original_envelope_id", "original_mail_from", "original_rcpt_to", "arrival_date",
-	    "arrival_date_utc" };
-
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		csv_field(&x->line, sv(o, plain[i]), 0);
-	csv_field(&x->line, sv(json_object_get(o, "parsed_sample"), "subject"), 0);
-	csv_field(&x->line, sv(o, "message_id"), 0);
-	csv_field(&x->line, sv(o, "authentication_results"), 0);
-	csv_field(&x->line, sv(o, "dkim_domain"), 0);
-	csv_field(&x->line, sv(src, "ip_address"), 0);
-	csv_field(&x->line, h.country, 0);
-	csv_field(&x->line, h.ptr, 0);
-	csv_field(&x->line, h.base, 0);
-	for (int i = 0; i < 5; i++)	/* name, type, asn, as_name, as_domain */
-		csv_field(&x->line, NULL, 0);
-	csv_field(&x->line, sv(o, "delivery_result"), 0);
-	dbuf_init(&tmp, (size_t)1 << 16);
-	join(&tmp, json_object_get(o, "auth_failure"), NULL, ",");
-	csv_field(&x->line, dbuf_cstr(&tmp), 0);
-	csv_field(&x->line, sv(o, "reported_domain"), 0);
-	join(&tmp, json_object_get(o, "authentication_mechanisms"), NULL, ",");
-	csv_field(&x->line, dbuf_cstr(&tmp), 0);
-	dbuf_free(&tmp);
-	csv_field(&x->line, json_is_true(json_object_get(o, "sample_headers_only")) ? "True" :
-	    "False", 1);
-	json_decref(o);
-	end_line(x);
+	xk_end_line(x);
 }
 
 /* ---- TLS reports -------------------------------------------------------- */
 
-static int
-domain_ok(kx *x, const json_t *pol)
+int
+xk_domain_ok(kx *x, const json_t *pol)
 {
-	const char *d = sv(pol, "policy_domain");
+	const char *d = xk_sv(pol, "policy_domain");
 
 	return x->domain == NULL || (d != NULL && strcasecmp(d, x->domain) == 0);
 }
@@ -533,21 +302,21 @@ tls_csv_row(kx *x, const json_t *m, const json_t *pol, const char *result, const
 	    "receiving_mx_hostname", "receiving_mx_helo", "failure_reason_code",
 	    "additional_information" };
 
-	fmt_time(json_integer_value(json_object_get(m, "begin")), x->tz->offset, b, sizeof(b));
-	fmt_time(json_integer_value(json_object_get(m, "end")), x->tz->offset, e, sizeof(e));
-	num(c, sizeof(c), n);
+	xk_fmt_time(json_integer_value(json_object_get(m, "begin")), x->tz->offset, b, sizeof(b));
+	xk_fmt_time(json_integer_value(json_object_get(m, "end")), x->tz->offset, e, sizeof(e));
+	xk_num(c, sizeof(c), n);
 	csv_field(&x->line, b, 0);
 	csv_field(&x->line, e, 0);
-	csv_field(&x->line, sv(m, "organization_name"), 0);
-	csv_field(&x->line, sv(m, "report_id"), 0);
-	csv_field(&x->line, sv(pol, "policy_domain"), 0);
-	csv_field(&x->line, sv(pol, "policy_type"), 0);
+	csv_field(&x->line, xk_sv(m, "organization_name"), 0);
+	csv_field(&x->line, xk_sv(m, "report_id"), 0);
+	csv_field(&x->line, xk_sv(pol, "policy_domain"), 0);
+	csv_field(&x->line, xk_sv(pol, "policy_type"), 0);
 	csv_field(&x->line, result, 0);
 	csv_field(&x->line, c, 0);
 	for (size_t i = 0; i < sizeof(detail) / sizeof(detail[0]); i++)
-		csv_field(&x->line, fd != NULL ? sv(fd, detail[i]) : NULL,
+		csv_field(&x->line, fd != NULL ? xk_sv(fd, detail[i]) : NULL,
 		    i + 1 == sizeof(detail) / sizeof(detail[0]));
-	end_line(x);
+	xk_end_line(x);
 }
 
 static const char *const tls_cols[2][14] = {
@@ -566,135 +335,14 @@ tls_csv(kx *x, const json_t *m)
 	json_t *pol, *fd;
 
 	json_array_foreach(json_object_get(m, "policies"), i, pol) {
-		if (!domain_ok(x, pol))
+		if (!xk_domain_ok(x, pol))
 			continue;
 		tls_csv_row(x, m, pol, "success", json_object_get(pol, "successful_session_count"),
 		    NULL);
 		json_array_foreach(json_object_get(pol, "failure_details"), j, fd)
-			tls_csv_row(x, m, pol, sv(fd, "result_type"),
+			tls_csv_row(x, m, pol, xk_sv(fd, "result_type"),
 			    json_object_get(fd, "failed_session_count"), fd);
 	}
-}
-
-/* parsedmarc's failure-detail keys: only those the report gave */
-static json_t *
-pd_detail(const json_t *fd)
-{
-	json_t *o = json_object();
-	static const char *const keys[][2] = {
-		{ "sending_mta_ip", "sending_mta_ip" }, { "receiving_ip", "receiving_ip" },
-		{ "receiving_mx_hostname", "receiving_mx_hostname" },
-		{ "receiving_mx_helo", "receiving_mx_helo" },
-		{ "additional_information", "additional_info_uri" },
-		{ "failure_reason_code", "failure_reason_code" },
-	};
-
-	json_object_set_new(o, "result_type", jcopy(fd, "result_type"));
-	json_object_set_new(o, "failed_session_count", jcopy(fd, "failed_session_count"));
-	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		if (sv(fd, keys[k][0]) != NULL)
-			json_object_set_new(o, keys[k][1], jcopy(fd, keys[k][0]));
-	return o;
-}
-
-static json_t *
-pd_tls(const json_t *m)
-{
-	json_t *o = json_object(), *pols = json_array(), *pol;
-	size_t i, j;
-
-	json_object_set_new(o, "organization_name", jcopy(m, "organization_name"));
-	json_object_set_new(o, "begin_date", jcopy(m, "start_datetime"));
-	json_object_set_new(o, "end_date", jcopy(m, "end_datetime"));
-	json_object_set_new(o, "contact_info", jcopy(m, "contact_info"));
-	json_object_set_new(o, "report_id", jcopy(m, "report_id"));
-	json_array_foreach(json_object_get(m, "policies"), i, pol) {
-		json_t *p = json_object(), *fds = json_array(), *fd;
-
-		json_object_set_new(p, "policy_domain", jcopy(pol, "policy_domain"));
-		json_object_set_new(p, "policy_type", jcopy(pol, "policy_type"));
-		if (json_array_size(json_object_get(pol, "policy_strings")) > 0)
-			json_object_set_new(p, "policy_strings", jcopy(pol, "policy_strings"));
-		if (json_array_size(json_object_get(pol, "mx_hosts")) > 0)
-			json_object_set_new(p, "mx_host_patterns", jcopy(pol, "mx_hosts"));
-		json_object_set_new(p, "successful_session_count", jcopy(pol,
-		    "successful_session_count"));
-		json_object_set_new(p, "failed_session_count", jcopy(pol, "failed_session_count"));
-		json_array_foreach(json_object_get(pol, "failure_details"), j, fd)
-			json_array_append_new(fds, pd_detail(fd));
-		if (json_array_size(fds) > 0)
-			json_object_set_new(p, "failure_details", fds);
-		else
-			json_decref(fds);
-		json_array_append_new(pols, p);
-	}
-	json_object_set_new(o, "policies", pols);
-	return o;
-}
-
-static const char *const pd_tls_cols[] = { "organization_name", "begin_date", "end_date",
-    "report_id", "result_type", "successful_session_count", "failed_session_count",
-    "policy_domain", "policy_type", "policy_strings", "mx_host_patterns", "sending_mta_ip",
-    "receiving_ip", "receiving_mx_hostname", "receiving_mx_helo", "additional_info_uri",
-    "failure_reason_code" };
-
-/* One parsedmarc row: the policy's summary (fd NULL) or one failure detail
- * (parsedmarc leaves policy_domain and policy_type empty there; we fill them). */
-static void
-pd_tls_row(kx *x, const json_t *o, const json_t *pol, const json_t *fd, dbuf *ps, dbuf *mx)
-{
-	size_t n = sizeof(pd_tls_cols) / sizeof(pd_tls_cols[0]);
-
-	for (size_t k = 0; k < n; k++) {
-		const char *key = pd_tls_cols[k], *s = NULL;
-		const json_t *v;
-		char c[32];
-
-		if (k < 4)
-			v = json_object_get(o, key);
-		else if (strcmp(key, "policy_domain") == 0 || strcmp(key, "policy_type") == 0)
-			v = json_object_get(pol, key);
-		else if (fd == NULL)
-			v = strcmp(key, "successful_session_count") == 0 ||
-			    strcmp(key, "failed_session_count") == 0 ? json_object_get(pol, key) : NULL;
-		else
-			v = strcmp(key, "successful_session_count") == 0 ? NULL :
-			    json_object_get(fd, key);
-		if (strcmp(key, "policy_strings") == 0)
-			s = dbuf_cstr(ps);
-		else if (strcmp(key, "mx_host_patterns") == 0)
-			s = dbuf_cstr(mx);
-		else if (json_is_integer(v)) {
-			num(c, sizeof(c), v);
-			s = c;
-		} else
-			s = json_string_value(v);
-		csv_field(&x->line, s, k + 1 == n);
-	}
-	end_line(x);
-}
-
-static void
-pd_tls_csv(kx *x, const json_t *m)
-{
-	json_t *o = pd_tls(m), *pol, *fd;
-	size_t i, j;
-	dbuf ps, mx;
-
-	dbuf_init(&ps, (size_t)1 << 20);
-	dbuf_init(&mx, (size_t)1 << 20);
-	json_array_foreach(json_object_get(o, "policies"), i, pol) {
-		if (!domain_ok(x, pol))
-			continue;
-		join(&ps, json_object_get(pol, "policy_strings"), NULL, "|");
-		join(&mx, json_object_get(pol, "mx_host_patterns"), NULL, "|");
-		pd_tls_row(x, o, pol, NULL, &ps, &mx);
-		json_array_foreach(json_object_get(pol, "failure_details"), j, fd)
-			pd_tls_row(x, o, pol, fd, &ps, &mx);
-	}
-	dbuf_free(&ps);
-	dbuf_free(&mx);
-	json_decref(o);
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -739,7 +387,7 @@ row_cb(void *ctx, const store_kind_row *row)
 	}
 	case EXF_PD_JSON:
 		puts_x(x, x->n++ > 0 ? ",\n" : "\n");
-		dump(x, x->kind == DM_KIND_FAILURE ? pd_failure(x, m, row, &h) : pd_tls(m));
+		dump(x, x->kind == DM_KIND_FAILURE ? xk_pd_failure(x, m, row, &h) : xk_pd_tls(m));
 		break;
 	case EXF_CSV:
 		if (x->kind == DM_KIND_FAILURE)
@@ -750,9 +398,9 @@ row_cb(void *ctx, const store_kind_row *row)
 		break;
 	default:
 		if (x->kind == DM_KIND_FAILURE)
-			pd_failure_csv(x, m, row);
+			xk_pd_failure_csv(x, m, row);
 		else
-			pd_tls_csv(x, m);
+			xk_pd_tls_csv(x, m);
 		x->n++;
 	}
 	json_decref(m);
@@ -762,13 +410,6 @@ row_cb(void *ctx, const store_kind_row *row)
 static void
 header(kx *x)
 {
-	static const char *const pd_fail_cols[] = { "feedback_type", "user_agent", "version",
-	    "original_envelope_id", "original_mail_from", "original_rcpt_to", "arrival_date",
-	    "arrival_date_utc", "subject", "message_id", "authentication_results", "dkim_domain",
-	    "source_ip_address", "source_country", "source_reverse_dns", "source_base_domain",
-	    "source_name", "source_type", "source_asn", "source_as_name", "source_as_domain",
-	    "delivery_result", "auth_failure", "reported_domain", "authentication_mechanisms",
-	    "sample_headers_only" };
 	const char *const *cols;
 	size_t n;
 
@@ -782,9 +423,9 @@ header(kx *x)
 		if (x->ja)
 			puts_x(x, "\xef\xbb\xbf");
 	} else {
-		cols = x->kind == DM_KIND_FAILURE ? pd_fail_cols : pd_tls_cols;
-		n = x->kind == DM_KIND_FAILURE ? sizeof(pd_fail_cols) / sizeof(pd_fail_cols[0]) :
-		    sizeof(pd_tls_cols) / sizeof(pd_tls_cols[0]);
+		cols = x->kind == DM_KIND_FAILURE ? xk_pd_fail_cols : xk_pd_tls_cols;
+		n = x->kind == DM_KIND_FAILURE ? XK_PD_FAIL_NCOLS :
+		    XK_PD_TLS_NCOLS;
 	}
 	for (size_t i = 0; i < n; i++) {
 		/* the date columns name their zone, as the mail list's do */
@@ -797,7 +438,7 @@ header(kx *x)
 			csv_field(&x->line, cols[i], i + 1 == n);
 		}
 	}
-	end_line(x);
+	xk_end_line(x);
 }
 
 int
