@@ -18,6 +18,8 @@
 
 #include "cmd.h"
 #include "../analyze/stats.h"
+#include "../report/kind.h"
+#include "../store/store_kinds.h"
 #include "../util/log.h"
 
 static void
@@ -28,8 +30,9 @@ usage(FILE *f)
 	    "                          [--until YYYY-MM-DD] [--lang ja|en]\n"
 	    "\n"
 	    "Totals of the stored aggregate reports: reports, records, messages (the sum\n"
-	    "of <count>), policy domains, the date range, and the quarantine and\n"
-	    "duplicate counters.  With --domain, the digest follows: emails seen, DMARC\n"
+	    "of <count>), policy domains, the date range; the failure reports (and how\n"
+	    "many are DMARC failures) and TLS reports; the quarantine and duplicate\n"
+	    "counters.  With --domain, the digest follows: emails seen, DMARC\n"
 	    "pass, SPF and DKIM aligned (counts and %%), DMARC failure reports received, the\n"
 	    "not-aligned counts and, when TLS reports exist, the TLS sessions, in Japanese\n"
 	    "or English (--lang, else $LANG).  --json adds the digest keys dmarc_pass,\n"
@@ -58,6 +61,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	json_t *st = NULL;
 	const char *lang = NULL;
 	char first[16] = "", last[16] = "";
+	int64_t nfail = 0, nfail_dmarc = 0, ntls = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -78,6 +82,23 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		log_warnx("summary: %s", store_errmsg(s));
 		store_close(s);
 		return 2;
+	}
+	if (s->ops->kinds != NULL) {
+		/* the failure and TLS reports under the same filter */
+		store_kinds_filter kf = { f.domain, f.since, f.until, 0 };
+		int rc = s->ops->kinds->count(s, DM_KIND_FAILURE, &kf, &nfail);
+
+		kf.dmarc_only = 1;
+		if (rc == STORE_OK)
+			rc = s->ops->kinds->count(s, DM_KIND_FAILURE, &kf, &nfail_dmarc);
+		kf.dmarc_only = 0;
+		if (rc == STORE_OK)
+			rc = s->ops->kinds->count(s, DM_KIND_TLSRPT, &kf, &ntls);
+		if (rc != STORE_OK) {
+			log_warnx("summary: %s", store_errmsg(s));
+			store_close(s);
+			return 2;
+		}
 	}
 	if (f.domain != NULL && s->ops->analysis != NULL) {
 		stats_query q = { f.domain, f.since, f.until, 5, 0 };
@@ -105,6 +126,8 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		    "\"raw_messages\":%lld,", (long long)sum.quarantined,
 		    (long long)sum.duplicates, (long long)sum.raw_messages);
 		printf("\"domains\":%lld,", (long long)sum.domains);
+		printf("\"kinds\":{\"failure\":%lld,\"failure_dmarc\":%lld,\"tlsrpt\":%lld},",
+		    (long long)nfail, (long long)nfail_dmarc, (long long)ntls);
 		if (sum.reports > 0)
 			printf("\"first_begin\":\"%s\",\"last_end\":\"%s\"", first, last);
 		else
@@ -131,6 +154,9 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	printf("domains        %lld\n", (long long)sum.domains);
 	if (sum.reports > 0)
 		printf("period         %s .. %s\n", first, last);
+	printf("failure reports %lld   (%lld DMARC failures; export --kind failure)\n",
+	    (long long)nfail, (long long)nfail_dmarc);
+	printf("TLS reports    %lld\n", (long long)ntls);
 	if (filtered)
 		printf("\nall domains, not filtered:\n");
 	printf("duplicates     %lld\n", (long long)sum.duplicates);

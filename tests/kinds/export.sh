@@ -119,6 +119,12 @@ check "stats --since/--until: the period filters the failure count" "1" \
     "$($D stats --domain example.com --since 2019-01-01 --until 2020-01-01 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["failure_reports"])')"
 check "summary --json has failure_reports and tls" "2 4" \
     "$($D summary --domain example.com --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["failure_reports"], d["tls"]["failure"])')"
+check "summary --json kinds: every failure report, the DMARC ones, TLS reports" "4 4 4" \
+    "$($D summary --json | python3 -c 'import json,sys; k=json.load(sys.stdin)["kinds"]; print(k["failure"], k["failure_dmarc"], k["tlsrpt"])')"
+check "summary --domain example.com --json kinds follow the filter" "2 2" \
+    "$($D summary --domain example.com --json | python3 -c 'import json,sys; k=json.load(sys.stdin)["kinds"]; print(k["failure"], k["tlsrpt"])')"
+check "summary text: failure and TLS reports" "failure reports 4 (4 DMARC failures; export --kind failure)|TLS reports 4" \
+    "$($D summary | grep -E '^(failure|TLS) reports' | tr -s ' ' | paste -sd'|')"
 check "digest: failure reports received" "Failure reports received: 2" \
     "$($D summary --domain example.com --lang en | grep '^Failure reports' | tr -s ' ')"
 check "digest: TLS sessions (ja)" "TLSセッション: 成功 5,326 / 失敗 303 (5.4%)" \
@@ -129,8 +135,8 @@ check "digest: no TLS line without TLS reports" "" \
 # Feedback-Type: abuse is exported, but is no DMARC failure: not counted
 A="$BIN --db $T/abuse.db"
 $A ingest --no-progress tests/kinds/cases/variant-abuse-not-dmarc/input.eml >/dev/null 2>&1
-check "abuse report: exported (feedback_type abuse), not counted" "abuse 0" \
-    "$($A export --kind failure --format csv | tail -1 | cut -d, -f7) $($A stats --domain example.com --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["failure_reports"])')"
+check "abuse report: exported (feedback_type abuse), not counted" "abuse 0 1 0" \
+    "$($A export --kind failure --format csv | tail -1 | cut -d, -f7) $($A stats --domain example.com --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["failure_reports"])') $($A summary --json | python3 -c 'import json,sys; k=json.load(sys.stdin)["kinds"]; print(k["failure"], k["failure_dmarc"])')"
 
 # usage and pipes
 $D export --kind bogus --format json >/dev/null 2>&1
