@@ -130,7 +130,7 @@ check "digest: failure reports received" "Failure reports received: 2" \
 check "digest: TLS sessions (ja)" "TLSセッション: 成功 5,326 / 失敗 303 (5.4%)" \
     "$($D stats --domain company-y.example --lang ja --only summary | grep '^TLS' | tr -s ' ')"
 check "digest: no TLS line without TLS reports" "" \
-    "$($D summary --domain domain.de --lang en | grep '^TLS')"
+    "$($D summary --domain domain.de --lang en | grep '^TLS sessions')"
 
 # Feedback-Type: abuse is exported, but is no DMARC failure: not counted
 A="$BIN --db $T/abuse.db"
