@@ -113,7 +113,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int inited;
-	unpack_sink sink = { NULL, s_begin, s_data, s_end, s_refuse, s_email, NULL };
+	unpack_sink sink = { NULL, s_begin, s_data, s_end, s_refuse, s_email, NULL, NULL };
 	fz_sink s;
 	unpack u;
 	int rc;
