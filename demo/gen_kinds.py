@@ -103,13 +103,13 @@ def sample_message(rng, domain, ip, when, rcpt, kind, n):
     mid = "<%08x.%d@%s>" % (rng.randrange(16 ** 8), n, "mail.%s" % ip.replace(".", "-") + ".invalid")
     if kind == "list":
         subj, cs = "[example-ml:%04d] 次回定例会のお知らせ" % (n % 10000), "iso-2022-jp"
-        frm = "総務部 <soumu@%s>" % domain
+        name, addr = "総務部", "soumu@" + domain
         mfrom = "example-ml-bounces@ml.%s" % domain
         text = "各位\n\n次回の定例会は来週水曜日 10:00 からです。\n資料は共有フォルダにあります。\n"
         urls, att = [], None
     elif kind == "notice":
         subj, cs = "お問い合わせを受け付けました", "utf-8"
-        frm = "example.co.jp お問い合わせ窓口 <info@%s>" % domain
+        name, addr = "example.co.jp お問い合わせ窓口", "info@" + domain
         mfrom = "bounces+%d@sendgrid.net" % (100000 + n)
         text = ("お問い合わせありがとうございます。\n担当者より2営業日以内にご連絡いたします。\n"
                 "受付番号: %d\n" % (200000 + n))
@@ -121,11 +121,10 @@ def sample_message(rng, domain, ip, when, rcpt, kind, n):
         urls = [u.format(n=ref) for u in urls]
         subj = subj.format(n=ref)
         text = text.format(n=ref, **{"u%d" % i: u for i, u in enumerate(urls)})
-        frm = "%s <%s@%s>" % (Header(name, cs).encode(), local, domain)
+        addr = "%s@%s" % (local, domain)
         mfrom = "%s@%s" % (local, domain) if rng.random() < 0.5 else \
             "bounce-%d@mailer.example" % rng.randrange(10 ** 5)
-    if kind != "phish" or not frm.startswith("="):
-        frm = "%s <%s>" % (Header(frm.split(" <")[0], cs).encode(), frm.split(" <")[1][:-1])
+    frm = "%s <%s>" % (Header(name, cs).encode(), addr)
     hdr = ("Received: from mail.%s.invalid (unknown [%s]) by mx.%s.invalid with ESMTP id %08X; %s\n"
            % (ip.replace(".", "-").replace(":", "-"), ip, rcpt.split("@")[1], rng.randrange(16 ** 8),
               rfc2822(when)))
