@@ -10,7 +10,7 @@ calls these; they go into the same directory as the aggregate reports).
       phishing samples with Japanese and English subjects (RFC 2047,
       ISO-2022-JP and UTF-8), URLs on reserved names only (.test, .example,
       .invalid, example.com, TEST-NET addresses) and now and then a fake
-      invoice.pdf.exe (harmless bytes); and a few for My Senders: the
+      invoice.pdf.exe or 請求書_N.pdf.exe (RFC 2231 name; harmless bytes); and a few for My Senders: the
       company's own mailing list, whose subject tag breaks DKIM (Auth-Failure:
       dkim, the domain asks fo=1), and SendGrid's web-form notices (not
       signed with the domain).
@@ -26,7 +26,7 @@ Deterministic: every report is seeded by its date (random.Random), so a run
 on a later day writes the same bytes for the days already written.
 Standard library only.  Returns the number of files written.
 """
-import base64, datetime, gzip, io, json, os, random
+import base64, datetime, gzip, io, json, os, random, urllib.parse
 from email.header import Header
 
 UTC = datetime.timezone.utc
@@ -61,7 +61,7 @@ PHISH = [
     ("請求書送付のご案内（{n}）", "utf-8", "経理部", "keiri",
      "いつもお世話になっております。\n今月分の請求書を添付いたします。\n"
      "ご確認のほどよろしくお願いいたします。\n",
-     [], "invoice.pdf.exe"),
+     [], "請求書_{n}.pdf.exe"),
     ("Your mailbox is almost full", "utf-8", "Mail Administrator", "postmaster",
      "Your mailbox has reached 98% of its quota.\n"
      "Increase your storage now: {u0}\n", ["https://quota-upgrade.test/mailbox?n={n}"], None),
@@ -120,6 +120,7 @@ def sample_message(rng, domain, ip, when, rcpt, kind, n):
         ref = str(rng.randrange(10 ** 6, 10 ** 7))
         urls = [u.format(n=ref) for u in urls]
         subj = subj.format(n=ref)
+        att = att.format(n=ref) if att else None
         text = text.format(n=ref, **{"u%d" % i: u for i, u in enumerate(urls)})
         addr = "%s@%s" % (local, domain)
         mfrom = "%s@%s" % (local, domain) if rng.random() < 0.5 else \
@@ -137,9 +138,11 @@ def sample_message(rng, domain, ip, when, rcpt, kind, n):
         b = "demo-sample-%d" % n
         body = ("Content-Type: multipart/mixed; boundary=\"%s\"\n\n--%s\n%s\n--%s\n"
                 "Content-Type: application/octet-stream; name=\"%s\"\n"
-                "Content-Disposition: attachment; filename=\"%s\"\n"
+                "Content-Disposition: attachment; %s\n"
                 "Content-Transfer-Encoding: base64\n\n%s--%s--\n"
-                % (b, b, body_part(text, cs), b, att, att,
+                % (b, b, body_part(text, cs), b, Header(att, "utf-8").encode(),
+                   'filename="%s"' % att if att.isascii() else
+                   "filename*=UTF-8''" + urllib.parse.quote(att),
                    base64.encodebytes(HARMLESS).decode(), b))
     else:
         body = body_part(text, cs)
