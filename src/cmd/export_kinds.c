@@ -238,7 +238,7 @@ static const char *const fail_cols[2][19] = {
 	  "rcpt_to", "message_id", "dkim_domain", "url_count", "attachment_count", "flags",
 	  "urls" },
 	{ "受信日時", "レポート送信者", "送信元IPアドレス", "逆引きドメイン", "国コード",
-	  "ポリシードメイン", "フィードバック種別", "認証失敗", "配送結果", "件名", "ヘッダFrom",
+	  "ポリシードメイン", "フィードバック種別", "認証失敗の種類", "配送結果", "件名", "ヘッダFrom",
 	  "エンベロープFrom", "宛先", "Message-ID", "DKIMドメイン", "URL数", "添付ファイル数",
 	  "フラグ", "URL" },
 };
@@ -324,8 +324,8 @@ static const char *const tls_cols[2][14] = {
 	  "sessions", "sending_mta_ip", "receiving_ip", "receiving_mx_hostname",
 	  "receiving_mx_helo", "failure_reason_code", "additional_information" },
 	{ "開始日時", "終了日時", "レポート送信者", "レポートID", "ポリシードメイン",
-	  "ポリシー種別", "結果", "セッション数", "送信MTAのIPアドレス", "受信IPアドレス",
-	  "受信MXホスト名", "受信MXのHELO", "失敗理由コード", "追加情報" },
+	  "ポリシー", "結果", "セッション数", "送信MTA", "受信IPアドレス",
+	  "MXホスト", "MXホストのHELO", "理由コード", "追加情報" },
 };
 
 static void
