@@ -232,42 +232,40 @@ xk_policy_domain(const json_t *m, char *buf, size_t len)
 	return buf;
 }
 
-static const char *const fail_cols[2][19] = {
-	{ "arrival_time", "reporter", "source_ip", "reverse_dns", "country_code", "policy_domain",
-	  "feedback_type", "auth_failure", "delivery_result", "subject", "header_from", "envelope_from",
-	  "rcpt_to", "message_id", "dkim_domain", "url_count", "attachment_count", "flags",
-	  "urls" },
-	{ "受信日時", "レポート送信者", "送信元IPアドレス", "逆引きドメイン", "国コード",
-	  "ポリシードメイン", "フィードバック種別", "認証失敗の種類", "配送結果", "件名", "ヘッダFrom",
-	  "エンベロープFrom", "宛先", "Message-ID", "DKIMドメイン", "URL数", "添付ファイル数",
-	  "フラグ", "URL" },
+/* The portal's threats CSV columns first (GET threats.csv, less its
+ * "authorized"), then what only the export has. */
+static const char *const fail_cols[2][18] = {
+	{ "date", "policy_domain", "reporter", "source_ip", "reverse_dns", "country_code",
+	  "subject", "header_from", "auth_failure", "feedback_type", "delivery_result", "urls",
+	  "attachments", "flags", "envelope_from", "rcpt_to", "message_id", "url_list" },
+	{ "日付", "ポリシードメイン", "レポート送信者", "送信元IPアドレス", "逆引きドメイン",
+	  "国コード", "件名", "ヘッダFrom", "認証失敗", "フィードバック種別", "配送結果",
+	  "URL数", "添付ファイル数", "注意", "エンベロープFrom", "宛先", "Message-ID", "URL" },
 };
 
 static void
 fail_csv(kx *x, const json_t *m, const store_kind_row *row)
 {
 	const json_t *fb = json_object_get(m, "feedback"), *sa = json_object_get(m, "sample");
+	const char *ft = xk_sv(fb, "feedback_type");
 	char t[32], pd[256], nu[32], na[32];
 	host_cols h;
 	dbuf tmp;
 
 	xk_host_of(x, xk_sv(m, "source_ip"), &h);
 	xk_fmt_time(xk_arrival(m, row), x->tz->offset, t, sizeof(t));
+	t[16] = '\0';		/* to the minute, as the mail list and the threats CSV */
 	csv_field(&x->line, t, 0);
+	csv_field(&x->line, xk_policy_domain(m, pd, sizeof(pd)), 0);
 	csv_field(&x->line, xk_sv(m, "reporter"), 0);
 	csv_field(&x->line, xk_sv(m, "source_ip"), 0);
 	csv_field(&x->line, h.ptr, 0);
 	csv_field(&x->line, h.country, 0);
-	csv_field(&x->line, xk_policy_domain(m, pd, sizeof(pd)), 0);
-	csv_field(&x->line, xk_sv(fb, "feedback_type") ? xk_sv(fb, "feedback_type") : xk_sv(m, "kind"), 0);
-	csv_field(&x->line, xk_sv(fb, "auth_failure"), 0);
-	csv_field(&x->line, xk_sv(fb, "delivery_result"), 0);
 	csv_field(&x->line, xk_sv(sa, "subject"), 0);
 	csv_field(&x->line, xk_sv(sa, "from"), 0);
-	csv_field(&x->line, xk_sv(fb, "original_mail_from"), 0);
-	csv_field(&x->line, xk_sv(fb, "original_rcpt_to"), 0);
-	csv_field(&x->line, xk_sv(sa, "message_id"), 0);
-	csv_field(&x->line, xk_sv(fb, "dkim_domain"), 0);
+	csv_field(&x->line, xk_sv(fb, "auth_failure"), 0);
+	csv_field(&x->line, ft != NULL ? ft : xk_sv(m, "kind"), 0);
+	csv_field(&x->line, xk_sv(fb, "delivery_result"), 0);
 	snprintf(nu, sizeof(nu), "%zu", json_array_size(json_object_get(m, "urls")));
 	snprintf(na, sizeof(na), "%zu", json_array_size(json_object_get(m, "attachments")));
 	csv_field(&x->line, nu, 0);
@@ -275,6 +273,9 @@ fail_csv(kx *x, const json_t *m, const store_kind_row *row)
 	dbuf_init(&tmp, (size_t)1 << 22);
 	xk_join(&tmp, json_object_get(m, "flags"), NULL, " ");
 	csv_field(&x->line, dbuf_cstr(&tmp), 0);
+	csv_field(&x->line, xk_sv(fb, "original_mail_from"), 0);
+	csv_field(&x->line, xk_sv(fb, "original_rcpt_to"), 0);
+	csv_field(&x->line, xk_sv(sa, "message_id"), 0);
 	/* defanged: a spreadsheet must not turn a phishing URL into a link */
 	xk_join(&tmp, json_object_get(m, "urls"), "defanged", " ");
 	csv_field(&x->line, dbuf_cstr(&tmp), 1);
@@ -419,7 +420,7 @@ header(kx *x)
 	}
 	if (x->fmt == EXF_CSV) {
 		cols = x->kind == DM_KIND_FAILURE ? fail_cols[x->ja] : tls_cols[x->ja];
-		n = x->kind == DM_KIND_FAILURE ? 19 : 14;
+		n = x->kind == DM_KIND_FAILURE ? 18 : 14;
 		if (x->ja)
 			puts_x(x, "\xef\xbb\xbf");
 	} else {

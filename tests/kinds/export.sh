@@ -101,7 +101,7 @@ csvcheck "failure csv --domain example.com" 2 "$EXP/failure.example.com.csv"
 csvcheck "tlsrpt csv" 11 "$EXP/tlsrpt.csv"
 csvcheck "tlsrpt parsedmarc-csv" 11 "$EXP/tlsrpt.parsedmarc.csv"
 csvcheck "tlsrpt csv --domain company-y.example" 4 "$EXP/tlsrpt.company-y.csv"
-check "Japanese CSV starts with a UTF-8 BOM and names the zone" "efbbbf 受信日時 (JST)" \
+check "Japanese CSV starts with a UTF-8 BOM and names the zone" "efbbbf 日付 (JST)" \
     "$(head -c 3 "$EXP/failure.ja.csv" | od -An -tx1 | tr -d ' \n') $(head -1 "$EXP/failure.ja.csv" | cut -d, -f1 | tail -c +4)"
 check "JSON: 4 failure reports (the LinkedIn CRLF/LF pair is one), 4 TLS reports" "4 4" \
     "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))), len(json.load(open(sys.argv[2]))))' "$EXP/failure.json" "$EXP/tlsrpt.json")"
@@ -136,7 +136,7 @@ check "digest: no TLS line without TLS reports" "" \
 A="$BIN --db $T/abuse.db"
 $A ingest --no-progress tests/kinds/cases/variant-abuse-not-dmarc/input.eml >/dev/null 2>&1
 check "abuse report: exported (feedback_type abuse), not counted" "abuse 0 1 0" \
-    "$($A export --kind failure --format csv | tail -1 | cut -d, -f7) $($A stats --domain example.com --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["failure_reports"])') $($A summary --json | python3 -c 'import json,sys; k=json.load(sys.stdin)["kinds"]; print(k["failure"], k["failure_dmarc"])')"
+    "$($A export --kind failure --format csv | tail -1 | cut -d, -f10) $($A stats --domain example.com --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["failure_reports"])') $($A summary --json | python3 -c 'import json,sys; k=json.load(sys.stdin)["kinds"]; print(k["failure"], k["failure_dmarc"])')"
 
 # usage and pipes
 $D export --kind bogus --format json >/dev/null 2>&1
