@@ -140,6 +140,12 @@ check "TLS reports from two reporters for both domains" "example.co.jp|2 shop.ex
     "$(q "SELECT group_concat(d, ' ') FROM (SELECT p.policy_domain || '|' || count(DISTINCT r.org_name) AS d FROM tls_policies p JOIN tls_reports r ON r.id = p.tls_report_id GROUP BY p.policy_domain ORDER BY 1)")"
 check "TLS failures: starttls-not-supported and certificate-expired" "certificate-expired starttls-not-supported" \
     "$(q "SELECT group_concat(t, ' ') FROM (SELECT DISTINCT result_type AS t FROM tls_failures ORDER BY 1)")"
+rcs=""
+for k in failure tlsrpt; do
+	( "$BIN" --db "$DB" export --kind $k --format json 2>"$T/ex.err"; echo $? >"$T/ex.rc" ) | head -c 10 >/dev/null
+	rcs="$rcs$(cat "$T/ex.rc")$(cat "$T/ex.err")"
+done
+check "export --kind failure|tlsrpt | head: the reader goes away, exit 0, nothing on stderr" "00" "$rcs"
 check "TLS reports end yesterday" "$yesterday" "$(q "SELECT date(max(date_begin), 'unixepoch') FROM tls_reports")"
 
 # --- a second run the same day adds nothing
