@@ -7,7 +7,9 @@
       example.co.jp at p=none and shop.example.jp already at p=quarantine.
       The reporters are those a Japanese mail administrator receives (Google,
       Microsoft, Yahoo! JAPAN, NTT Docomo, KDDI, SoftBank), in the containers
-      they use (.xml.gz and .zip attachments, plain .xml, e-mails).
+      they use (.xml.gz and .zip attachments, plain .xml, e-mails).  Beside
+      them, failure reports for the spoofing campaign and a few of My Senders,
+      and daily TLS reports (demo/gen_kinds.py).
   gen_demo.py servers OUTDIR
       What the demo's loopback servers answer about those sources (started by
       tests/servers/start.sh, see run-demo.sh): unbound lines (PTR and forward
@@ -34,6 +36,8 @@ last day), so a run on a later day adds the new days and the others are
 duplicates of what the first run stored.  Standard library only.
 """
 import datetime, gzip, io, json, os, random, sys, zipfile
+
+import gen_kinds
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -297,7 +301,10 @@ def reports(out, end):
                 xml, begin = report_xml(rng, org, email, share, domain, p, day, date, rid)
                 write_report(out, n, org, email, style, domain, rid, begin, date, xml)
                 n += 1
-    print("%d demo reports in %s (%s to %s)" % (n, out, first, end))
+    nf = gen_kinds.failures(out, first, DAYS, SPOOFERS_WAVE1, SPOOFERS_WAVE2, DOMAINS)
+    nt = gen_kinds.tls(out, first, DAYS)
+    print("%d demo reports in %s (%s to %s): %d aggregate, %d failure, %d TLS"
+          % (n + nf + nt, out, first, end, n, nf, nt))
 
 
 # ---- the servers' data -----------------------------------------------------

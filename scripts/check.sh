@@ -127,6 +127,8 @@ sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); ad
 [ -f tests/kinds/ingest.sh ] && { sh tests/kinds/ingest.sh "$BIN" >"$LOG/kinds-ingest.log" 2>&1; set -- $(counts "$LOG/kinds-ingest.log"); add "${1:-0}" "${2:-1}" "report kinds through ingest"; grep -E "^FAIL" "$LOG/kinds-ingest.log" | head -20; }
 [ -f tests/kinds/kinds.mk ] && { make -s kinds-check >"$LOG/kinds.log" 2>&1; set -- $(counts "$LOG/kinds.log"); add "${1:-0}" "${2:-1}" "report kinds (cases + fuzz corpus replay, ASan)"; grep -E "^FAIL" "$LOG/kinds.log" | head -20; }
 
+[ -f tests/kinds/export.sh ] && { sh tests/kinds/export.sh "$BIN" >"$LOG/kinds-export.log" 2>&1; set -- $(counts "$LOG/kinds-export.log"); add "${1:-0}" "${2:-1}" "export --kind failure|tlsrpt, failure/TLS counts"; grep -E "^FAIL" "$LOG/kinds-export.log" | head -20; }
+
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then
 	make -s fuzz-replay >"$LOG/fuzz.log" 2>&1

@@ -5,7 +5,9 @@
 # (120 days ending yesterday, the countries the bundled DB-IP file gives the
 # chosen addresses, a spoofing campaign from the middle of the period, a
 # domain at p=quarantine, My Senders matching the demo's ranges, every host
-# fact of the spoofers marked as demo data), then serves the DB with
+# fact of the spoofers marked as demo data; failure reports for the spoofers and
+# a few My Senders, with decoded Japanese subjects, a flagged invoice.pdf.exe and
+# URLs on reserved names only; daily TLS reports with failures), then serves the DB with
 # --offline on a free port and runs tests/web/demo.mjs in Chromium (the map
 # colours at least 5 countries; the host page of each spoofer has no "–"
 # fact, and shows total mail, My Senders state, whois and the small map).
@@ -117,6 +119,35 @@ check "no registered source is classed as spoofing" 0 \
 check "auth failures from registered senders (SendGrid without the domain's DKIM)" 1 \
     "$(q "SELECT count(*) > 0 FROM records WHERE cls = 2 AND source_ip = '149.72.161.59'")"
 
+# --- failure reports and TLS reports (demo/gen_kinds.py): the threats and TLS screens
+check "failure reports stored for both domains, all DMARC failures" "example.co.jp|1 shop.example.jp|1" \
+    "$(q "SELECT group_concat(d, ' ') FROM (SELECT DISTINCT policy_domain || '|' || is_dmarc_failure AS d FROM failure_reports ORDER BY 1)")"
+nf=$("$BIN" --db "$DB" stats --domain example.co.jp --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["failure_reports"], d["tls"]["reports"], d["tls"]["failure"])')
+case $nf in [1-9]*" "[1-9]*" "[1-9]*) ok "stats: failure reports, TLS reports and failed TLS sessions counted ($nf)" ;;
+    *) ko "stats failure_reports / tls.reports / tls.failure: '$nf'" ;; esac
+check "every spoofer has failure reports; My Senders too (list, SendGrid)" "8" \
+    "$(q "SELECT count(DISTINCT source_ip) FROM failure_reports WHERE source_ip IN ($(sed "s/.*/'&',/" "$T/demo/spoofers" | tr -d '\n') '160.16.104.13', '149.72.161.59')")"
+check "no failure report before the campaign except My Senders'" 0 \
+    "$(q "SELECT count(*) FROM failure_reports WHERE arrival_time < (SELECT min(date_begin) FROM reports) + 60 * 86400 AND source_ip NOT IN ('160.16.104.13', '149.72.161.59')")"
+check "three reporters (Google, Yahoo! JAPAN, Netease)" 3 "$(q "SELECT count(DISTINCT reporter) FROM failure_reports")"
+check "ISO-2022-JP and UTF-8 subjects decoded" "1 1" \
+    "$(q "SELECT count(*) > 0 FROM failure_reports WHERE subject LIKE '%アカウントの一時停止%'") $(q "SELECT count(*) > 0 FROM failure_reports WHERE subject LIKE '%お支払い方法%'")"
+check "the fake invoice.pdf.exe is flagged" 1 \
+    "$(q "SELECT count(*) > 0 FROM failure_reports WHERE flags LIKE '%executable-attachment%'")"
+check "phishing URLs only on reserved names (.test .example .invalid example.com, TEST-NET)" "" \
+    "$(q "SELECT group_concat(host, ' ') FROM (SELECT DISTINCT host FROM failure_urls WHERE NOT (host LIKE '%.test' OR host LIKE '%.example' OR host LIKE '%.invalid' OR host = 'www.example.com' OR host LIKE '192.0.2.%'))")"
+check "TLS reports from two reporters for both domains" "example.co.jp|2 shop.example.jp|2" \
+    "$(q "SELECT group_concat(d, ' ') FROM (SELECT p.policy_domain || '|' || count(DISTINCT r.org_name) AS d FROM tls_policies p JOIN tls_reports r ON r.id = p.tls_report_id GROUP BY p.policy_domain ORDER BY 1)")"
+check "TLS failures: starttls-not-supported and certificate-expired" "certificate-expired starttls-not-supported" \
+    "$(q "SELECT group_concat(t, ' ') FROM (SELECT DISTINCT result_type AS t FROM tls_failures ORDER BY 1)")"
+rcs=""
+for k in failure tlsrpt; do
+	( "$BIN" --db "$DB" export --kind $k --format json 2>"$T/ex.err"; echo $? >"$T/ex.rc" ) | head -c 10 >/dev/null
+	rcs="$rcs$(cat "$T/ex.rc")$(cat "$T/ex.err")"
+done
+check "export --kind failure|tlsrpt | head: the reader goes away, exit 0, nothing on stderr" "00" "$rcs"
+check "TLS reports end yesterday" "$yesterday" "$(q "SELECT date(max(date_begin), 'unixepoch') FROM tls_reports")"
+
 # --- a second run the same day adds nothing
 if DMARCSCOPE_DB=$DB DMARCSCOPE_BIN=$BIN DEMO_WORK=$T PORTAL=0 sh scripts/run-demo.sh \
     >"$T/run2.out" 2>"$T/run2.err"; then
@@ -132,7 +163,8 @@ cp "$DB" "$T/next.db"
 if DEMO_END=$(date -u +%Y-%m-%d) DMARCSCOPE_DB=$T/next.db DMARCSCOPE_BIN=$BIN DEMO_WORK=$T PORTAL=0 \
     sh scripts/run-demo.sh >"$T/run3.out" 2>"$T/run3.err"; then
 	n=$(sed -n 's/.*: \([0-9]*\) new reports.*/\1/p' "$T/run3.err" "$T/run3.out" | head -1)
-	[ "${n:-0}" -gt 0 ] && [ "${n:-0}" -le 12 ] && ok "next day: only its reports are new ($n)" ||
+	# 12 aggregate reports at most, 4 TLS reports, a few failure reports
+	[ "${n:-0}" -gt 0 ] && [ "${n:-0}" -le 26 ] && ok "next day: only its reports are new ($n)" ||
 	    ko "next day: $n new reports"
 else
 	ko "next-day run failed: $(tail -3 "$T/run3.err")"

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "align.h"
 #include "classify.h"
 #include "stats.h"
+#include "../report/kind.h"
 #include "../store/store_analysis.h"
+#include "../store/store_kinds.h"
 #include "../util/log.h"
 #include "../util/numfmt.h"
 
@@ -472,6 +475,58 @@ guidance(const acc *a, const char *current, int ppct, const char *testing, int n
 	return g;
 }
 
+/* TLS sessions of one policy domain, summed over its TLS reports' policies */
+typedef struct tls_acc {
+	const char *domain;
+	int64_t reports, success, failure;
+} tls_acc;
+
+static int
+tls_cb(void *ctx, const store_kind_row *r)
+{
+	tls_acc *t = ctx;
+	json_t *m = json_loads(r->model_json ? r->model_json : "", 0, NULL), *p;
+	size_t i;
+	int mine = 0;
+
+	json_array_foreach(json_object_get(m, "policies"), i, p) {
+		const char *d = json_string_value(json_object_get(p, "policy_domain"));
+
+		if (d == NULL || strcasecmp(d, t->domain) != 0)
+			continue;
+		mine = 1;
+		t->success += json_integer_value(json_object_get(p, "successful_session_count"));
+		t->failure += json_integer_value(json_object_get(p, "failed_session_count"));
+	}
+	t->reports += mine;
+	json_decref(m);
+	return 0;
+}
+
+/* failure_reports (DMARC failures only: the JIPDEC digest's "RUF reports
+ * received") and tls {reports, success, failure} of the domain and period */
+static int
+kinds_counts(store *st, const stats_query *q, json_t *root)
+{
+	store_kinds_filter kf = { q->domain, q->since, q->until, 1 };
+	tls_acc t = { q->domain, 0, 0, 0 };
+	int64_t nfail = 0;
+	json_t *o = json_object();
+
+	if (st->ops->kinds != NULL && (st->ops->kinds->count(st, DM_KIND_FAILURE, &kf, &nfail) !=
+	    STORE_OK || st->ops->kinds->each(st, DM_KIND_TLSRPT, &kf, tls_cb, &t) != STORE_OK)) {
+		json_decref(o);
+		return -1;
+	}
+	json_object_set_new(root, "failure_reports", json_integer(nfail));
+	json_object_set_new(o, "reports", json_integer(t.reports));
+	json_object_set_new(o, "success", json_integer(t.success));
+	json_object_set_new(o, "failure", json_integer(t.failure));
+	json_object_set_new(o, "failure_pct", json_real(pct(t.failure, t.success + t.failure)));
+	json_object_set_new(root, "tls", o);
+	return 0;
+}
+
 static int
 count_sender(void *ctx, const store_sender *s)
 {
@@ -554,8 +609,8 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	json_object_set_new(obj, "spf", json_integer(a.messages - a.spf_aligned));
 	json_object_set_new(obj, "dkim", json_integer(a.messages - a.dkim_aligned));
 	json_object_set_new(root, "not_aligned", obj);
-	/* failure (ruf) reports are not parsed yet: always 0 until they are */
-	json_object_set_new(root, "failure_reports", json_integer(0));
+	if (kinds_counts(st, q, root) != 0)
+		goto fail_root;
 
 	obj = json_object();
 	for (int i = 0; i < CLS__COUNT; i++)
@@ -749,12 +804,14 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 	/* one layout, the words per language */
 	static const struct digest_words {
 		const char *title, *seen, *pass, *spf, *dkim, *notal, *unit, *ruf, *ruf_unit;
+		const char *tls, *tls_pre, *tls_ok, *tls_fail;	/* [pre] N [ok] N [fail] (%) */
 		const char *classes, *cls[CLS__COUNT], *policy, *arrow;
 	} words[2] = {
 		{ "DMARC summary for %s (%s to %s)\n",
 		  "Emails seen:             ", "DMARC pass:              ",
 		  "SPF aligned:             ", "DKIM aligned:            ",
 		  "Not aligned:             ", "", "Failure reports received: ", "",
+		  "TLS sessions:            ", "", " succeeded / ", " failed",
 		  "Classes:                 ",
 		  { "normal ", " / forwarded ", " / auth failure ", " / spoofing suspected " },
 		  "Policy:                  ", ", next step: " },
@@ -762,6 +819,7 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 		  "受信メール数:          ", "DMARC認証成功:         ",
 		  "SPFアライメント:       ", "DKIMアライメント:      ",
 		  "アライメントなし:      ", "通", "失敗レポート受信数:    ", "件",
+		  "TLSセッション:         ", "成功 ", " / 失敗 ", "",
 		  "分類:                  ",
 		  { "正常 ", " / 転送 ", " / 認証失敗 ", " / なりすましの疑い " },
 		  "ポリシー:              ", " → 次の段階: " },
@@ -784,6 +842,17 @@ stats_digest(const json_t *s, const char *lang, dbuf *out)
 	}
 	dbuf_addc(out, '\n');
 	line(out, w->ruf, geti(s, "failure_reports"), -1, w->ruf_unit);
+	if (geti(json_object_get(s, "tls"), "reports") > 0) {
+		const json_t *t = json_object_get(s, "tls");
+
+		dbuf_addstr(out, w->tls);
+		dbuf_addstr(out, w->tls_pre);
+		num(out, geti(t, "success"));
+		dbuf_addstr(out, w->tls_ok);
+		num(out, geti(t, "failure"));
+		dbuf_printf(out, "%s (%.1f%%)\n", w->tls_fail,
+		    json_real_value(json_object_get(t, "failure_pct")));
+	}
 	dbuf_addstr(out, w->classes);
 	for (int i = 0; i < CLS__COUNT; i++) {
 		dbuf_addstr(out, w->cls[i]);

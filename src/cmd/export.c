@@ -1,6 +1,9 @@
 /*
- * export.c - `dmarcscope export --format csv|json|parsedmarc-json|parsedmarc-csv`
- * with --domain/--since/--until filters and --output FILE.
+ * export.c - `dmarcscope export [--kind aggregate|failure|tlsrpt] --format
+ * csv|json|parsedmarc-json|parsedmarc-csv` with --domain/--since/--until
+ * filters and --output FILE.  Aggregate reports are written here; failure
+ * and TLS reports by export_kinds.c (the same options, formats and EPIPE
+ * handling).
  *
  * Output is streamed report by report and record by record (a 1M-record
  * report is never built in memory).  JSON text comes from jansson so every
@@ -25,13 +28,15 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "export_kinds.h"
+#include "../report/kind.h"
 #include "../enrich/enrich.h"
 #include "../store/store_web.h"
 #include "../util/csv.h"
 #include "../util/log.h"
 #include "../web/web.h"
 
-enum fmt { F_JSON, F_CSV, F_PD_JSON, F_PD_CSV };
+enum fmt { F_JSON = EXF_JSON, F_CSV = EXF_CSV, F_PD_JSON = EXF_PD_JSON, F_PD_CSV = EXF_PD_CSV };
 
 typedef struct ex {
 	FILE *out;
@@ -453,15 +458,24 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: dmarcscope export --format csv|json|parsedmarc-json|parsedmarc-csv\n"
+	    "usage: dmarcscope export [--kind aggregate|failure|tlsrpt]\n"
+	    "                         --format csv|json|parsedmarc-json|parsedmarc-csv\n"
 	    "                         [--domain D] [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
 	    "                         [--output FILE] [--lang ja|en] [--tz ZONE]\n"
 	    "\n"
+	    "  --kind aggregate (default) the aggregate reports:\n"
 	    "  csv              the mail list, one row per record (IIJ's columns and class;\n"
 	    "                   the same as the portal's CSV download)\n"
 	    "  json             every stored field, one object per report (docs/CLI.md)\n"
 	    "  parsedmarc-json  parsedmarc's aggregate report JSON\n"
 	    "  parsedmarc-csv   parsedmarc's aggregate report CSV\n"
+	    "\n"
+	    "  --kind failure   the failure (ruf) reports; --kind tlsrpt the SMTP TLS reports:\n"
+	    "  json             the stored model of each report (docs/CLI.md)\n"
+	    "  csv              failure: one row per report (URLs defanged); tlsrpt: one row\n"
+	    "                   per policy and result (success, each failure detail)\n"
+	    "  parsedmarc-json  parsedmarc's failure / SMTP TLS report JSON\n"
+	    "  parsedmarc-csv   parsedmarc's failure / SMTP TLS report CSV\n"
 	    "\n"
 	    "  --lang ja|en     csv: Japanese column names and a UTF-8 BOM, or English\n"
 	    "                   (default en)\n"
@@ -480,12 +494,13 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 		{ "until", required_argument, NULL, 'U' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "tz", required_argument, NULL, 'z' },
+		{ "kind", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	store_filter f = { NULL, 0, 0 };
 	ex e;
-	int ch, rc;
+	int ch, rc, kind = DM_KIND_AGGREGATE;
 	const char *format = NULL, *output = NULL, *lang = NULL;
 	csv_tz tz;
 	char err[512];
@@ -511,6 +526,19 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 			if (csv_tz_parse(optarg, &tz) != 0) {
 				log_warnx("export: --tz: unknown zone '%s' (UTC, Asia/Tokyo, ..., "
 				    "UTC+HH:MM)", optarg);
+				return 2;
+			}
+			break;
+		case 'k':
+			if (strcmp(optarg, "aggregate") == 0)
+				kind = DM_KIND_AGGREGATE;
+			else if (strcmp(optarg, "failure") == 0)
+				kind = DM_KIND_FAILURE;
+			else if (strcmp(optarg, "tlsrpt") == 0)
+				kind = DM_KIND_TLSRPT;
+			else {
+				log_warnx("export: --kind wants aggregate, failure or tlsrpt, got '%s'",
+				    optarg);
 				return 2;
 			}
 			break;
@@ -548,7 +576,12 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 		return 2;
 	}
 	rc = STORE_OK;
-	if (e.fmt == F_CSV) {
+	if (kind != DM_KIND_AGGREGATE) {
+		if (export_kinds(e.s, kind, (int)e.fmt, &f, e.out, lang != NULL &&
+		    strcmp(lang, "ja") == 0, &tz, &e.werr) != 0 && e.werr == 0)
+			rc = STORE_ERR;
+		store_close(e.s);
+	} else if (e.fmt == F_CSV) {
 		/* the portal's mail-list query and writer: the same columns and bytes */
 		store_web_query w;
 

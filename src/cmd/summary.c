@@ -2,7 +2,8 @@
  * summary.c - `dmarcscope summary [--json] [--domain D] [--since] [--until]
  * [--lang ja|en]`: what the store holds; with --domain, also the digest of
  * the JIPDEC slides (emails seen, DMARC/SPF/DKIM aligned counts and %,
- * failure reports, the not-aligned counts) in Japanese or English.  Reports,
+ * DMARC failure reports received, the not-aligned counts, and the TLS
+ * sessions when TLS reports exist) in Japanese or English.  Reports,
  * records, messages, domains and the period follow the filter; quarantine,
  * duplicates and archived inputs are the whole store's and, when a filter is
  * given, shown apart as such (JSON "all_domains").
@@ -17,6 +18,8 @@
 
 #include "cmd.h"
 #include "../analyze/stats.h"
+#include "../report/kind.h"
+#include "../store/store_kinds.h"
 #include "../util/log.h"
 
 static void
@@ -27,12 +30,14 @@ usage(FILE *f)
 	    "                          [--until YYYY-MM-DD] [--lang ja|en]\n"
 	    "\n"
 	    "Totals of the stored aggregate reports: reports, records, messages (the sum\n"
-	    "of <count>), policy domains, the date range, and the quarantine and\n"
-	    "duplicate counters.  With --domain, the digest follows: emails seen, DMARC\n"
-	    "pass, SPF and DKIM aligned (counts and %%), failure reports received and the\n"
-	    "not-aligned counts, in Japanese or English (--lang, else $LANG).  --json adds\n"
-	    "the digest keys dmarc_pass, spf_aligned, dkim_aligned, not_aligned, pct and\n"
-	    "failure_reports.  The quarantine, duplicate and archive counters belong to no\n"
+	    "of <count>), policy domains, the date range; the failure reports (and how\n"
+	    "many are DMARC failures) and TLS reports; the quarantine and duplicate\n"
+	    "counters.  With --domain, the digest follows: emails seen, DMARC\n"
+	    "pass, SPF and DKIM aligned (counts and %%), DMARC failure reports received, the\n"
+	    "not-aligned counts and, when TLS reports exist, the TLS sessions, in Japanese\n"
+	    "or English (--lang, else $LANG).  --json adds the digest keys dmarc_pass,\n"
+	    "spf_aligned, dkim_aligned, not_aligned, pct, failure_reports, tls and classes.\n"
+	    "The quarantine, duplicate and archive counters belong to no\n"
 	    "domain or day: with --domain, --since or --until they are the whole store's,\n"
 	    "printed apart (JSON: under \"all_domains\").\n");
 }
@@ -56,6 +61,7 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	json_t *st = NULL;
 	const char *lang = NULL;
 	char first[16] = "", last[16] = "";
+	int64_t nfail = 0, nfail_dmarc = 0, ntls = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -76,6 +82,23 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		log_warnx("summary: %s", store_errmsg(s));
 		store_close(s);
 		return 2;
+	}
+	if (s->ops->kinds != NULL) {
+		/* the failure and TLS reports under the same filter */
+		store_kinds_filter kf = { f.domain, f.since, f.until, 0 };
+		int rc = s->ops->kinds->count(s, DM_KIND_FAILURE, &kf, &nfail);
+
+		kf.dmarc_only = 1;
+		if (rc == STORE_OK)
+			rc = s->ops->kinds->count(s, DM_KIND_FAILURE, &kf, &nfail_dmarc);
+		kf.dmarc_only = 0;
+		if (rc == STORE_OK)
+			rc = s->ops->kinds->count(s, DM_KIND_TLSRPT, &kf, &ntls);
+		if (rc != STORE_OK) {
+			log_warnx("summary: %s", store_errmsg(s));
+			store_close(s);
+			return 2;
+		}
 	}
 	if (f.domain != NULL && s->ops->analysis != NULL) {
 		stats_query q = { f.domain, f.since, f.until, 5, 0 };
@@ -103,13 +126,15 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 		    "\"raw_messages\":%lld,", (long long)sum.quarantined,
 		    (long long)sum.duplicates, (long long)sum.raw_messages);
 		printf("\"domains\":%lld,", (long long)sum.domains);
+		printf("\"kinds\":{\"failure\":%lld,\"failure_dmarc\":%lld,\"tlsrpt\":%lld},",
+		    (long long)nfail, (long long)nfail_dmarc, (long long)ntls);
 		if (sum.reports > 0)
 			printf("\"first_begin\":\"%s\",\"last_end\":\"%s\"", first, last);
 		else
 			printf("\"first_begin\":null,\"last_end\":null");
 		if (st != NULL) {
 			static const char *const keys[] = { "dmarc_pass", "spf_aligned",
-			    "dkim_aligned", "not_aligned", "pct", "failure_reports", "classes" };
+			    "dkim_aligned", "not_aligned", "pct", "failure_reports", "tls", "classes" };
 
 			for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 				char *v = json_dumps(json_object_get(st, keys[i]),
@@ -129,6 +154,9 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	printf("domains        %lld\n", (long long)sum.domains);
 	if (sum.reports > 0)
 		printf("period         %s .. %s\n", first, last);
+	printf("failure reports %lld   (%lld DMARC failures; export --kind failure)\n",
+	    (long long)nfail, (long long)nfail_dmarc);
+	printf("TLS reports    %lld\n", (long long)ntls);
 	if (filtered)
 		printf("\nall domains, not filtered:\n");
 	printf("duplicates     %lld\n", (long long)sum.duplicates);
