@@ -58,6 +58,7 @@ ingest_new(store *s, const ingest_opts *o)
 	dbuf_init(&g->whole, MEM_INPUT);
 	dbuf_init(&g->c_source, 64 * 1024);
 	dbuf_init(&g->c_doc_name, 64 * 1024);
+	dbuf_init(&g->kbuf, 1);
 	g->out = &g->direct;
 	return g;
 }
@@ -154,6 +155,7 @@ ingest_free(ingest *g)
 	dbuf_free(&g->whole);
 	dbuf_free(&g->c_source);
 	dbuf_free(&g->c_doc_name);
+	dbuf_free(&g->kbuf);
 	ZSTD_freeCCtx(g->zc);
 	free(g->abuf);
 	free(g->aout);

@@ -41,6 +41,7 @@
 
 #include "unpack.h"
 #include "../report/agg_parse.h"
+#include "../report/kind.h"
 #include "../store/store.h"
 
 enum {
@@ -55,6 +56,8 @@ enum {
 typedef struct ingest_opts {
 	unpack_limits lim;
 	agg_limits alim;
+	dm_kind_limits klim;	/* the whole-document kinds' caps (0: each kind's default) */
+	int redact;		/* failure reports: local parts of addresses replaced (--redact) */
 	void (*on_refused)(void *ctx, const char *input, const char *reason);
 	void (*on_progress)(void *ctx, uint64_t bytes);
 	void *cb_ctx;

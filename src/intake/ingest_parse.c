@@ -98,58 +98,116 @@ p_record(void *ctx, dm_report *r, const dm_record *rec)
 
 /* ---- parsing side: document sink (from unpack) ------------------------------- */
 
+/*
+ * Every document goes to the registered kind that claims it (dm_kind_best
+ * over kinds.h's registry, from its first HEAD_BYTES): a streaming kind
+ * (aggregate) is fed as the bytes come; a whole-document kind (TLS-RPT) gets
+ * them in kbuf, parsed at the document's end into one E_KIND_DOC event.  An
+ * e-mail is first offered whole to the kinds that take a message (failure
+ * reports, sink_message).
+ */
+
 static void
 doc_refuse(ingest *g, const char *reason, int ignorable)
 {
-	g->doc_mode = 2;
+	g->doc_mode = DM_REFUSED;
 	g->doc_outcome = ignorable ? DOC_IGNORED : DOC_REFUSED;
 	snprintf(g->doc_reason, sizeof(g->doc_reason), "%s", reason);
+}
+
+static void
+doc_start(ingest *g, const char *name, const char *report_type, int text, int in_mime)
+{
+	g->doc_idx = g->p_ndocs++;
+	g->doc_text = text;
+	g->doc_in_mime = in_mime;
+	g->doc_mode = DM_UNDECIDED;
+	g->headlen = 0;
+	g->kind = NULL;
+	g->kst = NULL;
+	g->kbuf_over = 0;
+	g->doc_outcome = DOC_OK;
+	g->doc_reason[0] = '\0';
+	snprintf(g->doc_report_type, sizeof(g->doc_report_type), "%s",
+	    report_type != NULL ? report_type : "");
+	ig_ev_strs(g, E_DOC_BEGIN, name, NULL, 0);
+}
+
+static void
+doc_end_event(ingest *g)
+{
+	evw w;
+
+	evw_begin(&w, g->out, E_DOC_END);
+	evw_i64(&w, g->doc_outcome);
+	evw_str(&w, g->doc_reason);
+	evw_end(&w);
+	ig_emit_flush(g, 0);
 }
 
 static int
 sink_begin(void *ctx, const unpack_doc *d)
 {
-	ingest *g = ctx;
-
-	g->doc_idx = g->p_ndocs++;
 	/* A text/html or text/plain body that is not a report is just the
 	 * human-readable part; text/xml is a report attachment. */
-	g->doc_text = d->from_text_part && (d->content_type == NULL ||
-	    strcmp(d->content_type, "text/xml") != 0);
-	g->doc_in_mime = d->in_mime;
-	g->doc_mode = 0;
-	g->headlen = 0;
-	g->ap = NULL;
-	g->doc_outcome = DOC_OK;
-	g->doc_reason[0] = '\0';
-	ig_ev_strs(g, E_DOC_BEGIN, d->name, NULL, 0);
+	doc_start(ctx, d->name, d->report_type, d->from_text_part && (d->content_type == NULL ||
+	    strcmp(d->content_type, "text/xml") != 0), d->in_mime);
 	return 0;
 }
 
 static void
 feed_parser(ingest *g, const void *p, size_t n)
 {
-	if (agg_feed(g->ap, p, n) != AGG_OK)
-		g->doc_mode = 2;	/* the verdict is read in sink_end */
+	if (g->doc_mode == DM_BUFFER) {
+		if (!g->kbuf_over && dbuf_add(&g->kbuf, p, n) != DBUF_OK) {
+			g->kbuf_over = 1;
+			dbuf_reset(&g->kbuf);
+		}
+		return;
+	}
+	if (g->kind->stream_feed(g->kst, p, n) != DM_KERR_OK)
+		g->doc_mode = DM_REFUSED;	/* the verdict is read in sink_end */
+}
+
+/* A whole-document kind's bytes are held up to its cap (plus one byte, so
+ * that the kind itself names the cap it refuses). */
+static size_t
+kbuf_cap(ingest *g)
+{
+	size_t cap = g->o.klim.max_bytes != 0 ? g->o.klim.max_bytes : g->o.lim.max_message;
+
+	return cap + 1;
 }
 
 static void
 decide(ingest *g)
 {
-	int fmt = unpack_sniff(g->head, g->headlen);
+	dm_sniff_in in = { g->head, g->headlen, 0, NULL,
+	    g->doc_report_type[0] != '\0' ? g->doc_report_type : NULL, NULL };
+	const dm_kind *k = dm_kind_best(dm_kinds, dm_nkinds, &in, NULL);
+	int fmt;
 
-	if (fmt == FMT_XML) {
-		agg_handler h = { p_header, p_record, p_trailer, g };
-		int mode = (g->doc_idx < MAX_DOCS && (g->recover_mask >> g->doc_idx) & 1) ?
+	if (k != NULL && k->stream_new != NULL) {
+		g->agg.h = (agg_handler){ p_header, p_record, p_trailer, g };
+		g->agg.lim = &g->o.alim;
+		g->agg.mode = (g->doc_idx < MAX_DOCS && (g->recover_mask >> g->doc_idx) & 1) ?
 		    AGG_MODE_RECOVER : AGG_MODE_STRICT;
-
-		g->ap = agg_new(&h, &g->o.alim, mode);
-		g->doc_mode = 1;
+		g->kind = k;
+		g->kst = k->stream_new(&g->agg, &g->o.klim);
+		g->doc_mode = DM_STREAM;
 		feed_parser(g, g->head, g->headlen);
-	} else if (fmt == FMT_JSON) {
-		doc_refuse(g, "an SMTP TLS report (RFC 8460 JSON): TLS-RPT is not supported by "
-		    "this version yet (kept in quarantine)", 0);
-	} else if (fmt == FMT_EMPTY) {
+		return;
+	}
+	if (k != NULL && k->parse != NULL) {
+		g->kind = k;
+		g->doc_mode = DM_BUFFER;
+		dbuf_free(&g->kbuf);
+		dbuf_init(&g->kbuf, kbuf_cap(g));
+		feed_parser(g, g->head, g->headlen);
+		return;
+	}
+	fmt = unpack_sniff(g->head, g->headlen);
+	if (fmt == FMT_EMPTY) {
 		doc_refuse(g, g->headlen == 0 ? "empty document" : "document holds only "
 		    "whitespace", g->doc_text);
 	} else {
@@ -171,9 +229,9 @@ sink_data(void *ctx, const void *p, size_t n)
 {
 	ingest *g = ctx;
 
-	if (g->doc_mode == 2)
+	if (g->doc_mode == DM_REFUSED)
 		return 0;	/* refused: drain */
-	if (g->doc_mode == 0) {
+	if (g->doc_mode == DM_UNDECIDED) {
 		size_t take = HEAD_BYTES - g->headlen;
 
 		if (take > n)
@@ -185,11 +243,90 @@ sink_data(void *ctx, const void *p, size_t n)
 		if (g->headlen < HEAD_BYTES)
 			return 0;
 		decide(g);
-		if (g->doc_mode != 1)
+		if (g->doc_mode != DM_STREAM && g->doc_mode != DM_BUFFER)
 			return 0;
 	}
 	feed_parser(g, p, n);
 	return 0;
+}
+
+/* A whole-document kind's model as one event: kind, identity, JSON. */
+static void
+emit_kind_doc(ingest *g, const dm_kind *k, void *model)
+{
+	char key[DM_KIND_KEYLEN];
+	json_t *j = k->to_json(model);
+	size_t len;
+	char *text;
+	evw w;
+
+	k->identity(model, key);
+	if (g->o.redact)
+		ig_redact(k->id, j);
+	len = json_dumpb(j, NULL, 0, JSON_COMPACT);
+	text = xmalloc(len > 0 ? len : 1);
+	len = json_dumpb(j, text, len, JSON_COMPACT);
+	json_decref(j);
+	evw_begin(&w, g->out, E_KIND_DOC);
+	evw_i64(&w, k->id);
+	evw_str(&w, key);
+	evw_bytes(&w, text, len);
+	evw_end(&w);
+	free(text);
+	ig_emit_flush(g, 0);
+}
+
+/* A kind's verdict other than OK as the document's refusal. */
+static void
+kind_refuse(ingest *g, int rc, const char *err)
+{
+	if (rc == DM_KERR_NOT_REPORT)
+		doc_refuse(g, err, g->doc_text || g->doc_in_mime);
+	else
+		doc_refuse(g, err, g->doc_text);
+}
+
+static void
+end_whole(ingest *g)
+{
+	char err[300];
+	void *model = NULL;
+	int rc;
+
+	if (g->kbuf_over) {
+		snprintf(err, sizeof(err), "refused: the document is larger than %zu bytes "
+		    "(the cap for a %s report)", kbuf_cap(g) - 1, g->kind->name);
+		doc_refuse(g, err, 0);
+		return;
+	}
+	err[0] = '\0';
+	rc = g->kind->parse((const unsigned char *)g->kbuf.data, g->kbuf.len, &g->o.klim, &model,
+	    err, sizeof(err));
+	if (rc == DM_KERR_OK)
+		emit_kind_doc(g, g->kind, model);
+	else
+		kind_refuse(g, rc, err);
+	if (model != NULL)
+		g->kind->free_model(model);
+	dbuf_free(&g->kbuf);
+}
+
+static void
+end_stream(ingest *g)
+{
+	char err[300];
+	int rc;
+
+	err[0] = '\0';
+	rc = g->kind->stream_finish(g->kst, err, sizeof(err));
+	if (rc == DM_KERR_OK) {
+		g->doc_outcome = DOC_OK;
+	} else if (rc == DM_KERR_SYNTAX && g->doc_idx < MAX_DOCS &&
+	    !((g->recover_mask >> g->doc_idx) & 1)) {
+		g->doc_outcome = DOC_RETRY;
+		g->p_retry_mask |= (uint64_t)1 << g->doc_idx;
+	} else
+		kind_refuse(g, rc, err);
 }
 
 /* The parser's verdict; a duplicate or a database error is for the writing
@@ -198,40 +335,20 @@ static int
 sink_end(void *ctx, const char *error)
 {
 	ingest *g = ctx;
-	evw w;
 
-	if (g->doc_mode == 0 && error == NULL)
+	if (g->doc_mode == DM_UNDECIDED && error == NULL)
 		decide(g);
-	if (error != NULL) {
+	if (error != NULL)
 		doc_refuse(g, error, 0);
-	} else if (g->ap != NULL) {
-		switch (agg_finish(g->ap)) {
-		case AGG_OK:
-		case AGG_STOPPED:
-			g->doc_outcome = DOC_OK;
-			break;
-		case AGG_ERR_SYNTAX:
-			if (g->doc_idx < MAX_DOCS && !((g->recover_mask >> g->doc_idx) & 1)) {
-				g->doc_outcome = DOC_RETRY;
-				g->p_retry_mask |= (uint64_t)1 << g->doc_idx;
-			} else
-				doc_refuse(g, agg_error(g->ap), g->doc_text);
-			break;
-		case AGG_ERR_NOT_REPORT:
-			doc_refuse(g, agg_error(g->ap), g->doc_text || g->doc_in_mime);
-			break;
-		default:
-			doc_refuse(g, agg_error(g->ap), g->doc_text);
-			break;
-		}
-	}
-	agg_free(g->ap);
-	g->ap = NULL;
-	evw_begin(&w, g->out, E_DOC_END);
-	evw_i64(&w, g->doc_outcome);
-	evw_str(&w, g->doc_reason);
-	evw_end(&w);
-	ig_emit_flush(g, 0);
+	else if (g->kind != NULL && g->kst != NULL)
+		end_stream(g);
+	else if (g->kind != NULL && g->doc_mode == DM_BUFFER)
+		end_whole(g);
+	if (g->kst != NULL)
+		g->kind->stream_free(g->kst);
+	g->kst = NULL;
+	dbuf_free(&g->kbuf);
+	doc_end_event(g);
 	return 0;
 }
 
@@ -240,6 +357,66 @@ sink_refuse(void *ctx, const char *name, const char *reason, int ignorable)
 {
 	ig_ev_strs(ctx, E_REFUSE, name, reason, ignorable);
 	return 0;
+}
+
+/* An e-mail, before its parts are walked: a kind that takes whole messages
+ * (failure reports) may claim it; when that kind finds it is no report of
+ * its kind, the parts are walked as for any mail.  The parts of a
+ * multipart/report are walked only when a kind claims its report-type
+ * (tlsrpt); any other (a DSN) is refused by sink_email. */
+static int
+sink_message(void *ctx, const char *name, const unsigned char *p, size_t n,
+    const unpack_email_facts *f)
+{
+	ingest *g = ctx;
+	dm_sniff_in in = { p, n < HEAD_BYTES ? n : HEAD_BYTES, 1, f->content_type, f->report_type,
+	    f->subject };
+	const dm_kind *best = NULL;
+	int bc = DM_SNIFF_NO;
+
+	for (size_t i = 0; i < dm_nkinds; i++) {
+		int c;
+
+		if (!dm_kind_takes_message(dm_kinds[i]) || dm_kinds[i]->parse == NULL)
+			continue;
+		c = dm_kinds[i]->sniff(&in);
+		if (c > bc) {
+			bc = c;
+			best = dm_kinds[i];
+		}
+	}
+	if (best != NULL && bc >= DM_SNIFF_LIKELY) {
+		char err[300];
+		void *model = NULL;
+		int rc;
+
+		err[0] = '\0';
+		rc = best->parse(p, n, &g->o.klim, &model, err, sizeof(err));
+		if (rc != DM_KERR_NOT_REPORT) {
+			doc_start(g, name, NULL, 0, 0);
+			g->kind = best;
+			if (rc == DM_KERR_OK)
+				emit_kind_doc(g, best, model);
+			else
+				doc_refuse(g, err, 0);
+			if (model != NULL)
+				best->free_model(model);
+			doc_end_event(g);
+			return UNPACK_MSG_TAKEN;
+		}
+		if (model != NULL)
+			best->free_model(model);
+		return UNPACK_MSG_WALK_PLAIN;
+	}
+	if (f->report_type == NULL)
+		return UNPACK_MSG_WALK;
+	{
+		dm_sniff_in rt = { NULL, 0, 0, f->content_type, f->report_type, NULL };
+		int conf = DM_SNIFF_NO;
+
+		dm_kind_best(dm_kinds, dm_nkinds, &rt, &conf);
+		return conf >= DM_SNIFF_SURE ? UNPACK_MSG_WALK : UNPACK_MSG_SKIP;
+	}
 }
 
 static int
@@ -407,7 +584,7 @@ void
 ig_p_passes(ingest *g, const msg_input *in)
 {
 	unpack_sink sink = { g, sink_begin, sink_data, sink_end, sink_refuse, sink_email,
-	    sink_progress };
+	    sink_progress, sink_message };
 
 	g->recover_mask = 0;
 	for (int pass = 0; pass < 2; pass++) {

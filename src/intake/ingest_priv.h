@@ -23,6 +23,7 @@
 #include "evq.h"
 #include "ingest.h"
 #include "../analyze/analysis.h"
+#include "../report/kinds.h"
 #include "../util/dbuf.h"
 
 #define ARCHIVE_CHUNK (1024 * 1024)
@@ -32,13 +33,16 @@
 #define BATCH_BYTES (256 * 1024)	/* a batch is handed over past this size */
 #define NBATCHES 4
 
+/* doc_mode: what the parsing side does with a document's bytes. */
+enum { DM_UNDECIDED, DM_STREAM, DM_REFUSED, DM_BUFFER };
+
 /* What happened to one document inside a message. */
 enum { DOC_OK, DOC_DUP, DOC_IGNORED, DOC_REFUSED, DOC_RETRY, DOC_FAILED };
 
 /* Events, in the order a message produces them:
  *   MSG_BEGIN ARCH_CHUNK* ARCH_END [TOOBIG]
- *     (PASS_BEGIN (DOC_BEGIN [HEADER RECORD* [TRAILER]] DOC_END | REFUSE | EMAIL |
- *      PROGRESS)* PASS_END){0,2} MSG_END
+ *     (PASS_BEGIN (DOC_BEGIN [HEADER RECORD* [TRAILER] | KIND_DOC] DOC_END | REFUSE |
+ *      EMAIL | PROGRESS)* PASS_END){0,2} MSG_END
  * or MSG_RETRY (PASS_BEGIN ... PASS_END){1,2} MSG_END for `quarantine retry`,
  * or OPEN_FAIL alone. */
 enum {
@@ -59,6 +63,7 @@ enum {
 	E_PASS_END,
 	E_MSG_END,		/* bytes not yet reported as progress */
 	E_OPEN_FAIL,		/* input, reason */
+	E_KIND_DOC,		/* kind id, identity, the model's JSON (a whole-document kind) */
 };
 
 /* The writing side's place in the current message. */
@@ -92,10 +97,15 @@ struct ingest {
 	int doc_idx;
 	int doc_text;		/* from a human-readable text part (not text/xml) */
 	int doc_in_mime;
-	int doc_mode;		/* 0 undecided, 1 xml, 2 refused */
+	int doc_mode;		/* DM_* below */
 	unsigned char head[HEAD_BYTES];
 	size_t headlen;
-	agg_parser *ap;
+	char doc_report_type[64];	/* the enclosing multipart/report's, or "" */
+	const dm_kind *kind;	/* the kind that took the document */
+	void *kst;		/* its stream (streaming kinds) */
+	dm_agg_stream agg;	/* the aggregate kind's handler, limits and mode */
+	dbuf kbuf;		/* the document (whole-document kinds) */
+	int kbuf_over;		/* it did not fit */
 	int doc_outcome;
 	char doc_reason[300];
 
@@ -145,6 +155,10 @@ void ig_p_msg_end(ingest *g, uint64_t size);
 void ig_p_message_mem(ingest *g, const char *source, const msg_input *in,
     const unsigned char *p, size_t n, int toobig);
 void ig_p_message_fd(ingest *g, const char *path, int fd, uint64_t size);
+
+/* redact.c: the local parts of the addresses in a kind's model replaced by
+ * a stable token (ingest --redact); sets "redacted": true. */
+void ig_redact(int kind, json_t *model);
 
 /* ingest_write.c: applies one batch of events. */
 void ig_c_batch(ingest *g, const dbuf *b);

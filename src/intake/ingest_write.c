@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ingest_priv.h"
+#include "../store/store_kinds.h"
 #include "../util/log.h"
 
 /* ---- writing side --------------------------------------------------------------- */
@@ -447,23 +448,46 @@ c_doc_end(ingest *g, evr *r)
 	}
 }
 
+/* A document of a whole-document kind (failure, TLS-RPT): stored through
+ * the store's kinds sub-interface; the same identity stored before makes it
+ * a duplicate (a kind_duplicates row), as report_add does for aggregate. */
+static void
+c_kind_doc(ingest *g, evr *r)
+{
+	int kind = (int)evr_i64(r);
+	const char *ident = evr_str(r);
+	size_t n;
+	const void *p = evr_bytes(r, &n);
+	const struct store_kinds_ops *ko = g->st->ops->kinds;
+	json_error_t je;
+	json_t *model;
+	int64_t id = 0, dup = 0;
+
+	if (ko == NULL) {
+		snprintf(g->c_fail_reason, sizeof(g->c_fail_reason), "this store keeps no "
+		    "report of kind %d", kind);
+		g->c_doc_failed = 1;
+		return;
+	}
+	model = json_loadb(p, n, 0, &je);
+	if (model == NULL)
+		panic("ingest pipeline: a kind's model is not JSON: %s", je.text);
+	if (ko->add(g->st, kind, g->raw_id, model, ident, c_src(g), &id, &dup) != STORE_OK)
+		c_doc_fail(g, "storing the report");
+	else if (dup != 0)
+		g->c_doc_dup = 1;
+	json_decref(model);
+}
+
+/* A multipart/report that no kind claims (a DSN, ...). */
 static void
 c_email(ingest *g, evr *r)
 {
 	const char *report_type = evr_str(r);
 
 	g->email_refused = 1;
-	if (strcmp(report_type, "feedback-report") == 0)
-		snprintf(g->email_reason, sizeof(g->email_reason), "a DMARC failure report (ARF, "
-		    "RFC 6591): failure reports are not supported by this version yet (kept in "
-		    "quarantine for `quarantine retry`)");
-	else if (strcmp(report_type, "tlsrpt") == 0)
-		snprintf(g->email_reason, sizeof(g->email_reason), "an SMTP TLS report (RFC 8460): "
-		    "TLS-RPT is not supported by this version yet (kept in quarantine)");
-	else
-		snprintf(g->email_reason, sizeof(g->email_reason), "a multipart/report of type "
-		    "'%.60s' (a delivery status notification?), not a DMARC aggregate report",
-		    report_type);
+	snprintf(g->email_reason, sizeof(g->email_reason), "a multipart/report of type "
+	    "'%.60s' (a delivery status notification?), not a DMARC report", report_type);
 }
 
 /* All passes are in: the message's state, then commit. */
@@ -629,6 +653,10 @@ c_event(ingest *g, int type, evr *r)
 			note(g, &g->refusals, &g->nrefusals, name, reason);
 		break;
 	}
+	case E_KIND_DOC:
+		if (!g->c_doc_dup && !g->c_doc_failed)
+			c_kind_doc(g, r);
+		break;
 	case E_EMAIL:
 		c_email(g, r);
 		break;

@@ -123,6 +123,13 @@ int
 mime_walk(const unsigned char *msg, size_t len, int max_depth, size_t max_part, mime_cb cb,
     void *ctx, mime_info *info, char *err, size_t errlen)
 {
+	return mime_walk_top(msg, len, max_depth, max_part, NULL, cb, ctx, info, err, errlen);
+}
+
+int
+mime_walk_top(const unsigned char *msg, size_t len, int max_depth, size_t max_part,
+    mime_top_cb topcb, mime_cb cb, void *ctx, mime_info *info, char *err, size_t errlen)
+{
 	GMimeStream *st;
 	GMimeParser *parser;
 	GMimeMessage *m;
@@ -159,7 +166,10 @@ mime_walk(const unsigned char *msg, size_t len, int max_depth, size_t max_part, 
 		if (subj != NULL)
 			info->subject = xstrdup(subj);
 	}
-	if (info == NULL || info->report_type == NULL)
+	if (topcb != NULL && info != NULL) {
+		if (topcb(ctx, info) == MIME_WALK)
+			walk(&w, top, 0);
+	} else if (info == NULL || info->report_type == NULL)
 		walk(&w, top, 0);
 	if (info != NULL)
 		info->parts = w.index;

@@ -15,7 +15,12 @@
  *       cb returns 0 to continue, non-zero to stop the walk.
  *   info (filled when non-NULL): the top-level content type and, for
  *       multipart/report, its report-type; the Subject.  Strings are owned by
- *       the caller (mime_info_free).
+ *       the caller (mime_info_free).  mime_walk never walks the parts of a
+ *       multipart/report (a DSN, a failure report: not attachments).
+ *   mime_walk_top(msg, len, max_depth, max_part, top, cb, ctx, info, err, errlen)
+ *       the same, but top(ctx, info) decides after the top level is parsed
+ *       and before any part is walked: MIME_WALK, MIME_NO_WALK, or < 0 to
+ *       stop (mime_walk_top then still returns 0).  info must not be NULL.
  */
 #ifndef DS_MIME_H
 #define DS_MIME_H
@@ -40,7 +45,13 @@ typedef struct mime_info {
 typedef int (*mime_cb)(void *ctx, const mime_part *part, const unsigned char *data,
     size_t len);
 
+/* top's answers */
+enum { MIME_WALK = 0, MIME_NO_WALK = 1 };
+typedef int (*mime_top_cb)(void *ctx, const mime_info *info);
+
 void mime_init(void);
+int mime_walk_top(const unsigned char *msg, size_t len, int max_depth, size_t max_part,
+    mime_top_cb top, mime_cb cb, void *ctx, mime_info *info, char *err, size_t errlen);
 int mime_walk(const unsigned char *msg, size_t len, int max_depth, size_t max_part,
     mime_cb cb, void *ctx, mime_info *info, char *err, size_t errlen);
 void mime_info_free(mime_info *info);

@@ -111,7 +111,7 @@ account(unpack *u, uint64_t in, uint64_t out_doc, size_t add, char *buf, size_t 
 static int
 doc_begin(unpack *u, const char *name, const char *ctype, int text, int in_mime)
 {
-	unpack_doc d = { name, ctype, text, in_mime };
+	unpack_doc d = { name, ctype, text, in_mime, in_mime ? u->report_type : NULL };
 
 	if (u->sink->begin(u->sink->ctx, &d) != 0)
 		u->stopped = 1;
@@ -365,6 +365,9 @@ struct mime_ctx {
 	unpack *u;
 	const char *name;
 	int depth;
+	const unsigned char *p;
+	size_t n;
+	int decision;		/* UNPACK_MSG_* */
 };
 
 static int
@@ -390,17 +393,45 @@ mime_part_cb(void *ctx, const mime_part *part, const unsigned char *data, size_t
 	    part->is_text, 1);
 }
 
+/* The top level is parsed: the sink decides whether the parts are walked. */
+static int
+mime_top(void *ctx, const mime_info *info)
+{
+	struct mime_ctx *m = ctx;
+	unpack_email_facts f = { info->content_type, info->report_type, info->subject };
+	int d;
+
+	if (m->u->sink->message == NULL) {
+		m->decision = info->report_type != NULL ? UNPACK_MSG_SKIP : UNPACK_MSG_WALK;
+		return m->decision == UNPACK_MSG_WALK ? MIME_WALK : MIME_NO_WALK;
+	}
+	d = m->u->sink->message(m->u->sink->ctx, m->name, m->p, m->n, &f);
+	if (d < 0) {
+		m->u->stopped = 1;
+		return MIME_NO_WALK;
+	}
+	m->decision = d;
+	if (d == UNPACK_MSG_WALK)
+		m->u->report_type = info->report_type;
+	else
+		m->u->report_type = NULL;
+	return d == UNPACK_MSG_WALK || d == UNPACK_MSG_WALK_PLAIN ? MIME_WALK : MIME_NO_WALK;
+}
+
 static int
 unpack_email(unpack *u, const char *name, const unsigned char *p, size_t n, int depth)
 {
-	struct mime_ctx m = { u, name, depth };
+	struct mime_ctx m = { u, name, depth, p, n, UNPACK_MSG_WALK };
+	const char *outer = u->report_type;
 	mime_info info;
 	char err[200];
 
-	if (mime_walk(p, n, u->lim.max_depth - depth, u->lim.max_message, mime_part_cb, &m,
-	    &info, err, sizeof(err)) != 0)
+	if (mime_walk_top(p, n, u->lim.max_depth - depth, u->lim.max_message, mime_top,
+	    mime_part_cb, &m, &info, err, sizeof(err)) != 0)
 		return refuse(u, name, err, 0);
-	if (!u->stopped && u->sink->email != NULL && u->sink->email(u->sink->ctx, info.content_type,
+	u->report_type = outer;
+	if (!u->stopped && u->sink->email != NULL && (u->sink->message == NULL ||
+	    m.decision == UNPACK_MSG_SKIP) && u->sink->email(u->sink->ctx, info.content_type,
 	    info.report_type, info.subject) != 0)
 		u->stopped = 1;
 	mime_info_free(&info);
@@ -470,6 +501,7 @@ unpack_mem(unpack *u, const char *name, const unsigned char *p, size_t n)
 {
 	u->out_total = 0;
 	u->stopped = 0;
+	u->report_type = NULL;
 	unpack_depth(u, name, p, n, 0, NULL, 0, 0);
 	return u->stopped ? -1 : 0;
 }
@@ -504,6 +536,7 @@ unpack_fd(unpack *u, const char *name, int fd)
 
 	u->out_total = 0;
 	u->stopped = 0;
+	u->report_type = NULL;
 	n = read_full(fd, buf, IO_CHUNK);
 	if (n < 0) {
 		snprintf(reason, sizeof(reason), "read error: %s", strerror(errno));

@@ -50,7 +50,24 @@ typedef struct unpack_doc {
 	const char *content_type;	/* MIME type of the part it came from, or NULL */
 	int from_text_part;	/* a text/ * MIME part: if it is no report, ignore it */
 	int in_mime;		/* came out of an e-mail */
+	const char *report_type;	/* the enclosing multipart/report's report-type,
+					 * when the sink passed it on (UNPACK_MSG_WALK) */
 } unpack_doc;
+
+/* An e-mail's top-level facts, before its parts are walked. */
+typedef struct unpack_email_facts {
+	const char *content_type;	/* "type/subtype", lower case */
+	const char *report_type;	/* multipart/report's report-type, lower case, or NULL */
+	const char *subject;		/* decoded, or NULL */
+} unpack_email_facts;
+
+/* What the sink's message callback decides. */
+enum {
+	UNPACK_MSG_WALK = 0,	/* walk the parts; their documents carry report_type */
+	UNPACK_MSG_WALK_PLAIN,	/* walk the parts, as documents of no report type */
+	UNPACK_MSG_TAKEN,	/* the sink took the whole message: no walk */
+	UNPACK_MSG_SKIP,	/* no walk; email() is then told the report type */
+};
 
 typedef struct unpack_sink {
 	void *ctx;
@@ -63,6 +80,13 @@ typedef struct unpack_sink {
 	    const char *subject);
 	/* Input bytes consumed from a file (progress bars); may be NULL. */
 	void (*progress)(void *ctx, size_t n);
+	/* The whole message p[0..n) and its facts, before the walk: UNPACK_MSG_*,
+	 * or non-zero negative to stop.  May be NULL: then the parts of a
+	 * multipart/report are never walked (a DSN or an ARF report is no
+	 * attachment), and email() always gets the report type.  With it,
+	 * email() gets the report type only after UNPACK_MSG_SKIP. */
+	int (*message)(void *ctx, const char *name, const unsigned char *p, size_t n,
+	    const unpack_email_facts *f);
 } unpack_sink;
 
 typedef struct unpack {
@@ -70,6 +94,7 @@ typedef struct unpack {
 	const unpack_sink *sink;
 	uint64_t out_total;	/* decompressed bytes so far, whole message */
 	int stopped;
+	const char *report_type;	/* passed on to the documents (unpack_doc) */
 } unpack;
 
 void unpack_limits_default(unpack_limits *l);

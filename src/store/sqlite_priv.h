@@ -20,7 +20,7 @@
 
 #define SQ_SLOTS 64	/* statements per sub-interface */
 
-enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA_BATCH, SQA__COUNT };
+enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA_BATCH, SQA_KINDS, SQA__COUNT };
 
 typedef struct sq_store {
 	store base;
@@ -68,5 +68,17 @@ sqlite3_stmt *sq_prep(sq_store *q, enum sq_area area, int slot, const char *sqlt
  * (the per-record host lookup at ingest, which would otherwise cut every
  * batch down to one row). */
 sqlite3_stmt *sq_prep_nobatch(sq_store *q, enum sq_area area, int slot, const char *sqltext);
+
+/* The portal's reads of failure and TLS reports (store_sqlite_web_kinds.c):
+ * store_sqlite_web.c's query op for q >= SWQ_KINDS_FIRST. */
+struct store_web_query;
+struct store_web_val;
+int sq_web_kinds_query(store *s, int q, const struct store_web_query *w,
+    int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
+
+/* The report kinds' rows (store_sqlite_kinds.c) follow the archive: moved
+ * with raw_merge, counted as duplicates with raw_duplicate (*n: how many). */
+int sq_kinds_merge(sq_store *q, int64_t from, int64_t into);
+int sq_kinds_raw_duplicate(sq_store *q, int64_t raw_id, const char *source, int64_t *n);
 
 #endif

@@ -24,6 +24,7 @@
 #include "store.h"
 #include "store_analysis.h"
 #include "store_hosts.h"
+#include "store_kinds.h"
 #include "store_web.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
@@ -621,6 +622,8 @@ sq_raw_merge(store *s, int64_t from, int64_t into)
 		sqlite3_bind_int64(st, 1, from);
 		if (steps[i] == S_MERGE_REPORTS || steps[i] == S_MERGE_DUPS)
 			sqlite3_bind_int64(st, 2, into);
+		if (steps[i] == S_MERGE_DUPS && sq_kinds_merge(q, from, into) != STORE_OK)
+			return STORE_ERR;
 		if (run(q, st, "merging archived copies") != STORE_OK)
 			return STORE_ERR;
 	}
@@ -850,6 +853,13 @@ sq_raw_duplicate(store *s, int64_t raw_id, const char *source, int64_t *n)
 	if (run(q, st, "counting duplicates") != STORE_OK)
 		return STORE_ERR;
 	*n = sqlite3_changes(q->db);
+	{
+		int64_t nk = 0;
+
+		if (sq_kinds_raw_duplicate(q, raw_id, source, &nk) != STORE_OK)
+			return STORE_ERR;
+		*n += nk;
+	}
 	if (*n == 0) {
 		*n = 1;
 		return sq_duplicate_add(s, raw_id, 0, source);
@@ -1208,4 +1218,5 @@ const store_ops store_sqlite_ops = {
 	.analysis = &store_sqlite_analysis_ops,
 	.hosts = &store_sqlite_hosts_ops,
 	.web = &store_sqlite_web_ops,
+	.kinds = &store_sqlite_kinds_ops,
 };

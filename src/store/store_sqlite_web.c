@@ -472,6 +472,8 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		none.limit = -1;
 		w = &none;
 	}
+	if (q >= SWQ_KINDS_FIRST && q < SWQ__COUNT)	/* failure and TLS reports */
+		return sq_web_kinds_query(s, q, w, cb, ctx);
 	if ((q == SWQ_RECORDS_COUNT || q == SWQ_RECORDS) && !plain_list(w) &&
 	    window_partial(sq, w, SCAN_MAX, &partial) != STORE_OK)
 		return STORE_ERR;

@@ -51,6 +51,27 @@ enum swq {
 	SWQ_HOST_DAILY,		/* ip's messages per day and class */
 	SWQ_COUNTRIES,		/* messages and spoofing per country; partial as above */
 	SWQ_QUARANTINE,		/* every quarantine entry, newest first */
+	/* failure and TLS reports (store_sqlite_web_kinds.c, issue 13) */
+	SWQ_KINDS_FIRST,
+	SWQ_THREATS = SWQ_KINDS_FIRST,	/* threats list page (window, filters, limit/offset) */
+	SWQ_THREATS_COUNT,	/* total, partial for the same filters */
+	SWQ_THREAT_SOURCES,	/* policy_domain, source_ip, ptr, service, n: the matching
+				 * rows per source (for My Senders vs unauthorized) */
+	SWQ_THREATS_RECEIVED,	/* n: every failure report of domain/range (abuse too) */
+	SWQ_THREATS_CSV,	/* every matching row, newest first, no window */
+	SWQ_THREAT,		/* one failure report by id, with its model */
+	SWQ_THREAT_URLS,	/* its URLs, each with the failure reports holding it */
+	SWQ_URLS,		/* URL view page: per url (by_domain: per reg_domain) */
+	SWQ_URLS_COUNT,		/* total, partial */
+	SWQ_TLS_DOMAINS,	/* domain: every policy domain with TLS reports */
+	SWQ_TLS_DAYS,		/* day, success, failure, partial */
+	SWQ_TLS_TYPES,		/* result_type, sessions, partial */
+	SWQ_TLS_FAILURES,	/* grouped failure details with reporters (JSON) */
+	SWQ_TLS_REPORTS,	/* one row per (report, policy), newest first */
+	SWQ_IP_FAILURES,	/* failure reports of ip in [since, until), newest first */
+	SWQ_IP_FAILURES_COUNT,	/* n for the same */
+	SWQ_KIND_DOMAINS,	/* domain, failure_reports, tls_reports */
+	SWQ_IP_CLASS,		/* ip's class with most messages (domain optional) */
 	SWQ__COUNT
 };
 
@@ -71,6 +92,12 @@ typedef struct store_web_query {
 	int64_t report_id;	/* records of one report; 0: any */
 	int sort, desc;		/* SWS_*, descending when non-zero */
 	int64_t limit, offset;	/* limit < 0: no limit */
+	/* failure / TLS reports only */
+	const char *reporter;	/* reporter address or its domain; NULL none */
+	const char *url_domain;	/* a URL's host or registered domain; NULL none */
+	int kind_all;		/* 1: every failure report, 0: DMARC failures only */
+	int by_domain;		/* SWQ_URLS: one row per registered domain */
+	const char *url;	/* one normalised URL; NULL none */
 } store_web_query;
 
 enum { SWV_NULL = 0, SWV_INT, SWV_REAL, SWV_TEXT };

@@ -2,7 +2,9 @@
  * api.c - the JSON API under /api/v1/ (documented in docs/API.md).
  *
  *   GET  meta, version, domains, stats, records, records.csv, records/ID,
- *        senders, hosts/IP, map, reports, reports/ID, raw/ID, quarantine
+ *        senders, hosts/IP, map, reports, reports/ID, raw/ID, quarantine;
+ *        threats, threats.csv, threats/ID, threats/ID/attachment, threat-urls,
+ *        tls (api_kinds.c)
  *   POST senders, quarantine/ID/retry          DELETE senders/ID
  *
  * Query parameters are parsed and checked here (dates YYYY-MM-DD, numbers
@@ -375,6 +377,8 @@ h_domains(wreq *r, wresp *out)
 	int err = 0;
 	json_t *a = rows(r, SWQ_DOMAINS, NULL, &err);
 
+	if (!err && api_kinds_domains(r, a) != 0)	/* failure and TLS reports too */
+		err = 1;
 	if (err) {
 		json_decref(a);
 		api_error(out, 500, "database", "database error");
@@ -565,6 +569,11 @@ h_record(wreq *r, wresp *out, int64_t id)
 
 		json_object_set_new(j, "explanation_en", json_string(cls_explain((cls_expl)e, "en")));
 		json_object_set_new(j, "explanation_ja", json_string(cls_explain((cls_expl)e, "ja")));
+	}
+	if (api_kinds_record(r, j) != 0) {	/* failure reports of the IP and days */
+		json_decref(j);
+		api_error(out, 500, "database", "database error");
+		return;
 	}
 	api_json(out, 200, j);
 	out->cacheable = 1;
@@ -814,6 +823,11 @@ h_host(wreq *r, wresp *out, const char *ip)
 	json_object_set_new(j, "ip", json_string(ip));
 	json_object_set_new(j, "host", h != NULL ? h : json_null());
 	json_object_set_new(j, "daily", daily);
+	if (api_kinds_host(r, j, &w, ip) != 0) {	/* failure reports naming it */
+		json_decref(j);
+		api_error(out, 500, "database", "database error");
+		return;
+	}
 	api_json(out, 200, j);
 	out->cacheable = 1;
 }
@@ -1042,6 +1056,21 @@ static const struct api_route {
 	    "refused inputs, newest first" },
 	{ "POST", "/quarantine/{quarantine_id}/retry", NULL, h_retry, NULL, "json", "-",
 	    "reprocess a refused input" },
+	{ "GET", "/threats", api_threats, NULL, NULL, "json",
+	    "domain,since,until,reporter,ip,url_domain,q,kind,page,per_page",
+	    "failure reports (email threats), one page, with the My Senders split" },
+	{ "GET", "/threats.csv", api_threats_csv, NULL, NULL, "csv",
+	    "domain,since,until,reporter,ip,url_domain,q,kind,lang,tz",
+	    "the threats list as CSV, every row" },
+	{ "GET", "/threats/{failure_id}", NULL, api_threat, NULL, "json", "-",
+	    "one failure report: fields, sample as text, defanged URLs, attachments, host" },
+	{ "GET", "/threats/{failure_id}/attachment", NULL, api_threat_attachment, NULL, "bytes",
+	    "n,confirm", "one attachment of the sample, as a download (confirm=1 required)" },
+	{ "GET", "/threat-urls", api_threat_urls, NULL, NULL, "json",
+	    "domain,since,until,by,url_domain,kind,page,per_page",
+	    "URLs (or URL domains) across failure reports, most reports first" },
+	{ "GET", "/tls", api_tls, NULL, NULL, "json", "domain,since,until",
+	    "TLS reports: sessions per day, failure types and details, reports" },
 };
 
 /* p against a route's path: 1 when it matches, with the placeholder's text
@@ -1107,4 +1136,30 @@ api_routes_print(FILE *f)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		fprintf(f, "%s\t/api/v1%s\t%s\t%s\t%s\n", routes[i].method, routes[i].path,
 		    routes[i].type, routes[i].query, routes[i].what);
+}
+
+/* ---- for api_kinds.c (web_priv.h) ------------------------------------------ */
+
+int
+api_filters(wreq *r, wresp *out, store_web_query *w, int capped)
+{
+	return filters(r, out, w, capped);
+}
+
+json_t *
+api_rows(wreq *r, int q, const store_web_query *w, int *err)
+{
+	return rows(r, q, w, err);
+}
+
+json_t *
+api_one(wreq *r, int q, const store_web_query *w, int *err)
+{
+	return one(r, q, w, err);
+}
+
+int
+api_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	return parse_int(s, lo, hi, out);
 }

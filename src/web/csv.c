@@ -14,7 +14,13 @@
  * headers with a UTF-8 BOM, the date column in the requested zone and
  * naming it.  Fields go through csv_field (RFC 4180, formulas defused).
  *
- * Exports: csv_response (web_priv.h), csv_mail_write (web.h).  Errors:
+ * The threats list (GET threats.csv, issue 13) goes the same way through
+ * csv_threats_write: every failure report matching the filters, newest
+ * first (SWQ_THREATS_CSV), its arrival minute in the zone asked for, and
+ * "authorized" from the domain's My Senders (kinds_auth, api_kinds.c).
+ *
+ * Exports: csv_response, csv_threats_response (web_priv.h), csv_mail_write,
+ * csv_threats_write (web.h).  Errors:
  * csv_response returns NULL when the pipe or thread cannot be created; a
  * database error mid-stream ends the body with a line "# error: ...".
  * csv_mail_write returns 0, -1 when put failed (the reader went away; the
@@ -37,9 +43,10 @@ struct csvjob {
 	int rfd, wfd;
 	pthread_t th;
 	store_web_query w;
-	char *domain, *search, *ip;
+	char *domain, *search, *ip, *reporter, *url_domain;
 	const web_opts *o;
 	int ja;
+	int threats;		/* 1: the threats list (csv_threats_write) */
 	csv_tz tz;
 };
 
@@ -134,6 +141,133 @@ csv_mail_write(store *st, const store_web_query *w, int ja, const csv_tz *tz,
 	return rc;
 }
 
+/* ---- the threats list (failure reports) ---- */
+
+#define THREAT_NCOLS 15
+
+static const char *const threat_keys[THREAT_NCOLS] = {
+	"date", "policy_domain", "reporter", "source_ip", "reverse_dns", "country_code",
+	"authorized", "subject", "header_from", "auth_failure", "feedback_type",
+	"delivery_result", "urls", "attachments", "flags",
+};
+
+/* The same columns in Japanese, in the words of the portal (web/i18n/ja.json). */
+static const char *const threat_ja[THREAT_NCOLS] = {
+	"日付", "ポリシードメイン", "レポート送信者", "送信元IPアドレス", "逆引きドメイン", "国コード",
+	"送信元の登録", "件名", "ヘッダFrom", "認証失敗", "フィードバック種別", "配送結果", "URL数",
+	"添付ファイル数", "注意",
+};
+
+/* The store's column for each CSV column (NULL: computed). */
+static const char *const threat_cols[THREAT_NCOLS] = {
+	NULL, "policy_domain", "reporter", "source_ip", "ptr", "country", NULL, "subject",
+	"mail_from", "auth_failure", "feedback_type", "delivery_result", "url_count",
+	"attachment_count", NULL,
+};
+
+struct tsink {
+	struct sink k;
+	int ja;
+	kinds_auth *auth;
+};
+
+static const char *
+text_col(int ncol, const char *const *names, const store_web_val *v, const char *name)
+{
+	for (int i = 0; i < ncol; i++)
+		if (strcmp(names[i], name) == 0)
+			return v[i].type == SWV_TEXT ? v[i].s : NULL;
+	return NULL;
+}
+
+static int
+threat_row_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	struct tsink *t = ctx;
+	struct sink *k = &t->k;
+	char tmp[64], date[48];
+	int64_t at = 0;
+	time_t tt;
+	struct tm tm;
+	const char *flags = text_col(ncol, names, v, "flags");
+	json_t *fl = flags != NULL ? json_loads(flags, 0, NULL) : NULL;
+	dbuf fb;
+
+	for (int i = 0; i < ncol; i++)
+		if (strcmp(names[i], "arrival_time") == 0)
+			at = v[i].i;
+	/* the minute it arrived, in the zone asked for */
+	tt = (time_t)(at + k->tz->offset);
+	if (gmtime_r(&tt, &tm) == NULL || strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
+		date[0] = '\0';
+	csv_field(&k->line, date, 0);
+	for (int c = 1; c < THREAT_NCOLS - 1; c++) {
+		if (threat_cols[c] != NULL) {
+			csv_field(&k->line, col(ncol, names, v, threat_cols[c], tmp, sizeof(tmp)), 0);
+			continue;
+		}
+		/* authorized: one of the domain's My Senders */
+		if (kinds_auth_match(t->auth, text_col(ncol, names, v, "policy_domain"),
+		    text_col(ncol, names, v, "source_ip"), text_col(ncol, names, v, "ptr"),
+		    text_col(ncol, names, v, "_service")))
+			csv_field(&k->line, t->ja ? "登録済み" : "yes", 0);
+		else
+			csv_field(&k->line, t->ja ? "未承認" : "no", 0);
+	}
+	/* flags: the JSON array's names, space separated */
+	dbuf_init(&fb, 4096);
+	for (size_t i = 0; i < json_array_size(fl); i++) {
+		const char *f = json_string_value(json_array_get(fl, i));
+
+		if (f != NULL)
+			dbuf_printf(&fb, "%s%s", fb.len ? " " : "", f);
+	}
+	csv_field(&k->line, fb.len ? dbuf_cstr(&fb) : "", 1);
+	dbuf_free(&fb);
+	json_decref(fl);
+	if (k->line.len >= 32768 && flush(k) != 0)
+		return 1;
+	return 0;
+}
+
+int
+csv_threats_write(store *st, const store_web_query *w, int ja, const csv_tz *tz,
+    int (*put)(void *, const char *, size_t), void *ctx, char *err, size_t errlen)
+{
+	const struct store_web_ops *ops = web_ops(st);
+	struct tsink t;
+	char date[48];
+	int rc = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.k.put = put;
+	t.k.ctx = ctx;
+	t.k.tz = tz;
+	t.ja = ja;
+	t.auth = kinds_auth_new(st);
+	dbuf_init(&t.k.line, (size_t)1 << 24);
+	if (ja)
+		dbuf_addstr(&t.k.line, "\xef\xbb\xbf");	/* UTF-8 BOM, as the mail list */
+	snprintf(date, sizeof(date), "%s (%s)", ja ? threat_ja[0] : threat_keys[0], tz->label);
+	csv_field(&t.k.line, date, 0);
+	for (int i = 1; i < THREAT_NCOLS; i++)
+		csv_field(&t.k.line, ja ? threat_ja[i] : threat_keys[i], i == THREAT_NCOLS - 1);
+	if (ops == NULL) {
+		snprintf(err, errlen, "this store has no threats query");
+		rc = -2;
+	} else if (ops->query(st, SWQ_THREATS_CSV, w, threat_row_cb, &t) != STORE_OK && !t.k.dead) {
+		snprintf(err, errlen, "%s", store_errmsg(st));
+		rc = -2;
+	}
+	if (!t.k.dead)
+		flush(&t.k);
+	if (t.k.dead)
+		rc = -1;
+	dbuf_free(&t.k.line);
+	kinds_auth_free(t.auth);
+	return rc;
+}
+
 static int
 write_all(void *ctx, const char *p, size_t n)
 {
@@ -163,8 +297,8 @@ produce(void *arg)
 		snprintf(line, sizeof(line), "# error: %s\n", err);
 		write_all(&j->wfd, line, strlen(line));
 	} else {
-		if (csv_mail_write(st, &j->w, j->ja, &j->tz, write_all, &j->wfd, err,
-		    sizeof(err)) == -2) {
+		if ((j->threats ? csv_threats_write : csv_mail_write)(st, &j->w, j->ja, &j->tz,
+		    write_all, &j->wfd, err, sizeof(err)) == -2) {
 			snprintf(line, sizeof(line), "# error: %s\n", err);
 			write_all(&j->wfd, line, strlen(line));
 		}
@@ -201,11 +335,13 @@ job_free(void *cls)
 	free(j->domain);
 	free(j->search);
 	free(j->ip);
+	free(j->reporter);
+	free(j->url_domain);
 	free(j);
 }
 
-struct MHD_Response *
-csv_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz)
+static struct MHD_Response *
+start(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz, int threats)
 {
 	struct csvjob *j = xcalloc(1, sizeof(*j));
 	struct MHD_Response *r;
@@ -224,9 +360,15 @@ csv_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *
 	j->domain = w->domain ? xstrdup(w->domain) : NULL;
 	j->search = w->search ? xstrdup(w->search) : NULL;
 	j->ip = w->ip ? xstrdup(w->ip) : NULL;
+	j->reporter = w->reporter ? xstrdup(w->reporter) : NULL;
+	j->url_domain = w->url_domain ? xstrdup(w->url_domain) : NULL;
+	j->threats = threats;
 	j->w.domain = j->domain;
 	j->w.search = j->search;
 	j->w.ip = j->ip;
+	j->w.reporter = j->reporter;
+	j->w.url_domain = j->url_domain;
+	j->w.url = NULL;
 	j->w.limit = -1;
 	j->w.offset = 0;
 	if (pthread_create(&j->th, NULL, produce, j) != 0) {
@@ -235,6 +377,8 @@ csv_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *
 		free(j->domain);
 		free(j->search);
 		free(j->ip);
+		free(j->reporter);
+		free(j->url_domain);
 		free(j);
 		return NULL;
 	}
@@ -246,4 +390,16 @@ csv_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *
 	MHD_add_response_header(r, "Content-Type", "text/csv; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	return r;
+}
+
+struct MHD_Response *
+csv_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz)
+{
+	return start(o, w, ja, tz, 0);
+}
+
+struct MHD_Response *
+csv_threats_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz)
+{
+	return start(o, w, ja, tz, 1);
 }

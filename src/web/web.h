@@ -13,6 +13,8 @@
  *                         pieces; put returns non-zero to stop.  0 ok, -1
  *                         put failed, -2 database error (err set).  Used by
  *                         `export --format csv` too.
+ *   csv_threats_write(...)  the same for the threats list (failure reports,
+ *                         GET threats.csv; w's failure filters)
  *   api_routes_print(f)   the API's routes, one a line: method, path (with
  *                         {placeholders}), answer type, query parameters,
  *                         description, tab-separated (api.c; serve --routes)
@@ -56,6 +58,9 @@ void web_opts_default(web_opts *o);
 int web_serve(const web_opts *o);
 void api_routes_print(FILE *f);
 int csv_mail_write(struct store *st, const struct store_web_query *w, int ja,
+    const struct csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
+    size_t errlen);
+int csv_threats_write(struct store *st, const struct store_web_query *w, int ja,
     const struct csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
     size_t errlen);
 

@@ -3,6 +3,7 @@
  *
  *   http.c     the daemon, security headers, auth, limits, static files, routing
  *   api.c      the JSON API handlers
+ *   api_kinds.c  the failure- and TLS-report handlers (threats, URLs, tls)
  *   csv.c      the streamed CSV download (producer thread + pipe)
  *   raw.c      an archived message's documents as text
  *   bg.c       the background thread: data version and enrichment
@@ -55,8 +56,37 @@ void api_json(wresp *out, int status, json_t *j);	/* steals j */
 void api_error(wresp *out, int status, const char *code, const char *msg);
 const char *api_arg(wreq *r, const char *name);
 
+/* api.c, for api_kinds.c: the common filters (api_error on a bad one: -1),
+ * a query's rows as an array / its first row as an object (NULL: none;
+ * *err set on a database error), an integer in [lo, hi] (-1 when not) */
+int api_filters(wreq *r, wresp *out, store_web_query *w, int capped);
+json_t *api_rows(wreq *r, int q, const store_web_query *w, int *err);
+json_t *api_one(wreq *r, int q, const store_web_query *w, int *err);
+int api_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+
+/* api_kinds.c: failure and TLS reports (issue 13) */
+void api_threats(wreq *r, wresp *out);
+void api_threats_csv(wreq *r, wresp *out);
+void api_threat(wreq *r, wresp *out, int64_t id);
+void api_threat_attachment(wreq *r, wresp *out, int64_t id);
+void api_threat_urls(wreq *r, wresp *out);
+void api_tls(wreq *r, wresp *out);
+int api_kinds_record(wreq *r, json_t *rec);
+int api_kinds_host(wreq *r, json_t *host, const store_web_query *w, const char *ip);
+int api_kinds_domains(wreq *r, json_t *list);
+/* whether ip (with its reverse DNS and service) is one of dom's My Senders;
+ * the sets are loaded once per domain and kept in the kinds_auth */
+typedef struct kinds_auth kinds_auth;
+kinds_auth *kinds_auth_new(store *st);
+int kinds_auth_match(kinds_auth *a, const char *dom, const char *ip, const char *ptr,
+    const char *service);
+void kinds_auth_free(kinds_auth *a);
+
 /* csv.c */
 struct MHD_Response *csv_response(const web_opts *o, const store_web_query *w, int ja,
+    const csv_tz *tz);
+/* the threats list (SWQ_THREATS_CSV) as CSV, streamed the same way */
+struct MHD_Response *csv_threats_response(const web_opts *o, const store_web_query *w, int ja,
     const csv_tz *tz);
 
 /* raw.c: appends the documents of archived message raw_id to out as text;

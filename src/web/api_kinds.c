@@ -1,0 +1,889 @@
+/*
+ * api_kinds.c - the JSON API of failure reports (the threats list, one
+ * report, its attachments, the URL view) and of TLS reports, and what
+ * they add to /records/{id}, /hosts/{ip} and /domains (docs/API.md;
+ * the contract is notes/kinds-contract.md of issue 13).
+ *
+ *   GET threats, threats.csv, threats/ID, threats/ID/attachment, threat-urls, tls
+ *
+ * The reads are store_web.h queries (SWQ_THREATS ...); every value is
+ * bound there.  Report strings (subjects, headers, sample text, URLs) are
+ * returned only as JSON strings; every URL also in its defanged form
+ * (arf_defang), which is the only one the front end shows.  An attachment
+ * is served only with confirm=1, as application/octet-stream with
+ * Content-Disposition: attachment, taken out of the archived message
+ * (arf_extract.c) and checked against the model's size and sha256.
+ *
+ * "authorized" (a row's source is one of its domain's My Senders) is the
+ * analysis' own rule: the domain's senders in a sender_set and
+ * sender_match() on the address and its host facts (reverse DNS and
+ * service from the enrichment cache), as src/analyze/analysis.c does for
+ * aggregate records.
+ *
+ * Exports: api_threats, api_threats_csv, api_threat, api_threat_attachment,
+ * api_threat_urls, api_tls, api_kinds_record, api_kinds_host, api_kinds_domains,
+ * kinds_auth_* (web_priv.h).  Errors: JSON {"error","message"} with a
+ * 4xx/5xx status, as api.c.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "web_priv.h"
+#include "../analyze/senders.h"
+#include "../report/arf.h"
+#include "../report/arf_extract.h"
+#include "../store/store_analysis.h"
+#include "../util/ipaddr.h"
+#include "../util/log.h"
+
+json_t *enrich_host_json(store *st, const char *ip) __attribute__((weak));
+
+#define DAY 86400
+#define ATT_MAX ((size_t)16 << 20)	/* an attachment (the ARF message cap) */
+#define RAW_STORED_MAX ((size_t)64 << 20)
+#define AUTH_DOMAINS 32
+
+/* ---- My Senders ------------------------------------------------------------ */
+
+struct kinds_auth {
+	store *st;
+	int n, next;
+	char *dom[AUTH_DOMAINS];
+	sender_set *set[AUTH_DOMAINS];
+};
+
+kinds_auth *
+kinds_auth_new(store *st)
+{
+	kinds_auth *a = xcalloc(1, sizeof(*a));
+
+	a->st = st;
+	return a;
+}
+
+void
+kinds_auth_free(kinds_auth *a)
+{
+	if (a == NULL)
+		return;
+	for (int i = 0; i < a->n; i++) {
+		free(a->dom[i]);
+		sender_set_free(a->set[i]);
+	}
+	free(a);
+}
+
+static int
+load_rule(void *ctx, const store_sender *x)
+{
+	char err[128];
+
+	sender_set_add(ctx, x->id, (sender_kind)x->kind, x->match_type, x->value, err,
+	    sizeof(err));
+	return 0;
+}
+
+static sender_set *
+auth_set(kinds_auth *a, const char *dom)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->dom[i], dom) == 0)
+			return a->set[i];
+	if (a->n < AUTH_DOMAINS)
+		i = a->n++;
+	else {
+		i = a->next;
+		a->next = (a->next + 1) % AUTH_DOMAINS;
+		free(a->dom[i]);
+		sender_set_free(a->set[i]);
+	}
+	a->dom[i] = xstrdup(dom);
+	a->set[i] = sender_set_new();
+	if (a->st->ops->analysis != NULL &&
+	    a->st->ops->analysis->sender_list(a->st, dom, load_rule, a->set[i]) != STORE_OK)
+		log_warnx("serve: senders of %s: %s", dom, store_errmsg(a->st));
+	return a->set[i];
+}
+
+int
+kinds_auth_match(kinds_auth *a, const char *dom, const char *ip, const char *ptr,
+    const char *svc)
+{
+	sender_facts sf;
+	ip_bin b;
+	int64_t id;
+
+	if (dom == NULL || *dom == '\0' || ip == NULL)
+		return 0;
+	memset(&sf, 0, sizeof(sf));
+	sf.ip = ip_parse(ip, &b) == 0 ? &b : NULL;
+	sf.ptr = ptr;
+	sf.service = svc;
+	return sender_match(auth_set(a, dom), &sf, &id) != SENDER_NONE;
+}
+
+/* ---- parameters ------------------------------------------------------------ */
+
+static int
+plain_text(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The filters of the failure-report routes beyond api_filters: reporter,
+ * url_domain, kind, by.  0, or -1 after a 400. */
+static int
+kinds_params(wreq *r, wresp *out, store_web_query *w)
+{
+	const char *v;
+
+	if ((v = api_arg(r, "reporter")) != NULL) {
+		if (!plain_text(v, 320))
+			goto bad;
+		w->reporter = v;
+	}
+	if ((v = api_arg(r, "url_domain")) != NULL) {
+		if (!plain_text(v, 253) || strpbrk(v, " /\\") != NULL)
+			goto bad;
+		w->url_domain = v;
+	}
+	if ((v = api_arg(r, "kind")) != NULL) {
+		if (strcmp(v, "all") == 0)
+			w->kind_all = 1;
+		else if (strcmp(v, "dmarc") != 0)
+			goto bad;
+	}
+	if ((v = api_arg(r, "by")) != NULL) {
+		if (strcmp(v, "domain") == 0)
+			w->by_domain = 1;
+		else if (strcmp(v, "url") != 0)
+			goto bad;
+	}
+	return 0;
+bad:
+	api_error(out, 400, "bad_parameter", "a query parameter is malformed or out of range");
+	return -1;
+}
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static json_t *
+defang(const char *url)
+{
+	size_t n;
+	char *d;
+	json_t *j;
+
+	if (url == NULL)
+		return json_null();
+	n = strlen(url) * 3 + 16;
+	d = xmalloc(n);
+	arf_defang(url, d, n);
+	j = json_string(d);
+	free(d);
+	return j != NULL ? j : json_null();
+}
+
+/* o[k] holds JSON text (flags, reporters): replaced by its value, [] when
+ * it does not parse. */
+static void
+json_field(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	json_t *v = s != NULL ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+
+	json_object_set_new(o, k, v != NULL ? v : json_array());
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* A threats-list row as the API gives it: flags parsed, authorized added,
+ * the internal _service column dropped. */
+static void
+threat_row(kinds_auth *a, json_t *x)
+{
+	json_field(x, "flags");
+	json_object_set_new(x, "authorized", json_boolean(kinds_auth_match(a,
+	    str(x, "policy_domain"), str(x, "source_ip"), str(x, "ptr"), str(x, "_service"))));
+	json_object_del(x, "_service");
+}
+
+static void
+db_error(wresp *out)
+{
+	api_error(out, 500, "database", "database error");
+}
+
+/* ---- GET threats ------------------------------------------------------------- */
+
+void
+api_threats(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *a, *c, *src, *rec, *j;
+	kinds_auth *au;
+	int err = 0;
+	int64_t mine = 0, other = 0;
+
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+		return;
+	a = api_rows(r, SWQ_THREATS, &w, &err);
+	c = api_one(r, SWQ_THREATS_COUNT, &w, &err);
+	src = api_rows(r, SWQ_THREAT_SOURCES, &w, &err);
+	rec = api_one(r, SWQ_THREATS_RECEIVED, &w, &err);
+	if (err) {
+		json_decref(a);
+		json_decref(c);
+		json_decref(src);
+		json_decref(rec);
+		db_error(out);
+		return;
+	}
+	au = kinds_auth_new(r->st);
+	for (size_t i = 0; i < json_array_size(a); i++)
+		threat_row(au, json_array_get(a, i));
+	for (size_t i = 0; i < json_array_size(src); i++) {
+		json_t *x = json_array_get(src, i);
+		json_int_t n = json_integer_value(json_object_get(x, "n"));
+
+		if (kinds_auth_match(au, str(x, "policy_domain"), str(x, "source_ip"), str(x, "ptr"),
+		    str(x, "service")))
+			mine += n;
+		else
+			other += n;
+	}
+	kinds_auth_free(au);
+	j = json_object();
+	json_object_set_new(j, "total", json_integer(json_integer_value(json_object_get(c,
+	    "total"))));
+	json_object_set_new(j, "page", json_integer(w.offset / w.limit + 1));
+	json_object_set_new(j, "per_page", json_integer(w.limit));
+	json_object_set_new(j, "partial", json_boolean(json_integer_value(json_object_get(c,
+	    "partial"))));
+	json_object_set_new(j, "window", json_integer(STORE_WEB_SCAN_MAX));
+	json_object_set_new(j, "summary", json_pack("{s:I,s:I,s:I,s:I}",
+	    "threats", json_integer_value(json_object_get(c, "total")),
+	    "my_senders", (json_int_t)mine, "unauthorized", (json_int_t)other,
+	    "reports_received", json_integer_value(json_object_get(rec, "n"))));
+	json_object_set_new(j, "rows", a);
+	json_decref(c);
+	json_decref(src);
+	json_decref(rec);
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+/* ---- GET threats.csv ----------------------------------------------------------- */
+
+static void
+file_part(char *buf, size_t len, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++)
+		buf[i] = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '-' ?
+		    name[i] : '_';
+	buf[i] = '\0';
+}
+
+void
+api_threats_csv(wreq *r, wresp *out)
+{
+	store_web_query w;
+	const char *lang = api_arg(r, "lang");
+	csv_tz tz;
+	char dom[256], name[400], disp[512];
+
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+		return;
+	if ((lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0) ||
+	    csv_tz_parse(api_arg(r, "tz"), &tz) != 0) {
+		api_error(out, 400, "bad_parameter", "a query parameter is malformed or out of range");
+		return;
+	}
+	if ((out->ready = csv_threats_response(r->o, &w, lang != NULL && strcmp(lang, "ja") == 0,
+	    &tz)) == NULL) {
+		api_error(out, 500, "csv", "cannot start the download");
+		return;
+	}
+	file_part(dom, sizeof(dom), w.domain ? w.domain : "all");
+	snprintf(name, sizeof(name), "threats-%s-%s_%s.csv", dom,
+	    api_arg(r, "since") ? api_arg(r, "since") : "start",
+	    api_arg(r, "until") ? api_arg(r, "until") : "end");
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
+	MHD_add_response_header(out->ready, "Content-Disposition", disp);
+}
+
+/* ---- GET threats/ID ------------------------------------------------------------ */
+
+static json_t *
+threat_load(wreq *r, wresp *out, int64_t id, json_t **model)
+{
+	store_web_query w;
+	json_t *j;
+	int err = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.cls = w.result = -1;
+	w.id = id;
+	if ((j = api_one(r, SWQ_THREAT, &w, &err)) == NULL) {
+		api_error(out, err ? 500 : 404, err ? "database" : "not_found",
+		    err ? "database error" : "no such failure report");
+		return NULL;
+	}
+	*model = json_loads(str(j, "model") ? str(j, "model") : "", 0, NULL);
+	if (*model == NULL || !json_is_object(*model)) {
+		json_decref(*model);
+		*model = json_object();
+	}
+	json_object_del(j, "model");
+	return j;
+}
+
+static json_t *
+get_or(json_t *o, const char *k, json_t *dflt)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (v != NULL) {
+		json_decref(dflt);
+		return json_incref(v);
+	}
+	return dflt;
+}
+
+static json_t *
+threat_sample(json_t *model)
+{
+	static const char *const keys[] = { "kind", "subject", "from", "to", "date", "message_id",
+	    "return_path", "header_count", "text", "text_truncated" };
+	json_t *s = json_object_get(model, "sample"), *o = json_object();
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_set_new(o, keys[i], get_or(s, keys[i], json_null()));
+	json_object_set_new(o, "headers", get_or(s, "headers", json_array()));
+	return o;
+}
+
+/* The source's host facts (enrichment cache), its class in the aggregate
+ * data of the domain, and whether it is one of the domain's My Senders. */
+static json_t *
+threat_host(wreq *r, json_t *j, int *err)
+{
+	store_web_query w;
+	const char *ip = str(j, "source_ip"), *dom = str(j, "policy_domain");
+	json_t *h = NULL, *c;
+	kinds_auth *au;
+	static const char *const cls[] = { "normal", "forwarded", "auth_failure",
+	    "spoofing_suspected" };
+
+	if (ip == NULL)
+		return json_null();
+	memset(&w, 0, sizeof(w));
+	w.cls = w.result = -1;
+	w.ip = ip;
+	if (enrich_host_json)
+		h = enrich_host_json(r->st, ip);
+	if (h == NULL)
+		h = api_one(r, SWQ_HOST, &w, err);
+	if (h == NULL)
+		h = json_object();
+	json_object_set_new(h, "ip", json_string(ip));
+	if (json_object_get(h, "dnsbl_listed") != NULL)
+		json_object_set(h, "listed", json_object_get(h, "dnsbl_listed"));
+	w.domain = dom != NULL && *dom ? dom : NULL;
+	c = api_one(r, SWQ_IP_CLASS, &w, err);
+	if (c != NULL && json_is_integer(json_object_get(c, "class"))) {
+		json_int_t k = json_integer_value(json_object_get(c, "class"));
+
+		json_object_set(h, "class", json_object_get(c, "class"));
+		json_object_set_new(h, "class_name", k >= 0 && k < 4 ? json_string(cls[k]) :
+		    json_null());
+		json_object_set(h, "messages", json_object_get(c, "messages"));
+	} else {
+		json_object_set_new(h, "class", json_null());
+		json_object_set_new(h, "class_name", json_null());
+		json_object_set_new(h, "messages", json_integer(0));
+	}
+	json_decref(c);
+	au = kinds_auth_new(r->st);
+	json_object_set_new(h, "authorized", json_boolean(kinds_auth_match(au, dom, ip,
+	    str(j, "ptr"), str(j, "service"))));
+	kinds_auth_free(au);
+	return h;
+}
+
+void
+api_threat(wreq *r, wresp *out, int64_t id)
+{
+	store_web_query w;
+	json_t *j, *model, *urls, *atts, *a;
+	int err = 0;
+
+	if ((j = threat_load(r, out, id, &model)) == NULL)
+		return;
+	memset(&w, 0, sizeof(w));
+	w.cls = w.result = -1;
+	w.id = id;
+	urls = api_rows(r, SWQ_THREAT_URLS, &w, &err);
+	for (size_t i = 0; i < json_array_size(urls); i++) {
+		json_t *u = json_array_get(urls, i);
+
+		json_field(u, "flags");
+		json_object_set_new(u, "defanged", defang(str(u, "url")));
+	}
+	atts = json_array();
+	a = json_object_get(model, "attachments");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *x = json_deep_copy(json_array_get(a, i));
+
+		if (!json_is_object(x)) {
+			json_decref(x);
+			continue;
+		}
+		json_object_set_new(x, "index", json_integer((json_int_t)i));
+		json_array_append_new(atts, x);
+	}
+	json_field(j, "flags");
+	json_object_set_new(j, "is_dmarc_failure", json_boolean(json_integer_value(
+	    json_object_get(j, "is_dmarc_failure"))));
+	json_object_set_new(j, "redacted", json_boolean(json_integer_value(
+	    json_object_get(j, "redacted"))));
+	json_object_set_new(j, "sample_purged", json_boolean(json_integer_value(
+	    json_object_get(j, "sample_purged"))));
+	json_object_set_new(j, "warnings", get_or(model, "warnings", json_array()));
+	json_object_set_new(j, "feedback", get_or(model, "feedback", json_object()));
+	json_object_set_new(j, "sample", threat_sample(model));
+	json_object_set_new(j, "urls", urls);
+	json_object_set_new(j, "urls_dropped", get_or(model, "urls_dropped", json_integer(0)));
+	json_object_set_new(j, "attachments", atts);
+	json_object_set_new(j, "attachments_dropped", get_or(model, "attachments_dropped",
+	    json_integer(0)));
+	json_object_set_new(j, "host", threat_host(r, j, &err));
+	json_object_set(j, "authorized", json_object_get(json_object_get(j, "host"),
+	    "authorized") ? json_object_get(json_object_get(j, "host"), "authorized") :
+	    json_false());
+	json_object_del(j, "service");
+	json_decref(model);
+	if (err) {
+		json_decref(j);
+		db_error(out);
+		return;
+	}
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+/* ---- GET threats/ID/attachment --------------------------------------------------- */
+
+struct rawbuf {
+	dbuf b;
+	char codec[16];
+	int found, cut;
+};
+
+static int
+raw_info_cb(void *ctx, const store_raw_info *ri)
+{
+	struct rawbuf *x = ctx;
+
+	snprintf(x->codec, sizeof(x->codec), "%s", ri->codec ? ri->codec : "none");
+	x->found = 1;
+	return 0;
+}
+
+static int
+raw_chunk_cb(void *ctx, const void *p, size_t n)
+{
+	struct rawbuf *x = ctx;
+
+	if (dbuf_add(&x->b, p, n) != DBUF_OK) {
+		x->cut = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The archived message raw_id as it arrived (zstd undone), at most
+ * ARF's message cap + 1 byte (a longer one cannot be a stored failure
+ * report).  0, or -1 with err set; *missing when there is no such message. */
+static int
+raw_message(store *st, int64_t raw_id, dbuf *plain, int *missing, char *err, size_t errlen)
+{
+	struct rawbuf x;
+	arf_limits lim;
+
+	arf_limits_default(&lim);
+	memset(&x, 0, sizeof(x));
+	*missing = 0;
+	dbuf_init(&x.b, RAW_STORED_MAX);
+	if (st->ops->raw_info(st, raw_id, raw_info_cb, &x) != STORE_OK || !x.found) {
+		*missing = !x.found;
+		snprintf(err, errlen, "%s", x.found ? store_errmsg(st) : "no such message");
+		dbuf_free(&x.b);
+		return -1;
+	}
+	if (st->ops->raw_read(st, raw_id, raw_chunk_cb, &x) != STORE_OK || x.cut) {
+		snprintf(err, errlen, "cannot read the archived message");
+		dbuf_free(&x.b);
+		return -1;
+	}
+	if (strcmp(x.codec, "zstd") != 0) {
+		*plain = x.b;
+		return 0;
+	}
+	{
+		ZSTD_DCtx *z = ZSTD_createDCtx();
+		ZSTD_inBuffer zi = { x.b.data, x.b.len, 0 };
+		char buf[65536];
+		int rc = 0;
+
+		dbuf_init(plain, lim.max_bytes + 1);
+		while (zi.pos < zi.size) {
+			ZSTD_outBuffer zo = { buf, sizeof(buf), 0 };
+			size_t zr = ZSTD_decompressStream(z, &zo, &zi);
+
+			if (ZSTD_isError(zr) || dbuf_add(plain, buf, zo.pos) != DBUF_OK) {
+				snprintf(err, errlen, "cannot decompress the archived message");
+				rc = -1;
+				break;
+			}
+			if (zr == 0 && zi.pos == zi.size)
+				break;
+		}
+		ZSTD_freeDCtx(z);
+		dbuf_free(&x.b);
+		if (rc != 0)
+			dbuf_free(plain);
+		return rc;
+	}
+}
+
+/* Content-Disposition for a hostile name: an ASCII fallback of
+ * [A-Za-z0-9._-] (no leading dot) and the UTF-8 name percent-encoded. */
+static void
+attachment_disposition(char *out, size_t len, const char *name, int64_t idx)
+{
+	char ascii[120], enc[800];
+	size_t a = 0, e = 0;
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (name == NULL || *name == '\0') {
+		snprintf(out, len, "attachment; filename=\"attachment-%lld.bin\"", (long long)idx);
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)name; *p && a + 1 < sizeof(ascii);
+	    p++) {
+		char c = isalnum(*p) || *p == '-' || *p == '_' || (*p == '.' && a > 0) ? (char)*p :
+		    '_';
+
+		if (*p >= 0x80 && (*p & 0xc0) == 0x80)
+			continue;	/* one '_' per UTF-8 character */
+		ascii[a++] = c;
+	}
+	ascii[a] = '\0';
+	for (const unsigned char *p = (const unsigned char *)name; *p && e + 4 < sizeof(enc);
+	    p++) {
+		if (isalnum(*p) || strchr("!#$&+-.^_`|~", *p) != NULL)
+			enc[e++] = (char)*p;
+		else {
+			enc[e++] = '%';
+			enc[e++] = hex[*p >> 4];
+			enc[e++] = hex[*p & 15];
+		}
+	}
+	enc[e] = '\0';
+	snprintf(out, len, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, enc);
+}
+
+void
+api_threat_attachment(wreq *r, wresp *out, int64_t id)
+{
+	json_t *j, *model, *att;
+	const char *c = api_arg(r, "confirm"), *sha;
+	int64_t n;
+	int missing;
+	dbuf raw;
+	unsigned char *bytes;
+	size_t len;
+	char err[256], disp[1024];
+	struct MHD_Response *resp;
+	int rc;
+
+	if (c == NULL || strcmp(c, "1") != 0) {
+		api_error(out, 400, "confirm_required", "the attachment may be malware: download it "
+		    "only with confirm=1");
+		return;
+	}
+	if (api_parse_int(api_arg(r, "n"), 0, 100000, &n) != 0) {
+		api_error(out, 400, "bad_parameter", "n (the attachment's index) is required");
+		return;
+	}
+	if ((j = threat_load(r, out, id, &model)) == NULL)
+		return;
+	att = json_array_get(json_object_get(model, "attachments"), (size_t)n);
+	if (json_integer_value(json_object_get(j, "sample_purged")) != 0 || att == NULL ||
+	    (sha = str(att, "sha256")) == NULL || !json_is_integer(json_object_get(att, "size")) ||
+	    !json_is_integer(json_object_get(j, "raw_id"))) {
+		api_error(out, 404, "not_found", json_integer_value(json_object_get(j,
+		    "sample_purged")) ? "the sample was purged (retention)" : "no such attachment");
+		json_decref(j);
+		json_decref(model);
+		return;
+	}
+	if (raw_message(r->st, json_integer_value(json_object_get(j, "raw_id")), &raw, &missing,
+	    err, sizeof(err)) != 0) {
+		if (!missing)
+			log_warnx("serve: attachment of failure report %lld: %s", (long long)id, err);
+		api_error(out, missing ? 404 : 500, missing ? "not_found" : "archive", err);
+		json_decref(j);
+		json_decref(model);
+		return;
+	}
+	rc = arf_attachment_extract((const unsigned char *)(raw.data ? raw.data : ""), raw.len,
+	    sha, (uint64_t)json_integer_value(json_object_get(att, "size")), ATT_MAX, &bytes, &len,
+	    err, sizeof(err));
+	dbuf_free(&raw);
+	if (rc != 0) {
+		log_warnx("serve: attachment %lld of failure report %lld: %s", (long long)n,
+		    (long long)id, err);
+		api_error(out, 404, "not_found", err);
+		json_decref(j);
+		json_decref(model);
+		return;
+	}
+	attachment_disposition(disp, sizeof(disp), str(att, "name"), n);
+	json_decref(j);
+	json_decref(model);
+	if ((resp = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(bytes);
+		api_error(out, 500, "memory", "cannot answer");
+		return;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	out->status = 200;
+	out->ready = resp;
+	out->cacheable = 0;
+}
+
+/* ---- GET threat-urls -------------------------------------------------------------- */
+
+void
+api_threat_urls(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *a, *c, *j;
+	int err = 0;
+
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+		return;
+	a = api_rows(r, SWQ_URLS, &w, &err);
+	c = api_one(r, SWQ_URLS_COUNT, &w, &err);
+	if (err) {
+		json_decref(a);
+		json_decref(c);
+		db_error(out);
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *x = json_array_get(a, i);
+
+		if (w.by_domain) {
+			json_object_set_new(x, "url", json_null());
+			json_object_set_new(x, "defanged", json_null());
+			json_object_set_new(x, "host", json_null());
+			json_object_set_new(x, "defanged_domain", defang(str(x, "reg_domain")));
+		} else
+			json_object_set_new(x, "defanged", defang(str(x, "url")));
+	}
+	j = json_object();
+	json_object_set_new(j, "total", json_integer(json_integer_value(json_object_get(c,
+	    "total"))));
+	json_object_set_new(j, "page", json_integer(w.offset / w.limit + 1));
+	json_object_set_new(j, "per_page", json_integer(w.limit));
+	json_object_set_new(j, "by", json_string(w.by_domain ? "domain" : "url"));
+	json_object_set_new(j, "partial", json_boolean(json_integer_value(json_object_get(c,
+	    "partial"))));
+	json_object_set_new(j, "window", json_integer(STORE_WEB_SCAN_MAX));
+	json_object_set_new(j, "rows", a);
+	json_decref(c);
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+/* ---- GET tls ------------------------------------------------------------------- */
+
+void
+api_tls(wreq *r, wresp *out)
+{
+	store_web_query w;
+	json_t *doms, *days, *types, *fails, *reps, *j, *names;
+	int err = 0, partial = 0;
+	json_int_t ok = 0, bad = 0;
+
+	if (api_filters(r, out, &w, 0) != 0)
+		return;
+	doms = api_rows(r, SWQ_TLS_DOMAINS, &w, &err);
+	days = api_rows(r, SWQ_TLS_DAYS, &w, &err);
+	types = api_rows(r, SWQ_TLS_TYPES, &w, &err);
+	fails = api_rows(r, SWQ_TLS_FAILURES, &w, &err);
+	reps = api_rows(r, SWQ_TLS_REPORTS, &w, &err);
+	if (err) {
+		json_decref(doms);
+		json_decref(days);
+		json_decref(types);
+		json_decref(fails);
+		json_decref(reps);
+		db_error(out);
+		return;
+	}
+	names = json_array();
+	for (size_t i = 0; i < json_array_size(doms); i++)
+		json_array_append(names, json_object_get(json_array_get(doms, i), "domain"));
+	json_decref(doms);
+	for (size_t i = 0; i < json_array_size(days); i++) {
+		json_t *x = json_array_get(days, i);
+
+		ok += json_integer_value(json_object_get(x, "success"));
+		bad += json_integer_value(json_object_get(x, "failure"));
+		partial |= json_integer_value(json_object_get(x, "partial")) != 0;
+		json_object_del(x, "partial");
+	}
+	for (size_t i = 0; i < json_array_size(fails); i++) {
+		json_t *x = json_array_get(fails, i);
+
+		json_field(x, "reporters");
+		/* a URI by RFC 8460: shown defanged, as every URL */
+		json_object_set_new(x, "additional_information_defanged",
+		    defang(str(x, "additional_information")));
+	}
+	j = json_object();
+	json_object_set_new(j, "domains", names);
+	json_object_set_new(j, "summary", json_pack("{s:I,s:I,s:f}", "success", ok, "failure", bad,
+	    "failure_rate", ok + bad > 0 ? (double)bad / (double)(ok + bad) : 0.0));
+	json_object_set_new(j, "days", days);
+	json_object_set_new(j, "failure_types", types);
+	json_object_set_new(j, "failures", fails);
+	json_object_set_new(j, "reports", reps);
+	json_object_set_new(j, "partial", json_boolean(partial));
+	json_object_set_new(j, "window", json_integer(STORE_WEB_AGG_MAX));
+	api_json(out, 200, j);
+	out->cacheable = 1;
+}
+
+/* ---- additions to other routes ---------------------------------------------------- */
+
+static void
+bools(json_t *a, const char *k)
+{
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *x = json_array_get(a, i);
+
+		json_object_set_new(x, k, json_boolean(json_integer_value(json_object_get(x, k))));
+	}
+}
+
+/* /records/{id}: the failure reports of the record's source IP that arrived
+ * on the UTC days its report covers. */
+int
+api_kinds_record(wreq *r, json_t *rec)
+{
+	store_web_query w;
+	json_t *a;
+	int err = 0;
+	int64_t b = json_integer_value(json_object_get(rec, "date_begin"));
+	int64_t e = json_integer_value(json_object_get(rec, "date_end"));
+
+	memset(&w, 0, sizeof(w));
+	w.cls = w.result = -1;
+	w.kind_all = 1;
+	w.ip = str(rec, "source_ip");
+	w.since = b - (b % DAY + DAY) % DAY;
+	w.until = e - (e % DAY + DAY) % DAY + DAY;
+	w.limit = 50;
+	if (w.ip == NULL || w.since <= 0) {
+		json_object_set_new(rec, "failure_reports", json_array());
+		return 0;
+	}
+	if (w.until <= w.since)
+		w.until = w.since + DAY;
+	a = api_rows(r, SWQ_IP_FAILURES, &w, &err);
+	bools(a, "is_dmarc_failure");
+	json_object_set_new(rec, "failure_reports", a);
+	return err ? -1 : 0;
+}
+
+/* /hosts/{ip}: how many failure reports name the address (in the host
+ * page's domain and range), and the newest ten. */
+int
+api_kinds_host(wreq *r, json_t *host, const store_web_query *w0, const char *ip)
+{
+	store_web_query w = *w0;
+	json_t *a, *c;
+	int err = 0;
+
+	w.ip = ip;
+	w.kind_all = 1;
+	w.limit = 10;
+	a = api_rows(r, SWQ_IP_FAILURES, &w, &err);
+	bools(a, "is_dmarc_failure");
+	c = api_one(r, SWQ_IP_FAILURES_COUNT, &w, &err);
+	json_object_set_new(host, "failure_reports", json_pack("{s:I,s:o}", "count",
+	    json_integer_value(json_object_get(c, "n")), "recent", a));
+	json_decref(c);
+	return err ? -1 : 0;
+}
+
+/* /domains: each row gets failure_reports and tls_reports; domains seen only
+ * in failure or TLS reports are added after the others. */
+int
+api_kinds_domains(wreq *r, json_t *list)
+{
+	json_t *k, *idx = json_object();
+	int err = 0;
+
+	k = api_rows(r, SWQ_KIND_DOMAINS, NULL, &err);
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *x = json_array_get(list, i);
+
+		json_object_set_new(x, "failure_reports", json_integer(0));
+		json_object_set_new(x, "tls_reports", json_integer(0));
+		if (str(x, "domain") != NULL)
+			json_object_set(idx, str(x, "domain"), x);
+	}
+	for (size_t i = 0; i < json_array_size(k); i++) {
+		json_t *y = json_array_get(k, i), *x;
+		const char *d = str(y, "domain");
+
+		if (d == NULL)
+			continue;
+		if ((x = json_object_get(idx, d)) == NULL) {
+			x = json_pack("{s:s,s:i,s:i,s:n,s:n}", "domain", d, "reports", 0, "messages", 0,
+			    "first_begin", "last_end");
+			json_array_append_new(list, x);
+		}
+		json_object_set(x, "failure_reports", json_object_get(y, "failure_reports"));
+		json_object_set(x, "tls_reports", json_object_get(y, "tls_reports"));
+	}
+	json_decref(k);
+	json_decref(idx);
+	return err ? -1 : 0;
+}
