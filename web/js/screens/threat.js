@@ -2,7 +2,8 @@
 // DMARC).  The sample is hostile by definition, so this screen opens with a
 // malware warning and shows only text: the facts of the report, the
 // sample's headers in a table and its decoded text body in a <pre>, all set
-// with textContent (never HTML, which is never rendered); the URLs found in
+// with textContent (never HTML, which is never rendered) and the URLs in
+// them defanged (defangText); the URLs found in
 // it only defanged (hxxp://example[.]com), as text and never as links, with
 // how often each appeared here and in all failure reports; the attachments
 // listed with their hash, and downloaded only after a confirmation that
@@ -11,7 +12,7 @@
 // source IP with a link to the host screen.
 // Data: GET /api/v1/threats/ID; the download is
 // /api/v1/threats/ID/attachment?n=INDEX&confirm=1.
-// Exports: render.
+// Exports: render, defangText.
 
 import { h, fmtInt, fmtDate, zoned } from '../dom.js';
 import { t, lang } from '../i18n.js';
@@ -27,6 +28,20 @@ function flagWord(prefix, f) {
 
 function flags(prefix, list) {
   return (list || []).map(f => h('span', { class: 'badge flag flag-' + f, title: f }, flagWord(prefix, f)));
+}
+
+// The URLs in a text defanged as the server defangs them (arf_defang):
+// hxxp(s)://, [.] and [@] in the host part, [:] after other schemes
+// (javascript:, data:, vbscript:), so nothing in a body or header can be
+// clicked or pasted as a working link.  The rest of the text is kept.
+const URL_RE = /\b(https?|ftp):\/\/([^\s/?#<>"']*)([^\s<>"']*)|\b(javascript|vbscript|data):/gi;
+export function defangText(s) {
+  if (!s) return s;
+  return String(s).replace(URL_RE, (m, scheme, auth, rest, other) => {
+    if (other) return other + '[:]';
+    const sc = scheme.toLowerCase() === 'ftp' ? 'fxp' : scheme.replace(/t/gi, 'x');
+    return sc + '://' + auth.replaceAll('.', '[.]').replaceAll('@', '[@]') + (rest || '');
+  });
 }
 
 function fact(k, v, id) {
@@ -68,12 +83,15 @@ function hostPanel(d, ctx, L) {
     fact(t('threats.sender'), h('span', { class: 'v ' + (d.authorized ? 'v-pass' : 'v-fail'), id: 'threat-authorized' },
       t(d.authorized ? 'threats.from_my_senders' : 'threats.from_unauthorized')))];
   if (x) {
-    rows.push(fact(t('col.reverse_dns'), x.ptr ? h('span', { class: 'mono' }, x.ptr) : t('host.no_ptr'), 'threat-ptr'),
+    rows.push(fact(t('col.reverse_dns'), x.ptr ? h('span', { class: 'mono' }, x.ptr) : x.updated_at ? t('host.no_ptr') : null, 'threat-ptr'),
       fact(t('col.country'), x.country),
       fact(t('host.asn'), x.asn ? 'AS' + x.asn + (x.as_name ? ' ' + x.as_name : '') : null),
       fact(t('host.dnsbl'), x.listed === null || x.listed === undefined ? null :
         h('span', { class: 'v ' + (x.listed > 0 ? 'v-fail' : 'v-pass') }, x.listed > 0 ? t('host.listed_n', { n: x.listed }) : t('host.not_listed'))));
-    if (x.class) rows.push(fact(t('col.class'), h('span', { class: 'cls cls-' + x.class }, t('class.' + x.class))));
+    // the IP's class in the domain's aggregate data (api_kinds.c: class_name, messages)
+    const cn = x.class_name || (typeof x.class === 'string' ? x.class : null);
+    rows.push(fact(t('threat.class'), cn ? [h('span', { class: 'cls cls-' + cn, id: 'threat-class' }, t('class.' + cn)),
+      x.messages ? ' ' + t('threat.class_messages', { n: fmtInt(x.messages, L) }) : null] : t('threat.no_aggregate')));
   }
   return h('section', { class: 'panel', id: 'threat-host' }, h('h2', null, t('threat.host')),
     h('dl', { class: 'facts' }, rows), x ? null : h('p', { class: 'muted small' }, t('host.not_enriched')),
@@ -122,10 +140,10 @@ export async function render(box, ctx) {
   sampleNote ? h('p', { class: 'note', id: 'sample-note' }, sampleNote) : null,
   h('h3', null, t('threat.headers'), ' ', h('span', { class: 'muted' }, fmtInt(headers.length, L))),
   headers.length ? h('div', { class: 'scroll' }, h('table', { class: 'grid headers', id: 'sample-headers' },
-    h('tbody', null, headers.map(x => h('tr', null, h('th', { class: 'mono nowrap' }, x.name), h('td', { class: 'mono hv' }, x.value)))))) :
+    h('tbody', null, headers.map(x => h('tr', null, h('th', { class: 'mono nowrap' }, x.name), h('td', { class: 'mono hv' }, defangText(x.value))))))) :
     h('p', { class: 'muted' }, t('threat.no_headers')),
   h('h3', null, t('threat.body')),
-  s.text ? h('pre', { class: 'sample', id: 'sample-text' }, s.text) : h('p', { class: 'muted', id: 'sample-text-none' }, t('threat.no_text')),
+  s.text ? h('pre', { class: 'sample', id: 'sample-text' }, defangText(s.text)) : h('p', { class: 'muted', id: 'sample-text-none' }, t('threat.no_text')),
   s.text_truncated ? h('p', { class: 'muted small' }, t('threat.truncated')) : null,
   rf.includes('html') ? h('p', { class: 'muted small', id: 'html-note' }, t('threat.html_not_shown')) : null));
 

@@ -105,6 +105,7 @@ export async function render(box, ctx) {
   delete csv.page;
   delete csv.per_page;
   const filtered = p.reporter || p.ip || p.url_domain;
+  if (d.partial) box.append(h('p', { class: 'note', id: 'partial-note' }, t('threats.partial', { n: fmtInt(d.window, L) })));
   box.append(h('div', { class: 'toolbar' },
     h('span', { id: 'threats-total', 'data-total': d.total }, t('threats.n_listed', { n: fmtInt(d.total, L) })),
     h('a', { class: 'btn primary', id: 'csv', href: '/api/v1/threats.csv?' + qs(csv), download: '' }, t('mail.csv'))));

@@ -5,13 +5,13 @@
 // certificate-expired, sts-policy-invalid...) in words with the RFC's
 // name, the failure details (sending MTA, receiving IP, MX host, sessions,
 // reporters) and the reports received.  Every value from a report is text;
-// additional-information URLs are never links.  A domain without TLS
+// additional-information URLs are shown defanged, never as links.  A domain without TLS
 // reports gets how to ask for them (the _smtp._tls TXT record) and the
 // domains that have some.
 // Data: GET /api/v1/tls.
 // Exports: render.
 
-import { h, fmtInt, fmtPct, fmtDate, zoned } from '../dom.js';
+import { h, fmtInt, fmtPct, fmtDate, zoned, addDays } from '../dom.js';
 import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
 import { chart } from '../charts.js';
@@ -53,26 +53,32 @@ export async function render(box, ctx) {
     box.append(empty(ctx, p, d));
     return;
   }
-  const rate = sm.failure_rate !== null && sm.failure_rate !== undefined ? sm.failure_rate : total ? 100 * (sm.failure || 0) / total : null;
+  // the rate from the counts (the API's failure_rate is a fraction)
+  const rate = total ? 100 * (sm.failure || 0) / total : null;
   box.append(h('div', { class: 'cards' },
     card(t('tls.sessions'), fmtInt(total, L), t('tls.reports_n', { n: fmtInt((d.reports || []).length, L) }), 'card-tls-total'),
     card(t('tls.success'), fmtInt(sm.success, L), null, 'card-tls-success'),
     card(t('tls.failure'), fmtInt(sm.failure, L), null, 'card-tls-failure', sm.failure > 0 ? 'bad' : null),
     card(t('tls.failure_rate'), fmtPct(rate), null, 'card-tls-rate', sm.failure > 0 ? 'bad' : null)));
 
-  const days = d.days || [];
+  // every UTC day of the range (a day without reports: no bars, no rate)
+  const byDay = new Map((d.days || []).map(x => [x.day, x]));
+  const days = [];
+  for (let x = p.since, i = 0; x && x <= p.until && i < 1000; x = addDays(x, 1), i++) days.push(byDay.get(x) || { day: x, none: true });
+  for (const x of d.days || []) if (!days.some(y => y.day === x.day)) days.push(x);
+  days.sort((a, b) => a.day.localeCompare(b.day));
   const el = h('div', { class: 'chart', id: 'tls-chart' });
   box.append(h('section', { class: 'panel' }, h('h2', { id: 'tls-chart-title' }, t('tls.daily') + ' (UTC)'), el));
   ctx.after(() => chart(el, {
     grid: { left: 60, right: 60, top: 40, bottom: 40 },
     legend: { top: 0 }, tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: days.map(x => x.day) },
-    yAxis: [{ type: 'value', name: t('tls.sessions_axis') }, { type: 'value', name: '%', min: 0, max: 100, splitLine: { show: false } }],
+    yAxis: [{ type: 'value', name: t('tls.sessions_axis') }, { type: 'value', name: '%', min: 0, max: v => Math.min(100, Math.max(5, Math.ceil(v.max * 1.25))), splitLine: { show: false } }],
     series: [
       { name: t('tls.success'), type: 'bar', stack: 's', itemStyle: { color: OK }, data: days.map(x => x.success || 0) },
       { name: t('tls.failure'), type: 'bar', stack: 's', itemStyle: { color: BAD }, data: days.map(x => x.failure || 0) },
-      { name: t('tls.failure_rate'), type: 'line', yAxisIndex: 1, itemStyle: { color: RATE }, connectNulls: false,
-        data: days.map(x => { const n = (x.success || 0) + (x.failure || 0); return n ? Number((100 * (x.failure || 0) / n).toFixed(2)) : null; }) },
+      { name: t('tls.failure_rate'), type: 'line', yAxisIndex: 1, itemStyle: { color: RATE },
+        data: days.map(x => { const n = (x.success || 0) + (x.failure || 0); return n ? Number((100 * (x.failure || 0) / n).toFixed(2)) : null; }), connectNulls: true },
     ],
   }));
 
@@ -100,7 +106,7 @@ export async function render(box, ctx) {
           h('td', { class: 'num' }, fmtInt(x.sessions, L)),
           h('td', { class: 'small' }, (x.reporters || []).join(', ')),
           h('td', { class: 'small wrap' }, x.failure_reason_code ? h('div', { class: 'mono' }, x.failure_reason_code) : null,
-            x.additional_information ? h('div', { class: 'mono muted' }, x.additional_information) : null,
+            x.additional_information ? h('div', { class: 'mono muted' }, x.additional_information_defanged || x.additional_information) : null,
             !x.failure_reason_code && !x.additional_information ? '–' : null))))))));
   }
 
