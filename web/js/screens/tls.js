@@ -4,10 +4,10 @@
 // reports count them), the failure types (starttls-not-supported,
 // certificate-expired, sts-policy-invalid...) in words with the RFC's
 // name, the failure details (sending MTA, receiving IP, MX host, sessions,
-// reporters) and the reports received.  Every value from a report is text;
-// additional-information URLs are shown defanged, never as links.  A domain without TLS
-// reports gets how to ask for them (the _smtp._tls TXT record) and the
-// domains that have some.
+// reporters) and the reports received (the newest 15, all on request).
+// Every value from a report is text; additional-information URLs are shown
+// defanged, never as links.  A domain without TLS reports gets how to ask
+// for them (the _smtp._tls TXT record) and the domains that have some.
 // Data: GET /api/v1/tls.
 // Exports: render.
 
@@ -17,6 +17,7 @@ import { get } from '../api.js';
 import { chart } from '../charts.js';
 
 const OK = '#2e7d32', BAD = '#c62828', RATE = '#ef6c00';
+const SHOWN = 15;	// reports listed before "show all"
 
 // A result-type in words, with the RFC's name beside it.
 function typeCell(rt) {
@@ -114,11 +115,15 @@ export async function render(box, ctx) {
   box.append(h('section', { class: 'panel', id: 'tls-reports' }, h('h2', null, t('tls.reports'), ' ', h('span', { class: 'muted' }, fmtInt(reps.length, L))),
     h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'tls-reports-table' },
       h('thead', null, h('tr', null, [t('col.reporter'), t('record.report_id'), zoned(t('record.period')), t('col.policy_domain'), t('tls.policy_type'),
-        t('tls.success'), t('tls.failure')].map(x => h('th', null, x)))),
-      h('tbody', null, reps.map(r => h('tr', null, h('td', null, r.org_name || '–'), h('td', { class: 'mono small' }, r.report_id || ''),
+        t('tls.col_success'), t('tls.col_failure')].map(x => h('th', null, x)))),
+      h('tbody', null, reps.map((r, i) => h('tr', { hidden: i >= SHOWN }, h('td', null, r.org_name || '–'), h('td', { class: 'mono small' }, r.report_id || ''),
         h('td', { class: 'nowrap' }, fmtDate(r.date_begin) + ' – ' + fmtDate(r.date_end)), h('td', null, r.policy_domain || ''),
-        h('td', { class: 'nowrap' }, r.policy_type ? [flagWordTls(r.policy_type), ' ', h('span', { class: 'mono small muted' }, r.policy_type)] : '–'),
-        h('td', { class: 'num' }, fmtInt(r.success, L)), h('td', { class: 'num' }, fmtInt(r.failure, L)))))))));
+        h('td', { class: 'nowrap', title: r.policy_type || '' }, r.policy_type ? flagWordTls(r.policy_type) || r.policy_type : '–'),
+        h('td', { class: 'num' }, fmtInt(r.success, L)), h('td', { class: 'num' }, fmtInt(r.failure, L))))))),
+    reps.length > SHOWN ? h('p', null, h('button', { type: 'button', class: 'btn small', id: 'tls-reports-all', onclick: e => {
+      for (const tr of document.querySelectorAll('#tls-reports-table tbody tr')) tr.hidden = false;
+      e.target.remove();
+    } }, t('tls.show_all', { n: fmtInt(reps.length, L) }))) : null));
 }
 
 function flagWordTls(pt) {
