@@ -70,7 +70,8 @@ for (const [locale, L, tz] of [['ja-JP', 'ja', 'Asia/Tokyo'], ['en-US', 'en', 'U
     }
     await page.waitForTimeout(700);	// chart animations end
     const file = path.join(OUT, `${name}-${L}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    // the confirmation is a modal over the window: photographed as the window shows it
+    await page.screenshot({ path: file, fullPage: name !== 'threat-download' });
     console.log('saved ' + file);
   }
   const csp = await page.evaluate(() => window.__csp || []);
