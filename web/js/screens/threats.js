@@ -40,8 +40,9 @@ export function emptyHelp(domain, id) {
   const d = domain || 'example.co.jp';
   return h('div', { class: 'empty', id },
     h('p', null, h('strong', null, t('threats.empty_title'))),
-    h('p', null, t('threats.empty_ruf')),
-    h('p', null, h('code', { class: 'record' }, 'v=DMARC1; p=none; rua=mailto:dmarc@' + d + '; ruf=mailto:dmarc@' + d + '; fo=1')),
+    h('p', null, t('threats.empty_ruf', { name: '_dmarc.' + d })),
+    h('p', null, h('code', { class: 'record' }, 'ruf=mailto:dmarc@' + d + '; fo=1')),
+    h('p', null, t('threats.empty_ingest')),
     h('p', { class: 'muted small' }, t('threats.empty_note')));
 }
 
@@ -108,7 +109,7 @@ export async function render(box, ctx) {
   if (d.partial) box.append(h('p', { class: 'note', id: 'partial-note' }, t('threats.partial', { n: fmtInt(d.window, L) })));
   box.append(h('div', { class: 'toolbar' },
     h('span', { id: 'threats-total', 'data-total': d.total }, t('threats.n_listed', { n: fmtInt(d.total, L) })),
-    h('a', { class: 'btn primary', id: 'csv', href: '/api/v1/threats.csv?' + qs(csv), download: '' }, t('mail.csv'))));
+    d.total > 0 ? h('a', { class: 'btn primary', id: 'csv', href: '/api/v1/threats.csv?' + qs(csv), download: '' }, t('mail.csv')) : null));
 
   if (!d.rows.length) {
     if (filtered || s.reports_received > 0) box.append(h('p', { class: 'empty', id: 'threats-none' }, t('threats.none_match')));
