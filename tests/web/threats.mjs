@@ -197,6 +197,20 @@ for (const [L, locale, zone] of LANGS) {
     await page.context().close();
   });
 
+  await check(`long lists ${L}`, async () => {
+    // cap-arf-urls: 500 URLs kept (100 past the cap): the first 50, then all on request
+    const capped = (await api('threats?domain=example.com&since=2024-01-01&until=2024-01-31&kind=all&per_page=100')).rows
+      .find(r => r.subject === 'urls');
+    const page = await newPage(locale, zone);
+    await open(page, `#/threat/${capped.id}?domain=example.com&since=2024-01-01&until=2024-01-31`, 'threat');
+    const visible = () => page.$$eval('#threat-urls tbody tr', trs => trs.filter(tr => !tr.hidden).length);
+    ok(await visible() === 50, `${L}: a sample with 500 URLs shows the first 50`, await visible());
+    ok((await page.textContent('#threat-urls')).includes('100'), `${L}: ... says 100 more were past the cap`);
+    await page.click('#threat-urls .show-all');
+    ok(await visible() === 500, `${L}: ... and all 500 on request`, await visible());
+    await page.context().close();
+  });
+
   await check(`urls ${L}`, async () => {
     const page = await newPage(locale, zone);
     const u = await api(`threat-urls?${Q}`);

@@ -44,6 +44,22 @@ export function defangText(s) {
   });
 }
 
+// A long table (500 URLs, 100 attachments, 200 headers: the caps) shows
+// its first rows and a button for the rest.
+const FIRST = 50;
+function limited(table, total, L) {
+  if (total <= FIRST) return table;
+  [...table.querySelectorAll('tbody tr')].forEach((tr, i) => { tr.hidden = i >= FIRST; });
+  const btn = h('button', { type: 'button', class: 'btn small show-all' }, t('show_all', { n: fmtInt(total, L) }));
+  btn.addEventListener('click', () => { for (const tr of table.querySelectorAll('tbody tr[hidden]')) tr.hidden = false; btn.remove(); });
+  return [table, h('p', null, btn)];
+}
+
+// "N more were not recorded" under a list cut at the ingest's cap.
+function dropped(n, L) {
+  return n > 0 ? h('p', { class: 'muted small' }, t('threat.dropped', { n: fmtInt(n, L) })) : null;
+}
+
 function fact(k, v, id) {
   return [h('dt', null, k), h('dd', { id }, v === null || v === undefined || v === '' ? '–' : v)];
 }
@@ -139,8 +155,8 @@ export async function render(box, ctx) {
     h('span', { class: 'muted small' }, t('threat.as_text'))),
   sampleNote ? h('p', { class: 'note', id: 'sample-note' }, sampleNote) : null,
   h('h3', null, t('threat.headers'), ' ', h('span', { class: 'muted' }, fmtInt(headers.length, L))),
-  headers.length ? h('div', { class: 'scroll' }, h('table', { class: 'grid headers', id: 'sample-headers' },
-    h('tbody', null, headers.map(x => h('tr', null, h('th', { class: 'mono nowrap' }, x.name), h('td', { class: 'mono hv' }, defangText(x.value))))))) :
+  headers.length ? limited(h('div', { class: 'scroll' }, h('table', { class: 'grid headers', id: 'sample-headers' },
+    h('tbody', null, headers.map(x => h('tr', null, h('th', { class: 'mono nowrap' }, x.name), h('td', { class: 'mono hv' }, defangText(x.value))))))), headers.length, L) :
     h('p', { class: 'muted' }, t('threat.no_headers')),
   h('h3', null, t('threat.body')),
   s.text ? h('pre', { class: 'sample', id: 'sample-text' }, defangText(s.text)) : h('p', { class: 'muted', id: 'sample-text-none' }, t('threat.no_text')),
@@ -151,7 +167,7 @@ export async function render(box, ctx) {
   const urls = d.urls || [];
   box.append(h('section', { class: 'panel', id: 'threat-urls' }, h('h2', null, t('threat.urls'), ' ', h('span', { class: 'muted' }, fmtInt(urls.length, L))),
     urls.length ? [h('p', { class: 'muted small' }, t('threat.urls_note')),
-      h('div', { class: 'scroll' }, h('table', { class: 'grid urls' },
+      limited(h('div', { class: 'scroll' }, h('table', { class: 'grid urls' },
         h('thead', null, h('tr', null, [t('urls.url'), t('urls.reg_domain'), t('threat.url_here'), t('urls.reports'), t('threat.url_flags')].map(x => h('th', null, x)))),
         h('tbody', null, urls.map(u => h('tr', null,
           h('td', { class: 'mono defanged' }, u.defanged || ''),
@@ -159,19 +175,19 @@ export async function render(box, ctx) {
             (u.reg_domain || '').replaceAll('.', '[.]')) : '–'),
           h('td', { class: 'num' }, fmtInt(u.count, L)),
           h('td', { class: 'num' }, fmtInt(u.reports, L)),
-          h('td', null, flags('urlflag.', u.flags)))))))] :
+          h('td', null, flags('urlflag.', u.flags))))))), urls.length, L), dropped(d.urls_dropped, L)] :
       h('p', { class: 'muted' }, t('threat.no_urls'))));
 
   // attachments: listed; the bytes only after the confirmation
   const atts = d.attachments || [];
   box.append(h('section', { class: 'panel', id: 'threat-attachments' }, h('h2', null, t('threats.attachments'), ' ', h('span', { class: 'muted' }, fmtInt(atts.length, L))),
-    atts.length ? h('div', { class: 'scroll' }, h('table', { class: 'grid' },
+    atts.length ? [limited(h('div', { class: 'scroll' }, h('table', { class: 'grid' },
       h('thead', null, h('tr', null, [t('threat.att_name'), t('threat.att_type'), t('threat.att_size'), 'SHA-256', t('threat.url_flags'), ''].map(x => h('th', null, x)))),
       h('tbody', null, atts.map(a => h('tr', { 'data-index': a.index },
         h('td', { class: 'mono att-name' }, a.name || t('threat.no_name')), h('td', { class: 'mono small' }, a.content_type || ''),
         h('td', { class: 'num nowrap' }, size(a.size, L)), h('td', { class: 'mono small hash', title: a.sha256 || '' }, a.sha256 || ''),
         h('td', null, flags('attflag.', a.flags)),
         h('td', null, d.sample_purged ? null : h('button', { type: 'button', class: 'btn small att-download', onclick: () => confirmDownload(d.id, a) },
-          t('threat.download'))))))))
+          t('threat.download')))))))), atts.length, L), dropped(d.attachments_dropped, L)]
       : h('p', { class: 'muted' }, t('threat.no_attachments'))));
 }

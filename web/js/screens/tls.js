@@ -123,7 +123,7 @@ export async function render(box, ctx) {
     reps.length > SHOWN ? h('p', null, h('button', { type: 'button', class: 'btn small', id: 'tls-reports-all', onclick: e => {
       for (const tr of document.querySelectorAll('#tls-reports-table tbody tr')) tr.hidden = false;
       e.target.remove();
-    } }, t('tls.show_all', { n: fmtInt(reps.length, L) }))) : null));
+    } }, t('show_all', { n: fmtInt(reps.length, L) }))) : null));
 }
 
 function flagWordTls(pt) {
