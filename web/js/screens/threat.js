@@ -110,7 +110,7 @@ function hostPanel(d, ctx, L) {
       x.messages ? ' ' + t('threat.class_messages', { n: fmtInt(x.messages, L) }) : null] : t('threat.no_aggregate')));
   }
   return h('section', { class: 'panel', id: 'threat-host' }, h('h2', null, t('threat.host')),
-    h('dl', { class: 'facts' }, rows), x ? null : h('p', { class: 'muted small' }, t('host.not_enriched')),
+    h('dl', { class: 'facts' }, rows), x && (x.updated_at || x.ptr || x.asn) ? null : h('p', { class: 'muted small', id: 'threat-not-enriched' }, t('host.not_enriched')),
     h('p', null, h('a', { href: ctx.link('host', d.source_ip) }, t('threat.host_link')), ' · ',
       h('a', { href: ctx.link('threats', '', { ip: d.source_ip }) }, t('threat.same_ip'))));
 }
