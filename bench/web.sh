@@ -9,6 +9,8 @@
 #   2. the summary endpoint, 28 different ranges in turn
 #   3. the mail list (/api/v1/records, page 1, 50 rows), one URL
 #   4. the mail list, 100 pages x 3 sort orders (more URLs than cache slots)
+# and the threats list, URL view and TLS screen (issue 13) uncached over
+# KIND_REPORTS (default 100,000) synthetic failure reports added to the database;
 # and, before those, uncached single requests timed with curl: the summary
 # over 20 ranges, and the mail list for every filter and every sort
 # (WEB_SAMPLES requests each, default 20, of the first page; an ignored
@@ -120,6 +122,63 @@ for f in "" "&dir=asc" "&class=forwarded" "&class=spoofing_suspected" "&result=p
 	LISTROWS="$LISTROWS| \`${f:-(none: date, newest first)}\` | $1 | $2 | $3 | $v |
 "
 done
+# Failure and TLS reports (issue 13): KIND_REPORTS synthetic failure reports of
+# $DOMAIN (3 URLs each, one in ten an abuse report) and a TLS report a day for
+# 10 years, added once; the threats list, the URL view and the TLS screen,
+# uncached, as lat() does (target: p95 <= 200 ms, as the mail list).
+NKIND=${KIND_REPORTS:-100000}
+if [ ! -f "$OUT/kinds-loaded-$NKIND" ]; then
+	sqlite3 "$DB" <<EOF
+DELETE FROM failure_reports WHERE ident LIKE 'bench:%';
+DELETE FROM tls_reports WHERE ident LIKE 'tlsrpt:bench%';
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $NKIND)
+INSERT INTO failure_reports (ident, policy_domain, feedback_type, is_dmarc_failure, auth_failure,
+  reporter, reporter_domain, source_ip, ip_family, source_ip_from, arrival_time, subject,
+  mail_from, url_count, flags, model, ingested_at)
+SELECT 'bench:' || i, '$DOMAIN', CASE WHEN i % 10 = 0 THEN 'abuse' ELSE 'auth-failure' END,
+  i % 10 <> 0, 'dmarc', 'dmarc@r' || (i % 20) || '.example', 'r' || (i % 20) || '.example',
+  '198.51.' || (i % 200) || '.' || (i % 250), 4, 'feedback-report',
+  strftime('%s', '$UNTIL') - i * 300, 'Subject ' || i, 'x@$DOMAIN', 3, '[]', '{}', 0 FROM n;
+INSERT INTO failure_urls SELECT id, policy_domain, arrival_time,
+  'http://phish' || (id % 500) || '.example' || (id % 37) || '.test/p' || k,
+  'phish' || (id % 500) || '.example' || (id % 37) || '.test', 'example' || (id % 37) || '.test',
+  '[]', 1 FROM failure_reports, (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3)
+  WHERE ident LIKE 'bench:%';
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3650)
+INSERT INTO tls_reports (ident, org_name, report_id, date_begin, date_end, success_count,
+  failure_count, model, ingested_at)
+SELECT 'tlsrpt:bench' || i, 'Org ' || (i % 7), 'bench' || i, strftime('%s', '$UNTIL') - i * 86400,
+  strftime('%s', '$UNTIL') - i * 86400 + 86399, 1000, 10, '{}', 0 FROM n;
+INSERT INTO tls_policies (tls_report_id, policy_domain, policy_type, date_begin, date_end,
+  success_count, failure_count)
+SELECT id, '$DOMAIN', 'sts', date_begin, date_end, 1000, 10 FROM tls_reports
+  WHERE ident LIKE 'tlsrpt:bench%';
+INSERT INTO tls_failures SELECT p.id, p.policy_domain, p.date_begin, CASE WHEN p.id % 3 = 0
+  THEN 'certificate-expired' ELSE 'starttls-not-supported' END, '203.0.113.' || (p.id % 50),
+  '192.0.2.' || (p.id % 5), 'mx' || (p.id % 5) || '.example', NULL, 5, NULL, NULL
+  FROM tls_policies p JOIN tls_reports r ON r.id = p.tls_report_id
+  WHERE r.ident LIKE 'tlsrpt:bench%';
+EOF
+	touch "$OUT/kinds-loaded-$NKIND"
+fi
+klat() {	# path -> "p50 p95 max" milliseconds, uncached
+	for k in $(seq "$SAMPLES"); do
+		curl -s -o /dev/null -w '%{time_total}\n' "$BASE/api/v1/$1&sample=$k"
+	done | sort -n | awk '{ v[NR] = $1 * 1000 }
+	    END { i = int(NR * 0.95 + 0.999); if (i > NR) i = NR
+	    printf "%.0f %.0f %.0f", v[int((NR + 1) / 2)], v[i], v[NR] }'
+}
+KINDROWS=""
+for u in "threats?domain=$DOMAIN" "threats?domain=$DOMAIN&page=500" "threats?domain=$DOMAIN&kind=all" \
+    "threats?domain=$DOMAIN&reporter=r3.example" "threats?ip=198.51.3.3" \
+    "threats?domain=$DOMAIN&url_domain=example5.test" "threats?domain=$DOMAIN&q=Subject%2012" \
+    "threat-urls?domain=$DOMAIN" "threat-urls?domain=$DOMAIN&by=domain" "tls?domain=$DOMAIN" \
+    "tls?all=1"; do
+	set -- $(klat "$u")
+	v=$(awk -v p="$2" 'BEGIN { print (p <= 200 ? "ok" : "MISS") }')
+	KINDROWS="$KINDROWS| \`/api/v1/$u\` | $1 | $2 | $3 | $v |
+"
+done
 R1=$(run summary-cached "$BASE$STATS")
 R2=$(run summary-ranges -s "$OUT/stats-ranges.lua" "$BASE")
 R3=$(run list-cached "$BASE$LIST")
@@ -152,6 +211,15 @@ curl, one at a time; milliseconds; target p95 <= 200 ms):
 | filter / sort | p50 | p95 | max | target |
 |---|---|---|---|---|
 $(printf '%s' "$LISTROWS")
+
+Failure and TLS reports (issue 13): $NKIND synthetic failure reports of \`$DOMAIN\`
+(3 URL rows each) and 3,650 TLS reports, uncached, milliseconds. The threats list and
+the URL view work on the newest 30,000 failure reports of the range (\`"partial": true\`
+beyond):
+
+| request | p50 | p95 | max | target |
+|---|---|---|---|---|
+$(printf '%s' "$KINDROWS")
 
 Uncached single requests (curl, one at a time, before the wrk runs):
 - summary over 20 different ranges: median $(echo $STATS_COLD | cut -d' ' -f1) s, max $(echo $STATS_COLD | cut -d' ' -f2) s;

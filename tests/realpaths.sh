@@ -8,7 +8,9 @@
 # and starts `serve --no-enrich` on a free loopback port and requests every
 # route that `serve --routes` lists (the router's own table) for every
 # domain, report, record, archived message, host and quarantine entry in the
-# database; POST/DELETE routes last.  A {placeholder} or body key the suite
+# database, and every failure report (issue 13: /threats/{failure_id}, and
+# every attachment of every sample through the download route, confirm=1);
+# POST/DELETE routes last.  A {placeholder} or body key the suite
 # has no values for fails it, so a new route cannot be skipped silently.
 #
 # Fails on: a crash or non-zero exit, any sanitizer report on stderr, output
@@ -285,11 +287,30 @@ def portal():
             page += 1
     for rec in records:
         ips.add(rec["source_ip"])
+    # failure reports (issue 13): their ids, attachments and addresses
+    threats = []
+    page = 1
+    while True:
+        j = get_json("/api/v1/threats?kind=all&per_page=500&page=%d" % page)
+        threats += j["rows"]
+        if page * 500 >= j["total"]:
+            break
+        page += 1
+    for t in threats:
+        if t.get("source_ip"):
+            ips.add(t["source_ip"])
+    all_domains = get_json("/api/v1/domains")
+    kdomains = [x["domain"] for x in all_domains if x["domain"] not in domains]
+    reporters = sorted({t["reporter"] for t in threats if t.get("reporter")})
+    url_domains = [x["reg_domain"] for x in
+                   get_json("/api/v1/threat-urls?by=domain&kind=all&per_page=20")["rows"]
+                   if x.get("reg_domain")]
     quar = get_json("/api/v1/quarantine")
     for q in quar:
         if q.get("raw_id"):
             raws.add(q["raw_id"])
-    api_domains = [x["domain"] for x in get_json("/api/v1/domains")]
+    # domains seen only in failure or TLS reports are listed too (no aggregate reports)
+    api_domains = [x["domain"] for x in all_domains if x.get("reports", 0) > 0]
     for name, got, want in (("reports", len(reports), summ.get("reports")),
                             ("records", len(records), summ.get("records")),
                             ("quarantine entries", len(quar), summ.get("quarantined")),
@@ -300,6 +321,13 @@ def portal():
             ko("API lists every " + name, "%r, summary/CLI %r" % (got, want))
     print("ok   ids: %d domains, %d reports, %d records, %d hosts, %d raw messages, %d quarantined"
           % (len(domains), len(reports), len(records), len(ips), len(raws), len(quar)))
+    nfail = sum(x.get("failure_reports", 0) for x in all_domains)
+    if len(threats) == nfail and len(threats) > 0:
+        ok("API lists every failure report")
+        print("ok   failure reports: %d (%d attachments), %d more domains from failure/TLS reports"
+              % (len(threats), sum(t["attachment_count"] for t in threats), len(kdomains)))
+    else:
+        ko("API lists every failure report", "%d listed, /domains counts %d" % (len(threats), nfail))
 
     span = {}   # domain -> (first day, last day) of its reports
     for rep in reports:
@@ -315,13 +343,14 @@ def portal():
         "ip": lambda: sorted(ips),
         "sender_id": lambda: list(sender_ids),
         "quarantine_id": lambda: [q["id"] for q in quar],
+        "failure_id": lambda: [t["id"] for t in threats],
     }
 
     def query_variants(params):
         """The query strings to try for a route with these parameter names."""
         v = [{}]
         if "domain" in params:
-            for d in domains:
+            for d in domains + kdomains:
                 v.append({"domain": d})
                 if "since" in params:
                     b, e = span.get(d, (0, 0))
@@ -344,9 +373,22 @@ def portal():
                 v.append({"report": reports[0]["id"], "q": "1"})
         if "ip" in params:
             v += [{"ip": ip} for ip in sorted(ips)]
+        # the failure-report filters (issue 13)
+        if "kind" in params:
+            v += [{"kind": "all"}, {"kind": "dmarc"}]
+        if "reporter" in params:
+            v += [{"reporter": x, "kind": "all"} for x in reporters]
+        if "url_domain" in params:
+            v += [{"url_domain": x, "kind": "all"} for x in url_domains]
+        if "by" in params:
+            v += [{"by": "domain", "kind": "all"}, {"by": "url", "kind": "all"}]
+        if "q" in params and "report" not in params:
+            v += [{"q": "a", "kind": "all"}, {"q": "1"}]
         if "page" in params:
             v.append({"page": 2, "per_page": 1})
-        if "lang" in params or "tz" in params:
+        if ("lang" in params or "tz" in params) and "report" not in params:
+            v += [{"lang": "ja", "tz": "Asia/Tokyo", "kind": "all"}, {"lang": "en", "tz": "UTC"}]
+        if ("lang" in params or "tz" in params) and "report" in params:
             for r in reports[:3]:
                 v.append({"report": r["id"], "lang": "ja", "tz": "Asia/Tokyo"})
                 v.append({"report": r["id"], "lang": "en", "tz": "UTC"})
@@ -403,13 +445,35 @@ def portal():
             variants = query_variants(qparams) if not phs else [{}]
             if phs and "domain" in qparams and domains:
                 variants.append({"domain": domains[0]})
-            for path in paths:
-                for q in variants:
-                    url = path + ("?" + urllib.parse.urlencode(q) if q else "")
-                    st, ctype, data = request("GET", url)
-                    check_answer(rt, url, st, ctype, data, counts)
-                    n = len(data)
-            nexp = len(paths) * len(variants)
+            pv = [(path, q) for path in paths for q in variants]
+            if "confirm" in qparams:
+                # an attachment download: every attachment of every failure report
+                # (confirm=1), and once without confirm (400)
+                pv = [(rt["path"].replace("{failure_id}", str(t["id"])), {"n": n, "confirm": 1})
+                      for t in threats for n in range(t["attachment_count"])]
+                pv += [(rt["path"].replace("{failure_id}", str(t["id"])), {"n": 0})
+                       for t in threats[:3]]
+                if not any(t["attachment_count"] for t in threats):
+                    # no sample of the corpus has one: every report answers 404 for
+                    # index 0 (and 400 without confirm), which is then the route's success
+                    pv += [(rt["path"].replace("{failure_id}", str(t["id"])),
+                            {"n": 0, "confirm": 1}) for t in threats]
+                    answers = [request("GET", path + "?" + urllib.parse.urlencode(q))
+                               for path, q in pv]
+                    want = [400 if "confirm" not in q else 404 for _, q in pv]
+                    label = "GET %s: no attachment in the corpus, %d requests answered 400/404" \
+                        % (rt["path"], len(pv))
+                    if [a[0] for a in answers] == want and threats and \
+                            all("application/json" in a[1] for a in answers):
+                        ok(label); print("ok   " + label)
+                    else:
+                        ko(label, "%r" % [(a[0], a[2][:80]) for a in answers][:5])
+                    continue
+            for path, q in pv:
+                url = path + ("?" + urllib.parse.urlencode(q) if q else "")
+                st, ctype, data = request("GET", url)
+                check_answer(rt, url, st, ctype, data, counts)
+            nexp = len(pv)
         else:
             nexp = 0
             if rt["params"] and rt["params"][0].startswith("body:"):

@@ -101,10 +101,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: dmarcscope ingest [--json] [--no-progress] [--max-decompressed BYTES]\n"
-	    "                         [--max-ratio N] [--max-message BYTES] INPUT...\n"
+	    "usage: dmarcscope ingest [--json] [--no-progress] [--redact] [--max-decompressed BYTES]\n"
+	    "                         [--max-ratio N] [--max-message BYTES] [--max-report BYTES]\n"
+	    "                         [--max-parts N] [--max-headers N] [--max-items N]\n"
+	    "                         [--max-details N] INPUT...\n"
 	    "\n"
-	    "Store every DMARC aggregate report found in INPUT: a file (XML, gzip, zip,\n"
+	    "Store every DMARC aggregate report, DMARC failure report (ARF) and SMTP TLS\n"
+	    "report (RFC 8460) found in INPUT: a file (XML, JSON, gzip, zip,\n"
 	    "e-mail or mbox; sniffed from its bytes), a directory (recursive, Maildir\n"
 	    "aware) or - for one message on stdin (an MTA pipe).  Every input is archived\n"
 	    "before it is parsed; refused inputs go to quarantine (see 'quarantine').\n"
@@ -114,6 +117,15 @@ usage(FILE *f)
 	    "  --max-decompressed N   decompressed bytes per message (default 512m)\n"
 	    "  --max-ratio N          compression ratio limit (default 1000)\n"
 	    "  --max-message N        bytes of one e-mail, zip or mbox message (default 64m)\n"
+	    "  --redact               failure reports: replace the local part of every address\n"
+	    "                         with its first letter and '…' before storing\n"
+	    "Caps of the failure and TLS report parsers (0 or unset: each kind's default):\n"
+	    "  --max-report N         bytes of one report (failure 16m, TLS 4m)\n"
+	    "  --max-parts N          MIME parts of a failure report (1000)\n"
+	    "  --max-headers N        header fields kept per block (300)\n"
+	    "  --max-items N          URLs kept per failure report (500), policies per TLS\n"
+	    "                         report (1000)\n"
+	    "  --max-details N        failure-details per TLS report (10000)\n"
 	    "\n"
 	    "Exit status: 0 all stored or duplicates, 1 something refused, 2 error.\n");
 }
@@ -127,6 +139,12 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		{ "max-decompressed", required_argument, NULL, 'd' },
 		{ "max-ratio", required_argument, NULL, 'r' },
 		{ "max-message", required_argument, NULL, 'm' },
+		{ "max-report", required_argument, NULL, 'R' },
+		{ "max-parts", required_argument, NULL, 'P' },
+		{ "max-headers", required_argument, NULL, 'H' },
+		{ "max-items", required_argument, NULL, 'I' },
+		{ "max-details", required_argument, NULL, 'D' },
+		{ "redact", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -167,6 +185,25 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 			}
 			o.lim.max_message = (size_t)v;
 			break;
+		case 'R':
+			if (cmd_parse_size(optarg, &v) != 0) {
+				log_warnx("--max-report: bad size '%s'", optarg);
+				return 2;
+			}
+			o.klim.max_bytes = (size_t)v;
+			break;
+		case 'P': case 'H': case 'I': case 'D': {
+			unsigned *dst = ch == 'P' ? &o.klim.max_parts : ch == 'H' ?
+			    &o.klim.max_headers : ch == 'I' ? &o.klim.max_items : &o.klim.max_details;
+
+			if (cmd_parse_size(optarg, &v) != 0 || v > 100000000) {
+				log_warnx("%s: bad number '%s'", argv[optind - 1], optarg);
+				return 2;
+			}
+			*dst = (unsigned)v;
+			break;
+		}
+		case 'x': o.redact = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -247,6 +247,68 @@ gz_finish(gz *g)
 	return g->error;
 }
 
+/* Does this gzip data hold an e-mail message (a failure report sent as
+ * file.eml.gz)?  Only the first bytes are inflated. */
+static int
+gz_holds_email(const unsigned char *p, size_t n)
+{
+	unsigned char out[512];
+	z_stream z;
+	int fmt;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
+	z.next_out = out;
+	z.avail_out = sizeof(out);
+	(void)inflate(&z, Z_NO_FLUSH);
+	fmt = unpack_sniff(out, sizeof(out) - z.avail_out);
+	inflateEnd(&z);
+	return fmt == FMT_EMAIL;
+}
+
+/* The whole gzip data inflated into out (capped by max_message and the
+ * output and ratio limits); NULL, or the reason it was refused. */
+static const char *
+gz_inflate_all(unpack *u, const unsigned char *p, size_t n, dbuf *out, char *err,
+    size_t errlen)
+{
+	unsigned char buf[IO_CHUNK / 4];
+	z_stream z;
+	int rc = Z_OK;
+	const char *lim = NULL;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		fatalx("zlib: inflateInit2 failed");
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
+	while (rc != Z_STREAM_END && lim == NULL) {
+		size_t got;
+
+		z.next_out = buf;
+		z.avail_out = sizeof(buf);
+		rc = inflate(&z, Z_NO_FLUSH);
+		got = sizeof(buf) - z.avail_out;
+		if (rc != Z_OK && rc != Z_STREAM_END) {
+			snprintf(err, errlen, "%s", rc == Z_BUF_ERROR ? "truncated gzip data (the "
+			    "stream ends early)" : "corrupt gzip data");
+			lim = err;
+			break;
+		}
+		lim = account(u, z.total_in, z.total_out, got, err, errlen);
+		if (lim == NULL && dbuf_add(out, buf, got) != DBUF_OK) {
+			snprintf(err, errlen, "e-mail message larger than the message size limit of "
+			    "%zu bytes (--max-message)", u->lim.max_message);
+			lim = err;
+		}
+	}
+	inflateEnd(&z);
+	return lim;
+}
+
 /* ---- zip (from memory) --------------------------------------------------- */
 
 static int unpack_depth(unpack *u, const char *name, const unsigned char *p, size_t n,
@@ -467,6 +529,20 @@ unpack_depth(unpack *u, const char *name, const unsigned char *p, size_t n, int 
 		gz g;
 		const char *err;
 
+		if (gz_holds_email(p, n)) {
+			dbuf m;
+			int rc;
+
+			dbuf_init(&m, u->lim.max_message);
+			err = gz_inflate_all(u, p, n, &m, reason, sizeof(reason));
+			if (err != NULL)
+				rc = refuse(u, name, err, 0);
+			else
+				rc = unpack_email(u, name, (const unsigned char *)m.data, m.len,
+				    depth + 1);
+			dbuf_free(&m);
+			return rc;
+		}
 		gz_init(&g);
 		if (doc_begin(u, name, ctype, 0, in_mime) != 0)
 			return -1;
@@ -545,7 +621,7 @@ unpack_fd(unpack *u, const char *name, int fd)
 		return -1;
 	}
 	fmt = unpack_sniff(buf, (size_t)n);
-	if (fmt == FMT_XML || fmt == FMT_GZIP) {
+	if (fmt == FMT_XML || (fmt == FMT_GZIP && !gz_holds_email(buf, (size_t)n))) {
 		/* Stream: the only formats that can be huge. */
 		gz g;
 		const char *err = NULL;

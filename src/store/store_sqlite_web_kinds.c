@@ -10,11 +10,13 @@
  * nothing from the request reaches the SQL text.
  *
  * Bounds.  The threats list, its counts and the URL view work on a window:
- * the newest SCAN_MAX failure reports of the range, picked by index
+ * the newest SCAN_MAX failure reports of the range, read by index
  * (failure_reports_ip_time with ip=, failure_reports_domain_time with
- * domain=, failure_reports_time otherwise); the other filters (kind,
- * reporter, URL domain, q) apply inside it, and the count row says
- * partial = 1 when the range holds more.  The CSV download walks every
+ * domain=, failure_reports_time otherwise) down to a bound found first
+ * (fr_bound: the SCAN_MAX-th entry of the index range), so a page comes in
+ * index order without a sort and a count reads at most SCAN_MAX rows; the
+ * other filters (kind, reporter, URL domain, q) apply inside it, and the
+ * rows say partial = 1 when the range holds more.  The CSV download walks every
  * matching row in index order (streamed by the caller).  TLS reads sum the
  * newest AGG_MAX policy rows of the range (tls_policies_domain_begin with
  * domain=), with partial likewise; their lists end at fixed LIMITs.
@@ -58,14 +60,24 @@ fr_index(const store_web_query *w)
 	    " INDEXED BY failure_reports_domain_time" : " INDEXED BY failure_reports_time";
 }
 
-/* WITH fw(id): the newest SCAN_MAX failure reports of the range. */
+/*
+ * The window: the newest SCAN_MAX failure reports of the range end at the
+ * bound (arrival_time, id) that fr_bound() finds (the SCAN_MAX-th row in
+ * index order); a query reads the range from the index down to it, so the
+ * index both bounds the work and gives the order (no sort for a page).
+ */
+static const char *HOSTS = " LEFT JOIN hosts h ON h.ip = fr.source_ip";
+static const char *URLS = " JOIN failure_urls u ON u.failure_id = fr.id";
+
+/* FROM failure_reports fr [join] WHERE range and window */
 static void
-fr_window(dbuf *b, const store_web_query *w)
+fr_window(dbuf *b, const store_web_query *w, int bounded, const char *join)
 {
-	dbuf_printf(b, "WITH fw(id) AS (SELECT fr.id FROM failure_reports fr%s WHERE 1=1",
-	    fr_index(w));
+	dbuf_printf(b, " FROM failure_reports fr%s%s WHERE 1=1", fr_index(w), join);
 	fr_range(b, w);
-	dbuf_addstr(b, " ORDER BY fr.arrival_time DESC, fr.id DESC LIMIT :scan) ");
+	if (bounded)
+		dbuf_addstr(b, " AND fr.arrival_time >= :bt AND NOT (fr.arrival_time = :bt AND"
+		    " fr.id < :bid)");
 }
 
 /* The filters applied inside the window (or to every row for the CSV). */
@@ -96,10 +108,6 @@ static const char *FR_COLS =
     " fr.delivery_result AS delivery_result, fr.url_count AS url_count,"
     " fr.attachment_count AS attachment_count, fr.flags AS flags";
 
-static const char *FW_FROM =
-    " FROM fw JOIN failure_reports fr ON fr.id = fw.id LEFT JOIN hosts h ON h.ip = fr.source_ip"
-    " WHERE 1=1";
-
 /* ---- TLS reports ---------------------------------------------------------- */
 
 /* WITH tw(id): the newest AGG_MAX policy rows of the range. */
@@ -120,27 +128,24 @@ tls_window(dbuf *b, const store_web_query *w)
 /* ---- the queries ----------------------------------------------------------- */
 
 static int
-build(dbuf *b, int q, const store_web_query *w)
+build(dbuf *b, int q, const store_web_query *w, int bounded)
 {
 	switch (q) {
 	case SWQ_THREATS:
-		fr_window(b, w);
 		dbuf_addstr(b, FR_COLS);
-		dbuf_addstr(b, FW_FROM);
+		fr_window(b, w, bounded, HOSTS);
 		fr_filters(b, w);
 		dbuf_addstr(b, " ORDER BY fr.arrival_time DESC, fr.id DESC LIMIT :limit OFFSET :offset");
 		break;
 	case SWQ_THREATS_COUNT:
-		fr_window(b, w);
 		dbuf_addstr(b, "SELECT count(*) AS total, :partial AS partial");
-		dbuf_addstr(b, FW_FROM);
+		fr_window(b, w, bounded, "");
 		fr_filters(b, w);
 		break;
 	case SWQ_THREAT_SOURCES:
-		fr_window(b, w);
 		dbuf_addstr(b, "SELECT fr.policy_domain AS policy_domain, fr.source_ip AS source_ip,"
-		    " h.ptr AS ptr, h.service AS service, count(*) AS n");
-		dbuf_addstr(b, FW_FROM);
+		    " h.ptr AS ptr, h.service AS service, count(*) AS n, :partial AS partial");
+		fr_window(b, w, bounded, HOSTS);
 		fr_filters(b, w);
 		dbuf_addstr(b, " GROUP BY fr.policy_domain, fr.source_ip");
 		break;
@@ -191,19 +196,19 @@ build(dbuf *b, int q, const store_web_query *w)
 		break;
 	case SWQ_URLS:
 	case SWQ_URLS_COUNT:
-		fr_window(b, w);
 		if (q == SWQ_URLS_COUNT)
 			dbuf_addstr(b, "SELECT count(*) AS total, :partial AS partial FROM (");
 		if (w->by_domain)
 			dbuf_addstr(b, "SELECT coalesce(u.reg_domain, u.host, '') AS reg_domain,"
-			    " count(DISTINCT u.url) AS urls,");
-		else
+			    " count(DISTINCT u.url) AS urls, count(DISTINCT u.failure_id) AS reports,");
+		else	/* one row per (failure_id, url): per url, count(*) is the reports */
 			dbuf_addstr(b, "SELECT u.url AS url, min(u.host) AS host,"
-			    " min(u.reg_domain) AS reg_domain,");
-		dbuf_addstr(b, " count(DISTINCT u.failure_id) AS reports, sum(u.count) AS occurrences,"
-		    " min(u.seen_at) AS first_seen, max(u.seen_at) AS last_seen"
-		    " FROM fw JOIN failure_reports fr ON fr.id = fw.id"
-		    " JOIN failure_urls u ON u.failure_id = fr.id WHERE 1=1");
+			    " min(u.reg_domain) AS reg_domain, count(*) AS reports,");
+		dbuf_addstr(b, " sum(u.count) AS occurrences, min(u.seen_at) AS first_seen,"
+		    " max(u.seen_at) AS last_seen");
+		if (q == SWQ_URLS)	/* the total in the same pass (no second grouping) */
+			dbuf_addstr(b, ", count(*) OVER () AS _total, :partial AS _partial");
+		fr_window(b, w, bounded, URLS);
 		fr_filters(b, w);
 		if (w->url_domain != NULL)
 			dbuf_addstr(b, " AND (u.reg_domain = lower(:ud) OR u.host = lower(:ud))");
@@ -312,9 +317,18 @@ bind_named(sqlite3_stmt *st, const char *name, const char *text, int64_t v, int 
 		sqlite3_bind_int64(st, i, v);
 }
 
+/* The failure-report window of a query (fr_window). */
+struct bound {
+	int set;		/* the range holds at least SCAN_MAX reports */
+	int64_t t, id;		/* the SCAN_MAX-th, newest first */
+	int partial;		/* it holds more */
+};
+
 static void
-bind_all(sqlite3_stmt *st, const store_web_query *w, int partial)
+bind_all(sqlite3_stmt *st, const store_web_query *w, int partial, const struct bound *bd)
 {
+	bind_named(st, ":bt", NULL, bd != NULL ? bd->t : 0, 0);
+	bind_named(st, ":bid", NULL, bd != NULL ? bd->id : 0, 0);
 	bind_named(st, ":dom", w->domain, 0, 1);
 	bind_named(st, ":since", NULL, w->since, 0);
 	bind_named(st, ":until", NULL, w->until, 0);
@@ -330,40 +344,67 @@ bind_all(sqlite3_stmt *st, const store_web_query *w, int partial)
 	bind_named(st, ":partial", NULL, partial, 0);
 }
 
-/* 1 in *partial when the range holds more than the window. */
+/* 1 in *partial when the TLS range holds more than the window. */
 static int
-window_partial(sq_store *sq, int q, const store_web_query *w, int *partial)
+tls_partial(sq_store *sq, const store_web_query *w, int *partial)
 {
 	sqlite3_stmt *st;
 	dbuf b;
 	int rc;
 
 	dbuf_init(&b, 4096);
-	if (q == SWQ_TLS_DAYS) {
-		dbuf_addstr(&b, "SELECT count(*) FROM (SELECT 1 FROM tls_policies p WHERE 1=1");
-		if (w->domain != NULL)
-			dbuf_addstr(&b, " AND p.policy_domain = :dom");
-		if (w->since > 0)
-			dbuf_addstr(&b, " AND p.date_begin >= :since");
-		if (w->until > 0)
-			dbuf_addstr(&b, " AND p.date_begin < :until");
-		dbuf_addstr(&b, " LIMIT :agg + 1)");
-	} else {
-		dbuf_printf(&b, "SELECT count(*) > :scan FROM (SELECT 1 FROM failure_reports fr%s"
-		    " WHERE 1=1", fr_index(w));
-		fr_range(&b, w);
-		dbuf_addstr(&b, " LIMIT :scan + 1)");
-	}
+	dbuf_addstr(&b, "SELECT count(*) FROM (SELECT 1 FROM tls_policies p WHERE 1=1");
+	if (w->domain != NULL)
+		dbuf_addstr(&b, " AND p.policy_domain = :dom");
+	if (w->since > 0)
+		dbuf_addstr(&b, " AND p.date_begin >= :since");
+	if (w->until > 0)
+		dbuf_addstr(&b, " AND p.date_begin < :until");
+	dbuf_addstr(&b, " LIMIT :agg + 1)");
 	rc = sqlite3_prepare_v2(sq->db, dbuf_cstr(&b), -1, &st, NULL);
 	dbuf_free(&b);
 	if (rc != SQLITE_OK)
 		return sq_fail(sq, "web window");
-	bind_all(st, w, 0);
+	bind_all(st, w, 0, NULL);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*partial = q == SWQ_TLS_DAYS ? sqlite3_column_int64(st, 0) > AGG_MAX :
-		    sqlite3_column_int64(st, 0) != 0;
+		*partial = sqlite3_column_int64(st, 0) > AGG_MAX;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
+		return sq_fail(sq, "web window");
+	return STORE_OK;
+}
+
+/* The bound of the failure-report window: the SCAN_MAX-th report of the
+ * range in index order (covering index, at most SCAN_MAX + 1 steps). */
+static int
+fr_bound(sq_store *sq, const store_web_query *w, struct bound *bd)
+{
+	sqlite3_stmt *st;
+	dbuf b;
+	int rc;
+
+	memset(bd, 0, sizeof(*bd));
+	dbuf_init(&b, 4096);
+	dbuf_printf(&b, "SELECT fr.arrival_time, fr.id FROM failure_reports fr%s WHERE 1=1",
+	    fr_index(w));
+	fr_range(&b, w);
+	dbuf_addstr(&b, " ORDER BY fr.arrival_time DESC, fr.id DESC LIMIT 2 OFFSET :scan - 1");
+	rc = sqlite3_prepare_v2(sq->db, dbuf_cstr(&b), -1, &st, NULL);
+	dbuf_free(&b);
+	if (rc != SQLITE_OK)
+		return sq_fail(sq, "web window");
+	bind_all(st, w, 0, NULL);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bd->set = 1;
+		bd->t = sqlite3_column_int64(st, 0);
+		bd->id = sqlite3_column_int64(st, 1);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			bd->partial = 1;
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
 		return sq_fail(sq, "web window");
 	return STORE_OK;
 }
@@ -377,12 +418,19 @@ sq_web_kinds_query(store *s, int q, const store_web_query *w, store_web_cb cb, v
 	store_web_val v[MAXCOL];
 	dbuf b, nb;
 	int rc, ncol, stop = 0, partial = 0;
+	struct bound bd;
 
-	if ((q == SWQ_THREATS_COUNT || q == SWQ_URLS_COUNT || q == SWQ_TLS_DAYS) &&
-	    window_partial(sq, q, w, &partial) != STORE_OK)
+	memset(&bd, 0, sizeof(bd));
+	if (q == SWQ_TLS_DAYS && tls_partial(sq, w, &partial) != STORE_OK)
 		return STORE_ERR;
+	if (q == SWQ_THREATS || q == SWQ_THREATS_COUNT || q == SWQ_THREAT_SOURCES ||
+	    q == SWQ_URLS || q == SWQ_URLS_COUNT) {
+		if (fr_bound(sq, w, &bd) != STORE_OK)
+			return STORE_ERR;
+		partial = bd.partial;
+	}
 	dbuf_init(&b, 1 << 16);
-	if (build(&b, q, w) != 0) {
+	if (build(&b, q, w, bd.set) != 0) {
 		dbuf_free(&b);
 		snprintf(sq->err, sizeof(sq->err), "unknown web query %d", q);
 		return STORE_ERR;
@@ -391,7 +439,7 @@ sq_web_kinds_query(store *s, int q, const store_web_query *w, store_web_cb cb, v
 	dbuf_free(&b);
 	if (rc != SQLITE_OK)
 		return sq_fail(sq, "web query");
-	bind_all(st, w, partial);
+	bind_all(st, w, partial, &bd);
 	dbuf_init(&nb, 1 << 16);
 	ncol = sqlite3_column_count(st);
 	if (ncol > MAXCOL)

@@ -2,7 +2,9 @@
  * store_web.h - the portal's sub-interface of the store (see store.h for
  * the conventions every op follows): the list and detail reads behind the
  * JSON API (mail list, record detail, reports, sources, hosts, countries,
- * quarantine) and the cheap data version that drives live updates.
+ * quarantine; from SWQ_KINDS_FIRST on, failure and TLS reports, in
+ * store_sqlite_web_kinds.c) and the cheap data version that drives live
+ * updates.
  *
  * One op, query(), runs a named read (enum swq) with the bound parameters
  * in store_web_query and hands every row to the callback as typed values
@@ -61,7 +63,8 @@ enum swq {
 	SWQ_THREATS_CSV,	/* every matching row, newest first, no window */
 	SWQ_THREAT,		/* one failure report by id, with its model */
 	SWQ_THREAT_URLS,	/* its URLs, each with the failure reports holding it */
-	SWQ_URLS,		/* URL view page: per url (by_domain: per reg_domain) */
+	SWQ_URLS,		/* URL view page: per url (by_domain: per reg_domain);
+				 * every row also has _total and _partial */
 	SWQ_URLS_COUNT,		/* total, partial */
 	SWQ_TLS_DOMAINS,	/* domain: every policy domain with TLS reports */
 	SWQ_TLS_DAYS,		/* day, success, failure, partial */

@@ -143,11 +143,16 @@ plain_text(const char *s, size_t max)
 }
 
 /* The filters of the failure-report routes beyond api_filters: reporter,
- * url_domain, kind, by.  0, or -1 after a 400. */
+ * url_domain, kind, by; ip in the canonical form the store keeps (ipbuf
+ * holds it).  0, or -1 after a 400. */
 static int
-kinds_params(wreq *r, wresp *out, store_web_query *w)
+kinds_params(wreq *r, wresp *out, store_web_query *w, char ipbuf[IP_STRLEN])
 {
 	const char *v;
+	int fam;
+
+	if (w->ip != NULL && ip_canon(w->ip, strlen(w->ip), ipbuf, &fam) == 0)
+		w->ip = ipbuf;
 
 	if ((v = api_arg(r, "reporter")) != NULL) {
 		if (!plain_text(v, 320))
@@ -236,17 +241,20 @@ void
 api_threats(wreq *r, wresp *out)
 {
 	store_web_query w;
+	char ipbuf[IP_STRLEN];
 	json_t *a, *c, *src, *rec, *j;
 	kinds_auth *au;
-	int err = 0;
+	int err = 0, partial = 0;
 	int64_t mine = 0, other = 0;
 
-	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w, ipbuf) != 0)
 		return;
 	a = api_rows(r, SWQ_THREATS, &w, &err);
-	c = api_one(r, SWQ_THREATS_COUNT, &w, &err);
 	src = api_rows(r, SWQ_THREAT_SOURCES, &w, &err);
 	rec = api_one(r, SWQ_THREATS_RECEIVED, &w, &err);
+	/* the total is the sum over the sources (one pass fewer); with no row at
+	 * all, the count query says whether the window was full */
+	c = json_array_size(src) == 0 && !err ? api_one(r, SWQ_THREATS_COUNT, &w, &err) : NULL;
 	if (err) {
 		json_decref(a);
 		json_decref(c);
@@ -267,18 +275,18 @@ api_threats(wreq *r, wresp *out)
 			mine += n;
 		else
 			other += n;
+		partial |= json_integer_value(json_object_get(x, "partial")) != 0;
 	}
 	kinds_auth_free(au);
+	partial |= json_integer_value(json_object_get(c, "partial")) != 0;
 	j = json_object();
-	json_object_set_new(j, "total", json_integer(json_integer_value(json_object_get(c,
-	    "total"))));
+	json_object_set_new(j, "total", json_integer((json_int_t)(mine + other)));
 	json_object_set_new(j, "page", json_integer(w.offset / w.limit + 1));
 	json_object_set_new(j, "per_page", json_integer(w.limit));
-	json_object_set_new(j, "partial", json_boolean(json_integer_value(json_object_get(c,
-	    "partial"))));
+	json_object_set_new(j, "partial", json_boolean(partial));
 	json_object_set_new(j, "window", json_integer(STORE_WEB_SCAN_MAX));
 	json_object_set_new(j, "summary", json_pack("{s:I,s:I,s:I,s:I}",
-	    "threats", json_integer_value(json_object_get(c, "total")),
+	    "threats", (json_int_t)(mine + other),
 	    "my_senders", (json_int_t)mine, "unauthorized", (json_int_t)other,
 	    "reports_received", json_integer_value(json_object_get(rec, "n"))));
 	json_object_set_new(j, "rows", a);
@@ -306,11 +314,12 @@ void
 api_threats_csv(wreq *r, wresp *out)
 {
 	store_web_query w;
+	char ipbuf[IP_STRLEN];
 	const char *lang = api_arg(r, "lang");
 	csv_tz tz;
 	char dom[256], name[400], disp[512];
 
-	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w, ipbuf) != 0)
 		return;
 	if ((lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0) ||
 	    csv_tz_parse(api_arg(r, "tz"), &tz) != 0) {
@@ -690,13 +699,18 @@ void
 api_threat_urls(wreq *r, wresp *out)
 {
 	store_web_query w;
+	char ipbuf[IP_STRLEN];
 	json_t *a, *c, *j;
 	int err = 0;
 
-	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w) != 0)
+	if (api_filters(r, out, &w, 0) != 0 || kinds_params(r, out, &w, ipbuf) != 0)
 		return;
 	a = api_rows(r, SWQ_URLS, &w, &err);
-	c = api_one(r, SWQ_URLS_COUNT, &w, &err);
+	if (json_array_size(a) > 0)	/* the page's rows carry the totals */
+		c = json_pack("{s:O,s:O}", "total", json_object_get(json_array_get(a, 0), "_total"),
+		    "partial", json_object_get(json_array_get(a, 0), "_partial"));
+	else
+		c = api_one(r, SWQ_URLS_COUNT, &w, &err);
 	if (err) {
 		json_decref(a);
 		json_decref(c);
@@ -706,6 +720,8 @@ api_threat_urls(wreq *r, wresp *out)
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		json_t *x = json_array_get(a, i);
 
+		json_object_del(x, "_total");
+		json_object_del(x, "_partial");
 		if (w.by_domain) {
 			json_object_set_new(x, "url", json_null());
 			json_object_set_new(x, "defanged", json_null());

@@ -116,7 +116,7 @@ fzc_run(const unpack_limits *lim, const uint8_t *d, size_t n, const char *prefix
     fz_csink *s)
 {
 	static int inited;
-	unpack_sink sink = { NULL, fzc_begin, fzc_data, fzc_end, fzc_refuse, fzc_email, NULL };
+	unpack_sink sink = { NULL, fzc_begin, fzc_data, fzc_end, fzc_refuse, fzc_email, NULL, NULL };
 	unpack u;
 
 	if (!inited) {

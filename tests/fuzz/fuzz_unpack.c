@@ -6,7 +6,8 @@
  * Limits are small so that a run stays fast: 4 MiB of output, 1 MiB per
  * message or zip archive; the other limits are the defaults.  The sink checks
  * the protocol of unpack.h: begin, data*, end, with refusals only between
- * documents.
+ * documents.  The message-level callback answers every UNPACK_MSG_* value
+ * (multipart/report parts are walked).
  */
 #include "fuzz_common.h"
 
@@ -109,11 +110,28 @@ s_email(void *ctx, const char *ctype, const char *rtype, const char *subject)
 	return 0;
 }
 
+/* The message-level claim (ingest's sink_message): every answer is tried,
+ * chosen from the message's own bytes so that a replay is deterministic. */
+static int
+s_message(void *ctx, const char *name, const unsigned char *p, size_t n,
+    const unpack_email_facts *f)
+{
+	fz_sink *s = ctx;
+
+	FZ_CHECK(!s->open);
+	FZ_CHECK(name != NULL && p != NULL && f != NULL);
+	if (f->content_type != NULL)
+		fz_bytes += strlen(f->content_type);
+	if (f->report_type != NULL)
+		return UNPACK_MSG_WALK;
+	return (int)(n % 4);	/* WALK, WALK_PLAIN, TAKEN, SKIP */
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int inited;
-	unpack_sink sink = { NULL, s_begin, s_data, s_end, s_refuse, s_email, NULL };
+	unpack_sink sink = { NULL, s_begin, s_data, s_end, s_refuse, s_email, NULL, s_message };
 	fz_sink s;
 	unpack u;
 	int rc;

@@ -168,7 +168,7 @@ coll_free(coll *c)
 static int
 unpack_into(coll *c, const unpack_limits *lim, const char *name, const void *p, size_t n)
 {
-	static unpack_sink sink = { NULL, c_begin, c_data, c_end, c_refuse, c_email, NULL };
+	static unpack_sink sink = { NULL, c_begin, c_data, c_end, c_refuse, c_email, NULL, NULL };
 	unpack u;
 	int rc;
 
@@ -807,7 +807,7 @@ test_sink_stop(void **state)
 	c.stop_at_begin = 1;
 	c.open = 0;
 	{
-		static unpack_sink sink = { NULL, c_begin, c_data, c_end, c_refuse, c_email, NULL };
+		static unpack_sink sink = { NULL, c_begin, c_data, c_end, c_refuse, c_email, NULL, NULL };
 		unpack u;
 
 		sink.ctx = &c;
@@ -1019,7 +1019,7 @@ test_email_stop_means_stop(void **state)
 	size_t gl;
 	unsigned char *gz = gzip_mem(xml_a, strlen(xml_a), &gl, NULL);
 	char *msg = email_multipart(gz, gl, "application/gzip", "r.xml.gz");
-	static unpack_sink sink = { NULL, c_begin, c_data, c_end, c_refuse, c_email, NULL };
+	static unpack_sink sink = { NULL, c_begin, c_data, c_end, c_refuse, c_email, NULL, NULL };
 	unpack u;
 	coll c = { 0 };
 	int rc, nemail;
