@@ -214,8 +214,8 @@ $(printf '%s' "$LISTROWS")
 
 Failure and TLS reports (issue 13): $NKIND synthetic failure reports of \`$DOMAIN\`
 (3 URL rows each) and 3,650 TLS reports, uncached, milliseconds. The threats list and
-the URL view work on the newest 30,000 failure reports of the range (\`"partial": true\`
-beyond):
+the URL view work on the newest 30,000 failure reports of the range, the URL view on at
+most 50,000 of their URL rows (\`"partial": true\` beyond):
 
 | request | p50 | p95 | max | target |
 |---|---|---|---|---|

@@ -38,6 +38,7 @@ int cmd_parse_date(const char *s, int64_t *out);	/* "YYYY-MM-DD" → unix (UTC) 
 void cmd_fmt_date(int64_t t, char *buf, size_t len);	/* unix → "YYYY-MM-DD" */
 int cmd_filter_opt(int opt, const char *arg, store_filter *f);	/* --domain/--since/--until */
 int cmd_catch_up(store *s);	/* drain the reanalysis queue; -1 printed error */
+int cmd_env_redact(void);	/* DMARCSCOPE_REDACT set, not "" or "0": ingest --redact */
 /* s as a whole number (or a real) in lo..hi → *out, 0; else a message naming
  * opt ("--top") and -1 */
 int cmd_parse_num(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out);

@@ -201,3 +201,11 @@ cmd_parse_real(const char *opt, const char *s, double lo, double hi, double *out
 	*out = v;
 	return 0;
 }
+
+int
+cmd_env_redact(void)
+{
+	const char *v = getenv("DMARCSCOPE_REDACT");
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}

@@ -118,7 +118,8 @@ usage(FILE *f)
 	    "  --max-ratio N          compression ratio limit (default 1000)\n"
 	    "  --max-message N        bytes of one e-mail, zip or mbox message (default 64m)\n"
 	    "  --redact               failure reports: replace the local part of every address\n"
-	    "                         with its first letter and '…' before storing\n"
+	    "                         with its first letter and '…' before storing (also\n"
+	    "                         with DMARCSCOPE_REDACT=1 in the environment)\n"
 	    "Caps of the failure and TLS report parsers (0 or unset: each kind's default):\n"
 	    "  --max-report N         bytes of one report (failure 16m, TLS 4m)\n"
 	    "  --max-parts N          MIME parts of a failure report (1000)\n"
@@ -160,6 +161,7 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	memset(&u, 0, sizeof(u));
 	dbuf_init(&u.refusals, (size_t)16 << 20);
 	ingest_opts_default(&o);
+	o.redact = cmd_env_redact();
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': u.json = 1; break;
@@ -237,11 +239,13 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	if (u.json) {
 		printf("{\"inputs\":%d,\"messages\":%llu,\"reports\":%llu,\"records\":%llu,"
 		    "\"message_count\":%llu,\"duplicates\":%llu,\"refused\":%llu,\"failed\":%llu,"
-		    "\"bytes\":%llu,\"seconds\":%.3f,\"refusals\":[%s]}\n", argc - optind,
+		    "\"bytes\":%llu,\"seconds\":%.3f,\"failure_reports\":%llu,\"tls_reports\":%llu,"
+		    "\"refusals\":[%s]}\n", argc - optind,
 		    (unsigned long long)st->messages, (unsigned long long)st->reports,
 		    (unsigned long long)st->records, (unsigned long long)st->message_count,
 		    (unsigned long long)st->duplicates, (unsigned long long)st->refused,
 		    (unsigned long long)st->failed, (unsigned long long)st->bytes, now() - t0,
+		    (unsigned long long)st->failure_reports, (unsigned long long)st->tls_reports,
 		    dbuf_cstr(&u.refusals));
 	} else if (c->verbosity > 0) {
 		fprintf(stderr, "%llu messages: %llu new reports (%llu records, %llu messages "
@@ -249,6 +253,11 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		    (unsigned long long)st->reports, (unsigned long long)st->records,
 		    (unsigned long long)st->message_count, (unsigned long long)st->duplicates,
 		    (unsigned long long)st->refused);
+		if (st->failure_reports + st->tls_reports > 0)
+			fprintf(stderr, "  of the new reports: %llu failure report%s, %llu TLS "
+			    "report%s\n", (unsigned long long)st->failure_reports,
+			    st->failure_reports == 1 ? "" : "s", (unsigned long long)st->tls_reports,
+			    st->tls_reports == 1 ? "" : "s");
 	}
 	if (st->failed > 0 || st->refused > 0)
 		bad = 1;

@@ -23,12 +23,13 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: dmarcscope quarantine list [--json] [--all]\n"
 	    "       dmarcscope quarantine retry [--max-decompressed N] [--max-ratio N]\n"
-	    "                                   [--max-message N] [ID...]\n"
+	    "                                   [--max-message N] [--redact] [ID...]\n"
 	    "       dmarcscope quarantine drop [--reason TEXT] ID...\n"
 	    "\n"
 	    "list   refused inputs with the reason (--all: resolved ones too)\n"
 	    "retry  reprocess the archived copies of quarantine entries ID... (default:\n"
-	    "       every unresolved entry); entries that now succeed are resolved\n"
+	    "       every unresolved entry); entries that now succeed are resolved;\n"
+	    "       --redact (or DMARCSCOPE_REDACT=1): as `ingest --redact`\n"
 	    "drop   resolve entries ID... without storing them (the archived copy is\n"
 	    "       kept; the reason is kept with the entry)\n");
 }
@@ -144,6 +145,7 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 		{ "max-ratio", required_argument, NULL, 'r' },
 		{ "max-message", required_argument, NULL, 'm' },
 		{ "reason", required_argument, NULL, 'R' },
+		{ "redact", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -154,6 +156,7 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 	uint64_t v;
 
 	ingest_opts_default(&o);
+	o.redact = cmd_env_redact();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
@@ -179,6 +182,7 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 				o.lim.max_message = (size_t)v;
 			break;
 		case 'R': why = optarg; break;
+		case 'x': o.redact = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -8,8 +8,10 @@
  *      (zstd; inputs that are already gzip/zip are stored as-is).  A message
  *      whose hash is archived and stored already is a duplicate and is not
  *      parsed again.
- *   2. Parse: every document found by unpack.h is parsed in its own
- *      savepoint.  A report whose identity is stored already adds a
+ *   2. Parse: every document found by unpack.h goes to the report kind that
+ *      claims it (src/report/kinds.h: aggregate, failure, TLS-RPT; an e-mail
+ *      is first offered whole to the failure kind; docs/REPORT-KINDS.md) and
+ *      is stored in its own savepoint.  A report whose identity is stored already adds a
  *      duplicate event and nothing else.  A document that is not well-formed
  *      is parsed again with the recovery parser (the report is marked
  *      `recovered`).  Refused documents are rolled back and the message goes
@@ -69,6 +71,8 @@ typedef struct ingest_opts {
 typedef struct ingest_stats {
 	uint64_t messages, reports, records, message_count, duplicates, refused, failed;
 	uint64_t bytes;
+	/* of reports: the new ones of each kind beside aggregate */
+	uint64_t failure_reports, tls_reports;
 } ingest_stats;
 
 typedef struct ingest ingest;

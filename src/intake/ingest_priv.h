@@ -6,12 +6,13 @@
  *   ingest_parse.c  the parsing side: reads, hashes and compresses each input,
  *                   unpacks and parses it, and writes what it finds as events;
  *   ingest_write.c  the writing side: applies the events to the store, one
- *                   transaction per message.
+ *                   transaction per message;
+ *   redact.c        --redact: local parts out of a failure report's model.
  * The event stream between them is described at the E_* enum below.
  *
  * Exports (internal): struct ingest, msg_input, the DOC_*, E_* and C_*
  * codes, ig_emit_flush, ig_ev_strs, ig_p_passes, ig_p_msg_end,
- * ig_p_message_mem, ig_p_message_fd, ig_c_batch.
+ * ig_p_message_mem, ig_p_message_fd, ig_c_batch, ig_redact.
  */
 #ifndef DS_INGEST_PRIV_H
 #define DS_INGEST_PRIV_H
@@ -122,6 +123,7 @@ struct ingest {
 	uint64_t retry_mask;	/* documents to redo in recovery mode */
 	int ndocs;
 	int ok, dups;
+	int kind_new[4];	/* new documents by DM_KIND_* (failure, tlsrpt) */
 	uint64_t records, msgs;
 	dbuf refusals;		/* "name: reason" lines, '\n' separated */
 	dbuf ignored;

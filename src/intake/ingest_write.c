@@ -41,6 +41,7 @@ reset_message(ingest *g)
 {
 	g->ndocs = 0;
 	g->ok = g->dups = 0;
+	memset(g->kind_new, 0, sizeof(g->kind_new));
 	g->records = g->msgs = 0;
 	dbuf_reset(&g->refusals);
 	dbuf_reset(&g->ignored);
@@ -476,6 +477,8 @@ c_kind_doc(ingest *g, evr *r)
 		c_doc_fail(g, "storing the report");
 	else if (dup != 0)
 		g->c_doc_dup = 1;
+	else if (kind >= 0 && kind < (int)(sizeof(g->kind_new) / sizeof(g->kind_new[0])))
+		g->kind_new[kind]++;
 	json_decref(model);
 }
 
@@ -504,7 +507,7 @@ c_msg_finish(ingest *g)
 		dbuf reason;
 
 		dbuf_init(&reason, 64 * 1024);
-		dbuf_printf(&reason, "no DMARC aggregate report found");
+		dbuf_printf(&reason, "no DMARC aggregate, failure or TLS report found");
 		if (g->nignored > 0)
 			dbuf_printf(&reason, " (%s)", dbuf_cstr(&g->ignored));
 		dbuf_reset(&g->refusals);
@@ -536,6 +539,8 @@ c_msg_finish(ingest *g)
 		return;
 	}
 	g->stats.reports += (uint64_t)g->ok;
+	g->stats.failure_reports += (uint64_t)g->kind_new[DM_KIND_FAILURE];
+	g->stats.tls_reports += (uint64_t)g->kind_new[DM_KIND_TLSRPT];
 	g->stats.duplicates += (uint64_t)g->dups;
 	g->stats.records += g->records;
 	g->stats.message_count += g->msgs;

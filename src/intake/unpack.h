@@ -3,11 +3,15 @@
  *
  * The format is decided by magic bytes, never by file name or Content-Type:
  *   1f 8b            gzip (every member; trailing bytes after the last
- *                    member are ignored with a note, as Mimecast sends them)
+ *                    member are ignored with a note, as Mimecast sends them);
+ *                    a gzip file that holds an e-mail (report.eml.gz) is
+ *                    inflated whole (max_message) and unpacked as one
  *   PK 03 04         zip (every file entry; directories skipped)
  *   '<' (after BOM/whitespace), UTF-16 BOM     XML document
  *   '{' '['          JSON document (TLS-RPT)
- *   header line      RFC 5322 message → MIME parts (mime.h), each unpacked
+ *   header line      RFC 5322 message → the sink's message callback may take
+ *                    it whole (a failure report); else MIME parts (mime.h),
+ *                    each unpacked
  * Anything else is refused with the first bytes shown.
  *
  * Decompressed bytes stream to the sink; nothing is held whole in memory

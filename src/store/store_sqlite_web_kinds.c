@@ -16,7 +16,8 @@
  * (fr_bound: the SCAN_MAX-th entry of the index range), so a page comes in
  * index order without a sort and a count reads at most SCAN_MAX rows; the
  * other filters (kind, reporter, URL domain, q) apply inside it, and the
- * rows say partial = 1 when the range holds more.  The CSV download walks every
+ * rows say partial = 1 when the range holds more.  The URL view also stops
+ * after STORE_WEB_URL_MAX URL rows of those reports (partial likewise).  The CSV download walks every
  * matching row in index order (streamed by the caller).  TLS reads sum the
  * newest AGG_MAX policy rows of the range (tls_policies_domain_begin with
  * domain=), with partial likewise; their lists end at fixed LIMITs.
@@ -196,8 +197,12 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		break;
 	case SWQ_URLS:
 	case SWQ_URLS_COUNT:
+		/* the URL rows of the window's reports, newest report first, at most
+		 * URL_MAX of them (a report may hold hundreds): read in index order
+		 * and cut there, then grouped */
 		if (q == SWQ_URLS_COUNT)
-			dbuf_addstr(b, "SELECT count(*) AS total, :partial AS partial FROM (");
+			dbuf_addstr(b, "SELECT count(*) AS total, (coalesce(sum(n), 0) >= :umax OR"
+			    " :partial) AS partial FROM (");
 		if (w->by_domain)
 			dbuf_addstr(b, "SELECT coalesce(u.reg_domain, u.host, '') AS reg_domain,"
 			    " count(DISTINCT u.url) AS urls, count(DISTINCT u.failure_id) AS reports,");
@@ -205,13 +210,17 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 			dbuf_addstr(b, "SELECT u.url AS url, min(u.host) AS host,"
 			    " min(u.reg_domain) AS reg_domain, count(*) AS reports,");
 		dbuf_addstr(b, " sum(u.count) AS occurrences, min(u.seen_at) AS first_seen,"
-		    " max(u.seen_at) AS last_seen");
-		if (q == SWQ_URLS)	/* the total in the same pass (no second grouping) */
-			dbuf_addstr(b, ", count(*) OVER () AS _total, :partial AS _partial");
+		    " max(u.seen_at) AS last_seen, count(*) AS n");
+		if (q == SWQ_URLS)	/* the totals in the same pass (no second grouping) */
+			dbuf_addstr(b, ", count(*) OVER () AS _total,"
+			    " (sum(count(*)) OVER () >= :umax OR :partial) AS _partial");
+		dbuf_addstr(b, " FROM (SELECT u.url AS url, u.host AS host, u.reg_domain AS reg_domain,"
+		    " u.failure_id AS failure_id, u.count AS count, u.seen_at AS seen_at");
 		fr_window(b, w, bounded, URLS);
 		fr_filters(b, w);
 		if (w->url_domain != NULL)
 			dbuf_addstr(b, " AND (u.reg_domain = lower(:ud) OR u.host = lower(:ud))");
+		dbuf_addstr(b, " ORDER BY fr.arrival_time DESC, fr.id DESC LIMIT :umax) u");
 		dbuf_addstr(b, w->by_domain ? " GROUP BY 1" : " GROUP BY u.url");
 		if (q == SWQ_URLS_COUNT)
 			dbuf_addstr(b, ")");
@@ -341,6 +350,7 @@ bind_all(sqlite3_stmt *st, const store_web_query *w, int partial, const struct b
 	bind_named(st, ":ud", w->url_domain, 0, 1);
 	bind_named(st, ":scan", NULL, SCAN_MAX, 0);
 	bind_named(st, ":agg", NULL, AGG_MAX, 0);
+	bind_named(st, ":umax", NULL, STORE_WEB_URL_MAX, 0);
 	bind_named(st, ":partial", NULL, partial, 0);
 }
 

@@ -17,7 +17,8 @@
  * returning non-zero stops the query (query then returns STORE_OK).
  *
  * Exports: struct store_web_ops, store_sqlite_web_ops, enum swq, enum sws,
- * store_web_query, store_web_val, STORE_WEB_SCAN_MAX, STORE_WEB_AGG_MAX.
+ * store_web_query, store_web_val, STORE_WEB_SCAN_MAX, STORE_WEB_AGG_MAX,
+ * STORE_WEB_URL_MAX.
  */
 #ifndef DS_STORE_WEB_H
 #define DS_STORE_WEB_H
@@ -31,6 +32,9 @@
  * and map sums at the newest STORE_WEB_AGG_MAX ("partial" when it holds more). */
 #define STORE_WEB_SCAN_MAX 30000
 #define STORE_WEB_AGG_MAX 100000
+/* The URL view groups at most this many URL rows (of the newest
+ * STORE_WEB_SCAN_MAX failure reports). */
+#define STORE_WEB_URL_MAX 50000
 
 enum swq {
 	SWQ_VERSION = 0,	/* one row: reports, raws, quarantine, senders, hosts, analysis */

@@ -4,6 +4,7 @@
  *   http.c     the daemon, security headers, auth, limits, static files, routing
  *   api.c      the JSON API handlers
  *   api_kinds.c  the failure- and TLS-report handlers (threats, URLs, tls)
+ *   api_attach.c a failure report's attachment as a download
  *   csv.c      the streamed CSV download (producer thread + pipe)
  *   raw.c      an archived message's documents as text
  *   bg.c       the background thread: data version and enrichment
@@ -68,7 +69,9 @@ int api_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 void api_threats(wreq *r, wresp *out);
 void api_threats_csv(wreq *r, wresp *out);
 void api_threat(wreq *r, wresp *out, int64_t id);
-void api_threat_attachment(wreq *r, wresp *out, int64_t id);
+void api_threat_attachment(wreq *r, wresp *out, int64_t id);	/* api_attach.c */
+/* one failure report's row (NULL after a 404/500 answer) and its model */
+json_t *api_threat_load(wreq *r, wresp *out, int64_t id, json_t **model);
 void api_threat_urls(wreq *r, wresp *out);
 void api_tls(wreq *r, wresp *out);
 int api_kinds_record(wreq *r, json_t *rec);

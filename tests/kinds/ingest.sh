@@ -14,8 +14,9 @@
 #     TLS kind's reason, a DSN (multipart/report of another type) refused;
 #   - an aggregate report mailed with a subject saying "DMARC failure" is still
 #     stored (the failure kind answers NOT_REPORT, the parts are walked);
-#   - --max-parts reaches the failure parser; --redact leaves no local part in
-#     the stored columns or model; purge --samples-older-than drops samples and
+#   - --max-parts reaches the failure parser (quarantine retry, with the default
+#     caps, then stores it); --redact (and DMARCSCOPE_REDACT=1 for a retry)
+#     leaves no local part in the stored columns or model; purge --samples-older-than drops samples and
 #     nothing else.
 # Prints "N passed, N failed".
 set -u
@@ -90,6 +91,9 @@ files = sorted(os.path.join(fail_dir, f) for f in os.listdir(fail_dir)) + \
 rc, out, err, san = ingest(db, *files)
 check("real corpus: ingest exits 0, no sanitizer report", rc == 0 and not san, err[-500:])
 check("real corpus: nothing refused", out.get("refused") == 0, json.dumps(out))
+check("real corpus: ingest --json counts 4 failure and 4 TLS reports",
+      out.get("failure_reports") == 4 and out.get("tls_reports") == 4 and
+      out.get("reports") == 8 and out.get("duplicates") == 1, json.dumps(out))
 check("real corpus: 5 failure files -> 4 failure reports (LinkedIn CRLF = LF)",
       one(db, "SELECT count(*) FROM failure_reports") == 4)
 check("real corpus: 4 TLS reports", one(db, "SELECT count(*) FROM tls_reports") == 4)
@@ -229,6 +233,17 @@ check("--redact: domains kept", all("@linkedin.com" in (r[1] or "") or "linkedin
 rc, out, err, san = ingest(db3, "--redact", os.path.join(fail_dir, "dmarc_ruf_report_linkedin.eml"))
 check("--redact: duplicates still found (identity before redaction)",
       rc == 0 and out.get("duplicates") == 1, json.dumps(out))
+
+db5 = os.path.join(T, "redact-retry.db")
+ingest(db5, "--max-parts", "3", os.path.join(fail_dir, "dmarc_ruf_report_linkedin.eml"))
+r = subprocess.run([BIN, "--db", db5, "quarantine", "retry"], capture_output=True, text=True,
+                   env=dict(os.environ, DMARCSCOPE_REDACT="1"))
+row = q(db5, "SELECT redacted, reporter FROM failure_reports")
+check("DMARCSCOPE_REDACT=1 quarantine retry: stored redacted",
+      row == [(1, "d\u2026@linkedin.com")], repr(row) + r.stderr)
+rc, out, err, san = ingest(db5, "--redact", os.path.join(tls_dir, "rfc8460.json"))
+row = q(db5, "SELECT contact_info FROM tls_reports")
+check("--redact leaves TLS reports alone", row == [("sts-reporting@company-x.example",)], repr(row))
 
 # ---- 5. purge --samples-older-than ----------------------------------------------
 db4 = os.path.join(T, "purge.db")

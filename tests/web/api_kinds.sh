@@ -495,6 +495,9 @@ try:
               j["failure_reports"]["count"] == len(want) and
               sorted(x["id"] for x in j["failure_reports"]["recent"]) == sorted(want[:10]),
               (j["failure_reports"], want))
+    j = get("hosts/" + urllib.parse.quote("2001:DB8:0::25"))
+    check("hosts/IP written otherwise: the same failure reports", j["failure_reports"]["count"] ==
+          len([m for m in F_ if m.get("source_ip") == "2001:db8::25"]) > 0, j["failure_reports"])
     j = get("hosts/192.0.2.10?" + q(domain="domain.de"))
     check("hosts/IP?domain: only that domain's failure reports", j["failure_reports"]["count"] == 0)
     doms = {x["domain"]: x for x in get("domains")}
@@ -549,6 +552,17 @@ SELECT 'w:' || i, 'window.example', CASE WHEN i %% 10 = 0 THEN 'abuse' ELSE 'aut
 INSERT INTO failure_urls SELECT id, policy_domain, arrival_time,
   'http://h' || (id / 100) || '.example/', 'h' || (id / 100) || '.example',
   'h' || (id / 100) || '.example', '[]', 1 FROM failure_reports;
+-- urls.example: 26,000 reports with 4 URLs each (104,000 URL rows)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 26000)
+INSERT INTO failure_reports (ident, policy_domain, feedback_type, is_dmarc_failure, reporter,
+  reporter_domain, source_ip, arrival_time, subject, flags, model, ingested_at)
+SELECT 'u:' || i, 'urls.example', 'auth-failure', 1, 'r@rep.example', 'rep.example',
+  '198.51.100.1', 1600000000 + i * 60, 'U' || i, '[]', '{}', 0 FROM n;
+INSERT INTO failure_urls SELECT id, policy_domain, arrival_time,
+  'http://u' || (CAST(substr(subject, 2) AS INTEGER) %% 7) || '.example/' || k,
+  'u' || (CAST(substr(subject, 2) AS INTEGER) %% 7) || '.example', 'example', '[]', 2
+  FROM failure_reports, (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)
+  WHERE policy_domain = 'urls.example';
 """ % N)
 db.commit()
 db.close()
@@ -602,6 +616,22 @@ try:
     st, _, _ = req("threat-urls?" + q(domain="window.example", kind="all", per_page=50, page=99))
     check("window: threat-urls past the last page: no rows, the total still", st == 200 and
           j["rows"] == [] and j["total"] == len(hosts), (j["total"], len(j["rows"])))
+    # at most url_window (50,000) URL rows: the newest 12,500 reports of urls.example
+    j = get("threat-urls?" + q(domain="urls.example", per_page=500))
+    newest = range(26000, 26000 - j["url_window"] // 4, -1)
+    want = {}
+    for i in newest:
+        for k in range(4):
+            u = "http://u%d.example/%d" % (i % 7, k)
+            want[u] = want.get(u, 0) + 1
+    got = {x["url"]: (x["reports"], x["occurrences"]) for x in j["rows"]}
+    check("window: the URL view stops after its url_window of URL rows, partial",
+          j["url_window"] == 50000 and
+          got == {u: (n, 2 * n) for u, n in want.items()} and j["partial"] is True and
+          j["total"] == 28, (j["total"], j["partial"], list(got.items())[:2]))
+    j = get("threat-urls?" + q(domain="urls.example", per_page=10, page=9))
+    check("window: the URL view past its last page: the totals still", j["rows"] == [] and
+          j["total"] == 28 and j["partial"] is True, j)
 except (OSError, http.client.HTTPException, ValueError, KeyError, IndexError, TypeError) as e:
     import traceback
     traceback.print_exc()
