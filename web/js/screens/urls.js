@@ -27,7 +27,8 @@ export async function render(box, ctx) {
       h('a', { href: ctx.link('urls', '', { by: 'domain' }), class: 'btn small' + (by === 'domain' ? ' on' : ''), id: 'by-domain' }, t('urls.by_domain'))),
     h('span', { id: 'urls-total', 'data-total': d.total }, t(by === 'url' ? 'urls.n_urls' : 'urls.n_domains', { n: fmtInt(d.total, L) }))));
   box.append(h('p', { class: 'muted small' }, t('threat.urls_note')));
-  if (d.partial) box.append(h('p', { class: 'note', id: 'partial-note' }, t('threats.partial', { n: fmtInt(d.window, L) })));
+  if (d.partial) box.append(h('p', { class: 'note', id: 'partial-note' },
+    t('urls.partial', { r: fmtInt(d.window, L), n: fmtInt(d.url_window, L) })));
   if (!d.rows.length) {
     const any = await get('threats', { domain: p.domain, since: p.since, until: p.until, kind: 'all', per_page: 1 }).catch(() => null);
     if (any && any.summary && any.summary.reports_received > 0) box.append(h('p', { class: 'empty', id: 'urls-empty' }, t('urls.empty')));
