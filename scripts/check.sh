@@ -120,6 +120,7 @@ if [ -f tests/web/run.sh ]; then
 fi
 [ -f tests/web/api_kinds.sh ] && { sh tests/web/api_kinds.sh "$BIN" >"$LOG/api-kinds.log" 2>&1; set -- $(counts "$LOG/api-kinds.log"); add "${1:-0}" "${2:-1}" "failure/TLS API"; grep "^FAIL" "$LOG/api-kinds.log" | head; }
 [ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
+[ -f tests/web/kinds.sh ] && { sh tests/web/kinds.sh "$BIN" >"$LOG/web-kinds.log" 2>&1; set -- $(counts "$LOG/web-kinds.log"); add "${1:-0}" "${2:-1}" "web: threats, TLS, safety"; grep "^FAIL" "$LOG/web-kinds.log" | head; }
 
 [ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
 # 4e. the mail list as CSV: CLI and portal identical, lang=ja, tz, file name

@@ -3,7 +3,10 @@
 // serving exactly what `make run` loads (scripts/screenshots.sh starts it).
 // Every screen, in ja (Asia/Tokyo) and en, 1280 px wide, full page:
 //   stats, mail, senders (Unauthorized tab), map, reports, report (the raw
-//   XML of the newest report), record (a spoofed record), host (its source).
+//   XML of the newest report), record (a spoofed record), host (its source),
+//   threats (Email Threats), urls, tls, threat (a failure report's sample
+//   view) and threat-download (its download confirmation) when the demo has
+//   failure reports.
 // Fails (exit 1) when a screen does not draw, on a page error or a CSP
 // violation, so a broken screen is never saved as if it were fine.
 import { launch, newPage } from './lib.mjs';
@@ -37,7 +40,19 @@ const SCREENS = [
   ['report', `#/report/${rep.id}?domain=${DOMAIN}`, 'report'],
   ['record', `#/record/${rec.id}?domain=${DOMAIN}`, 'record'],
   ['host', `#/host/${encodeURIComponent(rec.source_ip)}?domain=${DOMAIN}`, 'host'],
+  ['threats', `#/threats?domain=${DOMAIN}`, 'threats'],
+  ['urls', `#/urls?domain=${DOMAIN}`, 'urls'],
+  ['tls', `#/tls?domain=${DOMAIN}`, 'tls'],
 ];
+// the sample view of a failure report: one with an attachment and the most
+// URLs (shown with the download's confirmation open as well)
+const thr = await api(`threats?domain=${DOMAIN}&${RANGE}&per_page=200`).catch(() => ({ rows: [] }));
+const score = r => (r.attachment_count > 0 ? 1000 : 0) + (r.url_count || 0);
+const sample = thr.rows.slice().sort((a, b) => score(b) - score(a))[0];
+if (sample) {
+  SCREENS.push(['threat', `#/threat/${sample.id}?domain=${DOMAIN}`, 'threat']);
+  if (sample.attachment_count > 0) SCREENS.push(['threat-download', `#/threat/${sample.id}?domain=${DOMAIN}`, 'threat']);
+}
 
 for (const [locale, L, tz] of [['ja-JP', 'ja', 'Asia/Tokyo'], ['en-US', 'en', 'UTC']]) {
   const page = await newPage(browser, problems, { locale, timezoneId: tz, width: 1280, height: 900 });
@@ -49,9 +64,14 @@ for (const [locale, L, tz] of [['ja-JP', 'ja', 'Asia/Tokyo'], ['en-US', 'en', 'U
       await page.click('#show-raw');
       await page.waitForFunction(() => /<feedback/.test(document.querySelector('#raw-xml').textContent), null, { timeout: 30000 });
     }
+    if (name === 'threat-download') {	// the confirmation before an attachment is downloaded
+      await page.click('#threat-attachments .att-download');
+      await page.waitForSelector('#att-confirm[open]');
+    }
     await page.waitForTimeout(700);	// chart animations end
     const file = path.join(OUT, `${name}-${L}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    // the confirmation is a modal over the window: photographed as the window shows it
+    await page.screenshot({ path: file, fullPage: name !== 'threat-download' });
     console.log('saved ' + file);
   }
   const csp = await page.evaluate(() => window.__csp || []);

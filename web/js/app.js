@@ -17,9 +17,15 @@ import * as host from './screens/host.js';
 import * as map from './screens/map.js';
 import * as record from './screens/record.js';
 import * as reports from './screens/reports.js';
+import * as threats from './screens/threats.js';
+import * as threat from './screens/threat.js';
+import * as urls from './screens/urls.js';
+import * as tls from './screens/tls.js';
 
-const screens = { stats, mail, senders, map, reports, host, record, report: reports };
-const navItems = ['stats', 'mail', 'senders', 'map', 'reports'];
+const screens = { stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls };
+const navItems = ['stats', 'mail', 'senders', 'threats', 'tls', 'map', 'reports'];
+// a screen under another's nav item
+const navParent = { report: 'reports', threat: 'threats', urls: 'threats' };
 let domains = [];
 let meta = { max_range_days: 90 };
 let version = null;
@@ -59,7 +65,7 @@ function defaults(params) {
 function drawNav(screen) {
   const nav = clear(document.getElementById('nav'));
   for (const s of navItems)
-    nav.append(h('a', { href: link(s), class: s === screen || (screen === 'report' && s === 'reports') ? 'on' : null, id: 'nav-' + s }, t('nav.' + s)));
+    nav.append(h('a', { href: link(s), class: s === screen || navParent[screen] === s ? 'on' : null, id: 'nav-' + s }, t('nav.' + s)));
 }
 
 function drawPickers(p) {

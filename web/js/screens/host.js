@@ -2,11 +2,11 @@
 // My Senders registers it, the whois summary, and where it is on a small
 // map), then reverse DNS and whether it is forward-confirmed, DNSBL listings,
 // country and ASN, whois (RDAP) and the abuse contact, as far as enrichment
-// found them; its messages over time (stacked by class) and its records in
-// the period.  A negative answer is said in words ("no PTR"), "–" is only
+// found them; its messages over time (stacked by class), its records in
+// the period and the failure reports from it when there are any.  A negative answer is said in words ("no PTR"), "–" is only
 // for what was never looked up.  Facts from the demo's servers (make run:
 // host.demo) carry a "demo data" badge.
-// Data: GET /api/v1/hosts/IP, /api/v1/records?ip=IP.
+// Data: GET /api/v1/hosts/IP (failure_reports: {count, recent}), /api/v1/records?ip=IP.
 // Exports: render.
 
 import { h, fmtInt, dayStr } from '../dom.js';
@@ -15,6 +15,7 @@ import { get } from '../api.js';
 import { chart, classColors } from '../charts.js';
 import { mailTable, pager } from './mail.js';
 import { smallMap, regionName } from './map.js';
+import { failureList } from './threats.js';
 
 const CLASSES = ['normal', 'forwarded', 'auth_failure', 'spoofing_suspected'];
 
@@ -145,6 +146,11 @@ export async function render(box, ctx) {
     series: CLASSES.map(c => ({ name: t('class.' + c), type: 'bar', stack: 'all', itemStyle: { color: classColors[c] },
       data: days.map(day => (d.daily.find(x => x.day === day && x.class_name === c) || {}).messages || 0) })),
   }));
+  const fr = d.failure_reports;
+  if (fr && fr.count > 0)
+    box.append(h('section', { class: 'panel', id: 'host-failures' }, h('h2', null, t('host.failure_reports'), ' ',
+      h('span', { class: 'muted' }, fmtInt(fr.count, L))), failureList(fr.recent || [], ctx, 'policy_domain'),
+    h('p', null, h('a', { href: ctx.link('threats', '', { ip, kind: 'all' }), id: 'host-failures-all' }, t('host.failure_reports_all')))));
   box.append(h('section', { class: 'panel' }, h('h2', null, t('host.records'), ' ', h('span', { class: 'muted' }, fmtInt(recs.total, L))),
     h('div', { class: 'scroll' }, mailTable(recs.rows, ctx, null)),
     pager(ctx, Number(p.page || 1), Math.max(1, Math.ceil(recs.total / recs.per_page)), 'host', ip)));

@@ -1,11 +1,13 @@
 // record.js - Record detail, like DMARC/25's: the judgment (class, DMARC
 // result, path case and its explanation), the host, count, period and
 // disposition, override reasons, report ID and reporter, and the header,
-// DKIM and SPF domains with their results.
-// Data: GET /api/v1/records/ID.
+// DKIM and SPF domains with their results; the failure reports from the
+// same IP on the same days, when the API gives any.
+// Data: GET /api/v1/records/ID (failure_reports: [{id, arrival_time, subject, reporter}]).
 // Exports: render.
 
 import { h, fmtInt, fmtDate, zoned } from '../dom.js';
+import { failureList } from './threats.js';
 import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
 
@@ -52,4 +54,8 @@ export async function render(box, ctx) {
           h('td', null, x.domain && x.domain === r.spf_domain ? t('cat.' + ['pass_aligned', 'pass_unaligned', 'fail'][r.spf_cat]) : ''))))),
     h('p', { class: 'muted' }, t('record.evaluated'), ': DKIM ', word(r.dkim_alignment), ', SPF ', word(r.spf_alignment),
       r.mismatch ? ' · ' + t('record.mismatch') : '')));
+  if (Array.isArray(r.failure_reports) && r.failure_reports.length)
+    box.append(h('section', { class: 'panel', id: 'record-failures' }, h('h2', null, t('record.failure_reports'), ' ',
+      h('span', { class: 'muted' }, fmtInt(r.failure_reports.length, L))),
+    h('p', { class: 'muted small' }, t('record.failure_reports_note')), failureList(r.failure_reports, ctx, 'reporter')));
 }

@@ -1,6 +1,6 @@
 // stats.js - the Statistics screen: totals, DMARC pass / SPF / DKIM
-// aligned %, the daily chart stacked by class, classes, dispositions,
-// reporters, the published policy and its history, the policy-guidance
+// aligned %, the failure reports received (a link to Email Threats), the
+// daily chart stacked by class, classes, dispositions, reporters, the published policy and its history, the policy-guidance
 // card, top sources, and a warning banner when spoofing is suspected.
 // Data: GET /api/v1/stats (stats_build's object, docs/STATS.md).
 // Exports: render.
@@ -60,7 +60,11 @@ export async function render(box, ctx) {
     card(t('stats.messages'), fmtInt(n, L), t('stats.records_reports', { r: fmtInt(s.records, L), p: fmtInt(s.reports, L) }), 'card-messages'),
     card(t('stats.dmarc_pass'), fmtPct(pc.dmarc_pass), fmtInt(s.dmarc_pass, L), 'card-dmarc'),
     card(t('stats.spf_aligned'), fmtPct(pc.spf_aligned), fmtInt(s.spf_aligned, L), 'card-spf'),
-    card(t('stats.dkim_aligned'), fmtPct(pc.dkim_aligned), fmtInt(s.dkim_aligned, L), 'card-dkim')));
+    card(t('stats.dkim_aligned'), fmtPct(pc.dkim_aligned), fmtInt(s.dkim_aligned, L), 'card-dkim'),
+    // the failure reports received (DMARC failures only; /stats failure_reports)
+    s.failure_reports === undefined || s.failure_reports === null ? null :
+      card(t('stats.failure_reports'), h('a', { href: ctx.link('threats'), id: 'failure-reports-link' }, fmtInt(s.failure_reports, L)),
+        t(s.failure_reports > 0 ? 'stats.failure_reports_sub' : 'stats.failure_reports_none'), 'card-failure-reports')));
 
   const { days: daily, utc } = localDaily(s, p);
   const chartEl = h('div', { class: 'chart', id: 'daily-chart' });
