@@ -37,10 +37,12 @@ typedef struct store store;
  *   store_analysis.h  My Senders, per-record analysis, rollups, stats reads
  *   store_hosts.h     the enrichment cache (reverse DNS, DNSBL, geo, RDAP)
  *   store_web.h       the portal's list queries (mail list, reports, hosts)
+ *   store_auth.h      provider mode: tenants, users, sessions, tokens, audit log
  * A backend without one leaves its pointer NULL. */
 struct store_analysis_ops;
 struct store_hosts_ops;
 struct store_web_ops;
+struct store_auth_ops;
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -164,6 +166,7 @@ typedef struct store_ops {
 	const struct store_analysis_ops *analysis;
 	const struct store_hosts_ops *hosts;
 	const struct store_web_ops *web;
+	const struct store_auth_ops *auth;
 } store_ops;
 
 struct store {

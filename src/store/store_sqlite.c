@@ -23,6 +23,7 @@
 #include "sqlite_priv.h"
 #include "store.h"
 #include "store_analysis.h"
+#include "store_auth.h"
 #include "store_hosts.h"
 #include "store_web.h"
 #include "../util/arena.h"
@@ -1208,4 +1209,5 @@ const store_ops store_sqlite_ops = {
 	.analysis = &store_sqlite_analysis_ops,
 	.hosts = &store_sqlite_hosts_ops,
 	.web = &store_sqlite_web_ops,
+	.auth = &store_sqlite_auth_ops,
 };
