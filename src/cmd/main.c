@@ -33,6 +33,10 @@ static const struct {
 	{ "reanalyze", cmd_reanalyze },
 	{ "enrich", cmd_enrich },
 	{ "serve", cmd_serve },
+	{ "tenant", cmd_tenant },
+	{ "domain", cmd_domain },
+	{ "user", cmd_user },
+	{ "token", cmd_token },
 };
 
 static void
@@ -55,6 +59,7 @@ usage(FILE *f)
 	    "  reanalyze            recompute alignment, classes and rollups\n"
 	    "  enrich               reverse DNS, DNSBL, country/ASN and RDAP for sending hosts\n"
 	    "  serve                the web portal and JSON API\n"
+	    "  tenant|domain|user|token   provider mode: tenants, their domains, users, API tokens\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"
