@@ -8,8 +8,9 @@
  * Conventions as in store.h: STORE_OK / STORE_ERR with store_errmsg(), strings
  * copied (bound) before an op returns, rows handed to callbacks valid only
  * during the callback; a callback returning non-zero stops the walk (not an
- * error).  Names and domains are passed in lower case (src/auth/ and the CLI
- * normalise them); lookups compare exactly.
+ * error); a NULL callback asks only whether a row exists (*found).  Names
+ * and domains are passed in lower case (src/auth/ and the CLI normalise
+ * them); lookups compare exactly.
  *
  * Exports: struct store_auth_ops, the row types below, store_sqlite_auth_ops.
  */

@@ -235,6 +235,8 @@ tenant_row(sqlite3_stmt *st, void *ctx)
 		.tokens = sqlite3_column_int64(st, 6),
 	};
 
+	if (c->cb == NULL)
+		return 1;	/* the caller asked only whether it exists */
 	return c->cb(c->ctx, &t);
 }
 
@@ -372,6 +374,8 @@ domain_row(sqlite3_stmt *st, void *ctx)
 {
 	struct dcb *c = ctx;
 
+	if (c->cb == NULL)
+		return 1;	/* the caller asked only whether it exists */
 	return c->cb(c->ctx, T(st, 0), sqlite3_column_int64(st, 1), T(st, 2));
 }
 
@@ -429,6 +433,8 @@ user_row(sqlite3_stmt *st, void *ctx)
 		.pw_changed_at = sqlite3_column_int64(st, 7), .disabled = sqlite3_column_int(st, 8),
 	};
 
+	if (c->cb == NULL)
+		return 1;	/* the caller asked only whether it exists */
 	return c->cb(c->ctx, &u);
 }
 
@@ -565,6 +571,8 @@ session_row(sqlite3_stmt *st, void *ctx)
 		.csrf = T(st, 4), .ip = T(st, 5),
 	};
 
+	if (c->cb == NULL)
+		return 1;	/* the caller asked only whether it exists */
 	return c->cb(c->ctx, &se);
 }
 
@@ -672,6 +680,8 @@ token_row(sqlite3_stmt *st, void *ctx)
 		.last_used = sqlite3_column_int64(st, 8), .revoked_at = sqlite3_column_int64(st, 9),
 	};
 
+	if (c->cb == NULL)
+		return 1;	/* the caller asked only whether it exists */
 	return c->cb(c->ctx, &t);
 }
 
@@ -848,6 +858,8 @@ audit_row(sqlite3_stmt *st, void *ctx)
 		.target = T(st, 5), .ip = T(st, 6), .detail = T(st, 7),
 	};
 
+	if (c->cb == NULL)
+		return 1;	/* the caller asked only whether it exists */
 	return c->cb(c->ctx, &a);
 }
 
