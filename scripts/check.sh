@@ -63,6 +63,7 @@ if [ -f tests/cli.sh ]; then
 	grep -E "^FAIL" "$LOG/cli.log" | head -20
 fi
 
+[ -f tests/auth_cli.sh ] && { sh tests/auth_cli.sh "$BIN" >"$LOG/auth-cli.log" 2>&1; set -- $(counts "$LOG/auth-cli.log"); add "${1:-0}" "${2:-1}" "provider CLI (tenant, domain, user, token)"; grep -E "^FAIL" "$LOG/auth-cli.log" | head -20; }
 [ -f tests/hardening.sh ] && { sh tests/hardening.sh "$BIN" >"$LOG/hardening.log" 2>&1; set -- $(counts "$LOG/hardening.log"); add "${1:-0}" "${2:-1}" "hardening"; grep -E "^FAIL" "$LOG/hardening.log" | head -20; }
 # 4b. the two-thread ingest stores exactly what the one-thread ingest stores
 if [ -f tests/pipeline.sh ]; then
