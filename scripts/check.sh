@@ -119,6 +119,7 @@ if [ -f tests/web/run.sh ]; then
 	set -- $(counts "$LOG/web.log"); add "${1:-0}" "${2:-1}" "web"
 	grep -E "^FAIL" "$LOG/web.log" | head -20
 fi
+[ -f tests/web/auth_web.sh ] && { sh tests/web/auth_web.sh "$BIN" >"$LOG/auth-web.log" 2>&1; set -- $(counts "$LOG/auth-web.log"); add "${1:-0}" "${2:-1}" "login endpoints (curl)"; grep "^FAIL" "$LOG/auth-web.log" | head; }
 [ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
 
 [ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
