@@ -29,7 +29,7 @@ D="$BIN --db $DB"
 start() {
 	for attempt in 1 2 3 4 5; do
 		PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-		$D serve --no-enrich --listen 127.0.0.1:$PORT >"$T/serve.out" 2>"$T/serve.err" &
+		$D serve --no-enrich --listen 127.0.0.1:$PORT >>"$T/serve.out" 2>>"$T/serve.err" &
 		PID=$!
 		for i in $(seq 1 100); do
 			curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/version" && return 0
@@ -189,6 +189,7 @@ check "logout and password change audited" test "$(a logout alice)$(a password_c
 check "no password in the audit log" test "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE coalesce(detail,'') || coalesce(target,'') LIKE '%secret%'")" = 0
 stop
 check "serve logged no password" sh -c "! grep -q secret '$T/serve.err'"
+check "no sanitizer report from serve" sh -c "! grep -Eq 'Sanitizer|runtime error:' '$T/serve.err'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
