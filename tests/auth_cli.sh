@@ -164,6 +164,18 @@ run 1 "token rm 1 again" $D token rm 1
 run 2 "token rm of a non-number" $D token rm abc
 check "token_add and token_revoke audited" test "$(audits token_add "$P")$(audits token_revoke "$P")" = 11
 
+# ---- disabling a tenant -------------------------------------------------------------------
+sql "INSERT INTO sessions(id_hash, user_id, created_at, last_seen, csrf, ip) SELECT 'y', id, 1, 1, 'c', NULL FROM users WHERE name = 'alice'"
+run 0 "tenant disable acme" $D tenant disable acme
+check "disabled" test "$(sql "SELECT disabled FROM tenants WHERE name = 'acme'")" = 1
+check "its users' sessions ended" test "$(sql "SELECT count(*) FROM sessions")" = 0
+run 0 "tenant list shows it" $D tenant list
+check "list says disabled" sh -c "grep -q 'acme.*disabled' '$T/out'"
+run 0 "tenant enable acme" $D tenant enable acme
+check "enabled" test "$(sql "SELECT disabled FROM tenants WHERE name = 'acme'")" = 0
+run 1 "tenant disable of nobody" $D tenant disable nosuch
+check "tenant_disable and tenant_enable audited" test "$(audits tenant_disable acme)$(audits tenant_enable acme)" = 11
+
 # ---- removing a tenant -------------------------------------------------------------------
 run 1 "tenant rm acme while it has users and domains" $D tenant rm acme
 check "the refusal says what it still has" err_has "--force"

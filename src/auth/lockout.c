@@ -111,6 +111,10 @@ lockout_fail(store *st, const lockout_opts *o, const char *user, const char *add
 	int64_t now = auth_now();
 
 	lockout_addr_key(addr, akey, sizeof(akey));
+	/* what no window or lock needs any more goes, so names sprayed once do
+	 * not pile up */
+	if (st->ops->auth->fail_purge(st, now - 86400) != STORE_OK)
+		return -1;
 	if (count_fail(st, o, "user", user, o->user_max, now) != 0)
 		return -1;
 	return count_fail(st, o, "addr", akey, o->addr_max, now);

@@ -10,6 +10,8 @@
  * so after the lock the count starts again.  Independently, an address may
  * try at most rate_max logins (right or wrong) per rate_window seconds.
  * A successful login forgets the name's failures (not the address's).
+ * Every failure also purges the rows and locks older than a day, so window,
+ * lock and rate_window must stay under a day.
  *
  * Exports:
  *   lockout_opts_default(o)   5 per name / 20 per address in 15 min → 15 min;

@@ -90,6 +90,9 @@ auth_login(store *st, const login_ctx *lc, const char *user, const char *pw, siz
 		if (password_hash(pw, n, h, sizeof(h), e, sizeof(e)) == 0)
 			(void)a->user_set_password(st, u.id, h, auth_now());
 	}
+	/* expired sessions of anyone go now; a lookup removes them too */
+	if (session_purge(st, &lc->session) != 0)
+		return store_err(st, err, errlen);
 	if (session_create(st, u.id, lc->ip, id_out, err, errlen) != 0)
 		return -1;
 	(void)audit(st, name, u.tenant_id, "login", name, lc->ip, NULL);

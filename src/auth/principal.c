@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "principal.h"
 #include "token.h"
 #include "../store/store_auth.h"
@@ -206,7 +207,8 @@ user_cb(void *ctx, const store_user *u)
 }
 
 static int
-from_token(store *st, const char *tok, dm_principal *out, char *err, size_t errlen)
+from_token(store *st, const char *tok, const char *ip, dm_principal *out, char *err,
+    size_t errlen)
 {
 	token_info ti;
 	int rc = token_check(st, tok, &ti);
@@ -221,6 +223,9 @@ from_token(store *st, const char *tok, dm_principal *out, char *err, size_t errl
 	out->token_write = ti.scope == TOKEN_WRITE;
 	out->role = out->token_write ? ROLE_ADMIN : ROLE_VIEWER;
 	snprintf(out->name, sizeof(out->name), "token:%s", ti.prefix);
+	if (ti.noted && audit(st, out->name, ti.tenant_id, "token_use", ti.prefix, ip,
+	    "id %lld, scope %s", (long long)ti.id, out->token_write ? "write" : "read") != 0)
+		return -1;
 	return 1;
 }
 
@@ -254,7 +259,6 @@ principal_from_request(store *st, const session_opts *so, const char *cookie_hea
 	char id[SESSION_ID_LEN + 1];
 	int rc;
 
-	(void)remote_addr;
 	memset(out, 0, sizeof(*out));
 	if (st->ops->auth == NULL) {
 		snprintf(err, errlen, "this store has no users");
@@ -264,7 +268,7 @@ principal_from_request(store *st, const session_opts *so, const char *cookie_hea
 		const char *t = authorization + 7;
 
 		t += strspn(t, " ");
-		rc = from_token(st, t, out, err, errlen);
+		rc = from_token(st, t, remote_addr, out, err, errlen);
 	} else if (principal_cookie_value(cookie_header, id, sizeof(id)) == 0) {
 		rc = from_session(st, so, id, out, err, errlen);
 	} else {

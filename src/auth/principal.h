@@ -11,6 +11,8 @@
  * "Authorization: Bearer dms_..." (an API token) when present, else the
  * session cookie (PRINCIPAL_COOKIE); a disabled user or tenant is refused.
  * A tenant principal carries its domains (sorted), loaded once per request.
+ * A token's use is written to the audit log (token_use) once a minute, with
+ * remote_addr.
  *
  * Exports:
  *   principal_from_request(st, so, cookie_header, authorization, remote_addr,

@@ -103,8 +103,11 @@ token_check(store *st, const char *presented, token_info *info)
 		memset(info, 0, sizeof(*info));
 		return 0;
 	}
-	if (now - f.last_used >= 60 && st->ops->auth->token_used(st, info->id, now) != STORE_OK)
-		return -1;
+	if (now - f.last_used >= 60) {
+		if (st->ops->auth->token_used(st, info->id, now) != STORE_OK)
+			return -1;
+		info->noted = 1;
+	}
 	return 1;
 }
 

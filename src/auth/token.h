@@ -4,7 +4,9 @@
  * first 12 characters ("dms_" + 8) kept as a prefix to recognise it in lists.
  * Each belongs to one tenant and has a scope: read (GET only) or write.
  * A revoked token is refused at once.  last_used is written at most once a
- * minute.  Accepted as "Authorization: Bearer dms_..." (principal.c).
+ * minute (info.noted says when: the principal then writes a token_use audit
+ * entry, so the log shows each token's use to the minute).  Accepted as
+ * "Authorization: Bearer dms_..." (principal.c).
  *
  * Exports:
  *   token_scope_parse(s)      "read" → TOKEN_READ, "write" → TOKEN_WRITE, else -1
@@ -32,6 +34,7 @@ typedef struct token_info {
 	int64_t id, tenant_id;
 	int scope;
 	char prefix[TOKEN_SHOWN + 1];
+	int noted;		/* last_used was written now (first use this minute) */
 } token_info;
 
 int token_scope_parse(const char *s);

@@ -1,5 +1,5 @@
 /*
- * tenant.c - `dmarcscope tenant add|list|rm|audit` and `dmarcscope domain
+ * tenant.c - `dmarcscope tenant add|list|rm|disable|enable|audit` and `dmarcscope domain
  * assign|unassign|list`: the provider's customers and which policy domains
  * each owns (docs/PROVIDER.md).  A domain belongs to at most one tenant;
  * a domain with reports that no tenant owns is "unassigned" (operators see
@@ -29,14 +29,16 @@ usage_tenant(FILE *f)
 	    "usage: dmarcscope tenant add NAME\n"
 	    "       dmarcscope tenant list [--json]\n"
 	    "       dmarcscope tenant rm NAME [--force]\n"
+	    "       dmarcscope tenant disable|enable NAME\n"
 	    "       dmarcscope tenant audit [NAME] [--limit N] [--json]\n"
 	    "\n"
 	    "Tenants are the provider's customers: each owns policy domains (dmarcscope\n"
 	    "domain assign) and has users (dmarcscope user) and API tokens (dmarcscope\n"
 	    "token).  NAME: 1-64 of a-z 0-9 . _ - @.  rm refuses a tenant that still has\n"
 	    "users, domains or tokens unless --force (then they go too; its domains become\n"
-	    "unassigned and no report is deleted).  audit prints the audit log, newest\n"
-	    "first (of one tenant, or all).\n");
+	    "unassigned and no report is deleted).  A disabled tenant's users cannot log\n"
+	    "in (their sessions end) and its tokens are refused.  audit prints the audit\n"
+	    "log, newest first (of one tenant, or all).\n");
 }
 
 static void
@@ -231,6 +233,32 @@ tenant_rm(store *st, int argc, char **argv)
 }
 
 static int
+tenant_disable(store *st, int argc, char **argv, int disable)
+{
+	char actor[80];
+	int64_t tid;
+	int rc;
+
+	if (argc != 2) {
+		usage_tenant(stderr);
+		return 2;
+	}
+	if ((rc = cmd_tenant_id(st, argv[1], &tid)) != 0)
+		return rc;
+	if (st->ops->begin(st) != STORE_OK ||
+	    st->ops->auth->tenant_set_disabled(st, tid, disable) != STORE_OK ||
+	    audit(st, audit_cli_actor(actor, sizeof(actor)), tid, disable ? "tenant_disable" :
+	    "tenant_enable", argv[1], NULL, NULL) != 0 || st->ops->commit(st) != STORE_OK) {
+		log_warnx("tenant %s: %s", argv[0], store_errmsg(st));
+		st->ops->rollback(st);
+		return 2;
+	}
+	printf("tenant %s %s\n", argv[1], disable ? "disabled; its users' sessions ended" :
+	    "enabled");
+	return 0;
+}
+
+static int
 audit_row_cb(void *ctx, const store_audit *a)
 {
 	json_t *arr = ctx;
@@ -305,7 +333,8 @@ cmd_tenant(cmd_ctx *c, int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	if (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "list") != 0 &&
-	    strcmp(argv[1], "rm") != 0 && strcmp(argv[1], "audit") != 0) {
+	    strcmp(argv[1], "rm") != 0 && strcmp(argv[1], "audit") != 0 &&
+	    strcmp(argv[1], "disable") != 0 && strcmp(argv[1], "enable") != 0) {
 		log_warnx("tenant: unknown subcommand '%s'", argv[1]);
 		usage_tenant(stderr);
 		return 2;
@@ -318,8 +347,10 @@ cmd_tenant(cmd_ctx *c, int argc, char **argv)
 		rc = tenant_list(st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "rm") == 0)
 		rc = tenant_rm(st, argc - 1, argv + 1);
-	else
+	else if (strcmp(argv[1], "audit") == 0)
 		rc = tenant_audit(st, argc - 1, argv + 1);
+	else
+		rc = tenant_disable(st, argc - 1, argv + 1, strcmp(argv[1], "disable") == 0);
 	store_close(st);
 	return rc;
 }

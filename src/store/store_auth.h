@@ -74,6 +74,9 @@ struct store_auth_ops {
 	    int (*cb)(void *, const store_tenant *), void *ctx, int *found);
 	int (*tenant_list)(store *s, int (*cb)(void *, const store_tenant *), void *ctx);
 	int (*tenant_rm)(store *s, int64_t id, int *found);
+	/* A disabled tenant's users and tokens are refused (principal.c); its
+	 * users' sessions end. */
+	int (*tenant_set_disabled)(store *s, int64_t id, int disabled);
 
 	/* Domains.  domain_assign fails with "DOMAIN belongs to tenant NAME"
 	 * when another tenant owns it; assigning it again to its owner is a
@@ -132,6 +135,9 @@ struct store_auth_ops {
 	int (*fail_clear)(store *s, const char *kind, const char *key);
 	int (*lock_set)(store *s, const char *kind, const char *key, int64_t until);
 	int (*lock_get)(store *s, const char *kind, const char *key, int64_t *until);
+	/* Forget every failure and attempt older than before, and every lock
+	 * that ended before it. */
+	int (*fail_purge)(store *s, int64_t before);
 
 	/* Audit log: newest first; tenant_id -1 every entry, else that
 	 * tenant's; at most limit rows (0: 1000). */

@@ -25,7 +25,7 @@ enum {
 	A_U_DIS, A_U_RM, A_U_COUNT, A_S_ADD, A_S_GET, A_S_TOUCH, A_S_RM, A_S_RM_USER,
 	A_S_RM_USER_KEEP, A_S_PURGE, A_K_ADD, A_K_BY_HASH, A_K_BY_ID, A_K_LIST_ALL, A_K_LIST_T,
 	A_K_REVOKE, A_K_USED, A_F_ADD, A_F_PRUNE, A_F_COUNT, A_F_CLEAR, A_L_SET, A_L_GET,
-	A_L_CLEAR, A_AU_ADD, A_AU_LIST_ALL, A_AU_LIST_T,
+	A_L_CLEAR, A_F_PURGE, A_L_PURGE, A_T_DIS, A_T_DIS_SES, A_AU_ADD, A_AU_LIST_ALL, A_AU_LIST_T,
 	A__COUNT
 };
 
@@ -97,6 +97,11 @@ static const char *const asql[A__COUNT] = {
 	    "ON CONFLICT(kind, key) DO UPDATE SET until = excluded.until",
 	[A_L_GET] = "SELECT until FROM login_locks WHERE kind = ?1 AND key = ?2",
 	[A_L_CLEAR] = "DELETE FROM login_locks WHERE kind = ?1 AND key = ?2",
+	[A_F_PURGE] = "DELETE FROM login_failures WHERE at < ?1",
+	[A_L_PURGE] = "DELETE FROM login_locks WHERE until < ?1",
+	[A_T_DIS] = "UPDATE tenants SET disabled = ?2 WHERE id = ?1",
+	[A_T_DIS_SES] = "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users "
+	    "WHERE tenant_id = ?1)",
 	[A_AU_ADD] = "INSERT INTO audit_log(at, actor, tenant_id, action, target, ip, detail) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[A_AU_LIST_ALL] = "SELECT " AUDIT_COLS " ORDER BY id DESC LIMIT ?1",
@@ -281,6 +286,25 @@ tn_rm(store *s, int64_t id, int *found)
 		rc = run_id(q, steps[i], id, "removing a tenant");
 	if (rc == STORE_OK)
 		*found = sqlite3_changes(q->db) > 0;
+	return sp_end(q, rc);
+}
+
+static int
+tn_set_disabled(store *s, int64_t id, int disabled)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sp_begin(q) != STORE_OK)
+		return STORE_ERR;
+	if ((st = A(q, A_T_DIS)) == NULL)
+		return sp_end(q, STORE_ERR);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, disabled != 0);
+	rc = sq_run(q, st, "disabling a tenant");
+	if (rc == STORE_OK && disabled)
+		rc = run_id(q, A_T_DIS_SES, id, "ending a tenant's sessions");
 	return sp_end(q, rc);
 }
 
@@ -823,6 +847,16 @@ lk_get(store *s, const char *kind, const char *key, int64_t *until)
 	return st == NULL ? STORE_ERR : walk(q, st, "reading a lock", count_row, until, NULL);
 }
 
+static int
+fl_purge(store *s, int64_t before)
+{
+	sq_store *q = SQ(s);
+
+	if (run_id(q, A_F_PURGE, before, "purging failed logins") != STORE_OK)
+		return STORE_ERR;
+	return run_id(q, A_L_PURGE, before, "purging locks");
+}
+
 /* ---- audit log ---------------------------------------------------------------- */
 
 static int
@@ -884,6 +918,7 @@ const struct store_auth_ops store_sqlite_auth_ops = {
 	.tenant_get = tn_get,
 	.tenant_list = tn_list,
 	.tenant_rm = tn_rm,
+	.tenant_set_disabled = tn_set_disabled,
 	.domain_assign = dm_assign,
 	.domain_unassign = dm_unassign,
 	.domain_owner = dm_owner,
@@ -911,6 +946,7 @@ const struct store_auth_ops store_sqlite_auth_ops = {
 	.fail_clear = fl_clear,
 	.lock_set = lk_set,
 	.lock_get = lk_get,
+	.fail_purge = fl_purge,
 	.audit_add = au_add,
 	.audit_list = au_list,
 };

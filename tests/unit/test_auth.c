@@ -727,6 +727,129 @@ test_tenant_rm(void **state)
 }
 
 static void
+test_tenant_disabled(void **state)
+{
+	struct fx *f = *state;
+	const struct store_auth_ops *a = f->st->ops->auth;
+	char tok[TOKEN_LEN], auth[80], err[200], cookie[120], id[SESSION_ID_LEN];
+	dm_principal p;
+	login_ctx lc;
+	int64_t tid, retry;
+
+	memset(&lc, 0, sizeof(lc));
+	session_opts_default(&lc.session);
+	lockout_opts_default(&lc.lockout);
+	assert_int_equal(token_create(f->st, f->ta, NULL, TOKEN_WRITE, tok, sizeof(tok), &tid,
+	    err, sizeof(err)), 0);
+	assert_int_equal(auth_login(f->st, &lc, "alice", "alice-password", 14, id, &retry, err,
+	    sizeof(err)), LOGIN_OK);
+	snprintf(cookie, sizeof(cookie), "%s=%s", PRINCIPAL_COOKIE, id);
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	assert_int_equal(a->tenant_set_disabled(f->st, f->ta, 1), STORE_OK);
+	assert_int_equal(principal_from_request(f->st, &lc.session, cookie, NULL, NULL, &p, err,
+	    sizeof(err)), 0);
+	assert_int_equal(principal_from_request(f->st, &lc.session, NULL, auth, NULL, &p, err,
+	    sizeof(err)), 0);
+	assert_non_null(strstr(err, "tenant is disabled"));
+	/* the other tenant and the operators are not affected */
+	login_principal(f, "olga", "olga-password", &p);
+	principal_free(&p);
+	assert_int_equal(a->tenant_set_disabled(f->st, f->ta, 0), STORE_OK);
+	assert_int_equal(principal_from_request(f->st, &lc.session, NULL, auth, NULL, &p, err,
+	    sizeof(err)), 1);
+	principal_free(&p);
+	/* disabling ended alice's session for good */
+	assert_int_equal(principal_from_request(f->st, &lc.session, cookie, NULL, NULL, &p, err,
+	    sizeof(err)), 0);
+}
+
+struct uses {
+	int n;
+	char ip[64];
+};
+
+static int
+use_cb(void *ctx, const store_audit *a)
+{
+	struct uses *u = ctx;
+
+	if (strcmp(a->action, "token_use") == 0) {
+		u->n++;
+		snprintf(u->ip, sizeof(u->ip), "%s", a->ip ? a->ip : "");
+	}
+	return 0;
+}
+
+static void
+test_maintenance(void **state)
+{
+	struct fx *f = *state;
+	const struct store_auth_ops *a = f->st->ops->auth;
+	char tok[TOKEN_LEN], auth[80], err[200], id[SESSION_ID_LEN];
+	dm_principal p;
+	session_opts so;
+	lockout_opts lo;
+	login_ctx lc;
+	struct uses u;
+	int64_t tid, n, retry, until;
+	int found;
+
+	/* a token's use is audited once a minute, with the address */
+	session_opts_default(&so);
+	assert_int_equal(token_create(f->st, f->ta, NULL, TOKEN_READ, tok, sizeof(tok), &tid,
+	    err, sizeof(err)), 0);
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(principal_from_request(f->st, &so, NULL, auth, "198.51.100.9", &p,
+		    err, sizeof(err)), 1);
+		principal_free(&p);
+		fake_now += 10;
+	}
+	fake_now += 60;
+	assert_int_equal(principal_from_request(f->st, &so, NULL, auth, "198.51.100.9", &p, err,
+	    sizeof(err)), 1);
+	principal_free(&p);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(a->audit_list(f->st, f->ta, 0, use_cb, &u), STORE_OK);
+	assert_int_equal(u.n, 2);
+	assert_string_equal(u.ip, "198.51.100.9");
+
+	/* failures and locks older than a day are purged at the next failure */
+	lockout_opts_default(&lo);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(lockout_fail(f->st, &lo, "sprayed", "192.0.2.77"), 0);
+	assert_int_equal(a->lock_get(f->st, "user", "sprayed", &until), STORE_OK);
+	assert_true(until > fake_now);
+	assert_int_equal(lockout_fail(f->st, &lo, "sprayed2", "192.0.2.77"), 0);
+	assert_int_equal(a->fail_count(f->st, "addr", "192.0.2.77", 0, &n), STORE_OK);
+	assert_int_equal(n, 6);
+	fake_now += 86400 + lo.lock + 1;
+	assert_int_equal(lockout_fail(f->st, &lo, "someone", "203.0.113.1"), 0);
+	assert_int_equal(a->fail_count(f->st, "user", "sprayed2", 0, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(a->fail_count(f->st, "addr", "192.0.2.77", 0, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(a->lock_get(f->st, "user", "sprayed", &until), STORE_OK);
+	assert_int_equal(until, 0);
+
+	/* a login removes every expired session */
+	memset(&lc, 0, sizeof(lc));
+	lc.session = so;
+	lc.lockout = lo;
+	assert_int_equal(session_create(f->st, f->vera, NULL, id, err, sizeof(err)), 0);
+	{
+		char h[SHA256_HEXLEN];
+
+		sha256_hex(id, strlen(id), h);
+		fake_now += so.idle;
+		assert_int_equal(auth_login(f->st, &lc, "alice", "alice-password", 14, id, &retry,
+		    err, sizeof(err)), LOGIN_OK);
+		assert_int_equal(a->session_get(f->st, h, NULL, NULL, &found), STORE_OK);
+		assert_int_equal(found, 0);
+	}
+}
+
+static void
 test_names(void **state)
 {
 	char out[AUTH_NAME_MAX], d[256], err[200];
@@ -767,6 +890,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_password_change, setup, teardown),
 		cmocka_unit_test(test_cookies),
 		cmocka_unit_test_setup_teardown(test_tenant_rm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tenant_disabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_maintenance, setup, teardown),
 		cmocka_unit_test(test_names),
 	};
 

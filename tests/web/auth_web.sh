@@ -185,6 +185,7 @@ a() { sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE action = '$1' AND targ
 check "logins audited (alice 2, vera 1)" test "$(a login alice)$(a login vera)" = 21
 check "failed logins audited with the address" test "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND ip = '127.0.0.1'")" -ge 8
 check "the lockout refusal audited" test "$(a login_refused vera)" = 1
+check "the token's use audited with the address" test "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE action = 'token_use' AND ip = '127.0.0.1'")" = 1
 check "logout and password change audited" test "$(a logout alice)$(a password_change alice)" = 11
 check "no password in the audit log" test "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE coalesce(detail,'') || coalesce(target,'') LIKE '%secret%'")" = 0
 stop

@@ -59,13 +59,14 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_tenant ON api_tokens(tenant_id);
 
 -- Failed logins ('user' / 'addr') and login attempts ('rate'), one row each;
--- old rows are pruned as new ones come.
+-- rows older than a day, and expired locks, are purged at every failed login.
 CREATE TABLE login_failures (
     kind        TEXT NOT NULL,                 -- user | addr | rate
     key         TEXT NOT NULL,                 -- user name (lower case) or client address (v6: /64)
     at          INTEGER NOT NULL
 );
 CREATE INDEX login_failures_key ON login_failures(kind, key, at);
+CREATE INDEX login_failures_at ON login_failures(at);
 CREATE TABLE login_locks (
     kind        TEXT NOT NULL,                 -- user | addr
     key         TEXT NOT NULL,
