@@ -13,7 +13,7 @@
  * over 64 bytes or a password over 1024 bytes is refused before hashing.
  *
  * Exports: auth_web_login, auth_web_logout, auth_web_password,
- * auth_web_session.  Errors: JSON {"error","message"}; store errors are
+ * auth_web_session, auth_web_announce.  Errors: JSON {"error","message"}; store errors are
  * logged (never a password or session id) and answered 500.
  */
 #include <arpa/inet.h>
@@ -379,4 +379,24 @@ auth_web_session(wreq *r, wresp *out)
 		principal_local(&p);
 	reply(out, 200, whoami(&p, users > 0), NULL, 0);
 	principal_free(&p);
+}
+
+void
+auth_web_announce(void)
+{
+	char err[256];
+	store *st = pool_get(err, sizeof(err));
+	int64_t n = 0;
+
+	if (st == NULL || st->ops->auth == NULL || st->ops->auth->user_count(st, &n) != STORE_OK) {
+		pool_put(st);
+		return;
+	}
+	pool_put(st);
+	if (n == 0)
+		log_info("serve: no users defined: single-user mode, every request is the local "
+		    "operator (docs/PROVIDER.md)");
+	else
+		log_info("serve: %lld users defined: login at POST /api/v1/login (the other routes "
+		    "do not check the login yet)", (long long)n);
 }

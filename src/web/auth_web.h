@@ -9,7 +9,10 @@
  * These do not yet change how the other routes authorise (issue 14's
  * follow-up wires the principal through every store query).
  *
- * Exports: the four handlers.
+ * auth_web_announce() logs at start whether users exist (single-user mode or
+ * not); web_serve calls it once the pool is ready.
+ *
+ * Exports: the four handlers, auth_web_announce.
  */
 #ifndef DS_AUTH_WEB_H
 #define DS_AUTH_WEB_H
@@ -20,5 +23,6 @@ void auth_web_login(wreq *r, wresp *out);
 void auth_web_logout(wreq *r, wresp *out);
 void auth_web_password(wreq *r, wresp *out);
 void auth_web_session(wreq *r, wresp *out);
+void auth_web_announce(void);
 
 #endif

@@ -68,6 +68,7 @@ start
 req "GET /session with no users" GET /session
 status 200
 check "no users: the local single-user principal" test "$(jv method) $(jv users) $(jv authenticated)" = "local false true"
+check "serve says it runs in single-user mode" grep -q "no users defined: single-user mode" "$T/serve.err"
 req "POST /login with no users" POST /login '{"user":"alice","password":"alice-secret-1"}'
 status 401
 stop
@@ -76,6 +77,7 @@ stop
 printf 'alice-secret-1\n' | $D user add alice --role admin --tenant acme --password-stdin >/dev/null
 printf 'vera-secret-1\n' | $D user add vera --role viewer --tenant acme --password-stdin >/dev/null
 start
+check "serve says users exist" grep -q "2 users defined" "$T/serve.err"
 req "GET /session without a cookie" GET /session
 status 200
 check "not authenticated, users exist" test "$(jv authenticated) $(jv users)" = "false true"
