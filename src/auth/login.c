@@ -33,6 +33,13 @@ urow_cb(void *ctx, const store_user *u)
 }
 
 static int
+tenant_off_cb(void *ctx, const store_tenant *t)
+{
+	*(int *)ctx = t->disabled;
+	return 1;
+}
+
+static int
 store_err(store *st, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "%s", store_errmsg(st));
@@ -66,6 +73,14 @@ auth_login(store *st, const login_ctx *lc, const char *user, const char *pw, siz
 	memset(&u, 0, sizeof(u));
 	if (a->user_get(st, name, 0, urow_cb, &u, &found) != STORE_OK)
 		return store_err(st, err, errlen);
+	/* a user of a disabled tenant is a disabled user */
+	if (found && !u.disabled && u.tenant_id != 0) {
+		int off = 0, tfound = 0;
+
+		if (a->tenant_get(st, NULL, u.tenant_id, tenant_off_cb, &off, &tfound) != STORE_OK)
+			return store_err(st, err, errlen);
+		u.disabled = off || !tfound;
+	}
 	if (found && !u.disabled) {
 		if ((ok = password_verify(u.hash, pw, n)) < 0) {
 			snprintf(err, errlen, "password check failed");

@@ -751,6 +751,8 @@ test_tenant_disabled(void **state)
 	assert_int_equal(principal_from_request(f->st, &lc.session, NULL, auth, NULL, &p, err,
 	    sizeof(err)), 0);
 	assert_non_null(strstr(err, "tenant is disabled"));
+	assert_int_equal(auth_login(f->st, &lc, "alice", "alice-password", 14, id, &retry, err,
+	    sizeof(err)), LOGIN_WRONG);
 	/* the other tenant and the operators are not affected */
 	login_principal(f, "olga", "olga-password", &p);
 	principal_free(&p);
