@@ -10,7 +10,8 @@
  * follow-up wires the principal through every store query).
  *
  * auth_web_announce() logs at start whether users exist (single-user mode or
- * not); web_serve calls it once the pool is ready.
+ * not; with users, it also makes the dummy hash of unknown-name logins);
+ * web_serve calls it once the pool is ready.
  *
  * Exports: the four handlers, auth_web_announce.
  */
