@@ -3,31 +3,26 @@
  * tenant_domains, users, sessions, api_tokens, login_failures, login_locks and
  * audit_log (src/store/sql/008_tenants.sql).
  *
+ * This file: the statements, the helpers both files use, tenants, domains,
+ * users and the ops table; store_sqlite_auth_sess.c: sessions, tokens,
+ * failed logins and locks, the audit log (sqlite_auth_priv.h joins them).
  * Statements live in the SQA_AUTH slot area of the handle (sq_prep).  Ops
- * that change several tables (tenant_rm, user_rm, user_set_disabled) run
- * inside a savepoint, so they are whole both inside a caller's transaction
- * and in autocommit mode.
+ * that change several tables (tenant_rm, tenant_set_disabled, user_rm,
+ * user_set_disabled) run inside a savepoint, so they are whole both inside a
+ * caller's transaction and in autocommit mode.
  *
- * Exports: store_sqlite_auth_ops.  Errors: STORE_ERR with the handle's
- * message set (store_errmsg); "exists" and "belongs to" errors say which.
+ * Exports: store_sqlite_auth_ops, the sqa_* helpers (sqlite_auth_priv.h).
+ * Errors: STORE_ERR with the handle's message set (store_errmsg); "exists"
+ * and "belongs to" errors say which.
  */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sqlite_auth_priv.h"
 #include "sqlite_priv.h"
 #include "store_auth.h"
 
-enum {
-	A_T_ADD, A_T_BY_NAME, A_T_BY_ID, A_T_LIST, A_T_RM, A_T_RM_DOM, A_T_RM_TOK, A_T_RM_SES,
-	A_T_RM_USR, A_D_OWNER, A_D_ADD, A_D_RM, A_D_LIST, A_D_LIST_ALL,
-	A_U_ADD, A_U_BY_NAME, A_U_BY_ID, A_U_LIST_ALL, A_U_LIST_OPS, A_U_LIST_T, A_U_PW,
-	A_U_DIS, A_U_RM, A_U_COUNT, A_S_ADD, A_S_GET, A_S_TOUCH, A_S_RM, A_S_RM_USER,
-	A_S_RM_USER_KEEP, A_S_PURGE, A_K_ADD, A_K_BY_HASH, A_K_BY_ID, A_K_LIST_ALL, A_K_LIST_T,
-	A_K_REVOKE, A_K_USED, A_F_ADD, A_F_PRUNE, A_F_COUNT, A_F_CLEAR, A_L_SET, A_L_GET,
-	A_L_CLEAR, A_F_PURGE, A_L_PURGE, A_T_DIS, A_T_DIS_SES, A_AU_ADD, A_AU_LIST_ALL, A_AU_LIST_T,
-	A__COUNT
-};
 
 #define TENANT_COLS "t.id, t.name, t.created_at, t.disabled, " \
 	"(SELECT count(*) FROM tenant_domains d WHERE d.tenant_id = t.id), " \
@@ -108,20 +103,14 @@ static const char *const asql[A__COUNT] = {
 	[A_AU_LIST_T] = "SELECT " AUDIT_COLS " WHERE tenant_id = ?2 ORDER BY id DESC LIMIT ?1",
 };
 
-static sqlite3_stmt *
-A(sq_store *q, int i)
+sqlite3_stmt *
+sqa_stmt(sq_store *q, int i)
 {
 	return sq_prep(q, SQA_AUTH, i, asql[i]);
 }
 
-static const char *
-T(sqlite3_stmt *st, int col)
-{
-	return (const char *)sqlite3_column_text(st, col);
-}
-
-static void
-bind_id(sqlite3_stmt *st, int i, int64_t id)
+void
+sqa_bind_id(sqlite3_stmt *st, int i, int64_t id)
 {
 	if (id == 0)
 		sqlite3_bind_null(st, i);
@@ -131,8 +120,8 @@ bind_id(sqlite3_stmt *st, int i, int64_t id)
 
 /* Steps a write; a UNIQUE or PRIMARY KEY violation becomes `dup` (a message
  * for the user) instead of SQLite's text. */
-static int
-write_unique(sq_store *q, sqlite3_stmt *st, const char *what, const char *dup)
+int
+sqa_write_unique(sq_store *q, sqlite3_stmt *st, const char *what, const char *dup)
 {
 	int rc = sqlite3_step(st);
 	int ext = sqlite3_extended_errcode(q->db);
@@ -149,8 +138,8 @@ write_unique(sq_store *q, sqlite3_stmt *st, const char *what, const char *dup)
 
 /* Steps a query to its end, calling row() for each row until it returns
  * non-zero; *n counts the rows seen. */
-static int
-walk(sq_store *q, sqlite3_stmt *st, const char *what, int (*row)(sqlite3_stmt *, void *),
+int
+sqa_walk(sq_store *q, sqlite3_stmt *st, const char *what, int (*row)(sqlite3_stmt *, void *),
     void *ctx, int *n)
 {
 	int rc;
@@ -169,10 +158,10 @@ walk(sq_store *q, sqlite3_stmt *st, const char *what, int (*row)(sqlite3_stmt *,
 	return rc == SQLITE_DONE ? STORE_OK : sq_fail(q, what);
 }
 
-static int
-run_id(sq_store *q, int stmt, int64_t id, const char *what)
+int
+sqa_run_id(sq_store *q, int stmt, int64_t id, const char *what)
 {
-	sqlite3_stmt *st = A(q, stmt);
+	sqlite3_stmt *st = sqa_stmt(q, stmt);
 
 	if (st == NULL)
 		return STORE_ERR;
@@ -182,14 +171,14 @@ run_id(sq_store *q, int stmt, int64_t id, const char *what)
 
 /* ---- savepoints around multi-table changes ----------------------------------- */
 
-static int
-sp_begin(sq_store *q)
+int
+sqa_sp_begin(sq_store *q)
 {
 	return sq_exec(q, "SAVEPOINT auth_op");
 }
 
-static int
-sp_end(sq_store *q, int rc)
+int
+sqa_sp_end(sq_store *q, int rc)
 {
 	if (rc == STORE_OK)
 		return sq_exec(q, "RELEASE auth_op");
@@ -210,7 +199,7 @@ static int
 tn_add(store *s, const char *name, int64_t now, int64_t *id)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_T_ADD);
+	sqlite3_stmt *st = sqa_stmt(q, A_T_ADD);
 	char dup[200];
 
 	if (st == NULL)
@@ -218,7 +207,7 @@ tn_add(store *s, const char *name, int64_t now, int64_t *id)
 	snprintf(dup, sizeof(dup), "tenant %s exists", name);
 	sq_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, now);
-	if (write_unique(q, st, "adding a tenant", dup) != STORE_OK)
+	if (sqa_write_unique(q, st, "adding a tenant", dup) != STORE_OK)
 		return STORE_ERR;
 	*id = sqlite3_last_insert_rowid(q->db);
 	return STORE_OK;
@@ -234,7 +223,7 @@ tenant_row(sqlite3_stmt *st, void *ctx)
 {
 	struct tcb *c = ctx;
 	store_tenant t = {
-		.id = sqlite3_column_int64(st, 0), .name = T(st, 1),
+		.id = sqlite3_column_int64(st, 0), .name = sqa_text(st, 1),
 		.created_at = sqlite3_column_int64(st, 2), .disabled = sqlite3_column_int(st, 3),
 		.domains = sqlite3_column_int64(st, 4), .users = sqlite3_column_int64(st, 5),
 		.tokens = sqlite3_column_int64(st, 6),
@@ -250,7 +239,7 @@ tn_get(store *s, const char *name, int64_t id, int (*cb)(void *, const store_ten
     void *ctx, int *found)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, name != NULL ? A_T_BY_NAME : A_T_BY_ID);
+	sqlite3_stmt *st = sqa_stmt(q, name != NULL ? A_T_BY_NAME : A_T_BY_ID);
 	struct tcb c = { cb, ctx };
 
 	if (st == NULL)
@@ -259,17 +248,17 @@ tn_get(store *s, const char *name, int64_t id, int (*cb)(void *, const store_ten
 		sq_bind_text(st, 1, name);
 	else
 		sqlite3_bind_int64(st, 1, id);
-	return walk(q, st, "reading a tenant", tenant_row, &c, found);
+	return sqa_walk(q, st, "reading a tenant", tenant_row, &c, found);
 }
 
 static int
 tn_list(store *s, int (*cb)(void *, const store_tenant *), void *ctx)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_T_LIST);
+	sqlite3_stmt *st = sqa_stmt(q, A_T_LIST);
 	struct tcb c = { cb, ctx };
 
-	return st == NULL ? STORE_ERR : walk(q, st, "listing tenants", tenant_row, &c, NULL);
+	return st == NULL ? STORE_ERR : sqa_walk(q, st, "listing tenants", tenant_row, &c, NULL);
 }
 
 static int
@@ -280,13 +269,13 @@ tn_rm(store *s, int64_t id, int *found)
 	int rc = STORE_OK;
 
 	*found = 0;
-	if (sp_begin(q) != STORE_OK)
+	if (sqa_sp_begin(q) != STORE_OK)
 		return STORE_ERR;
 	for (size_t i = 0; rc == STORE_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
-		rc = run_id(q, steps[i], id, "removing a tenant");
+		rc = sqa_run_id(q, steps[i], id, "removing a tenant");
 	if (rc == STORE_OK)
 		*found = sqlite3_changes(q->db) > 0;
-	return sp_end(q, rc);
+	return sqa_sp_end(q, rc);
 }
 
 static int
@@ -296,16 +285,16 @@ tn_set_disabled(store *s, int64_t id, int disabled)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sp_begin(q) != STORE_OK)
+	if (sqa_sp_begin(q) != STORE_OK)
 		return STORE_ERR;
-	if ((st = A(q, A_T_DIS)) == NULL)
-		return sp_end(q, STORE_ERR);
+	if ((st = sqa_stmt(q, A_T_DIS)) == NULL)
+		return sqa_sp_end(q, STORE_ERR);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, disabled != 0);
 	rc = sq_run(q, st, "disabling a tenant");
 	if (rc == STORE_OK && disabled)
-		rc = run_id(q, A_T_DIS_SES, id, "ending a tenant's sessions");
-	return sp_end(q, rc);
+		rc = sqa_run_id(q, A_T_DIS_SES, id, "ending a tenant's sessions");
+	return sqa_sp_end(q, rc);
 }
 
 /* ---- domains ------------------------------------------------------------------ */
@@ -321,20 +310,20 @@ owner_row(sqlite3_stmt *st, void *ctx)
 	struct owner *o = ctx;
 
 	o->id = sqlite3_column_int64(st, 0);
-	snprintf(o->name, sizeof(o->name), "%s", T(st, 1) ? T(st, 1) : "?");
+	snprintf(o->name, sizeof(o->name), "%s", sqa_text(st, 1) ? sqa_text(st, 1) : "?");
 	return 1;
 }
 
 static int
 owner_of(sq_store *q, const char *domain, struct owner *o)
 {
-	sqlite3_stmt *st = A(q, A_D_OWNER);
+	sqlite3_stmt *st = sqa_stmt(q, A_D_OWNER);
 
 	memset(o, 0, sizeof(*o));
 	if (st == NULL)
 		return STORE_ERR;
 	sq_bind_text(st, 1, domain);
-	return walk(q, st, "reading a domain's tenant", owner_row, o, NULL);
+	return sqa_walk(q, st, "reading a domain's tenant", owner_row, o, NULL);
 }
 
 static int
@@ -353,19 +342,19 @@ dm_assign(store *s, const char *domain, int64_t tenant_id, int64_t now)
 		    domain, o.name);
 		return STORE_ERR;
 	}
-	if ((st = A(q, A_D_ADD)) == NULL)
+	if ((st = sqa_stmt(q, A_D_ADD)) == NULL)
 		return STORE_ERR;
 	sq_bind_text(st, 1, domain);
 	sqlite3_bind_int64(st, 2, tenant_id);
 	sqlite3_bind_int64(st, 3, now);
-	return write_unique(q, st, "assigning a domain", "the domain was assigned meanwhile");
+	return sqa_write_unique(q, st, "assigning a domain", "the domain was assigned meanwhile");
 }
 
 static int
 dm_unassign(store *s, const char *domain, int *found)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_D_RM);
+	sqlite3_stmt *st = sqa_stmt(q, A_D_RM);
 
 	*found = 0;
 	if (st == NULL)
@@ -400,7 +389,7 @@ domain_row(sqlite3_stmt *st, void *ctx)
 
 	if (c->cb == NULL)
 		return 1;	/* the caller asked only whether it exists */
-	return c->cb(c->ctx, T(st, 0), sqlite3_column_int64(st, 1), T(st, 2));
+	return c->cb(c->ctx, sqa_text(st, 0), sqlite3_column_int64(st, 1), sqa_text(st, 2));
 }
 
 static int
@@ -408,14 +397,14 @@ dm_list(store *s, int64_t tenant_id, int (*cb)(void *, const char *, int64_t, co
     void *ctx)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, tenant_id != 0 ? A_D_LIST : A_D_LIST_ALL);
+	sqlite3_stmt *st = sqa_stmt(q, tenant_id != 0 ? A_D_LIST : A_D_LIST_ALL);
 	struct dcb c = { cb, ctx };
 
 	if (st == NULL)
 		return STORE_ERR;
 	if (tenant_id != 0)
 		sqlite3_bind_int64(st, 1, tenant_id);
-	return walk(q, st, "listing domains", domain_row, &c, NULL);
+	return sqa_walk(q, st, "listing domains", domain_row, &c, NULL);
 }
 
 /* ---- users -------------------------------------------------------------------- */
@@ -424,18 +413,18 @@ static int
 us_add(store *s, const store_user *u, int64_t *id)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_U_ADD);
+	sqlite3_stmt *st = sqa_stmt(q, A_U_ADD);
 	char dup[200];
 
 	if (st == NULL)
 		return STORE_ERR;
 	snprintf(dup, sizeof(dup), "user %s exists", u->name);
 	sq_bind_text(st, 1, u->name);
-	bind_id(st, 2, u->tenant_id);
+	sqa_bind_id(st, 2, u->tenant_id);
 	sq_bind_text(st, 3, u->role);
 	sq_bind_text(st, 4, u->pw_hash);
 	sqlite3_bind_int64(st, 5, u->created_at);
-	if (write_unique(q, st, "adding a user", dup) != STORE_OK)
+	if (sqa_write_unique(q, st, "adding a user", dup) != STORE_OK)
 		return STORE_ERR;
 	*id = sqlite3_last_insert_rowid(q->db);
 	return STORE_OK;
@@ -451,9 +440,10 @@ user_row(sqlite3_stmt *st, void *ctx)
 {
 	struct ucb *c = ctx;
 	store_user u = {
-		.id = sqlite3_column_int64(st, 0), .name = T(st, 1),
-		.tenant_id = sqlite3_column_int64(st, 2), .tenant_name = T(st, 3),
-		.role = T(st, 4), .pw_hash = T(st, 5), .created_at = sqlite3_column_int64(st, 6),
+		.id = sqlite3_column_int64(st, 0), .name = sqa_text(st, 1),
+		.tenant_id = sqlite3_column_int64(st, 2), .tenant_name = sqa_text(st, 3),
+		.role = sqa_text(st, 4), .pw_hash = sqa_text(st, 5),
+		.created_at = sqlite3_column_int64(st, 6),
 		.pw_changed_at = sqlite3_column_int64(st, 7), .disabled = sqlite3_column_int(st, 8),
 	};
 
@@ -467,7 +457,7 @@ us_get(store *s, const char *name, int64_t id, int (*cb)(void *, const store_use
     void *ctx, int *found)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, name != NULL ? A_U_BY_NAME : A_U_BY_ID);
+	sqlite3_stmt *st = sqa_stmt(q, name != NULL ? A_U_BY_NAME : A_U_BY_ID);
 	struct ucb c = { cb, ctx };
 
 	if (st == NULL)
@@ -476,14 +466,14 @@ us_get(store *s, const char *name, int64_t id, int (*cb)(void *, const store_use
 		sq_bind_text(st, 1, name);
 	else
 		sqlite3_bind_int64(st, 1, id);
-	return walk(q, st, "reading a user", user_row, &c, found);
+	return sqa_walk(q, st, "reading a user", user_row, &c, found);
 }
 
 static int
 us_list(store *s, int64_t tenant_id, int (*cb)(void *, const store_user *), void *ctx)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, tenant_id < 0 ? A_U_LIST_ALL : tenant_id == 0 ? A_U_LIST_OPS :
+	sqlite3_stmt *st = sqa_stmt(q, tenant_id < 0 ? A_U_LIST_ALL : tenant_id == 0 ? A_U_LIST_OPS :
 	    A_U_LIST_T);
 	struct ucb c = { cb, ctx };
 
@@ -491,14 +481,14 @@ us_list(store *s, int64_t tenant_id, int (*cb)(void *, const store_user *), void
 		return STORE_ERR;
 	if (tenant_id > 0)
 		sqlite3_bind_int64(st, 1, tenant_id);
-	return walk(q, st, "listing users", user_row, &c, NULL);
+	return sqa_walk(q, st, "listing users", user_row, &c, NULL);
 }
 
 static int
 us_set_password(store *s, int64_t id, const char *pw_hash, int64_t now)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_U_PW);
+	sqlite3_stmt *st = sqa_stmt(q, A_U_PW);
 
 	if (st == NULL)
 		return STORE_ERR;
@@ -515,16 +505,16 @@ us_set_disabled(store *s, int64_t id, int disabled)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sp_begin(q) != STORE_OK)
+	if (sqa_sp_begin(q) != STORE_OK)
 		return STORE_ERR;
-	if ((st = A(q, A_U_DIS)) == NULL)
-		return sp_end(q, STORE_ERR);
+	if ((st = sqa_stmt(q, A_U_DIS)) == NULL)
+		return sqa_sp_end(q, STORE_ERR);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, disabled != 0);
 	rc = sq_run(q, st, "disabling a user");
 	if (rc == STORE_OK && disabled)
-		rc = run_id(q, A_S_RM_USER, id, "ending a user's sessions");
-	return sp_end(q, rc);
+		rc = sqa_run_id(q, A_S_RM_USER, id, "ending a user's sessions");
+	return sqa_sp_end(q, rc);
 }
 
 static int
@@ -534,18 +524,18 @@ us_rm(store *s, int64_t id, int *found)
 	int rc;
 
 	*found = 0;
-	if (sp_begin(q) != STORE_OK)
+	if (sqa_sp_begin(q) != STORE_OK)
 		return STORE_ERR;
-	rc = run_id(q, A_S_RM_USER, id, "ending a user's sessions");
+	rc = sqa_run_id(q, A_S_RM_USER, id, "ending a user's sessions");
 	if (rc == STORE_OK)
-		rc = run_id(q, A_U_RM, id, "removing a user");
+		rc = sqa_run_id(q, A_U_RM, id, "removing a user");
 	if (rc == STORE_OK)
 		*found = sqlite3_changes(q->db) > 0;
-	return sp_end(q, rc);
+	return sqa_sp_end(q, rc);
 }
 
-static int
-count_row(sqlite3_stmt *st, void *ctx)
+int
+sqa_count_row(sqlite3_stmt *st, void *ctx)
 {
 	*(int64_t *)ctx = sqlite3_column_int64(st, 0);
 	return 1;
@@ -555,362 +545,10 @@ static int
 us_count(store *s, int64_t *n)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_U_COUNT);
+	sqlite3_stmt *st = sqa_stmt(q, A_U_COUNT);
 
 	*n = 0;
-	return st == NULL ? STORE_ERR : walk(q, st, "counting users", count_row, n, NULL);
-}
-
-/* ---- sessions ----------------------------------------------------------------- */
-
-static int
-se_add(store *s, const store_session *se)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_S_ADD);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sq_bind_text(st, 1, se->id_hash);
-	sqlite3_bind_int64(st, 2, se->user_id);
-	sqlite3_bind_int64(st, 3, se->created_at);
-	sqlite3_bind_int64(st, 4, se->last_seen);
-	sq_bind_text(st, 5, se->csrf);
-	sq_bind_text(st, 6, se->ip);
-	return write_unique(q, st, "adding a session", "session id collision");
-}
-
-struct scb {
-	int (*cb)(void *, const store_session *);
-	void *ctx;
-};
-
-static int
-session_row(sqlite3_stmt *st, void *ctx)
-{
-	struct scb *c = ctx;
-	store_session se = {
-		.id_hash = T(st, 0), .user_id = sqlite3_column_int64(st, 1),
-		.created_at = sqlite3_column_int64(st, 2), .last_seen = sqlite3_column_int64(st, 3),
-		.csrf = T(st, 4), .ip = T(st, 5),
-	};
-
-	if (c->cb == NULL)
-		return 1;	/* the caller asked only whether it exists */
-	return c->cb(c->ctx, &se);
-}
-
-static int
-se_get(store *s, const char *id_hash, int (*cb)(void *, const store_session *), void *ctx,
-    int *found)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_S_GET);
-	struct scb c = { cb, ctx };
-
-	if (st == NULL)
-		return STORE_ERR;
-	sq_bind_text(st, 1, id_hash);
-	return walk(q, st, "reading a session", session_row, &c, found);
-}
-
-static int
-se_touch(store *s, const char *id_hash, int64_t now)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_S_TOUCH);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sq_bind_text(st, 1, id_hash);
-	sqlite3_bind_int64(st, 2, now);
-	return sq_run(q, st, "touching a session");
-}
-
-static int
-se_rm(store *s, const char *id_hash)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_S_RM);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sq_bind_text(st, 1, id_hash);
-	return sq_run(q, st, "ending a session");
-}
-
-static int
-se_rm_user(store *s, int64_t user_id, const char *keep)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, keep != NULL ? A_S_RM_USER_KEEP : A_S_RM_USER);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, user_id);
-	if (keep != NULL)
-		sq_bind_text(st, 2, keep);
-	return sq_run(q, st, "ending a user's sessions");
-}
-
-static int
-se_purge(store *s, int64_t idle_before, int64_t created_before)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_S_PURGE);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, idle_before);
-	sqlite3_bind_int64(st, 2, created_before);
-	return sq_run(q, st, "removing old sessions");
-}
-
-/* ---- API tokens --------------------------------------------------------------- */
-
-static int
-tk_add(store *s, const store_token *t, int64_t *id)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_K_ADD);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, t->tenant_id);
-	sq_bind_text(st, 2, t->name);
-	sq_bind_text(st, 3, t->scope);
-	sq_bind_text(st, 4, t->hash);
-	sq_bind_text(st, 5, t->prefix);
-	sqlite3_bind_int64(st, 6, t->created_at);
-	if (write_unique(q, st, "adding a token", "token collision") != STORE_OK)
-		return STORE_ERR;
-	*id = sqlite3_last_insert_rowid(q->db);
-	return STORE_OK;
-}
-
-struct kcb {
-	int (*cb)(void *, const store_token *);
-	void *ctx;
-};
-
-static int
-token_row(sqlite3_stmt *st, void *ctx)
-{
-	struct kcb *c = ctx;
-	store_token t = {
-		.id = sqlite3_column_int64(st, 0), .tenant_id = sqlite3_column_int64(st, 1),
-		.tenant_name = T(st, 2), .name = T(st, 3), .scope = T(st, 4), .hash = T(st, 5),
-		.prefix = T(st, 6), .created_at = sqlite3_column_int64(st, 7),
-		.last_used = sqlite3_column_int64(st, 8), .revoked_at = sqlite3_column_int64(st, 9),
-	};
-
-	if (c->cb == NULL)
-		return 1;	/* the caller asked only whether it exists */
-	return c->cb(c->ctx, &t);
-}
-
-static int
-tk_get(store *s, const char *hash, int64_t id, int (*cb)(void *, const store_token *),
-    void *ctx, int *found)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, hash != NULL ? A_K_BY_HASH : A_K_BY_ID);
-	struct kcb c = { cb, ctx };
-
-	if (st == NULL)
-		return STORE_ERR;
-	if (hash != NULL)
-		sq_bind_text(st, 1, hash);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	return walk(q, st, "reading a token", token_row, &c, found);
-}
-
-static int
-tk_list(store *s, int64_t tenant_id, int (*cb)(void *, const store_token *), void *ctx)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, tenant_id != 0 ? A_K_LIST_T : A_K_LIST_ALL);
-	struct kcb c = { cb, ctx };
-
-	if (st == NULL)
-		return STORE_ERR;
-	if (tenant_id != 0)
-		sqlite3_bind_int64(st, 1, tenant_id);
-	return walk(q, st, "listing tokens", token_row, &c, NULL);
-}
-
-static int
-tk_revoke(store *s, int64_t id, int64_t now, int *found)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_K_REVOKE);
-
-	*found = 0;
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	if (sq_run(q, st, "revoking a token") != STORE_OK)
-		return STORE_ERR;
-	*found = sqlite3_changes(q->db) > 0;
-	return STORE_OK;
-}
-
-static int
-tk_used(store *s, int64_t id, int64_t now)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_K_USED);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	return sq_run(q, st, "noting a token's use");
-}
-
-/* ---- failed logins and locks -------------------------------------------------- */
-
-static sqlite3_stmt *
-kind_key(sq_store *q, int stmt, const char *kind, const char *key)
-{
-	sqlite3_stmt *st = A(q, stmt);
-
-	if (st != NULL) {
-		sq_bind_text(st, 1, kind);
-		sq_bind_text(st, 2, key);
-	}
-	return st;
-}
-
-static int
-fl_add(store *s, const char *kind, const char *key, int64_t at, int64_t prune_before)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = kind_key(q, A_F_PRUNE, kind, key);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 3, prune_before);
-	if (sq_run(q, st, "pruning failed logins") != STORE_OK ||
-	    (st = kind_key(q, A_F_ADD, kind, key)) == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 3, at);
-	return sq_run(q, st, "noting a failed login");
-}
-
-static int
-fl_count(store *s, const char *kind, const char *key, int64_t since, int64_t *n)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = kind_key(q, A_F_COUNT, kind, key);
-
-	*n = 0;
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 3, since);
-	return walk(q, st, "counting failed logins", count_row, n, NULL);
-}
-
-static int
-fl_clear(store *s, const char *kind, const char *key)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = kind_key(q, A_F_CLEAR, kind, key);
-
-	if (st == NULL || sq_run(q, st, "clearing failed logins") != STORE_OK)
-		return STORE_ERR;
-	st = kind_key(q, A_L_CLEAR, kind, key);
-	return st == NULL ? STORE_ERR : sq_run(q, st, "clearing a lock");
-}
-
-static int
-lk_set(store *s, const char *kind, const char *key, int64_t until)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = kind_key(q, A_L_SET, kind, key);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 3, until);
-	return sq_run(q, st, "setting a lock");
-}
-
-static int
-lk_get(store *s, const char *kind, const char *key, int64_t *until)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = kind_key(q, A_L_GET, kind, key);
-
-	*until = 0;
-	return st == NULL ? STORE_ERR : walk(q, st, "reading a lock", count_row, until, NULL);
-}
-
-static int
-fl_purge(store *s, int64_t before)
-{
-	sq_store *q = SQ(s);
-
-	if (run_id(q, A_F_PURGE, before, "purging failed logins") != STORE_OK)
-		return STORE_ERR;
-	return run_id(q, A_L_PURGE, before, "purging locks");
-}
-
-/* ---- audit log ---------------------------------------------------------------- */
-
-static int
-au_add(store *s, const store_audit *a)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, A_AU_ADD);
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, a->at);
-	sq_bind_text(st, 2, a->actor);
-	bind_id(st, 3, a->tenant_id);
-	sq_bind_text(st, 4, a->action);
-	sq_bind_text(st, 5, a->target);
-	sq_bind_text(st, 6, a->ip);
-	sq_bind_text(st, 7, a->detail);
-	return sq_run(q, st, "writing the audit log");
-}
-
-struct acb {
-	int (*cb)(void *, const store_audit *);
-	void *ctx;
-};
-
-static int
-audit_row(sqlite3_stmt *st, void *ctx)
-{
-	struct acb *c = ctx;
-	store_audit a = {
-		.id = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1),
-		.actor = T(st, 2), .tenant_id = sqlite3_column_int64(st, 3), .action = T(st, 4),
-		.target = T(st, 5), .ip = T(st, 6), .detail = T(st, 7),
-	};
-
-	if (c->cb == NULL)
-		return 1;	/* the caller asked only whether it exists */
-	return c->cb(c->ctx, &a);
-}
-
-static int
-au_list(store *s, int64_t tenant_id, int limit, int (*cb)(void *, const store_audit *),
-    void *ctx)
-{
-	sq_store *q = SQ(s);
-	sqlite3_stmt *st = A(q, tenant_id >= 0 ? A_AU_LIST_T : A_AU_LIST_ALL);
-	struct acb c = { cb, ctx };
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int(st, 1, limit > 0 ? limit : 1000);
-	if (tenant_id >= 0)
-		sqlite3_bind_int64(st, 2, tenant_id);
-	return walk(q, st, "reading the audit log", audit_row, &c, NULL);
+	return st == NULL ? STORE_ERR : sqa_walk(q, st, "counting users", sqa_count_row, n, NULL);
 }
 
 const struct store_auth_ops store_sqlite_auth_ops = {
@@ -930,23 +568,23 @@ const struct store_auth_ops store_sqlite_auth_ops = {
 	.user_set_disabled = us_set_disabled,
 	.user_rm = us_rm,
 	.user_count = us_count,
-	.session_add = se_add,
-	.session_get = se_get,
-	.session_touch = se_touch,
-	.session_rm = se_rm,
-	.session_rm_user = se_rm_user,
-	.session_purge = se_purge,
-	.token_add = tk_add,
-	.token_get = tk_get,
-	.token_list = tk_list,
-	.token_revoke = tk_revoke,
-	.token_used = tk_used,
-	.fail_add = fl_add,
-	.fail_count = fl_count,
-	.fail_clear = fl_clear,
-	.lock_set = lk_set,
-	.lock_get = lk_get,
-	.fail_purge = fl_purge,
-	.audit_add = au_add,
-	.audit_list = au_list,
+	.session_add = sqa_se_add,
+	.session_get = sqa_se_get,
+	.session_touch = sqa_se_touch,
+	.session_rm = sqa_se_rm,
+	.session_rm_user = sqa_se_rm_user,
+	.session_purge = sqa_se_purge,
+	.token_add = sqa_tk_add,
+	.token_get = sqa_tk_get,
+	.token_list = sqa_tk_list,
+	.token_revoke = sqa_tk_revoke,
+	.token_used = sqa_tk_used,
+	.fail_add = sqa_fl_add,
+	.fail_count = sqa_fl_count,
+	.fail_clear = sqa_fl_clear,
+	.lock_set = sqa_lk_set,
+	.lock_get = sqa_lk_get,
+	.fail_purge = sqa_fl_purge,
+	.audit_add = sqa_au_add,
+	.audit_list = sqa_au_list,
 };
