@@ -18,7 +18,7 @@
 # stops the build with one line naming it (scripts/pkgcheck.sh).
 
 PKGS     := expat libxml-2.0 zlib libzip gmime-3.0 sqlite3 jansson libzstd libcrypto libpsl \
-            libcares libmaxminddb libcurl libmicrohttpd
+            libcares libmaxminddb libcurl libmicrohttpd libargon2
 CC       ?= cc
 # Goals that need no library: they never ask pkg-config.
 NOLIB_GOALS := deps clean run check bench fresh-machine
@@ -40,7 +40,7 @@ CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -g $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
 B        ?= build
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/report/*.c src/intake/*.c src/store/*.c \
-              src/analyze/*.c src/enrich/*.c src/web/*.c src/cmd/*.c))
+              src/analyze/*.c src/enrich/*.c src/web/*.c src/auth/*.c src/cmd/*.c))
 LIB_SRC  := $(filter-out src/cmd/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))

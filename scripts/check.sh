@@ -63,6 +63,7 @@ if [ -f tests/cli.sh ]; then
 	grep -E "^FAIL" "$LOG/cli.log" | head -20
 fi
 
+[ -f tests/auth_cli.sh ] && { sh tests/auth_cli.sh "$BIN" >"$LOG/auth-cli.log" 2>&1; set -- $(counts "$LOG/auth-cli.log"); add "${1:-0}" "${2:-1}" "provider CLI (tenant, domain, user, token)"; grep -E "^FAIL" "$LOG/auth-cli.log" | head -20; }
 [ -f tests/hardening.sh ] && { sh tests/hardening.sh "$BIN" >"$LOG/hardening.log" 2>&1; set -- $(counts "$LOG/hardening.log"); add "${1:-0}" "${2:-1}" "hardening"; grep -E "^FAIL" "$LOG/hardening.log" | head -20; }
 # 4b. the two-thread ingest stores exactly what the one-thread ingest stores
 if [ -f tests/pipeline.sh ]; then
@@ -119,6 +120,7 @@ if [ -f tests/web/run.sh ]; then
 	grep -E "^FAIL" "$LOG/web.log" | head -20
 fi
 [ -f tests/web/api_kinds.sh ] && { sh tests/web/api_kinds.sh "$BIN" >"$LOG/api-kinds.log" 2>&1; set -- $(counts "$LOG/api-kinds.log"); add "${1:-0}" "${2:-1}" "failure/TLS API"; grep "^FAIL" "$LOG/api-kinds.log" | head; }
+[ -f tests/web/auth_web.sh ] && { sh tests/web/auth_web.sh "$BIN" >"$LOG/auth-web.log" 2>&1; set -- $(counts "$LOG/auth-web.log"); add "${1:-0}" "${2:-1}" "login endpoints (curl)"; grep "^FAIL" "$LOG/auth-web.log" | head; }
 [ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
 [ -f tests/web/kinds.sh ] && { sh tests/web/kinds.sh "$BIN" >"$LOG/web-kinds.log" 2>&1; set -- $(counts "$LOG/web-kinds.log"); add "${1:-0}" "${2:-1}" "web: threats, TLS, safety"; grep "^FAIL" "$LOG/web-kinds.log" | head; }
 

@@ -23,6 +23,7 @@ deb() {	# pkg-config name -> Debian -dev package
 	libmaxminddb) echo libmaxminddb-dev ;;
 	libcurl) echo libcurl4-openssl-dev ;;
 	libmicrohttpd) echo libmicrohttpd-dev ;;
+	libargon2) echo libargon2-dev ;;
 	cmocka) echo libcmocka-dev ;;
 	*) echo "lib$1-dev" ;;
 	esac

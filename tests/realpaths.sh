@@ -203,6 +203,15 @@ for line in routes_out.decode().splitlines():
 if len(routes) < 10:
     ko("serve --routes", "only %d routes" % len(routes))
 
+# provider mode: one operator, so POST /login, /password and /logout can succeed
+RP_PW = "realpaths-password"
+p = subprocess.run([BIN, "--db", DB, "user", "add", "realpaths", "--role", "operator",
+                    "--password-stdin"], input=(RP_PW + "\n").encode(), stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+if p.returncode != 0 or SAN.search(p.stderr.decode("utf-8", "replace")):
+    ko("user add", "exit %d: %r" % (p.returncode, p.stderr[-1500:]))
+session = {}   # the session cookie and CSRF token once POST /login succeeded
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -244,12 +253,17 @@ def request(method, url, body=None):
     closed the kept-alive connection."""
     global conn, nreq
     hdr = {"Content-Type": "application/json"} if body is not None else {}
+    if session:
+        hdr["Cookie"], hdr["X-CSRF-Token"] = session["cookie"], session["csrf"]
     for attempt in (0, 1):
         try:
             conn.request(method, url, body=body, headers=hdr)
             r = conn.getresponse()
             data = r.read()
             nreq += 1
+            if url.endswith("/login") and r.status == 200:
+                session.update(cookie=r.getheader("Set-Cookie").split(";")[0],
+                               csrf=json.loads(data)["csrf"])
             return r.status, r.getheader("Content-Type") or "", data
         except (http.client.HTTPException, OSError):
             conn.close()
@@ -396,7 +410,8 @@ def portal():
 
     def body_for(keys, ip):
         vals = {"domain": domains[0], "kind": 1, "match_type": "cidr", "value": ip + "/32"
-                if ":" not in ip else ip + "/128", "note": "realpaths"}
+                if ":" not in ip else ip + "/128", "note": "realpaths",
+                "user": "realpaths", "password": RP_PW, "old": RP_PW, "new": RP_PW}
         missing = [k for k in keys if k not in vals]
         if missing:
             return None, missing

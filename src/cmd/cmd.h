@@ -30,6 +30,10 @@ int cmd_reanalyze(cmd_ctx *c, int argc, char **argv);	/* senders.c */
 int cmd_enrich(cmd_ctx *c, int argc, char **argv);		/* enrich.c */
 int cmd_serve(cmd_ctx *c, int argc, char **argv);		/* serve.c */
 int cmd_purge(cmd_ctx *c, int argc, char **argv);		/* purge.c */
+int cmd_tenant(cmd_ctx *c, int argc, char **argv);		/* tenant.c */
+int cmd_domain(cmd_ctx *c, int argc, char **argv);		/* tenant.c */
+int cmd_user(cmd_ctx *c, int argc, char **argv);		/* user.c */
+int cmd_token(cmd_ctx *c, int argc, char **argv);		/* user.c */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */
@@ -39,6 +43,7 @@ void cmd_fmt_date(int64_t t, char *buf, size_t len);	/* unix → "YYYY-MM-DD" */
 int cmd_filter_opt(int opt, const char *arg, store_filter *f);	/* --domain/--since/--until */
 int cmd_catch_up(store *s);	/* drain the reanalysis queue; -1 printed error */
 int cmd_env_redact(void);	/* DMARCSCOPE_REDACT set, not "" or "0": ingest --redact */
+int cmd_tenant_id(store *st, const char *name, int64_t *id);	/* tenant.c: 0, 1 none, 2 error */
 /* s as a whole number (or a real) in lo..hi → *out, 0; else a message naming
  * opt ("--top") and -1 */
 int cmd_parse_num(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out);

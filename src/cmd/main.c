@@ -34,6 +34,10 @@ static const struct {
 	{ "enrich", cmd_enrich },
 	{ "serve", cmd_serve },
 	{ "purge", cmd_purge },
+	{ "tenant", cmd_tenant },
+	{ "domain", cmd_domain },
+	{ "user", cmd_user },
+	{ "token", cmd_token },
 };
 
 static void
@@ -57,6 +61,7 @@ usage(FILE *f)
 	    "  enrich               reverse DNS, DNSBL, country/ASN and RDAP for sending hosts\n"
 	    "  serve                the web portal and JSON API\n"
 	    "  purge --samples-older-than DAYS   drop old failure-report samples (retention)\n"
+	    "  tenant|domain|user|token   provider mode: tenants, their domains, users, API tokens\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

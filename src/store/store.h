@@ -38,11 +38,13 @@ typedef struct store store;
  *   store_hosts.h     the enrichment cache (reverse DNS, DNSBL, geo, RDAP)
  *   store_web.h       the portal's list queries (mail list, reports, hosts)
  *   store_kinds.h     failure and TLS reports (the report kinds, 007_kinds.sql)
+ *   store_auth.h      provider mode: tenants, users, sessions, tokens, audit log
  * A backend without one leaves its pointer NULL. */
 struct store_analysis_ops;
 struct store_hosts_ops;
 struct store_web_ops;
 struct store_kinds_ops;
+struct store_auth_ops;
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -167,6 +169,7 @@ typedef struct store_ops {
 	const struct store_hosts_ops *hosts;
 	const struct store_web_ops *web;
 	const struct store_kinds_ops *kinds;
+	const struct store_auth_ops *auth;
 } store_ops;
 
 struct store {

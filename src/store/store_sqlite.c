@@ -23,6 +23,7 @@
 #include "sqlite_priv.h"
 #include "store.h"
 #include "store_analysis.h"
+#include "store_auth.h"
 #include "store_hosts.h"
 #include "store_kinds.h"
 #include "store_web.h"
@@ -1219,4 +1220,5 @@ const store_ops store_sqlite_ops = {
 	.hosts = &store_sqlite_hosts_ops,
 	.web = &store_sqlite_web_ops,
 	.kinds = &store_sqlite_kinds_ops,
+	.auth = &store_sqlite_auth_ops,
 };

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "web_priv.h"
+#include "auth_web.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
 #include "../intake/ingest.h"
@@ -1071,6 +1072,14 @@ static const struct api_route {
 	    "URLs (or URL domains) across failure reports, most reports first" },
 	{ "GET", "/tls", api_tls, NULL, NULL, "json", "domain,since,until",
 	    "TLS reports: sessions per day, failure types and details, reports" },
+	{ "GET", "/session", auth_web_session, NULL, NULL, "json", "-",
+	    "who the request is, and its CSRF token" },
+	{ "POST", "/login", auth_web_login, NULL, NULL, "json", "body:user,password",
+	    "log in: a session cookie" },
+	{ "POST", "/password", auth_web_password, NULL, NULL, "json", "body:old,new",
+	    "change one's password (X-CSRF-Token)" },
+	{ "POST", "/logout", auth_web_logout, NULL, NULL, "json", "-",
+	    "log out: end the session (X-CSRF-Token)" },
 };
 
 /* p against a route's path: 1 when it matches, with the placeholder's text

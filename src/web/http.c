@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth_web.h"
 #include "web_priv.h"
 #include "../util/log.h"
 
@@ -985,6 +986,7 @@ web_serve(const web_opts *o)
 		pool_fini();
 		return -1;
 	}
+	auth_web_announce();
 	printf("dmarcscope: serving http://%s%s%s:%d/ (Ctrl-C stops)\n",
 	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", o->port);
 	fflush(stdout);
