@@ -41,6 +41,7 @@ typedef struct store store;
 struct store_analysis_ops;
 struct store_hosts_ops;
 struct store_web_ops;
+struct store_alerts_ops;	/* store_alerts.h: alerts, settings, delivery queue */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -164,6 +165,7 @@ typedef struct store_ops {
 	const struct store_analysis_ops *analysis;
 	const struct store_hosts_ops *hosts;
 	const struct store_web_ops *web;
+	const struct store_alerts_ops *alerts;
 } store_ops;
 
 struct store {

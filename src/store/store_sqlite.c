@@ -25,6 +25,7 @@
 #include "store_analysis.h"
 #include "store_hosts.h"
 #include "store_web.h"
+#include "store_alerts.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1208,4 +1209,5 @@ const store_ops store_sqlite_ops = {
 	.analysis = &store_sqlite_analysis_ops,
 	.hosts = &store_sqlite_hosts_ops,
 	.web = &store_sqlite_web_ops,
+	.alerts = &store_sqlite_alerts_ops,
 };
