@@ -111,9 +111,10 @@ struct store_alerts_ops {
 	/* ---- alerts */
 	/* Adds the alert, or sets *id = 0 when (domain, rule, key, day) exists. */
 	int (*alert_add)(store *s, const store_alert *a, int64_t *id);
-	/* The latest day <= day of an alert with this (domain, rule, key). */
-	int (*alert_last)(store *s, const char *domain, const char *rule, const char *key,
-	    int64_t day, int64_t *last_day, int *found);
+	/* An alert with this (domain, rule, key) on a day within window days of
+	 * day (|d - day| < window): *last_day is the nearest, *found 0 if none. */
+	int (*alert_near)(store *s, const char *domain, const char *rule, const char *key,
+	    int64_t day, int window, int64_t *last_day, int *found);
 	int (*alert_list)(store *s, const store_alert_filter *f,
 	    int (*cb)(void *, const store_alert *), void *ctx);
 	int (*alert_ack)(store *s, int64_t id, int64_t now, int *found);

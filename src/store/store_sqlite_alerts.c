@@ -349,12 +349,12 @@ al_alert_add(store *s, const store_alert *a, int64_t *id)
 }
 
 static int
-al_alert_last(store *s, const char *domain, const char *rule, const char *key, int64_t day,
-    int64_t *last_day, int *found)
+al_alert_near(store *s, const char *domain, const char *rule, const char *key, int64_t day,
+    int window, int64_t *last_day, int *found)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = prep(q, "SELECT max(day) FROM alerts WHERE policy_domain = ?1 AND rule = ?2 "
-	    "AND subject_key = ?3 AND day <= ?4");
+	sqlite3_stmt *st = prep(q, "SELECT day FROM alerts WHERE policy_domain = ?1 AND rule = ?2 "
+	    "AND subject_key = ?3 AND day > ?4 - ?5 AND day < ?4 + ?5 ORDER BY abs(day - ?4) LIMIT 1");
 	int rc;
 
 	*found = 0;
@@ -364,7 +364,8 @@ al_alert_last(store *s, const char *domain, const char *rule, const char *key, i
 	sq_bind_text(st, 2, rule);
 	sq_bind_text(st, 3, key ? key : "");
 	sqlite3_bind_int64(st, 4, day);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	sqlite3_bind_int(st, 5, window);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*last_day = sqlite3_column_int64(st, 0);
 		*found = 1;
 	}
@@ -600,7 +601,7 @@ const struct store_alerts_ops store_sqlite_alerts_ops = {
 	.policy_at = al_policy_at,
 	.first_day = al_first_day,
 	.alert_add = al_alert_add,
-	.alert_last = al_alert_last,
+	.alert_near = al_alert_near,
 	.alert_list = al_alert_list,
 	.alert_ack = al_alert_ack,
 	.summary_add = al_summary_add,
