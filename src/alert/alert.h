@@ -138,6 +138,7 @@ char *alert_json(const alert_view *a, const char *format, const alert_cfg *c);
 int alert_mail_build(const alert_cfg *c, const char *to, const char *subject, const char *text,
     const char *html, const char *message_id, int64_t date, const char *xalert, dbuf *out);
 int alert_mail_send(const alert_cfg *c, const char *to, const dbuf *msg, char *err, size_t errlen);
+int alert_curl_init(void);	/* curl_global_init once per process; -1 on failure */
 
 /* ---- webhook.c */
 /* hex HMAC-SHA256 of "TIMESTAMP.BODY" under secret, into out[65]. */
