@@ -29,6 +29,7 @@ int cmd_mismatches(cmd_ctx *c, int argc, char **argv);	/* stats.c */
 int cmd_reanalyze(cmd_ctx *c, int argc, char **argv);	/* senders.c */
 int cmd_enrich(cmd_ctx *c, int argc, char **argv);		/* enrich.c */
 int cmd_serve(cmd_ctx *c, int argc, char **argv);		/* serve.c */
+int cmd_alerts(cmd_ctx *c, int argc, char **argv);		/* alerts.c */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */

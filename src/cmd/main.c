@@ -33,6 +33,7 @@ static const struct {
 	{ "reanalyze", cmd_reanalyze },
 	{ "enrich", cmd_enrich },
 	{ "serve", cmd_serve },
+	{ "alerts", cmd_alerts },
 };
 
 static void
@@ -55,6 +56,7 @@ usage(FILE *f)
 	    "  reanalyze            recompute alignment, classes and rollups\n"
 	    "  enrich               reverse DNS, DNSBL, country/ASN and RDAP for sending hosts\n"
 	    "  serve                the web portal and JSON API\n"
+	    "  alerts list|ack|test|run|settings   spoofing alerts, mail/webhook delivery, summaries\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"
