@@ -6,9 +6,12 @@
  * language).  The UNIQUE (domain, kind, period_start) of summary_runs makes
  * a second run in the same period a no-op.
  *
- * Periods are in the domain's local time (tz_offset_min): a week runs from
- * the configured weekday 00:00 to the next one, and is due at summary_hour on
- * that next weekday; a day is due at summary_hour of the next day.
+ * Periods follow the domain's local calendar (tz_offset_min): a week runs
+ * from the configured weekday to the day before the next one, and is due at
+ * summary_hour (local) on that next weekday; a day is due at summary_hour of
+ * the next day.  The statistics are read for those dates as whole UTC days
+ * (the rollups are per UTC day), the same as `dmarcscope summary --since
+ * FIRST --until LAST`.
  *
  * Exports: alert_schedule, alert_summary_period (alert.h).
  */
@@ -39,9 +42,11 @@ alert_summary_period(const alert_settings *s, int kind, int64_t now, int64_t *st
 	}
 	if (local < e + (int64_t)s->summary_hour * 3600)
 		e -= kind == 2 ? DAY : 7 * DAY;	/* not due yet: the period before */
-	*end = e - off;
-	*start = *end - (kind == 2 ? DAY : 7 * DAY);
-	*due = *end + (int64_t)s->summary_hour * 3600;
+	/* the period is whole UTC days named by the local dates (the rollups
+	 * are per UTC day), as `summary --since --until` reads them */
+	*end = e;
+	*start = e - (kind == 2 ? DAY : 7 * DAY);
+	*due = e + (int64_t)s->summary_hour * 3600 - off;
 }
 
 struct dom_list {

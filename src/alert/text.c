@@ -61,7 +61,7 @@ sentence(const alert_view *a, json_t *n, int ja, dbuf *b)
 	fmt_day(a->day * 86400, day, sizeof(day));
 	if (strcmp(r, RULE_SPOOF_START) == 0) {
 		if (ja)
-			dbuf_printf(b, "%s: %s のなりすましの疑いが %lld 通ありました（それまでの %d 日間は"
+			dbuf_printf(b, "%s: %s のなりすましの疑いが %lld 通ありました（それまでの %d 日間は "
 			    "1 日最大 %lld 通）。", day, d, (long long)I(n, "spoofing"),
 			    (int)I(n, "quiet_days"), (long long)I(n, "max_before"));
 		else
