@@ -220,8 +220,8 @@ rule_spoofing(eval *e, dbuf *link)
 {
 	const alert_params *p = e->p;
 	const day_tot *today = &e->d[e->day - e->lo];
-	int64_t maxq = 0, win[MAXWIN], med;
-	int quiet = 1, n = 0, started = 0;
+	int64_t maxq = 0, win[MAXWIN], med, near;
+	int quiet = 1, n = 0, started = 0, found;
 
 	make_link(link, "mail", e->set->domain, e->day, e->day, "class", "spoofing_suspected");
 	/* started: at least spoof_min after quiet_days observed days under it */
@@ -254,6 +254,16 @@ rule_spoofing(eval *e, dbuf *link)
 	med = n % 2 ? win[n / 2] : (win[n / 2 - 1] + win[n / 2]) / 2;
 	if (med <= 0 || (double)today->spoof < p->spike_factor * (double)med)
 		return 0;
+	/* a campaign that started within the cooldown is not also a spike */
+	if (e->st->ops->alerts->alert_near(e->st, e->set->domain, RULE_SPOOF_START, "", e->day,
+	    e->set->cooldown_days, &near, &found) != STORE_OK) {
+		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
+		return -1;
+	}
+	if (found) {
+		e->stats->suppressed++;
+		return 0;
+	}
 	return emit(e, RULE_SPOOF_SPIKE, "", json_pack("{sI sI sf sf si}", "spoofing",
 	    (json_int_t)today->spoof, "median", (json_int_t)med, "factor",
 	    (double)today->spoof / (double)med, "threshold_factor", p->spike_factor, "window_days",
