@@ -105,8 +105,8 @@ sentence(const alert_view *a, json_t *n, int ja, dbuf *b)
 			    "%.1f%%、なりすましの疑いを除く）。", day, d, R(n, "drop_points"),
 			    R(n, "pass_pct"), R(n, "before_pct"));
 		else
-			dbuf_printf(b, "%s: the DMARC pass rate of %s dropped by %.1f points to %.1f%% (%.1f%% "
-			    "before; spoofing not counted).", day, d, R(n, "drop_points"),
+			dbuf_printf(b, "%s: the DMARC pass rate of %s dropped by %.1f points to "
+			    "%.1f%% (%.1f%% before; spoofing not counted).", day, d, R(n, "drop_points"),
 			    R(n, "pass_pct"), R(n, "before_pct"));
 	} else if (strcmp(r, RULE_MISSING) == 0) {
 		char last[16];
