@@ -192,7 +192,7 @@ BASE=$T/base.db
 for k in 16 17 18 19 20; do DS --db "$BASE" ingest "$T/month/day$k" >/dev/null; done
 DS --db "$BASE" alerts settings --domain example.jp --set quiet_days=3 --summary off \
     --webhook "http://127.0.0.1:$HOOK_FAIL/" --webhook-secret s3cret >/dev/null
-cp "$BASE" "$T/hang.db"; cp "$BASE" "$T/kill.db"
+cp "$BASE" "$T/hang.db"; cp "$BASE" "$T/kill.db"; cp "$BASE" "$T/fr.db"
 hook_start "$HOOK_FAIL" fail2 "$T/hook-fail.log"
 N0=$((D0 + 20 * 86400 + 7200))
 DS --db "$BASE" alerts run --now $N0 --scan-days 5 --retry-base 60 >/dev/null
@@ -239,6 +239,20 @@ check "the resend has the interrupted request's key (duplicate detectable)" \
     "$(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['key'] == json.loads(open(sys.argv[2]).read())['key'])" "$T/hook-hang.log" "$T/hook-ok2.log")" "True"
 DS --db "$T/kill.db" alerts run --now $((N0 + 86400)) >/dev/null
 check "and never again" "$(wc -l <"$T/hook-ok2.log" | tr -d ' ')" "1"
+
+# ---- 7. failure reports (rows as issue 13's writer stores them in 007's table) ----------------
+for i in 1 2; do
+	sqlite3 "$T/fr.db" "INSERT INTO failure_reports(ident, policy_domain, feedback_type,
+	    is_dmarc_failure, reporter, source_ip, arrival_time, subject, mail_from, model, ingested_at)
+	    VALUES ('failure:t$i', 'example.jp', 'auth-failure', 1, 'abuse@receiver.example',
+	    '203.0.113.$i', $((D0 + 19 * 86400 + 3600 * i)), '請求書 $i', 'billing@example.jp', '{}', 0)"
+done
+sqlite3 "$T/fr.db" "UPDATE alert_settings SET webhook_url = NULL"
+DS --db "$T/fr.db" alerts run --now $N0 --scan-days 5 >/dev/null
+check "failure reports: one alert with the count, the newest subject and source" \
+    "$(q "$T/fr.db" "SELECT json_extract(numbers, '$.reports') || ' ' || json_extract(numbers, '$.subject')
+    || ' ' || json_extract(numbers, '$.source_ip') FROM alerts WHERE rule = 'failure_report'")" \
+    "2 請求書 2 203.0.113.2"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -38,6 +38,7 @@
 #define RULE_PASS_DROP "pass_rate_drop"
 #define RULE_MISSING "missing_reports"
 #define RULE_POLICY "policy_changed"
+#define RULE_FAILURE "failure_report"
 
 /* Rule parameters: defaults below, overridden per domain by the keys of
  * alert_settings.thresholds (same names). */
@@ -57,6 +58,7 @@ typedef struct alert_params {
 	int trail_days;			/* pass rates compared with this many days before (7) */
 	int missing_days;		/* a daily reporter silent this many days (3) */
 	int missing_history;		/* "daily": on >= history-1 of this many days before (7) */
+	int failure_min;		/* failure reports (DMARC) in a day to alert (1) */
 	int max_age_days;		/* days older than now - this are not evaluated (14) */
 } alert_params;
 

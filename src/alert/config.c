@@ -52,6 +52,7 @@ alert_params_default(alert_params *p)
 	p->trail_days = 7;
 	p->missing_days = 3;
 	p->missing_history = 7;
+	p->failure_min = 1;
 	p->max_age_days = 14;
 }
 
@@ -69,7 +70,7 @@ static const struct param {
 	I(source_history, 1, 400), I(warmup_days, 0, 400), R(sender_pass_pct, 0, 100),
 	I(sender_min, 1, 1e12), R(drop_points, 0.1, 100), I(drop_min, 1, 1e12),
 	I(trail_days, 1, 60), I(missing_days, 1, 60), I(missing_history, 2, 60),
-	I(max_age_days, 1, 100000),
+	I(failure_min, 1, 1000000), I(max_age_days, 1, 100000),
 #undef I
 #undef R
 };

@@ -9,7 +9,8 @@
  *
  * Rules (parameters in alert.h, documented in docs/ALERTS.md): spoofing
  * started, spoofing spike, new sending source, My Senders failing, DMARC pass
- * rate drop, missing reports, published policy changed.  Cooldown: an alert
+ * rate drop, missing reports, published policy changed, DMARC failure
+ * reports received.  Cooldown: an alert
  * with the same (rule, subject) within cooldown_days of the day suppresses it.
  *
  * Exports: alert_evaluate, alert_queue (alert.h).
@@ -514,6 +515,45 @@ rule_policy(eval *e, dbuf *link)
 	    now.org), link);
 }
 
+/* ---- failure reports ------------------------------------------------------------------------ */
+
+typedef struct fail_day {
+	int64_t n;
+	char subject[256], source_ip[64], reporter[256], mail_from[256];
+} fail_day;
+
+static int
+fail_cb(void *ctx, int64_t n, const char *subject, const char *ip, const char *reporter,
+    const char *mail_from)
+{
+	fail_day *f = ctx;
+
+	f->n = n;
+	snprintf(f->subject, sizeof(f->subject), "%s", subject ? subject : "");
+	snprintf(f->source_ip, sizeof(f->source_ip), "%s", ip ? ip : "");
+	snprintf(f->reporter, sizeof(f->reporter), "%s", reporter ? reporter : "");
+	snprintf(f->mail_from, sizeof(f->mail_from), "%s", mail_from ? mail_from : "");
+	return 0;
+}
+
+static int
+rule_failure(eval *e, dbuf *link)
+{
+	fail_day f;
+
+	memset(&f, 0, sizeof(f));
+	if (e->st->ops->alerts->failure_day(e->st, e->set->domain, e->day, fail_cb, &f) != STORE_OK) {
+		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
+		return -1;
+	}
+	if (f.n < e->p->failure_min)
+		return 0;
+	make_link(link, "failures", e->set->domain, e->day, e->day, NULL, NULL);
+	return emit(e, RULE_FAILURE, "", json_pack("{sI ss ss ss ss}", "reports", (json_int_t)f.n,
+	    "subject", f.subject, "source_ip", f.source_ip, "reporter", f.reporter, "from",
+	    f.mail_from), link);
+}
+
 /* ---- driver ---------------------------------------------------------------------------------- */
 
 static int
@@ -554,7 +594,7 @@ eval_day(store *st, const alert_settings *set, int64_t day, int64_t now, alert_e
 		goto out;
 	}
 	if (rule_spoofing(e, &link) == 0 && rule_rates(e, &link) == 0 && rule_sources(e, &link) == 0 &&
-	    rule_missing(e, &link) == 0 && rule_policy(e, &link) == 0)
+	    rule_missing(e, &link) == 0 && rule_policy(e, &link) == 0 && rule_failure(e, &link) == 0)
 		rc = 0;
 out:
 	dbuf_free(&link);

@@ -125,6 +125,15 @@ sentence(const alert_view *a, json_t *n, int ja, dbuf *b)
 		else
 			dbuf_printf(b, "%s: the published policy of %s changed: %s -> %s (as %s reports it).",
 			    day, d, S(n, "before"), S(n, "after"), S(n, "reporter"));
+	} else if (strcmp(r, RULE_FAILURE) == 0) {
+		if (ja)
+			dbuf_printf(b, "%s: %s の失敗レポートが %lld 件届きました。最新: 件名「%s」、送信元 %s"
+			    "（%s より）。", day, d, (long long)I(n, "reports"), S(n, "subject"),
+			    S(n, "source_ip"), S(n, "reporter"));
+		else
+			dbuf_printf(b, "%s: %lld failure reports for %s. Newest: subject \"%s\" from %s "
+			    "(reported by %s).", day, (long long)I(n, "reports"), d, S(n, "subject"),
+			    S(n, "source_ip"), S(n, "reporter"));
 	} else {
 		dbuf_printf(b, "%s: %s %s", day, d, r);
 	}
@@ -141,6 +150,7 @@ title(const char *rule, int ja)
 		{ RULE_PASS_DROP, "DMARC pass rate dropped", "DMARC 成功率の低下" },
 		{ RULE_MISSING, "Reports stopped", "レポートが届いていません" },
 		{ RULE_POLICY, "Published policy changed", "公開ポリシーの変更" },
+		{ RULE_FAILURE, "Failure reports received", "失敗レポートの受信" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)

@@ -569,7 +569,7 @@ do_settings(store *s, args *a)
 		json_array_append_new(r, json_pack("{ss ss}", "addr", set.rcpt[i].addr, "lang",
 		    set.rcpt[i].lang));
 	o = json_pack("{ss sb so ss* sb ss si ss ss si si si s{sI si sf si sI sI si si sf sI sf sI si si "
-	    "si si}}", "domain", set.domain, "enabled", set.enabled, "recipients", r, "webhook_url",
+	    "si si si}}", "domain", set.domain, "enabled", set.enabled, "recipients", r, "webhook_url",
 	    set.webhook_url, "webhook_secret_set", set.webhook_secret != NULL, "webhook_format",
 	    set.webhook_format, "cooldown_days", set.cooldown_days, "digest", set.digest ? "daily" : "off",
 	    "summary", summ[set.summary], "summary_weekday", set.summary_weekday, "summary_hour",
@@ -581,7 +581,8 @@ do_settings(store *s, args *a)
 	    "sender_pass_pct", set.p.sender_pass_pct, "sender_min", (json_int_t)set.p.sender_min,
 	    "drop_points", set.p.drop_points, "drop_min", (json_int_t)set.p.drop_min,
 	    "trail_days", set.p.trail_days, "missing_days", set.p.missing_days,
-	    "missing_history", set.p.missing_history, "max_age_days", set.p.max_age_days);
+	    "missing_history", set.p.missing_history, "failure_min", set.p.failure_min,
+	    "max_age_days", set.p.max_age_days);
 	out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", out);
 	free(out);

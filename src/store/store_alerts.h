@@ -74,8 +74,9 @@ typedef struct store_alert_policy {
 struct store_alerts_ops {
 	/* ---- change log */
 	int (*change_add)(store *s, const char *domain, int64_t day);
-	/* Every (domain, day) with a rollup_day row in [since_day, until_day)
-	 * (domain NULL: all) goes into the change log; *n says how many. */
+	/* Every (domain, day) with a rollup_day row or a failure report in
+	 * [since_day, until_day) (domain NULL: all) goes into the change log; *n
+	 * says how many. */
 	int (*change_scan)(store *s, const char *domain, int64_t since_day, int64_t until_day,
 	    int64_t *n);
 	/* Pending changes, oldest day first, at most limit. */
@@ -105,6 +106,11 @@ struct store_alerts_ops {
 	 * seconds); *found = 0 when none. */
 	int (*policy_at)(store *s, const char *domain, int64_t since, int64_t until,
 	    int (*cb)(void *, const store_alert_policy *), void *ctx, int *found);
+	/* DMARC failure reports (007's failure_reports, is_dmarc_failure = 1)
+	 * that arrived on the UTC day: *n, and the newest one's fields. */
+	int (*failure_day)(store *s, const char *domain, int64_t day,
+	    int (*cb)(void *, int64_t n, const char *subject, const char *source_ip,
+	    const char *reporter, const char *mail_from), void *ctx);
 	/* The first day with a rollup_day row for the domain; *found 0 if none. */
 	int (*first_day)(store *s, const char *domain, int64_t *day, int *found);
 

@@ -75,7 +75,9 @@ al_change_scan(store *s, const char *domain, int64_t since_day, int64_t until_da
 	sqlite3_stmt *st = prep(q, "INSERT INTO alert_changes(policy_domain, day, seq) "
 	    "SELECT policy_domain, day, " NEXT_SEQ " + row_number() OVER (ORDER BY day, policy_domain) "
 	    "FROM (SELECT DISTINCT policy_domain, day FROM rollup_day WHERE (?1 IS NULL OR "
-	    "policy_domain = ?1) AND day >= ?2 AND day < ?3) WHERE true "
+	    "policy_domain = ?1) AND day >= ?2 AND day < ?3 UNION SELECT DISTINCT policy_domain, "
+	    "arrival_time / 86400 FROM failure_reports WHERE (?1 IS NULL OR policy_domain = ?1) AND "
+	    "arrival_time >= ?2 * 86400 AND arrival_time < ?3 * 86400) WHERE true "
 	    "ON CONFLICT(policy_domain, day) DO UPDATE SET seq = excluded.seq");
 	int rc;
 
@@ -301,6 +303,26 @@ al_policy_at(store *s, const char *domain, int64_t since, int64_t until,
 		cb(ctx, &p);
 	}
 	return fin(q, st, rc, "reading the published policy");
+}
+
+static int
+al_failure_day(store *s, const char *domain, int64_t day,
+    int (*cb)(void *, int64_t, const char *, const char *, const char *, const char *), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = prep(q, "SELECT count(*) OVER (), subject, source_ip, reporter, mail_from "
+	    "FROM failure_reports WHERE policy_domain = ?1 AND is_dmarc_failure = 1 AND "
+	    "arrival_time >= ?2 AND arrival_time < ?2 + 86400 ORDER BY arrival_time DESC, id DESC "
+	    "LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, domain);
+	sqlite3_bind_int64(st, 2, day * 86400);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(ctx, sqlite3_column_int64(st, 0), T(st, 1), T(st, 2), T(st, 3), T(st, 4));
+	return fin(q, st, rc, "reading failure reports");
 }
 
 static int
@@ -599,6 +621,7 @@ const struct store_alerts_ops store_sqlite_alerts_ops = {
 	.src_seen = al_src_seen,
 	.org_days = al_org_days,
 	.policy_at = al_policy_at,
+	.failure_day = al_failure_day,
 	.first_day = al_first_day,
 	.alert_add = al_alert_add,
 	.alert_near = al_alert_near,
