@@ -32,8 +32,8 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	echo "$pass passed, $fail failed"
 	exit 1
 fi
-set -- $(python3 "$HERE/servers/freeports.py" 6)
-SMTP_PORT=$1 HOOK_OK=$2 HOOK_FAIL=$3 HOOK_HANG=$4 HOOK_OK2=$5 HOOK_BAD=$6
+set -- $(python3 "$HERE/servers/freeports.py" 8)
+SMTP_PORT=$1 HOOK_OK=$2 HOOK_FAIL=$3 HOOK_HANG=$4 HOOK_OK2=$5 HOOK_BAD=$6 TLS_PORT=$7 SMTPS_PORT=$8
 wait_port() {
 	for _ in $(seq 100); do
 		python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 0.2)" \
@@ -253,6 +253,30 @@ check "failure reports: one alert with the count, the newest subject and source"
     "$(q "$T/fr.db" "SELECT json_extract(numbers, '$.reports') || ' ' || json_extract(numbers, '$.subject')
     || ' ' || json_extract(numbers, '$.source_ip') FROM alerts WHERE rule = 'failure_report'")" \
     "2 請求書 2 203.0.113.2"
+
+# ---- 8. STARTTLS + AUTH, implicit TLS (self-signed certificate on loopback) -------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
+    -subj /CN=127.0.0.1 2>/dev/null
+$PY "$HERE/alerts/smtp_tls.py" "$TLS_PORT" "$T/cert.pem" "$T/key.pem" "$T/TlsMaildir" alerts pw \
+    </dev/null >"$T/tls.log" 2>&1 &
+PIDS="$PIDS $!"
+$PY -m aiosmtpd -n -l "127.0.0.1:$SMTPS_PORT" --smtpscert "$T/cert.pem" --smtpskey "$T/key.pem" \
+    -c aiosmtpd.handlers.Mailbox "$T/SmtpsMaildir" </dev/null >"$T/smtps.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_port "$TLS_PORT"; wait_port "$SMTPS_PORT"
+printf '[smtp]\nurl = smtp://127.0.0.1:%s\nstarttls = yes\nuser = alerts\npassword = %s\nfrom = d@example.jp\n' \
+    "$TLS_PORT" pw >"$T/tls.ini"
+sqlite3 "$DB" "UPDATE alert_settings SET webhook_url = NULL"
+"$BIN" --db "$DB" --config "$T/tls.ini" alerts test --domain example.jp >"$T/t1" 2>&1
+check "STARTTLS: an unverifiable certificate is refused by default" "$?:$(grep -c FAILED "$T/t1")" "1:2"
+sed 's/^password = pw$/password = wrong/' "$T/tls.ini" >"$T/bad.ini"
+"$BIN" --db "$DB" --config "$T/bad.ini" alerts test --domain example.jp --tls-insecure >"$T/t2" 2>&1
+check "STARTTLS: a wrong password is refused" "$?:$(grep -c FAILED "$T/t2")" "1:2"
+"$BIN" --db "$DB" --config "$T/tls.ini" alerts test --domain example.jp --tls-insecure >"$T/t3" 2>&1
+check "STARTTLS + AUTH: delivered" "$?:$(ls "$T/TlsMaildir/new" | wc -l | tr -d ' ')" "0:2"
+"$BIN" --db "$DB" alerts test --domain example.jp --smtp "smtps://127.0.0.1:$SMTPS_PORT" \
+    --tls-insecure --from d@example.jp >"$T/t4" 2>&1
+check "smtps:// (implicit TLS): delivered" "$?:$(ls "$T/SmtpsMaildir/new" | wc -l | tr -d ' ')" "0:2"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

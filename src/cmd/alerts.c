@@ -42,6 +42,7 @@ usage(FILE *f)
 	    "delivery options (else [smtp] and [alerts] of --config):\n"
 	    "  --smtp URL           smtp://host:port or smtps://host:port\n"
 	    "  --starttls           require STARTTLS on smtp://\n"
+	    "  --tls-insecure       accept any server certificate (tests only)\n"
 	    "  --from ADDR          sender address\n"
 	    "  --base-url URL       the portal's URL, for the links\n"
 	    "  --timeout S          seconds per attempt (20)\n"
