@@ -15,7 +15,7 @@ T=$(mktemp -d)
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"	# KEEP=1: leave the files for a look
 }
 trap cleanup EXIT
 unset DMARCSCOPE_DB DMARCSCOPE_NOW LC_ALL LC_MESSAGES
@@ -192,7 +192,7 @@ BASE=$T/base.db
 for k in 16 17 18 19 20; do DS --db "$BASE" ingest "$T/month/day$k" >/dev/null; done
 DS --db "$BASE" alerts settings --domain example.jp --set quiet_days=3 --summary off \
     --webhook "http://127.0.0.1:$HOOK_FAIL/" --webhook-secret s3cret >/dev/null
-cp "$BASE" "$T/hang.db"; cp "$BASE" "$T/kill.db"; cp "$BASE" "$T/fr.db"
+cp "$BASE" "$T/hang.db"; cp "$BASE" "$T/kill.db"; cp "$BASE" "$T/fr.db"; cp "$BASE" "$T/digest.db"
 hook_start "$HOOK_FAIL" fail2 "$T/hook-fail.log"
 N0=$((D0 + 20 * 86400 + 7200))
 DS --db "$BASE" alerts run --now $N0 --scan-days 5 --retry-base 60 >/dev/null
@@ -277,6 +277,31 @@ check "STARTTLS + AUTH: delivered" "$?:$(ls "$T/TlsMaildir/new" | wc -l | tr -d 
 "$BIN" --db "$DB" alerts test --domain example.jp --smtp "smtps://127.0.0.1:$SMTPS_PORT" \
     --tls-insecure --from d@example.jp >"$T/t4" 2>&1
 check "smtps:// (implicit TLS): delivered" "$?:$(ls "$T/SmtpsMaildir/new" | wc -l | tr -d ' ')" "0:2"
+
+# ---- 9. digest mode and the daily summary ---------------------------------------------------
+for i in 1 2; do
+	sqlite3 "$T/digest.db" "INSERT INTO failure_reports(ident, policy_domain, feedback_type,
+	    is_dmarc_failure, arrival_time, model, ingested_at) VALUES ('failure:d$i', 'example.jp',
+	    'auth-failure', 1, $((D0 + 19 * 86400 + 3600 * i)), '{}', 0)"
+done
+DS --db "$T/digest.db" alerts settings --domain example.jp --no-webhook --digest daily \
+    --summary daily --add-recipient digest@example.jp:en >/dev/null
+DS --db "$T/digest.db" alerts run --now $N0 --scan-days 5 $RUN >/dev/null	# 11:00 JST
+python3 "$HERE/alerts/mailcheck.py" "$T/Maildir" >"$T/mails.jsonl"
+check "digest: nothing before 09:00 JST, the daily summary at once" \
+    "$(mails "m['to'] == 'digest@example.jp' and 'digest' in m['xalert']")/$(mails "m['to'] == 'digest@example.jp' and m['subject'].startswith('[dmarcscope] Daily summary for example.jp: 2026-11-21 to 2026-11-21')")" "0/1"
+DS --db "$T/digest.db" alerts run --now $((N0 + 22 * 3600)) $RUN >/dev/null	# 09:00 JST next day
+python3 "$HERE/alerts/mailcheck.py" "$T/Maildir" >"$T/mails.jsonl"
+check "digest: both alerts in one mail at 09:00 JST" \
+    "$(mails "m['to'] == 'digest@example.jp' and m['subject'] == '[dmarcscope] 2 alerts for example.jp' and 'Spoofing suspected' in m['text'] and 'Failure reports received' in m['text']")" "1"
+check "daily summary: the next day's too" \
+    "$(mails "m['to'] == 'digest@example.jp' and m['subject'].startswith('[dmarcscope] Daily summary')")" "2"
+check "digest: both deliveries marked sent" \
+    "$(q "$T/digest.db" "SELECT count(*) FROM alert_deliveries WHERE alert_id IS NOT NULL AND state = 'sent'")" "2"
+# days far behind the clock are not evaluated (importing an old archive)
+out=$(DS --db "$T/digest.db" alerts run --json --now $((N0 + 40 * 86400)) --scan-days 60 --no-deliver)
+check "old days: counted as too old, no alert" \
+    "$(echo "$out" | sed 's/.*"alerts":\([0-9]*\).*"too_old":\([0-9]*\).*/\1 \2/')" "0 5"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -43,8 +43,12 @@ alert_mail_build(const alert_cfg *c, const char *to, const char *subject, const 
 	GMimeFormatOptions *fo = g_mime_format_options_new();
 	GDateTime *dt = g_date_time_new_from_unix_utc(date);
 	InternetAddressList *l;
-	char *s;
+	char *s, *subj = g_strdup(subject);
 	int rc = 0;
+
+	for (char *p = subj; *p; p++)	/* one header line, whatever a report said */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, "dmarcscope",
 	    c->from ? c->from : "dmarcscope@localhost");
@@ -56,7 +60,8 @@ alert_mail_build(const alert_cfg *c, const char *to, const char *subject, const 
 	}
 	if (l != NULL)
 		g_object_unref(l);
-	g_mime_message_set_subject(m, subject, "utf-8");
+	g_mime_message_set_subject(m, subj, "utf-8");
+	g_free(subj);
 	g_mime_message_set_message_id(m, message_id);
 	g_mime_message_set_date(m, dt);
 	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted", "auto-generated", NULL);
