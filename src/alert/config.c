@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "../util/log.h"
 #include "../store/store_alerts.h"
 
 void
@@ -60,19 +61,21 @@ alert_params_default(alert_params *p)
 static const struct param {
 	const char *name;
 	size_t off;
-	int real;
+	int type;			/* 0 int, 1 double, 2 int64_t */
 	double lo, hi;
 } params[] = {
 #define I(n, lo, hi) { #n, offsetof(alert_params, n), 0, lo, hi }
 #define R(n, lo, hi) { #n, offsetof(alert_params, n), 1, lo, hi }
-	I(spoof_min, 1, 1e12), I(quiet_days, 1, 60), R(spike_factor, 1.1, 1000),
-	I(spike_window, 3, 60), I(spike_min, 1, 1e12), I(source_min, 1, 1e12),
+#define L(n, lo, hi) { #n, offsetof(alert_params, n), 2, lo, hi }
+	L(spoof_min, 1, 1e12), I(quiet_days, 1, 60), R(spike_factor, 1.1, 1000),
+	I(spike_window, 3, 60), L(spike_min, 1, 1e12), L(source_min, 1, 1e12),
 	I(source_history, 1, 400), I(warmup_days, 0, 400), R(sender_pass_pct, 0, 100),
-	I(sender_min, 1, 1e12), R(drop_points, 0.1, 100), I(drop_min, 1, 1e12),
+	L(sender_min, 1, 1e12), R(drop_points, 0.1, 100), L(drop_min, 1, 1e12),
 	I(trail_days, 1, 60), I(missing_days, 1, 60), I(missing_history, 2, 60),
 	I(failure_min, 1, 1000000), I(max_age_days, 1, 100000),
 #undef I
 #undef R
+#undef L
 };
 
 int
@@ -104,17 +107,15 @@ alert_params_apply(alert_params *p, const char *json, char *err, size_t errlen)
 		}
 		d = json_number_value(v);
 		if (!json_is_number(v) || d < params[i].lo || d > params[i].hi ||
-		    (!params[i].real && d != (double)(int64_t)d)) {
+		    (params[i].type != 1 && d != (double)(int64_t)d)) {
 			snprintf(err, errlen, "thresholds: %s must be a %s in %g..%g", k,
-			    params[i].real ? "number" : "whole number", params[i].lo, params[i].hi);
+			    params[i].type == 1 ? "number" : "whole number", params[i].lo, params[i].hi);
 			rc = -1;
 			break;
 		}
-		if (params[i].real)
+		if (params[i].type == 1)
 			*(double *)((char *)p + params[i].off) = d;
-		else if (strcmp(k, "spoof_min") == 0 || strcmp(k, "spike_min") == 0 ||
-		    strcmp(k, "source_min") == 0 || strcmp(k, "sender_min") == 0 ||
-		    strcmp(k, "drop_min") == 0)
+		else if (params[i].type == 2)
 			*(int64_t *)((char *)p + params[i].off) = (int64_t)d;
 		else
 			*(int *)((char *)p + params[i].off) = (int)d;
@@ -126,14 +127,14 @@ alert_params_apply(alert_params *p, const char *json, char *err, size_t errlen)
 static char *
 dup_or_null(const char *s)
 {
-	return s != NULL && *s != '\0' ? strdup(s) : NULL;
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
 static void
 settings_defaults(alert_settings *o, const char *domain)
 {
 	memset(o, 0, sizeof(*o));
-	o->domain = strdup(domain);
+	o->domain = xstrdup(domain);
 	o->enabled = 1;
 	alert_params_default(&o->p);
 	o->cooldown_days = 7;
@@ -141,7 +142,7 @@ settings_defaults(alert_settings *o, const char *domain)
 	o->summary_weekday = 1;
 	o->summary_hour = 9;
 	o->tz_offset_min = 540;
-	o->webhook_format = strdup("json");
+	o->webhook_format = xstrdup("json");
 }
 
 struct load_ctx {
@@ -168,7 +169,7 @@ recipients_parse(alert_settings *o, const char *json, char *err, size_t errlen)
 
 		if (addr == NULL || o->nrcpt == ALERT_MAX_RECIPIENTS)
 			continue;
-		o->rcpt[o->nrcpt].addr = strdup(addr);
+		o->rcpt[o->nrcpt].addr = xstrdup(addr);
 		snprintf(o->rcpt[o->nrcpt].lang, 3, "%s", lang && strcmp(lang, "ja") == 0 ? "ja" : "en");
 		o->nrcpt++;
 	}
@@ -190,7 +191,7 @@ load_cb(void *ctx, const store_alert_settings *r)
 	o->webhook_url = dup_or_null(r->webhook_url);
 	o->webhook_secret = dup_or_null(r->webhook_secret);
 	free(o->webhook_format);
-	o->webhook_format = strdup(r->webhook_format ? r->webhook_format : "json");
+	o->webhook_format = xstrdup(r->webhook_format ? r->webhook_format : "json");
 	o->cooldown_days = r->cooldown_days;
 	o->digest = r->digest != NULL && strcmp(r->digest, "daily") == 0;
 	o->summary = r->summary == NULL ? 0 : strcmp(r->summary, "weekly") == 0 ? 1 :
@@ -279,14 +280,14 @@ alert_cfg_init(alert_cfg *c)
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	c->hostname = strdup(host);
+	c->hostname = xstrdup(host);
 }
 
 int
 alert_cfg_set(char **slot, const char *v)
 {
 	free(*slot);
-	*slot = v != NULL && *v != '\0' ? strdup(v) : NULL;
+	*slot = v != NULL && *v != '\0' ? xstrdup(v) : NULL;
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "../util/log.h"
 #include "../store/store_alerts.h"
 
 #define BATCH 200
@@ -46,7 +47,7 @@ typedef struct rows {
 static char *
 dup(const char *s)
 {
-	return strdup(s ? s : "");
+	return xstrdup(s ? s : "");
 }
 
 static int

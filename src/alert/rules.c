@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "alert.h"
+#include "../util/log.h"
 #include "../store/store_alerts.h"
 #include "../store/store_analysis.h"
 
@@ -617,7 +618,7 @@ change_cb(void *ctx, const char *domain, int64_t day, int64_t seq)
 {
 	change_list *l = ctx;
 
-	l->c[l->n].domain = strdup(domain ? domain : "");
+	l->c[l->n].domain = xstrdup(domain ? domain : "");
 	l->c[l->n].day = day;
 	l->c[l->n].seq = seq;
 	l->n++;

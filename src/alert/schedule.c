@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "../util/log.h"
 #include "../store/store_alerts.h"
 
 #define DAY 86400
@@ -61,7 +62,7 @@ dom_cb(void *ctx, const store_alert_settings *r)
 
 	if (l->n == 4096)
 		return 1;
-	l->d[l->n++] = strdup(r->policy_domain);
+	l->d[l->n++] = xstrdup(r->policy_domain);
 	return 0;
 }
 

@@ -429,7 +429,7 @@ apply_change(alert_settings *set, int opt, const char *arg, char *err, size_t er
 			snprintf(err, errlen, "at most %d recipients", ALERT_MAX_RECIPIENTS);
 			return -1;
 		}
-		set->rcpt[set->nrcpt].addr = strndup(arg, n);
+		set->rcpt[set->nrcpt].addr = xstrndup(arg, n);
 		snprintf(set->rcpt[set->nrcpt].lang, 3, "%s", n < strlen(arg) ? arg + n + 1 : "ja");
 		set->nrcpt++;
 		return 0;
