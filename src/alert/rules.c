@@ -396,7 +396,7 @@ rule_sources(eval *e, dbuf *link)
 typedef struct org_scan {
 	eval *e;
 	dbuf *link;
-	char org[256];
+	char *org;			/* the reporter being counted (owned), or NULL */
 	int before, recent;		/* days with reports before the silence / in it */
 	int64_t last_day;
 	int rc;
@@ -407,7 +407,7 @@ org_flush(org_scan *s)
 {
 	eval *e = s->e;
 
-	if (s->org[0] == '\0' || s->recent > 0 || s->before < e->p->missing_history - 1)
+	if (s->org == NULL || s->recent > 0 || s->before < e->p->missing_history - 1)
 		return 0;
 	make_link(s->link, "reports", e->set->domain, s->last_day, e->day, NULL, NULL);
 	return emit(e, RULE_MISSING, s->org, json_pack("{ss sI si si}", "reporter", s->org,
@@ -423,10 +423,11 @@ org_cb(void *ctx, const char *org, int64_t day, int64_t reports)
 	(void)reports;
 	if (org == NULL)
 		return 0;
-	if (strcmp(org, s->org) != 0) {
+	if (s->org == NULL || strcmp(org, s->org) != 0) {
 		if ((s->rc = org_flush(s)) != 0)
 			return 1;
-		snprintf(s->org, sizeof(s->org), "%s", org);
+		free(s->org);
+		s->org = xstrdup(org);
 		s->before = s->recent = 0;
 	}
 	if (day > s->e->day - s->e->p->missing_days)
@@ -449,9 +450,13 @@ rule_missing(eval *e, dbuf *link)
 	if (e->st->ops->alerts->org_days(e->st, e->set->domain, since, e->day + 1, org_cb, &s) !=
 	    STORE_OK) {
 		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
+		free(s.org);
 		return -1;
 	}
-	return s.rc != 0 ? s.rc : org_flush(&s);
+	if (s.rc == 0)
+		s.rc = org_flush(&s);
+	free(s.org);
+	return s.rc;
 }
 
 /* ---- published policy ------------------------------------------------------------------------ */

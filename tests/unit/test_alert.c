@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "alert/alert.h"
 #include "intake/mime.h"
@@ -132,6 +133,42 @@ t_mail(void **st)
 	alert_cfg_clear(&c);
 }
 
+static void
+t_json(void **st)
+{
+	alert_view v = { "example.jp", RULE_NEW_SOURCE, "203.0.113.0/24",
+	    "{\"prefix\":\"203.0.113.0/24\",\"messages\":150}", "#/mail?domain=example.jp", 9,
+	    20413 };
+	alert_cfg c;
+	json_t *o;
+	char *j;
+
+	(void)st;
+	alert_cfg_init(&c);
+	alert_cfg_set(&c.base_url, "https://dmarc.example.jp");
+	j = alert_json(&v, "json", &c);
+	o = json_loads(j, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "rule")), "new_source");
+	assert_string_equal(json_string_value(json_object_get(o, "day")), "2025-11-21");
+	assert_string_equal(json_string_value(json_object_get(o, "url")),
+	    "https://dmarc.example.jp/#/mail?domain=example.jp");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "numbers"), "messages")),
+	    150);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(o, "text"), "ja")),
+	    "新しい送信元 203.0.113.0/24 から 150 通"));
+	json_decref(o);
+	free(j);
+	/* Slack / Teams: one "text" */
+	j = alert_json(&v, "slack", &c);
+	o = json_loads(j, 0, NULL);
+	assert_int_equal(json_object_size(o), 1);
+	assert_non_null(strstr(json_string_value(json_object_get(o, "text")), "https://dmarc.example.jp/#/"));
+	json_decref(o);
+	free(j);
+	alert_cfg_clear(&c);
+}
+
 int
 main(void)
 {
@@ -141,6 +178,7 @@ main(void)
 		cmocka_unit_test(t_params),
 		cmocka_unit_test(t_time),
 		cmocka_unit_test(t_mail),
+		cmocka_unit_test(t_json),
 	};
 
 	mime_init();
