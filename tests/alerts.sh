@@ -192,7 +192,7 @@ BASE=$T/base.db
 for k in 16 17 18 19 20; do DS --db "$BASE" ingest "$T/month/day$k" >/dev/null; done
 DS --db "$BASE" alerts settings --domain example.jp --set quiet_days=3 --summary off \
     --webhook "http://127.0.0.1:$HOOK_FAIL/" --webhook-secret s3cret >/dev/null
-cp "$BASE" "$T/hang.db"; cp "$BASE" "$T/kill.db"; cp "$BASE" "$T/fr.db"; cp "$BASE" "$T/digest.db"
+cp "$BASE" "$T/hang.db"; cp "$BASE" "$T/kill.db"; cp "$BASE" "$T/fr.db"; cp "$BASE" "$T/digest.db"; cp "$BASE" "$T/nd.db"
 hook_start "$HOOK_FAIL" fail2 "$T/hook-fail.log"
 N0=$((D0 + 20 * 86400 + 7200))
 DS --db "$BASE" alerts run --now $N0 --scan-days 5 --retry-base 60 >/dev/null
@@ -302,6 +302,16 @@ check "digest: both deliveries marked sent" \
 out=$(DS --db "$T/digest.db" alerts run --json --now $((N0 + 40 * 86400)) --scan-days 60 --no-deliver)
 check "old days: counted as too old, no alert" \
     "$(echo "$out" | sed 's/.*"alerts":\([0-9]*\).*"too_old":\([0-9]*\).*/\1 \2/')" "0 5"
+
+# ---- 10. stopped between evaluation and delivery: nothing lost, nothing twice -----------------
+sqlite3 "$T/nd.db" "UPDATE alert_settings SET webhook_url = 'http://127.0.0.1:$HOOK_OK/'"
+n0=$(wc -l <"$T/hook-ok.log")
+DS --db "$T/nd.db" alerts run --now $N0 --scan-days 5 --no-deliver >/dev/null	# evaluation committed
+check "after evaluation only: the delivery waits, nothing sent" \
+    "$(q "$T/nd.db" "SELECT state || ' ' || attempts FROM alert_deliveries")/$(($(wc -l <"$T/hook-ok.log") - n0))" "pending 0/0"
+DS --db "$T/nd.db" alerts run --now $((N0 + 5)) >/dev/null
+DS --db "$T/nd.db" alerts run --now $((N0 + 3600)) --scan-days 5 >/dev/null
+check "the next runs deliver it once" "$(($(wc -l <"$T/hook-ok.log") - n0))" "1"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
