@@ -38,6 +38,7 @@ static const struct {
 	{ "domain", cmd_domain },
 	{ "user", cmd_user },
 	{ "token", cmd_token },
+	{ "alerts", cmd_alerts },
 };
 
 static void
@@ -62,6 +63,7 @@ usage(FILE *f)
 	    "  serve                the web portal and JSON API\n"
 	    "  purge --samples-older-than DAYS   drop old failure-report samples (retention)\n"
 	    "  tenant|domain|user|token   provider mode: tenants, their domains, users, API tokens\n"
+	    "  alerts list|ack|test|run|settings   spoofing alerts, mail/webhook delivery, summaries\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

@@ -45,6 +45,7 @@ struct store_hosts_ops;
 struct store_web_ops;
 struct store_kinds_ops;
 struct store_auth_ops;
+struct store_alerts_ops;	/* store_alerts.h: alerts, settings, delivery queue */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -170,6 +171,7 @@ typedef struct store_ops {
 	const struct store_web_ops *web;
 	const struct store_kinds_ops *kinds;
 	const struct store_auth_ops *auth;
+	const struct store_alerts_ops *alerts;
 } store_ops;
 
 struct store {

@@ -27,6 +27,7 @@
 #include "store_hosts.h"
 #include "store_kinds.h"
 #include "store_web.h"
+#include "store_alerts.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1221,4 +1222,5 @@ const store_ops store_sqlite_ops = {
 	.web = &store_sqlite_web_ops,
 	.kinds = &store_sqlite_kinds_ops,
 	.auth = &store_sqlite_auth_ops,
+	.alerts = &store_sqlite_alerts_ops,
 };
