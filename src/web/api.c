@@ -12,6 +12,10 @@
  * values (store_web.h).  Every string in a response is JSON-escaped by
  * jansson; the front end inserts them with textContent only.
  *
+ * A quarantine retry runs `dmarcscope quarantine retry --json ID` as a
+ * child process (retry_child): the HTTP process never parses the hostile
+ * input.
+ *
  * Statistics are stats_build()'s object (src/analyze/stats.c, from the
  * rollups; keys in docs/STATS.md), as the CLI prints it.  Host details
  * come from enrich_host_json() when the enrichment module provides it (a
@@ -22,17 +26,23 @@
  * a 4xx/5xx status; database messages are logged, not sent.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "web_priv.h"
 #include "auth_web.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
-#include "../intake/ingest.h"
 #include "../store/store_analysis.h"
 #include "../util/ipaddr.h"
 #include "../util/log.h"
@@ -1046,13 +1056,6 @@ h_quarantine(wreq *r, wresp *out)
 	out->cacheable = 1;
 }
 
-static void
-refused_cb(void *ctx, const char *input, const char *reason)
-{
-	json_array_append_new((json_t *)ctx, json_pack("{s:s,s:s}", "input", input ? input : "",
-	    "reason", reason ? reason : ""));
-}
-
 static int
 find_raw_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
@@ -1072,36 +1075,111 @@ find_raw_cb(void *ctx, int ncol, const char *const *names, const store_web_val *
 	return 0;
 }
 
+/*
+ * Runs `dmarcscope --db DB -q quarantine retry --json ID` (this program,
+ * /proc/self/exe) and reads its one line of JSON: the hostile input is
+ * parsed by that child process, never by this one (docs/PROVIDER.md,
+ * privilege separation).  The child gets no stdin, its stderr goes to
+ * /dev/null, at most RETRY_OUT bytes of its output are read, and it is
+ * killed after RETRY_SECONDS.  Returns the parsed object or NULL.
+ */
+#define RETRY_OUT (1 << 20)
+#define RETRY_SECONDS 600
+
+static json_t *
+retry_child(wreq *r, int64_t qid)
+{
+	char exe[4096], id[32];
+	ssize_t n;
+	int fds[2], status = 0;
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	dbuf buf;
+	json_t *j = NULL;
+	json_error_t je;
+	time_t until = time(NULL) + RETRY_SECONDS;
+	char *argv[10];
+	int k = 0;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return NULL;
+	exe[n] = '\0';
+	snprintf(id, sizeof(id), "%lld", (long long)qid);
+	argv[k++] = exe;
+	argv[k++] = (char *)"--db";
+	argv[k++] = (char *)r->o->db;
+	argv[k++] = (char *)"-q";
+	argv[k++] = (char *)"quarantine";
+	argv[k++] = (char *)"retry";
+	argv[k++] = (char *)"--json";
+	argv[k++] = id;
+	argv[k] = NULL;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, exe, &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	dbuf_init(&buf, RETRY_OUT);
+	for (;;) {
+		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		char chunk[4096];
+
+		if (time(NULL) >= until) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		if ((n = read(fds[0], chunk, sizeof(chunk))) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || dbuf_add(&buf, chunk, (size_t)n) != DBUF_OK)
+			break;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (buf.len > 0)
+		j = json_loadb(buf.data, strcspn(dbuf_cstr(&buf), "\n"), 0, &je);
+	dbuf_free(&buf);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
 static void
 h_retry(wreq *r, wresp *out, int64_t qid)
 {
 	int64_t want[2] = { qid, 0 };
-	ingest_opts o;
-	ingest *g;
-	json_t *refusals = json_array();
-	int rc;
-	static const char *const outcome[] = { "stored", "duplicate", "partial", "refused",
-	    "failed" };
+	json_t *j;
 
 	if (web_ops(r->st)->query(r->st, r->principal, SWQ_QUARANTINE, NULL, find_raw_cb, want) !=
-	    STORE_OK ||
-	    want[1] == 0) {
-		json_decref(refusals);
+	    STORE_OK || want[1] == 0) {
 		api_error(out, 404, "not_found", "no such quarantine entry");
 		return;
 	}
-	if (read_only(r, out)) {
-		json_decref(refusals);
+	if (read_only(r, out))
+		return;
+	if ((j = retry_child(r, qid)) == NULL) {
+		/* no line: the entry was resolved meanwhile, or the child failed */
+		log_warnx("serve: quarantine retry %lld: the ingest process gave no outcome",
+		    (long long)qid);
+		api_json(out, 200, json_pack("{s:I,s:s,s:[]}", "id", (json_int_t)qid, "outcome",
+		    "failed", "refusals"));
 		return;
 	}
-	ingest_opts_default(&o);
-	o.on_refused = refused_cb;
-	o.cb_ctx = refusals;
-	g = ingest_new(r->st, &o);
-	rc = ingest_retry(g, want[1]);
-	ingest_free(g);
-	api_json(out, 200, json_pack("{s:I,s:s,s:o}", "id", (json_int_t)qid, "outcome",
-	    rc >= 0 && rc <= INGEST_FAILED ? outcome[rc] : "failed", "refusals", refusals));
+	json_object_set_new(j, "id", json_integer((json_int_t)qid));
+	api_json(out, 200, j);
 }
 
 /* ---- routing ------------------------------------------------------------- */
@@ -1308,7 +1386,7 @@ route_allowed(wreq *r, wresp *out, int access)
 void
 api_handle(wreq *r, wresp *out)
 {
-	int head = strcmp(r->method, "HEAD") == 0;
+	int head = strcmp(r->method, "HEAD") == 0, ro;
 	char arg[IP_STRLEN];
 	int64_t id = 0;
 
@@ -1323,15 +1401,18 @@ api_handle(wreq *r, wresp *out)
 			continue;
 		if (route_allowed(r, out, rt->access) != 0)
 			return;
-		if (rt->h != NULL) {
+		/* a read route's connection cannot write, whatever it calls */
+		ro = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
+		    web_ops(r->st)->query_only != NULL &&
+		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
+		if (rt->h != NULL)
 			rt->h(r, out);
-			return;
-		}
-		if (rt->h_id != NULL) {
+		else if (rt->h_id != NULL)
 			rt->h_id(r, out, id);
-			return;
-		}
-		rt->h_str(r, out, arg);
+		else
+			rt->h_str(r, out, arg);
+		if (ro && web_ops(r->st)->query_only(r->st, 0) != STORE_OK)
+			log_warnx("serve: %s", store_errmsg(r->st));
 		return;
 	}
 	if (api_require_read(r, out) != 0)

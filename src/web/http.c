@@ -750,6 +750,10 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 		log_warnx("serve: %s", err);
 		return send_json_error(c, 503, "database", "database unavailable");
 	}
+	/* a read route before may have been stopped with its connection still
+	 * query-only (api_handle): resolving the principal writes (last_seen) */
+	if (web_ops(r.st) != NULL && web_ops(r.st)->query_only != NULL)
+		web_ops(r.st)->query_only(r.st, 0);
 	peer_ip(c, ip, sizeof(ip), &secure);
 	if (resolve_principal(c, o, r.st, ip, &who) != 0) {
 		log_warnx("serve: %s", store_errmsg(r.st));
