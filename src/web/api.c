@@ -41,6 +41,8 @@
 
 #include "web_priv.h"
 #include "auth_web.h"
+#include "../auth/audit.h"
+#include "../store/store_auth.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
 #include "../store/store_analysis.h"
@@ -367,6 +369,27 @@ domain_ok(wreq *r, wresp *out, const char *domain)
 		return 1;
 	api_error(out, 404, "not_found", "no such domain");
 	return 0;
+}
+
+/*
+ * An audit entry for a change made through the portal: the actor is the
+ * principal's name, the tenant the domain's owner (0: unassigned or none),
+ * so a tenant's admins see an operator's changes to their domains too.  A
+ * failure is logged, not answered: the change itself is made.
+ */
+static void
+audit_change(wreq *r, const char *action, const char *domain, const char *fmt,
+    const char *detail)
+{
+	int64_t tenant = 0;
+
+	if (r->st->ops->auth == NULL)
+		return;
+	if (domain != NULL && r->st->ops->auth->domain_owner(r->st, domain, &tenant) != STORE_OK)
+		tenant = 0;
+	if (audit(r->st, r->principal->name, tenant, action, domain != NULL ? domain : "-",
+	    r->client_ip, fmt, detail) != 0)
+		log_warnx("serve: audit %s: %s", action, store_errmsg(r->st));
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -851,6 +874,13 @@ h_sender_add(wreq *r, wresp *out)
 		    dup ? "already registered" : "database error");
 		return;
 	}
+	{
+		char what[600];
+
+		snprintf(what, sizeof(what), "id %lld, %s %s %s", (long long)id,
+		    kind == 1 ? "internal" : "third party", mt, value);
+		audit_change(r, "sender_add", domain, "%s", what);
+	}
 	json_decref(in);
 	api_json(out, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
@@ -890,6 +920,12 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 	if (!found) {
 		api_error(out, 404, "not_found", "no such sender");
 		return;
+	}
+	{
+		char what[32];
+
+		snprintf(what, sizeof(what), "id %lld", (long long)id);
+		audit_change(r, "sender_rm", dom, "%s", what);
 	}
 	api_json(out, 200, json_pack("{s:b}", "removed", 1));
 }
@@ -1179,6 +1215,14 @@ h_retry(wreq *r, wresp *out, int64_t qid)
 		return;
 	}
 	json_object_set_new(j, "id", json_integer((json_int_t)qid));
+	{
+		char what[96];
+
+		snprintf(what, sizeof(what), "quarantine %lld: %s", (long long)qid,
+		    json_string_value(json_object_get(j, "outcome")) ? json_string_value(
+		    json_object_get(j, "outcome")) : "?");
+		audit_change(r, "quarantine_retry", NULL, "%s", what);
+	}
 	api_json(out, 200, j);
 }
 

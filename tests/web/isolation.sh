@@ -642,6 +642,13 @@ def proxied_login(extra_args):
     db.close()
     return (ip[0] if ip else None), cookie
 
+db = sqlite3.connect(DB)
+rows = db.execute("SELECT a.actor, t.name, a.action, a.target FROM audit_log a LEFT JOIN tenants t"
+                  " ON t.id = a.tenant_id WHERE a.action LIKE 'sender_%' ORDER BY a.id").fetchall()
+db.close()
+want = [("ops", "bravo", "sender_add", B), ("alpha-admin", "alpha", "sender_add", A),
+        ("token:" + TOK_W[:12], "alpha", "sender_add", A), ("alpha-admin", "alpha", "sender_rm", A)]
+check("sender changes audited with actor and the domain's tenant", rows == want, "%r" % rows)
 ip, cookie = proxied_login([])
 check("no trusted proxy: X-Forwarded-For and -Proto ignored (audited 127.0.0.1, no Secure)",
       ip == "127.0.0.1" and "Secure" not in cookie, "%r %r" % (ip, cookie))
