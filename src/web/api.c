@@ -1430,7 +1430,7 @@ route_allowed(wreq *r, wresp *out, int access)
 void
 api_handle(wreq *r, wresp *out)
 {
-	int head = strcmp(r->method, "HEAD") == 0, ro;
+	int head = strcmp(r->method, "HEAD") == 0;
 	char arg[IP_STRLEN];
 	int64_t id = 0;
 
@@ -1445,8 +1445,9 @@ api_handle(wreq *r, wresp *out)
 			continue;
 		if (route_allowed(r, out, rt->access) != 0)
 			return;
-		/* a read route's connection cannot write, whatever it calls */
-		ro = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
+		/* a read route's connection cannot write, whatever it calls
+		 * (serve_api switches it back) */
+		r->query_only = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
 		    web_ops(r->st)->query_only != NULL &&
 		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
 		if (rt->h != NULL)
@@ -1455,8 +1456,6 @@ api_handle(wreq *r, wresp *out)
 			rt->h_id(r, out, id);
 		else
 			rt->h_str(r, out, arg);
-		if (ro && web_ops(r->st)->query_only(r->st, 0) != STORE_OK)
-			log_warnx("serve: %s", store_errmsg(r->st));
 		return;
 	}
 	if (api_require_read(r, out) != 0)
