@@ -49,8 +49,8 @@
 static void
 scope(dbuf *b, const store_web_query *w, const char *col)
 {
-	if (w->scope_tenant > 0)
-		dbuf_printf(b, " AND %s" SCOPE_IN, col);
+	if (w->scope_tenant > 0)	/* "+": a filter, the plan stays the operator's */
+		dbuf_printf(b, " AND +%s" SCOPE_IN, col);
 }
 
 /* ---- failure reports ------------------------------------------------------ */
