@@ -317,6 +317,11 @@ B_RAW_ONLY = [r for r in IDS[B]["raw_id"] if r not in MIXED_RAW]
 # ---- every route, as alpha, with everything of bravo's and the unassigned domain's ----
 MARKERS = [b"bravo", b"nobody-corp", b"203.0.113.99", b"203.0.113.77", b"198.51.100.99",
            b"198.51.100.77"]
+# A new route is requested here automatically.  When its path has a new
+# {placeholder} or its query a new parameter, this test fails until they are
+# taught: add the placeholder to FOREIGN (ids of bravo's or the unassigned
+# domain's rows, made above as the operator or bravo-admin) and OWN (alpha's),
+# the parameter to PARAMS (values pointing at bravo's data).
 FOREIGN = {   # placeholder -> values that are not alpha's: must be refused
     "record_id": IDS[B]["record_id"][:6] + IDS[U]["record_id"][:3],
     "report_id": IDS[B]["report_id"] + IDS[U]["report_id"][:2],
