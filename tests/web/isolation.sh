@@ -684,6 +684,9 @@ err = open(os.path.join(T, "serve.err")).read()
 check("serve refuses a non-loopback address when no users are defined",
       rc not in (None, 0) and "no users" in err, "exit %r: %s" % (rc, err[-300:]))
 
+san = re.findall(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ThreadSanitizer)",
+                 open(os.path.join(T, "serve.err"), errors="replace").read())
+check("no sanitizer report from serve", not san, repr(san[:3]))
 print("ok   %d requests" % NREQ)
 print("%d passed, %d failed" % (npass, nfail))
 sys.exit(1 if nfail else 0)
