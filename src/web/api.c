@@ -1445,8 +1445,9 @@ api_handle(wreq *r, wresp *out)
 			continue;
 		if (route_allowed(r, out, rt->access) != 0)
 			return;
-		/* a read route's connection cannot write, whatever it calls
-		 * (serve_api switches it back) */
+		/* a read route's connection cannot write, whatever it calls; it
+		 * is switched back here, or (when the query watch stopped that)
+		 * by serve_api once the watch is off */
 		r->query_only = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
 		    web_ops(r->st)->query_only != NULL &&
 		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
@@ -1456,6 +1457,8 @@ api_handle(wreq *r, wresp *out)
 			rt->h_id(r, out, id);
 		else
 			rt->h_str(r, out, arg);
+		if (r->query_only && web_ops(r->st)->query_only(r->st, 0) == STORE_OK)
+			r->query_only = 0;
 		return;
 	}
 	if (api_require_read(r, out) != 0)

@@ -34,7 +34,8 @@
  *
  * GET API responses marked cacheable are kept in a small cache keyed by
  * the principal's tenant and write right and the exact request (path and
- * every argument with its length; too long: 414) and tagged with the data version (bg.c); a changed version misses.
+ * every argument with its length; too long: 414) and tagged with the
+ * data version (bg.c); a changed version misses.
  * Requests that miss wait for any computation in the same cache slot first
  * (single flight), so a burst of identical requests costs one query.  This
  * is what makes the statistics endpoint cheap.

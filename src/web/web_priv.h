@@ -47,8 +47,9 @@ typedef struct wreq {
 					 * from a trusted proxy), "-" unknown */
 	int secure;			/* TLS, or X-Forwarded-Proto: https from a
 					 * trusted proxy: cookies get Secure */
-	int query_only;			/* api_handle made st query-only: serve_api
-					 * switches it back once the watch is off */
+	int query_only;			/* st is still query-only after api_handle
+					 * (its switch back was interrupted):
+					 * serve_api retries once the watch is off */
 } wreq;
 
 /*
