@@ -239,7 +239,7 @@ static const char *const fail_cols[2][18] = {
 	  "subject", "header_from", "auth_failure", "feedback_type", "delivery_result", "urls",
 	  "attachments", "flags", "envelope_from", "rcpt_to", "message_id", "url_list" },
 	{ "日付", "ポリシードメイン", "レポート送信者", "送信元IPアドレス", "逆引きドメイン",
-	  "国コード", "件名", "ヘッダFrom", "認証失敗", "フィードバック種別", "配送結果",
+	  "国コード", "件名", "ヘッダFrom", "認証失敗の種類", "フィードバック種別", "配送結果",
 	  "URL数", "添付ファイル数", "注意", "エンベロープFrom", "宛先", "Message-ID", "URL" },
 };
 

@@ -202,6 +202,16 @@ f_add(sq_store *q, const sq_kind *k, int64_t raw_id, const json_t *m, const char
 	if (rc != STORE_OK)
 		return STORE_ERR;
 	*id = sqlite3_last_insert_rowid(q->db);
+	/* the source joins the enrichment queue like an aggregate record's, so a
+	 * host seen only in failure reports gets its reverse DNS, country, AS */
+	if (fam != 0) {
+		st = sq_kind_prep(q, k, SQK_OWN3, "INSERT OR IGNORE INTO hosts(ip) VALUES (?1)");
+		if (st == NULL)
+			return STORE_ERR;
+		sq_bind_text(st, 1, ip);
+		if (sq_run(q, st, "queueing a failure report's source for enrichment") != STORE_OK)
+			return STORE_ERR;
+	}
 	return add_urls(q, k, *id, domain, arrival, json_object_get(m, "urls"));
 }
 

@@ -160,7 +160,7 @@ static const char *const threat_keys[THREAT_NCOLS] = {
 /* The same columns in Japanese, in the words of the portal (web/i18n/ja.json). */
 static const char *const threat_ja[THREAT_NCOLS] = {
 	"日付", "ポリシードメイン", "レポート送信者", "送信元IPアドレス", "逆引きドメイン", "国コード",
-	"送信元の登録", "件名", "ヘッダFrom", "認証失敗", "フィードバック種別", "配送結果", "URL数",
+	"送信元の登録", "件名", "ヘッダFrom", "認証失敗の種類", "フィードバック種別", "配送結果", "URL数",
 	"添付ファイル数", "注意",
 };
 

@@ -124,6 +124,11 @@ row = q(db, "SELECT sum(failed_session_count) FROM tls_failures f JOIN tls_polic
         "WHERE r.org_name = 'Company-X'")
 check("real corpus: RFC 8460 example failure details add up", row == [(303,)], repr(row))
 
+row = q(db, "SELECT count(*) FROM failure_reports f WHERE f.source_ip IS NOT NULL AND "
+        "NOT EXISTS (SELECT 1 FROM hosts h WHERE h.ip = f.source_ip)")
+check("real corpus: every failure report's source is queued for enrichment (hosts)",
+      row == [(0,)] and one(db, "SELECT count(*) FROM hosts") == 3, repr(row))
+
 # ---- 2. duplicates ----------------------------------------------------------
 rc, out, err, san = ingest(db, *files)
 check("same bytes again: all duplicates", rc == 0 and out.get("duplicates") == len(files) - 1 + 1

@@ -15,7 +15,8 @@
 # The harnesses are linked against only the objects they need, compiled again
 # with clang under build-fuzz/kinds/ (independent of tests/fuzz/fuzz.mk).
 
-KINDS_HDRS := src/report/kind.h src/report/arf.h src/report/tlsrpt.h tests/kinds/fuzz_body.h
+KINDS_HDRS := src/report/kind.h src/report/arf.h src/report/arf_extract.h src/report/tlsrpt.h \
+              tests/kinds/fuzz_body.h
 KINDS_ENV  := ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
               UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -32,7 +33,7 @@ kinds-check:
 	$(KINDS_ENV) python3 tests/kinds/run.py build-asan/tests/kinds/kindtool
 
 KFUZZ_B    := build-fuzz/kinds
-KFUZZ_SRC  := src/report/arf.c src/report/tlsrpt.c src/intake/mime.c src/util/log.c \
+KFUZZ_SRC  := src/report/arf.c src/report/arf_extract.c src/report/tlsrpt.c src/intake/mime.c src/util/log.c \
               src/util/dbuf.c src/util/sha256.c src/util/ipaddr.c src/util/utf8fix.c
 KFUZZ_OBJ  := $(KFUZZ_SRC:%.c=$(KFUZZ_B)/%.o)
 KFUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -41,6 +41,7 @@
 typedef struct doc {
 	char *name, *ctype;
 	int text, in_mime;
+	char *rtype;		/* unpack_doc.report_type */
 	dbuf data;
 	int ended;
 	char *error;		/* end() error, or NULL */
@@ -61,6 +62,10 @@ typedef struct coll {
 	int stop_at_begin;	/* begin returns 1 */
 	int nemail;
 	char *email_ctype, *email_rtype, *email_subject;
+	int msg_answer;		/* what c_message answers */
+	int nmsg;
+	size_t msg_len;
+	char *msg_rtype;
 } coll;
 
 static int
@@ -79,6 +84,7 @@ c_begin(void *ctx, const unpack_doc *d)
 	x->ctype = d->content_type != NULL ? xstrdup(d->content_type) : NULL;
 	x->text = d->from_text_part;
 	x->in_mime = d->in_mime;
+	x->rtype = d->report_type != NULL ? xstrdup(d->report_type) : NULL;
 	dbuf_init(&x->data, (size_t)64 << 20);
 	c->open = 1;
 	return c->stop_at_begin;
@@ -145,12 +151,30 @@ c_email(void *ctx, const char *ctype, const char *rtype, const char *subject)
 	return 0;
 }
 
+static int
+c_message(void *ctx, const char *name, const unsigned char *p, size_t n,
+    const unpack_email_facts *f)
+{
+	coll *c = ctx;
+
+	(void)name;
+	(void)p;
+	if (c->open)
+		c->protocol_errors++;
+	c->nmsg++;
+	c->msg_len = n;
+	free(c->msg_rtype);
+	c->msg_rtype = f->report_type != NULL ? xstrdup(f->report_type) : NULL;
+	return c->msg_answer;
+}
+
 static void
 coll_free(coll *c)
 {
 	for (int i = 0; i < c->ndocs; i++) {
 		free(c->docs[i].name);
 		free(c->docs[i].ctype);
+		free(c->docs[i].rtype);
 		free(c->docs[i].error);
 		dbuf_free(&c->docs[i].data);
 	}
@@ -161,6 +185,7 @@ coll_free(coll *c)
 	free(c->email_ctype);
 	free(c->email_rtype);
 	free(c->email_subject);
+	free(c->msg_rtype);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1069,6 +1094,83 @@ test_email_deep_multipart(void **state)
 	dbuf_free(&d);
 }
 
+/* The sink's message callback (the report kinds): it sees the whole message
+ * and its facts before the walk; WALK passes the report type on to the
+ * documents, TAKEN and SKIP walk nothing, and email() hears of the report
+ * type only after SKIP.  A gzip'd e-mail is unpacked as an e-mail. */
+static void
+test_message_callback(void **state)
+{
+	static const char tls[] =
+	    "From: tlsrpt@google.com\nSubject: Report\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=tlsrpt; boundary=\"b\"\n\n"
+	    "--b\nContent-Type: text/plain\n\nA TLS report.\n"
+	    "--b\nContent-Type: application/tlsrpt+json\n\n{\"report-id\": \"x\"}\n--b--\n";
+	static unpack_sink sink = { NULL, c_begin, c_data, c_end, c_refuse, c_email, NULL,
+	    c_message };
+	static const int answers[] = { UNPACK_MSG_WALK, UNPACK_MSG_WALK_PLAIN, UNPACK_MSG_TAKEN,
+	    UNPACK_MSG_SKIP };
+	coll c;
+	unpack u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		c.msg_answer = answers[i];
+		sink.ctx = &c;
+		memset(&u, 0, sizeof(u));
+		unpack_limits_default(&u.lim);
+		u.sink = &sink;
+		assert_int_equal(unpack_mem(&u, "tls.eml", (const unsigned char *)tls,
+		    sizeof(tls) - 1), 0);
+		assert_int_equal(c.protocol_errors, 0);
+		assert_int_equal(c.nmsg, 1);
+		assert_int_equal(c.msg_len, sizeof(tls) - 1);
+		assert_string_equal(c.msg_rtype, "tlsrpt");
+		if (answers[i] == UNPACK_MSG_WALK || answers[i] == UNPACK_MSG_WALK_PLAIN) {
+			assert_int_equal(c.ndocs, 1);	/* the JSON part; the text part refused */
+			assert_doc(&c, 0, "{\"report-id\": \"x\"}", 18);
+			if (answers[i] == UNPACK_MSG_WALK)
+				assert_string_equal(c.docs[0].rtype, "tlsrpt");
+			else
+				assert_null(c.docs[0].rtype);
+			assert_int_equal(c.nemail, 0);
+		} else {
+			assert_int_equal(c.ndocs, 0);
+			assert_int_equal(c.nemail, answers[i] == UNPACK_MSG_SKIP);
+		}
+		coll_free(&c);
+	}
+
+	/* the same mail gzip'd: still an e-mail */
+	{
+		size_t zn;
+		unsigned char *z = gzip_mem(tls, sizeof(tls) - 1, &zn, "tls.eml");
+
+		memset(&c, 0, sizeof(c));
+		c.msg_answer = UNPACK_MSG_TAKEN;
+		sink.ctx = &c;
+		memset(&u, 0, sizeof(u));
+		unpack_limits_default(&u.lim);
+		u.sink = &sink;
+		assert_int_equal(unpack_mem(&u, "tls.eml.gz", z, zn), 0);
+		assert_int_equal(c.nmsg, 1);
+		assert_int_equal(c.msg_len, sizeof(tls) - 1);
+		assert_int_equal(c.ndocs, 0);
+		coll_free(&c);
+		/* and its cap: the inflated message over max_message is refused */
+		memset(&c, 0, sizeof(c));
+		sink.ctx = &c;
+		u.lim.max_message = 64;
+		assert_int_equal(unpack_mem(&u, "tls.eml.gz", z, zn), 0);
+		assert_int_equal(c.nmsg, 0);
+		assert_int_equal(c.nrefs, 1);
+		assert_non_null(strstr(c.refs[0].reason, "--max-message"));
+		coll_free(&c);
+		free(z);
+	}
+}
+
 int
 main(void)
 {
@@ -1094,6 +1196,7 @@ main(void)
 		cmocka_unit_test(test_email_part_limits),
 		cmocka_unit_test(test_email_stop_means_stop),
 		cmocka_unit_test(test_email_deep_multipart),
+		cmocka_unit_test(test_message_callback),
 	};
 
 	mime_init();
