@@ -29,6 +29,7 @@
 
 #include "web_priv.h"
 #include "auth_web.h"
+#include "api_admin.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
 #include "../intake/ingest.h"
@@ -1080,6 +1081,29 @@ static const struct api_route {
 	    "change one's password (X-CSRF-Token)" },
 	{ "POST", "/logout", auth_web_logout, NULL, NULL, "json", "-",
 	    "log out: end the session (X-CSRF-Token)" },
+	/* administration (api_admin.c): admins (own tenant) and operators */
+	{ "GET", "/users", admin_users, NULL, NULL, "json", "tenant",
+	    "users: an admin's tenant's, an operator's every or one tenant's" },
+	{ "POST", "/users", admin_user_add, NULL, NULL, "json", "body:name,role,password,tenant_id",
+	    "add a user (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/disable", NULL, admin_user_disable, NULL, "json", "-",
+	    "disable a user: its sessions end (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/enable", NULL, admin_user_enable, NULL, "json", "-",
+	    "enable a user (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/password", NULL, admin_user_password, NULL, "json",
+	    "body:password", "reset a user's password: its sessions end (X-CSRF-Token)" },
+	{ "DELETE", "/users/{user_id}", NULL, admin_user_rm, NULL, "json", "-",
+	    "remove a user (X-CSRF-Token)" },
+	{ "GET", "/tokens", admin_tokens, NULL, NULL, "json", "tenant",
+	    "API tokens (prefix, scope, use; never the token)" },
+	{ "POST", "/tokens", admin_token_add, NULL, NULL, "json", "body:name,scope,tenant_id",
+	    "make an API token: in the answer once (X-CSRF-Token)" },
+	{ "DELETE", "/tokens/{token_id}", NULL, admin_token_rm, NULL, "json", "-",
+	    "revoke an API token (X-CSRF-Token)" },
+	{ "GET", "/audit", admin_audit, NULL, NULL, "json", "tenant,limit",
+	    "the audit log, newest first" },
+	{ "GET", "/tenants", admin_tenants, NULL, NULL, "json", "-",
+	    "operators: the tenants, for the tenant switcher" },
 };
 
 /* p against a route's path: 1 when it matches, with the placeholder's text
