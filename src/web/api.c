@@ -1087,27 +1087,27 @@ static const struct api_route {
 	{ "POST", "/logout", auth_web_logout, NULL, NULL, ACC_PUBLIC, "json", "-",
 	    "log out: end the session (X-CSRF-Token)" },
 	/* administration (api_admin.c): admins (own tenant) and operators */
-	{ "GET", "/users", admin_users, NULL, NULL, "json", "tenant",
+	{ "GET", "/users", admin_users, NULL, NULL, ACC_MANAGE, "json", "tenant",
 	    "users: an admin's tenant's, an operator's every or one tenant's" },
-	{ "POST", "/users", admin_user_add, NULL, NULL, "json", "body:name,role,password,tenant_id",
-	    "add a user (X-CSRF-Token)" },
-	{ "POST", "/users/{user_id}/disable", NULL, admin_user_disable, NULL, "json", "-",
-	    "disable a user: its sessions end (X-CSRF-Token)" },
-	{ "POST", "/users/{user_id}/enable", NULL, admin_user_enable, NULL, "json", "-",
-	    "enable a user (X-CSRF-Token)" },
-	{ "POST", "/users/{user_id}/password", NULL, admin_user_password, NULL, "json",
+	{ "POST", "/users", admin_user_add, NULL, NULL, ACC_MANAGE, "json",
+	    "body:name,role,password,tenant_id", "add a user (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/disable", NULL, admin_user_disable, NULL, ACC_MANAGE, "json",
+	    "-", "disable a user: its sessions end (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/enable", NULL, admin_user_enable, NULL, ACC_MANAGE, "json",
+	    "-", "enable a user (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/password", NULL, admin_user_password, NULL, ACC_MANAGE, "json",
 	    "body:password", "reset a user's password: its sessions end (X-CSRF-Token)" },
-	{ "DELETE", "/users/{user_id}", NULL, admin_user_rm, NULL, "json", "-",
+	{ "DELETE", "/users/{user_id}", NULL, admin_user_rm, NULL, ACC_MANAGE, "json", "-",
 	    "remove a user (X-CSRF-Token)" },
-	{ "GET", "/tokens", admin_tokens, NULL, NULL, "json", "tenant",
+	{ "GET", "/tokens", admin_tokens, NULL, NULL, ACC_MANAGE, "json", "tenant",
 	    "API tokens (prefix, scope, use; never the token)" },
-	{ "POST", "/tokens", admin_token_add, NULL, NULL, "json", "body:name,scope,tenant_id",
-	    "make an API token: in the answer once (X-CSRF-Token)" },
-	{ "DELETE", "/tokens/{token_id}", NULL, admin_token_rm, NULL, "json", "-",
+	{ "POST", "/tokens", admin_token_add, NULL, NULL, ACC_MANAGE, "json",
+	    "body:name,scope,tenant_id", "make an API token: in the answer once (X-CSRF-Token)" },
+	{ "DELETE", "/tokens/{token_id}", NULL, admin_token_rm, NULL, ACC_MANAGE, "json", "-",
 	    "revoke an API token (X-CSRF-Token)" },
-	{ "GET", "/audit", admin_audit, NULL, NULL, "json", "tenant,limit",
+	{ "GET", "/audit", admin_audit, NULL, NULL, ACC_MANAGE, "json", "tenant,limit",
 	    "the audit log, newest first" },
-	{ "GET", "/tenants", admin_tenants, NULL, NULL, "json", "-",
+	{ "GET", "/tenants", admin_tenants, NULL, NULL, ACC_OPERATOR, "json", "-",
 	    "operators: the tenants, for the tenant switcher" },
 };
 
@@ -1221,6 +1221,17 @@ route_allowed(wreq *r, wresp *out, int access)
 	}
 }
 
+static void
+route_run(const struct api_route *rt, wreq *r, wresp *out, int64_t id, const char *arg)
+{
+	if (rt->h != NULL)
+		rt->h(r, out);
+	else if (rt->h_id != NULL)
+		rt->h_id(r, out, id);
+	else
+		rt->h_str(r, out, arg);
+}
+
 void
 api_handle(wreq *r, wresp *out)
 {
@@ -1239,15 +1250,24 @@ api_handle(wreq *r, wresp *out)
 			continue;
 		if (route_allowed(r, out, rt->access) != 0)
 			return;
-		if (rt->h != NULL) {
-			rt->h(r, out);
-			return;
+		/* an operator's tenant view (tenant=ID): the data routes see that
+		 * tenant's principal (api_admin.c) */
+		if (rt->access == ACC_READ || rt->access == ACC_WRITE) {
+			const dm_principal *own = r->principal;
+			dm_principal view;
+			int v = admin_view(r, out, &view);
+
+			if (v < 0)
+				return;
+			if (v > 0) {
+				r->principal = &view;
+				route_run(rt, r, out, id, arg);
+				r->principal = own;
+				principal_free(&view);
+				return;
+			}
 		}
-		if (rt->h_id != NULL) {
-			rt->h_id(r, out, id);
-			return;
-		}
-		rt->h_str(r, out, arg);
+		route_run(rt, r, out, id, arg);
 		return;
 	}
 	if (api_require_read(r, out) != 0)

@@ -18,13 +18,10 @@
  * Errors: JSON {"error","message"} through api_error; store errors are
  * logged (never a password or token) and answered 500.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "api_admin.h"
 #include "../auth/audit.h"
@@ -42,19 +39,7 @@
 static void
 client_ip(wreq *r, char *buf, size_t len)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->c,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
-
-	snprintf(buf, len, "-");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
-		    (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)len);
+	snprintf(buf, len, "%s", r->client_ip != NULL ? r->client_ip : "-");
 }
 
 static void
@@ -64,70 +49,31 @@ db_error(wreq *r, wresp *out, const char *what)
 	api_error(out, 500, "database", "database error");
 }
 
-/* The request's principal: a Bearer token, the session cookie, or - with
- * no users defined - the local single-user principal.  1, or 0 after
- * answering (401, 500, 501). */
+/* The request's principal (http.c resolved it; api_handle already checked
+ * the route's access level - ACC_MANAGE, ACC_OPERATOR - and, for a change by
+ * session, its CSRF token).  Checked again here, so a handler never runs
+ * for the wrong principal: 1, or 0 after answering. */
 static int
-who(wreq *r, wresp *out, dm_principal *p)
+manager(wreq *r, wresp *out, dm_principal *p)
 {
-	char ip[64], err[200];
-	session_opts so;
-	int64_t users = 0;
-	int rc;
-
 	memset(p, 0, sizeof(*p));
 	if (r->st->ops->auth == NULL) {
 		api_error(out, 501, "no_users", "this database backend has no users");
 		return 0;
 	}
-	client_ip(r, ip, sizeof(ip));
-	session_opts_default(&so);
-	rc = principal_from_request(r->st, &so, MHD_lookup_connection_value(r->c,
-	    MHD_HEADER_KIND, "Cookie"), MHD_lookup_connection_value(r->c, MHD_HEADER_KIND,
-	    "Authorization"), ip, p, err, sizeof(err));
-	if (rc < 0) {
-		db_error(r, out, "admin");
+	if (api_require_manage(r, out) != 0)
 		return 0;
-	}
-	if (rc == 1)
-		return 1;
-	if (r->st->ops->auth->user_count(r->st, &users) != STORE_OK) {
-		db_error(r, out, "admin");
-		return 0;
-	}
-	if (users == 0) {
-		principal_local(p);
-		return 1;
-	}
-	api_error(out, 401, "login_required", err[0] ? err : "log in first");
-	return 0;
+	*p = *r->principal;
+	p->domains = NULL;	/* not needed here; p is a shallow copy: nothing to free */
+	p->ndomains = 0;
+	return 1;
 }
 
-/* An admin or an operator (1), else 0 after answering 401/403. */
-static int
-manager(wreq *r, wresp *out, dm_principal *p)
-{
-	if (!who(r, out, p))
-		return 0;
-	if (principal_can_manage_users(p))
-		return 1;
-	principal_free(p);
-	api_error(out, 403, "forbidden", "only an admin or an operator may do this");
-	return 0;
-}
-
-/* manager() for a change: also the session's CSRF token. */
+/* manager() for a change (the CSRF token is api_require_manage's). */
 static int
 manager_write(wreq *r, wresp *out, dm_principal *p)
 {
-	if (!manager(r, out, p))
-		return 0;
-	if (p->method != AUTH_SESSION || csrf_check(&p->session,
-	    MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "X-CSRF-Token")))
-		return 1;
-	principal_free(p);
-	api_error(out, 403, "csrf", "missing or wrong X-CSRF-Token");
-	return 0;
+	return manager(r, out, p);
 }
 
 static int
@@ -704,20 +650,71 @@ tenant_json_cb(void *ctx, const store_tenant *t)
 void
 admin_tenants(wreq *r, wresp *out)
 {
-	dm_principal p;
 	json_t *a;
 
-	if (!who(r, out, &p))
+	if (r->st->ops->auth == NULL) {
+		api_error(out, 501, "no_users", "this database backend has no users");
 		return;
-	if (!principal_is_operator(&p)) {
-		api_error(out, 403, "forbidden", "only operators see the tenants");
-	} else {
-		a = json_array();
-		if (r->st->ops->auth->tenant_list(r->st, tenant_json_cb, a) != STORE_OK) {
-			json_decref(a);
-			db_error(r, out, "tenants");
-		} else
-			api_json(out, 200, json_pack("{s:o}", "tenants", a));
 	}
-	principal_free(&p);
+	if (api_require_operator(r, out) != 0)
+		return;
+	a = json_array();
+	if (r->st->ops->auth->tenant_list(r->st, tenant_json_cb, a) != STORE_OK) {
+		json_decref(a);
+		db_error(r, out, "tenants");
+	} else
+		api_json(out, 200, json_pack("{s:o}", "tenants", a));
+}
+
+/* ---- an operator's tenant view -------------------------------------------- */
+
+static int
+add_domain_cb(void *ctx, const char *domain, int64_t tenant_id, const char *tenant)
+{
+	dm_principal *v = ctx;
+	char **d;
+
+	(void)tenant_id;
+	(void)tenant;
+	if ((d = realloc(v->domains, (v->ndomains + 1) * sizeof(*d))) == NULL)
+		return 1;
+	v->domains = d;
+	if ((d[v->ndomains] = strdup(domain)) == NULL)
+		return 1;
+	for (char *c = d[v->ndomains]; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	v->ndomains++;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+admin_view(wreq *r, wresp *out, dm_principal *view)
+{
+	int64_t tid;
+	int rc;
+
+	memset(view, 0, sizeof(*view));
+	if (r->principal == NULL || api_arg(r, "tenant") == NULL)
+		return 0;
+	if ((rc = admin_view_tenant(r, out, r->principal, &tid)) <= 0)
+		return rc;
+	*view = *r->principal;
+	view->domains = NULL;
+	view->ndomains = 0;
+	view->tenant_id = tid;
+	view->role = ROLE_ADMIN;
+	if (r->st->ops->auth->domain_list(r->st, tid, add_domain_cb, view) != STORE_OK) {
+		principal_free(view);
+		db_error(r, out, "tenant view");
+		return -1;
+	}
+	qsort(view->domains, view->ndomains, sizeof(char *), cmp_str);
+	return 1;
 }

@@ -12,14 +12,18 @@
  *   GET    /audit            the audit log, newest first (limit, tenant=ID)
  *   GET    /tenants          operators: the tenants, for the switcher
  * Every route needs an admin or an operator (a session, or the single-user
- * local principal); a write also needs the session's X-CSRF-Token and leaves
- * an audit entry.
+ * local principal; api.c's access column ACC_MANAGE / ACC_OPERATOR); a write
+ * also needs the session's X-CSRF-Token and leaves an audit entry.
  *
  * admin_view_tenant(r, out, p, &tid): an operator's "tenant=ID" view: 1 and
- * *tid when the request asks for one (refused, answered 400/403, with -1: a
- * non-operator asking, an unknown tenant), 0 when it does not.
+ * *tid when the request asks for one (refused, answered 400/403/404, with -1:
+ * a non-operator asking, an unknown tenant), 0 when it does not.
+ * admin_view(r, out, &view): for the data routes (api_handle): with
+ * "tenant=ID" from an operator, view becomes that tenant's principal (its
+ * domains; role admin, the operator's name) and 1 is returned; 0 no
+ * tenant=; -1 answered.  principal_free(&view) after use.
  *
- * Exports: the handlers below, admin_view_tenant.
+ * Exports: the handlers below, admin_view_tenant, admin_view.
  */
 #ifndef DS_API_ADMIN_H
 #define DS_API_ADMIN_H
@@ -39,5 +43,6 @@ void admin_token_rm(wreq *r, wresp *out, int64_t id);
 void admin_audit(wreq *r, wresp *out);
 void admin_tenants(wreq *r, wresp *out);
 int admin_view_tenant(wreq *r, wresp *out, const dm_principal *p, int64_t *tid);
+int admin_view(wreq *r, wresp *out, dm_principal *view);
 
 #endif
