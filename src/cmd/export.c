@@ -29,6 +29,7 @@
 
 #include "cmd.h"
 #include "export_kinds.h"
+#include "../auth/principal.h"
 #include "../report/kind.h"
 #include "../enrich/enrich.h"
 #include "../store/store_web.h"
@@ -584,7 +585,9 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 	} else if (e.fmt == F_CSV) {
 		/* the portal's mail-list query and writer: the same columns and bytes */
 		store_web_query w;
+		dm_principal local;	/* the CLI reads everything, as an operator */
 
+		principal_local(&local);
 		memset(&w, 0, sizeof(w));
 		w.domain = f.domain;
 		w.since = f.since;
@@ -594,7 +597,7 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 		w.limit = -1;
 		if (cmd_catch_up(e.s) != 0)
 			rc = STORE_ERR;
-		else if (csv_mail_write(e.s, &w, lang != NULL && strcmp(lang, "ja") == 0, &tz,
+		else if (csv_mail_write(e.s, &local, &w, lang != NULL && strcmp(lang, "ja") == 0, &tz,
 		    put_cb, &e, err, sizeof(err)) == -2) {
 			log_warnx("export: %s", err);
 			rc = STORE_ERR;

@@ -32,6 +32,14 @@
  * Records join their report on (policy_domain, report_id), which is the
  * records_domain index; joining on report_id alone scans every record.
  *
+ * Isolation (issue 14, store_web.h): query() takes the principal; for a
+ * tenant every query adds "policy_domain IN (SELECT domain FROM
+ * tenant_domains WHERE tenant_id = :tenant)" (SCOPE_IN, through the
+ * tenant_domains_tenant index) on the table it reads (scope()), by-id reads
+ * included; the shared helpers (where_records, where_reports, window_cte,
+ * window_partial) carry it, so a query built from them cannot leave it out.
+ * An operator's queries are unchanged.
+ *
  * Exports: store_sqlite_web_ops.  Errors: STORE_ERR with the message in
  * the store (store_errmsg).
  */
@@ -41,6 +49,7 @@
 
 #include "sqlite_priv.h"
 #include "store_web.h"
+#include "../auth/principal.h"
 #include "../util/dbuf.h"
 
 #define MAXCOL 40
@@ -63,11 +72,24 @@ static const char *const sort_sql[SWS__COUNT] = {
 	[SWS_CLASS] = "r.cls",
 };
 
+/* A tenant's domains (store_web.h); :tenant is bound to w->scope_tenant. */
+#define SCOPE_IN " IN (SELECT domain FROM tenant_domains WHERE tenant_id = :tenant)"
+
+/* " AND col IN (the tenant's domains)" for a tenant's query, nothing for an
+ * operator's. */
+static void
+scope(dbuf *b, const store_web_query *w, const char *col)
+{
+	if (w->scope_tenant > 0)
+		dbuf_printf(b, " AND %s" SCOPE_IN, col);
+}
+
 /* The filters shared by the record queries (rp reports, r records, h hosts). */
 static void
 where_records(dbuf *b, const store_web_query *w)
 {
 	dbuf_addstr(b, " WHERE 1=1");
+	scope(b, w, "rp.policy_domain");
 	if (w->domain != NULL)
 		dbuf_addstr(b, " AND rp.policy_domain = :dom");
 	if (w->since > 0)
@@ -95,6 +117,7 @@ static void
 where_reports(dbuf *b, const store_web_query *w)
 {
 	dbuf_addstr(b, " WHERE 1=1");
+	scope(b, w, "rp.policy_domain");
 	if (w->domain != NULL)
 		dbuf_addstr(b, " AND rp.policy_domain = :dom");
 	if (w->since > 0)
@@ -146,8 +169,9 @@ window_cte(dbuf *b, const store_web_query *w)
 	if (w->ip != NULL) {
 		dbuf_addstr(b, "WITH win(rec, id, date_begin, policy_domain) AS (SELECT r.id,"
 		    " rp.id, rp.date_begin, rp.policy_domain FROM records r INDEXED BY records_ip"
-		    " JOIN reports rp ON rp.id = r.report_id WHERE r.source_ip = :ip"
-		    " ORDER BY r.id DESC LIMIT :scan) ");
+		    " JOIN reports rp ON rp.id = r.report_id WHERE r.source_ip = :ip");
+		scope(b, w, "r.policy_domain");
+		dbuf_addstr(b, " ORDER BY r.id DESC LIMIT :scan) ");
 		return;
 	}
 	dbuf_addstr(b, "WITH win(rec, id, date_begin, policy_domain) AS (SELECT r.id, rp.id,"
@@ -197,23 +221,62 @@ order_by(dbuf *b, const store_web_query *w)
 }
 
 /* partial: the window does not hold every candidate (window_partial) */
+/* The rows of record :id, for a tenant only when the record is its own. */
+static void
+record_scope(dbuf *b, const store_web_query *w)
+{
+	if (w->scope_tenant > 0)
+		dbuf_addstr(b, " AND EXISTS (SELECT 1 FROM records x WHERE x.id = :id"
+		    " AND x.policy_domain" SCOPE_IN ")");
+}
+
+/* A host is a tenant's when it sent mail in the tenant's domains. */
+#define HOST_SEEN "(EXISTS (SELECT 1 FROM records r INDEXED BY records_ip" \
+    " WHERE r.source_ip = :ip AND r.policy_domain" SCOPE_IN ") OR EXISTS (SELECT 1" \
+    " FROM failure_reports fr INDEXED BY failure_reports_ip_time WHERE fr.source_ip = :ip" \
+    " AND fr.policy_domain" SCOPE_IN "))"
+
 static int
 build(dbuf *b, int q, const store_web_query *w, int partial)
 {
 	switch (q) {
 	case SWQ_VERSION:
+		if (w->scope_tenant > 0) {
+			/* a tenant's own data only: another tenant's ingest does
+			 * not show in it */
+			dbuf_addstr(b, "SELECT (SELECT coalesce(max(id), 0) FROM reports"
+			    " WHERE policy_domain" SCOPE_IN ") AS reports,"
+			    " (SELECT coalesce(max(id), 0) FROM failure_reports"
+			    " WHERE policy_domain" SCOPE_IN ") AS failures,"
+			    " (SELECT coalesce(max(id), 0) FROM tls_policies"
+			    " WHERE policy_domain" SCOPE_IN ") AS tls,"
+			    " (SELECT coalesce(max(id), 0) + count(*) FROM senders"
+			    " WHERE policy_domain" SCOPE_IN ") AS senders,"
+			    " (SELECT coalesce(max(updated_at), 0) FROM hosts) AS hosts,"
+			    " (SELECT count(*) FROM analysis_pending"
+			    " WHERE policy_domain" SCOPE_IN ") AS pending,"
+			    " (SELECT coalesce(sum(rowid), 0) * 1000 + count(*) FROM tenant_domains"
+			    " WHERE tenant_id = :tenant) AS domains");
+			break;
+		}
 		dbuf_addstr(b, "SELECT (SELECT coalesce(max(id), 0) FROM reports) AS reports,"
 		    " (SELECT coalesce(max(id), 0) FROM raw_messages) AS raws,"
 		    " (SELECT count(*) FROM quarantine WHERE resolved = 0) AS quarantine,"
 		    " (SELECT coalesce(max(id), 0) + count(*) FROM senders) AS senders,"
 		    " (SELECT coalesce(max(updated_at), 0) FROM hosts) AS hosts,"
-		    " (SELECT count(*) FROM analysis_pending) AS pending");
+		    " (SELECT coalesce(sum(rowid * 1000003 + tenant_id), 0) + count(*)"
+		    " FROM tenant_domains) AS assigned,"
+		    " (SELECT count(*) FROM analysis_pending) AS pending");	/* last (bg.c) */
 		break;
 	case SWQ_DOMAINS:
-		dbuf_addstr(b, "SELECT policy_domain AS domain, count(*) AS reports,"
-		    " sum(message_count) AS messages, min(date_begin) AS first_begin,"
-		    " max(date_end) AS last_end FROM reports GROUP BY policy_domain"
-		    " ORDER BY messages DESC, policy_domain");
+		/* tenant: the tenant's name (NULL: unassigned, operators only) */
+		dbuf_addstr(b, "SELECT rp.policy_domain AS domain, count(*) AS reports,"
+		    " sum(rp.message_count) AS messages, min(rp.date_begin) AS first_begin,"
+		    " max(rp.date_end) AS last_end, (SELECT t.name FROM tenant_domains td"
+		    " JOIN tenants t ON t.id = td.tenant_id WHERE td.domain = rp.policy_domain)"
+		    " AS tenant FROM reports rp WHERE 1=1");
+		scope(b, w, "rp.policy_domain");
+		dbuf_addstr(b, " GROUP BY rp.policy_domain ORDER BY messages DESC, rp.policy_domain");
 		break;
 	case SWQ_RECORDS:
 		if (plain_list(w)) {
@@ -278,18 +341,25 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		    " rp.aspf AS aspf, rp.pct AS pct, h.as_name AS as_name, h.asn AS asn");
 		dbuf_addstr(b, REC_FROM);
 		dbuf_addstr(b, " WHERE r.id = :id");
+		scope(b, w, "r.policy_domain");
 		break;
 	case SWQ_RECORD_REASONS:
 		dbuf_addstr(b, "SELECT coalesce(type, raw_type) AS type, comment FROM record_reasons"
-		    " WHERE record_id = :id ORDER BY idx");
+		    " WHERE record_id = :id");
+		record_scope(b, w);
+		dbuf_addstr(b, " ORDER BY idx");
 		break;
 	case SWQ_RECORD_DKIM:
 		dbuf_addstr(b, "SELECT domain, selector, coalesce(result, raw_result) AS result,"
-		    " human_result FROM auth_dkim WHERE record_id = :id ORDER BY idx");
+		    " human_result FROM auth_dkim WHERE record_id = :id");
+		record_scope(b, w);
+		dbuf_addstr(b, " ORDER BY idx");
 		break;
 	case SWQ_RECORD_SPF:
 		dbuf_addstr(b, "SELECT domain, scope, coalesce(result, raw_result) AS result,"
-		    " human_result FROM auth_spf WHERE record_id = :id ORDER BY idx");
+		    " human_result FROM auth_spf WHERE record_id = :id");
+		record_scope(b, w);
+		dbuf_addstr(b, " ORDER BY idx");
 		break;
 	case SWQ_REPORTS:
 	case SWQ_REPORT:
@@ -306,9 +376,10 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		    " substr(m.source, length(rtrim(m.source, replace(m.source, '/', ''))) + 1)"
 		    " AS source, m.state AS raw_state,"
 		    " m.size AS raw_size FROM reports rp LEFT JOIN raw_messages m ON m.id = rp.raw_id");
-		if (q == SWQ_REPORT)
+		if (q == SWQ_REPORT) {
 			dbuf_addstr(b, " WHERE rp.id = :id");
-		else {
+			scope(b, w, "rp.policy_domain");
+		} else {
 			where_reports(b, w);
 			dbuf_addstr(b, " ORDER BY rp.date_begin DESC, rp.id DESC"
 			    " LIMIT :limit OFFSET :offset");
@@ -338,6 +409,33 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		break;
 	case SWQ_HOST:
 		dbuf_addstr(b, "SELECT * FROM hosts WHERE ip = :ip");
+		if (w->scope_tenant > 0)
+			dbuf_addstr(b, " AND " HOST_SEEN);
+		break;
+	case SWQ_HOST_SEEN:
+		dbuf_addstr(b, w->scope_tenant > 0 ? "SELECT " HOST_SEEN " AS seen" :
+		    "SELECT 1 AS seen");
+		break;
+	case SWQ_RAW_ACCESS:
+		if (w->scope_tenant > 0)
+			dbuf_addstr(b, "SELECT ((EXISTS (SELECT 1 FROM reports WHERE raw_id = :id"
+			    " AND policy_domain" SCOPE_IN ") OR EXISTS (SELECT 1 FROM failure_reports"
+			    " WHERE raw_id = :id AND policy_domain" SCOPE_IN ") OR EXISTS (SELECT 1"
+			    " FROM tls_reports t JOIN tls_policies p ON p.tls_report_id = t.id"
+			    " WHERE t.raw_id = :id AND p.policy_domain" SCOPE_IN "))"
+			    " AND NOT EXISTS (SELECT 1 FROM reports WHERE raw_id = :id"
+			    " AND policy_domain NOT" SCOPE_IN ") AND NOT EXISTS (SELECT 1 FROM"
+			    " failure_reports WHERE raw_id = :id AND policy_domain NOT" SCOPE_IN ")"
+			    " AND NOT EXISTS (SELECT 1 FROM tls_reports t JOIN tls_policies p"
+			    " ON p.tls_report_id = t.id WHERE t.raw_id = :id AND p.policy_domain"
+			    " NOT" SCOPE_IN ")) AS allowed");
+		else
+			dbuf_addstr(b, "SELECT EXISTS (SELECT 1 FROM raw_messages WHERE id = :id)"
+			    " AS allowed");
+		break;
+	case SWQ_SENDER_DOMAIN:
+		dbuf_addstr(b, "SELECT policy_domain FROM senders WHERE id = :id");
+		scope(b, w, "policy_domain");
 		break;
 	case SWQ_HOST_DAILY:
 		/* one address: its records through records_ip */
@@ -363,7 +461,10 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		    " substr(m.source, length(rtrim(m.source, replace(m.source, '/', ''))) + 1)"
 		    " AS source, m.state AS raw_state,"
 		    " m.size AS raw_size FROM quarantine q LEFT JOIN raw_messages m"
-		    " ON m.id = q.raw_id ORDER BY q.id DESC LIMIT 1000");
+		    " ON m.id = q.raw_id");
+		if (w->scope_tenant != 0)	/* the provider's, never a tenant's */
+			dbuf_addstr(b, " WHERE 0");
+		dbuf_addstr(b, " ORDER BY q.id DESC LIMIT 1000");
 		break;
 	default:
 		return -1;
@@ -403,8 +504,8 @@ filter_key(const store_web_query *w)
 	size_t n;
 
 	dbuf_init(&b, 4096);
-	dbuf_printf(&b, "%zu:%s|%lld|%lld|%d|%d|%zu:%s|%zu:%s|%lld",
-	    w->domain ? strlen(w->domain) : (size_t)0, w->domain ? w->domain : "",
+	dbuf_printf(&b, "t%lld|%zu:%s|%lld|%lld|%d|%d|%zu:%s|%zu:%s|%lld",
+	    (long long)w->scope_tenant, w->domain ? strlen(w->domain) : (size_t)0, w->domain ? w->domain : "",
 	    (long long)w->since, (long long)w->until, w->cls, w->result,
 	    w->search ? strlen(w->search) : (size_t)0, w->search ? w->search : "",
 	    w->ip ? strlen(w->ip) : (size_t)0, w->ip ? w->ip : "", (long long)w->report_id);
@@ -428,10 +529,12 @@ window_partial(sq_store *sq, const store_web_query *w, int64_t limit, int *parti
 	int rc;
 
 	dbuf_init(&b, 4096);
-	if (w->ip != NULL)
-		dbuf_addstr(&b, "SELECT count(*) FROM (SELECT 1 FROM records INDEXED BY records_ip"
-		    " WHERE source_ip = :ip LIMIT :scan + 1)");
-	else {
+	if (w->ip != NULL) {
+		dbuf_addstr(&b, "SELECT count(*) FROM (SELECT 1 FROM records r INDEXED BY records_ip"
+		    " WHERE r.source_ip = :ip");
+		scope(&b, w, "r.policy_domain");
+		dbuf_addstr(&b, " LIMIT :scan + 1)");
+	} else {
 		dbuf_addstr(&b, "SELECT coalesce(sum(rp.record_count), 0) FROM reports rp");
 		where_reports(&b, w);
 		if (w->report_id > 0)
@@ -447,6 +550,7 @@ window_partial(sq_store *sq, const store_web_query *w, int64_t limit, int *parti
 	bind_named(st, ":since", NULL, w->since, 0);
 	bind_named(st, ":until", NULL, w->until, 0);
 	bind_named(st, ":rid", NULL, w->report_id, 0);
+	bind_named(st, ":tenant", NULL, w->scope_tenant, 0);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*partial = sqlite3_column_int64(st, 0) > limit;
 	sqlite3_finalize(st);
@@ -455,24 +559,46 @@ window_partial(sq_store *sq, const store_web_query *w, int64_t limit, int *parti
 	return STORE_OK;
 }
 
+/* The scope of who's queries: 0 every domain (an operator, local), > 0 a
+ * tenant's domains, -1 refused (nobody, or a tenant principal without a
+ * tenant). */
+static int64_t
+scope_of(const dm_principal *who)
+{
+	if (who == NULL || who->method == AUTH_NONE)
+		return -1;
+	if (principal_is_operator(who))
+		return 0;
+	return who->tenant_id > 0 ? who->tenant_id : -1;
+}
+
 static int
-web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
+web_query(store *s, const dm_principal *who, int q, const store_web_query *wq,
+    store_web_cb cb, void *ctx)
 {
 	sq_store *sq = SQ(s);
-	store_web_query none;
+	store_web_query wl;
+	const store_web_query *w = &wl;
 	sqlite3_stmt *st = NULL;
 	const char *names[MAXCOL];
 	store_web_val v[MAXCOL];
 	dbuf b, nb;
 	int rc, ncol, stop = 0, partial = 0;
+	int64_t tenant = scope_of(who);
 
-	if (w == NULL) {
-		memset(&none, 0, sizeof(none));
-		none.cls = none.result = -1;
-		none.limit = -1;
-		w = &none;
+	if (tenant < 0) {
+		snprintf(sq->err, sizeof(sq->err), "web query %d without a principal: refused", q);
+		return STORE_ERR;
 	}
-	if (q >= SWQ_KINDS_FIRST && q < SWQ__COUNT)	/* failure and TLS reports */
+	if (wq != NULL)
+		wl = *wq;
+	else {
+		memset(&wl, 0, sizeof(wl));
+		wl.cls = wl.result = -1;
+		wl.limit = -1;
+	}
+	wl.scope_tenant = tenant;
+	if (q >= SWQ_KINDS_FIRST && q < SWQ_RAW_ACCESS)	/* failure and TLS reports */
 		return sq_web_kinds_query(s, q, w, cb, ctx);
 	if ((q == SWQ_RECORDS_COUNT || q == SWQ_RECORDS) && !plain_list(w) &&
 	    window_partial(sq, w, SCAN_MAX, &partial) != STORE_OK)
@@ -509,7 +635,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 		snprintf(sq->err, sizeof(sq->err), "unknown web query %d", q);
 		return STORE_ERR;
 	}
-	if (q == SWQ_VERSION) {
+	if (q == SWQ_VERSION && tenant == 0) {
 		/* Cached: the background thread runs it four times a second. */
 		if (sq->area[SQA_WEB][0] == NULL && sqlite3_prepare_v3(sq->db, dbuf_cstr(&b), -1,
 		    SQLITE_PREPARE_PERSISTENT, &sq->area[SQA_WEB][0], NULL) != SQLITE_OK) {
@@ -536,6 +662,7 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	bind_named(st, ":scan", NULL, q == SWQ_SOURCES || q == SWQ_COUNTRIES ? AGG_MAX : SCAN_MAX,
 	    0);
 	bind_named(st, ":partial", NULL, partial, 0);
+	bind_named(st, ":tenant", NULL, tenant, 0);
 	dbuf_init(&nb, 1 << 16);
 	ncol = sqlite3_column_count(st);
 	if (ncol > MAXCOL)
@@ -597,13 +724,13 @@ web_query(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 	}
 	if (!stop && rc != SQLITE_DONE) {
 		sq_fail(sq, "web query");
-		if (q == SWQ_VERSION)
+		if (q == SWQ_VERSION && tenant == 0)
 			sqlite3_reset(st);
 		else
 			sqlite3_finalize(st);
 		return STORE_ERR;
 	}
-	if (q == SWQ_VERSION)
+	if (q == SWQ_VERSION && tenant == 0)
 		sqlite3_reset(st);
 	else
 		sqlite3_finalize(st);

@@ -22,6 +22,11 @@
  * newest AGG_MAX policy rows of the range (tls_policies_domain_begin with
  * domain=), with partial likewise; their lists end at fixed LIMITs.
  *
+ * Isolation: as in store_sqlite_web.c, a tenant's query (w->scope_tenant
+ * > 0, set by the query op from the principal) reads only rows whose
+ * policy_domain is one of the tenant's (scope(): fr_range, the TLS window,
+ * every by-id read); the URL counts count the tenant's reports only.
+ *
  * Exports: sq_web_kinds_query.  Errors: STORE_ERR with the message in the
  * store (store_errmsg).
  */
@@ -38,12 +43,23 @@
 #define AGG_MAX STORE_WEB_AGG_MAX
 
 
+/* A tenant's domains (store_web.h); :tenant is bound to w->scope_tenant. */
+#define SCOPE_IN " IN (SELECT domain FROM tenant_domains WHERE tenant_id = :tenant)"
+
+static void
+scope(dbuf *b, const store_web_query *w, const char *col)
+{
+	if (w->scope_tenant > 0)
+		dbuf_printf(b, " AND %s" SCOPE_IN, col);
+}
+
 /* ---- failure reports ------------------------------------------------------ */
 
 /* The range part of the window, on failure_reports as fr. */
 static void
 fr_range(dbuf *b, const store_web_query *w)
 {
+	scope(b, w, "fr.policy_domain");
 	if (w->ip != NULL)
 		dbuf_addstr(b, " AND fr.source_ip = :ip");
 	if (w->domain != NULL)
@@ -117,6 +133,7 @@ tls_window(dbuf *b, const store_web_query *w)
 {
 	dbuf_printf(b, "WITH tw(id) AS (SELECT p.id FROM tls_policies p%s WHERE 1=1",
 	    w->domain != NULL ? " INDEXED BY tls_policies_domain_begin" : "");
+	scope(b, w, "p.policy_domain");
 	if (w->domain != NULL)
 		dbuf_addstr(b, " AND p.policy_domain = :dom");
 	if (w->since > 0)
@@ -155,6 +172,7 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		dbuf_printf(b, "SELECT count(*) AS n FROM failure_reports fr%s WHERE 1=1",
 		    w->domain != NULL ? " INDEXED BY failure_reports_domain_time" :
 		    " INDEXED BY failure_reports_time");
+		scope(b, w, "fr.policy_domain");
 		if (w->domain != NULL)
 			dbuf_addstr(b, " AND fr.policy_domain = :dom");
 		if (w->since > 0)
@@ -186,14 +204,17 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		    " h.ptr AS ptr, h.country AS country, h.service AS service"
 		    " FROM failure_reports fr LEFT JOIN hosts h ON h.ip = fr.source_ip"
 		    " WHERE fr.id = :id");
+		scope(b, w, "fr.policy_domain");
 		break;
 	case SWQ_THREAT_URLS:
 		/* the count per URL goes through failure_urls_url */
 		dbuf_addstr(b, "SELECT u.url AS url, u.host AS host, u.reg_domain AS reg_domain,"
 		    " u.flags AS flags, u.count AS count,"
-		    " (SELECT count(*) FROM failure_urls x WHERE x.url = u.url) AS reports"
-		    " FROM failure_urls u WHERE u.failure_id = :id ORDER BY u.count DESC, u.url"
-		    " LIMIT 1000");
+		    " (SELECT count(*) FROM failure_urls x WHERE x.url = u.url");
+		scope(b, w, "x.policy_domain");	/* the tenant's reports holding it */
+		dbuf_addstr(b, ") AS reports FROM failure_urls u WHERE u.failure_id = :id");
+		scope(b, w, "u.policy_domain");
+		dbuf_addstr(b, " ORDER BY u.count DESC, u.url LIMIT 1000");
 		break;
 	case SWQ_URLS:
 	case SWQ_URLS_COUNT:
@@ -230,7 +251,9 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		break;
 	case SWQ_TLS_DOMAINS:
 		dbuf_addstr(b, "SELECT DISTINCT policy_domain AS domain FROM tls_policies"
-		    " INDEXED BY tls_policies_domain_begin ORDER BY 1 LIMIT 1000");
+		    " INDEXED BY tls_policies_domain_begin WHERE 1=1");
+		scope(b, w, "policy_domain");
+		dbuf_addstr(b, " ORDER BY 1 LIMIT 1000");
 		break;
 	case SWQ_TLS_DAYS:
 		tls_window(b, w);
@@ -281,6 +304,7 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		    " fr.is_dmarc_failure AS is_dmarc_failure" : "SELECT count(*) AS n");
 		dbuf_addstr(b, " FROM failure_reports fr INDEXED BY failure_reports_ip_time"
 		    " WHERE fr.source_ip = :ip");
+		scope(b, w, "fr.policy_domain");
 		if (w->domain != NULL)
 			dbuf_addstr(b, " AND fr.policy_domain = :dom");
 		if (w->since > 0)
@@ -293,15 +317,18 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 	case SWQ_KIND_DOMAINS:
 		dbuf_addstr(b, "SELECT domain, sum(f) AS failure_reports, sum(t) AS tls_reports FROM"
 		    " (SELECT policy_domain AS domain, count(*) AS f, 0 AS t FROM failure_reports"
-		    " INDEXED BY failure_reports_domain_time WHERE policy_domain <> ''"
-		    " GROUP BY policy_domain UNION ALL"
+		    " INDEXED BY failure_reports_domain_time WHERE policy_domain <> ''");
+		scope(b, w, "policy_domain");
+		dbuf_addstr(b, " GROUP BY policy_domain UNION ALL"
 		    " SELECT policy_domain, 0, count(DISTINCT tls_report_id) FROM tls_policies"
-		    " INDEXED BY tls_policies_domain_begin GROUP BY policy_domain)"
-		    " GROUP BY domain ORDER BY domain LIMIT 10000");
+		    " INDEXED BY tls_policies_domain_begin WHERE 1=1");
+		scope(b, w, "policy_domain");
+		dbuf_addstr(b, " GROUP BY policy_domain) GROUP BY domain ORDER BY domain LIMIT 10000");
 		break;
 	case SWQ_IP_CLASS:
 		dbuf_addstr(b, "SELECT cls AS class, sum(count) AS messages FROM (SELECT r.cls AS cls,"
 		    " r.count AS count FROM records r INDEXED BY records_ip WHERE r.source_ip = :ip");
+		scope(b, w, "r.policy_domain");
 		if (w->domain != NULL)
 			dbuf_addstr(b, " AND r.policy_domain = :dom");
 		dbuf_addstr(b, " ORDER BY r.id DESC LIMIT :scan) GROUP BY cls"
@@ -352,6 +379,7 @@ bind_all(sqlite3_stmt *st, const store_web_query *w, int partial, const struct b
 	bind_named(st, ":agg", NULL, AGG_MAX, 0);
 	bind_named(st, ":umax", NULL, STORE_WEB_URL_MAX, 0);
 	bind_named(st, ":partial", NULL, partial, 0);
+	bind_named(st, ":tenant", NULL, w->scope_tenant, 0);
 }
 
 /* 1 in *partial when the TLS range holds more than the window. */
@@ -364,6 +392,7 @@ tls_partial(sq_store *sq, const store_web_query *w, int *partial)
 
 	dbuf_init(&b, 4096);
 	dbuf_addstr(&b, "SELECT count(*) FROM (SELECT 1 FROM tls_policies p WHERE 1=1");
+	scope(&b, w, "p.policy_domain");
 	if (w->domain != NULL)
 		dbuf_addstr(&b, " AND p.policy_domain = :dom");
 	if (w->since > 0)

@@ -16,6 +16,18 @@
  * Rows (names and values) are valid only during the callback.  A callback
  * returning non-zero stops the query (query then returns STORE_OK).
  *
+ * Isolation (issue 14).  query() takes the request principal (src/auth/
+ * principal.h) as a required argument and answers only what it may see: an
+ * operator (and the local single-user principal) every domain, assigned to
+ * a tenant or not; a tenant's user or token only the policy domains of
+ * tenant_domains for its tenant (policy_domain IN (SELECT domain FROM
+ * tenant_domains WHERE tenant_id = ?), on every table a query reads:
+ * reports, records, failure reports and their URLs, TLS policies, senders);
+ * a by-id read of another tenant's row answers no row, a host only when the
+ * tenant has records or failure reports of it, quarantine never.  NULL or
+ * an unauthenticated principal is refused (STORE_ERR).  Policy domains are
+ * stored lower case, as tenant_domains holds them.
+ *
  * Exports: struct store_web_ops, store_sqlite_web_ops, enum swq, enum sws,
  * store_web_query, store_web_val, STORE_WEB_SCAN_MAX, STORE_WEB_AGG_MAX,
  * STORE_WEB_URL_MAX.
@@ -79,6 +91,13 @@ enum swq {
 	SWQ_IP_FAILURES_COUNT,	/* n for the same */
 	SWQ_KIND_DOMAINS,	/* domain, failure_reports, tls_reports */
 	SWQ_IP_CLASS,		/* ip's class with most messages (domain optional) */
+	/* isolation checks (issue 14) */
+	SWQ_RAW_ACCESS,		/* allowed: 1 when raw message id may be shown (an
+				 * operator: it exists; a tenant: it holds a report of
+				 * the tenant's domains and none of another's) */
+	SWQ_HOST_SEEN,		/* seen: 1 when ip sent mail in the principal's
+				 * domains (records or failure reports); operators: 1 */
+	SWQ_SENDER_DOMAIN,	/* policy_domain of sender id, in scope */
 	SWQ__COUNT
 };
 
@@ -105,6 +124,9 @@ typedef struct store_web_query {
 	int kind_all;		/* 1: every failure report, 0: DMARC failures only */
 	int by_domain;		/* SWQ_URLS: one row per registered domain */
 	const char *url;	/* one normalised URL; NULL none */
+	/* set by query() itself from the principal (callers' values are
+	 * overwritten): > 0 that tenant's domains only, 0 every domain */
+	int64_t scope_tenant;
 } store_web_query;
 
 enum { SWV_NULL = 0, SWV_INT, SWV_REAL, SWV_TEXT };
@@ -129,8 +151,11 @@ typedef int (*store_web_cb)(void *ctx, int ncol, const char *const *names,
  * readonly(s): 1 when the database was opened read-only (it cannot be
  * written: file mode, immutable flag, read-only mount), else 0.
  */
+struct dm_principal;
+
 struct store_web_ops {
-	int (*query)(store *s, int q, const store_web_query *w, store_web_cb cb, void *ctx);
+	int (*query)(store *s, const struct dm_principal *who, int q, const store_web_query *w,
+	    store_web_cb cb, void *ctx);
 	void (*watch)(store *s, int (*stop)(void *ctx), void *ctx);
 	int (*readonly)(store *s);
 };

@@ -22,6 +22,7 @@
  * a 4xx/5xx status; database messages are logged, not sent.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,7 @@ rows(wreq *r, int q, const store_web_query *w, int *err)
 {
 	json_t *a = json_array();
 
-	if (web_ops(r->st)->query(r->st, q, w, arr_cb, a) != STORE_OK) {
+	if (web_ops(r->st)->query(r->st, r->principal, q, w, arr_cb, a) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
 	}
@@ -149,7 +150,7 @@ one(wreq *r, int q, const store_web_query *w, int *err)
 {
 	json_t *o = NULL;
 
-	if (web_ops(r->st)->query(r->st, q, w, obj_cb, &o) != STORE_OK) {
+	if (web_ops(r->st)->query(r->st, r->principal, q, w, obj_cb, &o) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
 	}
@@ -342,6 +343,23 @@ decorate(json_t *row)
 		json_object_set_new(row, "path_name", name_or_null(path_names, 6, p));
 }
 
+/* ---- isolation ------------------------------------------------------------ */
+
+/*
+ * The principal may read domain (principal_can_read_domain): 1, else 0
+ * after answering 404, the answer for a domain nobody has, so a tenant
+ * cannot tell another tenant's domain from a domain with no reports.  For
+ * the reads that do not go through store_web (statistics, My Senders).
+ */
+static int
+domain_ok(wreq *r, wresp *out, const char *domain)
+{
+	if (domain != NULL && principal_can_read_domain(r->principal, domain))
+		return 1;
+	api_error(out, 404, "not_found", "no such domain");
+	return 0;
+}
+
 /* ---- handlers ------------------------------------------------------------ */
 
 static void
@@ -355,6 +373,7 @@ h_meta(wreq *r, wresp *out)
 	json_object_set_new(j, "enrichment", json_string(bg_enrich_state() == 0 ? "off" :
 	    bg_enrich_state() == 2 ? "running" : "idle"));
 	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL &&
+	    principal_can_write(r->principal) &&
 	    (web_ops(r->st) == NULL || web_ops(r->st)->readonly == NULL ||
 	    !web_ops(r->st)->readonly(r->st))));
 	json_object_set_new(j, "auth", json_boolean(r->o->password != NULL));
@@ -363,14 +382,64 @@ h_meta(wreq *r, wresp *out)
 	api_json(out, 200, j);
 }
 
+/*
+ * The data version a tenant's pages poll is its own: the newest of its
+ * reports, failure and TLS reports, senders, pending reanalysis and domain
+ * assignments (store_web SWQ_VERSION with a tenant principal), so another
+ * tenant's ingest does not show in it.  It is computed again only when the
+ * global version (bg.c) has moved: one entry per tenant slot.
+ */
+#define VMEMO 64
+static struct {
+	int64_t tenant;
+	char global[128], mine[160];
+} vmemo[VMEMO];
+static pthread_mutex_t vmemo_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 h_version(wreq *r, wresp *out)
 {
-	char v[128];
+	char v[128], mine[160];
+	int64_t t = principal_is_operator(r->principal) ? 0 : r->principal->tenant_id;
+	size_t slot = (size_t)t % VMEMO;
+	int hit = 0, err = 0;
+	json_t *row;
 
-	(void)r;
 	bg_version(v, sizeof(v));
-	api_json(out, 200, json_pack("{s:s}", "version", v));
+	if (t <= 0) {
+		api_json(out, 200, json_pack("{s:s}", "version", v));
+		return;
+	}
+	pthread_mutex_lock(&vmemo_mu);
+	if (vmemo[slot].tenant == t && strcmp(vmemo[slot].global, v) == 0) {
+		snprintf(mine, sizeof(mine), "%s", vmemo[slot].mine);
+		hit = 1;
+	}
+	pthread_mutex_unlock(&vmemo_mu);
+	if (!hit) {
+		const char *k;
+		json_t *x;
+		size_t o;
+
+		if ((row = one(r, SWQ_VERSION, NULL, &err)) == NULL || err) {
+			json_decref(row);
+			api_error(out, 500, "database", "database error");
+			return;
+		}
+		o = (size_t)snprintf(mine, sizeof(mine), "t%lld", (long long)t);
+		json_object_foreach(row, k, x) {
+			if (o < sizeof(mine))
+				o += (size_t)snprintf(mine + o, sizeof(mine) - o, "-%lld",
+				    (long long)json_integer_value(x));
+		}
+		json_decref(row);
+		pthread_mutex_lock(&vmemo_mu);
+		vmemo[slot].tenant = t;
+		snprintf(vmemo[slot].global, sizeof(vmemo[slot].global), "%s", v);
+		snprintf(vmemo[slot].mine, sizeof(vmemo[slot].mine), "%s", mine);
+		pthread_mutex_unlock(&vmemo_mu);
+	}
+	api_json(out, 200, json_pack("{s:s}", "version", mine));
 }
 
 static void
@@ -442,6 +511,8 @@ h_stats(wreq *r, wresp *out)
 		api_error(out, 400, "domain", "domain is required");
 		return;
 	}
+	if (!domain_ok(r, out, w.domain))
+		return;
 	if ((j = stats(r, &w)) == NULL) {
 		api_error(out, 500, "stats", "statistics failed");
 		return;
@@ -533,8 +604,12 @@ h_records_csv(wreq *r, wresp *out)
 		api_error(out, 400, "bad_parameter", "a query parameter is malformed or out of range");
 		return;
 	}
-	if ((out->ready = csv_response(r->o, &w, lang != NULL && strcmp(lang, "ja") == 0,
-	    &tz)) == NULL) {
+	if (w.domain != NULL && !principal_can_read_domain(r->principal, w.domain)) {
+		api_error(out, 404, "not_found", "no such domain");
+		return;
+	}
+	if ((out->ready = csv_response(r->o, r->principal, &w, lang != NULL &&
+	    strcmp(lang, "ja") == 0, &tz)) == NULL) {
 		api_error(out, 500, "csv", "cannot start the download");
 		return;
 	}
@@ -626,10 +701,13 @@ h_senders(wreq *r, wresp *out)
 		json_decref(idx);
 		return;
 	}
-	if (w.domain == NULL) {
+	if (w.domain == NULL || !principal_can_read_domain(r->principal, w.domain)) {
 		json_decref(reg);
 		json_decref(idx);
-		api_error(out, 400, "domain", "domain is required");
+		if (w.domain == NULL)
+			api_error(out, 400, "domain", "domain is required");
+		else
+			domain_ok(r, out, w.domain);
 		return;
 	}
 	if (r->st->ops->analysis != NULL &&
@@ -685,7 +763,8 @@ h_senders(wreq *r, wresp *out)
 	j = json_object();
 	json_object_set_new(j, "registered", reg);
 	json_object_set_new(j, "groups", groups);
-	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL));
+	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL &&
+	    principal_can_write(r->principal)));
 	json_object_set_new(j, "partial", json_boolean(partial));
 	json_object_set_new(j, "window", json_integer(STORE_WEB_AGG_MAX));
 	/* the matrix, from the statistics */
@@ -727,6 +806,11 @@ h_sender_add(wreq *r, wresp *out)
 		    "match_type (cidr|rdns|service|dkim) and value");
 		return;
 	}
+	if (!principal_can_read_domain(r->principal, domain)) {
+		json_decref(in);
+		api_error(out, 403, "forbidden", "the domain is not one of this account's");
+		return;
+	}
 	if (strcmp(mt, "cidr") == 0) {
 		ip_cidr c;
 
@@ -766,7 +850,9 @@ static void
 h_sender_rm(wreq *r, wresp *out, int64_t id)
 {
 	char dom[256];
-	int found = 0;
+	int found = 0, err = 0;
+	store_web_query w;
+	json_t *mine;
 
 	if (r->st->ops->analysis == NULL) {
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
@@ -774,6 +860,15 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 	}
 	if (read_only(r, out))
 		return;
+	/* another tenant's sender is "no such sender" */
+	memset(&w, 0, sizeof(w));
+	w.id = id;
+	if ((mine = one(r, SWQ_SENDER_DOMAIN, &w, &err)) == NULL) {
+		api_error(out, err ? 500 : 404, err ? "database" : "not_found",
+		    err ? "database error" : "no such sender");
+		return;
+	}
+	json_decref(mine);
 	if (r->st->ops->begin(r->st) != STORE_OK ||
 	    r->st->ops->analysis->sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
 	    (found && r->st->ops->analysis->pending_add(r->st, dom) != STORE_OK) ||
@@ -808,6 +903,18 @@ h_host(wreq *r, wresp *out, const char *ip)
 	if (filters(r, out, &w, 0) != 0)
 		return;
 	w.ip = ip;
+	{
+		/* a tenant sees a host only through its own domains' mail */
+		json_t *seen = one(r, SWQ_HOST_SEEN, &w, &err);
+		int ok = seen != NULL && json_integer_value(json_object_get(seen, "seen")) == 1;
+
+		json_decref(seen);
+		if (err || !ok) {
+			api_error(out, err ? 500 : 404, err ? "database" : "not_found",
+			    err ? "database error" : "no such host");
+			return;
+		}
+	}
 	if (enrich_host_json)
 		h = enrich_host_json(r->st, ip);
 	if (h == NULL)
@@ -916,7 +1023,7 @@ h_raw(wreq *r, wresp *out, int64_t id)
 	int cut = 0;
 
 	dbuf_reset(&out->body);
-	if (raw_text(r->st, id, &out->body, &cut, err, sizeof(err)) != 0) {
+	if (raw_text(r->st, r->principal, id, &out->body, &cut, err, sizeof(err)) != 0) {
 		api_error(out, strcmp(err, "no such message") == 0 ? 404 : 500, "raw", err);
 		return;
 	}
@@ -977,7 +1084,8 @@ h_retry(wreq *r, wresp *out, int64_t qid)
 	static const char *const outcome[] = { "stored", "duplicate", "partial", "refused",
 	    "failed" };
 
-	if (web_ops(r->st)->query(r->st, SWQ_QUARANTINE, NULL, find_raw_cb, want) != STORE_OK ||
+	if (web_ops(r->st)->query(r->st, r->principal, SWQ_QUARANTINE, NULL, find_raw_cb, want) !=
+	    STORE_OK ||
 	    want[1] == 0) {
 		json_decref(refusals);
 		api_error(out, 404, "not_found", "no such quarantine entry");

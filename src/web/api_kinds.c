@@ -320,8 +320,12 @@ api_threats_csv(wreq *r, wresp *out)
 		api_error(out, 400, "bad_parameter", "a query parameter is malformed or out of range");
 		return;
 	}
-	if ((out->ready = csv_threats_response(r->o, &w, lang != NULL && strcmp(lang, "ja") == 0,
-	    &tz)) == NULL) {
+	if (w.domain != NULL && !principal_can_read_domain(r->principal, w.domain)) {
+		api_error(out, 404, "not_found", "no such domain");
+		return;
+	}
+	if ((out->ready = csv_threats_response(r->o, r->principal, &w, lang != NULL &&
+	    strcmp(lang, "ja") == 0, &tz)) == NULL) {
 		api_error(out, 500, "csv", "cannot start the download");
 		return;
 	}

@@ -48,6 +48,7 @@ static store *bst;
 static analysis *ban;
 static const web_opts *opts;
 static int readonly;	/* the database cannot be written: no enrichment, no reanalysis */
+static dm_principal local;	/* the thread reads the global version, as an operator */
 
 struct vctx {
 	char buf[128];
@@ -147,7 +148,7 @@ loop(void *arg)
 		kicked = 0;
 		pthread_mutex_unlock(&mu);
 		x.buf[0] = '\0';
-		if (web_ops(bst)->query(bst, SWQ_VERSION, NULL, version_cb, &x) != STORE_OK)
+		if (web_ops(bst)->query(bst, &local, SWQ_VERSION, NULL, version_cb, &x) != STORE_OK)
 			log_warnx("serve: version: %s", store_errmsg(bst));
 		else {
 			char raws[32];
@@ -211,6 +212,7 @@ bg_start(const web_opts *o)
 	struct vctx x;
 
 	opts = o;
+	principal_local(&local);
 	if (store_open(&bst, o->db, err, sizeof(err)) != STORE_OK) {
 		log_warnx("serve: %s", err);
 		return -1;
@@ -220,7 +222,7 @@ bg_start(const web_opts *o)
 		store_close(bst);
 		return -1;
 	}
-	if (web_ops(bst)->query(bst, SWQ_VERSION, NULL, version_cb, &x) == STORE_OK)
+	if (web_ops(bst)->query(bst, &local, SWQ_VERSION, NULL, version_cb, &x) == STORE_OK)
 		snprintf(version, sizeof(version), "%s", x.buf);
 	readonly = web_ops(bst)->readonly != NULL && web_ops(bst)->readonly(bst);
 	if (readonly)

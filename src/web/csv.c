@@ -8,6 +8,9 @@
  * there are.  When the client goes away the response closes its end, the
  * producer's next write fails (EPIPE; SIGPIPE is ignored) and it stops.
  *
+ * Both run as the request's principal (the store answers only its domains;
+ * `export` passes the local operator).
+ *
  * The rows are written by csv_mail_write, which `export --format csv` uses
  * too, so both have the same columns (IIJ's mail list plus class, names in
  * src/util/csv.c) and the same bytes: English or (lang=ja) Japanese
@@ -43,6 +46,8 @@ struct csvjob {
 	int rfd, wfd;
 	pthread_t th;
 	store_web_query w;
+	dm_principal who;	/* the request's, without its domain list (the
+				 * store reads the tenant id and role only) */
 	char *domain, *search, *ip, *reporter, *url_domain;
 	const web_opts *o;
 	int ja;
@@ -113,8 +118,9 @@ row_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 }
 
 int
-csv_mail_write(store *st, const store_web_query *w, int ja, const csv_tz *tz,
-    int (*put)(void *, const char *, size_t), void *ctx, char *err, size_t errlen)
+csv_mail_write(store *st, const dm_principal *who, const store_web_query *w, int ja,
+    const csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
+    size_t errlen)
 {
 	const struct store_web_ops *ops = web_ops(st);
 	struct sink k;
@@ -129,7 +135,7 @@ csv_mail_write(store *st, const store_web_query *w, int ja, const csv_tz *tz,
 	if (ops == NULL) {
 		snprintf(err, errlen, "this store has no mail-list query");
 		rc = -2;
-	} else if (ops->query(st, SWQ_RECORDS_CSV, w, row_cb, &k) != STORE_OK && !k.dead) {
+	} else if (ops->query(st, who, SWQ_RECORDS_CSV, w, row_cb, &k) != STORE_OK && !k.dead) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		rc = -2;
 	}
@@ -231,8 +237,9 @@ threat_row_cb(void *ctx, int ncol, const char *const *names, const store_web_val
 }
 
 int
-csv_threats_write(store *st, const store_web_query *w, int ja, const csv_tz *tz,
-    int (*put)(void *, const char *, size_t), void *ctx, char *err, size_t errlen)
+csv_threats_write(store *st, const dm_principal *who, const store_web_query *w, int ja,
+    const csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
+    size_t errlen)
 {
 	const struct store_web_ops *ops = web_ops(st);
 	struct tsink t;
@@ -255,7 +262,7 @@ csv_threats_write(store *st, const store_web_query *w, int ja, const csv_tz *tz,
 	if (ops == NULL) {
 		snprintf(err, errlen, "this store has no threats query");
 		rc = -2;
-	} else if (ops->query(st, SWQ_THREATS_CSV, w, threat_row_cb, &t) != STORE_OK && !t.k.dead) {
+	} else if (ops->query(st, who, SWQ_THREATS_CSV, w, threat_row_cb, &t) != STORE_OK && !t.k.dead) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		rc = -2;
 	}
@@ -297,8 +304,8 @@ produce(void *arg)
 		snprintf(line, sizeof(line), "# error: %s\n", err);
 		write_all(&j->wfd, line, strlen(line));
 	} else {
-		if ((j->threats ? csv_threats_write : csv_mail_write)(st, &j->w, j->ja, &j->tz,
-		    write_all, &j->wfd, err, sizeof(err)) == -2) {
+		if ((j->threats ? csv_threats_write : csv_mail_write)(st, &j->who, &j->w, j->ja,
+		    &j->tz, write_all, &j->wfd, err, sizeof(err)) == -2) {
 			snprintf(line, sizeof(line), "# error: %s\n", err);
 			write_all(&j->wfd, line, strlen(line));
 		}
@@ -341,7 +348,8 @@ job_free(void *cls)
 }
 
 static struct MHD_Response *
-start(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz, int threats)
+start(const web_opts *o, const dm_principal *who, const store_web_query *w, int ja,
+    const csv_tz *tz, int threats)
 {
 	struct csvjob *j = xcalloc(1, sizeof(*j));
 	struct MHD_Response *r;
@@ -354,6 +362,9 @@ start(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz, int
 	j->rfd = fds[0];
 	j->wfd = fds[1];
 	j->o = o;
+	j->who = *who;
+	j->who.domains = NULL;
+	j->who.ndomains = 0;
 	j->w = *w;
 	j->ja = ja;
 	j->tz = *tz;
@@ -393,13 +404,15 @@ start(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz, int
 }
 
 struct MHD_Response *
-csv_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz)
+csv_response(const web_opts *o, const dm_principal *who, const store_web_query *w, int ja,
+    const csv_tz *tz)
 {
-	return start(o, w, ja, tz, 0);
+	return start(o, who, w, ja, tz, 0);
 }
 
 struct MHD_Response *
-csv_threats_response(const web_opts *o, const store_web_query *w, int ja, const csv_tz *tz)
+csv_threats_response(const web_opts *o, const dm_principal *who, const store_web_query *w,
+    int ja, const csv_tz *tz)
 {
-	return start(o, w, ja, tz, 1);
+	return start(o, who, w, ja, tz, 1);
 }

@@ -19,6 +19,11 @@
  * serves the text as text/plain with nosniff and the browser shows it with
  * textContent: it is never markup.
  *
+ * Isolation: the request's principal must be allowed to see the message
+ * (store_web SWQ_RAW_ACCESS: a tenant only a message whose reports are all
+ * its own; a quarantined input only an operator); else it is "no such
+ * message", as for an unknown id.
+ *
  * Exports: raw_text.  Errors: -1 with err set (unknown id, database or
  * decompression error).
  */
@@ -131,8 +136,17 @@ s_refuse(void *ctx, const char *name, const char *reason, int ignorable)
 	return show(r, line, strlen(line));
 }
 
+static int
+allowed_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	(void)names;
+	*(int *)ctx = ncol > 0 && v[0].type == SWV_INT && v[0].i == 1;
+	return 1;
+}
+
 int
-raw_text(store *st, int64_t raw_id, dbuf *out, int *truncated, char *err, size_t errlen)
+raw_text(store *st, const dm_principal *who, int64_t raw_id, dbuf *out, int *truncated,
+    char *err, size_t errlen)
 {
 	struct rctx r;
 	unpack u;
@@ -144,6 +158,19 @@ raw_text(store *st, int64_t raw_id, dbuf *out, int *truncated, char *err, size_t
 	memset(&r, 0, sizeof(r));
 	*truncated = 0;
 	r.out = out;
+	{
+		/* a tenant sees a message only when all it holds is the tenant's */
+		store_web_query w;
+		int ok = 0;
+
+		memset(&w, 0, sizeof(w));
+		w.id = raw_id;
+		if (web_ops(st) == NULL || web_ops(st)->query(st, who, SWQ_RAW_ACCESS, &w,
+		    allowed_cb, &ok) != STORE_OK || !ok) {
+			snprintf(err, errlen, "no such message");
+			return -1;
+		}
+	}
 	dbuf_init(&r.in, RAW_MAX);
 	dbuf_init(&plain, RAW_MAX);
 	if (st->ops->raw_info(st, raw_id, info_cb, &r) != STORE_OK || !r.found) {

@@ -7,8 +7,9 @@
  *                         10 s header and query deadlines
  *   web_serve(o)          run until SIGINT/SIGTERM; 0 on a clean stop, -1
  *                         (with a message on stderr) when it cannot start
- *   csv_mail_write(st, w, ja, tz, put, ctx, err, errlen)
- *                         the mail list of query w as CSV (csv.c), the bytes
+ *   csv_mail_write(st, who, w, ja, tz, put, ctx, err, errlen)
+ *                         the mail list of query w as CSV (csv.c), as
+ *                         principal who sees it (src/auth/principal.h), the bytes
  *                         GET records.csv sends, handed to put(ctx, p, n) in
  *                         pieces; put returns non-zero to stop.  0 ok, -1
  *                         put failed, -2 database error (err set).  Used by
@@ -53,15 +54,16 @@ typedef struct web_opts {
 struct store;
 struct store_web_query;
 struct csv_tz;
+struct dm_principal;
 
 void web_opts_default(web_opts *o);
 int web_serve(const web_opts *o);
 void api_routes_print(FILE *f);
-int csv_mail_write(struct store *st, const struct store_web_query *w, int ja,
-    const struct csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
-    size_t errlen);
-int csv_threats_write(struct store *st, const struct store_web_query *w, int ja,
-    const struct csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
-    size_t errlen);
+int csv_mail_write(struct store *st, const struct dm_principal *who,
+    const struct store_web_query *w, int ja, const struct csv_tz *tz,
+    int (*put)(void *, const char *, size_t), void *ctx, char *err, size_t errlen);
+int csv_threats_write(struct store *st, const struct dm_principal *who,
+    const struct store_web_query *w, int ja, const struct csv_tz *tz,
+    int (*put)(void *, const char *, size_t), void *ctx, char *err, size_t errlen);
 
 #endif

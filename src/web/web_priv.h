@@ -121,15 +121,17 @@ int kinds_auth_match(kinds_auth *a, const char *dom, const char *ip, const char 
 void kinds_auth_free(kinds_auth *a);
 
 /* csv.c */
-struct MHD_Response *csv_response(const web_opts *o, const store_web_query *w, int ja,
-    const csv_tz *tz);
+struct MHD_Response *csv_response(const web_opts *o, const dm_principal *who,
+    const store_web_query *w, int ja, const csv_tz *tz);
 /* the threats list (SWQ_THREATS_CSV) as CSV, streamed the same way */
-struct MHD_Response *csv_threats_response(const web_opts *o, const store_web_query *w, int ja,
-    const csv_tz *tz);
+struct MHD_Response *csv_threats_response(const web_opts *o, const dm_principal *who,
+    const store_web_query *w, int ja, const csv_tz *tz);
 
-/* raw.c: appends the documents of archived message raw_id to out as text;
+/* raw.c: appends the documents of archived message raw_id to out as text,
+ * when principal who may see it (SWQ_RAW_ACCESS; else "no such message");
  * *truncated is set when anything was cut */
-int raw_text(store *st, int64_t raw_id, dbuf *out, int *truncated, char *err, size_t errlen);
+int raw_text(store *st, const dm_principal *who, int64_t raw_id, dbuf *out, int *truncated,
+    char *err, size_t errlen);
 
 /* bg.c */
 int bg_start(const web_opts *o);
