@@ -121,7 +121,7 @@ export async function render(box, ctx) {
         h('tbody', null, reg.map(r => h('tr', null, h('td', { class: 'nowrap' }, t('match.' + r.match_type)), h('td', { class: 'mono' }, r.value), h('td', null, r.note || ''),
           h('td', null, canWrite() ? h('button', { type: 'button', class: 'btn small sender-remove', onclick: async () => {
             try { await send('DELETE', 'senders/' + r.id); ctx.redraw(); } catch (e) { msg.textContent = t('error') + ': ' + e.message; }
-          } }, t('senders.remove')) : null))))))));
+          } }, t('senders.remove')) : null)))))));
   }
   const m = d.matrix || {};
   box.append(h('section', { class: 'panel', id: 'matrices' }, h('h2', null, t('senders.matrix')),
