@@ -255,6 +255,7 @@ try {
         `${L}: with the warning that it is shown once`);
       ok(await page.isVisible('#copy-token'), `${L}: and a copy button`);
       await page.click('#copy-token');
+      await page.waitForFunction(() => document.getElementById('copy-note').textContent !== '', null, { timeout: 5000 }).catch(() => {});
       ok((await page.$eval('#copy-note', e => e.textContent)) === tr('tokens.copied'), `${L}: copy says copied`);
       await shot(page, 'tokens', L);
       const listed = await page.$$eval('#tokens-table tbody tr', r => r.map(x => x.dataset.token));

@@ -4,11 +4,12 @@
 // else it shows the login form (user, password, language switch; errors for
 // a wrong password and for a lock, with the time to try again) and returns
 // after a successful login, so the page goes on to the screen in the
-// address - where the user was.  drawHeader() fills #account: for an
-// operator the tenant switcher (the chosen tenant goes as tenant=ID on
-// every request, api.js), the user's name and role with a menu (password
-// change; users, API tokens and audit log for admins and operators), and
-// the logout button.
+// address - where the user was.  drawHeader() fills #account in the top
+// bar: the user's name and role with a menu (password change; users, API
+// tokens and audit log for admins and operators) and the logout button;
+// and, for an operator, the tenant switcher first in the pickers row (the
+// chosen tenant goes as tenant=ID on every request, api.js; on the account
+// screens it is the row's only control).
 // Exports: start, drawHeader, screens (the account screens, for app.js's
 // router), noPickers(screen).
 
@@ -100,13 +101,21 @@ const MANAGE = ['users', 'tokens', 'audit'];
 
 export function drawHeader(screen) {
   const box = document.getElementById('account');
-  if (!box) return;
+  const slot = document.getElementById('tenant-slot');
+  const pickers = document.getElementById('pickers');
+  if (!box || !slot) return;
   clear(box);
+  clear(slot);
   document.title = 'dmarcscope';
+  const operator = auth.users && auth.authenticated && auth.role === 'operator';
+  // the account screens have no domain or period: only an operator's tenant
+  pickers.hidden = noPickers(screen) && !operator;
+  pickers.classList.toggle('only-tenant', noPickers(screen) && operator);
   if (!auth.users || !auth.authenticated) return;
   const manager = auth.role === 'operator' || auth.role === 'admin';
-  if (auth.role === 'operator') {
-    const sel = h('select', { id: 'tenant-switch', 'aria-label': t('acct.tenant') },
+  if (operator) {
+    // first in the pickers row: tenant, then its domain and period
+    const sel = h('select', { id: 'tenant-switch' },
       h('option', { value: '' }, t('acct.all_tenants')),
       tenants.map(x => h('option', { value: String(x.id), selected: String(x.id) === viewTenant() }, x.name)));
     sel.addEventListener('change', () => {
@@ -115,7 +124,7 @@ export function drawHeader(screen) {
       history.replaceState(null, '', '#/' + (screen || 'stats'));
       location.reload();
     });
-    box.append(h('label', { class: 'tenant-pick' }, h('span', null, t('acct.tenant')), sel));
+    slot.append(h('label', { class: 'tenant-pick' }, h('span', null, t('acct.tenant')), ' ', sel));
   }
   const items = [h('a', { href: '#/password', id: 'menu-password', class: screen === 'password' ? 'on' : null }, t('password.title'))];
   if (manager)

@@ -103,7 +103,6 @@ async function draw(live) {
   applyStatic(document);
   drawNav(cur.screen);
   account.drawHeader(cur.screen);
-  document.getElementById('pickers').hidden = account.noPickers(cur.screen);
   drawPickers(p);
   const main = document.getElementById('main');
   const after = [];
