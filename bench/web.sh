@@ -16,6 +16,12 @@
 # (WEB_SAMPLES requests each, default 20, of the first page; an ignored
 # sample=N parameter makes each one miss the response cache; p50, p95 and
 # max).
+# Then provider mode (issue 14): an operator and a tenant admin are added (the
+# tenant owns the benchmark's domain), each logs in, and the summary endpoint
+# is measured again with each one's session cookie (5. operator, 6. tenant,
+# whose principal carries its domain list), plus 10 logins timed with curl
+# (one argon2id verify each); the users and the tenant are removed at the
+# end, so the database is served in single-user mode again next time.
 # Prints a markdown snippet (numbers and commands) for docs/PERFORMANCE.md.
 # Targets: >= 5,000 requests/s on the summary endpoint; p95 <= 200 ms for
 # every mail-list filter and sort (on 10M records; WEB_RECORDS sets the size
@@ -59,10 +65,16 @@ DAY=$(sqlite3 "$DB" "select date(min(date_begin), 'unixepoch') from reports wher
 SINCE=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$DAY') - d.timedelta(days=29))")
 UNTIL=$DAY
 
+# provider mode's users (left over from an interrupted run: removed first)
+bench_users_rm() {
+	for u in bench-ops bench-admin; do "$BIN" --db "$DB" -q user rm "$u" >/dev/null 2>&1 || true; done
+	"$BIN" --db "$DB" -q tenant rm bench-tenant --force >/dev/null 2>&1 || true
+}
+bench_users_rm
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --no-enrich >"$OUT/serve.log" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null' EXIT INT TERM
+trap 'kill $PID 2>/dev/null; bench_users_rm' EXIT INT TERM
 for i in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/version" >/dev/null 2>&1 && break; sleep 0.1; done
 BASE="http://127.0.0.1:$PORT"
 STATS="/api/v1/stats?domain=$DOMAIN&since=$SINCE&until=$UNTIL"
@@ -185,6 +197,29 @@ R3=$(run list-cached "$BASE$LIST")
 R4=$(run list-pages -s "$OUT/list-pages.lua" "$BASE")
 COLD=$(curl -s -o /dev/null -w '%{time_total}' "$BASE$LIST&page=7777&sort=count")
 
+# Provider mode: the same summary URL with a logged-in session (the principal is
+# resolved from the cookie on every request: session, user, tenant, domains).
+"$BIN" --db "$DB" -q tenant add bench-tenant >/dev/null
+"$BIN" --db "$DB" -q domain assign "$DOMAIN" bench-tenant >/dev/null
+printf 'bench-ops-password\n' | "$BIN" --db "$DB" -q user add bench-ops --role operator \
+    --password-stdin >/dev/null
+printf 'bench-admin-password\n' | "$BIN" --db "$DB" -q user add bench-admin --role admin \
+    --tenant bench-tenant --password-stdin >/dev/null
+login() {	# user password -> the session cookie (name=value)
+	curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+	    --data "{\"user\":\"$1\",\"password\":\"$2\"}" "$BASE/api/v1/login" |
+	    sed -n 's/^[Ss]et-[Cc]ookie: *\([^;]*\);.*/\1/p'
+}
+LOGINS=$(for k in $(seq 10); do
+	curl -s -o /dev/null -w '%{time_total}\n' -H 'Content-Type: application/json' \
+	    --data '{"user":"bench-ops","password":"bench-ops-password"}' "$BASE/api/v1/login"
+done | sort -n | awk '{ v[NR] = $1 * 1000 } END { printf "%.0f %.0f %.0f", v[1], v[int((NR + 1) / 2)], v[NR] }')
+CK_OPS=$(login bench-ops bench-ops-password)
+CK_ADM=$(login bench-admin bench-admin-password)
+R5=$(run summary-cached-operator -H "Cookie: $CK_OPS" "$BASE$STATS")
+R6=$(run summary-cached-tenant -H "Cookie: $CK_ADM" "$BASE$STATS")
+R7=$(run session-tenant -H "Cookie: $CK_ADM" "$BASE/api/v1/session")
+
 verdict() { awk -v r="$1" 'BEGIN { print (r >= 5000 ? "ok" : "MISS") }'; }
 row() {	# label, result line, target
 	set -- "$1" $2 "$3"
@@ -203,6 +238,13 @@ $(row "summary \`$STATS\` (one URL: cache hit)" "$R1" "≥ 5,000/s: $(verdict "$
 $(row "summary, 28 different ranges in turn" "$R2" "≥ 5,000/s: $(verdict "$(echo "$R2" | cut -d' ' -f2)")")
 $(row "mail list page 1 (one URL: cache hit)" "$R3" "info")
 $(row "mail list, 100 pages x 3 sorts (300 URLs: mostly cache misses)" "$R4" "info")
+$(row "summary (one URL), logged in as an operator (session cookie)" "$R5" "≥ 5,000/s: $(verdict "$(echo "$R5" | cut -d' ' -f2)")")
+$(row "summary (one URL), logged in as a tenant admin (session cookie)" "$R6" "≥ 5,000/s: $(verdict "$(echo "$R6" | cut -d' ' -f2)")")
+$(row "\`/api/v1/session\` as the tenant admin (uncached: principal + CSRF token)" "$R7" "info")
+
+Provider mode: 10 logins (\`POST /api/v1/login\`, one argon2id verify of 2 passes over
+64 MiB each, curl one at a time): min $(echo $LOGINS | cut -d' ' -f1) ms, median $(echo $LOGINS | cut -d' ' -f2) ms,
+max $(echo $LOGINS | cut -d' ' -f3) ms.
 
 Mail list, every filter and sort, first page, uncached (\`$LIST\` plus the filter
 plus \`&sample=1..$SAMPLES\`, an ignored parameter that defeats the response cache;
@@ -240,6 +282,7 @@ wrk -t2 -c32 -d${SECS}s --latency '$BASE$STATS'
 wrk -t2 -c32 -d${SECS}s --latency -s $OUT/stats-ranges.lua $BASE
 wrk -t2 -c32 -d${SECS}s --latency '$BASE$LIST'
 wrk -t2 -c32 -d${SECS}s --latency -s $OUT/list-pages.lua $BASE
+wrk -t2 -c32 -d${SECS}s --latency -H 'Cookie: dms_session=…' '$BASE$STATS'   # operator, then tenant admin
 \`\`\`
 The raw wrk output is in $OUT/*.txt.
 <!-- /web-bench -->

@@ -5,8 +5,15 @@
  * `dmarcscope quarantine drop ID... [--reason TEXT]`: resolve entries that
  * can never be stored (the archived copy stays; the reason is appended to the
  * entry's reason as "dropped: TEXT", shown by `list --all`).
+ *
+ * `retry --json` prints one JSON object a line per entry retried:
+ * {"id", "outcome": stored|duplicate|partial|refused|failed, "refusals":
+ * [{"input","reason"}]}.  The portal's POST /api/v1/quarantine/ID/retry runs
+ * this command as a child process (src/web/api.c), so the hostile input is
+ * parsed by an ingest process, never by the HTTP server.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +30,14 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: dmarcscope quarantine list [--json] [--all]\n"
 	    "       dmarcscope quarantine retry [--max-decompressed N] [--max-ratio N]\n"
-	    "                                   [--max-message N] [--redact] [ID...]\n"
+	    "                                   [--max-message N] [--redact] [--json] [ID...]\n"
 	    "       dmarcscope quarantine drop [--reason TEXT] ID...\n"
 	    "\n"
 	    "list   refused inputs with the reason (--all: resolved ones too)\n"
 	    "retry  reprocess the archived copies of quarantine entries ID... (default:\n"
 	    "       every unresolved entry); entries that now succeed are resolved;\n"
-	    "       --redact (or DMARCSCOPE_REDACT=1): as `ingest --redact`\n"
+	    "       --redact (or DMARCSCOPE_REDACT=1): as `ingest --redact`; --json: one\n"
+	    "       object a line per entry: id, outcome, refusals\n"
 	    "drop   resolve entries ID... without storing them (the archived copy is\n"
 	    "       kept; the reason is kept with the entry)\n");
 }
@@ -104,7 +112,9 @@ collect_cb(void *ctx, const store_qitem *it)
 static void
 on_refused(void *ctx, const char *input, const char *reason)
 {
-	(void)ctx;
+	if (ctx != NULL)	/* --json: the entry's refusals */
+		json_array_append_new(*(json_t **)ctx, json_pack("{s:s,s:s}", "input",
+		    input ? input : "", "reason", reason ? reason : ""));
 	log_warnx("still refused %s: %s", input, reason);
 }
 
@@ -237,7 +247,12 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 			store_close(s);
 			return 2;
 		}
+		json_t *refusals = NULL;
+		static const char *const outcome[] = { "stored", "duplicate", "partial", "refused",
+		    "failed" };
+
 		o.on_refused = on_refused;
+		o.cb_ctx = json ? &refusals : NULL;
 		g = ingest_new(s, &o);
 		for (int i = 0; i < col.n; i++) {
 			int want = optind >= argc;
@@ -248,13 +263,29 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 					want = 1;
 			if (!want)
 				continue;
+			refusals = json_array();
 			r = ingest_retry(g, col.raws[i]);
 			if (r == INGEST_STORED || r == INGEST_DUPLICATE)
 				fixed++;
 			else
 				still++;
+			if (json) {
+				json_t *j = json_pack("{s:I,s:s,s:O}", "id", (json_int_t)col.ids[i],
+				    "outcome", r >= 0 && r <= INGEST_FAILED ? outcome[r] : "failed",
+				    "refusals", refusals);
+				char *t = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+				if (t != NULL)
+					printf("%s\n", t);
+				free(t);
+				json_decref(j);
+			}
+			json_decref(refusals);
+			refusals = NULL;
 		}
-		printf("retried %d: %d resolved, %d still refused\n", fixed + still, fixed, still);
+		if (!json)
+			printf("retried %d: %d resolved, %d still refused\n", fixed + still, fixed,
+			    still);
 		rc = still ? 1 : 0;
 		ingest_free(g);
 		free(col.ids);

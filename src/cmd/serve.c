@@ -4,11 +4,14 @@
  *   serve [--listen ADDR:PORT] [--password-file FILE] [--max-range DAYS]
  *         [--retention DAYS] [--no-enrich] [--offline] [--enrich-interval SEC]
  *         [--max-connections N] [--max-per-client N] [--header-timeout SEC]
- *         [--query-timeout SEC] [--allow-host NAME]...
+ *         [--query-timeout SEC] [--allow-host NAME]... [--trusted-proxy CIDR]...
  *   serve --routes
  *
  * The admin password comes from --password-file (first line) or
- * $DMARCSCOPE_ADMIN_PASSWORD; it is required when ADDR is not loopback.
+ * $DMARCSCOPE_ADMIN_PASSWORD (HTTP Basic as "admin": the local operator).
+ * A non-loopback ADDR needs users (docs/PROVIDER.md) or that password.
+ * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto count:
+ * --trusted-proxy (repeatable) and "trusted_proxy = CIDR, CIDR" in [serve].
  * Host names the server answers to, besides its address: --allow-host
  * (repeatable) and "allow_host = a.example, b.example" lines in the [serve]
  * section of the --config file (at most MAX_HOSTS in all).
@@ -27,6 +30,7 @@
 #include <strings.h>
 
 #include "cmd.h"
+#include "../util/ipaddr.h"
 #include "../util/log.h"
 #include "../web/web.h"
 
@@ -46,7 +50,8 @@ usage(FILE *f)
 	    "  --listen ADDR:PORT   numeric address and port (default 127.0.0.1:8080;\n"
 	    "                       IPv6 as [::1]:8080)\n"
 	    "  --password-file F    admin password (HTTP Basic, user admin); also\n"
-	    "                       $DMARCSCOPE_ADMIN_PASSWORD; required off loopback\n"
+	    "                       $DMARCSCOPE_ADMIN_PASSWORD; off loopback, users\n"
+	    "                       (dmarcscope user add) or this password are required\n"
 	    "  --max-range DAYS     longest mail-list range (default 90)\n"
 	    "  --retention DAYS     hide data older than DAYS (default: keep all)\n"
 	    "  --no-enrich          do not run enrichment in the background\n"
@@ -62,8 +67,12 @@ usage(FILE *f)
 	    "  --allow-host NAME    a host name the portal is reached by (repeatable; also\n"
 	    "                       allow_host in the [serve] section of --config); the\n"
 	    "                       listen address, and localhost on loopback, always work\n"
+	    "  --trusted-proxy CIDR a reverse proxy whose X-Forwarded-For and\n"
+	    "                       X-Forwarded-Proto count (repeatable; also trusted_proxy\n"
+	    "                       in [serve]); from anyone else they are ignored\n"
 	    "  --routes             print the API routes, one a line (tab-separated: method,\n"
-	    "                       path, answer type, query parameters, description)\n");
+	    "                       path, answer type, query parameters, description,\n"
+	    "                       access: public, read, write, manage or operator)\n");
 }
 
 static char *
@@ -123,6 +132,23 @@ struct hosts {
 };
 
 static int
+proxy_add(struct hosts *h, const char *cidr)
+{
+	ip_cidr c;
+
+	if (ip_cidr_parse(cidr, &c) != 0) {
+		log_warnx("serve: bad trusted proxy '%s' (an address or a CIDR)", cidr);
+		return -1;
+	}
+	if (h->n == MAX_HOSTS) {
+		log_warnx("serve: more than %d trusted proxies", MAX_HOSTS);
+		return -1;
+	}
+	h->name[h->n++] = xstrdup(cidr);
+	return 0;
+}
+
+static int
 host_add(struct hosts *h, const char *name)
 {
 	size_t n = strlen(name);
@@ -154,9 +180,10 @@ trim(char *s)
 }
 
 /* The [serve] section of the configuration file: allow_host = NAME[, NAME]...
- * Other keys and sections belong to other commands and are skipped. */
+ * and trusted_proxy = CIDR[, CIDR]...  Other keys and sections belong to
+ * other commands and are skipped. */
 static int
-config_hosts(const char *path, struct hosts *h)
+config_hosts(const char *path, struct hosts *h, struct hosts *px)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096];
@@ -182,13 +209,14 @@ config_hosts(const char *path, struct hosts *h)
 		if (!in || *s == '#' || *s == ';' || (eq = strchr(s, '=')) == NULL)
 			continue;
 		*eq = '\0';
-		if (strcasecmp(trim(s), "allow_host") != 0)
+		s = trim(s);
+		if (strcasecmp(s, "allow_host") != 0 && strcasecmp(s, "trusted_proxy") != 0)
 			continue;
 		for (tok = strtok_r(eq + 1, ", \t\r\n", &save); tok != NULL && rc == 0;
 		    tok = strtok_r(NULL, ", \t\r\n", &save)) {
 			if (*tok == '#')
 				break;
-			rc = host_add(h, tok);
+			rc = strcasecmp(s, "allow_host") == 0 ? host_add(h, tok) : proxy_add(px, tok);
 		}
 	}
 	fclose(f);
@@ -243,6 +271,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		{ "header-timeout", required_argument, NULL, 'H' },
 		{ "query-timeout", required_argument, NULL, 'Q' },
 		{ "allow-host", required_argument, NULL, 'A' },
+		{ "trusted-proxy", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -250,10 +279,11 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	char host[128];
 	char *pw = NULL;
 	const char *env;
-	struct hosts hosts;
+	struct hosts hosts, proxies;
 	int ch, rc, list = 0;
 
 	memset(&hosts, 0, sizeof(hosts));
+	memset(&proxies, 0, sizeof(proxies));
 
 	web_opts_default(&o);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -305,6 +335,10 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 			if (host_add(&hosts, optarg) != 0)
 				goto bad;
 			break;
+		case 'X':
+			if (proxy_add(&proxies, optarg) != 0)
+				goto bad;
+			break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); goto bad;
 		}
@@ -318,10 +352,12 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
 		goto out;
 	}
-	if (c->config != NULL && config_hosts(c->config, &hosts) != 0)
+	if (c->config != NULL && config_hosts(c->config, &hosts, &proxies) != 0)
 		goto bad;
 	o.allow_hosts = (const char *const *)hosts.name;
 	o.n_allow_hosts = hosts.n;
+	o.trusted_proxies = (const char *const *)proxies.name;
+	o.n_trusted_proxies = proxies.n;
 	if (pw == NULL && (env = getenv("DMARCSCOPE_ADMIN_PASSWORD")) != NULL && env[0] != '\0')
 		pw = xstrdup(env);
 	o.password = pw;
@@ -333,6 +369,8 @@ out:
 	free(pw);
 	for (int i = 0; i < hosts.n; i++)
 		free(hosts.name[i]);
+	for (int i = 0; i < proxies.n; i++)
+		free(proxies.name[i]);
 	return rc;
 bad:
 	rc = 2;

@@ -749,8 +749,16 @@ web_readonly(store *s)
 	return sqlite3_db_readonly(SQ(s)->db, "main") == 1;
 }
 
+static int
+web_query_only(store *s, int on)
+{
+	return sqlite3_exec(SQ(s)->db, on ? "PRAGMA query_only = 1" : "PRAGMA query_only = 0",
+	    NULL, NULL, NULL) == SQLITE_OK ? STORE_OK : sq_fail(SQ(s), "query_only");
+}
+
 const struct store_web_ops store_sqlite_web_ops = {
 	.query = web_query,
 	.watch = web_watch,
 	.readonly = web_readonly,
+	.query_only = web_query_only,
 };

@@ -150,6 +150,10 @@ typedef int (*store_web_cb)(void *ctx, int ncol, const char *const *names,
  *
  * readonly(s): 1 when the database was opened read-only (it cannot be
  * written: file mode, immutable flag, read-only mount), else 0.
+ *
+ * query_only(s, on): on 1, every write on this connection fails until
+ * query_only(s, 0) (SQLite's PRAGMA query_only): the portal's read routes
+ * run so, whatever they call.  0, or STORE_ERR.
  */
 struct dm_principal;
 
@@ -158,6 +162,7 @@ struct store_web_ops {
 	    store_web_cb cb, void *ctx);
 	void (*watch)(store *s, int (*stop)(void *ctx), void *ctx);
 	int (*readonly)(store *s);
+	int (*query_only)(store *s, int on);
 };
 
 extern const struct store_web_ops store_sqlite_web_ops;

@@ -12,6 +12,10 @@
  * values (store_web.h).  Every string in a response is JSON-escaped by
  * jansson; the front end inserts them with textContent only.
  *
+ * A quarantine retry runs `dmarcscope quarantine retry --json ID` as a
+ * child process (retry_child): the HTTP process never parses the hostile
+ * input.
+ *
  * Statistics are stats_build()'s object (src/analyze/stats.c, from the
  * rollups; keys in docs/STATS.md), as the CLI prints it.  Host details
  * come from enrich_host_json() when the enrichment module provides it (a
@@ -22,18 +26,26 @@
  * a 4xx/5xx status; database messages are logged, not sent.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "web_priv.h"
 #include "auth_web.h"
 #include "api_admin.h"
+#include "../auth/audit.h"
+#include "../store/store_auth.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
-#include "../intake/ingest.h"
 #include "../store/store_analysis.h"
 #include "../util/ipaddr.h"
 #include "../util/log.h"
@@ -358,6 +370,27 @@ domain_ok(wreq *r, wresp *out, const char *domain)
 		return 1;
 	api_error(out, 404, "not_found", "no such domain");
 	return 0;
+}
+
+/*
+ * An audit entry for a change made through the portal: the actor is the
+ * principal's name, the tenant the domain's owner (0: unassigned or none),
+ * so a tenant's admins see an operator's changes to their domains too.  A
+ * failure is logged, not answered: the change itself is made.
+ */
+static void
+audit_change(wreq *r, const char *action, const char *domain, const char *fmt,
+    const char *detail)
+{
+	int64_t tenant = 0;
+
+	if (r->st->ops->auth == NULL)
+		return;
+	if (domain != NULL && r->st->ops->auth->domain_owner(r->st, domain, &tenant) != STORE_OK)
+		tenant = 0;
+	if (audit(r->st, r->principal->name, tenant, action, domain != NULL ? domain : "-",
+	    r->client_ip, fmt, detail) != 0)
+		log_warnx("serve: audit %s: %s", action, store_errmsg(r->st));
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -842,6 +875,13 @@ h_sender_add(wreq *r, wresp *out)
 		    dup ? "already registered" : "database error");
 		return;
 	}
+	{
+		char what[600];
+
+		snprintf(what, sizeof(what), "id %lld, %s %s %s", (long long)id,
+		    kind == 1 ? "internal" : "third party", mt, value);
+		audit_change(r, "sender_add", domain, "%s", what);
+	}
 	json_decref(in);
 	api_json(out, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
@@ -881,6 +921,12 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 	if (!found) {
 		api_error(out, 404, "not_found", "no such sender");
 		return;
+	}
+	{
+		char what[32];
+
+		snprintf(what, sizeof(what), "id %lld", (long long)id);
+		audit_change(r, "sender_rm", dom, "%s", what);
 	}
 	api_json(out, 200, json_pack("{s:b}", "removed", 1));
 }
@@ -1047,13 +1093,6 @@ h_quarantine(wreq *r, wresp *out)
 	out->cacheable = 1;
 }
 
-static void
-refused_cb(void *ctx, const char *input, const char *reason)
-{
-	json_array_append_new((json_t *)ctx, json_pack("{s:s,s:s}", "input", input ? input : "",
-	    "reason", reason ? reason : ""));
-}
-
 static int
 find_raw_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
@@ -1073,36 +1112,119 @@ find_raw_cb(void *ctx, int ncol, const char *const *names, const store_web_val *
 	return 0;
 }
 
+/*
+ * Runs `dmarcscope --db DB -q quarantine retry --json ID` (this program,
+ * /proc/self/exe) and reads its one line of JSON: the hostile input is
+ * parsed by that child process, never by this one (docs/PROVIDER.md,
+ * privilege separation).  The child gets no stdin, its stderr goes to
+ * /dev/null, at most RETRY_OUT bytes of its output are read, and it is
+ * killed after RETRY_SECONDS.  Returns the parsed object or NULL.
+ */
+#define RETRY_OUT (1 << 20)
+#define RETRY_SECONDS 600
+
+static json_t *
+retry_child(wreq *r, int64_t qid)
+{
+	char exe[4096], id[32];
+	ssize_t n;
+	int fds[2], status = 0;
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	dbuf buf;
+	json_t *j = NULL;
+	json_error_t je;
+	time_t until = time(NULL) + RETRY_SECONDS;
+	char *argv[10];
+	int k = 0;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return NULL;
+	exe[n] = '\0';
+	snprintf(id, sizeof(id), "%lld", (long long)qid);
+	argv[k++] = exe;
+	argv[k++] = (char *)"--db";
+	argv[k++] = (char *)r->o->db;
+	argv[k++] = (char *)"-q";
+	argv[k++] = (char *)"quarantine";
+	argv[k++] = (char *)"retry";
+	argv[k++] = (char *)"--json";
+	argv[k++] = id;
+	argv[k] = NULL;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, exe, &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	dbuf_init(&buf, RETRY_OUT);
+	for (;;) {
+		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		char chunk[4096];
+
+		if (time(NULL) >= until) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		if ((n = read(fds[0], chunk, sizeof(chunk))) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || dbuf_add(&buf, chunk, (size_t)n) != DBUF_OK)
+			break;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (buf.len > 0)
+		j = json_loadb(buf.data, strcspn(dbuf_cstr(&buf), "\n"), 0, &je);
+	dbuf_free(&buf);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
 static void
 h_retry(wreq *r, wresp *out, int64_t qid)
 {
 	int64_t want[2] = { qid, 0 };
-	ingest_opts o;
-	ingest *g;
-	json_t *refusals = json_array();
-	int rc;
-	static const char *const outcome[] = { "stored", "duplicate", "partial", "refused",
-	    "failed" };
+	json_t *j;
 
 	if (web_ops(r->st)->query(r->st, r->principal, SWQ_QUARANTINE, NULL, find_raw_cb, want) !=
-	    STORE_OK ||
-	    want[1] == 0) {
-		json_decref(refusals);
+	    STORE_OK || want[1] == 0) {
 		api_error(out, 404, "not_found", "no such quarantine entry");
 		return;
 	}
-	if (read_only(r, out)) {
-		json_decref(refusals);
+	if (read_only(r, out))
+		return;
+	if ((j = retry_child(r, qid)) == NULL) {
+		/* no line: the entry was resolved meanwhile, or the child failed */
+		log_warnx("serve: quarantine retry %lld: the ingest process gave no outcome",
+		    (long long)qid);
+		api_json(out, 200, json_pack("{s:I,s:s,s:[]}", "id", (json_int_t)qid, "outcome",
+		    "failed", "refusals"));
 		return;
 	}
-	ingest_opts_default(&o);
-	o.on_refused = refused_cb;
-	o.cb_ctx = refusals;
-	g = ingest_new(r->st, &o);
-	rc = ingest_retry(g, want[1]);
-	ingest_free(g);
-	api_json(out, 200, json_pack("{s:I,s:s,s:o}", "id", (json_int_t)qid, "outcome",
-	    rc >= 0 && rc <= INGEST_FAILED ? outcome[rc] : "failed", "refusals", refusals));
+	json_object_set_new(j, "id", json_integer((json_int_t)qid));
+	{
+		char what[96];
+
+		snprintf(what, sizeof(what), "quarantine %lld: %s", (long long)qid,
+		    json_string_value(json_object_get(j, "outcome")) ? json_string_value(
+		    json_object_get(j, "outcome")) : "?");
+		audit_change(r, "quarantine_retry", NULL, "%s", what);
+	}
+	api_json(out, 200, j);
 }
 
 /* ---- routing ------------------------------------------------------------- */
@@ -1343,7 +1465,7 @@ route_run(const struct api_route *rt, wreq *r, wresp *out, int64_t id, const cha
 void
 api_handle(wreq *r, wresp *out)
 {
-	int head = strcmp(r->method, "HEAD") == 0;
+	int head = strcmp(r->method, "HEAD") == 0, ro;
 	char arg[IP_STRLEN];
 	int64_t id = 0;
 
@@ -1358,6 +1480,10 @@ api_handle(wreq *r, wresp *out)
 			continue;
 		if (route_allowed(r, out, rt->access) != 0)
 			return;
+		/* a read route's connection cannot write, whatever it calls */
+		ro = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
+		    web_ops(r->st)->query_only != NULL &&
+		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
 		/* an operator's tenant view (tenant=ID): the data routes see that
 		 * tenant's principal (api_admin.c) */
 		if (rt->access == ACC_READ || rt->access == ACC_WRITE) {
@@ -1365,17 +1491,17 @@ api_handle(wreq *r, wresp *out)
 			dm_principal view;
 			int v = admin_view(r, out, &view);
 
-			if (v < 0)
-				return;
 			if (v > 0) {
 				r->principal = &view;
 				route_run(rt, r, out, id, arg);
 				r->principal = own;
 				principal_free(&view);
-				return;
-			}
-		}
-		route_run(rt, r, out, id, arg);
+			} else if (v == 0)
+				route_run(rt, r, out, id, arg);
+		} else
+			route_run(rt, r, out, id, arg);
+		if (ro && web_ops(r->st)->query_only(r->st, 0) != STORE_OK)
+			log_warnx("serve: %s", store_errmsg(r->st));
 		return;
 	}
 	if (api_require_read(r, out) != 0)

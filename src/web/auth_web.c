@@ -81,31 +81,19 @@ no_auth_store(wreq *r, wresp *out)
 	return 1;
 }
 
+/* The client's address (http.c: the peer, or X-Forwarded-For from a
+ * trusted proxy) and whether the request came over TLS (or X-Forwarded-Proto:
+ * https from a trusted proxy): the cookie's Secure. */
 static void
 client_ip(wreq *r, char *buf, size_t len)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->c,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
-
-	snprintf(buf, len, "-");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
-		    (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)len);
+	snprintf(buf, len, "%s", r->client_ip != NULL ? r->client_ip : "-");
 }
 
 static int
 is_tls(wreq *r)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->c,
-	    MHD_CONNECTION_INFO_GNUTLS_SESSION);
-
-	return ci != NULL && ci->tls_session != NULL;
+	return r->secure;
 }
 
 static void

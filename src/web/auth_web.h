@@ -6,8 +6,9 @@
  *   POST /password  {"old","new"} (X-CSRF-Token): the logged-in user's password
  *   GET  /session   who the request is: authenticated or not, user, role,
  *                   tenant, the CSRF token, whether users exist
- * These do not yet change how the other routes authorise (issue 14's
- * follow-up wires the principal through every store query).
+ * The other routes authorise in http.c / api.c (the request principal and
+ * each route's access level); these are the table's "public" ones (password:
+ * "read").
  *
  * auth_web_announce() logs at start whether users exist (single-user mode or
  * not; with users, it also makes the dummy hash of unknown-name logins);

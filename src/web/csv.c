@@ -304,6 +304,8 @@ produce(void *arg)
 		snprintf(line, sizeof(line), "# error: %s\n", err);
 		write_all(&j->wfd, line, strlen(line));
 	} else {
+		if (web_ops(st) != NULL && web_ops(st)->query_only != NULL)
+			web_ops(st)->query_only(st, 1);	/* a download only reads */
 		if ((j->threats ? csv_threats_write : csv_mail_write)(st, &j->who, &j->w, j->ja,
 		    &j->tz, write_all, &j->wfd, err, sizeof(err)) == -2) {
 			snprintf(line, sizeof(line), "# error: %s\n", err);

@@ -53,10 +53,12 @@
 #include "auth_web.h"
 #include "web_priv.h"
 #include "../store/store_auth.h"
+#include "../util/ipaddr.h"
 #include "../util/log.h"
 
 #define MAX_BODY (64 * 1024)
 #define CACHE_SLOTS 128
+#define MAX_PROXIES 32
 
 static const char CSP[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -595,14 +597,43 @@ same_origin(struct MHD_Connection *c)
 	return strcmp(p + 3, host) == 0;
 }
 
-/* The client's address as text ("-" when unknown). */
+/* The configured trusted proxies (--trusted-proxy), parsed at start. */
+static ip_cidr proxies[MAX_PROXIES];
+static int nproxies;
+
+static int
+proxy_trusted(const char *ip)
+{
+	ip_bin b;
+
+	if (nproxies == 0 || ip_parse(ip, &b) != 0)
+		return 0;
+	for (int i = 0; i < nproxies; i++)
+		if (ip_cidr_contains(&proxies[i], &b))
+			return 1;
+	return 0;
+}
+
+/*
+ * The client's address as text ("-" when unknown) and whether the request
+ * came over TLS.  The peer's address, unless the peer is a trusted proxy:
+ * then the rightmost address of X-Forwarded-For that is not a trusted proxy
+ * (each proxy appends the address it saw, so everything left of the first
+ * untrusted hop could be the client's own invention), and
+ * X-Forwarded-Proto: https counts as TLS.  A malformed entry stops the
+ * walk at the last good address.
+ */
 static void
-peer_ip(struct MHD_Connection *c, char *buf, size_t len)
+peer_ip(struct MHD_Connection *c, char *buf, size_t len, int *secure)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	const union MHD_ConnectionInfo *tls = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const char *xff, *proto;
 
+	*secure = tls != NULL && tls->tls_session != NULL;
 	snprintf(buf, len, "-");
 	if (sa == NULL)
 		return;
@@ -612,6 +643,39 @@ peer_ip(struct MHD_Connection *c, char *buf, size_t len)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 		    buf, (socklen_t)len);
+	if (!proxy_trusted(buf))
+		return;
+	proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	if (proto != NULL && strcasecmp(proto, "https") == 0)
+		*secure = 1;
+	if ((xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For")) == NULL)
+		return;
+	for (size_t end = strlen(xff); end > 0; ) {
+		size_t start = end, seg, n;
+		char one[IP_STRLEN + 8], canon[IP_STRLEN];
+		int fam;
+
+		while (start > 0 && xff[start - 1] != ',')
+			start--;
+		seg = start;	/* just after the comma */
+		n = end - start;
+		while (n > 0 && (xff[start] == ' ' || xff[start] == '\t')) {
+			start++;
+			n--;
+		}
+		while (n > 0 && (xff[start + n - 1] == ' ' || xff[start + n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= sizeof(one))
+			return;
+		memcpy(one, xff + start, n);
+		one[n] = '\0';
+		if (ip_canon(one, n, canon, &fam) != 0)
+			return;
+		snprintf(buf, len, "%s", canon);
+		if (!proxy_trusted(canon))
+			return;
+		end = seg > 0 ? seg - 1 : 0;
+	}
 }
 
 static int is_loopback(const char *host);
@@ -667,7 +731,7 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	dbuf *key = &kb.b;
 	struct qwatch qw;
 	dm_principal who;
-	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, slot = -1;
+	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, slot = -1, secure = 0;
 
 	memset(&r, 0, sizeof(r));
 	memset(&out, 0, sizeof(out));
@@ -686,7 +750,11 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 		log_warnx("serve: %s", err);
 		return send_json_error(c, 503, "database", "database unavailable");
 	}
-	peer_ip(c, ip, sizeof(ip));
+	/* a read route before may have been stopped with its connection still
+	 * query-only (api_handle): resolving the principal writes (last_seen) */
+	if (web_ops(r.st) != NULL && web_ops(r.st)->query_only != NULL)
+		web_ops(r.st)->query_only(r.st, 0);
+	peer_ip(c, ip, sizeof(ip), &secure);
 	if (resolve_principal(c, o, r.st, ip, &who) != 0) {
 		log_warnx("serve: %s", store_errmsg(r.st));
 		pool_put(r.st);
@@ -736,7 +804,7 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	r.bodylen = rs->body.len;
 	r.principal = &who;
 	r.client_ip = ip;
-	r.secure = 0;
+	r.secure = secure;
 	dbuf_init(&out.body, (size_t)1 << 30);
 	out.status = 200;
 	out.type = "application/json; charset=utf-8";
@@ -993,6 +1061,24 @@ is_loopback(const char *host)
 	    strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
 
+/* How many users the database holds: > 0, 0, -1 when it cannot tell. */
+static int64_t
+users_defined(const web_opts *o)
+{
+	char err[512];
+	store *st;
+	int64_t n = -1;
+
+	if (store_open(&st, o->db, err, sizeof(err)) != STORE_OK) {
+		log_warnx("serve: %s", err);
+		return -1;
+	}
+	if (st->ops->auth == NULL || st->ops->auth->user_count(st, &n) != STORE_OK)
+		n = -1;
+	store_close(st);
+	return n;
+}
+
 int
 web_serve(const web_opts *o)
 {
@@ -1006,10 +1092,20 @@ web_serve(const web_opts *o)
 	sigset_t set;
 	int sig, per_ip;
 
-	if (!is_loopback(host) && o->password == NULL) {
-		log_warnx("serve: listening on %s needs an admin password "
-		    "(--password-file FILE or $DMARCSCOPE_ADMIN_PASSWORD)", o->host);
+	if (!is_loopback(host) && o->password == NULL && users_defined(o) <= 0) {
+		log_warnx("serve: no users defined: listening on %s (not loopback) is refused; "
+		    "add the provider's operator first (dmarcscope user add NAME --role operator, "
+		    "docs/PROVIDER.md) or listen on 127.0.0.1", o->host);
 		return -1;
+	}
+	nproxies = 0;
+	for (int i = 0; i < o->n_trusted_proxies && i < MAX_PROXIES; i++) {
+		if (ip_cidr_parse(o->trusted_proxies[i], &proxies[nproxies]) != 0) {
+			log_warnx("serve: bad trusted proxy '%s' (a CIDR or an address)",
+			    o->trusted_proxies[i]);
+			return -1;
+		}
+		nproxies++;
 	}
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {

@@ -48,6 +48,9 @@ typedef struct web_opts {
 	const char *const *allow_hosts;	/* Host names accepted besides the listen
 				 * address (and localhost on loopback) */
 	int n_allow_hosts;
+	const char *const *trusted_proxies;	/* CIDRs whose X-Forwarded-For and
+				 * X-Forwarded-Proto count (--trusted-proxy) */
+	int n_trusted_proxies;
 	int verbose;
 } web_opts;
 
