@@ -34,8 +34,9 @@ usage(FILE *f)
 	    "       dmarcscope quarantine drop [--reason TEXT] ID...\n"
 	    "\n"
 	    "list   refused inputs with the reason (--all: resolved ones too)\n"
-	    "retry  reprocess the archived copies of quarantine entries ID... (default:\n"
-	    "       every unresolved entry); entries that now succeed are resolved;\n"
+	    "retry  reprocess the archived copies of quarantine entries ID... (resolved\n"
+	    "       ones too; default: every unresolved entry); entries that now succeed\n"
+	    "       are resolved;\n"
 	    "       --redact (or DMARCSCOPE_REDACT=1): as `ingest --redact`; --json: one\n"
 	    "       object a line per entry: id, outcome, refusals\n"
 	    "drop   resolve entries ID... without storing them (the archived copy is\n"
@@ -242,7 +243,9 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 		ingest *g;
 		int fixed = 0, still = 0;
 
-		if (s->ops->quarantine_list(s, 1, collect_cb, &col) != STORE_OK) {
+		/* named entries are retried even when resolved (the portal's retry
+		 * button on any entry); without names, the open ones */
+		if (s->ops->quarantine_list(s, optind >= argc, collect_cb, &col) != STORE_OK) {
 			log_warnx("%s", store_errmsg(s));
 			store_close(s);
 			return 2;

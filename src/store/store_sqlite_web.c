@@ -80,8 +80,8 @@ static const char *const sort_sql[SWS__COUNT] = {
 static void
 scope(dbuf *b, const store_web_query *w, const char *col)
 {
-	if (w->scope_tenant > 0)
-		dbuf_printf(b, " AND %s" SCOPE_IN, col);
+	if (w->scope_tenant > 0)	/* "+": a filter, the plan stays the operator's */
+		dbuf_printf(b, " AND +%s" SCOPE_IN, col);
 }
 
 /* The filters shared by the record queries (rp reports, r records, h hosts). */

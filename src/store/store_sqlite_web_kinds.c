@@ -49,8 +49,8 @@
 static void
 scope(dbuf *b, const store_web_query *w, const char *col)
 {
-	if (w->scope_tenant > 0)
-		dbuf_printf(b, " AND %s" SCOPE_IN, col);
+	if (w->scope_tenant > 0)	/* "+": a filter, the plan stays the operator's */
+		dbuf_printf(b, " AND +%s" SCOPE_IN, col);
 }
 
 /* ---- failure reports ------------------------------------------------------ */
@@ -315,7 +315,9 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 			dbuf_addstr(b, " ORDER BY fr.arrival_time DESC, fr.id DESC LIMIT :limit");
 		break;
 	case SWQ_KIND_DOMAINS:
-		dbuf_addstr(b, "SELECT domain, sum(f) AS failure_reports, sum(t) AS tls_reports FROM"
+		dbuf_addstr(b, "SELECT k.domain AS domain, sum(k.f) AS failure_reports,"
+		    " sum(k.t) AS tls_reports, (SELECT tn.name FROM tenant_domains td JOIN tenants tn"
+		    " ON tn.id = td.tenant_id WHERE td.domain = k.domain) AS tenant FROM"
 		    " (SELECT policy_domain AS domain, count(*) AS f, 0 AS t FROM failure_reports"
 		    " INDEXED BY failure_reports_domain_time WHERE policy_domain <> ''");
 		scope(b, w, "policy_domain");
@@ -323,7 +325,8 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		    " SELECT policy_domain, 0, count(DISTINCT tls_report_id) FROM tls_policies"
 		    " INDEXED BY tls_policies_domain_begin WHERE 1=1");
 		scope(b, w, "policy_domain");
-		dbuf_addstr(b, " GROUP BY policy_domain) GROUP BY domain ORDER BY domain LIMIT 10000");
+		dbuf_addstr(b, " GROUP BY policy_domain) k GROUP BY k.domain ORDER BY k.domain"
+		    " LIMIT 10000");
 		break;
 	case SWQ_IP_CLASS:
 		dbuf_addstr(b, "SELECT cls AS class, sum(count) AS messages FROM (SELECT r.cls AS cls,"

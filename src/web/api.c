@@ -1465,7 +1465,7 @@ route_run(const struct api_route *rt, wreq *r, wresp *out, int64_t id, const cha
 void
 api_handle(wreq *r, wresp *out)
 {
-	int head = strcmp(r->method, "HEAD") == 0, ro;
+	int head = strcmp(r->method, "HEAD") == 0;
 	char arg[IP_STRLEN];
 	int64_t id = 0;
 
@@ -1480,8 +1480,9 @@ api_handle(wreq *r, wresp *out)
 			continue;
 		if (route_allowed(r, out, rt->access) != 0)
 			return;
-		/* a read route's connection cannot write, whatever it calls */
-		ro = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
+		/* a read route's connection cannot write, whatever it calls
+		 * (serve_api switches it back) */
+		r->query_only = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
 		    web_ops(r->st)->query_only != NULL &&
 		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
 		/* an operator's tenant view (tenant=ID): the data routes see that
@@ -1500,8 +1501,6 @@ api_handle(wreq *r, wresp *out)
 				route_run(rt, r, out, id, arg);
 		} else
 			route_run(rt, r, out, id, arg);
-		if (ro && web_ops(r->st)->query_only(r->st, 0) != STORE_OK)
-			log_warnx("serve: %s", store_errmsg(r->st));
 		return;
 	}
 	if (api_require_read(r, out) != 0)

@@ -702,8 +702,9 @@ api_kinds_domains(wreq *r, json_t *list)
 		if (d == NULL)
 			continue;
 		if ((x = json_object_get(idx, d)) == NULL) {
-			x = json_pack("{s:s,s:i,s:i,s:n,s:n}", "domain", d, "reports", 0, "messages", 0,
-			    "first_begin", "last_end");
+			x = json_pack("{s:s,s:i,s:i,s:n,s:n,s:O}", "domain", d, "reports", 0, "messages",
+			    0, "first_begin", "last_end", "tenant", json_object_get(y, "tenant") ?
+			    json_object_get(y, "tenant") : json_null());
 			json_array_append_new(list, x);
 		}
 		json_object_set(x, "failure_reports", json_object_get(y, "failure_reports"));

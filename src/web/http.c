@@ -4,8 +4,14 @@
  *
  * Every response carries a strict Content-Security-Policy (scripts and
  * styles from 'self' only: no inline script, no style attributes, no
- * framing), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer
- * and X-Frame-Options: DENY.
+ * framing), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer,
+ * X-Frame-Options: DENY, Cross-Origin-Opener-Policy and -Resource-Policy:
+ * same-origin, and, over TLS (or https at a trusted proxy), HSTS.
+ *
+ * Every API request is resolved to a principal first (resolve_principal:
+ * token, session, or the local operator in single-user mode) and the route
+ * table's access level decides (api.c); X-Forwarded-For / -Proto count
+ * only from --trusted-proxy addresses (peer_ip).
  *
  * Limits: MAX_BODY bytes of request body (413 beyond), the connection
  * memory limit caps the request line and headers, a global and a per-client
@@ -21,13 +27,14 @@
  * DNS rebinding: Host must be an allowed name (host_allowed) and Origin,
  * when sent, http(s) on one; else 421 / 403 before anything else runs.
  *
- * With an admin password (required for a non-loopback listen address)
- * every request needs HTTP Basic auth as user "admin"; the credentials are
- * decoded here and compared whole, in constant time.
+ * A non-loopback listen address needs users (or the legacy admin
+ * password).  With an admin password every request needs HTTP Basic auth
+ * as user "admin" (the local operator); the credentials are decoded here
+ * and compared whole, in constant time.
  *
  * GET API responses marked cacheable are kept in a small cache keyed by
- * the exact request (path and every argument with its length; too long:
- * 414) and tagged with the data version (bg.c); a changed version misses.
+ * the principal's tenant and write right and the exact request (path and
+ * every argument with its length; too long: 414) and tagged with the data version (bg.c); a changed version misses.
  * Requests that miss wait for any computation in the same cache slot first
  * (single flight), so a burst of identical requests costs one query.  This
  * is what makes the statistics endpoint cheap.
@@ -96,6 +103,11 @@ web_opts_default(web_opts *o)
 	o->query_ms = 10000;
 }
 
+/* The request being answered on this thread came over TLS (or through a
+ * trusted proxy that says https): its answers carry HSTS.  Set by handler(),
+ * which answers on the connection's own thread. */
+static _Thread_local int req_secure;
+
 static void
 secure_headers(struct MHD_Response *r)
 {
@@ -104,6 +116,9 @@ secure_headers(struct MHD_Response *r)
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	if (req_secure)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 }
 
 static enum MHD_Result
@@ -750,10 +765,6 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 		log_warnx("serve: %s", err);
 		return send_json_error(c, 503, "database", "database unavailable");
 	}
-	/* a read route before may have been stopped with its connection still
-	 * query-only (api_handle): resolving the principal writes (last_seen) */
-	if (web_ops(r.st) != NULL && web_ops(r.st)->query_only != NULL)
-		web_ops(r.st)->query_only(r.st, 0);
 	peer_ip(c, ip, sizeof(ip), &secure);
 	if (resolve_principal(c, o, r.st, ip, &who) != 0) {
 		log_warnx("serve: %s", store_errmsg(r.st));
@@ -829,6 +840,13 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	api_handle(&r, &out);
 	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
 		web_ops(r.st)->watch(r.st, NULL, NULL);
+	/* back to writable for the next request on this connection (resolving
+	 * a principal writes); if that fails, the connection is not reused */
+	if (r.query_only && web_ops(r.st)->query_only(r.st, 0) != STORE_OK) {
+		log_warnx("serve: %s", store_errmsg(r.st));
+		store_close(r.st);
+		r.st = NULL;
+	}
 	pool_put(r.st);
 	principal_free(&who);
 	if (!get)
@@ -1010,6 +1028,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return MHD_YES;
 	}
 	conn_mark(c, 1);	/* the whole request is in */
+	{
+		char ip[INET6_ADDRSTRLEN + 8];
+
+		peer_ip(c, ip, sizeof(ip), &req_secure);
+	}
 	if (o->verbose)
 		log_info("%s %s", method, url);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&

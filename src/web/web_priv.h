@@ -47,6 +47,8 @@ typedef struct wreq {
 					 * from a trusted proxy), "-" unknown */
 	int secure;			/* TLS, or X-Forwarded-Proto: https from a
 					 * trusted proxy: cookies get Secure */
+	int query_only;			/* api_handle made st query-only: serve_api
+					 * switches it back once the watch is off */
 } wreq;
 
 /*

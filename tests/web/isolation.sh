@@ -322,6 +322,11 @@ B_TOKENS = [t["id"] for t in get_json(OPS, "/tokens?tenant=%d" % TENANTS.get("br
 # ---- every route, as alpha, with everything of bravo's and the unassigned domain's ----
 MARKERS = [b"bravo", b"nobody-corp", b"203.0.113.99", b"203.0.113.77", b"198.51.100.99",
            b"198.51.100.77"]
+# A new route is requested here automatically.  When its path has a new
+# {placeholder} or its query a new parameter, this test fails until they are
+# taught: add the placeholder to FOREIGN (ids of bravo's or the unassigned
+# domain's rows, made above as the operator or bravo-admin) and OWN (alpha's),
+# the parameter to PARAMS (values pointing at bravo's data).
 FOREIGN = {   # placeholder -> values that are not alpha's: must be refused
     "record_id": IDS[B]["record_id"][:6] + IDS[U]["record_id"][:3],
     "report_id": IDS[B]["report_id"] + IDS[U]["report_id"][:2],
@@ -628,7 +633,8 @@ hdrs_bad = []
 for who, path in ((None, "/records"), (AA, "/domains"), (AA, "/raw/999999"), (None, "/session")):
     st, hd, _ = request(who, "GET", path)
     if not (hd.get("x-content-type-options") == "nosniff" and "frame-ancestors 'none'" in
-            hd.get("content-security-policy", "") and hd.get("referrer-policy") == "no-referrer"):
+            hd.get("content-security-policy", "") and hd.get("referrer-policy") == "no-referrer"
+            and hd.get("cross-origin-resource-policy") == "same-origin"):
         hdrs_bad.append((path, st))
 check("security headers on 200, 401 and 404 answers", not hdrs_bad, repr(hdrs_bad))
 
@@ -664,7 +670,8 @@ def proxied_login(extra_args):
                                                         "password": PW["alpha-viewer"]}), headers=hdr)
     r = c.getresponse()
     r.read()
-    cookie = r.getheader("Set-Cookie") or ""
+    cookie = (r.getheader("Set-Cookie") or "") + (" HSTS" if r.getheader("Strict-Transport-Security")
+                                                  else "")
     c.close()
     srv.send_signal(signal.SIGTERM)
     srv.wait(timeout=30)
@@ -682,11 +689,11 @@ want = [("ops", "bravo", "sender_add", B), ("alpha-admin", "alpha", "sender_add"
         ("token:" + TOK_W[:12], "alpha", "sender_add", A), ("alpha-admin", "alpha", "sender_rm", A)]
 check("sender changes audited with actor and the domain's tenant", rows == want, "%r" % rows)
 ip, cookie = proxied_login([])
-check("no trusted proxy: X-Forwarded-For and -Proto ignored (audited 127.0.0.1, no Secure)",
-      ip == "127.0.0.1" and "Secure" not in cookie, "%r %r" % (ip, cookie))
+check("no trusted proxy: X-Forwarded-For and -Proto ignored (audited 127.0.0.1, no Secure, no HSTS)",
+      ip == "127.0.0.1" and "Secure" not in cookie and "HSTS" not in cookie, "%r %r" % (ip, cookie))
 ip, cookie = proxied_login(["--trusted-proxy", "127.0.0.0/8"])
-check("a trusted proxy: the client from X-Forwarded-For, Secure from X-Forwarded-Proto",
-      ip == "198.51.100.250" and "Secure" in cookie, "%r %r" % (ip, cookie))
+check("a trusted proxy: the client from X-Forwarded-For, Secure and HSTS from X-Forwarded-Proto",
+      ip == "198.51.100.250" and "Secure" in cookie and "HSTS" in cookie, "%r %r" % (ip, cookie))
 ip, cookie = proxied_login(["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "198.51.100.0/24"])
 check("trusted hops are skipped: the first untrusted address from the right",
       ip == "203.0.113.250", "%r" % ip)
@@ -709,6 +716,9 @@ err = open(os.path.join(T, "serve.err")).read()
 check("serve refuses a non-loopback address when no users are defined",
       rc not in (None, 0) and "no users" in err, "exit %r: %s" % (rc, err[-300:]))
 
+san = re.findall(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ThreadSanitizer)",
+                 open(os.path.join(T, "serve.err"), errors="replace").read())
+check("no sanitizer report from serve", not san, repr(san[:3]))
 print("ok   %d requests" % NREQ)
 print("%d passed, %d failed" % (npass, nfail))
 sys.exit(1 if nfail else 0)
