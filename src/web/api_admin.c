@@ -51,8 +51,9 @@ db_error(wreq *r, wresp *out, const char *what)
 
 /* The request's principal (http.c resolved it; api_handle already checked
  * the route's access level - ACC_MANAGE, ACC_OPERATOR - and, for a change by
- * session, its CSRF token).  Checked again here, so a handler never runs
- * for the wrong principal: 1, or 0 after answering. */
+ * session, its CSRF token: api_require_manage checks it for any non-GET).
+ * Checked again here, so a handler never runs for the wrong principal: 1,
+ * or 0 after answering. */
 static int
 manager(wreq *r, wresp *out, dm_principal *p)
 {
@@ -67,13 +68,6 @@ manager(wreq *r, wresp *out, dm_principal *p)
 	p->domains = NULL;	/* not needed here; p is a shallow copy: nothing to free */
 	p->ndomains = 0;
 	return 1;
-}
-
-/* manager() for a change (the CSRF token is api_require_manage's). */
-static int
-manager_write(wreq *r, wresp *out, dm_principal *p)
-{
-	return manager(r, out, p);
 }
 
 static int
@@ -247,7 +241,7 @@ admin_user_add(wreq *r, wresp *out)
 	int found = 0;
 
 	memset(h, 0, sizeof(h));
-	if (!manager_write(r, out, &p))
+	if (!manager(r, out, &p))
 		return;
 	if ((b = body_object(r, out)) == NULL)
 		goto done;
@@ -369,7 +363,7 @@ user_change(wreq *r, wresp *out, int64_t id, int what)
 	struct urow w;
 	int rc, found = 0;
 
-	if (!manager_write(r, out, &p))
+	if (!manager(r, out, &p))
 		return;
 	if (!target_user(r, out, &p, id, 1, &w))
 		goto done;
@@ -418,7 +412,7 @@ admin_user_password(wreq *r, wresp *out, int64_t id)
 	json_t *b = NULL;
 
 	memset(h, 0, sizeof(h));
-	if (!manager_write(r, out, &p))
+	if (!manager(r, out, &p))
 		return;
 	/* one's own password: POST /password, which asks for the current one */
 	if (!target_user(r, out, &p, id, 1, &w) || (b = body_object(r, out)) == NULL ||
@@ -485,7 +479,7 @@ admin_token_add(wreq *r, wresp *out)
 	int scope = TOKEN_READ, found = 0;
 
 	memset(tok, 0, sizeof(tok));
-	if (!manager_write(r, out, &p))
+	if (!manager(r, out, &p))
 		return;
 	if ((b = body_object(r, out)) == NULL)
 		goto done;
@@ -577,7 +571,7 @@ admin_token_rm(wreq *r, wresp *out, int64_t id)
 	dm_principal p;
 	int found = 0;
 
-	if (!manager_write(r, out, &p))
+	if (!manager(r, out, &p))
 		return;
 	memset(&ti, 0, sizeof(ti));
 	if (r->st->ops->auth->token_get(r->st, NULL, id, tinfo_cb, &ti, &found) != STORE_OK) {
