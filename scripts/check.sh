@@ -122,6 +122,7 @@ if [ -f tests/web/run.sh ]; then
 fi
 [ -f tests/web/api_kinds.sh ] && { sh tests/web/api_kinds.sh "$BIN" >"$LOG/api-kinds.log" 2>&1; set -- $(counts "$LOG/api-kinds.log"); add "${1:-0}" "${2:-1}" "failure/TLS API"; grep "^FAIL" "$LOG/api-kinds.log" | head; }
 [ -f tests/web/auth_web.sh ] && { sh tests/web/auth_web.sh "$BIN" >"$LOG/auth-web.log" 2>&1; set -- $(counts "$LOG/auth-web.log"); add "${1:-0}" "${2:-1}" "login endpoints (curl)"; grep "^FAIL" "$LOG/auth-web.log" | head; }
+[ -f tests/web/login.mjs ] && { node tests/web/login.mjs "$BIN" >"$LOG/login-web.log" 2>&1; set -- $(counts "$LOG/login-web.log"); add "${1:-0}" "${2:-1}" "login and account screens (browser)"; grep "^FAIL" "$LOG/login-web.log" | head; }
 [ -f tests/web/isolation.sh ] && { sh tests/web/isolation.sh "$BIN" >"$LOG/isolation.log" 2>&1; set -- $(counts "$LOG/isolation.log"); add "${1:-0}" "${2:-1}" "provider mode: tenant isolation over every route"; grep "^FAIL" "$LOG/isolation.log" | head; }
 [ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
 [ -f tests/web/kinds.sh ] && { sh tests/web/kinds.sh "$BIN" >"$LOG/web-kinds.log" 2>&1; set -- $(counts "$LOG/web-kinds.log"); add "${1:-0}" "${2:-1}" "web: threats, TLS, safety"; grep "^FAIL" "$LOG/web-kinds.log" | head; }

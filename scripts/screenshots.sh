@@ -26,3 +26,5 @@ until curl -fsS -m 2 "http://127.0.0.1:$PORT/api/v1/version" >/dev/null 2>&1; do
 done
 mkdir -p "$OUT"
 node tests/web/shots.mjs "http://127.0.0.1:$PORT" "$OUT"
+# the login and account screens (provider mode): login.mjs builds its own database with users
+node tests/web/login.mjs "$BIN" --shots "$OUT" >/dev/null

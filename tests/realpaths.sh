@@ -210,6 +210,11 @@ p = subprocess.run([BIN, "--db", DB, "user", "add", "realpaths", "--role", "oper
                    stderr=subprocess.PIPE)
 if p.returncode != 0 or SAN.search(p.stderr.decode("utf-8", "replace")):
     ko("user add", "exit %d: %r" % (p.returncode, p.stderr[-1500:]))
+# a tenant, so the administration routes (POST /tokens, /users) have one to act on
+p = subprocess.run([BIN, "--db", DB, "tenant", "add", "realpaths-tenant"], stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+if p.returncode != 0 or SAN.search(p.stderr.decode("utf-8", "replace")):
+    ko("tenant add", "exit %d: %r" % (p.returncode, p.stderr[-1500:]))
 session = {}   # the session cookie and CSRF token once POST /login succeeded
 
 def free_port():
@@ -264,6 +269,9 @@ def request(method, url, body=None):
             if url.endswith("/login") and r.status == 200:
                 session.update(cookie=r.getheader("Set-Cookie").split(";")[0],
                                csrf=json.loads(data)["csrf"])
+            if url.endswith("/logout") and r.status == 200:
+                session.clear()
+                login()   # the routes after it are requested logged in again
             return r.status, r.getheader("Content-Type") or "", data
         except (http.client.HTTPException, OSError):
             conn.close()
@@ -271,6 +279,9 @@ def request(method, url, body=None):
             if attempt or srv.poll() is not None:
                 raise
     raise AssertionError("unreachable")
+
+def login():
+    request("POST", "/api/v1/login", json.dumps({"user": "realpaths", "password": RP_PW}))
 
 def get_json(url):
     st, _, data = request("GET", url)
@@ -363,6 +374,9 @@ def portal():
         "sender_id": lambda: list(sender_ids),
         "quarantine_id": lambda: [q["id"] for q in quar],
         "failure_id": lambda: [t["id"] for t in threats],
+        "user_id": lambda: [u["id"] for u in get_json("/api/v1/users")["users"]],
+        "token_id": lambda: [t["id"] for t in get_json("/api/v1/tokens")["tokens"]
+                             if not t["revoked_at"]],
     }
 
     def query_variants(params):
@@ -416,7 +430,9 @@ def portal():
     def body_for(keys, ip):
         vals = {"domain": domains[0], "kind": 1, "match_type": "cidr", "value": ip + "/32"
                 if ":" not in ip else ip + "/128", "note": "realpaths",
-                "user": "realpaths", "password": RP_PW, "old": RP_PW, "new": RP_PW}
+                "user": "realpaths", "password": RP_PW, "old": RP_PW, "new": RP_PW,
+                "name": "realpaths-viewer", "role": "viewer", "scope": "read",
+                "tenant_id": get_json("/api/v1/tenants")["tenants"][0]["id"]}
         missing = [k for k in keys if k not in vals]
         if missing:
             return None, missing
@@ -526,6 +542,7 @@ def portal():
             print("ok   " + label)
 
 try:
+    login()   # every route as the operator
     portal()
 except (OSError, http.client.HTTPException, ValueError, KeyError) as e:
     ko("portal requests", "%s: %s" % (type(e).__name__, e))

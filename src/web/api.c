@@ -41,6 +41,7 @@
 
 #include "web_priv.h"
 #include "auth_web.h"
+#include "api_admin.h"
 #include "../auth/audit.h"
 #include "../store/store_auth.h"
 #include "../analyze/classify.h"
@@ -1315,6 +1316,29 @@ static const struct api_route {
 	    "change one's password (X-CSRF-Token)" },
 	{ "POST", "/logout", auth_web_logout, NULL, NULL, ACC_PUBLIC, "json", "-",
 	    "log out: end the session (X-CSRF-Token)" },
+	/* administration (api_admin.c): admins (own tenant) and operators */
+	{ "GET", "/users", admin_users, NULL, NULL, ACC_MANAGE, "json", "tenant",
+	    "users: an admin's tenant's, an operator's every or one tenant's" },
+	{ "POST", "/users", admin_user_add, NULL, NULL, ACC_MANAGE, "json",
+	    "body:name,role,password,tenant_id", "add a user (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/disable", NULL, admin_user_disable, NULL, ACC_MANAGE, "json",
+	    "-", "disable a user: its sessions end (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/enable", NULL, admin_user_enable, NULL, ACC_MANAGE, "json",
+	    "-", "enable a user (X-CSRF-Token)" },
+	{ "POST", "/users/{user_id}/password", NULL, admin_user_password, NULL, ACC_MANAGE, "json",
+	    "body:password", "reset a user's password: its sessions end (X-CSRF-Token)" },
+	{ "DELETE", "/users/{user_id}", NULL, admin_user_rm, NULL, ACC_MANAGE, "json", "-",
+	    "remove a user (X-CSRF-Token)" },
+	{ "GET", "/tokens", admin_tokens, NULL, NULL, ACC_MANAGE, "json", "tenant",
+	    "API tokens (prefix, scope, use; never the token)" },
+	{ "POST", "/tokens", admin_token_add, NULL, NULL, ACC_MANAGE, "json",
+	    "body:name,scope,tenant_id", "make an API token: in the answer once (X-CSRF-Token)" },
+	{ "DELETE", "/tokens/{token_id}", NULL, admin_token_rm, NULL, ACC_MANAGE, "json", "-",
+	    "revoke an API token (X-CSRF-Token)" },
+	{ "GET", "/audit", admin_audit, NULL, NULL, ACC_MANAGE, "json", "tenant,limit",
+	    "the audit log, newest first" },
+	{ "GET", "/tenants", admin_tenants, NULL, NULL, ACC_OPERATOR, "json", "-",
+	    "operators: the tenants, for the tenant switcher" },
 };
 
 /* p against a route's path: 1 when it matches, with the placeholder's text
@@ -1427,6 +1451,17 @@ route_allowed(wreq *r, wresp *out, int access)
 	}
 }
 
+static void
+route_run(const struct api_route *rt, wreq *r, wresp *out, int64_t id, const char *arg)
+{
+	if (rt->h != NULL)
+		rt->h(r, out);
+	else if (rt->h_id != NULL)
+		rt->h_id(r, out, id);
+	else
+		rt->h_str(r, out, arg);
+}
+
 void
 api_handle(wreq *r, wresp *out)
 {
@@ -1451,12 +1486,22 @@ api_handle(wreq *r, wresp *out)
 		r->query_only = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
 		    web_ops(r->st)->query_only != NULL &&
 		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
-		if (rt->h != NULL)
-			rt->h(r, out);
-		else if (rt->h_id != NULL)
-			rt->h_id(r, out, id);
-		else
-			rt->h_str(r, out, arg);
+		/* an operator's tenant view (tenant=ID): the data routes see that
+		 * tenant's principal (api_admin.c) */
+		if (rt->access == ACC_READ || rt->access == ACC_WRITE) {
+			const dm_principal *own = r->principal;
+			dm_principal view;
+			int v = admin_view(r, out, &view);
+
+			if (v > 0) {
+				r->principal = &view;
+				route_run(rt, r, out, id, arg);
+				r->principal = own;
+				principal_free(&view);
+			} else if (v == 0)
+				route_run(rt, r, out, id, arg);
+		} else
+			route_run(rt, r, out, id, arg);
 		if (r->query_only && web_ops(r->st)->query_only(r->st, 0) == STORE_OK)
 			r->query_only = 0;
 		return;

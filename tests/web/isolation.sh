@@ -194,6 +194,7 @@ def token(scope):
     mt = re.search(r"dms_[A-Za-z0-9_-]{43}", out)
     return mt.group(0) if mt else "none"
 TOK_R, TOK_W = token("read"), token("write")
+cli("token", "add", "--tenant", "bravo", "--scope", "write", "--name", "bravo's token")
 
 # ---- the server ---------------------------------------------------------------------
 def free_port():
@@ -313,6 +314,10 @@ st, _, data = request(OPS, "POST", "/senders", json.dumps({"domain": B, "kind": 
 B_SENDER = json.loads(data).get("id", 0) if st == 201 else 0
 check("operator registers a sender for bravo", st == 201, "%d %r" % (st, data[:200]))
 B_RAW_ONLY = [r for r in IDS[B]["raw_id"] if r not in MIXED_RAW]
+# the administration routes (api_admin.c): bravo's and the operators' users, bravo's token
+TENANTS = {t["name"]: t["id"] for t in get_json(OPS, "/tenants").get("tenants", [])}
+USERS = {u["name"]: u["id"] for u in get_json(OPS, "/users").get("users", [])}
+B_TOKENS = [t["id"] for t in get_json(OPS, "/tokens?tenant=%d" % TENANTS.get("bravo", 0)).get("tokens", [])]
 
 # ---- every route, as alpha, with everything of bravo's and the unassigned domain's ----
 MARKERS = [b"bravo", b"nobody-corp", b"203.0.113.99", b"203.0.113.77", b"198.51.100.99",
@@ -330,6 +335,8 @@ FOREIGN = {   # placeholder -> values that are not alpha's: must be refused
     "sender_id": [B_SENDER],
     "quarantine_id": [q["id"] for q in QUAR],
     "failure_id": IDS[B]["failure_id"] + IDS[U]["failure_id"],
+    "user_id": [USERS.get("bravo-admin", 0), USERS.get("ops", 0)],
+    "token_id": B_TOKENS,
 }
 SHARED = {"ip": [SHARED_IP, "198.51.100.20"]}   # alpha's too: answered, with alpha's part only
 OWN = {"record_id": IDS[A]["record_id"][:2], "report_id": IDS[A]["report_id"][:2],
@@ -347,6 +354,7 @@ PARAMS = {    # query parameter -> values to try (bravo's, the unassigned domain
     "sort": ["domain", "ip"], "dir": ["asc"], "page": ["1"], "per_page": ["500"],
     "lang": ["ja", "en"], "tz": ["Asia/Tokyo"], "kind": ["all"], "by": ["domain", "url"],
     "n": ["0"], "confirm": ["1"],
+    "tenant": [str(TENANTS.get("bravo", 0))], "limit": ["1000"],
 }
 
 def variants(params):
@@ -570,6 +578,30 @@ st, _, data = request(AW, "POST", "/password", json.dumps({"old": "x" * 8, "new"
 check("a token cannot change a password", st in (401, 403), "%d" % st)
 st, _, data = request(AA, "DELETE", "/senders/%d" % A_SENDER)
 check("alpha's admin removes alpha's sender", st == 200, "%d %r" % (st, data[:200]))
+
+# ---- the administration routes: alpha's admin and bravo's users, tokens, audit entries ----
+for method, path, body, want in (
+        ("POST", "/users/%d/disable" % USERS.get("bravo-admin", 0), "{}", 404),
+        ("POST", "/users/%d/password" % USERS.get("bravo-admin", 0), '{"password":"x-password-1"}', 404),
+        ("DELETE", "/users/%d" % USERS.get("bravo-admin", 0), None, 404),
+        ("POST", "/users/%d/disable" % USERS.get("ops", 0), "{}", 404),
+        ("DELETE", "/tokens/%d" % (B_TOKENS or [0])[0], None, 404),
+        ("POST", "/users", json.dumps({"name": "intruder", "role": "admin", "password": "intruder-pw-1",
+                                       "tenant_id": TENANTS.get("bravo", 0)}), 403),
+        ("POST", "/users", json.dumps({"name": "intruder", "role": "operator", "password": "intruder-pw-1"}), 403),
+        ("POST", "/tokens", json.dumps({"scope": "write", "tenant_id": TENANTS.get("bravo", 0)}), 403),
+        ("GET", "/users?tenant=%d" % TENANTS.get("bravo", 0), None, 403),
+        ("GET", "/domains?tenant=%d" % TENANTS.get("bravo", 0), None, 403),
+        ("GET", "/tenants", None, 403)):
+    st, hd, data = request(AA, method, path, body)
+    check("alpha's admin: %s %s answers %d" % (method, path, want), st == want and not leaks(hd, data),
+          "%d %r" % (st, data[:200]))
+st, _, data = request(AA, "GET", "/audit?limit=1000")
+check("alpha's audit log holds no entry of bravo's", st == 200 and b"bravo" not in data.lower(),
+      "%d %r" % (st, data[:300]))
+st, _, data = request(OPS, "GET", "/domains?tenant=%d" % TENANTS.get("bravo", 0))
+check("the operator's view of bravo (tenant=ID): bravo's domains only",
+      st == 200 and [d.get("domain") for d in json.loads(data)] == [B], "%d %r" % (st, data[:300]))
 
 # ---- the response cache and the live-update version, per tenant --------------------------
 for path in ("/domains", "/records?per_page=50&" + RANGE, "/threats?kind=all&" + RANGE):

@@ -7,6 +7,9 @@
 //   threats (Email Threats), urls, tls, threat (a failure report's sample
 //   view) and threat-download (its download confirmation) when the demo has
 //   failure reports.
+// The login, users, API tokens, audit log, password and tenant-switcher
+// screens need users: tests/web/login.mjs --shots DIR takes them
+// (scripts/screenshots.sh runs both).
 // Fails (exit 1) when a screen does not draw, on a page error or a CSP
 // violation, so a broken screen is never saved as if it were fine.
 import { launch, newPage } from './lib.mjs';

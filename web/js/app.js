@@ -21,8 +21,10 @@ import * as threats from './screens/threats.js';
 import * as threat from './screens/threat.js';
 import * as urls from './screens/urls.js';
 import * as tls from './screens/tls.js';
+import * as account from './account.js';
 
 const screens = { stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls };
+Object.assign(screens, account.screens);	// users, tokens, audit, password (account.js)
 const navItems = ['stats', 'mail', 'senders', 'threats', 'tls', 'map', 'reports'];
 // a screen under another's nav item
 const navParent = { report: 'reports', threat: 'threats', urls: 'threats' };
@@ -100,6 +102,7 @@ async function draw(live) {
   }
   applyStatic(document);
   drawNav(cur.screen);
+  account.drawHeader(cur.screen);
   drawPickers(p);
   const main = document.getElementById('main');
   const after = [];
@@ -143,6 +146,7 @@ async function poll() {
 async function main() {
   await loadI18n();
   initZone(lang());
+  await account.start();	// the login form first when users exist and nobody is logged in
   [meta, domains] = await Promise.all([get('meta'), get('domains')]);
   document.getElementById('domain').addEventListener('change', e => go(parseHash().screen, parseHash().arg, { domain: e.target.value, page: '' }, true));
   document.getElementById('since').addEventListener('change', rangeChanged);

@@ -10,7 +10,7 @@
 
 import { h, fmtInt, fmtDate, zoned } from '../dom.js';
 import { t, lang } from '../i18n.js';
-import { get, getText, send } from '../api.js';
+import { get, getText, send, auth, canWrite } from '../api.js';
 import { mailTable, pager } from './mail.js';
 
 let flash = '';	// the last retry's outcome, kept across the redraw it causes
@@ -137,7 +137,7 @@ export async function render(box, ctx) {
   const L = lang();
   const [d, q] = await Promise.all([
     get('reports', { domain: p.domain, since: p.since, until: p.until, page: p.page || 1, per_page: 50 }),
-    get('quarantine')]);
+    auth.role === 'operator' ? get('quarantine') : null]);	// the quarantine is the operators'
   box.append(h('h1', null, t('reports.title'), ' ', h('span', { class: 'muted' }, p.domain || '')));
   box.append(h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'reports-table' },
     h('thead', null, h('tr', null, [t('col.reporter'), t('record.report_id'), t('col.policy_domain'), zoned(t('record.period')), t('reports.records'),
@@ -150,6 +150,7 @@ export async function render(box, ctx) {
         t('reports.n_notes', { e: fmtInt((r.errors || []).length, L), w: fmtInt((r.warnings || []).length, L) }) : '')))))));
   box.append(pager(ctx, Number(p.page || 1), Math.max(1, Math.ceil(d.total / d.per_page)), 'reports', ''));
 
+  if (q === null) return;
   const status = h('p', { class: 'status', id: 'quarantine-status', role: 'status' }, flash);
   flash = '';
   box.append(h('section', { class: 'panel', id: 'quarantine' }, h('h2', null, t('reports.quarantine'), ' ',
@@ -158,7 +159,7 @@ export async function render(box, ctx) {
       h('tbody', null, q.map(x => h('tr', { 'data-qid': x.id }, h('td', null, String(x.id)), h('td', { class: 'mono small' }, x.source || ''),
         h('td', { class: 'reason' }, x.reason || ''), h('td', { class: 'nowrap' }, fmtDate(x.created_at)),
         h('td', null, x.resolved ? t('reports.resolved') : t('reports.open')),
-        h('td', null, x.resolved ? null : h('button', { type: 'button', class: 'btn small retry', onclick: async () => {
+        h('td', null, x.resolved || !canWrite() ? null : h('button', { type: 'button', class: 'btn small retry', onclick: async () => {
           try {
             const res = await send('POST', 'quarantine/' + x.id + '/retry');
             flash = t('reports.retried', { id: x.id, outcome: res.outcome });

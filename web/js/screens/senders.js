@@ -9,7 +9,7 @@
 
 import { h, fmtInt, fmtPct, pct } from '../dom.js';
 import { t, lang } from '../i18n.js';
-import { get, send } from '../api.js';
+import { get, send, canWrite } from '../api.js';
 
 // The last action's outcome, shown for a few seconds: across the redraw it
 // causes and the live update that follows.
@@ -78,7 +78,7 @@ export async function render(box, ctx) {
     }
   };
   const groups = d.groups.filter(g => g.sender_kind === kind);
-  const selectable = kind === 0 && d.writable;
+  const selectable = kind === 0 && d.writable && canWrite();	// a viewer: no write controls
   const boxes = [];
   const chosen = () => groups.filter((g, i) => boxes[i] && boxes[i].checked);
   const selInfo = h('span', { id: 'sel-count', class: 'muted' }, t('senders.selected', { n: 0 }));
@@ -119,9 +119,9 @@ export async function render(box, ctx) {
     box.append(h('section', { class: 'panel', id: 'registered' }, h('h2', null, t('senders.registered_list')),
       h('table', { class: 'grid' }, h('thead', null, h('tr', null, [t('senders.match'), t('senders.value'), t('senders.note'), ''].map(x => h('th', null, x)))),
         h('tbody', null, reg.map(r => h('tr', null, h('td', { class: 'nowrap' }, t('match.' + r.match_type)), h('td', { class: 'mono' }, r.value), h('td', null, r.note || ''),
-          h('td', null, h('button', { type: 'button', class: 'btn small', onclick: async () => {
+          h('td', null, canWrite() ? h('button', { type: 'button', class: 'btn small sender-remove', onclick: async () => {
             try { await send('DELETE', 'senders/' + r.id); ctx.redraw(); } catch (e) { msg.textContent = t('error') + ': ' + e.message; }
-          } }, t('senders.remove')))))))));
+          } }, t('senders.remove')) : null)))))));
   }
   const m = d.matrix || {};
   box.append(h('section', { class: 'panel', id: 'matrices' }, h('h2', null, t('senders.matrix')),
