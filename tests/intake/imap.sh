@@ -140,6 +140,24 @@ imap -T "$T/msgs/001.eml" "$URL/Processed" >/dev/null
 "$BIN" -q --db "$T/a.db" fetch $F 2>/dev/null
 check "second fetch adds nothing" "$(totals "$T/a.db")" "$WANT"
 
+# 2b. the same from the configuration file
+cat >"$T/ds.conf" <<EOC
+# dmarcscope.conf for the test
+[imap:main]
+url = $URL/INBOX
+tls = none
+user = $USER
+password_file = $T/pw
+processed_folder = Processed
+error_folder = Error
+EOC
+imap -T "$T/msgs/002.eml" "$URL/INBOX" >/dev/null
+"$BIN" -q --db "$T/a.db" --config "$T/ds.conf" fetch 2>"$T/err2"; rc=$?
+check "fetch from [imap:main] of --config: exit" "$rc" 0
+check "fetch from --config: INBOX empty" "$(count INBOX)" 0
+check "fetch from --config: totals unchanged" "$(totals "$T/a.db")" "$WANT"
+P=$((P + 1))
+
 # 3. wrong password: a clear error, exit 2, nothing moved
 append_all 1
 "$BIN" --db "$T/b.db" fetch --imap "$URL/INBOX" --tls none --user $USER --password-file "$T/badpw" \
