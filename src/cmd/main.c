@@ -40,6 +40,7 @@ static const struct {
 	{ "token", cmd_token },
 	{ "alerts", cmd_alerts },
 	{ "fetch", cmd_fetch },
+	{ "watch", cmd_watch },
 };
 
 static void
@@ -66,6 +67,7 @@ usage(FILE *f)
 	    "  tenant|domain|user|token   provider mode: tenants, their domains, users, API tokens\n"
 	    "  alerts list|ack|test|run|settings   spoofing alerts, mail/webhook delivery, summaries\n"
 	    "  fetch --imap URL     take reports from IMAP folders (or the config's [imap:NAME])\n"
+	    "  watch --maildir DIR  take reports from a Maildir as they arrive (inotify)\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"
