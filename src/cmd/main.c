@@ -41,6 +41,7 @@ static const struct {
 	{ "alerts", cmd_alerts },
 	{ "fetch", cmd_fetch },
 	{ "watch", cmd_watch },
+	{ "config", cmd_config },
 };
 
 static void
@@ -68,6 +69,7 @@ usage(FILE *f)
 	    "  alerts list|ack|test|run|settings   spoofing alerts, mail/webhook delivery, summaries\n"
 	    "  fetch --imap URL     take reports from IMAP folders (or the config's [imap:NAME])\n"
 	    "  watch --maildir DIR  take reports from a Maildir as they arrive (inotify)\n"
+	    "  config check         check the configuration file\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

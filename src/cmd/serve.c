@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "cmd.h"
+#include "daemon.h"
 #include "../util/log.h"
 #include "../web/web.h"
 
@@ -41,6 +42,7 @@ usage(FILE *f)
 	    "                        [--offline] [--enrich-interval SEC] [--max-connections N]\n"
 	    "                        [--max-per-client N] [--header-timeout SEC]\n"
 	    "                        [--query-timeout SEC] [--allow-host NAME]...\n"
+	    "       dmarcscope serve --config FILE [serve options]   (docs/OPERATIONS.md)\n"
 	    "       dmarcscope serve --routes\n"
 	    "\n"
 	    "  --listen ADDR:PORT   numeric address and port (default 127.0.0.1:8080;\n"
@@ -243,6 +245,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		{ "header-timeout", required_argument, NULL, 'H' },
 		{ "query-timeout", required_argument, NULL, 'Q' },
 		{ "allow-host", required_argument, NULL, 'A' },
+		{ "config", required_argument, NULL, 'K' },	/* daemon.c: the whole service */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -251,7 +254,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	char *pw = NULL;
 	const char *env;
 	struct hosts hosts;
-	int ch, rc, list = 0;
+	int ch, rc, list = 0, daemon = 0;
 
 	memset(&hosts, 0, sizeof(hosts));
 
@@ -305,9 +308,14 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 			if (host_add(&hosts, optarg) != 0)
 				goto bad;
 			break;
+		case 'K': c->config = optarg; daemon = 1; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); goto bad;
 		}
+	}
+	if (daemon && !list) {
+		rc = daemon_run(c, argc, argv);
+		goto out;
 	}
 	if (optind < argc) {
 		usage(stderr);
