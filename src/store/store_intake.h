@@ -3,7 +3,8 @@
  * worker (src/intake/imap.c) remembers between runs (tables of
  * src/store/sql/010_intake.sql).  Conventions as in store.h (STORE_OK /
  * STORE_ERR with store_errmsg; strings copied).  Each op is its own
- * transaction unless the caller holds one.
+ * transaction unless the caller holds one.  Also the database side of
+ * /metrics (src/web/metrics.c): counts by kind, source, state and reason.
  *
  * Exports: struct store_intake_ops, store_sqlite_intake_ops.
  */
@@ -27,6 +28,11 @@ struct store_intake_ops {
 	    const char *outcome);
 	/* The server confirmed the move. */
 	int (*msg_moved)(store *s, const char *name, int64_t uidvalidity, int64_t uid);
+	/* The numbers of /metrics that live in the database, one callback per
+	 * sample: metric name, up to two labels (k NULL: none), value.  A
+	 * callback returning non-zero stops the walk (STORE_OK all the same). */
+	int (*metrics)(store *s, int (*cb)(void *ctx, const char *name, const char *k1,
+	    const char *v1, const char *k2, const char *v2, double v), void *ctx);
 };
 
 extern const struct store_intake_ops store_sqlite_intake_ops;

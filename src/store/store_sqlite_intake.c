@@ -168,10 +168,72 @@ in_msg_moved(store *s, const char *name, int64_t uidvalidity, int64_t uid)
 	return fin(q, st, sqlite3_step(st), "marking a mailbox message moved");
 }
 
+/* name, k1, v1, k2, v2, value: every sample of the database's metrics.
+ * Sources and refusal reasons are folded into a few fixed label values. */
+static const char METRICS_SQL[] =
+    "SELECT 'dmarcscope_reports', 'kind', 'aggregate', NULL, NULL, count(*) FROM reports "
+    "UNION ALL SELECT 'dmarcscope_reports', 'kind', 'failure', NULL, NULL, count(*) "
+    "FROM failure_reports "
+    "UNION ALL SELECT 'dmarcscope_reports', 'kind', 'tlsrpt', NULL, NULL, count(*) FROM tls_reports "
+    "UNION ALL SELECT 'dmarcscope_raw_messages', 'source', CASE "
+    "WHEN source LIKE 'imap:%' THEN 'imap' WHEN source LIKE 'mbox:%' THEN 'mbox' "
+    "WHEN source IN ('-', 'stdin') OR source LIKE 'stdin%' THEN 'stdin' "
+    "WHEN source LIKE 'upload%' THEN 'upload' "
+    "WHEN source LIKE '%/new/%' OR source LIKE '%/cur/%' THEN 'maildir' ELSE 'file' END, "
+    "'state', state, count(*) FROM raw_messages GROUP BY 3, 5 "
+    "UNION ALL SELECT 'dmarcscope_duplicates', 'kind', 'aggregate', NULL, NULL, count(*) "
+    "FROM duplicates "
+    "UNION ALL SELECT 'dmarcscope_duplicates', 'kind', CASE kind WHEN 3 THEN 'tlsrpt' ELSE "
+    "'failure' END, NULL, NULL, count(*) FROM kind_duplicates GROUP BY 3 "
+    "UNION ALL SELECT 'dmarcscope_quarantine_entries', 'state', CASE resolved WHEN 0 THEN "
+    "'open' ELSE 'resolved' END, NULL, NULL, count(*) FROM quarantine GROUP BY 3 "
+    "UNION ALL SELECT 'dmarcscope_quarantine_bytes', NULL, NULL, NULL, NULL, "
+    "coalesce(sum(size), 0) FROM raw_messages WHERE state = 'quarantined' "
+    "UNION ALL SELECT 'dmarcscope_refusals', 'reason', CASE "
+    "WHEN reason LIKE '%gzip%' OR reason LIKE '%zip%' OR reason LIKE '%decompress%' THEN 'archive' "
+    "WHEN reason LIKE '%limit%' OR reason LIKE '%too large%' OR reason LIKE '%too many%' "
+    "OR reason LIKE '%ratio%' THEN 'limit' "
+    "WHEN reason LIKE '%XML%' OR reason LIKE '%well-formed%' OR reason LIKE '%DTD%' THEN 'xml' "
+    "WHEN reason LIKE '%JSON%' THEN 'json' "
+    "WHEN reason LIKE '%no report%' OR reason LIKE '%nothing%' THEN 'no_report' "
+    "WHEN reason LIKE '%missing%' OR reason LIKE '%invalid%' THEN 'invalid_report' "
+    "ELSE 'other' END, NULL, NULL, count(*) FROM quarantine GROUP BY 3 "
+    "UNION ALL SELECT 'dmarcscope_intake_messages', 'mailbox', mailbox, 'outcome', outcome, "
+    "count(*) FROM intake_messages GROUP BY 3, 5 "
+    "UNION ALL SELECT 'dmarcscope_intake_moves_pending', 'mailbox', mailbox, NULL, NULL, "
+    "count(*) FROM intake_messages WHERE moved = 0 GROUP BY 3 "
+    "UNION ALL SELECT 'dmarcscope_alert_deliveries', 'channel', CASE WHEN channel LIKE 'mail%' "
+    "THEN 'mail' ELSE 'webhook' END, 'state', state, count(*) FROM alert_deliveries GROUP BY 3, 5 "
+    "UNION ALL SELECT 'dmarcscope_enrich_hosts', NULL, NULL, NULL, NULL, count(*) FROM hosts "
+    "UNION ALL SELECT 'dmarcscope_database_size_bytes', NULL, NULL, NULL, NULL, "
+    "page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+
+static int
+in_metrics(store *s, int (*cb)(void *, const char *, const char *, const char *, const char *,
+    const char *, double), void *ctx)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = prep(q, METRICS_SQL);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4),
+		    sqlite3_column_double(st, 5)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	return fin(q, st, rc, "reading the metrics");
+}
+
 const struct store_intake_ops store_sqlite_intake_ops = {
 	.mbox_get = in_mbox_get,
 	.mbox_reset = in_mbox_reset,
 	.msg_get = in_msg_get,
 	.msg_put = in_msg_put,
 	.msg_moved = in_msg_moved,
+	.metrics = in_metrics,
 };

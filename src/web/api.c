@@ -29,6 +29,7 @@
 
 #include "web_priv.h"
 #include "auth_web.h"
+#include "metrics.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
 #include "../intake/ingest.h"
@@ -1023,6 +1024,7 @@ static const struct api_route {
 } routes[] = {
 	{ "GET", "/meta", h_meta, NULL, NULL, "json", "-",
 	    "version, limits, enrichment state, class names" },
+	{ "GET", "/metrics", metrics_handle, NULL, NULL, "text", "-", "Prometheus metrics" },
 	{ "GET", "/version", h_version, NULL, NULL, "json", "-",
 	    "the data version the page polls" },
 	{ "GET", "/domains", h_domains, NULL, NULL, "json", "-",
