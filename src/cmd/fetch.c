@@ -144,7 +144,7 @@ fetch_imap_conf(ds_config *cf, const char *section, imap_conf *ic, char **passwo
 
 struct box_state {
 	imap_box *b;
-	time_t next;		/* next poll */
+	double next;		/* next poll (monotonic seconds) */
 	int delay;		/* current backoff, 0 when healthy */
 	char last_err[512];
 };
@@ -156,11 +156,24 @@ on_refused(void *ctx, const char *input, const char *reason)
 	log_warnx("refused %s: %s", input, reason);
 }
 
-static void
-nap(int seconds)
+static double
+mono(void)
 {
-	for (int i = 0; i < seconds * 5 && !stop_flag; i++) {
-		struct timespec ts = { 0, 200 * 1000 * 1000 };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleeps until the monotonic time `until`, in slices that see SIGTERM. */
+static void
+nap_until(double until)
+{
+	double left;
+
+	while (!stop_flag && (left = until - mono()) > 0) {
+		double d = left < 0.2 ? left : 0.2;
+		struct timespec ts = { 0, (long)(d * 1e9) };
 
 		nanosleep(&ts, NULL);
 	}
@@ -287,7 +300,7 @@ cmd_fetch(cmd_ctx *c, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	stop_flag = 0;
 	for (;;) {
-		time_t now = time(NULL), wake = now + (interval > 0 ? interval : 0);
+		double now = mono(), wake = now + (double)interval;
 
 		for (size_t i = 0; i < nbox && !stop_flag; i++) {
 			struct box_state *bs = &boxes[i];
@@ -313,7 +326,7 @@ cmd_fetch(cmd_ctx *c, int argc, char **argv)
 					log_warnx("imap %s: working again", imap_name(bs->b));
 				bs->delay = 0;
 				bs->last_err[0] = '\0';
-				bs->next = now + interval;
+				bs->next = now + (double)interval;
 			} else {
 				bs->delay = bs->delay == 0 ? 2 : bs->delay * 2;
 				if (bs->delay > backoff_max)
@@ -325,7 +338,7 @@ cmd_fetch(cmd_ctx *c, int argc, char **argv)
 					    imap_name(bs->b), imap_error(bs->b),
 					    (long long)backoff_max);
 				snprintf(bs->last_err, sizeof(bs->last_err), "%s", imap_error(bs->b));
-				bs->next = time(NULL) + bs->delay;
+				bs->next = mono() + bs->delay;
 				if (interval == 0)
 					rc = 2;
 			}
@@ -334,8 +347,7 @@ cmd_fetch(cmd_ctx *c, int argc, char **argv)
 		}
 		if (interval == 0 || stop_flag)
 			break;
-		now = time(NULL);
-		nap(wake > now ? (int)(wake - now) : 1);
+		nap_until(wake);
 		if (stop_flag)
 			break;
 	}

@@ -506,6 +506,11 @@ imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 		char url[8192];
 
 		snprintf(url, sizeof(url), "%s;UIDVALIDITY=%lld", b->box_url, (long long)uv);
+		/* A selected folder's view is brought up to date by the server
+		 * between commands: NOOP first, or a message APPENDed since the
+		 * last poll would wait for the next one. */
+		if ((rc = run(b, url, "NOOP")) != CURLE_OK)
+			return fail(b, rc, "NOOP");
 		if ((rc = run(b, url, "UID SEARCH UNDELETED")) != CURLE_OK)
 			return fail(b, rc, "UID SEARCH");
 		uids = resp_uids(b, &n);

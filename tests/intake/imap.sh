@@ -223,4 +223,60 @@ check "STARTTLS with --ca-file: exit" "$rc" 0
 R=$(curl -s --ssl-reqd --cacert "$T/cert.pem" -u "$USER:$PASS" "$TURL/" -X "STATUS Processed (MESSAGES)" |
     sed -n 's/.*(MESSAGES \([0-9]*\)).*/\1/p' | tr -d '\r')
 check "STARTTLS: message moved" "$R" 1
+
+# 6. a server that accepts and never speaks: given up after --timeout, exit 2
+SPORT=$(python3 "$HERE/../servers/freeports.py" 1)
+python3 -c 'import socket,sys,time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5); c = []
+while True: c.append(s.accept())' "$SPORT" &
+SILENT=$!
+wait_port "$SPORT"
+t0=$(date +%s)
+"$BIN" --db "$T/e.db" fetch --imap "imap://127.0.0.1:$SPORT/INBOX" --tls none --user $USER \
+    --password-file "$T/pw" --timeout 2 2>"$T/err7"; rc=$?
+dt=$(($(date +%s) - t0))
+kill "$SILENT"
+if [ $rc -eq 2 ] && [ $dt -le 5 ] && grep -q "Timeout" "$T/err7"; then ok "silent server: given up after ${dt}s"
+else ko "silent server: exit $rc after ${dt}s: $(cat "$T/err7")"; fi
+
+# 7. the daemon's IMAP worker (serve --config), and how long a report takes
+# from APPEND to the database (interval 1 s; a measurement, not a timed check)
+cat >"$T/daemon.conf" <<EOC
+[general]
+db = $T/f.db
+[daemon]
+imap_interval = 1
+alerts = no
+[imap:main]
+url = $URL/INBOX
+tls = none
+user = $USER
+password_file = $T/pw
+processed_folder = Processed
+error_folder = Error
+EOC
+DPORT=$(python3 "$HERE/../servers/freeports.py" 1)
+"$BIN" serve --config "$T/daemon.conf" --no-enrich --listen "127.0.0.1:$DPORT" >/dev/null 2>"$T/err8" &
+FETCH_PID=$!
+wait_port "$DPORT"
+lat=""
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	f=$(ls "$T"/msgs/*.eml | sed -n "${i}p")
+	before=$("$BIN" --db "$T/f.db" summary --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["raw_messages"])' 2>/dev/null || echo 0)
+	t0=$(date +%s%N)
+	imap -T "$f" "$URL/INBOX"
+	for _ in $(seq 200); do
+		now=$("$BIN" --db "$T/f.db" summary --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["raw_messages"])' 2>/dev/null || echo 0)
+		[ "$now" -gt "$before" ] && break
+		sleep 0.02
+	done
+	lat="$lat $(( ($(date +%s%N) - t0) / 1000000 ))"
+done
+kill -TERM "$FETCH_PID"; wait "$FETCH_PID"; rc=$?; FETCH_PID=""
+check "daemon: INBOX empty" "$(count INBOX)" 0
+check "daemon: SIGTERM exit" "$rc" 0
+set -- $(echo $lat | tr ' ' '\n' | sort -n)
+echo "info APPEND to database, 10 messages, imap_interval 1 s: median $(eval echo \${5}) ms, max $(eval echo \${10}) ms"
+if [ "${10}" -lt 5000 ]; then ok "daemon: every APPEND in the database within 5 s"; else ko "daemon latency: $lat"; fi
 finish
