@@ -67,11 +67,11 @@ check "SIGTERM: exit" "$rc" 0
 
 # 2. killed mid-batch, restarted
 rm -rf "$M"; mkdir -p "$M/cur" "$M/new" "$M/tmp"
-for k in 1 2 3 4; do for f in "$T"/msgs/*.eml; do deliver "$f" "$k.$(basename "$f").b"; done; done
-TOTAL=$((4 * N))
+for k in 1 2 3 4 5 6 7 8; do for f in "$T"/msgs/*.eml; do deliver "$f" "$k.$(basename "$f").b"; done; done
+TOTAL=$((8 * N))
 "$BIN" --db "$T/b.db" watch --maildir "$M" 2>"$T/err2" &
 WPID=$!
-for _ in $(seq 200); do [ "$(nfiles "$M/.Processed/cur" "$M/.Error/cur")" -ge $((N / 2)) ] && break; sleep 0.01; done
+for _ in $(seq 400); do [ "$(ls "$M/.Processed/cur" 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.005; done
 kill -9 "$WPID"; wait "$WPID" 2>/dev/null; WPID=""
 LEFT=$(nfiles "$M/new" "$M/cur")
 if [ "$LEFT" -gt 0 ]; then ok "killed mid-batch ($LEFT left)"; else ko "the kill came too late (nothing left)"; fi
