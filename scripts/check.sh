@@ -99,6 +99,10 @@ if [ -f tests/analysis_cli.sh ]; then
 fi
 [ -f tests/guidance.sh ] && { sh tests/guidance.sh "$BIN" >"$LOG/guidance.log" 2>&1; set -- $(counts "$LOG/guidance.log"); add "${1:-0}" "${2:-1}" "policy guidance"; grep "^FAIL" "$LOG/guidance.log" | head; }
 [ -f tests/alerts.sh ] && { sh tests/alerts.sh "$BIN" >"$LOG/alerts.log" 2>&1; set -- $(counts "$LOG/alerts.log"); add "${1:-0}" "${2:-1}" "alerts (SMTP, webhooks)"; grep "^FAIL" "$LOG/alerts.log" | head; }
+[ -f tests/intake/imap.sh ] && { sh tests/intake/imap.sh "$BIN" >"$LOG/imap.log" 2>&1; set -- $(counts "$LOG/imap.log"); add "${1:-0}" "${2:-1}" "IMAP intake (Dovecot)"; grep "^FAIL" "$LOG/imap.log" | head; }
+[ -f tests/intake/maildir.sh ] && { sh tests/intake/maildir.sh "$BIN" >"$LOG/maildir.log" 2>&1; set -- $(counts "$LOG/maildir.log"); add "${1:-0}" "${2:-1}" "Maildir watch (inotify)"; grep "^FAIL" "$LOG/maildir.log" | head; }
+[ -f tests/intake/daemon.sh ] && { sh tests/intake/daemon.sh "$BIN" >"$LOG/daemon.log" 2>&1; set -- $(counts "$LOG/daemon.log"); add "${1:-0}" "${2:-1}" "serve --config daemon, config check"; grep "^FAIL" "$LOG/daemon.log" | head; }
+[ -f tests/intake/metrics.sh ] && { sh tests/intake/metrics.sh "$BIN" >"$LOG/metrics.log" 2>&1; set -- $(counts "$LOG/metrics.log"); add "${1:-0}" "${2:-1}" "/metrics (strict text-format parser)"; grep "^FAIL" "$LOG/metrics.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then

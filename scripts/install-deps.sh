@@ -10,7 +10,7 @@ libexpat1-dev libxml2-dev libxml2-utils zlib1g-dev libzip-dev libgmime-3.0-dev
 libsqlite3-dev sqlite3 libjansson-dev libzstd-dev zstd libssl-dev libcmocka-dev
 python3 time gzip zip unzip curl openssl procps ca-certificates
 libpsl-dev publicsuffix libc-ares-dev libmaxminddb-dev mmdb-bin libcurl4-openssl-dev
-libmicrohttpd-dev libargon2-dev unbound rbldnsd dnsutils libmaxmind-db-writer-perl wrk
+libmicrohttpd-dev libargon2-dev unbound rbldnsd dovecot-imapd dnsutils libmaxmind-db-writer-perl wrk
 chromium fonts-ipafont-gothic iso-codes python3-aiosmtpd"
 missing=""
 for p in $PKGS; do

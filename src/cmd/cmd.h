@@ -35,6 +35,9 @@ int cmd_domain(cmd_ctx *c, int argc, char **argv);		/* tenant.c */
 int cmd_user(cmd_ctx *c, int argc, char **argv);		/* user.c */
 int cmd_token(cmd_ctx *c, int argc, char **argv);		/* user.c */
 int cmd_alerts(cmd_ctx *c, int argc, char **argv);		/* alerts.c */
+int cmd_fetch(cmd_ctx *c, int argc, char **argv);		/* fetch.c: IMAP intake */
+int cmd_watch(cmd_ctx *c, int argc, char **argv);		/* watch.c: Maildir intake */
+int cmd_config(cmd_ctx *c, int argc, char **argv);		/* config.c: config check */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */

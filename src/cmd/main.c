@@ -39,6 +39,9 @@ static const struct {
 	{ "user", cmd_user },
 	{ "token", cmd_token },
 	{ "alerts", cmd_alerts },
+	{ "fetch", cmd_fetch },
+	{ "watch", cmd_watch },
+	{ "config", cmd_config },
 };
 
 static void
@@ -64,6 +67,9 @@ usage(FILE *f)
 	    "  purge --samples-older-than DAYS   drop old failure-report samples (retention)\n"
 	    "  tenant|domain|user|token   provider mode: tenants, their domains, users, API tokens\n"
 	    "  alerts list|ack|test|run|settings   spoofing alerts, mail/webhook delivery, summaries\n"
+	    "  fetch --imap URL     take reports from IMAP folders (or the config's [imap:NAME])\n"
+	    "  watch --maildir DIR  take reports from a Maildir as they arrive (inotify)\n"
+	    "  config check         check the configuration file\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

@@ -31,6 +31,7 @@
 
 #include "cmd.h"
 #include "../util/ipaddr.h"
+#include "daemon.h"
 #include "../util/log.h"
 #include "../web/web.h"
 
@@ -45,6 +46,7 @@ usage(FILE *f)
 	    "                        [--offline] [--enrich-interval SEC] [--max-connections N]\n"
 	    "                        [--max-per-client N] [--header-timeout SEC]\n"
 	    "                        [--query-timeout SEC] [--allow-host NAME]...\n"
+	    "       dmarcscope serve --config FILE [serve options]   (docs/OPERATIONS.md)\n"
 	    "       dmarcscope serve --routes\n"
 	    "\n"
 	    "  --listen ADDR:PORT   numeric address and port (default 127.0.0.1:8080;\n"
@@ -272,6 +274,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		{ "query-timeout", required_argument, NULL, 'Q' },
 		{ "allow-host", required_argument, NULL, 'A' },
 		{ "trusted-proxy", required_argument, NULL, 'X' },
+		{ "config", required_argument, NULL, 'K' },	/* daemon.c: the whole service */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -280,7 +283,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	char *pw = NULL;
 	const char *env;
 	struct hosts hosts, proxies;
-	int ch, rc, list = 0;
+	int ch, rc, list = 0, daemon = 0;
 
 	memset(&hosts, 0, sizeof(hosts));
 	memset(&proxies, 0, sizeof(proxies));
@@ -339,9 +342,14 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 			if (proxy_add(&proxies, optarg) != 0)
 				goto bad;
 			break;
+		case 'K': c->config = optarg; daemon = 1; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); goto bad;
 		}
+	}
+	if (daemon && !list) {
+		rc = daemon_run(c, argc, argv);
+		goto out;
 	}
 	if (optind < argc) {
 		usage(stderr);

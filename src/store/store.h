@@ -46,6 +46,7 @@ struct store_web_ops;
 struct store_kinds_ops;
 struct store_auth_ops;
 struct store_alerts_ops;	/* store_alerts.h: alerts, settings, delivery queue */
+struct store_intake_ops;	/* store_intake.h: IMAP/Maildir intake state */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -172,6 +173,7 @@ typedef struct store_ops {
 	const struct store_kinds_ops *kinds;
 	const struct store_auth_ops *auth;
 	const struct store_alerts_ops *alerts;
+	const struct store_intake_ops *intake;
 } store_ops;
 
 struct store {

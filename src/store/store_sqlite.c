@@ -28,6 +28,7 @@
 #include "store_kinds.h"
 #include "store_web.h"
 #include "store_alerts.h"
+#include "store_intake.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1223,4 +1224,5 @@ const store_ops store_sqlite_ops = {
 	.kinds = &store_sqlite_kinds_ops,
 	.auth = &store_sqlite_auth_ops,
 	.alerts = &store_sqlite_alerts_ops,
+	.intake = &store_sqlite_intake_ops,
 };

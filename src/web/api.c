@@ -44,6 +44,7 @@
 #include "api_admin.h"
 #include "../auth/audit.h"
 #include "../store/store_auth.h"
+#include "metrics.h"
 #include "../analyze/classify.h"
 #include "../analyze/stats.h"
 #include "../store/store_analysis.h"
@@ -1258,6 +1259,8 @@ static const struct api_route {
 } routes[] = {
 	{ "GET", "/meta", h_meta, NULL, NULL, ACC_READ, "json", "-",
 	    "version, limits, enrichment state, class names" },
+	{ "GET", "/metrics", metrics_handle, NULL, NULL, ACC_OPERATOR, "text", "-",
+	    "Prometheus metrics (operators: totals over every tenant)" },
 	{ "GET", "/version", h_version, NULL, NULL, ACC_READ, "json", "-",
 	    "the data version the page polls" },
 	{ "GET", "/domains", h_domains, NULL, NULL, ACC_READ, "json", "-",
