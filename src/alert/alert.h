@@ -96,6 +96,7 @@ typedef struct alert_cfg {
 	int timeout_s;			/* per SMTP / webhook attempt (20) */
 	int max_attempts;		/* then failed (10) */
 	int retry_base_s;		/* backoff: base x 2^(attempts-1), at most 6 h (60) */
+	int on_ingest;			/* [alerts] on_ingest: `ingest` runs the alerts after */
 } alert_cfg;
 
 /* ---- config.c */

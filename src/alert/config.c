@@ -17,6 +17,7 @@
  *     timeout = 20                     (seconds per attempt)
  *     max_attempts = 10
  *     retry_base = 60                  (seconds; doubles per attempt, at most 6 h)
+ *     on_ingest = yes                  (`ingest` evaluates and delivers after its run)
  *
  * Exports: alert_params_*, alert_settings_*, alert_cfg_*, alert_now,
  * alert_parse_time (alert.h).  Owned strings are freed by the *_clear calls.
@@ -387,6 +388,8 @@ alert_cfg_load(alert_cfg *c, const char *path, char *err, size_t errlen)
 			alert_cfg_set(&c->from, v);
 		else if (sec == 2 && strcasecmp(k, "base_url") == 0)
 			alert_cfg_set(&c->base_url, v);
+		else if (sec == 2 && strcasecmp(k, "on_ingest") == 0)
+			c->on_ingest = yes(v);
 		else if (sec == 2 && strcasecmp(k, "timeout") == 0)
 			rc = num(k, v, 1, 600, &c->timeout_s, err, errlen);
 		else if (sec == 2 && strcasecmp(k, "max_attempts") == 0)

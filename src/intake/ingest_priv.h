@@ -138,6 +138,11 @@ struct ingest {
 	char domain_key[DM_KEY_LEN];	/* normalised policy domain of the report */
 	char c_fail_reason[600];
 	dm_record rec;		/* unpacked record (large: kept here, not on a stack) */
+	/* (domain, UTC day) pairs recorded for the alerts in this message's
+	 * transaction (ingest_write.c): [0, ch_kept) survive, [ch_kept, nch)
+	 * belong to the open document (dropped with its savepoint) */
+	struct { char domain[DM_KEY_LEN]; int64_t day; } ch[16];
+	int nch, ch_kept;
 };
 
 typedef struct msg_input {

@@ -74,6 +74,9 @@ typedef struct store_alert_policy {
 struct store_alerts_ops {
 	/* ---- change log */
 	int (*change_add)(store *s, const char *domain, int64_t day);
+	/* The arrival day of the failure report with this row id (kinds' add),
+	 * if it is a DMARC failure; nothing otherwise. */
+	int (*change_failure)(store *s, int64_t failure_id);
 	/* Every (domain, day) with a rollup_day row or a failure report in
 	 * [since_day, until_day) (domain NULL: all) goes into the change log; *n
 	 * says how many. */
