@@ -195,7 +195,7 @@ routes_out = run("serve --routes", ["serve", "--routes"]) or b""
 routes = []
 for line in routes_out.decode().splitlines():
     f = line.split("\t")
-    if len(f) != 5:
+    if len(f) != 6 or f[5] not in ("public", "read", "write", "manage", "operator"):
         ko("serve --routes line", repr(line))
         continue
     routes.append({"method": f[0], "path": f[1], "type": f[2],
@@ -280,6 +280,11 @@ def get_json(url):
 
 def portal():
     global records
+    # users exist (the operator above): every route but login/session needs the login
+    st, _, data = request("POST", "/api/v1/login",
+                          json.dumps({"user": "realpaths", "password": RP_PW}))
+    if st != 200 or not session:
+        raise ValueError("login as the operator: %d %r" % (st, data[:200]))
     # the ids in the database, through the API, checked against summary
     reports, records, ips, raws = [], [], set(), set()
     page = 1
@@ -442,7 +447,9 @@ def portal():
         counts[1] += 1
 
     order = {"GET": 0, "POST": 1, "DELETE": 2}
-    for rt in sorted(routes, key=lambda r: order.get(r["method"], 3)):
+    # POST /logout last: the routes after it would need a new login
+    for rt in sorted(routes, key=lambda r: (r["path"].endswith("/logout"),
+                                            order.get(r["method"], 3))):
         phs = re.findall(r"\{([^}]*)\}", rt["path"])
         unknown = [p for p in phs if p not in PLACEHOLDER]
         if unknown:

@@ -1007,7 +1007,10 @@ h_retry(wreq *r, wresp *out, int64_t qid)
  * may be followed by a literal suffix.  A route with h_id takes a positive
  * integer there (anything else: the next route, finally 404); one with h_str
  * takes the text up to the suffix when it is shorter than IP_STRLEN.  GET
- * routes answer HEAD too.  type is what a 200 answer is (json, csv, text);
+ * routes answer HEAD too.  access (enum api_access, web_priv.h) is what the
+ * request's principal must be; api_handle checks it, and the CSRF token of a
+ * session on every method but GET, before the handler runs: a route cannot
+ * forget it.  type is what a 200 answer is (json, csv, text);
  * query names the query parameters (or "body:" and the JSON body's keys),
  * "-" when none.
  */
@@ -1017,68 +1020,70 @@ static const struct api_route {
 	void (*h)(wreq *, wresp *);
 	void (*h_id)(wreq *, wresp *, int64_t);
 	void (*h_str)(wreq *, wresp *, const char *);
+	int access;			/* enum api_access (web_priv.h) */
 	const char *type;
 	const char *query;
 	const char *what;
 } routes[] = {
-	{ "GET", "/meta", h_meta, NULL, NULL, "json", "-",
+	{ "GET", "/meta", h_meta, NULL, NULL, ACC_READ, "json", "-",
 	    "version, limits, enrichment state, class names" },
-	{ "GET", "/version", h_version, NULL, NULL, "json", "-",
+	{ "GET", "/version", h_version, NULL, NULL, ACC_READ, "json", "-",
 	    "the data version the page polls" },
-	{ "GET", "/domains", h_domains, NULL, NULL, "json", "-",
+	{ "GET", "/domains", h_domains, NULL, NULL, ACC_READ, "json", "-",
 	    "policy domains with reports and messages" },
-	{ "GET", "/stats", h_stats, NULL, NULL, "json", "domain,since,until",
+	{ "GET", "/stats", h_stats, NULL, NULL, ACC_READ, "json", "domain,since,until",
 	    "statistics of one domain (domain required)" },
-	{ "GET", "/records", h_records, NULL, NULL, "json",
+	{ "GET", "/records", h_records, NULL, NULL, ACC_READ, "json",
 	    "domain,since,until,class,result,q,ip,report,sort,dir,page,per_page",
 	    "the mail list, one page" },
-	{ "GET", "/records.csv", h_records_csv, NULL, NULL, "csv",
+	{ "GET", "/records.csv", h_records_csv, NULL, NULL, ACC_READ, "csv",
 	    "domain,since,until,class,result,q,ip,report,sort,dir,lang,tz",
 	    "the mail list as CSV, every row" },
-	{ "GET", "/records/{record_id}", NULL, h_record, NULL, "json", "-",
+	{ "GET", "/records/{record_id}", NULL, h_record, NULL, ACC_READ, "json", "-",
 	    "one record with its auth results and explanation" },
-	{ "GET", "/senders", h_senders, NULL, NULL, "json", "domain,since,until",
+	{ "GET", "/senders", h_senders, NULL, NULL, ACC_READ, "json", "domain,since,until",
 	    "My Senders and the sources by prefix (domain required)" },
-	{ "POST", "/senders", h_sender_add, NULL, NULL, "json",
+	{ "POST", "/senders", h_sender_add, NULL, NULL, ACC_WRITE, "json",
 	    "body:domain,kind,match_type,value,note", "register a sender" },
-	{ "DELETE", "/senders/{sender_id}", NULL, h_sender_rm, NULL, "json", "-",
+	{ "DELETE", "/senders/{sender_id}", NULL, h_sender_rm, NULL, ACC_WRITE, "json", "-",
 	    "remove a sender" },
-	{ "GET", "/hosts/{ip}", NULL, NULL, h_host, "json", "domain,since,until",
+	{ "GET", "/hosts/{ip}", NULL, NULL, h_host, ACC_READ, "json", "domain,since,until",
 	    "one sending host: enrichment and daily classes" },
-	{ "GET", "/map", h_map, NULL, NULL, "json", "domain,since,until",
+	{ "GET", "/map", h_map, NULL, NULL, ACC_READ, "json", "domain,since,until",
 	    "messages by country" },
-	{ "GET", "/reports", h_reports, NULL, NULL, "json", "domain,since,until,page,per_page",
+	{ "GET", "/reports", h_reports, NULL, NULL, ACC_READ, "json",
+	    "domain,since,until,page,per_page",
 	    "the reports, newest first, one page" },
-	{ "GET", "/reports/{report_id}", NULL, h_report, NULL, "json", "-",
+	{ "GET", "/reports/{report_id}", NULL, h_report, NULL, ACC_READ, "json", "-",
 	    "one report" },
-	{ "GET", "/raw/{raw_id}", NULL, h_raw, NULL, "text", "-",
+	{ "GET", "/raw/{raw_id}", NULL, h_raw, NULL, ACC_READ, "text", "-",
 	    "an archived message's documents as text" },
-	{ "GET", "/quarantine", h_quarantine, NULL, NULL, "json", "-",
+	{ "GET", "/quarantine", h_quarantine, NULL, NULL, ACC_OPERATOR, "json", "-",
 	    "refused inputs, newest first" },
-	{ "POST", "/quarantine/{quarantine_id}/retry", NULL, h_retry, NULL, "json", "-",
-	    "reprocess a refused input" },
-	{ "GET", "/threats", api_threats, NULL, NULL, "json",
+	{ "POST", "/quarantine/{quarantine_id}/retry", NULL, h_retry, NULL, ACC_OPERATOR, "json",
+	    "-", "reprocess a refused input" },
+	{ "GET", "/threats", api_threats, NULL, NULL, ACC_READ, "json",
 	    "domain,since,until,reporter,ip,url_domain,q,kind,page,per_page",
 	    "failure reports (email threats), one page, with the My Senders split" },
-	{ "GET", "/threats.csv", api_threats_csv, NULL, NULL, "csv",
+	{ "GET", "/threats.csv", api_threats_csv, NULL, NULL, ACC_READ, "csv",
 	    "domain,since,until,reporter,ip,url_domain,q,kind,lang,tz",
 	    "the threats list as CSV, every row" },
-	{ "GET", "/threats/{failure_id}", NULL, api_threat, NULL, "json", "-",
+	{ "GET", "/threats/{failure_id}", NULL, api_threat, NULL, ACC_READ, "json", "-",
 	    "one failure report: fields, sample as text, defanged URLs, attachments, host" },
-	{ "GET", "/threats/{failure_id}/attachment", NULL, api_threat_attachment, NULL, "bytes",
-	    "n,confirm", "one attachment of the sample, as a download (confirm=1 required)" },
-	{ "GET", "/threat-urls", api_threat_urls, NULL, NULL, "json",
+	{ "GET", "/threats/{failure_id}/attachment", NULL, api_threat_attachment, NULL, ACC_READ,
+	    "bytes", "n,confirm", "one attachment of the sample, as a download (confirm=1 required)" },
+	{ "GET", "/threat-urls", api_threat_urls, NULL, NULL, ACC_READ, "json",
 	    "domain,since,until,by,url_domain,kind,page,per_page",
 	    "URLs (or URL domains) across failure reports, most reports first" },
-	{ "GET", "/tls", api_tls, NULL, NULL, "json", "domain,since,until",
+	{ "GET", "/tls", api_tls, NULL, NULL, ACC_READ, "json", "domain,since,until",
 	    "TLS reports: sessions per day, failure types and details, reports" },
-	{ "GET", "/session", auth_web_session, NULL, NULL, "json", "-",
+	{ "GET", "/session", auth_web_session, NULL, NULL, ACC_PUBLIC, "json", "-",
 	    "who the request is, and its CSRF token" },
-	{ "POST", "/login", auth_web_login, NULL, NULL, "json", "body:user,password",
-	    "log in: a session cookie" },
-	{ "POST", "/password", auth_web_password, NULL, NULL, "json", "body:old,new",
+	{ "POST", "/login", auth_web_login, NULL, NULL, ACC_PUBLIC, "json",
+	    "body:user,password", "log in: a session cookie" },
+	{ "POST", "/password", auth_web_password, NULL, NULL, ACC_READ, "json", "body:old,new",
 	    "change one's password (X-CSRF-Token)" },
-	{ "POST", "/logout", auth_web_logout, NULL, NULL, "json", "-",
+	{ "POST", "/logout", auth_web_logout, NULL, NULL, ACC_PUBLIC, "json", "-",
 	    "log out: end the session (X-CSRF-Token)" },
 };
 
@@ -1109,12 +1114,95 @@ route_match(const char *pat, const char *p, char *arg, size_t argsz)
 	return 1;
 }
 
+static const char *const access_names[] = { "public", "read", "write", "manage",
+    "operator" };
+
+int
+api_require_read(wreq *r, wresp *out)
+{
+	if (r->principal != NULL && r->principal->method != AUTH_NONE)
+		return 0;
+	api_error(out, 401, "unauthenticated", "log in first (POST /api/v1/login) or send "
+	    "an API token (Authorization: Bearer)");
+	return -1;
+}
+
+int
+api_require_csrf(wreq *r, wresp *out)
+{
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0 ||
+	    r->principal == NULL || r->principal->method != AUTH_SESSION)
+		return 0;
+	if (csrf_check(&r->principal->session, MHD_lookup_connection_value(r->c,
+	    MHD_HEADER_KIND, "X-CSRF-Token")))
+		return 0;
+	api_error(out, 403, "csrf", "missing or wrong X-CSRF-Token");
+	return -1;
+}
+
+static int
+forbidden(wresp *out, const char *msg)
+{
+	api_error(out, 403, "forbidden", msg);
+	return -1;
+}
+
+int
+api_require_write(wreq *r, wresp *out)
+{
+	if (api_require_read(r, out) != 0)
+		return -1;
+	if (!principal_can_write(r->principal))
+		return forbidden(out, "this account may only read");
+	return api_require_csrf(r, out);
+}
+
+int
+api_require_manage(wreq *r, wresp *out)
+{
+	if (api_require_read(r, out) != 0)
+		return -1;
+	if (!principal_can_manage_users(r->principal))
+		return forbidden(out, "only administrators and operators manage users");
+	return api_require_csrf(r, out);
+}
+
+int
+api_require_operator(wreq *r, wresp *out)
+{
+	if (api_require_read(r, out) != 0)
+		return -1;
+	if (!principal_is_operator(r->principal))
+		return forbidden(out, "only the provider's operators may do this");
+	return api_require_csrf(r, out);
+}
+
+/* The route's access level: 0 allowed, -1 answered. */
+static int
+route_allowed(wreq *r, wresp *out, int access)
+{
+	switch (access) {
+	case ACC_PUBLIC:
+		return 0;
+	case ACC_READ:
+		return api_require_read(r, out) != 0 ? -1 : api_require_csrf(r, out);
+	case ACC_WRITE:
+		return api_require_write(r, out);
+	case ACC_MANAGE:
+		return api_require_manage(r, out);
+	case ACC_OPERATOR:
+		return api_require_operator(r, out);
+	default:
+		return forbidden(out, "refused");
+	}
+}
+
 void
 api_handle(wreq *r, wresp *out)
 {
 	int head = strcmp(r->method, "HEAD") == 0;
 	char arg[IP_STRLEN];
-	int64_t id;
+	int64_t id = 0;
 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct api_route *rt = &routes[i];
@@ -1123,19 +1211,23 @@ api_handle(wreq *r, wresp *out)
 			continue;
 		if (!route_match(rt->path, r->path, arg, sizeof(arg)))
 			continue;
+		if (rt->h_id != NULL && (id = path_id(arg)) <= 0)
+			continue;
+		if (route_allowed(r, out, rt->access) != 0)
+			return;
 		if (rt->h != NULL) {
 			rt->h(r, out);
 			return;
 		}
 		if (rt->h_id != NULL) {
-			if ((id = path_id(arg)) <= 0)
-				continue;
 			rt->h_id(r, out, id);
 			return;
 		}
 		rt->h_str(r, out, arg);
 		return;
 	}
+	if (api_require_read(r, out) != 0)
+		return;
 	api_error(out, 404, "not_found", "no such endpoint");
 }
 
@@ -1143,8 +1235,9 @@ void
 api_routes_print(FILE *f)
 {
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		fprintf(f, "%s\t/api/v1%s\t%s\t%s\t%s\n", routes[i].method, routes[i].path,
-		    routes[i].type, routes[i].query, routes[i].what);
+		fprintf(f, "%s\t/api/v1%s\t%s\t%s\t%s\t%s\n", routes[i].method, routes[i].path,
+		    routes[i].type, routes[i].query, routes[i].what,
+		    access_names[routes[i].access]);
 }
 
 /* ---- for api_kinds.c (web_priv.h) ------------------------------------------ */

@@ -397,8 +397,8 @@ auth_web_announce(void)
 		log_info("serve: no users defined: single-user mode, every request is the local "
 		    "operator (docs/PROVIDER.md)");
 	else {
-		log_info("serve: %lld users defined: login at POST /api/v1/login (the other routes "
-		    "do not check the login yet)", (long long)n);
+		log_info("serve: %lld users defined: every request needs a login (POST "
+		    "/api/v1/login) or an API token", (long long)n);
 		/* make the dummy hash now, so the first login of an unknown name does
 		 * not take twice as long as the others */
 		password_dummy_verify("-", 1);

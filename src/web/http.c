@@ -52,6 +52,7 @@
 
 #include "auth_web.h"
 #include "web_priv.h"
+#include "../store/store_auth.h"
 #include "../util/log.h"
 
 #define MAX_BODY (64 * 1024)
@@ -594,6 +595,66 @@ same_origin(struct MHD_Connection *c)
 	return strcmp(p + 3, host) == 0;
 }
 
+/* The client's address as text ("-" when unknown). */
+static void
+peer_ip(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	snprintf(buf, len, "-");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+		    (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    buf, (socklen_t)len);
+}
+
+static int is_loopback(const char *host);
+
+/*
+ * Who the request is (wreq.principal): a Bearer token or the session
+ * cookie (principal_from_request); else the local operator when HTTP Basic
+ * passed (--password-file: handler() checked it) or when no users are
+ * defined and the server listens on loopback (single-user mode); else
+ * nobody (AUTH_NONE: only the public routes answer).  0, or -1 on a store
+ * error.
+ */
+static int
+resolve_principal(struct MHD_Connection *c, const web_opts *o, store *st, const char *ip,
+    dm_principal *p)
+{
+	session_opts so;
+	char err[256];
+	int64_t users = 0;
+	int rc;
+
+	session_opts_default(&so);
+	rc = principal_from_request(st, &so, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Cookie"), MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"), ip, p,
+	    err, sizeof(err));
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	memset(p, 0, sizeof(*p));
+	if (o->password != NULL) {
+		principal_local(p);
+		return 0;
+	}
+	if (!is_loopback(o->host))
+		return 0;
+	if (st->ops->auth != NULL && st->ops->auth->user_count(st, &users) != STORE_OK)
+		return -1;
+	if (users == 0)
+		principal_local(p);
+	return 0;
+}
+
 static enum MHD_Result
 serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const char *method,
     struct rstate *rs)
@@ -601,10 +662,11 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	wreq r;
 	wresp out;
 	enum MHD_Result ret;
-	char ver[128], err[256];
+	char ver[128], err[256], ip[INET6_ADDRSTRLEN + 8];
 	struct keyb kb;
 	dbuf *key = &kb.b;
 	struct qwatch qw;
+	dm_principal who;
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, slot = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -620,19 +682,36 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	}
 	if (rs->toobig)
 		return send_text(c, 413, "request body too large\n");
+	if ((r.st = pool_get(err, sizeof(err))) == NULL) {
+		log_warnx("serve: %s", err);
+		return send_json_error(c, 503, "database", "database unavailable");
+	}
+	peer_ip(c, ip, sizeof(ip));
+	if (resolve_principal(c, o, r.st, ip, &who) != 0) {
+		log_warnx("serve: %s", store_errmsg(r.st));
+		pool_put(r.st);
+		return send_json_error(c, 503, "database", "database unavailable");
+	}
 	memset(&kb, 0, sizeof(kb));
 	dbuf_init(key, KEY_MAX);
 	bg_version(ver, sizeof(ver));
-	if (get) {
-		if (dbuf_addstr(key, url) != DBUF_OK)
+	/* cached answers are per tenant and write right (an operator's
+	 * answers hold every tenant's); nobody's are never cached */
+	if (get && who.method != AUTH_NONE) {
+		if (dbuf_printf(key, "t%lld:w%d|", (long long)who.tenant_id,
+		    principal_can_write(&who)) != DBUF_OK || dbuf_addstr(key, url) != DBUF_OK)
 			kb.full = 1;
 		else
 			MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_iter, &kb);
 		if (kb.full) {
+			pool_put(r.st);
+			principal_free(&who);
 			dbuf_free(key);
 			return send_json_error(c, 414, "uri_too_long", "the request URI is too long");
 		}
 		if (cache_get(dbuf_cstr(key), ver, c, &ret)) {
+			pool_put(r.st);
+			principal_free(&who);
 			dbuf_free(key);
 			return ret;
 		}
@@ -642,6 +721,8 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 			pthread_mutex_lock(&flight[slot]);
 			if (cache_get(dbuf_cstr(key), ver, c, &ret)) {
 				pthread_mutex_unlock(&flight[slot]);
+				pool_put(r.st);
+				principal_free(&who);
 				dbuf_free(key);
 				return ret;
 			}
@@ -653,13 +734,9 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	r.path = url + strlen("/api/v1");
 	r.body = rs->body.len ? dbuf_cstr(&rs->body) : NULL;
 	r.bodylen = rs->body.len;
-	if ((r.st = pool_get(err, sizeof(err))) == NULL) {
-		log_warnx("serve: %s", err);
-		if (slot >= 0)
-			pthread_mutex_unlock(&flight[slot]);
-		dbuf_free(key);
-		return send_json_error(c, 503, "database", "database unavailable");
-	}
+	r.principal = &who;
+	r.client_ip = ip;
+	r.secure = 0;
 	dbuf_init(&out.body, (size_t)1 << 30);
 	out.status = 200;
 	out.type = "application/json; charset=utf-8";
@@ -685,6 +762,7 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
 		web_ops(r.st)->watch(r.st, NULL, NULL);
 	pool_put(r.st);
+	principal_free(&who);
 	if (!get)
 		bg_kick();
 	if (qw.gone || qw.timedout) {

@@ -23,6 +23,7 @@
 
 #include "assets.h"
 #include "web.h"
+#include "../auth/principal.h"
 #include "../store/store.h"
 #include "../store/store_web.h"
 #include "../util/csv.h"
@@ -37,7 +38,30 @@ typedef struct wreq {
 	const char *body;		/* NUL-terminated, or NULL */
 	size_t bodylen;
 	store *st;			/* from the pool, for this request */
+	/* who the request is, resolved once in serve_api (http.c): a session,
+	 * a Bearer token, or the local operator (no users defined, loopback
+	 * listen address; or --password-file's HTTP Basic "admin").  method
+	 * AUTH_NONE: nobody, and only ACC_PUBLIC routes run. */
+	const dm_principal *principal;
+	const char *client_ip;		/* the client's address (X-Forwarded-For
+					 * from a trusted proxy), "-" unknown */
+	int secure;			/* TLS, or X-Forwarded-Proto: https from a
+					 * trusted proxy: cookies get Secure */
 } wreq;
+
+/*
+ * What a route needs of the principal (api.c's route table, one column;
+ * api_handle enforces it before the handler runs, `serve --routes` prints
+ * it):
+ *   ACC_PUBLIC    nothing (login, logout, session)
+ *   ACC_READ      any principal
+ *   ACC_WRITE     principal_can_write (admin, operator, local, write token)
+ *   ACC_MANAGE    principal_can_manage_users (admin: own tenant; operator)
+ *   ACC_OPERATOR  principal_is_operator (the provider's staff, local)
+ * Every route whose method is not GET additionally needs, for a session,
+ * the session's X-CSRF-Token (403 csrf), whatever its level.
+ */
+enum api_access { ACC_PUBLIC = 0, ACC_READ, ACC_WRITE, ACC_MANAGE, ACC_OPERATOR };
 
 /* A response being built: status, content type and body, or a ready
  * MHD response (streams). */
@@ -64,6 +88,17 @@ int api_filters(wreq *r, wresp *out, store_web_query *w, int capped);
 json_t *api_rows(wreq *r, int q, const store_web_query *w, int *err);
 json_t *api_one(wreq *r, int q, const store_web_query *w, int *err);
 int api_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+
+/* api.c: the checks api_handle makes from a route's access column, for
+ * handlers that need one inside (a GET that writes, a check on a row).
+ * Each returns 0 when allowed, else -1 after answering 401 (no principal),
+ * 403 forbidden or 403 csrf (a session's state-changing request without its
+ * X-CSRF-Token). */
+int api_require_read(wreq *r, wresp *out);
+int api_require_write(wreq *r, wresp *out);
+int api_require_manage(wreq *r, wresp *out);
+int api_require_operator(wreq *r, wresp *out);
+int api_require_csrf(wreq *r, wresp *out);	/* non-GET by session: the token */
 
 /* api_kinds.c: failure and TLS reports (issue 13) */
 void api_threats(wreq *r, wresp *out);
