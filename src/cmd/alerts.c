@@ -235,7 +235,7 @@ deliv_cb(void *ctx, const store_delivery *d)
 static int
 do_list(store *s, args *a)
 {
-	store_alert_filter f = { a->domain, a->state, (int)a->limit };
+	store_alert_filter f = { a->domain, a->state, (int)a->limit, 0, NULL };
 	json_t *arr = a->json ? json_array() : NULL;
 	int rc = a->deliveries ? s->ops->alerts->delivery_list(s, 0, a->limit ? (int)a->limit : 1000,
 	    deliv_cb, arr) : s->ops->alerts->alert_list(s, &f, list_cb, arr);

@@ -49,6 +49,8 @@ typedef struct store_alert_filter {
 	const char *domain;		/* NULL: all */
 	const char *state;		/* NULL: any */
 	int limit;			/* 0: 100 */
+	int64_t id;			/* 0: any */
+	const char *rule;		/* NULL: any */
 } store_alert_filter;
 
 /* A due delivery with what composing it needs: the alert's row, or the

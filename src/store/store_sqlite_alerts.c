@@ -438,8 +438,8 @@ al_alert_list(store *s, const store_alert_filter *f, int (*cb)(void *, const sto
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = prep(q, "SELECT " ALERT_COLS " FROM alerts a WHERE (?1 IS NULL OR "
-	    "a.policy_domain = ?1) AND (?2 IS NULL OR a.state = ?2) ORDER BY a.day DESC, a.id DESC "
-	    "LIMIT ?3");
+	    "a.policy_domain = ?1) AND (?2 IS NULL OR a.state = ?2) AND (?4 = 0 OR a.id = ?4) AND "
+	    "(?5 IS NULL OR a.rule = ?5) ORDER BY a.day DESC, a.id DESC LIMIT ?3");
 	int rc;
 
 	if (st == NULL)
@@ -447,6 +447,8 @@ al_alert_list(store *s, const store_alert_filter *f, int (*cb)(void *, const sto
 	sq_bind_text(st, 1, f->domain);
 	sq_bind_text(st, 2, f->state);
 	sqlite3_bind_int(st, 3, f->limit > 0 ? f->limit : 100);
+	sqlite3_bind_int64(st, 4, f->id);
+	sq_bind_text(st, 5, f->rule);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_alert a;
 
