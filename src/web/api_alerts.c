@@ -81,7 +81,10 @@ list_cb(void *ctx, const store_alert *a)
 	char day[16];
 	time_t t = (time_t)(a->day * 86400);
 	struct tm tm;
-	json_t *nums;
+	json_t *nums, *o, *w;
+	alert_view v;
+	alert_cfg c;
+	char *js;
 
 	if (!principal_can_read_domain(l->r->principal, a->policy_domain))
 		return 0;
@@ -91,11 +94,28 @@ list_cb(void *ctx, const store_alert *a)
 	gmtime_r(&t, &tm);
 	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	nums = json_loads(a->numbers ? a->numbers : "{}", 0, NULL);
-	json_array_append_new(l->arr, json_pack("{sI ss ss ss ss so ss* ss sI sI}", "id",
+	o = json_pack("{sI ss ss ss ss so ss* ss sI sI}", "id",
 	    (json_int_t)a->id, "domain", a->policy_domain, "rule", a->rule, "subject_key",
 	    a->subject_key ? a->subject_key : "", "day", day, "numbers", nums ? nums : json_object(),
 	    "link", a->link, "state", a->state, "created_at", (json_int_t)a->created_at, "acked_at",
-	    (json_int_t)a->acked_at));
+	    (json_int_t)a->acked_at);
+	/* the title and the sentence in both languages, as the mail has them */
+	v.domain = a->policy_domain;
+	v.rule = a->rule;
+	v.subject_key = a->subject_key ? a->subject_key : "";
+	v.numbers = a->numbers ? a->numbers : "{}";
+	v.link = a->link ? a->link : "";
+	v.id = a->id;
+	v.day = a->day;
+	alert_cfg_init(&c);
+	if ((js = alert_json(&v, "json", &c)) != NULL && (w = json_loads(js, 0, NULL)) != NULL) {
+		json_object_set(o, "title", json_object_get(w, "title"));
+		json_object_set(o, "text", json_object_get(w, "text"));
+		json_decref(w);
+	}
+	free(js);
+	alert_cfg_clear(&c);
+	json_array_append_new(l->arr, o);
 	return 0;
 }
 
@@ -319,12 +339,13 @@ apply_thresholds(wresp *out, json_t *th, alert_settings *set)
 	json_decref(keep);
 	p = d;
 	if (alert_params_apply(&p, js, err, sizeof(err)) != 0) {
-		const char *colon = strchr(err, ':');
-		char f[64];
+		const char *f = "thresholds";
 
-		snprintf(f, sizeof(f), "%.*s", colon ? (int)(colon - err) : 0, err);
+		json_object_foreach(th, k, v)	/* the message names the key */
+			if (strstr(err, k) != NULL)
+				f = k;
 		free(js);
-		field_error(out, f[0] ? f : "thresholds", err);
+		field_error(out, f, err);
 		return -1;
 	}
 	free(set->thresholds_json);
