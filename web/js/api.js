@@ -23,6 +23,6 @@ export async function send(method, path, body) {
     body: body ? JSON.stringify(body) : '{}',
   });
   const j = await r.json().catch(() => null);
-  if (!r.ok) throw new Error((j && j.message) || r.statusText);
+  if (!r.ok) throw Object.assign(new Error((j && j.message) || r.statusText), { status: r.status, field: j && j.field });
   return j;
 }
