@@ -11,6 +11,16 @@ import { get, send } from '../api.js';
 import { refreshBell } from '../bell.js';
 
 const STATES = ['open', 'acknowledged'];
+// rules whose subject (the prefix, the reporter) is worth a line of its own
+const SUBJECT = ['new_source', 'missing_reports'];
+// the mail's sentence without its leading day (the table has a column for it)
+const sentence = (a, L) => {
+  const s = (a.text ? a.text[L] : '').replace(/^\d{4}-\d\d-\d\d: /, '');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+};
+const LINKED = ['mail', 'stats', 'reports', 'senders', 'threats'];
+// the screen an alert's link opens ("#/mail?..." → mail), for the link's words
+const screenOf = link => { const m = /^#\/([a-z]+)/.exec(link || ''); return m && LINKED.includes(m[1]) ? m[1] : 'mail'; };
 
 export async function render(box, ctx) {
   const { p } = ctx;
@@ -53,9 +63,9 @@ export async function render(box, ctx) {
       return h('tr', { 'data-rule': a.rule, 'data-id': a.id },
         h('td', { class: 'nowrap' }, a.day),
         h('td', null, h('strong', { class: 'alert-title' }, a.title ? a.title[L] : a.rule),
-          a.subject_key ? h('div', { class: 'small muted' }, a.subject_key) : null),
-        h('td', null, h('div', { class: 'alert-text' }, a.text ? a.text[L] : ''),
-          h('a', { class: 'small alert-link', href: a.link }, t('alerts.show'))),
+          a.subject_key && SUBJECT.includes(a.rule) ? h('div', { class: 'small muted' }, a.subject_key) : null),
+        h('td', null, h('div', { class: 'alert-text' }, sentence(a, L)),
+          h('a', { class: 'small alert-link', href: a.link }, t('alerts.show_' + screenOf(a.link)))),
         h('td', null, btn || h('span', { class: 'muted small' }, t('alerts.tab_acknowledged'))));
     }))));
 }

@@ -62,7 +62,7 @@ export async function render(box, ctx) {
 
   const enabled = h('input', { type: 'checkbox', id: 'as-enabled', checked: s.enabled });
   const url = h('input', { type: 'url', id: 'as-webhook_url', value: s.webhook_url || '', placeholder: 'https://hooks.example.jp/dmarc', size: '50' });
-  const secret = h('input', { type: 'password', id: 'as-webhook_secret', value: '', autocomplete: 'new-password',
+  const secret = h('input', { type: 'password', id: 'as-webhook_secret', value: '', autocomplete: 'new-password', size: '40',
     placeholder: s.webhook_secret_set ? t('as.secret_set') : t('as.secret_unset') });
   const clearSecret = h('input', { type: 'checkbox', id: 'as-secret-clear' });
   const format = select('as-webhook_format', s.webhook_format, [['json', 'JSON'], ['slack', t('as.format_slack')]]);
