@@ -123,6 +123,7 @@ fi
 [ -f tests/web/api_kinds.sh ] && { sh tests/web/api_kinds.sh "$BIN" >"$LOG/api-kinds.log" 2>&1; set -- $(counts "$LOG/api-kinds.log"); add "${1:-0}" "${2:-1}" "failure/TLS API"; grep "^FAIL" "$LOG/api-kinds.log" | head; }
 [ -f tests/web/auth_web.sh ] && { sh tests/web/auth_web.sh "$BIN" >"$LOG/auth-web.log" 2>&1; set -- $(counts "$LOG/auth-web.log"); add "${1:-0}" "${2:-1}" "login endpoints (curl)"; grep "^FAIL" "$LOG/auth-web.log" | head; }
 [ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
+[ -f tests/web/alerts.sh ] && { sh tests/web/alerts.sh "$BIN" >"$LOG/alerts-web.log" 2>&1; set -- $(counts "$LOG/alerts-web.log"); add "${1:-0}" "${2:-1}" "alert screens (browser)"; grep "^FAIL" "$LOG/alerts-web.log" | head; }
 [ -f tests/web/kinds.sh ] && { sh tests/web/kinds.sh "$BIN" >"$LOG/web-kinds.log" 2>&1; set -- $(counts "$LOG/web-kinds.log"); add "${1:-0}" "${2:-1}" "web: threats, TLS, safety"; grep "^FAIL" "$LOG/web-kinds.log" | head; }
 
 [ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
