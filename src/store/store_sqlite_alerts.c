@@ -54,6 +54,11 @@ step_once(sq_store *q, sqlite3_stmt *st, const char *what)
 /* ---- change log ------------------------------------------------------------------------------ */
 
 #define NEXT_SEQ "(SELECT coalesce(max(seq), 0) + 1 FROM alert_changes)"
+/* The ingest's hot path does not read max(seq) (a scan of the change log,
+ * which grows while nobody evaluates): its seq is the time in microseconds,
+ * and an update takes at least seq + 1.  Either way a pair recorded again,
+ * or deleted and recorded again, gets a seq above any the evaluator read. */
+#define NOW_US "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
 
 /* On the ingest's hot path (once per report and day): a cached statement,
  * and no batch flush (alert_changes is not a record table). */
@@ -62,8 +67,8 @@ al_change_add(store *s, const char *domain, int64_t day)
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = sq_prep_nobatch(q, SQA_ALERTS, 0, "INSERT INTO alert_changes(policy_domain, "
-	    "day, seq) VALUES (?1, ?2, " NEXT_SEQ ") ON CONFLICT(policy_domain, day) DO UPDATE SET "
-	    "seq = " NEXT_SEQ);
+	    "day, seq) VALUES (?1, ?2, " NOW_US ") ON CONFLICT(policy_domain, day) DO UPDATE SET "
+	    "seq = max(seq + 1, excluded.seq)");
 
 	if (st == NULL)
 		return STORE_ERR;
@@ -79,9 +84,9 @@ al_change_failure(store *s, int64_t failure_id)
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = sq_prep_nobatch(q, SQA_ALERTS, 1, "INSERT INTO alert_changes(policy_domain, "
 	    "day, seq) SELECT policy_domain, arrival_time / 86400 - (arrival_time % 86400 < 0), "
-	    NEXT_SEQ " FROM failure_reports WHERE id = ?1 AND is_dmarc_failure = 1 AND "
+	    NOW_US " FROM failure_reports WHERE id = ?1 AND is_dmarc_failure = 1 AND "
 	    "policy_domain IS NOT NULL AND policy_domain <> '' ON CONFLICT(policy_domain, day) "
-	    "DO UPDATE SET seq = excluded.seq");
+	    "DO UPDATE SET seq = max(seq + 1, excluded.seq)");
 
 	if (st == NULL)
 		return STORE_ERR;
