@@ -16,7 +16,9 @@ const SUBJECT = ['new_source', 'missing_reports'];
 // the mail's sentence without its leading day (the table has a column for it)
 const sentence = (a, L) => {
   const s = (a.text ? a.text[L] : '').replace(/^\d{4}-\d\d-\d\d: /, '');
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  // an English sentence after the day begins in lower case ("the published
+  // policy ..."), unless with a name (the domain, a reporter) that keeps its case
+  return L === 'en' && /^(the|a|an|your|spoofing) /.test(s) ? s.charAt(0).toUpperCase() + s.slice(1) : s;
 };
 const LINKED = ['mail', 'stats', 'reports', 'senders', 'threats'];
 // the screen an alert's link opens ("#/mail?..." → mail), for the link's words
