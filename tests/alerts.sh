@@ -31,7 +31,18 @@ check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1 (got '$2', want '$3')"; 
 
 if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	ko "python3-aiosmtpd is not installed (scripts/install-deps.sh)"
-	echo "$pass passed, $fail failed"
+	# ---- 11. the hook for failure reports: a DMARC failure's arrival day, not an abuse report's ----
+FDB=$T/fr-hook.db
+for c in real-failure-linkedin-lf variant-abuse-not-dmarc; do
+	DS --db "$FDB" ingest "$HERE/kinds/cases/$c"/input.* >/dev/null 2>&1
+done
+check "failure reports through ingest: the DMARC one's arrival day is recorded, the abuse one's not" \
+    "$(q "$FDB" "SELECT group_concat(c.policy_domain || ' ' || (c.day = f.arrival_time / 86400), ',')
+    FROM alert_changes c JOIN failure_reports f ON f.policy_domain = c.policy_domain AND f.is_dmarc_failure = 1")" \
+    "example.com 1"
+check "and the abuse report is stored" "$(q "$FDB" "SELECT count(*) FROM failure_reports")" "2"
+
+echo "$pass passed, $fail failed"
 	exit 1
 fi
 set -- $(python3 "$HERE/servers/freeports.py" 8)
@@ -376,6 +387,17 @@ check "after evaluation only: the delivery waits, nothing sent" \
 DS --db "$T/nd.db" alerts run --now $((N0 + 5)) >/dev/null
 DS --db "$T/nd.db" alerts run --now $((N0 + 3600)) --scan-days 5 >/dev/null
 check "the next runs deliver it once" "$(($(wc -l <"$T/hook-ok.log") - n0))" "1"
+
+# ---- 11. the hook for failure reports: a DMARC failure's arrival day, not an abuse report's ----
+FDB=$T/fr-hook.db
+for c in real-failure-linkedin-lf variant-abuse-not-dmarc; do
+	DS --db "$FDB" ingest "$HERE/kinds/cases/$c"/input.* >/dev/null 2>&1
+done
+check "failure reports through ingest: the DMARC one's arrival day is recorded, the abuse one's not" \
+    "$(q "$FDB" "SELECT group_concat(c.policy_domain || ' ' || (c.day = f.arrival_time / 86400), ',')
+    FROM alert_changes c JOIN failure_reports f ON f.policy_domain = c.policy_domain AND f.is_dmarc_failure = 1")" \
+    "example.com 1"
+check "and the abuse report is stored" "$(q "$FDB" "SELECT count(*) FROM failure_reports")" "2"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
