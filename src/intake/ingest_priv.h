@@ -145,6 +145,11 @@ struct ingest {
 	int nch, ch_kept;
 };
 
+/* ingest_alerts.c: the alerts' change log, in the message's transaction */
+int ig_changes_report(ingest *g, const dm_report *rep);	/* the days it spreads over */
+int ig_changes_failure(ingest *g, int64_t failure_id);	/* its arrival day */
+void ig_changes_doc_end(ingest *g, int keep);	/* savepoint released (1) or rolled back */
+
 typedef struct msg_input {
 	const unsigned char *mem;
 	size_t len;

@@ -5,9 +5,9 @@
  * decision that needs the store is taken here: duplicate bytes, duplicate
  * reports, database errors, the message's final state, the totals.
  *
- * The alerts' change log (docs/ALERTS.md) is written here too, in the same
- * transaction: every UTC day a stored aggregate report spreads over, and the
- * arrival day of a stored DMARC failure report, once per message.
+ * The alerts' change log (docs/ALERTS.md) is written in the same transaction
+ * (ig_changes_*, ingest_alerts.c): every UTC day a stored aggregate report
+ * spreads over, and the arrival day of a stored DMARC failure report.
  *
  * Errors: a database error rolls the message back (INGEST_FAILED) and the
  * rest of its events are skipped; a malformed event is a bug (fatalx).
@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "ingest_priv.h"
-#include "../store/store_alerts.h"
 #include "../store/store_kinds.h"
 #include "../util/log.h"
 
@@ -350,57 +349,6 @@ c_doc_fail(ingest *g, const char *what)
 	    store_errmsg(g->st));
 }
 
-/* ---- the alerts' change log: one change_add per (domain, day) and message */
-
-typedef struct day_ctx {
-	ingest *g;
-	const char *domain;
-	int err;
-} day_ctx;
-
-static void
-change_day(void *ctx, int64_t day, int64_t share)
-{
-	day_ctx *d = ctx;
-	ingest *g = d->g;
-
-	(void)share;
-	for (int i = 0; i < g->nch; i++)
-		if (g->ch[i].day == day && strcmp(g->ch[i].domain, d->domain) == 0)
-			return;
-	if (d->err || g->st->ops->alerts->change_add(g->st, d->domain, day) != STORE_OK) {
-		d->err = 1;
-		return;
-	}
-	if (g->nch < (int)(sizeof(g->ch) / sizeof(g->ch[0]))) {
-		snprintf(g->ch[g->nch].domain, sizeof(g->ch[0].domain), "%s", d->domain);
-		g->ch[g->nch++].day = day;
-	}
-}
-
-/* The days the report's rollups touched (the same spread as the analysis). */
-static int
-changes_report(ingest *g, const dm_report *rep)
-{
-	day_ctx d = { g, g->domain_key, 0 };
-
-	if (g->st->ops->alerts == NULL)
-		return 0;
-	/* a count this large gives every day of the range a share */
-	analysis_spread(rep->begin, rep->end, 86400, (int64_t)1 << 40, change_day, &d);
-	return d.err ? -1 : 0;
-}
-
-/* The document's savepoint is released (keep) or rolled back (forget). */
-static void
-changes_doc_end(ingest *g, int keep)
-{
-	if (keep)
-		g->ch_kept = g->nch;
-	else
-		g->nch = g->ch_kept;
-}
-
 static void
 c_header(ingest *g, evr *r)
 {
@@ -450,7 +398,7 @@ c_trailer(ingest *g, evr *r)
 		c_doc_fail(g, "finishing the report");
 		return;
 	}
-	if (changes_report(g, &rep) != 0) {
+	if (ig_changes_report(g, &rep) != 0) {
 		c_doc_fail(g, "recording the change for the alerts");
 		return;
 	}
@@ -480,7 +428,7 @@ c_doc_end(ingest *g, evr *r)
 		outcome = DOC_FAILED;
 	else if (g->c_doc_dup)
 		outcome = DOC_DUP;	/* the identity decides, whatever followed */
-	changes_doc_end(g, outcome == DOC_OK || outcome == DOC_DUP);
+	ig_changes_doc_end(g, outcome == DOC_OK || outcome == DOC_DUP);
 	switch (outcome) {
 	case DOC_OK:
 	case DOC_DUP:
@@ -539,8 +487,7 @@ c_kind_doc(ingest *g, evr *r)
 		c_doc_fail(g, "storing the report");
 	else if (dup != 0)
 		g->c_doc_dup = 1;
-	else if (kind == DM_KIND_FAILURE && g->st->ops->alerts != NULL &&
-	    g->st->ops->alerts->change_failure(g->st, id) != STORE_OK)
+	else if (kind == DM_KIND_FAILURE && ig_changes_failure(g, id) != 0)
 		c_doc_fail(g, "recording the change for the alerts");
 	else if (kind >= 0 && kind < (int)(sizeof(g->kind_new) / sizeof(g->kind_new[0])))
 		g->kind_new[kind]++;
