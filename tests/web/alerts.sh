@@ -7,7 +7,10 @@
 # --alerts` at a test-controlled clock ($DMARCSCOPE_NOW), which evaluates the
 # alerts as the reports arrive; a real SMTP server (aiosmtpd, loopback) for
 # the test-send button; `dmarcscope serve` on a free loopback port with
-# --no-enrich and the [smtp] config.  Ends with "N passed, N failed".
+# --no-enrich and the [smtp] config.  Then, with curl, the tenants: a viewer
+# reads but may not acknowledge or change settings, another tenant's admin
+# sees neither the alerts nor the settings (404), no session gets 401.
+# Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -46,4 +49,47 @@ for _ in $(seq 50); do
 	curl -sf "http://127.0.0.1:$PORT/api/v1/version" >/dev/null 2>&1 && break
 	sleep 0.1
 done
-node tests/web/alerts.mjs "http://127.0.0.1:$PORT" "$T/Maildir" ${SHOTS:+--shots "$SHOTS"} 2>&1
+node tests/web/alerts.mjs "http://127.0.0.1:$PORT" "$T/Maildir" ${SHOTS:+--shots "$SHOTS"} >"$T/browser.log" 2>&1
+grep -v "passed, .* failed$" "$T/browser.log"
+set -- $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$T/browser.log")
+pass=${1:-0} fail=${2:-1}
+
+# ---- tenants (curl): who may see and change what -----------------------------------------------
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got '$2', want '$3'"; fi; }
+U=http://127.0.0.1:$PORT/api/v1
+"$BIN" --db "$DB" -q tenant add acme >/dev/null
+"$BIN" --db "$DB" -q tenant add other >/dev/null
+"$BIN" --db "$DB" -q domain assign example.jp acme >/dev/null
+echo 'viewer-password' | "$BIN" --db "$DB" -q user add vi --role viewer --tenant acme --password-stdin >/dev/null
+echo 'admin-password1' | "$BIN" --db "$DB" -q user add ad --role admin --tenant acme --password-stdin >/dev/null
+echo 'other-password1' | "$BIN" --db "$DB" -q user add ot --role admin --tenant other --password-stdin >/dev/null
+login() {	# NAME PASSWORD -> cookie jar $T/NAME.jar, the CSRF token on stdout
+	curl -s -c "$T/$1.jar" -H 'Content-Type: application/json' \
+	    -d "{\"user\":\"$1\",\"password\":\"$2\"}" "$U/login" |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin).get("csrf",""))'
+}
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+check "no session: the bell answers 401" "$(code "$U/alerts/count")" "401"
+VCSRF=$(login vi viewer-password)
+ACSRF=$(login ad admin-password1)
+OCSRF=$(login ot other-password1)
+AID=$(curl -s -b "$T/vi.jar" "$U/alerts?domain=example.jp&state=open" | python3 -c 'import json,sys; print(json.load(sys.stdin)["alerts"][0]["id"])')
+check "viewer of the tenant: reads the alerts" "$(code -b "$T/vi.jar" "$U/alerts?domain=example.jp")" "200"
+check "viewer: may not acknowledge (403)" \
+    "$(code -b "$T/vi.jar" -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $VCSRF" -d '{}' "$U/alerts/$AID/ack")" "403"
+check "viewer: may not change the settings (403)" \
+    "$(code -b "$T/vi.jar" -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $VCSRF" -d '{"domain":"example.jp","cooldown_days":3}' "$U/alert-settings")" "403"
+check "admin without the CSRF token: 403" \
+    "$(code -b "$T/ad.jar" -X POST -H 'Content-Type: application/json' -d '{}' "$U/alerts/$AID/ack")" "403"
+check "another tenant's admin: the domain does not exist for it (404)" \
+    "$(code -b "$T/ot.jar" "$U/alert-settings?domain=example.jp")/$(code -b "$T/ot.jar" -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $OCSRF" -d '{}' "$U/alerts/$AID/ack")" "404/404"
+check "another tenant's bell: 0" "$(curl -s -b "$T/ot.jar" "$U/alerts/count")" '{"open":0}'
+check "another tenant's list: empty" "$(curl -s -b "$T/ot.jar" "$U/alerts" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["alerts"]))')" "0"
+check "the tenant's admin acknowledges (200)" \
+    "$(code -b "$T/ad.jar" -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $ACSRF" -d '{}' "$U/alerts/$AID/ack")" "200"
+check "the secret is never returned" \
+    "$(curl -s -b "$T/ad.jar" "$U/alert-settings?domain=example.jp" | grep -c 'not shown again')" "0"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
