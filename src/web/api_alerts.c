@@ -436,7 +436,7 @@ void
 api_alert_settings_post(wreq *r, wresp *out)
 {
 	json_error_t je;
-	json_t *in;
+	json_t *in = NULL;
 	const char *domain;
 	alert_settings set;
 	char err[512];
@@ -445,8 +445,7 @@ api_alert_settings_post(wreq *r, wresp *out)
 		return;
 	if (r->body == NULL || (in = json_loadb(r->body, r->bodylen, 0, &je)) == NULL ||
 	    !json_is_object(in)) {
-		if (r->body != NULL && in != NULL)
-			json_decref(in);
+		json_decref(in);
 		api_error(out, 400, "bad_json", "the body is not a JSON object");
 		return;
 	}
@@ -486,7 +485,7 @@ void
 api_alert_test(wreq *r, wresp *out)
 {
 	json_error_t je;
-	json_t *in, *res;
+	json_t *in = NULL, *res;
 	const char *domain;
 	alert_cfg cfg;
 	char err[512] = "";
