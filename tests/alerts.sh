@@ -2,10 +2,12 @@
 # alerts.sh BINARY - the alert engine end to end with real components on
 # loopback: an SMTP server (python3 -m aiosmtpd, Mailbox handler) and webhook
 # receivers (tests/alerts/hook.py: verifies the HMAC; answers 500 twice; never
-# answers).  A month of reports for example.jp (tests/alerts/gen_month.py) is
-# ingested one day at a time with `dmarcscope ingest`, each day followed by
-# `alerts run --scan-days 2` at a test-controlled clock (--now).  The ingest
-# writer does not record changes itself yet: --scan-days stands in for it.
+# answers).  A month of reports for example.jp (tests/alerts/gen_month.py),
+# each report wrapped in an e-mail, is fed one message at a time through the
+# MTA pipe (`dmarcscope ingest -` on stdin) at a test-controlled clock
+# ($DMARCSCOPE_NOW): the ingest writer records the changed days and, with
+# on_ingest = yes in the config, ingest evaluates and delivers after each
+# message.  No --scan-days in that part.
 # Prints "ok"/"FAIL" per check, then "N passed, N failed" as the last line.
 set -u
 BIN=${1:-build/dmarcscope}
@@ -29,7 +31,18 @@ check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1 (got '$2', want '$3')"; 
 
 if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	ko "python3-aiosmtpd is not installed (scripts/install-deps.sh)"
-	echo "$pass passed, $fail failed"
+	# ---- 11. the hook for failure reports: a DMARC failure's arrival day, not an abuse report's ----
+FDB=$T/fr-hook.db
+for c in real-failure-linkedin-lf variant-abuse-not-dmarc; do
+	DS --db "$FDB" ingest "$HERE/kinds/cases/$c"/input.* >/dev/null 2>&1
+done
+check "failure reports through ingest: the DMARC one's arrival day is recorded, the abuse one's not" \
+    "$(q "$FDB" "SELECT group_concat(c.policy_domain || ' ' || (c.day = f.arrival_time / 86400), ',')
+    FROM alert_changes c JOIN failure_reports f ON f.policy_domain = c.policy_domain AND f.is_dmarc_failure = 1")" \
+    "example.com 1"
+check "and the abuse report is stored" "$(q "$FDB" "SELECT count(*) FROM failure_reports")" "2"
+
+echo "$pass passed, $fail failed"
 	exit 1
 fi
 set -- $(python3 "$HERE/servers/freeports.py" 8)
@@ -62,7 +75,35 @@ RUN="--smtp smtp://127.0.0.1:$SMTP_PORT --from dmarcscope@example.jp --base-url 
 D0=1793577600	# 2026-11-02, a Monday; day k of the month begins at D0 + (k-1) days
 python3 "$HERE/alerts/gen_month.py" "$T/month" "$D0" 30
 
-# ---- 1. the month: SMTP, webhook, summaries --------------------------------------------------
+# each report as the mail a reporter sends (gzip attachment), for the MTA pipe
+python3 - "$T/month" <<'PYEOF'
+import gzip, os, sys
+from email.message import EmailMessage
+for d in sorted(os.listdir(sys.argv[1])):
+    for f in sorted(os.listdir(os.path.join(sys.argv[1], d))):
+        if not f.endswith(".xml"):
+            continue
+        p = os.path.join(sys.argv[1], d, f)
+        m = EmailMessage()
+        m["From"] = "noreply-dmarc@" + f[:-4] + ".example"
+        m["To"] = "dmarc@example.jp"
+        m["Subject"] = "Report domain: example.jp " + d
+        m.set_content("DMARC aggregate report")
+        m.add_attachment(gzip.compress(open(p, "rb").read()), maintype="application",
+                         subtype="gzip", filename=f + ".gz")
+        open(p[:-4] + ".eml", "wb").write(bytes(m))
+PYEOF
+printf '[smtp]\nurl = smtp://127.0.0.1:%s\nfrom = dmarcscope@example.jp\n[alerts]\nbase_url = https://dmarc.example.jp/\non_ingest = yes\n' \
+    "$SMTP_PORT" >"$T/alerts.ini"
+pipe() {	# DB NOW FILE: one message through the MTA pipe at the clock NOW
+	DMARCSCOPE_NOW=$2 "$BIN" -q --db "$1" --config "$T/alerts.ini" ingest - <"$3"
+}
+qstate() {	# DB -> "sent pending" deliveries
+	q "$1" "SELECT (SELECT count(*) FROM alert_deliveries WHERE state = 'sent') || ' ' ||
+	    (SELECT count(*) FROM alert_deliveries WHERE state = 'pending')"
+}
+
+# ---- 1. the month through the MTA pipe: SMTP, webhook, summaries -------------------------------
 DB=$T/month.db
 smtp_start
 hook_start "$HOOK_OK" ok "$T/hook-ok.log"
@@ -73,12 +114,19 @@ DS --db "$DB" alerts settings --domain example.jp --add-recipient admin@example.
 : >"$T/runs"
 for k in $(seq 1 30); do
 	dd=$(printf "%02d" "$k")
-	DS --db "$DB" ingest "$T/month/day$dd" >/dev/null 2>>"$T/ingest.err"
 	[ "$k" -eq 20 ] && smtp_stop	# the SMTP server is down when the campaign starts
 	[ "$k" -eq 21 ] && smtp_start
 	now=$((D0 + k * 86400 + 7200))
-	echo "day $k $(DS --db "$DB" alerts run --json --now "$now" --scan-days 2 $RUN)" >>"$T/runs"
+	a0=$(q "$DB" "SELECT count(*) FROM alerts")
+	for m in "$T/month/day$dd"/*.eml; do
+		pipe "$DB" "$now" "$m" 2>>"$T/ingest.err" || echo "day $k: ingest - exit $?" >>"$T/ingest.err"
+		[ "$k" -eq 21 ] && [ ! -f "$T/at-summary.db" ] && cp "$DB" "$T/at-summary.db"	# the summary went out here
+	done
+	echo "day $k $(($(q "$DB" "SELECT count(*) FROM alerts") - a0)) $(qstate "$DB") $(q "$DB" "SELECT count(*) FROM alert_changes")" >>"$T/runs"
 done
+check "every message stored through the pipe (exit 0, no error)" "$(cat "$T/ingest.err")" ""
+check "stored: 30 + 24 reports" "$(q "$DB" "SELECT count(*) FROM reports")" "54"
+check "the change log is consumed after each run" "$(awk '$6 != 0' "$T/runs" | wc -l | tr -d ' ')" "0"
 "$BIN" --db "$DB" alerts list --json --limit 1000 >"$T/alerts.json"
 rule_days() {	# RULE -> the days of its alerts, space separated
 	python3 -c "import json,sys; print(' '.join(a['day'] for a in sorted(json.load(open(sys.argv[1])),
@@ -91,12 +139,11 @@ check "policy changed on day 15" "$(rule_days policy_changed)" "2026-11-16"
 check "missing reports: yahoo.com silent 3 days after day 24" "$(rule_days missing_reports)" "2026-11-28"
 check "no pass-rate drop, no failing sender (spoofing not counted)" \
     "$(rule_days pass_rate_drop)$(rule_days sender_failing)" ""
-check "day 20 run: 2 mails waiting (SMTP down), webhook sent" \
-    "$(sed -n 's/^day 20 .*"sent":\([0-9]*\),"retried":\([0-9]*\).*/\1 \2/p' "$T/runs")" "2 4"
-check "day 21 run delivers the waiting mails" \
-    "$(sed -n 's/^day 21 .*"sent":\([0-9]*\).*/\1/p' "$T/runs")" "6"
-check "day 29 evaluated, its spike suppressed (cooldown)" \
-    "$(sed -n 's/^day 29 .*"alerts":\([0-9]*\),.*"suppressed":\([0-9]*\).*/\1 \2/p' "$T/runs")" "0 1"
+check "day 20 (SMTP down): 2 alerts, their 4 mails wait, the webhooks went out" \
+    "$(sed -n 's/^day 20 \([0-9]*\) [0-9]* \([0-9]*\) .*/\1 \2/p' "$T/runs")" "2 4"
+check "day 21: nothing pending after the SMTP server is back" \
+    "$(sed -n 's/^day 21 [0-9]* [0-9]* \([0-9]*\) .*/\1/p' "$T/runs")" "0"
+check "day 29: no new alert (its spike in cooldown)" "$(sed -n 's/^day 29 \([0-9]*\) .*/\1/p' "$T/runs")" "0"
 SPOOF_ID=$(q "$DB" "SELECT id FROM alerts WHERE rule = 'spoofing_started'")
 python3 "$HERE/alerts/mailcheck.py" "$T/Maildir" >"$T/mails.jsonl"
 mails() {	# python expression over m (one mail) -> matching count
@@ -136,9 +183,11 @@ check "weekly summaries: one per week and recipient" \
 check "weekly summary runs: Mondays, weeks of the month" \
     "$(q "$DB" "SELECT group_concat(date(period_start, 'unixepoch'), ' ') FROM summary_runs ORDER BY period_start")" \
     "2026-10-26 2026-11-02 2026-11-09 2026-11-16 2026-11-23"
-"$BIN" --db "$DB" summary --domain example.jp --since 2026-11-16 --until 2026-11-22 --lang ja \
+# the summary went out with the first message after Monday 09:00 JST (day 21's google report;
+# yahoo's report of that Sunday came after it): compare with the digest of the store then
+"$BIN" --db "$T/at-summary.db" summary --domain example.jp --since 2026-11-16 --until 2026-11-22 --lang ja \
     | sed '1,/^archived/d' | sed '/^$/d' >"$T/digest-ja"
-"$BIN" --db "$DB" summary --domain example.jp --since 2026-11-16 --until 2026-11-22 --lang en \
+"$BIN" --db "$T/at-summary.db" summary --domain example.jp --since 2026-11-16 --until 2026-11-22 --lang en \
     | sed '1,/^archived/d' | sed '/^$/d' >"$T/digest-en"
 same_digest() {	# SUBJECT-PART DIGEST-FILE
 	python3 -c "import json,sys
@@ -240,6 +289,32 @@ check "the resend has the interrupted request's key (duplicate detectable)" \
 DS --db "$T/kill.db" alerts run --now $((N0 + 86400)) >/dev/null
 check "and never again" "$(wc -l <"$T/hook-ok2.log" | tr -d ' ')" "1"
 
+# ---- 6b. kill -9 of `ingest -` between the evaluation and the delivery ----------------------
+# The MTA pipe evaluates (commits the alert and its queue rows), then delivers to a webhook
+# that never answers; kill -9 there.  The next message's ingest sends it once, after the lease.
+KDB=$T/kill-pipe.db
+for k in 16 17 18 19; do DS --db "$KDB" ingest "$T/month/day$k" >/dev/null; done
+DS --db "$KDB" alerts settings --domain example.jp --set quiet_days=3 --summary off \
+    --webhook "http://127.0.0.1:$HOOK_HANG/" --webhook-secret s3cret >/dev/null
+printf '[alerts]\non_ingest = yes\ntimeout = 30\n' >"$T/kill.ini"
+before=$(wc -l <"$T/hook-hang.log")
+DMARCSCOPE_NOW=$N0 "$BIN" -q --db "$KDB" --config "$T/kill.ini" ingest - <"$T/month/day20/google.eml" &
+KPID=$!
+for _ in $(seq 100); do [ "$(wc -l <"$T/hook-hang.log")" -gt "$before" ] && break; sleep 0.1; done
+kill -9 $KPID; wait $KPID 2>/dev/null
+check "pipe killed while delivering: report, alert and claimed delivery are stored" \
+    "$(q "$KDB" "SELECT (SELECT count(*) FROM reports) || ' ' || (SELECT group_concat(rule) FROM alerts) || ' ' || (SELECT state || ' ' || attempts FROM alert_deliveries)")" \
+    "9 spoofing_started pending 1"
+sqlite3 "$KDB" "UPDATE alert_settings SET webhook_url = 'http://127.0.0.1:$HOOK_OK2/'"
+n0=$(wc -l <"$T/hook-ok2.log")
+DMARCSCOPE_NOW=$((N0 + 60)) "$BIN" -q --db "$KDB" --config "$T/kill.ini" ingest - <"$T/month/day20/yahoo.eml"
+check "next message within the lease: not sent again" "$(($(wc -l <"$T/hook-ok2.log") - n0))" "0"
+DMARCSCOPE_NOW=$((N0 + 86400)) "$BIN" -q --db "$KDB" --config "$T/kill.ini" ingest - <"$T/month/day21/google.eml"
+check "next message after the lease: sent once, with the interrupted request's key" \
+    "$(($(wc -l <"$T/hook-ok2.log") - n0)) $(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['key'] == json.loads(open(sys.argv[2]).readlines()[-1])['key'])" "$T/hook-hang.log" "$T/hook-ok2.log")" "1 True"
+DMARCSCOPE_NOW=$((N0 + 2 * 86400)) "$BIN" -q --db "$KDB" --config "$T/kill.ini" ingest - <"$T/month/day22/google.eml"
+check "and never again" "$(($(wc -l <"$T/hook-ok2.log") - n0))" "1"
+
 # ---- 7. failure reports (rows as issue 13's writer stores them in 007's table) ----------------
 for i in 1 2; do
 	sqlite3 "$T/fr.db" "INSERT INTO failure_reports(ident, policy_domain, feedback_type,
@@ -312,6 +387,17 @@ check "after evaluation only: the delivery waits, nothing sent" \
 DS --db "$T/nd.db" alerts run --now $((N0 + 5)) >/dev/null
 DS --db "$T/nd.db" alerts run --now $((N0 + 3600)) --scan-days 5 >/dev/null
 check "the next runs deliver it once" "$(($(wc -l <"$T/hook-ok.log") - n0))" "1"
+
+# ---- 11. the hook for failure reports: a DMARC failure's arrival day, not an abuse report's ----
+FDB=$T/fr-hook.db
+for c in real-failure-linkedin-lf variant-abuse-not-dmarc; do
+	DS --db "$FDB" ingest "$HERE/kinds/cases/$c"/input.* >/dev/null 2>&1
+done
+check "failure reports through ingest: the DMARC one's arrival day is recorded, the abuse one's not" \
+    "$(q "$FDB" "SELECT group_concat(c.policy_domain || ' ' || (c.day = f.arrival_time / 86400), ',')
+    FROM alert_changes c JOIN failure_reports f ON f.policy_domain = c.policy_domain AND f.is_dmarc_failure = 1")" \
+    "example.com 1"
+check "and the abuse report is stored" "$(q "$FDB" "SELECT count(*) FROM failure_reports")" "2"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

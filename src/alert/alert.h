@@ -14,6 +14,7 @@
  *   webhook.c   a JSON POST with an HMAC-SHA256 signature (GLib's GHmac)
  *   deliver.c   alert_deliver: claim due rows, send, mark (backoff, failure)
  *   schedule.c  alert_schedule: queue the summaries that are due
+ *   test.c      alert_test_send: a sample alert through each channel
  *
  * Errors: functions return 0, or -1 with err filled in; store errors leave
  * the transaction rolled back.  Nothing here prints; the CLI does.
@@ -96,6 +97,7 @@ typedef struct alert_cfg {
 	int timeout_s;			/* per SMTP / webhook attempt (20) */
 	int max_attempts;		/* then failed (10) */
 	int retry_base_s;		/* backoff: base x 2^(attempts-1), at most 6 h (60) */
+	int on_ingest;			/* [alerts] on_ingest: `ingest` runs the alerts after */
 } alert_cfg;
 
 /* ---- config.c */
@@ -105,6 +107,11 @@ int alert_params_apply(alert_params *p, const char *json, char *err, size_t errl
 int alert_settings_load(store *st, const char *domain, alert_settings *out, char *err, size_t errlen);
 int alert_settings_save(store *st, const alert_settings *in, int64_t now, char *err, size_t errlen);
 void alert_settings_clear(alert_settings *s);
+/* The effective settings as JSON (thresholds with defaults filled in; the
+ * webhook secret only as webhook_secret_set); caller decrefs. */
+struct json_t;
+struct json_t *alert_settings_json(const alert_settings *s);
+struct json_t *alert_params_json(const alert_params *p);
 void alert_cfg_init(alert_cfg *c);
 int alert_cfg_load(alert_cfg *c, const char *path, char *err, size_t errlen);
 int alert_cfg_set(char **slot, const char *v);	/* replaces an owned string */
@@ -147,6 +154,13 @@ int alert_curl_init(void);	/* curl_global_init once per process; -1 on failure *
 void alert_sign(const char *secret, int64_t ts, const char *body, char out[65]);
 int alert_webhook_post(const alert_cfg *c, const char *url, const char *secret, const char *body,
     const char *delivery_key, int64_t ts, char *err, size_t errlen);
+
+/* ---- test.c: a sample alert through each channel of the domain, now;
+ * line() is told each channel's outcome.  -1: no channel / error (err), else
+ * the number of channels that failed. */
+int alert_test_send(store *s, const alert_cfg *c, const char *domain, int64_t now,
+    void (*line)(void *, const char *channel, int ok, const char *detail), void *ctx, char *err,
+    size_t errlen);
 
 /* ---- deliver.c */
 typedef struct alert_deliver_stats {

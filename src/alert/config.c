@@ -17,8 +17,10 @@
  *     timeout = 20                     (seconds per attempt)
  *     max_attempts = 10
  *     retry_base = 60                  (seconds; doubles per attempt, at most 6 h)
+ *     on_ingest = yes                  (`ingest` evaluates and delivers after its run)
  *
- * Exports: alert_params_*, alert_settings_*, alert_cfg_*, alert_now,
+ * Exports: alert_params_* (_json too), alert_settings_* (_json: the effective
+ * settings as the CLI and the portal show them), alert_cfg_*, alert_now,
  * alert_parse_time (alert.h).  Owned strings are freed by the *_clear calls.
  */
 #include <ctype.h>
@@ -387,6 +389,8 @@ alert_cfg_load(alert_cfg *c, const char *path, char *err, size_t errlen)
 			alert_cfg_set(&c->from, v);
 		else if (sec == 2 && strcasecmp(k, "base_url") == 0)
 			alert_cfg_set(&c->base_url, v);
+		else if (sec == 2 && strcasecmp(k, "on_ingest") == 0)
+			c->on_ingest = yes(v);
 		else if (sec == 2 && strcasecmp(k, "timeout") == 0)
 			rc = num(k, v, 1, 600, &c->timeout_s, err, errlen);
 		else if (sec == 2 && strcasecmp(k, "max_attempts") == 0)
@@ -437,4 +441,37 @@ alert_now(void)
 	if (e != NULL && *e != '\0' && alert_parse_time(e, &t) == 0)
 		return t;
 	return (int64_t)time(NULL);
+}
+
+json_t *
+alert_params_json(const alert_params *p)
+{
+	return json_pack("{sI si sf si sI sI si si sf sI sf sI si si si si si}",
+	    "spoof_min", (json_int_t)p->spoof_min, "quiet_days", p->quiet_days,
+	    "spike_factor", p->spike_factor, "spike_window", p->spike_window,
+	    "spike_min", (json_int_t)p->spike_min, "source_min", (json_int_t)p->source_min,
+	    "source_history", p->source_history, "warmup_days", p->warmup_days,
+	    "sender_pass_pct", p->sender_pass_pct, "sender_min", (json_int_t)p->sender_min,
+	    "drop_points", p->drop_points, "drop_min", (json_int_t)p->drop_min,
+	    "trail_days", p->trail_days, "missing_days", p->missing_days,
+	    "missing_history", p->missing_history, "failure_min", p->failure_min,
+	    "max_age_days", p->max_age_days);
+}
+
+json_t *
+alert_settings_json(const alert_settings *s)
+{
+	static const char *const summ[] = { "off", "weekly", "daily" };
+	json_t *r = json_array();
+
+	for (int i = 0; i < s->nrcpt; i++)
+		json_array_append_new(r, json_pack("{ss ss}", "addr", s->rcpt[i].addr, "lang",
+		    s->rcpt[i].lang));
+	return json_pack("{ss sb so ss* sb ss si ss ss si si si so}", "domain", s->domain,
+	    "enabled", s->enabled, "recipients", r, "webhook_url", s->webhook_url,
+	    "webhook_secret_set", s->webhook_secret != NULL, "webhook_format", s->webhook_format,
+	    "cooldown_days", s->cooldown_days, "digest", s->digest ? "daily" : "off",
+	    "summary", summ[s->summary], "summary_weekday", s->summary_weekday, "summary_hour",
+	    s->summary_hour, "tz_offset_min", s->tz_offset_min, "thresholds",
+	    alert_params_json(&s->p));
 }

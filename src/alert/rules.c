@@ -554,7 +554,7 @@ rule_failure(eval *e, dbuf *link)
 	}
 	if (f.n < e->p->failure_min)
 		return 0;
-	make_link(link, "failures", e->set->domain, e->day, e->day, NULL, NULL);
+	make_link(link, "threats", e->set->domain, e->day, e->day, NULL, NULL);
 	return emit(e, RULE_FAILURE, "", json_pack("{sI ss ss ss ss}", "reports", (json_int_t)f.n,
 	    "subject", f.subject, "source_ip", f.source_ip, "reporter", f.reporter, "from",
 	    f.mail_from), link);

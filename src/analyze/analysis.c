@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "align.h"
 #include "analysis.h"
+#include "../store/store_alerts.h"
 #include "classify.h"
 #include "senders.h"
 #include "../store/store_analysis.h"
@@ -814,6 +816,19 @@ pending_cb(void *ctx, const char *domain)
 	return 0;
 }
 
+/* The alerts' change log gets the domain's recent days (the evaluator skips
+ * what is older than its max_age_days, and reads only the days with data). */
+static int
+alert_days(analysis *a, const char *domain)
+{
+	int64_t today = floor_div((int64_t)time(NULL), DAY), n = 0;
+
+	if (a->st->ops->alerts == NULL)
+		return 0;
+	return a->st->ops->alerts->change_scan(a->st, domain, today - 45, today + 2, &n) ==
+	    STORE_OK ? 0 : -1;
+}
+
 int
 analysis_catch_up(analysis *a, int *domains)
 {
@@ -830,6 +845,7 @@ analysis_catch_up(analysis *a, int *domains)
 		if (rc == 0) {
 			if (a->st->ops->begin(a->st) != STORE_OK ||
 			    analysis_rebuild_domain(a, p.v[i]) != 0 ||
+			    alert_days(a, p.v[i]) != 0 ||
 			    a->ops->pending_done(a->st, p.v[i]) != STORE_OK ||
 			    a->st->ops->commit(a->st) != STORE_OK) {
 				a->st->ops->rollback(a->st);

@@ -188,7 +188,8 @@ load_tenant(store *st, dm_principal *p, char *err, size_t errlen)
 		free(d.v);
 		return -1;
 	}
-	qsort(d.v, d.n, sizeof(char *), cmp_str);
+	if (d.n > 1)	/* qsort(NULL, 0) is undefined: a tenant may own no domain */
+		qsort(d.v, d.n, sizeof(char *), cmp_str);
 	p->domains = d.v;
 	p->ndomains = d.n;
 	return 0;

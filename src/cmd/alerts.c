@@ -235,7 +235,7 @@ deliv_cb(void *ctx, const store_delivery *d)
 static int
 do_list(store *s, args *a)
 {
-	store_alert_filter f = { a->domain, a->state, (int)a->limit };
+	store_alert_filter f = { a->domain, a->state, (int)a->limit, 0, NULL };
 	json_t *arr = a->json ? json_array() : NULL;
 	int rc = a->deliveries ? s->ops->alerts->delivery_list(s, 0, a->limit ? (int)a->limit : 1000,
 	    deliv_cb, arr) : s->ops->alerts->alert_list(s, &f, list_cb, arr);
@@ -288,71 +288,34 @@ do_ack(store *s, args *a, int argc, char **argv)
 
 /* ---- test ------------------------------------------------------------------------------------ */
 
+static void
+test_line(void *ctx, const char *channel, int ok, const char *detail)
+{
+	(void)ctx;
+	if (!ok)
+		printf("%s  FAILED  %s\n", strncmp(channel, "mail:", 5) == 0 ? channel : "webhook", detail);
+	else if (strncmp(channel, "mail:", 5) == 0)
+		printf("%s  sent (%s)\n", channel, detail);
+	else
+		printf("webhook  sent\n");
+}
+
 static int
 do_test(store *s, args *a)
 {
-	alert_settings set;
-	alert_view v = { a->domain, RULE_SPOOF_START, "", "{\"spoofing\":123,\"threshold\":50,"
-	    "\"max_before\":0,\"quiet_days\":7,\"messages\":456,\"spoofing_pct\":27.0,\"test\":true}",
-	    NULL, 0, a->now / 86400 };
-	char err[512], link[600], key[64];
-	int rc = 0;
+	char err[512];
+	int n;
 
 	if (a->domain == NULL) {
 		log_warnx("alerts test: --domain D");
 		return 2;
 	}
-	snprintf(link, sizeof(link), "#/mail?domain=%s", a->domain);
-	v.link = link;
-	if (alert_settings_load(s, a->domain, &set, err, sizeof(err)) != 0) {
-		log_warnx("alerts test: %s", err);
-		return 2;
+	n = alert_test_send(s, &a->cfg, a->domain, a->now, test_line, NULL, err, sizeof(err));
+	if (n < 0) {
+		log_warnx("alerts test: %s%s", err, strstr(err, "no recipient") ? " (alerts settings)" : "");
+		return strstr(err, "no recipient") ? 1 : 2;
 	}
-	if (set.nrcpt == 0 && set.webhook_url == NULL) {
-		log_warnx("alerts test: %s has no recipient and no webhook (alerts settings)", a->domain);
-		alert_settings_clear(&set);
-		return 1;
-	}
-	snprintf(key, sizeof(key), "dmarcscope.test.%lld", (long long)a->now);
-	for (int i = 0; i < set.nrcpt; i++) {
-		dbuf subj, text, html, msg;
-		char mid[300];
-
-		dbuf_init(&subj, 1 << 12);
-		dbuf_init(&text, 1 << 20);
-		dbuf_init(&html, 1 << 20);
-		dbuf_init(&msg, 1 << 21);
-		alert_text(&v, 1, set.rcpt[i].lang, &a->cfg, &subj, &text, &html);
-		snprintf(mid, sizeof(mid), "%s.%d@%s", key, i, a->cfg.hostname);
-		if (alert_mail_build(&a->cfg, set.rcpt[i].addr, dbuf_cstr(&subj), dbuf_cstr(&text),
-		    dbuf_cstr(&html), mid, a->now, "test", &msg) != 0) {
-			printf("mail:%s  FAILED  cannot build the message\n", set.rcpt[i].addr);
-			rc = 1;
-		} else if (alert_mail_send(&a->cfg, set.rcpt[i].addr, &msg, err, sizeof(err)) != 0) {
-			printf("mail:%s  FAILED  %s\n", set.rcpt[i].addr, err);
-			rc = 1;
-		} else {
-			printf("mail:%s  sent (%s)\n", set.rcpt[i].addr, set.rcpt[i].lang);
-		}
-		dbuf_free(&subj);
-		dbuf_free(&text);
-		dbuf_free(&html);
-		dbuf_free(&msg);
-	}
-	if (set.webhook_url != NULL) {
-		char *body = alert_json(&v, set.webhook_format, &a->cfg);
-
-		if (body == NULL || alert_webhook_post(&a->cfg, set.webhook_url, set.webhook_secret, body,
-		    key, a->now, err, sizeof(err)) != 0) {
-			printf("webhook  FAILED  %s\n", body ? err : "cannot build the JSON");
-			rc = 1;
-		} else {
-			printf("webhook  sent\n");
-		}
-		free(body);
-	}
-	alert_settings_clear(&set);
-	return rc;
+	return n > 0 ? 1 : 0;
 }
 
 /* ---- run ------------------------------------------------------------------------------------- */
@@ -541,8 +504,7 @@ do_settings(store *s, args *a)
 {
 	alert_settings set;
 	char err[512] = "";
-	json_t *o, *r;
-	static const char *const summ[] = { "off", "weekly", "daily" };
+	json_t *o;
 	char *out;
 
 	if (a->domain == NULL) {
@@ -565,25 +527,7 @@ do_settings(store *s, args *a)
 		alert_settings_clear(&set);
 		return 2;
 	}
-	r = json_array();
-	for (int i = 0; i < set.nrcpt; i++)
-		json_array_append_new(r, json_pack("{ss ss}", "addr", set.rcpt[i].addr, "lang",
-		    set.rcpt[i].lang));
-	o = json_pack("{ss sb so ss* sb ss si ss ss si si si s{sI si sf si sI sI si si sf sI sf sI si si "
-	    "si si si}}", "domain", set.domain, "enabled", set.enabled, "recipients", r, "webhook_url",
-	    set.webhook_url, "webhook_secret_set", set.webhook_secret != NULL, "webhook_format",
-	    set.webhook_format, "cooldown_days", set.cooldown_days, "digest", set.digest ? "daily" : "off",
-	    "summary", summ[set.summary], "summary_weekday", set.summary_weekday, "summary_hour",
-	    set.summary_hour, "tz_offset_min", set.tz_offset_min, "thresholds",
-	    "spoof_min", (json_int_t)set.p.spoof_min, "quiet_days", set.p.quiet_days,
-	    "spike_factor", set.p.spike_factor, "spike_window", set.p.spike_window,
-	    "spike_min", (json_int_t)set.p.spike_min, "source_min", (json_int_t)set.p.source_min,
-	    "source_history", set.p.source_history, "warmup_days", set.p.warmup_days,
-	    "sender_pass_pct", set.p.sender_pass_pct, "sender_min", (json_int_t)set.p.sender_min,
-	    "drop_points", set.p.drop_points, "drop_min", (json_int_t)set.p.drop_min,
-	    "trail_days", set.p.trail_days, "missing_days", set.p.missing_days,
-	    "missing_history", set.p.missing_history, "failure_min", set.p.failure_min,
-	    "max_age_days", set.p.max_age_days);
+	o = alert_settings_json(&set);
 	out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", out);
 	free(out);

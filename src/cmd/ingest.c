@@ -3,6 +3,11 @@
  * in the inputs.  A progress bar on stderr when it is a terminal; one line
  * per refused input on stderr; --json prints the totals as one object.
  *
+ * With --alerts (or `on_ingest = yes` in [alerts] of --config) the alert
+ * changes the run recorded are evaluated, due summaries queued and the
+ * queue delivered once, after the run (docs/ALERTS.md); a failure there is
+ * logged and never changes the exit status (an MTA would bounce the report).
+ *
  * Exit: 0 all stored or duplicate, 1 something refused, 2 usage/database.
  */
 #include <getopt.h>
@@ -13,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../alert/alert.h"
 #include "../intake/ingest.h"
 #include "../intake/source.h"
 #include "../util/dbuf.h"
@@ -97,6 +103,38 @@ on_refused(void *ctx, const char *input, const char *reason)
 	}
 }
 
+/* After the run: evaluate what changed, queue due summaries, deliver. */
+static void
+run_alerts(cmd_ctx *c, store *s, int on, int json)
+{
+	alert_cfg cfg;
+	alert_eval_stats es;
+	alert_deliver_stats ds;
+	int64_t now = alert_now(), summaries = 0;
+	char err[512];
+
+	alert_cfg_init(&cfg);
+	if (c->config != NULL && alert_cfg_load(&cfg, c->config, err, sizeof(err)) != 0) {
+		log_warnx("alerts: %s", err);
+		alert_cfg_clear(&cfg);
+		return;
+	}
+	if (on < 0 || (on == 0 && !cfg.on_ingest) || s->ops->alerts == NULL) {
+		alert_cfg_clear(&cfg);
+		return;
+	}
+	memset(&ds, 0, sizeof(ds));
+	if (cmd_catch_up(s) != 0 || alert_evaluate(s, now, &es, err, sizeof(err)) != 0 ||
+	    alert_schedule(s, now, &summaries, err, sizeof(err)) != 0 ||
+	    alert_deliver(s, &cfg, now, &ds, err, sizeof(err)) != 0)
+		log_warnx("alerts: %s (the run's reports are stored; 'alerts run' retries)", err);
+	else if (!json && c->verbosity > 0 && es.alerts + ds.sent + ds.retried + ds.failed > 0)
+		fprintf(stderr, "alerts: %lld new, %lld delivered, %lld to retry, %lld failed\n",
+		    (long long)es.alerts, (long long)ds.sent, (long long)ds.retried,
+		    (long long)ds.failed);
+	alert_cfg_clear(&cfg);
+}
+
 static void
 usage(FILE *f)
 {
@@ -104,7 +142,7 @@ usage(FILE *f)
 	    "usage: dmarcscope ingest [--json] [--no-progress] [--redact] [--max-decompressed BYTES]\n"
 	    "                         [--max-ratio N] [--max-message BYTES] [--max-report BYTES]\n"
 	    "                         [--max-parts N] [--max-headers N] [--max-items N]\n"
-	    "                         [--max-details N] INPUT...\n"
+	    "                         [--max-details N] [--alerts|--no-alerts] INPUT...\n"
 	    "\n"
 	    "Store every DMARC aggregate report, DMARC failure report (ARF) and SMTP TLS\n"
 	    "report (RFC 8460) found in INPUT: a file (XML, JSON, gzip, zip,\n"
@@ -114,6 +152,9 @@ usage(FILE *f)
 	    "\n"
 	    "  --json                 print the totals as one JSON object\n"
 	    "  --no-progress          no progress bar, even on a terminal\n"
+	    "  --alerts               then evaluate the alerts of what changed and deliver\n"
+	    "                         them (also with on_ingest = yes in [alerts] of\n"
+	    "                         --config; --no-alerts: not even then)\n"
 	    "  --max-decompressed N   decompressed bytes per message (default 512m)\n"
 	    "  --max-ratio N          compression ratio limit (default 1000)\n"
 	    "  --max-message N        bytes of one e-mail, zip or mbox message (default 64m)\n"
@@ -146,12 +187,14 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		{ "max-items", required_argument, NULL, 'I' },
 		{ "max-details", required_argument, NULL, 'D' },
 		{ "redact", no_argument, NULL, 'x' },
+		{ "alerts", no_argument, NULL, 'A' },
+		{ "no-alerts", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	ingest_opts o;
 	ui u;
-	int ch, bad = 0, progress = 1;
+	int ch, bad = 0, progress = 1, alerts = 0;
 	uint64_t v;
 	store *s;
 	ingest *g;
@@ -206,6 +249,8 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 			break;
 		}
 		case 'x': o.redact = 1; break;
+		case 'A': alerts = 1; break;
+		case 'a': alerts = -1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -262,6 +307,7 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	if (st->failed > 0 || st->refused > 0)
 		bad = 1;
 	ingest_free(g);
+	run_alerts(c, s, alerts, u.json);
 	store_close(s);
 	dbuf_free(&u.refusals);
 	return bad ? 1 : 0;

@@ -138,7 +138,17 @@ struct ingest {
 	char domain_key[DM_KEY_LEN];	/* normalised policy domain of the report */
 	char c_fail_reason[600];
 	dm_record rec;		/* unpacked record (large: kept here, not on a stack) */
+	/* (domain, UTC day) pairs recorded for the alerts in this message's
+	 * transaction (ingest_write.c): [0, ch_kept) survive, [ch_kept, nch)
+	 * belong to the open document (dropped with its savepoint) */
+	struct { char domain[DM_KEY_LEN]; int64_t day; } ch[16];
+	int nch, ch_kept;
 };
+
+/* ingest_alerts.c: the alerts' change log, in the message's transaction */
+int ig_changes_report(ingest *g, const dm_report *rep);	/* the days it spreads over */
+int ig_changes_failure(ingest *g, int64_t failure_id);	/* its arrival day */
+void ig_changes_doc_end(ingest *g, int keep);	/* savepoint released (1) or rolled back */
 
 typedef struct msg_input {
 	const unsigned char *mem;

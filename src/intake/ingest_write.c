@@ -5,6 +5,10 @@
  * decision that needs the store is taken here: duplicate bytes, duplicate
  * reports, database errors, the message's final state, the totals.
  *
+ * The alerts' change log (docs/ALERTS.md) is written in the same transaction
+ * (ig_changes_*, ingest_alerts.c): every UTC day a stored aggregate report
+ * spreads over, and the arrival day of a stored DMARC failure report.
+ *
  * Errors: a database error rolls the message back (INGEST_FAILED) and the
  * rest of its events are skipped; a malformed event is a bug (fatalx).
  */
@@ -49,6 +53,7 @@ reset_message(ingest *g)
 	g->email_refused = 0;
 	g->email_reason[0] = '\0';
 	g->retry_mask = 0;
+	g->nch = g->ch_kept = 0;	/* a new message, or a pass that rolled back */
 }
 
 static void
@@ -393,6 +398,10 @@ c_trailer(ingest *g, evr *r)
 		c_doc_fail(g, "finishing the report");
 		return;
 	}
+	if (ig_changes_report(g, &rep) != 0) {
+		c_doc_fail(g, "recording the change for the alerts");
+		return;
+	}
 	g->records += rep.records;
 	g->msgs += rep.messages;
 	if (rep.skipped_records > 0) {
@@ -419,6 +428,7 @@ c_doc_end(ingest *g, evr *r)
 		outcome = DOC_FAILED;
 	else if (g->c_doc_dup)
 		outcome = DOC_DUP;	/* the identity decides, whatever followed */
+	ig_changes_doc_end(g, outcome == DOC_OK || outcome == DOC_DUP);
 	switch (outcome) {
 	case DOC_OK:
 	case DOC_DUP:
@@ -477,6 +487,8 @@ c_kind_doc(ingest *g, evr *r)
 		c_doc_fail(g, "storing the report");
 	else if (dup != 0)
 		g->c_doc_dup = 1;
+	else if (kind == DM_KIND_FAILURE && ig_changes_failure(g, id) != 0)
+		c_doc_fail(g, "recording the change for the alerts");
 	else if (kind >= 0 && kind < (int)(sizeof(g->kind_new) / sizeof(g->kind_new[0])))
 		g->kind_new[kind]++;
 	json_decref(model);

@@ -20,7 +20,8 @@
 
 #define SQ_SLOTS 64	/* statements per sub-interface */
 
-enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA_BATCH, SQA_KINDS, SQA_AUTH, SQA__COUNT };
+enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA_BATCH, SQA_KINDS, SQA_AUTH, SQA_ALERTS,
+    SQA__COUNT };
 
 typedef struct sq_store {
 	store base;

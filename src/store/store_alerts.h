@@ -49,6 +49,8 @@ typedef struct store_alert_filter {
 	const char *domain;		/* NULL: all */
 	const char *state;		/* NULL: any */
 	int limit;			/* 0: 100 */
+	int64_t id;			/* 0: any */
+	const char *rule;		/* NULL: any */
 } store_alert_filter;
 
 /* A due delivery with what composing it needs: the alert's row, or the
@@ -74,6 +76,9 @@ typedef struct store_alert_policy {
 struct store_alerts_ops {
 	/* ---- change log */
 	int (*change_add)(store *s, const char *domain, int64_t day);
+	/* The arrival day of the failure report with this row id (kinds' add),
+	 * if it is a DMARC failure; nothing otherwise. */
+	int (*change_failure)(store *s, int64_t failure_id);
 	/* Every (domain, day) with a rollup_day row or a failure report in
 	 * [since_day, until_day) (domain NULL: all) goes into the change log; *n
 	 * says how many. */

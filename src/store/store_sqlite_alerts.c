@@ -4,7 +4,8 @@
  * src/store/sql/009_alerts.sql), and the few rollup reads the rules need.
  *
  * Alerts are low volume, so each call prepares its statement and finalizes
- * it (no slot in sqlite_priv.h's areas).  Pending record batches are written
+ * it, except the two change-log inserts the ingest writer calls (slots of
+ * SQA_ALERTS in sqlite_priv.h).  Pending record batches are written
  * first, as for every other statement.
  *
  * Exports: store_sqlite_alerts_ops.
@@ -53,19 +54,44 @@ step_once(sq_store *q, sqlite3_stmt *st, const char *what)
 /* ---- change log ------------------------------------------------------------------------------ */
 
 #define NEXT_SEQ "(SELECT coalesce(max(seq), 0) + 1 FROM alert_changes)"
+/* The ingest's hot path does not read max(seq) (a scan of the change log,
+ * which grows while nobody evaluates): its seq is the time in microseconds,
+ * and an update takes at least seq + 1.  Either way a pair recorded again,
+ * or deleted and recorded again, gets a seq above any the evaluator read. */
+#define NOW_US "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
 
+/* On the ingest's hot path (once per report and day): a cached statement,
+ * and no batch flush (alert_changes is not a record table). */
 static int
 al_change_add(store *s, const char *domain, int64_t day)
 {
 	sq_store *q = SQ(s);
-	sqlite3_stmt *st = prep(q, "INSERT INTO alert_changes(policy_domain, day, seq) VALUES (?1, ?2, "
-	    NEXT_SEQ ") ON CONFLICT(policy_domain, day) DO UPDATE SET seq = " NEXT_SEQ);
+	sqlite3_stmt *st = sq_prep_nobatch(q, SQA_ALERTS, 0, "INSERT INTO alert_changes(policy_domain, "
+	    "day, seq) VALUES (?1, ?2, " NOW_US ") ON CONFLICT(policy_domain, day) DO UPDATE SET "
+	    "seq = max(seq + 1, excluded.seq)");
 
 	if (st == NULL)
 		return STORE_ERR;
 	sq_bind_text(st, 1, domain);
 	sqlite3_bind_int64(st, 2, day);
-	return step_once(q, st, "recording a change");
+	return sq_run(q, st, "recording a change");
+}
+
+/* The arrival day of a stored DMARC failure report (by its row id). */
+static int
+al_change_failure(store *s, int64_t failure_id)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = sq_prep_nobatch(q, SQA_ALERTS, 1, "INSERT INTO alert_changes(policy_domain, "
+	    "day, seq) SELECT policy_domain, arrival_time / 86400 - (arrival_time % 86400 < 0), "
+	    NOW_US " FROM failure_reports WHERE id = ?1 AND is_dmarc_failure = 1 AND "
+	    "policy_domain IS NOT NULL AND policy_domain <> '' ON CONFLICT(policy_domain, day) "
+	    "DO UPDATE SET seq = max(seq + 1, excluded.seq)");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, failure_id);
+	return sq_run(q, st, "recording a change");
 }
 
 static int
@@ -417,8 +443,8 @@ al_alert_list(store *s, const store_alert_filter *f, int (*cb)(void *, const sto
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = prep(q, "SELECT " ALERT_COLS " FROM alerts a WHERE (?1 IS NULL OR "
-	    "a.policy_domain = ?1) AND (?2 IS NULL OR a.state = ?2) ORDER BY a.day DESC, a.id DESC "
-	    "LIMIT ?3");
+	    "a.policy_domain = ?1) AND (?2 IS NULL OR a.state = ?2) AND (?4 = 0 OR a.id = ?4) AND "
+	    "(?5 IS NULL OR a.rule = ?5) ORDER BY a.day DESC, a.id DESC LIMIT ?3");
 	int rc;
 
 	if (st == NULL)
@@ -426,6 +452,8 @@ al_alert_list(store *s, const store_alert_filter *f, int (*cb)(void *, const sto
 	sq_bind_text(st, 1, f->domain);
 	sq_bind_text(st, 2, f->state);
 	sqlite3_bind_int(st, 3, f->limit > 0 ? f->limit : 100);
+	sqlite3_bind_int64(st, 4, f->id);
+	sq_bind_text(st, 5, f->rule);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_alert a;
 
@@ -611,6 +639,7 @@ al_delivery_finish(store *s, int64_t id, const char *state, const char *error, i
 
 const struct store_alerts_ops store_sqlite_alerts_ops = {
 	.change_add = al_change_add,
+	.change_failure = al_change_failure,
 	.change_scan = al_change_scan,
 	.change_list = al_change_list,
 	.change_done = al_change_done,

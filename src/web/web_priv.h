@@ -103,6 +103,14 @@ int api_require_manage(wreq *r, wresp *out);
 int api_require_operator(wreq *r, wresp *out);
 int api_require_csrf(wreq *r, wresp *out);	/* non-GET by session: the token */
 
+/* api_alerts.c: alerts, their settings, the bell (issue 15) */
+void api_alerts(wreq *r, wresp *out);
+void api_alerts_count(wreq *r, wresp *out);
+void api_alert_ack(wreq *r, wresp *out, int64_t id);
+void api_alert_settings(wreq *r, wresp *out);
+void api_alert_settings_post(wreq *r, wresp *out);
+void api_alert_test(wreq *r, wresp *out);
+
 /* api_kinds.c: failure and TLS reports (issue 13) */
 void api_threats(wreq *r, wresp *out);
 void api_threats_csv(wreq *r, wresp *out);

@@ -44,6 +44,7 @@ async function fail(r) {
   const e = new Error((body && body.message) || r.statusText);
   e.status = r.status;
   e.code = body && body.error;
+  e.field = body && body.field;
   return e;
 }
 

@@ -22,12 +22,15 @@ import * as threat from './screens/threat.js';
 import * as urls from './screens/urls.js';
 import * as tls from './screens/tls.js';
 import * as account from './account.js';
+import * as alerts from './screens/alerts.js';
+import * as alertsettings from './screens/alertsettings.js';
+import { refreshBell } from './bell.js';
 
-const screens = { stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls };
+const screens = { stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls, alerts, alertsettings };
 Object.assign(screens, account.screens);	// users, tokens, audit, password (account.js)
-const navItems = ['stats', 'mail', 'senders', 'threats', 'tls', 'map', 'reports'];
+const navItems = ['stats', 'mail', 'senders', 'threats', 'tls', 'map', 'reports', 'alerts'];
 // a screen under another's nav item
-const navParent = { report: 'reports', threat: 'threats', urls: 'threats' };
+const navParent = { report: 'reports', threat: 'threats', urls: 'threats', alertsettings: 'alerts' };
 let domains = [];
 let meta = { max_range_days: 90 };
 let version = null;
@@ -104,6 +107,7 @@ async function draw(live) {
   drawNav(cur.screen);
   account.drawHeader(cur.screen);
   drawPickers(p);
+  refreshBell();
   const main = document.getElementById('main');
   const after = [];
   const ctx = { screen: cur.screen, arg: cur.arg, p, meta, domains, go, link, live,
