@@ -182,6 +182,16 @@ $D token rm 1 >/dev/null
 req "GET /session with the revoked token" GET /session "" -H "Authorization: Bearer $TOK"
 check "a revoked token is not authenticated" test "$(jv authenticated)" = false
 
+# ---- a tenant that owns no domain yet (UBSan: the principal's domain list is empty) -----
+$D tenant add empty >/dev/null 2>&1
+printf 'nora-secret-1\n' | $D user add nora --role admin --tenant empty --password-stdin >/dev/null
+req "login as nora (a tenant with no domain)" POST /login '{"user":"nora","password":"nora-secret-1"}'
+status 200
+NC=$(hdr Set-Cookie | cut -d';' -f1)
+req "nora: GET /domains" GET /domains "" -H "Cookie: $NC"
+status 200
+check "a tenant with no domain sees no domain" sh -c "python3 -c \"import json,sys; d=json.load(open('$T/b')); sys.exit(0 if not (d.get('domains') if isinstance(d, dict) else d) else 1)\""
+
 # ---- the audit log -----------------------------------------------------------------------
 a() { sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE action = '$1' AND target = '$2'"; }
 check "logins audited (alice 2, vera 1)" test "$(a login alice)$(a login vera)" = 21
