@@ -36,7 +36,7 @@ T=$(mktemp -d /tmp/dmarcscope-iso.XXXXXX)
 trap 'rm -rf "$T"' EXIT INT TERM
 export DMARCSCOPE_SERVICES="${DMARCSCOPE_SERVICES:-$ROOT/data/services.csv}"
 exec python3 - "$BIN" "$T" "$ROOT" <<'PYEOF'
-import http.client, json, os, re, signal, socket, subprocess, sys, time, urllib.parse
+import http.client, json, os, re, signal, socket, sqlite3, subprocess, sys, time, urllib.parse
 from email.message import EmailMessage
 from email import policy
 from email.utils import format_datetime
@@ -319,6 +319,20 @@ TENANTS = {t["name"]: t["id"] for t in get_json(OPS, "/tenants").get("tenants", 
 USERS = {u["name"]: u["id"] for u in get_json(OPS, "/users").get("users", [])}
 B_TOKENS = [t["id"] for t in get_json(OPS, "/tokens?tenant=%d" % TENANTS.get("bravo", 0)).get("tokens", [])]
 
+# alerts (issue 15): one open alert per domain, written as the evaluator writes them
+def alert_ids(domain):
+    db = sqlite3.connect(DB)
+    try:
+        db.execute("INSERT OR IGNORE INTO alerts(policy_domain, rule, subject_key, day, numbers, link, "
+                   "created_at) VALUES (?, 'spoofing_started', '', 20780, ?, ?, 1795000000)",
+                   (domain, json.dumps({"spoofing": 77, "domain": domain}),
+                    "#/mail?domain=" + domain))
+        db.commit()
+        return [r[0] for r in db.execute("SELECT id FROM alerts WHERE policy_domain = ?", (domain,))]
+    finally:
+        db.close()
+ALERTS = {d: alert_ids(d) for d in (A, B, U)}
+
 # ---- every route, as alpha, with everything of bravo's and the unassigned domain's ----
 MARKERS = [b"bravo", b"nobody-corp", b"203.0.113.99", b"203.0.113.77", b"198.51.100.99",
            b"198.51.100.77"]
@@ -337,11 +351,13 @@ FOREIGN = {   # placeholder -> values that are not alpha's: must be refused
     "failure_id": IDS[B]["failure_id"] + IDS[U]["failure_id"],
     "user_id": [USERS.get("bravo-admin", 0), USERS.get("ops", 0)],
     "token_id": B_TOKENS,
+    "alert_id": ALERTS[B] + ALERTS[U],
 }
 SHARED = {"ip": [SHARED_IP, "198.51.100.20"]}   # alpha's too: answered, with alpha's part only
 OWN = {"record_id": IDS[A]["record_id"][:2], "report_id": IDS[A]["report_id"][:2],
        "raw_id": [r for r in IDS[A]["raw_id"] if r not in MIXED_RAW][:2], "ip": [IPS[A]],
-       "failure_id": IDS[A]["failure_id"], "sender_id": [], "quarantine_id": []}
+       "failure_id": IDS[A]["failure_id"], "sender_id": [], "quarantine_id": [],
+       "alert_id": ALERTS[A]}
 PARAMS = {    # query parameter -> values to try (bravo's, the unassigned domain's, shared)
     "domain": [B, U, B.upper()],
     "since": ["2026-10-25"], "until": ["2026-12-05"],
@@ -355,6 +371,7 @@ PARAMS = {    # query parameter -> values to try (bravo's, the unassigned domain
     "lang": ["ja", "en"], "tz": ["Asia/Tokyo"], "kind": ["all"], "by": ["domain", "url"],
     "n": ["0"], "confirm": ["1"],
     "tenant": [str(TENANTS.get("bravo", 0))], "limit": ["1000"],
+    "state": ["open", "acknowledged"], "rule": ["spoofing_started"],
 }
 
 def variants(params):
@@ -576,6 +593,13 @@ st, _, data = request(AW, "POST", "/senders", json.dumps({"domain": B, "kind": 2
 check("a write token cannot write into bravo's domain", st == 403, "%d" % st)
 st, _, data = request(AW, "POST", "/password", json.dumps({"old": "x" * 8, "new": "y" * 8}))
 check("a token cannot change a password", st in (401, 403), "%d" % st)
+for aid in ALERTS[B][:1] + ALERTS[U][:1]:
+    st, _, data = request(AA, "POST", "/alerts/%d/ack" % aid)
+    check("alpha's admin cannot acknowledge another domain's alert %d (404)" % aid, st == 404,
+          "%d %r" % (st, data[:200]))
+st, _, data = request(AA, "GET", "/alerts/count")
+check("alpha's bell counts alpha's alert only", st == 200 and json.loads(data).get("open") == 1,
+      "%d %r" % (st, data[:200]))
 st, _, data = request(AA, "DELETE", "/senders/%d" % A_SENDER)
 check("alpha's admin removes alpha's sender", st == 200, "%d %r" % (st, data[:200]))
 
