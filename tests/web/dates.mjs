@@ -4,7 +4,14 @@
 // statistics screen threw "RangeError: Invalid time value").
 // Prints one line per check and "N passed, N failed".
 import { ok, finish } from './lib.mjs';
-import { fmtDay, fmtHour, fmtDate, fmtTime, dayStr, tzLabel, setTz } from '../../web/js/dom.js';
+import { readFileSync } from 'node:fs';
+
+// dom.js is an ES module for the browser; Debian's Node.js 18 would load a .js file
+// outside a "type": "module" package as CommonJS, so it is imported from its source
+// (it imports nothing itself)
+const src = readFileSync(new URL('../../web/js/dom.js', import.meta.url), 'utf8');
+const { fmtDay, fmtHour, fmtDate, fmtTime, dayStr, tzLabel, setTz } =
+  await import('data:text/javascript;base64,' + Buffer.from(src).toString('base64'));
 
 const BAD = [9223372036854775807, 9223372036854.775807, -9223372036854775808, 1e20, NaN, Infinity, null, undefined, 'x'];
 setTz('Asia/Tokyo');
