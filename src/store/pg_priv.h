@@ -1,0 +1,143 @@
+/*
+ * pg_priv.h - what the PostgreSQL backend's files share (store_pg.c and the
+ * store_pg_*.c files that implement the sub-interfaces).  Not for use
+ * outside src/store/.  The counterpart of sqlite_priv.h.
+ *
+ * Statements.  Every SQL text is a named prepared statement, prepared on the
+ * connection the first time it is used (pg_exec with an area and a slot):
+ * files never share slot numbers because each has its own area.  Parameters
+ * are passed as text (pg_params), results come back as text (PQgetvalue),
+ * read with pg_int/pg_str/pg_real/pg_isnull.  Identifiers are never built
+ * from data; sort orders are indexes into fixed tables, as on SQLite.
+ *
+ * Transactions.  begin/commit/rollback/mark* map to BEGIN, COMMIT, ROLLBACK,
+ * SAVEPOINT name, RELEASE SAVEPOINT name, ROLLBACK TO SAVEPOINT name.  An
+ * op called outside a transaction runs in autocommit (one statement) or
+ * opens its own (pg_tx_begin/pg_tx_end nest: only the outermost one acts).
+ *
+ * Duplicates are decided by unique constraints (INSERT ... ON CONFLICT), never
+ * by a read then a write, so two nodes writing the same report at once store
+ * it once.  Work that must happen once is claimed with FOR UPDATE SKIP LOCKED
+ * or pg_try_advisory_xact_lock.
+ *
+ * Errors: every helper that fails sets q->err ("what: server message") and
+ * returns STORE_ERR or NULL; the caller then returns STORE_ERR.  Results are
+ * owned by the caller (PQclear).
+ *
+ * Exports: pg_store, PG(), enum pg_area, pg_params and pg_p_*, pg_exec,
+ * pg_exec_text, pg_run, pg_fail, pg_int, pg_str, pg_real, pg_isnull,
+ * pg_tx_begin, pg_tx_end, pg_batch_*, the sub-interface op tables.
+ */
+#ifndef DS_PG_PRIV_H
+#define DS_PG_PRIV_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "store_analysis.h"
+
+#define PG_SLOTS 96		/* statements per area */
+#define PG_MAXPARAM 64		/* parameters per statement (pg_params) */
+
+enum pg_area { PGA_CORE = 0, PGA_ANALYSIS, PGA_HOSTS, PGA_WEB, PGA_WEB_KINDS, PGA_BATCH, PGA_KINDS,
+    PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA__COUNT };
+
+typedef struct pg_store {
+	store base;
+	PGconn *conn;		/* the primary */
+	PGconn *replica;	/* read replica for the portal's reads, or NULL */
+	char *dsn, *replica_dsn;
+	unsigned char prepared[PGA__COUNT][PG_SLOTS];	/* 1: prepared on conn */
+	unsigned char rprepared[PGA__COUNT][PG_SLOTS];	/* 1: prepared on replica */
+	int tx_depth;		/* pg_tx_begin nesting; 0: autocommit */
+	int query_only;		/* store_web query_only(): writes refused */
+	int (*stop)(void *);	/* store_web watch(): checked between rows */
+	void *stop_ctx;
+	struct pg_batch *batch;	/* records and rollups not written yet */
+	char err[512];
+} pg_store;
+
+#define PG(s) ((pg_store *)(s))
+
+/* Text parameters for one statement.  Values are copied into the struct
+ * (numbers) or referenced (strings: the caller keeps them alive until
+ * pg_exec returns).  NULL pointer → SQL NULL. */
+typedef struct pg_params {
+	int n;
+	const char *v[PG_MAXPARAM];
+	char num[PG_MAXPARAM][24];
+} pg_params;
+
+void pg_p_init(pg_params *p);
+void pg_p_text(pg_params *p, const char *v);	/* NULL → NULL */
+void pg_p_int(pg_params *p, int64_t v);
+void pg_p_real(pg_params *p, double v);
+void pg_p_null(pg_params *p);
+void pg_p_bool(pg_params *p, int v);		/* as 0/1 integer */
+/* bytea: hex-encodes into an allocated buffer freed by pg_p_free. */
+int pg_p_bytes(pg_params *p, const void *data, size_t n);
+void pg_p_free(pg_params *p);
+
+/* Runs the prepared statement area/slot (prepared from sqltext on first
+ * use on this connection), with p (may be NULL).  Returns the result when
+ * its status is PGRES_TUPLES_OK or PGRES_COMMAND_OK, else NULL with q->err
+ * set from what.  The caller PQclears it.  Flushes pending record batches
+ * first (as sq_prep does), except for area PGA_BATCH. */
+PGresult *pg_exec(pg_store *q, enum pg_area area, int slot, const char *sqltext,
+    const pg_params *p, const char *what);
+/* The same on the read replica when one is configured and fresh enough,
+ * else on the primary (portal reads only). */
+PGresult *pg_exec_read(pg_store *q, enum pg_area area, int slot, const char *sqltext,
+    const pg_params *p, const char *what);
+/* pg_exec, then PQclear: STORE_OK or STORE_ERR. */
+int pg_run(pg_store *q, enum pg_area area, int slot, const char *sqltext, const pg_params *p,
+    const char *what);
+/* An unprepared statement without parameters (DDL, BEGIN, SAVEPOINT x). */
+int pg_exec_text(pg_store *q, const char *sqltext, const char *what);
+/* Sets q->err to "what: message" (message from r, else from the
+ * connection); returns STORE_ERR. */
+int pg_fail(pg_store *q, const char *what, const PGresult *r);
+
+/* Column readers: NULL reads as 0 / NULL / 0.0. */
+int64_t pg_int(const PGresult *r, int row, int col);
+const char *pg_str(const PGresult *r, int row, int col);
+double pg_real(const PGresult *r, int row, int col);
+int pg_isnull(const PGresult *r, int row, int col);
+
+/* An op that writes several statements and may be called outside a
+ * transaction: pg_tx_begin opens one when none is open; pg_tx_end(ok)
+ * commits (ok) or rolls back what pg_tx_begin opened. */
+int pg_tx_begin(pg_store *q);
+int pg_tx_end(pg_store *q, int ok);
+
+/* Record batches (store_pg_batch.c): many records and rollup rows in one
+ * round trip (multi-row INSERT or COPY).  pg_batch_flush before any other
+ * statement (pg_exec does it), discard on rollback. */
+int pg_batch_record(pg_store *q, int64_t report_id, const char *domain, const dm_record *rec,
+    const store_record_analysis *an);
+int pg_batch_day(pg_store *q, const store_rollup_day *r);
+int pg_batch_src(pg_store *q, const store_rollup_src *r);
+int pg_batch_flush(pg_store *q);
+void pg_batch_discard(pg_store *q);
+void pg_batch_free(pg_store *q);
+
+/* The sub-interfaces (NULL until their file exists). */
+extern const struct store_analysis_ops store_pg_analysis_ops;
+extern const struct store_hosts_ops store_pg_hosts_ops;
+extern const struct store_web_ops store_pg_web_ops;
+extern const struct store_kinds_ops store_pg_kinds_ops;
+extern const struct store_auth_ops store_pg_auth_ops;
+extern const struct store_alerts_ops store_pg_alerts_ops;
+extern const struct store_intake_ops store_pg_intake_ops;
+
+/* The portal's failure/TLS reads (store_pg_web_kinds.c), for q >=
+ * SWQ_KINDS_FIRST; the kinds' rows following the archive (store_pg_kinds.c). */
+struct store_web_query;
+struct store_web_val;
+int pg_web_kinds_query(store *s, int qn, const struct store_web_query *w,
+    int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
+int pg_kinds_merge(pg_store *q, int64_t from, int64_t into);
+int pg_kinds_raw_duplicate(pg_store *q, int64_t raw_id, const char *source, int64_t *n);
+
+#endif
