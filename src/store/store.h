@@ -47,6 +47,7 @@ struct store_kinds_ops;
 struct store_auth_ops;
 struct store_alerts_ops;	/* store_alerts.h: alerts, settings, delivery queue */
 struct store_intake_ops;	/* store_intake.h: IMAP/Maildir intake state */
+struct store_retention_ops;	/* store_retention.h: purge in batches, space */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -174,6 +175,7 @@ typedef struct store_ops {
 	const struct store_auth_ops *auth;
 	const struct store_alerts_ops *alerts;
 	const struct store_intake_ops *intake;
+	const struct store_retention_ops *retention;
 } store_ops;
 
 struct store {
