@@ -29,6 +29,7 @@
 #include "store_web.h"
 #include "store_alerts.h"
 #include "store_intake.h"
+#include "store_retention.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1225,4 +1226,5 @@ const store_ops store_sqlite_ops = {
 	.auth = &store_sqlite_auth_ops,
 	.alerts = &store_sqlite_alerts_ops,
 	.intake = &store_sqlite_intake_ops,
+	.retention = &store_sqlite_retention_ops,
 };
