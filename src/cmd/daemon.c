@@ -8,8 +8,10 @@
  *   maildir  `watch` over every [maildir:NAME] (when there is one)
  *   alerts   alert_evaluate + alert_schedule + alert_deliver every
  *            alert_interval seconds ([daemon] alerts = no: not started)
- *   retention  purge as [retention] says, a minute after start, then once
- *            a day (retention.c; [retention] auto = no: not started)
+ *   retention  one purge as [retention] says (retention.c), a minute after
+ *            start and then every 24 hours: a child that exits when done,
+ *            started again a day later, not restarted as a worker
+ *            ([retention] auto = no: never)
  * Why processes: untrusted reports are parsed in the intake children, never
  * in the web server's address space (DESIGN.md, privilege); a crash or a leak
  * in one worker takes down only that worker, which the supervisor restarts
@@ -198,7 +200,7 @@ spawn(int kind, cmd_ctx *c, const struct dconf *d, int argc, char **argv)
 		rc = alerts_loop(c, d->alert_interval);
 		break;
 	case K_RETENTION:
-		rc = retention_loop(c);
+		rc = retention_once(c);
 		break;
 	}
 	fflush(stdout);
@@ -249,6 +251,7 @@ plan(struct child *ch, const struct dconf *d)
 	ch[K_MAILDIR].wanted = d->has_maildir;
 	ch[K_ALERTS].wanted = d->alerts;
 	ch[K_RETENTION].wanted = d->retention;
+	ch[K_RETENTION].restart_at = time(NULL) + retention_first_delay();
 }
 
 int
@@ -310,6 +313,10 @@ daemon_run(cmd_ctx *c, int argc, char **argv)
 				if (ch[k].pid != pid)
 					continue;
 				ch[k].pid = 0;
+				if (k == K_RETENTION) {	/* done for today */
+					ch[k].restart_at = time(NULL) + 86400;
+					continue;
+				}
 				ch[k].delay = ch[k].delay == 0 ? 1 : ch[k].delay * 2 > 60 ? 60 :
 				    ch[k].delay * 2;
 				ch[k].restart_at = time(NULL) + ch[k].delay;

@@ -22,8 +22,6 @@
  * Errors: -1 with err set; a failed batch is rolled back, the earlier
  * batches stay (each is consistent by itself; the next run goes on).
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,58 +491,49 @@ retention_run(store *s, const retention_opts *o, retention_result *r, char *err,
 	return 0;
 }
 
-/* ---- the daemon's worker ------------------------------------------------------------------- */
+/* ---- the daemon's daily run ------------------------------------------------------------- */
 
-static volatile sig_atomic_t loop_stop;
-
-static void
-on_term(int sig)
+long
+retention_first_delay(void)
 {
-	(void)sig;
-	loop_stop = 1;
+	const char *v = getenv("DMARCSCOPE_RETENTION_DELAY");	/* tests */
+	long d;
+
+	if (v == NULL || *v == '\0')
+		return 60;	/* let the other workers start first */
+	d = strtol(v, NULL, 10);
+	return d < 0 ? 0 : d > DAY ? DAY : d;
 }
 
+/* SIGTERM (a reload, a stop) ends it at once: every batch is its own
+ * transaction, so what is cut short is rolled back and the next run goes on. */
 int
-retention_loop(cmd_ctx *c)
+retention_once(cmd_ctx *c)
 {
-	struct sigaction sa;
-	time_t next = time(NULL) + 60;	/* let the other workers start first */
-	const char *delay = getenv("DMARCSCOPE_RETENTION_DELAY");	/* tests */
+	retention_opts o;
+	retention_result r;
+	char err[512];
+	int enabled;
+	store *s;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	if (delay != NULL && *delay != '\0')
-		next = time(NULL) + strtol(delay, NULL, 10);
-	while (!loop_stop) {
-		retention_opts o;
-		retention_result r;
-		char err[512];
-		int enabled;
-		store *s;
-
-		if (time(NULL) < next) {
-			pause_ms(200);
-			continue;
-		}
-		next = time(NULL) + DAY;
-		retention_defaults(&o);
-		if (retention_config(c->config, &o, &enabled, err, sizeof(err)) != 0) {
-			log_warnx("retention: %s", err);
-			continue;
-		}
-		if ((s = cmd_open_store(c)) == NULL)
-			continue;
-		if (retention_run(s, &o, &r, err, sizeof(err)) != 0)
-			log_warnx("retention: %s (the next run goes on from there)", err);
-		else
-			log_info("retention: %lld reports (%lld records), %lld samples, %lld archived "
-			    "messages (%lld bytes) purged in %.1f s, longest transaction %.0f ms",
-			    (long long)r.done.reports, (long long)r.done.records,
-			    (long long)r.done.samples, (long long)r.done.raw_messages,
-			    (long long)r.done.raw_bytes, r.seconds, r.max_batch_ms);
-		store_close(s);
+	retention_defaults(&o);
+	if (retention_config(c->config, &o, &enabled, err, sizeof(err)) != 0) {
+		log_warnx("retention: %s", err);
+		return 1;
 	}
+	if (!enabled)
+		return 0;
+	if ((s = cmd_open_store(c)) == NULL)
+		return 1;
+	if (retention_run(s, &o, &r, err, sizeof(err)) != 0) {
+		log_warnx("retention: %s (the next run goes on from there)", err);
+		store_close(s);
+		return 1;
+	}
+	log_info("retention: %lld reports (%lld records), %lld samples, %lld archived messages "
+	    "(%lld bytes) purged in %.1f s, longest transaction %.0f ms",
+	    (long long)r.done.reports, (long long)r.done.records, (long long)r.done.samples,
+	    (long long)r.done.raw_messages, (long long)r.done.raw_bytes, r.seconds, r.max_batch_ms);
+	store_close(s);
 	return 0;
 }

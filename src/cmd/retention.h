@@ -11,8 +11,10 @@
  *                                  -1 with err on a bad value
  *   retention_check(cf, f)         config check of [retention]: problems
  *   retention_run(s, o, r, err)    the run (o->dry_run: count only); 0 or -1
- *   retention_loop(c)              the daemon's worker: a run now and then
- *                                  once a day until SIGTERM; exit status
+ *   retention_once(c)              the daemon's daily run (a child process):
+ *                                  one run as [retention] says; exit status
+ *   retention_first_delay()        seconds from the daemon's start to the
+ *                                  first run (60; $DMARCSCOPE_RETENTION_DELAY)
  * Ownership: the caller owns everything it passes; nothing is kept.
  */
 #ifndef DS_RETENTION_H
@@ -56,6 +58,7 @@ int retention_config(const char *path, retention_opts *o, int *enabled, char *er
 int retention_check(struct ds_config *cf, FILE *f);
 int retention_run(store *s, const retention_opts *o, retention_result *r, char *err,
     size_t errlen);
-int retention_loop(cmd_ctx *c);
+int retention_once(cmd_ctx *c);
+long retention_first_delay(void);
 
 #endif
