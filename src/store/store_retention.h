@@ -21,9 +21,10 @@
  *            caller; samples_oldest finds the next window).
  *   archive  raw messages received before the cut lose their bytes
  *            (raw_chunks); the raw_messages row stays, with its SHA-256, so
- *            the same message arriving again is still a duplicate.  Messages
- *            with an open quarantine entry keep their bytes (a retry needs
- *            them).
+ *            the same message arriving again is still a duplicate; codec
+ *            becomes 'purged', stored_size 0.  Messages with an open
+ *            quarantine entry (a retry needs them) or still pending keep
+ *            their bytes.
  *
  * Exports: struct store_retention_ops, store_retention_count,
  * store_sqlite_retention_ops.

@@ -55,8 +55,12 @@ finish(sq_store *q, sqlite3_stmt *st, int rc, const char *what)
 
 /* ---- counting ----------------------------------------------------------------------- */
 
-/* Old aggregate reports, their records and messages: per domain (?2 = 1)
- * or over all (?2 = 0). */
+/* An archived message (m) whose bytes may go: not gone yet, not in the middle
+ * of its ingest, not waiting in the quarantine for a retry. */
+#define KEEP_BYTES "m.codec != 'purged' AND m.state != 'pending' AND NOT EXISTS " \
+	"(SELECT 1 FROM quarantine k WHERE k.raw_id = m.id AND k.resolved = 0)"
+
+/* Old aggregate reports, their records and messages, per domain. */
 #define OLD_REPORTS "SELECT r.policy_domain, count(DISTINCT r.id), count(x.id), " \
 	"coalesce(sum(x.count), 0) FROM reports r LEFT JOIN records x " \
 	"ON x.policy_domain = r.policy_domain AND x.report_id = r.id " \
@@ -96,8 +100,7 @@ rt_count(store *s, int64_t rbefore, int64_t sbefore, int64_t abefore, store_rete
 	}
 	if (abefore != 0) {
 		if ((st = prep(q, "SELECT count(*), coalesce(sum(m.stored_size), 0) FROM raw_messages m "
-		    "WHERE m.received_at < ?1 AND m.codec != 'purged' AND NOT EXISTS (SELECT 1 "
-		    "FROM quarantine k WHERE k.raw_id = m.id AND k.resolved = 0)")) == NULL)
+		    "WHERE m.received_at < ?1 AND " KEEP_BYTES)) == NULL)
 			return STORE_ERR;
 		sqlite3_bind_int64(st, 1, abefore);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -378,8 +381,7 @@ rt_archive_purge(store *s, int64_t before, int limit, int64_t *after_id,
 	if (limit <= 0)
 		limit = 1;
 	if ((sel = prep(q, "SELECT m.id, m.stored_size FROM raw_messages m WHERE m.id > ?2 AND "
-	    "m.received_at < ?1 AND m.codec != 'purged' AND NOT EXISTS (SELECT 1 FROM quarantine k "
-	    "WHERE k.raw_id = m.id AND k.resolved = 0) ORDER BY m.id LIMIT ?3")) == NULL)
+	    "m.received_at < ?1 AND " KEEP_BYTES " ORDER BY m.id LIMIT ?3")) == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(sel, 1, before);
 	sqlite3_bind_int64(sel, 2, *after_id);
