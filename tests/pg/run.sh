@@ -50,6 +50,10 @@ fi
 export DMARCSCOPE_PG_BIN="$BIN"
 export DMARCSCOPE_PG_BASE="postgresql://dmarc@127.0.0.1:$PG_PORT"
 WRAP=$PWD/tests/pg/dmarcscope-pg
+# one database migrated once, copied for every database a suite creates
+psql -qAt "$DMARCSCOPE_PG_BASE/postgres" -c "CREATE DATABASE dstemplate" >/dev/null 2>&1
+"$BIN" --db "$DMARCSCOPE_PG_BASE/dstemplate" summary >/dev/null 2>"$LOG/template.log" &&
+    export DMARCSCOPE_PG_TEMPLATE=dstemplate
 P=0 F=0
 FILTER=" $* "
 echo "$SUITES" | while IFS=: read -r name cmd; do
