@@ -157,6 +157,7 @@ pgs_close(store *s)
 	if (q == NULL)
 		return;
 	pg_batch_free(q);
+	pg_queue_free(q);
 	if (q->replica != NULL)
 		PQfinish(q->replica);
 	if (q->conn != NULL)
@@ -203,6 +204,7 @@ pgs_rollback(store *s)
 	PGresult *r;
 
 	pg_batch_discard(q);	/* never written: nothing to undo */
+	pg_queue_discard(q);	/* never sent */
 	tx_reset(q);
 	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE)
 		return STORE_OK;
@@ -216,9 +218,10 @@ pgs_rollback(store *s)
 	return STORE_OK;
 }
 
-/* Savepoint names are constants ("msg", "doc"), never data. */
+/* Savepoint names are constants ("msg", "doc"), never data.  Setting and
+ * releasing one waits in the deferred queue. */
 static int
-mark_op(store *s, const char *name, const char *verb)
+mark_op(store *s, const char *name, const char *verb, int defer)
 {
 	pg_store *q = PG(s);
 	char buf[64];
@@ -228,21 +231,23 @@ mark_op(store *s, const char *name, const char *verb)
 		return STORE_ERR;
 	}
 	snprintf(buf, sizeof(buf), "%s %s", verb, name);
-	return pg_exec_text(q, buf, "savepoint");
+	return defer ? pg_defer_text(q, buf, "savepoint") : pg_exec_text(q, buf, "savepoint");
 }
 
-static int pgs_mark(store *s, const char *n) { return mark_op(s, n, "SAVEPOINT"); }
-static int pgs_mark_release(store *s, const char *n) { return mark_op(s, n, "RELEASE SAVEPOINT"); }
+static int pgs_mark(store *s, const char *n) { return mark_op(s, n, "SAVEPOINT", 1); }
+static int pgs_mark_release(store *s, const char *n) { return mark_op(s, n, "RELEASE SAVEPOINT", 1); }
 
+/* Sent now with what waits (a deferred statement that failed fails this
+ * too: the message then rolls back whole), the release deferred. */
 static int
 pgs_mark_rollback(store *s, const char *n)
 {
 	/* pending records came after the newest savepoint: dropping them is
 	 * their rollback */
 	pg_batch_discard(PG(s));
-	if (mark_op(s, n, "ROLLBACK TO SAVEPOINT") != STORE_OK)
+	if (mark_op(s, n, "ROLLBACK TO SAVEPOINT", 0) != STORE_OK)
 		return STORE_ERR;
-	return mark_op(s, n, "RELEASE SAVEPOINT");
+	return mark_op(s, n, "RELEASE SAVEPOINT", 1);
 }
 
 /* PGA_CORE slots: this file 0-39, store_pg_read.c 40 onwards. */
@@ -316,7 +321,7 @@ pgs_raw_chunk(store *s, int64_t raw_id, int seq, const void *data, size_t n)
 	pg_p_int(&p, raw_id);
 	pg_p_int(&p, seq);
 	pg_p_bytes(&p, data, n);
-	rc = pg_run(q, PGA_CORE, C_RAW_CHUNK, "INSERT INTO raw_chunks(raw_id, seq, data) "
+	rc = pg_defer(q, PGA_CORE, C_RAW_CHUNK, "INSERT INTO raw_chunks(raw_id, seq, data) "
 	    "VALUES ($1, $2, $3)", &p, "archiving a chunk");
 	pg_p_free(&p);
 	return rc;
@@ -362,7 +367,7 @@ pgs_raw_seal(store *s, int64_t raw_id, const char *sha, int64_t size, int64_t st
 	if (sha == NULL) {
 		pg_p_int(&p, size);
 		pg_p_int(&p, stored);
-		return pg_run(q, PGA_CORE, C_RAW_SIZES, "UPDATE raw_messages SET size = $2, "
+		return pg_defer(q, PGA_CORE, C_RAW_SIZES, "UPDATE raw_messages SET size = $2, "
 		    "stored_size = $3 WHERE id = $1", &p, "sealing the archive");
 	}
 	if (raw_by_sha(q, sha, dup_id) != STORE_OK)
@@ -373,13 +378,13 @@ pgs_raw_seal(store *s, int64_t raw_id, const char *sha, int64_t size, int64_t st
 	pg_p_int(&p, size);
 	pg_p_int(&p, stored);
 	insp = PQtransactionStatus(q->conn) == PQTRANS_INTRANS;
-	if (insp && pg_exec_text(q, "SAVEPOINT pg_seal", "sealing the archive") != STORE_OK)
+	if (insp && pg_defer_text(q, "SAVEPOINT pg_seal", "sealing the archive") != STORE_OK)
 		return STORE_ERR;
 	r = pg_exec(q, PGA_CORE, C_RAW_SEAL, "UPDATE raw_messages SET sha256 = $2, size = $3, "
 	    "stored_size = $4 WHERE id = $1", &p, "sealing the archive");
 	if (r != NULL) {
 		PQclear(r);
-		return insp ? pg_exec_text(q, "RELEASE SAVEPOINT pg_seal", "sealing the archive") :
+		return insp ? pg_defer_text(q, "RELEASE SAVEPOINT pg_seal", "sealing the archive") :
 		    STORE_OK;
 	}
 	if (!insp || strcmp(q->sqlstate, "23505") != 0)
@@ -545,7 +550,7 @@ pgs_raw_set_state(store *s, int64_t raw_id, const char *state, const char *reaso
 	pg_p_text(&p, reason);
 	pg_p_int(&p, reports);
 	now_param(&p);
-	return pg_run(PG(s), PGA_CORE, C_RAW_STATE, "UPDATE raw_messages SET state = $2, "
+	return pg_defer(PG(s), PGA_CORE, C_RAW_STATE, "UPDATE raw_messages SET state = $2, "
 	    "reason = $3, reports = $4, processed_at = $5 WHERE id = $1", &p,
 	    "updating the archive state");
 }
@@ -703,7 +708,7 @@ pgs_report_finish(store *s, int64_t report_id, const dm_report *r)
 	pg_p_int(&p, (int64_t)r->skipped_records);
 	pg_p_int(&p, r->recovered);
 	pg_p_text(&p, dm_schema_name(r->schema));
-	rc = pg_run(PG(s), PGA_CORE, C_REPORT_FINISH, "UPDATE reports SET errors = $2, "
+	rc = pg_defer(PG(s), PGA_CORE, C_REPORT_FINISH, "UPDATE reports SET errors = $2, "
 	    "warnings = $3, extensions = $4, record_count = $5, message_count = $6, "
 	    "skipped_records = $7, recovered = $8, schema = $9, complete = 1 WHERE id = $1", &p,
 	    "finishing the report");
@@ -725,7 +730,7 @@ pgs_duplicate_add(store *s, int64_t raw_id, int64_t report_id, const char *sourc
 		pg_p_null(&p);
 	pg_p_text(&p, source);
 	now_param(&p);
-	return pg_run(PG(s), PGA_CORE, C_DUP_ADD, "INSERT INTO duplicates(raw_id, report_id, "
+	return pg_defer(PG(s), PGA_CORE, C_DUP_ADD, "INSERT INTO duplicates(raw_id, report_id, "
 	    "source, seen_at) VALUES ($1, $2, $3, $4)", &p, "counting a duplicate");
 }
 
