@@ -162,6 +162,15 @@ int pg_batch_flush(pg_store *q);
 void pg_batch_discard(pg_store *q);
 void pg_batch_free(pg_store *q);
 
+/* store_pg_report.c: the report writes (store.h). */
+int pgs_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,
+    int64_t *dup_of);
+int pgs_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_record *rec,
+    const store_record_analysis *an);
+int pgs_report_finish(store *s, int64_t report_id, const dm_report *r);
+int pgs_duplicate_add(store *s, int64_t raw_id, int64_t report_id, const char *source);
+int pgs_raw_duplicate(store *s, int64_t raw_id, const char *source, int64_t *n);
+
 /* store_pg_read.c: the quarantine ops and the core reads (store.h). */
 int pgs_quarantine_add(store *s, int64_t raw_id, const char *reason);
 int pgs_quarantine_list(store *s, int only_open, int (*cb)(void *, const store_qitem *),
