@@ -141,7 +141,7 @@ pgs_open(store **out, const char *dsn, char *err, size_t errlen)
 		return STORE_ERR;
 	}
 	PQsetNoticeProcessor(q->conn, quiet_notice, NULL);
-	if (pg_exec_text(q, "SET client_min_messages = warning", "connecting") != STORE_OK ||
+	if (pg_session_init(q) != STORE_OK ||
 	    migrate(q) != STORE_OK) {
 		snprintf(err, errlen, "PostgreSQL database: %s", q->err);
 		pgs_close(&q->base);
@@ -186,16 +186,25 @@ tx_reset(pg_store *q)
 static int
 pgs_begin(store *s)
 {
-	tx_reset(PG(s));
-	return pg_exec_text(PG(s), "BEGIN", "begin");
+	pg_store *q = PG(s);
+
+	tx_reset(q);
+	if (pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
+		return STORE_ERR;
+	q->in_tx = 1;
+	return STORE_OK;
 }
 
+/* A failed commit leaves the transaction to the caller's rollback. */
 static int
 pgs_commit(store *s)
 {
-	int rc = pg_exec_text(PG(s), "COMMIT", "commit");
+	pg_store *q = PG(s);
+	int rc = pg_exec_text(q, "COMMIT", "commit");
 
-	tx_reset(PG(s));
+	tx_reset(q);
+	if (rc == STORE_OK)
+		q->in_tx = 0;
 	return rc;
 }
 
@@ -208,8 +217,10 @@ pgs_rollback(store *s)
 	pg_batch_discard(q);	/* never written: nothing to undo */
 	pg_queue_discard(q);	/* never sent */
 	tx_reset(q);
-	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE)
-		return STORE_OK;
+	q->in_tx = 0;
+	if (PQstatus(q->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(q->conn) == PQTRANS_IDLE)
+		return STORE_OK;	/* nothing open (a lost connection took it along) */
 	r = PQexec(q->conn, "ROLLBACK");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		pg_fail(q, "rollback", r);
