@@ -267,7 +267,8 @@ array_of(const dbuf *d)
 	char *a = xmalloc(d->len + 3);
 
 	a[0] = '{';
-	memcpy(a + 1, d->data, d->len);
+	if (d->len > 0)
+		memcpy(a + 1, d->data, d->len);
 	a[d->len + 1] = '}';
 	a[d->len + 2] = '\0';
 	return a;

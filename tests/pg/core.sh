@@ -27,6 +27,7 @@ PGSH=$ROOT/tests/servers/pg.sh
 T=$(mktemp -d /tmp/dmarcscope-pgcore.XXXXXX)
 chmod 755 "$T"	# the server runs as user postgres when we are root
 trap 'sh "$PGSH" stop "$T/pg"; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP
 PASS=0
 FAIL=0
 
