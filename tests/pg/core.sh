@@ -9,6 +9,8 @@
 #      ingest totals and exit code, summary --json, export --format json,
 #      quarantine list, quarantine retry/drop, then a re-ingest (duplicates
 #      only) and stats --json per domain once the analysis ops are wired;
+#   1b. tests/unit/test_pg_store.c, built next to the binary (deferred
+#      writes: errors, rollback; a lost connection made again);
 #   3. two (and four) ingest processes given the same inputs at once: every
 #      report stored once, nothing refused or failed, the same export as
 #      SQLite's;
@@ -231,6 +233,18 @@ same "schema: primary and unique keys" "$T/sq.unique" "$T/pg.unique.s"
 V=$(psqlc "$P" "SELECT max(version) FROM schema_version")
 N=$(ls "$ROOT"/src/store/sql_pg/*.sql | wc -l)
 check "schema_version is $N" test "$V" = "$N"
+
+# ---- 1b. connection and transaction machinery (tests/unit/test_pg_store.c) ----
+UT=$(dirname "$BIN")/tests/test_pg_store
+if [ -x "$UT" ]; then
+	DMARCSCOPE_TEST_PG=$(newdb unit) "$UT" >"$T/unit.log" 2>&1
+	for t in $(sed -n 's/^\[       OK \] //p' "$T/unit.log"); do ok "unit: $t"; done
+	for t in $(sed -n 's/^\[  FAILED  \] \(test_[a-z_]*\)$/\1/p' "$T/unit.log" | sort -u); do
+		bad "unit: $t"; done
+	grep -q '^\[  PASSED  \]' "$T/unit.log" || { bad "unit: test_pg_store ran"; tail -5 "$T/unit.log"; }
+else
+	echo "skip unit test_pg_store: $UT not built (make unit)"
+fi
 
 # ---- 3. concurrent writers of the same inputs ----
 S1=$T/s.first.db
