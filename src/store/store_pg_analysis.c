@@ -95,10 +95,10 @@ static const char *const asql[A__COUNT] = {
 	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "
 	    "sum(dmarc_pass), sum(spoofing) FROM rollup_src WHERE policy_domain = $1 "
 	    "AND day >= $2::bigint AND day < $3::bigint GROUP BY prefix "
-	    "ORDER BY 2 DESC, 1 COLLATE \"C\" LIMIT $4::bigint",
+	    "ORDER BY 2 DESC, prefix COLLATE \"C\" LIMIT $4::bigint",
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = $1 AND day >= $2::bigint AND day < $3::bigint GROUP BY org "
-	    "ORDER BY 3 DESC, 1 COLLATE \"C\" LIMIT $4::bigint",
+	    "ORDER BY 3 DESC, org COLLATE \"C\" LIMIT $4::bigint",
 	[A_POLICY] = "SELECT p, sp, np, adkim, aspf, coalesce(pct, -1), fo, testing, "
 	    "min(date_begin), max(date_end), count(*) FROM reports WHERE policy_domain = $1 "
 	    "AND date_end >= $2::bigint AND date_begin < $3::bigint GROUP BY p, sp, np, adkim, "
@@ -119,9 +119,9 @@ static const char *const asql[A__COUNT] = {
 	    "sum(CASE WHEN x.cls = 0 AND x.path IN (0, 3) THEN x.count ELSE 0 END) FROM records x "
 	    "JOIN reports r ON r.id = x.report_id LEFT JOIN hosts h ON h.ip = x.source_ip "
 	    "WHERE x.policy_domain = $1 AND r.date_end >= $2::bigint AND r.date_begin < $3::bigint "
-	    "GROUP BY x.source_ip ORDER BY 5 DESC, 1 COLLATE \"C\"",
+	    "GROUP BY x.source_ip ORDER BY 5 DESC, x.source_ip COLLATE \"C\"",
 	[A_DOMAINS] = "SELECT policy_domain, sum(message_count) FROM reports "
-	    "GROUP BY policy_domain ORDER BY 2 DESC, 1 COLLATE \"C\"",
+	    "GROUP BY policy_domain ORDER BY 2 DESC, policy_domain COLLATE \"C\"",
 };
 
 static PGresult *
