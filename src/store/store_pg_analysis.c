@@ -10,9 +10,9 @@
  * PostgreSQL: results are read as text (pg_int), so the numbers are the same.
  * Text orders that reach the user are byte orders (COLLATE "C"), as SQLite's.
  *
- * The per-record host lookup at ingest runs unprepared through PQexecParams
- * without flushing the record batch (it reads hosts only), as SQLite's
- * sq_prep_nobatch does: a flush per record would cut every batch to one row.
+ * The per-record host lookup at ingest does not flush the record batch
+ * (pg_exec_nobatch: it reads hosts only), as SQLite's sq_prep_nobatch does:
+ * a flush per record would cut every batch to one row.
  *
  * Exports: store_pg_analysis_ops.  Errors: STORE_ERR with the handle's
  * message set (store_errmsg); results are PQclear'ed here.
@@ -217,16 +217,16 @@ an_host_facts(store *s, const char *ip, int (*cb)(void *, const store_host_facts
     int *found)
 {
 	pg_store *q = PG(s);
-	const char *v[1] = { ip };
-	/* reads hosts only: pending records may stay pending (no pg_exec) */
-	PGresult *r = PQexecParams(q->conn, asql[A_HOST], 1, NULL, v, NULL, NULL, 0);
+	pg_params p;
+	PGresult *r;
 
 	*found = 0;
-	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pg_fail(q, "reading a host", r);
-		PQclear(r);
+	pg_p_init(&p);
+	pg_p_text(&p, ip);
+	/* reads hosts only: pending records may stay pending */
+	if ((r = pg_exec_nobatch(q, PGA_ANALYSIS, A_HOST, asql[A_HOST], &p,
+	    "reading a host")) == NULL)
 		return STORE_ERR;
-	}
 	if (PQntuples(r) > 0) {
 		store_host_facts h = { pg_str(r, 0, 0), pg_str(r, 0, 1), pg_str(r, 0, 2),
 		    pg_str(r, 0, 3), pg_str(r, 0, 4), pg_str(r, 0, 5), pg_int(r, 0, 6),

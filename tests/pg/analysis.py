@@ -1,6 +1,6 @@
 """tests/pg/analysis.py - the body of tests/pg/analysis.sh (read its header).
 
-Environment: BIN, T, SHARED, ROOT, PGDSN (a postgresql:// URI of the
+Environment: BIN, T, SHARED, ROOT, PG_DSN (a postgresql:// URI of the
 throwaway server), DNS, MMDB, BOOTSTRAP (tests/servers/start.sh).
 Prints "ok"/"FAIL" lines and "N passed, N failed" last; exits 1 on a failure.
 """
@@ -13,7 +13,7 @@ import threading
 import urllib.parse
 
 BIN, T, SHARED, ROOT = (os.environ[k] for k in ("BIN", "T", "SHARED", "ROOT"))
-PGDSN = os.environ["PGDSN"]
+PG_DSN = os.environ["PG_DSN"]
 P = F = 0
 
 # keys whose values are times of the run or durations: masked before comparing
@@ -87,11 +87,11 @@ def same(name, dbs, *args, env=None, rc_wanted=0):
 
 
 def dsn_with_db(name):
-    u = urllib.parse.urlsplit(PGDSN)
+    u = urllib.parse.urlsplit(PG_DSN)
     return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
 
 
-def psql(sql, dsn=PGDSN):
+def psql(sql, dsn=PG_DSN):
     r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", dsn,
                         "-c", sql], capture_output=True, text=True)
     if r.returncode != 0:

@@ -45,7 +45,7 @@ if ! sh tests/servers/start.sh "$T/srv" >"$T/srv.log" 2>&1; then
 	exit 1
 fi
 . "$T/srv/env"
-export BIN T SHARED ROOT DNS MMDB BOOTSTRAP PGDSN
+export BIN T SHARED ROOT DNS MMDB BOOTSTRAP PG_DSN
 export DMARCSCOPE_ENRICH_LOOPBACK_ONLY=1
 export DMARCSCOPE_SERVICES=$ROOT/tests/fixtures/enrich/services.csv
 exec python3 "$ROOT/tests/pg/analysis.py"
