@@ -9,10 +9,10 @@
  *     flush are a TEMP table of the session (enrich_changed), as on SQLite,
  *     created by a DO block when missing (no notice on every call);
  *   - claims (store_hosts_due.claim): several nodes enrich from one
- *     database, and each host must be looked up once.  A claiming pending()
- *     frees the claims of connections that are gone or older than CLAIM_TTL
- *     (and, when a run starts, this connection's own), then inserts the due
- *     hosts it takes
+ *     database, and each host must be looked up once.  When a run starts,
+ *     its first pending() frees the claims of connections that are gone or
+ *     past CLAIM_TTL, and this connection's own; each claiming pending() then
+ *     inserts the due hosts it takes
  *     into enrich_claims (ip unique: INSERT ... ON CONFLICT DO NOTHING, the
  *     candidates read FOR UPDATE SKIP LOCKED so rows another node is writing
  *     are passed over), then reads back its own claims with a fresh snapshot
@@ -94,10 +94,10 @@ static const char *const hsql[H__COUNT] = {
 	/* $1 now, $2 refresh, $3 kinds, $4 after, $5 limit, $6 zones */
 	[H_PENDING] = "SELECT * FROM (SELECT " HOST_COLS ", " DUE " AS due FROM hosts h "
 	    "WHERE ip > $4) x WHERE (due & $3::int) <> 0 ORDER BY ip LIMIT $5::bigint",
-	/* $1 now, $2 1: this connection's claims too (a run starts) */
-	[H_CLAIM_FREE] = "DELETE FROM enrich_claims WHERE ($2::int <> 0 AND owner = "
-	    "pg_backend_pid()) OR until <= $1::bigint OR owner NOT IN (SELECT pid FROM "
-	    "pg_stat_activity WHERE pid IS NOT NULL)",
+	/* $1 now: when a run starts */
+	[H_CLAIM_FREE] = "DELETE FROM enrich_claims WHERE owner = pg_backend_pid() OR "
+	    "until <= $1::bigint OR owner NOT IN (SELECT pid FROM pg_stat_activity "
+	    "WHERE pid IS NOT NULL)",
 	/* the same, $7 the claims' end */
 	[H_CLAIM] = "WITH cand AS (SELECT ip FROM hosts h WHERE ip > $4 AND (" DUE
 	    " & $3::int) <> 0 AND NOT EXISTS (SELECT 1 FROM enrich_claims c WHERE c.ip = h.ip) "
@@ -292,10 +292,12 @@ zones_array(dbuf *b, const store_hosts_due *d)
 }
 
 /* Takes the next due hosts (p: the pending parameters $1..$6; $7 is added).
- * Claims of connections that are gone or past CLAIM_TTL are freed first;
- * this connection's own only when a run starts (after NULL): within a run,
- * keyset paging never comes back to them, and keeping them keeps another
- * node's run from taking a host this one found only temporarily failing. */
+ * When a run starts (after NULL), the claims of this connection, of
+ * connections that are gone and of those past CLAIM_TTL are freed; never
+ * during a run: keyset paging does not come back to this run's own, and a
+ * node that finished (or died) while this run goes on keeps its hosts, so no
+ * host is looked up twice in overlapping runs (not even one another node
+ * found only temporarily failing: it is due again for the next run). */
 static int
 claim(pg_store *q, const store_hosts_due *d, pg_params *p)
 {
@@ -303,8 +305,9 @@ claim(pg_store *q, const store_hosts_due *d, pg_params *p)
 
 	pg_p_init(&f);
 	pg_p_int(&f, d->now > 0 ? d->now : (int64_t)time(NULL));
-	pg_p_int(&f, d->after == NULL || d->after[0] == '\0');
-	if (pg_exec_text(q, CLAIMS_TABLE, "creating the enrichment claims") != STORE_OK ||
+	if (pg_exec_text(q, CLAIMS_TABLE, "creating the enrichment claims") != STORE_OK)
+		return STORE_ERR;
+	if ((d->after == NULL || d->after[0] == '\0') &&
 	    HR(q, H_CLAIM_FREE, &f, "freeing enrichment claims") != STORE_OK)
 		return STORE_ERR;
 	pg_p_int(p, (int64_t)time(NULL) + CLAIM_TTL);

@@ -11,7 +11,8 @@
  *
  * Duplicates: the kind's INSERT is ON CONFLICT (ident) DO NOTHING, so two
  * nodes storing the same document at once store it once; the one that
- * inserted nothing then reads the row's id and counts a duplicate.
+ * inserted nothing then reads the row's id and counts a duplicate.  (A
+ * lookup by ident comes first, so that a plain duplicate spends no id.)
  *
  * Statements live in the PGA_KINDS area: generic slots from 0, each kind's
  * block of PGK__SLOTS from PGK_BASE.  Texts built from a descriptor hold
@@ -119,15 +120,32 @@ dup_row(pg_store *q, int kind, int64_t target, int64_t raw_id, const char *sourc
 	    "$5::bigint)", &p, "counting a duplicate");
 }
 
+/* *dup_of: the stored document with ident, or 0. */
+static int
+find_ident(pg_store *q, const pg_kind *k, const char *ident, int64_t *dup_of)
+{
+	char text[256];
+	pg_params p;
+	PGresult *r;
+
+	*dup_of = 0;
+	snprintf(text, sizeof(text), "SELECT id FROM %s WHERE ident = $1", k->table);
+	pg_p_init(&p);
+	pg_p_text(&p, ident);
+	if ((r = pg_kind_exec(q, k, PGK_FIND, text, &p, "looking up a report")) == NULL)
+		return STORE_ERR;
+	if (PQntuples(r) > 0)
+		*dup_of = pg_int(r, 0, 0);
+	PQclear(r);
+	return STORE_OK;
+}
+
 static int
 k_add(store *s, int kind, int64_t raw_id, const json_t *model, const char *ident,
     const char *source, int64_t *id, int64_t *dup_of)
 {
 	pg_store *q = PG(s);
 	const pg_kind *k = find_kind(kind);
-	char text[256];
-	pg_params p;
-	PGresult *r;
 
 	*id = 0;
 	*dup_of = 0;
@@ -137,23 +155,24 @@ k_add(store *s, int kind, int64_t raw_id, const json_t *model, const char *ident
 		snprintf(q->err, sizeof(q->err), "storing a %s report: no identity or model", k->name);
 		return STORE_ERR;
 	}
-	if (k->add(q, k, raw_id, model, ident, id) != STORE_OK)
+	/* the common duplicate found without an INSERT (which would spend an id
+	 * of the sequence: ids then stay those SQLite gives) */
+	if (find_ident(q, k, ident, dup_of) != STORE_OK)
 		return STORE_ERR;
-	if (*id != 0)
-		return STORE_OK;
-	/* the unique ident said no: the stored one is committed now */
-	snprintf(text, sizeof(text), "SELECT id FROM %s WHERE ident = $1", k->table);
-	pg_p_init(&p);
-	pg_p_text(&p, ident);
-	if ((r = pg_kind_exec(q, k, PGK_FIND, text, &p, "looking up a report")) == NULL)
-		return STORE_ERR;
-	if (PQntuples(r) > 0)
-		*dup_of = pg_int(r, 0, 0);
-	PQclear(r);
 	if (*dup_of == 0) {
-		snprintf(q->err, sizeof(q->err), "storing a %s report: its duplicate vanished",
-		    k->name);
-		return STORE_ERR;
+		if (k->add(q, k, raw_id, model, ident, id) != STORE_OK)
+			return STORE_ERR;
+		if (*id != 0)
+			return STORE_OK;
+		/* another node stored it meanwhile: the unique ident said no, and
+		 * the stored one is committed now */
+		if (find_ident(q, k, ident, dup_of) != STORE_OK)
+			return STORE_ERR;
+		if (*dup_of == 0) {
+			snprintf(q->err, sizeof(q->err), "storing a %s report: its duplicate "
+			    "vanished", k->name);
+			return STORE_ERR;
+		}
 	}
 	return dup_row(q, kind, *dup_of, raw_id, source);
 }

@@ -48,4 +48,4 @@ fi
 export BIN T SHARED ROOT DNS MMDB BOOTSTRAP PG_DSN
 export DMARCSCOPE_ENRICH_LOOPBACK_ONLY=1
 export DMARCSCOPE_SERVICES=$ROOT/tests/fixtures/enrich/services.csv
-exec python3 "$ROOT/tests/pg/analysis.py"
+python3 "$ROOT/tests/pg/analysis.py"
