@@ -4,7 +4,7 @@
  * sqlite_kinds.h.  A kind listed in src/report/kinds.def defines
  * `const pg_kind pg_kind_<kind>` in store_pg_<kind>.c.
  *
- * Exports: pg_kind, PGK_* slots, pg_kind_exec, pg_kind_run.
+ * Exports: pg_kind, PGK_* slots, pg_kind_exec, pg_kind_run, pg_kind_defer.
  */
 #ifndef DS_PG_KINDS_H
 #define DS_PG_KINDS_H
@@ -41,5 +41,9 @@ PGresult *pg_kind_exec(pg_store *q, const pg_kind *k, int slot, const char *sqlt
     const pg_params *p, const char *what);
 int pg_kind_run(pg_store *q, const pg_kind *k, int slot, const char *sqltext, const pg_params *p,
     const char *what);
+/* pg_defer of the kind's statement: a child row, sent with the next
+ * statement that returns rows (inside a transaction). */
+int pg_kind_defer(pg_store *q, const pg_kind *k, int slot, const char *sqltext,
+    const pg_params *p, const char *what);
 
 #endif

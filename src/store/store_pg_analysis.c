@@ -136,6 +136,15 @@ R(pg_store *q, int i, const pg_params *p, const char *what)
 	return pg_run(q, PGA_ANALYSIS, i, asql[i], p, what);
 }
 
+/* A write whose only answer is success: inside a transaction it travels
+ * with the next statement that returns rows (pg_defer), so reanalysis does
+ * not wait a round trip per record. */
+static int
+W(pg_store *q, int i, const pg_params *p, const char *what)
+{
+	return pg_defer(q, PGA_ANALYSIS, i, asql[i], p, what);
+}
+
 /* ---- My Senders ------------------------------------------------------------ */
 
 static int
@@ -364,7 +373,7 @@ an_record_set(store *s, int64_t id, const store_record_analysis *an)
 	pg_p_int(&p, an->cls);
 	pg_p_int(&p, an->path);
 	pg_p_int(&p, an->expl);
-	return R(PG(s), A_SET, &p, "updating a record's analysis");
+	return W(PG(s), A_SET, &p, "updating a record's analysis");
 }
 
 /* ---- rollups ------------------------------------------------------------------------------ */
@@ -377,7 +386,7 @@ an_rollup_clear(store *s, const char *domain)
 	pg_p_init(&p);
 	pg_p_text(&p, domain);
 	for (int i = A_CLR_DAY; i <= A_CLR_ORG; i++)
-		if (R(PG(s), i, &p, "clearing rollups") != STORE_OK)
+		if (W(PG(s), i, &p, "clearing rollups") != STORE_OK)
 			return STORE_ERR;
 	return STORE_OK;
 }
@@ -399,7 +408,7 @@ an_hours_add(store *s, const store_rollup_hours *r)
 	pg_p_int(&p, r->cls);
 	for (int h = 0; h < 24; h++)
 		pg_p_int(&p, r->messages[h]);
-	return R(PG(s), A_ADD_HOURS, &p, "rollup (hour)");
+	return W(PG(s), A_ADD_HOURS, &p, "rollup (hour)");
 }
 
 static int
@@ -419,7 +428,7 @@ an_org_add(store *s, const store_rollup_org *r)
 	pg_p_text(&p, r->org);
 	pg_p_int(&p, r->reports);
 	pg_p_int(&p, r->messages);
-	return R(PG(s), A_ADD_ORG, &p, "rollup (reporter)");
+	return W(PG(s), A_ADD_ORG, &p, "rollup (reporter)");
 }
 
 /* ---- reads ----------------------------------------------------------------------------------- */

@@ -55,7 +55,7 @@ add_urls(pg_store *q, const pg_kind *k, int64_t id, const char *domain, int64_t 
 		pg_p_text(&p, flags);
 		pg_p_int(&p, json_is_integer(json_object_get(u, "count")) ?
 		    (int64_t)json_integer_value(json_object_get(u, "count")) : 1);
-		rc = pg_kind_run(q, k, PGK_OWN2, "INSERT INTO failure_urls(failure_id, "
+		rc = pg_kind_defer(q, k, PGK_OWN2, "INSERT INTO failure_urls(failure_id, "
 		    "policy_domain, seen_at, url, host, reg_domain, flags, count) VALUES ($1::bigint, "
 		    "$2, $3::bigint, $4, $5, $6, $7, $8::bigint) ON CONFLICT (failure_id, url) "
 		    "DO UPDATE SET count = failure_urls.count + excluded.count", &p,
@@ -143,7 +143,7 @@ f_add(pg_store *q, const pg_kind *k, int64_t raw_id, const json_t *m, const char
 	if (c.family != 0) {
 		pg_p_init(&p);
 		pg_p_text(&p, ip);
-		if (pg_kind_run(q, k, PGK_OWN3, "INSERT INTO hosts(ip) VALUES ($1) ON CONFLICT "
+		if (pg_kind_defer(q, k, PGK_OWN3, "INSERT INTO hosts(ip) VALUES ($1) ON CONFLICT "
 		    "DO NOTHING", &p, "queueing a failure report's source for enrichment") !=
 		    STORE_OK)
 			return STORE_ERR;

@@ -20,7 +20,7 @@
  * filter and run unprepared (PQexecParams, typed parameters).
  *
  * Exports: store_pg_kinds_ops, pg_kinds_merge, pg_kinds_raw_duplicate,
- * pg_kind_exec, pg_kind_run.  Errors: STORE_ERR with the handle's message.
+ * pg_kind_exec, pg_kind_run, pg_kind_defer.  Errors: STORE_ERR with the handle's message.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -101,6 +101,15 @@ pg_kind_run(pg_store *q, const pg_kind *k, int slot, const char *sqltext, const 
 	return n < 0 ? STORE_ERR : pg_run(q, PGA_KINDS, n, sqltext, p, what);
 }
 
+int
+pg_kind_defer(pg_store *q, const pg_kind *k, int slot, const char *sqltext, const pg_params *p,
+    const char *what)
+{
+	int n = kind_slot(q, k, slot);
+
+	return n < 0 ? STORE_ERR : pg_defer(q, PGA_KINDS, n, sqltext, p, what);
+}
+
 static int
 dup_row(pg_store *q, int kind, int64_t target, int64_t raw_id, const char *source)
 {
@@ -115,7 +124,7 @@ dup_row(pg_store *q, int kind, int64_t target, int64_t raw_id, const char *sourc
 		pg_p_null(&p);
 	pg_p_text(&p, source);
 	pg_p_int(&p, (int64_t)time(NULL));
-	return pg_run(q, PGA_KINDS, K_DUP_ADD, "INSERT INTO kind_duplicates(kind, target_id, "
+	return pg_defer(q, PGA_KINDS, K_DUP_ADD, "INSERT INTO kind_duplicates(kind, target_id, "
 	    "raw_id, source, created_at) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, "
 	    "$5::bigint)", &p, "counting a duplicate");
 }

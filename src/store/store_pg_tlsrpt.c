@@ -57,7 +57,7 @@ add_failures(pg_store *q, const pg_kind *k, int64_t pid, const char *domain, int
 		pg_p_int(&p, jint(d, "failed_session_count"));
 		pg_p_text(&p, jstr(d, "additional_information"));
 		pg_p_text(&p, jstr(d, "failure_reason_code"));
-		if (pg_kind_run(q, k, PGK_OWN3, "INSERT INTO tls_failures(policy_id, policy_domain, "
+		if (pg_kind_defer(q, k, PGK_OWN3, "INSERT INTO tls_failures(policy_id, policy_domain, "
 		    "date_begin, result_type, sending_mta_ip, receiving_ip, receiving_mx_hostname, "
 		    "receiving_mx_helo, failed_session_count, additional_information, "
 		    "failure_reason_code) VALUES ($1::bigint, $2, $3::bigint, $4, $5, $6, $7, $8, "

@@ -45,9 +45,14 @@ def run(db, *args, env=None):
     return r.returncode, r.stdout, r.stderr
 
 
+# lists whose order is the DNS server's (unbound rotates an RRset)
+UNORDERED = {"ptr_names"}
+
+
 def mask(v):
     if isinstance(v, dict):
-        return {k: ("T" if k in VOLATILE else mask(x)) for k, x in v.items()}
+        return {k: ("T" if k in VOLATILE else sorted(x) if k in UNORDERED and
+                    isinstance(x, list) else mask(x)) for k, x in v.items()}
     if isinstance(v, list):
         return [mask(x) for x in v]
     return v
