@@ -2,7 +2,7 @@
 
 Environment: BIN, T, SHARED, ROOT, PG_DSN (a postgresql:// URI of the
 throwaway server), DNS, MMDB, BOOTSTRAP (tests/servers/start.sh);
-PG_ANALYSIS_ONLY=compare,enrich,imap picks parts (default: all).
+PG_ANALYSIS_ONLY=compare,enrich,imap,unit picks parts (default: all).
 Prints "ok"/"FAIL" lines and "N passed, N failed" last; exits 1 on a failure.
 """
 import json
@@ -417,14 +417,30 @@ def mailbox_claim():
             subprocess.run(["kill", pid])
 
 
+def unit():
+    """tests/unit/test_pg_intake.c (built next to the binary by make unit)."""
+    ut = os.path.join(os.path.dirname(BIN), "tests", "test_pg_intake")
+    if not os.access(ut, os.X_OK):
+        print("skip unit test_pg_intake: %s not built (make unit)" % ut)
+        return
+    e = dict(os.environ)
+    e["DMARCSCOPE_TEST_PG"] = new_pg_db("p2_unit")
+    r = subprocess.run([ut], capture_output=True, text=True, env=e)
+    out = r.stdout + r.stderr
+    check("unit test_pg_intake (intake ops as SQLite's, metrics, mailbox claim)",
+          r.returncode == 0 and "PASSED  ] 2 test" in out, out[-500:])
+
+
 def main():
-    only = os.environ.get("PG_ANALYSIS_ONLY", "compare,enrich,imap").split(",")
+    only = os.environ.get("PG_ANALYSIS_ONLY", "compare,enrich,imap,unit").split(",")
     if "compare" in only:
         compare([os.path.join(T, "sqlite.db"), new_pg_db("p2_cmp")])
     if "enrich" in only:
         concurrent_enrich()
     if "imap" in only:
         mailbox_claim()
+    if "unit" in only:
+        unit()
     print("%d passed, %d failed" % (P, F))
     sys.exit(1 if F else 0)
 

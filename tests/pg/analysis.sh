@@ -12,10 +12,10 @@
 # (times of the run, durations) are masked; ids are compared as they come.
 #
 # Then, PostgreSQL only: two `enrich` runs at once over the same due hosts
-# look each host up once (their "hosts" add up to the hosts due), and a
-# mailbox claimed by one connection is refused to a second one until
-# released (the IMAP poll's claim, through `fetch` with two nodes is
-# tests/pg's integration; here the store op via the advisory lock).
+# look each host up once (their "hosts" add up to the hosts due); `fetch`
+# against a real Dovecot leaves a box alone while another node holds its
+# claim, and takes it whole once released; tests/unit/test_pg_intake.c (the
+# intake ops and /metrics samples as SQLite's, the claim between handles).
 # Prints "N passed, N failed" last; exit status 1 when anything failed.
 set -u
 BIN=${1:-build/dmarcscope}
