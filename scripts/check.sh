@@ -86,6 +86,8 @@ if [ -f tests/pipeline.sh ]; then
 	fi
 fi
 
+[ -f tests/groupcommit.sh ] && { sh tests/groupcommit.sh "$BIN" >"$LOG/groupcommit.log" 2>&1; set -- $(counts "$LOG/groupcommit.log"); add "${1:-0}" "${2:-1}" "group commit (grouped = one by one, kill -9)"; grep "^FAIL" "$LOG/groupcommit.log" | head; }
+
 # 4a. analysis: data-driven path cases and the analysis commands
 if [ -f tests/analysis/run.py ]; then
 	python3 tests/analysis/run.py "$BIN" >"$LOG/analysis-cases.log" 2>&1

@@ -103,8 +103,10 @@ typedef struct store_ops {
 	int (*begin)(store *s);
 	int (*commit)(store *s);
 	int (*rollback)(store *s);
-	/* Savepoints inside begin/commit.  name is a constant identifier
-	 * ("msg", "doc"), never data. */
+	/* Savepoints inside begin/commit.  name is one of the constant
+	 * identifiers "unit" (one message inside a group commit), "msg" (one
+	 * parsing pass of a message), "doc" (one document); never data.
+	 * mark_rollback rolls back to the savepoint and releases it. */
 	int (*mark)(store *s, const char *name);
 	int (*mark_release)(store *s, const char *name);
 	int (*mark_rollback)(store *s, const char *name);

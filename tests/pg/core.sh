@@ -198,10 +198,7 @@ types = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea", "REAL": "double p
 cols, idx, uniq = [], [], []
 for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                           "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
-    pks = 0
     for cid, col, typ, notnull, dflt, pk in db.execute("PRAGMA table_info(%s)" % name):
-        ipk = pk and typ.upper() == "INTEGER" and \
-            sum(1 for r in db.execute("PRAGMA table_info(%s)" % name) if r[5]) == 1
         nullable = "NO" if (notnull or pk) else "YES"
         cols.append("%s|%s|%d|%s|%s" % (name, col, cid + 1, types.get(typ.upper(), typ), nullable))
     for _, iname, unique, origin, partial in db.execute("PRAGMA index_list(%s)" % name):
