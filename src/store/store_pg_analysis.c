@@ -14,6 +14,9 @@
  * (pg_exec_nobatch: it reads hosts only), as SQLite's sq_prep_nobatch does:
  * a flush per record would cut every batch to one row.
  *
+ * The record scan and the analysis updates of reanalysis are in
+ * store_pg_analysis_scan.c (pg_analysis.h).
+ *
  * Exports: store_pg_analysis_ops.  Errors: STORE_ERR with the handle's
  * message set (store_errmsg); results are PQclear'ed here.
  */
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pg_analysis.h"
 #include "pg_priv.h"
 #include "store_analysis.h"
 
@@ -40,7 +44,7 @@
 enum {
 	A_SENDER_ADD, A_SENDER_LIST_ALL, A_SENDER_LIST, A_SENDER_RM,
 	A_HOST, A_PENDING_ADD, A_PENDING_ADD_ALL, A_PENDING_LIST, A_PENDING_DONE,
-	A_SET, A_CLR_DAY, A_CLR_HOURS, A_CLR_SRC, A_CLR_ORG,
+	A_CLR_DAY, A_CLR_HOURS, A_CLR_SRC, A_CLR_ORG,
 	A_ADD_HOURS, A_ADD_ORG,	/* day and source rollups: store_pg_batch.c */
 	A_SCAN_DAY, A_SCAN_HOUR, A_TOP_SRC, A_TOP_ORG, A_POLICY, A_MISMATCH, A_SOURCES,
 	A_DOMAINS,
@@ -69,12 +73,6 @@ static const char *const asql[A__COUNT] = {
 	[A_PENDING_LIST] = "SELECT policy_domain FROM analysis_pending ORDER BY queued_at, "
 	    "policy_domain COLLATE \"C\"",
 	[A_PENDING_DONE] = "DELETE FROM analysis_pending WHERE policy_domain = $1",
-	[A_SET] = "UPDATE records SET spf_cat = $2::bigint, dkim_cat = $3::bigint, "
-	    "dkim_signed_aligned = $4::bigint, reporter_pass = $5::bigint, mismatch = $6::bigint, "
-	    "reasons_mask = $7::bigint, spf_domain = $8, spf_result = $9, dkim_domain = $10, "
-	    "dkim_result = $11, dkim_pass_domains = $12, sender_kind = $13::bigint, "
-	    "sender_id = $14::bigint, service = $15, cls = $16::bigint, path = $17::bigint, "
-	    "expl = $18::bigint WHERE id = $1::bigint",
 	[A_CLR_DAY] = "DELETE FROM rollup_day WHERE policy_domain = $1",
 	[A_CLR_HOURS] = "DELETE FROM rollup_hours WHERE policy_domain = $1",
 	[A_CLR_SRC] = "DELETE FROM rollup_src WHERE policy_domain = $1",
@@ -286,94 +284,6 @@ an_pending_done(store *s, const char *domain)
 	pg_p_init(&p);
 	pg_p_text(&p, domain);
 	return R(PG(s), A_PENDING_DONE, &p, "reanalysis queue");
-}
-
-/* ---- record scan and update ----------------------------------------------------------- */
-
-typedef struct scan_ctx {
-	store *s;
-	int (*cb)(void *, const store_record_row *);
-	void *ctx;
-	store_record_row row;
-	int stop;
-} scan_ctx;
-
-static int
-scan_record(void *ctx, const dm_record *rec)
-{
-	scan_ctx *sc = ctx;
-
-	sc->row.rec = rec;
-	if (sc->cb(sc->ctx, &sc->row) != 0) {
-		sc->stop = 1;
-		return 1;
-	}
-	return 0;
-}
-
-/* The core's export ops walk the reports and their records (as on SQLite);
- * the callback updates records between their reads. */
-static int
-scan_report(void *ctx, const store_report_row *r)
-{
-	scan_ctx *sc = ctx;
-
-	sc->row.report_id = r->id;
-	sc->row.date_begin = r->rep.begin;
-	sc->row.date_end = r->rep.end;
-	sc->row.org_name = r->rep.org_name ? r->rep.org_name : r->rep.email;
-	sc->row.report_ext_id = r->rep.report_id;
-	sc->row.policy = &r->rep.policy;
-	sc->row.rec = NULL;	/* the report marker: reports without records count too */
-	if (sc->cb(sc->ctx, &sc->row) != 0)
-		return 1;
-	if (sc->s->ops->export_records(sc->s, r->id, scan_record, sc) != STORE_OK)
-		return -1;
-	return sc->stop ? 1 : 0;
-}
-
-static int
-an_records_scan(store *s, const char *domain, int (*cb)(void *, const store_record_row *),
-    void *ctx)
-{
-	store_filter f = { domain, 0, 0 };
-	scan_ctx sc;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.s = s;
-	sc.cb = cb;
-	sc.ctx = ctx;
-	return s->ops->export_reports(s, &f, scan_report, &sc);
-}
-
-static int
-an_record_set(store *s, int64_t id, const store_record_analysis *an)
-{
-	pg_params p;
-
-	pg_p_init(&p);
-	pg_p_int(&p, id);
-	pg_p_int(&p, an->spf_cat);
-	pg_p_int(&p, an->dkim_cat);
-	pg_p_int(&p, an->dkim_signed_aligned);
-	pg_p_int(&p, an->reporter_pass);
-	pg_p_int(&p, an->mismatch);
-	pg_p_int(&p, (int64_t)an->reasons_mask);
-	pg_p_text(&p, an->spf_domain);
-	pg_p_text(&p, an->spf_result);
-	pg_p_text(&p, an->dkim_domain);
-	pg_p_text(&p, an->dkim_result);
-	pg_p_text(&p, an->dkim_pass_domains);
-	pg_p_int(&p, an->sender_kind);
-	if (an->sender_id > 0)
-		pg_p_int(&p, an->sender_id);
-	else
-		pg_p_null(&p);
-	pg_p_text(&p, an->service);
-	pg_p_int(&p, an->cls);
-	pg_p_int(&p, an->path);
-	pg_p_int(&p, an->expl);
-	return W(PG(s), A_SET, &p, "updating a record's analysis");
 }
 
 /* ---- rollups ------------------------------------------------------------------------------ */
@@ -747,8 +657,8 @@ const struct store_analysis_ops store_pg_analysis_ops = {
 	.pending_add = an_pending_add,
 	.pending_list = an_pending_list,
 	.pending_done = an_pending_done,
-	.records_scan = an_records_scan,
-	.record_set_analysis = an_record_set,
+	.records_scan = pga_records_scan,	/* store_pg_analysis_scan.c */
+	.record_set_analysis = pga_record_set,
 	.rollup_clear = an_rollup_clear,
 	.rollup_day_add = an_day_add,
 	.rollup_hours_add = an_hours_add,
