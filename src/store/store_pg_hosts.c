@@ -27,6 +27,8 @@
  *     its (lo, hi, handle), so two nodes do not insert it twice.
  *
  * A temporary state never overwrites a definitive one (as on SQLite).
+ * The writes of put, dnsbl_put and rdap_set are deferred (pg_defer): inside
+ * the enrichment's transaction they travel with the next read.
  *
  * Exports: store_pg_hosts_ops (hosts_state_class is store_sqlite_hosts.c's).
  * Errors: STORE_ERR with the handle's message set (store_errmsg).
@@ -199,6 +201,14 @@ static int
 HR(pg_store *q, int i, const pg_params *p, const char *what)
 {
 	return pg_run(q, PGA_HOSTS, i, hsql[i], p, what);
+}
+
+/* A write whose only answer is success: inside a transaction (the
+ * enrichment's) it travels with the next statement that returns rows. */
+static int
+HW(pg_store *q, int i, const pg_params *p, const char *what)
+{
+	return pg_defer(q, PGA_HOSTS, i, hsql[i], p, what);
 }
 
 #define T(r, i) pg_str((r), 0, (i))
@@ -402,9 +412,9 @@ changed_add(pg_store *q, const char *ip)
 
 	pg_p_init(&p);
 	pg_p_text(&p, ip);
-	if (pg_exec_text(q, CHANGED_TABLE, "noting a changed host") != STORE_OK)
+	if (pg_defer_text(q, CHANGED_TABLE, "noting a changed host") != STORE_OK)
 		return STORE_ERR;
-	return HR(q, H_CHANGED, &p, "noting a changed host");
+	return HW(q, H_CHANGED, &p, "noting a changed host");
 }
 
 static int
@@ -424,7 +434,7 @@ hs_put(store *s, const store_host *h, unsigned kinds, int *changed)
 		diff = !same(T(r, 0), h->ptr) || (pg_isnull(r, 0, 1) ? -1 : (int)pg_int(r, 0, 1)) !=
 		    h->fcrdns || !same(T(r, 2), h->service) || !same(T(r, 3), h->service_type);
 	PQclear(r);
-	if (HR(q, H_ADD, &p, "adding a host") != STORE_OK)
+	if (HW(q, H_ADD, &p, "adding a host") != STORE_OK)
 		return STORE_ERR;
 	pg_p_text(&p, h->ptr);
 	pg_p_text(&p, h->ptr_names);
@@ -450,7 +460,7 @@ hs_put(store *s, const store_host *h, unsigned kinds, int *changed)
 	param_lookup(&p, &h->asn_l, 1);				/* $22..$25 */
 	pg_p_int(&p, (kinds & HK_ASN) != 0);
 	pg_p_int(&p, hosts_state_class(h->asn_l.state) == HS_TEMPORARY);
-	if (HR(q, H_PUT, &p, "writing a host") != STORE_OK)
+	if (HW(q, H_PUT, &p, "writing a host") != STORE_OK)
 		return STORE_ERR;
 	if (diff) {
 		*changed = 1;
@@ -475,7 +485,7 @@ hs_flush(store *s, int64_t now, int64_t *domains)
 		return STORE_ERR;
 	*domains = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
-	return HR(q, H_FLUSH_CLEAR, NULL, "clearing the changed hosts");
+	return HW(q, H_FLUSH_CLEAR, NULL, "clearing the changed hosts");
 }
 
 static int
@@ -493,7 +503,7 @@ hs_dnsbl_put(store *s, const store_dnsbl *d)
 	pg_p_int(&p, d->at);
 	pg_p_int(&p, d->expires);
 	pg_p_int(&p, hosts_state_class(d->state) == HS_TEMPORARY);
-	return HR(PG(s), H_DNSBL_PUT, &p, "writing a DNSBL result");
+	return HW(PG(s), H_DNSBL_PUT, &p, "writing a DNSBL result");
 }
 
 static int
@@ -685,7 +695,7 @@ hs_rdap_set(store *s, const char *ip, const store_lookup *l, int64_t net)
 	else
 		pg_p_null(&p);
 	pg_p_int(&p, hosts_state_class(l->state) == HS_TEMPORARY);
-	return HR(PG(s), H_RDAP_SET, &p, "writing a host's RDAP state");
+	return HW(PG(s), H_RDAP_SET, &p, "writing a host's RDAP state");
 }
 
 static int
