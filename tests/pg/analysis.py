@@ -2,7 +2,7 @@
 
 Environment: BIN, T, SHARED, ROOT, PG_DSN (a postgresql:// URI of the
 throwaway server), DNS, MMDB, BOOTSTRAP (tests/servers/start.sh);
-PG_ANALYSIS_ONLY=compare,enrich,imap,unit picks parts (default: all).
+PG_ANALYSIS_ONLY=compare,enrich,kinds,imap,unit picks parts (default: all).
 Prints "ok"/"FAIL" lines and "N passed, N failed" last; exits 1 on a failure.
 """
 import json
@@ -275,6 +275,51 @@ def concurrent_enrich():
           third == temp, "%d hosts" % third)
 
 
+def concurrent_kinds():
+    """Three ingest processes given the same failure and TLS reports at once,
+    each in other bytes (a header line of its own: the archive sees three
+    messages, the kinds one report), store each report once and count the
+    other copies as duplicates (the kinds' unique ident, ON CONFLICT); the
+    summary equals SQLite's after the three in a row."""
+    real = os.path.join(SHARED, "corpus/real")
+    srcs = [os.path.join(real, d, f) for d in ("failure", "smtp_tls")
+            for f in sorted(os.listdir(os.path.join(real, d))) if f.endswith(".eml")]
+    dirs = []
+    for i in range(3):
+        d = os.path.join(T, "kcopy%d" % i)
+        os.makedirs(d)
+        for n, src in enumerate(srcs):
+            data = open(src, "rb").read()
+            eol = b"\r\n" if b"\r\n" in data[:2000] else b"\n"
+            with open(os.path.join(d, "%02d.eml" % n), "wb") as f:
+                f.write(b"X-Copy: %d" % i + eol + data)
+        dirs.append(d)
+    sq = os.path.join(T, "kinds-once.db")
+    for d in dirs:
+        run(sq, "ingest", "--no-progress", d)
+    dsn = new_pg_db("p2_kinds")
+    run(dsn, "summary")	# the schema, before the race
+    res = [None] * 3
+
+    def one(i):
+        res[i] = run(dsn, "ingest", "--no-progress", "--json", dirs[i])
+    th = [threading.Thread(target=one, args=(i,)) for i in range(3)]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    failed = [json.loads(r[1]).get("failed") if r[1].startswith("{") else r[2][-200:]
+              for r in res]
+    check("kinds at once: the three ingests ran, nothing failed", failed == [0, 0, 0],
+          "%r" % (failed,))
+    a, b = (norm(run(db, "summary", "--json")[1]) for db in (sq, dsn))
+    check("kinds at once: the summary equals SQLite's (each report once, the copies "
+          "duplicates)", a == b, first_diff(a, b))
+    n = psql("SELECT count(*) - count(DISTINCT ident) FROM failure_reports", dsn) + " " + \
+        psql("SELECT count(*) - count(DISTINCT ident) FROM tls_reports", dsn)
+    check("kinds at once: no ident twice", n == "0 0", n)
+
+
 def inputs_conc():
     syn = os.path.join(T, "conc")
     os.makedirs(syn)
@@ -432,11 +477,13 @@ def unit():
 
 
 def main():
-    only = os.environ.get("PG_ANALYSIS_ONLY", "compare,enrich,imap,unit").split(",")
+    only = os.environ.get("PG_ANALYSIS_ONLY", "compare,enrich,kinds,imap,unit").split(",")
     if "compare" in only:
         compare([os.path.join(T, "sqlite.db"), new_pg_db("p2_cmp")])
     if "enrich" in only:
         concurrent_enrich()
+    if "kinds" in only:
+        concurrent_kinds()
     if "imap" in only:
         mailbox_claim()
     if "unit" in only:
