@@ -520,34 +520,44 @@ pgs_raw_merge(store *s, int64_t from, int64_t into)
 	return STORE_OK;
 }
 
+/*
+ * The chunks stream one row at a time (single-row mode, binary result), so a
+ * large archive is never held whole: after the deferred statements are sent,
+ * the query runs alone on the connection until its last row.
+ */
 static int
 pgs_raw_read(store *s, int64_t raw_id, int (*cb)(void *, const void *, size_t), void *ctx)
 {
+	static const char *const sql = "SELECT data FROM raw_chunks WHERE raw_id = $1 ORDER BY seq";
+	static const char *const what = "reading the archive";
 	pg_store *q = PG(s);
+	char name[32];
 	pg_params p;
 	PGresult *r;
 	int rc = STORE_OK;
 
+	if (pg_alive(q) != STORE_OK || (q->batch != NULL && pg_batch_flush(q) != STORE_OK) ||
+	    pg_sync(q) != STORE_OK || pg_prepare(q, PGA_CORE, C_RAW_READ, sql, what) != STORE_OK)
+		return STORE_ERR;
 	pg_p_init(&p);
 	pg_p_int(&p, raw_id);
-	r = pg_exec(q, PGA_CORE, C_RAW_READ, "SELECT data FROM raw_chunks WHERE raw_id = $1 "
-	    "ORDER BY seq", &p, "reading the archive");
-	if (r == NULL)
-		return STORE_ERR;
-	for (int i = 0; i < PQntuples(r) && rc == STORE_OK; i++) {
-		size_t n = 0;
-		unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 0), &n);
+	snprintf(name, sizeof(name), "a%d_%d", (int)PGA_CORE, C_RAW_READ);
+	if (!PQsendQueryPrepared(q->conn, name, p.n, p.v, NULL, NULL, 1))
+		return pg_fail(q, what, NULL);
+	if (!PQsetSingleRowMode(q->conn))
+		rc = pg_fail(q, what, NULL);
+	/* every result is read, also after a failure or a stop */
+	while ((r = PQgetResult(q->conn)) != NULL) {
+		ExecStatusType t = PQresultStatus(r);
 
-		if (b == NULL) {
-			snprintf(q->err, sizeof(q->err), "reading the archive: out of memory");
-			rc = STORE_ERR;
-			break;
-		}
-		if (cb(ctx, b, n) != 0)
-			rc = STORE_ERR;
-		PQfreemem(b);
+		if (t == PGRES_SINGLE_TUPLE) {
+			if (rc == STORE_OK && cb(ctx, PQgetvalue(r, 0, 0),
+			    (size_t)PQgetlength(r, 0, 0)) != 0)
+				rc = STORE_ERR;
+		} else if (t != PGRES_TUPLES_OK && rc == STORE_OK)
+			rc = pg_fail(q, what, r);
+		PQclear(r);
 	}
-	PQclear(r);
 	return rc;
 }
 
