@@ -99,6 +99,12 @@ typedef struct store_hosts_due {
 	int refresh;			/* every host is due */
 	const char *after;		/* keyset paging: ip > after (NULL: from the start) */
 	int limit;			/* rows at most (> 0) */
+	/* Claim the listed hosts for this handle until its next claiming
+	 * pending() from the start (after NULL) or, once it is closed, until
+	 * another handle's run starts: other handles' claiming calls skip them,
+	 * so overlapping runs on nodes sharing one database look each host up
+	 * once.  PostgreSQL only; SQLite has one writer and ignores it. */
+	int claim;
 } store_hosts_due;
 
 struct store_hosts_ops {
