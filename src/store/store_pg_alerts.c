@@ -16,6 +16,10 @@
  *   - a delivery is claimed FOR UPDATE SKIP LOCKED and moved to its lease in
  *     one statement, and only while it is still pending at the expected time.
  *
+ * An add that finds its row there draws no id from the sequence, so alert,
+ * run and delivery ids stay dense, as SQLite's (a rescan adds nothing and
+ * moves no id).
+ *
  * Statements are prepared in the PGA_ALERTS area, one slot each (enum below).
  * Text is ordered COLLATE "C", as SQLite orders it (by its bytes).
  *
@@ -106,7 +110,9 @@ static const char *const lsql[L__COUNT] = {
 	    "ORDER BY arrival_time DESC, id DESC LIMIT 1",
 	[L_FIRST_DAY] = "SELECT min(day) FROM rollup_day WHERE policy_domain = $1",
 	[L_AL_ADD] = "INSERT INTO alerts(policy_domain, rule, subject_key, day, numbers, link, state, "
-	    "created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) "
+	    "created_at) SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::text, 'open', "
+	    "$7::bigint WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE policy_domain = $1::text AND "
+	    "rule = $2::text AND subject_key = $3::text AND day = $4::bigint) "
 	    "ON CONFLICT (policy_domain, rule, subject_key, day) DO NOTHING RETURNING id",
 	[L_AL_NEAR] = "SELECT day FROM alerts WHERE policy_domain = $1 AND rule = $2 "
 	    "AND subject_key = $3 AND day > $4::bigint - $5::bigint AND day < $4::bigint + $5::bigint "
@@ -118,10 +124,14 @@ static const char *const lsql[L__COUNT] = {
 	[L_AL_ACK] = "UPDATE alerts SET state = 'acknowledged', acked_at = coalesce(acked_at, $2) "
 	    "WHERE id = $1",
 	[L_SUM_ADD] = "INSERT INTO summary_runs(policy_domain, kind, period_start, period_end, "
-	    "created_at) VALUES ($1, $2, $3, $4, $5) "
+	    "created_at) SELECT $1::text, $2::text, $3::bigint, $4::bigint, $5::bigint "
+	    "WHERE NOT EXISTS (SELECT 1 FROM summary_runs WHERE policy_domain = $1::text AND "
+	    "kind = $2::text AND period_start = $3::bigint) "
 	    "ON CONFLICT (policy_domain, kind, period_start) DO NOTHING RETURNING id",
 	[L_DV_ADD] = "INSERT INTO alert_deliveries(alert_id, summary_id, channel, lang, state, "
-	    "attempts, next_attempt, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) "
+	    "attempts, next_attempt, created_at) SELECT $1::bigint, $2::bigint, $3::text, $4::text, "
+	    "'pending', 0, $5::bigint, $6::bigint WHERE NOT EXISTS (SELECT 1 FROM alert_deliveries "
+	    "WHERE (alert_id = $1::bigint OR summary_id = $2::bigint) AND channel = $3::text) "
 	    "ON CONFLICT DO NOTHING",
 	[L_DV_DUE] = DELIVERY_SELECT "WHERE d.state = 'pending' AND d.next_attempt <= $1 "
 	    "ORDER BY d.next_attempt, d.id LIMIT $2",

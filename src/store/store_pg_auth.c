@@ -10,7 +10,10 @@
  * PGA_AUTH area (slots 0.. here).  Ops that change several tables
  * (tenant_rm, tenant_set_disabled, user_rm, user_set_disabled) are one
  * statement each (data-modifying WITH), so they are whole inside a caller's
- * transaction and in autocommit alike.  "exists" and "belongs to" are
+ * transaction and in autocommit alike.  Ids come from identity columns; an
+ * add that finds its name taken draws none, so the ids are SQLite's as long
+ * as nothing is removed (SQLite may give the highest id again after a
+ * removal, PostgreSQL never does).  "exists" and "belongs to" are
  * decided by the unique constraints (ON CONFLICT DO NOTHING), never by a
  * read before the write, so two nodes adding the same name at once get one
  * row and one "exists".
@@ -37,6 +40,9 @@
 /* SQLite orders text by its bytes: so does COLLATE "C", whatever the
  * database's locale. */
 #define C_ "COLLATE \"C\""
+/* An insert that would conflict draws no id from the sequence (ids stay
+ * dense, as SQLite's rowids); ON CONFLICT still decides a race. */
+#define NEW_(t) "WHERE NOT EXISTS (SELECT 1 FROM " #t " WHERE name = $1::text) "
 
 enum {
 	A_T_ADD, A_T_BY_NAME, A_T_BY_ID, A_T_LIST, A_T_RM, A_T_DIS, A_D_OWNER, A_D_ADD, A_D_RM,
@@ -45,8 +51,8 @@ enum {
 };
 
 static const char *const asql[A__COUNT] = {
-	[A_T_ADD] = "INSERT INTO tenants(name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING "
-	    "RETURNING id",
+	[A_T_ADD] = "INSERT INTO tenants(name, created_at) SELECT $1::text, $2::bigint " NEW_(tenants)
+	    "ON CONFLICT DO NOTHING RETURNING id",
 	[A_T_BY_NAME] = "SELECT " TENANT_COLS " FROM tenants t WHERE t.name = $1",
 	[A_T_BY_ID] = "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = $1",
 	[A_T_LIST] = "SELECT " TENANT_COLS " FROM tenants t ORDER BY t.name " C_,
@@ -70,7 +76,8 @@ static const char *const asql[A__COUNT] = {
 	[A_D_LIST_ALL] = "SELECT d.domain, d.tenant_id, t.name FROM tenant_domains d JOIN tenants t "
 	    "ON t.id = d.tenant_id ORDER BY d.domain " C_,
 	[A_U_ADD] = "INSERT INTO users(name, tenant_id, role, pw_hash, created_at, pw_changed_at) "
-	    "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING RETURNING id",
+	    "SELECT $1::text, $2::bigint, $3::text, $4::text, $5::bigint, $5::bigint " NEW_(users)
+	    "ON CONFLICT DO NOTHING RETURNING id",
 	[A_U_BY_NAME] = "SELECT " USER_COLS " WHERE u.name = $1",
 	[A_U_BY_ID] = "SELECT " USER_COLS " WHERE u.id = $1",
 	[A_U_LIST_ALL] = "SELECT " USER_COLS " ORDER BY t.name IS NOT NULL, t.name " C_ ", "
