@@ -116,8 +116,6 @@ tenant list --json
 user list --json
 token list --json
 domain list --json
-tenant add beta
-tenant list --json
 user rm al
 user rm al
 user list --json
@@ -137,7 +135,7 @@ cli_run() {	# DB OUT
 		rc=$?
 		{ echo "== $line"; echo "exit $rc"; cat "$T/o" "$T/e"; } |
 		    sed -E 's/dms_[A-Za-z0-9_-]{43}/dms_TOKEN/g; s/dms_[A-Za-z0-9_-]{8}/dms_PREFIX/g;
-		    s/(created_at|pw_changed_at|"at"|last_used|revoked_at)": [1-9][0-9]{9}/\1": TIME/g;
+		    s/"(created_at|pw_changed_at|at|last_used|revoked_at)": [1-9][0-9]{9}/"\1": TIME/g;
 		    s/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2})?Z/DATE/g;
 		    s/cli:[a-z0-9_-]+/cli:USER/g'
 	done <"$T/cli.cmds" >"$2"
@@ -171,9 +169,6 @@ while IFS= read -r l; do
 	*) echo "$l" ;;
 	esac
 done <"$T/cli.cmp"
-check "cli: the SQLite run is the reference (its exits as auth_cli.sh wants)" \
-    "$(grep -A1 '^== tenant add acme$' "$T/cli.sqlite" | grep -c '^exit')$(grep -c '^exit 0' "$T/cli.sqlite")" \
-    "$(grep -c '^== tenant add acme$' "$T/cli.sqlite")$(grep -c '^exit 0' "$T/cli.pg")"
 check "cli (pg): rows as on SQLite: tenants users tokens domains audit" \
     "$(pq "$PDB" "SELECT (SELECT count(*) FROM tenants) || ' ' || (SELECT count(*) FROM users) || ' ' ||
     (SELECT count(*) FROM api_tokens) || ' ' || (SELECT count(*) FROM tenant_domains) || ' ' ||
@@ -181,6 +176,12 @@ check "cli (pg): rows as on SQLite: tenants users tokens domains audit" \
     "$(sq "$SDB" "SELECT (SELECT count(*) FROM tenants) || ' ' || (SELECT count(*) FROM users) || ' ' ||
     (SELECT count(*) FROM api_tokens) || ' ' || (SELECT count(*) FROM tenant_domains) || ' ' ||
     (SELECT count(*) FROM audit_log)")"
+# the one difference: SQLite may give a removed tenant's id (its highest rowid) to the next
+# one, and the old tenant's audit entries would then name the new one; PostgreSQL's identity
+# never gives an id twice
+"$BIN" -q --db "$PDB" tenant add beta >/dev/null
+check "cli (pg): a tenant added after a removal gets a new id" \
+    "$(pq "$PDB" "SELECT id > (SELECT max(tenant_id) FROM audit_log WHERE target = 'beta' AND action = 'tenant_rm') FROM tenants WHERE name = 'beta'")" "t"
 check "cli (pg): no password or token stored in clear" \
     "$(pg_dump -a "$PDB" 2>/dev/null | grep -c -e 'secret-al' -e 'secret-ops' -e 'dms_[A-Za-z0-9_-]\{43\}')" "0"
 
@@ -208,8 +209,11 @@ req() {
 try: d = json.load(open(sys.argv[1]))
 except Exception: d = {}
 if isinstance(d, list): print(sorted(json.dumps(x, sort_keys=True) for x in d)); sys.exit()
-print(' '.join('%s=%s' % (k, json.dumps(d[k])) for k in sorted(d) if k not in ('csrf', 'expires', 'now')))" "$T/b") \
-	    retry=$(grep -ci '^Retry-After:' "$T/h") cookie=$(grep -i '^Set-Cookie:' "$T/h" | sed -E 's/dms_session=[A-Za-z0-9_-]{43}/dms_session=ID/' | tr -d '\r')"
+print(' '.join('%s=%s' % (k, json.dumps(d[k])) for k in sorted(d) if k not in ('csrf', 'expires', 'now')))" "$T/b")" \
+	    "retry=$(grep -ci '^Retry-After:' "$T/h")" \
+	    "cookie=$(grep -i '^Set-Cookie:' "$T/h" | tr -d '\r')" |
+	    sed -E 's/dms_session=[A-Za-z0-9_-]{43}/dms_session=ID/; s/dms_[A-Za-z0-9_-]{8}/dms_PREFIX/g'
+
 }
 jv() { python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))" "$T/b" "$1"; }
 hdr_cookie() { grep -i '^Set-Cookie:' "$T/h" | head -1 | sed 's/^[^:]*: //' | cut -d';' -f1; }
