@@ -194,15 +194,29 @@ dom_day(pg_params *p, const char *domain, int64_t day)
 
 /* ---- change log ------------------------------------------------------------------------------ */
 
+/* On the ingest's hot path (once per report and day): no batch flush
+ * (alert_changes is not a record table), as on SQLite. */
+static int
+nobatch(pg_store *q, int i, const pg_params *p)
+{
+	PGresult *r = pg_exec_nobatch(q, PGA_ALERTS, i, lsql[i], p, "recording a change");
+
+	if (r == NULL)
+		return STORE_ERR;
+	PQclear(r);
+	return STORE_OK;
+}
+
 static int
 al_change_add(store *s, const char *domain, int64_t day)
 {
 	pg_params p;
 
 	dom_day(&p, domain, day);
-	return lw(PG(s), L_CH_ADD, &p, "recording a change", NULL);
+	return nobatch(PG(s), L_CH_ADD, &p);
 }
 
+/* The arrival day of a stored DMARC failure report (by its row id). */
 static int
 al_change_failure(store *s, int64_t failure_id)
 {
@@ -210,7 +224,7 @@ al_change_failure(store *s, int64_t failure_id)
 
 	pg_p_init(&p);
 	pg_p_int(&p, failure_id);
-	return lw(PG(s), L_CH_FAIL, &p, "recording a change", NULL);
+	return nobatch(PG(s), L_CH_FAIL, &p);
 }
 
 static int

@@ -45,10 +45,7 @@ if ! PGURL=$(sh tests/servers/pg.sh start "$PGDIR" 2>"$T/pg.err"); then
 	PGDIR=""
 	finish
 fi
-newdb() {	# NAME -> a fresh database's DSN
-	psql -qX "${PGURL%/*}/postgres" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null 2>&1
-	echo "${PGURL%/*}/$1"
-}
+newdb() { sh tests/servers/pg.sh newdb "$PGDIR" "$1"; }	# NAME -> a fresh database's DSN
 pq() { psql -qXAt "$1" -c "$2"; }
 sq() { sqlite3 "$1" "$2"; }
 
