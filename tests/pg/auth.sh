@@ -38,6 +38,12 @@ ko() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1 (got '$2', want '$3')"; fi; }
 finish() { echo "$pass passed, $fail failed"; exit 0; }
 
+# comparisons of two failures would pass: the binary must run
+if ! "$BIN" --version >/dev/null 2>&1; then
+	ko "$BIN does not run"
+	finish
+fi
+
 # ---- PostgreSQL ------------------------------------------------------------------------------
 PGDIR=$T/pg
 if ! PGURL=$(sh tests/servers/pg.sh start "$PGDIR" 2>"$T/pg.err"); then
@@ -166,6 +172,8 @@ while IFS= read -r l; do
 	*) echo "$l" ;;
 	esac
 done <"$T/cli.cmp"
+check "cli: the commands ran (SQLite: tenant, user, token added)" \
+    "$(grep -c -e '^tenant acme added' -e '^user al added' -e '^token 1 for tenant acme' "$T/cli.sqlite")" "3"
 check "cli (pg): rows as on SQLite: tenants users tokens domains audit" \
     "$(pq "$PDB" "SELECT (SELECT count(*) FROM tenants) || ' ' || (SELECT count(*) FROM users) || ' ' ||
     (SELECT count(*) FROM api_tokens) || ' ' || (SELECT count(*) FROM tenant_domains) || ' ' ||
