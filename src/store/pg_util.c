@@ -14,7 +14,7 @@
  * Errors: q->err = "what: server message"; q->sqlstate = the SQLSTATE of the
  * failed statement ("" when none); NULL / STORE_ERR returned.
  *
- * Exports: pg_p_*, pg_exec, pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail,
+ * Exports: pg_p_*, pg_prepare, pg_exec, pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail,
  * pg_int, pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end.
  */
 #include <inttypes.h>
@@ -134,6 +134,35 @@ result_ok(const PGresult *r)
 	return t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK;
 }
 
+static int
+prepare_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area area, int sl,
+    const char *sqltext, const char *what)
+{
+	char name[32];
+	PGresult *r;
+
+	if (sl < 0 || sl >= PG_SLOTS)
+		panic("store: statement slot %d out of range", sl);
+	if (prep[area][sl])
+		return STORE_OK;
+	snprintf(name, sizeof(name), "a%d_%d", (int)area, sl);
+	r = PQprepare(c, name, sqltext, 0, NULL);
+	if (!result_ok(r)) {
+		pg_fail(q, what, r);
+		PQclear(r);
+		return STORE_ERR;
+	}
+	PQclear(r);
+	prep[area][sl] = 1;
+	return STORE_OK;
+}
+
+int
+pg_prepare(pg_store *q, enum pg_area area, int sl, const char *sqltext, const char *what)
+{
+	return prepare_on(q, q->conn, q->prepared, area, sl, sqltext, what);
+}
+
 static PGresult *
 exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area area, int sl,
     const char *sqltext, const pg_params *p, const char *what, int flush)
@@ -141,20 +170,17 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 	char name[32];
 	PGresult *r;
 
-	if (sl < 0 || sl >= PG_SLOTS)
-		panic("store: statement slot %d out of range", sl);
 	if (flush && area != PGA_BATCH && q->batch != NULL && pg_batch_flush(q) != STORE_OK)
 		return NULL;
+	if (prepare_on(q, c, prep, area, sl, sqltext, what) != STORE_OK)
+		return NULL;
 	snprintf(name, sizeof(name), "a%d_%d", (int)area, sl);
-	if (!prep[area][sl]) {
-		r = PQprepare(c, name, sqltext, 0, NULL);
-		if (!result_ok(r)) {
-			pg_fail(q, what, r);
-			PQclear(r);
+	if (c == q->conn && pg_queue_pending(q)) {
+		/* the deferred statements travel with this one (pg_queue.c) */
+		if (pg_pipeline(q, name, NULL, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, what,
+		    &r) != STORE_OK)
 			return NULL;
-		}
-		PQclear(r);
-		prep[area][sl] = 1;
+		return r;
 	}
 	r = PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
 	if (!result_ok(r)) {
@@ -211,6 +237,8 @@ pg_exec_text(pg_store *q, const char *sqltext, const char *what)
 
 	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)
 		return STORE_ERR;
+	if (pg_queue_pending(q))
+		return pg_pipeline(q, NULL, sqltext, 0, NULL, what, NULL);
 	r = PQexec(q->conn, sqltext);
 	if (!result_ok(r)) {
 		pg_fail(q, what, r);
@@ -289,6 +317,7 @@ pg_tx_end(pg_store *q, int ok)
 		return pg_exec_text(q, "COMMIT", "commit");
 	memcpy(keep, q->err, sizeof(keep));
 	pg_batch_discard(q);
+	pg_queue_discard(q);
 	pg_exec_text(q, "ROLLBACK", "rollback");
 	memcpy(q->err, keep, sizeof(keep));
 	return STORE_ERR;
