@@ -86,6 +86,8 @@ if [ -f tests/pipeline.sh ]; then
 	fi
 fi
 
+[ -f tests/groupcommit.sh ] && { sh tests/groupcommit.sh "$BIN" >"$LOG/groupcommit.log" 2>&1; set -- $(counts "$LOG/groupcommit.log"); add "${1:-0}" "${2:-1}" "group commit (grouped = one by one, kill -9)"; grep "^FAIL" "$LOG/groupcommit.log" | head; }
+
 # 4a. analysis: data-driven path cases and the analysis commands
 if [ -f tests/analysis/run.py ]; then
 	python3 tests/analysis/run.py "$BIN" >"$LOG/analysis-cases.log" 2>&1
@@ -103,6 +105,7 @@ fi
 [ -f tests/intake/maildir.sh ] && { sh tests/intake/maildir.sh "$BIN" >"$LOG/maildir.log" 2>&1; set -- $(counts "$LOG/maildir.log"); add "${1:-0}" "${2:-1}" "Maildir watch (inotify)"; grep "^FAIL" "$LOG/maildir.log" | head; }
 [ -f tests/intake/daemon.sh ] && { sh tests/intake/daemon.sh "$BIN" >"$LOG/daemon.log" 2>&1; set -- $(counts "$LOG/daemon.log"); add "${1:-0}" "${2:-1}" "serve --config daemon, config check"; grep "^FAIL" "$LOG/daemon.log" | head; }
 [ -f tests/intake/metrics.sh ] && { sh tests/intake/metrics.sh "$BIN" >"$LOG/metrics.log" 2>&1; set -- $(counts "$LOG/metrics.log"); add "${1:-0}" "${2:-1}" "/metrics (strict text-format parser)"; grep "^FAIL" "$LOG/metrics.log" | head; }
+[ -f tests/retention.sh ] && { sh tests/retention.sh "$BIN" >"$LOG/retention.log" 2>&1; set -- $(counts "$LOG/retention.log"); add "${1:-0}" "${2:-1}" "retention (purge, rollups, dry run, daemon)"; grep "^FAIL" "$LOG/retention.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then

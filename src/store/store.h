@@ -48,6 +48,7 @@ struct store_kinds_ops;
 struct store_auth_ops;
 struct store_alerts_ops;	/* store_alerts.h: alerts, settings, delivery queue */
 struct store_intake_ops;	/* store_intake.h: IMAP/Maildir intake state */
+struct store_retention_ops;	/* store_retention.h: purge in batches, space */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -103,8 +104,10 @@ typedef struct store_ops {
 	int (*begin)(store *s);
 	int (*commit)(store *s);
 	int (*rollback)(store *s);
-	/* Savepoints inside begin/commit.  name is a constant identifier
-	 * ("msg", "doc"), never data. */
+	/* Savepoints inside begin/commit.  name is one of the constant
+	 * identifiers "unit" (one message inside a group commit), "msg" (one
+	 * parsing pass of a message), "doc" (one document); never data.
+	 * mark_rollback rolls back to the savepoint and releases it. */
 	int (*mark)(store *s, const char *name);
 	int (*mark_release)(store *s, const char *name);
 	int (*mark_rollback)(store *s, const char *name);
@@ -175,6 +178,7 @@ typedef struct store_ops {
 	const struct store_auth_ops *auth;
 	const struct store_alerts_ops *alerts;
 	const struct store_intake_ops *intake;
+	const struct store_retention_ops *retention;
 } store_ops;
 
 struct store {

@@ -220,15 +220,15 @@ pgs_rollback(store *s)
 	return STORE_OK;
 }
 
-/* Savepoint names are constants ("msg", "doc"), never data.  Setting and
- * releasing one waits in the deferred queue. */
+/* Savepoint names are constants ("unit", "msg", "doc"), never data.  Setting
+ * and releasing one waits in the deferred queue. */
 static int
 mark_op(store *s, const char *name, const char *verb, int defer)
 {
 	pg_store *q = PG(s);
 	char buf[64];
 
-	if (strcmp(name, "msg") != 0 && strcmp(name, "doc") != 0) {
+	if (strcmp(name, "unit") != 0 && strcmp(name, "msg") != 0 && strcmp(name, "doc") != 0) {
 		snprintf(q->err, sizeof(q->err), "unknown savepoint '%s'", name);
 		return STORE_ERR;
 	}
