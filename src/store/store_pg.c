@@ -597,4 +597,5 @@ const store_ops store_pg_ops = {
 	.auth = &store_pg_auth_ops,
 	.alerts = &store_pg_alerts_ops,
 	.intake = NULL,		/* p2: &store_pg_intake_ops */
+	.retention = &store_pg_retention_ops,
 };
