@@ -200,6 +200,7 @@ extern const struct store_kinds_ops store_pg_kinds_ops;
 extern const struct store_auth_ops store_pg_auth_ops;
 extern const struct store_alerts_ops store_pg_alerts_ops;
 extern const struct store_intake_ops store_pg_intake_ops;
+extern const struct store_retention_ops store_pg_retention_ops;
 
 /* The portal's failure/TLS reads (store_pg_web_kinds.c), for q >=
  * SWQ_KINDS_FIRST; the kinds' rows following the archive (store_pg_kinds.c). */
