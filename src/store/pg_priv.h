@@ -54,6 +54,11 @@ typedef struct pg_store {
 	int query_only;		/* store_web query_only(): writes refused */
 	int (*stop)(void *);	/* store_web watch(): checked between rows */
 	void *stop_ctx;
+	int replica_max_lag_ms;	/* store_set_replica: the standby serves while its lag is below */
+	int replica_fresh;	/* the last lag check (store_pg_replica.c) found it so */
+	int64_t replica_checked_ms;	/* when (CLOCK_MONOTONIC, ms); 0: not yet */
+	int64_t replica_caught_up_ms;	/* when it had replayed all the primary had */
+	int64_t replica_reopen_ms;	/* when its lost connection was last re-opened */
 	struct pg_batch *batch;	/* records and rollups not written yet */
 	char err[512];
 } pg_store;
