@@ -260,8 +260,13 @@ build(dbuf *b, int q, const store_web_query *w, int bounded)
 		    " GROUP BY f.result_type, f.sending_mta_ip, f.receiving_ip,"
 		    " f.receiving_mx_hostname, f.receiving_mx_helo, f.failure_reason_code,"
 		    " f.additional_information ORDER BY sessions DESC,"
-		    " f.result_type COLLATE \"C\" NULLS FIRST, f.sending_mta_ip COLLATE \"C\" NULLS FIRST"
-		    " LIMIT 500");
+		    " f.result_type COLLATE \"C\" NULLS FIRST, f.sending_mta_ip COLLATE \"C\" NULLS FIRST,"
+		    /* ties in SQLite's group order */
+		    " f.receiving_ip COLLATE \"C\" NULLS FIRST,"
+		    " f.receiving_mx_hostname COLLATE \"C\" NULLS FIRST,"
+		    " f.receiving_mx_helo COLLATE \"C\" NULLS FIRST,"
+		    " f.failure_reason_code COLLATE \"C\" NULLS FIRST,"
+		    " f.additional_information COLLATE \"C\" NULLS FIRST LIMIT 500");
 		break;
 	case SWQ_TLS_REPORTS:
 		tls_window(b, w);
