@@ -25,7 +25,7 @@
  * owned by the caller (PQclear).
  *
  * Exports: pg_store, PG(), enum pg_area, pg_params and pg_p_*, pg_exec,
- * pg_exec_text, pg_run, pg_fail, pg_int, pg_str, pg_real, pg_isnull,
+ * pg_exec_nobatch, pg_exec_text, pg_run, pg_fail, pg_int, pg_str, pg_real, pg_isnull,
  * pg_tx_begin, pg_tx_end, pg_batch_*, the sub-interface op tables.
  */
 #ifndef DS_PG_PRIV_H
@@ -61,6 +61,11 @@ typedef struct pg_store {
 	int64_t replica_reopen_ms;	/* when its lost connection was last re-opened */
 	struct pg_batch *batch;	/* records and rollups not written yet */
 	char err[512];
+	char sqlstate[6];	/* of the last failed statement, "" when none */
+	/* raw_new found the hash taken by a concurrent writer: the row was
+	 * inserted without it, and raw_seal reports the duplicate. */
+	int64_t defer_raw;
+	char defer_sha[72];
 } pg_store;
 
 #define PG(s) ((pg_store *)(s))
@@ -98,10 +103,16 @@ PGresult *pg_exec_read(pg_store *q, enum pg_area area, int slot, const char *sql
 /* pg_exec, then PQclear: STORE_OK or STORE_ERR. */
 int pg_run(pg_store *q, enum pg_area area, int slot, const char *sqltext, const pg_params *p,
     const char *what);
+/* pg_exec without writing pending record batches first: only for
+ * statements that neither read nor write records, their auth results or the
+ * day/source rollups (the per-record host lookup at ingest, which would
+ * otherwise cut every batch down to one record). */
+PGresult *pg_exec_nobatch(pg_store *q, enum pg_area area, int slot, const char *sqltext,
+    const pg_params *p, const char *what);
 /* An unprepared statement without parameters (DDL, BEGIN, SAVEPOINT x). */
 int pg_exec_text(pg_store *q, const char *sqltext, const char *what);
 /* Sets q->err to "what: message" (message from r, else from the
- * connection); returns STORE_ERR. */
+ * connection) and q->sqlstate; returns STORE_ERR. */
 int pg_fail(pg_store *q, const char *what, const PGresult *r);
 
 /* Column readers: NULL reads as 0 / NULL / 0.0. */
@@ -126,6 +137,18 @@ int pg_batch_src(pg_store *q, const store_rollup_src *r);
 int pg_batch_flush(pg_store *q);
 void pg_batch_discard(pg_store *q);
 void pg_batch_free(pg_store *q);
+
+/* store_pg_read.c: the quarantine ops and the core reads (store.h). */
+int pgs_quarantine_add(store *s, int64_t raw_id, const char *reason);
+int pgs_quarantine_list(store *s, int only_open, int (*cb)(void *, const store_qitem *),
+    void *ctx);
+int pgs_quarantine_mark(store *s, int64_t raw_id, int resolved);
+int pgs_quarantine_drop(store *s, int64_t id, const char *reason, int *dropped);
+int pgs_summary(store *s, const store_filter *f, store_summary *out);
+int pgs_export_reports(store *s, const store_filter *f,
+    int (*cb)(void *, const store_report_row *), void *ctx);
+int pgs_export_records(store *s, int64_t report_id, int (*cb)(void *, const dm_record *),
+    void *ctx);
 
 /* The sub-interfaces (NULL until their file exists). */
 extern const struct store_analysis_ops store_pg_analysis_ops;

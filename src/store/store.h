@@ -12,7 +12,8 @@
  * uses two per message: one to archive the raw bytes, one for its reports.
  *
  * Exports: store_open(dsn) picks the backend from the DSN ("sqlite:PATH" or a
- * plain path → SQLite), the inline wrappers below, and store_close().
+ * plain path → SQLite, "postgresql://..." or "postgres://..." → PostgreSQL),
+ * the inline wrappers below, and store_close().
  */
 #ifndef DS_STORE_H
 #define DS_STORE_H
@@ -181,6 +182,7 @@ struct store {
 };
 
 extern const store_ops store_sqlite_ops;
+extern const store_ops store_pg_ops;	/* store_pg.c: "postgresql://..." */
 
 int store_open(store **out, const char *dsn, char *err, size_t errlen);
 void store_close(store *s);
