@@ -100,6 +100,9 @@ PGresult *pg_exec(pg_store *q, enum pg_area area, int slot, const char *sqltext,
  * else on the primary (portal reads only). */
 PGresult *pg_exec_read(pg_store *q, enum pg_area area, int slot, const char *sqltext,
     const pg_params *p, const char *what);
+/* The connection portal reads go to: the replica while it is fresh enough,
+ * outside a transaction (store_pg_replica.c), else the primary. */
+PGconn *pg_read_conn(pg_store *q);
 /* pg_exec, then PQclear: STORE_OK or STORE_ERR. */
 int pg_run(pg_store *q, enum pg_area area, int slot, const char *sqltext, const pg_params *p,
     const char *what);

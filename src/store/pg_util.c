@@ -180,14 +180,13 @@ pg_exec_nobatch(pg_store *q, enum pg_area area, int sl, const char *sqltext,
 	return exec_on(q, q->conn, q->prepared, area, sl, sqltext, p, what, 0);
 }
 
-/* The replica when one is set and connected (store_set_replica decides when
- * it is fresh enough), else the primary. */
+/* The replica when one is set, connected and fresh enough (pg_read_conn,
+ * store_pg_replica.c), else the primary. */
 PGresult *
 pg_exec_read(pg_store *q, enum pg_area area, int sl, const char *sqltext, const pg_params *p,
     const char *what)
 {
-	if (q->replica != NULL && PQstatus(q->replica) == CONNECTION_OK && q->tx_depth == 0 &&
-	    PQtransactionStatus(q->conn) == PQTRANS_IDLE)
+	if (q->replica != NULL && pg_read_conn(q) == q->replica)
 		return exec_on(q, q->replica, q->rprepared, area, sl, sqltext, p, what, 1);
 	return pg_exec(q, area, sl, sqltext, p, what);
 }

@@ -16,7 +16,7 @@
  * else the primary), run in single-row mode and check the watch callback
  * (q->stop) while waiting and between rows; a stop cancels the statement.
  *
- * Exports: struct pg_wbind, pg_web_run, pg_read_conn, pg_set_replica,
+ * Exports: struct pg_wbind, pg_web_run, pg_set_replica,
  * pg_replica_close.  Errors: STORE_ERR with q->err set.
  */
 #ifndef DS_PG_WEB_PRIV_H
@@ -36,8 +36,6 @@ typedef struct pg_wbind {
 int pg_web_run(pg_store *q, const char *sql, const pg_wbind *b, store_web_cb cb, void *ctx,
     const char *what);
 
-/* The connection the portal's reads go to. */
-PGconn *pg_read_conn(pg_store *q);
 int pg_set_replica(pg_store *q, const char *dsn, int max_lag_ms);
 void pg_replica_close(pg_store *q);
 

@@ -146,7 +146,7 @@ pg_read_conn(pg_store *q)
 {
 	int64_t now, every;
 
-	if (q->replica == NULL || q->tx_depth > 0)
+	if (q->replica == NULL || q->tx_depth > 0 || PQtransactionStatus(q->conn) != PQTRANS_IDLE)
 		return q->conn;
 	now = now_ms();
 	every = q->replica_max_lag_ms / 4;
