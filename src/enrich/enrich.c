@@ -673,6 +673,7 @@ load_batch(run *r, const char *after, int limit)
 	q.refresh = r->o->refresh;
 	q.after = after;
 	q.limit = limit;
+	q.claim = 1;	/* another node's run skips this batch */
 	arena_reset(&r->a);
 	r->nbatch = 0;
 	r->next = 0;

@@ -465,8 +465,8 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 	return IMAP_OK;
 }
 
-int
-imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
+static int
+poll_claimed(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
 {
 	const struct store_intake_ops *in = s->ops->intake;
 	char cmd[1100], *qf;
@@ -475,12 +475,6 @@ imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 	CURLcode rc;
 	int r;
 
-	memset(st, 0, sizeof(*st));
-	b->err[0] = '\0';
-	if (in == NULL) {
-		snprintf(b->err, sizeof(b->err), "this database backend keeps no intake state");
-		return IMAP_FATAL;
-	}
 	if ((r = caps(b)) != IMAP_OK)
 		return r;
 	qf = quote_mailbox(b->folder);
@@ -525,5 +519,32 @@ imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 		}
 		free(uids);
 	}
+	return r;
+}
+
+/* Nodes sharing one database may be configured for the same box: the
+ * store's claim lets one of them poll it at a time (the others skip this
+ * round), so no message is taken twice at once. */
+int
+imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
+{
+	const struct store_intake_ops *in = s->ops->intake;
+	int got = 1, r;
+
+	memset(st, 0, sizeof(*st));
+	b->err[0] = '\0';
+	if (in == NULL) {
+		snprintf(b->err, sizeof(b->err), "this database backend keeps no intake state");
+		return IMAP_FATAL;
+	}
+	if (in->mbox_claim != NULL && in->mbox_claim(s, b->name, &got) != STORE_OK)
+		return db_fail(b, s, "claiming the mailbox");
+	if (!got) {
+		log_info("imap %s: another node is polling this mailbox; skipped this time", b->name);
+		return IMAP_OK;
+	}
+	r = poll_claimed(b, g, s, stop, st);
+	if (in->mbox_release != NULL && in->mbox_release(s, b->name) != STORE_OK && r == IMAP_OK)
+		r = db_fail(b, s, "releasing the mailbox");
 	return r;
 }

@@ -99,6 +99,11 @@ typedef struct store_hosts_due {
 	int refresh;			/* every host is due */
 	const char *after;		/* keyset paging: ip > after (NULL: from the start) */
 	int limit;			/* rows at most (> 0) */
+	/* Claim the listed hosts for this handle until its next claiming
+	 * pending() from the start (after NULL), or its end: other handles'
+	 * claiming calls skip them, so nodes sharing one database enrich each
+	 * host once.  PostgreSQL only; SQLite has one writer and ignores it. */
+	int claim;
 } store_hosts_due;
 
 struct store_hosts_ops {

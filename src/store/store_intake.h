@@ -6,7 +6,8 @@
  * transaction unless the caller holds one.  Also the database side of
  * /metrics (src/web/metrics.c): counts by kind, source, state and reason.
  *
- * Exports: struct store_intake_ops, store_sqlite_intake_ops.
+ * Exports: struct store_intake_ops, store_sqlite_intake_ops, store_pg_intake_ops
+ * (declared in pg_priv.h).
  */
 #ifndef DS_STORE_INTAKE_H
 #define DS_STORE_INTAKE_H
@@ -28,6 +29,12 @@ struct store_intake_ops {
 	    const char *outcome);
 	/* The server confirmed the move. */
 	int (*msg_moved)(store *s, const char *name, int64_t uidvalidity, int64_t uid);
+	/* Claim the mailbox for one poll: *got = 1, or 0 when another node
+	 * polls it now (then leave it alone this time).  mbox_release ends a
+	 * claim that was got.  Several nodes may be configured for one box: each
+	 * message is taken by one of them.  May be NULL (nothing to claim). */
+	int (*mbox_claim)(store *s, const char *name, int *got);
+	int (*mbox_release)(store *s, const char *name);
 	/* The numbers of /metrics that live in the database, one callback per
 	 * sample: metric name, up to two labels (k NULL: none), value.  A
 	 * callback returning non-zero stops the walk (STORE_OK all the same). */

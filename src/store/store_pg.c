@@ -794,11 +794,11 @@ const store_ops store_pg_ops = {
 	.summary = pgs_summary,
 	.export_reports = pgs_export_reports,
 	.export_records = pgs_export_records,
-	.analysis = NULL,	/* p2: &store_pg_analysis_ops */
-	.hosts = NULL,		/* p2: &store_pg_hosts_ops */
+	.analysis = &store_pg_analysis_ops,
+	.hosts = &store_pg_hosts_ops,
 	.web = &store_pg_web_ops,
-	.kinds = NULL,		/* p2: &store_pg_kinds_ops */
+	.kinds = &store_pg_kinds_ops,
 	.auth = NULL,		/* p4: &store_pg_auth_ops */
 	.alerts = NULL,		/* p4: &store_pg_alerts_ops */
-	.intake = NULL,		/* p2: &store_pg_intake_ops */
+	.intake = &store_pg_intake_ops,
 };

@@ -8,85 +8,15 @@
  * Exports: sq_kind_failure (registered in src/report/kinds.def).
  * Errors: STORE_ERR with the handle's message set.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kind_cols.h"
 #include "sqlite_kinds.h"
 #include "../report/kind.h"
-
-/* The lower-case domain of an address ("Name <a@b.example>", "a@b.example",
- * "<a@B.example>") into out; "" when there is none. */
-static void
-addr_domain(const char *addr, char *out, size_t outlen)
-{
-	const char *lt, *at, *end;
-	size_t n = 0;
-
-	out[0] = '\0';
-	if (addr == NULL)
-		return;
-	lt = strrchr(addr, '<');
-	if (lt != NULL)
-		addr = lt + 1;
-	at = strrchr(addr, '@');
-	if (at == NULL)
-		return;
-	at++;
-	end = at;
-	while (*end != '\0' && *end != '>' && *end != ' ' && *end != '\t' && *end != ',' &&
-	    *end != ';' && *end != ')')
-		end++;
-	for (const char *c = at; c < end && n + 1 < outlen; c++)
-		out[n++] = (char)tolower((unsigned char)*c);
-	out[n] = '\0';
-}
-
-static void
-lower_copy(const char *in, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	for (; in != NULL && *in != '\0' && n + 1 < outlen; in++)
-		out[n++] = (char)tolower((unsigned char)*in);
-	out[n] = '\0';
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" (the model's report_date) as Unix time, or -1. */
-static int64_t
-iso_time(const char *s)
-{
-	struct tm tm;
-	char z = 0;
-
-	if (s == NULL)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) < 6)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm);
-}
-
-static int
-ip_family(const char *ip)
-{
-	unsigned char buf[16];
-
-	if (ip == NULL)
-		return 0;
-	if (inet_pton(AF_INET, ip, buf) == 1)
-		return 4;
-	if (inet_pton(AF_INET6, ip, buf) == 1)
-		return 6;
-	return 0;
-}
 
 static int
 add_urls(sq_store *q, const sq_kind *k, int64_t id, const char *domain, int64_t seen,
@@ -131,27 +61,13 @@ f_add(sq_store *q, const sq_kind *k, int64_t raw_id, const json_t *m, const char
 {
 	const json_t *fb = json_object_get(m, "feedback"), *smp = json_object_get(m, "sample");
 	const char *ip = sqk_str(m, "source_ip"), *rcpt = sqk_str(fb, "original_rcpt_to");
-	char domain[256], rdomain[256], first_rcpt[512];
-	int64_t arrival, now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL);
 	char *flags, *model;
 	sqlite3_stmt *st;
-	int fam = ip_family(ip), rc;
+	kc_failure c;
+	int rc;
 
-	if (sqk_str(fb, "reported_domain") != NULL && sqk_str(fb, "reported_domain")[0] != '\0')
-		lower_copy(sqk_str(fb, "reported_domain"), domain, sizeof(domain));
-	else
-		addr_domain(sqk_str(smp, "from"), domain, sizeof(domain));
-	addr_domain(sqk_str(m, "reporter"), rdomain, sizeof(rdomain));
-	if (json_is_integer(json_object_get(m, "arrival_time")))
-		arrival = sqk_int(m, "arrival_time");
-	else if ((arrival = iso_time(sqk_str(m, "report_date"))) < 0)
-		arrival = now;
-	first_rcpt[0] = '\0';
-	if (rcpt != NULL) {
-		size_t n = strcspn(rcpt, ",");
-
-		snprintf(first_rcpt, sizeof(first_rcpt), "%.*s", (int)n, rcpt);
-	}
+	kc_failure_cols(m, now, &c);
 	st = sq_kind_prep(q, k, SQK_OWN1, "INSERT INTO failure_reports(raw_id, ident, "
 	    "policy_domain, feedback_type, is_dmarc_failure, auth_failure, identity_alignment, "
 	    "delivery_result, reporter, reporter_domain, user_agent, source_ip, ip_family, "
@@ -167,7 +83,7 @@ f_add(sq_store *q, const sq_kind *k, int64_t raw_id, const json_t *m, const char
 	if (raw_id > 0)
 		sqlite3_bind_int64(st, 1, raw_id);
 	sq_bind_text(st, 2, ident);
-	sq_bind_text(st, 3, domain);
+	sq_bind_text(st, 3, c.domain);
 	sq_bind_text(st, 4, sqk_str(fb, "feedback_type") != NULL ? sqk_str(fb, "feedback_type") :
 	    sqk_str(m, "kind") != NULL ? sqk_str(m, "kind") : "auth-failure");
 	sqlite3_bind_int(st, 5, json_is_true(json_object_get(m, "is_dmarc_failure")));
@@ -175,17 +91,17 @@ f_add(sq_store *q, const sq_kind *k, int64_t raw_id, const json_t *m, const char
 	sq_bind_text(st, 7, sqk_str(fb, "identity_alignment"));
 	sq_bind_text(st, 8, sqk_str(fb, "delivery_result"));
 	sq_bind_text(st, 9, sqk_str(m, "reporter"));
-	sq_bind_text(st, 10, rdomain[0] != '\0' ? rdomain : NULL);
+	sq_bind_text(st, 10, c.rdomain[0] != '\0' ? c.rdomain : NULL);
 	sq_bind_text(st, 11, sqk_str(fb, "user_agent"));
 	sq_bind_text(st, 12, ip);
-	if (fam != 0)
-		sqlite3_bind_int(st, 13, fam);
+	if (c.family != 0)
+		sqlite3_bind_int(st, 13, c.family);
 	sq_bind_text(st, 14, sqk_str(m, "source_ip_from"));
-	sqlite3_bind_int64(st, 15, arrival);
+	sqlite3_bind_int64(st, 15, c.arrival);
 	sq_bind_text(st, 16, sqk_str(smp, "subject"));
 	sq_bind_text(st, 17, sqk_str(smp, "from"));
 	sq_bind_text(st, 18, sqk_str(fb, "original_mail_from"));
-	sq_bind_text(st, 19, rcpt != NULL ? first_rcpt : NULL);
+	sq_bind_text(st, 19, rcpt != NULL ? c.first_rcpt : NULL);
 	sq_bind_text(st, 20, sqk_str(smp, "message_id"));
 	sq_bind_text(st, 21, sqk_str(fb, "dkim_domain"));
 	sq_bind_text(st, 22, sqk_str(fb, "dkim_selector"));
@@ -204,7 +120,7 @@ f_add(sq_store *q, const sq_kind *k, int64_t raw_id, const json_t *m, const char
 	*id = sqlite3_last_insert_rowid(q->db);
 	/* the source joins the enrichment queue like an aggregate record's, so a
 	 * host seen only in failure reports gets its reverse DNS, country, AS */
-	if (fam != 0) {
+	if (c.family != 0) {
 		st = sq_kind_prep(q, k, SQK_OWN3, "INSERT OR IGNORE INTO hosts(ip) VALUES (?1)");
 		if (st == NULL)
 			return STORE_ERR;
@@ -212,7 +128,7 @@ f_add(sq_store *q, const sq_kind *k, int64_t raw_id, const json_t *m, const char
 		if (sq_run(q, st, "queueing a failure report's source for enrichment") != STORE_OK)
 			return STORE_ERR;
 	}
-	return add_urls(q, k, *id, domain, arrival, json_object_get(m, "urls"));
+	return add_urls(q, k, *id, c.domain, c.arrival, json_object_get(m, "urls"));
 }
 
 const sq_kind sq_kind_failure = {
