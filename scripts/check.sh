@@ -136,6 +136,8 @@ fi
 # 4e. the mail list as CSV: CLI and portal identical, lang=ja, tz, file name
 sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); add "${1:-0}" "${2:-1}" "csv"; grep -E "^FAIL" "$LOG/csv.log" | head -20
 [ -f tests/pg/analysis.sh ] && { sh tests/pg/analysis.sh "$BIN" >"$LOG/pg-analysis.log" 2>&1; set -- $(counts "$LOG/pg-analysis.log"); add "${1:-0}" "${2:-1}" "PostgreSQL analysis, hosts, intake, kinds against SQLite"; grep -E "^FAIL" "$LOG/pg-analysis.log" | head -20; }
+[ -f tests/pg/web.sh ] && { sh tests/pg/web.sh "$BIN" >"$LOG/pg-web.log" 2>&1; set -- $(counts "$LOG/pg-web.log"); add "${1:-0}" "${2:-1}" "PostgreSQL portal reads against SQLite, route by route"; grep -E "^FAIL" "$LOG/pg-web.log" | head -20; }
+[ -f tests/pg/nodes.sh ] && { sh tests/pg/nodes.sh "$BIN" >"$LOG/pg-nodes.log" 2>&1; set -- $(counts "$LOG/pg-nodes.log"); add "${1:-0}" "${2:-1}" "PostgreSQL: two web nodes, a streaming standby, lag fallback"; grep -E "^FAIL" "$LOG/pg-nodes.log" | head -20; }
 [ -f tests/kinds/ingest.sh ] && { sh tests/kinds/ingest.sh "$BIN" >"$LOG/kinds-ingest.log" 2>&1; set -- $(counts "$LOG/kinds-ingest.log"); add "${1:-0}" "${2:-1}" "report kinds through ingest"; grep -E "^FAIL" "$LOG/kinds-ingest.log" | head -20; }
 [ -f tests/kinds/kinds.mk ] && { make -s kinds-check >"$LOG/kinds.log" 2>&1; set -- $(counts "$LOG/kinds.log"); add "${1:-0}" "${2:-1}" "report kinds (cases + fuzz corpus replay, ASan)"; grep -E "^FAIL" "$LOG/kinds.log" | head -20; }
 

@@ -13,8 +13,9 @@
  * everything else as SWV_TEXT, NULL as SWV_NULL: what SQLite hands over.
  *
  * Reads go to pg_read_conn (the standby when one is set and fresh enough,
- * else the primary), run in single-row mode and check the watch callback
- * (q->stop) while waiting and between rows; a stop cancels the statement.
+ * else the primary) and check the watch callback (q->stop) while waiting
+ * and between rows; a stop cancels the statement.  A stream (pg_wbind
+ * stream: every row of a CSV download) is fetched through a cursor.
  *
  * Exports: struct pg_wbind, pg_web_run, pg_set_replica,
  * pg_replica_close.  Errors: STORE_ERR with q->err set.
@@ -29,6 +30,7 @@
 typedef struct pg_wbind {
 	const store_web_query *w;
 	int64_t scan, partial, bt, bid;
+	int stream;		/* many rows: fetched a part at a time (a cursor) */
 } pg_wbind;
 
 /* Runs sql (with :names) on the read connection; every row to cb (a

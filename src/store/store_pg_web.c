@@ -601,6 +601,7 @@ web_query(store *s, const dm_principal *who, int qn, const store_web_query *wq,
 	bd.w = w;
 	bd.scan = qn == SWQ_SOURCES || qn == SWQ_COUNTRIES ? AGG_MAX : SCAN_MAX;
 	bd.partial = partial;
+	bd.stream = qn == SWQ_RECORDS_CSV;
 	if (qn == SWQ_RECORDS && stashing) {
 		struct page_ctx pc = { s, w, cb, ctx };
 

@@ -1,13 +1,17 @@
 /*
  * store_pg_web_exec.c - runs the portal's reads on PostgreSQL (see
  * pg_web_priv.h): named parameters to $n, values bound as text, the
- * statement sent on the read connection in single-row mode, every row
- * typed as SQLite would type it and handed to the callback.
+ * statement sent on the read connection, every row typed as SQLite would
+ * type it and handed to the callback once the connection is idle again (a
+ * callback may read the store itself, as the CSV writers' My Senders match
+ * does).  Bounded reads come whole; a stream (the CSV downloads) goes
+ * through a holdable cursor, 2000 rows a fetch.
  *
  * The watch (store_web watch(), q->stop) is checked every 20 ms while the
  * server works and every few hundred rows; a stop sends a cancel request
  * and the read fails ("interrupted").  A callback that stops early ends the
- * read without error: the rest is cancelled and drained.
+ * read without error.  A read the standby fails before any row is handed
+ * over runs again on the primary.
  *
  * Statements are unnamed (the variants are too many to prepare, as on
  * SQLite); the fragments never hold data.
@@ -27,7 +31,7 @@
 #define MAXCOL 40
 #define MAXPARAM 24
 #define ROWS_PER_CHECK 256
-#define DRAIN_MAX 1000
+#define STREAM_ROWS_S "2000"
 
 /* Type OIDs (catalog/pg_type_d.h, not installed with libpq). */
 enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_OID = 26,
@@ -174,15 +178,15 @@ wait_ready(pg_store *q, PGconn *c, int *stopped)
 
 /* One row as SQLite would type it. */
 static void
-row_values(const PGresult *r, int ncol, const char **names, store_web_val *v)
+row_values(const PGresult *r, int row, int ncol, const char **names, store_web_val *v)
 {
 	for (int i = 0; i < ncol; i++) {
-		const char *t = PQgetvalue(r, 0, i);
+		const char *t = PQgetvalue(r, row, i);
 		char *end;
 
 		names[i] = PQfname(r, i);
 		memset(&v[i], 0, sizeof(v[i]));
-		if (PQgetisnull(r, 0, i)) {
+		if (PQgetisnull(r, row, i)) {
 			v[i].type = SWV_NULL;
 			continue;
 		}
@@ -220,77 +224,127 @@ row_values(const PGresult *r, int ncol, const char **names, store_web_val *v)
 	}
 }
 
-/* One run on connection c.  *delivered counts the rows handed over. */
-static int
-run_on(pg_store *q, PGconn *c, const char *text, const struct bound *p, store_web_cb cb,
-    void *ctx, const char *what, int *delivered)
+/* Sends text with p on c and waits for its one result (the watch checked
+ * meanwhile).  NULL with q->err set on failure or stop (*stopped). */
+static PGresult *
+send_wait(pg_store *q, PGconn *c, const char *text, const struct bound *p, const char *what,
+    int *stopped)
 {
-	PGresult *r;
-	const char *names[MAXCOL];
-	store_web_val v[MAXCOL];
-	int stopped = 0, cbstop = 0, failed = 0, lost = 0, rows = 0, drained = 0, cancelled = 0;
+	PGresult *r, *res = NULL;
 	char msg[384] = "";
 
-	*delivered = 0;
-	if (!PQsendQueryParams(c, text, p->n, NULL, p->v, NULL, NULL, 0)) {
-		snprintf(q->err, sizeof(q->err), "%s: %s", what, PQerrorMessage(c));
-		return STORE_ERR;
+	if (!PQsendQueryParams(c, text, p != NULL ? p->n : 0, NULL, p != NULL ? p->v : NULL, NULL,
+	    NULL, 0)) {
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c));
+		goto fail;
 	}
-	PQsetSingleRowMode(c);
 	for (;;) {
-		if (wait_ready(q, c, &stopped) != 0) {
-			lost = 1;
+		if (wait_ready(q, c, stopped) != 0) {
 			snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c));
+			PQclear(res);
+			res = NULL;
 			break;
 		}
 		if ((r = PQgetResult(c)) == NULL)
 			break;
-		switch (PQresultStatus(r)) {
-		case PGRES_SINGLE_TUPLE:
-			if (cbstop || stopped || failed) {
-				if (++drained == DRAIN_MAX && !cancelled) {
-					cancel(c);
-					cancelled = 1;
-				}
-				break;
-			}
-			if (++rows % ROWS_PER_CHECK == 0 && q->stop != NULL && q->stop(q->stop_ctx)) {
-				stopped = 1;
-				cancel(c);
-				break;
-			}
-			{
-				int ncol = PQnfields(r) < MAXCOL ? PQnfields(r) : MAXCOL;
-
-				row_values(r, ncol, names, v);
-				(*delivered)++;
-				if (cb(ctx, ncol, names, v) != 0)
-					cbstop = 1;
-			}
-			break;
-		case PGRES_TUPLES_OK:
-		case PGRES_COMMAND_OK:
-			break;
-		default:
-			if (!failed && msg[0] == '\0')
-				snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(r));
-			failed = 1;
+		if (res == NULL && (PQresultStatus(r) == PGRES_TUPLES_OK ||
+		    PQresultStatus(r) == PGRES_COMMAND_OK)) {
+			res = r;
+			continue;
 		}
+		if (msg[0] == '\0')
+			snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(r));
 		PQclear(r);
 	}
-	if (stopped) {
+	if (res != NULL && msg[0] == '\0')
+		return res;
+	PQclear(res);
+fail:
+	if (*stopped)
 		snprintf(q->err, sizeof(q->err), "%s: interrupted", what);
-		return STORE_ERR;
-	}
-	if (lost || (failed && !cbstop)) {
+	else {
 		size_t n = strlen(msg);
 
 		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 			msg[--n] = '\0';
-		snprintf(q->err, sizeof(q->err), "%s: %s", what, msg);
-		return STORE_ERR;
+		snprintf(q->err, sizeof(q->err), "%s: %s", what, msg[0] ? msg : "failed");
 	}
-	return STORE_OK;
+	return NULL;
+}
+
+/* Every row of r to cb; 1 when cb stopped, -1 when the watch did. */
+static int
+hand_rows(pg_store *q, const PGresult *r, store_web_cb cb, void *ctx, int *delivered)
+{
+	const char *names[MAXCOL];
+	store_web_val v[MAXCOL];
+	int ncol = PQnfields(r) < MAXCOL ? PQnfields(r) : MAXCOL;
+
+	for (int row = 0; row < PQntuples(r); row++) {
+		if (row > 0 && row % ROWS_PER_CHECK == 0 && q->stop != NULL && q->stop(q->stop_ctx))
+			return -1;
+		row_values(r, row, ncol, names, v);
+		(*delivered)++;
+		if (cb(ctx, ncol, names, v) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * One run on connection c.  The rows are read whole (the lists are bounded)
+ * and handed over once the connection is idle again, so a callback may run
+ * other reads on the same store, as it may on SQLite.  A stream (the CSV
+ * downloads, every matching row) goes through a holdable cursor instead,
+ * STREAM_ROWS at a time, the connection idle between the fetches.
+ * *delivered counts the rows handed over.
+ */
+static int
+run_on(pg_store *q, PGconn *c, const char *text, const struct bound *p, int stream,
+    store_web_cb cb, void *ctx, const char *what, int *delivered)
+{
+	PGresult *r;
+	dbuf decl;
+	int stopped = 0, rc = 0;
+
+	*delivered = 0;
+	if (!stream) {
+		if ((r = send_wait(q, c, text, p, what, &stopped)) == NULL)
+			return STORE_ERR;
+		rc = hand_rows(q, r, cb, ctx, delivered);
+		PQclear(r);
+		if (rc < 0) {
+			snprintf(q->err, sizeof(q->err), "%s: interrupted", what);
+			return STORE_ERR;
+		}
+		return STORE_OK;
+	}
+	dbuf_init(&decl, 1 << 16);
+	dbuf_addstr(&decl, "DECLARE ds_web_stream NO SCROLL CURSOR WITH HOLD FOR ");
+	dbuf_addstr(&decl, text);
+	r = send_wait(q, c, dbuf_cstr(&decl), p, what, &stopped);
+	dbuf_free(&decl);
+	if (r == NULL)
+		return STORE_ERR;
+	PQclear(r);
+	while (rc == 0) {
+		if ((r = send_wait(q, c, "FETCH FORWARD " STREAM_ROWS_S " FROM ds_web_stream", NULL, what,
+		    &stopped)) == NULL) {
+			rc = -2;
+			break;
+		}
+		if (PQntuples(r) == 0) {
+			PQclear(r);
+			break;
+		}
+		rc = hand_rows(q, r, cb, ctx, delivered);
+		PQclear(r);
+	}
+	if ((r = send_wait(q, c, "CLOSE ds_web_stream", NULL, what, &stopped)) != NULL)
+		PQclear(r);
+	if (rc == -1)
+		snprintf(q->err, sizeof(q->err), "%s: interrupted", what);
+	return rc < 0 ? STORE_ERR : STORE_OK;
 }
 
 int
@@ -311,14 +365,15 @@ pg_web_run(pg_store *q, const char *sql, const pg_wbind *b, store_web_cb cb, voi
 		dbuf_free(&text);
 		return STORE_ERR;
 	}
-	rc = run_on(q, c, dbuf_cstr(&text), &p, cb, ctx, what, &delivered);
+	rc = run_on(q, c, dbuf_cstr(&text), &p, b->stream, cb, ctx, what, &delivered);
 	if (rc != STORE_OK && c != q->conn && delivered == 0 &&
 	    strstr(q->err, ": interrupted") == NULL) {
 		/* the standby failed (gone, a recovery conflict): the primary
 		 * answers, and the standby waits for the next lag check */
 		q->replica_fresh = 0;
 		if (q->batch == NULL || pg_batch_flush(q) == STORE_OK)
-			rc = run_on(q, q->conn, dbuf_cstr(&text), &p, cb, ctx, what, &delivered);
+			rc = run_on(q, q->conn, dbuf_cstr(&text), &p, b->stream, cb, ctx, what,
+			    &delivered);
 	}
 	dbuf_free(&text);
 	return rc;

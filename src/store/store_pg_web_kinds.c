@@ -393,6 +393,7 @@ pg_web_kinds_query(store *s, int q, const store_web_query *w, store_web_cb cb, v
 		bd.bid = br.id;
 		bd.partial = br.n > 1;
 	}
+	bd.stream = q == SWQ_THREATS_CSV;
 	dbuf_init(&b, 1 << 16);
 	if (build(&b, q, w, bounded) != 0) {
 		dbuf_free(&b);
