@@ -25,7 +25,7 @@
 /* PGA_CORE slots from 40 on (store_pg.c has 0-39). */
 enum {
 	R_Q_ADD = 40, R_Q_MARK, R_Q_DROP, R_Q_LIST_OPEN, R_Q_LIST_ALL, R_SUM_QUAR, R_SUM_DUPS,
-	R_SUM_RAW, R_EXP_RECORDS, R_EXP_REASONS, R_EXP_DKIM, R_EXP_SPF,
+	R_SUM_RAW, R_EXP_RECORDS, R_EXP_REASONS, R_EXP_DKIM, R_EXP_SPF, R_Q_LOCK,
 	R_SUMMARY = 60,		/* + filter mask (8) */
 	R_EXPORT = 70		/* + filter mask (8) */
 };
@@ -49,6 +49,13 @@ pgs_quarantine_add(store *s, int64_t raw_id, const char *reason)
 	    "created_at) VALUES ($1, $2, $3)", &p, "quarantining");
 }
 
+/*
+ * A retry resolves the message's open entries and may add a new one in the
+ * same transaction.  Two writers retrying the same message at once would
+ * each miss the other's new entry (their snapshots predate its commit), so
+ * the archive row is locked first: the second waits for the first to
+ * commit and then, in a statement of its own, sees its entry.
+ */
 int
 pgs_quarantine_mark(store *s, int64_t raw_id, int resolved)
 {
@@ -56,6 +63,9 @@ pgs_quarantine_mark(store *s, int64_t raw_id, int resolved)
 
 	pg_p_init(&p);
 	pg_p_int(&p, raw_id);
+	if (pg_run(PG(s), PGA_CORE, R_Q_LOCK, "SELECT 1 FROM raw_messages WHERE id = $1 FOR UPDATE",
+	    &p, "updating quarantine") != STORE_OK)
+		return STORE_ERR;
 	pg_p_int(&p, resolved);
 	now_param(&p);
 	return pg_run(PG(s), PGA_CORE, R_Q_MARK, "UPDATE quarantine SET resolved = $2, "

@@ -40,7 +40,11 @@ start)
 	[ -z "$(ls -A "$T")" ] || { echo "pg.sh: $T is not empty" >&2; exit 1; }
 	T=$(cd "$T" && pwd)
 	chmod 755 "$T"
-	[ "$(id -u)" = 0 ] && chown postgres: "$T"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres: "$T"
+		runuser -u postgres -- test -w "$T" ||
+		    { echo "pg.sh: user postgres cannot reach $T (chmod o+x its parents)" >&2; exit 1; }
+	fi
 	as_pg "$PGBIN/initdb" -D "$T/data" -A trust -U dmarc -E UTF8 --locale=C.UTF-8 --no-sync \
 		>"$T/initdb.log" 2>&1 || { cat "$T/initdb.log" >&2; exit 1; }
 	tries=0
@@ -61,7 +65,7 @@ start)
 		echo "PG_PORT=$PG_PORT"
 		echo "PG_DIR=$T"
 	} >"$T/env.tmp"
-	mv "$T/env.tmp" "$T/env" 2>/dev/null || { cat "$T/env.tmp" >"$T/env"; rm -f "$T/env.tmp"; }
+	mv "$T/env.tmp" "$T/env"
 	dsn dmarc
 	;;
 newdb)
