@@ -635,7 +635,7 @@ alert_evaluate(store *st, int64_t now, alert_eval_stats *out, char *err, size_t 
 {
 	const struct store_alerts_ops *o = st->ops->alerts;
 	change_list *l;
-	int rc = 0;
+	int rc = 0, claimed = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (o == NULL || st->ops->analysis == NULL) {
@@ -653,15 +653,30 @@ alert_evaluate(store *st, int64_t now, alert_eval_stats *out, char *err, size_t 
 			rc = -1;
 			break;
 		}
+		claimed = 0;
 		for (int i = 0; i < l->n && rc == 0; i++) {
 			change *c = &l->c[i];
 			alert_settings set;
+			int ok = 1;
 
 			if (st->ops->begin(st) != STORE_OK) {
 				snprintf(err, errlen, "%s", store_errmsg(st));
 				rc = -1;
 				break;
 			}
+			/* another evaluator (another node) has it, or has done it */
+			if (o->change_claim != NULL &&
+			    o->change_claim(st, c->domain, c->day, &ok) != STORE_OK) {
+				snprintf(err, errlen, "%s", store_errmsg(st));
+				st->ops->rollback(st);
+				rc = -1;
+				break;
+			}
+			if (!ok) {
+				st->ops->rollback(st);
+				continue;
+			}
+			claimed++;
 			rc = alert_settings_load(st, c->domain, &set, err, errlen);
 			out->changes++;
 			if (rc == 0 && set.enabled) {
@@ -684,7 +699,7 @@ alert_evaluate(store *st, int64_t now, alert_eval_stats *out, char *err, size_t 
 		}
 		for (int i = 0; i < l->n; i++)
 			free(l->c[i].domain);
-	} while (rc == 0 && l->n == CHANGE_BATCH);
+	} while (rc == 0 && l->n == CHANGE_BATCH && claimed > 0);
 	free(l);
 	return rc;
 }

@@ -87,6 +87,12 @@ struct store_alerts_ops {
 	/* Pending changes, oldest day first, at most limit. */
 	int (*change_list)(store *s, int limit,
 	    int (*cb)(void *, const char *domain, int64_t day, int64_t seq), void *ctx);
+	/* Inside the transaction that evaluates (domain, day), before reading
+	 * anything: *ok = 1 when this evaluator has the pair to itself until it
+	 * commits, 0 when it is no longer pending or another evaluator (another
+	 * node) holds it: then skip it.  One node at a time evaluates a domain.
+	 * May be NULL (nothing to claim). */
+	int (*change_claim)(store *s, const char *domain, int64_t day, int *ok);
 	/* Drop (domain, day) unless it was recorded again after seq. */
 	int (*change_done)(store *s, const char *domain, int64_t day, int64_t seq);
 

@@ -798,7 +798,7 @@ const store_ops store_pg_ops = {
 	.hosts = &store_pg_hosts_ops,
 	.web = &store_pg_web_ops,
 	.kinds = &store_pg_kinds_ops,
-	.auth = NULL,		/* p4: &store_pg_auth_ops */
-	.alerts = NULL,		/* p4: &store_pg_alerts_ops */
+	.auth = &store_pg_auth_ops,
+	.alerts = &store_pg_alerts_ops,
 	.intake = &store_pg_intake_ops,
 };

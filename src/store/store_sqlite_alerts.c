@@ -134,6 +134,25 @@ al_change_list(store *s, int limit, int (*cb)(void *, const char *, int64_t, int
 	return fin(q, st, rc, "reading changes");
 }
 
+/* BEGIN IMMEDIATE already holds the writer's lock: the pair is ours if it is
+ * still pending (another process may have evaluated it since the list). */
+static int
+al_change_claim(store *s, const char *domain, int64_t day, int *ok)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = prep(q, "SELECT 1 FROM alert_changes WHERE policy_domain = ?1 AND day = ?2");
+	int rc;
+
+	*ok = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, domain);
+	sqlite3_bind_int64(st, 2, day);
+	rc = sqlite3_step(st);
+	*ok = rc == SQLITE_ROW;
+	return fin(q, st, rc, "claiming a change");
+}
+
 static int
 al_change_done(store *s, const char *domain, int64_t day, int64_t seq)
 {
@@ -642,6 +661,7 @@ const struct store_alerts_ops store_sqlite_alerts_ops = {
 	.change_failure = al_change_failure,
 	.change_scan = al_change_scan,
 	.change_list = al_change_list,
+	.change_claim = al_change_claim,
 	.change_done = al_change_done,
 	.settings_get = al_settings_get,
 	.settings_put = al_settings_put,
