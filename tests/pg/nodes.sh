@@ -114,7 +114,16 @@ else no "a sender registered on B shows on A within a second (${WAITED:-?} ms)";
 
 # ---- the standby lags: B stays on it within the bound, then reads the primary -----
 ver() { curl -s "$1/version" | sed 's/.*"version":"\([^"]*\)".*/\1/'; }
+quiet() {	# until the primary writes nothing for a second (reanalysis done)
+	for i in $(seq 30); do
+		l1=$(psql -Atq "$PRIMARY" -c "SELECT pg_current_wal_lsn()")
+		sleep 1
+		[ "$l1" = "$(psql -Atq "$PRIMARY" -c "SELECT pg_current_wal_lsn()")" ] && return 0
+	done
+	return 1
+}
 lag_round() {	# name CIDR
+	quiet
 	psql -Atq "$STANDBY" -c "SELECT pg_wal_replay_pause()" >/dev/null
 	sleep 0.5
 	vb0=$(ver "$B") va0=$(ver "$A")
