@@ -276,7 +276,7 @@ static int
 prepare(pg_store *q, int st)
 {
 	struct pg_batch *b = q->batch;
-	char name[16];
+	char name[24];
 	PGresult *r;
 
 	if (b->prepared[st])
@@ -298,7 +298,7 @@ prepare(pg_store *q, int st)
 static int
 send(pg_store *q, int st, int n, const char *const *v)
 {
-	char name[16];
+	char name[24];
 
 	snprintf(name, sizeof(name), "batch%d", st);
 	if (!PQsendQueryPrepared(q->conn, name, n, v, NULL, NULL, 0))
