@@ -121,10 +121,37 @@ sleep 1
 v2=$(curl -s "http://127.0.0.1:$PB/api/v1/version")
 if [ -n "$v1" ] && [ "$v1" != "$v2" ]; then ok "version follows another process's write ($v1 → $v2)"
 else no "version follows another process's write ($v1 → $v2)"; fi
+# the query time limit (store_web watch): a read blocked by a lock is
+# cancelled at the deadline, answers 503, and the connection serves the
+# next request once the lock is gone
+PC=$(port)
+"$BIN" --db "$PGDB" serve --listen "127.0.0.1:$PC" --no-enrich --max-range 3660 --query-timeout 0.5 \
+    >"$T/serve-pg2.log" 2>&1 &
+PIDS="$PIDS $!"
+for i in $(seq 100); do curl -sf "http://127.0.0.1:$PC/api/v1/version" >/dev/null 2>&1 && break; sleep 0.1; done
+psql -q "$PGDB" -c "BEGIN; LOCK TABLE records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;" \
+    >/dev/null 2>&1 &
+LK=$!
+sleep 0.5
+U="http://127.0.0.1:$PC/api/v1/records?domain=example.co.jp&since=2026-10-01&until=2026-12-31&per_page=7"
+t0=$(python3 -c 'import time; print(int(time.time() * 1000))')
+c1=$(curl -s -o "$T/to.json" -w '%{http_code}' "$U")
+t1=$(python3 -c 'import time; print(int(time.time() * 1000))')
+if [ "$c1" = 503 ] && grep -q '"timeout"' "$T/to.json" && [ $((t1 - t0)) -lt 2500 ]; then
+	ok "query time limit: a blocked read is cancelled (503 after $((t1 - t0)) ms, limit 500)"
+else no "query time limit: a blocked read is cancelled (status $c1 after $((t1 - t0)) ms)"; fi
+wait "$LK"
+c2=$(curl -s -o "$T/to2.json" -w '%{http_code}' "$U")
+if [ "$c2" = 200 ] && grep -q '"rows"' "$T/to2.json"; then ok "after the cancel the connection serves again"
+else no "after the cancel the connection serves again (status $c2)"; fi
+locks=$(psql -Atq "$PGDB" -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+if [ "$locks" = 0 ]; then ok "no statement left waiting on the server"
+else no "no statement left waiting on the server ($locks)"; fi
+
 # stopped: a sanitizer build reports leaks and errors at exit
 for p in $PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 PIDS=""
-if grep -qi "error\|fail\|sanitizer" "$T/serve-pg.log"; then no "postgresql serve log clean"
+if grep -qi "error\|fail\|sanitizer" "$T/serve-pg.log" "$T/serve-pg2.log"; then no "postgresql serve log clean"
 	head -30 "$T/serve-pg.log"
 else ok "postgresql serve log clean"; fi
 
