@@ -100,6 +100,12 @@ PGresult *pg_exec(pg_store *q, enum pg_area area, int slot, const char *sqltext,
  * else on the primary (portal reads only). */
 PGresult *pg_exec_read(pg_store *q, enum pg_area area, int slot, const char *sqltext,
     const pg_params *p, const char *what);
+/* PQexecPrepared(c, name, ...) with the wait watched by q->stop (store_web
+ * watch()): a stop cancels the statement, whose error result comes back. */
+PGresult *pg_exec_watched(pg_store *q, PGconn *c, const char *name, int n,
+    const char *const *values);
+/* PQprepare likewise (parsing waits for table locks too). */
+PGresult *pg_prepare_watched(pg_store *q, PGconn *c, const char *name, const char *sqltext);
 /* The connection portal reads go to: the replica while it is fresh enough,
  * outside a transaction (store_pg_replica.c), else the primary. */
 PGconn *pg_read_conn(pg_store *q);

@@ -147,7 +147,8 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 		return NULL;
 	snprintf(name, sizeof(name), "a%d_%d", (int)area, sl);
 	if (!prep[area][sl]) {
-		r = PQprepare(c, name, sqltext, 0, NULL);
+		r = q->stop != NULL ? pg_prepare_watched(q, c, name, sqltext) :
+		    PQprepare(c, name, sqltext, 0, NULL);
 		if (!result_ok(r)) {
 			pg_fail(q, what, r);
 			PQclear(r);
@@ -156,7 +157,11 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 		PQclear(r);
 		prep[area][sl] = 1;
 	}
-	r = PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
+	/* under the portal's watch (store_web watch()) the wait is watched and a
+	 * stop cancels the statement (store_pg_web_exec.c) */
+	r = q->stop != NULL ? pg_exec_watched(q, c, name, p != NULL ? p->n : 0,
+	    p != NULL ? p->v : NULL) :
+	    PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
 	if (!result_ok(r)) {
 		pg_fail(q, what, r);
 		PQclear(r);

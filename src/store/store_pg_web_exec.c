@@ -16,7 +16,7 @@
  * Statements are unnamed (the variants are too many to prepare, as on
  * SQLite); the fragments never hold data.
  *
- * Exports: pg_web_run.  Errors: STORE_ERR with q->err set.
+ * Exports: pg_web_run, pg_exec_watched, pg_prepare_watched.  Errors: STORE_ERR with q->err set.
  */
 #include <errno.h>
 #include <poll.h>
@@ -174,6 +174,45 @@ wait_ready(pg_store *q, PGconn *c, int *stopped)
 			return -1;
 	}
 	return 0;
+}
+
+/* The results of what was just sent on c, the wait watched: the first
+ * error, else the first result; NULL when the connection failed. */
+static PGresult *
+collect(pg_store *q, PGconn *c)
+{
+	PGresult *r, *res = NULL;
+	int stopped = 0;
+
+	for (;;) {
+		if (wait_ready(q, c, &stopped) != 0)
+			break;
+		if ((r = PQgetResult(c)) == NULL)
+			break;
+		if (res == NULL || (PQresultStatus(res) != PGRES_FATAL_ERROR &&
+		    PQresultStatus(r) == PGRES_FATAL_ERROR)) {
+			PQclear(res);
+			res = r;
+		} else
+			PQclear(r);
+	}
+	return res;
+}
+
+PGresult *
+pg_exec_watched(pg_store *q, PGconn *c, const char *name, int n, const char *const *values)
+{
+	if (!PQsendQueryPrepared(c, name, n, values, NULL, NULL, 0))
+		return NULL;
+	return collect(q, c);
+}
+
+PGresult *
+pg_prepare_watched(pg_store *q, PGconn *c, const char *name, const char *sqltext)
+{
+	if (!PQsendPrepare(c, name, sqltext, 0, NULL))
+		return NULL;
+	return collect(q, c);
 }
 
 /* One row as SQLite would type it. */
