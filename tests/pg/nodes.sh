@@ -20,11 +20,14 @@ case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
 T=$(mktemp -d /tmp/dmarcscope-pgnodes.XXXXXX)
 chmod 755 "$T"
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+as_pg() {	# as tests/servers/pg.sh: the server runs as postgres when we are root
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
 PIDS=""
 SB=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	[ -n "$SB" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$SB/data" -m immediate -w stop \
+	[ -n "$SB" ] && as_pg "$PGBIN/pg_ctl" -D "$SB/data" -m immediate -w stop \
 	    >/dev/null 2>&1
 	sh tests/servers/pg.sh stop "$T/pg" >/dev/null 2>&1
 	rm -rf "$T"
@@ -58,10 +61,11 @@ PUSER=$(psql -Atq "$PRIMARY" -c "SELECT current_user")
 PDB=$(psql -Atq "$PRIMARY" -c "SELECT current_database()")
 SP=$(port)
 SB="$T/standby"
-mkdir -p "$SB" && chown postgres: "$SB"
-if runuser -u postgres -- "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PPORT" -U "$PUSER" \
+mkdir -p "$SB"
+[ "$(id -u)" = 0 ] && chown postgres: "$SB"
+if as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PPORT" -U "$PUSER" \
     -D "$SB/data" -R -X stream -c fast >"$T/basebackup.log" 2>&1 &&
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$SB/data" -l "$SB/server.log" -w \
+    as_pg "$PGBIN/pg_ctl" -D "$SB/data" -l "$SB/server.log" -w \
     -o "-p $SP -k $SB -c listen_addresses=127.0.0.1" start >"$T/standby.log" 2>&1; then
 	ok "streaming standby started (pg_basebackup -R, port $SP)"
 else
@@ -150,7 +154,7 @@ sleep 1	# the standby catches up; B goes back to it
 lag_round "lag 2 (back on the standby after catching up)" 192.0.2.64/26
 
 # ---- the standby goes away: B answers from the primary ----------------------------
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$SB/data" -m immediate -w stop >/dev/null 2>&1
+as_pg "$PGBIN/pg_ctl" -D "$SB/data" -m immediate -w stop >/dev/null 2>&1
 SB=""
 check "standby stopped: B still answers" sh -c "curl -sf '$B/domains' | grep -q example.co.jp"
 if register "$A" 10.9.8.0/24 && shows_within "$B" 10.9.8.0/24 3000
