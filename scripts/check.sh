@@ -143,6 +143,8 @@ sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); ad
 
 [ -f tests/kinds/export.sh ] && { sh tests/kinds/export.sh "$BIN" >"$LOG/kinds-export.log" 2>&1; set -- $(counts "$LOG/kinds-export.log"); add "${1:-0}" "${2:-1}" "export --kind failure|tlsrpt, failure/TLS counts"; grep -E "^FAIL" "$LOG/kinds-export.log" | head -20; }
 
+[ -f tests/pg/core.sh ] && { sh tests/pg/core.sh "$BIN" >"$LOG/pg-core.log" 2>&1; set -- $(counts "$LOG/pg-core.log"); add "${1:-0}" "${2:-1}" "PostgreSQL core against SQLite (concurrent ingests, kill -9)"; grep -E "^FAIL" "$LOG/pg-core.log" | head -20; }
+
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then
 	make -s fuzz-replay >"$LOG/fuzz.log" 2>&1

@@ -14,7 +14,9 @@
  * Errors: q->err = "what: server message"; q->sqlstate = the SQLSTATE of the
  * failed statement ("" when none); NULL / STORE_ERR returned.
  *
- * Exports: pg_p_*, pg_exec, pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail,
+ * A connection found lost between transactions is made again (pg_alive).
+ *
+ * Exports: pg_p_*, pg_alive, pg_session_init, pg_prepare, pg_exec, pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail,
  * pg_int, pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end.
  */
 #include <inttypes.h>
@@ -134,6 +136,38 @@ result_ok(const PGresult *r)
 	return t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK;
 }
 
+static int
+prepare_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area area, int sl,
+    const char *sqltext, const char *what)
+{
+	char name[32];
+	PGresult *r;
+
+	if (sl < 0 || sl >= PG_SLOTS)
+		panic("store: statement slot %d out of range", sl);
+	if (prep[area][sl])
+		return STORE_OK;
+	snprintf(name, sizeof(name), "a%d_%d", (int)area, sl);
+	/* under the portal's watch (store_web watch()) waits are watched and a
+	 * stop cancels the statement (store_pg_web_exec.c) */
+	r = q->stop != NULL ? pg_prepare_watched(q, c, name, sqltext) :
+	    PQprepare(c, name, sqltext, 0, NULL);
+	if (!result_ok(r)) {
+		pg_fail(q, what, r);
+		PQclear(r);
+		return STORE_ERR;
+	}
+	PQclear(r);
+	prep[area][sl] = 1;
+	return STORE_OK;
+}
+
+int
+pg_prepare(pg_store *q, enum pg_area area, int sl, const char *sqltext, const char *what)
+{
+	return prepare_on(q, q->conn, q->prepared, area, sl, sqltext, what);
+}
+
 static PGresult *
 exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area area, int sl,
     const char *sqltext, const pg_params *p, const char *what, int flush)
@@ -141,24 +175,20 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 	char name[32];
 	PGresult *r;
 
-	if (sl < 0 || sl >= PG_SLOTS)
-		panic("store: statement slot %d out of range", sl);
+	if (c == q->conn && pg_alive(q) != STORE_OK)
+		return NULL;
 	if (flush && area != PGA_BATCH && q->batch != NULL && pg_batch_flush(q) != STORE_OK)
 		return NULL;
+	if (prepare_on(q, c, prep, area, sl, sqltext, what) != STORE_OK)
+		return NULL;
 	snprintf(name, sizeof(name), "a%d_%d", (int)area, sl);
-	if (!prep[area][sl]) {
-		r = q->stop != NULL ? pg_prepare_watched(q, c, name, sqltext) :
-		    PQprepare(c, name, sqltext, 0, NULL);
-		if (!result_ok(r)) {
-			pg_fail(q, what, r);
-			PQclear(r);
+	if (c == q->conn && pg_queue_pending(q)) {
+		/* the deferred statements travel with this one (pg_queue.c) */
+		if (pg_pipeline(q, name, NULL, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, what,
+		    &r) != STORE_OK)
 			return NULL;
-		}
-		PQclear(r);
-		prep[area][sl] = 1;
+		return r;
 	}
-	/* under the portal's watch (store_web watch()) the wait is watched and a
-	 * stop cancels the statement (store_pg_web_exec.c) */
 	r = q->stop != NULL ? pg_exec_watched(q, c, name, p != NULL ? p->n : 0,
 	    p != NULL ? p->v : NULL) :
 	    PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
@@ -191,7 +221,7 @@ PGresult *
 pg_exec_read(pg_store *q, enum pg_area area, int sl, const char *sqltext, const pg_params *p,
     const char *what)
 {
-	if (q->replica != NULL && pg_read_conn(q) == q->replica)
+	if (q->replica != NULL && !pg_queue_pending(q) && pg_read_conn(q) == q->replica)
 		return exec_on(q, q->replica, q->rprepared, area, sl, sqltext, p, what, 1);
 	return pg_exec(q, area, sl, sqltext, p, what);
 }
@@ -213,8 +243,12 @@ pg_exec_text(pg_store *q, const char *sqltext, const char *what)
 {
 	PGresult *r;
 
+	if (pg_alive(q) != STORE_OK)
+		return STORE_ERR;
 	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)
 		return STORE_ERR;
+	if (pg_queue_pending(q))
+		return pg_pipeline(q, NULL, sqltext, 0, NULL, what, NULL);
 	r = PQexec(q->conn, sqltext);
 	if (!result_ok(r)) {
 		pg_fail(q, what, r);
@@ -224,6 +258,41 @@ pg_exec_text(pg_store *q, const char *sqltext, const char *what)
 	PQclear(r);
 	q->sqlstate[0] = '\0';
 	return STORE_OK;
+}
+
+int
+pg_session_init(pg_store *q)
+{
+	PGresult *r = PQexec(q->conn, q->query_only ? "SET client_min_messages = warning;"
+	    " SET default_transaction_read_only = on" : "SET client_min_messages = warning");
+
+	if (!result_ok(r)) {
+		pg_fail(q, "connecting", r);
+		PQclear(r);
+		return STORE_ERR;
+	}
+	PQclear(r);
+	return STORE_OK;
+}
+
+int
+pg_alive(pg_store *q)
+{
+	if (PQstatus(q->conn) == CONNECTION_OK)
+		return STORE_OK;
+	if (q->in_tx || q->tx_depth > 0) {
+		snprintf(q->err, sizeof(q->err), "the connection to PostgreSQL was lost in a "
+		    "transaction: %s", PQerrorMessage(q->conn));
+		return STORE_ERR;
+	}
+	log_warnx("store: the connection to PostgreSQL was lost; connecting again");
+	PQreset(q->conn);
+	if (PQstatus(q->conn) != CONNECTION_OK)
+		return pg_fail(q, "connecting again", NULL);
+	memset(q->prepared, 0, sizeof(q->prepared));
+	pg_batch_forget_prepared(q);
+	pg_queue_discard(q);
+	return pg_session_init(q);
 }
 
 int64_t
@@ -293,6 +362,7 @@ pg_tx_end(pg_store *q, int ok)
 		return pg_exec_text(q, "COMMIT", "commit");
 	memcpy(keep, q->err, sizeof(keep));
 	pg_batch_discard(q);
+	pg_queue_discard(q);
 	pg_exec_text(q, "ROLLBACK", "rollback");
 	memcpy(q->err, keep, sizeof(keep));
 	return STORE_ERR;

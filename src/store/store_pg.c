@@ -8,10 +8,15 @@
  * together migrate once.  Transactions and savepoints map one to one.
  *
  * The core ops are ports of store_sqlite.c's, one statement each where
- * possible; duplicates (archive hash, report identity) are decided by the
- * unique constraints with INSERT ... ON CONFLICT, never by a read then a
- * write, so two ingest processes given the same input store it once.
- * Records go through store_pg_batch.c.
+ * possible: here the archive, in store_pg_report.c the reports and
+ * duplicates, in store_pg_read.c the quarantine and the reads; records go
+ * through store_pg_batch.c.  Duplicates (archive hash, report identity) are
+ * decided by the unique constraints with INSERT ... ON CONFLICT, never by a
+ * read then a write, so two ingest processes given the same input store it
+ * once.  Writes whose only answer is success are deferred (pg_queue.c) and
+ * travel with the next statement that needs an answer: a database error
+ * in one (rare: the values are checked before) then fails that later
+ * statement, and the whole message rolls back rather than one document.
  *
  * Exports: store_pg_ops (see store.h).  Errors: STORE_ERR, store_errmsg().
  */
@@ -23,7 +28,6 @@
 #include "pg_priv.h"
 #include "schema.h"
 #include "store.h"
-#include "../util/dbuf.h"
 #include "../util/log.h"
 
 /* pg_advisory_lock key held while migrating ("dmsc"). */
@@ -32,8 +36,6 @@
 /* The kinds' rows follow the archive (store_pg_kinds.c); weak until that
  * file is linked in. */
 extern int pg_kinds_merge(pg_store *q, int64_t from, int64_t into) __attribute__((weak));
-extern int pg_kinds_raw_duplicate(pg_store *q, int64_t raw_id, const char *source, int64_t *n)
-    __attribute__((weak));
 
 static void
 quiet_notice(void *arg, const char *msg)
@@ -139,7 +141,7 @@ pgs_open(store **out, const char *dsn, char *err, size_t errlen)
 		return STORE_ERR;
 	}
 	PQsetNoticeProcessor(q->conn, quiet_notice, NULL);
-	if (pg_exec_text(q, "SET client_min_messages = warning", "connecting") != STORE_OK ||
+	if (pg_session_init(q) != STORE_OK ||
 	    migrate(q) != STORE_OK) {
 		snprintf(err, errlen, "PostgreSQL database: %s", q->err);
 		pgs_close(&q->base);
@@ -157,6 +159,7 @@ pgs_close(store *s)
 	if (q == NULL)
 		return;
 	pg_batch_free(q);
+	pg_queue_free(q);
 	if (q->replica != NULL)
 		PQfinish(q->replica);
 	if (q->conn != NULL)
@@ -183,16 +186,25 @@ tx_reset(pg_store *q)
 static int
 pgs_begin(store *s)
 {
-	tx_reset(PG(s));
-	return pg_exec_text(PG(s), "BEGIN", "begin");
+	pg_store *q = PG(s);
+
+	tx_reset(q);
+	if (pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
+		return STORE_ERR;
+	q->in_tx = 1;
+	return STORE_OK;
 }
 
+/* A failed commit leaves the transaction to the caller's rollback. */
 static int
 pgs_commit(store *s)
 {
-	int rc = pg_exec_text(PG(s), "COMMIT", "commit");
+	pg_store *q = PG(s);
+	int rc = pg_exec_text(q, "COMMIT", "commit");
 
-	tx_reset(PG(s));
+	tx_reset(q);
+	if (rc == STORE_OK)
+		q->in_tx = 0;
 	return rc;
 }
 
@@ -203,9 +215,12 @@ pgs_rollback(store *s)
 	PGresult *r;
 
 	pg_batch_discard(q);	/* never written: nothing to undo */
+	pg_queue_discard(q);	/* never sent */
 	tx_reset(q);
-	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE)
-		return STORE_OK;
+	q->in_tx = 0;
+	if (PQstatus(q->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(q->conn) == PQTRANS_IDLE)
+		return STORE_OK;	/* nothing open (a lost connection took it along) */
 	r = PQexec(q->conn, "ROLLBACK");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		pg_fail(q, "rollback", r);
@@ -216,9 +231,10 @@ pgs_rollback(store *s)
 	return STORE_OK;
 }
 
-/* Savepoint names are constants ("msg", "doc"), never data. */
+/* Savepoint names are constants ("msg", "doc"), never data.  Setting and
+ * releasing one waits in the deferred queue. */
 static int
-mark_op(store *s, const char *name, const char *verb)
+mark_op(store *s, const char *name, const char *verb, int defer)
 {
 	pg_store *q = PG(s);
 	char buf[64];
@@ -228,29 +244,31 @@ mark_op(store *s, const char *name, const char *verb)
 		return STORE_ERR;
 	}
 	snprintf(buf, sizeof(buf), "%s %s", verb, name);
-	return pg_exec_text(q, buf, "savepoint");
+	return defer ? pg_defer_text(q, buf, "savepoint") : pg_exec_text(q, buf, "savepoint");
 }
 
-static int pgs_mark(store *s, const char *n) { return mark_op(s, n, "SAVEPOINT"); }
-static int pgs_mark_release(store *s, const char *n) { return mark_op(s, n, "RELEASE SAVEPOINT"); }
+static int pgs_mark(store *s, const char *n) { return mark_op(s, n, "SAVEPOINT", 1); }
+static int pgs_mark_release(store *s, const char *n) { return mark_op(s, n, "RELEASE SAVEPOINT", 1); }
 
+/* Sent now with what waits (a deferred statement that failed fails this
+ * too: the message then rolls back whole), the release deferred. */
 static int
 pgs_mark_rollback(store *s, const char *n)
 {
 	/* pending records came after the newest savepoint: dropping them is
 	 * their rollback */
 	pg_batch_discard(PG(s));
-	if (mark_op(s, n, "ROLLBACK TO SAVEPOINT") != STORE_OK)
+	if (mark_op(s, n, "ROLLBACK TO SAVEPOINT", 0) != STORE_OK)
 		return STORE_ERR;
-	return mark_op(s, n, "RELEASE SAVEPOINT");
+	return mark_op(s, n, "RELEASE SAVEPOINT", 1);
 }
 
-/* PGA_CORE slots: this file 0-39, store_pg_read.c 40 onwards. */
+/* PGA_CORE slots: this file 0-19, store_pg_report.c 20-39, store_pg_read.c
+ * 40 onwards. */
 enum {
 	C_RAW_NEW, C_RAW_NEW_NOSHA, C_RAW_SIZES, C_RAW_CHUNK, C_RAW_SEAL, C_RAW_INFO, C_RAW_FIND,
 	C_RAW_SIZE, C_MERGE_REPORTS, C_MERGE_DUPS, C_MERGE_CHUNKS, C_MERGE_RAW, C_RAW_READ,
-	C_RAW_STATE, C_REPORT_ADD, C_REPORT_FIND, C_REPORT_FINISH, C_DUP_ADD, C_RAW_DUP,
-	C_RAW_BY_SHA
+	C_RAW_STATE, C_RAW_BY_SHA
 };
 
 static int
@@ -316,7 +334,7 @@ pgs_raw_chunk(store *s, int64_t raw_id, int seq, const void *data, size_t n)
 	pg_p_int(&p, raw_id);
 	pg_p_int(&p, seq);
 	pg_p_bytes(&p, data, n);
-	rc = pg_run(q, PGA_CORE, C_RAW_CHUNK, "INSERT INTO raw_chunks(raw_id, seq, data) "
+	rc = pg_defer(q, PGA_CORE, C_RAW_CHUNK, "INSERT INTO raw_chunks(raw_id, seq, data) "
 	    "VALUES ($1, $2, $3)", &p, "archiving a chunk");
 	pg_p_free(&p);
 	return rc;
@@ -362,7 +380,7 @@ pgs_raw_seal(store *s, int64_t raw_id, const char *sha, int64_t size, int64_t st
 	if (sha == NULL) {
 		pg_p_int(&p, size);
 		pg_p_int(&p, stored);
-		return pg_run(q, PGA_CORE, C_RAW_SIZES, "UPDATE raw_messages SET size = $2, "
+		return pg_defer(q, PGA_CORE, C_RAW_SIZES, "UPDATE raw_messages SET size = $2, "
 		    "stored_size = $3 WHERE id = $1", &p, "sealing the archive");
 	}
 	if (raw_by_sha(q, sha, dup_id) != STORE_OK)
@@ -373,13 +391,13 @@ pgs_raw_seal(store *s, int64_t raw_id, const char *sha, int64_t size, int64_t st
 	pg_p_int(&p, size);
 	pg_p_int(&p, stored);
 	insp = PQtransactionStatus(q->conn) == PQTRANS_INTRANS;
-	if (insp && pg_exec_text(q, "SAVEPOINT pg_seal", "sealing the archive") != STORE_OK)
+	if (insp && pg_defer_text(q, "SAVEPOINT pg_seal", "sealing the archive") != STORE_OK)
 		return STORE_ERR;
 	r = pg_exec(q, PGA_CORE, C_RAW_SEAL, "UPDATE raw_messages SET sha256 = $2, size = $3, "
 	    "stored_size = $4 WHERE id = $1", &p, "sealing the archive");
 	if (r != NULL) {
 		PQclear(r);
-		return insp ? pg_exec_text(q, "RELEASE SAVEPOINT pg_seal", "sealing the archive") :
+		return insp ? pg_defer_text(q, "RELEASE SAVEPOINT pg_seal", "sealing the archive") :
 		    STORE_OK;
 	}
 	if (!insp || strcmp(q->sqlstate, "23505") != 0)
@@ -545,220 +563,9 @@ pgs_raw_set_state(store *s, int64_t raw_id, const char *state, const char *reaso
 	pg_p_text(&p, reason);
 	pg_p_int(&p, reports);
 	now_param(&p);
-	return pg_run(PG(s), PGA_CORE, C_RAW_STATE, "UPDATE raw_messages SET state = $2, "
+	return pg_defer(PG(s), PGA_CORE, C_RAW_STATE, "UPDATE raw_messages SET state = $2, "
 	    "reason = $3, reports = $4, processed_at = $5 WHERE id = $1", &p,
 	    "updating the archive state");
-}
-
-/* JSON array of notes. */
-static void
-json_notes(dbuf *b, char *const *notes, int n, int dropped)
-{
-	dbuf_addc(b, '[');
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			dbuf_addc(b, ',');
-		dbuf_json_str(b, notes[i]);
-	}
-	if (dropped > 0)
-		dbuf_printf(b, "%s\"... %d more notes not kept\"", n > 0 ? "," : "", dropped);
-	dbuf_addc(b, ']');
-}
-
-/* Raw policy words that did not normalise cleanly, as a JSON object. */
-static void
-policy_raw(dbuf *raw, const dm_policy *p)
-{
-	const char *names[] = { "p", "sp", "np", "adkim", "aspf" };
-	const char *raws[] = { p->raw_p, p->raw_sp, p->raw_np, p->raw_adkim, p->raw_aspf };
-	const char *norm[] = { dm_disp_name(p->p), dm_disp_name(p->sp), dm_disp_name(p->np),
-	    dm_align_name(p->adkim), dm_align_name(p->aspf) };
-	int any = 0;
-
-	for (int i = 0; i < 5; i++) {
-		if (raws[i] == NULL || strcmp(raws[i], norm[i]) == 0)
-			continue;
-		dbuf_addstr(raw, any ? "," : "{");
-		dbuf_printf(raw, "\"%s\":", names[i]);
-		dbuf_json_str(raw, raws[i]);
-		any = 1;
-	}
-	if (any)
-		dbuf_addc(raw, '}');
-}
-
-/*
- * The identity's unique constraint decides: the insert does nothing when
- * the report exists (waiting for a concurrent writer of the same report to
- * commit or roll back), and then the existing row is the duplicate.
- */
-static int
-pgs_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,
-    int64_t *dup_of)
-{
-	pg_store *q = PG(s);
-	char org[DM_KEY_LEN], rid[DM_KEY_LEN], dom[DM_KEY_LEN];
-	const dm_policy *pol = &r->policy;
-	pg_params p;
-	PGresult *res;
-	dbuf raw;
-
-	*report_id = 0;
-	*dup_of = 0;
-	dm_report_key(r, org, rid, dom);
-	dbuf_init(&raw, 4096);
-	policy_raw(&raw, pol);
-	pg_p_init(&p);
-	pg_p_int(&p, raw_id);
-	pg_p_text(&p, org);
-	pg_p_text(&p, rid);
-	pg_p_text(&p, dom);
-	pg_p_int(&p, r->begin);
-	pg_p_int(&p, r->end);
-	pg_p_text(&p, r->org_name);
-	pg_p_text(&p, r->email);
-	pg_p_text(&p, r->extra_contact_info);
-	pg_p_text(&p, r->report_id);
-	pg_p_text(&p, r->version);
-	pg_p_text(&p, dm_schema_name(r->schema));
-	pg_p_text(&p, r->xml_namespace);
-	pg_p_text(&p, r->generator);
-	pg_p_text(&p, pol->p ? dm_disp_name(pol->p) : NULL);
-	pg_p_text(&p, pol->sp ? dm_disp_name(pol->sp) : NULL);
-	pg_p_text(&p, pol->np ? dm_disp_name(pol->np) : NULL);
-	pg_p_text(&p, pol->adkim ? dm_align_name(pol->adkim) : NULL);
-	pg_p_text(&p, pol->aspf ? dm_align_name(pol->aspf) : NULL);
-	if (pol->pct >= 0)
-		pg_p_int(&p, pol->pct);
-	else
-		pg_p_null(&p);
-	pg_p_text(&p, pol->fo);
-	pg_p_text(&p, pol->testing);
-	pg_p_text(&p, pol->discovery_method);
-	pg_p_text(&p, raw.len ? dbuf_cstr(&raw) : NULL);
-	pg_p_int(&p, r->policy_count > 0 ? r->policy_count : 1);
-	now_param(&p);
-	res = pg_exec(q, PGA_CORE, C_REPORT_ADD, "INSERT INTO reports(raw_id, org_key, "
-	    "report_id_key, policy_domain, date_begin, date_end, org_name, email, "
-	    "extra_contact_info, report_id, version, schema, xml_namespace, generator, p, sp, np, "
-	    "adkim, aspf, pct, fo, testing, discovery_method, policy_raw, policy_count, "
-	    "ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-	    "$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) "
-	    "ON CONFLICT (org_key, report_id_key, policy_domain, date_begin, date_end) DO NOTHING "
-	    "RETURNING id", &p, "storing the report");
-	dbuf_free(&raw);
-	if (res == NULL)
-		return STORE_ERR;
-	if (PQntuples(res) == 1) {
-		*report_id = pg_int(res, 0, 0);
-		PQclear(res);
-		return STORE_OK;
-	}
-	PQclear(res);
-	pg_p_init(&p);
-	pg_p_text(&p, org);
-	pg_p_text(&p, rid);
-	pg_p_text(&p, dom);
-	pg_p_int(&p, r->begin);
-	pg_p_int(&p, r->end);
-	res = pg_exec(q, PGA_CORE, C_REPORT_FIND, "SELECT id FROM reports WHERE org_key = $1 AND "
-	    "report_id_key = $2 AND policy_domain = $3 AND date_begin = $4 AND date_end = $5", &p,
-	    "looking up the report");
-	if (res == NULL)
-		return STORE_ERR;
-	*dup_of = pg_int(res, 0, 0);
-	PQclear(res);
-	if (*dup_of == 0) {
-		snprintf(q->err, sizeof(q->err), "storing the report: identity taken, then gone");
-		return STORE_ERR;
-	}
-	return STORE_OK;
-}
-
-static int
-pgs_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_record *rec,
-    const store_record_analysis *an)
-{
-	return pg_batch_record(PG(s), report_id, policy_domain, rec, an);
-}
-
-static int
-pgs_report_finish(store *s, int64_t report_id, const dm_report *r)
-{
-	pg_params p;
-	dbuf e, w;
-	int rc;
-
-	dbuf_init(&e, 1 << 20);
-	dbuf_init(&w, 1 << 20);
-	json_notes(&e, r->errors, r->nerrors, 0);
-	json_notes(&w, r->warnings, r->nwarnings, r->notes_dropped);
-	pg_p_init(&p);
-	pg_p_int(&p, report_id);
-	pg_p_text(&p, dbuf_cstr(&e));
-	pg_p_text(&p, dbuf_cstr(&w));
-	pg_p_text(&p, r->extensions);
-	pg_p_int(&p, (int64_t)r->records);
-	pg_p_int(&p, (int64_t)r->messages);
-	pg_p_int(&p, (int64_t)r->skipped_records);
-	pg_p_int(&p, r->recovered);
-	pg_p_text(&p, dm_schema_name(r->schema));
-	rc = pg_run(PG(s), PGA_CORE, C_REPORT_FINISH, "UPDATE reports SET errors = $2, "
-	    "warnings = $3, extensions = $4, record_count = $5, message_count = $6, "
-	    "skipped_records = $7, recovered = $8, schema = $9, complete = 1 WHERE id = $1", &p,
-	    "finishing the report");
-	dbuf_free(&e);
-	dbuf_free(&w);
-	return rc;
-}
-
-static int
-pgs_duplicate_add(store *s, int64_t raw_id, int64_t report_id, const char *source)
-{
-	pg_params p;
-
-	pg_p_init(&p);
-	pg_p_int(&p, raw_id);
-	if (report_id > 0)
-		pg_p_int(&p, report_id);
-	else
-		pg_p_null(&p);
-	pg_p_text(&p, source);
-	now_param(&p);
-	return pg_run(PG(s), PGA_CORE, C_DUP_ADD, "INSERT INTO duplicates(raw_id, report_id, "
-	    "source, seen_at) VALUES ($1, $2, $3, $4)", &p, "counting a duplicate");
-}
-
-static int
-pgs_raw_duplicate(store *s, int64_t raw_id, const char *source, int64_t *n)
-{
-	pg_store *q = PG(s);
-	pg_params p;
-	PGresult *r;
-
-	pg_p_init(&p);
-	pg_p_int(&p, raw_id);
-	pg_p_text(&p, source);
-	now_param(&p);
-	r = pg_exec(q, PGA_CORE, C_RAW_DUP, "INSERT INTO duplicates(raw_id, report_id, source, "
-	    "seen_at) SELECT $1::bigint, id, $2::text, $3::bigint FROM reports WHERE raw_id = $1",
-	    &p, "counting duplicates");
-	if (r == NULL)
-		return STORE_ERR;
-	*n = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	if (pg_kinds_raw_duplicate != NULL) {
-		int64_t nk = 0;
-
-		if (pg_kinds_raw_duplicate(q, raw_id, source, &nk) != STORE_OK)
-			return STORE_ERR;
-		*n += nk;
-	}
-	if (*n == 0) {
-		*n = 1;
-		return pgs_duplicate_add(s, raw_id, 0, source);
-	}
-	return STORE_OK;
 }
 
 const store_ops store_pg_ops = {

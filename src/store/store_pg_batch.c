@@ -1,14 +1,17 @@
 /*
  * store_pg_batch.c - records, their reasons and auth results, and the day
- * and source rollups reach PostgreSQL in batches: one round trip per batch.
+ * and source rollups reach PostgreSQL in batches, a few statements per batch
+ * that need no round trip of their own.
  *
  * record_add appends the record's values to one array literal per column
- * (text, '{...}') and returns.  The batch is written when it is full, and
+ * (text, '{...}') and returns.  The batch is flushed when it is full, and
  * before any other statement runs on the connection (pg_exec calls
  * pg_batch_flush), so every read, savepoint and commit sees every record
- * added before it; outside a transaction it is written at once.
+ * added before it; outside a transaction it is written at once.  A flush
+ * puts its statements in the deferred queue (pg_queue.c): they travel with
+ * the next statement that needs an answer, or the commit, pipelined.
  *
- * A flush sends, pipelined and answered together:
+ * A flush is:
  *   - one statement for the records and their reasons, DKIM and SPF rows:
  *     the records take their ids from the table's identity sequence inside
  *     the statement (unnest ... WITH ORDINALITY, nextval), and the auth rows
@@ -23,11 +26,11 @@
  * Record ids are increasing within a batch, so a report's records keep
  * their order (export reads ORDER BY id).
  *
- * Errors: a failed flush sets q->err and drops what was pending; the
- * statement that triggered it returns STORE_ERR and the caller rolls back.
+ * Errors: a failed batch statement is reported by the statement it
+ * travelled with (q->err "storing records: ..."); the caller rolls back.
  *
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
- * pg_batch_flush, pg_batch_discard, pg_batch_free.
+ * pg_batch_flush, pg_batch_discard, pg_batch_forget_prepared, pg_batch_free.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -257,19 +260,29 @@ batch_empty(const struct pg_batch *b)
 	return b->nrec == 0 && b->nday == 0 && b->nsrc == 0;
 }
 
-/* Array literal parameters: "{" elements "}" (kept in the buffers). */
-static void
-close_arrays(struct pg_batch *b, dbuf *lit, const char **v, int first, int n)
+/* An array literal parameter, "{" elements "}", allocated. */
+static char *
+array_of(const dbuf *d)
 {
-	for (int i = 0; i < n; i++) {
-		dbuf *d = &lit[first + i];
+	char *a = xmalloc(d->len + 3);
 
-		dbuf_reset(d);
-		dbuf_addc(d, '{');
-		dbuf_add(d, b->col[first + i].data, b->col[first + i].len);
-		dbuf_addc(d, '}');
-		v[first + i] = dbuf_cstr(d);
+	a[0] = '{';
+	memcpy(a + 1, d->data, d->len);
+	a[d->len + 1] = '}';
+	a[d->len + 2] = '\0';
+	return a;
+}
+
+static void
+quoted(dbuf *d, const char *s)
+{
+	dbuf_addc(d, '"');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			dbuf_addc(d, '\\');
+		dbuf_addc(d, *p);
 	}
+	dbuf_addc(d, '"');
 }
 
 static int
@@ -295,138 +308,72 @@ prepare(pg_store *q, int st)
 	return STORE_OK;
 }
 
-static int
-send(pg_store *q, int st, int n, const char *const *v)
+/* The rollup rows as 12 (day) or 8 (source) array literals. */
+static char **
+rollup_arrays(struct pg_batch *b, int day)
 {
-	char name[24];
+	int ncols = day ? 12 : 8, nrows = day ? b->nday : b->nsrc;
+	char **v = xcalloc((size_t)ncols, sizeof(*v));
+	dbuf d;
 
-	snprintf(name, sizeof(name), "batch%d", st);
-	if (!PQsendQueryPrepared(q->conn, name, n, v, NULL, NULL, 0))
-		return pg_fail(q, "storing records", NULL);
-	return STORE_OK;
-}
+	dbuf_init(&d, (size_t)64 << 20);
+	for (int c = 0; c < ncols; c++) {
+		dbuf_reset(&d);
+		for (int i = 0; i < nrows; i++) {
+			if (i > 0)
+				dbuf_addc(&d, ',');
+			if (day) {
+				const rday *x = &b->day[i];
 
-/* Reads the pipeline's results up to its sync; the first error wins.  Each
- * statement ends with a NULL result; more NULLs than statements mean the
- * connection is gone. */
-static int
-collect(pg_store *q, int nsent)
-{
-	int rc = STORE_OK, nulls = 0;
-	PGresult *r;
+				if (c == 0)
+					quoted(&d, x->domain);
+				else
+					dbuf_printf(&d, "%" PRId64, c <= 9 ? x->k[c - 1] :
+					    c == 10 ? x->messages : x->records);
+			} else {
+				const rsrc *x = &b->src[i];
 
-	for (;;) {
-		if ((r = PQgetResult(q->conn)) == NULL) {
-			if (++nulls > nsent + 1)
-				return rc == STORE_OK ? pg_fail(q, "storing records", NULL) : rc;
-			continue;
+				if (c == 0 || c == 2)
+					quoted(&d, c == 0 ? x->domain : x->prefix);
+				else
+					dbuf_printf(&d, "%" PRId64, c == 1 ? x->day : x->v[c - 3]);
+			}
 		}
-		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			return rc;
-		}
-		if ((PQresultStatus(r) == PGRES_FATAL_ERROR ||
-		    PQresultStatus(r) == PGRES_PIPELINE_ABORTED) && rc == STORE_OK)
-			rc = pg_fail(q, "storing records", r);
-		PQclear(r);
+		v[c] = array_of(&d);
 	}
+	dbuf_free(&d);
+	return v;
 }
 
+/* The batch's statements join the deferred queue (pg_queue.c): they travel
+ * with the next statement that needs an answer, or the commit. */
 static int
 flush_now(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
-	dbuf lit[NCOL];
-	const char *v[NCOL];
-	int rc = STORE_OK, nsent = 0;
 	int want[ST__COUNT] = { b->nrec > 0, b->nday > 0, b->nsrc > 0 };
-	dbuf dl[12], sl[8];
-	const char *dv[12], *sv[8];
+	char name[24];
 
 	for (int st = 0; st < ST__COUNT; st++)
 		if (want[st] && prepare(q, st) != STORE_OK)
 			return STORE_ERR;
-	for (int i = 0; i < NCOL; i++)
-		dbuf_init(&lit[i], (size_t)260 << 20);
-	for (int i = 0; i < 12; i++)
-		dbuf_init(&dl[i], (size_t)64 << 20);
-	for (int i = 0; i < 8; i++)
-		dbuf_init(&sl[i], (size_t)64 << 20);
-	close_arrays(b, lit, v, 0, NCOL);
-	if (want[ST_DAY]) {
-		for (int c = 0; c < 12; c++) {
-			dbuf_addc(&dl[c], '{');
-			for (int i = 0; i < b->nday; i++) {
-				const rday *x = &b->day[i];
+	if (want[ST_RECORDS]) {
+		char **v = xcalloc(NCOL, sizeof(*v));
 
-				if (i > 0)
-					dbuf_addc(&dl[c], ',');
-				if (c == 0) {
-					dbuf_addc(&dl[c], '"');
-					for (const char *p = x->domain; *p; p++) {
-						if (*p == '"' || *p == '\\')
-							dbuf_addc(&dl[c], '\\');
-						dbuf_addc(&dl[c], *p);
-					}
-					dbuf_addc(&dl[c], '"');
-				} else
-					dbuf_printf(&dl[c], "%" PRId64, c <= 9 ? x->k[c - 1] :
-					    c == 10 ? x->messages : x->records);
-			}
-			dbuf_addc(&dl[c], '}');
-			dv[c] = dbuf_cstr(&dl[c]);
-		}
+		for (int i = 0; i < NCOL; i++)
+			v[i] = array_of(&b->col[i]);
+		if (pg_queue_add(q, "batch0", NCOL, v, "storing records") != STORE_OK)
+			return STORE_ERR;
 	}
-	if (want[ST_SRC]) {
-		for (int c = 0; c < 8; c++) {
-			dbuf_addc(&sl[c], '{');
-			for (int i = 0; i < b->nsrc; i++) {
-				const rsrc *x = &b->src[i];
-
-				if (i > 0)
-					dbuf_addc(&sl[c], ',');
-				if (c == 0 || c == 2) {
-					const char *s = c == 0 ? x->domain : x->prefix;
-
-					dbuf_addc(&sl[c], '"');
-					for (const char *p = s; *p; p++) {
-						if (*p == '"' || *p == '\\')
-							dbuf_addc(&sl[c], '\\');
-						dbuf_addc(&sl[c], *p);
-					}
-					dbuf_addc(&sl[c], '"');
-				} else
-					dbuf_printf(&sl[c], "%" PRId64, c == 1 ? x->day : x->v[c - 3]);
-			}
-			dbuf_addc(&sl[c], '}');
-			sv[c] = dbuf_cstr(&sl[c]);
-		}
+	for (int st = ST_DAY; st <= ST_SRC; st++) {
+		if (!want[st])
+			continue;
+		snprintf(name, sizeof(name), "batch%d", st);
+		if (pg_queue_add(q, name, st == ST_DAY ? 12 : 8, rollup_arrays(b, st == ST_DAY),
+		    st == ST_DAY ? "rollup (day)" : "rollup (source)") != STORE_OK)
+			return STORE_ERR;
 	}
-	if (!PQenterPipelineMode(q->conn)) {
-		rc = pg_fail(q, "storing records", NULL);
-		goto out;
-	}
-	if (want[ST_RECORDS] && rc == STORE_OK && (rc = send(q, ST_RECORDS, NCOL, v)) == STORE_OK)
-		nsent++;
-	if (want[ST_DAY] && rc == STORE_OK && (rc = send(q, ST_DAY, 12, dv)) == STORE_OK)
-		nsent++;
-	if (want[ST_SRC] && rc == STORE_OK && (rc = send(q, ST_SRC, 8, sv)) == STORE_OK)
-		nsent++;
-	if (!PQpipelineSync(q->conn)) {
-		if (rc == STORE_OK)
-			rc = pg_fail(q, "storing records", NULL);
-	} else if (collect(q, nsent) != STORE_OK)
-		rc = STORE_ERR;
-	if (!PQexitPipelineMode(q->conn) && rc == STORE_OK)
-		rc = pg_fail(q, "storing records", NULL);
-out:
-	for (int i = 0; i < NCOL; i++)
-		dbuf_free(&lit[i]);
-	for (int i = 0; i < 12; i++)
-		dbuf_free(&dl[i]);
-	for (int i = 0; i < 8; i++)
-		dbuf_free(&sl[i]);
-	return rc;
+	return STORE_OK;
 }
 
 int
@@ -447,6 +394,14 @@ pg_batch_discard(pg_store *q)
 {
 	if (q->batch != NULL)
 		batch_reset(q->batch);
+}
+
+/* The connection was made again: the batch statements are prepared anew. */
+void
+pg_batch_forget_prepared(pg_store *q)
+{
+	if (q->batch != NULL)
+		memset(q->batch->prepared, 0, sizeof(q->batch->prepared));
 }
 
 void

@@ -45,7 +45,7 @@ pgs_quarantine_add(store *s, int64_t raw_id, const char *reason)
 	pg_p_int(&p, raw_id);
 	pg_p_text(&p, reason);
 	now_param(&p);
-	return pg_run(PG(s), PGA_CORE, R_Q_ADD, "INSERT INTO quarantine(raw_id, reason, "
+	return pg_defer(PG(s), PGA_CORE, R_Q_ADD, "INSERT INTO quarantine(raw_id, reason, "
 	    "created_at) VALUES ($1, $2, $3)", &p, "quarantining");
 }
 
@@ -63,12 +63,12 @@ pgs_quarantine_mark(store *s, int64_t raw_id, int resolved)
 
 	pg_p_init(&p);
 	pg_p_int(&p, raw_id);
-	if (pg_run(PG(s), PGA_CORE, R_Q_LOCK, "SELECT 1 FROM raw_messages WHERE id = $1 FOR UPDATE",
+	if (pg_defer(PG(s), PGA_CORE, R_Q_LOCK, "SELECT 1 FROM raw_messages WHERE id = $1 FOR UPDATE",
 	    &p, "updating quarantine") != STORE_OK)
 		return STORE_ERR;
 	pg_p_int(&p, resolved);
 	now_param(&p);
-	return pg_run(PG(s), PGA_CORE, R_Q_MARK, "UPDATE quarantine SET resolved = $2, "
+	return pg_defer(PG(s), PGA_CORE, R_Q_MARK, "UPDATE quarantine SET resolved = $2, "
 	    "retried_at = $3 WHERE raw_id = $1 AND resolved = 0", &p, "updating quarantine");
 }
 

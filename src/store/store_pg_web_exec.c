@@ -386,6 +386,18 @@ run_on(pg_store *q, PGconn *c, const char *text, const struct bound *p, int stre
 	return rc < 0 ? STORE_ERR : STORE_OK;
 }
 
+/* The primary before a read: connected (made again when lost), the pending
+ * records and deferred statements sent, so the read sees them. */
+static int
+primary_ready(pg_store *q)
+{
+	if (pg_alive(q) != STORE_OK)
+		return STORE_ERR;
+	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)
+		return STORE_ERR;
+	return pg_queue_pending(q) ? pg_sync(q) : STORE_OK;
+}
+
 int
 pg_web_run(pg_store *q, const char *sql, const pg_wbind *b, store_web_cb cb, void *ctx,
     const char *what)
@@ -400,7 +412,7 @@ pg_web_run(pg_store *q, const char *sql, const pg_wbind *b, store_web_cb cb, voi
 		dbuf_free(&text);
 		return STORE_ERR;
 	}
-	if ((c = pg_read_conn(q)) == q->conn && q->batch != NULL && pg_batch_flush(q) != STORE_OK) {
+	if ((c = pg_read_conn(q)) == q->conn && primary_ready(q) != STORE_OK) {
 		dbuf_free(&text);
 		return STORE_ERR;
 	}
@@ -410,7 +422,7 @@ pg_web_run(pg_store *q, const char *sql, const pg_wbind *b, store_web_cb cb, voi
 		/* the standby failed (gone, a recovery conflict): the primary
 		 * answers, and the standby waits for the next lag check */
 		q->replica_fresh = 0;
-		if (q->batch == NULL || pg_batch_flush(q) == STORE_OK)
+		if (primary_ready(q) == STORE_OK)
 			rc = run_on(q, q->conn, dbuf_cstr(&text), &p, b->stream, cb, ctx, what,
 			    &delivered);
 	}
