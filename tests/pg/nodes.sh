@@ -90,6 +90,11 @@ done
 check "both nodes answer the same domains" [ -n "$(curl -s "$A/domains")" ] &&
     [ "$(curl -s "$A/domains")" = "$(curl -s "$B/domains")" ]
 R="domain=example.co.jp&since=2026-11-01&until=2026-11-30"
+# every read route, A (the primary) against B (the standby): the same answers
+python3 tests/pg/webcompare.py "http://127.0.0.1:$PA" "http://127.0.0.1:$PB" --max-ids 5 --label "A/B" \
+    >"$T/ab.log" 2>&1
+if tail -1 "$T/ab.log" | grep -q ' 0 failed'; then ok "every read route: node B (standby) answers as A ($(tail -1 "$T/ab.log"))"
+else no "every read route: node B (standby) answers as A"; grep -v '^PASS' "$T/ab.log" | head -10; fi
 
 # register(NODE, CIDR): POST a sender through NODE
 register() {
