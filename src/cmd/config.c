@@ -5,8 +5,9 @@
  * (daemon.h), which the daemon runs at start and on SIGHUP.
  *
  * Checked: the file parses (src/util/config.h); sections are known ([general],
- * [serve], [daemon], [smtp], [alerts], [imap:NAME], [maildir:NAME], [retention]);
- * keys of [general], [daemon], [imap:*], [maildir:*] and [retention] are known and their values
+ * [database], [serve], [daemon], [smtp], [alerts], [imap:NAME], [maildir:NAME],
+ * [retention]); keys of [general], [database], [daemon], [imap:*], [maildir:*] and
+ * [retention] are known and their values
  * valid (URL, TLS mode, password file readable, numbers in range, the Maildir
  * exists); [smtp] and [alerts] through the alert engine's own loader.
  *
@@ -140,6 +141,7 @@ int
 config_validate(const char *path, FILE *f)
 {
 	static const char *const general[] = { "db", NULL };
+	static const char *const database[] = { "replica", "replica_max_lag_ms", NULL };
 	static const char *const daemon[] = { "imap_interval", "alert_interval", "alerts",
 	    "drain_timeout", NULL };
 	ds_config *cf;
@@ -162,7 +164,10 @@ config_validate(const char *path, FILE *f)
 
 		if (strcmp(s, "general") == 0)
 			bad += check_keys(cf, s, general, f);
-		else if (strcmp(s, "daemon") == 0) {
+		else if (strcmp(s, "database") == 0) {
+			bad += check_keys(cf, s, database, f);
+			bad += check_num(cf, s, "replica_max_lag_ms", 0, 3600000, f);
+		} else if (strcmp(s, "daemon") == 0) {
 			const char *al = config_str(cf, s, "alerts");
 
 			bad += check_keys(cf, s, daemon, f);

@@ -5,6 +5,7 @@
  *         [--retention DAYS] [--no-enrich] [--offline] [--enrich-interval SEC]
  *         [--max-connections N] [--max-per-client N] [--header-timeout SEC]
  *         [--query-timeout SEC] [--allow-host NAME]... [--trusted-proxy CIDR]...
+ *         [--db-replica DSN] [--replica-max-lag MS]
  *   serve --routes
  *
  * The admin password comes from --password-file (first line) or
@@ -15,6 +16,9 @@
  * Host names the server answers to, besides its address: --allow-host
  * (repeatable) and "allow_host = a.example, b.example" lines in the [serve]
  * section of the --config file (at most MAX_HOSTS in all).
+ * A PostgreSQL standby for the portal's reads: --db-replica (or "replica"
+ * in [database]); reads go to the primary while it lags more than
+ * --replica-max-lag ms ("replica_max_lag_ms", default 500).
  * Runs in the foreground until SIGINT or SIGTERM.  --routes prints the
  * API's route table (api_routes_print) and exits without opening anything.
  *
@@ -30,6 +34,7 @@
 #include <strings.h>
 
 #include "cmd.h"
+#include "../util/config.h"
 #include "../util/ipaddr.h"
 #include "daemon.h"
 #include "../util/log.h"
@@ -46,6 +51,7 @@ usage(FILE *f)
 	    "                        [--offline] [--enrich-interval SEC] [--max-connections N]\n"
 	    "                        [--max-per-client N] [--header-timeout SEC]\n"
 	    "                        [--query-timeout SEC] [--allow-host NAME]...\n"
+	    "                        [--db-replica DSN] [--replica-max-lag MS]\n"
 	    "       dmarcscope serve --config FILE [serve options]   (docs/OPERATIONS.md)\n"
 	    "       dmarcscope serve --routes\n"
 	    "\n"
@@ -72,6 +78,10 @@ usage(FILE *f)
 	    "  --trusted-proxy CIDR a reverse proxy whose X-Forwarded-For and\n"
 	    "                       X-Forwarded-Proto count (repeatable; also trusted_proxy\n"
 	    "                       in [serve]); from anyone else they are ignored\n"
+	    "  --db-replica DSN     read the portal's data from this PostgreSQL standby\n"
+	    "                       (also replica in [database] of --config)\n"
+	    "  --replica-max-lag MS read from the primary while the standby lags more\n"
+	    "                       (default 500; replica_max_lag_ms in [database])\n"
 	    "  --routes             print the API routes, one a line (tab-separated: method,\n"
 	    "                       path, answer type, query parameters, description,\n"
 	    "                       access: public, read, write, manage or operator)\n");
@@ -274,7 +284,9 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 		{ "query-timeout", required_argument, NULL, 'Q' },
 		{ "allow-host", required_argument, NULL, 'A' },
 		{ "trusted-proxy", required_argument, NULL, 'X' },
-		{ "config", required_argument, NULL, 'K' },	/* daemon.c: the whole service */
+		{ "config", required_argument, NULL, 'K' },
+		{ "db-replica", required_argument, NULL, 'D' },
+		{ "replica-max-lag", required_argument, NULL, 'L' },	/* daemon.c: the whole service */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -283,7 +295,8 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	char *pw = NULL;
 	const char *env;
 	struct hosts hosts, proxies;
-	int ch, rc, list = 0, daemon = 0;
+	int ch, rc, list = 0, daemon = 0, lag_set = 0;
+	ds_config *cf = NULL;
 
 	memset(&hosts, 0, sizeof(hosts));
 	memset(&proxies, 0, sizeof(proxies));
@@ -343,6 +356,12 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 				goto bad;
 			break;
 		case 'K': c->config = optarg; daemon = 1; break;
+		case 'D': o.db_replica = optarg; break;
+		case 'L':
+			if (num(optarg, 0, 3600000, &o.replica_max_lag_ms) != 0)
+				goto bad;
+			lag_set = 1;
+			break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); goto bad;
 		}
@@ -362,6 +381,22 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	}
 	if (c->config != NULL && config_hosts(c->config, &hosts, &proxies) != 0)
 		goto bad;
+	if (c->config != NULL && (o.db_replica == NULL || !lag_set)) {
+		/* [database] replica, replica_max_lag_ms: the options win */
+		char err[512];
+		long lag;
+
+		if ((cf = config_load(c->config, err, sizeof(err))) == NULL) {
+			log_warnx("serve: %s", err);
+			goto bad;
+		}
+		if (o.db_replica == NULL)
+			o.db_replica = config_str(cf, "database", "replica");
+		if (!lag_set && config_num(cf, "database", "replica_max_lag_ms", 0, 3600000, &lag) > 0)
+			o.replica_max_lag_ms = (int)lag;
+	}
+	if (o.db_replica != NULL && o.db_replica[0] == '\0')
+		o.db_replica = NULL;
 	o.allow_hosts = (const char *const *)hosts.name;
 	o.n_allow_hosts = hosts.n;
 	o.trusted_proxies = (const char *const *)proxies.name;
@@ -374,6 +409,7 @@ cmd_serve(cmd_ctx *c, int argc, char **argv)
 	o.verbose = c->verbosity >= 2;
 	rc = web_serve(&o) == 0 ? 0 : 2;
 out:
+	config_free(cf);
 	free(pw);
 	for (int i = 0; i < hosts.n; i++)
 		free(hosts.name[i]);

@@ -55,6 +55,11 @@ typedef struct pg_store {
 	int query_only;		/* store_web query_only(): writes refused */
 	int (*stop)(void *);	/* store_web watch(): checked between rows */
 	void *stop_ctx;
+	int replica_max_lag_ms;	/* store_set_replica: the standby serves while its lag is below */
+	int replica_fresh;	/* the last lag check (store_pg_replica.c) found it so */
+	int64_t replica_checked_ms;	/* when (CLOCK_MONOTONIC, ms); 0: not yet */
+	int64_t replica_caught_up_ms;	/* when it had replayed all the primary had */
+	int64_t replica_reopen_ms;	/* when its lost connection was last re-opened */
 	struct pg_batch *batch;	/* records and rollups not written yet */
 	char err[512];
 	char sqlstate[6];	/* of the last failed statement, "" when none */
@@ -98,6 +103,15 @@ PGresult *pg_exec(pg_store *q, enum pg_area area, int slot, const char *sqltext,
  * else on the primary (portal reads only). */
 PGresult *pg_exec_read(pg_store *q, enum pg_area area, int slot, const char *sqltext,
     const pg_params *p, const char *what);
+/* PQexecPrepared(c, name, ...) with the wait watched by q->stop (store_web
+ * watch()): a stop cancels the statement, whose error result comes back. */
+PGresult *pg_exec_watched(pg_store *q, PGconn *c, const char *name, int n,
+    const char *const *values);
+/* PQprepare likewise (parsing waits for table locks too). */
+PGresult *pg_prepare_watched(pg_store *q, PGconn *c, const char *name, const char *sqltext);
+/* The connection portal reads go to: the replica while it is fresh enough,
+ * outside a transaction (store_pg_replica.c), else the primary. */
+PGconn *pg_read_conn(pg_store *q);
 /* pg_exec, then PQclear: STORE_OK or STORE_ERR. */
 int pg_run(pg_store *q, enum pg_area area, int slot, const char *sqltext, const pg_params *p,
     const char *what);

@@ -148,7 +148,10 @@ prepare_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area
 	if (prep[area][sl])
 		return STORE_OK;
 	snprintf(name, sizeof(name), "a%d_%d", (int)area, sl);
-	r = PQprepare(c, name, sqltext, 0, NULL);
+	/* under the portal's watch (store_web watch()) waits are watched and a
+	 * stop cancels the statement (store_pg_web_exec.c) */
+	r = q->stop != NULL ? pg_prepare_watched(q, c, name, sqltext) :
+	    PQprepare(c, name, sqltext, 0, NULL);
 	if (!result_ok(r)) {
 		pg_fail(q, what, r);
 		PQclear(r);
@@ -186,7 +189,9 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 			return NULL;
 		return r;
 	}
-	r = PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
+	r = q->stop != NULL ? pg_exec_watched(q, c, name, p != NULL ? p->n : 0,
+	    p != NULL ? p->v : NULL) :
+	    PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
 	if (!result_ok(r)) {
 		pg_fail(q, what, r);
 		PQclear(r);
@@ -210,14 +215,13 @@ pg_exec_nobatch(pg_store *q, enum pg_area area, int sl, const char *sqltext,
 	return exec_on(q, q->conn, q->prepared, area, sl, sqltext, p, what, 0);
 }
 
-/* The replica when one is set and connected (store_set_replica decides when
- * it is fresh enough), else the primary. */
+/* The replica when one is set, connected and fresh enough (pg_read_conn,
+ * store_pg_replica.c), else the primary. */
 PGresult *
 pg_exec_read(pg_store *q, enum pg_area area, int sl, const char *sqltext, const pg_params *p,
     const char *what)
 {
-	if (q->replica != NULL && PQstatus(q->replica) == CONNECTION_OK && q->tx_depth == 0 &&
-	    PQtransactionStatus(q->conn) == PQTRANS_IDLE)
+	if (q->replica != NULL && !pg_queue_pending(q) && pg_read_conn(q) == q->replica)
 		return exec_on(q, q->replica, q->rprepared, area, sl, sqltext, p, what, 1);
 	return pg_exec(q, area, sl, sqltext, p, what);
 }
@@ -259,7 +263,8 @@ pg_exec_text(pg_store *q, const char *sqltext, const char *what)
 int
 pg_session_init(pg_store *q)
 {
-	PGresult *r = PQexec(q->conn, "SET client_min_messages = warning");
+	PGresult *r = PQexec(q->conn, q->query_only ? "SET client_min_messages = warning;"
+	    " SET default_transaction_read_only = on" : "SET client_min_messages = warning");
 
 	if (!result_ok(r)) {
 		pg_fail(q, "connecting", r);

@@ -190,6 +190,11 @@ extern const store_ops store_pg_ops;	/* store_pg.c: "postgresql://..." */
 
 int store_open(store **out, const char *dsn, char *err, size_t errlen);
 void store_close(store *s);
+/* Portal reads (store_web) from a streaming-replication standby at dsn
+ * while its replay lag is at most max_lag_ms, else from the primary; dsn
+ * NULL or "": none.  PostgreSQL only: SQLite answers STORE_ERR ("read
+ * replicas need PostgreSQL"), as does a standby that cannot be reached. */
+int store_set_replica(store *s, const char *dsn, int max_lag_ms);
 
 static inline const char *store_errmsg(store *s) { return s->ops->errmsg(s); }
 

@@ -222,6 +222,14 @@ bg_start(const web_opts *o)
 		store_close(bst);
 		return -1;
 	}
+	/* the version is read where the pages read; a standby that cannot be
+	 * used at start (SQLite, a wrong DSN) stops the start */
+	if (o->db_replica != NULL &&
+	    store_set_replica(bst, o->db_replica, o->replica_max_lag_ms) != STORE_OK) {
+		log_warnx("serve: --db-replica: %s", store_errmsg(bst));
+		store_close(bst);
+		return -1;
+	}
 	if (web_ops(bst)->query(bst, &local, SWQ_VERSION, NULL, version_cb, &x) == STORE_OK)
 		snprintf(version, sizeof(version), "%s", x.buf);
 	readonly = web_ops(bst)->readonly != NULL && web_ops(bst)->readonly(bst);

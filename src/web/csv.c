@@ -304,6 +304,7 @@ produce(void *arg)
 		snprintf(line, sizeof(line), "# error: %s\n", err);
 		write_all(&j->wfd, line, strlen(line));
 	} else {
+		pool_replica(st);	/* from the standby, as the pages (--db-replica) */
 		if (web_ops(st) != NULL && web_ops(st)->query_only != NULL)
 			web_ops(st)->query_only(st, 1);	/* a download only reads */
 		if ((j->threats ? csv_threats_write : csv_mail_write)(st, &j->who, &j->w, j->ja,

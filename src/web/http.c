@@ -96,6 +96,7 @@ web_opts_default(web_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->host = "127.0.0.1";
 	o->port = 8080;
+	o->replica_max_lag_ms = 500;
 	o->max_range_days = 90;
 	o->enrich = 1;
 	o->enrich_interval = 300;

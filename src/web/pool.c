@@ -5,7 +5,10 @@
  * one when the pool is empty) and gives it back when done.  At most
  * POOL_KEEP idle connections are kept; extra ones are closed.
  *
- * Exports: pool_init, pool_get, pool_put, pool_fini, web_ops.
+ * A connection opened with a read replica configured (--db-replica) reads
+ * the portal's data from it (store_set_replica).
+ *
+ * Exports: pool_init, pool_get, pool_put, pool_fini, pool_replica, web_ops.
  * Errors: pool_get returns NULL with err set when the store cannot open.
  */
 #include <pthread.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "web_priv.h"
+#include "../util/log.h"
 
 #define POOL_KEEP 32
 
@@ -40,7 +44,24 @@ pool_get(char *err, size_t errlen)
 		return s;
 	if (store_open(&s, opts->db, err, errlen) != STORE_OK)
 		return NULL;
+	pool_replica(s);
 	return s;
+}
+
+/* The standby for s's reads (--db-replica); when it cannot be reached, the
+ * primary answers (one warning until it can again). */
+void
+pool_replica(store *s)
+{
+	static int warned;
+
+	if (opts == NULL || opts->db_replica == NULL)
+		return;
+	if (store_set_replica(s, opts->db_replica, opts->replica_max_lag_ms) != STORE_OK) {
+		if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+			log_warnx("serve: read replica: %s; reading from the primary", store_errmsg(s));
+	} else
+		__atomic_store_n(&warned, 0, __ATOMIC_RELAXED);
 }
 
 void

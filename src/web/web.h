@@ -32,6 +32,8 @@
 
 typedef struct web_opts {
 	const char *db;		/* DSN or path */
+	const char *db_replica;	/* PostgreSQL standby for the portal's reads, or NULL */
+	int replica_max_lag_ms;	/* reads go to the primary while the standby lags more */
 	const char *config;	/* --config FILE (its [enrich] section), or NULL */
 	const char *host;	/* listen address, numeric: "127.0.0.1", "::1", "0.0.0.0" */
 	int port;

@@ -154,6 +154,7 @@ int bg_enrich_state(void);		/* 0 off, 1 idle, 2 running */
 /* pool.c */
 void pool_init(const web_opts *o);
 store *pool_get(char *err, size_t errlen);
+void pool_replica(store *s);
 void pool_put(store *s);
 void pool_fini(void);
 const struct store_web_ops *web_ops(store *s);
