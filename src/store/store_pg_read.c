@@ -288,16 +288,19 @@ pgs_export_reports(store *s, const store_filter *f, int (*cb)(void *, const stor
 }
 
 /*
- * One report's records with their reasons, DKIM and SPF results, as one
- * query streamed row by row (single-row mode): the four kinds of rows in
- * one UNION ALL ordered by record id, then kind (0 the record, 1 reasons,
- * 2 DKIM, 3 SPF), then index, so a report of a million records is never
- * held whole.  Columns: kind, record id, index, then twelve texts.  The
- * callback must not use the store (the query is still running).
+ * One report's records with their reasons, DKIM and SPF results, a chunk of
+ * EXP_CHUNK records at a time (keyset: record id > $2): the four kinds of
+ * rows in one UNION ALL ordered by record id, then kind (0 the record, 1
+ * reasons, 2 DKIM, 3 SPF), then index, so a report of a million records is
+ * never held whole.  Columns: kind, record id, index, then twelve texts.
+ * Each chunk is read whole before the callbacks run, so a callback may use
+ * the store (reanalysis and retention write between records), as on SQLite.
  */
+#define EXP_CHUNK 2000
 static const char *const export_sql =
     "WITH rec AS (SELECT * FROM records WHERE policy_domain = "
-    "(SELECT policy_domain FROM reports WHERE id = $1) AND report_id = $1) "
+    "(SELECT policy_domain FROM reports WHERE id = $1) AND report_id = $1 AND id > $2 "
+    "ORDER BY id LIMIT 2000) "
     "SELECT 0 AS k, id, 0::bigint AS idx, source_ip, ip_family::text, count::text, disposition, "
     "dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, envelope_from, envelope_to "
     "FROM rec "
@@ -313,65 +316,65 @@ static const char *const export_sql =
 
 /* Text of column c (3 = the first text), copied into the record's arena. */
 static const char *
-col(arena *a, const PGresult *r, int c)
+col_at(arena *a, const PGresult *r, int i, int c)
 {
-	const char *v = pg_str(r, 0, c);
+	const char *v = pg_str(r, i, c);
 
 	return v != NULL ? arena_strndup(a, v, strlen(v)) : NULL;
 }
 
 static void
-add_row(dm_record *rec, arena *a, const PGresult *r)
+add_row_at(dm_record *rec, arena *a, const PGresult *r, int i)
 {
-	int k = (int)pg_int(r, 0, 0);
+	int k = (int)pg_int(r, i, 0);
 	const char *v;
 
 	if (k == 1 && rec->nreasons < DM_MAX_REASONS) {
 		dm_reason *x = &rec->reasons[rec->nreasons++];
 
-		x->type = dm_reason_parse(pg_str(r, 0, 3));
-		x->raw_type = (v = col(a, r, 4)) != NULL ? v : col(a, r, 3);
-		x->comment = col(a, r, 5);
+		x->type = dm_reason_parse(pg_str(r, i, 3));
+		x->raw_type = (v = col_at(a, r, i, 4)) != NULL ? v : col_at(a, r, i, 3);
+		x->comment = col_at(a, r, i, 5);
 	} else if (k == 2 && rec->ndkim < DM_MAX_DKIM) {
 		dm_dkim *x = &rec->dkim_results[rec->ndkim++];
 
-		x->domain = col(a, r, 3);
-		x->selector = col(a, r, 4);
-		x->result = dm_auth_parse(pg_str(r, 0, 5));
-		x->raw_result = (v = col(a, r, 6)) != NULL ? v : col(a, r, 5);
-		x->human_result = col(a, r, 7);
+		x->domain = col_at(a, r, i, 3);
+		x->selector = col_at(a, r, i, 4);
+		x->result = dm_auth_parse(pg_str(r, i, 5));
+		x->raw_result = (v = col_at(a, r, i, 6)) != NULL ? v : col_at(a, r, i, 5);
+		x->human_result = col_at(a, r, i, 7);
 	} else if (k == 3 && rec->nspf < DM_MAX_SPF) {
 		dm_spf *x = &rec->spf_results[rec->nspf++];
 
-		x->domain = col(a, r, 3);
-		x->scope = col(a, r, 4);
-		x->result = dm_auth_parse(pg_str(r, 0, 5));
-		x->raw_result = (v = col(a, r, 6)) != NULL ? v : col(a, r, 5);
-		x->human_result = col(a, r, 7);
+		x->domain = col_at(a, r, i, 3);
+		x->scope = col_at(a, r, i, 4);
+		x->result = dm_auth_parse(pg_str(r, i, 5));
+		x->raw_result = (v = col_at(a, r, i, 6)) != NULL ? v : col_at(a, r, i, 5);
+		x->human_result = col_at(a, r, i, 7);
 	}
 }
 
 static void
-start_record(dm_record *rec, arena *a, const PGresult *r)
+start_record_at(dm_record *rec, arena *a, const PGresult *r, int i)
 {
-	const char *ip = pg_str(r, 0, 3), *v;
+	const char *ip = pg_str(r, i, 3), *v;
 
 	arena_reset(a);
 	memset(rec, 0, offsetof(dm_record, reasons));
 	rec->nreasons = rec->ndkim = rec->nspf = 0;
-	rec->store_id = pg_int(r, 0, 1);
+	rec->store_id = pg_int(r, i, 1);
 	snprintf(rec->source_ip, sizeof(rec->source_ip), "%s", ip ? ip : "");
-	rec->ip_family = (int)strtol(pg_str(r, 0, 4) ? pg_str(r, 0, 4) : "0", NULL, 10);
-	rec->count = strtoull(pg_str(r, 0, 5) ? pg_str(r, 0, 5) : "0", NULL, 10);
-	rec->disposition = dm_disp_parse(pg_str(r, 0, 6));
-	rec->dkim = dm_verdict_parse(pg_str(r, 0, 7));
-	rec->spf = dm_verdict_parse(pg_str(r, 0, 8));
-	rec->raw_disposition = (v = col(a, r, 9)) != NULL ? v : col(a, r, 6);
-	rec->raw_dkim = (v = col(a, r, 10)) != NULL ? v : col(a, r, 7);
-	rec->raw_spf = (v = col(a, r, 11)) != NULL ? v : col(a, r, 8);
-	rec->header_from = col(a, r, 12);
-	rec->envelope_from = col(a, r, 13);
-	rec->envelope_to = col(a, r, 14);
+	rec->ip_family = (int)strtol(pg_str(r, i, 4) ? pg_str(r, i, 4) : "0", NULL, 10);
+	rec->count = strtoull(pg_str(r, i, 5) ? pg_str(r, i, 5) : "0", NULL, 10);
+	rec->disposition = dm_disp_parse(pg_str(r, i, 6));
+	rec->dkim = dm_verdict_parse(pg_str(r, i, 7));
+	rec->spf = dm_verdict_parse(pg_str(r, i, 8));
+	rec->raw_disposition = (v = col_at(a, r, i, 9)) != NULL ? v : col_at(a, r, i, 6);
+	rec->raw_dkim = (v = col_at(a, r, i, 10)) != NULL ? v : col_at(a, r, i, 7);
+	rec->raw_spf = (v = col_at(a, r, i, 11)) != NULL ? v : col_at(a, r, i, 8);
+	rec->header_from = col_at(a, r, i, 12);
+	rec->envelope_from = col_at(a, r, i, 13);
+	rec->envelope_to = col_at(a, r, i, 14);
 }
 
 int
@@ -380,43 +383,46 @@ pgs_export_records(store *s, int64_t report_id, int (*cb)(void *, const dm_recor
 	static const char *const what = "export";
 	pg_store *q = PG(s);
 	dm_record *rec;
-	char name[32];
 	pg_params p;
 	PGresult *r;
 	arena a;
-	int rc = STORE_OK, stop = 0, have = 0;
+	int rc = STORE_OK, stop = 0;
+	int64_t after = 0;
 
-	if (pg_alive(q) != STORE_OK || (q->batch != NULL && pg_batch_flush(q) != STORE_OK) ||
-	    pg_sync(q) != STORE_OK || pg_prepare(q, PGA_CORE, R_EXP_RECORDS, export_sql, what) !=
-	    STORE_OK)
-		return STORE_ERR;
-	pg_p_init(&p);
-	pg_p_int(&p, report_id);
-	snprintf(name, sizeof(name), "a%d_%d", (int)PGA_CORE, R_EXP_RECORDS);
-	if (!PQsendQueryPrepared(q->conn, name, p.n, p.v, NULL, NULL, 0))
-		return pg_fail(q, what, NULL);
-	if (!PQsetSingleRowMode(q->conn))
-		rc = pg_fail(q, what, NULL);
 	rec = xmalloc(sizeof(*rec));
 	arena_init(&a, (size_t)64 << 20);
-	/* every result is read, also after a failure or a stop */
-	while ((r = PQgetResult(q->conn)) != NULL) {
-		ExecStatusType t = PQresultStatus(r);
+	while (rc == STORE_OK && !stop) {
+		int n, have = 0, nrec = 0;
 
-		if (t == PGRES_SINGLE_TUPLE && rc == STORE_OK && !stop) {
-			if (pg_int(r, 0, 0) == 0) {
+		pg_p_init(&p);
+		pg_p_int(&p, report_id);
+		pg_p_int(&p, after);
+		if ((r = pg_exec(q, PGA_CORE, R_EXP_RECORDS, export_sql, &p, what)) == NULL) {
+			rc = STORE_ERR;
+			break;
+		}
+		n = PQntuples(r);
+		for (int i = 0; i < n && rc == STORE_OK && !stop; i++) {
+			PGresult *row = r;
+
+			if (pg_int(row, i, 0) == 0) {
 				if (have && (stop = cb(ctx, rec)) < 0)
 					rc = STORE_ERR;
-				start_record(rec, &a, r);
+				if (rc != STORE_OK || stop)
+					break;
+				start_record_at(rec, &a, row, i);
 				have = 1;
-			} else if (have && pg_int(r, 0, 1) == rec->store_id)
-				add_row(rec, &a, r);
-		} else if (t != PGRES_SINGLE_TUPLE && t != PGRES_TUPLES_OK && rc == STORE_OK)
-			rc = pg_fail(q, what, r);
+				nrec++;
+				after = rec->store_id;
+			} else if (have && pg_int(row, i, 1) == rec->store_id)
+				add_row_at(rec, &a, row, i);
+		}
+		if (rc == STORE_OK && have && !stop && (stop = cb(ctx, rec)) < 0)
+			rc = STORE_ERR;
 		PQclear(r);
+		if (nrec < EXP_CHUNK)
+			break;
 	}
-	if (rc == STORE_OK && have && !stop && cb(ctx, rec) < 0)
-		rc = STORE_ERR;
 	free(rec);
 	arena_free(&a);
 	return rc;
