@@ -446,6 +446,9 @@ report_cb(void *ctx, const store_report_row *row)
 		fputs("\"records\":[", e->out);
 	}
 	e->nreports++;
+	/* a failed write is seen now, before the store's calls change errno */
+	if (!out_ok(e))
+		return -1;
 	if (e->s->ops->export_records(e->s, row->id, record_cb, e) != STORE_OK) {
 		e->err = 1;
 		return -1;
