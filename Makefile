@@ -140,6 +140,10 @@ bench:
 	sh bench/enrich.sh > $(B)/enrich-bench.md && python3 bench/splice.py enrich-bench $(B)/enrich-bench.md
 	sh bench/web.sh > $(B)/web-bench.md && python3 bench/splice.py web-bench $(B)/web-bench.md
 
+# the IMAP soak of issue 16 at full size (make check runs it with 200 reports)
+soak: all
+	sh tests/intake/soak.sh build/dmarcscope $${SOAK_SIZE:-2000}
+
 webtest: all
 	sh tests/web/run.sh build/dmarcscope
 
