@@ -57,7 +57,8 @@ typedef struct imap_box imap_box;
 /* NULL with *err set (a static or conf-derived message) on a bad conf. */
 imap_box *imap_box_new(const imap_conf *c, char *err, size_t errlen);
 void imap_box_free(imap_box *b);
-/* stop: checked between messages (SIGTERM drains after the current one). */
+/* stop: checked between messages, and while a command waits on the server
+ * (a command in flight is given up: nothing uncommitted is moved). */
 int imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st);
 const char *imap_error(const imap_box *b);
 const char *imap_name(const imap_box *b);
