@@ -47,7 +47,7 @@ SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run check test unit cases asan tsan conformance bench fuzz fuzz-replay deps clean demo webtest \
+.PHONY: all run check test unit cases asan tsan conformance bench fuzz fuzz-replay deps clean demo webtest soak \
         install fresh-machine
 
 all: $(B)/dmarcscope

@@ -499,8 +499,8 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 	return IMAP_OK;
 }
 
-int
-imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
+static int
+poll_once(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
 {
 	const struct store_intake_ops *in = s->ops->intake;
 	char cmd[1100], *qf;
@@ -509,7 +509,6 @@ imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 	CURLcode rc;
 	int r;
 
-	memset(st, 0, sizeof(*st));
 	b->err[0] = '\0';
 	b->stop = stop;
 	if (in == NULL) {
@@ -565,5 +564,20 @@ imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 		}
 		free(uids);
 	}
+	return r;
+}
+
+int
+imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
+{
+	int reused = b->h != NULL, r;
+
+	memset(st, 0, sizeof(*st));
+	r = poll_once(b, g, s, stop, st);
+	/* The kept connection was dropped (server restarted, a NAT or the
+	 * server's idle timeout, the folder deleted under the session): once
+	 * more on a new connection before it counts as a failure. */
+	if (r == IMAP_RETRY && reused && b->h == NULL && (stop == NULL || !*stop))
+		r = poll_once(b, g, s, stop, st);
 	return r;
 }

@@ -4,7 +4,8 @@
 # 127.0.0.1:TARGET_PORT until the server has sent BYTES bytes on it; then
 #   stall  the server's data is held back (a server that stopped answering
 #          mid-command: the client must time out);
-#   cut    both sides are closed, on the first connection only (a server that
+#   cut    on the first connection only, BYTES bytes after the first
+#          "FETCH (" the server sends, both sides are closed (a server that
 #          dropped the connection mid-fetch); later connections pass through.
 # Prints "accept N" (flushed) for every connection, so a test can count them.
 import socket
@@ -41,7 +42,12 @@ def serve(c, n):
             d = s.recv(65536)
             if not d:
                 break
-            if armed and sent[0] + len(d) > limit:
+            if armed and mode == "cut":
+                at = d.find(b"FETCH (")
+                if at >= 0:
+                    c.sendall(d[:at + limit])
+                    break
+            elif armed and sent[0] + len(d) > limit:
                 d = d[:max(0, limit - sent[0])]
                 if d:
                     c.sendall(d)
