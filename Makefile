@@ -139,6 +139,7 @@ bench:
 	sh bench/stats.sh
 	sh bench/enrich.sh > $(B)/enrich-bench.md && python3 bench/splice.py enrich-bench $(B)/enrich-bench.md
 	sh bench/web.sh > $(B)/web-bench.md && python3 bench/splice.py web-bench $(B)/web-bench.md
+	sh bench/intake_latency.sh build/dmarcscope
 
 # the IMAP soak of issue 16 at full size (make check runs it with 200 reports)
 soak: all
