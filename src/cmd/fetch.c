@@ -211,7 +211,7 @@ poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, in
 
 		for (size_t i = 0; i < nbox && !stop_flag; i++) {
 			struct box_state *bs = &boxes[i];
-			imap_poll_stats st;
+			imap_poll_stats st, one;
 			int r;
 
 			if (interval > 0 && bs->next > now) {
@@ -219,9 +219,16 @@ poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, in
 					wake = bs->next;
 				continue;
 			}
-			do
-				r = imap_poll(bs->b, g, s, &stop_flag, &st);
-			while (r == IMAP_OK && st.taken + st.moved > 0 && st.found > st.taken &&
+			/* again at once while a poll took its maximum; st sums them */
+			memset(&st, 0, sizeof(st));
+			do {
+				r = imap_poll(bs->b, g, s, &stop_flag, &one);
+				st.taken += one.taken;
+				st.stored += one.stored;
+				st.duplicates += one.duplicates;
+				st.refused += one.refused;
+				st.moved += one.moved;
+			} while (r == IMAP_OK && one.taken + one.moved > 0 && one.found > one.taken &&
 			    !stop_flag && interval > 0);
 			refused += (int)st.refused;
 			if (st.taken > 0)

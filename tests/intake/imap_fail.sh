@@ -146,6 +146,16 @@ if [ "$NC" -ge 2 ] && [ "$NC" -le 6 ]; then ok "stalled server: retried with bac
 else ko "stalled server: $NC connections"; fi
 if [ $((c1 - c0)) -le 80 ]; then ok "stalled server: no busy loop ($((c1 - c0))/100 s CPU in ~12 s)"
 else ko "stalled server: $((c1 - c0))/100 s CPU"; fi
+# a mailbox's process killed: started again
+KIDS=$(ps -o pid= --ppid "$FPID" | tr '\n' ' ')
+check "one process per mailbox" "$(echo $KIDS | wc -w)" 2
+kill -9 $KIDS
+sleep 0.5
+append 11 INBOX
+if wait_for 8 is count INBOX 0; then ok "mailbox processes killed: started again, mail taken"
+else ko "mailbox processes killed: mail not taken: $(tail -3 "$T/err3")"; fi
+if grep -q "restarting in 1s" "$T/err3"; then ok "mailbox process killed: logged"; else ko "no restart line: $(tail -3 "$T/err3")"; fi
+sleep 1.5	# the stuck mailbox's new process is in its stalled command again
 t0=$(date +%s%N)
 stop_fetch
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
