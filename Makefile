@@ -48,7 +48,7 @@ SQL_PG_SRC := $(sort $(wildcard src/store/sql_pg/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run check test unit cases asan tsan conformance bench fuzz fuzz-replay deps clean demo webtest \
+.PHONY: all run check test unit cases asan tsan conformance bench fuzz fuzz-replay deps clean demo webtest soak \
         install fresh-machine
 
 all: $(B)/dmarcscope
@@ -148,6 +148,11 @@ bench:
 	sh bench/stats.sh
 	sh bench/enrich.sh > $(B)/enrich-bench.md && python3 bench/splice.py enrich-bench $(B)/enrich-bench.md
 	sh bench/web.sh > $(B)/web-bench.md && python3 bench/splice.py web-bench $(B)/web-bench.md
+	sh bench/intake_latency.sh build/dmarcscope
+
+# the IMAP soak of issue 16 at full size (make check runs it with 200 reports)
+soak: all
+	sh tests/intake/soak.sh build/dmarcscope $${SOAK_SIZE:-2000}
 
 webtest: all
 	sh tests/web/run.sh build/dmarcscope

@@ -106,6 +106,9 @@ fi
 [ -f tests/intake/daemon.sh ] && { sh tests/intake/daemon.sh "$BIN" >"$LOG/daemon.log" 2>&1; set -- $(counts "$LOG/daemon.log"); add "${1:-0}" "${2:-1}" "serve --config daemon, config check"; grep "^FAIL" "$LOG/daemon.log" | head; }
 [ -f tests/intake/metrics.sh ] && { sh tests/intake/metrics.sh "$BIN" >"$LOG/metrics.log" 2>&1; set -- $(counts "$LOG/metrics.log"); add "${1:-0}" "${2:-1}" "/metrics (strict text-format parser)"; grep "^FAIL" "$LOG/metrics.log" | head; }
 [ -f tests/retention.sh ] && { sh tests/retention.sh "$BIN" >"$LOG/retention.log" 2>&1; set -- $(counts "$LOG/retention.log"); add "${1:-0}" "${2:-1}" "retention (purge, rollups, dry run, daemon)"; grep "^FAIL" "$LOG/retention.log" | head; }
+[ -f tests/intake/imap_fail.sh ] && { sh tests/intake/imap_fail.sh "$BIN" >"$LOG/imap-fail.log" 2>&1; set -- $(counts "$LOG/imap-fail.log"); add "${1:-0}" "${2:-1}" "IMAP: folder deleted, stalled server, drop mid-fetch"; grep "^FAIL" "$LOG/imap-fail.log" | head; }
+[ -f tests/intake/enrich_lock.sh ] && { sh tests/intake/enrich_lock.sh "$BIN" >"$LOG/enrich-lock.log" 2>&1; set -- $(counts "$LOG/enrich-lock.log"); add "${1:-0}" "${2:-1}" "enrichment holds no write lock while it waits on DNS"; grep "^FAIL" "$LOG/enrich-lock.log" | head; }
+[ -f tests/intake/soak.sh ] && { sh tests/intake/soak.sh "$BIN" 200 >"$LOG/soak.log" 2>&1; set -- $(counts "$LOG/soak.log"); add "${1:-0}" "${2:-1}" "IMAP soak, 200 reports (make soak: 2000)"; grep "^FAIL" "$LOG/soak.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then

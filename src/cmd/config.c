@@ -5,11 +5,12 @@
  * (daemon.h), which the daemon runs at start and on SIGHUP.
  *
  * Checked: the file parses (src/util/config.h); sections are known ([general],
- * [database], [serve], [daemon], [smtp], [alerts], [imap:NAME], [maildir:NAME],
- * [retention]); keys of [general], [database], [daemon], [imap:*], [maildir:*] and
- * [retention] are known and their values
- * valid (URL, TLS mode, password file readable, numbers in range, the Maildir
- * exists); [smtp] and [alerts] through the alert engine's own loader.
+ * [database], [serve], [daemon], [smtp], [alerts], [enrich], [imap:NAME],
+ * [maildir:NAME], [retention]); keys of [general], [database], [daemon], [imap:*],
+ * [maildir:*] and [retention] are known and their values valid (URL, TLS mode,
+ * password file readable, numbers in range, the Maildir exists); [smtp] and
+ * [alerts] through the alert engine's own loader, [enrich] (the web worker's
+ * background enrichment) through enrich_config_load.
  *
  * Exports: cmd_config (cmd.h), config_validate (daemon.h).
  * Exit: 0 fine, 1 problems found, 2 usage or the file cannot be read.
@@ -24,6 +25,7 @@
 #include "daemon.h"
 #include "retention.h"
 #include "../alert/alert.h"
+#include "../enrich/enrich.h"
 #include "../intake/imap.h"
 #include "../util/config.h"
 #include "../util/log.h"
@@ -184,7 +186,8 @@ config_validate(const char *path, FILE *f)
 			bad += check_maildir(cf, s, f);
 		else if (strcmp(s, "retention") == 0)
 			bad += retention_check(cf, f);
-		else if (strcmp(s, "serve") != 0 && strcmp(s, "smtp") != 0 && strcmp(s, "alerts") != 0) {
+		else if (strcmp(s, "serve") != 0 && strcmp(s, "smtp") != 0 && strcmp(s, "alerts") != 0 &&
+		    strcmp(s, "enrich") != 0) {
 			fprintf(f, "[%s]: unknown section\n", s);
 			bad++;
 		}
@@ -197,6 +200,16 @@ config_validate(const char *path, FILE *f)
 		bad++;
 	}
 	alert_cfg_clear(&ac);
+	{
+		enrich_opts eo;
+
+		enrich_opts_init(&eo);
+		if (enrich_config_load(&eo, path, err, sizeof(err)) != ENRICH_OK) {
+			fprintf(f, "[enrich] %s\n", err);
+			bad++;
+		}
+		enrich_opts_clear(&eo);
+	}
 	config_free(cf);
 	return bad;
 }

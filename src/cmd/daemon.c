@@ -15,9 +15,9 @@
  * Why processes: untrusted reports are parsed in the intake children, never
  * in the web server's address space (DESIGN.md, privilege); a crash or a leak
  * in one worker takes down only that worker, which the supervisor restarts
- * (after 1, 2, 4 ... 60 s); the workers already run as single commands
- * (fetch, watch) and are tested as such; SQLite in WAL mode serialises the
- * writers between processes.
+ * (after 1, 2, 4 ... 60 s; 1 s again for one that ran a minute); the
+ * workers already run as single commands (fetch, watch) and are tested as
+ * such; SQLite in WAL mode serialises the writers between processes.
  *
  * Signals (the supervisor blocks them and waits with sigtimedwait):
  *   SIGTERM/SIGINT  every child gets SIGTERM (each finishes the message or
@@ -55,6 +55,7 @@ struct child {
 	pid_t pid;
 	int delay;		/* restart backoff, seconds */
 	time_t restart_at;
+	time_t started;
 };
 
 struct dconf {
@@ -305,8 +306,10 @@ daemon_run(cmd_ctx *c, int argc, char **argv)
 		int status;
 
 		for (int k = 0; k < K__N; k++)
-			if (ch[k].wanted && ch[k].pid == 0 && now >= ch[k].restart_at)
+			if (ch[k].wanted && ch[k].pid == 0 && now >= ch[k].restart_at) {
 				ch[k].pid = spawn(k, &cc, &d, ac, av);
+				ch[k].started = now;
+			}
 		sig = sigtimedwait(&set, NULL, &ts);
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (int k = 0; k < K__N; k++) {
@@ -317,6 +320,10 @@ daemon_run(cmd_ctx *c, int argc, char **argv)
 					ch[k].restart_at = time(NULL) + 86400;
 					continue;
 				}
+				/* a worker that ran a while starts again at once-ish:
+				 * the backoff is for one that dies right away */
+				if (time(NULL) - ch[k].started >= 60)
+					ch[k].delay = 0;
 				ch[k].delay = ch[k].delay == 0 ? 1 : ch[k].delay * 2 > 60 ? 60 :
 				    ch[k].delay * 2;
 				ch[k].restart_at = time(NULL) + ch[k].delay;

@@ -10,19 +10,26 @@
  * Without --interval: one pass over every mailbox, then exit (for cron).
  * With it: poll every SEC seconds until SIGTERM/SIGINT, which finish the
  * message in hand and exit 0.  A mailbox that fails (down, slow, dropped,
- * login refused) is retried after 2, 4, 8 ... up to --max-backoff seconds
- * (default 300), with one log line when it fails and one when it is back.
+ * deleted, login refused) is retried after 2, 4, 8 ... up to --max-backoff
+ * seconds (default 300), with one log line when it starts failing and one
+ * when it works again.  With --interval and more than one mailbox, each
+ * mailbox is polled by its own child process (fan_out), so a slow or stuck
+ * server never delays the others.
  *
  * Exports: cmd_fetch (cmd.h).
  * Exit: 0 every message stored or a duplicate, 1 something refused, 2 a
  * mailbox could not be read (one pass) or a usage/database error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "../intake/imap.h"
@@ -146,7 +153,7 @@ struct box_state {
 	imap_box *b;
 	double next;		/* next poll (monotonic seconds) */
 	int delay;		/* current backoff, 0 when healthy */
-	char last_err[512];
+	double failed_at;	/* when it started failing */
 };
 
 static void
@@ -179,6 +186,171 @@ nap_until(double until)
 	}
 }
 
+/*
+ * Polls boxes until SIGTERM (interval > 0) or once; returns the exit status.
+ * A failing mailbox gets one log line when it starts failing and one when it
+ * works again; meanwhile it is tried after 2, 4, 8 ... backoff_max seconds.
+ */
+static int
+poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, int64_t backoff_max)
+{
+	store *s;
+	ingest *g;
+	ingest_opts o;
+	int rc = 0, refused = 0;
+
+	if ((s = cmd_open_store(c)) == NULL)
+		return 2;
+	ingest_opts_default(&o);
+	o.redact = cmd_env_redact();
+	o.on_refused = on_refused;
+	o.pipeline = 0;		/* each message's outcome before it is moved */
+	g = ingest_new(s, &o);
+	for (;;) {
+		double now = mono(), wake = now + (double)interval;
+
+		for (size_t i = 0; i < nbox && !stop_flag; i++) {
+			struct box_state *bs = &boxes[i];
+			imap_poll_stats st, one;
+			int r;
+
+			if (interval > 0 && bs->next > now) {
+				if (bs->next < wake)
+					wake = bs->next;
+				continue;
+			}
+			/* again at once while a poll took its maximum; st sums them */
+			memset(&st, 0, sizeof(st));
+			do {
+				r = imap_poll(bs->b, g, s, &stop_flag, &one);
+				st.taken += one.taken;
+				st.stored += one.stored;
+				st.duplicates += one.duplicates;
+				st.refused += one.refused;
+				st.moved += one.moved;
+			} while (r == IMAP_OK && one.taken + one.moved > 0 && one.found > one.taken &&
+			    !stop_flag && interval > 0);
+			refused += (int)st.refused;
+			if (st.taken > 0)
+				log_info("imap %s: %u messages: %u stored, %u duplicates, %u refused, "
+				    "%u moved", imap_name(bs->b), st.taken, st.stored, st.duplicates,
+				    st.refused, st.moved);
+			if (r == IMAP_OK) {
+				if (bs->delay > 0)
+					log_warnx("imap %s: working again after %.0fs", imap_name(bs->b),
+					    mono() - bs->failed_at);
+				bs->delay = 0;
+				bs->next = now + (double)interval;
+			} else {
+				if (interval == 0)
+					log_warnx("imap %s: %s", imap_name(bs->b), imap_error(bs->b));
+				else if (bs->delay == 0) {
+					log_warnx("imap %s: %s; retrying, at most every %llds",
+					    imap_name(bs->b), imap_error(bs->b),
+					    (long long)backoff_max);
+					bs->failed_at = mono();
+				}
+				bs->delay = bs->delay == 0 ? 2 : bs->delay * 2;
+				if (bs->delay > backoff_max)
+					bs->delay = (int)backoff_max;
+				bs->next = mono() + bs->delay;
+				if (interval == 0)
+					rc = 2;
+			}
+			if (interval > 0 && bs->next < wake)
+				wake = bs->next;
+		}
+		if (interval == 0 || stop_flag)
+			break;
+		nap_until(wake);
+		if (stop_flag)
+			break;
+	}
+	ingest_free(g);
+	store_close(s);
+	if (rc == 0 && refused > 0)
+		rc = 1;
+	return rc;
+}
+
+/*
+ * More than one mailbox, polled at an interval: one child process per
+ * mailbox, so a slow or stuck server (each command may wait `timeout`
+ * seconds) never holds up the others.  This process forwards SIGTERM/SIGINT
+ * to them and waits; a child that dies is started again after 1, 2, 4 ...
+ * 60 seconds.  Returns 0 once every child has stopped after a signal.
+ */
+static int
+fan_out(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, int64_t backoff_max)
+{
+	pid_t pid[MAX_BOXES];
+	int delay[MAX_BOXES];
+	double again[MAX_BOXES];
+	pid_t me = getpid();
+	size_t left;
+
+	memset(pid, 0, sizeof(pid));
+	memset(delay, 0, sizeof(delay));
+	memset(again, 0, sizeof(again));
+	for (;;) {
+		int status;
+		pid_t p;
+
+		for (size_t i = 0; i < nbox && !stop_flag; i++) {
+			if (pid[i] != 0 || mono() < again[i])
+				continue;
+			fflush(stderr);
+			if ((pid[i] = fork()) < 0) {
+				log_warn("fetch: fork");
+				pid[i] = 0;
+				again[i] = mono() + 5;
+				continue;
+			}
+			if (pid[i] == 0) {
+				/* the parent gone (SIGKILL), the child stops too */
+				prctl(PR_SET_PDEATHSIG, SIGTERM);
+				if (getppid() != me)
+					_exit(0);
+				_exit(poll_loop(c, &boxes[i], 1, interval, backoff_max));
+			}
+		}
+		if (stop_flag)
+			break;
+		{
+			struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+			for (size_t i = 0; i < nbox; i++) {
+				if (pid[i] != p)
+					continue;
+				pid[i] = 0;
+				delay[i] = delay[i] == 0 ? 1 : delay[i] * 2 > 60 ? 60 : delay[i] * 2;
+				again[i] = mono() + delay[i];
+				log_warnx("imap %s: worker %ld %s %d; restarting in %ds",
+				    imap_name(boxes[i].b), (long)p, WIFSIGNALED(status) ?
+				    "killed by signal" : "exited", WIFSIGNALED(status) ?
+				    WTERMSIG(status) : WEXITSTATUS(status), delay[i]);
+			}
+	}
+	for (size_t i = 0; i < nbox; i++)
+		if (pid[i] > 0)
+			kill(pid[i], SIGTERM);
+	do {
+		left = 0;
+		for (size_t i = 0; i < nbox; i++) {
+			if (pid[i] <= 0)
+				continue;
+			if (waitpid(pid[i], NULL, 0) == pid[i] || errno != EINTR)
+				pid[i] = 0;
+			else
+				left++;
+		}
+	} while (left > 0);
+	return 0;
+}
+
 int
 cmd_fetch(cmd_ctx *c, int argc, char **argv)
 {
@@ -202,11 +374,8 @@ cmd_fetch(cmd_ctx *c, int argc, char **argv)
 	char *secrets[MAX_BOXES];
 	size_t nbox = 0;
 	int64_t interval = 0, backoff_max = 300, v;
-	int ch, rc = 0, refused = 0;
+	int ch, rc = 0;
 	ds_config *cf = NULL;
-	store *s = NULL;
-	ingest *g = NULL;
-	ingest_opts o;
 	char err[512];
 	struct sigaction sa;
 
@@ -286,78 +455,16 @@ cmd_fetch(cmd_ctx *c, int argc, char **argv)
 			nbox++;
 		}
 	}
-	if ((s = cmd_open_store(c)) == NULL)
-		goto bad;
-	ingest_opts_default(&o);
-	o.redact = cmd_env_redact();
-	o.on_refused = on_refused;
-	o.pipeline = 0;		/* each message's outcome before it is moved */
-	g = ingest_new(s, &o);
-
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	stop_flag = 0;
-	for (;;) {
-		double now = mono(), wake = now + (double)interval;
-
-		for (size_t i = 0; i < nbox && !stop_flag; i++) {
-			struct box_state *bs = &boxes[i];
-			imap_poll_stats st;
-			int r;
-
-			if (interval > 0 && bs->next > now) {
-				if (bs->next < wake)
-					wake = bs->next;
-				continue;
-			}
-			do
-				r = imap_poll(bs->b, g, s, &stop_flag, &st);
-			while (r == IMAP_OK && st.taken + st.moved > 0 && st.found > st.taken &&
-			    !stop_flag && interval > 0);
-			refused += (int)st.refused;
-			if (st.taken > 0)
-				log_info("imap %s: %u messages: %u stored, %u duplicates, %u refused, "
-				    "%u moved", imap_name(bs->b), st.taken, st.stored, st.duplicates,
-				    st.refused, st.moved);
-			if (r == IMAP_OK) {
-				if (bs->delay > 0)
-					log_warnx("imap %s: working again", imap_name(bs->b));
-				bs->delay = 0;
-				bs->last_err[0] = '\0';
-				bs->next = now + (double)interval;
-			} else {
-				bs->delay = bs->delay == 0 ? 2 : bs->delay * 2;
-				if (bs->delay > backoff_max)
-					bs->delay = (int)backoff_max;
-				if (interval == 0)
-					log_warnx("imap %s: %s", imap_name(bs->b), imap_error(bs->b));
-				else if (strcmp(bs->last_err, imap_error(bs->b)) != 0)
-					log_warnx("imap %s: %s; retrying, at most every %llds",
-					    imap_name(bs->b), imap_error(bs->b),
-					    (long long)backoff_max);
-				snprintf(bs->last_err, sizeof(bs->last_err), "%s", imap_error(bs->b));
-				bs->next = mono() + bs->delay;
-				if (interval == 0)
-					rc = 2;
-			}
-			if (interval > 0 && bs->next < wake)
-				wake = bs->next;
-		}
-		if (interval == 0 || stop_flag)
-			break;
-		nap_until(wake);
-		if (stop_flag)
-			break;
-	}
-	if (rc == 0 && refused > 0)
-		rc = 1;
+	if (interval > 0 && nbox > 1)
+		rc = fan_out(c, boxes, nbox, interval, backoff_max);
+	else
+		rc = poll_loop(c, boxes, nbox, interval, backoff_max);
 out:
-	if (g != NULL)
-		ingest_free(g);
-	if (s != NULL)
-		store_close(s);
 	for (size_t i = 0; i < MAX_BOXES; i++) {
 		imap_box_free(boxes[i].b);
 		if (secrets[i] != NULL) {

@@ -8,12 +8,17 @@
  *   1. pending() lists the batch, with each host's stored row;
  *   2. jobs start, at most `window` at a time: mmdb lookups at once, then
  *      PTR + FCrDNS, every DNSBL zone and (when no mmdb knew the AS) Team
- *      Cymru, all on one c-ares engine; a job is written when its last
- *      answer arrives, and the next host starts from that callback;
+ *      Cymru, all on one c-ares engine; a job whose last answer arrived is
+ *      queued, and the next host starts from that callback;
  *   3. RDAP for the batch's hosts: one fetch per network (the cached
  *      rdap_networks answer for every address inside), never two at once
  *      for the same /24 (IPv4) or /48 (IPv6);
- *   4. commit (also every ENRICH_COMMIT_ROWS writes or 500 ms on the way).
+ *   4. the queued jobs are written in one short transaction every
+ *      ENRICH_COMMIT_ROWS jobs or 500 ms, and at the end of the batch.
+ * No transaction is open while the run waits on the network: the write lock
+ * (SQLite has one per database) is held only while rows are written, so
+ * ingest, the intake workers and the portal's own writes never wait on a
+ * DNS timeout.  RDAP answers are written and committed before the next wait.
  * Merging keeps a definitive earlier answer when the new one is a
  * temporary failure: the old facts stay, the lookup is only due again.
  *
@@ -87,7 +92,9 @@ struct run {
 	arena a;
 	int active, window;
 	int in_txn, txn_rows;
-	int64_t txn_ms;
+	int64_t txn_ms;			/* when the queue was last written */
+	struct job **ready;		/* finished jobs, not written yet */
+	int nready, capready;
 	int stop;			/* cancelled, or a store error */
 	int failed;
 	char err[256];
@@ -188,15 +195,42 @@ txn_commit(run *r)
 	return 0;
 }
 
-/* Commit now and then, so readers see progress and the WAL stays small. */
+static void job_write(struct job *j);
+
+/* The finished jobs, written in one transaction (opened and committed here:
+ * no lookup waits inside it).  Dropped unwritten after a failure or a
+ * cancel: those hosts are looked up again next time. */
+static int
+flush_ready(run *r)
+{
+	int rc = 0;
+
+	if (r->nready > 0 && !r->failed && !(r->o->cancel != NULL && *r->o->cancel)) {
+		if (txn_begin(r) == 0) {
+			for (int i = 0; i < r->nready && !r->failed; i++)
+				job_write(r->ready[i]);
+			if (r->failed) {
+				r->st->ops->rollback(r->st);
+				r->in_txn = 0;
+			}
+		}
+	}
+	for (int i = 0; i < r->nready; i++)
+		free(r->ready[i]);
+	r->nready = 0;
+	r->txn_ms = now_ms();
+	if (r->in_txn && txn_commit(r) != 0)
+		rc = -1;
+	return r->failed ? -1 : rc;
+}
+
+/* Write now and then, so readers see progress and the WAL stays small. */
 static void
 txn_tick(run *r)
 {
-	if (r->in_txn && (r->txn_rows >= ENRICH_COMMIT_ROWS ||
-	    now_ms() - r->txn_ms >= ENRICH_COMMIT_MS)) {
-		if (txn_commit(r) == 0)
-			txn_begin(r);
-	}
+	if (r->nready >= ENRICH_COMMIT_ROWS || (r->nready > 0 &&
+	    now_ms() - r->txn_ms >= ENRICH_COMMIT_MS))
+		flush_ready(r);
 }
 
 /* ---- merging a job into the host row ------------------------------------------ */
@@ -350,8 +384,6 @@ job_write(job *j)
 	else
 		r->s->fcrdns.temporary++;
 	h.updated_at = r->now;
-	if (txn_begin(r) != 0)
-		return;
 	if ((j->kinds & HK_DNSBL) && write_dnsbl(r, j) != 0)
 		return;
 	if (r->st->ops->hosts->put(r->st, &h, j->kinds, &changed) != STORE_OK) {
@@ -375,9 +407,14 @@ part_done(void *arg)
 
 	if (--j->parts > 0)
 		return;
-	if (!r->stop)
-		job_write(j);
-	free(j);
+	if (!r->stop) {
+		if (r->nready == r->capready) {
+			r->capready = r->capready ? r->capready * 2 : 256;
+			r->ready = xrealloc(r->ready, (size_t)r->capready * sizeof(*r->ready));
+		}
+		r->ready[r->nready++] = j;	/* written by flush_ready, outside the wait */
+	} else
+		free(j);
 	r->active--;
 	if (!r->stop)
 		start_jobs(r);
@@ -587,6 +624,10 @@ rdap_batch(run *r, rdap_client *c)
 			idx++;
 			rdap_fetch(c, base, &it->p->ip, rdap_done, it);
 		}
+		/* what was written (answers, networks found in the cache) is
+		 * committed before the wait */
+		if (r->in_txn && txn_commit(r) != 0)
+			break;
 		if (rdap_inflight(c) == 0 && (idx >= n || r->stop))
 			break;
 		rdap_step(c, 100);
@@ -594,7 +635,6 @@ rdap_batch(run *r, rdap_client *c)
 			r->stop = 1;
 		if (now_ms() - last >= 100) {
 			last = now_ms();
-			txn_tick(r);
 			progress(r);
 		}
 	}
@@ -875,6 +915,8 @@ enrich_run(store *st, const enrich_opts *o, enrich_stats *out, char *err, size_t
 		start_jobs(&r);
 		batch_done = dns_run(r.dns, dns_tick, &r, &r.stop) == 0 &&
 		    r.next == r.nbatch && r.active == 0;
+		if (flush_ready(&r) != 0)
+			break;
 		if (batch_done && rc != NULL)
 			batch_done = !r.stop && rdap_batch(&r, rc) == 0;
 		if (r.failed || txn_commit(&r) != 0)
@@ -902,6 +944,9 @@ done:
 		st->ops->rollback(st);
 		r.in_txn = 0;
 	}
+	for (int i = 0; i < r.nready; i++)
+		free(r.ready[i]);
+	free(r.ready);
 	if (ret == ENRICH_ERR)
 		snprintf(err, errlen, "%s", r.err);
 	dns_counters(r.dns, &out->dns_queries, NULL, &out->dns_peak, NULL);

@@ -42,6 +42,7 @@ struct imap_box {
 	dbuf resp;
 	int caps_known, has_move, has_uidplus;
 	int folders_made;
+	volatile sig_atomic_t *stop;	/* imap_poll's: a command in flight is given up */
 	char err[512];
 };
 
@@ -185,6 +186,17 @@ imap_box_free(imap_box *b)
 const char *imap_error(const imap_box *b) { return b->err; }
 const char *imap_name(const imap_box *b) { return b->name; }
 
+/* SIGTERM while a slow server trickles an answer: give the command up (the
+ * message in hand is not committed, so nothing is lost). */
+static int
+on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	imap_box *b = ctx;
+
+	(void)dt; (void)dn; (void)ut; (void)un;
+	return b->stop != NULL && *b->stop ? 1 : 0;
+}
+
 static CURL *
 handle(imap_box *b)
 {
@@ -213,6 +225,9 @@ handle(imap_box *b)
 		curl_easy_setopt(h, CURLOPT_CAINFO, b->ca_file);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, b);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	b->h = h;
 	return h;
 }
@@ -248,6 +263,9 @@ fail(imap_box *b, CURLcode rc, const char *what)
 		break;
 	case CURLE_WRITE_ERROR:
 		why = "answer too large";
+		break;
+	case CURLE_ABORTED_BY_CALLBACK:
+		why = "stopped (SIGTERM)";
 		break;
 	default:
 		break;
@@ -360,6 +378,24 @@ caps(imap_box *b)
 	return IMAP_OK;
 }
 
+/* UID MOVE or UID COPY of uid to qdest.  A NO (the folder was deleted while
+ * we polled: [TRYCREATE]) makes the folder again and tries once more. */
+static CURLcode
+move_or_copy(imap_box *b, const char *url, int64_t uid, const char *qdest, const char *verb)
+{
+	char cmd[1200];
+	CURLcode rc;
+
+	snprintf(cmd, sizeof(cmd), "UID %s %lld %s", verb, (long long)uid, qdest);
+	if ((rc = run(b, url, cmd)) != CURLE_QUOTE_ERROR)
+		return rc;
+	snprintf(cmd, sizeof(cmd), "CREATE %s", qdest);
+	if (run(b, b->base, cmd) == CURLE_OK)
+		log_warnx("imap %s: %s was missing; made again", b->name, qdest);
+	snprintf(cmd, sizeof(cmd), "UID %s %lld %s", verb, (long long)uid, qdest);
+	return run(b, url, cmd);
+}
+
 static int
 move(imap_box *b, const char *url, int64_t uid, const char *qdest)
 {
@@ -367,13 +403,11 @@ move(imap_box *b, const char *url, int64_t uid, const char *qdest)
 	CURLcode rc;
 
 	if (b->has_move) {
-		snprintf(cmd, sizeof(cmd), "UID MOVE %lld %s", (long long)uid, qdest);
-		if ((rc = run(b, url, cmd)) != CURLE_OK)
+		if ((rc = move_or_copy(b, url, uid, qdest, "MOVE")) != CURLE_OK)
 			return fail(b, rc, "UID MOVE");
 		return IMAP_OK;
 	}
-	snprintf(cmd, sizeof(cmd), "UID COPY %lld %s", (long long)uid, qdest);
-	if ((rc = run(b, url, cmd)) != CURLE_OK)
+	if ((rc = move_or_copy(b, url, uid, qdest, "COPY")) != CURLE_OK)
 		return fail(b, rc, "UID COPY");
 	snprintf(cmd, sizeof(cmd), "UID STORE %lld +FLAGS.SILENT (\\Deleted)", (long long)uid);
 	if ((rc = run(b, url, cmd)) != CURLE_OK)
@@ -466,7 +500,7 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 }
 
 static int
-poll_claimed(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
+poll_once(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
 {
 	const struct store_intake_ops *in = s->ops->intake;
 	char cmd[1100], *qf;
@@ -475,12 +509,23 @@ poll_claimed(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap
 	CURLcode rc;
 	int r;
 
+	b->err[0] = '\0';
+	b->stop = stop;
+	if (in == NULL) {
+		snprintf(b->err, sizeof(b->err), "this database backend keeps no intake state");
+		return IMAP_FATAL;
+	}
 	if ((r = caps(b)) != IMAP_OK)
 		return r;
 	qf = quote_mailbox(b->folder);
 	snprintf(cmd, sizeof(cmd), "STATUS %s (UIDVALIDITY)", qf);
 	free(qf);
-	if ((rc = run(b, b->base, cmd)) != CURLE_OK)
+	if ((rc = run(b, b->base, cmd)) == CURLE_QUOTE_ERROR) {
+		snprintf(b->err, sizeof(b->err), "STATUS %s: the server answered NO: the folder is "
+		    "missing (deleted or renamed?)", b->folder);
+		return IMAP_RETRY;
+	}
+	if (rc != CURLE_OK)
 		return fail(b, rc, b->folder);
 	if ((uv = resp_number(b, "UIDVALIDITY")) <= 0) {
 		snprintf(b->err, sizeof(b->err), "%s: no UIDVALIDITY in the STATUS answer", b->folder);
@@ -529,7 +574,7 @@ int
 imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
 {
 	const struct store_intake_ops *in = s->ops->intake;
-	int got = 1, r;
+	int got = 1, reused = b->h != NULL, r;
 
 	memset(st, 0, sizeof(*st));
 	b->err[0] = '\0';
@@ -543,7 +588,12 @@ imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 		log_info("imap %s: another node is polling this mailbox; skipped this time", b->name);
 		return IMAP_OK;
 	}
-	r = poll_claimed(b, g, s, stop, st);
+	r = poll_once(b, g, s, stop, st);
+	/* The kept connection was dropped (server restarted, a NAT or the
+	 * server's idle timeout, the folder deleted under the session): once
+	 * more on a new connection before it counts as a failure. */
+	if (r == IMAP_RETRY && reused && b->h == NULL && (stop == NULL || !*stop))
+		r = poll_once(b, g, s, stop, st);
 	if (in->mbox_release != NULL && in->mbox_release(s, b->name) != STORE_OK && r == IMAP_OK)
 		r = db_fail(b, s, "releasing the mailbox");
 	return r;

@@ -16,8 +16,10 @@
  * Errors: imap_poll returns IMAP_OK, IMAP_RETRY (server down, slow, dropped,
  * or a database error: nothing was lost, call again later) or IMAP_FATAL
  * (login refused, folder missing, bad configuration); the reason is in
- * imap_error().  It logs nothing itself except per-message refusals; the
- * caller logs one line per state change (imap_backoff below helps).
+ * imap_error().  A kept connection found dropped is replaced once within the
+ * same call before IMAP_RETRY.  A processed or error folder deleted meanwhile
+ * is made again at the next move.  It logs nothing itself except oversized
+ * messages and a folder made again; the caller logs one line per state change.
  *
  * Exports: imap_conf, imap_box_new/free, imap_poll, imap_error,
  * imap_poll_stats.
@@ -57,7 +59,8 @@ typedef struct imap_box imap_box;
 /* NULL with *err set (a static or conf-derived message) on a bad conf. */
 imap_box *imap_box_new(const imap_conf *c, char *err, size_t errlen);
 void imap_box_free(imap_box *b);
-/* stop: checked between messages (SIGTERM drains after the current one). */
+/* stop: checked between messages, and while a command waits on the server
+ * (a command in flight is given up: nothing uncommitted is moved). */
 int imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st);
 const char *imap_error(const imap_box *b);
 const char *imap_name(const imap_box *b);

@@ -247,13 +247,15 @@ bg_start(const web_opts *o)
 void
 bg_stop(void)
 {
+	/* enrichment is told first: the loop thread may be waiting on a lock
+	 * an enrichment write holds */
+	ecancel = 1;
 	pthread_mutex_lock(&mu);
 	stopping = 1;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 	pthread_join(th, NULL);
 	if (estarted) {
-		ecancel = 1;
 		pthread_join(eth, NULL);
 		estarted = 0;
 	}
