@@ -229,14 +229,24 @@ def run_case(binary, case_dir):
         if os.path.exists(sp):
             with open(sp, encoding="utf-8") as f:
                 sql = f.read()
-            db = sqlite3.connect(os.path.join(tmp, "t.db"))
-            try:
-                db.executescript(sql)
-                db.commit()
-            except sqlite3.Error as e:
-                raise Fail("setup.sql: %s" % e)
-            finally:
-                db.close()
+            if os.environ.get("DMARCSCOPE_PG_BASE"):
+                # on PostgreSQL (tests/pg/run.sh): the same SQL through psql
+                # into the database the wrapper binary made for t.db
+                dsn = subprocess.run([binary, "--print-dsn", os.path.join(tmp, "t.db")],
+                                     capture_output=True, text=True).stdout.strip()
+                p = subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", dsn],
+                                   input=sql, capture_output=True, text=True)
+                if p.returncode != 0:
+                    raise Fail("setup.sql: %s" % p.stderr.strip())
+            else:
+                db = sqlite3.connect(os.path.join(tmp, "t.db"))
+                try:
+                    db.executescript(sql)
+                    db.commit()
+                except sqlite3.Error as e:
+                    raise Fail("setup.sql: %s" % e)
+                finally:
+                    db.close()
         for args in senders["before"]:
             r.ok(["senders", "add"] + args, "senders add %s (before ingest)" % " ".join(args))
         r.ok(["ingest", "--no-progress"] + reports, "ingest")

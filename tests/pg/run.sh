@@ -21,6 +21,12 @@ mkdir -p "$LOG"
 # suite | how it is run (the binary is appended)
 SUITES="cli:sh tests/cli.sh
 cases:python3 tests/run_cases.py
+alerts:sh tests/alerts.sh
+analysis-cli:sh tests/analysis_cli.sh
+auth-cli:sh tests/auth_cli.sh
+auth-web:sh tests/web/auth_web.sh
+retention:sh tests/retention.sh
+web-kinds:sh tests/web/kinds.sh
 analysis-cases:python3 tests/analysis/run.py
 guidance:sh tests/guidance.sh
 csv:sh tests/csv.sh
@@ -50,6 +56,10 @@ fi
 export DMARCSCOPE_PG_BIN="$BIN"
 export DMARCSCOPE_PG_BASE="postgresql://dmarc@127.0.0.1:$PG_PORT"
 WRAP=$PWD/tests/pg/dmarcscope-pg
+# the sqlite3 shell the suites call for their own looks into the database
+PATH=$PWD/tests/pg/shim:$PATH
+PYTHONPATH=$PWD/tests/pg/shim${PYTHONPATH:+:$PYTHONPATH}
+export PATH PYTHONPATH
 # one database migrated once, copied for every database a suite creates
 psql -qAt "$DMARCSCOPE_PG_BASE/postgres" -c "CREATE DATABASE dstemplate" >/dev/null 2>&1
 "$BIN" --db "$DMARCSCOPE_PG_BASE/dstemplate" summary >/dev/null 2>"$LOG/template.log" &&
