@@ -91,7 +91,7 @@ on_refused(void *ctx, const char *input, const char *reason)
 	ui *u = ctx;
 
 	bar_clear(u);
-	log_warnx("refused %s: %s", input, reason);
+	ingest_log_refusal("refused", input, reason);
 	if (u->json) {
 		if (u->nref++ > 0)
 			dbuf_addc(&u->refusals, ',');

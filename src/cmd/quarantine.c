@@ -116,7 +116,7 @@ on_refused(void *ctx, const char *input, const char *reason)
 	if (ctx != NULL)	/* --json: the entry's refusals */
 		json_array_append_new(*(json_t **)ctx, json_pack("{s:s,s:s}", "input",
 		    input ? input : "", "reason", reason ? reason : ""));
-	log_warnx("still refused %s: %s", input, reason);
+	ingest_log_refusal("still refused", input, reason);
 }
 
 /* `quarantine drop`: 0 when every ID was an open entry and is now resolved,

@@ -27,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ingest_priv.h"
+#include "svc_metrics.h"
 #include "../util/log.h"
 
 
@@ -176,6 +178,31 @@ ingest_get_opts(const ingest *g)
 
 /* ---- entry points ------------------------------------------------------------- */
 
+void
+ingest_set_arrival(ingest *g, int64_t unix_ns)
+{
+	g->p_arrival_next = unix_ns;
+}
+
+static int64_t
+real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The message's arrival (ingest_set_arrival's, else mtime_ns when not 0,
+ * else now), taken once per message. */
+static void
+arrival(ingest *g, int64_t mtime_ns)
+{
+	g->p_arrival = g->p_arrival_next > 0 ? g->p_arrival_next : mtime_ns > 0 ? mtime_ns :
+	    real_ns();
+	g->p_arrival_next = 0;
+}
+
 /* The outcome of the message just given: known at once without a writer
  * thread, INGEST_QUEUED with one (the totals tell after ingest_wait()). */
 static int
@@ -208,6 +235,7 @@ ingest_mem(ingest *g, const char *source, const unsigned char *p, size_t n)
 	msg_input in = { p, n, NULL };
 
 	pipeline_start(g);
+	arrival(g, 0);
 	/* Too big: still archived whole, so that nothing is lost and a retry
 	 * with a larger limit can process it. */
 	ig_p_message_mem(g, source, &in, p, n, too_big(g, p, n));
@@ -232,6 +260,10 @@ ingest_path(ingest *g, const char *path)
 			ig_emit_flush(g, 1);
 		return outcome(g);
 	}
+	/* a Maildir delivery arrived when the MTA wrote it (kept by the rename
+	 * into new/ and on to cur/) */
+	arrival(g, strcmp(svcm_source_class(path), "maildir") == 0 ?
+	    (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : 0);
 	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < MEM_INPUT) {
 		/* Small: read it whole, hash it, and parse it only when its
 		 * bytes are new, from the same buffer (no second read). */
