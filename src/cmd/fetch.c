@@ -27,6 +27,7 @@
 #include "cmd.h"
 #include "../intake/imap.h"
 #include "../intake/ingest.h"
+#include "../intake/svc_metrics.h"
 #include "../util/config.h"
 #include "../util/log.h"
 
@@ -317,6 +318,7 @@ cmd_fetch(cmd_ctx *c, int argc, char **argv)
 			while (r == IMAP_OK && st.taken + st.moved > 0 && st.found > st.taken &&
 			    !stop_flag && interval > 0);
 			refused += (int)st.refused;
+			(void)svcm_poll(s, imap_name(bs->b), r == IMAP_OK);	/* /metrics */
 			if (st.taken > 0)
 				log_info("imap %s: %u messages: %u stored, %u duplicates, %u refused, "
 				    "%u moved", imap_name(bs->b), st.taken, st.stored, st.duplicates,

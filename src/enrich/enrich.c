@@ -45,6 +45,7 @@
 #include "rdap.h"
 #include "../analyze/align.h"
 #include "../analyze/services.h"
+#include "../intake/svc_metrics.h"
 #include "../util/arena.h"
 #include "../util/log.h"
 
@@ -776,6 +777,27 @@ close_all(run *r)
 	free(r->fly);
 }
 
+/* /metrics (svc_metrics.h): the RDAP cache's hits (a network fetched before
+ * answered) and misses (a fetch), and the hosts looked up, in a transaction
+ * of their own after the run's; a failure there only loses these counts. */
+static void
+count_run(store *st, const enrich_stats *s)
+{
+	if (s->rdap_fetches + s->rdap_reused + s->done == 0)
+		return;
+	if (st->ops->begin(st) != STORE_OK)
+		return;
+	if (svcm_count(st, "dmarcscope_enrich_cache_requests_total", "cache", "rdap", "result",
+	    "hit", (double)s->rdap_reused) != 0 ||
+	    svcm_count(st, "dmarcscope_enrich_cache_requests_total", "cache", "rdap", "result",
+	    "miss", (double)s->rdap_fetches) != 0 ||
+	    svcm_count(st, "dmarcscope_enrich_hosts_looked_up_total", NULL, NULL, NULL, NULL,
+	    (double)s->done) != 0 || st->ops->commit(st) != STORE_OK) {
+		log_debug("enrich: metrics not counted: %s", store_errmsg(st));
+		st->ops->rollback(st);
+	}
+}
+
 int
 enrich_run(store *st, const enrich_opts *o, enrich_stats *out, char *err, size_t errlen)
 {
@@ -901,6 +923,7 @@ done:
 		st->ops->rollback(st);
 		r.in_txn = 0;
 	}
+	count_run(st, out);
 	if (ret == ENRICH_ERR)
 		snprintf(err, errlen, "%s", r.err);
 	dns_counters(r.dns, &out->dns_queries, NULL, &out->dns_peak, NULL);
