@@ -292,6 +292,14 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		    (unsigned long long)st->failed, (unsigned long long)st->bytes, now() - t0,
 		    (unsigned long long)st->failure_reports, (unsigned long long)st->tls_reports,
 		    dbuf_cstr(&u.refusals));
+	} else if (c->verbosity > 0 && log_is_syslog()) {
+		/* the run's one line, as an event */
+		log_info("ingest: %llu messages: %llu new reports (%llu records, %llu messages "
+		    "counted; %llu failure, %llu TLS), %llu duplicates, %llu refused",
+		    (unsigned long long)st->messages, (unsigned long long)st->reports,
+		    (unsigned long long)st->records, (unsigned long long)st->message_count,
+		    (unsigned long long)st->failure_reports, (unsigned long long)st->tls_reports,
+		    (unsigned long long)st->duplicates, (unsigned long long)st->refused);
 	} else if (c->verbosity > 0) {
 		fprintf(stderr, "%llu messages: %llu new reports (%llu records, %llu messages "
 		    "counted), %llu duplicates, %llu refused\n", (unsigned long long)st->messages,

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "ingest_priv.h"
+#include "mime.h"
 #include "svc_metrics.h"
 #include "../util/log.h"
 
@@ -393,6 +394,21 @@ ingest_retry(ingest *g, int64_t raw_id)
 	evw_i64(&w, raw_id);
 	evw_str(&w, info.source);
 	evw_end(&w);
+	{
+		/* its Message-ID for the refusal lines (the header is near the
+		 * start); no arrival: a retry is no latency */
+		unsigned char head[65536];
+		FILE *f = fopen(path, "rb");
+		size_t n = f != NULL ? fread(head, 1, sizeof(head), f) : 0;
+
+		if (f != NULL)
+			fclose(f);
+		mime_message_id(head, n, g->p_msgid, sizeof(g->p_msgid));
+		evw_begin(&w, g->out, E_MSG_META);
+		evw_str(&w, g->p_msgid[0] != '\0' ? g->p_msgid : NULL);
+		evw_i64(&w, 0);
+		evw_end(&w);
+	}
 	ig_p_passes(g, &in);
 	ig_p_msg_end(g, 0);
 	unlink(path);
