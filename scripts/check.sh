@@ -104,6 +104,7 @@ fi
 [ -f tests/intake/daemon.sh ] && { sh tests/intake/daemon.sh "$BIN" >"$LOG/daemon.log" 2>&1; set -- $(counts "$LOG/daemon.log"); add "${1:-0}" "${2:-1}" "serve --config daemon, config check"; grep "^FAIL" "$LOG/daemon.log" | head; }
 [ -f tests/intake/metrics.sh ] && { sh tests/intake/metrics.sh "$BIN" >"$LOG/metrics.log" 2>&1; set -- $(counts "$LOG/metrics.log"); add "${1:-0}" "${2:-1}" "/metrics (strict text-format parser)"; grep "^FAIL" "$LOG/metrics.log" | head; }
 [ -f tests/intake/logs.sh ] && { sh tests/intake/logs.sh "$BIN" >"$LOG/logs.log" 2>&1; set -- $(counts "$LOG/logs.log"); add "${1:-0}" "${2:-1}" "refusal log lines, --syslog (private /dev/log)"; grep "^FAIL" "$LOG/logs.log" | head; }
+[ -f tests/progress.sh ] && { sh tests/progress.sh "$BIN" >"$LOG/progress.log" 2>&1; set -- $(counts "$LOG/progress.log"); add "${1:-0}" "${2:-1}" "progress bars on a terminal (pty)"; grep "^FAIL" "$LOG/progress.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then
