@@ -154,6 +154,7 @@ EOC
 		{ printf 'X-Metrics-Test: %s\r\n' "$(basename "$f")"; cat "$f"; } >"$T/append.eml"
 		curl -s -u m@example.com:pw -T "$T/append.eml" "imap://127.0.0.1:$IPORT/INBOX"
 	done
+	sleep 2	# the arrival is the server's INTERNALDATE, not the fetch
 	"$BIN" -q --db "$T/d.db" fetch --imap "imap://127.0.0.1:$IPORT/INBOX" --user m@example.com \
 	    --password-file "$T/ipw" --tls none 2>"$T/fetch.err"
 	check "fetch from Dovecot" "$?" 0
@@ -175,6 +176,8 @@ EOC
 	    "$(get "dmarcscope_imap_last_success_timestamp_seconds{mailbox=imap://127.0.0.1:$DEAD/INBOX}")" -1
 	check "ingest latency: the two IMAP messages" \
 	    "$(get 'dmarcscope_ingest_latency_seconds_count{source=imap}')" 2
+	check "ingest latency: from the APPEND (INTERNALDATE): over 1 s, under 10 s" \
+	    "$(get 'dmarcscope_ingest_latency_seconds_bucket{le=1,source=imap}'):$(get 'dmarcscope_ingest_latency_seconds_bucket{le=10,source=imap}')" 0:2
 	m=$(cat "$D/run/master.pid" 2>/dev/null) && kill "$m" 2>/dev/null
 else
 	ko "dovecot (scripts/install-deps.sh) is missing: IMAP polls not checked"
