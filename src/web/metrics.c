@@ -248,8 +248,8 @@ static struct route routes[MAX_ROUTES];
 static int nroutes;		/* then R_STATIC, R_OTHER */
 static pthread_once_t routes_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct { short route, method, status; uint64_t n; } stat[NSTAT];
-static int nstat;
+static struct { short route, method, status; uint64_t n; } reqs[NSTAT];
+static int nreqs;
 static uint64_t dur[MAX_ROUTES + 2][NDUR];
 static double dur_sum[MAX_ROUTES + 2];
 
@@ -353,19 +353,19 @@ metrics_http_end(metrics_req *q, struct MHD_Connection *c)
 	for (b = 0; b < NDUR - 1 && d > dur_bucket[b]; b++)
 		;
 	pthread_mutex_lock(&http_mu);
-	for (i = 0; i < nstat; i++)
-		if (stat[i].route == q->route && stat[i].method == q->method &&
-		    stat[i].status == status)
+	for (i = 0; i < nreqs; i++)
+		if (reqs[i].route == q->route && reqs[i].method == q->method &&
+		    reqs[i].status == status)
 			break;
-	if (i == nstat && nstat < NSTAT) {
-		stat[i].route = q->route;
-		stat[i].method = q->method;
-		stat[i].status = (short)status;
-		stat[i].n = 0;
-		nstat++;
+	if (i == nreqs && nreqs < NSTAT) {
+		reqs[i].route = q->route;
+		reqs[i].method = q->method;
+		reqs[i].status = (short)status;
+		reqs[i].n = 0;
+		nreqs++;
 	}
-	if (i < nstat)
-		stat[i].n++;
+	if (i < nreqs)
+		reqs[i].n++;
 	dur[q->route][b]++;
 	dur_sum[q->route] += d;
 	pthread_mutex_unlock(&http_mu);
@@ -382,21 +382,21 @@ http_emit(dbuf *b)
 {
 	pthread_once(&routes_once, routes_load);
 	pthread_mutex_lock(&http_mu);
-	if (nstat > 0) {
+	if (nreqs > 0) {
 		family(b, "dmarcscope_http_requests_total");
-		for (int i = 0; i < nstat; i++) {
+		for (int i = 0; i < nreqs; i++) {
 			char st[8];
 
-			snprintf(st, sizeof(st), "%d", stat[i].status);
+			snprintf(st, sizeof(st), "%d", reqs[i].status);
 			dbuf_addstr(b, "dmarcscope_http_requests_total");
-			label(b, 1, "route", route_name(stat[i].route));
-			label(b, 0, "method", methods[stat[i].method]);
+			label(b, 1, "route", route_name(reqs[i].route));
+			label(b, 0, "method", methods[reqs[i].method]);
 			label(b, 0, "status", st);
-			dbuf_printf(b, "} %llu\n", (unsigned long long)stat[i].n);
+			dbuf_printf(b, "} %llu\n", (unsigned long long)reqs[i].n);
 		}
 		family(b, "dmarcscope_http_request_duration_seconds");
 	}
-	for (int r = 0; nstat > 0 && r < nroutes + 2; r++) {
+	for (int r = 0; nreqs > 0 && r < nroutes + 2; r++) {
 		uint64_t cum = 0;
 
 		for (int j = 0; j < NDUR; j++)
