@@ -60,6 +60,8 @@ static const struct {
 	    "Enrichment cache look-ups, by cache and result (hit: no network query)." },
 	{ "dmarcscope_enrich_hosts_looked_up_total", "counter",
 	    "Sending hosts looked up by enrichment runs." },
+	{ "dmarcscope_enrich_lookups_total", "counter",
+	    "Enrichment lookups, by kind and result (temporary: retried later)." },
 	{ "dmarcscope_imap_polls_total", "counter", "IMAP polls, by mailbox and result." },
 	{ "dmarcscope_imap_last_success_timestamp_seconds", "gauge",
 	    "Unix time of the last successful IMAP poll, by mailbox." },

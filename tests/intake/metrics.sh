@@ -193,6 +193,8 @@ if python3 "$HERE/promtext.py" "$T/m4.txt" >"$T/m.json"; then ok "the text forma
 else ko "text format: $(cat "$T/m.json")"; fi
 check "enrichment: hosts looked up counted ($W)" "$(get 'dmarcscope_enrich_hosts_looked_up_total{}')" "$W"
 check "enrichment: the queue is empty after the run" "$(get 'dmarcscope_enrich_queue_hosts{}')" 0
+G=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["geo"]["ok"])' "$T/enrich.json")
+check "enrichment: geo lookups counted ($G)" "$(get 'dmarcscope_enrich_lookups_total{kind=geo,result=positive}')" "$G"
 check "enrichment: RDAP cache hits and misses (offline: 0 each)" \
     "$(get 'dmarcscope_enrich_cache_requests_total{cache=rdap,result=hit}'):$(get 'dmarcscope_enrich_cache_requests_total{cache=rdap,result=miss}')" 0:0
 kill "$SPID"; wait "$SPID" 2>/dev/null; SPID=""
