@@ -254,6 +254,7 @@ ingest_path(ingest *g, const char *path)
 		char reason[300];
 
 		snprintf(reason, sizeof(reason), "cannot open: %s", strerror(errno));
+		g->p_arrival_next = 0;	/* it was this message's */
 		if (fd >= 0)
 			close(fd);
 		ig_ev_strs(g, E_OPEN_FAIL, path, reason, 0);
