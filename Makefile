@@ -18,7 +18,7 @@
 # stops the build with one line naming it (scripts/pkgcheck.sh).
 
 PKGS     := expat libxml-2.0 zlib libzip gmime-3.0 sqlite3 jansson libzstd libcrypto libpsl \
-            libcares libmaxminddb libcurl libmicrohttpd libargon2
+            libcares libmaxminddb libcurl libmicrohttpd libargon2 libpq
 CC       ?= cc
 # Goals that need no library: they never ask pkg-config.
 NOLIB_GOALS := deps clean run check bench fresh-machine
@@ -44,6 +44,7 @@ LIB_SRC  := $(sort $(wildcard src/util/*.c src/report/*.c src/intake/*.c src/sto
 LIB_SRC  := $(filter-out src/cmd/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))
+SQL_PG_SRC := $(sort $(wildcard src/store/sql_pg/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -65,6 +66,14 @@ $(B)/gen/schema_sql.c: $(SQL_SRC) scripts/embed.sh
 $(B)/gen/schema_sql.o: $(B)/gen/schema_sql.c
 	$(CC) $(CSTD) $(OPT) -c $< -o $@
 
+# The PostgreSQL migrations (src/store/sql_pg/, one per src/store/sql/ file).
+$(B)/gen/schema_pg_sql.c: $(SQL_PG_SRC) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh -n schema_pg $@ $(SQL_PG_SRC)
+
+$(B)/gen/schema_pg_sql.o: $(B)/gen/schema_pg_sql.c
+	$(CC) $(CSTD) $(OPT) -c $< -o $@
+
 # The front end is embedded too (scripts/embed-web.py, issue 5).
 WEB_SRC  := $(shell find web -type f 2>/dev/null)
 $(B)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.py package-lock.json
@@ -74,7 +83,7 @@ $(B)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.py package-lock.json
 $(B)/gen/web_assets.o: $(B)/gen/web_assets.c
 	$(CC) $(CSTD) $(OPT) -c $< -o $@
 
-$(B)/libdmarcscope.a: $(LIB_OBJ) $(B)/gen/schema_sql.o $(B)/gen/web_assets.o
+$(B)/libdmarcscope.a: $(LIB_OBJ) $(B)/gen/schema_sql.o $(B)/gen/schema_pg_sql.o $(B)/gen/web_assets.o
 	rm -f $@
 	ar rcs $@ $^
 

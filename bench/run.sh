@@ -16,6 +16,9 @@
 #   BENCH_QUICK=1     only the mixed corpus
 #   BENCH_RUNS=N      runs per measurement (default 3)
 #   BENCH_GEN_ONLY=1  only generate the corpora (and the floor inputs), then stop
+#   BENCH_PG=0        skip the PostgreSQL row (default: measured when PostgreSQL 15's
+#                     initdb is installed; a throwaway server on loopback,
+#                     tests/servers/pg.sh, in bench/out/pg)
 #
 # Exit status: 0 when every correctness check passed (a missed performance
 # target is only reported, as MISS, with a warning); 1 when a check failed
@@ -43,6 +46,7 @@ T_MIXED_S=0.35          # mixed corpus, seconds
 T_SPEEDUP=30            # x faster than parsedmarc on the mixed corpus
 T_BIG_RATIO=2           # big report: at most this times the floor
 T_BIG_RSS_MIB=64        # big report: peak RSS
+T_PG_RATIO=3            # mixed corpus into PostgreSQL: at most this times SQLite's median
 PD_MIXED_S=10.5         # parsedmarc, mixed
 PD_BIG_S=347            # parsedmarc, big
 DT_MIXED_S=46           # dmarcts-report-parser, mixed
@@ -145,7 +149,14 @@ rm -f "$RES"/*
 fail() { printf '%s\n' "$*" >> "$RES/failures"; printf 'bench: FAIL: %s\n' "$*" >&2; }
 miss() { printf '%s\n' "$*" >> "$RES/misses"; warn "target missed: $*"; }
 
-rm_db() { rm -f "$DB" "$DB-wal" "$DB-shm" "$DB-journal"; }
+rm_db() {
+    case $DB in
+    postgresql://*)
+        psql -X -q "${DB%/*}/postgres" -c 'DROP DATABASE IF EXISTS bench WITH (FORCE)' \
+            -c 'CREATE DATABASE bench' >/dev/null ;;
+    *) rm -f "$DB" "$DB-wal" "$DB-shm" "$DB-journal" ;;
+    esac
+}
 
 # check_json FILE LABEL REPORTS RECORDS MESSAGE_COUNT DUPLICATES ('-' = not checked)
 # Prints mismatches on stderr; returns 1 on any mismatch or unparsable output.
@@ -438,6 +449,29 @@ fi
 REINGEST=1 ours MIX "$M_REPORTS" "$M_RECORDS" "$M_MESSAGES" "$MIXED"
 MIX_RE_OK=${MIX_RE_OK:-1}
 
+# a2. the same into PostgreSQL (issue 17): a throwaway PostgreSQL 15 on loopback
+PG_DONE=0
+if [ "${BENCH_PG:-1}" != 0 ] && [ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+    sh tests/servers/pg.sh stop "$OUT/pg" 2>/dev/null || true
+    rm -rf "$OUT/pg"
+    chmod o+x "$OUT" 2>/dev/null || true
+    if PG_DSN=$(sh tests/servers/pg.sh start "$OUT/pg" 2>"$RES/pg.err"); then
+        SQ_DB=$DB
+        DB=${PG_DSN%/*}/bench
+        PG_VERSION=$(psql -X -At "$PG_DSN" -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)
+        REINGEST=1 ours PGMIX "$M_REPORTS" "$M_RECORDS" "$M_MESSAGES" "$MIXED"
+        PGMIX_RE_OK=${PGMIX_RE_OK:-1}
+        DB=$SQ_DB
+        sh tests/servers/pg.sh stop "$OUT/pg"
+        PG_DONE=1
+        PG_RATIO=$(ratio "$PGMIX_MED" "$MIX_MED")
+        V_PG=$(verdict "$PGMIX_MED" "$(awk -v a="$MIX_MED" -v r="$T_PG_RATIO" 'BEGIN { printf "%.4f", a * r }')")
+        [ "$V_PG" != MISS ] || miss "PostgreSQL: median $(f3 "$PGMIX_MED") s > ${T_PG_RATIO}x SQLite's $(f3 "$MIX_MED") s"
+    else
+        warn "PostgreSQL did not start: $(head -c 300 "$RES/pg.err"); no PostgreSQL row"
+    fi
+fi
+
 # --------------------------------------------------------------------------
 # b + c. the big report, .xml and .xml.gz
 # --------------------------------------------------------------------------
@@ -563,6 +597,13 @@ $BIN --db $DB ingest --json --no-progress $MIXED
 | measurement | median | min | runs (s) | CPU, median | peak RSS | reports/s | records/s |
 |---|---:|---:|---|---:|---:|---:|---:|
 | dmarcscope ingest, fresh database | $(f3 "$MIX_MED") s | $(f3 "$MIX_MIN") s | $(runs_list "$RES/MIX.walls") | $(f2 "$MIX_CPU") s | $(mib "$MIX_RSS") | $(rate "$M_REPORTS" "$MIX_MED") | $(rate "$M_RECORDS" "$MIX_MED") |
+EOF
+if [ "$PG_DONE" = 1 ]; then
+cat <<EOF
+| the same into PostgreSQL $PG_VERSION, fresh database | $(f3 "$PGMIX_MED") s | $(f3 "$PGMIX_MIN") s | $(runs_list "$RES/PGMIX.walls") | $(f2 "$PGMIX_CPU") s (client) | $(mib "$PGMIX_RSS") | $(rate "$M_REPORTS" "$PGMIX_MED") | $(rate "$M_RECORDS" "$PGMIX_MED") |
+EOF
+fi
+cat <<EOF
 
 Floors, on the same files (best of $RUNS):
 
@@ -583,6 +624,20 @@ Floors, on the same files (best of $RUNS):
 | ours / \`xmllint --stream\` alone | — | $(ratio "$MIX_MED" "$FM_XML_MIN")× | info |
 | ours / floor in CPU time (less sensitive to other load) | — | $(ratio "$MIX_CPU" "$FM_TOTAL_CPU")× | info |
 | counts = summary.json | reports $M_REPORTS, records $M_RECORDS, message_count $M_MESSAGES | | $(ok_word "$MIX_OK") |
+EOF
+if [ "$PG_DONE" = 1 ]; then
+cat <<EOF
+| PostgreSQL / SQLite (medians, same run) | ≤ ${T_PG_RATIO}× | $(f2 "$PG_RATIO")× | $V_PG |
+| PostgreSQL counts = summary.json | as above | | $(ok_word "$PGMIX_OK") |
+
+PostgreSQL rows: \`--db postgresql://dmarc@127.0.0.1:PORT/bench\`, a throwaway PostgreSQL
+server started by \`tests/servers/pg.sh\` on loopback (fsync, synchronous_commit and
+full_page_writes off, as for tests; SQLite runs with synchronous=NORMAL), the database
+dropped and created again before each run. CPU is the client's only: the server's work
+shows in the wall time.
+EOF
+fi
+cat <<EOF
 
 ### d. Re-ingest of the mixed corpus (everything is a duplicate)
 
@@ -592,6 +647,11 @@ Each run above is followed, on the same database, by the same command again.
 |---|---:|---:|---|---:|---:|---|---|
 | dmarcscope re-ingest | $(f3 "$MIX_RE_MED") s | $(f3 "$MIX_RE_MIN") s | $(runs_list "$RES/MIX_RE.walls") | $(f2 "$MIX_RE_CPU") s | $(mib "$MIX_RE_RSS") | duplicates = $M_REPORTS, nothing new stored | $(ok_word "$MIX_RE_OK") |
 EOF
+if [ "$PG_DONE" = 1 ]; then
+cat <<EOF
+| the same into PostgreSQL | $(f3 "$PGMIX_RE_MED") s | $(f3 "$PGMIX_RE_MIN") s | $(runs_list "$RES/PGMIX_RE.walls") | $(f2 "$PGMIX_RE_CPU") s (client) | $(mib "$PGMIX_RE_RSS") | duplicates = $M_REPORTS, nothing new stored | $(ok_word "$PGMIX_RE_OK") |
+EOF
+fi
 if [ "$QUICK" != 1 ]; then
 cat <<EOF
 
@@ -719,6 +779,9 @@ log "wrote $DOC (section <!-- ingest-bench -->)"
 
 log "mixed:     ours $(f3 "$MIX_MED") s (min $(f3 "$MIX_MIN")), floor $(f3 "$FM_TOTAL") s, ratio $(ratio "$MIX_MED" "$FM_TOTAL")x, RSS $(mib "$MIX_RSS"); $V_MIX_TIME"
 log "re-ingest: ours $(f3 "$MIX_RE_MED") s (min $(f3 "$MIX_RE_MIN")), duplicates check $(ok_word "$MIX_RE_OK")"
+if [ "$PG_DONE" = 1 ]; then
+    log "postgres:  ours $(f3 "$PGMIX_MED") s (min $(f3 "$PGMIX_MIN")), $(ratio "$PGMIX_MED" "$MIX_MED")x SQLite; re-ingest $(f3 "$PGMIX_RE_MED") s; $V_PG"
+fi
 if [ "$QUICK" != 1 ]; then
     log "big xml:   ours $(f3 "$BXML_MED") s (min $(f3 "$BXML_MIN")), xmllint --stream $(f3 "$FB_XML_MIN") s, ratio $(ratio "$BXML_MED" "$FB_XML_MIN")x, RSS $(mib "$BXML_RSS"); time $V_BXML_TIME, RSS $V_BXML_RSS"
     log "big gz:    ours $(f3 "$BGZ_MED") s (min $(f3 "$BGZ_MIN")), zcat+xmllint $(f3 "$FB_SUM") s, ratio $(ratio "$BGZ_MED" "$FB_SUM")x, RSS $(mib "$BGZ_RSS"); time $V_BGZ_TIME, RSS $V_BGZ_RSS"

@@ -86,6 +86,8 @@ if [ -f tests/pipeline.sh ]; then
 	fi
 fi
 
+[ -f tests/groupcommit.sh ] && { sh tests/groupcommit.sh "$BIN" >"$LOG/groupcommit.log" 2>&1; set -- $(counts "$LOG/groupcommit.log"); add "${1:-0}" "${2:-1}" "group commit (grouped = one by one, kill -9)"; grep "^FAIL" "$LOG/groupcommit.log" | head; }
+
 # 4a. analysis: data-driven path cases and the analysis commands
 if [ -f tests/analysis/run.py ]; then
 	python3 tests/analysis/run.py "$BIN" >"$LOG/analysis-cases.log" 2>&1
@@ -105,6 +107,7 @@ fi
 [ -f tests/intake/metrics.sh ] && { sh tests/intake/metrics.sh "$BIN" >"$LOG/metrics.log" 2>&1; set -- $(counts "$LOG/metrics.log"); add "${1:-0}" "${2:-1}" "/metrics (strict text-format parser)"; grep "^FAIL" "$LOG/metrics.log" | head; }
 [ -f tests/intake/logs.sh ] && { sh tests/intake/logs.sh "$BIN" >"$LOG/logs.log" 2>&1; set -- $(counts "$LOG/logs.log"); add "${1:-0}" "${2:-1}" "refusal log lines, --syslog (private /dev/log)"; grep "^FAIL" "$LOG/logs.log" | head; }
 [ -f tests/progress.sh ] && { sh tests/progress.sh "$BIN" >"$LOG/progress.log" 2>&1; set -- $(counts "$LOG/progress.log"); add "${1:-0}" "${2:-1}" "progress bars on a terminal (pty)"; grep "^FAIL" "$LOG/progress.log" | head; }
+[ -f tests/retention.sh ] && { sh tests/retention.sh "$BIN" >"$LOG/retention.log" 2>&1; set -- $(counts "$LOG/retention.log"); add "${1:-0}" "${2:-1}" "retention (purge, rollups, dry run, daemon)"; grep "^FAIL" "$LOG/retention.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then
@@ -141,6 +144,8 @@ sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); ad
 [ -f tests/kinds/kinds.mk ] && { make -s kinds-check >"$LOG/kinds.log" 2>&1; set -- $(counts "$LOG/kinds.log"); add "${1:-0}" "${2:-1}" "report kinds (cases + fuzz corpus replay, ASan)"; grep -E "^FAIL" "$LOG/kinds.log" | head -20; }
 
 [ -f tests/kinds/export.sh ] && { sh tests/kinds/export.sh "$BIN" >"$LOG/kinds-export.log" 2>&1; set -- $(counts "$LOG/kinds-export.log"); add "${1:-0}" "${2:-1}" "export --kind failure|tlsrpt, failure/TLS counts"; grep -E "^FAIL" "$LOG/kinds-export.log" | head -20; }
+
+[ -f tests/pg/core.sh ] && { sh tests/pg/core.sh "$BIN" >"$LOG/pg-core.log" 2>&1; set -- $(counts "$LOG/pg-core.log"); add "${1:-0}" "${2:-1}" "PostgreSQL core against SQLite (concurrent ingests, kill -9)"; grep -E "^FAIL" "$LOG/pg-core.log" | head -20; }
 
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then

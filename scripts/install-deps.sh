@@ -11,7 +11,8 @@ libsqlite3-dev sqlite3 libjansson-dev libzstd-dev zstd libssl-dev libcmocka-dev
 python3 time gzip zip unzip curl openssl procps ca-certificates
 libpsl-dev publicsuffix libc-ares-dev libmaxminddb-dev mmdb-bin libcurl4-openssl-dev
 libmicrohttpd-dev libargon2-dev unbound rbldnsd dovecot-imapd dnsutils libmaxmind-db-writer-perl wrk
-chromium fonts-ipafont-gothic iso-codes python3-aiosmtpd"
+chromium fonts-ipafont-gothic iso-codes python3-aiosmtpd
+libpq-dev postgresql-15 postgresql-client-15"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -24,6 +24,7 @@ deb() {	# pkg-config name -> Debian -dev package
 	libcurl) echo libcurl4-openssl-dev ;;
 	libmicrohttpd) echo libmicrohttpd-dev ;;
 	libargon2) echo libargon2-dev ;;
+	libpq) echo libpq-dev ;;
 	cmocka) echo libcmocka-dev ;;
 	*) echo "lib$1-dev" ;;
 	esac

@@ -5,8 +5,8 @@
  * (daemon.h), which the daemon runs at start and on SIGHUP.
  *
  * Checked: the file parses (src/util/config.h); sections are known ([general],
- * [serve], [daemon], [smtp], [alerts], [imap:NAME], [maildir:NAME]); keys of
- * [general], [daemon], [imap:*] and [maildir:*] are known and their values
+ * [serve], [daemon], [smtp], [alerts], [imap:NAME], [maildir:NAME], [retention]);
+ * keys of [general], [daemon], [imap:*], [maildir:*] and [retention] are known and their values
  * valid (URL, TLS mode, password file readable, numbers in range, the Maildir
  * exists); [smtp] and [alerts] through the alert engine's own loader.
  *
@@ -21,6 +21,7 @@
 
 #include "cmd.h"
 #include "daemon.h"
+#include "retention.h"
 #include "../alert/alert.h"
 #include "../intake/imap.h"
 #include "../util/config.h"
@@ -176,6 +177,8 @@ config_validate(const char *path, FILE *f)
 			bad += check_imap(cf, s, f);
 		else if (strncmp(s, "maildir:", 8) == 0 && s[8] != '\0')
 			bad += check_maildir(cf, s, f);
+		else if (strcmp(s, "retention") == 0)
+			bad += retention_check(cf, f);
 		else if (strcmp(s, "serve") != 0 && strcmp(s, "smtp") != 0 && strcmp(s, "alerts") != 0) {
 			fprintf(f, "[%s]: unknown section\n", s);
 			bad++;

@@ -8,6 +8,10 @@
  *   maildir  `watch` over every [maildir:NAME] (when there is one)
  *   alerts   alert_evaluate + alert_schedule + alert_deliver every
  *            alert_interval seconds ([daemon] alerts = no: not started)
+ *   retention  one purge as [retention] says (retention.c), a minute after
+ *            start and then every 24 hours: a child that exits when done,
+ *            started again a day later, not restarted as a worker
+ *            ([retention] auto = no: never)
  * Why processes: untrusted reports are parsed in the intake children, never
  * in the web server's address space (DESIGN.md, privilege); a crash or a leak
  * in one worker takes down only that worker, which the supervisor restarts
@@ -37,13 +41,14 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "retention.h"
 #include "../alert/alert.h"
 #include "../store/store_alerts.h"
 #include "../util/config.h"
 #include "../util/log.h"
 
-enum { K_WEB, K_IMAP, K_MAILDIR, K_ALERTS, K__N };
-static const char *const kind_name[K__N] = { "web", "imap", "maildir", "alerts" };
+enum { K_WEB, K_IMAP, K_MAILDIR, K_ALERTS, K_RETENTION, K__N };
+static const char *const kind_name[K__N] = { "web", "imap", "maildir", "alerts", "retention" };
 
 struct child {
 	int wanted;
@@ -56,6 +61,7 @@ struct dconf {
 	char db[4096];
 	long imap_interval, alert_interval, drain_timeout;
 	int has_imap, has_maildir, alerts;
+	int retention;		/* [retention] auto */
 };
 
 static sigset_t orig_mask;
@@ -92,6 +98,7 @@ read_dconf(const char *path, struct dconf *d)
 	config_num(cf, "daemon", "drain_timeout", 1, 3600, &d->drain_timeout);
 	if ((v = config_str(cf, "daemon", "alerts")) != NULL && strcmp(v, "no") == 0)
 		d->alerts = 0;
+	d->retention = (v = config_str(cf, "retention", "auto")) == NULL || strcmp(v, "no") != 0;
 	config_sections(cf, "imap:", &n);
 	d->has_imap = n > 0;
 	config_sections(cf, "maildir:", &n);
@@ -192,6 +199,9 @@ spawn(int kind, cmd_ctx *c, const struct dconf *d, int argc, char **argv)
 	case K_ALERTS:
 		rc = alerts_loop(c, d->alert_interval);
 		break;
+	case K_RETENTION:
+		rc = retention_once(c);
+		break;
 	}
 	fflush(stdout);
 	_exit(rc);
@@ -240,6 +250,8 @@ plan(struct child *ch, const struct dconf *d)
 	ch[K_IMAP].wanted = d->has_imap;
 	ch[K_MAILDIR].wanted = d->has_maildir;
 	ch[K_ALERTS].wanted = d->alerts;
+	ch[K_RETENTION].wanted = d->retention;
+	ch[K_RETENTION].restart_at = time(NULL) + retention_first_delay();
 }
 
 int
@@ -282,8 +294,9 @@ daemon_run(cmd_ctx *c, int argc, char **argv)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &orig_mask);
 	plan(ch, &d);
-	log_info("serve: supervisor %ld: web%s%s%s", (long)getpid(), d.has_imap ? ", imap" : "",
-	    d.has_maildir ? ", maildir" : "", d.alerts ? ", alerts" : "");
+	log_info("serve: supervisor %ld: web%s%s%s%s", (long)getpid(), d.has_imap ? ", imap" : "",
+	    d.has_maildir ? ", maildir" : "", d.alerts ? ", alerts" : "",
+	    d.retention ? ", retention" : "");
 	for (;;) {
 		struct timespec ts = { 1, 0 };
 		time_t now = time(NULL);
@@ -300,6 +313,10 @@ daemon_run(cmd_ctx *c, int argc, char **argv)
 				if (ch[k].pid != pid)
 					continue;
 				ch[k].pid = 0;
+				if (k == K_RETENTION) {	/* done for today */
+					ch[k].restart_at = time(NULL) + 86400;
+					continue;
+				}
 				ch[k].delay = ch[k].delay == 0 ? 1 : ch[k].delay * 2 > 60 ? 60 :
 				    ch[k].delay * 2;
 				ch[k].restart_at = time(NULL) + ch[k].delay;

@@ -120,7 +120,8 @@ usage(FILE *f)
 	    "usage: dmarcscope ingest [--json] [--no-progress] [--redact] [--max-decompressed BYTES]\n"
 	    "                         [--max-ratio N] [--max-message BYTES] [--max-report BYTES]\n"
 	    "                         [--max-parts N] [--max-headers N] [--max-items N]\n"
-	    "                         [--max-details N] [--alerts|--no-alerts] INPUT...\n"
+	    "                         [--max-details N] [--alerts|--no-alerts] [--commit-each]\n"
+	    "                         INPUT...\n"
 	    "\n"
 	    "Store every DMARC aggregate report, DMARC failure report (ARF) and SMTP TLS\n"
 	    "report (RFC 8460) found in INPUT: a file (XML, JSON, gzip, zip,\n"
@@ -130,6 +131,8 @@ usage(FILE *f)
 	    "\n"
 	    "  --json                 print the totals as one JSON object\n"
 	    "  --no-progress          no progress bar, even on a terminal\n"
+	    "  --commit-each          one transaction per message (default: up to 256\n"
+	    "                         messages per commit, each still all or nothing)\n"
 	    "  --alerts               then evaluate the alerts of what changed and deliver\n"
 	    "                         them (also with on_ingest = yes in [alerts] of\n"
 	    "                         --config; --no-alerts: not even then)\n"
@@ -167,12 +170,13 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		{ "redact", no_argument, NULL, 'x' },
 		{ "alerts", no_argument, NULL, 'A' },
 		{ "no-alerts", no_argument, NULL, 'a' },
+		{ "commit-each", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	ingest_opts o;
 	ui u;
-	int ch, bad = 0, progress = 1, alerts = 0;
+	int ch, bad = 0, progress = 1, alerts = 0, commit_each = 0;
 	uint64_t v;
 	store *s;
 	ingest *g;
@@ -229,6 +233,7 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		case 'x': o.redact = 1; break;
 		case 'A': alerts = 1; break;
 		case 'a': alerts = -1; break;
+		case 'E': commit_each = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -250,6 +255,10 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	/* Parse in this thread, write in another (when there are two CPUs). */
 	o.pipeline = sysconf(_SC_NPROCESSORS_ONLN) > 1 && getenv("DMARCSCOPE_NO_PIPELINE") == NULL;
 	o.reader_dsn = c->db;
+	/* Group commit: nothing here acts on one message's outcome before the
+	 * end (an MTA reads the exit status after ingest_wait). */
+	if (!commit_each)
+		o.group = 256;
 	g = ingest_new(s, &o);
 	u.g = g;
 	t0 = now();

@@ -462,6 +462,21 @@ evq_close(evq *q)
 }
 
 dbuf *
+evq_try_full(evq *q)
+{
+	dbuf *b = NULL;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->full_n > 0) {
+		b = q->fullq[q->full_h];
+		q->full_h = (q->full_h + 1) % q->nall;
+		q->full_n--;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return b;
+}
+
+dbuf *
 evq_get_full(evq *q)
 {
 	dbuf *b = NULL;

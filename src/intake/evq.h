@@ -20,7 +20,7 @@
  *
  * Exports: evw_*, evr_*, ev_next, ev_put_report/ev_get_report,
  * ev_put_record/ev_get_record, evq_new/evq_free, evq_get_free,
- * evq_put_full, evq_get_full, evq_put_free, evq_close.
+ * evq_put_full, evq_get_full, evq_try_full, evq_put_free, evq_close.
  *
  * Errors: a malformed batch is a programming error (both sides are this
  * code): the readers set evr.err, and callers treat it as fatal.
@@ -77,6 +77,7 @@ dbuf *evq_get_free(evq *q);		/* producer: an empty batch (blocks) */
 void evq_put_full(evq *q, dbuf *b);	/* producer: hand a batch over */
 void evq_close(evq *q);			/* producer: no more batches */
 dbuf *evq_get_full(evq *q);		/* consumer: next batch, NULL once closed */
+dbuf *evq_try_full(evq *q);		/* consumer: next batch if one is there, else NULL */
 void evq_put_free(evq *q, dbuf *b);	/* consumer: done with a batch */
 
 #endif

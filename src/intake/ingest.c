@@ -74,10 +74,17 @@ writer_main(void *arg)
 	ingest *g = arg;
 	dbuf *b;
 
-	while ((b = evq_get_full(g->q)) != NULL) {
+	for (;;) {
+		/* Nothing queued: the open group is committed before waiting. */
+		if ((b = evq_try_full(g->q)) == NULL) {
+			ig_group_flush(g);
+			if ((b = evq_get_full(g->q)) == NULL)
+				break;
+		}
 		ig_c_batch(g, b);
 		evq_put_free(g->q, b);
 	}
+	ig_group_flush(g);
 	return NULL;
 }
 
@@ -128,6 +135,7 @@ ingest_wait(ingest *g)
 {
 	if (g->q == NULL) {
 		ig_emit_flush(g, 1);
+		ig_group_flush(g);
 		return;
 	}
 	if (g->out->len > 0)

@@ -18,6 +18,11 @@
  *      to quarantine with the reasons; the reports that were fine are kept.
  *   3. The message's state, then commit.  A database error rolls the whole
  *      message back; the input is left where it was.
+ * With opts.group (group commit) many messages share one transaction, each
+ * in a savepoint of its own, so each is still all or nothing; the group is
+ * committed when the writer runs out of work, when full, after a second, and
+ * by ingest_wait().  A crash loses the uncommitted group whole, archive
+ * included, so the next run stores it.
  *
  * With opts.pipeline the work is split over two threads (see ingest.c): the
  * caller's thread reads, hashes, compresses, unpacks and parses; a writer
@@ -66,6 +71,10 @@ typedef struct ingest_opts {
 	void (*on_progress)(void *ctx, uint64_t bytes);
 	void *cb_ctx;
 	int pipeline;		/* parse and write in two threads */
+	int group;		/* group commit: up to this many messages per
+				 * transaction, each still all or nothing (0, 1: one
+				 * transaction per message, for sources that act on
+				 * each outcome: IMAP, Maildir watch, retry) */
 	const char *reader_dsn;	/* the store again, for the parsing thread's
 				 * look at the archive (NULL: none) */
 } ingest_opts;

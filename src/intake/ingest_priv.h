@@ -12,7 +12,7 @@
  *
  * Exports (internal): struct ingest, msg_input, the DOC_*, E_* and C_*
  * codes, ig_emit_flush, ig_ev_strs, ig_p_passes, ig_p_msg_end,
- * ig_p_message_mem, ig_p_message_fd, ig_c_batch, ig_redact.
+ * ig_p_message_mem, ig_p_message_fd, ig_c_batch, ig_group_flush, ig_redact.
  */
 #ifndef DS_INGEST_PRIV_H
 #define DS_INGEST_PRIV_H
@@ -115,6 +115,13 @@ struct ingest {
 	char doc_reason[300];
 
 	/* ---- writing side ---- */
+	/* group commit (opts.group > 1): one transaction for many messages,
+	 * each message in savepoint "unit" (ingest_write.c ig_unit_*) */
+	int grp_open, unit_open;
+	int grp_units;		/* messages in the open group so far */
+	int grp_touched;	/* messages begun in it (lost with it on a failed commit) */
+	int64_t grp_t0;		/* when it was opened (monotonic ms) */
+	ingest_stats grp_base;	/* the totals when it was opened */
 	int c_state;
 	char c_msgid[256];	/* MSG_META's: for the refusal lines */
 	int64_t c_arrival;	/* MSG_META's: 0 unknown (a retry) */
@@ -180,5 +187,7 @@ void ig_redact(int kind, json_t *model);
 
 /* ingest_write.c: applies one batch of events. */
 void ig_c_batch(ingest *g, const dbuf *b);
+/* Group commit: commits the open group (no message half applied), if any. */
+void ig_group_flush(ingest *g);
 
 #endif

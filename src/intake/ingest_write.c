@@ -5,6 +5,14 @@
  * decision that needs the store is taken here: duplicate bytes, duplicate
  * reports, database errors, the message's final state, the totals.
  *
+ * Group commit (opts.group > 1: a directory, an mbox, a backfill; never a
+ * source that waits for each message's outcome): the messages share one
+ * transaction, each in its own savepoint "unit", so each is still all or
+ * nothing.  The group is committed when the writer has nothing queued, after
+ * opts.group messages or a second, and by ingest_wait().  A failed commit
+ * loses the whole group: its messages count as failed and the next run stores
+ * them (nothing of them was committed, not even the archive).
+ *
  * The alerts' change log (docs/ALERTS.md) is written in the same transaction
  * (ig_changes_*, ingest_alerts.c): every UTC day a stored aggregate report
  * spreads over, and the arrival day of a stored DMARC failure report.
@@ -81,6 +89,114 @@ observe(ingest *g)
 	return svcm_latency(g->st, c_src(g), (double)(now - g->c_arrival) / 1e9);
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+grouping(const ingest *g)
+{
+	return g->o.group > 1;
+}
+
+/* The open group could not be kept: everything in it is gone. */
+static void
+group_lost(ingest *g, const char *what)
+{
+	uint64_t messages = g->stats.messages, bytes = g->stats.bytes;
+
+	log_warnx("%s: %s; the last %d message%s were not stored: ingest them again", what,
+	    store_errmsg(g->st), g->grp_touched, g->grp_touched == 1 ? "" : "s");
+	g->st->ops->rollback(g->st);
+	g->stats = g->grp_base;
+	g->stats.messages = messages;
+	g->stats.bytes = bytes;
+	g->stats.failed += (uint64_t)g->grp_touched;
+	g->grp_open = g->unit_open = 0;
+	g->grp_units = g->grp_touched = 0;
+	g->last_outcome = INGEST_FAILED;
+}
+
+void
+ig_group_flush(ingest *g)
+{
+	if (!g->grp_open || g->unit_open)
+		return;
+	if (g->st->ops->commit(g->st) != STORE_OK) {
+		group_lost(g, "commit");
+		return;
+	}
+	g->grp_open = 0;
+	g->grp_units = g->grp_touched = 0;
+}
+
+/* One message's transaction: its own, or its savepoint in the group. */
+static int
+ig_unit_begin(ingest *g)
+{
+	if (!grouping(g))
+		return g->st->ops->begin(g->st);
+	if (!g->grp_open) {
+		if (g->st->ops->begin(g->st) != STORE_OK)
+			return STORE_ERR;
+		g->grp_open = 1;
+		g->grp_units = g->grp_touched = 0;
+		g->grp_t0 = now_ms();
+		g->grp_base = g->stats;
+	}
+	if (g->st->ops->mark(g->st, "unit") != STORE_OK) {
+		group_lost(g, "savepoint");
+		return STORE_ERR;
+	}
+	g->unit_open = 1;
+	return STORE_OK;
+}
+
+static int
+ig_unit_commit(ingest *g)
+{
+	if (!grouping(g))
+		return g->st->ops->commit(g->st);
+	if (!g->unit_open)
+		return STORE_ERR;
+	if (g->st->ops->mark_release(g->st, "unit") != STORE_OK) {
+		group_lost(g, "savepoint");
+		return STORE_ERR;
+	}
+	g->unit_open = 0;
+	g->grp_units++;
+	return STORE_OK;
+}
+
+/* After a message's totals are counted: the group is committed when it is
+ * full or a second old (a failed commit then takes the totals back). */
+static void
+ig_unit_done(ingest *g)
+{
+	if (grouping(g) && g->grp_open &&
+	    (g->grp_units >= g->o.group || now_ms() - g->grp_t0 >= 1000))
+		ig_group_flush(g);
+}
+
+static void
+ig_unit_rollback(ingest *g)
+{
+	if (!grouping(g)) {
+		g->st->ops->rollback(g->st);
+		return;
+	}
+	if (!g->unit_open)
+		return;
+	g->unit_open = 0;
+	if (g->st->ops->mark_rollback(g->st, "unit") != STORE_OK)
+		group_lost(g, "savepoint");
+}
+
 static void
 note(ingest *g, dbuf *b, int *n, const char *name, const char *reason)
 {
@@ -138,7 +254,7 @@ report_lines(ingest *g, const char *text)
 static void
 c_abandon(ingest *g, const char *why)
 {
-	g->st->ops->rollback(g->st);
+	ig_unit_rollback(g);
 	g->stats.failed++;
 	refused(g, c_src(g), why, 0);
 	g->last_outcome = INGEST_FAILED;
@@ -160,16 +276,17 @@ c_duplicate(ingest *g, int64_t dup)
 {
 	int64_t n = 0;
 
-	g->st->ops->rollback(g->st);
-	if (g->st->ops->begin(g->st) != STORE_OK ||
+	ig_unit_rollback(g);
+	if (ig_unit_begin(g) != STORE_OK ||
 	    g->st->ops->raw_duplicate(g->st, dup, c_src(g), &n) != STORE_OK ||
-	    g->st->ops->commit(g->st) != STORE_OK) {
+	    ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
 	g->stats.duplicates += (uint64_t)n;
 	g->last_outcome = INGEST_DUPLICATE;
 	g->c_state = C_SKIP;
+	ig_unit_done(g);
 }
 
 static void
@@ -192,10 +309,11 @@ c_msg_begin(ingest *g, evr *r)
 	g->c_skip_pass = 0;
 	reset_message(g);
 	g->c_state = C_ARCH;
-	if (g->st->ops->begin(g->st) != STORE_OK) {
+	if (ig_unit_begin(g) != STORE_OK) {
 		c_fail(g, "cannot archive: ");
 		return;
 	}
+	g->grp_touched++;
 	/* With the hash known up front, a duplicate is found before anything is
 	 * written, and the new row is inserted with its hash in one go. */
 	if (hex != NULL && (g->st->ops->raw_find(g->st, hex, &g->arch_dup, state,
@@ -271,7 +389,7 @@ c_arch_end(ingest *g, evr *r)
 		return;
 	}
 	/* Same bytes archived before: what to do depends on that copy's state. */
-	g->st->ops->rollback(g->st);
+	ig_unit_rollback(g);
 	g->raw_id = dup;
 	if (g->st->ops->raw_info(g->st, g->raw_id, get_state, &s) != STORE_OK) {
 		c_fail(g, "");
@@ -282,7 +400,7 @@ c_arch_end(ingest *g, evr *r)
 		return;
 	}
 	/* Archived before but quarantined or interrupted: parse it again. */
-	if (g->st->ops->begin(g->st) != STORE_OK) {
+	if (ig_unit_begin(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
@@ -335,7 +453,7 @@ c_toobig(ingest *g, evr *r)
 
 	if (g->st->ops->quarantine_add(g->st, g->raw_id, reason) != STORE_OK ||
 	    g->st->ops->raw_set_state(g->st, g->raw_id, RAW_QUARANTINED, reason, 0) !=
-	    STORE_OK || observe(g) != 0 || g->st->ops->commit(g->st) != STORE_OK) {
+	    STORE_OK || observe(g) != 0 || ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
@@ -343,6 +461,7 @@ c_toobig(ingest *g, evr *r)
 	refused(g, c_src(g), reason, 1);
 	g->last_outcome = INGEST_REFUSED;
 	g->c_state = C_SKIP;
+	ig_unit_done(g);
 }
 
 static void
@@ -361,10 +480,11 @@ c_msg_retry(ingest *g, evr *r)
 	g->c_skip_pass = 0;
 	g->arch_after = 0;
 	reset_message(g);
-	if (g->st->ops->begin(g->st) != STORE_OK) {
+	if (ig_unit_begin(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
+	g->grp_touched++;
 	g->c_state = C_PROC;
 }
 
@@ -607,7 +727,7 @@ c_msg_finish(ingest *g)
 	    dbuf_cstr(&g->refusals)) != STORE_OK) ||
 	    g->st->ops->raw_set_state(g->st, g->raw_id, state,
 	    g->nrefusals ? dbuf_cstr(&g->refusals) : NULL, g->ok) != STORE_OK ||
-	    observe(g) != 0 || g->st->ops->commit(g->st) != STORE_OK) {
+	    observe(g) != 0 || ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
@@ -622,6 +742,7 @@ c_msg_finish(ingest *g)
 		report_lines(g, dbuf_cstr(&g->refusals));
 	}
 	g->last_outcome = outcome;
+	ig_unit_done(g);
 }
 
 static void

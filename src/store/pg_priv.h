@@ -25,7 +25,8 @@
  * owned by the caller (PQclear).
  *
  * Exports: pg_store, PG(), enum pg_area, pg_params and pg_p_*, pg_exec,
- * pg_exec_text, pg_run, pg_fail, pg_int, pg_str, pg_real, pg_isnull,
+ * pg_exec_nobatch, pg_exec_text, pg_run, pg_fail, pg_prepare, pg_defer, pg_defer_text,
+ * pg_sync, pg_queue_*, pg_pipeline, pg_int, pg_str, pg_real, pg_isnull,
  * pg_tx_begin, pg_tx_end, pg_batch_*, the sub-interface op tables.
  */
 #ifndef DS_PG_PRIV_H
@@ -56,6 +57,13 @@ typedef struct pg_store {
 	void *stop_ctx;
 	struct pg_batch *batch;	/* records and rollups not written yet */
 	char err[512];
+	char sqlstate[6];	/* of the last failed statement, "" when none */
+	/* raw_new found the hash taken by a concurrent writer: the row was
+	 * inserted without it, and raw_seal reports the duplicate. */
+	int64_t defer_raw;
+	char defer_sha[72];
+	struct pg_queue *queue;	/* deferred statements not sent yet (pg_queue.c) */
+	int in_tx;		/* store begin ... commit/rollback */
 } pg_store;
 
 #define PG(s) ((pg_store *)(s))
@@ -93,11 +101,52 @@ PGresult *pg_exec_read(pg_store *q, enum pg_area area, int slot, const char *sql
 /* pg_exec, then PQclear: STORE_OK or STORE_ERR. */
 int pg_run(pg_store *q, enum pg_area area, int slot, const char *sqltext, const pg_params *p,
     const char *what);
+/* pg_exec without writing pending record batches first: only for
+ * statements that neither read nor write records, their auth results or the
+ * day/source rollups (the per-record host lookup at ingest, which would
+ * otherwise cut every batch down to one record). */
+PGresult *pg_exec_nobatch(pg_store *q, enum pg_area area, int slot, const char *sqltext,
+    const pg_params *p, const char *what);
 /* An unprepared statement without parameters (DDL, BEGIN, SAVEPOINT x). */
 int pg_exec_text(pg_store *q, const char *sqltext, const char *what);
 /* Sets q->err to "what: message" (message from r, else from the
- * connection); returns STORE_ERR. */
+ * connection) and q->sqlstate; returns STORE_ERR. */
 int pg_fail(pg_store *q, const char *what, const PGresult *r);
+
+/* A connection found lost (a statement failed on it: server restart) is
+ * made again before the next statement, unless a transaction was open
+ * (then that transaction fails, and after its rollback the next one
+ * reconnects): prepared statements are forgotten, the session settings
+ * made again.  STORE_ERR with q->err when it cannot be. */
+int pg_alive(pg_store *q);
+int pg_session_init(pg_store *q);
+void pg_batch_forget_prepared(pg_store *q);
+/* Prepares area/slot on the primary unless it is already (pg_exec does it
+ * by itself). */
+int pg_prepare(pg_store *q, enum pg_area area, int slot, const char *sqltext, const char *what);
+
+/* Deferred statements (pg_queue.c): inside a transaction, a write whose
+ * only result is success waits and travels with the next statement that
+ * returns rows (or the commit), in one round trip; outside a transaction it
+ * runs at once.  Its error, if any, is returned by that later statement
+ * (q->err names the deferred one); the transaction is then aborted as
+ * usual and the caller rolls back.  Do not defer a statement whose failure
+ * the caller handles by going on (use pg_run).  pg_sync sends the queue
+ * now.  Note: while statements wait, PQtransactionStatus does not know of
+ * their errors yet. */
+int pg_defer(pg_store *q, enum pg_area area, int slot, const char *sqltext, const pg_params *p,
+    const char *what);
+int pg_defer_text(pg_store *q, const char *sqltext, const char *what);
+int pg_sync(pg_store *q);
+/* For pg_util.c and the batch: queue a prepared statement by name with
+ * values it takes over; is anything queued; send the queue and one
+ * statement (name or text, or none) in one pipeline; drop or free it. */
+int pg_queue_add(pg_store *q, const char *name, int n, char **owned, const char *what);
+int pg_queue_pending(const pg_store *q);
+int pg_pipeline(pg_store *q, const char *name, const char *text, int n, const char *const *v,
+    const char *what, PGresult **out);
+void pg_queue_discard(pg_store *q);
+void pg_queue_free(pg_store *q);
 
 /* Column readers: NULL reads as 0 / NULL / 0.0. */
 int64_t pg_int(const PGresult *r, int row, int col);
@@ -121,6 +170,27 @@ int pg_batch_src(pg_store *q, const store_rollup_src *r);
 int pg_batch_flush(pg_store *q);
 void pg_batch_discard(pg_store *q);
 void pg_batch_free(pg_store *q);
+
+/* store_pg_report.c: the report writes (store.h). */
+int pgs_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,
+    int64_t *dup_of);
+int pgs_record_add(store *s, int64_t report_id, const char *policy_domain, const dm_record *rec,
+    const store_record_analysis *an);
+int pgs_report_finish(store *s, int64_t report_id, const dm_report *r);
+int pgs_duplicate_add(store *s, int64_t raw_id, int64_t report_id, const char *source);
+int pgs_raw_duplicate(store *s, int64_t raw_id, const char *source, int64_t *n);
+
+/* store_pg_read.c: the quarantine ops and the core reads (store.h). */
+int pgs_quarantine_add(store *s, int64_t raw_id, const char *reason);
+int pgs_quarantine_list(store *s, int only_open, int (*cb)(void *, const store_qitem *),
+    void *ctx);
+int pgs_quarantine_mark(store *s, int64_t raw_id, int resolved);
+int pgs_quarantine_drop(store *s, int64_t id, const char *reason, int *dropped);
+int pgs_summary(store *s, const store_filter *f, store_summary *out);
+int pgs_export_reports(store *s, const store_filter *f,
+    int (*cb)(void *, const store_report_row *), void *ctx);
+int pgs_export_records(store *s, int64_t report_id, int (*cb)(void *, const dm_record *),
+    void *ctx);
 
 /* The sub-interfaces (NULL until their file exists). */
 extern const struct store_analysis_ops store_pg_analysis_ops;

@@ -12,7 +12,8 @@
  * uses two per message: one to archive the raw bytes, one for its reports.
  *
  * Exports: store_open(dsn) picks the backend from the DSN ("sqlite:PATH" or a
- * plain path → SQLite), the inline wrappers below, and store_close().
+ * plain path → SQLite, "postgresql://..." or "postgres://..." → PostgreSQL),
+ * the inline wrappers below, and store_close().
  */
 #ifndef DS_STORE_H
 #define DS_STORE_H
@@ -47,6 +48,7 @@ struct store_kinds_ops;
 struct store_auth_ops;
 struct store_alerts_ops;	/* store_alerts.h: alerts, settings, delivery queue */
 struct store_intake_ops;	/* store_intake.h: IMAP/Maildir intake state */
+struct store_retention_ops;	/* store_retention.h: purge in batches, space */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -102,8 +104,10 @@ typedef struct store_ops {
 	int (*begin)(store *s);
 	int (*commit)(store *s);
 	int (*rollback)(store *s);
-	/* Savepoints inside begin/commit.  name is a constant identifier
-	 * ("msg", "doc"), never data. */
+	/* Savepoints inside begin/commit.  name is one of the constant
+	 * identifiers "unit" (one message inside a group commit), "msg" (one
+	 * parsing pass of a message), "doc" (one document); never data.
+	 * mark_rollback rolls back to the savepoint and releases it. */
 	int (*mark)(store *s, const char *name);
 	int (*mark_release)(store *s, const char *name);
 	int (*mark_rollback)(store *s, const char *name);
@@ -174,6 +178,7 @@ typedef struct store_ops {
 	const struct store_auth_ops *auth;
 	const struct store_alerts_ops *alerts;
 	const struct store_intake_ops *intake;
+	const struct store_retention_ops *retention;
 } store_ops;
 
 struct store {
@@ -181,6 +186,7 @@ struct store {
 };
 
 extern const store_ops store_sqlite_ops;
+extern const store_ops store_pg_ops;	/* store_pg.c: "postgresql://..." */
 
 int store_open(store **out, const char *dsn, char *err, size_t errlen);
 void store_close(store *s);

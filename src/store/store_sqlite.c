@@ -29,6 +29,7 @@
 #include "store_web.h"
 #include "store_alerts.h"
 #include "store_intake.h"
+#include "store_retention.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -44,6 +45,7 @@ enum stmt {
 	S_Q_ADD, S_Q_LIST_OPEN, S_Q_LIST_ALL, S_Q_MARK, S_Q_DROP,
 	S_EXPORT_RECORDS, S_EXPORT_REASONS, S_EXPORT_DKIM, S_EXPORT_SPF,
 	S_SP_MSG, S_REL_MSG, S_RB_MSG, S_SP_DOC, S_REL_DOC, S_RB_DOC,
+	S_SP_UNIT, S_REL_UNIT, S_RB_UNIT,
 	S_COUNT
 };
 
@@ -54,6 +56,9 @@ static const char *const sql[S_COUNT] = {
 	[S_SP_DOC] = "SAVEPOINT doc",
 	[S_REL_DOC] = "RELEASE doc",
 	[S_RB_DOC] = "ROLLBACK TO doc",
+	[S_SP_UNIT] = "SAVEPOINT unit",
+	[S_REL_UNIT] = "RELEASE unit",
+	[S_RB_UNIT] = "ROLLBACK TO unit",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -451,26 +456,34 @@ sq_rollback(store *s)
 	return run(q, stmt(q, S_ROLLBACK), "rollback");
 }
 
-/* Savepoints are prepared statements too: one per name and operation. */
+/* Savepoints are prepared statements too: one per name and operation
+ * (op 0 set, 1 release, 2 roll back to). */
 static int
-sq_mark_stmt(store *s, const char *name, enum stmt msg, enum stmt doc)
+sq_mark_op(store *s, const char *name, int op)
 {
+	static const enum stmt tab[3][3] = {
+		{ S_SP_UNIT, S_REL_UNIT, S_RB_UNIT },
+		{ S_SP_MSG, S_REL_MSG, S_RB_MSG },
+		{ S_SP_DOC, S_REL_DOC, S_RB_DOC },
+	};
 	sq_store *q = SQ(s);
+	int i;
 
-	if (strcmp(name, "msg") != 0 && strcmp(name, "doc") != 0) {
+	if (strcmp(name, "unit") == 0)
+		i = 0;
+	else if (strcmp(name, "msg") == 0)
+		i = 1;
+	else if (strcmp(name, "doc") == 0)
+		i = 2;
+	else {
 		snprintf(q->err, sizeof(q->err), "unknown savepoint '%s'", name);
 		return STORE_ERR;
 	}
-	return run(q, stmt(q, strcmp(name, "msg") == 0 ? msg : doc), "savepoint");
+	return run(q, stmt(q, tab[i][op]), "savepoint");
 }
 
-static int sq_mark(store *s, const char *n) { return sq_mark_stmt(s, n, S_SP_MSG, S_SP_DOC); }
-
-static int
-sq_mark_release(store *s, const char *n)
-{
-	return sq_mark_stmt(s, n, S_REL_MSG, S_REL_DOC);
-}
+static int sq_mark(store *s, const char *n) { return sq_mark_op(s, n, 0); }
+static int sq_mark_release(store *s, const char *n) { return sq_mark_op(s, n, 1); }
 
 static int
 sq_mark_rollback(store *s, const char *n)
@@ -478,9 +491,9 @@ sq_mark_rollback(store *s, const char *n)
 	/* Pending records came after the newest savepoint (setting it wrote
 	 * everything before): dropping them is the rollback. */
 	sq_batch_discard(SQ(s));
-	if (sq_mark_stmt(s, n, S_RB_MSG, S_RB_DOC) != STORE_OK)
+	if (sq_mark_op(s, n, 2) != STORE_OK)
 		return STORE_ERR;
-	return sq_mark_stmt(s, n, S_REL_MSG, S_REL_DOC);
+	return sq_mark_op(s, n, 1);
 }
 
 static int
@@ -1225,4 +1238,5 @@ const store_ops store_sqlite_ops = {
 	.auth = &store_sqlite_auth_ops,
 	.alerts = &store_sqlite_alerts_ops,
 	.intake = &store_sqlite_intake_ops,
+	.retention = &store_sqlite_retention_ops,
 };

@@ -55,6 +55,10 @@ $(FUZZ_B)/gen/schema_sql.c: $(SQL_SRC) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed.sh $@ $(SQL_SRC)
 
+$(FUZZ_B)/gen/schema_pg_sql.c: $(SQL_PG_SRC) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh -n schema_pg $@ $(SQL_PG_SRC)
+
 $(FUZZ_B)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.py package-lock.json
 	@mkdir -p $(dir $@)
 	python3 scripts/embed-web.py $@
@@ -62,7 +66,7 @@ $(FUZZ_B)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.py package-lock.json
 $(FUZZ_B)/gen/%.o: $(FUZZ_B)/gen/%.c
 	$(FUZZ_CC) $(CSTD) -O1 -w -c $< -o $@
 
-FUZZ_GEN_OBJ := $(FUZZ_B)/gen/schema_sql.o $(FUZZ_B)/gen/web_assets.o
+FUZZ_GEN_OBJ := $(FUZZ_B)/gen/schema_sql.o $(FUZZ_B)/gen/schema_pg_sql.o $(FUZZ_B)/gen/web_assets.o
 
 $(FUZZ_B)/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c $(FUZZ_HDRS) $(FUZZ_B)/libdmarcscope.a \
     $(FUZZ_GEN_OBJ)

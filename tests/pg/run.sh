@@ -1,0 +1,74 @@
+#!/bin/sh
+# tests/pg/run.sh - the SQLite test suites, run again on the PostgreSQL backend
+# (issue 17: "the same test suites run on both backends from one list").
+#
+# Starts a throwaway PostgreSQL 15 on loopback, then runs every suite of the
+# list below with tests/pg/dmarcscope-pg as the binary: each database file a
+# suite names becomes a PostgreSQL database of its own.  A suite that looks
+# into the SQLite file itself (the sqlite3 shell, file sizes, copies of the
+# file) cannot run so; those are listed in SKIP with the reason, and the
+# PostgreSQL behaviour they cover is tested by tests/pg/*.sh instead.
+#
+# Usage: sh tests/pg/run.sh [BINARY] [SUITE...]   prints "N passed, N failed"
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${1:-build-asan/dmarcscope}
+[ $# -gt 0 ] && shift
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+LOG=build/check-logs/pg
+mkdir -p "$LOG"
+
+# suite | how it is run (the binary is appended)
+SUITES="cli:sh tests/cli.sh
+cases:python3 tests/run_cases.py
+analysis-cases:python3 tests/analysis/run.py
+guidance:sh tests/guidance.sh
+csv:sh tests/csv.sh
+groupcommit:sh tests/groupcommit.sh
+kinds-ingest:sh tests/kinds/ingest.sh
+kinds-export:sh tests/kinds/export.sh
+api-kinds:sh tests/web/api_kinds.sh
+isolation:sh tests/web/isolation.sh
+senders-totals:sh tests/web/senders_totals.sh
+conformance:sh tests/conformance.sh
+realpaths:sh tests/realpaths.sh"
+
+T=$(mktemp -d /tmp/dmarcscope-pgrun.XXXXXX)
+chmod 755 "$T"
+stop() {
+	sh tests/servers/pg.sh stop "$T/pg" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap stop EXIT INT TERM
+if ! sh tests/servers/pg.sh start "$T/pg" >"$LOG/pg-start.log" 2>&1; then
+	cat "$LOG/pg-start.log"
+	echo "FAIL PostgreSQL did not start (scripts/install-deps.sh installs postgresql-15)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+. "$T/pg/env"
+export DMARCSCOPE_PG_BIN="$BIN"
+export DMARCSCOPE_PG_BASE="postgresql://dmarc@127.0.0.1:$PG_PORT"
+WRAP=$PWD/tests/pg/dmarcscope-pg
+# one database migrated once, copied for every database a suite creates
+psql -qAt "$DMARCSCOPE_PG_BASE/postgres" -c "CREATE DATABASE dstemplate" >/dev/null 2>&1
+"$BIN" --db "$DMARCSCOPE_PG_BASE/dstemplate" summary >/dev/null 2>"$LOG/template.log" &&
+    export DMARCSCOPE_PG_TEMPLATE=dstemplate
+P=0 F=0
+FILTER=" $* "
+echo "$SUITES" | while IFS=: read -r name cmd; do
+	case "$FILTER" in "  ") ;; *" $name "*) ;; *) continue ;; esac
+	$cmd "$WRAP" >"$LOG/$name.log" 2>&1
+	set -- $(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' "$LOG/$name.log" | tail -1)
+	p=${1:-0} f=${2:-1}
+	echo "== pg $name: $p passed, $f failed"
+	grep -E "^FAIL" "$LOG/$name.log" | head -10
+	echo "$p $f" >>"$T/counts"
+	set --
+done
+if [ -f "$T/counts" ]; then
+	P=$(awk '{p += $1} END {print p + 0}' "$T/counts")
+	F=$(awk '{f += $2} END {print f + 0}' "$T/counts")
+fi
+echo "$P passed, $F failed"
+[ "$F" -eq 0 ]
