@@ -97,8 +97,13 @@ check "mmdb still answered (offline data)" 9 "$(q "SELECT count(*) FROM hosts WH
 check "nothing changed, nothing queued for reanalysis" 0 "$(q 'SELECT count(*) FROM analysis_pending')"
 
 # --- 2. the real server: every lookup retried and answered
+rc_m() { q "SELECT coalesce(sum(value), 0) FROM service_metrics WHERE name = 'dmarcscope_enrich_cache_requests_total' AND v2 = '$1'" | cut -d. -f1; }
+H0=$(rc_m hit) M0=$(rc_m miss)
 expect_rc "enrich against unbound" 0 $D enrich --dns "$DNS" $COMMON --json
 cp "$T/out" "$T/s2.json"
+check "/metrics: the run's RDAP cache hits and misses counted (issue 16)" \
+    "$(jget "$T/s2.json" "['rdap_reused']"):$(jget "$T/s2.json" "['rdap_fetches']")" \
+    "$(($(rc_m hit) - H0)):$(($(rc_m miss) - M0))"
 check "9 hosts looked up again" 9 "$(jget "$T/s2.json" "['hosts']")"
 row() { q "SELECT coalesce(ptr,'-'), coalesce(fcrdns,'-'), ptr_state, coalesce(base_domain,'-'), coalesce(country,'-'), coalesce(asn,'-'), coalesce(service,'-'), coalesce(service_type,'-') FROM hosts WHERE ip = '$1'"; }
 check "192.0.2.1: confirmed PTR, ESP by PTR" "mta1.mail.example.net|1|ok|example.net|JP|64496|Example ESP|marketing" "$(row 192.0.2.1)"

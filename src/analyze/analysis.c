@@ -187,6 +187,11 @@ struct analysis {
 	/* strings handed out with the last record */
 	char spf_domain[256], dkim_domain[256], dkim_pass[512];
 	char service[160];
+
+	/* analysis_set_progress: records redone so far (reanalysis) */
+	void (*on_progress)(void *ctx, const char *domain, int64_t records);
+	void *progress_ctx;
+	int64_t redone;
 };
 
 analysis *
@@ -762,6 +767,8 @@ rebuild_record(void *ctx, const store_record_row *row)
 	}
 	if (row->rec == NULL)
 		return 0;	/* the report itself, before its records (if any) */
+	if (a->on_progress != NULL && (++a->redone & 1023) == 0)
+		a->on_progress(a->progress_ctx, a->domain, a->redone);
 	if (compute(a, row->rec, &an, &known) != 0 ||
 	    a->ops->record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK) {
 		rc->err = 1;
@@ -829,6 +836,15 @@ alert_days(analysis *a, const char *domain)
 	    STORE_OK ? 0 : -1;
 }
 
+void
+analysis_set_progress(analysis *a, void (*fn)(void *ctx, const char *domain, int64_t records),
+    void *ctx)
+{
+	a->on_progress = fn;
+	a->progress_ctx = ctx;
+	a->redone = 0;
+}
+
 int
 analysis_catch_up(analysis *a, int *domains)
 {
@@ -853,6 +869,8 @@ analysis_catch_up(analysis *a, int *domains)
 			} else if (domains != NULL) {
 				(*domains)++;
 			}
+			if (a->on_progress != NULL)
+				a->on_progress(a->progress_ctx, p.v[i], a->redone);
 		}
 		free(p.v[i]);
 	}

@@ -26,6 +26,7 @@
  *   analysis_begin_report, analysis_record, analysis_end_report
  *   analysis_rebuild_domain(a, domain)   in the caller's transaction
  *   analysis_catch_up(a, &domains)       drain the queue (own transactions)
+ *   analysis_set_progress(a, fn, ctx)    records redone so far, for a progress bar
  *   analysis_spread(begin, end, unit, count, fn, ctx)  split count over
  *       whole units (days, hours) in proportion to the overlap; exact sums
  *   analysis_services(a)
@@ -51,6 +52,10 @@ int analysis_end_report(analysis *a);
 
 int analysis_rebuild_domain(analysis *a, const char *policy_domain);
 int analysis_catch_up(analysis *a, int *domains);
+/* Reanalysis progress: fn gets the records redone so far (every 1024, and
+ * after each domain), from the thread that runs the reanalysis. */
+void analysis_set_progress(analysis *a, void (*fn)(void *ctx, const char *domain,
+    int64_t records), void *ctx);
 
 #define ANALYSIS_MAX_SPREAD_DAYS 62	/* longer report ranges are clamped */
 void analysis_spread(int64_t begin, int64_t end, int64_t unit, int64_t count,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "../enrich/enrich.h"
 #include "../util/log.h"
 
@@ -36,23 +37,19 @@ on_signal(int sig)
 }
 
 typedef struct ui {
-	int tty, shown;
-	double last;
+	pbar bar;
 } ui;
 
+/* the bar of every long command (progress.h): hosts written of those due */
 static void
 on_progress(void *ctx, const enrich_stats *s)
 {
 	ui *u = ctx;
 
-	if (!u->tty || s->seconds - u->last < 0.2)
-		return;
-	u->last = s->seconds;
-	fprintf(stderr, "\renrich: %lld/%lld hosts  %llu queries (%d at most in flight)  "
-	    "%lld RDAP  %.1f s\033[K", (long long)s->done, (long long)s->total,
-	    (unsigned long long)s->dns_queries, s->dns_peak, (long long)s->rdap_fetches,
-	    s->seconds);
-	u->shown = 1;
+	progress_draw(&u->bar, (uint64_t)s->done, (uint64_t)s->total, 0, "enrich: %lld/%lld hosts  "
+	    "%llu queries (%d at most in flight)  %lld RDAP  %.1f s", (long long)s->done,
+	    (long long)s->total, (unsigned long long)s->dns_queries, s->dns_peak,
+	    (long long)s->rdap_fetches, s->seconds);
 }
 
 static void
@@ -147,7 +144,7 @@ cmd_enrich(cmd_ctx *c, int argc, char **argv)
 	enrich_opts o;
 	enrich_stats st;
 	store *s;
-	ui u = { 0, 0, 0 };
+	ui u;
 	char err[512];
 	const char *host = NULL;
 	int ch, json = 0, progress = 1, cli_mmdb = 0, rc;
@@ -222,7 +219,8 @@ cmd_enrich(cmd_ctx *c, int argc, char **argv)
 		enrich_opts_clear(&o);
 		return rc;
 	}
-	u.tty = progress && c->verbosity > 0 && isatty(STDERR_FILENO);
+	memset(&u, 0, sizeof(u));
+	progress_init(&u.bar, progress);
 	o.on_progress = on_progress;
 	o.progress_ctx = &u;
 	o.cancel = &stop_flag;
@@ -231,8 +229,7 @@ cmd_enrich(cmd_ctx *c, int argc, char **argv)
 	rc = enrich_run(s, &o, &st, err, sizeof(err));
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (u.shown)
-		fprintf(stderr, "\r\033[K");
+	progress_clear(&u.bar);
 	store_close(s);
 	enrich_opts_clear(&o);
 	if (rc == ENRICH_ERR) {

@@ -34,6 +34,7 @@
 #include "cmd.h"
 #include "../intake/imap.h"
 #include "../intake/ingest.h"
+#include "../intake/svc_metrics.h"
 #include "../util/config.h"
 #include "../util/log.h"
 
@@ -160,7 +161,7 @@ static void
 on_refused(void *ctx, const char *input, const char *reason)
 {
 	(void)ctx;
-	log_warnx("refused %s: %s", input, reason);
+	ingest_log_refusal("refused", input, reason);
 }
 
 static double
@@ -231,6 +232,7 @@ poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, in
 			} while (r == IMAP_OK && one.taken + one.moved > 0 && one.found > one.taken &&
 			    !stop_flag && interval > 0);
 			refused += (int)st.refused;
+			(void)svcm_poll(s, imap_name(bs->b), r == IMAP_OK);	/* /metrics */
 			if (st.taken > 0)
 				log_info("imap %s: %u messages: %u stored, %u duplicates, %u refused, "
 				    "%u moved", imap_name(bs->b), st.taken, st.stored, st.duplicates,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "../alert/alert.h"
 #include "../intake/ingest.h"
 #include "../intake/source.h"
@@ -25,10 +26,8 @@
 #include "../util/log.h"
 
 typedef struct ui {
-	int tty;
+	pbar bar;
 	uint64_t total, done;
-	double last;
-	int bar_shown;
 	const ingest *g;
 	dbuf refusals;		/* JSON array items */
 	int nref;
@@ -45,35 +44,14 @@ now(void)
 }
 
 static void
-bar_clear(ui *u)
-{
-	if (u->bar_shown) {
-		fputs("\r\033[K", stderr);
-		u->bar_shown = 0;
-	}
-}
-
-static void
 bar_draw(ui *u, int force)
 {
-	double t = now();
 	const ingest_stats *s = ingest_get_stats(u->g);
-	int pct = u->total ? (int)(u->done * 100 / u->total) : 0;
-	char bar[31];
 
-	if (!u->tty || (!force && t - u->last < 0.1))
-		return;
-	u->last = t;
-	if (pct > 100)
-		pct = 100;
-	for (int i = 0; i < 30; i++)
-		bar[i] = i < pct * 30 / 100 ? '#' : '.';
-	bar[30] = '\0';
-	fprintf(stderr, "\r[%s] %3d%%  %llu messages  %llu reports  %llu duplicates  "
-	    "%llu refused\033[K", bar, pct, (unsigned long long)s->messages,
+	progress_draw(&u->bar, u->done, u->total, force, "%llu messages  %llu reports  "
+	    "%llu duplicates  %llu refused", (unsigned long long)s->messages,
 	    (unsigned long long)s->reports, (unsigned long long)s->duplicates,
 	    (unsigned long long)s->refused);
-	u->bar_shown = 1;
 }
 
 static void
@@ -90,8 +68,8 @@ on_refused(void *ctx, const char *input, const char *reason)
 {
 	ui *u = ctx;
 
-	bar_clear(u);
-	log_warnx("refused %s: %s", input, reason);
+	progress_clear(&u->bar);
+	ingest_log_refusal("refused", input, reason);
 	if (u->json) {
 		if (u->nref++ > 0)
 			dbuf_addc(&u->refusals, ',');
@@ -267,8 +245,8 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	}
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
-	u.tty = progress && c->verbosity > 0 && isatty(STDERR_FILENO);
-	if (u.tty)
+	progress_init(&u.bar, progress);
+	if (u.bar.tty)
 		for (int i = optind; i < argc; i++)
 			u.total += source_size(argv[i]);
 	o.on_refused = on_refused;
@@ -288,7 +266,7 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		bad |= source_ingest(g, argv[i]);
 	ingest_wait(g);
 	bar_draw(&u, 1);
-	bar_clear(&u);
+	progress_clear(&u.bar);
 	st = ingest_get_stats(g);
 	if (u.json) {
 		printf("{\"inputs\":%d,\"messages\":%llu,\"reports\":%llu,\"records\":%llu,"
@@ -301,6 +279,14 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 		    (unsigned long long)st->failed, (unsigned long long)st->bytes, now() - t0,
 		    (unsigned long long)st->failure_reports, (unsigned long long)st->tls_reports,
 		    dbuf_cstr(&u.refusals));
+	} else if (c->verbosity > 0 && log_is_syslog()) {
+		/* the run's one line, as an event */
+		log_info("ingest: %llu messages: %llu new reports (%llu records, %llu messages "
+		    "counted; %llu failure, %llu TLS), %llu duplicates, %llu refused",
+		    (unsigned long long)st->messages, (unsigned long long)st->reports,
+		    (unsigned long long)st->records, (unsigned long long)st->message_count,
+		    (unsigned long long)st->failure_reports, (unsigned long long)st->tls_reports,
+		    (unsigned long long)st->duplicates, (unsigned long long)st->refused);
 	} else if (c->verbosity > 0) {
 		fprintf(stderr, "%llu messages: %llu new reports (%llu records, %llu messages "
 		    "counted), %llu duplicates, %llu refused\n", (unsigned long long)st->messages,

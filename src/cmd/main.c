@@ -48,7 +48,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: dmarcscope [--db PATH] [--config FILE] [-q|-v] COMMAND ...\n"
+	    "usage: dmarcscope [--db PATH] [--config FILE] [-q|-v] [--syslog] COMMAND ...\n"
 	    "\n"
 	    "DMARC report service: ingest, store and analyse aggregate reports.\n"
 	    "\n"
@@ -76,6 +76,7 @@ usage(FILE *f)
 	    "  --config FILE        configuration file\n"
 	    "  -q, --quiet          only errors\n"
 	    "  -v, --verbose        more detail\n"
+	    "  --syslog             log to syslog (facility mail) instead of stderr\n"
 	    "  --version            print the version\n"
 	    "\n"
 	    "Run 'dmarcscope COMMAND --help' for a command's options; 'man dmarcscope' for more.\n");
@@ -89,12 +90,13 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "syslog", no_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	cmd_ctx c = { NULL, NULL, 1 };
-	int ch;
+	int ch, to_syslog = 0;
 	const char *cmd;
 
 	/* Keep freed memory instead of returning it to the kernel after every
@@ -110,12 +112,15 @@ main(int argc, char **argv)
 		case 'c': c.config = optarg; break;
 		case 'q': c.verbosity = 0; break;
 		case 'v': c.verbosity = 2; break;
+		case 'S': to_syslog = 1; break;
 		case 'V': printf("dmarcscope %s\n", DS_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	log_init("dmarcscope", c.verbosity);
+	if (to_syslog)
+		log_syslog();
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;

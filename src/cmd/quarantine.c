@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "../intake/ingest.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -110,13 +111,17 @@ collect_cb(void *ctx, const store_qitem *it)
 	return 0;
 }
 
+/* retry's progress bar (cleared before each log line) */
+static pbar qbar;
+
 static void
 on_refused(void *ctx, const char *input, const char *reason)
 {
+	progress_clear(&qbar);
 	if (ctx != NULL)	/* --json: the entry's refusals */
 		json_array_append_new(*(json_t **)ctx, json_pack("{s:s,s:s}", "input",
 		    input ? input : "", "reason", reason ? reason : ""));
-	log_warnx("still refused %s: %s", input, reason);
+	ingest_log_refusal("still refused", input, reason);
 }
 
 /* `quarantine drop`: 0 when every ID was an open entry and is now resolved,
@@ -257,6 +262,7 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 		o.on_refused = on_refused;
 		o.cb_ctx = json ? &refusals : NULL;
 		g = ingest_new(s, &o);
+		progress_init(&qbar, 1);
 		for (int i = 0; i < col.n; i++) {
 			int want = optind >= argc;
 			int r;
@@ -285,7 +291,11 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 			}
 			json_decref(refusals);
 			refusals = NULL;
+			progress_draw(&qbar, (uint64_t)i + 1, (uint64_t)col.n, i + 1 == col.n,
+			    "%d of %d entries  %d resolved  %d still refused", i + 1, col.n, fixed,
+			    still);
 		}
+		progress_clear(&qbar);
 		if (!json)
 			printf("retried %d: %d resolved, %d still refused\n", fixed + still, fixed,
 			    still);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "../analyze/align.h"
 #include "../analyze/analysis.h"
 #include "../analyze/senders.h"
@@ -536,6 +537,20 @@ cmd_senders(cmd_ctx *c, int argc, char **argv)
 
 /* ---- reanalyze ---------------------------------------------------------------------- */
 
+struct rbar {
+	pbar bar;
+	uint64_t total;		/* records of the domains queued */
+};
+
+static void
+reanalyze_progress(void *ctx, const char *domain, int64_t records)
+{
+	struct rbar *b = ctx;
+
+	progress_draw(&b->bar, (uint64_t)records, b->total, 0, "%lld of %llu records  %s",
+	    (long long)records, (unsigned long long)b->total, domain);
+}
+
 int
 cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 {
@@ -543,10 +558,13 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 		{ "domain", required_argument, NULL, 'd' },
 		{ "dns", required_argument, NULL, 'n' },
 		{ "dns-timeout", required_argument, NULL, 't' },
+		{ "no-progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	store_filter f = { NULL, 0, 0 };
+	struct rbar bar;
+	int want_bar = 1;
 	enrich_txt_resolver *res = NULL;
 	const char *dns = NULL;
 	int timeout_ms = 1500;
@@ -563,6 +581,7 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 				return 2;
 			break;
 		case 'n': dns = optarg; break;
+		case 'P': want_bar = 0; break;
 		case 't': {
 			int64_t ms;
 
@@ -573,13 +592,14 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 		}
 		case 'h':
 			printf("usage: dmarcscope reanalyze [--domain D] [--dns SERVER[:PORT]]"
-			    " [--dns-timeout MS]\n\n"
+			    " [--dns-timeout MS] [--no-progress]\n\n"
 			    "Recompute alignment, sender matches, classes and rollups for every record\n"
 			    "of D (default: every domain), e.g. after updating the service map or the\n"
 			    "public suffix list.  With --dns, organizational domains come from the\n"
 			    "RFC 9989 DNS tree walk through that resolver (cached per name; a walk that\n"
 			    "fails temporarily falls back to the public suffix list for the rest of\n"
-			    "the run).  --dns-timeout: per query try, 2 tries (default 1500 ms).\n");
+			    "the run).  --dns-timeout: per query try, 2 tries (default 1500 ms).\n"
+			    "A progress bar on stderr when it is a terminal (--no-progress: none).\n");
 			return 0;
 		default:
 			fprintf(stderr, "usage: dmarcscope reanalyze [--domain D] [--dns SERVER[:PORT]]\n");
@@ -601,7 +621,15 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 		return 2;
 	}
 	a = analysis_new(st, NULL);
+	progress_init(&bar.bar, want_bar);
+	if (bar.bar.tty) {
+		store_summary sum;
+
+		bar.total = st->ops->summary(st, &f, &sum) == STORE_OK ? (uint64_t)sum.records : 0;
+		analysis_set_progress(a, reanalyze_progress, &bar);
+	}
 	rc = analysis_catch_up(a, &n);
+	progress_clear(&bar.bar);
 	analysis_free(a);
 	if (rc != 0)
 		log_warnx("reanalyze: %s", store_errmsg(st));

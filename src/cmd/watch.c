@@ -43,7 +43,7 @@ static void
 on_refused(void *ctx, const char *input, const char *reason)
 {
 	(void)ctx;
-	log_warnx("refused %s: %s", input, reason);
+	ingest_log_refusal("refused", input, reason);
 }
 
 static void

@@ -50,6 +50,7 @@
 #include "rdap.h"
 #include "../analyze/align.h"
 #include "../analyze/services.h"
+#include "../intake/svc_metrics.h"
 #include "../util/arena.h"
 #include "../util/log.h"
 
@@ -817,6 +818,43 @@ close_all(run *r)
 	free(r->fly);
 }
 
+/* /metrics (svc_metrics.h): the RDAP cache's hits (a network fetched before
+ * answered) and misses (a fetch), the hosts looked up and the lookups by
+ * kind and result class, in a transaction of their own after the run's; a
+ * failure there only loses these counts. */
+static void
+count_run(store *st, const enrich_stats *s)
+{
+	const struct { const char *kind; const enrich_count *c; } k[] = {
+		{ "ptr", &s->ptr }, { "dnsbl", &s->dnsbl }, { "geo", &s->geo }, { "asn", &s->asn },
+		{ "rdap", &s->rdap },
+	};
+	int bad = 0;
+
+	if (s->rdap_fetches + s->rdap_reused + s->done == 0)
+		return;
+	if (st->ops->begin(st) != STORE_OK)
+		return;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]) && !bad; i++) {
+		const int64_t n[3] = { k[i].c->positive, k[i].c->negative, k[i].c->temporary };
+		static const char *const res[3] = { "positive", "negative", "temporary" };
+
+		for (int j = 0; j < 3 && !bad; j++)
+			if (n[j] > 0 && svcm_count(st, "dmarcscope_enrich_lookups_total", "kind",
+			    k[i].kind, "result", res[j], (double)n[j]) != 0)
+				bad = 1;
+	}
+	if (bad || svcm_count(st, "dmarcscope_enrich_cache_requests_total", "cache", "rdap",
+	    "result", "hit", (double)s->rdap_reused) != 0 ||
+	    svcm_count(st, "dmarcscope_enrich_cache_requests_total", "cache", "rdap", "result",
+	    "miss", (double)s->rdap_fetches) != 0 ||
+	    svcm_count(st, "dmarcscope_enrich_hosts_looked_up_total", NULL, NULL, NULL, NULL,
+	    (double)s->done) != 0 || st->ops->commit(st) != STORE_OK) {
+		log_debug("enrich: metrics not counted: %s", store_errmsg(st));
+		st->ops->rollback(st);
+	}
+}
+
 int
 enrich_run(store *st, const enrich_opts *o, enrich_stats *out, char *err, size_t errlen)
 {
@@ -947,6 +985,7 @@ done:
 	for (int i = 0; i < r.nready; i++)
 		free(r.ready[i]);
 	free(r.ready);
+	count_run(st, out);
 	if (ret == ENRICH_ERR)
 		snprintf(err, errlen, "%s", r.err);
 	dns_counters(r.dns, &out->dns_queries, NULL, &out->dns_peak, NULL);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -439,6 +440,33 @@ db_fail(imap_box *b, store *s, const char *what)
 	return IMAP_RETRY;
 }
 
+/*
+ * When the server received message uid (its INTERNALDATE, unix ns), for
+ * the ingest latency histogram (svc_metrics.h); 0 when it does not say.
+ * The answer is `* N FETCH (UID U INTERNALDATE "dd-Mon-yyyy hh:mm:ss +zzzz")`.
+ */
+static int64_t
+internaldate(imap_box *b, const char *url, int64_t uid)
+{
+	char cmd[64];
+	const char *p;
+	struct tm tm;
+	time_t t;
+
+	snprintf(cmd, sizeof(cmd), "UID FETCH %lld (INTERNALDATE)", (long long)uid);
+	if (run(b, url, cmd) != CURLE_OK ||
+	    (p = strstr(dbuf_cstr(&b->resp), "INTERNALDATE \"")) == NULL)
+		return 0;
+	p += 14;
+	while (*p == ' ')
+		p++;
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(p, "%d-%b-%Y %H:%M:%S %z", &tm)) == NULL || *p != '"' ||
+	    (t = timegm(&tm)) == (time_t)-1)
+		return 0;
+	return ((int64_t)t - tm.tm_gmtoff) * 1000000000;
+}
+
 /* One message: fetched and ingested unless recorded already; then moved. */
 static int
 take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid, imap_poll_stats *st)
@@ -454,6 +482,8 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 		CURLcode crc;
 		int o;
 
+		int64_t arrived = internaldate(b, url, uid);
+
 		snprintf(furl, sizeof(furl), "%s/;UID=%lld", url, (long long)uid);
 		if ((crc = run(b, furl, NULL)) != CURLE_OK) {
 			if (crc == CURLE_WRITE_ERROR) {
@@ -466,6 +496,7 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 		}
 		snprintf(src, sizeof(src), "imap:%s/%s;UIDVALIDITY=%lld;UID=%lld", b->name, b->folder,
 		    (long long)uv, (long long)uid);
+		ingest_set_arrival(g, arrived);
 		o = ingest_mem(g, src, (const unsigned char *)b->resp.data, b->resp.len);
 		if (o == INGEST_FAILED) {
 			snprintf(b->err, sizeof(b->err), "database: UID %lld not stored; left in %s",

@@ -27,9 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ingest_priv.h"
+#include "mime.h"
+#include "svc_metrics.h"
 #include "../util/log.h"
 
 
@@ -184,6 +187,31 @@ ingest_get_opts(const ingest *g)
 
 /* ---- entry points ------------------------------------------------------------- */
 
+void
+ingest_set_arrival(ingest *g, int64_t unix_ns)
+{
+	g->p_arrival_next = unix_ns;
+}
+
+static int64_t
+real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The message's arrival (ingest_set_arrival's, else mtime_ns when not 0,
+ * else now), taken once per message. */
+static void
+arrival(ingest *g, int64_t mtime_ns)
+{
+	g->p_arrival = g->p_arrival_next > 0 ? g->p_arrival_next : mtime_ns > 0 ? mtime_ns :
+	    real_ns();
+	g->p_arrival_next = 0;
+}
+
 /* The outcome of the message just given: known at once without a writer
  * thread, INGEST_QUEUED with one (the totals tell after ingest_wait()). */
 static int
@@ -216,6 +244,7 @@ ingest_mem(ingest *g, const char *source, const unsigned char *p, size_t n)
 	msg_input in = { p, n, NULL };
 
 	pipeline_start(g);
+	arrival(g, 0);
 	/* Too big: still archived whole, so that nothing is lost and a retry
 	 * with a larger limit can process it. */
 	ig_p_message_mem(g, source, &in, p, n, too_big(g, p, n));
@@ -233,6 +262,7 @@ ingest_path(ingest *g, const char *path)
 		char reason[300];
 
 		snprintf(reason, sizeof(reason), "cannot open: %s", strerror(errno));
+		g->p_arrival_next = 0;	/* it was this message's */
 		if (fd >= 0)
 			close(fd);
 		ig_ev_strs(g, E_OPEN_FAIL, path, reason, 0);
@@ -240,6 +270,10 @@ ingest_path(ingest *g, const char *path)
 			ig_emit_flush(g, 1);
 		return outcome(g);
 	}
+	/* a Maildir delivery arrived when the MTA wrote it (kept by the rename
+	 * into new/ and on to cur/) */
+	arrival(g, strcmp(svcm_source_class(path), "maildir") == 0 ?
+	    (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : 0);
 	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < MEM_INPUT) {
 		/* Small: read it whole, hash it, and parse it only when its
 		 * bytes are new, from the same buffer (no second read). */
@@ -369,6 +403,21 @@ ingest_retry(ingest *g, int64_t raw_id)
 	evw_i64(&w, raw_id);
 	evw_str(&w, info.source);
 	evw_end(&w);
+	{
+		/* its Message-ID for the refusal lines (the header is near the
+		 * start); no arrival: a retry is no latency */
+		unsigned char head[65536];
+		FILE *f = fopen(path, "rb");
+		size_t n = f != NULL ? fread(head, 1, sizeof(head), f) : 0;
+
+		if (f != NULL)
+			fclose(f);
+		mime_message_id(head, n, g->p_msgid, sizeof(g->p_msgid));
+		evw_begin(&w, g->out, E_MSG_META);
+		evw_str(&w, g->p_msgid[0] != '\0' ? g->p_msgid : NULL);
+		evw_i64(&w, 0);
+		evw_end(&w);
+	}
 	ig_p_passes(g, &in);
 	ig_p_msg_end(g, 0);
 	unlink(path);

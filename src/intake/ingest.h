@@ -37,6 +37,8 @@
  *   ingest_retry(g, raw_id)        reprocess an archived message
  *   ingest_wait(g)                 every queued message applied
  *   ingest_get_stats(g)            running totals (final after ingest_wait)
+ *   ingest_set_arrival(g, ns)      when the next message arrived (latency)
+ *   ingest_log_refusal(...)        a refusal's log line, with its Message-ID
  * Refusals are reported through opts.on_refused (one call per refused
  * document) and progress through opts.on_progress; both are called from the
  * thread that writes (the writer thread when the pipeline is on).
@@ -94,6 +96,16 @@ int ingest_path(ingest *g, const char *path);
 int ingest_retry(ingest *g, int64_t raw_id);
 void ingest_wait(ingest *g);
 const ingest_stats *ingest_get_stats(const ingest *g);
+/* When the next message given to ingest_mem/ingest_path arrived (unix
+ * nanoseconds: an IMAP server's INTERNALDATE, say); without it, a Maildir
+ * file's modification time, else the moment ingest is handed the message.
+ * The time from then to the commit goes into the ingest latency histogram
+ * (svc_metrics.h). */
+void ingest_set_arrival(ingest *g, int64_t unix_ns);
+/* Inside opts.on_refused only: one log line for the refusal,
+ * "PREFIX INPUT: REASON (Message-ID <...>; archive N)" with what is known of
+ * the message being written (the parenthesis left out when nothing is). */
+void ingest_log_refusal(const char *prefix, const char *input, const char *reason);
 const ingest_opts *ingest_get_opts(const ingest *g);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ingest_priv.h"
+#include "mime.h"
 #include "../util/log.h"
 #include "../util/sha256.h"
 
@@ -546,6 +547,10 @@ ev_msg_begin(ingest *g, const char *source, uint64_t size, const archiver *a,
 	evw_str(&w, hex);
 	evw_i64(&w, after);
 	evw_end(&w);
+	evw_begin(&w, g->out, E_MSG_META);
+	evw_str(&w, g->p_msgid[0] != '\0' ? g->p_msgid : NULL);
+	evw_i64(&w, g->p_arrival);
+	evw_end(&w);
 	ig_emit_flush(g, 0);
 }
 
@@ -640,6 +645,7 @@ ig_p_message_mem(ingest *g, const char *source, const msg_input *in, const unsig
 
 	g->p_source = source;
 	g->p_reported = 0;
+	mime_message_id(p, n, g->p_msgid, sizeof(g->p_msgid));
 	arch_start(g, &a, p, n, n);
 	{
 		sha256_ctx *sha = sha256_new();
@@ -812,6 +818,7 @@ ig_p_message_fd(ingest *g, const char *path, int fd, uint64_t size)
 
 	g->p_source = path;
 	g->p_reported = 0;
+	g->p_msgid[0] = '\0';	/* a large file: XML or an archive, no mail */
 	if (g->abuf == NULL) {
 		g->abuf = xmalloc(ARCHIVE_CHUNK);
 		g->aout = xmalloc(ARCHIVE_CHUNK);

@@ -45,7 +45,7 @@ enum { DOC_OK, DOC_DUP, DOC_IGNORED, DOC_REFUSED, DOC_RETRY, DOC_FAILED };
  *     (PASS_BEGIN (DOC_BEGIN [HEADER RECORD* [TRAILER] | KIND_DOC] DOC_END | REFUSE |
  *      EMAIL | PROGRESS)* PASS_END){0,2} MSG_END
  * or MSG_RETRY (PASS_BEGIN ... PASS_END){1,2} MSG_END for `quarantine retry`,
- * or OPEN_FAIL alone. */
+ * or OPEN_FAIL alone.  MSG_META follows MSG_BEGIN (any state takes it). */
 enum {
 	E_MSG_BEGIN = 1,	/* source, codec, size, sha256 or NULL */
 	E_ARCH_CHUNK,		/* bytes */
@@ -65,6 +65,7 @@ enum {
 	E_MSG_END,		/* bytes not yet reported as progress */
 	E_OPEN_FAIL,		/* input, reason */
 	E_KIND_DOC,		/* kind id, identity, the model's JSON (a whole-document kind) */
+	E_MSG_META,		/* right after MSG_BEGIN: Message-ID or NULL, arrival (unix ns) */
 };
 
 /* The writing side's place in the current message. */
@@ -90,6 +91,9 @@ struct ingest {
 	unsigned char *abuf, *aout;	/* archive read and output buffers, reused */
 	dbuf whole;		/* a small file, read whole */
 	const char *p_source;
+	char p_msgid[256];	/* the message's Message-ID header, "" unknown */
+	int64_t p_arrival;	/* when the message arrived (unix ns) */
+	int64_t p_arrival_next;	/* ingest_set_arrival's, for the next message (0: now) */
 	uint64_t p_reported;	/* bytes reported as progress for this message */
 	uint64_t recover_mask;	/* documents to parse in recovery mode */
 	uint64_t p_retry_mask;	/* documents that failed strict parsing this pass */
@@ -119,6 +123,8 @@ struct ingest {
 	int64_t grp_t0;		/* when it was opened (monotonic ms) */
 	ingest_stats grp_base;	/* the totals when it was opened */
 	int c_state;
+	char c_msgid[256];	/* MSG_META's: for the refusal lines */
+	int64_t c_arrival;	/* MSG_META's: 0 unknown (a retry) */
 	int c_retry;		/* reprocessing a quarantined message */
 	int c_skip_pass;	/* a second pass that is not needed */
 	dbuf c_source;

@@ -17,6 +17,11 @@
  * (ig_changes_*, ingest_alerts.c): every UTC day a stored aggregate report
  * spreads over, and the arrival day of a stored DMARC failure report.
  *
+ * So is the message's arrival-to-commit time, into the ingest latency
+ * histogram (svc_metrics.h), for every message that reaches its commit.
+ * Refusals go to opts.on_refused; inside it ingest_log_refusal() adds the
+ * message's Message-ID and archive id to the line.
+ *
  * Errors: a database error rolls the message back (INGEST_FAILED) and the
  * rest of its events are skipped; a malformed event is a bug (fatalx).
  */
@@ -26,10 +31,63 @@
 #include <time.h>
 
 #include "ingest_priv.h"
+#include "svc_metrics.h"
 #include "../store/store_kinds.h"
 #include "../util/log.h"
 
 /* ---- writing side --------------------------------------------------------------- */
+
+static const char *c_src(ingest *g);
+
+/* The message whose refusal is being reported (on_refused runs on the
+ * writing thread, synchronously): what ingest_log_refusal adds. */
+static _Thread_local const char *ref_msgid;
+static _Thread_local int64_t ref_raw;
+
+/* committed: the archive row exists (its id may be shown) */
+static void
+refused(ingest *g, const char *input, const char *reason, int committed)
+{
+	if (g->o.on_refused == NULL)
+		return;
+	ref_msgid = g->c_msgid;
+	ref_raw = committed ? g->raw_id : 0;
+	g->o.on_refused(g->o.cb_ctx, input, reason);
+	ref_msgid = NULL;
+	ref_raw = 0;
+}
+
+void
+ingest_log_refusal(const char *prefix, const char *input, const char *reason)
+{
+	const char *id = ref_msgid != NULL ? ref_msgid : "";
+
+	if (*id != '\0' && ref_raw > 0)
+		log_warnx("%s %s: %s (Message-ID <%s>; archive %lld)", prefix, input, reason, id,
+		    (long long)ref_raw);
+	else if (*id != '\0')
+		log_warnx("%s %s: %s (Message-ID <%s>)", prefix, input, reason, id);
+	else if (ref_raw > 0)
+		log_warnx("%s %s: %s (no Message-ID; archive %lld)", prefix, input, reason,
+		    (long long)ref_raw);
+	else
+		log_warnx("%s %s: %s", prefix, input, reason);
+}
+
+/* Into the latency histogram, in the message's transaction (a retry's
+ * arrival is unknown: none). */
+static int
+observe(ingest *g)
+{
+	struct timespec ts;
+	int64_t now;
+
+	if (g->c_arrival <= 0 || g->c_retry)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return svcm_latency(g->st, c_src(g), (double)(now - g->c_arrival) / 1e9);
+}
 
 static int64_t
 now_ms(void)
@@ -185,7 +243,7 @@ report_lines(ingest *g, const char *text)
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = xstrndup(p, len);
 
-		g->o.on_refused(g->o.cb_ctx, c_src(g), line);
+		refused(g, c_src(g), line, 1);
 		free(line);
 		p += len + (nl ? 1 : 0);
 	}
@@ -198,8 +256,7 @@ c_abandon(ingest *g, const char *why)
 {
 	ig_unit_rollback(g);
 	g->stats.failed++;
-	if (g->o.on_refused != NULL)
-		g->o.on_refused(g->o.cb_ctx, c_src(g), why);
+	refused(g, c_src(g), why, 0);
 	g->last_outcome = INGEST_FAILED;
 	g->c_state = C_SKIP;
 }
@@ -242,6 +299,8 @@ c_msg_begin(ingest *g, evr *r)
 
 	dbuf_reset(&g->c_source);
 	dbuf_addstr(&g->c_source, source != NULL ? source : "?");
+	g->c_msgid[0] = '\0';
+	g->c_arrival = 0;
 	g->stats.messages++;
 	g->arch_seq = 0;
 	g->arch_dup = 0;
@@ -394,13 +453,12 @@ c_toobig(ingest *g, evr *r)
 
 	if (g->st->ops->quarantine_add(g->st, g->raw_id, reason) != STORE_OK ||
 	    g->st->ops->raw_set_state(g->st, g->raw_id, RAW_QUARANTINED, reason, 0) !=
-	    STORE_OK || ig_unit_commit(g) != STORE_OK) {
+	    STORE_OK || observe(g) != 0 || ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
 	g->stats.refused++;
-	if (g->o.on_refused != NULL)
-		g->o.on_refused(g->o.cb_ctx, c_src(g), reason);
+	refused(g, c_src(g), reason, 1);
 	g->last_outcome = INGEST_REFUSED;
 	g->c_state = C_SKIP;
 	ig_unit_done(g);
@@ -414,6 +472,8 @@ c_msg_retry(ingest *g, evr *r)
 
 	dbuf_reset(&g->c_source);
 	dbuf_addstr(&g->c_source, source != NULL ? source : "?");
+	g->c_msgid[0] = '\0';
+	g->c_arrival = 0;
 	g->stats.messages++;
 	g->raw_id = id;
 	g->c_retry = 1;
@@ -667,7 +727,7 @@ c_msg_finish(ingest *g)
 	    dbuf_cstr(&g->refusals)) != STORE_OK) ||
 	    g->st->ops->raw_set_state(g->st, g->raw_id, state,
 	    g->nrefusals ? dbuf_cstr(&g->refusals) : NULL, g->ok) != STORE_OK ||
-	    ig_unit_commit(g) != STORE_OK) {
+	    observe(g) != 0 || ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
@@ -715,9 +775,16 @@ c_event(ingest *g, int type, evr *r)
 		const char *input = evr_str(r), *reason = evr_str(r);
 
 		g->stats.refused++;
-		if (g->o.on_refused != NULL)
-			g->o.on_refused(g->o.cb_ctx, input, reason);
+		g->c_msgid[0] = '\0';
+		refused(g, input, reason, 0);
 		g->last_outcome = INGEST_REFUSED;
+		return;
+	}
+	if (type == E_MSG_META) {
+		const char *id = evr_str(r);
+
+		snprintf(g->c_msgid, sizeof(g->c_msgid), "%s", id != NULL ? id : "");
+		g->c_arrival = evr_i64(r);
 		return;
 	}
 	switch (g->c_state) {

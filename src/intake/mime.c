@@ -119,6 +119,35 @@ walk(struct walk *w, GMimeObject *obj, int depth)
 	}
 }
 
+/* The header's Message-ID, from the message's first 64 KiB (enough for any
+ * header block; the body is not needed), control characters dropped. */
+void
+mime_message_id(const unsigned char *msg, size_t len, char *buf, size_t buflen)
+{
+	GMimeStream *st;
+	GMimeParser *parser;
+	GMimeMessage *m;
+	const char *id;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (buflen == 0 || !mime_looks_like_message(msg, len))
+		return;
+	st = g_mime_stream_mem_new_with_buffer((const char *)msg, len < 65536 ? len : 65536);
+	parser = g_mime_parser_new_with_stream(st);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	if ((m = g_mime_parser_construct_message(parser, NULL)) != NULL &&
+	    (id = g_mime_message_get_message_id(m)) != NULL)
+		for (; *id != '\0' && o + 1 < buflen; id++)
+			if ((unsigned char)*id >= 0x20 && *id != 0x7f)
+				buf[o++] = *id;
+	buf[o] = '\0';
+	if (m != NULL)
+		g_object_unref(m);
+	g_object_unref(parser);
+	g_object_unref(st);
+}
+
 int
 mime_walk(const unsigned char *msg, size_t len, int max_depth, size_t max_part, mime_cb cb,
     void *ctx, mime_info *info, char *err, size_t errlen)

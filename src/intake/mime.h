@@ -17,6 +17,7 @@
  *       multipart/report, its report-type; the Subject.  Strings are owned by
  *       the caller (mime_info_free).  mime_walk never walks the parts of a
  *       multipart/report (a DSN, a failure report: not attachments).
+ *   mime_message_id(msg, len, buf, buflen)   the Message-ID header, or ""
  *   mime_walk_top(msg, len, max_depth, max_part, top, cb, ctx, info, err, errlen)
  *       the same, but top(ctx, info) decides after the top level is parsed
  *       and before any part is walked: MIME_WALK, MIME_NO_WALK, or < 0 to
@@ -55,6 +56,9 @@ int mime_walk_top(const unsigned char *msg, size_t len, int max_depth, size_t ma
 int mime_walk(const unsigned char *msg, size_t len, int max_depth, size_t max_part,
     mime_cb cb, void *ctx, mime_info *info, char *err, size_t errlen);
 void mime_info_free(mime_info *info);
+/* The Message-ID of a message (without <>, control characters dropped), ""
+ * when it has none or is no message; at most buflen - 1 bytes. */
+void mime_message_id(const unsigned char *msg, size_t len, char *buf, size_t buflen);
 /* Does this buffer start like an RFC 5322 message (a header field line)? */
 int mime_looks_like_message(const unsigned char *p, size_t n);
 

@@ -4,7 +4,8 @@
  * src/store/sql/011_intake.sql).  Conventions as in store.h (STORE_OK /
  * STORE_ERR with store_errmsg; strings copied).  Each op is its own
  * transaction unless the caller holds one.  Also the database side of
- * /metrics (src/web/metrics.c): counts by kind, source, state and reason.
+ * /metrics (src/web/metrics.c): counts by kind, source, state and reason,
+ * and the counters the other processes keep for it (counter below).
  *
  * Exports: struct store_intake_ops, store_sqlite_intake_ops, store_pg_intake_ops
  * (declared in pg_priv.h).
@@ -40,6 +41,12 @@ struct store_intake_ops {
 	 * callback returning non-zero stops the walk (STORE_OK all the same). */
 	int (*metrics)(store *s, int (*cb)(void *ctx, const char *name, const char *k1,
 	    const char *v1, const char *k2, const char *v2, double v), void *ctx);
+	/* A sample the service's processes keep (013_service_metrics.sql):
+	 * value += v (a counter), or value = v when set (a gauge); up to two
+	 * labels (k NULL: none).  In the caller's transaction when it holds
+	 * one.  May be NULL (a backend without it): callers then count nothing. */
+	int (*counter)(store *s, const char *name, const char *k1, const char *v1,
+	    const char *k2, const char *v2, double v, int set);
 };
 
 extern const struct store_intake_ops store_sqlite_intake_ops;

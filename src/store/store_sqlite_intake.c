@@ -205,6 +205,10 @@ static const char METRICS_SQL[] =
     "UNION ALL SELECT 'dmarcscope_alert_deliveries', 'channel', CASE WHEN channel LIKE 'mail%' "
     "THEN 'mail' ELSE 'webhook' END, 'state', state, count(*) FROM alert_deliveries GROUP BY 3, 5 "
     "UNION ALL SELECT 'dmarcscope_enrich_hosts', NULL, NULL, NULL, NULL, count(*) FROM hosts "
+    "UNION ALL SELECT 'dmarcscope_enrich_queue_hosts', NULL, NULL, NULL, NULL, count(*) FROM hosts "
+    "WHERE ptr_at IS NULL AND geo_at IS NULL AND asn_at IS NULL AND rdap_at IS NULL "
+    "UNION ALL SELECT name, nullif(k1, ''), nullif(v1, ''), nullif(k2, ''), nullif(v2, ''), value "
+    "FROM service_metrics "
     "UNION ALL SELECT 'dmarcscope_database_size_bytes', NULL, NULL, NULL, NULL, "
     "page_count * page_size FROM pragma_page_count(), pragma_page_size()";
 
@@ -229,6 +233,31 @@ in_metrics(store *s, int (*cb)(void *, const char *, const char *, const char *,
 	return fin(q, st, rc, "reading the metrics");
 }
 
+static int
+in_counter(store *s, const char *name, const char *k1, const char *v1, const char *k2,
+    const char *v2, double v, int set)
+{
+	sq_store *q = SQ(s);
+	sqlite3_stmt *st = prep(q, set ?
+	    "INSERT INTO service_metrics (name, k1, v1, k2, v2, value, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET value = excluded.value, "
+	    "updated_at = excluded.updated_at" :
+	    "INSERT INTO service_metrics (name, k1, v1, k2, v2, value, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET value = value + "
+	    "excluded.value, updated_at = excluded.updated_at");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sq_bind_text(st, 1, name);
+	sq_bind_text(st, 2, k1 != NULL ? k1 : "");
+	sq_bind_text(st, 3, k1 != NULL && v1 != NULL ? v1 : "");
+	sq_bind_text(st, 4, k1 != NULL && k2 != NULL ? k2 : "");
+	sq_bind_text(st, 5, k1 != NULL && k2 != NULL && v2 != NULL ? v2 : "");
+	sqlite3_bind_double(st, 6, v);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
+	return fin(q, st, sqlite3_step(st), "counting a metric");
+}
+
 const struct store_intake_ops store_sqlite_intake_ops = {
 	.mbox_get = in_mbox_get,
 	.mbox_reset = in_mbox_reset,
@@ -236,4 +265,5 @@ const struct store_intake_ops store_sqlite_intake_ops = {
 	.msg_put = in_msg_put,
 	.msg_moved = in_msg_moved,
 	.metrics = in_metrics,
+	.counter = in_counter,
 };

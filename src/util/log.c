@@ -1,7 +1,13 @@
 /*
- * log.c - see log.h.  Single-line diagnostics on stderr, and allocation
+ * log.c - see log.h.  Single-line diagnostics on stderr or, after
+ * log_syslog(), to syslog (facility mail, ident "dmarcscope", the pid with
+ * each line: the daemon's children log through the same openlog); allocation
  * wrappers that treat out-of-memory as fatal (the only place we exit on error
  * outside startup), and panic() for internal bugs (abort, not exit).
+ *
+ * One event is one line: a message is formatted whole first, and a line
+ * break inside it (a reason quoting input) becomes a space, so neither
+ * stderr nor syslog ever gets half an event on a line of its own.
  */
 #include "log.h"
 
@@ -10,9 +16,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 static const char *log_prog = "dmarcscope";
 static int log_level = 1;
+static int log_to_syslog;
+
+void
+log_syslog(void)
+{
+	if (log_to_syslog)
+		return;
+	openlog("dmarcscope", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	log_to_syslog = 1;
+}
+
+int
+log_is_syslog(void)
+{
+	return log_to_syslog;
+}
 
 void
 log_init(const char *progname, int verbosity)
@@ -29,13 +52,23 @@ log_verbosity(void)
 }
 
 static void
-vlog(const char *tag, const char *fmt, va_list ap, const char *suffix)
+vlog(int prio, const char *tag, const char *fmt, va_list ap, const char *suffix)
 {
-	fprintf(stderr, "%s: %s", log_prog, tag);
-	vfprintf(stderr, fmt, ap);
-	if (suffix != NULL)
-		fprintf(stderr, ": %s", suffix);
-	fputc('\n', stderr);
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;	/* no memory: say that much */
+	for (char *p = msg; p != NULL && *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (log_to_syslog)
+		syslog(prio, "%s%s%s%s", tag, msg != NULL ? msg : "(out of memory formatting a message)",
+		    suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
+	else
+		fprintf(stderr, "%s: %s%s%s%s\n", log_prog, tag, msg != NULL ? msg :
+		    "(out of memory formatting a message)", suffix != NULL ? ": " : "",
+		    suffix != NULL ? suffix : "");
+	free(msg);
 }
 
 void
@@ -44,7 +77,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("", fmt, ap, NULL);
+	vlog(LOG_WARNING, "", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -55,7 +88,7 @@ log_warn(const char *fmt, ...)
 	int saved = errno;
 
 	va_start(ap, fmt);
-	vlog("", fmt, ap, strerror(saved));
+	vlog(LOG_WARNING, "", fmt, ap, strerror(saved));
 	va_end(ap);
 }
 
@@ -67,7 +100,7 @@ log_info(const char *fmt, ...)
 	if (log_level < 1)
 		return;
 	va_start(ap, fmt);
-	vlog("", fmt, ap, NULL);
+	vlog(LOG_INFO, "", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -79,7 +112,7 @@ log_debug(const char *fmt, ...)
 	if (log_level < 2)
 		return;
 	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap, NULL);
+	vlog(LOG_DEBUG, "debug: ", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -89,7 +122,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("fatal: ", fmt, ap, NULL);
+	vlog(LOG_ERR, "fatal: ", fmt, ap, NULL);
 	va_end(ap);
 	exit(2);
 }
@@ -100,7 +133,7 @@ panic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("internal error (a bug; please report it): ", fmt, ap, NULL);
+	vlog(LOG_CRIT, "internal error (a bug; please report it): ", fmt, ap, NULL);
 	va_end(ap);
 	fflush(stderr);
 	abort();

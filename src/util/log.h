@@ -3,6 +3,9 @@
  *
  * Exports:
  *   log_init(progname, verbosity)  set the program name and level (0 quiet, 1 normal, 2 debug)
+ *   log_syslog()                   from now on to syslog (facility mail, ident dmarcscope,
+ *                                  with the pid) instead of stderr: --syslog
+ *   log_is_syslog()                whether it is (progress bars then stay off)
  *   log_warnx(fmt, ...)            warning, no errno
  *   log_warn(fmt, ...)             warning with strerror(errno) appended
  *   log_info(fmt, ...)             shown at verbosity >= 1
@@ -13,7 +16,8 @@
  *                                  sanitizer's stack); never for bad input or resources
  *   xmalloc/xcalloc/xrealloc/xstrdup/xstrndup  allocate or die (out-of-memory is fatal)
  *
- * All output goes to stderr; messages are single lines.
+ * All output goes to stderr, or to syslog after log_syslog(); every message is
+ * one line (a line break inside one becomes a space).
  */
 #ifndef DS_LOG_H
 #define DS_LOG_H
@@ -22,6 +26,8 @@
 
 void log_init(const char *progname, int verbosity);
 int log_verbosity(void);
+void log_syslog(void);
+int log_is_syslog(void);
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "auth_web.h"
+#include "metrics.h"
 #include "web_priv.h"
 #include "../store/store_auth.h"
 #include "../util/ipaddr.h"
@@ -76,6 +77,7 @@ static const char CSP[] =
 struct rstate {
 	dbuf body;
 	int toobig;
+	metrics_req m;		/* /metrics: route, status, duration */
 };
 
 struct centry {
@@ -1030,6 +1032,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return MHD_YES;
 	}
 	conn_mark(c, 1);	/* the whole request is in */
+	metrics_http_begin(&rs->m, method, url);
 	{
 		char ip[INET6_ADDRSTRLEN + 8];
 
@@ -1063,6 +1066,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	conn_mark(c, 0);
 	if (rs != NULL) {
+		metrics_http_end(&rs->m, c);
 		dbuf_free(&rs->body);
 		free(rs);
 		*con_cls = NULL;
