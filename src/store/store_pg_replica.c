@@ -70,7 +70,10 @@ pg_set_replica(pg_store *q, const char *dsn, int max_lag_ms)
 	pg_replica_close(q);
 	if (dsn == NULL || dsn[0] == '\0')
 		return STORE_OK;
-	c = PQconnectdb(dsn);
+	/* a standby that does not answer costs at most a few seconds, here and
+	 * at each re-open (the DSN's own connect_timeout wins) */
+	c = PQconnectdbParams((const char *const[]){ "connect_timeout", "dbname", NULL },
+	    (const char *const[]){ "3", dsn, NULL }, 1);
 	if (PQstatus(c) != CONNECTION_OK) {
 		snprintf(q->err, sizeof(q->err), "read replica: %s", PQerrorMessage(c));
 		PQfinish(c);
@@ -146,7 +149,8 @@ pg_read_conn(pg_store *q)
 {
 	int64_t now, every;
 
-	if (q->replica == NULL || q->tx_depth > 0 || PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+	if (q->replica == NULL || q->in_tx || q->tx_depth > 0 || pg_queue_pending(q) ||
+	    PQtransactionStatus(q->conn) != PQTRANS_IDLE)
 		return q->conn;
 	now = now_ms();
 	every = q->replica_max_lag_ms / 4;
