@@ -36,9 +36,10 @@
 	"(SELECT 1 FROM quarantine k WHERE k.raw_id = m.id AND k.resolved = 0)"
 #define OLD_REPORTS "FROM reports r LEFT JOIN records x ON x.policy_domain = r.policy_domain AND " \
 	"x.report_id = r.id WHERE r.date_begin < $1 AND r.date_end < $1 "
-/* the records of the batch b */
-#define B_RECORDS "(SELECT x.id FROM records x JOIN b ON x.policy_domain = b.policy_domain AND " \
-	"x.report_id = b.id)"
+/* The batch's keys go in as arrays (= ANY (ARRAY(...))): index scans of
+ * records_domain and of each child's primary key, whatever the planner
+ * guesses of the batch's size.  X_IDS: the records the batch deleted. */
+#define X_IDS "record_id = ANY (ARRAY(SELECT id FROM x))"
 
 enum {
 	R_COUNT_REP, R_COUNT_SAMPLES, R_COUNT_RAW, R_DOMAINS, R_PURGE, R_ROLLUP_DOMAINS,
@@ -60,15 +61,17 @@ static const char *const rsql[R__COUNT] = {
 	[R_PURGE] = "WITH b AS (SELECT id, policy_domain, date_begin FROM reports "
 	    "WHERE date_begin < $1 AND date_end < $1 ORDER BY date_begin, id LIMIT $2 "
 	    "FOR UPDATE SKIP LOCKED), "
-	    "rr AS (DELETE FROM record_reasons WHERE record_id IN " B_RECORDS "), "
-	    "rd AS (DELETE FROM auth_dkim WHERE record_id IN " B_RECORDS "), "
-	    "rs AS (DELETE FROM auth_spf WHERE record_id IN " B_RECORDS "), "
-	    "x AS (DELETE FROM records x USING b WHERE x.policy_domain = b.policy_domain AND "
-	    "x.report_id = b.id RETURNING x.report_id, x.count), "
+	    "x AS (DELETE FROM records x WHERE x.policy_domain = ANY (ARRAY(SELECT DISTINCT "
+	    "policy_domain FROM b)) AND x.report_id = ANY (ARRAY(SELECT id FROM b)) "
+	    "RETURNING x.id, x.report_id, x.count), "
+	    "rr AS (DELETE FROM record_reasons WHERE " X_IDS "), "
+	    "rd AS (DELETE FROM auth_dkim WHERE " X_IDS "), "
+	    "rs AS (DELETE FROM auth_spf WHERE " X_IDS "), "
 	    "xs AS (SELECT report_id, count(*) AS n, coalesce(sum(count), 0) AS m FROM x "
 	    "GROUP BY report_id), "
-	    "d AS (UPDATE duplicates SET report_id = NULL WHERE report_id IN (SELECT id FROM b)), "
-	    "r AS (DELETE FROM reports WHERE id IN (SELECT id FROM b)) "
+	    "d AS (UPDATE duplicates SET report_id = NULL WHERE report_id = ANY (ARRAY(SELECT id "
+	    "FROM b))), "
+	    "r AS (DELETE FROM reports WHERE id = ANY (ARRAY(SELECT id FROM b))) "
 	    "SELECT b.policy_domain, coalesce(xs.n, 0), coalesce(xs.m, 0) FROM b "
 	    "LEFT JOIN xs ON xs.report_id = b.id ORDER BY b.date_begin, b.id",
 	[R_ROLLUP_DOMAINS] = "SELECT policy_domain FROM (SELECT policy_domain FROM rollup_day "
