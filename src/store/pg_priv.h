@@ -63,6 +63,7 @@ typedef struct pg_store {
 	int64_t defer_raw;
 	char defer_sha[72];
 	struct pg_queue *queue;	/* deferred statements not sent yet (pg_queue.c) */
+	int in_tx;		/* store begin ... commit/rollback */
 } pg_store;
 
 #define PG(s) ((pg_store *)(s))
@@ -112,6 +113,14 @@ int pg_exec_text(pg_store *q, const char *sqltext, const char *what);
  * connection) and q->sqlstate; returns STORE_ERR. */
 int pg_fail(pg_store *q, const char *what, const PGresult *r);
 
+/* A connection found lost (a statement failed on it: server restart) is
+ * made again before the next statement, unless a transaction was open
+ * (then that transaction fails, and after its rollback the next one
+ * reconnects): prepared statements are forgotten, the session settings
+ * made again.  STORE_ERR with q->err when it cannot be. */
+int pg_alive(pg_store *q);
+int pg_session_init(pg_store *q);
+void pg_batch_forget_prepared(pg_store *q);
 /* Prepares area/slot on the primary unless it is already (pg_exec does it
  * by itself). */
 int pg_prepare(pg_store *q, enum pg_area area, int slot, const char *sqltext, const char *what);

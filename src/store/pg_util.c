@@ -14,8 +14,11 @@
  * Errors: q->err = "what: server message"; q->sqlstate = the SQLSTATE of the
  * failed statement ("" when none); NULL / STORE_ERR returned.
  *
- * Exports: pg_p_*, pg_prepare, pg_exec, pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail,
- * pg_int, pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end.
+ * A connection found lost between transactions is made again (pg_alive).
+ *
+ * Exports: pg_p_*, pg_alive, pg_session_init, pg_prepare, pg_exec,
+ * pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail, pg_int,
+ * pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -170,6 +173,8 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 	char name[32];
 	PGresult *r;
 
+	if (c == q->conn && pg_alive(q) != STORE_OK)
+		return NULL;
 	if (flush && area != PGA_BATCH && q->batch != NULL && pg_batch_flush(q) != STORE_OK)
 		return NULL;
 	if (prepare_on(q, c, prep, area, sl, sqltext, what) != STORE_OK)
@@ -235,6 +240,8 @@ pg_exec_text(pg_store *q, const char *sqltext, const char *what)
 {
 	PGresult *r;
 
+	if (pg_alive(q) != STORE_OK)
+		return STORE_ERR;
 	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)
 		return STORE_ERR;
 	if (pg_queue_pending(q))
@@ -248,6 +255,40 @@ pg_exec_text(pg_store *q, const char *sqltext, const char *what)
 	PQclear(r);
 	q->sqlstate[0] = '\0';
 	return STORE_OK;
+}
+
+int
+pg_session_init(pg_store *q)
+{
+	PGresult *r = PQexec(q->conn, "SET client_min_messages = warning");
+
+	if (!result_ok(r)) {
+		pg_fail(q, "connecting", r);
+		PQclear(r);
+		return STORE_ERR;
+	}
+	PQclear(r);
+	return STORE_OK;
+}
+
+int
+pg_alive(pg_store *q)
+{
+	if (PQstatus(q->conn) == CONNECTION_OK)
+		return STORE_OK;
+	if (q->in_tx || q->tx_depth > 0) {
+		snprintf(q->err, sizeof(q->err), "the connection to PostgreSQL was lost in a "
+		    "transaction: %s", PQerrorMessage(q->conn));
+		return STORE_ERR;
+	}
+	log_warnx("store: the connection to PostgreSQL was lost; connecting again");
+	PQreset(q->conn);
+	if (PQstatus(q->conn) != CONNECTION_OK)
+		return pg_fail(q, "connecting again", NULL);
+	memset(q->prepared, 0, sizeof(q->prepared));
+	pg_batch_forget_prepared(q);
+	pg_queue_discard(q);
+	return pg_session_init(q);
 }
 
 int64_t

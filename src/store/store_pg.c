@@ -141,7 +141,7 @@ pgs_open(store **out, const char *dsn, char *err, size_t errlen)
 		return STORE_ERR;
 	}
 	PQsetNoticeProcessor(q->conn, quiet_notice, NULL);
-	if (pg_exec_text(q, "SET client_min_messages = warning", "connecting") != STORE_OK ||
+	if (pg_session_init(q) != STORE_OK ||
 	    migrate(q) != STORE_OK) {
 		snprintf(err, errlen, "PostgreSQL database: %s", q->err);
 		pgs_close(&q->base);
@@ -186,16 +186,25 @@ tx_reset(pg_store *q)
 static int
 pgs_begin(store *s)
 {
-	tx_reset(PG(s));
-	return pg_exec_text(PG(s), "BEGIN", "begin");
+	pg_store *q = PG(s);
+
+	tx_reset(q);
+	if (pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
+		return STORE_ERR;
+	q->in_tx = 1;
+	return STORE_OK;
 }
 
+/* A failed commit leaves the transaction to the caller's rollback. */
 static int
 pgs_commit(store *s)
 {
-	int rc = pg_exec_text(PG(s), "COMMIT", "commit");
+	pg_store *q = PG(s);
+	int rc = pg_exec_text(q, "COMMIT", "commit");
 
-	tx_reset(PG(s));
+	tx_reset(q);
+	if (rc == STORE_OK)
+		q->in_tx = 0;
 	return rc;
 }
 
@@ -208,8 +217,10 @@ pgs_rollback(store *s)
 	pg_batch_discard(q);	/* never written: nothing to undo */
 	pg_queue_discard(q);	/* never sent */
 	tx_reset(q);
-	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE)
-		return STORE_OK;
+	q->in_tx = 0;
+	if (PQstatus(q->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(q->conn) == PQTRANS_IDLE)
+		return STORE_OK;	/* nothing open (a lost connection took it along) */
 	r = PQexec(q->conn, "ROLLBACK");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		pg_fail(q, "rollback", r);
@@ -220,8 +231,8 @@ pgs_rollback(store *s)
 	return STORE_OK;
 }
 
-/* Savepoint names are constants ("unit", "msg", "doc"), never data.  Setting
- * and releasing one waits in the deferred queue. */
+/* Savepoint names are constants ("unit", "msg", "doc"), never data.
+ * Setting and releasing one waits in the deferred queue. */
 static int
 mark_op(store *s, const char *name, const char *verb, int defer)
 {
@@ -509,34 +520,44 @@ pgs_raw_merge(store *s, int64_t from, int64_t into)
 	return STORE_OK;
 }
 
+/*
+ * The chunks stream one row at a time (single-row mode, binary result), so a
+ * large archive is never held whole: after the deferred statements are sent,
+ * the query runs alone on the connection until its last row.
+ */
 static int
 pgs_raw_read(store *s, int64_t raw_id, int (*cb)(void *, const void *, size_t), void *ctx)
 {
+	static const char *const sql = "SELECT data FROM raw_chunks WHERE raw_id = $1 ORDER BY seq";
+	static const char *const what = "reading the archive";
 	pg_store *q = PG(s);
+	char name[32];
 	pg_params p;
 	PGresult *r;
 	int rc = STORE_OK;
 
+	if (pg_alive(q) != STORE_OK || (q->batch != NULL && pg_batch_flush(q) != STORE_OK) ||
+	    pg_sync(q) != STORE_OK || pg_prepare(q, PGA_CORE, C_RAW_READ, sql, what) != STORE_OK)
+		return STORE_ERR;
 	pg_p_init(&p);
 	pg_p_int(&p, raw_id);
-	r = pg_exec(q, PGA_CORE, C_RAW_READ, "SELECT data FROM raw_chunks WHERE raw_id = $1 "
-	    "ORDER BY seq", &p, "reading the archive");
-	if (r == NULL)
-		return STORE_ERR;
-	for (int i = 0; i < PQntuples(r) && rc == STORE_OK; i++) {
-		size_t n = 0;
-		unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 0), &n);
+	snprintf(name, sizeof(name), "a%d_%d", (int)PGA_CORE, C_RAW_READ);
+	if (!PQsendQueryPrepared(q->conn, name, p.n, p.v, NULL, NULL, 1))
+		return pg_fail(q, what, NULL);
+	if (!PQsetSingleRowMode(q->conn))
+		rc = pg_fail(q, what, NULL);
+	/* every result is read, also after a failure or a stop */
+	while ((r = PQgetResult(q->conn)) != NULL) {
+		ExecStatusType t = PQresultStatus(r);
 
-		if (b == NULL) {
-			snprintf(q->err, sizeof(q->err), "reading the archive: out of memory");
-			rc = STORE_ERR;
-			break;
-		}
-		if (cb(ctx, b, n) != 0)
-			rc = STORE_ERR;
-		PQfreemem(b);
+		if (t == PGRES_SINGLE_TUPLE) {
+			if (rc == STORE_OK && cb(ctx, PQgetvalue(r, 0, 0),
+			    (size_t)PQgetlength(r, 0, 0)) != 0)
+				rc = STORE_ERR;
+		} else if (t != PGRES_TUPLES_OK && rc == STORE_OK)
+			rc = pg_fail(q, what, r);
+		PQclear(r);
 	}
-	PQclear(r);
 	return rc;
 }
 

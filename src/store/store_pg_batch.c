@@ -30,7 +30,7 @@
  * travelled with (q->err "storing records: ..."); the caller rolls back.
  *
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
- * pg_batch_flush, pg_batch_discard, pg_batch_free.
+ * pg_batch_flush, pg_batch_discard, pg_batch_forget_prepared, pg_batch_free.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -267,7 +267,8 @@ array_of(const dbuf *d)
 	char *a = xmalloc(d->len + 3);
 
 	a[0] = '{';
-	memcpy(a + 1, d->data, d->len);
+	if (d->len > 0)
+		memcpy(a + 1, d->data, d->len);
 	a[d->len + 1] = '}';
 	a[d->len + 2] = '\0';
 	return a;
@@ -289,7 +290,7 @@ static int
 prepare(pg_store *q, int st)
 {
 	struct pg_batch *b = q->batch;
-	char name[16];
+	char name[24];
 	PGresult *r;
 
 	if (b->prepared[st])
@@ -352,7 +353,7 @@ flush_now(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 	int want[ST__COUNT] = { b->nrec > 0, b->nday > 0, b->nsrc > 0 };
-	char name[16];
+	char name[24];
 
 	for (int st = 0; st < ST__COUNT; st++)
 		if (want[st] && prepare(q, st) != STORE_OK)
@@ -394,6 +395,14 @@ pg_batch_discard(pg_store *q)
 {
 	if (q->batch != NULL)
 		batch_reset(q->batch);
+}
+
+/* The connection was made again: the batch statements are prepared anew. */
+void
+pg_batch_forget_prepared(pg_store *q)
+{
+	if (q->batch != NULL)
+		memset(q->batch->prepared, 0, sizeof(q->batch->prepared));
 }
 
 void

@@ -9,6 +9,8 @@
 #      ingest totals and exit code, summary --json, export --format json,
 #      quarantine list, quarantine retry/drop, then a re-ingest (duplicates
 #      only) and stats --json per domain once the analysis ops are wired;
+#   1b. tests/unit/test_pg_store.c, built next to the binary (deferred
+#      writes: errors, rollback; a lost connection made again);
 #   3. two (and four) ingest processes given the same inputs at once: every
 #      report stored once, nothing refused or failed, the same export as
 #      SQLite's;
@@ -27,6 +29,7 @@ PGSH=$ROOT/tests/servers/pg.sh
 T=$(mktemp -d /tmp/dmarcscope-pgcore.XXXXXX)
 chmod 755 "$T"	# the server runs as user postgres when we are root
 trap 'sh "$PGSH" stop "$T/pg"; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP
 PASS=0
 FAIL=0
 
@@ -195,10 +198,7 @@ types = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea", "REAL": "double p
 cols, idx, uniq = [], [], []
 for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                           "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
-    pks = 0
     for cid, col, typ, notnull, dflt, pk in db.execute("PRAGMA table_info(%s)" % name):
-        ipk = pk and typ.upper() == "INTEGER" and \
-            sum(1 for r in db.execute("PRAGMA table_info(%s)" % name) if r[5]) == 1
         nullable = "NO" if (notnull or pk) else "YES"
         cols.append("%s|%s|%d|%s|%s" % (name, col, cid + 1, types.get(typ.upper(), typ), nullable))
     for _, iname, unique, origin, partial in db.execute("PRAGMA index_list(%s)" % name):
@@ -230,6 +230,18 @@ same "schema: primary and unique keys" "$T/sq.unique" "$T/pg.unique.s"
 V=$(psqlc "$P" "SELECT max(version) FROM schema_version")
 N=$(ls "$ROOT"/src/store/sql_pg/*.sql | wc -l)
 check "schema_version is $N" test "$V" = "$N"
+
+# ---- 1b. connection and transaction machinery (tests/unit/test_pg_store.c) ----
+UT=$(dirname "$BIN")/tests/test_pg_store
+if [ -x "$UT" ]; then
+	DMARCSCOPE_TEST_PG=$(newdb unit) "$UT" >"$T/unit.log" 2>&1
+	for t in $(sed -n 's/^\[       OK \] //p' "$T/unit.log"); do ok "unit: $t"; done
+	for t in $(sed -n 's/^\[  FAILED  \] \(test_[a-z_]*\)$/\1/p' "$T/unit.log" | sort -u); do
+		bad "unit: $t"; done
+	grep -q '^\[  PASSED  \]' "$T/unit.log" || { bad "unit: test_pg_store ran"; tail -5 "$T/unit.log"; }
+else
+	echo "skip unit test_pg_store: $UT not built (make unit)"
+fi
 
 # ---- 3. concurrent writers of the same inputs ----
 S1=$T/s.first.db

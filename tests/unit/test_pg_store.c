@@ -1,0 +1,193 @@
+/*
+ * test_pg_store.c - the PostgreSQL backend's connection and transaction
+ * machinery (src/store/store_pg.c, pg_util.c, pg_queue.c) on a real server:
+ * the migrations, a deferred write's error surfacing at the next statement
+ * and rolled back whole, a rollback dropping what waits unsent, a lost
+ * connection made again between transactions (and not inside one).
+ *
+ * Needs DMARCSCOPE_TEST_PG=postgresql://... (an empty database; tests/pg/core.sh
+ * sets it); without it every test is skipped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/pg_priv.h"
+#include "store/schema.h"
+
+static const char *dsn;
+
+static store *
+open_store(void)
+{
+	store *s = NULL;
+	char err[512];
+
+	if (store_open(&s, dsn, err, sizeof(err)) != STORE_OK)
+		fail_msg("store_open: %s", err);
+	return s;
+}
+
+static int64_t
+count(store *s, const char *table)
+{
+	char sql[128];
+	PGresult *r;
+	int64_t n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	r = PQexec(PG(s)->conn, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	n = pg_int(r, 0, 0);
+	PQclear(r);
+	return n;
+}
+
+/* Ends the store's server process from another connection. */
+static void
+terminate(store *s)
+{
+	PGconn *c = PQconnectdb(dsn);
+	char sql[96];
+	PGresult *r;
+
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(PG(s)->conn));
+	r = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	PQfinish(c);
+}
+
+static void
+need_server(void)
+{
+	if (dsn == NULL)
+		skip();
+}
+
+static void
+test_migrated(void **state)
+{
+	store *s;
+	PGresult *r;
+
+	(void)state;
+	need_server();
+	s = open_store();
+	r = PQexec(PG(s)->conn, "SELECT max(version) FROM schema_version");
+	assert_int_equal(pg_int(r, 0, 0), schema_pg_migration_count);
+	PQclear(r);
+	store_close(s);
+	s = open_store();	/* again: nothing to do */
+	assert_int_equal(count(s, "schema_version"), schema_pg_migration_count);
+	store_close(s);
+}
+
+/* A chunk of a message that does not exist fails its foreign key: the
+ * write waits in the queue, and the next statement reports it. */
+static void
+test_deferred_error(void **state)
+{
+	store *s;
+	int64_t id = 0, before;
+	char st[32];
+
+	(void)state;
+	need_server();
+	s = open_store();
+	before = count(s, "raw_messages");
+	assert_int_equal(s->ops->begin(s), STORE_OK);
+	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(s->ops->raw_chunk(s, id + 1000000, 0, "x", 1), STORE_OK);
+	assert_int_equal(s->ops->raw_find(s, "00", &id, st, sizeof(st)), STORE_ERR);
+	assert_non_null(strstr(store_errmsg(s), "archiving a chunk"));
+	assert_int_equal(s->ops->rollback(s), STORE_OK);
+	assert_int_equal(count(s, "raw_messages"), before);
+	/* the connection works on */
+	assert_int_equal(s->ops->raw_find(s, "00", &id, st, sizeof(st)), STORE_OK);
+	store_close(s);
+}
+
+/* What waits is dropped by a rollback, never sent. */
+static void
+test_rollback_drops_queue(void **state)
+{
+	store *s;
+	int64_t id = 0, before;
+
+	(void)state;
+	need_server();
+	s = open_store();
+	before = count(s, "raw_chunks");
+	assert_int_equal(s->ops->begin(s), STORE_OK);
+	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(s->ops->raw_chunk(s, id, 0, "abc", 3), STORE_OK);
+	assert_true(pg_queue_pending(PG(s)));
+	assert_int_equal(s->ops->rollback(s), STORE_OK);
+	assert_false(pg_queue_pending(PG(s)));
+	assert_int_equal(count(s, "raw_chunks"), before);
+	/* and committed, it is there */
+	assert_int_equal(s->ops->begin(s), STORE_OK);
+	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(s->ops->raw_chunk(s, id, 0, "abc", 3), STORE_OK);
+	assert_int_equal(s->ops->commit(s), STORE_OK);
+	assert_int_equal(count(s, "raw_chunks"), before + 1);
+	store_close(s);
+}
+
+static void
+test_reconnect(void **state)
+{
+	store *s;
+	store_summary sum;
+	int64_t id = 0;
+
+	(void)state;
+	need_server();
+	s = open_store();
+	assert_int_equal(s->ops->summary(s, NULL, &sum), STORE_OK);
+	terminate(s);
+	/* the statement that finds the connection gone fails; the next works */
+	if (s->ops->summary(s, NULL, &sum) != STORE_OK)
+		assert_int_equal(s->ops->summary(s, NULL, &sum), STORE_OK);
+	assert_int_equal(s->ops->begin(s), STORE_OK);
+	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(s->ops->commit(s), STORE_OK);
+
+	/* lost inside a transaction: that transaction fails, nothing runs
+	 * outside it; after the rollback the store works again */
+	assert_int_equal(s->ops->begin(s), STORE_OK);
+	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	terminate(s);
+	/* deferred (waits) or, not prepared yet on this connection, fails now */
+	(void)s->ops->raw_set_state(s, id, RAW_STORED, NULL, 0);
+	assert_int_equal(s->ops->commit(s), STORE_ERR);
+	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_ERR);
+	assert_int_equal(s->ops->rollback(s), STORE_OK);
+	assert_int_equal(s->ops->begin(s), STORE_OK);
+	assert_int_equal(s->ops->commit(s), STORE_OK);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_migrated),
+		cmocka_unit_test(test_deferred_error),
+		cmocka_unit_test(test_rollback_drops_queue),
+		cmocka_unit_test(test_reconnect),
+	};
+
+	dsn = getenv("DMARCSCOPE_TEST_PG");
+	if (dsn != NULL && *dsn == '\0')
+		dsn = NULL;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
