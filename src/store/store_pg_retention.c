@@ -28,6 +28,7 @@
 
 #include "pg_priv.h"
 #include "store_retention.h"
+#include "../util/log.h"
 
 #define C_ "COLLATE \"C\""
 /* An archived message (m) whose bytes may go: not gone yet, not in the middle
@@ -225,25 +226,88 @@ rt_rollup_cut(store *s, const char *domain, int64_t before_day)
 	return STORE_OK;
 }
 
-/* The straddlers, as an_records_scan hands out a domain's records: through
- * the store's own export ops, as on SQLite. */
+/*
+ * The straddlers, as an_records_scan hands out a domain's records: through
+ * the store's own export ops, as on SQLite.  The analysis's callback uses
+ * the store (host facts, rollup upserts) while export_records may still be
+ * streaming its query (single-row mode): so one report's records are
+ * copied out first, and handed out once export_records has returned.
+ */
 typedef struct straddle_ctx {
 	store *s;
 	int (*cb)(void *, const store_record_row *);
 	void *ctx;
 	store_record_row row;
-	int stop;
+	dm_record *v;		/* the current report's records, copied */
+	size_t n, cap;
 } straddle_ctx;
+
+static const char *
+sdup(const char *p)
+{
+	return p != NULL ? xstrdup(p) : NULL;
+}
+
+static void
+rec_free(dm_record *r)
+{
+	free((char *)r->raw_disposition);
+	free((char *)r->raw_dkim);
+	free((char *)r->raw_spf);
+	free((char *)r->header_from);
+	free((char *)r->envelope_from);
+	free((char *)r->envelope_to);
+	for (int i = 0; i < r->nreasons; i++) {
+		free((char *)r->reasons[i].raw_type);
+		free((char *)r->reasons[i].comment);
+	}
+	for (int i = 0; i < r->ndkim; i++) {
+		free((char *)r->dkim_results[i].domain);
+		free((char *)r->dkim_results[i].selector);
+		free((char *)r->dkim_results[i].human_result);
+		free((char *)r->dkim_results[i].raw_result);
+	}
+	for (int i = 0; i < r->nspf; i++) {
+		free((char *)r->spf_results[i].domain);
+		free((char *)r->spf_results[i].scope);
+		free((char *)r->spf_results[i].human_result);
+		free((char *)r->spf_results[i].raw_result);
+	}
+}
 
 static int
 straddle_record(void *ctx, const dm_record *rec)
 {
 	straddle_ctx *sc = ctx;
+	dm_record *d;
 
-	sc->row.rec = rec;
-	if (sc->cb(sc->ctx, &sc->row) != 0) {
-		sc->stop = 1;
-		return 1;
+	if (sc->n == sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 64;
+		sc->v = xrealloc(sc->v, sc->cap * sizeof(*sc->v));
+	}
+	d = &sc->v[sc->n++];
+	*d = *rec;
+	d->raw_disposition = sdup(rec->raw_disposition);
+	d->raw_dkim = sdup(rec->raw_dkim);
+	d->raw_spf = sdup(rec->raw_spf);
+	d->header_from = sdup(rec->header_from);
+	d->envelope_from = sdup(rec->envelope_from);
+	d->envelope_to = sdup(rec->envelope_to);
+	for (int i = 0; i < rec->nreasons; i++) {
+		d->reasons[i].raw_type = sdup(rec->reasons[i].raw_type);
+		d->reasons[i].comment = sdup(rec->reasons[i].comment);
+	}
+	for (int i = 0; i < rec->ndkim; i++) {
+		d->dkim_results[i].domain = sdup(rec->dkim_results[i].domain);
+		d->dkim_results[i].selector = sdup(rec->dkim_results[i].selector);
+		d->dkim_results[i].human_result = sdup(rec->dkim_results[i].human_result);
+		d->dkim_results[i].raw_result = sdup(rec->dkim_results[i].raw_result);
+	}
+	for (int i = 0; i < rec->nspf; i++) {
+		d->spf_results[i].domain = sdup(rec->spf_results[i].domain);
+		d->spf_results[i].scope = sdup(rec->spf_results[i].scope);
+		d->spf_results[i].human_result = sdup(rec->spf_results[i].human_result);
+		d->spf_results[i].raw_result = sdup(rec->spf_results[i].raw_result);
 	}
 	return 0;
 }
@@ -252,6 +316,7 @@ static int
 straddle_report(void *ctx, const store_report_row *r)
 {
 	straddle_ctx *sc = ctx;
+	int rc = 0;
 
 	sc->row.report_id = r->id;
 	sc->row.date_begin = r->rep.begin;
@@ -262,9 +327,17 @@ straddle_report(void *ctx, const store_report_row *r)
 	sc->row.rec = NULL;
 	if (sc->cb(sc->ctx, &sc->row) != 0)
 		return 1;
+	sc->n = 0;
 	if (sc->s->ops->export_records(sc->s, r->id, straddle_record, sc) != STORE_OK)
-		return -1;
-	return sc->stop ? 1 : 0;
+		rc = -1;
+	for (size_t i = 0; i < sc->n; i++) {
+		sc->row.rec = &sc->v[i];
+		if (rc == 0 && sc->cb(sc->ctx, &sc->row) != 0)
+			rc = 1;
+		rec_free(&sc->v[i]);
+	}
+	sc->n = 0;
+	return rc;
 }
 
 static int
@@ -273,6 +346,7 @@ rt_straddle_scan(store *s, const char *domain, int64_t before,
 {
 	store_filter f = { domain, 0, before };
 	straddle_ctx sc;
+	int rc;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.s = s;
@@ -280,7 +354,9 @@ rt_straddle_scan(store *s, const char *domain, int64_t before,
 	sc.ctx = ctx;
 	if (before == 0)
 		return STORE_OK;
-	return s->ops->export_reports(s, &f, straddle_report, &sc);
+	rc = s->ops->export_reports(s, &f, straddle_report, &sc);
+	free(sc.v);
+	return rc;
 }
 
 /* ---- failure samples -------------------------------------------------------------------------- */
