@@ -28,6 +28,7 @@
 
 #include "pg_priv.h"
 #include "store_retention.h"
+#include "../util/log.h"
 
 #define C_ "COLLATE \"C\""
 /* An archived message (m) whose bytes may go: not gone yet, not in the middle
@@ -36,9 +37,10 @@
 	"(SELECT 1 FROM quarantine k WHERE k.raw_id = m.id AND k.resolved = 0)"
 #define OLD_REPORTS "FROM reports r LEFT JOIN records x ON x.policy_domain = r.policy_domain AND " \
 	"x.report_id = r.id WHERE r.date_begin < $1 AND r.date_end < $1 "
-/* the records of the batch b */
-#define B_RECORDS "(SELECT x.id FROM records x JOIN b ON x.policy_domain = b.policy_domain AND " \
-	"x.report_id = b.id)"
+/* The batch's keys go in as arrays (= ANY (ARRAY(...))): index scans of
+ * records_domain and of each child's primary key, whatever the planner
+ * guesses of the batch's size.  X_IDS: the records the batch deleted. */
+#define X_IDS "record_id = ANY (ARRAY(SELECT id FROM x))"
 
 enum {
 	R_COUNT_REP, R_COUNT_SAMPLES, R_COUNT_RAW, R_DOMAINS, R_PURGE, R_ROLLUP_DOMAINS,
@@ -60,15 +62,17 @@ static const char *const rsql[R__COUNT] = {
 	[R_PURGE] = "WITH b AS (SELECT id, policy_domain, date_begin FROM reports "
 	    "WHERE date_begin < $1 AND date_end < $1 ORDER BY date_begin, id LIMIT $2 "
 	    "FOR UPDATE SKIP LOCKED), "
-	    "rr AS (DELETE FROM record_reasons WHERE record_id IN " B_RECORDS "), "
-	    "rd AS (DELETE FROM auth_dkim WHERE record_id IN " B_RECORDS "), "
-	    "rs AS (DELETE FROM auth_spf WHERE record_id IN " B_RECORDS "), "
-	    "x AS (DELETE FROM records x USING b WHERE x.policy_domain = b.policy_domain AND "
-	    "x.report_id = b.id RETURNING x.report_id, x.count), "
+	    "x AS (DELETE FROM records x WHERE x.policy_domain = ANY (ARRAY(SELECT DISTINCT "
+	    "policy_domain FROM b)) AND x.report_id = ANY (ARRAY(SELECT id FROM b)) "
+	    "RETURNING x.id, x.report_id, x.count), "
+	    "rr AS (DELETE FROM record_reasons WHERE " X_IDS "), "
+	    "rd AS (DELETE FROM auth_dkim WHERE " X_IDS "), "
+	    "rs AS (DELETE FROM auth_spf WHERE " X_IDS "), "
 	    "xs AS (SELECT report_id, count(*) AS n, coalesce(sum(count), 0) AS m FROM x "
 	    "GROUP BY report_id), "
-	    "d AS (UPDATE duplicates SET report_id = NULL WHERE report_id IN (SELECT id FROM b)), "
-	    "r AS (DELETE FROM reports WHERE id IN (SELECT id FROM b)) "
+	    "d AS (UPDATE duplicates SET report_id = NULL WHERE report_id = ANY (ARRAY(SELECT id "
+	    "FROM b))), "
+	    "r AS (DELETE FROM reports WHERE id = ANY (ARRAY(SELECT id FROM b))) "
 	    "SELECT b.policy_domain, coalesce(xs.n, 0), coalesce(xs.m, 0) FROM b "
 	    "LEFT JOIN xs ON xs.report_id = b.id ORDER BY b.date_begin, b.id",
 	[R_ROLLUP_DOMAINS] = "SELECT policy_domain FROM (SELECT policy_domain FROM rollup_day "
@@ -222,25 +226,88 @@ rt_rollup_cut(store *s, const char *domain, int64_t before_day)
 	return STORE_OK;
 }
 
-/* The straddlers, as an_records_scan hands out a domain's records: through
- * the store's own export ops, as on SQLite. */
+/*
+ * The straddlers, as an_records_scan hands out a domain's records: through
+ * the store's own export ops, as on SQLite.  The analysis's callback uses
+ * the store (host facts, rollup upserts) while export_records may still be
+ * streaming its query (single-row mode): so one report's records are
+ * copied out first, and handed out once export_records has returned.
+ */
 typedef struct straddle_ctx {
 	store *s;
 	int (*cb)(void *, const store_record_row *);
 	void *ctx;
 	store_record_row row;
-	int stop;
+	dm_record *v;		/* the current report's records, copied */
+	size_t n, cap;
 } straddle_ctx;
+
+static const char *
+sdup(const char *p)
+{
+	return p != NULL ? xstrdup(p) : NULL;
+}
+
+static void
+rec_free(dm_record *r)
+{
+	free((char *)r->raw_disposition);
+	free((char *)r->raw_dkim);
+	free((char *)r->raw_spf);
+	free((char *)r->header_from);
+	free((char *)r->envelope_from);
+	free((char *)r->envelope_to);
+	for (int i = 0; i < r->nreasons; i++) {
+		free((char *)r->reasons[i].raw_type);
+		free((char *)r->reasons[i].comment);
+	}
+	for (int i = 0; i < r->ndkim; i++) {
+		free((char *)r->dkim_results[i].domain);
+		free((char *)r->dkim_results[i].selector);
+		free((char *)r->dkim_results[i].human_result);
+		free((char *)r->dkim_results[i].raw_result);
+	}
+	for (int i = 0; i < r->nspf; i++) {
+		free((char *)r->spf_results[i].domain);
+		free((char *)r->spf_results[i].scope);
+		free((char *)r->spf_results[i].human_result);
+		free((char *)r->spf_results[i].raw_result);
+	}
+}
 
 static int
 straddle_record(void *ctx, const dm_record *rec)
 {
 	straddle_ctx *sc = ctx;
+	dm_record *d;
 
-	sc->row.rec = rec;
-	if (sc->cb(sc->ctx, &sc->row) != 0) {
-		sc->stop = 1;
-		return 1;
+	if (sc->n == sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 64;
+		sc->v = xrealloc(sc->v, sc->cap * sizeof(*sc->v));
+	}
+	d = &sc->v[sc->n++];
+	*d = *rec;
+	d->raw_disposition = sdup(rec->raw_disposition);
+	d->raw_dkim = sdup(rec->raw_dkim);
+	d->raw_spf = sdup(rec->raw_spf);
+	d->header_from = sdup(rec->header_from);
+	d->envelope_from = sdup(rec->envelope_from);
+	d->envelope_to = sdup(rec->envelope_to);
+	for (int i = 0; i < rec->nreasons; i++) {
+		d->reasons[i].raw_type = sdup(rec->reasons[i].raw_type);
+		d->reasons[i].comment = sdup(rec->reasons[i].comment);
+	}
+	for (int i = 0; i < rec->ndkim; i++) {
+		d->dkim_results[i].domain = sdup(rec->dkim_results[i].domain);
+		d->dkim_results[i].selector = sdup(rec->dkim_results[i].selector);
+		d->dkim_results[i].human_result = sdup(rec->dkim_results[i].human_result);
+		d->dkim_results[i].raw_result = sdup(rec->dkim_results[i].raw_result);
+	}
+	for (int i = 0; i < rec->nspf; i++) {
+		d->spf_results[i].domain = sdup(rec->spf_results[i].domain);
+		d->spf_results[i].scope = sdup(rec->spf_results[i].scope);
+		d->spf_results[i].human_result = sdup(rec->spf_results[i].human_result);
+		d->spf_results[i].raw_result = sdup(rec->spf_results[i].raw_result);
 	}
 	return 0;
 }
@@ -249,6 +316,7 @@ static int
 straddle_report(void *ctx, const store_report_row *r)
 {
 	straddle_ctx *sc = ctx;
+	int rc = 0;
 
 	sc->row.report_id = r->id;
 	sc->row.date_begin = r->rep.begin;
@@ -259,9 +327,17 @@ straddle_report(void *ctx, const store_report_row *r)
 	sc->row.rec = NULL;
 	if (sc->cb(sc->ctx, &sc->row) != 0)
 		return 1;
+	sc->n = 0;
 	if (sc->s->ops->export_records(sc->s, r->id, straddle_record, sc) != STORE_OK)
-		return -1;
-	return sc->stop ? 1 : 0;
+		rc = -1;
+	for (size_t i = 0; i < sc->n; i++) {
+		sc->row.rec = &sc->v[i];
+		if (rc == 0 && sc->cb(sc->ctx, &sc->row) != 0)
+			rc = 1;
+		rec_free(&sc->v[i]);
+	}
+	sc->n = 0;
+	return rc;
 }
 
 static int
@@ -270,6 +346,7 @@ rt_straddle_scan(store *s, const char *domain, int64_t before,
 {
 	store_filter f = { domain, 0, before };
 	straddle_ctx sc;
+	int rc;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.s = s;
@@ -277,7 +354,9 @@ rt_straddle_scan(store *s, const char *domain, int64_t before,
 	sc.ctx = ctx;
 	if (before == 0)
 		return STORE_OK;
-	return s->ops->export_reports(s, &f, straddle_report, &sc);
+	rc = s->ops->export_reports(s, &f, straddle_report, &sc);
+	free(sc.v);
+	return rc;
 }
 
 /* ---- failure samples -------------------------------------------------------------------------- */
