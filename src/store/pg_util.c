@@ -16,8 +16,9 @@
  *
  * A connection found lost between transactions is made again (pg_alive).
  *
- * Exports: pg_p_*, pg_alive, pg_session_init, pg_prepare, pg_exec, pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail,
- * pg_int, pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end.
+ * Exports: pg_p_*, pg_alive, pg_session_init, pg_prepare, pg_exec,
+ * pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail, pg_int,
+ * pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end.
  */
 #include <inttypes.h>
 #include <stdio.h>

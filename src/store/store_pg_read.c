@@ -5,8 +5,8 @@
  *
  * The filtered reads (summary, export_reports) have one prepared statement
  * per combination of filter fields (domain, since, until), so each plans
- * with the indexes it can use.  export_records reads the records and their
- * reasons and auth results in record id order, merged as on SQLite.
+ * with the indexes it can use.  export_records streams one report's records
+ * with their reasons and auth results as one query, row by row.
  *
  * Exports (pg_priv.h): pgs_quarantine_add, pgs_quarantine_list,
  * pgs_quarantine_mark, pgs_quarantine_drop, pgs_summary, pgs_export_reports,
@@ -19,13 +19,14 @@
 #include <time.h>
 
 #include "pg_priv.h"
+#include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
 
 /* PGA_CORE slots from 40 on (store_pg.c has 0-39). */
 enum {
 	R_Q_ADD = 40, R_Q_MARK, R_Q_DROP, R_Q_LIST_OPEN, R_Q_LIST_ALL, R_SUM_QUAR, R_SUM_DUPS,
-	R_SUM_RAW, R_EXP_RECORDS, R_EXP_REASONS, R_EXP_DKIM, R_EXP_SPF, R_Q_LOCK,
+	R_SUM_RAW, R_EXP_RECORDS, R_Q_LOCK,
 	R_SUMMARY = 60,		/* + filter mask (8) */
 	R_EXPORT = 70		/* + filter mask (8) */
 };
@@ -286,124 +287,137 @@ pgs_export_reports(store *s, const store_filter *f, int (*cb)(void *, const stor
 	return stop < 0 ? STORE_ERR : STORE_OK;
 }
 
-static PGresult *
-report_query(pg_store *q, int slot, const char *sqltext, int64_t report_id)
-{
-	pg_params p;
+/*
+ * One report's records with their reasons, DKIM and SPF results, as one
+ * query streamed row by row (single-row mode): the four kinds of rows in
+ * one UNION ALL ordered by record id, then kind (0 the record, 1 reasons,
+ * 2 DKIM, 3 SPF), then index, so a report of a million records is never
+ * held whole.  Columns: kind, record id, index, then twelve texts.  The
+ * callback must not use the store (the query is still running).
+ */
+static const char *const export_sql =
+    "WITH rec AS (SELECT * FROM records WHERE policy_domain = "
+    "(SELECT policy_domain FROM reports WHERE id = $1) AND report_id = $1) "
+    "SELECT 0 AS k, id, 0::bigint AS idx, source_ip, ip_family::text, count::text, disposition, "
+    "dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, envelope_from, envelope_to "
+    "FROM rec "
+    "UNION ALL SELECT 1, x.record_id, x.idx, x.type, x.raw_type, x.comment, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, NULL, NULL FROM record_reasons x JOIN rec ON rec.id = x.record_id "
+    "UNION ALL SELECT 2, x.record_id, x.idx, x.domain, x.selector, x.result, x.raw_result, "
+    "x.human_result, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM auth_dkim x "
+    "JOIN rec ON rec.id = x.record_id "
+    "UNION ALL SELECT 3, x.record_id, x.idx, x.domain, x.scope, x.result, x.raw_result, "
+    "x.human_result, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM auth_spf x "
+    "JOIN rec ON rec.id = x.record_id "
+    "ORDER BY 2, 1, 3";
 
-	pg_p_init(&p);
-	pg_p_int(&p, report_id);
-	return pg_exec(q, PGA_CORE, slot, sqltext, &p, "export");
+/* Text of column c (3 = the first text), copied into the record's arena. */
+static const char *
+col(arena *a, const PGresult *r, int c)
+{
+	const char *v = pg_str(r, 0, c);
+
+	return v != NULL ? arena_strndup(a, v, strlen(v)) : NULL;
 }
 
-/* The raw text when stored, else the normalised one. */
-static const char *
-raw_or(const PGresult *r, int row, int raw, int norm)
+static void
+add_row(dm_record *rec, arena *a, const PGresult *r)
 {
-	const char *v = pg_str(r, row, raw);
+	int k = (int)pg_int(r, 0, 0);
+	const char *v;
 
-	return v != NULL ? v : pg_str(r, row, norm);
+	if (k == 1 && rec->nreasons < DM_MAX_REASONS) {
+		dm_reason *x = &rec->reasons[rec->nreasons++];
+
+		x->type = dm_reason_parse(pg_str(r, 0, 3));
+		x->raw_type = (v = col(a, r, 4)) != NULL ? v : col(a, r, 3);
+		x->comment = col(a, r, 5);
+	} else if (k == 2 && rec->ndkim < DM_MAX_DKIM) {
+		dm_dkim *x = &rec->dkim_results[rec->ndkim++];
+
+		x->domain = col(a, r, 3);
+		x->selector = col(a, r, 4);
+		x->result = dm_auth_parse(pg_str(r, 0, 5));
+		x->raw_result = (v = col(a, r, 6)) != NULL ? v : col(a, r, 5);
+		x->human_result = col(a, r, 7);
+	} else if (k == 3 && rec->nspf < DM_MAX_SPF) {
+		dm_spf *x = &rec->spf_results[rec->nspf++];
+
+		x->domain = col(a, r, 3);
+		x->scope = col(a, r, 4);
+		x->result = dm_auth_parse(pg_str(r, 0, 5));
+		x->raw_result = (v = col(a, r, 6)) != NULL ? v : col(a, r, 5);
+		x->human_result = col(a, r, 7);
+	}
+}
+
+static void
+start_record(dm_record *rec, arena *a, const PGresult *r)
+{
+	const char *ip = pg_str(r, 0, 3), *v;
+
+	arena_reset(a);
+	memset(rec, 0, offsetof(dm_record, reasons));
+	rec->nreasons = rec->ndkim = rec->nspf = 0;
+	rec->store_id = pg_int(r, 0, 1);
+	snprintf(rec->source_ip, sizeof(rec->source_ip), "%s", ip ? ip : "");
+	rec->ip_family = (int)strtol(pg_str(r, 0, 4) ? pg_str(r, 0, 4) : "0", NULL, 10);
+	rec->count = strtoull(pg_str(r, 0, 5) ? pg_str(r, 0, 5) : "0", NULL, 10);
+	rec->disposition = dm_disp_parse(pg_str(r, 0, 6));
+	rec->dkim = dm_verdict_parse(pg_str(r, 0, 7));
+	rec->spf = dm_verdict_parse(pg_str(r, 0, 8));
+	rec->raw_disposition = (v = col(a, r, 9)) != NULL ? v : col(a, r, 6);
+	rec->raw_dkim = (v = col(a, r, 10)) != NULL ? v : col(a, r, 7);
+	rec->raw_spf = (v = col(a, r, 11)) != NULL ? v : col(a, r, 8);
+	rec->header_from = col(a, r, 12);
+	rec->envelope_from = col(a, r, 13);
+	rec->envelope_to = col(a, r, 14);
 }
 
 int
 pgs_export_records(store *s, int64_t report_id, int (*cb)(void *, const dm_record *), void *ctx)
 {
+	static const char *const what = "export";
 	pg_store *q = PG(s);
-	PGresult *sr, *sx = NULL, *sd = NULL, *ss = NULL;
-	int stop = 0, ix = 0, id_ = 0, is = 0, nx, nd, ns;
 	dm_record *rec;
+	char name[32];
+	pg_params p;
+	PGresult *r;
+	arena a;
+	int rc = STORE_OK, stop = 0, have = 0;
 
-	sr = report_query(q, R_EXP_RECORDS, "SELECT id, source_ip, ip_family, count, disposition, "
-	    "dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, envelope_from, "
-	    "envelope_to, ndkim, nspf, nreasons FROM records "
-	    "WHERE policy_domain = (SELECT policy_domain FROM reports WHERE id = $1) "
-	    "AND report_id = $1 ORDER BY id", report_id);
-	if (sr != NULL)
-		sx = report_query(q, R_EXP_REASONS, "SELECT x.record_id, x.type, x.raw_type, "
-		    "x.comment FROM record_reasons x JOIN records r ON r.id = x.record_id "
-		    "WHERE r.policy_domain = (SELECT policy_domain FROM reports WHERE id = $1) "
-		    "AND r.report_id = $1 ORDER BY r.id, x.idx", report_id);
-	if (sx != NULL)
-		sd = report_query(q, R_EXP_DKIM, "SELECT x.record_id, x.domain, x.selector, "
-		    "x.result, x.raw_result, x.human_result FROM auth_dkim x JOIN records r "
-		    "ON r.id = x.record_id WHERE r.policy_domain = (SELECT policy_domain FROM reports "
-		    "WHERE id = $1) AND r.report_id = $1 ORDER BY r.id, x.idx", report_id);
-	if (sd != NULL)
-		ss = report_query(q, R_EXP_SPF, "SELECT x.record_id, x.domain, x.scope, x.result, "
-		    "x.raw_result, x.human_result FROM auth_spf x JOIN records r "
-		    "ON r.id = x.record_id WHERE r.policy_domain = (SELECT policy_domain FROM reports "
-		    "WHERE id = $1) AND r.report_id = $1 ORDER BY r.id, x.idx", report_id);
-	if (ss == NULL) {
-		PQclear(sr);
-		PQclear(sx);
-		PQclear(sd);
+	if (pg_alive(q) != STORE_OK || (q->batch != NULL && pg_batch_flush(q) != STORE_OK) ||
+	    pg_sync(q) != STORE_OK || pg_prepare(q, PGA_CORE, R_EXP_RECORDS, export_sql, what) !=
+	    STORE_OK)
 		return STORE_ERR;
-	}
-	nx = PQntuples(sx);
-	nd = PQntuples(sd);
-	ns = PQntuples(ss);
+	pg_p_init(&p);
+	pg_p_int(&p, report_id);
+	snprintf(name, sizeof(name), "a%d_%d", (int)PGA_CORE, R_EXP_RECORDS);
+	if (!PQsendQueryPrepared(q->conn, name, p.n, p.v, NULL, NULL, 0))
+		return pg_fail(q, what, NULL);
+	if (!PQsetSingleRowMode(q->conn))
+		rc = pg_fail(q, what, NULL);
 	rec = xmalloc(sizeof(*rec));
-	/* Merge join: the four results are in record id order.  Strings point
-	 * into the results, alive until the end. */
-	for (int i = 0; i < PQntuples(sr) && !stop; i++) {
-		int64_t id = pg_int(sr, i, 0);
-		const char *ip = pg_str(sr, i, 1);
+	arena_init(&a, (size_t)64 << 20);
+	/* every result is read, also after a failure or a stop */
+	while ((r = PQgetResult(q->conn)) != NULL) {
+		ExecStatusType t = PQresultStatus(r);
 
-		memset(rec, 0, offsetof(dm_record, reasons));
-		rec->nreasons = rec->ndkim = rec->nspf = 0;
-		rec->store_id = id;
-		snprintf(rec->source_ip, sizeof(rec->source_ip), "%s", ip ? ip : "");
-		rec->ip_family = (int)pg_int(sr, i, 2);
-		rec->count = (uint64_t)pg_int(sr, i, 3);
-		rec->disposition = dm_disp_parse(pg_str(sr, i, 4));
-		rec->raw_disposition = raw_or(sr, i, 7, 4);
-		rec->dkim = dm_verdict_parse(pg_str(sr, i, 5));
-		rec->spf = dm_verdict_parse(pg_str(sr, i, 6));
-		rec->raw_dkim = raw_or(sr, i, 8, 5);
-		rec->raw_spf = raw_or(sr, i, 9, 6);
-		rec->header_from = pg_str(sr, i, 10);
-		rec->envelope_from = pg_str(sr, i, 11);
-		rec->envelope_to = pg_str(sr, i, 12);
-		for (; ix < nx && pg_int(sx, ix, 0) <= id; ix++) {
-			dm_reason *x;
-
-			if (pg_int(sx, ix, 0) < id || rec->nreasons >= DM_MAX_REASONS)
-				continue;
-			x = &rec->reasons[rec->nreasons++];
-			x->type = dm_reason_parse(pg_str(sx, ix, 1));
-			x->raw_type = raw_or(sx, ix, 2, 1);
-			x->comment = pg_str(sx, ix, 3);
-		}
-		for (; id_ < nd && pg_int(sd, id_, 0) <= id; id_++) {
-			dm_dkim *x;
-
-			if (pg_int(sd, id_, 0) < id || rec->ndkim >= DM_MAX_DKIM)
-				continue;
-			x = &rec->dkim_results[rec->ndkim++];
-			x->domain = pg_str(sd, id_, 1);
-			x->selector = pg_str(sd, id_, 2);
-			x->result = dm_auth_parse(pg_str(sd, id_, 3));
-			x->raw_result = raw_or(sd, id_, 4, 3);
-			x->human_result = pg_str(sd, id_, 5);
-		}
-		for (; is < ns && pg_int(ss, is, 0) <= id; is++) {
-			dm_spf *x;
-
-			if (pg_int(ss, is, 0) < id || rec->nspf >= DM_MAX_SPF)
-				continue;
-			x = &rec->spf_results[rec->nspf++];
-			x->domain = pg_str(ss, is, 1);
-			x->scope = pg_str(ss, is, 2);
-			x->result = dm_auth_parse(pg_str(ss, is, 3));
-			x->raw_result = raw_or(ss, is, 4, 3);
-			x->human_result = pg_str(ss, is, 5);
-		}
-		stop = cb(ctx, rec);
+		if (t == PGRES_SINGLE_TUPLE && rc == STORE_OK && !stop) {
+			if (pg_int(r, 0, 0) == 0) {
+				if (have && (stop = cb(ctx, rec)) < 0)
+					rc = STORE_ERR;
+				start_record(rec, &a, r);
+				have = 1;
+			} else if (have && pg_int(r, 0, 1) == rec->store_id)
+				add_row(rec, &a, r);
+		} else if (t != PGRES_SINGLE_TUPLE && t != PGRES_TUPLES_OK && rc == STORE_OK)
+			rc = pg_fail(q, what, r);
+		PQclear(r);
 	}
+	if (rc == STORE_OK && have && !stop && cb(ctx, rec) < 0)
+		rc = STORE_ERR;
 	free(rec);
-	PQclear(sr);
-	PQclear(sx);
-	PQclear(sd);
-	PQclear(ss);
-	return stop < 0 ? STORE_ERR : STORE_OK;
+	arena_free(&a);
+	return rc;
 }

@@ -7,8 +7,9 @@
 #   2. the same inputs (../shared/corpus/real/aggregate, every input of
 #      tests/cases, three messages on stdin) into SQLite and into PostgreSQL:
 #      ingest totals and exit code, summary --json, export --format json,
-#      quarantine list, quarantine retry/drop, then a re-ingest (duplicates
-#      only) and stats --json per domain once the analysis ops are wired;
+#      quarantine list, archive get of every message, quarantine retry/drop,
+#      then a re-ingest (duplicates only) and stats --json per domain once the
+#      analysis ops are wired;
 #   1b. tests/unit/test_pg_store.c, built next to the binary (deferred
 #      writes: errors, rollback; a lost connection made again);
 #   3. two (and four) ingest processes given the same inputs at once: every
@@ -130,6 +131,15 @@ same "summary --json" "$T/s2.summary" "$T/p2.summary"
 same "export --format json" "$T/s2.export" "$T/p2.export"
 same "quarantine list --all" "$T/s2.quarantine" "$T/p2.quarantine"
 check "quarantine holds entries" test -s "$T/p2.quarantine"
+# every archived message reads back byte for byte (archive get checks the hash)
+psqlc "$P" "SELECT id || ' ' || sha256 FROM raw_messages ORDER BY id" >"$T/raw.list"
+nraw=0 rawbad=0
+while read -r id sha; do
+	nraw=$((nraw + 1))
+	got=$("$BIN" --db "$P" archive get "$id" 2>>"$T/raw.err" | sha256sum | cut -d' ' -f1)
+	[ "$got" = "$sha" ] || { rawbad=$((rawbad + 1)); echo "archive get $id: $got != $sha"; }
+done <"$T/raw.list"
+check "archive get: $nraw archived messages read back" test "$nraw" -gt 0 -a "$rawbad" = 0
 
 # re-ingest: duplicates only
 ingest "$S" "$T/s3" "$T/in"
