@@ -100,7 +100,12 @@ static const char *const asql[A__COUNT] = {
 	[A_POLICY] = "SELECT p, sp, np, adkim, aspf, coalesce(pct, -1), fo, testing, "
 	    "min(date_begin), max(date_end), count(*) FROM reports WHERE policy_domain = $1 "
 	    "AND date_end >= $2::bigint AND date_begin < $3::bigint GROUP BY p, sp, np, adkim, "
-	    "aspf, pct, fo, testing ORDER BY min(date_begin)",
+	    "aspf, pct, fo, testing ORDER BY min(date_begin), "
+	    /* ties in SQLite's group order: its NULLs first, bytes */
+	    "p COLLATE \"C\" NULLS FIRST, sp COLLATE \"C\" NULLS FIRST, "
+	    "np COLLATE \"C\" NULLS FIRST, adkim COLLATE \"C\" NULLS FIRST, "
+	    "aspf COLLATE \"C\" NULLS FIRST, pct NULLS FIRST, fo COLLATE \"C\" NULLS FIRST, "
+	    "testing COLLATE \"C\" NULLS FIRST",
 	[A_MISMATCH] = "SELECT r.id, r.date_begin, r.date_end, r.org_name, r.report_id, "
 	    "x.id, x.source_ip, x.count, x.disposition, x.dkim, x.spf, x.header_from, "
 	    "x.envelope_from, x.spf_cat, x.dkim_cat, x.spf_domain, x.spf_result, x.dkim_domain, "

@@ -2,7 +2,10 @@
  * store_pg_analysis_scan.c - reanalysis on PostgreSQL (store_analysis.h's
  * records_scan and record_set_analysis; part of store_pg_analysis.c's ops):
  * the reports of a domain and their records, walked through the core's
- * export ops as on SQLite, and the analysis written back.
+ * export ops as on SQLite, and the analysis written back.  The export
+ * streams a report's records (single-row mode: the store is busy until the
+ * last one), so each report's records are collected (compactly: only the
+ * reasons and auth results they have) before the callback sees them.
  *
  * Statements: PGA_ANALYSIS slots from S_BASE (store_pg_analysis.c numbers
  * its own from 0).  Writes are deferred (pg_defer).
@@ -13,12 +16,15 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pg_analysis.h"
 #include "pg_priv.h"
 #include "store_analysis.h"
+#include "../util/arena.h"
 #include "../util/dbuf.h"
+#include "../util/log.h"
 
 #define S_BASE 48
 enum { S_SET = S_BASE, S_SET_MANY, S__END };
@@ -150,33 +156,112 @@ set_add(set_buf *sb, int64_t id, const store_record_analysis *an)
 	return ++sb->n >= SET_BATCH ? set_flush(sb) : STORE_OK;
 }
 
+/* A record as collected from the export stream: the fixed fields, and the
+ * reasons and auth results it has (not the dm_record's full arrays). */
+typedef struct crec {
+	dm_record fixed;	/* arrays unused (counts kept) */
+	dm_reason *reasons;
+	dm_dkim *dkim;
+	dm_spf *spf;
+} crec;
+
 typedef struct scan_ctx {
 	store *s;
 	int (*cb)(void *, const store_record_row *);
 	void *ctx;
 	store_record_row row;
-	int stop;
+	crec *recs;
+	size_t n, cap;
+	arena a;
+	int oom;
+	dm_record *scratch;
 } scan_ctx;
 
-static int
-scan_record(void *ctx, const dm_record *rec)
+static const char *
+keep(scan_ctx *sc, const char *v)
 {
-	scan_ctx *sc = ctx;
+	const char *c;
 
-	sc->row.rec = rec;
-	if (sc->cb(sc->ctx, &sc->row) != 0) {
-		sc->stop = 1;
-		return 1;
-	}
-	return 0;
+	if (v == NULL)
+		return NULL;
+	if ((c = arena_strndup(&sc->a, v, strlen(v))) == NULL)
+		sc->oom = 1;
+	return c;
 }
 
-/* The core's export ops walk the reports and their records (as on SQLite);
- * the callback updates records between their reads. */
+/* The export streams a report's records while its query runs: the store
+ * cannot be used from its callback, so the records are collected first. */
+static int
+collect(void *ctx, const dm_record *rec)
+{
+	scan_ctx *sc = ctx;
+	crec *c;
+
+	if (sc->n == sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 256;
+		sc->recs = xrealloc(sc->recs, sc->cap * sizeof(*sc->recs));
+	}
+	c = &sc->recs[sc->n++];
+	memset(c, 0, sizeof(*c));
+	memcpy(c->fixed.source_ip, rec->source_ip, sizeof(c->fixed.source_ip));
+	c->fixed.ip_family = rec->ip_family;
+	c->fixed.count = rec->count;
+	c->fixed.disposition = rec->disposition;
+	c->fixed.dkim = rec->dkim;
+	c->fixed.spf = rec->spf;
+	c->fixed.raw_disposition = keep(sc, rec->raw_disposition);
+	c->fixed.raw_dkim = keep(sc, rec->raw_dkim);
+	c->fixed.raw_spf = keep(sc, rec->raw_spf);
+	c->fixed.header_from = keep(sc, rec->header_from);
+	c->fixed.envelope_from = keep(sc, rec->envelope_from);
+	c->fixed.envelope_to = keep(sc, rec->envelope_to);
+	c->fixed.nreasons = rec->nreasons;
+	c->fixed.ndkim = rec->ndkim;
+	c->fixed.nspf = rec->nspf;
+	c->fixed.store_id = rec->store_id;
+	c->reasons = xcalloc((size_t)rec->nreasons + 1, sizeof(*c->reasons));
+	for (int i = 0; i < rec->nreasons; i++) {
+		c->reasons[i].type = rec->reasons[i].type;
+		c->reasons[i].raw_type = keep(sc, rec->reasons[i].raw_type);
+		c->reasons[i].comment = keep(sc, rec->reasons[i].comment);
+	}
+	c->dkim = xcalloc((size_t)rec->ndkim + 1, sizeof(*c->dkim));
+	for (int i = 0; i < rec->ndkim; i++) {
+		c->dkim[i].domain = keep(sc, rec->dkim_results[i].domain);
+		c->dkim[i].selector = keep(sc, rec->dkim_results[i].selector);
+		c->dkim[i].human_result = keep(sc, rec->dkim_results[i].human_result);
+		c->dkim[i].raw_result = keep(sc, rec->dkim_results[i].raw_result);
+		c->dkim[i].result = rec->dkim_results[i].result;
+	}
+	c->spf = xcalloc((size_t)rec->nspf + 1, sizeof(*c->spf));
+	for (int i = 0; i < rec->nspf; i++) {
+		c->spf[i].domain = keep(sc, rec->spf_results[i].domain);
+		c->spf[i].scope = keep(sc, rec->spf_results[i].scope);
+		c->spf[i].human_result = keep(sc, rec->spf_results[i].human_result);
+		c->spf[i].raw_result = keep(sc, rec->spf_results[i].raw_result);
+		c->spf[i].result = rec->spf_results[i].result;
+	}
+	return sc->oom ? -1 : 0;
+}
+
+static void
+collected_free(scan_ctx *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		free(sc->recs[i].reasons);
+		free(sc->recs[i].dkim);
+		free(sc->recs[i].spf);
+	}
+	sc->n = 0;
+	arena_reset(&sc->a);
+}
+
+/* The reports come from a full result: the callback may use the store. */
 static int
 scan_report(void *ctx, const store_report_row *r)
 {
 	scan_ctx *sc = ctx;
+	int stop = 0;
 
 	sc->row.report_id = r->id;
 	sc->row.date_begin = r->rep.begin;
@@ -187,9 +272,26 @@ scan_report(void *ctx, const store_report_row *r)
 	sc->row.rec = NULL;	/* the report marker: reports without records count too */
 	if (sc->cb(sc->ctx, &sc->row) != 0)
 		return 1;
-	if (sc->s->ops->export_records(sc->s, r->id, scan_record, sc) != STORE_OK)
+	if (sc->s->ops->export_records(sc->s, r->id, collect, sc) != STORE_OK || sc->oom) {
+		if (sc->oom)
+			snprintf(PG(sc->s)->err, sizeof(PG(sc->s)->err),
+			    "reanalysis: a report's records do not fit in memory");
+		collected_free(sc);
 		return -1;
-	return sc->stop ? 1 : 0;
+	}
+	for (size_t i = 0; i < sc->n && !stop; i++) {
+		crec *c = &sc->recs[i];
+		dm_record *d = sc->scratch;
+
+		*d = c->fixed;
+		memcpy(d->reasons, c->reasons, (size_t)c->fixed.nreasons * sizeof(*c->reasons));
+		memcpy(d->dkim_results, c->dkim, (size_t)c->fixed.ndkim * sizeof(*c->dkim));
+		memcpy(d->spf_results, c->spf, (size_t)c->fixed.nspf * sizeof(*c->spf));
+		sc->row.rec = d;
+		stop = sc->cb(sc->ctx, &sc->row) != 0;
+	}
+	collected_free(sc);
+	return stop ? 1 : 0;
 }
 
 int
@@ -205,6 +307,8 @@ pga_records_scan(store *s, const char *domain, int (*cb)(void *, const store_rec
 	sc.s = s;
 	sc.cb = cb;
 	sc.ctx = ctx;
+	arena_init(&sc.a, (size_t)1 << 30);
+	sc.scratch = xcalloc(1, sizeof(*sc.scratch));
 	memset(&sb, 0, sizeof(sb));
 	sb.q = PG(s);
 	for (int i = 0; i < SET_COLS; i++) {
@@ -218,6 +322,9 @@ pga_records_scan(store *s, const char *domain, int (*cb)(void *, const store_rec
 		rc = set_flush(&sb);
 	for (int i = 0; i < SET_COLS; i++)
 		dbuf_free(&sb.col[i]);
+	free(sc.recs);
+	free(sc.scratch);
+	arena_free(&sc.a);
 	return rc;
 }
 
