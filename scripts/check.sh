@@ -156,6 +156,9 @@ sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); ad
 
 [ -f tests/pg/core.sh ] && { sh tests/pg/core.sh "$BIN" >"$LOG/pg-core.log" 2>&1; set -- $(counts "$LOG/pg-core.log"); add "${1:-0}" "${2:-1}" "PostgreSQL core against SQLite (concurrent ingests, kill -9)"; grep -E "^FAIL" "$LOG/pg-core.log" | head -20; }
 
+# 4f. the same suites on PostgreSQL (issue 17: one list, both backends)
+[ -f tests/pg/run.sh ] && { sh tests/pg/run.sh "$BIN" >"$LOG/pg-suites.log" 2>&1; set -- $(counts "$LOG/pg-suites.log"); add "${1:-0}" "${2:-1}" "the SQLite suites again on PostgreSQL (tests/pg/run.sh)"; grep -E "^(==|FAIL)" "$LOG/pg-suites.log" | grep -v " 0 failed" | head -20; }
+
 # 5. fuzz corpus replay
 if [ -f tests/fuzz/fuzz.mk ]; then
 	make -s fuzz-replay >"$LOG/fuzz.log" 2>&1

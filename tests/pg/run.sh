@@ -18,6 +18,9 @@
 #   tests/retention.sh     counts SQLite pages and VACUUM, and writes the database
 #                          path into a daemon configuration; tests/pg/retention.sh
 #                          runs purge on both backends and compares
+#   tests/web/api_kinds.sh builds its data with SQLite-only SQL (booleans into
+#                          integer columns, recursive generators); tests/pg/web.sh
+#                          compares every failure/TLS route on both backends
 #   tests/pipeline.sh      compares SQLite files written by two thread modes;
 #                          tests/pg/core.sh compares PostgreSQL with SQLite
 #   tests/intake/*.sh, tests/enrich.sh, tests/demo.sh  write a database path into
@@ -47,7 +50,6 @@ csv:sh tests/csv.sh
 groupcommit:sh tests/groupcommit.sh
 kinds-ingest:sh tests/kinds/ingest.sh
 kinds-export:sh tests/kinds/export.sh
-api-kinds:sh tests/web/api_kinds.sh
 isolation:sh tests/web/isolation.sh
 senders-totals:sh tests/web/senders_totals.sh
 conformance:sh tests/conformance.sh

@@ -4,7 +4,8 @@ the SQLite suites on PostgreSQL (tests/pg/shim is put first on PYTHONPATH).
 connect(PATH) opens the database tests/pg/dmarcscope-pg made for the file
 PATH; execute() sends the statement through psql, with the ? parameters bound
 as quoted literals, and returns rows as tuples of int or str (booleans as 1/0,
-as SQLite gives them).  Only what the suites use is here: execute, fetchone,
+as SQLite gives them).  INSERT OR IGNORE and INSERT OR REPLACE (by
+the first column) are rewritten.  Only what the suites use is here: execute, fetchone,
 fetchall, iteration, executescript, commit, close, Error.  SQL that only
 SQLite understands fails with sqlite3.Error, and so does the suite's check.
 """
@@ -78,6 +79,13 @@ def _bind(sql, params):
 
 def _dialect(sql):
     s = sql
+    m = re.match(r"\s*INSERT\s+OR\s+REPLACE\s+INTO\s+(\w+)\s*\(([^)]*)\)", s, re.I)
+    if m:
+        # the suites replace by the table's key, its first column (hosts.ip)
+        cols = [c.strip() for c in m.group(2).split(",")]
+        s = re.sub(r"INSERT\s+OR\s+REPLACE\s+", "INSERT ", s, count=1, flags=re.I)
+        s = s.rstrip().rstrip(";") + " ON CONFLICT (%s) DO UPDATE SET %s" % (
+            cols[0], ", ".join("%s = EXCLUDED.%s" % (c, c) for c in cols[1:]))
     if re.match(r"\s*INSERT\s+OR\s+IGNORE\s+", s, re.I):
         s = re.sub(r"INSERT\s+OR\s+IGNORE\s+", "INSERT ", s, count=1, flags=re.I)
         s = s.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
@@ -164,3 +172,13 @@ class Connection:
 
 def connect(path, *a, **k):
     return Connection(path)
+
+
+if __name__ == "__main__":
+    # `python3 sqlite3.py`: stdin's statements (one per ';' at a line end)
+    # rewritten as above, for the sqlite3 shell stand-in
+    import sys
+    text = sys.stdin.read()
+    for stmt in re.split(r";\s*\n", text):
+        if stmt.strip():
+            sys.stdout.write(_dialect(stmt.strip()) + ";\n")
