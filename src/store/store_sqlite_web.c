@@ -600,6 +600,8 @@ web_query(store *s, const dm_principal *who, int q, const store_web_query *wq,
 	wl.scope_tenant = tenant;
 	if (q >= SWQ_KINDS_FIRST && q < SWQ_RAW_ACCESS)	/* failure and TLS reports */
 		return sq_web_kinds_query(s, q, w, cb, ctx);
+	if (q >= SWQ_OVERVIEW_FIRST && q < SWQ__COUNT)	/* the domains overview */
+		return sq_web_overview_query(s, q, w, cb, ctx);
 	if ((q == SWQ_RECORDS_COUNT || q == SWQ_RECORDS) && !plain_list(w) &&
 	    window_partial(sq, w, SCAN_MAX, &partial) != STORE_OK)
 		return STORE_ERR;

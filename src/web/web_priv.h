@@ -111,6 +111,10 @@ void api_alert_settings(wreq *r, wresp *out);
 void api_alert_settings_post(wreq *r, wresp *out);
 void api_alert_test(wreq *r, wresp *out);
 
+/* api_overview.c: the domains overview and its CSV (issue 19) */
+void api_overview(wreq *r, wresp *out);
+void api_overview_csv(wreq *r, wresp *out);
+
 /* api_kinds.c: failure and TLS reports (issue 13) */
 void api_threats(wreq *r, wresp *out);
 void api_threats_csv(wreq *r, wresp *out);

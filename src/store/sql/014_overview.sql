@@ -1,0 +1,134 @@
+-- 014_overview.sql: the domains overview (issue 19) reads two small tables
+-- instead of rollup_day, so its first page over 10,000 domains stays cheap:
+--   domain_summary     one row per policy domain with reports: how many, the
+--                      first and the last report (the overview's domain list,
+--                      the "silent" flag)
+--   rollup_domain_day  one row per policy domain and UTC day: the day's
+--                      messages, DMARC pass, SPF and DKIM aligned, and the
+--                      messages per class (a period's row of the overview is a
+--                      range seek on the primary key)
+-- Both are kept by triggers, so every writer (ingest, reanalysis, retention
+-- purge) keeps them exact without knowing of them: rollup_domain_day follows
+-- rollup_day (insert, upsert, delete), domain_summary follows reports.  The
+-- definitions of the sums are stats.c's: DMARC pass is class normal (0),
+-- aligned is spf_cat / dkim_cat 0, classes 1 forwarded, 2 auth failure (My
+-- Senders and known services), 3 spoofing suspected.
+
+CREATE TABLE domain_summary (
+    policy_domain TEXT PRIMARY KEY,
+    reports       INTEGER NOT NULL,
+    first_begin   INTEGER NOT NULL,
+    last_begin    INTEGER NOT NULL,
+    last_end      INTEGER NOT NULL      -- the end of the report that began last
+) WITHOUT ROWID;
+
+CREATE TABLE rollup_domain_day (
+    policy_domain TEXT NOT NULL,
+    day           INTEGER NOT NULL,     -- UTC day (unix seconds / 86400)
+    messages      INTEGER NOT NULL DEFAULT 0,
+    dmarc_pass    INTEGER NOT NULL DEFAULT 0,
+    spf_aligned   INTEGER NOT NULL DEFAULT 0,
+    dkim_aligned  INTEGER NOT NULL DEFAULT 0,
+    forwarded     INTEGER NOT NULL DEFAULT 0,
+    auth_failure  INTEGER NOT NULL DEFAULT 0,
+    spoofing      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (policy_domain, day)
+) WITHOUT ROWID;
+
+INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end)
+SELECT policy_domain, count(*), min(date_begin), max(date_begin),
+       (SELECT r2.date_end FROM reports r2 WHERE r2.policy_domain = r.policy_domain
+        ORDER BY r2.date_begin DESC, r2.id DESC LIMIT 1)
+FROM reports r GROUP BY policy_domain;
+
+INSERT INTO rollup_domain_day(policy_domain, day, messages, dmarc_pass, spf_aligned, dkim_aligned,
+                              forwarded, auth_failure, spoofing)
+SELECT policy_domain, day, sum(messages),
+       sum(CASE WHEN cls = 0 THEN messages ELSE 0 END),
+       sum(CASE WHEN spf_cat = 0 THEN messages ELSE 0 END),
+       sum(CASE WHEN dkim_cat = 0 THEN messages ELSE 0 END),
+       sum(CASE WHEN cls = 1 THEN messages ELSE 0 END),
+       sum(CASE WHEN cls = 2 THEN messages ELSE 0 END),
+       sum(CASE WHEN cls NOT IN (0, 1, 2) THEN messages ELSE 0 END)
+FROM rollup_day GROUP BY policy_domain, day;
+
+CREATE TRIGGER rollup_day_ov_insert AFTER INSERT ON rollup_day BEGIN
+    INSERT INTO rollup_domain_day(policy_domain, day, messages, dmarc_pass, spf_aligned,
+                                  dkim_aligned, forwarded, auth_failure, spoofing)
+    VALUES (NEW.policy_domain, NEW.day, NEW.messages,
+            CASE WHEN NEW.cls = 0 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.spf_cat = 0 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.dkim_cat = 0 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.cls = 1 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.cls = 2 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.cls NOT IN (0, 1, 2) THEN NEW.messages ELSE 0 END)
+    ON CONFLICT (policy_domain, day) DO UPDATE SET
+        messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
+        spf_aligned = spf_aligned + excluded.spf_aligned,
+        dkim_aligned = dkim_aligned + excluded.dkim_aligned,
+        forwarded = forwarded + excluded.forwarded,
+        auth_failure = auth_failure + excluded.auth_failure, spoofing = spoofing + excluded.spoofing;
+END;
+
+CREATE TRIGGER rollup_day_ov_delete AFTER DELETE ON rollup_day BEGIN
+    UPDATE rollup_domain_day SET messages = messages - OLD.messages,
+        dmarc_pass = dmarc_pass - CASE WHEN OLD.cls = 0 THEN OLD.messages ELSE 0 END,
+        spf_aligned = spf_aligned - CASE WHEN OLD.spf_cat = 0 THEN OLD.messages ELSE 0 END,
+        dkim_aligned = dkim_aligned - CASE WHEN OLD.dkim_cat = 0 THEN OLD.messages ELSE 0 END,
+        forwarded = forwarded - CASE WHEN OLD.cls = 1 THEN OLD.messages ELSE 0 END,
+        auth_failure = auth_failure - CASE WHEN OLD.cls = 2 THEN OLD.messages ELSE 0 END,
+        spoofing = spoofing - CASE WHEN OLD.cls NOT IN (0, 1, 2) THEN OLD.messages ELSE 0 END
+    WHERE policy_domain = OLD.policy_domain AND day = OLD.day;
+    DELETE FROM rollup_domain_day WHERE policy_domain = OLD.policy_domain AND day = OLD.day
+        AND messages = 0 AND NOT EXISTS (SELECT 1 FROM rollup_day d
+        WHERE d.policy_domain = OLD.policy_domain AND d.day = OLD.day);
+END;
+
+-- an upsert's DO UPDATE (ingest adds to an existing row) and any other change
+CREATE TRIGGER rollup_day_ov_update AFTER UPDATE ON rollup_day BEGIN
+    UPDATE rollup_domain_day SET messages = messages - OLD.messages,
+        dmarc_pass = dmarc_pass - CASE WHEN OLD.cls = 0 THEN OLD.messages ELSE 0 END,
+        spf_aligned = spf_aligned - CASE WHEN OLD.spf_cat = 0 THEN OLD.messages ELSE 0 END,
+        dkim_aligned = dkim_aligned - CASE WHEN OLD.dkim_cat = 0 THEN OLD.messages ELSE 0 END,
+        forwarded = forwarded - CASE WHEN OLD.cls = 1 THEN OLD.messages ELSE 0 END,
+        auth_failure = auth_failure - CASE WHEN OLD.cls = 2 THEN OLD.messages ELSE 0 END,
+        spoofing = spoofing - CASE WHEN OLD.cls NOT IN (0, 1, 2) THEN OLD.messages ELSE 0 END
+    WHERE policy_domain = OLD.policy_domain AND day = OLD.day;
+    INSERT INTO rollup_domain_day(policy_domain, day, messages, dmarc_pass, spf_aligned,
+                                  dkim_aligned, forwarded, auth_failure, spoofing)
+    VALUES (NEW.policy_domain, NEW.day, NEW.messages,
+            CASE WHEN NEW.cls = 0 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.spf_cat = 0 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.dkim_cat = 0 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.cls = 1 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.cls = 2 THEN NEW.messages ELSE 0 END,
+            CASE WHEN NEW.cls NOT IN (0, 1, 2) THEN NEW.messages ELSE 0 END)
+    ON CONFLICT (policy_domain, day) DO UPDATE SET
+        messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
+        spf_aligned = spf_aligned + excluded.spf_aligned,
+        dkim_aligned = dkim_aligned + excluded.dkim_aligned,
+        forwarded = forwarded + excluded.forwarded,
+        auth_failure = auth_failure + excluded.auth_failure, spoofing = spoofing + excluded.spoofing;
+END;
+
+CREATE TRIGGER reports_ov_insert AFTER INSERT ON reports BEGIN
+    INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end)
+    VALUES (NEW.policy_domain, 1, NEW.date_begin, NEW.date_begin, NEW.date_end)
+    ON CONFLICT (policy_domain) DO UPDATE SET reports = reports + 1,
+        first_begin = min(first_begin, excluded.first_begin),
+        last_end = CASE WHEN excluded.last_begin >= last_begin THEN excluded.last_end
+                   ELSE last_end END,
+        last_begin = max(last_begin, excluded.last_begin);
+END;
+
+CREATE TRIGGER reports_ov_delete AFTER DELETE ON reports BEGIN
+    UPDATE domain_summary SET reports = reports - 1,
+        first_begin = coalesce((SELECT min(date_begin) FROM reports
+                                WHERE policy_domain = OLD.policy_domain), first_begin),
+        last_begin = coalesce((SELECT max(date_begin) FROM reports
+                               WHERE policy_domain = OLD.policy_domain), last_begin),
+        last_end = coalesce((SELECT date_end FROM reports WHERE policy_domain = OLD.policy_domain
+                             ORDER BY date_begin DESC, id DESC LIMIT 1), last_end)
+    WHERE policy_domain = OLD.policy_domain;
+    DELETE FROM domain_summary WHERE policy_domain = OLD.policy_domain AND reports <= 0;
+END;
