@@ -5,10 +5,11 @@
  * One row per policy domain the principal may see, over the period
  * [since, until), read from the two tables of migration 014 and never from
  * records: domain_summary gives the domain list and the last report,
- * rollup_domain_day the period's sums (a range seek per domain on its
- * primary key), reports_domain_begin the policy of the last report begun
- * before until (one seek per domain), senders, alerts and tenant_domains one
- * seek each.  The policy guidance's next step (stats.c guidance(), the same
+ * rollup_domain_block and rollup_domain_day the period's sums (range seeks
+ * per domain on their primary keys: the whole 8-day blocks, then the days
+ * at either end), domain_summary the policy of the last report unless it
+ * began after until (then a seek on reports_domain_begin), senders, alerts
+ * and tenant_domains one seek each.  The policy guidance's next step (stats.c guidance(), the same
  * rules and thresholds, docs/STATS.md) is computed in SQL so it can be
  * sorted and filtered on.  Filters and sorts come from fixed tables; every
  * value is bound.  The page's rows get the distinct reporters of the period
@@ -73,47 +74,86 @@ static const char *NEXT_STEP =
     " ELSE (CASE WHEN fail <= 0.5 THEN 'reject' ELSE 'fix_senders' END) END"
     " WHEN auth_failure > 0 OR senders = 0 THEN 'fix_senders' ELSE 'stay' END";
 
-/* WITH d (the period's sums per domain), e (policy, senders, alerts,
- * tenant), f (flags, next step): every domain in scope and search. */
+/* The sums of one source (x: rollup_domain_day or rollup_domain_block). */
+#define SUMS "coalesce(sum(x.messages), 0) AS messages, coalesce(sum(x.dmarc_pass), 0) AS dmarc_pass," \
+    " coalesce(sum(x.spf_aligned), 0) AS spf_aligned, coalesce(sum(x.dkim_aligned), 0) AS dkim_aligned," \
+    " coalesce(sum(x.forwarded), 0) AS forwarded, coalesce(sum(x.auth_failure), 0) AS auth_failure," \
+    " coalesce(sum(x.spoofing), 0) AS spoofing"
+
+/* name AS (every domain in scope and search, its summary row and the sums of
+ * the day rows [lo, hi) or, blocks, of the block rows [lo, hi)) */
 static void
-domains_cte(dbuf *b, const store_web_query *w)
+part_cte(dbuf *b, const store_web_query *w, const char *name, int blocks, const char *lo,
+    const char *hi)
 {
-	dbuf_addstr(b, "WITH d AS (SELECT s.policy_domain AS domain, s.reports AS reports_all,"
-	    " s.last_begin AS last_begin, s.last_end AS last_end,"
-	    " coalesce(sum(x.messages), 0) AS messages, coalesce(sum(x.dmarc_pass), 0) AS dmarc_pass,"
-	    " coalesce(sum(x.spf_aligned), 0) AS spf_aligned,"
-	    " coalesce(sum(x.dkim_aligned), 0) AS dkim_aligned,"
-	    " coalesce(sum(x.forwarded), 0) AS forwarded,"
-	    " coalesce(sum(x.auth_failure), 0) AS auth_failure,"
-	    " coalesce(sum(x.spoofing), 0) AS spoofing,"
-	    " coalesce(max(x.day) - min(x.day) + 1, 0) AS days"
-	    " FROM domain_summary s LEFT JOIN rollup_domain_day x ON x.policy_domain = s.policy_domain"
-	    " AND x.day >= :d0 AND x.day < :d1 AND x.messages <> 0 WHERE 1=1");
+	dbuf_printf(b, "%s AS (SELECT s.policy_domain AS domain, s.reports AS reports_all,"
+	    " s.last_begin AS last_begin, s.last_end AS last_end, s.p AS s_p, s.sp AS s_sp, s.np AS s_np,"
+	    " s.pct AS s_pct, s.testing AS s_testing, " SUMS ", %s AS fd, %s AS ld"
+	    " FROM domain_summary s LEFT JOIN %s x ON x.policy_domain = s.policy_domain"
+	    " AND x.%s >= %s AND x.%s < %s AND x.messages <> 0 WHERE 1=1", name,
+	    blocks ? "min(x.first_day)" : "min(x.day)", blocks ? "max(x.last_day)" : "max(x.day)",
+	    blocks ? "rollup_domain_block" : "rollup_domain_day", blocks ? "block" : "day", lo,
+	    blocks ? "block" : "day", hi);
 	if (w->scope_tenant > 0)
 		dbuf_addstr(b, " AND s.policy_domain" SCOPE_IN);
 	if (w->search != NULL)
 		dbuf_addstr(b, " AND instr(s.policy_domain, lower(:q)) > 0");
-	dbuf_addstr(b, " GROUP BY s.policy_domain),"
-	    " e AS (SELECT d.*, rp.p AS p, rp.sp AS sp, rp.np AS np, rp.pct AS pct,"
-	    " rp.testing AS testing,"
+	dbuf_addstr(b, " GROUP BY s.policy_domain)");
+}
+
+/* WITH d (the period's sums per domain), e (policy, senders, alerts,
+ * tenant), f (flags, next step): every domain in scope and search.  The
+ * period [d0, d1) is read as its whole 8-day blocks [b0, b1) and the days
+ * before and after them (e0 = b0 * 8, e1 = b1 * 8); a period without a
+ * whole block as days alone.  The policy is the summary's (the last report)
+ * when that report began before until, else the last report begun before
+ * until (a seek). */
+static void
+domains_cte(dbuf *b, const store_web_query *w, int blocked)
+{
+	if (!blocked) {
+		part_cte(b, w, "WITH d0", 0, ":d0", ":d1");
+		dbuf_addstr(b, ", d AS (SELECT *, coalesce(ld - fd + 1, 0) AS days FROM d0)");
+	} else {
+		part_cte(b, w, "WITH da", 0, ":d0", ":e0");
+		part_cte(b, w, ", db", 1, ":b0", ":b1");
+		part_cte(b, w, ", dc", 0, ":e1", ":d1");
+		dbuf_addstr(b, ", d AS (SELECT a.domain AS domain, a.reports_all AS reports_all,"
+		    " a.last_begin AS last_begin, a.last_end AS last_end, a.s_p AS s_p, a.s_sp AS s_sp,"
+		    " a.s_np AS s_np, a.s_pct AS s_pct, a.s_testing AS s_testing,"
+		    " a.messages + b.messages + c.messages AS messages,"
+		    " a.dmarc_pass + b.dmarc_pass + c.dmarc_pass AS dmarc_pass,"
+		    " a.spf_aligned + b.spf_aligned + c.spf_aligned AS spf_aligned,"
+		    " a.dkim_aligned + b.dkim_aligned + c.dkim_aligned AS dkim_aligned,"
+		    " a.forwarded + b.forwarded + c.forwarded AS forwarded,"
+		    " a.auth_failure + b.auth_failure + c.auth_failure AS auth_failure,"
+		    " a.spoofing + b.spoofing + c.spoofing AS spoofing,"
+		    " coalesce(coalesce(c.ld, b.ld, a.ld) - coalesce(a.fd, b.fd, c.fd) + 1, 0) AS days"
+		    " FROM da a JOIN db b ON b.domain = a.domain JOIN dc c ON c.domain = a.domain)");
+	}
+	dbuf_addstr(b, ", e AS (SELECT d.*,"
+	    " CASE WHEN cur THEN s_p ELSE rp.p END AS p, CASE WHEN cur THEN s_sp ELSE rp.sp END AS sp,"
+	    " CASE WHEN cur THEN s_np ELSE rp.np END AS np, CASE WHEN cur THEN s_pct ELSE rp.pct END AS pct,"
+	    " CASE WHEN cur THEN s_testing ELSE rp.testing END AS testing,"
 	    " (SELECT count(*) FROM senders n WHERE n.policy_domain = d.domain) AS senders,"
 	    " (SELECT count(*) FROM alerts a WHERE a.policy_domain = d.domain"
 	    " AND a.state = 'open') AS alerts,"
 	    " (SELECT t.name FROM tenant_domains td JOIN tenants t ON t.id = td.tenant_id"
 	    " WHERE td.domain = d.domain) AS tenant,"
-	    " CASE rp.p WHEN 'reject' THEN 2 WHEN 'quarantine' THEN 1 ELSE 0 END AS lvl,"
-	    " ((rp.pct IS NOT NULL AND rp.pct >= 0 AND rp.pct < 100) OR rp.testing = 'y') AS ramp,"
 	    " CASE WHEN d.messages > 0 THEN round(1000.0 * d.auth_failure / d.messages) / 10.0"
 	    " ELSE 0 END AS fail"
-	    " FROM d LEFT JOIN reports rp ON rp.id = (SELECT r.id FROM reports r"
+	    " FROM (SELECT *, last_begin < :until AS cur FROM d) d LEFT JOIN reports rp ON rp.id ="
+	    " CASE WHEN d.cur THEN NULL ELSE (SELECT r.id FROM reports r"
 	    " WHERE r.policy_domain = d.domain AND r.date_begin < :until"
-	    " ORDER BY r.date_begin DESC LIMIT 1)),"
-	    " f AS (SELECT e.*, ");
+	    " ORDER BY r.date_begin DESC LIMIT 1) END),"
+	    " g AS (SELECT e.*, CASE p WHEN 'reject' THEN 2 WHEN 'quarantine' THEN 1 ELSE 0 END AS lvl,"
+	    " ((pct IS NOT NULL AND pct >= 0 AND pct < 100) OR testing = 'y') AS ramp FROM e),"
+	    " f AS (SELECT g.*, ");
 	dbuf_addstr(b, NEXT_STEP);
 	dbuf_addstr(b, " AS next_step,"
 	    " (spoofing > 0) AS spoofed, (auth_failure > 0 AND auth_failure * 50 > messages) AS failing,"
 	    " (coalesce(p, 'none') = 'none') AS p_none, (last_end < :ref) AS silent,"
-	    " (tenant IS NULL) AS unassigned FROM e) ");
+	    " (tenant IS NULL) AS unassigned FROM g) ");
 }
 
 static void
@@ -169,11 +209,11 @@ static const char *COLS =
     " reports_all, spoofed, failing, p_none, silent, unassigned";
 
 static int
-build(dbuf *b, int q, const store_web_query *w)
+build(dbuf *b, int q, const store_web_query *w, int blocked)
 {
 	switch (q) {
 	case SWQ_OVERVIEW:
-		domains_cte(b, w);
+		domains_cte(b, w, blocked);
 		if (w->sort == SWO_REPORTERS) {
 			dbuf_printf(b, "SELECT * FROM (SELECT %s, " REPORTERS("f") " AS reporters, %s FROM f",
 			    COLS, TOTALS);
@@ -191,7 +231,7 @@ build(dbuf *b, int q, const store_web_query *w)
 		order_by(b, w);
 		break;
 	case SWQ_OVERVIEW_TOTALS:
-		domains_cte(b, w);
+		domains_cte(b, w, blocked);
 		dbuf_addstr(b, "SELECT count(*) AS _total, coalesce(sum(messages), 0) AS _messages,"
 		    " coalesce(sum(dmarc_pass), 0) AS _dmarc_pass,"
 		    " coalesce(sum(spf_aligned), 0) AS _spf_aligned,"
@@ -242,16 +282,21 @@ sq_web_overview_query(store *s, int q, const store_web_query *w, store_web_cb cb
 	sqlite3_stmt *st = NULL;
 	const char *names[MAXCOL];
 	store_web_val v[MAXCOL];
-	int64_t now = (int64_t)time(NULL), until, ref;
+	int64_t now = (int64_t)time(NULL), until, ref, d0, d1, b0, b1;
 	dbuf b, nb;
-	int rc, ncol, stop = 0;
+	int rc, ncol, stop = 0, blocked;
 
 	if (q == SWQ_OVERVIEW_DAYS && w->domain == NULL) {
 		snprintf(sq->err, sizeof(sq->err), "overview days: no domain");
 		return STORE_ERR;
 	}
+	d0 = w->since > 0 ? w->since / DAY : 0;
+	d1 = w->until > 0 ? (w->until + DAY - 1) / DAY : INT32_MAX;
+	b0 = (d0 + 7) / 8;
+	b1 = d1 / 8;
+	blocked = b1 > b0;
 	dbuf_init(&b, 1 << 14);
-	if (build(&b, q, w) != 0) {
+	if (build(&b, q, w, blocked) != 0) {
 		dbuf_free(&b);
 		snprintf(sq->err, sizeof(sq->err), "unknown web query %d", q);
 		return STORE_ERR;
@@ -264,8 +309,12 @@ sq_web_overview_query(store *s, int q, const store_web_query *w, store_web_cb cb
 	 * (or before now, for a period that ends in the future) */
 	until = w->until > 0 ? w->until : now + DAY;
 	ref = (until < now ? until : now) - SWO_SILENT_DAYS * DAY;
-	bind_int(st, ":d0", w->since > 0 ? w->since / DAY : 0);
-	bind_int(st, ":d1", w->until > 0 ? (w->until + DAY - 1) / DAY : INT32_MAX);
+	bind_int(st, ":d0", d0);
+	bind_int(st, ":d1", d1);
+	bind_int(st, ":b0", b0);
+	bind_int(st, ":b1", b1);
+	bind_int(st, ":e0", b0 * 8);
+	bind_int(st, ":e1", b1 * 8);
 	bind_int(st, ":until", until);
 	bind_int(st, ":ref", ref);
 	bind_int(st, ":limit", w->limit);

@@ -126,6 +126,22 @@ check("the policy: the last report's p and pct",
 check("the last report: the end of the domain's last report",
       all(rows[d]["last_report"] == last_end[d] for d in alld))
 
+# other periods: short (days only), long, odd edges (8-day blocks and the days around them)
+for since, until in (("2026-11-20", "2026-11-24"), ("2026-10-22", "2026-11-30"), ("2026-11-03", "2026-11-27"),
+                     ("2026-10-25", "2026-11-02")):
+    a = int(__import__("calendar").timegm(__import__("time").strptime(since, "%Y-%m-%d")))
+    b = int(__import__("calendar").timegm(__import__("time").strptime(until, "%Y-%m-%d"))) + 86400
+    want = {}
+    for dom, m, sp, fd, ld in db.execute(
+            "SELECT rp.policy_domain, sum(r.count), sum(CASE WHEN r.cls = 3 THEN r.count ELSE 0 END),"
+            " min(rp.date_begin), max(rp.date_begin) FROM records r JOIN reports rp ON rp.id = r.report_id"
+            " WHERE rp.date_begin >= ? AND rp.date_begin < ? GROUP BY 1", (a, b)):
+        want[dom] = (m, sp, (ld - fd) // 86400 + 1)
+    st, _, jp = get("/overview?per_page=200&since=%s&until=%s" % (since, until))
+    got = {r["domain"]: (r["messages"], r["spoofing"], r["days"]) for r in jp["rows"] if r["messages"]}
+    check("period %s..%s: messages, spoofing and days with data per domain = the records'" % (since, until),
+          st == 200 and got == want, [(d, got.get(d), want.get(d)) for d in set(got) | set(want) if got.get(d) != want.get(d)][:3])
+
 # flags against their definitions
 ref = D1 - 2 * 86400
 defs = {

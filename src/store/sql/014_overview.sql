@@ -3,13 +3,18 @@
 --   domain_summary     one row per policy domain with reports: how many, the
 --                      first and the last report (the overview's domain list,
 --                      the "silent" flag)
+--                      and the policy it published (p, sp, np, pct, t)
 --   rollup_domain_day  one row per policy domain and UTC day: the day's
 --                      messages, DMARC pass, SPF and DKIM aligned, and the
---                      messages per class (a period's row of the overview is a
---                      range seek on the primary key)
--- Both are kept by triggers, so every writer (ingest, reanalysis, retention
+--                      messages per class
+--   rollup_domain_block the same per 8-day block (block = day / 8), with the
+--                      first and last day of the block that has messages: a
+--                      90-day period is at most 11 blocks and 14 days a domain
+--                      instead of 90 days (three range seeks on primary keys)
+-- All are kept by triggers, so every writer (ingest, reanalysis, retention
 -- purge) keeps them exact without knowing of them: rollup_domain_day follows
--- rollup_day (insert, upsert, delete), domain_summary follows reports.  The
+-- rollup_day (insert, upsert, delete), rollup_domain_block follows
+-- rollup_domain_day, domain_summary follows reports.  The
 -- definitions of the sums are stats.c's: DMARC pass is class normal (0),
 -- aligned is spf_cat / dkim_cat 0, classes 1 forwarded, 2 auth failure (My
 -- Senders and known services), 3 spoofing suspected.
@@ -19,7 +24,12 @@ CREATE TABLE domain_summary (
     reports       INTEGER NOT NULL,
     first_begin   INTEGER NOT NULL,
     last_begin    INTEGER NOT NULL,
-    last_end      INTEGER NOT NULL      -- the end of the report that began last
+    last_end      INTEGER NOT NULL,     -- the end of the report that began last
+    p             TEXT,                 -- that report's published policy
+    sp            TEXT,
+    np            TEXT,
+    pct           INTEGER,
+    testing       TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE rollup_domain_day (
@@ -36,10 +46,26 @@ CREATE TABLE rollup_domain_day (
 ) WITHOUT ROWID;
 
 INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end)
-SELECT policy_domain, count(*), min(date_begin), max(date_begin),
-       (SELECT r2.date_end FROM reports r2 WHERE r2.policy_domain = r.policy_domain
-        ORDER BY r2.date_begin DESC, r2.id DESC LIMIT 1)
+SELECT policy_domain, count(*), min(date_begin), max(date_begin), 0
 FROM reports r GROUP BY policy_domain;
+UPDATE domain_summary SET (last_end, p, sp, np, pct, testing) = (SELECT r.date_end, r.p, r.sp, r.np,
+    r.pct, r.testing FROM reports r WHERE r.policy_domain = domain_summary.policy_domain
+    ORDER BY r.date_begin DESC, r.id DESC LIMIT 1);
+
+CREATE TABLE rollup_domain_block (
+    policy_domain TEXT NOT NULL,
+    block         INTEGER NOT NULL,     -- UTC day / 8
+    messages      INTEGER NOT NULL DEFAULT 0,
+    dmarc_pass    INTEGER NOT NULL DEFAULT 0,
+    spf_aligned   INTEGER NOT NULL DEFAULT 0,
+    dkim_aligned  INTEGER NOT NULL DEFAULT 0,
+    forwarded     INTEGER NOT NULL DEFAULT 0,
+    auth_failure  INTEGER NOT NULL DEFAULT 0,
+    spoofing      INTEGER NOT NULL DEFAULT 0,
+    first_day     INTEGER,              -- first and last day of the block with messages
+    last_day      INTEGER,
+    PRIMARY KEY (policy_domain, block)
+) WITHOUT ROWID;
 
 INSERT INTO rollup_domain_day(policy_domain, day, messages, dmarc_pass, spf_aligned, dkim_aligned,
                               forwarded, auth_failure, spoofing)
@@ -51,6 +77,13 @@ SELECT policy_domain, day, sum(messages),
        sum(CASE WHEN cls = 2 THEN messages ELSE 0 END),
        sum(CASE WHEN cls NOT IN (0, 1, 2) THEN messages ELSE 0 END)
 FROM rollup_day GROUP BY policy_domain, day;
+
+INSERT INTO rollup_domain_block(policy_domain, block, messages, dmarc_pass, spf_aligned, dkim_aligned,
+                                forwarded, auth_failure, spoofing, first_day, last_day)
+SELECT policy_domain, day / 8, sum(messages), sum(dmarc_pass), sum(spf_aligned), sum(dkim_aligned),
+       sum(forwarded), sum(auth_failure), sum(spoofing),
+       min(CASE WHEN messages <> 0 THEN day END), max(CASE WHEN messages <> 0 THEN day END)
+FROM rollup_domain_day GROUP BY policy_domain, day / 8;
 
 CREATE TRIGGER rollup_day_ov_insert AFTER INSERT ON rollup_day BEGIN
     INSERT INTO rollup_domain_day(policy_domain, day, messages, dmarc_pass, spf_aligned,
@@ -111,13 +144,71 @@ CREATE TRIGGER rollup_day_ov_update AFTER UPDATE ON rollup_day BEGIN
         auth_failure = auth_failure + excluded.auth_failure, spoofing = spoofing + excluded.spoofing;
 END;
 
+-- the blocks follow the days: sums by difference, first and last day again
+-- from the block's (at most 8) day rows
+CREATE TRIGGER rollup_domain_day_ov_insert AFTER INSERT ON rollup_domain_day BEGIN
+    INSERT INTO rollup_domain_block(policy_domain, block, messages, dmarc_pass, spf_aligned,
+                                    dkim_aligned, forwarded, auth_failure, spoofing)
+    VALUES (NEW.policy_domain, NEW.day / 8, NEW.messages, NEW.dmarc_pass, NEW.spf_aligned,
+            NEW.dkim_aligned, NEW.forwarded, NEW.auth_failure, NEW.spoofing)
+    ON CONFLICT (policy_domain, block) DO UPDATE SET
+        messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
+        spf_aligned = spf_aligned + excluded.spf_aligned,
+        dkim_aligned = dkim_aligned + excluded.dkim_aligned,
+        forwarded = forwarded + excluded.forwarded,
+        auth_failure = auth_failure + excluded.auth_failure, spoofing = spoofing + excluded.spoofing;
+    UPDATE rollup_domain_block SET
+        first_day = (SELECT min(day) FROM rollup_domain_day WHERE policy_domain = NEW.policy_domain
+                     AND day >= NEW.day / 8 * 8 AND day < NEW.day / 8 * 8 + 8 AND messages <> 0),
+        last_day = (SELECT max(day) FROM rollup_domain_day WHERE policy_domain = NEW.policy_domain
+                    AND day >= NEW.day / 8 * 8 AND day < NEW.day / 8 * 8 + 8 AND messages <> 0)
+    WHERE policy_domain = NEW.policy_domain AND block = NEW.day / 8;
+END;
+
+CREATE TRIGGER rollup_domain_day_ov_update AFTER UPDATE ON rollup_domain_day BEGIN
+    UPDATE rollup_domain_block SET messages = messages + NEW.messages - OLD.messages,
+        dmarc_pass = dmarc_pass + NEW.dmarc_pass - OLD.dmarc_pass,
+        spf_aligned = spf_aligned + NEW.spf_aligned - OLD.spf_aligned,
+        dkim_aligned = dkim_aligned + NEW.dkim_aligned - OLD.dkim_aligned,
+        forwarded = forwarded + NEW.forwarded - OLD.forwarded,
+        auth_failure = auth_failure + NEW.auth_failure - OLD.auth_failure,
+        spoofing = spoofing + NEW.spoofing - OLD.spoofing,
+        first_day = (SELECT min(day) FROM rollup_domain_day WHERE policy_domain = NEW.policy_domain
+                     AND day >= NEW.day / 8 * 8 AND day < NEW.day / 8 * 8 + 8 AND messages <> 0),
+        last_day = (SELECT max(day) FROM rollup_domain_day WHERE policy_domain = NEW.policy_domain
+                    AND day >= NEW.day / 8 * 8 AND day < NEW.day / 8 * 8 + 8 AND messages <> 0)
+    WHERE policy_domain = NEW.policy_domain AND block = NEW.day / 8;
+END;
+
+CREATE TRIGGER rollup_domain_day_ov_delete AFTER DELETE ON rollup_domain_day BEGIN
+    UPDATE rollup_domain_block SET messages = messages - OLD.messages,
+        dmarc_pass = dmarc_pass - OLD.dmarc_pass, spf_aligned = spf_aligned - OLD.spf_aligned,
+        dkim_aligned = dkim_aligned - OLD.dkim_aligned, forwarded = forwarded - OLD.forwarded,
+        auth_failure = auth_failure - OLD.auth_failure, spoofing = spoofing - OLD.spoofing,
+        first_day = (SELECT min(day) FROM rollup_domain_day WHERE policy_domain = OLD.policy_domain
+                     AND day >= OLD.day / 8 * 8 AND day < OLD.day / 8 * 8 + 8 AND messages <> 0),
+        last_day = (SELECT max(day) FROM rollup_domain_day WHERE policy_domain = OLD.policy_domain
+                    AND day >= OLD.day / 8 * 8 AND day < OLD.day / 8 * 8 + 8 AND messages <> 0)
+    WHERE policy_domain = OLD.policy_domain AND block = OLD.day / 8;
+    DELETE FROM rollup_domain_block WHERE policy_domain = OLD.policy_domain AND block = OLD.day / 8
+        AND NOT EXISTS (SELECT 1 FROM rollup_domain_day d WHERE d.policy_domain = OLD.policy_domain
+        AND d.day >= OLD.day / 8 * 8 AND d.day < OLD.day / 8 * 8 + 8);
+END;
+
 CREATE TRIGGER reports_ov_insert AFTER INSERT ON reports BEGIN
-    INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end)
-    VALUES (NEW.policy_domain, 1, NEW.date_begin, NEW.date_begin, NEW.date_end)
+    INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end, p, sp, np,
+                               pct, testing)
+    VALUES (NEW.policy_domain, 1, NEW.date_begin, NEW.date_begin, NEW.date_end, NEW.p, NEW.sp,
+            NEW.np, NEW.pct, NEW.testing)
     ON CONFLICT (policy_domain) DO UPDATE SET reports = reports + 1,
         first_begin = min(first_begin, excluded.first_begin),
         last_end = CASE WHEN excluded.last_begin >= last_begin THEN excluded.last_end
                    ELSE last_end END,
+        p = CASE WHEN excluded.last_begin >= last_begin THEN excluded.p ELSE p END,
+        sp = CASE WHEN excluded.last_begin >= last_begin THEN excluded.sp ELSE sp END,
+        np = CASE WHEN excluded.last_begin >= last_begin THEN excluded.np ELSE np END,
+        pct = CASE WHEN excluded.last_begin >= last_begin THEN excluded.pct ELSE pct END,
+        testing = CASE WHEN excluded.last_begin >= last_begin THEN excluded.testing ELSE testing END,
         last_begin = max(last_begin, excluded.last_begin);
 END;
 
@@ -130,5 +221,10 @@ CREATE TRIGGER reports_ov_delete AFTER DELETE ON reports BEGIN
         last_end = coalesce((SELECT date_end FROM reports WHERE policy_domain = OLD.policy_domain
                              ORDER BY date_begin DESC, id DESC LIMIT 1), last_end)
     WHERE policy_domain = OLD.policy_domain;
+    UPDATE domain_summary SET (p, sp, np, pct, testing) = (SELECT r.p, r.sp, r.np, r.pct, r.testing
+        FROM reports r WHERE r.policy_domain = OLD.policy_domain ORDER BY r.date_begin DESC, r.id DESC
+        LIMIT 1)
+    WHERE policy_domain = OLD.policy_domain AND EXISTS (SELECT 1 FROM reports
+        WHERE policy_domain = OLD.policy_domain);
     DELETE FROM domain_summary WHERE policy_domain = OLD.policy_domain AND reports <= 0;
 END;
