@@ -131,7 +131,7 @@ domains_cte(dbuf *b, const store_web_query *w, int blocked)
 		    " coalesce(coalesce(c.ld, b.ld, a.ld) - coalesce(a.fd, b.fd, c.fd) + 1, 0) AS days"
 		    " FROM da a JOIN db b ON b.domain = a.domain JOIN dc c ON c.domain = a.domain)");
 	}
-	dbuf_addstr(b, ", e AS (SELECT d.*,"
+	dbuf_addstr(b, ", e AS MATERIALIZED (SELECT d.*,"
 	    " CASE WHEN cur THEN s_p ELSE rp.p END AS p, CASE WHEN cur THEN s_sp ELSE rp.sp END AS sp,"
 	    " CASE WHEN cur THEN s_np ELSE rp.np END AS np, CASE WHEN cur THEN s_pct ELSE rp.pct END AS pct,"
 	    " CASE WHEN cur THEN s_testing ELSE rp.testing END AS testing,"
