@@ -4,7 +4,7 @@
  *   GET  meta, version, domains, stats, records, records.csv, records/ID,
  *        senders, hosts/IP, map, reports, reports/ID, raw/ID, quarantine;
  *        threats, threats.csv, threats/ID, threats/ID/attachment, threat-urls,
- *        tls (api_kinds.c)
+ *        tls (api_kinds.c); overview, overview.csv (api_overview.c)
  *   POST senders, quarantine/ID/retry          DELETE senders/ID
  *
  * Query parameters are parsed and checked here (dates YYYY-MM-DD, numbers

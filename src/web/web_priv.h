@@ -5,6 +5,7 @@
  *   api.c      the JSON API handlers
  *   api_kinds.c  the failure- and TLS-report handlers (threats, URLs, tls)
  *   api_attach.c a failure report's attachment as a download
+ *   api_overview.c the domains overview and its CSV
  *   csv.c      the streamed CSV download (producer thread + pipe)
  *   raw.c      an archived message's documents as text
  *   bg.c       the background thread: data version and enrichment
