@@ -2,8 +2,8 @@
 // may see over the period, one row each: messages, DMARC pass / SPF / DKIM
 // aligned %, spoofing suspected with its daily sparkline, My Senders' auth
 // failures, the published policy, the guidance's next step, open alerts,
-// reporters, the last report and the flags (spoofed, failing, p=none,
-// silent, unassigned).  Totals of the matching domains on top (the
+// reporters, the last report, and under the name the flags (spoofed,
+// failing, p=none, silent, unassigned).  Totals of the matching domains on top (the
 // statistics screen's cards), then search, filter chips, sortable headers,
 // server-side paging and the CSV of the table.  The domain's name links to
 // its statistics for the same period.  The portal's landing page when the
@@ -27,7 +27,7 @@ function card(label, value, sub, id, bad) {
 // An SVG sparkline of the values (no axes); the highest point is the top.
 function spark(values, title) {
   const NS = 'http://www.w3.org/2000/svg';
-  const w = 96, ht = 22, n = values.length;
+  const w = 72, ht = 20, n = values.length;
   const max = Math.max(1, ...values);
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('viewBox', '0 0 ' + w + ' ' + ht);
@@ -113,7 +113,7 @@ export async function render(box, ctx) {
   cols.push(['messages', 'stats.messages'], ['dmarc_pass', 'stats.dmarc_pass'], ['spf_aligned', 'stats.spf_aligned'],
     ['dkim_aligned', 'stats.dkim_aligned'], ['spoofing', 'class.spoofing_suspected'], [null, 'ov.trend'],
     ['auth_failure', 'ov.auth_failure'], ['policy', 'stats.policy'], ['next_step', 'stats.next_step'],
-    ['alerts', 'ov.alerts'], ['reporters', 'stats.reporters'], ['last_report', 'ov.last_report'], [null, 'ov.flags']);
+    ['alerts', 'ov.alerts'], ['reporters', 'stats.reporters'], ['last_report', 'ov.last_report']);
   const head = cols.map(([key, l]) => {
     if (!key) return h('th', null, t(l));
     const on = sort === key;
@@ -123,7 +123,10 @@ export async function render(box, ctx) {
   });
   const rows = data.rows.map(r => {
     const statsLink = '#/stats?' + qs({ domain: r.domain, since: data.since, until: data.until });
-    const cells = [h('td', { class: 'nowrap' }, h('a', { href: statsLink, class: 'ov-domain' }, r.domain))];
+    // the flags under the name
+    const cells = [h('td', { class: 'nowrap' }, h('a', { href: statsLink, class: 'ov-domain' }, r.domain),
+      h('div', { class: 'flags' }, r.flags.filter(f => f !== 'unassigned' || operator).map(f =>
+        h('span', { class: 'badge flag flag-' + f, title: t('ov.flag_help.' + f, { n: data.silent_days }) }, t('ov.flag.' + f)))))];
     if (operator) cells.push(h('td', { class: 'nowrap' }, r.tenant || h('span', { class: 'muted' }, t('ov.flag.unassigned'))));
     const empty = !r.messages;
     cells.push(
@@ -137,11 +140,10 @@ export async function render(box, ctx) {
         h('span', { class: 'trend-word' }, r.spoofing > 0 ? t('ov.trend.' + r.spoofing_trend) : '')),
       h('td', { class: 'num' }, fmtInt(r.auth_failure, L)),
       h('td', { class: 'nowrap mono small' }, policyText(r.policy)),
-      h('td', { class: 'nowrap small' }, t('next.' + r.next_step)),
+      h('td', { class: 'small next' }, t('next.' + r.next_step)),
       h('td', { class: 'num' }, r.alerts > 0 ? h('a', { href: '#/alerts?' + qs({ domain: r.domain }), class: 'badge flag' }, fmtInt(r.alerts, L)) : '0'),
       h('td', { class: 'num' }, fmtInt(r.reporters, L)),
-      h('td', { class: 'nowrap' + (r.flags.includes('silent') ? ' warn-text' : '') }, fmtDay(r.last_report)),
-      h('td', { class: 'flags nowrap' }, r.flags.filter(f => f !== 'unassigned' || operator).map(f => h('span', { class: 'badge flag flag-' + f, title: t('ov.flag_help.' + f, { n: data.silent_days }) }, t('ov.flag.' + f)))));
+      h('td', { class: 'nowrap' + (r.flags.includes('silent') ? ' warn-text' : '') }, fmtDay(r.last_report)));
     return h('tr', { 'data-domain': r.domain }, cells);
   });
   box.append(h('div', { class: 'scroll' }, h('table', { class: 'grid overview', id: 'ov-table' },
