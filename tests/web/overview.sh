@@ -248,8 +248,14 @@ def rollup_vs_records():
     b = dict(((d, day), (m, sp)) for d, day, m, sp in db.execute(
         "SELECT rp.policy_domain, rp.date_begin / 86400, sum(r.count), sum(CASE WHEN r.cls = 3 THEN r.count"
         " ELSE 0 END) FROM records r JOIN reports rp ON rp.id = r.report_id GROUP BY 1, 2"))
-    return a == b, len(a), len(b)
-check("rollup_domain_day = the records' sums per domain and day", *rollup_vs_records()[:1])
+    # the 8-day blocks: the sums of their days, the first and last day with messages
+    c = set(db.execute("SELECT policy_domain, block, messages, spoofing, dmarc_pass, first_day, last_day"
+                       " FROM rollup_domain_block WHERE messages <> 0"))
+    d = set(db.execute("SELECT policy_domain, day / 8, sum(messages), sum(spoofing), sum(dmarc_pass),"
+                       " min(CASE WHEN messages <> 0 THEN day END), max(CASE WHEN messages <> 0 THEN day END)"
+                       " FROM rollup_domain_day GROUP BY 1, 2 HAVING sum(messages) <> 0"))
+    return a == b and c == d and len(c) > 0, len(a), len(b)
+check("rollup_domain_day = the records' sums per domain and day, rollup_domain_block = its days'", *rollup_vs_records()[:1])
 db.execute("DELETE FROM senders WHERE policy_domain = ?", (sorted(alld)[0],))
 db.commit()
 subprocess.run([BIN, "--db", DB, "-q", "reanalyze"], check=False, stdout=subprocess.DEVNULL)

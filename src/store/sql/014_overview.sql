@@ -144,28 +144,45 @@ CREATE TRIGGER rollup_day_ov_update AFTER UPDATE ON rollup_day BEGIN
         auth_failure = auth_failure + excluded.auth_failure, spoofing = spoofing + excluded.spoofing;
 END;
 
--- the blocks follow the days: sums by difference, first and last day again
--- from the block's (at most 8) day rows
+-- the blocks follow the days: sums by difference; the first and last day
+-- with messages grow with a day that has messages (ingest), and are read
+-- again from the block's (at most 8) day rows when a day drops to none
+-- (reanalysis, purge)
 CREATE TRIGGER rollup_domain_day_ov_insert AFTER INSERT ON rollup_domain_day BEGIN
     INSERT INTO rollup_domain_block(policy_domain, block, messages, dmarc_pass, spf_aligned,
-                                    dkim_aligned, forwarded, auth_failure, spoofing)
+                                    dkim_aligned, forwarded, auth_failure, spoofing, first_day,
+                                    last_day)
     VALUES (NEW.policy_domain, NEW.day / 8, NEW.messages, NEW.dmarc_pass, NEW.spf_aligned,
-            NEW.dkim_aligned, NEW.forwarded, NEW.auth_failure, NEW.spoofing)
+            NEW.dkim_aligned, NEW.forwarded, NEW.auth_failure, NEW.spoofing,
+            CASE WHEN NEW.messages <> 0 THEN NEW.day END, CASE WHEN NEW.messages <> 0 THEN NEW.day END)
     ON CONFLICT (policy_domain, block) DO UPDATE SET
         messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
         spf_aligned = spf_aligned + excluded.spf_aligned,
         dkim_aligned = dkim_aligned + excluded.dkim_aligned,
         forwarded = forwarded + excluded.forwarded,
-        auth_failure = auth_failure + excluded.auth_failure, spoofing = spoofing + excluded.spoofing;
-    UPDATE rollup_domain_block SET
-        first_day = (SELECT min(day) FROM rollup_domain_day WHERE policy_domain = NEW.policy_domain
-                     AND day >= NEW.day / 8 * 8 AND day < NEW.day / 8 * 8 + 8 AND messages <> 0),
-        last_day = (SELECT max(day) FROM rollup_domain_day WHERE policy_domain = NEW.policy_domain
-                    AND day >= NEW.day / 8 * 8 AND day < NEW.day / 8 * 8 + 8 AND messages <> 0)
+        auth_failure = auth_failure + excluded.auth_failure, spoofing = spoofing + excluded.spoofing,
+        first_day = CASE WHEN excluded.first_day IS NULL THEN first_day WHEN first_day IS NULL
+                    OR excluded.first_day < first_day THEN excluded.first_day ELSE first_day END,
+        last_day = CASE WHEN excluded.last_day IS NULL THEN last_day WHEN last_day IS NULL
+                   OR excluded.last_day > last_day THEN excluded.last_day ELSE last_day END;
+END;
+
+CREATE TRIGGER rollup_domain_day_ov_update AFTER UPDATE ON rollup_domain_day
+WHEN NEW.messages <> 0 BEGIN
+    UPDATE rollup_domain_block SET messages = messages + NEW.messages - OLD.messages,
+        dmarc_pass = dmarc_pass + NEW.dmarc_pass - OLD.dmarc_pass,
+        spf_aligned = spf_aligned + NEW.spf_aligned - OLD.spf_aligned,
+        dkim_aligned = dkim_aligned + NEW.dkim_aligned - OLD.dkim_aligned,
+        forwarded = forwarded + NEW.forwarded - OLD.forwarded,
+        auth_failure = auth_failure + NEW.auth_failure - OLD.auth_failure,
+        spoofing = spoofing + NEW.spoofing - OLD.spoofing,
+        first_day = CASE WHEN first_day IS NULL OR NEW.day < first_day THEN NEW.day ELSE first_day END,
+        last_day = CASE WHEN last_day IS NULL OR NEW.day > last_day THEN NEW.day ELSE last_day END
     WHERE policy_domain = NEW.policy_domain AND block = NEW.day / 8;
 END;
 
-CREATE TRIGGER rollup_domain_day_ov_update AFTER UPDATE ON rollup_domain_day BEGIN
+CREATE TRIGGER rollup_domain_day_ov_update_none AFTER UPDATE ON rollup_domain_day
+WHEN NEW.messages = 0 BEGIN
     UPDATE rollup_domain_block SET messages = messages + NEW.messages - OLD.messages,
         dmarc_pass = dmarc_pass + NEW.dmarc_pass - OLD.dmarc_pass,
         spf_aligned = spf_aligned + NEW.spf_aligned - OLD.spf_aligned,
