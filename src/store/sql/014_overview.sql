@@ -10,7 +10,10 @@
 --   rollup_domain_block the same per 8-day block (block = day / 8), with the
 --                      first and last day of the block that has messages: a
 --                      90-day period is at most 11 blocks and 14 days a domain
---                      instead of 90 days (three range seeks on primary keys)
+--                      instead of 90 days
+-- Both are keyed by the day (block) first: a period's rows are three ranges of
+-- their primary keys, read in order without a seek per domain
+-- (store_sqlite_web_overview.c sums them in C).
 -- All are kept by triggers, so every writer (ingest, reanalysis, retention
 -- purge) keeps them exact without knowing of them: rollup_domain_day follows
 -- rollup_day (insert, upsert, delete), rollup_domain_block follows
@@ -42,8 +45,10 @@ CREATE TABLE rollup_domain_day (
     forwarded     INTEGER NOT NULL DEFAULT 0,
     auth_failure  INTEGER NOT NULL DEFAULT 0,
     spoofing      INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (policy_domain, day)
+    PRIMARY KEY (day, policy_domain)      -- a period's rows are one range, whatever the domains
 ) WITHOUT ROWID;
+-- one domain's days (the sparkline, the blocks' first and last day)
+CREATE INDEX rollup_domain_day_domain ON rollup_domain_day(policy_domain, day);
 
 INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end)
 SELECT policy_domain, count(*), min(date_begin), max(date_begin), 0
@@ -64,7 +69,7 @@ CREATE TABLE rollup_domain_block (
     spoofing      INTEGER NOT NULL DEFAULT 0,
     first_day     INTEGER,              -- first and last day of the block with messages
     last_day      INTEGER,
-    PRIMARY KEY (policy_domain, block)
+    PRIMARY KEY (block, policy_domain)
 ) WITHOUT ROWID;
 
 INSERT INTO rollup_domain_day(policy_domain, day, messages, dmarc_pass, spf_aligned, dkim_aligned,
@@ -95,7 +100,7 @@ CREATE TRIGGER rollup_day_ov_insert AFTER INSERT ON rollup_day BEGIN
             CASE WHEN NEW.cls = 1 THEN NEW.messages ELSE 0 END,
             CASE WHEN NEW.cls = 2 THEN NEW.messages ELSE 0 END,
             CASE WHEN NEW.cls NOT IN (0, 1, 2) THEN NEW.messages ELSE 0 END)
-    ON CONFLICT (policy_domain, day) DO UPDATE SET
+    ON CONFLICT (day, policy_domain) DO UPDATE SET
         messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
         spf_aligned = spf_aligned + excluded.spf_aligned,
         dkim_aligned = dkim_aligned + excluded.dkim_aligned,
@@ -136,7 +141,7 @@ CREATE TRIGGER rollup_day_ov_update AFTER UPDATE ON rollup_day BEGIN
             CASE WHEN NEW.cls = 1 THEN NEW.messages ELSE 0 END,
             CASE WHEN NEW.cls = 2 THEN NEW.messages ELSE 0 END,
             CASE WHEN NEW.cls NOT IN (0, 1, 2) THEN NEW.messages ELSE 0 END)
-    ON CONFLICT (policy_domain, day) DO UPDATE SET
+    ON CONFLICT (day, policy_domain) DO UPDATE SET
         messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
         spf_aligned = spf_aligned + excluded.spf_aligned,
         dkim_aligned = dkim_aligned + excluded.dkim_aligned,
@@ -155,7 +160,7 @@ CREATE TRIGGER rollup_domain_day_ov_insert AFTER INSERT ON rollup_domain_day BEG
     VALUES (NEW.policy_domain, NEW.day / 8, NEW.messages, NEW.dmarc_pass, NEW.spf_aligned,
             NEW.dkim_aligned, NEW.forwarded, NEW.auth_failure, NEW.spoofing,
             CASE WHEN NEW.messages <> 0 THEN NEW.day END, CASE WHEN NEW.messages <> 0 THEN NEW.day END)
-    ON CONFLICT (policy_domain, block) DO UPDATE SET
+    ON CONFLICT (block, policy_domain) DO UPDATE SET
         messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
         spf_aligned = spf_aligned + excluded.spf_aligned,
         dkim_aligned = dkim_aligned + excluded.dkim_aligned,
