@@ -126,6 +126,13 @@ check("the policy: the last report's p and pct",
 check("the last report: the end of the domain's last report",
       all(rows[d]["last_report"] == last_end[d] for d in alld))
 
+# GET domains (the picker's list) from domain_summary: the reports' own counts
+st, _, doms = get("/domains")
+want = {d: (n, m) for d, n, m in db.execute("SELECT policy_domain, count(*), sum(message_count) FROM reports GROUP BY 1")}
+check("GET /domains: every domain with its reports and messages, most messages first",
+      st == 200 and {x["domain"]: (x["reports"], x["messages"]) for x in doms} == want and
+      [x["messages"] for x in doms] == sorted((x["messages"] for x in doms), reverse=True), (st, str(doms)[:200]))
+
 # other periods: short (days only), long, odd edges (8-day blocks and the days around them)
 for since, until in (("2026-11-20", "2026-11-24"), ("2026-10-22", "2026-11-30"), ("2026-11-03", "2026-11-27"),
                      ("2026-10-25", "2026-11-02")):

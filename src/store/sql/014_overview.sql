@@ -32,7 +32,8 @@ CREATE TABLE domain_summary (
     sp            TEXT,
     np            TEXT,
     pct           INTEGER,
-    testing       TEXT
+    testing       TEXT,
+    messages      INTEGER NOT NULL DEFAULT 0  -- the reports' messages (the domain list, GET domains)
 ) WITHOUT ROWID;
 
 CREATE TABLE rollup_domain_day (
@@ -50,8 +51,8 @@ CREATE TABLE rollup_domain_day (
 -- one domain's days (the sparkline, the blocks' first and last day)
 CREATE INDEX rollup_domain_day_domain ON rollup_domain_day(policy_domain, day);
 
-INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end)
-SELECT policy_domain, count(*), min(date_begin), max(date_begin), 0
+INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end, messages)
+SELECT policy_domain, count(*), min(date_begin), max(date_begin), 0, sum(message_count)
 FROM reports r GROUP BY policy_domain;
 UPDATE domain_summary SET (last_end, p, sp, np, pct, testing) = (SELECT r.date_end, r.p, r.sp, r.np,
     r.pct, r.testing FROM reports r WHERE r.policy_domain = domain_summary.policy_domain
@@ -219,10 +220,11 @@ END;
 
 CREATE TRIGGER reports_ov_insert AFTER INSERT ON reports BEGIN
     INSERT INTO domain_summary(policy_domain, reports, first_begin, last_begin, last_end, p, sp, np,
-                               pct, testing)
+                               pct, testing, messages)
     VALUES (NEW.policy_domain, 1, NEW.date_begin, NEW.date_begin, NEW.date_end, NEW.p, NEW.sp,
-            NEW.np, NEW.pct, NEW.testing)
+            NEW.np, NEW.pct, NEW.testing, NEW.message_count)
     ON CONFLICT (policy_domain) DO UPDATE SET reports = reports + 1,
+        messages = messages + excluded.messages,
         first_begin = min(first_begin, excluded.first_begin),
         last_end = CASE WHEN excluded.last_begin >= last_begin THEN excluded.last_end
                    ELSE last_end END,
@@ -234,8 +236,14 @@ CREATE TRIGGER reports_ov_insert AFTER INSERT ON reports BEGIN
         last_begin = max(last_begin, excluded.last_begin);
 END;
 
+-- the counts of a report are written after its records
+CREATE TRIGGER reports_ov_count AFTER UPDATE OF message_count ON reports BEGIN
+    UPDATE domain_summary SET messages = messages + NEW.message_count - OLD.message_count
+    WHERE policy_domain = NEW.policy_domain;
+END;
+
 CREATE TRIGGER reports_ov_delete AFTER DELETE ON reports BEGIN
-    UPDATE domain_summary SET reports = reports - 1,
+    UPDATE domain_summary SET reports = reports - 1, messages = messages - OLD.message_count,
         first_begin = coalesce((SELECT min(date_begin) FROM reports
                                 WHERE policy_domain = OLD.policy_domain), first_begin),
         last_begin = coalesce((SELECT max(date_begin) FROM reports
