@@ -7,7 +7,9 @@
  *   1. the domains: domain_summary (its last report and policy), a tenant's
  *      through tenant_domains, narrowed by the search; kept in an array with
  *      a hash of the names;
- *   2. the sums: the period's whole 8-day blocks from rollup_domain_block
+ *   2. the sums: for a few domains (a search or a tenant left under half of
+ *      them, and domains x days up to FEW_ROWS) each one's days by domain; else the period's whole 8-day
+ *      blocks from rollup_domain_block
  *      and the days before and after them from rollup_domain_day, both keyed
  *      by day (block) first, so these are at most three ranges read in
  *      order and summed here, without a seek or a sort per domain (summing
@@ -42,6 +44,7 @@
 
 #define DAY 86400
 #define BLOCK 8
+#define FEW_ROWS 20000	/* domains x days up to which each domain's days are read */
 
 enum { S_MSG, S_PASS, S_SPF, S_DKIM, S_FWD, S_AF, S_SPOOF, NSUM };
 static const char *const sum_names[NSUM] = { "messages", "dmarc_pass", "spf_aligned",
@@ -223,6 +226,54 @@ add_range(sq_store *sq, ovset *o, int blocks, int64_t lo, int64_t hi)
 				d->fd = fd;
 			if (ld > d->ld)
 				d->ld = ld;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : sq_fail(sq, "web overview");
+}
+
+/* 1 when the domains are under half of all (a search or a tenant narrowed them) */
+static int
+narrowed(sq_store *sq, const ovset *o)
+{
+	sqlite3_stmt *st = prep(sq, "SELECT count(*) FROM domain_summary");
+	int64_t all = 0;
+
+	if (st == NULL)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		all = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (int64_t)o->n * 2 < all;
+}
+
+/* 2'. the same for a few domains: each one's days through rollup_domain_day_domain */
+static int
+add_few(sq_store *sq, ovset *o, int64_t lo, int64_t hi)
+{
+	sqlite3_stmt *st = prep(sq, "SELECT messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
+	    " auth_failure, spoofing, day FROM rollup_domain_day INDEXED BY rollup_domain_day_domain"
+	    " WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 AND messages <> 0");
+	int rc = SQLITE_DONE;
+
+	if (st == NULL)
+		return STORE_ERR;
+	for (size_t i = 0; i < o->n && rc == SQLITE_DONE; i++) {
+		ovd *d = &o->v[i];
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, d->domain, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, lo);
+		sqlite3_bind_int64(st, 3, hi);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t day = sqlite3_column_int64(st, 7);
+
+			for (int k = 0; k < NSUM; k++)
+				d->sum[k] += sqlite3_column_int64(st, k);
+			if (d->fd < 0 || day < d->fd)
+				d->fd = day;
+			if (day > d->ld)
+				d->ld = day;
 		}
 	}
 	sqlite3_finalize(st);
@@ -545,7 +596,12 @@ sq_web_overview_query(store *s, int q, const store_web_query *w, store_web_cb cb
 	memset(&o, 0, sizeof(o));
 	if (load_domains(sq, w, &o) != STORE_OK)
 		goto fail;
-	if (b1 > b0) {
+	if (o.n > 0 && (int64_t)o.n * (d1 - d0) <= FEW_ROWS && d1 - d0 <= FEW_ROWS &&
+	    narrowed(sq, &o)) {
+		/* a few domains (a search, a tenant): their own days, by domain */
+		if (add_few(sq, &o, d0, d1) != STORE_OK)
+			goto fail;
+	} else if (b1 > b0) {
 		if (add_range(sq, &o, 0, d0, b0 * BLOCK) != STORE_OK ||
 		    add_range(sq, &o, 1, b0, b1) != STORE_OK ||
 		    add_range(sq, &o, 0, b1 * BLOCK, d1) != STORE_OK)

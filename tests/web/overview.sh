@@ -177,6 +177,10 @@ q = sorted(alld)[3].split("-")[0]
 st, _, jq = get("/overview?per_page=200&q=%s&%s" % (q.upper(), RANGE))
 check("q=%s (any case): the domains holding it" % q.upper(),
       sorted(r["domain"] for r in jq["rows"]) == sorted(d for d in alld if q in d) and jq["total"] > 0)
+check("q=: the rows' numbers (each domain's days, read by domain) = the whole list's",
+      all({k: r[k] for k in ("messages", "spoofing", "dmarc_pass", "days", "next_step")} ==
+          {k: rows[r["domain"]][k] for k in ("messages", "spoofing", "dmarc_pass", "days", "next_step")}
+          for r in jq["rows"]), jq["rows"][:1])
 st, _, jq = get("/overview?q=zzzz-nothing&" + RANGE)
 check("a search that matches nothing: no rows, total 0, zero totals",
       st == 200 and jq["rows"] == [] and jq["total"] == 0 and jq["totals"]["messages"] == 0, jq)
