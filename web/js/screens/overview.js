@@ -136,8 +136,9 @@ export async function render(box, ctx) {
       h('td', { class: 'num' }, empty ? '–' : fmtPct(r.dkim_aligned_pct)),
       h('td', { class: 'num' + (r.spoofing > 0 ? ' warn-text' : '') }, r.spoofing > 0 ?
         h('a', { href: '#/mail?' + qs({ domain: r.domain, since: data.since, until: data.until, class: 'spoofing_suspected' }) }, fmtInt(r.spoofing, L)) : '0'),
-      h('td', { class: 'trend trend-' + r.spoofing_trend }, spark(r.spoofing_series || [], t('ov.trend_title', { d: r.domain })),
-        h('span', { class: 'trend-word' }, r.spoofing > 0 ? t('ov.trend.' + r.spoofing_trend) : '')),
+      h('td', { class: 'trend trend-' + r.spoofing_trend }, spark(r.spoofing_series || [], t('ov.trend_title', { d: r.domain }) + (r.spoofing > 0 ? ': ' + t('ov.trend.' + r.spoofing_trend) : '')),
+        // the word only when it is rising (the line shows the rest; its title says it)
+        r.spoofing > 0 && r.spoofing_trend === 'up' ? h('span', { class: 'trend-word' }, t('ov.trend.up')) : null),
       h('td', { class: 'num' }, fmtInt(r.auth_failure, L)),
       h('td', { class: 'nowrap mono small' }, policyText(r.policy)),
       h('td', { class: 'small next' }, t('next.' + r.next_step)),
