@@ -1,9 +1,9 @@
--- 014_overview.sql: the domains overview (issue 19) reads two small tables
+-- 014_overview.sql: the domains overview (issue 19) reads three small tables
 -- instead of rollup_day, so its first page over 10,000 domains stays cheap:
---   domain_summary     one row per policy domain with reports: how many, the
---                      first and the last report (the overview's domain list,
---                      the "silent" flag)
---                      and the policy it published (p, sp, np, pct, t)
+--   domain_summary     one row per policy domain with reports: how many, their
+--                      messages, the first and the last report and the policy
+--                      it published (p, sp, np, pct, t): the overview's and
+--                      GET domains' list, the "silent" flag
 --   rollup_domain_day  one row per policy domain and UTC day: the day's
 --                      messages, DMARC pass, SPF and DKIM aligned, and the
 --                      messages per class
