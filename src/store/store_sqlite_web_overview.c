@@ -654,7 +654,8 @@ sq_web_overview_query(store *s, int q, const store_web_query *w, store_web_cb cb
 				goto fail;
 	sort_key = w->sort >= 0 && w->sort < SWO__COUNT ? w->sort : SWO_MESSAGES;
 	sort_desc = w->desc;
-	qsort(m, nm, sizeof(*m), cmp_ovd);
+	if (nm > 1)	/* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(m, nm, sizeof(*m), cmp_ovd);
 	first = w->offset > 0 ? (size_t)w->offset : 0;
 	last = w->limit < 0 ? nm : first + (size_t)w->limit;
 	if (last > nm)
