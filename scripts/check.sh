@@ -138,6 +138,7 @@ fi
 [ -f tests/web/isolation.sh ] && { sh tests/web/isolation.sh "$BIN" >"$LOG/isolation.log" 2>&1; set -- $(counts "$LOG/isolation.log"); add "${1:-0}" "${2:-1}" "provider mode: tenant isolation over every route"; grep "^FAIL" "$LOG/isolation.log" | head; }
 [ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
 [ -f tests/web/alerts.sh ] && { sh tests/web/alerts.sh "$BIN" >"$LOG/alerts-web.log" 2>&1; set -- $(counts "$LOG/alerts-web.log"); add "${1:-0}" "${2:-1}" "alert screens (browser)"; grep "^FAIL" "$LOG/alerts-web.log" | head; }
+[ -f tests/web/overview.sh ] && { sh tests/web/overview.sh "$BIN" >"$LOG/overview.log" 2>&1; set -- $(counts "$LOG/overview.log"); add "${1:-0}" "${2:-1}" "domains overview (API, tenants, browser ja/en)"; grep "^FAIL" "$LOG/overview.log" | head; }
 [ -f tests/web/kinds.sh ] && { sh tests/web/kinds.sh "$BIN" >"$LOG/web-kinds.log" 2>&1; set -- $(counts "$LOG/web-kinds.log"); add "${1:-0}" "${2:-1}" "web: threats, TLS, safety"; grep "^FAIL" "$LOG/web-kinds.log" | head; }
 
 [ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }

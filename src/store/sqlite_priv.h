@@ -76,6 +76,9 @@ struct store_web_query;
 struct store_web_val;
 int sq_web_kinds_query(store *s, int q, const struct store_web_query *w,
     int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
+/* store_sqlite_web_overview.c: SWQ_OVERVIEW_FIRST on (issue 19) */
+int sq_web_overview_query(store *s, int q, const struct store_web_query *w,
+    int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
 
 /* The report kinds' rows (store_sqlite_kinds.c) follow the archive: moved
  * with raw_merge, counted as duplicates with raw_duplicate (*n: how many). */

@@ -98,6 +98,17 @@ enum swq {
 	SWQ_HOST_SEEN,		/* seen: 1 when ip sent mail in the principal's
 				 * domains (records or failure reports); operators: 1 */
 	SWQ_SENDER_DOMAIN,	/* policy_domain of sender id, in scope */
+	/* the domains overview (store_sqlite_web_overview.c, issue 19): from
+	 * domain_summary and rollup_domain_day (migration 014), never records */
+	SWQ_OVERVIEW_FIRST,
+	SWQ_OVERVIEW = SWQ_OVERVIEW_FIRST,	/* one row per policy domain over [since,
+				 * until): sums, policy, next step, alerts, reporters;
+				 * filter (SWO_F_*), search (domain substring), sort
+				 * (SWO_*), limit/offset; every row also carries the
+				 * totals of every matching domain (_total, _messages,
+				 * ...); limit < 0: every row (the CSV) */
+	SWQ_OVERVIEW_TOTALS,	/* the same totals as one row (an empty page) */
+	SWQ_OVERVIEW_DAYS,	/* day, messages, spoofing of domain in [since, until) */
 	SWQ__COUNT
 };
 
@@ -106,6 +117,19 @@ enum sws {
 	SWS_DATE = 0, SWS_DOMAIN, SWS_IP, SWS_PTR, SWS_COUNT, SWS_FROM, SWS_DMARC,
 	SWS_SPF, SWS_DKIM, SWS_DISP, SWS_COUNTRY, SWS_CLASS, SWS__COUNT
 };
+
+/* Overview sort keys (SWQ_OVERVIEW) and filters (bits, all must hold). */
+enum swo {
+	SWO_DOMAIN = 0, SWO_MESSAGES, SWO_DMARC, SWO_SPF, SWO_DKIM, SWO_SPOOFING, SWO_AUTH_FAILURE,
+	SWO_POLICY, SWO_NEXT_STEP, SWO_ALERTS, SWO_REPORTERS, SWO_LAST_REPORT, SWO_TENANT,
+	SWO__COUNT
+};
+#define SWO_F_SPOOFED 0x01	/* spoofing suspected > 0 in the period */
+#define SWO_F_FAILING 0x02	/* My Senders' auth failures > 2 % of the messages */
+#define SWO_F_PNONE 0x04	/* p=none, or no policy seen */
+#define SWO_F_SILENT 0x08	/* no report ended within 2 days of the period's end */
+#define SWO_F_UNASSIGNED 0x10	/* no tenant owns it */
+#define SWO_SILENT_DAYS 2
 
 typedef struct store_web_query {
 	const char *domain;	/* NULL: every domain */
@@ -127,6 +151,8 @@ typedef struct store_web_query {
 	/* set by query() itself from the principal (callers' values are
 	 * overwritten): > 0 that tenant's domains only, 0 every domain */
 	int64_t scope_tenant;
+	/* the overview only (SWQ_OVERVIEW*): SWO_F_* bits; 0 none */
+	int filter;
 } store_web_query;
 
 enum { SWV_NULL = 0, SWV_INT, SWV_REAL, SWV_TEXT };

@@ -4,7 +4,7 @@
  *   GET  meta, version, domains, stats, records, records.csv, records/ID,
  *        senders, hosts/IP, map, reports, reports/ID, raw/ID, quarantine;
  *        threats, threats.csv, threats/ID, threats/ID/attachment, threat-urls,
- *        tls (api_kinds.c)
+ *        tls (api_kinds.c); overview, overview.csv (api_overview.c)
  *   POST senders, quarantine/ID/retry          DELETE senders/ID
  *
  * Query parameters are parsed and checked here (dates YYYY-MM-DD, numbers
@@ -1265,6 +1265,10 @@ static const struct api_route {
 	    "the data version the page polls" },
 	{ "GET", "/domains", h_domains, NULL, NULL, ACC_READ, "json", "-",
 	    "policy domains with reports and messages" },
+	{ "GET", "/overview", api_overview, NULL, NULL, ACC_READ, "json",
+	    "since,until,q,filter,sort,dir,page,per_page", "the domains overview (api_overview.c)" },
+	{ "GET", "/overview.csv", api_overview_csv, NULL, NULL, ACC_READ, "csv",
+	    "since,until,q,filter,sort,dir,lang", "the domains overview as CSV" },
 	{ "GET", "/stats", h_stats, NULL, NULL, ACC_READ, "json", "domain,since,until",
 	    "statistics of one domain (domain required)" },
 	{ "GET", "/records", h_records, NULL, NULL, ACC_READ, "json",

@@ -5,6 +5,7 @@
  *   api.c      the JSON API handlers
  *   api_kinds.c  the failure- and TLS-report handlers (threats, URLs, tls)
  *   api_attach.c a failure report's attachment as a download
+ *   api_overview.c the domains overview and its CSV
  *   csv.c      the streamed CSV download (producer thread + pipe)
  *   raw.c      an archived message's documents as text
  *   bg.c       the background thread: data version and enrichment
@@ -110,6 +111,10 @@ void api_alert_ack(wreq *r, wresp *out, int64_t id);
 void api_alert_settings(wreq *r, wresp *out);
 void api_alert_settings_post(wreq *r, wresp *out);
 void api_alert_test(wreq *r, wresp *out);
+
+/* api_overview.c: the domains overview and its CSV (issue 19) */
+void api_overview(wreq *r, wresp *out);
+void api_overview_csv(wreq *r, wresp *out);
 
 /* api_kinds.c: failure and TLS reports (issue 13) */
 void api_threats(wreq *r, wresp *out);

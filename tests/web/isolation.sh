@@ -372,6 +372,7 @@ PARAMS = {    # query parameter -> values to try (bravo's, the unassigned domain
     "n": ["0"], "confirm": ["1"],
     "tenant": [str(TENANTS.get("bravo", 0))], "limit": ["1000"],
     "state": ["open", "acknowledged"], "rule": ["spoofing_started"],
+    "filter": ["unassigned", "spoofed", "p_none,silent"],
 }
 
 def variants(params):
@@ -519,11 +520,28 @@ check("alpha's own raw message answers", st == 200 and b"alpha-corp" in data, "%
 st, hd, data = request(OPS, "GET", "/raw/%d" % MIXED_RAW[0]) if MIXED_RAW else (0, {}, b"")
 check("the operator reads the mixed message", st == 200 and b"bravo" in data and b"alpha" in data, "%d" % st)
 
+ov = get_json(AA, "/overview?per_page=200&" + RANGE)
+check("alpha's /overview: alpha-corp.example only, its own totals",
+      [r.get("domain") for r in ov.get("rows", [])] == [A] and ov.get("total") == 1 and
+      ov.get("totals", {}).get("messages") == ov["rows"][0].get("messages"), repr(ov)[:300])
+for q in ("q=corp", "filter=unassigned", "sort=tenant&dir=asc", "q=bravo"):
+    ov = get_json(AA, "/overview?per_page=200&%s&%s" % (q, RANGE))
+    check("alpha's /overview?%s: nothing of another's" % q,
+          all(r.get("domain") == A for r in ov.get("rows", [])) and ov.get("total") == len(ov.get("rows", [])) <= 1,
+          repr(ov)[:300])
+st, hd, data = request(AA, "GET", "/overview.csv?" + RANGE)
+lines = data.decode("utf-8-sig").strip().splitlines()
+check("alpha's overview.csv: alpha's domain only", st == 200 and [l.split(",")[0] for l in lines[1:]] == [A],
+      "%d %r" % (st, lines[:3]))
+
 # ---- the operator: every domain, the unassigned one too ---------------------------------
 doms = get_json(OPS, "/domains")
 unassigned = [d for d in doms if d.get("domain") == U]
 check("the operator sees the unassigned domain, marked so", unassigned and
       unassigned[0].get("tenant") is None and {d.get("domain") for d in doms} >= {A, B, U}, repr(doms)[:300])
+ov = get_json(OPS, "/overview?per_page=200&filter=unassigned&" + RANGE)
+check("the operator's overview, filter=unassigned: the unassigned domain only",
+      [r.get("domain") for r in ov.get("rows", [])] == [U] and ov["rows"][0].get("tenant") is None, repr(ov)[:300])
 st, _, _ = request(OPS, "GET", "/stats?domain=" + U)
 check("the operator's statistics of the unassigned domain", st == 200, "%d" % st)
 st, _, _ = request(AA, "GET", "/stats?domain=" + U)

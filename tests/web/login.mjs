@@ -119,7 +119,13 @@ async function shot(page, name, L, full = true) {
   console.log('saved ' + path.join(SHOTS, `${name}-${L}.png`));
 }
 
-const domainOptions = page => page.$$eval('#domain option', os => os.map(o => o.value));
+// the domains the picker offers (issue 19: a search box with a list): opened empty
+const domainOptions = async page => {
+  await page.fill('#domain', '');
+  const names = await page.$$eval('#domain-list li[data-domain]', os => os.map(o => o.dataset.domain));
+  await page.keyboard.press('Escape');
+  return names;
+};
 
 try {
   if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true });

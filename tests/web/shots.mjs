@@ -2,7 +2,7 @@
 // real Chromium (Debian's /usr/bin/chromium via playwright-core) of a portal
 // serving exactly what `make run` loads (scripts/screenshots.sh starts it).
 // Every screen, in ja (Asia/Tokyo) and en, 1280 px wide, full page:
-//   stats, mail, senders (Unauthorized tab), map, reports, report (the raw
+//   overview (the domains), stats, mail, senders (Unauthorized tab), map, reports, report (the raw
 //   XML of the newest report), record (a spoofed record), host (its source),
 //   threats (Email Threats), urls, tls, threat (a failure report's sample
 //   view) and threat-download (its download confirmation) when the demo has
@@ -35,6 +35,7 @@ const rec = recs.rows[0];
 const reps = await api(`reports?domain=${DOMAIN}&${RANGE}&per_page=1`);
 const rep = (reps.rows || reps.reports || [])[0];
 const SCREENS = [
+  ['overview', '#/overview', 'overview'],	// the landing page: the demo has two domains
   ['stats', `#/stats?domain=${DOMAIN}`, 'stats'],
   ['mail', `#/mail?domain=${DOMAIN}`, 'mail'],
   ['senders', `#/senders?domain=${DOMAIN}&tab=unauthorized`, 'senders'],

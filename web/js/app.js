@@ -11,6 +11,8 @@ import { loadI18n, t, lang, setLang, applyStatic } from './i18n.js';
 import { get } from './api.js';
 import { disposeCharts } from './charts.js';
 import * as stats from './screens/stats.js';
+import * as overview from './screens/overview.js';
+import { initPicker, setPicker } from './picker.js';
 import * as mail from './screens/mail.js';
 import * as senders from './screens/senders.js';
 import * as host from './screens/host.js';
@@ -26,9 +28,10 @@ import * as alerts from './screens/alerts.js';
 import * as alertsettings from './screens/alertsettings.js';
 import { refreshBell } from './bell.js';
 
-const screens = { stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls, alerts, alertsettings };
+const screens = { overview, stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls, alerts, alertsettings };
 Object.assign(screens, account.screens);	// users, tokens, audit, password (account.js)
-const navItems = ['stats', 'mail', 'senders', 'threats', 'tls', 'map', 'reports', 'alerts'];
+// the domains overview comes first, for a user who sees more than one domain
+const navItems = ['overview', 'stats', 'mail', 'senders', 'threats', 'tls', 'map', 'reports', 'alerts'];
 // a screen under another's nav item
 const navParent = { report: 'reports', threat: 'threats', urls: 'threats', alertsettings: 'alerts' };
 let domains = [];
@@ -39,9 +42,11 @@ let drawing = 0;
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
   const [path, query] = raw.split('?');
-  const parts = (path || 'stats').split('/');
+  // the landing page: the domains overview when there is more than one domain
+  const home = domains.length > 1 ? 'overview' : 'stats';
+  const parts = (path || home).split('/');
   const params = Object.fromEntries(new URLSearchParams(query || ''));
-  return { screen: screens[parts[0]] ? parts[0] : 'stats', arg: parts.slice(1).map(decodeURIComponent).join('/'), params };
+  return { screen: screens[parts[0]] ? parts[0] : home, arg: parts.slice(1).map(decodeURIComponent).join('/'), params };
 }
 
 // go('mail', '', {class: 'x'}) keeps domain and range unless overridden.
@@ -58,25 +63,27 @@ export function link(screen, arg, params) {
   return '#/' + screen + (arg ? '/' + encodeURIComponent(arg) : '') + '?' + qs(p);
 }
 
-function defaults(params) {
+function defaults(params, screen) {
   const out = Object.assign({}, params);
   if (!out.domain && domains.length) out.domain = domains[0].domain;
   const d = domains.find(x => x.domain === out.domain);
-  if (!out.until) out.until = (d && dayStr(d.last_end)) || new Date().toISOString().slice(0, 10);
+  // the overview's period ends with the newest report of any domain
+  const last = screen === 'overview' ? domains.reduce((m, x) => Math.max(m, x.last_end || 0), 0) : d && d.last_end;
+  if (!out.until) out.until = (last && dayStr(last)) || new Date().toISOString().slice(0, 10);
   if (!out.since) out.since = addDays(out.until, -29);
   return out;
 }
 
 function drawNav(screen) {
   const nav = clear(document.getElementById('nav'));
-  for (const s of navItems)
+  for (const s of navItems.filter(x => x !== 'overview' || domains.length > 1))
     nav.append(h('a', { href: link(s), class: s === screen || navParent[screen] === s ? 'on' : null, id: 'nav-' + s }, t('nav.' + s)));
 }
 
-function drawPickers(p) {
-  const sel = document.getElementById('domain');
-  clear(sel);
-  for (const d of domains) sel.append(h('option', { value: d.domain, selected: d.domain === p.domain }, d.domain));
+function drawPickers(p, screen) {
+  // the overview is every domain: no domain picker there
+  document.getElementById('domain-pick').hidden = screen === 'overview';
+  setPicker(domains, p.domain);
   document.getElementById('since').value = p.since;
   document.getElementById('until').value = p.until;
   for (const b of document.querySelectorAll('#lang button')) b.classList.toggle('on', b.dataset.lang === lang());
@@ -99,14 +106,14 @@ function drawZones() {
 async function draw(live) {
   const my = ++drawing;
   const cur = parseHash();
-  const p = defaults(cur.params);
+  const p = defaults(cur.params, cur.screen);
   if (p.domain !== cur.params.domain || p.since !== cur.params.since || p.until !== cur.params.until) {
     history.replaceState(null, '', '#/' + cur.screen + (cur.arg ? '/' + encodeURIComponent(cur.arg) : '') + '?' + qs(Object.assign({}, cur.params, p)));
   }
   applyStatic(document);
   drawNav(cur.screen);
   account.drawHeader(cur.screen);
-  drawPickers(p);
+  drawPickers(p, cur.screen);
   refreshBell();
   const main = document.getElementById('main');
   const after = [];
@@ -152,7 +159,8 @@ async function main() {
   initZone(lang());
   await account.start();	// the login form first when users exist and nobody is logged in
   [meta, domains] = await Promise.all([get('meta'), get('domains')]);
-  document.getElementById('domain').addEventListener('change', e => go(parseHash().screen, parseHash().arg, { domain: e.target.value, page: '' }, true));
+  initPicker(document.getElementById('domain'), document.getElementById('domain-list'),
+    d => go(parseHash().screen, parseHash().arg, { domain: d, page: '' }, true));
   document.getElementById('since').addEventListener('change', rangeChanged);
   document.getElementById('until').addEventListener('change', rangeChanged);
   for (const b of document.querySelectorAll('.presets button'))
