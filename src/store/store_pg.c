@@ -608,4 +608,5 @@ const store_ops store_pg_ops = {
 	.auth = NULL,		/* p4: &store_pg_auth_ops */
 	.alerts = NULL,		/* p4: &store_pg_alerts_ops */
 	.intake = NULL,		/* p2: &store_pg_intake_ops */
+	.dnscheck = &store_pg_dnscheck_ops,
 };
