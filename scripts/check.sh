@@ -106,6 +106,7 @@ fi
 [ -f tests/intake/daemon.sh ] && { sh tests/intake/daemon.sh "$BIN" >"$LOG/daemon.log" 2>&1; set -- $(counts "$LOG/daemon.log"); add "${1:-0}" "${2:-1}" "serve --config daemon, config check"; grep "^FAIL" "$LOG/daemon.log" | head; }
 [ -f tests/intake/metrics.sh ] && { sh tests/intake/metrics.sh "$BIN" >"$LOG/metrics.log" 2>&1; set -- $(counts "$LOG/metrics.log"); add "${1:-0}" "${2:-1}" "/metrics (strict text-format parser)"; grep "^FAIL" "$LOG/metrics.log" | head; }
 [ -f tests/retention.sh ] && { sh tests/retention.sh "$BIN" >"$LOG/retention.log" 2>&1; set -- $(counts "$LOG/retention.log"); add "${1:-0}" "${2:-1}" "retention (purge, rollups, dry run, daemon)"; grep "^FAIL" "$LOG/retention.log" | head; }
+[ -f tests/dnscheck/run.sh ] && { sh tests/dnscheck/run.sh "$BIN" >"$LOG/dnscheck.log" 2>&1; set -- $(counts "$LOG/dnscheck.log"); add "${1:-0}" "${2:-1}" "DNS record checks (unbound, HTTPS, history)"; grep "^FAIL" "$LOG/dnscheck.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then

@@ -72,6 +72,15 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 	int64_t v;
 	store *s = NULL;
 
+	const char *domain = NULL;
+
+	/* the domain may come first: `check example.jp --json` */
+	if (argc > 1 && argv[1][0] != '-') {
+		domain = argv[1];
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	dc_opts_init(&o);
 	o.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -108,7 +117,9 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (domain == NULL && optind < argc)
+		domain = argv[optind++];
+	if (domain == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -118,9 +129,9 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 			return 2;
 	}
 	if (s != NULL && o.nselectors == 0 &&
-	    dnscheck_selectors(s, argv[optind], &o, err, sizeof(err)) != 0)
+	    dnscheck_selectors(s, domain, &o, err, sizeof(err)) != 0)
 		log_warnx("check: %s", err);
-	if (dc_check(argv[optind], &o, &r, err, sizeof(err)) != 0) {
+	if (dc_check(domain, &o, &r, err, sizeof(err)) != 0) {
 		log_warnx("check: %s", err);
 		dnscheck_selectors_free(&o);
 		if (s != NULL)
@@ -146,7 +157,7 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 	if (json) {
 		dbuf b;
 
-		dbuf_init(&b, 0);
+		dbuf_init(&b, 16 << 20);
 		dc_result_json(&r, &b);
 		printf("%s\n", dbuf_cstr(&b));
 		dbuf_free(&b);
@@ -157,7 +168,7 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 			dc_text(&r.f[i], strcmp(lang, "ja") == 0, text, sizeof(text));
 			printf("%-7s %-22s %-22s %s\n", dc_severity_name(r.f[i].def->sev),
 			    r.f[i].def->code, r.f[i].def->rfc, text);
-			if (r.f[i].record != NULL && c->verbosity > 0)
+			if (r.f[i].record != NULL && c->verbosity > 1)
 				printf("        %s\n", r.f[i].record);
 		}
 		printf("%s: %d error%s, %d warning%s, %d DNS queries\n", r.domain, e, e == 1 ? "" : "s",

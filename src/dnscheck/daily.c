@@ -115,8 +115,8 @@ diff_add(json_t *a, const char *kind, const char *name, const char *before, cons
 
 	snprintf(b, sizeof(b), "%s", before ? before : "");
 	snprintf(f, sizeof(f), "%s", after ? after : "");
-	json_array_append_new(a, json_pack("{ss ss s? s?}", "kind", kind, "name", name, "before",
-	    before ? json_string(b) : json_null(), "after", after ? json_string(f) : json_null()));
+	json_array_append_new(a, json_pack("{ss ss ss? ss?}", "kind", kind, "name", name, "before",
+	    before ? b : NULL, "after", after ? f : NULL));
 }
 
 static int
@@ -177,7 +177,7 @@ track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 		if (strcmp(r->f[i].def->code, "dns.tempfail") == 0 ||
 		    strcmp(r->f[i].def->code, "dns.cap") == 0)
 			partial = 1;
-	dbuf_init(&b, 0);
+	dbuf_init(&b, 16 << 20);
 	dc_result_json(r, &b);
 	dc_counts(r, &e, &w, &in);
 	if (o->result_put(s, r->domain, now, e, w, dbuf_cstr(&b)) != STORE_OK)
