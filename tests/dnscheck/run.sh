@@ -148,11 +148,33 @@ norm < "$T/bh.json" | grep -q "dns.cap" && [ $took -le 5 ] &&
     ok "a resolver that never answers: stopped by the deadline (${took}s)" ||
     ko "blackhole: ${took}s $(norm < "$T/bh.json" | head -3)"
 
-# --- change tracking (--save): baseline, unchanged, changed (alert with the diff)
+# --- change tracking (--save): baseline, unchanged, changed (alert with the diff).
+# The DKIM selector comes from an aggregate report of good.test (no --selector).
+now=$(date +%s)
+cat > "$T/report.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata><org_name>receiver.example</org_name><email>r@receiver.example</email>
+    <report_id>dnscheck-1</report_id><date_range><begin>$((now - 86400))</begin><end>$now</end></date_range></report_metadata>
+  <policy_published><domain>good.test</domain><adkim>r</adkim><aspf>r</aspf><p>reject</p></policy_published>
+  <record>
+    <row><source_ip>192.0.2.1</source_ip><count>5</count>
+      <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>
+    <identifiers><header_from>good.test</header_from></identifiers>
+    <auth_results><dkim><domain>good.test</domain><selector>s2048</selector><result>pass</result></dkim>
+      <spf><domain>good.test</domain><scope>mfrom</scope><result>pass</result></spf></auth_results>
+  </record>
+</feedback>
+XML
+"$BIN" --db "$T/db" -q ingest "$T/report.xml" >/dev/null 2>&1 || ko "report ingested"
 save() {	# resolver
 	"$BIN" --db "$T/db" check good.test --save --resolver "$1" --ca-file "$T/cert.pem" \
-	    --https-port "$HPORT" --selector s2048 2>&1 | grep "record change"
+	    --https-port "$HPORT" 2>&1 | grep "record change"
 }
+"$BIN" --db "$T/db" check good.test --json --resolver "$DNS" --no-https | norm > "$T/sel.txt"
+grep -q "dkim.ok s2048._domainkey.good.test" "$T/sel.txt" &&
+    ok "the DKIM selector seen in the reports is looked up" || ko "selector from reports: $(cat "$T/sel.txt")"
+
 [ "$(save "$DNS")" = "0 record changes recorded" ] && ok "first --save: the baseline" ||
     ko "baseline: $(save "$DNS")"
 [ "$(save "$DNS")" = "0 record changes recorded" ] && ok "same records: no change" || ko "unchanged"
@@ -178,5 +200,44 @@ n=$(sqlite3 "$T/db" "SELECT count(*) FROM alerts WHERE rule='dns_record_changed'
 "$BIN" --db "$T/db" check good.test --save --resolver "$SERVFAIL" --no-https >/dev/null 2>&1
 n=$(sqlite3 "$T/db" "SELECT count(*) FROM dns_records WHERE policy_domain='good.test' AND gone_at IS NOT NULL")
 [ "$n" = 3 ] && ok "a failed lookup marks nothing gone" || ko "servfail closed rows: $n"
+[ "$(save "$DNS2")" = "0 record changes recorded" ] && ok "the next good run after it: no change" ||
+    ko "after servfail"
+
+# --- the API and the screen (ja, en) on the portal over the same database
+PORT=$(python3 tests/servers/freeports.py 1)
+"$BIN" --db "$T/db" serve --listen "127.0.0.1:$PORT" --no-enrich >"$T/serve.log" 2>&1 &
+SPID=$!
+i=0
+until curl -sf "http://127.0.0.1:$PORT/api/v1/version" >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+API="http://127.0.0.1:$PORT/api/v1"
+curl -s "$API/check?domain=good.test" > "$T/api.json"
+python3 - "$T/api.json" <<'PY' && ok "GET /check: the stored result and the history" || ko "api: $(head -c 300 "$T/api.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["checked"] is True and d["domain"] == "good.test", d.keys()
+codes = {f["code"] for f in d["result"]["findings"]}
+assert "dmarc.p_quarantine" in codes and "dkim.ok" in codes, codes
+f = [f for f in d["result"]["findings"] if f["code"] == "dmarc.p_quarantine"][0]
+assert f["rfc"] and f["text"]["ja"] and f["text"]["en"] and f["severity"] == "info", f
+gone = [h for h in d["history"] if h["gone_at"]]
+assert len(gone) == 3 and {h["kind"] for h in gone} == {"dmarc", "spf", "bimi"}, gone
+PY
+code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$API/check?domain=Bad%20Domain")
+[ "$code" = 400 ] && ok "GET /check with a bad domain: 400" || ko "bad domain: $code"
+curl -s "$API/check?domain=never.test" | grep -q '"checked": *false' &&
+    ok "a domain never checked: checked false" || ko "never checked"
+if [ -d node_modules/playwright-core ] && [ -x /usr/bin/chromium ]; then
+	node $D/check.mjs "http://127.0.0.1:$PORT" ${SHOTS:+--shots "$SHOTS"} >"$T/web.log" 2>&1
+	set -- $(tail -n 1 "$T/web.log")
+	P=$((P + ${1:-0})) F=$((F + ${3:-1}))
+	grep "^FAIL" "$T/web.log" | sed 's/^/     /'
+	echo "ok   browser: ${1:-0} checks passed (ja, en)"
+else
+	echo "skip browser test (no playwright-core or chromium)"
+fi
+kill $SPID 2>/dev/null
+wait $SPID 2>/dev/null
 echo "$P passed, $F failed"
 [ "$F" = 0 ]
