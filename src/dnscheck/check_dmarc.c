@@ -18,6 +18,7 @@
 
 #include "dc_priv.h"
 #include "../analyze/align.h"
+#include "../util/log.h"
 
 /* The DMARC records at _dmarc.NAME: count of valid ones; the first in
  * *rec (caller frees).  Records that look like DMARC but do not begin with
@@ -40,7 +41,7 @@ dmarc_at(dc_net *n, const char *dom, char **rec, dns_status *st, int report)
 		if (strncmp(s, "v=DMARC1", 8) == 0 && (s[8] == '\0' || s[8] == ';' || s[8] == ' ' ||
 		    s[8] == '\t')) {
 			if (k++ == 0)
-				*rec = strdup(s);
+				*rec = xstrdup(s);
 		} else if (report && (strncasecmp(s + sp, "v", 1) == 0 &&
 		    strcasestr(s, "DMARC1") != NULL))
 			dc_add(n->r, "dmarc.version", name, s, s);
@@ -144,7 +145,7 @@ check_uri(dc_net *n, const char *name, const char *polname, const char *uri, con
 			k = 0;
 			for (int i = 0; i < t.n; i++)
 				if (strncmp(t.text[i], "v=DMARC1", 8) == 0 && k++ == 0)
-					vr = strdup(t.text[i]);
+					vr = xstrdup(t.text[i]);
 			dc_txt_free(&t);
 		}
 		if (k > 0) {
@@ -380,6 +381,7 @@ dc_check_dmarc(dc_net *n, const char *domain)
 			snprintf(name, sizeof(name), "_dmarc.%s", cur);
 			snprintf(n->r->dmarc_from, sizeof(n->r->dmarc_from), "%s", cur);
 			dc_add(n->r, "dmarc.inherited", name, cur, rec);
+			dc_add_record(n->r, "dmarc", name, rec);
 			check_record(n, name, cur, rec, 0);
 			free(rec);
 		}

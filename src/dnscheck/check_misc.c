@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "dc_priv.h"
+#include "../util/log.h"
 
 /* The records at name that begin with prefix (case-sensitive); count, the
  * first in *rec (caller frees); a history record of kind. */
@@ -40,7 +41,7 @@ records_at(dc_net *n, const char *name, const char *prefix, const char *kind, ch
 		if (strncmp(t.text[i], prefix, pl) == 0 &&
 		    (t.text[i][pl] == '\0' || t.text[i][pl] == ';' || t.text[i][pl] == ' ')) {
 			if (k++ == 0)
-				*rec = strdup(t.text[i]);
+				*rec = xstrdup(t.text[i]);
 			if (b.len > 0)
 				dbuf_addc(&b, '\n');
 			dbuf_addstr(&b, t.text[i]);

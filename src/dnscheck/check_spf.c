@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "dc_priv.h"
+#include "../util/log.h"
 
 #define SPF_DEPTH 12
 
@@ -55,7 +56,7 @@ spf_record(spf_walk *w, const char *domain, char **rec, int top)
 	}
 	for (int i = 0; i < t.n; i++)
 		if (dc_spf_is(t.text[i]) && k++ == 0)
-			*rec = strdup(t.text[i]);
+			*rec = xstrdup(t.text[i]);
 	if (top && t.size > 512) {
 		char sz[16];
 

@@ -20,7 +20,7 @@
 #include "dnscheck/dnscheck.h"
 
 static void
-fz_str(const char *s, size_t cap)
+fz_nul(const char *s, size_t cap)
 {
 	FZ_CHECK(memchr(s, '\0', cap) != NULL);
 }
@@ -42,12 +42,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(tl.n > 0);
 	FZ_CHECK(tl.n >= 0 && tl.n <= DC_TAGS_MAX);
 	FZ_CHECK(tl.dup == -1 || (tl.dup > 0 && tl.dup < tl.n));
-	fz_str(tl.badtok, sizeof(tl.badtok));
+	fz_nul(tl.badtok, sizeof(tl.badtok));
 	for (int i = 0; i < tl.n; i++) {
 		const char *v;
 
-		fz_str(tl.t[i].name, sizeof(tl.t[i].name));
-		fz_str(tl.t[i].value, sizeof(tl.t[i].value));
+		fz_nul(tl.t[i].name, sizeof(tl.t[i].name));
+		fz_nul(tl.t[i].value, sizeof(tl.t[i].value));
 		FZ_CHECK(tl.t[i].name[0] != '\0');
 		v = dc_tag_get(&tl, tl.t[i].name);
 		FZ_CHECK(v != NULL);
@@ -65,8 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < spf.n; i++) {
 			FZ_CHECK(spf.t[i].kind >= SPF_ALL && spf.t[i].kind <= SPF_BAD);
 			FZ_CHECK(strchr("+-~?", spf.t[i].qual) != NULL && spf.t[i].qual != '\0');
-			fz_str(spf.t[i].arg, sizeof(spf.t[i].arg));
-			fz_str(spf.t[i].text, sizeof(spf.t[i].text));
+			fz_nul(spf.t[i].arg, sizeof(spf.t[i].arg));
+			fz_nul(spf.t[i].text, sizeof(spf.t[i].text));
 			if (spf.t[i].kind == SPF_INCLUDE || spf.t[i].kind == SPF_EXISTS)
 				FZ_CHECK(spf.t[i].arg[0] != '\0');
 		}
@@ -76,11 +76,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dc_sts_policy_parse((const char *)data, size, &pol);
 	FZ_CHECK(pol.nmx >= 0 && pol.nmx <= 16);
 	FZ_CHECK(pol.max_age >= -1);
-	fz_str(pol.version, sizeof(pol.version));
-	fz_str(pol.mode, sizeof(pol.mode));
-	fz_str(pol.badline, sizeof(pol.badline));
+	fz_nul(pol.version, sizeof(pol.version));
+	fz_nul(pol.mode, sizeof(pol.mode));
+	fz_nul(pol.badline, sizeof(pol.badline));
 	for (int i = 0; i < pol.nmx; i++)
-		fz_str(pol.mx[i], sizeof(pol.mx[i]));
+		fz_nul(pol.mx[i], sizeof(pol.mx[i]));
 
 	if (dc_dkim_key_bits(size > 0 && (data[0] & 1) ? "ed25519" : "rsa", buf, &bits) == 0)
 		FZ_CHECK(bits > 0);
