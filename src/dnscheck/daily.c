@@ -10,7 +10,8 @@
  * row, an unchanged one its last_seen.  The first check of a domain only
  * sets the baseline.  A check with a failed lookup (dns.tempfail, dns.cap)
  * records what it found but never marks anything gone: a SERVFAIL is not a
- * removed record.  Any change raises one alert (rule dns_record_changed,
+ * removed record; nor is a DKIM key whose selector no longer appears in
+ * the reports (only a lookup that finds nothing closes it).  Any change raises one alert (rule dns_record_changed,
  * subject key = the diff's hash, so the same change is one alert) whose
  * numbers hold the diff: [{kind, name, before, after}].
  *
@@ -162,6 +163,20 @@ raise_alert(store *s, const char *domain, json_t *diff, int64_t now, char *err, 
 	return rc;
 }
 
+/* A record only looked up when asked for (a DKIM selector seen in the last
+ * 30 days of reports, an external report destination named by rua/ruf) is
+ * gone only when this check looked for it and did not find it. */
+static int
+looked_up(const dc_result *r, const cur_row *c)
+{
+	if (strcmp(c->kind, "dkim") != 0 && strcmp(c->kind, "dmarc-report") != 0)
+		return 1;
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].name, c->name) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 {
@@ -212,7 +227,7 @@ track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 	}
 	if (!partial)
 		for (int k = 0; k < cur.n; k++) {
-			if (cur.r[k].matched)
+			if (cur.r[k].matched || !looked_up(r, &cur.r[k]))
 				continue;
 			if (o->record_gone(s, cur.r[k].id, now) != STORE_OK)
 				goto store_err;

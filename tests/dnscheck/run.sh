@@ -203,6 +203,30 @@ n=$(sqlite3 "$T/db" "SELECT count(*) FROM dns_records WHERE policy_domain='good.
 [ "$(save "$DNS2")" = "0 record changes recorded" ] && ok "the next good run after it: no change" ||
     ko "after servfail"
 
+# --- the same history on PostgreSQL (store_pg_dnscheck.c), when it is installed
+if [ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+	chmod 755 "$T"		# pg.sh hands $T/pg to the postgres user
+	PGDSN=$(sh tests/servers/pg.sh start "$T/pg" 2>"$T/pg.err")
+	[ -n "$PGDSN" ] || { ko "PostgreSQL started: $(tail -3 "$T/pg.err")"; PGDSN=postgresql://none@127.0.0.1:1/x; }
+	pgsave() {	# resolver selector
+		"$BIN" --db "$PGDSN" check good.test --save --resolver "$1" --no-https --selector "$2" 2>&1 |
+		    grep "record change"
+	}
+	a=$(pgsave "$DNS" s2048)
+	b=$(pgsave "$DNS" s2048)
+	c=$(pgsave "$DNS" other)
+	d=$(pgsave "$DNS2" s2048)
+	[ "$a $b" = "0 record changes recorded 0 record changes recorded" ] &&
+	    ok "PostgreSQL: baseline, then no change" || ko "pg: $a / $b"
+	[ "$c" = "0 record changes recorded" ] &&
+	    ok "PostgreSQL: a selector no longer in the reports is not a change" || ko "pg selector: $c"
+	[ "$d" = "3 record changes recorded" ] && ok "PostgreSQL: the changed zone (DMARC, SPF, BIMI gone)" ||
+	    ko "pg changes: $d $(psql "$PGDSN" -Atc "select id,kind,gone_at,last_seen from dns_records" 2>&1 | tr "\n" " ")"
+	sh tests/servers/pg.sh stop "$T/pg" >/dev/null 2>&1
+else
+	echo "skip PostgreSQL (not installed)"
+fi
+
 # --- the API and the screen (ja, en) on the portal over the same database
 PORT=$(python3 tests/servers/freeports.py 1)
 "$BIN" --db "$T/db" serve --listen "127.0.0.1:$PORT" --no-enrich >"$T/serve.log" 2>&1 &
