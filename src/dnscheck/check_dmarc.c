@@ -44,7 +44,12 @@ dmarc_at(dc_net *n, const char *dom, char **rec, dns_status *st, int report)
 				*rec = xstrdup(s);
 		} else if (report && (strncasecmp(s + sp, "v", 1) == 0 &&
 		    strcasestr(s, "DMARC1") != NULL))
-			dc_add(n->r, "dmarc.version", name, s, s);
+		{
+			char shortrec[72];
+
+			snprintf(shortrec, sizeof(shortrec), "%.60s%s", s, strlen(s) > 60 ? "..." : "");
+			dc_add(n->r, "dmarc.version", name, shortrec, s);
+		}
 	}
 	if (report && k > 0) {
 		dbuf b;

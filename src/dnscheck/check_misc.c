@@ -90,7 +90,10 @@ dkim_one(dc_net *n, const char *domain, const char *sel)
 	}
 	if (dc_tags_parse(rec, tl) != 0 || ((v = dc_tag_get(tl, "v")) != NULL && strcmp(v, "DKIM1")) ||
 	    (p = dc_tag_get(tl, "p")) == NULL) {
-		dc_add(n->r, "dkim.syntax", name, rec, rec);
+		char shortrec[72];
+
+		snprintf(shortrec, sizeof(shortrec), "%.60s%s", rec, strlen(rec) > 60 ? "..." : "");
+		dc_add(n->r, "dkim.syntax", name, shortrec, rec);
 		goto out;
 	}
 	k = dc_tag_get(tl, "k");

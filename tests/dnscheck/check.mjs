@@ -54,6 +54,16 @@ for (const [L, locale, zone] of [['ja', 'ja-JP', 'Asia/Tokyo'], ['en', 'en-US', 
     ok(keys === null, `${L}: no untranslated key`, String(keys));
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `check-${L}.png`), fullPage: true });
   });
+  await check(`${L}: errors and warnings`, async () => {
+    await open(page, '#/check?domain=dkim.test', 'check');
+    const errs = await page.textContent('#card-check-errors .card-value');
+    ok(errs.trim() === '4', `${L}: dkim.test: 4 errors`, errs);
+    const short = page.locator('#check-dkim tr[data-code="dkim.short"]');
+    ok(await short.count() === 1 && (await short.getAttribute('data-severity')) === 'error', `${L}: the 512-bit key is an error`);
+    const first = await page.$eval('#check-dkim tbody tr', tr => tr.dataset.severity);
+    ok(first === 'error', `${L}: errors listed first`, first);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `check-findings-${L}.png`), fullPage: true });
+  });
   await check(`${L}: never checked`, async () => {
     await open(page, '#/check?domain=never.test', 'check');
     ok((await page.textContent('#check-empty')).includes(w.empty), `${L}: a domain never checked says how`);

@@ -227,7 +227,9 @@ else
 	echo "skip PostgreSQL (not installed)"
 fi
 
-# --- the API and the screen (ja, en) on the portal over the same database
+# --- the API and the screen (ja, en) on the portal over the same database;
+# dkim.test saved too (errors and warnings on the screen)
+run_check $D/cases/20-dkim-keys --save >/dev/null
 PORT=$(python3 tests/servers/freeports.py 1)
 "$BIN" --db "$T/db" serve --listen "127.0.0.1:$PORT" --no-enrich >"$T/serve.log" 2>&1 &
 SPID=$!
