@@ -143,7 +143,8 @@ sentence(const alert_view *a, json_t *n, int ja, dbuf *b)
 			dbuf_printf(b, "%s: %s の DNS レコードが %lld 件変わりました。", day, d,
 			    (long long)I(n, "count"));
 		else
-			dbuf_printf(b, "%s: %lld DNS records of %s changed.", day, (long long)I(n, "count"), d);
+			dbuf_printf(b, "%s: %lld DNS records of %s changed.", day,
+			    (long long)I(n, "count"), d);
 		json_array_foreach(ch, i, c) {
 			const char *bf = json_string_value(json_object_get(c, "before"));
 			const char *af = json_string_value(json_object_get(c, "after"));

@@ -11,9 +11,10 @@
  * sets the baseline.  A check with a failed lookup (dns.tempfail, dns.cap)
  * records what it found but never marks anything gone: a SERVFAIL is not a
  * removed record; nor is a DKIM key whose selector no longer appears in
- * the reports (only a lookup that finds nothing closes it).  Any change raises one alert (rule dns_record_changed,
- * subject key = the diff's hash, so the same change is one alert) whose
- * numbers hold the diff: [{kind, name, before, after}].
+ * the reports (only a lookup that finds nothing closes it).  Any change
+ * raises one alert (rule dns_record_changed, subject key = the diff's hash,
+ * so the same change is one alert) whose numbers hold the diff:
+ * [{kind, name, before, after}].
  *
  * Exports: see daily.h.
  */
