@@ -13,7 +13,7 @@
  *            started again a day later, not restarted as a worker
  *            ([retention] auto = no: never)
  *   dnscheck   the DNS record checks of every policy domain (src/dnscheck/
- *            daily.c), two minutes after start and then daily, as a
+ *            daily.c), ten minutes after start and then daily, as a
  *            one-shot child like retention ([dnscheck] auto = no: never)
  * Why processes: untrusted reports are parsed in the intake children, never
  * in the web server's address space (DESIGN.md, privilege); a crash or a leak

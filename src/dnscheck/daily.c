@@ -428,7 +428,7 @@ dnscheck_first_delay(void)
 	long n;
 
 	if (v == NULL || *v == '\0')
-		return 120;
+		return 600;
 	n = strtol(v, &end, 10);
-	return *end == '\0' && n >= 0 && n <= 86400 ? n : 120;
+	return *end == '\0' && n >= 0 && n <= 86400 ? n : 600;
 }

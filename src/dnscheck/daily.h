@@ -11,7 +11,7 @@
  *   dnscheck_config(path, o, &enabled, err) [dnscheck] over o
  *   dnscheck_config_check(cf, f)            config check of [dnscheck]: problems
  *   dnscheck_once(c)                        the daemon's child: every domain once
- *   dnscheck_first_delay()                  seconds to the first run (120;
+ *   dnscheck_first_delay()                  seconds to the first run (600;
  *                                           $DMARCSCOPE_DNSCHECK_DELAY)
  * Errors: -1 with err (the store's message); the transaction rolled back.
  */

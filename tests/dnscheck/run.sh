@@ -203,6 +203,32 @@ n=$(sqlite3 "$T/db" "SELECT count(*) FROM dns_records WHERE policy_domain='good.
 [ "$(save "$DNS2")" = "0 record changes recorded" ] && ok "the next good run after it: no change" ||
     ko "after servfail"
 
+# --- the daemon's daily child: serve --config with [dnscheck]
+P3=$(python3 tests/servers/freeports.py 1)
+cp "$T/db" "$T/d.db"
+sqlite3 "$T/d.db" "DELETE FROM dns_checks; DELETE FROM dns_records"
+printf '[general]\ndb = %s\n[daemon]\nalerts = no\n[retention]\nauto = no\n[dnscheck]\nresolver = %s\ntimeout = 500\n' \
+    "$T/d.db" "$DNS" >"$T/d.conf"
+"$BIN" --config "$T/d.conf" config check >"$T/cc.out" 2>&1 && ok "config check knows [dnscheck]" ||
+    ko "config check: $(cat "$T/cc.out")"
+printf '[dnscheck]\nauto = maybe\nresolvr = x\n' > "$T/bad.conf"
+"$BIN" --config "$T/bad.conf" config check >"$T/cc.out" 2>&1
+grep -q "resolvr: unknown key" "$T/cc.out" && grep -q "auto = maybe" "$T/cc.out" &&
+    ok "config check: a bad [dnscheck]" || ko "bad [dnscheck]: $(cat "$T/cc.out")"
+DMARCSCOPE_DNSCHECK_DELAY=0 "$BIN" serve --config "$T/d.conf" --no-enrich --listen "127.0.0.1:$P3" \
+    >"$T/daemon.out" 2>&1 &
+DPID=$!
+n=0
+for _ in $(seq 150); do
+	n=$(sqlite3 "$T/d.db" "SELECT count(*) FROM dns_checks WHERE policy_domain = 'good.test'" 2>/dev/null)
+	[ "$n" = 1 ] && break
+	sleep 0.1
+done
+kill "$DPID"; wait "$DPID" 2>/dev/null
+[ "$n" = 1 ] && grep -q "dnscheck: 1 domain checked" "$T/daemon.out" &&
+    ok "serve --config: the dnscheck child checked the report's domain" ||
+    ko "daemon: $n $(tail -5 "$T/daemon.out")"
+
 # --- the same history on PostgreSQL (store_pg_dnscheck.c), when it is installed
 if [ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
 	chmod 755 "$T"		# pg.sh hands $T/pg to the postgres user
