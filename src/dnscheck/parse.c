@@ -88,7 +88,7 @@ dc_tags_parse(const char *s, dc_taglist *tl)
 		} else {
 			dc_tag *t = &tl->t[tl->n];
 
-			snprintf(t->name, sizeof(t->name), "%s", name);
+			snprintf(t->name, sizeof(t->name), "%.31s", name);
 			copy_trim(t->value, sizeof(t->value), eq + 1, n - (size_t)(eq + 1 - p));
 			for (int i = 0; i < tl->n && tl->dup < 0; i++)
 				if (strcmp(tl->t[i].name, t->name) == 0)
