@@ -27,7 +27,8 @@ cleanup() {
 	[ -s "$T/https.pid" ] && kill "$(cat "$T/https.pid")" 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM HUP PIPE
 export DMARCSCOPE_ENRICH_LOOPBACK_ONLY=1
 D=tests/dnscheck
 zones() {	# the zones, with case 01 replaced by $1 when given
