@@ -25,6 +25,7 @@ cleanup() {
 	sh tests/servers/stop.sh "$T/srv" >/dev/null 2>&1
 	sh tests/servers/stop.sh "$T/srv2" >/dev/null 2>&1
 	[ -s "$T/https.pid" ] && kill "$(cat "$T/https.pid")" 2>/dev/null
+	[ -d "$T/pg" ] && sh tests/servers/pg.sh stop "$T/pg" >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
