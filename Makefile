@@ -40,7 +40,8 @@ CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -g $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
 B        ?= build
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/report/*.c src/intake/*.c src/store/*.c \
-              src/analyze/*.c src/enrich/*.c src/web/*.c src/auth/*.c src/cmd/*.c src/alert/*.c))
+              src/analyze/*.c src/enrich/*.c src/web/*.c src/auth/*.c src/cmd/*.c src/alert/*.c \
+              src/dnscheck/*.c))
 LIB_SRC  := $(filter-out src/cmd/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 SQL_SRC  := $(sort $(wildcard src/store/sql/*.sql))

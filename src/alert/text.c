@@ -134,6 +134,26 @@ sentence(const alert_view *a, json_t *n, int ja, dbuf *b)
 			dbuf_printf(b, "%s: %lld failure reports for %s. Newest: subject \"%s\" from %s "
 			    "(reported by %s).", day, (long long)I(n, "reports"), d, S(n, "subject"),
 			    S(n, "source_ip"), S(n, "reporter"));
+	} else if (strcmp(r, "dns_record_changed") == 0) {
+		json_t *ch = json_object_get(n, "changes");
+		size_t i;
+		json_t *c;
+
+		if (ja)
+			dbuf_printf(b, "%s: %s の DNS レコードが %lld 件変わりました。", day, d,
+			    (long long)I(n, "count"));
+		else
+			dbuf_printf(b, "%s: %lld DNS records of %s changed.", day,
+			    (long long)I(n, "count"), d);
+		json_array_foreach(ch, i, c) {
+			const char *bf = json_string_value(json_object_get(c, "before"));
+			const char *af = json_string_value(json_object_get(c, "after"));
+
+			if (i >= 8)
+				break;
+			dbuf_printf(b, "\n%s %s:\n  - %s\n  + %s", S(c, "kind"), S(c, "name"),
+			    bf ? bf : (ja ? "（なし）" : "(none)"), af ? af : (ja ? "（なし）" : "(none)"));
+		}
 	} else {
 		dbuf_printf(b, "%s: %s %s", day, d, r);
 	}
@@ -151,6 +171,7 @@ title(const char *rule, int ja)
 		{ RULE_MISSING, "Reports stopped", "レポートが届いていません" },
 		{ RULE_POLICY, "Published policy changed", "公開ポリシーの変更" },
 		{ RULE_FAILURE, "Failure reports received", "失敗レポートの受信" },
+		{ "dns_record_changed", "DNS record changed", "DNS レコードの変更" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)

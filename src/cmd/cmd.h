@@ -38,6 +38,7 @@ int cmd_alerts(cmd_ctx *c, int argc, char **argv);		/* alerts.c */
 int cmd_fetch(cmd_ctx *c, int argc, char **argv);		/* fetch.c: IMAP intake */
 int cmd_watch(cmd_ctx *c, int argc, char **argv);		/* watch.c: Maildir intake */
 int cmd_config(cmd_ctx *c, int argc, char **argv);		/* config.c: config check */
+int cmd_check(cmd_ctx *c, int argc, char **argv);		/* check.c: DNS record checks */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */

@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "daemon.h"
 #include "retention.h"
+#include "../dnscheck/daily.h"
 #include "../alert/alert.h"
 #include "../enrich/enrich.h"
 #include "../intake/imap.h"
@@ -186,6 +187,8 @@ config_validate(const char *path, FILE *f)
 			bad += check_maildir(cf, s, f);
 		else if (strcmp(s, "retention") == 0)
 			bad += retention_check(cf, f);
+		else if (strcmp(s, "dnscheck") == 0)
+			bad += dnscheck_config_check(cf, f);
 		else if (strcmp(s, "serve") != 0 && strcmp(s, "smtp") != 0 && strcmp(s, "alerts") != 0 &&
 		    strcmp(s, "enrich") != 0) {
 			fprintf(f, "[%s]: unknown section\n", s);

@@ -12,6 +12,9 @@
  *            start and then every 24 hours: a child that exits when done,
  *            started again a day later, not restarted as a worker
  *            ([retention] auto = no: never)
+ *   dnscheck   the DNS record checks of every policy domain (src/dnscheck/
+ *            daily.c), ten minutes after start and then daily, as a
+ *            one-shot child like retention ([dnscheck] auto = no: never)
  * Why processes: untrusted reports are parsed in the intake children, never
  * in the web server's address space (DESIGN.md, privilege); a crash or a leak
  * in one worker takes down only that worker, which the supervisor restarts
@@ -42,13 +45,15 @@
 
 #include "daemon.h"
 #include "retention.h"
+#include "../dnscheck/daily.h"
 #include "../alert/alert.h"
 #include "../store/store_alerts.h"
 #include "../util/config.h"
 #include "../util/log.h"
 
-enum { K_WEB, K_IMAP, K_MAILDIR, K_ALERTS, K_RETENTION, K__N };
-static const char *const kind_name[K__N] = { "web", "imap", "maildir", "alerts", "retention" };
+enum { K_WEB, K_IMAP, K_MAILDIR, K_ALERTS, K_RETENTION, K_DNSCHECK, K__N };
+static const char *const kind_name[K__N] = { "web", "imap", "maildir", "alerts", "retention",
+    "dnscheck" };
 
 struct child {
 	int wanted;
@@ -63,6 +68,7 @@ struct dconf {
 	long imap_interval, alert_interval, drain_timeout;
 	int has_imap, has_maildir, alerts;
 	int retention;		/* [retention] auto */
+	int dnscheck;		/* [dnscheck] auto */
 };
 
 static sigset_t orig_mask;
@@ -100,6 +106,7 @@ read_dconf(const char *path, struct dconf *d)
 	if ((v = config_str(cf, "daemon", "alerts")) != NULL && strcmp(v, "no") == 0)
 		d->alerts = 0;
 	d->retention = (v = config_str(cf, "retention", "auto")) == NULL || strcmp(v, "no") != 0;
+	d->dnscheck = (v = config_str(cf, "dnscheck", "auto")) == NULL || strcmp(v, "no") != 0;
 	config_sections(cf, "imap:", &n);
 	d->has_imap = n > 0;
 	config_sections(cf, "maildir:", &n);
@@ -203,6 +210,9 @@ spawn(int kind, cmd_ctx *c, const struct dconf *d, int argc, char **argv)
 	case K_RETENTION:
 		rc = retention_once(c);
 		break;
+	case K_DNSCHECK:
+		rc = dnscheck_once(c);
+		break;
 	}
 	fflush(stdout);
 	_exit(rc);
@@ -253,6 +263,8 @@ plan(struct child *ch, const struct dconf *d)
 	ch[K_ALERTS].wanted = d->alerts;
 	ch[K_RETENTION].wanted = d->retention;
 	ch[K_RETENTION].restart_at = time(NULL) + retention_first_delay();
+	ch[K_DNSCHECK].wanted = d->dnscheck;
+	ch[K_DNSCHECK].restart_at = time(NULL) + dnscheck_first_delay();
 }
 
 int
@@ -295,9 +307,9 @@ daemon_run(cmd_ctx *c, int argc, char **argv)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &orig_mask);
 	plan(ch, &d);
-	log_info("serve: supervisor %ld: web%s%s%s%s", (long)getpid(), d.has_imap ? ", imap" : "",
+	log_info("serve: supervisor %ld: web%s%s%s%s%s", (long)getpid(), d.has_imap ? ", imap" : "",
 	    d.has_maildir ? ", maildir" : "", d.alerts ? ", alerts" : "",
-	    d.retention ? ", retention" : "");
+	    d.retention ? ", retention" : "", d.dnscheck ? ", dnscheck" : "");
 	for (;;) {
 		struct timespec ts = { 1, 0 };
 		time_t now = time(NULL);
@@ -316,7 +328,7 @@ daemon_run(cmd_ctx *c, int argc, char **argv)
 				if (ch[k].pid != pid)
 					continue;
 				ch[k].pid = 0;
-				if (k == K_RETENTION) {	/* done for today */
+				if (k == K_RETENTION || k == K_DNSCHECK) {	/* done for today */
 					ch[k].restart_at = time(NULL) + 86400;
 					continue;
 				}

@@ -42,6 +42,7 @@ static const struct {
 	{ "fetch", cmd_fetch },
 	{ "watch", cmd_watch },
 	{ "config", cmd_config },
+	{ "check", cmd_check },
 };
 
 static void
@@ -70,6 +71,7 @@ usage(FILE *f)
 	    "  fetch --imap URL     take reports from IMAP folders (or the config's [imap:NAME])\n"
 	    "  watch --maildir DIR  take reports from a Maildir as they arrive (inotify)\n"
 	    "  config check         check the configuration file\n"
+	    "  check DOMAIN         check its DNS records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

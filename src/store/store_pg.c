@@ -619,4 +619,5 @@ const store_ops store_pg_ops = {
 	.alerts = &store_pg_alerts_ops,
 	.intake = &store_pg_intake_ops,
 	.retention = &store_pg_retention_ops,
+	.dnscheck = &store_pg_dnscheck_ops,
 };

@@ -30,6 +30,7 @@
 #include "store_alerts.h"
 #include "store_intake.h"
 #include "store_retention.h"
+#include "store_dnscheck.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1239,4 +1240,5 @@ const store_ops store_sqlite_ops = {
 	.alerts = &store_sqlite_alerts_ops,
 	.intake = &store_sqlite_intake_ops,
 	.retention = &store_sqlite_retention_ops,
+	.dnscheck = &store_sqlite_dnscheck_ops,
 };

@@ -1315,6 +1315,8 @@ static const struct api_route {
 	    "URLs (or URL domains) across failure reports, most reports first" },
 	{ "GET", "/tls", api_tls, NULL, NULL, ACC_READ, "json", "domain,since,until",
 	    "TLS reports: sessions per day, failure types and details, reports" },
+	{ "GET", "/check", api_check, NULL, NULL, ACC_READ, "json", "domain",
+	    "the latest DNS record check of a domain (findings) and the record history" },
 	{ "GET", "/alerts", api_alerts, NULL, NULL, ACC_READ, "json", "domain,state,rule,limit",
 	    "alerts, newest day first, of the domains the principal reads" },
 	{ "GET", "/alerts/count", api_alerts_count, NULL, NULL, ACC_READ, "json", "-",

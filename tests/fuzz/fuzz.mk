@@ -15,10 +15,11 @@
 #   gzip      unpack's gzip path               zip       unpack's zip path (libzip)
 #   mime      mime_walk (GMime)                utf8fix   the UTF-8 repair
 #   pipeline  one message through ingest, analysis, statistics and the API JSON
+#   dnsrec    the DNS check's record parsers (DMARC/DKIM tag lists, SPF, MTA-STS, DKIM keys)
 
 FUZZ_CC      ?= clang
 FUZZ_B       := build-fuzz
-FUZZ_NAMES   := agg unpack gzip zip mime utf8fix pipeline
+FUZZ_NAMES   := agg unpack gzip zip mime utf8fix pipeline dnsrec
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # -Werror is dropped: a new clang warning in src/ must not stop the fuzzers.
 FUZZ_CFLAGS  := $(CSTD) $(filter-out -Werror,$(WARN)) -O1 -g $(PKG_CFLAGS) $(FUZZ_SAN)
@@ -90,5 +91,6 @@ fuzz-replay:
 	$(REPLAY_ENV) build-asan/fuzz_replay_mime tests/fuzz/corpus/mime
 	$(REPLAY_ENV) build-asan/fuzz_replay_utf8fix tests/fuzz/corpus/utf8fix
 	$(REPLAY_ENV) build-asan/fuzz_replay_pipeline tests/fuzz/corpus/pipeline
+	$(REPLAY_ENV) build-asan/fuzz_replay_dnsrec tests/fuzz/corpus/dnsrec
 
 -include $(FUZZ_LIB_OBJ:.o=.d)

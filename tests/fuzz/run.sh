@@ -2,7 +2,7 @@
 # run.sh SECONDS [HARNESS...] - build the libFuzzer harnesses (`make fuzz-build`)
 # and run each for SECONDS (default 60) on a scratch copy of its seed corpus.
 #
-#   HARNESS: agg, unpack, gzip, zip, mime, utf8fix, pipeline (default: all, one
+#   HARNESS: agg, unpack, gzip, zip, mime, utf8fix, pipeline, dnsrec (default: all, one
 #            after the other; tests/fuzz/fuzz.mk says what each covers)
 #   FUZZ_JOBS=N   run N fuzzing processes per harness (libFuzzer -fork=N)
 #
@@ -18,7 +18,7 @@ set -u
 cd "$(dirname "$0")/../.."
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
-HARNESSES=${*:-agg unpack gzip zip mime utf8fix pipeline}
+HARNESSES=${*:-agg unpack gzip zip mime utf8fix pipeline dnsrec}
 JOBS=${FUZZ_JOBS:-1}
 
 make -s fuzz-build || exit 2

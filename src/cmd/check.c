@@ -1,0 +1,183 @@
+/*
+ * check.c - `dmarcscope check DOMAIN`: the DNS record checks of a policy
+ * domain (src/dnscheck/): DMARC, SPF, the DKIM selectors seen in the
+ * domain's reports, MTA-STS, TLS-RPT, BIMI.  Prints the findings (one line
+ * each: severity, code, RFC section, text in --lang) or, with --json, the
+ * result as the API gives it.  --save also keeps the records in the history
+ * and the result in the database and raises an alert when a record changed
+ * (what the daemon does daily, src/dnscheck/daily.c).
+ *
+ *   --resolver IP:PORT    the DNS server (default: the system's resolver)
+ *   --timeout MS          per DNS try (2000); --deadline MS for the whole check
+ *   --ca-file FILE        trust anchors for the MTA-STS policy's HTTPS
+ *   --https-port N        the port of the MTA-STS policy host (443; tests)
+ *   --no-https            skip the policy file
+ *   --selector S          a DKIM selector to look up (repeat); without it, the
+ *                         selectors of the last 30 days of reports in --db
+ *   --json, --lang ja|en, --save
+ *
+ * Exit status: 0 no error-level finding, 1 at least one, 2 usage or fatal.
+ * Exports: cmd_check (cmd.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "../dnscheck/dnscheck.h"
+#include "../dnscheck/daily.h"
+#include "../util/dbuf.h"
+#include "../util/log.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dmarcscope check DOMAIN [--json] [--lang ja|en] [--resolver IP:PORT]\n"
+	    "                        [--timeout MS] [--deadline MS] [--ca-file FILE]\n"
+	    "                        [--https-port N] [--no-https] [--selector S]... [--save]\n"
+	    "\n"
+	    "Check the DNS records of a policy domain: DMARC (RFC 7489, RFC 9989), SPF\n"
+	    "(RFC 7208, lookups followed and counted), the DKIM keys of the selectors\n"
+	    "seen in its reports, MTA-STS, TLS-RPT and BIMI.  Exit 1 when a finding is\n"
+	    "an error.  --save keeps the records in the history (a change raises an\n"
+	    "alert) and the result for the portal.\n");
+}
+
+int
+cmd_check(cmd_ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "lang", required_argument, NULL, 'L' },
+		{ "resolver", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "deadline", required_argument, NULL, 'd' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "https-port", required_argument, NULL, 'p' },
+		{ "no-https", no_argument, NULL, 'N' },
+		{ "selector", required_argument, NULL, 's' },
+		{ "save", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	dc_opts o;
+	dc_result r;
+	char err[512];
+	const char *lang = NULL;
+	int json = 0, save = 0, ch, e, w, in, rc;
+	int64_t v;
+	store *s = NULL;
+
+	const char *domain = NULL;
+
+	/* the domain may come first: `check example.jp --json` */
+	if (argc > 1 && argv[1][0] != '-') {
+		domain = argv[1];
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	dc_opts_init(&o);
+	o.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'L': lang = optarg; break;
+		case 'r': o.resolver = optarg; break;
+		case 't':
+			if (cmd_parse_num("--timeout", optarg, 50, 60000, &v) != 0)
+				return 2;
+			o.timeout_ms = (int)v;
+			break;
+		case 'd':
+			if (cmd_parse_num("--deadline", optarg, 100, 600000, &v) != 0)
+				return 2;
+			o.deadline_ms = (int)v;
+			break;
+		case 'C': o.ca_file = optarg; break;
+		case 'p':
+			if (cmd_parse_num("--https-port", optarg, 1, 65535, &v) != 0)
+				return 2;
+			o.https_port = (int)v;
+			break;
+		case 'N': o.no_https = 1; break;
+		case 's':
+			if (o.nselectors >= DC_SELECTORS_MAX) {
+				log_warnx("check: at most %d selectors", DC_SELECTORS_MAX);
+				return 2;
+			}
+			o.selectors[o.nselectors++] = optarg;
+			break;
+		case 'S': save = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (domain == NULL && optind < argc)
+		domain = argv[optind++];
+	if (domain == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	lang = cmd_lang(lang);
+	/* the selectors come from the database only when there is one: a plain
+	 * check never creates a database file */
+	if (save || (o.nselectors == 0 && (strstr(c->db, "://") != NULL ||
+	    access(strncmp(c->db, "sqlite:", 7) == 0 ? c->db + 7 : c->db, F_OK) == 0))) {
+		if ((s = cmd_open_store(c)) == NULL && save)
+			return 2;
+	}
+	if (s != NULL && o.nselectors == 0 &&
+	    dnscheck_selectors(s, domain, &o, err, sizeof(err)) != 0)
+		log_warnx("check: %s", err);
+	if (dc_check(domain, &o, &r, err, sizeof(err)) != 0) {
+		log_warnx("check: %s", err);
+		dnscheck_selectors_free(&o);
+		if (s != NULL)
+			store_close(s);
+		return 2;
+	}
+	dnscheck_selectors_free(&o);
+	if (save) {
+		int changes = 0;
+
+		if (dnscheck_track(s, &r, &changes, err, sizeof(err)) != 0) {
+			log_warnx("check: %s", err);
+			dc_result_free(&r);
+			store_close(s);
+			return 2;
+		}
+		if (!json)
+			printf("%d record change%s recorded\n", changes, changes == 1 ? "" : "s");
+	}
+	if (s != NULL)
+		store_close(s);
+	dc_counts(&r, &e, &w, &in);
+	if (json) {
+		dbuf b;
+
+		dbuf_init(&b, 16 << 20);
+		dc_result_json(&r, &b);
+		printf("%s\n", dbuf_cstr(&b));
+		dbuf_free(&b);
+	} else {
+		char text[1024];
+
+		for (int i = 0; i < r.n; i++) {
+			dc_text(&r.f[i], strcmp(lang, "ja") == 0, text, sizeof(text));
+			printf("%-7s %-22s %-22s %s\n", dc_severity_name(r.f[i].def->sev),
+			    r.f[i].def->code, r.f[i].def->rfc, text);
+			if (r.f[i].record != NULL && c->verbosity > 1)
+				printf("        %s\n", r.f[i].record);
+		}
+		printf("%s: %d error%s, %d warning%s, %d DNS queries\n", r.domain, e, e == 1 ? "" : "s",
+		    w, w == 1 ? "" : "s", r.queries);
+	}
+	rc = e > 0 ? 1 : 0;
+	dc_result_free(&r);
+	return rc;
+}
