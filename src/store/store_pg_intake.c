@@ -89,6 +89,10 @@ static const char *const isql[I__COUNT] = {
 	    "'mail%' THEN 'mail' ELSE 'webhook' END, 'state', state, count(*) FROM alert_deliveries "
 	    "GROUP BY 3, 5 "
 	    "UNION ALL SELECT 'dmarcscope_enrich_hosts', NULL, NULL, NULL, NULL, count(*) FROM hosts "
+	    "UNION ALL SELECT 'dmarcscope_enrich_queue_hosts', NULL, NULL, NULL, NULL, count(*) "
+	    "FROM hosts WHERE ptr_at IS NULL AND geo_at IS NULL AND asn_at IS NULL AND rdap_at IS NULL "
+	    "UNION ALL SELECT name, nullif(k1, ''), nullif(v1, ''), nullif(k2, ''), nullif(v2, ''), "
+	    "value FROM service_metrics "
 	    "UNION ALL SELECT 'dmarcscope_database_size_bytes', NULL, NULL, NULL, NULL, "
 	    "pg_database_size(current_database())",
 };
