@@ -42,7 +42,7 @@
 #define PG_MAXPARAM 64		/* parameters per statement (pg_params) */
 
 enum pg_area { PGA_CORE = 0, PGA_ANALYSIS, PGA_HOSTS, PGA_WEB, PGA_WEB_KINDS, PGA_BATCH, PGA_KINDS,
-    PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA__COUNT };
+    PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA_WEB_OVERVIEW, PGA__COUNT };
 
 typedef struct pg_store {
 	store base;
@@ -222,6 +222,9 @@ extern const struct store_dnscheck_ops store_pg_dnscheck_ops;
 struct store_web_query;
 struct store_web_val;
 int pg_web_kinds_query(store *s, int qn, const struct store_web_query *w,
+    int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
+/* The domains overview's reads (store_pg_web_overview.c), for q >= SWQ_OVERVIEW_FIRST. */
+int pg_web_overview_query(store *s, int qn, const struct store_web_query *w,
     int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
 int pg_kinds_merge(pg_store *q, int64_t from, int64_t into);
 int pg_kinds_raw_duplicate(pg_store *q, int64_t raw_id, const char *source, int64_t *n);

@@ -47,7 +47,7 @@ enum {
 	A_CLR_DAY, A_CLR_HOURS, A_CLR_SRC, A_CLR_ORG,
 	A_ADD_HOURS, A_ADD_ORG,	/* day and source rollups: store_pg_batch.c */
 	A_SCAN_DAY, A_SCAN_HOUR, A_TOP_SRC, A_TOP_ORG, A_POLICY, A_MISMATCH, A_SOURCES,
-	A_DOMAINS,
+	A_DOMAINS, A_DOMAIN_LOCK,
 	A__COUNT
 };
 
@@ -125,6 +125,8 @@ static const char *const asql[A__COUNT] = {
 	    "GROUP BY x.source_ip ORDER BY 5 DESC, x.source_ip COLLATE \"C\"",
 	[A_DOMAINS] = "SELECT policy_domain, sum(message_count) FROM reports "
 	    "GROUP BY policy_domain ORDER BY 2 DESC, policy_domain COLLATE \"C\"",
+	/* one rebuild of a domain at a time (two-key advisory lock: its own key space) */
+	[A_DOMAIN_LOCK] = "SELECT pg_advisory_xact_lock(17019, hashtext($1))",
 };
 
 static PGresult *
@@ -300,6 +302,13 @@ an_rollup_clear(store *s, const char *domain)
 
 	pg_p_init(&p);
 	pg_p_text(&p, domain);
+	/* Two rebuilds of one domain at once (the CLI's reanalyze and a serve
+	 * node's catch-up) would each delete only the rows committed before its
+	 * DELETE began and then add theirs on top of the other's: the rollups
+	 * doubled.  The second waits here until the first commits; its DELETE
+	 * (a new snapshot) then sees the first one's rows. */
+	if (R(PG(s), A_DOMAIN_LOCK, &p, "locking the domain's rollups") != STORE_OK)
+		return STORE_ERR;
 	for (int i = A_CLR_DAY; i <= A_CLR_ORG; i++)
 		if (W(PG(s), i, &p, "clearing rollups") != STORE_OK)
 			return STORE_ERR;

@@ -244,14 +244,15 @@ build(dbuf *b, int q, const store_web_query *w, int partial)
 		build_version(b, w);
 		break;
 	case SWQ_DOMAINS:
-		dbuf_addstr(b, "SELECT rp.policy_domain AS domain, count(*) AS reports,"
-		    " sum(rp.message_count) AS messages, min(rp.date_begin) AS first_begin,"
-		    " max(rp.date_end) AS last_end, (SELECT t.name FROM tenant_domains td"
+		/* from domain_summary (migration 014, one row a domain), as on
+		 * SQLite; last_end is the end of the report that began last */
+		dbuf_addstr(b, "SELECT rp.policy_domain AS domain, rp.reports AS reports,"
+		    " rp.messages AS messages, rp.first_begin AS first_begin,"
+		    " rp.last_end AS last_end, (SELECT t.name FROM tenant_domains td"
 		    " JOIN tenants t ON t.id = td.tenant_id WHERE td.domain = rp.policy_domain)"
-		    " AS tenant FROM reports rp WHERE true");
+		    " AS tenant FROM domain_summary rp WHERE true");
 		scope(b, w, "rp.policy_domain");
-		dbuf_addstr(b, " GROUP BY rp.policy_domain ORDER BY messages DESC,"
-		    " rp.policy_domain COLLATE \"C\"");
+		dbuf_addstr(b, " ORDER BY messages DESC, rp.policy_domain COLLATE \"C\"");
 		break;
 	case SWQ_RECORDS:
 		if (plain_list(w)) {
@@ -563,6 +564,8 @@ web_query(store *s, const dm_principal *who, int qn, const store_web_query *wq,
 	wl.scope_tenant = tenant;
 	if (qn >= SWQ_KINDS_FIRST && qn < SWQ_RAW_ACCESS)
 		return pg_web_kinds_query(s, qn, w, cb, ctx);
+	if (qn >= SWQ_OVERVIEW_FIRST && qn < SWQ__COUNT)	/* the domains overview */
+		return pg_web_overview_query(s, qn, w, cb, ctx);
 	if ((qn == SWQ_RECORDS_COUNT || qn == SWQ_RECORDS) && !plain_list(w) &&
 	    window_partial(q, w, SCAN_MAX, &partial) != STORE_OK)
 		return STORE_ERR;

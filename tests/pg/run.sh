@@ -51,6 +51,7 @@ groupcommit:sh tests/groupcommit.sh
 kinds-ingest:sh tests/kinds/ingest.sh
 kinds-export:sh tests/kinds/export.sh
 isolation:sh tests/web/isolation.sh
+overview:sh tests/web/overview.sh
 senders-totals:sh tests/web/senders_totals.sh
 conformance:sh tests/conformance.sh
 realpaths:sh tests/realpaths.sh"

@@ -149,6 +149,22 @@ def main():
     for p in ("meta", "domains", "quarantine", "tls", "threats?kind=all", "threat-urls", "alerts",
               "alerts/count", "tenants"):
         run.cmp(p)
+    # the domains overview (issue 19): the default period, a wide one, every sort both ways,
+    # every filter, a search, a page, the CSV
+    ov = ("overview?since=2000-01-01&until=2030-01-01", "overview?since=2026-10-01&until=2026-12-31")
+    run.cmp("overview")
+    for base in ov:
+        run.cmp(base)
+        for s in ("domain", "messages", "dmarc_pass", "spf_aligned", "dkim_aligned", "spoofing",
+                  "auth_failure", "policy", "next_step", "alerts", "reporters", "last_report", "tenant"):
+            for dr in ("asc", "desc"):
+                run.cmp(base + "&per_page=5&sort=%s&dir=%s" % (s, dr))
+        for f in ("spoofed", "failing", "p_none", "silent", "unassigned", "spoofed,p_none"):
+            run.cmp(base + "&filter=" + f)
+        run.cmp(base + "&q=example")
+        run.cmp(base + "&q=co.jp&per_page=2&page=2")
+        run.cmp(base.replace("overview?", "overview.csv?"))
+        run.cmp(base.replace("overview?", "overview.csv?") + "&lang=ja&sort=domain")
     doms = json.loads(fetch(run.a, "domains", auth_a)[2])
     dl = doms.get("domains", doms) if isinstance(doms, dict) else doms
     names = []
