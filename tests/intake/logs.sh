@@ -115,6 +115,10 @@ if unshare -m sh "$T/ns.sh" 2>"$T/ns.err"; then
 	sed -n 's/^<20>.* dmarcscope\[[0-9]*\]: \(refused \)/\1/p' "$T/syslog.txt" | sed "s|$T/||" | sed 's/archive [0-9]*/archive N/' | sort >"$T/a1"
 	sed -n 's/^dmarcscope: //p' "$T/err" | sed "s|$T/||" | sed 's/archive [0-9]*/archive N/' | sort >"$T/a2"
 	check "... the same lines as on stderr" "$(cmp -s "$T/a1" "$T/a2" && echo same)" same
+elif grep -q 'propagation' "$T/ns.err"; then
+	# a chroot whose / is no mount point (a fresh-machine root): no private
+	# mount namespace can be made there, so the /dev/log part cannot run
+	echo "skip unshare -m: $(head -c 200 "$T/ns.err") (the syslog checks need a mount namespace)"
 else
 	ko "unshare -m (a private /dev/log) failed: $(head -c 300 "$T/ns.err")"
 fi
