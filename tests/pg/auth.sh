@@ -454,14 +454,15 @@ print(len(ks), len(set(ks)))" "$T/hook-nodes.log")" "$NA $NA"
 check "nodes: every delivery sent at the first attempt" \
     "$(pq "$NP" "SELECT count(*) FILTER (WHERE state = 'sent' AND attempts = 1) || ' ' || count(*) FROM alert_deliveries")" \
     "$((NA * 3)) $((NA * 3))"
+sum() { _s=0; for _n in "$@"; do _s=$((_s + _n)); done; echo $_s; }	# (a bare Debian has no bc)
 changes=$(cat "$T"/node?.out | sed -n 's/.*"changes":\([0-9]*\).*/\1/p' | tr '\n' ' ')
 sent=$(cat "$T"/node?.out | sed -n 's/.*"sent":\([0-9]*\).*/\1/p' | tr '\n' ' ')
 new=$(cat "$T"/node?.out | sed -n 's/.*"alerts":\([0-9]*\).*/\1/p' | tr '\n' ' ')
 echo "     nodes: (domain, day) evaluated per process: $changes; alerts added: $new; deliveries sent: $sent"
 check "nodes: each (domain, day) evaluated by one process only (claimed)" \
-    "$(echo $changes | tr ' ' '+' | bc)" "$NCH"
+    "$(sum $changes)" "$NCH"
 check "nodes: the processes' counts add up (alerts, sent)" \
-    "$(echo $new | tr ' ' '+' | bc) $(echo $sent | tr ' ' '+' | bc)" "$NA $((NA * 3))"
+    "$(sum $new) $(sum $sent)" "$NA $((NA * 3))"
 check "nodes: the change log consumed" "$(pq "$NP" "SELECT count(*) FROM alert_changes")" "0"
 
 finish
