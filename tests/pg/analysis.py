@@ -24,7 +24,8 @@ VOLATILE = {"seconds", "elapsed", "elapsed_ms", "ms", "created_at", "ingested_at
             "per_second", "dns_peak_in_flight", "dns_timeouts", "generated_at", "now",
             "ptr_at", "geo_at", "asn_at", "rdap_at", "ptr_expires", "geo_expires",
             "asn_expires", "rdap_expires", "expires_at", "duration_ms", "hosts_per_second",
-            "max_transaction_ms", "cutoff"}
+            "max_transaction_ms", "cutoff", "transactions", "page_size", "pages_before",
+            "pages_after", "free_pages_before", "free_pages_after"}
 
 
 def check(name, ok, detail=""):
