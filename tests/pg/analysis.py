@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 
 BIN, T, SHARED, ROOT = (os.environ[k] for k in ("BIN", "T", "SHARED", "ROOT"))
@@ -246,9 +247,35 @@ def concurrent_enrich():
                            ["--concurrency", "4", "--skip", "rdap"], capture_output=True,
                            text=True)
         res[i] = (r.returncode, r.stdout, r.stderr)
+    # Both runs must overlap, however loaded the machine: the test holds an
+    # exclusive lock on hosts until both runs wait on it, then lets them go
+    # together (under load one run once finished before the other started).
+    gate = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    gate.stdin.write("BEGIN;\nLOCK TABLE hosts IN ACCESS EXCLUSIVE MODE;\n"
+                     "SELECT 'locked';\n")
+    gate.stdin.flush()
+    for _ in range(300):	# the lock is granted once the session's own query holds it
+        if int(psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    "WHERE c.relname = 'hosts' AND l.mode = 'AccessExclusiveLock' AND "
+                    "l.granted", dsn)) > 0:
+            break
+        time.sleep(0.1)
     th = [threading.Thread(target=one, args=(i,)) for i in range(2)]
     for t in th:
         t.start()
+    waiting = 0
+    for _ in range(1200):	# 120 s for two ASan binaries to start under load
+        waiting = int(psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON "
+                           "c.oid = l.relation WHERE c.relname = 'hosts' AND NOT l.granted",
+                           dsn))
+        if waiting >= 2 or not any(t.is_alive() for t in th):
+            break
+        time.sleep(0.1)
+    gate.stdin.write("COMMIT;\n")
+    gate.stdin.close()
+    gate.wait()
+    check("concurrency: both runs waited at the gate", waiting >= 2, "%d waiting" % waiting)
     for t in th:
         t.join()
     try:
