@@ -1,13 +1,15 @@
 #!/bin/sh
 # check.sh - everything `make check` runs, with one closing line "N passed, N failed".
-#   1. build (optimised) and the ASan+UBSan build of the binary and unit tests
+#   1. build (optimised) and the ASan+UBSan build of the binary and unit tests;
+#      the source rules (scripts/checksrc.sh)
 #   2. unit tests (cmocka) under ASan/UBSan
-#   3. data-driven cases (tests/cases) against the ASan binary
-#   4. CLI behaviour (tests/cli.sh) against the ASan binary; the two-thread ingest
-#      (tests/pipeline.sh) under ASan and under ThreadSanitizer; the portal's API and
-#      browser tests (tests/web/run.sh: real libmicrohttpd server, real Chromium)
-#   5. fuzz corpus replay under ASan/UBSan
-#   6. conformance against ../shared/corpus/real, when it exists; every read path over it
+#   3. the generated fixtures are current; the ThreadSanitizer build
+#   4. every suite side by side (scripts/runsuites.py, CHECK_JOBS at a time):
+#      data-driven cases, CLI, the two-thread ingest under ASan and TSan, analysis,
+#      alerts, intake (Dovecot, Maildir, daemon, soak), DNS checks, enrichment,
+#      the portal's API and browser tests (libmicrohttpd, Chromium), PostgreSQL
+#      against SQLite and the SQLite suites again on PostgreSQL, the fuzz corpus
+#      replay, conformance and every read path over ../shared/corpus/real
 set -u
 cd "$(dirname "$0")/.."
 LOG=build/check-logs
@@ -48,141 +50,88 @@ for t in build-asan/tests/test_*; do
 	add "$np" "$nf" "unit $name"
 done
 
-# 3. data-driven cases (first: tests/cases/ is what tests/gen_fixtures.py writes)
+# 3. the generated fixtures are what tests/gen_fixtures.py writes
 if python3 tests/gen_fixtures.py --check >"$LOG/gen-fixtures.log" 2>&1; then add 1 0 "gen_fixtures --check"; else add 0 1 "gen_fixtures --check"; cat "$LOG/gen-fixtures.log" | head -20; fi
-if [ -f tests/run_cases.py ]; then
-	python3 tests/run_cases.py "$BIN" >"$LOG/cases.log" 2>&1
-	set -- $(counts "$LOG/cases.log"); add "${1:-0}" "${2:-1}" "cases"
-	grep -E "^FAIL" "$LOG/cases.log" | head -20
-fi
 
-# 4. CLI behaviour
-if [ -f tests/cli.sh ]; then
-	sh tests/cli.sh "$BIN" >"$LOG/cli.log" 2>&1
-	set -- $(counts "$LOG/cli.log"); add "${1:-0}" "${2:-1}" "cli"
-	grep -E "^FAIL" "$LOG/cli.log" | head -20
-fi
+# the ThreadSanitizer binary for the pipeline suite below
+TSAN_OK=1
+make -s -j"$JOBS" tsan >"$LOG/tsan-build.log" 2>&1 || { TSAN_OK=0; tail -20 "$LOG/tsan-build.log"; add 0 1 "pipeline (tsan): build failed"; }
 
-[ -f tests/auth_cli.sh ] && { sh tests/auth_cli.sh "$BIN" >"$LOG/auth-cli.log" 2>&1; set -- $(counts "$LOG/auth-cli.log"); add "${1:-0}" "${2:-1}" "provider CLI (tenant, domain, user, token)"; grep -E "^FAIL" "$LOG/auth-cli.log" | head -20; }
-[ -f tests/hardening.sh ] && { sh tests/hardening.sh "$BIN" >"$LOG/hardening.log" 2>&1; set -- $(counts "$LOG/hardening.log"); add "${1:-0}" "${2:-1}" "hardening"; grep -E "^FAIL" "$LOG/hardening.log" | head -20; }
-# 4b. the two-thread ingest stores exactly what the one-thread ingest stores
-if [ -f tests/pipeline.sh ]; then
-	sh tests/pipeline.sh "$BIN" >"$LOG/pipeline.log" 2>&1
-	set -- $(counts "$LOG/pipeline.log"); add "${1:-0}" "${2:-1}" "pipeline"
-	grep -E "^FAIL" "$LOG/pipeline.log" | head -20
-fi
-
-# 4b'. the same under ThreadSanitizer: a data race between the parsing, writing,
-# archiving and checkpoint threads aborts the binary, and the comparison fails
-if [ -f tests/pipeline.sh ]; then
-	if make -s -j"$JOBS" tsan >"$LOG/tsan-build.log" 2>&1; then
-		TSAN_OPTIONS="halt_on_error=1 exitcode=66" sh tests/pipeline.sh build-tsan/dmarcscope \
-		    >"$LOG/pipeline-tsan.log" 2>&1
-		set -- $(counts "$LOG/pipeline-tsan.log"); add "${1:-0}" "${2:-1}" "pipeline (tsan)"
-		grep -E "^FAIL" "$LOG/pipeline-tsan.log" | head -20
-	else
-		tail -20 "$LOG/tsan-build.log"
-		add 0 1 "pipeline (tsan): build failed"
-	fi
-fi
-
-[ -f tests/groupcommit.sh ] && { sh tests/groupcommit.sh "$BIN" >"$LOG/groupcommit.log" 2>&1; set -- $(counts "$LOG/groupcommit.log"); add "${1:-0}" "${2:-1}" "group commit (grouped = one by one, kill -9)"; grep "^FAIL" "$LOG/groupcommit.log" | head; }
-
-# 4a. analysis: data-driven path cases and the analysis commands
-if [ -f tests/analysis/run.py ]; then
-	python3 tests/analysis/run.py "$BIN" >"$LOG/analysis-cases.log" 2>&1
-	set -- $(counts "$LOG/analysis-cases.log"); add "${1:-0}" "${2:-1}" "analysis cases"
-	grep -E "^(FAIL|skip)" "$LOG/analysis-cases.log" | head -20
-fi
-if [ -f tests/analysis_cli.sh ]; then
-	sh tests/analysis_cli.sh "$BIN" >"$LOG/analysis-cli.log" 2>&1
-	set -- $(counts "$LOG/analysis-cli.log"); add "${1:-0}" "${2:-1}" "analysis cli"
-	grep -E "^(FAIL|skip)" "$LOG/analysis-cli.log" | head -20
-fi
-[ -f tests/guidance.sh ] && { sh tests/guidance.sh "$BIN" >"$LOG/guidance.log" 2>&1; set -- $(counts "$LOG/guidance.log"); add "${1:-0}" "${2:-1}" "policy guidance"; grep "^FAIL" "$LOG/guidance.log" | head; }
-[ -f tests/alerts.sh ] && { sh tests/alerts.sh "$BIN" >"$LOG/alerts.log" 2>&1; set -- $(counts "$LOG/alerts.log"); add "${1:-0}" "${2:-1}" "alerts (SMTP, webhooks)"; grep "^FAIL" "$LOG/alerts.log" | head; }
-[ -f tests/intake/imap.sh ] && { sh tests/intake/imap.sh "$BIN" >"$LOG/imap.log" 2>&1; set -- $(counts "$LOG/imap.log"); add "${1:-0}" "${2:-1}" "IMAP intake (Dovecot)"; grep "^FAIL" "$LOG/imap.log" | head; }
-[ -f tests/intake/maildir.sh ] && { sh tests/intake/maildir.sh "$BIN" >"$LOG/maildir.log" 2>&1; set -- $(counts "$LOG/maildir.log"); add "${1:-0}" "${2:-1}" "Maildir watch (inotify)"; grep "^FAIL" "$LOG/maildir.log" | head; }
-[ -f tests/intake/daemon.sh ] && { sh tests/intake/daemon.sh "$BIN" >"$LOG/daemon.log" 2>&1; set -- $(counts "$LOG/daemon.log"); add "${1:-0}" "${2:-1}" "serve --config daemon, config check"; grep "^FAIL" "$LOG/daemon.log" | head; }
-[ -f tests/intake/metrics.sh ] && { sh tests/intake/metrics.sh "$BIN" >"$LOG/metrics.log" 2>&1; set -- $(counts "$LOG/metrics.log"); add "${1:-0}" "${2:-1}" "/metrics (strict text-format parser)"; grep "^FAIL" "$LOG/metrics.log" | head; }
-[ -f tests/intake/logs.sh ] && { sh tests/intake/logs.sh "$BIN" >"$LOG/logs.log" 2>&1; set -- $(counts "$LOG/logs.log"); add "${1:-0}" "${2:-1}" "refusal log lines, --syslog (private /dev/log)"; grep "^FAIL" "$LOG/logs.log" | head; }
-[ -f tests/progress.sh ] && { sh tests/progress.sh "$BIN" >"$LOG/progress.log" 2>&1; set -- $(counts "$LOG/progress.log"); add "${1:-0}" "${2:-1}" "progress bars on a terminal (pty)"; grep "^FAIL" "$LOG/progress.log" | head; }
-[ -f tests/retention.sh ] && { sh tests/retention.sh "$BIN" >"$LOG/retention.log" 2>&1; set -- $(counts "$LOG/retention.log"); add "${1:-0}" "${2:-1}" "retention (purge, rollups, dry run, daemon)"; grep "^FAIL" "$LOG/retention.log" | head; }
-[ -f tests/intake/imap_fail.sh ] && { sh tests/intake/imap_fail.sh "$BIN" >"$LOG/imap-fail.log" 2>&1; set -- $(counts "$LOG/imap-fail.log"); add "${1:-0}" "${2:-1}" "IMAP: folder deleted, stalled server, drop mid-fetch"; grep "^FAIL" "$LOG/imap-fail.log" | head; }
-[ -f tests/intake/enrich_lock.sh ] && { sh tests/intake/enrich_lock.sh "$BIN" >"$LOG/enrich-lock.log" 2>&1; set -- $(counts "$LOG/enrich-lock.log"); add "${1:-0}" "${2:-1}" "enrichment holds no write lock while it waits on DNS"; grep "^FAIL" "$LOG/enrich-lock.log" | head; }
-[ -f tests/intake/soak.sh ] && { sh tests/intake/soak.sh "$BIN" 200 >"$LOG/soak.log" 2>&1; set -- $(counts "$LOG/soak.log"); add "${1:-0}" "${2:-1}" "IMAP soak, 200 reports (make soak: 2000)"; grep "^FAIL" "$LOG/soak.log" | head; }
-[ -f tests/dnscheck/run.sh ] && { sh tests/dnscheck/run.sh "$BIN" >"$LOG/dnscheck.log" 2>&1; set -- $(counts "$LOG/dnscheck.log"); add "${1:-0}" "${2:-1}" "DNS record checks (unbound, HTTPS, history)"; grep "^FAIL" "$LOG/dnscheck.log" | head; }
-
-# 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
-if [ -f tests/enrich.sh ]; then
-	sh tests/enrich.sh "$BIN" >"$LOG/enrich.log" 2>&1
-	set -- $(counts "$LOG/enrich.log"); add "${1:-0}" "${2:-1}" "enrich"
-	grep -E "^FAIL" "$LOG/enrich.log" | head -20
-fi
-
-# 4d. the RFC 9989 tree walk through a real resolver on loopback
-if [ -f tests/treewalk.sh ]; then
-	sh tests/treewalk.sh "$BIN" >"$LOG/treewalk.log" 2>&1
-	set -- $(counts "$LOG/treewalk.log"); add "${1:-0}" "${2:-1}" "tree walk"
-	grep -E "^FAIL" "$LOG/treewalk.log" | head -20
-fi
-
-# 4b. web portal: API (curl) + browser (playwright-core + /usr/bin/chromium)
-if [ -f tests/web/run.sh ]; then
-	sh tests/web/run.sh "$BIN" >"$LOG/web.log" 2>&1
-	set -- $(counts "$LOG/web.log"); add "${1:-0}" "${2:-1}" "web"
-	grep -E "^FAIL" "$LOG/web.log" | head -20
-fi
-[ -f tests/web/api_kinds.sh ] && { sh tests/web/api_kinds.sh "$BIN" >"$LOG/api-kinds.log" 2>&1; set -- $(counts "$LOG/api-kinds.log"); add "${1:-0}" "${2:-1}" "failure/TLS API"; grep "^FAIL" "$LOG/api-kinds.log" | head; }
-[ -f tests/web/auth_web.sh ] && { sh tests/web/auth_web.sh "$BIN" >"$LOG/auth-web.log" 2>&1; set -- $(counts "$LOG/auth-web.log"); add "${1:-0}" "${2:-1}" "login endpoints (curl)"; grep "^FAIL" "$LOG/auth-web.log" | head; }
-[ -f tests/web/login.mjs ] && { node tests/web/login.mjs "$BIN" >"$LOG/login-web.log" 2>&1; set -- $(counts "$LOG/login-web.log"); add "${1:-0}" "${2:-1}" "login and account screens (browser)"; grep "^FAIL" "$LOG/login-web.log" | head; }
-[ -f tests/web/isolation.sh ] && { sh tests/web/isolation.sh "$BIN" >"$LOG/isolation.log" 2>&1; set -- $(counts "$LOG/isolation.log"); add "${1:-0}" "${2:-1}" "provider mode: tenant isolation over every route"; grep "^FAIL" "$LOG/isolation.log" | head; }
-[ -f tests/web/senders_totals.sh ] && { sh tests/web/senders_totals.sh "$BIN" >"$LOG/senders-totals.log" 2>&1; set -- $(counts "$LOG/senders-totals.log"); add "${1:-0}" "${2:-1}" "senders totals"; grep "^FAIL" "$LOG/senders-totals.log" | head; }
-[ -f tests/web/alerts.sh ] && { sh tests/web/alerts.sh "$BIN" >"$LOG/alerts-web.log" 2>&1; set -- $(counts "$LOG/alerts-web.log"); add "${1:-0}" "${2:-1}" "alert screens (browser)"; grep "^FAIL" "$LOG/alerts-web.log" | head; }
-[ -f tests/web/overview.sh ] && { sh tests/web/overview.sh "$BIN" >"$LOG/overview.log" 2>&1; set -- $(counts "$LOG/overview.log"); add "${1:-0}" "${2:-1}" "domains overview (API, tenants, browser ja/en)"; grep "^FAIL" "$LOG/overview.log" | head; }
-[ -f tests/web/kinds.sh ] && { sh tests/web/kinds.sh "$BIN" >"$LOG/web-kinds.log" 2>&1; set -- $(counts "$LOG/web-kinds.log"); add "${1:-0}" "${2:-1}" "web: threats, TLS, safety"; grep "^FAIL" "$LOG/web-kinds.log" | head; }
-
-[ -f tests/demo.sh ] && { sh tests/demo.sh "$BIN" >"$LOG/demo.log" 2>&1; set -- $(counts "$LOG/demo.log"); add "${1:-0}" "${2:-1}" "demo (make run)"; grep -E "^FAIL" "$LOG/demo.log" | head -20; }
-# 4e. the mail list as CSV: CLI and portal identical, lang=ja, tz, file name
-sh tests/csv.sh "$BIN" >"$LOG/csv.log" 2>&1; set -- $(counts "$LOG/csv.log"); add "${1:-0}" "${2:-1}" "csv"; grep -E "^FAIL" "$LOG/csv.log" | head -20
-[ -f tests/pg/analysis.sh ] && { sh tests/pg/analysis.sh "$BIN" >"$LOG/pg-analysis.log" 2>&1; set -- $(counts "$LOG/pg-analysis.log"); add "${1:-0}" "${2:-1}" "PostgreSQL analysis, hosts, intake, kinds against SQLite"; grep -E "^FAIL" "$LOG/pg-analysis.log" | head -20; }
-[ -f tests/pg/auth.sh ] && { sh tests/pg/auth.sh "$BIN" >"$LOG/pg-auth.log" 2>&1; set -- $(counts "$LOG/pg-auth.log"); add "${1:-0}" "${2:-1}" "PostgreSQL provider mode, login and alerts against SQLite (four alerts nodes)"; grep -E "^FAIL" "$LOG/pg-auth.log" | head -20; }
-[ -f tests/pg/retention.sh ] && { sh tests/pg/retention.sh "$BIN" >"$LOG/pg-retention.log" 2>&1; set -- $(counts "$LOG/pg-retention.log"); add "${1:-0}" "${2:-1}" "PostgreSQL retention against SQLite (two purges at once)"; grep -E "^FAIL" "$LOG/pg-retention.log" | head -20; }
-[ -f tests/pg/web.sh ] && { sh tests/pg/web.sh "$BIN" >"$LOG/pg-web.log" 2>&1; set -- $(counts "$LOG/pg-web.log"); add "${1:-0}" "${2:-1}" "PostgreSQL portal reads against SQLite, route by route"; grep -E "^FAIL" "$LOG/pg-web.log" | head -20; }
-[ -f tests/pg/nodes.sh ] && { sh tests/pg/nodes.sh "$BIN" >"$LOG/pg-nodes.log" 2>&1; set -- $(counts "$LOG/pg-nodes.log"); add "${1:-0}" "${2:-1}" "PostgreSQL: two web nodes, a streaming standby, lag fallback"; grep -E "^FAIL" "$LOG/pg-nodes.log" | head -20; }
-[ -f tests/pg/auth.sh ] && { sh tests/pg/auth.sh "$BIN" >"$LOG/pg-auth.log" 2>&1; set -- $(counts "$LOG/pg-auth.log"); add "${1:-0}" "${2:-1}" "PostgreSQL provider mode, login and alerts against SQLite (four alerts nodes)"; grep -E "^FAIL" "$LOG/pg-auth.log" | head -20; }
-[ -f tests/kinds/ingest.sh ] && { sh tests/kinds/ingest.sh "$BIN" >"$LOG/kinds-ingest.log" 2>&1; set -- $(counts "$LOG/kinds-ingest.log"); add "${1:-0}" "${2:-1}" "report kinds through ingest"; grep -E "^FAIL" "$LOG/kinds-ingest.log" | head -20; }
-[ -f tests/kinds/kinds.mk ] && { make -s kinds-check >"$LOG/kinds.log" 2>&1; set -- $(counts "$LOG/kinds.log"); add "${1:-0}" "${2:-1}" "report kinds (cases + fuzz corpus replay, ASan)"; grep -E "^FAIL" "$LOG/kinds.log" | head -20; }
-
-[ -f tests/kinds/export.sh ] && { sh tests/kinds/export.sh "$BIN" >"$LOG/kinds-export.log" 2>&1; set -- $(counts "$LOG/kinds-export.log"); add "${1:-0}" "${2:-1}" "export --kind failure|tlsrpt, failure/TLS counts"; grep -E "^FAIL" "$LOG/kinds-export.log" | head -20; }
-
-[ -f tests/pg/core.sh ] && { sh tests/pg/core.sh "$BIN" >"$LOG/pg-core.log" 2>&1; set -- $(counts "$LOG/pg-core.log"); add "${1:-0}" "${2:-1}" "PostgreSQL core against SQLite (concurrent ingests, kill -9)"; grep -E "^FAIL" "$LOG/pg-core.log" | head -20; }
-
-# 4f. the same suites on PostgreSQL (issue 17: one list, both backends)
-[ -f tests/pg/run.sh ] && { sh tests/pg/run.sh "$BIN" >"$LOG/pg-suites.log" 2>&1; set -- $(counts "$LOG/pg-suites.log"); add "${1:-0}" "${2:-1}" "the SQLite suites again on PostgreSQL (tests/pg/run.sh)"; grep -E "^(==|FAIL)" "$LOG/pg-suites.log" | grep -v " 0 failed" | head -20; }
-
-# 5. fuzz corpus replay
-if [ -f tests/fuzz/fuzz.mk ]; then
-	make -s fuzz-replay >"$LOG/fuzz.log" 2>&1
-	rc=$?
-	p=0
-	for n in $(sed -n 's/^\([0-9][0-9]*\) passed, 0 failed.*/\1/p' "$LOG/fuzz.log"); do
-		p=$((p + n)); done
-	[ "$rc" -ne 0 ] && tail -30 "$LOG/fuzz.log"
-	add "$p" "$([ "$rc" -eq 0 ] && echo 0 || echo 1)" "fuzz corpus replay"
-fi
-
-# 6. conformance
-if [ -d "${SHARED:-../shared}/corpus/real" ]; then
-	sh tests/conformance.sh "$BIN" >"$LOG/conformance.log" 2>&1
-	set -- $(counts "$LOG/conformance.log"); add "${1:-0}" "${2:-1}" "conformance"
-	grep -E "^FAIL" "$LOG/conformance.log"
+# 4-6. every suite, CHECK_JOBS at a time (default: one more than the cores),
+# longest first; each writes $LOG/NAME.log and ends with "N passed, N failed"
+# (scripts/runsuites.py).  Suites share nothing: each starts its own servers
+# on free loopback ports in a mktemp folder of its own.
+SHARED_DIR=${SHARED:-../shared}
+{
+s() { printf '%s\t%s\t%s\n' "$1" "$2" "$3"; }
+s cases "cases" "python3 tests/run_cases.py $BIN"
+s cli "cli" "sh tests/cli.sh $BIN"
+s auth-cli "provider CLI (tenant, domain, user, token)" "sh tests/auth_cli.sh $BIN"
+s hardening "hardening" "sh tests/hardening.sh $BIN"
+# the two-thread ingest stores what the one-thread ingest stores; the same under
+# ThreadSanitizer (a data race aborts the binary and the comparison fails)
+s pipeline "pipeline" "sh tests/pipeline.sh $BIN"
+[ "$TSAN_OK" = 1 ] && s pipeline-tsan "pipeline (tsan)" "TSAN_OPTIONS='halt_on_error=1 exitcode=66' sh tests/pipeline.sh build-tsan/dmarcscope"
+s groupcommit "group commit (grouped = one by one, kill -9)" "sh tests/groupcommit.sh $BIN"
+# analysis: data-driven path cases and the analysis commands
+s analysis-cases "analysis cases" "python3 tests/analysis/run.py $BIN"
+s analysis-cli "analysis cli" "sh tests/analysis_cli.sh $BIN"
+s guidance "policy guidance" "sh tests/guidance.sh $BIN"
+s alerts "alerts (SMTP, webhooks)" "sh tests/alerts.sh $BIN"
+s imap "IMAP intake (Dovecot)" "sh tests/intake/imap.sh $BIN"
+s maildir "Maildir watch (inotify)" "sh tests/intake/maildir.sh $BIN"
+s daemon "serve --config daemon, config check" "sh tests/intake/daemon.sh $BIN"
+s metrics "/metrics (strict text-format parser)" "sh tests/intake/metrics.sh $BIN"
+s logs "refusal log lines, --syslog (private /dev/log)" "sh tests/intake/logs.sh $BIN"
+s progress "progress bars on a terminal (pty)" "sh tests/progress.sh $BIN"
+s retention "retention (purge, rollups, dry run, daemon)" "sh tests/retention.sh $BIN"
+s imap-fail "IMAP: folder deleted, stalled server, drop mid-fetch" "sh tests/intake/imap_fail.sh $BIN"
+s enrich-lock "enrichment holds no write lock while it waits on DNS" "sh tests/intake/enrich_lock.sh $BIN"
+s soak "IMAP soak, 200 reports (make soak: 2000)" "sh tests/intake/soak.sh $BIN 200"
+s dnscheck "DNS record checks (unbound, HTTPS, history)" "sh tests/dnscheck/run.sh $BIN"
+# enrichment against real unbound, rbldnsd and an RDAP server on loopback
+s enrich "enrich" "sh tests/enrich.sh $BIN"
+# the RFC 9989 tree walk through a real resolver on loopback
+s treewalk "tree walk" "sh tests/treewalk.sh $BIN"
+# the portal: API (curl) and browser (playwright-core + /usr/bin/chromium)
+s web "web" "sh tests/web/run.sh $BIN"
+s api-kinds "failure/TLS API" "sh tests/web/api_kinds.sh $BIN"
+s auth-web "login endpoints (curl)" "sh tests/web/auth_web.sh $BIN"
+s login-web "login and account screens (browser)" "node tests/web/login.mjs $BIN"
+s isolation "provider mode: tenant isolation over every route" "sh tests/web/isolation.sh $BIN"
+s senders-totals "senders totals" "sh tests/web/senders_totals.sh $BIN"
+s alerts-web "alert screens (browser)" "sh tests/web/alerts.sh $BIN"
+s overview "domains overview (API, tenants, browser ja/en)" "sh tests/web/overview.sh $BIN"
+s web-kinds "web: threats, TLS, safety" "sh tests/web/kinds.sh $BIN"
+s demo "demo (make run)" "sh tests/demo.sh $BIN"
+# the mail list as CSV: CLI and portal identical, lang=ja, tz, file name
+s csv "csv" "sh tests/csv.sh $BIN"
+s kinds-ingest "report kinds through ingest" "sh tests/kinds/ingest.sh $BIN"
+s kinds "report kinds (cases + fuzz corpus replay, ASan)" "make -s kinds-check"
+s kinds-export "export --kind failure|tlsrpt, failure/TLS counts" "sh tests/kinds/export.sh $BIN"
+# PostgreSQL against SQLite, side by side, and the SQLite suites again on
+# PostgreSQL (issue 17: one list, both backends)
+s pg-analysis "PostgreSQL analysis, hosts, intake, kinds against SQLite" "sh tests/pg/analysis.sh $BIN"
+s pg-auth "PostgreSQL provider mode, login and alerts against SQLite (four alerts nodes)" "sh tests/pg/auth.sh $BIN"
+s pg-retention "PostgreSQL retention against SQLite (two purges at once)" "sh tests/pg/retention.sh $BIN"
+s pg-web "PostgreSQL portal reads against SQLite, route by route" "sh tests/pg/web.sh $BIN"
+s pg-nodes "PostgreSQL: two web nodes, a streaming standby, lag fallback" "sh tests/pg/nodes.sh $BIN"
+s pg-core "PostgreSQL core against SQLite (concurrent ingests, kill -9)" "sh tests/pg/core.sh $BIN"
+s pg-suites "the SQLite suites again on PostgreSQL (tests/pg/run.sh)" "sh tests/pg/run.sh $BIN"
+# fuzz corpus replay under ASan/UBSan (one closing line per harness: summed)
+s fuzz "fuzz corpus replay" "make -s fuzz-replay"
+# conformance against the real corpus; every read path over it under ASan/UBSan
+if [ -d "$SHARED_DIR/corpus/real" ]; then
+	s conformance "conformance" "sh tests/conformance.sh $BIN"
 else
-	echo "== conformance: ../shared/corpus not found, skipped"
+	echo "== conformance: $SHARED_DIR/corpus not found, skipped" >&2
 fi
-
-# 6b. every read path (CLI commands, every API route) over the real corpus under ASan/UBSan
-sh tests/realpaths.sh "$BIN" >"$LOG/realpaths.log" 2>&1; set -- $(counts "$LOG/realpaths.log"); add "${1:-0}" "${2:-1}" "real paths"; grep -E "^FAIL" "$LOG/realpaths.log" | head -20
+s realpaths "real paths" "sh tests/realpaths.sh $BIN"
+} >"$LOG/suites.tsv"
+CJ=${CHECK_JOBS:-$((JOBS + 1))}
+echo "== $(grep -c . "$LOG/suites.tsv") suites, $CJ at a time"
+python3 scripts/runsuites.py -j "$CJ" --logdir "$LOG" --sum fuzz <"$LOG/suites.tsv" | tee "$LOG/suites.out"
+set -- $(counts "$LOG/suites.out"); add "${1:-0}" "${2:-1}" "suites (above)"
 
 echo "$P passed, $F failed"
 [ "$F" -eq 0 ]

@@ -81,21 +81,10 @@ export PATH PYTHONPATH
 psql -qAt "$DMARCSCOPE_PG_BASE/postgres" -c "CREATE DATABASE dstemplate" >/dev/null 2>&1
 "$BIN" --db "$DMARCSCOPE_PG_BASE/dstemplate" summary >/dev/null 2>"$LOG/template.log" &&
     export DMARCSCOPE_PG_TEMPLATE=dstemplate
-P=0 F=0
+# the suites side by side (PG_JOBS at a time; each suite's databases are its own)
 FILTER=" $* "
 echo "$SUITES" | while IFS=: read -r name cmd; do
 	case "$FILTER" in "  ") ;; *" $name "*) ;; *) continue ;; esac
-	$cmd "$WRAP" >"$LOG/$name.log" 2>&1 </dev/null
-	set -- $(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' "$LOG/$name.log" | tail -1)
-	p=${1:-0} f=${2:-1}
-	echo "== pg $name: $p passed, $f failed"
-	grep -E "^FAIL" "$LOG/$name.log" | head -10
-	echo "$p $f" >>"$T/counts"
-	set --
-done
-if [ -f "$T/counts" ]; then
-	P=$(awk '{p += $1} END {print p + 0}' "$T/counts")
-	F=$(awk '{f += $2} END {print f + 0}' "$T/counts")
-fi
-echo "$P passed, $F failed"
-[ "$F" -eq 0 ]
+	printf '%s\t%s\t%s\n' "$name" "pg $name" "$cmd $WRAP"
+done >"$T/suites.tsv"
+python3 scripts/runsuites.py -j "${PG_JOBS:-2}" --logdir "$LOG" <"$T/suites.tsv"
