@@ -133,9 +133,23 @@ check("GET /domains: every domain with its reports and messages, most messages f
       st == 200 and {x["domain"]: (x["reports"], x["messages"]) for x in doms} == want and
       [x["messages"] for x in doms] == sorted((x["messages"] for x in doms), reverse=True), (st, str(doms)[:200]))
 
+# reporters: distinct reporting orgs of the period's reports, per domain (not a sum over days or spans)
+def reporters_check(since, until, a, b, jp, several=False):
+    want = dict(db.execute("SELECT policy_domain, count(DISTINCT org_name) FROM reports WHERE date_begin >= ?"
+                           " AND date_begin < ? GROUP BY 1", (a, b)))
+    got = {r["domain"]: r["reporters"] for r in jp["rows"] if r["reporters"]}
+    check("period %s..%s: reporters per domain = the distinct orgs of its reports" % (since, until),
+          got == want and len(want) > 0 and (not several or max(want.values()) > 1),
+          [(d, got.get(d), want.get(d)) for d in set(got) | set(want) if got.get(d) != want.get(d)][:3])
+reporters_check(SINCE, UNTIL, D0, D1, j, True)
+
 # other periods: short (days only), long, odd edges (8-day blocks and the days around them)
+# (016: spans of 4, 16, 64 days; day 20736 = 2026-10-10 starts a 64-day span (to 12-12), 20752 = 10-26
+# a 16-day one: periods that start mid-span, end mid-span, cross span borders, hold a whole 64-day
+# span, or are one day)
 for since, until in (("2026-11-20", "2026-11-24"), ("2026-10-22", "2026-11-30"), ("2026-11-03", "2026-11-27"),
-                     ("2026-10-25", "2026-11-02")):
+                     ("2026-10-25", "2026-11-02"), ("2026-10-21", "2026-10-26"), ("2026-10-26", "2026-11-29"),
+                     ("2026-11-07", "2026-11-07"), ("2026-10-10", "2026-12-12"), ("2026-10-06", "2026-12-20")):
     a = int(__import__("calendar").timegm(__import__("time").strptime(since, "%Y-%m-%d")))
     b = int(__import__("calendar").timegm(__import__("time").strptime(until, "%Y-%m-%d"))) + 86400
     want = {}
@@ -148,6 +162,7 @@ for since, until in (("2026-11-20", "2026-11-24"), ("2026-10-22", "2026-11-30"),
     got = {r["domain"]: (r["messages"], r["spoofing"], r["days"]) for r in jp["rows"] if r["messages"]}
     check("period %s..%s: messages, spoofing and days with data per domain = the records'" % (since, until),
           st == 200 and got == want, [(d, got.get(d), want.get(d)) for d in set(got) | set(want) if got.get(d) != want.get(d)][:3])
+    reporters_check(since, until, a, b, jp)
 
 # flags against their definitions
 ref = D1 - 2 * 86400
@@ -255,18 +270,32 @@ check("overview.csv?lang=fr: 400", st == 400, st)
 # the rollup follows the analysis: reanalyze, and a repeated ingest, leave it equal to the records
 def rollup_vs_records():
     a = dict(((d, day), (m, sp)) for d, day, m, sp in db.execute(
-        "SELECT policy_domain, day, messages, spoofing FROM rollup_domain_day WHERE messages <> 0"))
+        "SELECT i.policy_domain, x.day, x.messages, x.spoofing FROM rollup_domain_day x"
+        " JOIN ov_domain i ON i.id = x.domain_id WHERE x.messages <> 0"))
     b = dict(((d, day), (m, sp)) for d, day, m, sp in db.execute(
         "SELECT rp.policy_domain, rp.date_begin / 86400, sum(r.count), sum(CASE WHEN r.cls = 3 THEN r.count"
         " ELSE 0 END) FROM records r JOIN reports rp ON rp.id = r.report_id GROUP BY 1, 2"))
-    # the 8-day blocks: the sums of their days, the first and last day with messages
-    c = set(db.execute("SELECT policy_domain, block, messages, spoofing, dmarc_pass, first_day, last_day"
-                       " FROM rollup_domain_block WHERE messages <> 0"))
-    d = set(db.execute("SELECT policy_domain, day / 8, sum(messages), sum(spoofing), sum(dmarc_pass),"
-                       " min(CASE WHEN messages <> 0 THEN day END), max(CASE WHEN messages <> 0 THEN day END)"
-                       " FROM rollup_domain_day GROUP BY 1, 2 HAVING sum(messages) <> 0"))
-    return a == b and c == d and len(c) > 0, len(a), len(b)
-check("rollup_domain_day = the records' sums per domain and day, rollup_domain_block = its days'", *rollup_vs_records()[:1])
+    # the day's reporter bits: one per distinct org of rollup_org that day
+    e = set(db.execute("SELECT domain_id, day, orgs FROM rollup_domain_day WHERE orgs <> 0"))
+    f = set(db.execute("SELECT b.domain_id, o.day, sum(b.bit) FROM rollup_org o JOIN ov_domain i"
+                       " ON i.policy_domain = o.policy_domain JOIN ov_reporter b ON b.domain_id = i.id"
+                       " AND b.org = o.org GROUP BY 1, 2"))
+    # the spans (4, 16, 64 days): the sums of their days, the first and last day with messages, the orgs
+    c = set(db.execute("SELECT level, start, domain_id, messages, spoofing, dmarc_pass, first_day, last_day, orgs"
+                       " FROM rollup_domain_span"))
+    d = set()
+    for lv in (1, 2, 3):
+        for st, dom, m, sp, dp, fd, ld in db.execute(
+                "SELECT day >> ?1, domain_id, sum(messages), sum(spoofing), sum(dmarc_pass),"
+                " min(CASE WHEN messages <> 0 THEN day END), max(CASE WHEN messages <> 0 THEN day END)"
+                " FROM rollup_domain_day GROUP BY 1, 2", (2 * lv,)):
+            o = 0
+            for (x,) in db.execute("SELECT orgs FROM rollup_domain_day WHERE domain_id = ? AND day >= ?"
+                                   " AND day < ?", (dom, st << (2 * lv), (st + 1) << (2 * lv))):
+                o |= x
+            d.add((lv, st, dom, m, sp, dp, fd, ld, o))
+    return a == b and c == d and e == f and len(c) > 0 and len(e) > 0, len(a), len(b), len(c ^ d), len(e ^ f)
+check("rollup_domain_day = the records' sums per domain and day, its orgs = rollup_org's, rollup_domain_span = its days'", *rollup_vs_records()[:1])
 db.execute("DELETE FROM senders WHERE policy_domain = ?", (sorted(alld)[0],))
 db.commit()
 subprocess.run([BIN, "--db", DB, "-q", "reanalyze"], check=False, stdout=subprocess.DEVNULL)
