@@ -40,11 +40,15 @@ if [ -z "${OV_DB:-}" ] && [ ! -f "$OUT/loaded" ]; then
 	touch "$OUT/loaded"
 fi
 "$BIN" --db "$DB" -q senders list >/dev/null	# migrate first (not timed)
-DOMAINS=$(sqlite3 "$DB" 'select count(*) from domain_summary')
-REPORTS=$(sqlite3 "$DB" 'select count(*) from reports')
-RECORDS=$(sqlite3 "$DB" 'select count(*) from records')
-DAYROWS=$(sqlite3 "$DB" 'select count(*) from rollup_domain_day')
-DBSIZE=$(du -m "$DB" | cut -f1)
+case "$DB" in
+postgres*) sql() { psql -qAt "$DB" -c "$1"; }; BACKEND=PostgreSQL ;;	# bench/overview_pg.sh
+*) sql() { sqlite3 "$DB" "$1"; }; BACKEND=SQLite ;;
+esac
+DOMAINS=$(sql 'select count(*) from domain_summary')
+REPORTS=$(sql 'select count(*) from reports')
+RECORDS=$(sql 'select count(*) from records')
+DAYROWS=$(sql 'select count(*) from rollup_domain_day')
+DBSIZE=$(du -m "$DB" 2>/dev/null | cut -f1) || DBSIZE="(PostgreSQL)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --no-enrich >"$OUT/serve.log" 2>&1 &
 PID=$!
@@ -100,7 +104,7 @@ if [ -n "${OV_SHOTS:-}" ]; then
 	    { echo "overview.sh: screenshots failed:" >&2; tail -5 "$OUT/shots.log" >&2; }
 fi
 cat <<EOF
-### Domains overview (issue 19)
+### Domains overview (issue 19), $BACKEND
 
 Measured $(date -u '+%Y-%m-%d %H:%M') UTC by \`sh bench/overview.sh\` (commit $(git rev-parse --short HEAD)).
 
