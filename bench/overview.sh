@@ -57,8 +57,11 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/version" >/dev/n
 BASE="http://127.0.0.1:$PORT/api/v1"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 n() { python3 -c "print(f'{int($1):,}')"; }
-cpu() {	# the server's CPU time so far, in clock ticks
-	awk '{ print $14 + $15 }' "/proc/$PID/stat"
+cpu() {	# the server's CPU time so far, in clock ticks (with OV_PGPID: and the PostgreSQL
+	# server's processes, children of that postmaster: the serve process's connections)
+	for p in $PID ${OV_PGPID:+$OV_PGPID $(pgrep -P "$OV_PGPID")}; do
+		cat "/proc/$p/stat" 2>/dev/null
+	done | awk '{ s += $14 + $15 } END { print s }'
 }
 TICK=$(getconf CLK_TCK)
 lat() {	# URL -> "p50 p95 max" milliseconds over SAMPLES uncached requests

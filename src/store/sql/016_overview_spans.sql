@@ -257,33 +257,9 @@ CREATE TRIGGER rollup_domain_day_ov_update AFTER UPDATE ON rollup_domain_day BEG
         last_day = CASE WHEN NEW.messages <> 0 AND (last_day IS NULL OR NEW.day > last_day)
                    THEN NEW.day ELSE last_day END,
         orgs = orgs | NEW.orgs
-    WHERE level = 1 AND start = NEW.day >> 2 AND domain_id = NEW.domain_id;
-    UPDATE rollup_domain_span SET messages = messages + NEW.messages - OLD.messages,
-        dmarc_pass = dmarc_pass + NEW.dmarc_pass - OLD.dmarc_pass,
-        spf_aligned = spf_aligned + NEW.spf_aligned - OLD.spf_aligned,
-        dkim_aligned = dkim_aligned + NEW.dkim_aligned - OLD.dkim_aligned,
-        forwarded = forwarded + NEW.forwarded - OLD.forwarded,
-        auth_failure = auth_failure + NEW.auth_failure - OLD.auth_failure,
-        spoofing = spoofing + NEW.spoofing - OLD.spoofing,
-        first_day = CASE WHEN NEW.messages <> 0 AND (first_day IS NULL OR NEW.day < first_day)
-                    THEN NEW.day ELSE first_day END,
-        last_day = CASE WHEN NEW.messages <> 0 AND (last_day IS NULL OR NEW.day > last_day)
-                   THEN NEW.day ELSE last_day END,
-        orgs = orgs | NEW.orgs
-    WHERE level = 2 AND start = NEW.day >> 4 AND domain_id = NEW.domain_id;
-    UPDATE rollup_domain_span SET messages = messages + NEW.messages - OLD.messages,
-        dmarc_pass = dmarc_pass + NEW.dmarc_pass - OLD.dmarc_pass,
-        spf_aligned = spf_aligned + NEW.spf_aligned - OLD.spf_aligned,
-        dkim_aligned = dkim_aligned + NEW.dkim_aligned - OLD.dkim_aligned,
-        forwarded = forwarded + NEW.forwarded - OLD.forwarded,
-        auth_failure = auth_failure + NEW.auth_failure - OLD.auth_failure,
-        spoofing = spoofing + NEW.spoofing - OLD.spoofing,
-        first_day = CASE WHEN NEW.messages <> 0 AND (first_day IS NULL OR NEW.day < first_day)
-                    THEN NEW.day ELSE first_day END,
-        last_day = CASE WHEN NEW.messages <> 0 AND (last_day IS NULL OR NEW.day > last_day)
-                   THEN NEW.day ELSE last_day END,
-        orgs = orgs | NEW.orgs
-    WHERE level = 3 AND start = NEW.day >> 6 AND domain_id = NEW.domain_id;
+    WHERE (level = 1 AND start = NEW.day >> 2 AND domain_id = NEW.domain_id)
+       OR (level = 2 AND start = NEW.day >> 4 AND domain_id = NEW.domain_id)
+       OR (level = 3 AND start = NEW.day >> 6 AND domain_id = NEW.domain_id);
 END;
 
 -- a day that lost messages or orgs, or went: the spans' first/last day and
