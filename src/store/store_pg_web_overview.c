@@ -62,7 +62,8 @@ ov_domains(void *h, const store_web_query *w, ovset *o)
 		    "web overview");
 	else
 		r = pg_exec_read(q, PGA_WEB_OVERVIEW, SL_DOM_ALL, DOM_COLS " FROM domain_summary s"
-		    " LEFT JOIN ov_domain i ON i.policy_domain = s.policy_domain WHERE $1::bigint = 0 AND ($2::text IS NULL OR strpos(s.policy_domain, lower($2)) > 0)",
+		    " LEFT JOIN ov_domain i ON i.policy_domain = s.policy_domain WHERE $1::bigint = 0"
+		    " AND ($2::text IS NULL OR strpos(s.policy_domain, lower($2)) > 0)",
 		    &p, "web overview");
 	if (r == NULL)
 		return STORE_ERR;
