@@ -24,7 +24,7 @@
 #include "../util/log.h"
 
 enum { SL_DOM_TENANT, SL_DOM_ALL, SL_COUNT, SL_SPANS, SL_DAYS, SL_FEW, SL_SENDERS, SL_ALERTS,
-    SL_TENANTS, SL_POLICY, SL_REPORTERS, SL_SPARK, SL_SUMS };
+    SL_TENANTS, SL_POLICY, SL_REPORTERS, SL_SPARK };
 
 #define DOM_COLS "SELECT s.policy_domain, s.reports, s.last_begin, s.last_end, s.p, s.sp, s.np," \
     " s.pct, s.testing, i.id"
@@ -141,54 +141,6 @@ ov_range(void *h, ovset *o, int level, int64_t lo, int64_t hi)
 	    " auth_failure, spoofing, CASE WHEN messages <> 0 THEN day END, day, orgs"
 	    " FROM rollup_domain_day WHERE day >= $1 AND day < $2 AND (messages <> 0 OR orgs <> 0)",
 	    &p, "web overview");
-	if (r == NULL)
-		return STORE_ERR;
-	add_rows(o, NULL, r, 1);
-	PQclear(r);
-	return STORE_OK;
-}
-
-/* 2. the pieces of a period at once, summed per domain here: one statement of
- * two day ranges and two span ranges a level ($1..$16, unused ones empty),
- * 10,000 grouped rows back instead of about 100,000 */
-#define SUM_DAYS(a, b) " SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded," \
-    " auth_failure, spoofing, CASE WHEN messages <> 0 THEN day END AS fd," \
-    " CASE WHEN messages <> 0 THEN day END AS ld, orgs FROM rollup_domain_day" \
-    " WHERE day >= $" a " AND day < $" b " AND (messages <> 0 OR orgs <> 0)"
-#define SUM_SPANS(l, a, b) " SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned," \
-    " forwarded, auth_failure, spoofing, first_day, last_day, orgs FROM rollup_domain_span" \
-    " WHERE level = " l " AND start >= $" a " AND start < $" b " AND (messages <> 0 OR orgs <> 0)"
-
-static int
-ov_ranges(void *h, ovset *o, int n, const int *level, const int64_t *lo, const int64_t *hi)
-{
-	int64_t v[2 * OV_PIECES];
-	int used[4] = { 0, 0, 0, 0 };
-	pg_params p;
-	PGresult *r;
-
-	memset(v, 0, sizeof(v));
-	for (int i = 0; i < n; i++) {	/* slot 2 * level + k: the level's k-th piece */
-		int k;
-
-		if (level[i] < 0 || level[i] > 3 || used[level[i]] >= 2) {
-			ov_error(h, "web overview: too many pieces");
-			return STORE_ERR;
-		}
-		k = 2 * level[i] + used[level[i]]++;
-		v[2 * k] = lo[i];
-		v[2 * k + 1] = hi[i];
-	}
-	pg_p_init(&p);
-	for (int i = 0; i < 2 * OV_PIECES; i++)
-		pg_p_int(&p, v[i]);
-	r = pg_exec_read(h, PGA_WEB_OVERVIEW, SL_SUMS, "SELECT domain_id, sum(messages), sum(dmarc_pass),"
-	    " sum(spf_aligned), sum(dkim_aligned), sum(forwarded), sum(auth_failure), sum(spoofing),"
-	    " min(fd), max(ld), bit_or(orgs) FROM (" SUM_DAYS("1", "2") " UNION ALL" SUM_DAYS("3", "4")
-	    " UNION ALL" SUM_SPANS("1", "5", "6") " UNION ALL" SUM_SPANS("1", "7", "8")
-	    " UNION ALL" SUM_SPANS("2", "9", "10") " UNION ALL" SUM_SPANS("2", "11", "12")
-	    " UNION ALL" SUM_SPANS("3", "13", "14") " UNION ALL" SUM_SPANS("3", "15", "16")
-	    ") x GROUP BY domain_id", &p, "web overview");
 	if (r == NULL)
 		return STORE_ERR;
 	add_rows(o, NULL, r, 1);
@@ -334,8 +286,7 @@ ov_days(void *h, const store_web_query *w, int64_t d0, int64_t d1, store_web_cb 
 }
 
 static const ov_backend pg_ov = {
-	.domains = ov_domains, .count_all = ov_count_all, .range = ov_range, .ranges = ov_ranges,
-	.few = ov_few,
+	.domains = ov_domains, .count_all = ov_count_all, .range = ov_range, .few = ov_few,
 	.per_domain = ov_per_domain, .policy_before = ov_policy_before, .reporters = ov_reporters,
 	.days = ov_days, .error = ov_error,
 };

@@ -194,44 +194,27 @@ next_step(const ovd *d)
 }
 
 /* the period [lo, hi) in days cut in pieces of one level each (0 days, 1..3
- * spans of 4^level days): up to 3 units a level at each end, the rest one
- * level up; each piece is a range of starts (at most 2 a level) */
-static int
-cut(int64_t lo, int64_t hi, int *lv, int64_t *plo, int64_t *phi)
-{
-	int n = 0;
-
-	for (int l = 0; l < LEVELS && lo < hi; l++) {
-		int64_t u = (int64_t)1 << (2 * l), up = u * 4, a, b;
-
-		a = (lo + up - 1) / up * up;
-		b = hi / up * up;
-		if (l == LEVELS - 1 || a >= b) {
-			lv[n] = l, plo[n] = lo / u, phi[n++] = hi / u;
-			break;
-		}
-		if (lo < a)
-			lv[n] = l, plo[n] = lo / u, phi[n++] = a / u;
-		if (b < hi)
-			lv[n] = l, plo[n] = b / u, phi[n++] = hi / u;
-		lo = a;
-		hi = b;
-	}
-	return n;
-}
-
+ * spans of 4^level days): up to 3 pieces a level at each end, the rest one
+ * level up; each piece is a range of starts */
 static int
 pieces(const ov_backend *be, void *h, ovset *o, int64_t lo, int64_t hi)
 {
-	int lv[OV_PIECES], n;
-	int64_t plo[OV_PIECES], phi[OV_PIECES];
+	for (int l = 0; l < LEVELS && lo < hi; l++) {
+		int64_t u = (int64_t)1 << (2 * l), up = u * 4, a, b;
 
-	n = cut(lo, hi, lv, plo, phi);
-	if (be->ranges != NULL)
-		return n > 0 ? be->ranges(h, o, n, lv, plo, phi) : STORE_OK;
-	for (int i = 0; i < n; i++)
-		if (be->range(h, o, lv[i], plo[i], phi[i]) != STORE_OK)
+		if (l == LEVELS - 1)
+			return be->range(h, o, l, lo / u, hi / u);
+		a = (lo + up - 1) / up * up;
+		b = hi / up * up;
+		if (a >= b)
+			return be->range(h, o, l, lo / u, hi / u);
+		if (lo < a && be->range(h, o, l, lo / u, a / u) != STORE_OK)
 			return STORE_ERR;
+		if (b < hi && be->range(h, o, l, b / u, hi / u) != STORE_OK)
+			return STORE_ERR;
+		lo = a;
+		hi = b;
+	}
 	return STORE_OK;
 }
 

@@ -37,8 +37,6 @@ typedef struct ovset {
 	size_t nid;
 } ovset;
 
-#define OV_PIECES 8	/* pieces of a period: at most 2 a level */
-
 /* ov_reporter's overflow bit: a domain with more orgs than bits */
 #define OV_ORGS_MANY ((int64_t)1 << 62)
 
@@ -54,11 +52,6 @@ typedef struct ov_backend {
 	 * rollup_domain_span at level (1..3) or rollup_domain_day (level 0),
 	 * messages or orgs <> 0, ov_add'ed to the domains found by ov_byid */
 	int (*range)(void *h, ovset *o, int level, int64_t lo, int64_t hi);
-	/* 2. optional, instead of range: the n (<= OV_PIECES, at most 2 a level)
-	 * pieces at once, summed per domain by the backend (PostgreSQL: one
-	 * grouped statement, 10,000 rows back instead of 100,000) */
-	int (*ranges)(void *h, ovset *o, int n, const int *level, const int64_t *lo,
-	    const int64_t *hi);
 	/* 2'. the same for every domain of o by its own days in [lo, hi) */
 	int (*few)(void *h, ovset *o, int64_t lo, int64_t hi);
 	/* 3. which 0: senders per domain, 1: open alerts, 2: tenant name */
