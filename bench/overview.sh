@@ -48,7 +48,7 @@ DOMAINS=$(sql 'select count(*) from domain_summary')
 REPORTS=$(sql 'select count(*) from reports')
 RECORDS=$(sql 'select count(*) from records')
 DAYROWS=$(sql 'select count(*) from rollup_domain_day')
-DBSIZE=$(du -m "$DB" 2>/dev/null | cut -f1) || DBSIZE="(PostgreSQL)"
+[ "$BACKEND" = SQLite ] && DBSIZE="$(du -m "$DB" | cut -f1) MB" || DBSIZE="PostgreSQL"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --no-enrich >"$OUT/serve.log" 2>&1 &
 PID=$!
@@ -114,7 +114,7 @@ Measured $(date -u '+%Y-%m-%d %H:%M') UTC by \`sh bench/overview.sh\` (commit $(
 - Corpus: \`python3 bench/gen_overview.py --domains $NDOM --days 90 --records $NREC --end 2026-11-30\`
   (deterministic, seed 19): $(n "$DOMAINS") domains, $(n "$REPORTS") reports,
   $(n "$RECORDS") records over 90 days, ingested with \`dmarcscope ingest\`$( [ -f "$OUT/ingest.seconds" ] && echo " in $(cat "$OUT/ingest.seconds") s") into a
-  ${DBSIZE} MB database; $(n "$DAYROWS") rows in rollup_domain_day.
+  ${DBSIZE} database; $(n "$DAYROWS") rows in rollup_domain_day.
 - Each row: $SAMPLES requests of the first page (50 rows) with curl, one after another, each
   missing the response cache (\`&sample=N\`); the database file is in the page cache.
   Load average before: $LOAD0, after: $LOAD1 (2 CPUs, shared with other work).
