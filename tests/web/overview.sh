@@ -334,6 +334,14 @@ st, got, _ = reporters_of(dom, 3)
 check("those reporters removed: every domain's reporters as before", st == 200 and got == before,
       (got.get(dom), before.get(dom)))
 check("those reporters removed: the day's and the spans' bits equal their rows' again", *rollup_vs_records()[:1])
+# a retention purge (records older than 40 days: the first days of the corpus, a cut inside
+# the spans): the rollups still equal what is left
+n0 = db.execute("SELECT count(*) FROM rollup_domain_day").fetchone()[0]
+subprocess.run([BIN, "--db", DB, "-q", "purge", "--records-older-than", "40", "--no-progress"], check=False,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+n1 = db.execute("SELECT count(*) FROM rollup_domain_day").fetchone()[0]
+check("after a purge of records older than 40 days: day rows gone (%d -> %d), the rest equal the records" %
+      (n0, n1), n1 < n0 and rollup_vs_records()[0], rollup_vs_records())
 print("RESULT %d %d" % (npass, nfail))
 PYEOF
 grep -v "^RESULT" "$T/api.log"
