@@ -2,7 +2,7 @@
  * store_pg_web_overview.c - the domains overview's reads for PostgreSQL
  * (store_web.h, SWQ_OVERVIEW_FIRST on; issue 19): the counterpart of
  * store_sqlite_web_overview.c, statement for statement, from the tables of
- * migration 014 (sql_pg/014_overview.sql), never from records.  The
+ * migrations 014 and 016 (sql_pg/), never from records.  The
  * computation (sums, next step, flags, filter, totals, sort, page, rows) is
  * web_overview.c's, shared with SQLite, so both give the same rows.
  * store_pg_web.c hands SWQ_OVERVIEW* here.  Reads go to the replica when one
@@ -23,11 +23,11 @@
 #include "web_overview.h"
 #include "../util/log.h"
 
-enum { SL_DOM_TENANT, SL_DOM_ALL, SL_COUNT, SL_BLOCKS, SL_DAYS, SL_FEW, SL_SENDERS, SL_ALERTS,
+enum { SL_DOM_TENANT, SL_DOM_ALL, SL_COUNT, SL_SPANS, SL_DAYS, SL_FEW, SL_SENDERS, SL_ALERTS,
     SL_TENANTS, SL_POLICY, SL_REPORTERS, SL_SPARK };
 
 #define DOM_COLS "SELECT s.policy_domain, s.reports, s.last_begin, s.last_end, s.p, s.sp, s.np," \
-    " s.pct, s.testing"
+    " s.pct, s.testing, i.id"
 
 static char *
 col_dup(const PGresult *r, int row, int col)
@@ -56,12 +56,14 @@ ov_domains(void *h, const store_web_query *w, ovset *o)
 	pg_p_text(&p, w->search);
 	if (w->scope_tenant > 0)
 		r = pg_exec_read(q, PGA_WEB_OVERVIEW, SL_DOM_TENANT, DOM_COLS " FROM tenant_domains td"
-		    " JOIN domain_summary s ON s.policy_domain = td.domain WHERE td.tenant_id = $1"
+		    " JOIN domain_summary s ON s.policy_domain = td.domain"
+		    " LEFT JOIN ov_domain i ON i.policy_domain = s.policy_domain WHERE td.tenant_id = $1"
 		    " AND ($2::text IS NULL OR strpos(s.policy_domain, lower($2)) > 0)", &p,
 		    "web overview");
 	else
 		r = pg_exec_read(q, PGA_WEB_OVERVIEW, SL_DOM_ALL, DOM_COLS " FROM domain_summary s"
-		    " WHERE $1::bigint = 0 AND ($2::text IS NULL OR strpos(s.policy_domain, lower($2)) > 0)",
+		    " LEFT JOIN ov_domain i ON i.policy_domain = s.policy_domain WHERE $1::bigint = 0"
+		    " AND ($2::text IS NULL OR strpos(s.policy_domain, lower($2)) > 0)",
 		    &p, "web overview");
 	if (r == NULL)
 		return STORE_ERR;
@@ -78,6 +80,7 @@ ov_domains(void *h, const store_web_query *w, ovset *o)
 		d->has_pct = !pg_isnull(r, i, 7);
 		d->pct = pg_int(r, i, 7);
 		d->testing = col_dup(r, i, 8);
+		d->id = pg_isnull(r, i, 9) ? 0 : pg_int(r, i, 9);
 	}
 	PQclear(r);
 	return STORE_OK;
@@ -98,12 +101,13 @@ ov_count_all(void *h, int64_t *all)
 	return STORE_OK;
 }
 
-/* rows of (sums..., first day, last day) from column c0 on, added to d */
+/* rows of (sums..., first day, last day, orgs) from column c0 on, added to
+ * one, or to the domain of the id in column 0 */
 static void
 add_rows(ovset *o, ovd *one, const PGresult *r, int c0)
 {
 	for (int i = 0; i < PQntuples(r); i++) {
-		ovd *d = one != NULL ? one : ov_find(o, pg_str(r, i, 0));
+		ovd *d = one != NULL ? one : ov_byid(o, pg_int(r, i, 0));
 		int64_t sum[OV_NSUM];
 
 		if (d == NULL)		/* out of scope or search */
@@ -111,13 +115,13 @@ add_rows(ovset *o, ovd *one, const PGresult *r, int c0)
 		for (int k = 0; k < OV_NSUM; k++)
 			sum[k] = pg_int(r, i, c0 + k);
 		ov_add(d, sum, pg_isnull(r, i, c0 + OV_NSUM) ? -1 : pg_int(r, i, c0 + OV_NSUM),
-		    pg_int(r, i, c0 + OV_NSUM + 1));
+		    pg_int(r, i, c0 + OV_NSUM + 1), pg_int(r, i, c0 + OV_NSUM + 2));
 	}
 }
 
-/* 2. the sums of the rows of one range (blocks: with their first/last day) */
+/* 2. the sums of the rows of one range (spans: with their first/last day) */
 static int
-ov_range(void *h, ovset *o, int blocks, int64_t lo, int64_t hi)
+ov_range(void *h, ovset *o, int level, int64_t lo, int64_t hi)
 {
 	pg_params p;
 	PGresult *r;
@@ -125,14 +129,18 @@ ov_range(void *h, ovset *o, int blocks, int64_t lo, int64_t hi)
 	pg_p_init(&p);
 	pg_p_int(&p, lo);
 	pg_p_int(&p, hi);
-	r = blocks ? pg_exec_read(h, PGA_WEB_OVERVIEW, SL_BLOCKS,
-	    "SELECT policy_domain, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
-	    " auth_failure, spoofing, first_day, last_day FROM rollup_domain_block"
-	    " WHERE block >= $1 AND block < $2 AND messages <> 0", &p, "web overview") :
+	if (level > 0)
+		pg_p_int(&p, level);
+	r = level > 0 ? pg_exec_read(h, PGA_WEB_OVERVIEW, SL_SPANS,
+	    "SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
+	    " auth_failure, spoofing, first_day, last_day, orgs FROM rollup_domain_span"
+	    " WHERE level = $3 AND start >= $1 AND start < $2 AND (messages <> 0 OR orgs <> 0)", &p,
+	    "web overview") :
 	    pg_exec_read(h, PGA_WEB_OVERVIEW, SL_DAYS,
-	    "SELECT policy_domain, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
-	    " auth_failure, spoofing, day, day FROM rollup_domain_day"
-	    " WHERE day >= $1 AND day < $2 AND messages <> 0", &p, "web overview");
+	    "SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
+	    " auth_failure, spoofing, CASE WHEN messages <> 0 THEN day END, day, orgs"
+	    " FROM rollup_domain_day WHERE day >= $1 AND day < $2 AND (messages <> 0 OR orgs <> 0)",
+	    &p, "web overview");
 	if (r == NULL)
 		return STORE_ERR;
 	add_rows(o, NULL, r, 1);
@@ -148,13 +156,16 @@ ov_few(void *h, ovset *o, int64_t lo, int64_t hi)
 		pg_params p;
 		PGresult *r;
 
+		if (o->v[i].id <= 0)
+			continue;
 		pg_p_init(&p);
-		pg_p_text(&p, o->v[i].domain);
+		pg_p_int(&p, o->v[i].id);
 		pg_p_int(&p, lo);
 		pg_p_int(&p, hi);
 		r = pg_exec_read(h, PGA_WEB_OVERVIEW, SL_FEW, "SELECT messages, dmarc_pass, spf_aligned,"
-		    " dkim_aligned, forwarded, auth_failure, spoofing, day, day FROM rollup_domain_day"
-		    " WHERE policy_domain = $1 AND day >= $2 AND day < $3 AND messages <> 0", &p,
+		    " dkim_aligned, forwarded, auth_failure, spoofing,"
+		    " CASE WHEN messages <> 0 THEN day END, day, orgs FROM rollup_domain_day"
+		    " WHERE domain_id = $1 AND day >= $2 AND day < $3 AND (messages <> 0 OR orgs <> 0)", &p,
 		    "web overview");
 		if (r == NULL)
 			return STORE_ERR;
@@ -256,8 +267,8 @@ ov_days(void *h, const store_web_query *w, int64_t d0, int64_t d1, store_web_cb 
 	pg_p_int(&p, d1);
 	pg_p_int(&p, w->scope_tenant);
 	r = pg_exec_read(h, PGA_WEB_OVERVIEW, SL_SPARK, "SELECT day, messages, spoofing"
-	    " FROM rollup_domain_day WHERE policy_domain = $1 AND day >= $2 AND day < $3"
-	    " AND ($4::bigint = 0 OR policy_domain IN (SELECT domain FROM tenant_domains"
+	    " FROM rollup_domain_day WHERE domain_id = (SELECT id FROM ov_domain WHERE policy_domain = $1)"
+	    " AND day >= $2 AND day < $3 AND ($4::bigint = 0 OR $1 IN (SELECT domain FROM tenant_domains"
 	    " WHERE tenant_id = $4)) ORDER BY day", &p, "web overview");
 	if (r == NULL)
 		return STORE_ERR;

@@ -3,12 +3,13 @@
  * (store_web.h, SWQ_OVERVIEW_FIRST on; issue 19).  The computation (sums,
  * next step, flags, filter, totals, sort, page, rows) is web_overview.c's,
  * shared with PostgreSQL; here are the reads it asks for, from the tables of
- * migration 014 and never from records: domain_summary (a tenant's through
- * tenant_domains), the period's ranges of rollup_domain_block and
- * rollup_domain_day (keyed by day first: read in order, no seek per domain),
- * a few domains' own days (rollup_domain_day_domain), senders, open alerts,
- * tenant names, the policy before the period's end, the reporters
- * (rollup_org) and one domain's days (the sparkline).
+ * migrations 014 and 016 and never from records: domain_summary with the
+ * domain's ov_domain id (a tenant's through tenant_domains), the period's
+ * ranges of rollup_domain_span and rollup_domain_day (keyed by level, start
+ * first: read in order, no seek per domain; rows found by integer id), a few
+ * domains' own days (rollup_domain_day_domain), senders, open alerts, tenant
+ * names, the policy before the period's end, the reporters of a domain with
+ * more orgs than bits (rollup_org) and one domain's days (the sparkline).
  *
  * Isolation: a tenant's domain list comes from tenant_domains of its tenant
  * only, and nothing is read for a domain outside the list.
@@ -68,10 +69,12 @@ ov_domains(void *h, const store_web_query *w, ovset *o)
 
 	st = prep(sq, w->scope_tenant > 0 ?
 	    "SELECT s.policy_domain, s.reports, s.last_begin, s.last_end, s.p, s.sp, s.np, s.pct,"
-	    " s.testing FROM tenant_domains td JOIN domain_summary s ON s.policy_domain = td.domain"
+	    " s.testing, i.id FROM tenant_domains td JOIN domain_summary s ON s.policy_domain = td.domain"
+	    " LEFT JOIN ov_domain i ON i.policy_domain = s.policy_domain"
 	    " WHERE td.tenant_id = ?1 AND (?2 IS NULL OR instr(s.policy_domain, lower(?2)) > 0)" :
 	    "SELECT s.policy_domain, s.reports, s.last_begin, s.last_end, s.p, s.sp, s.np, s.pct,"
-	    " s.testing FROM domain_summary s WHERE ?1 = 0 AND"
+	    " s.testing, i.id FROM domain_summary s LEFT JOIN ov_domain i"
+	    " ON i.policy_domain = s.policy_domain WHERE ?1 = 0 AND"
 	    " (?2 IS NULL OR instr(s.policy_domain, lower(?2)) > 0)");
 	if (st == NULL)
 		return STORE_ERR;
@@ -93,6 +96,7 @@ ov_domains(void *h, const store_web_query *w, ovset *o)
 		d->has_pct = sqlite3_column_type(st, 7) != SQLITE_NULL;
 		d->pct = sqlite3_column_int64(st, 7);
 		d->testing = col_dup(st, 8);
+		d->id = sqlite3_column_int64(st, 9);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STORE_OK : sq_fail(sq, "web overview");
@@ -112,27 +116,29 @@ ov_count_all(void *h, int64_t *all)
 	return STORE_OK;
 }
 
-/* 2. the sums of the rows of one range (blocks: with their first/last day) */
+/* 2. the sums of the rows of one range (spans: with their first/last day) */
 static int
-ov_range(void *h, ovset *o, int blocks, int64_t lo, int64_t hi)
+ov_range(void *h, ovset *o, int level, int64_t lo, int64_t hi)
 {
 	sq_store *sq = ((sqov *)h)->sq;
 	sqlite3_stmt *st;
 	int rc;
 
-	st = prep(sq, blocks ?
-	    "SELECT policy_domain, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
-	    " auth_failure, spoofing, first_day, last_day FROM rollup_domain_block"
-	    " WHERE block >= ?1 AND block < ?2 AND messages <> 0" :
-	    "SELECT policy_domain, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
-	    " auth_failure, spoofing, day, day FROM rollup_domain_day"
-	    " WHERE day >= ?1 AND day < ?2 AND messages <> 0");
+	st = prep(sq, level > 0 ?
+	    "SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
+	    " auth_failure, spoofing, first_day, last_day, orgs FROM rollup_domain_span"
+	    " WHERE level = ?3 AND start >= ?1 AND start < ?2 AND (messages <> 0 OR orgs <> 0)" :
+	    "SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
+	    " auth_failure, spoofing, CASE WHEN messages <> 0 THEN day END, day, orgs"
+	    " FROM rollup_domain_day WHERE day >= ?1 AND day < ?2 AND ?3 = 0"
+	    " AND (messages <> 0 OR orgs <> 0)");
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, lo);
 	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int(st, 3, level);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ovd *d = ov_find(o, (const char *)sqlite3_column_text(st, 0));
+		ovd *d = ov_byid(o, sqlite3_column_int64(st, 0));
 		int64_t sum[OV_NSUM];
 		int none = sqlite3_column_type(st, 8) == SQLITE_NULL;
 
@@ -140,7 +146,8 @@ ov_range(void *h, ovset *o, int blocks, int64_t lo, int64_t hi)
 			continue;
 		for (int k = 0; k < OV_NSUM; k++)
 			sum[k] = sqlite3_column_int64(st, 1 + k);
-		ov_add(d, sum, none ? -1 : sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9));
+		ov_add(d, sum, none ? -1 : sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
+		    sqlite3_column_int64(st, 10));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STORE_OK : sq_fail(sq, "web overview");
@@ -152,8 +159,8 @@ ov_few(void *h, ovset *o, int64_t lo, int64_t hi)
 {
 	sq_store *sq = ((sqov *)h)->sq;
 	sqlite3_stmt *st = prep(sq, "SELECT messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
-	    " auth_failure, spoofing, day FROM rollup_domain_day INDEXED BY rollup_domain_day_domain"
-	    " WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 AND messages <> 0");
+	    " auth_failure, spoofing, day, orgs FROM rollup_domain_day INDEXED BY rollup_domain_day_domain"
+	    " WHERE domain_id = ?1 AND day >= ?2 AND day < ?3 AND (messages <> 0 OR orgs <> 0)");
 	int rc = SQLITE_DONE;
 
 	if (st == NULL)
@@ -161,8 +168,10 @@ ov_few(void *h, ovset *o, int64_t lo, int64_t hi)
 	for (size_t i = 0; i < o->n && rc == SQLITE_DONE; i++) {
 		ovd *d = &o->v[i];
 
+		if (d->id <= 0)
+			continue;
 		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, d->domain, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, d->id);
 		sqlite3_bind_int64(st, 2, lo);
 		sqlite3_bind_int64(st, 3, hi);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -170,7 +179,7 @@ ov_few(void *h, ovset *o, int64_t lo, int64_t hi)
 
 			for (int k = 0; k < OV_NSUM; k++)
 				sum[k] = sqlite3_column_int64(st, k);
-			ov_add(d, sum, day, day);
+			ov_add(d, sum, sum[OV_MSG] != 0 ? day : -1, day, sqlite3_column_int64(st, 8));
 		}
 	}
 	sqlite3_finalize(st);
@@ -258,7 +267,8 @@ ov_days(void *h, const store_web_query *w, int64_t d0, int64_t d1, store_web_cb 
 {
 	sq_store *sq = ((sqov *)h)->sq;
 	sqlite3_stmt *st = prep(sq, "SELECT day, messages, spoofing FROM rollup_domain_day"
-	    " WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 AND (?4 = 0 OR policy_domain IN"
+	    " WHERE domain_id = (SELECT id FROM ov_domain WHERE policy_domain = ?1) AND day >= ?2"
+	    " AND day < ?3 AND (?4 = 0 OR ?1 IN"
 	    " (SELECT domain FROM tenant_domains WHERE tenant_id = ?4)) ORDER BY day");
 	static const char *const names[3] = { "day", "messages", "spoofing" };
 	store_web_val v[3];

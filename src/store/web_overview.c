@@ -2,17 +2,20 @@
  * web_overview.c - the domains overview's computation, shared by both
  * backends (web_overview.h; issue 19).  A backend's reads fill the set:
  *   1. the domains in scope and search (domain_summary), hashed by name;
- *   2. the sums of the period: for a few domains (a search or a tenant left
- *      under half of them, and domains x days up to FEW_ROWS) each one's
- *      days, else the period's whole 8-day blocks and the days before and
- *      after them (three ranges read in order, summed here);
+ *   2. the sums and reporter bits of the period: for a few domains (a
+ *      search or a tenant left under half of them, and domains x days up to
+ *      FEW_ROWS) each one's days, else the period cut in base-4 pieces
+ *      (days, spans of 4, 16, 64 days: at most 3 a level at each end, about
+ *      ten rows a domain for 90 days), each piece one range of a primary
+ *      key, read in order, summed here by the domain's integer id;
  *   3. My Senders rules, open alerts, tenant names per domain, and for a
  *      domain whose last report began after until the policy of the last one
  *      begun before;
  * then here: 4. the next step (stats.c guidance(), same rules and
  * thresholds, docs/STATS.md), the flags, the filter, the totals of every
- * match, the sort (domain name breaks ties) and the page; 5. the reporters
- * of the page's rows (or of every match when sorting by them).  Rows go to
+ * match, the sort (domain name breaks ties) and the page; 5. the reporters:
+ * the bits set in the OR of the rows' orgs (migration 016), counted in
+ * rollup_org only for a domain with more orgs than bits.  Rows go to
  * the callback with fixed column names; each row also carries the totals.
  *
  * Exports: ov_new, ov_find, ov_index, ov_add, ov_policy_clear, ov_run.
@@ -29,7 +32,7 @@
 #include "../util/log.h"
 
 #define DAY 86400
-#define BLOCK 8
+#define LEVELS 4	/* rollup_domain_day, then spans of 4, 16, 64 days (016) */
 #define FEW_ROWS 20000	/* domains x days up to which each domain's days are read */
 
 #define S_MSG OV_MSG
@@ -69,9 +72,27 @@ ov_find(ovset *o, const char *d)
 	}
 }
 
+ovd *
+ov_byid(ovset *o, int64_t id)
+{
+	if (id <= 0 || (size_t)id >= o->nid || o->byid[id] == 0)
+		return NULL;
+	return &o->v[o->byid[id] - 1];
+}
+
 void
 ov_index(ovset *o)
 {
+	int64_t top = 0;
+
+	for (size_t k = 0; k < o->n; k++)
+		if (o->v[k].id > top)
+			top = o->v[k].id;
+	o->nid = (size_t)top + 1;
+	o->byid = xcalloc(o->nid, sizeof(uint32_t));
+	for (size_t k = 0; k < o->n; k++)
+		if (o->v[k].id > 0)
+			o->byid[o->v[k].id] = (uint32_t)k + 1;
 	o->hcap = 16;
 	while (o->hcap < o->n * 2 + 2)
 		o->hcap <<= 1;
@@ -101,10 +122,11 @@ ov_new(ovset *o)
 }
 
 void
-ov_add(ovd *d, const int64_t *sum, int64_t fd, int64_t ld)
+ov_add(ovd *d, const int64_t *sum, int64_t fd, int64_t ld, int64_t orgs)
 {
 	for (int k = 0; k < NSUM; k++)
 		d->sum[k] += sum[k];
+	d->orgs |= orgs;
 	if (fd >= 0) {
 		if (d->fd < 0 || fd < d->fd)
 			d->fd = fd;
@@ -138,6 +160,7 @@ set_free(ovset *o)
 	}
 	free(o->v);
 	free(o->hash);
+	free(o->byid);
 }
 
 static int
@@ -168,6 +191,31 @@ next_step(const ovd *d)
 		return fail <= 0.5 ? N_REJ : N_FIX;
 	}
 	return af > 0 || d->senders == 0 ? N_FIX : N_STAY;
+}
+
+/* the period [lo, hi) in days cut in pieces of one level each (0 days, 1..3
+ * spans of 4^level days): up to 3 pieces a level at each end, the rest one
+ * level up; each piece is a range of starts */
+static int
+pieces(const ov_backend *be, void *h, ovset *o, int64_t lo, int64_t hi)
+{
+	for (int l = 0; l < LEVELS && lo < hi; l++) {
+		int64_t u = (int64_t)1 << (2 * l), up = u * 4, a, b;
+
+		if (l == LEVELS - 1)
+			return be->range(h, o, l, lo / u, hi / u);
+		a = (lo + up - 1) / up * up;
+		b = hi / up * up;
+		if (a >= b)
+			return be->range(h, o, l, lo / u, hi / u);
+		if (lo < a && be->range(h, o, l, lo / u, a / u) != STORE_OK)
+			return STORE_ERR;
+		if (b < hi && be->range(h, o, l, b / u, hi / u) != STORE_OK)
+			return STORE_ERR;
+		lo = a;
+		hi = b;
+	}
+	return STORE_OK;
 }
 
 /* ---- sorting --------------------------------------------------------------- */
@@ -308,7 +356,7 @@ emit(const ovd *d, const int64_t *tot, store_web_cb cb, void *ctx)
 int
 ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web_cb cb, void *ctx)
 {
-	int64_t now = (int64_t)time(NULL), until, ref, d0, d1, b0, b1, tot[NTOT], all = 0;
+	int64_t now = (int64_t)time(NULL), until, ref, d0, d1, tot[NTOT], all = 0;
 	ovset o;
 	ovd *m;
 	size_t nm = 0, first, last;
@@ -331,8 +379,6 @@ ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web
 	 * (or before now, for a period that ends in the future) */
 	until = w->until > 0 ? w->until : now + DAY;
 	ref = (until < now ? until : now) - SWO_SILENT_DAYS * DAY;
-	b0 = (d0 + BLOCK - 1) / BLOCK;
-	b1 = d1 / BLOCK;
 	memset(&o, 0, sizeof(o));
 	if (be->domains(h, w, &o) != STORE_OK)
 		goto fail;
@@ -342,12 +388,7 @@ ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web
 		/* a few domains (a search, a tenant): their own days, by domain */
 		if (be->few(h, &o, d0, d1) != STORE_OK)
 			goto fail;
-	} else if (b1 > b0) {
-		if ((d0 < b0 * BLOCK && be->range(h, &o, 0, d0, b0 * BLOCK) != STORE_OK) ||
-		    be->range(h, &o, 1, b0, b1) != STORE_OK ||
-		    (b1 * BLOCK < d1 && be->range(h, &o, 0, b1 * BLOCK, d1) != STORE_OK))
-			goto fail;
-	} else if (d0 < d1 && be->range(h, &o, 0, d0, d1) != STORE_OK)
+	} else if (pieces(be, h, &o, d0, d1) != STORE_OK)
 		goto fail;
 	for (int k = 0; k < 3; k++)
 		if (be->per_domain(h, &o, k) != STORE_OK)
@@ -390,10 +431,13 @@ ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web
 		goto done;
 	}
 	m = o.v;
-	if (w->sort == SWO_REPORTERS)
-		for (size_t i = 0; i < nm; i++)
+	for (size_t i = 0; i < nm; i++) {	/* 5. the reporters: bits set, or counted */
+		if (m[i].orgs & OV_ORGS_MANY) {
 			if (be->reporters(h, &m[i], d0, d1) != STORE_OK)
 				goto fail;
+		} else
+			m[i].reporters = __builtin_popcountll((unsigned long long)m[i].orgs);
+	}
 	sort_key = w->sort >= 0 && w->sort < SWO__COUNT ? w->sort : SWO_MESSAGES;
 	sort_desc = w->desc;
 	if (nm > 1)	/* qsort(NULL, 0) is undefined (UBSan) */
@@ -403,8 +447,6 @@ ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web
 	if (last > nm)
 		last = nm;
 	for (size_t i = first; i < last; i++) {
-		if (w->sort != SWO_REPORTERS && be->reporters(h, &m[i], d0, d1) != STORE_OK)
-			goto fail;
 		if (emit(&m[i], tot, cb, ctx) != 0)
 			break;
 	}

@@ -133,9 +133,23 @@ check("GET /domains: every domain with its reports and messages, most messages f
       st == 200 and {x["domain"]: (x["reports"], x["messages"]) for x in doms} == want and
       [x["messages"] for x in doms] == sorted((x["messages"] for x in doms), reverse=True), (st, str(doms)[:200]))
 
+# reporters: distinct reporting orgs of the period's reports, per domain (not a sum over days or spans)
+def reporters_check(since, until, a, b, jp, several=False):
+    want = dict(db.execute("SELECT policy_domain, count(DISTINCT org_name) FROM reports WHERE date_begin >= ?"
+                           " AND date_begin < ? GROUP BY 1", (a, b)))
+    got = {r["domain"]: r["reporters"] for r in jp["rows"] if r["reporters"]}
+    check("period %s..%s: reporters per domain = the distinct orgs of its reports" % (since, until),
+          got == want and len(want) > 0 and (not several or max(want.values()) > 1),
+          [(d, got.get(d), want.get(d)) for d in set(got) | set(want) if got.get(d) != want.get(d)][:3])
+reporters_check(SINCE, UNTIL, D0, D1, j, True)
+
 # other periods: short (days only), long, odd edges (8-day blocks and the days around them)
+# (016: spans of 4, 16, 64 days; day 20736 = 2026-10-10 starts a 64-day span (to 12-12), 20752 = 10-26
+# a 16-day one: periods that start mid-span, end mid-span, cross span borders, hold a whole 64-day
+# span, or are one day)
 for since, until in (("2026-11-20", "2026-11-24"), ("2026-10-22", "2026-11-30"), ("2026-11-03", "2026-11-27"),
-                     ("2026-10-25", "2026-11-02")):
+                     ("2026-10-25", "2026-11-02"), ("2026-10-21", "2026-10-26"), ("2026-10-26", "2026-11-29"),
+                     ("2026-11-07", "2026-11-07"), ("2026-10-10", "2026-12-12"), ("2026-10-06", "2026-12-20")):
     a = int(__import__("calendar").timegm(__import__("time").strptime(since, "%Y-%m-%d")))
     b = int(__import__("calendar").timegm(__import__("time").strptime(until, "%Y-%m-%d"))) + 86400
     want = {}
@@ -148,6 +162,7 @@ for since, until in (("2026-11-20", "2026-11-24"), ("2026-10-22", "2026-11-30"),
     got = {r["domain"]: (r["messages"], r["spoofing"], r["days"]) for r in jp["rows"] if r["messages"]}
     check("period %s..%s: messages, spoofing and days with data per domain = the records'" % (since, until),
           st == 200 and got == want, [(d, got.get(d), want.get(d)) for d in set(got) | set(want) if got.get(d) != want.get(d)][:3])
+    reporters_check(since, until, a, b, jp)
 
 # flags against their definitions
 ref = D1 - 2 * 86400
@@ -255,18 +270,35 @@ check("overview.csv?lang=fr: 400", st == 400, st)
 # the rollup follows the analysis: reanalyze, and a repeated ingest, leave it equal to the records
 def rollup_vs_records():
     a = dict(((d, day), (m, sp)) for d, day, m, sp in db.execute(
-        "SELECT policy_domain, day, messages, spoofing FROM rollup_domain_day WHERE messages <> 0"))
+        "SELECT i.policy_domain, x.day, x.messages, x.spoofing FROM rollup_domain_day x"
+        " JOIN ov_domain i ON i.id = x.domain_id WHERE x.messages <> 0"))
     b = dict(((d, day), (m, sp)) for d, day, m, sp in db.execute(
         "SELECT rp.policy_domain, rp.date_begin / 86400, sum(r.count), sum(CASE WHEN r.cls = 3 THEN r.count"
         " ELSE 0 END) FROM records r JOIN reports rp ON rp.id = r.report_id GROUP BY 1, 2"))
-    # the 8-day blocks: the sums of their days, the first and last day with messages
-    c = set(db.execute("SELECT policy_domain, block, messages, spoofing, dmarc_pass, first_day, last_day"
-                       " FROM rollup_domain_block WHERE messages <> 0"))
-    d = set(db.execute("SELECT policy_domain, day / 8, sum(messages), sum(spoofing), sum(dmarc_pass),"
-                       " min(CASE WHEN messages <> 0 THEN day END), max(CASE WHEN messages <> 0 THEN day END)"
-                       " FROM rollup_domain_day GROUP BY 1, 2 HAVING sum(messages) <> 0"))
-    return a == b and c == d and len(c) > 0, len(a), len(b)
-check("rollup_domain_day = the records' sums per domain and day, rollup_domain_block = its days'", *rollup_vs_records()[:1])
+    # the day's reporter bits: one per distinct org of rollup_org that day
+    e = set(db.execute("SELECT domain_id, day, orgs FROM rollup_domain_day WHERE orgs <> 0"))
+    fo = {}
+    for dom, day, bit in db.execute("SELECT b.domain_id, o.day, b.bit FROM rollup_org o JOIN ov_domain i"
+                                    " ON i.policy_domain = o.policy_domain JOIN ov_reporter b"
+                                    " ON b.domain_id = i.id AND b.org = o.org"):
+        fo[(dom, day)] = fo.get((dom, day), 0) | bit
+    f = set((k[0], k[1], v) for k, v in fo.items())
+    # the spans (4, 16, 64 days): the sums of their days, the first and last day with messages, the orgs
+    c = set(db.execute("SELECT level, start, domain_id, messages, spoofing, dmarc_pass, first_day, last_day, orgs"
+                       " FROM rollup_domain_span"))
+    d = set()
+    for lv in (1, 2, 3):
+        for st, dom, m, sp, dp, fd, ld in db.execute(
+                "SELECT day >> ?1, domain_id, sum(messages), sum(spoofing), sum(dmarc_pass),"
+                " min(CASE WHEN messages <> 0 THEN day END), max(CASE WHEN messages <> 0 THEN day END)"
+                " FROM rollup_domain_day GROUP BY 1, 2", (2 * lv,)):
+            o = 0
+            for (x,) in db.execute("SELECT orgs FROM rollup_domain_day WHERE domain_id = ? AND day >= ?"
+                                   " AND day < ?", (dom, st << (2 * lv), (st + 1) << (2 * lv))):
+                o |= x
+            d.add((lv, st, dom, m, sp, dp, fd, ld, o))
+    return a == b and c == d and e == f and len(c) > 0 and len(e) > 0, len(a), len(b), len(c ^ d), len(e ^ f)
+check("rollup_domain_day = the records' sums per domain and day, its orgs = rollup_org's, rollup_domain_span = its days'", *rollup_vs_records()[:1])
 db.execute("DELETE FROM senders WHERE policy_domain = ?", (sorted(alld)[0],))
 db.commit()
 subprocess.run([BIN, "--db", DB, "-q", "reanalyze"], check=False, stdout=subprocess.DEVNULL)
@@ -277,6 +309,39 @@ subprocess.run([BIN, "--db", DB, "-q", "ingest", "--no-progress"] + [T + "/corpu
 check("a repeated ingest (duplicates) changes neither table",
       rollup_vs_records()[0] and db.execute("SELECT count(*), sum(reports) FROM domain_summary").fetchone() == n0 and
       n0[1] == db.execute("SELECT count(*) FROM reports").fetchone()[0])
+
+# more reporters than bits (62): the domain's reporters are counted in rollup_org; the day's and
+# spans' bits follow org rows added and removed (a purge or a reanalysis removes them so)
+dom, day = sorted(alld)[1], D0 // 86400 + 3
+def reporters_of(dom, n):
+    st, _, jr = get("/overview?per_page=200&sort=reporters&sample=%d&%s" % (n, RANGE))
+    return st, {r["domain"]: r["reporters"] for r in jr["rows"]}, jr["rows"][0]["domain"] if jr["rows"] else None
+_, before, _ = reporters_of(dom, 1)
+for k in range(70):
+    db.execute("INSERT INTO rollup_org(policy_domain, day, org, reports, messages) VALUES (?, ?, ?, 1, 0)",
+               (dom, day, "bulk-%02d.example" % k))
+db.commit()
+want = db.execute("SELECT count(DISTINCT org) FROM rollup_org WHERE policy_domain = ? AND day >= ? AND day < ?",
+                  (dom, D0 // 86400, D1 // 86400)).fetchone()[0]
+st, got, top = reporters_of(dom, 2)
+check("70 more reporters on one day: %d counted (past the 62 bits), first by reporters" % want,
+      st == 200 and want >= 70 and got.get(dom) == want and top == dom and
+      all(got[d] == before[d] for d in before if d != dom), (got.get(dom), want, top))
+check("70 more reporters: the day's and the spans' bits still equal their rows'", *rollup_vs_records()[:1])
+db.execute("DELETE FROM rollup_org WHERE policy_domain = ? AND org LIKE 'bulk-%'", (dom,))
+db.commit()
+st, got, _ = reporters_of(dom, 3)
+check("those reporters removed: every domain's reporters as before", st == 200 and got == before,
+      (got.get(dom), before.get(dom)))
+check("those reporters removed: the day's and the spans' bits equal their rows' again", *rollup_vs_records()[:1])
+# a retention purge (records older than 40 days: the first days of the corpus, a cut inside
+# the spans): the rollups still equal what is left
+n0 = db.execute("SELECT count(*) FROM rollup_domain_day").fetchone()[0]
+subprocess.run([BIN, "--db", DB, "-q", "purge", "--records-older-than", "40", "--no-progress"], check=False,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+n1 = db.execute("SELECT count(*) FROM rollup_domain_day").fetchone()[0]
+check("after a purge of records older than 40 days: day rows gone (%d -> %d), the rest equal the records" %
+      (n0, n1), n1 < n0 and rollup_vs_records()[0], rollup_vs_records())
 print("RESULT %d %d" % (npass, nfail))
 PYEOF
 grep -v "^RESULT" "$T/api.log"
@@ -359,6 +424,7 @@ check("the operator's tenant view (tenant=acme): acme's domains only",
 st, j2 = get("/overview?sort=tenant&dir=asc&per_page=200&" + R, ops)
 ts = [r["tenant"] for r in j2["rows"]]
 check("sort=tenant: unassigned first, then by name", ts == sorted(ts, key=lambda x: (x is not None, x or "")), ts[:10])
+
 print("RESULT %d %d" % (npass, nfail))
 PYEOF
 grep -v "^RESULT" "$T/tenants.log"
