@@ -159,6 +159,7 @@ pgs_close(store *s)
 	if (q == NULL)
 		return;
 	pg_batch_free(q);
+	pg_hostcache_free(q);
 	pg_queue_free(q);
 	if (q->replica != NULL)
 		PQfinish(q->replica);
