@@ -42,7 +42,7 @@
 #define PG_MAXPARAM 64		/* parameters per statement (pg_params) */
 
 enum pg_area { PGA_CORE = 0, PGA_ANALYSIS, PGA_HOSTS, PGA_WEB, PGA_WEB_KINDS, PGA_BATCH, PGA_KINDS,
-    PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA_WEB_OVERVIEW, PGA_HOSTCACHE, PGA__COUNT };
+    PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA_WEB_OVERVIEW, PGA_HOSTCACHE, PGA_COUNTER, PGA__COUNT };
 
 typedef struct pg_store {
 	store base;
@@ -70,6 +70,7 @@ typedef struct pg_store {
 	struct pg_queue *queue;	/* deferred statements not sent yet (pg_queue.c) */
 	int in_tx;		/* store begin ... commit/rollback */
 	struct pg_hostcache *hostcache;	/* host facts read ahead (store_pg_hostcache.c) */
+	struct pg_counters *counters;	/* /metrics samples until COMMIT (store_pg_counter.c) */
 } pg_store;
 
 #define PG(s) ((pg_store *)(s))
@@ -238,5 +239,13 @@ int pg_hostcache_prefetch(pg_store *q, const char *const *ips, int n);
 int pg_hostcache_get(pg_store *q, const char *ip, int (*cb)(void *, const store_host_facts *),
     void *ctx, int *found);
 void pg_hostcache_free(pg_store *q);
+/* store_intake_ops.counter (store_pg_counter.c): in a transaction the
+ * samples wait in memory; flush (before COMMIT) writes them in key order,
+ * discard (rollback) drops them. */
+int pg_in_counter(store *s, const char *name, const char *k1, const char *v1, const char *k2,
+    const char *v2, double v, int set);
+int pg_counter_flush(pg_store *q);
+void pg_counter_discard(pg_store *q);
+void pg_counter_free(pg_store *q);
 
 #endif
