@@ -361,6 +361,12 @@ analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain
 }
 
 int
+analysis_prefetches_hosts(const analysis *a)
+{
+	return a != NULL && a->ops != NULL && a->ops->host_facts_prefetch != NULL;
+}
+
+int
 analysis_prefetch_hosts(analysis *a, const char *const *ips, int n)
 {
 	if (a == NULL || a->ops == NULL || a->ops->host_facts_prefetch == NULL)

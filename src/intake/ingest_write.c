@@ -885,6 +885,8 @@ prefetch_hosts(ingest *g, const dbuf *b)
 	dbuf s;
 	evr r;
 
+	if (!analysis_prefetches_hosts(g->an))
+		return;		/* SQLite: a lookup costs no round trip */
 	while (ev_next(&cur, end, &type, &r))
 		max += type == E_RECORD;
 	if (max == 0)
@@ -920,5 +922,6 @@ ig_c_batch(ingest *g, const dbuf *b)
 	prefetch_hosts(g, b);
 	while (ev_next(&cur, end, &type, &r))
 		c_event(g, type, &r);
-	(void)analysis_prefetch_hosts(g->an, NULL, 0);
+	if (analysis_prefetches_hosts(g->an))
+		(void)analysis_prefetch_hosts(g->an, NULL, 0);
 }
