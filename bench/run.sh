@@ -47,6 +47,7 @@ T_SPEEDUP=30            # x faster than parsedmarc on the mixed corpus
 T_BIG_RATIO=2           # big report: at most this times the floor
 T_BIG_RSS_MIB=64        # big report: peak RSS
 T_PG_RATIO=3            # mixed corpus into PostgreSQL: at most this times SQLite's median
+T_PG_BIG_RATIO=3        # big report into PostgreSQL: at most this times SQLite's median (same run)
 PD_MIXED_S=10.5         # parsedmarc, mixed
 PD_BIG_S=347            # parsedmarc, big
 DT_MIXED_S=46           # dmarcts-report-parser, mixed
@@ -148,6 +149,29 @@ rm -f "$RES"/*
 : > "$RES/misses"
 fail() { printf '%s\n' "$*" >> "$RES/failures"; printf 'bench: FAIL: %s\n' "$*" >&2; }
 miss() { printf '%s\n' "$*" >> "$RES/misses"; warn "target missed: $*"; }
+
+# bytes of the database as it stands: the SQLite file (+ WAL), or PostgreSQL's
+# pg_database_size; the archive's share (raw_chunks) on a second line
+db_size() {
+    case $DB in
+    postgresql://*)
+        psql -X -At "$DB" -c 'CHECKPOINT' -c 'SELECT pg_database_size(current_database())' \
+            -c "SELECT pg_total_relation_size('raw_chunks')" | grep -v CHECKPOINT ;;
+    *)
+        _s=0
+        for _f in "$DB" "$DB-wal"; do [ ! -f "$_f" ] || _s=$((_s + $(wc -c < "$_f"))); done
+        echo "$_s"
+        sqlite3 -readonly "$DB" "SELECT sum(pgsize) FROM dbstat WHERE name = 'raw_chunks'" 2>/dev/null || echo n/a ;;
+    esac
+}
+# bytes per million records beyond an empty database: size file (db_size), empty, records
+per_million() {
+    _t=$(sed -n 1p "$1" 2>/dev/null); _a=$(sed -n 2p "$1" 2>/dev/null)
+    if num "$_t" && num "$2"; then
+        awk -v t="$_t" -v a="$_a" -v e="$2" -v n="$3" 'BEGIN {
+            printf "%.0f MB (%.0f MB without the archive)", (t - e) / n, (t - e - (a ~ /^[0-9]+$/ ? a : 0)) / n }'
+    else echo n/a; fi
+}
 
 rm_db() {
     case $DB in
@@ -352,6 +376,7 @@ ours() {
             eval "${_k}_OK=0"
         fi
         if [ "$_i" = 1 ]; then
+            db_size > "$RES/$_k.size" 2>/dev/null || :
             # cross-check what was stored (not timed)
             set +e
             "$BIN" --db "$DB" summary --json > "$RES/$_k.summary.out" 2> "$RES/$_k.summary.err"
@@ -461,8 +486,9 @@ if [ "${BENCH_PG:-1}" != 0 ] && [ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/initd
         PG_VERSION=$(psql -X -At "$PG_DSN" -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)
         REINGEST=1 ours PGMIX "$M_REPORTS" "$M_RECORDS" "$M_MESSAGES" "$MIXED"
         PGMIX_RE_OK=${PGMIX_RE_OK:-1}
+        rm_db; "$BIN" --db "$DB" summary > /dev/null 2>&1; db_size > "$RES/PG_EMPTY.size" 2>/dev/null || :
+        PG_DB=$DB
         DB=$SQ_DB
-        sh tests/servers/pg.sh stop "$OUT/pg"
         PG_DONE=1
         PG_RATIO=$(ratio "$PGMIX_MED" "$MIX_MED")
         V_PG=$(verdict "$PGMIX_MED" "$(awk -v a="$MIX_MED" -v r="$T_PG_RATIO" 'BEGIN { printf "%.4f", a * r }')")
@@ -489,9 +515,20 @@ if [ "$QUICK" != 1 ]; then
     if num "$FB_XML_MIN" && num "$FB_GZ_MIN"; then FB_SUM=$(add "$FB_XML_MIN" "$FB_GZ_MIN"); fi
     if num "$FB_XML_CPU" && num "$FB_GZ_CPU"; then FB_SUM_CPU=$(add "$FB_XML_CPU" "$FB_GZ_CPU"); fi
 
+    rm_db; "$BIN" --db "$DB" summary > /dev/null 2>&1; db_size > "$RES/SQ_EMPTY.size" 2>/dev/null || :
     REINGEST=0 ours BXML 1 "$G_RECORDS" "$G_MESSAGES" "$BIG_XML"
     REINGEST=0 ours BGZ 1 "$G_RECORDS" "$G_MESSAGES" --max-decompressed "$MAX_DECOMP" "$BIG_GZ"
+    if [ "$PG_DONE" = 1 ]; then
+        # the same .xml into PostgreSQL (issue 17: within T_PG_BIG_RATIO x SQLite, same run)
+        SQ_DB=$DB; DB=$PG_DB
+        REINGEST=0 ours PGBXML 1 "$G_RECORDS" "$G_MESSAGES" "$BIG_XML"
+        DB=$SQ_DB
+        PGBIG_RATIO=$(ratio "$PGBXML_MED" "$BXML_MED")
+        V_PGBIG=$(verdict "$PGBXML_MED" "$(awk -v a="$BXML_MED" -v r="$T_PG_BIG_RATIO" 'BEGIN { printf "%.4f", a * r }')")
+        [ "$V_PGBIG" != MISS ] || miss "PostgreSQL big report: median $(f3 "$PGBXML_MED") s > ${T_PG_BIG_RATIO}x SQLite's $(f3 "$BXML_MED") s"
+    fi
 fi
+[ "$PG_DONE" != 1 ] || sh tests/servers/pg.sh stop "$OUT/pg"
 
 # --------------------------------------------------------------------------
 # verdicts
@@ -673,6 +710,28 @@ $BIN --db $DB ingest --json --no-progress $BIG_XML
 | peak RSS | ≤ $T_BIG_RSS_MIB MiB | $(mib "$BXML_RSS") | $V_BXML_RSS |
 | speed-up over parsedmarc ($PD_BIG_S s for 1M records) | — | $( [ "$BIG_RECORDS" = 1000000 ] && echo "$(ratio "$PD_BIG_S" "$BXML_MED")×" || echo "n/a ($G_RECORDS records)") | info |
 | counts = summary.json | reports 1, records $G_RECORDS, message_count $G_MESSAGES | | $(ok_word "$BXML_OK") |
+EOF
+if [ "$PG_DONE" = 1 ]; then
+cat <<EOF
+
+The same file into PostgreSQL $PG_VERSION (the server of section a, a fresh database each run):
+
+| measurement | median | min | runs (s) | CPU | peak RSS | records/s | database per million records |
+|---|---:|---:|---|---:|---:|---:|---:|
+| SQLite (the row above) | $(f3 "$BXML_MED") s | $(f3 "$BXML_MIN") s | $(runs_list "$RES/BXML.walls") | $(f2 "$BXML_CPU") s | $(mib "$BXML_RSS") | $(rate "$G_RECORDS" "$BXML_MED") | $(per_million "$RES/BXML.size" "$(sed -n 1p "$RES/SQ_EMPTY.size" 2>/dev/null)" "$G_RECORDS") |
+| PostgreSQL | $(f3 "$PGBXML_MED") s | $(f3 "$PGBXML_MIN") s | $(runs_list "$RES/PGBXML.walls") | $(f2 "$PGBXML_CPU") s (client) | $(mib "$PGBXML_RSS") | $(rate "$G_RECORDS" "$PGBXML_MED") | $(per_million "$RES/PGBXML.size" "$(sed -n 1p "$RES/PG_EMPTY.size" 2>/dev/null)" "$G_RECORDS") |
+
+| check | target | measured | result |
+|---|---|---:|---|
+| PostgreSQL / SQLite (medians, same run) | ≤ ${T_PG_BIG_RATIO}× | $(f2 "$PGBIG_RATIO")× | $V_PGBIG |
+| PostgreSQL counts = summary.json | reports 1, records $G_RECORDS, message_count $G_MESSAGES | | $(ok_word "$PGBXML_OK") |
+
+Database size: bytes after the first run less an empty database of the same schema, per
+million records (SQLite: the file and its WAL; PostgreSQL: \`pg_database_size\` after a
+CHECKPOINT); "without the archive": less the stored message (raw_chunks, zstd).
+EOF
+fi
+cat <<EOF
 
 ### c. Big report, gzip
 

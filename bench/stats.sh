@@ -12,7 +12,13 @@
 #   - the `dmarcscope stats --json` command, wall clock, process start included.
 # Rewrites the <!-- stats-bench --> section of docs/PERFORMANCE.md.
 #
-# Environment: STATS_RECORDS, STATS_RUNS (default 50), DMARCSCOPE (binary).
+#   - the same HTTP requests on PostgreSQL (issue 17): a throwaway PostgreSQL 15
+#     (tests/servers/pg.sh, in bench/out/pg-stats) loaded from the SQLite
+#     database by bench/pg_copy.sh (COPY of every table; ingesting 10M records
+#     again would take long), then `serve` on it; skipped when STATS_PG=0 or
+#     PostgreSQL 15 is not installed.
+#
+# Environment: STATS_RECORDS, STATS_RUNS (default 50), DMARCSCOPE (binary), STATS_PG.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${DMARCSCOPE:-build/dmarcscope}
@@ -67,25 +73,76 @@ for i in 1 2 3 4 5; do
 done
 # through HTTP: the portal's statistics endpoint, every request a new URL
 # (a nonce parameter), so the response cache never answers
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --no-enrich > "$OUT/stats-serve.log" 2>&1 &
-SPID=$!
-trap 'kill $SPID 2>/dev/null' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/version" && break
-	sleep 0.5
-done
-: > "$OUT/stats-http.txt"
-for i in $(seq 1 "$RUNS"); do
-	curl -s -o /dev/null -w '%{time_total}\n' \
-	    "http://127.0.0.1:$PORT/api/v1/stats?domain=$DOMAIN&since=$SINCE&until=$END&nonce=$i" \
-	    >> "$OUT/stats-http.txt"
-done
-kill $SPID 2>/dev/null; wait $SPID 2>/dev/null || true
-trap - EXIT
-http=$(sort -g "$OUT/stats-http.txt" | awk '{ a[NR] = $1 * 1000 } END { p = int((NR * 95 + 99) / 100); printf "%.1f ms | %.1f ms | %.1f ms", a[int((NR + 1) / 2)], a[p], a[NR] }')
-http_p95=$(sort -g "$OUT/stats-http.txt" | awk '{ a[NR] = $1 * 1000 } END { printf "%.1f", a[int((NR * 95 + 99) / 100)] }')
+http_bench() {	# DB FILE: one request time (s) per line into FILE
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$BIN" --db "$1" serve --listen "127.0.0.1:$PORT" --no-enrich > "$2.serve.log" 2>&1 &
+	SPID=$!
+	trap 'kill $SPID 2>/dev/null' EXIT
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/version" && break
+		sleep 0.5
+	done
+	: > "$2"
+	for i in $(seq 1 "$RUNS"); do
+		curl -s -o /dev/null -w '%{time_total}\n' \
+		    "http://127.0.0.1:$PORT/api/v1/stats?domain=$DOMAIN&since=$SINCE&until=$END&nonce=$i" \
+		    >> "$2"
+	done
+	curl -s "http://127.0.0.1:$PORT/api/v1/stats?domain=$DOMAIN&since=$SINCE&until=$END&nonce=last" \
+	    > "$2.json"
+	kill $SPID 2>/dev/null; wait $SPID 2>/dev/null || true
+	trap - EXIT
+}
+http_row() {	# FILE: "median | p95 | max" in ms
+	sort -g "$1" | awk '{ a[NR] = $1 * 1000 } END { p = int((NR * 95 + 99) / 100); printf "%.1f ms | %.1f ms | %.1f ms", a[int((NR + 1) / 2)], a[p], a[NR] }'
+}
+http_p95() {
+	sort -g "$1" | awk '{ a[NR] = $1 * 1000 } END { printf "%.1f", a[int((NR * 95 + 99) / 100)] }'
+}
+http_bench "$DB" "$OUT/stats-http.txt"
+http=$(http_row "$OUT/stats-http.txt")
+http_p95=$(http_p95 "$OUT/stats-http.txt")
 http_verdict=$(awk -v p="$http_p95" 'BEGIN { print (p <= 100 ? "PASS" : "MISS") }')
+
+# the same on PostgreSQL, loaded from the SQLite database by a bulk copy
+pg_md=""
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+if [ "${STATS_PG:-1}" != 0 ] && [ -x "$PGBIN/initdb" ]; then
+	sh tests/servers/pg.sh stop "$OUT/pg-stats" 2>/dev/null || true
+	rm -rf "$OUT/pg-stats"
+	chmod o+x "$OUT" 2>/dev/null || true
+	PG_DSN=$(sh tests/servers/pg.sh start "$OUT/pg-stats")
+	trap 'sh tests/servers/pg.sh stop "$OUT/pg-stats" >/dev/null 2>&1' EXIT
+	PGDB=${PG_DSN%/*}/stats
+	psql -X -q "$PG_DSN" -c 'CREATE DATABASE stats'
+	echo "stats-bench: copying $DB into PostgreSQL (bench/pg_copy.sh)" >&2
+	t0=$(date +%s.%N)
+	DMARCSCOPE=$BIN sh bench/pg_copy.sh "$DB" "$PGDB" 2> "$OUT/stats-pgcopy.log"
+	t1=$(date +%s.%N)
+	pg_copy_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')
+	pg_size=$(psql -X -At "$PGDB" -c 'SELECT pg_database_size(current_database())')
+	pg_load=$(cut -d' ' -f1-3 /proc/loadavg)
+	trap - EXIT
+	http_bench "$PGDB" "$OUT/stats-http-pg.txt"
+	trap 'sh tests/servers/pg.sh stop "$OUT/pg-stats" >/dev/null 2>&1' EXIT
+	python3 - "$OUT/stats-http.txt.json" "$OUT/stats-http-pg.txt.json" <<'PY' || pg_same="DIFFERENT"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for j in (a, b):
+    j.pop("generated_at", None); j.pop("took_ms", None)
+sys.exit(0 if a == b else 1)
+PY
+	pg_same=${pg_same:-the same}
+	pg_p95=$(http_p95 "$OUT/stats-http-pg.txt")
+	pg_verdict=$(awk -v p="$pg_p95" 'BEGIN { print (p <= 100 ? "PASS" : "MISS") }')
+	sh tests/servers/pg.sh stop "$OUT/pg-stats" > /dev/null
+	trap - EXIT
+	pg_md="| the same on PostgreSQL $(psql --version | awk '{ print $3 }') (load average $pg_load) | $RUNS | $(http_row "$OUT/stats-http-pg.txt") | p95 ≤ 100 ms | $pg_verdict |"
+	pg_note="- PostgreSQL: the SQLite database above copied by \`sh bench/pg_copy.sh $DB DSN\` (COPY of
+  every table, triggers off, sequences moved on; $pg_copy_s s; ingesting the 10M records again
+  would take far longer) into a throwaway server (\`tests/servers/pg.sh\`, loopback, fsync off);
+  $(awk -v b="$pg_size" 'BEGIN { printf "%.0f MB", b / 1e6 }') (\`pg_database_size\`); the last answer is $pg_same as SQLite's."
+fi
 msgs=$(python3 -c "import json; print(json.load(open('$OUT/stats-cli.json'))['messages'])")
 exp=$(python3 -c "import json; print(json.load(open('$CORP.json'))['messages'])")
 [ "$msgs" = "$exp" ] || { echo "stats-bench: FAIL messages $msgs != $exp" >&2; exit 1; }
@@ -117,6 +174,9 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`sh bench/stats.sh\` on $(nproc) C
 | what | requests | median | p95 | max | target | result |
 |---|---:|---:|---:|---:|---|---|
 | 90-day statistics, uncached, over HTTP | $RUNS | $http | p95 ≤ 100 ms | $http_verdict |
+$pg_md
+
+${pg_note:-}
 
 - The command, process start-up included: \`dmarcscope stats --json --only summary --domain $DOMAIN --since $SINCE --until $END\`, 5 runs:$cli s.
 <!-- /stats-bench -->

@@ -118,6 +118,10 @@ s pg-web "PostgreSQL portal reads against SQLite, route by route" "sh tests/pg/w
 s pg-nodes "PostgreSQL: two web nodes, a streaming standby, lag fallback" "sh tests/pg/nodes.sh $BIN"
 s pg-core "PostgreSQL core against SQLite (concurrent ingests, kill -9)" "sh tests/pg/core.sh $BIN"
 s pg-suites "the SQLite suites again on PostgreSQL (tests/pg/run.sh)" "sh tests/pg/run.sh $BIN"
+s pg-hostfacts "PostgreSQL: host facts read per batch at ingest, records as on SQLite" "sh tests/pg/hostfacts.sh $BIN"
+s feed "spoofing-host feed (rbldnsd + dig, RDAP, take-down, web)" "sh tests/feed/run.sh $BIN"
+s ready "readiness for p=reject (cases, plans)" "sh tests/ready/run.sh $BIN"
+s fixes "exact fixes from the data (unbound, JIPDEC paths, SPF limit)" "sh tests/fixes/run.sh $BIN"
 # fuzz corpus replay under ASan/UBSan (one closing line per harness: summed)
 s fuzz "fuzz corpus replay" "make -s fuzz-replay"
 # conformance against the real corpus; every read path over it under ASan/UBSan

@@ -360,6 +360,20 @@ analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain
 	return load_senders(a, policy_domain, 0);
 }
 
+int
+analysis_prefetches_hosts(const analysis *a)
+{
+	return a != NULL && a->ops != NULL && a->ops->host_facts_prefetch != NULL;
+}
+
+int
+analysis_prefetch_hosts(analysis *a, const char *const *ips, int n)
+{
+	if (a == NULL || a->ops == NULL || a->ops->host_facts_prefetch == NULL)
+		return 0;
+	return a->ops->host_facts_prefetch(a->st, ips, n) == STORE_OK ? 0 : -1;
+}
+
 /* ---- one record ------------------------------------------------------------------ */
 
 typedef struct host_ctx {

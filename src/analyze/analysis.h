@@ -49,6 +49,12 @@ const services *analysis_services(const analysis *a);
 int analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain);
 int analysis_record(analysis *a, const dm_record *rec, store_record_analysis *out);
 int analysis_end_report(analysis *a);
+/* The source IPs of the records analysis_record will see next (the ingest's
+ * batch of events), for a store that reads host facts ahead; n = 0 forgets
+ * them.  0, or -1 on a store error. */
+int analysis_prefetch_hosts(analysis *a, const char *const *ips, int n);
+/* 1 when the store reads host facts ahead (worth collecting the IPs). */
+int analysis_prefetches_hosts(const analysis *a);
 
 int analysis_rebuild_domain(analysis *a, const char *policy_domain);
 int analysis_catch_up(analysis *a, int *domains);

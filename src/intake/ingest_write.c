@@ -871,6 +871,46 @@ c_event(ingest *g, int type, evr *r)
 	}
 }
 
+/* The batch's source IPs, handed to the store before the records are
+ * analysed one by one (PostgreSQL reads their host facts in one round trip);
+ * a failure here only means they are read one by one. */
+static void
+prefetch_hosts(ingest *g, const dbuf *b)
+{
+	const unsigned char *cur = (const unsigned char *)b->data;
+	const unsigned char *end = cur + b->len;
+	const char **ips;
+	size_t *off;
+	int type, n = 0, max = 0;
+	dbuf s;
+	evr r;
+
+	if (!analysis_prefetches_hosts(g->an))
+		return;		/* SQLite: a lookup costs no round trip */
+	while (ev_next(&cur, end, &type, &r))
+		max += type == E_RECORD;
+	if (max == 0)
+		return;
+	ips = xcalloc((size_t)max, sizeof(*ips));
+	off = xcalloc((size_t)max, sizeof(*off));
+	dbuf_init(&s, (size_t)max * 64 + 64);
+	cur = (const unsigned char *)b->data;
+	while (ev_next(&cur, end, &type, &r) && n < max) {
+		if (type != E_RECORD)
+			continue;
+		ev_get_record(&r, &g->rec);	/* c_record reads it again */
+		off[n++] = s.len;
+		dbuf_addstr(&s, g->rec.source_ip);
+		dbuf_addc(&s, '\0');
+	}
+	for (int i = 0; i < n; i++)
+		ips[i] = s.data + off[i];
+	(void)analysis_prefetch_hosts(g->an, ips, n);
+	dbuf_free(&s);
+	free(off);
+	free(ips);
+}
+
 void
 ig_c_batch(ingest *g, const dbuf *b)
 {
@@ -879,6 +919,9 @@ ig_c_batch(ingest *g, const dbuf *b)
 	int type;
 	evr r;
 
+	prefetch_hosts(g, b);
 	while (ev_next(&cur, end, &type, &r))
 		c_event(g, type, &r);
+	if (analysis_prefetches_hosts(g->an))
+		(void)analysis_prefetch_hosts(g->an, NULL, 0);
 }

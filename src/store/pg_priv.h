@@ -42,7 +42,8 @@
 #define PG_MAXPARAM 64		/* parameters per statement (pg_params) */
 
 enum pg_area { PGA_CORE = 0, PGA_ANALYSIS, PGA_HOSTS, PGA_WEB, PGA_WEB_KINDS, PGA_BATCH, PGA_KINDS,
-    PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA_WEB_OVERVIEW, PGA__COUNT };
+    PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA_WEB_OVERVIEW, PGA_HOSTCACHE,
+    PGA_COUNTER, PGA__COUNT };
 
 typedef struct pg_store {
 	store base;
@@ -69,6 +70,8 @@ typedef struct pg_store {
 	char defer_sha[72];
 	struct pg_queue *queue;	/* deferred statements not sent yet (pg_queue.c) */
 	int in_tx;		/* store begin ... commit/rollback */
+	struct pg_hostcache *hostcache;	/* host facts read ahead (store_pg_hostcache.c) */
+	struct pg_counters *counters;	/* /metrics samples until COMMIT (store_pg_counter.c) */
 } pg_store;
 
 #define PG(s) ((pg_store *)(s))
@@ -228,5 +231,22 @@ int pg_web_overview_query(store *s, int qn, const struct store_web_query *w,
     int (*cb)(void *, int, const char *const *, const struct store_web_val *), void *ctx);
 int pg_kinds_merge(pg_store *q, int64_t from, int64_t into);
 int pg_kinds_raw_duplicate(pg_store *q, int64_t raw_id, const char *source, int64_t *n);
+
+/* Host facts of a batch's source IPs read in one round trip
+ * (store_pg_hostcache.c): prefetch replaces the table (n = 0 empties it);
+ * get answers from it: 1 when ip is in it (*found set, cb called when
+ * found), 0 when it must be read from the database. */
+int pg_hostcache_prefetch(pg_store *q, const char *const *ips, int n);
+int pg_hostcache_get(pg_store *q, const char *ip, int (*cb)(void *, const store_host_facts *),
+    void *ctx, int *found);
+void pg_hostcache_free(pg_store *q);
+/* store_intake_ops.counter (store_pg_counter.c): in a transaction the
+ * samples wait in memory; flush (before COMMIT) writes them in key order,
+ * discard (rollback) drops them. */
+int pg_in_counter(store *s, const char *name, const char *k1, const char *v1, const char *k2,
+    const char *v2, double v, int set);
+int pg_counter_flush(pg_store *q);
+void pg_counter_discard(pg_store *q);
+void pg_counter_free(pg_store *q);
 
 #endif

@@ -149,6 +149,11 @@ struct store_analysis_ops {
 	/* Domains with reports in the filter (for `stats` without --domain). */
 	int (*domain_list)(store *s, int (*cb)(void *, const char *domain, int64_t messages),
 	    void *ctx);
+
+	/* Optional (NULL: none): the source IPs of the records about to be
+	 * analysed, so that host_facts can answer them without a lookup each
+	 * (PostgreSQL: one round trip for all); n = 0 forgets them. */
+	int (*host_facts_prefetch)(store *s, const char *const *ips, int n);
 };
 
 extern const struct store_analysis_ops store_sqlite_analysis_ops;

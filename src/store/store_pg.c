@@ -159,6 +159,8 @@ pgs_close(store *s)
 	if (q == NULL)
 		return;
 	pg_batch_free(q);
+	pg_hostcache_free(q);
+	pg_counter_free(q);
 	pg_queue_free(q);
 	if (q->replica != NULL)
 		PQfinish(q->replica);
@@ -200,7 +202,10 @@ static int
 pgs_commit(store *s)
 {
 	pg_store *q = PG(s);
-	int rc = pg_exec_text(q, "COMMIT", "commit");
+	int rc = pg_counter_flush(q);	/* the /metrics samples travel with the COMMIT */
+
+	if (rc == STORE_OK)
+		rc = pg_exec_text(q, "COMMIT", "commit");
 
 	tx_reset(q);
 	if (rc == STORE_OK)
@@ -216,6 +221,7 @@ pgs_rollback(store *s)
 
 	pg_batch_discard(q);	/* never written: nothing to undo */
 	pg_queue_discard(q);	/* never sent */
+	pg_counter_discard(q);
 	tx_reset(q);
 	q->in_tx = 0;
 	if (PQstatus(q->conn) != CONNECTION_OK ||

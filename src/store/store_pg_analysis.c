@@ -235,6 +235,8 @@ an_host_facts(store *s, const char *ip, int (*cb)(void *, const store_host_facts
 	PGresult *r;
 
 	*found = 0;
+	if (pg_hostcache_get(q, ip, cb, ctx, found))
+		return STORE_OK;	/* read ahead with its batch */
 	pg_p_init(&p);
 	pg_p_text(&p, ip);
 	/* reads hosts only: pending records may stay pending */
@@ -251,6 +253,13 @@ an_host_facts(store *s, const char *ip, int (*cb)(void *, const store_host_facts
 	}
 	PQclear(r);
 	return STORE_OK;
+}
+
+/* The source IPs of a batch of records: their host facts in one round trip. */
+static int
+an_host_prefetch(store *s, const char *const *ips, int n)
+{
+	return pg_hostcache_prefetch(PG(s), ips, n);
 }
 
 /* ---- reanalysis queue -------------------------------------------------------------- */
@@ -668,6 +677,7 @@ const struct store_analysis_ops store_pg_analysis_ops = {
 	.sender_list = an_sender_list,
 	.sender_rm = an_sender_rm,
 	.host_facts = an_host_facts,
+	.host_facts_prefetch = an_host_prefetch,
 	.pending_add = an_pending_add,
 	.pending_list = an_pending_list,
 	.pending_done = an_pending_done,

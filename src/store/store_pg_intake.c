@@ -91,8 +91,10 @@ static const char *const isql[I__COUNT] = {
 	    "UNION ALL SELECT 'dmarcscope_enrich_hosts', NULL, NULL, NULL, NULL, count(*) FROM hosts "
 	    "UNION ALL SELECT 'dmarcscope_enrich_queue_hosts', NULL, NULL, NULL, NULL, count(*) "
 	    "FROM hosts WHERE ptr_at IS NULL AND geo_at IS NULL AND asn_at IS NULL AND rdap_at IS NULL "
-	    "UNION ALL SELECT name, nullif(k1, ''), nullif(v1, ''), nullif(k2, ''), nullif(v2, ''), "
-	    "value FROM service_metrics "
+	    /* a family's samples together, as SQLite's primary key order gives them */
+	    "UNION ALL (SELECT name, nullif(k1, ''), nullif(v1, ''), nullif(k2, ''), nullif(v2, ''), "
+	    "value FROM service_metrics ORDER BY name COLLATE \"C\", k1 COLLATE \"C\", "
+	    "v1 COLLATE \"C\", k2 COLLATE \"C\", v2 COLLATE \"C\") "
 	    "UNION ALL SELECT 'dmarcscope_database_size_bytes', NULL, NULL, NULL, NULL, "
 	    "pg_database_size(current_database())",
 };
@@ -248,4 +250,5 @@ const struct store_intake_ops store_pg_intake_ops = {
 	.mbox_claim = in_mbox_claim,
 	.mbox_release = in_mbox_release,
 	.metrics = in_metrics,
+	.counter = pg_in_counter,	/* store_pg_counter.c */
 };

@@ -193,8 +193,16 @@ psqlc "$P" "SELECT c.table_name, c.column_name, c.ordinal_position, c.data_type,
     c.is_nullable FROM information_schema.columns c JOIN information_schema.tables t
     USING (table_schema, table_name) WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
     ORDER BY 1, 3" >"$T/pg.columns"
+# PostgreSQL-only: the indexes its enforced foreign keys need for deletes (sql_pg/017; SQLite
+# runs with foreign_keys off and has none of them)
+sed -n 's/^CREATE INDEX IF NOT EXISTS \([a-z_]*\) .*/\1/p' "$ROOT"/src/store/sql_pg/017_fk_indexes.sql \
+    >"$T/pg.only"
 psqlc "$P" "SELECT i.indexname FROM pg_indexes i WHERE i.schemaname = 'public' AND NOT EXISTS
-    (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname) ORDER BY 1" >"$T/pg.indexes"
+    (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname) ORDER BY 1" |
+    grep -vxF -f "$T/pg.only" >"$T/pg.indexes"
+check "schema: PostgreSQL's foreign-key indexes (sql_pg/017) exist" \
+    test "$(psqlc "$P" "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname IN
+    ($(sed "s/.*/'&'/" "$T/pg.only" | paste -sd,))")" = "$(wc -l < "$T/pg.only" | tr -d ' ')"
 psqlc "$P" "SELECT t.relname || ':' || (SELECT string_agg(a.attname, ',' ORDER BY k.n)
     FROM unnest(x.indkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a
     ON a.attrelid = t.oid AND a.attnum = k.attnum) FROM pg_index x JOIN pg_class t
