@@ -326,9 +326,10 @@ feed_build(store *st, const feed_opts *o, feed *out, char *err, size_t errlen)
 	if (ao != NULL && ao->sender_list != NULL) {
 		if ((b.senders = sender_set_new()) == NULL)
 			goto oom;
-		for (size_t i = 0; i < o->ndomains; i++)
-			if (ao->sender_list(st, o->domains[i], sender_cb, &b) != STORE_OK)
-				goto dberr;
+		/* every domain's: a host one of My Senders anywhere is somebody's
+		 * legitimate sender, never a spoofer to publish */
+		if (ao->sender_list(st, NULL, sender_cb, &b) != STORE_OK)
+			goto dberr;
 	}
 	if (o->ndomains > 0 && fo->hosts(st, &q, host_cb, &b) != STORE_OK)
 		goto dberr;
@@ -560,10 +561,11 @@ zone_host(dbuf *out, const feed_host *h)
 	zone_text(out, d, dl < 100 ? dl : 100);
 	if (h->ndomains > 1)
 		dbuf_printf(out, " +%lld", (long long)(h->ndomains - 1));
-	dbuf_printf(out, ": %lld messages on %lld days %s..%s", (long long)h->messages,
-	    (long long)h->days, a, b);
+	dbuf_printf(out, ": %lld messages on %lld day%s %s..%s", (long long)h->messages,
+	    (long long)h->days, h->days == 1 ? "" : "s", a, b);
 	if (h->fail_count > 0)
-		dbuf_printf(out, ", %lld failure reports", (long long)h->fail_count);
+		dbuf_printf(out, ", %lld failure report%s", (long long)h->fail_count,
+		    h->fail_count == 1 ? "" : "s");
 	dbuf_addc(out, '\n');
 }
 

@@ -9,7 +9,7 @@
  *
  * A host is NEVER in the feed, whatever its counts, when it matches the
  * allow-list (feed_allow: the tenant's and the provider's), one of My
- * Senders of a domain in scope (cidr, rdns or service rules, senders.c), or
+ * Senders of any domain (cidr, rdns or service rules, senders.c), or
  * a known sending service or forwarder (the hosts table's service and the
  * service map by PTR and AS, services.c; hosting and access ISPs do not
  * count).  Such hosts are listed in feed.excluded with the reason.

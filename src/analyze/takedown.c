@@ -152,8 +152,8 @@ en(const feed *f, const feed_host *h, dbuf *out)
 	feed_date(h->first_seen, a, sizeof(a));
 	feed_date(h->last_seen, b, sizeof(b));
 	dbuf_printf(out, "- Source IP address: %s\n", h->ip);
-	dbuf_printf(out, "- Messages: %lld on %lld days (first seen %s, last seen %s)\n",
-	    (long long)h->messages, (long long)h->days, a, b);
+	dbuf_printf(out, "- Messages: %lld on %lld day%s (first seen %s, last seen %s)\n",
+	    (long long)h->messages, (long long)h->days, h->days == 1 ? "" : "s", a, b);
 	dbuf_addstr(out, "- Domains used: ");
 	list(out, h->domains);
 	dbuf_printf(out, "\n- Reported by %lld receivers (", (long long)h->nreporters);
