@@ -86,10 +86,10 @@ ja(const feed *f, const feed_host *h, dbuf *out)
 	feed_date(f->o.until - 1, b, sizeof(b));
 	dbuf_printf(out, "件名: なりすましメール送信ホストの調査と停止のお願い (%s)\n", h->ip);
 	if (h->abuse_email != NULL)
-		dbuf_printf(out, "宛先: %s (RDAP の abuse 連絡先: %s)\n", h->abuse_email,
+		dbuf_printf(out, "宛先: %s (RDAP の不正利用の連絡先: %s)\n", h->abuse_email,
 		    nz(h->rdap_org, nz(h->rdap_name, nz(h->rdap_handle, "-"))));
 	else
-		dbuf_addstr(out, "宛先: (RDAP に abuse 連絡先が見つかりません。ネットワークの管理者を確認してください)\n");
+		dbuf_addstr(out, "宛先: (RDAP に不正利用の連絡先が見つかりません。ネットワークの管理者を確認してください)\n");
 	dbuf_addstr(out, "\nご担当者様\n\n");
 	dbuf_addstr(out, "突然のご連絡失礼いたします。");
 	list(out, h->domains);

@@ -244,12 +244,19 @@ api_takedown(wreq *r, wresp *out)
 	done(&sc, &f);
 }
 
+typedef struct allow_ctx {
+	json_t *arr;
+	int64_t tenant_id;	/* the principal's: its rows are "own" (removable) */
+} allow_ctx;
+
 static int
 allow_row(void *ctx, const store_feed_allow *a)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s?,s:I,s:b}", "id", (json_int_t)a->id,
+	allow_ctx *c = ctx;
+
+	json_array_append_new(c->arr, json_pack("{s:I,s:s,s:s?,s:I,s:b,s:b}", "id", (json_int_t)a->id,
 	    "cidr", a->cidr, "note", a->note, "created_at", (json_int_t)a->created_at, "provider",
-	    a->tenant_id == 0));
+	    a->tenant_id == 0, "own", a->tenant_id == c->tenant_id));
 	return 0;
 }
 
@@ -258,13 +265,16 @@ api_spoofer_allow(wreq *r, wresp *out)
 {
 	const struct store_feed_ops *fo = r->st->ops->feed;
 	json_t *arr;
+	allow_ctx ac;
 
 	if (fo == NULL) {
 		api_error(out, 501, "unavailable", "the spoofing-host feed is not available with this store");
 		return;
 	}
 	arr = json_array();
-	if (fo->allow_list(r->st, r->principal->tenant_id, allow_row, arr) != STORE_OK) {
+	ac.arr = arr;
+	ac.tenant_id = r->principal->tenant_id;
+	if (fo->allow_list(r->st, r->principal->tenant_id, allow_row, &ac) != STORE_OK) {
 		log_warnx("serve: spoofer-allow: %s", store_errmsg(r->st));
 		json_decref(arr);
 		api_error(out, 500, "database", "database error");

@@ -199,7 +199,7 @@ check "removed again: listed" "198.51.100.20 198.51.100.77 2001:db8:bad::5 203.0
 expect_rc "takedown ja" 0 $D takedown 203.0.113.5 $P --lang ja
 cp "$T/out" "$T/ja.txt"
 has "ja: subject line" "$T/ja.txt" "件名: なりすましメール送信ホストの調査と停止のお願い (203.0.113.5)"
-has "ja: to the RDAP abuse contact" "$T/ja.txt" "宛先: abuse@spoof-isp.example (RDAP の abuse 連絡先: Spoof Hosting B.V.)"
+has "ja: to the RDAP abuse contact" "$T/ja.txt" "宛先: abuse@spoof-isp.example (RDAP の不正利用の連絡先: Spoof Hosting B.V.)"
 has "ja: the count and days" "$T/ja.txt" "通数: 65 通 (3 日間、初回 2026-11-03、最終 2026-11-05)"
 has "ja: the domains" "$T/ja.txt" "名乗られたドメイン: example.co.jp, example.jp"
 has "ja: failure reports" "$T/ja.txt" "失敗レポート: 2 件 (2026-11-03 〜 2026-11-05)"

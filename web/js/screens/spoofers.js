@@ -86,12 +86,12 @@ async function allowPanel(ctx) {
   const write = canWrite() && d.writable !== false;
   if (!d.rows.length) panel.append(h('p', { class: 'muted', id: 'allow-empty' }, t('spoofers.allow_empty')));
   else panel.append(h('table', { class: 'grid' }, h('tbody', null, d.rows.map(r => {
-    const rm = write && !r.provider ? h('button', { type: 'button', class: 'btn small' }, t('senders.remove')) : null;
+    const rm = write && r.own ? h('button', { type: 'button', class: 'btn small' }, t('senders.remove')) : null;
     if (rm) rm.addEventListener('click', async () => {
       try { await send('POST', 'spoofer-allow/remove', { cidr: r.cidr }); ctx.redraw(); } catch (e) { msg.textContent = e.message; }
     });
     return h('tr', null, h('td', { class: 'mono' }, r.cidr), h('td', null, r.note || ''),
-      h('td', { class: 'muted small' }, r.provider ? t('spoofers.provider') : ''), h('td', null, rm));
+      h('td', { class: 'muted small' }, r.provider && !r.own ? t('spoofers.provider') : ''), h('td', null, rm));
   }))));
   if (write) {
     const cidr = h('input', { id: 'allow-cidr', class: 'mono', maxlength: '50', placeholder: '192.0.2.0/24', autocomplete: 'off' });
