@@ -93,7 +93,7 @@ ja(const feed *f, const feed_host *h, dbuf *out)
 	dbuf_addstr(out, "\nご担当者様\n\n");
 	dbuf_addstr(out, "突然のご連絡失礼いたします。");
 	list(out, h->domains);
-	dbuf_addstr(out, " のドメイン管理者です。\n受信側から届いた DMARC 集約レポートにより、貴ネットワークのホスト ");
+	dbuf_addstr(out, " のドメイン管理者です。\n受信側から届いた DMARC 集計レポートにより、貴ネットワークのホスト ");
 	host_line(out, h);
 	dbuf_addstr(out, " が、当ドメインを名乗るメールを許可なく送信していることを確認しました。"
 	    "これらのメールは SPF・DKIM とも認証に失敗しており、当ドメインの正規の送信元ではありません。\n\n");

@@ -117,8 +117,8 @@ export async function render(box, ctx) {
   box.append(h('p', { class: 'muted' }, t('spoofers.intro')));
   const q = { domain: p.domain, since: p.since, until: p.until, min_messages: p.min_messages || 1, min_days: p.min_days || 1 };
   const d = await get('spoofers', q);
-  const minM = h('input', { id: 'min-messages', type: 'number', min: '1', value: String(q.min_messages), 'aria-label': t('spoofers.min_messages') });
-  const minD = h('input', { id: 'min-days', type: 'number', min: '1', value: String(q.min_days), 'aria-label': t('spoofers.min_days') });
+  const minM = h('input', { id: 'min-messages', type: 'text', inputmode: 'numeric', size: '6', value: String(q.min_messages), 'aria-label': t('spoofers.min_messages') });
+  const minD = h('input', { id: 'min-days', type: 'text', inputmode: 'numeric', size: '4', value: String(q.min_days), 'aria-label': t('spoofers.min_days') });
   const apply = h('button', { type: 'button', class: 'btn', id: 'apply-threshold' }, t('apply'));
   apply.addEventListener('click', () => ctx.go('spoofers', '', { min_messages: minM.value, min_days: minD.value }, true));
   const dl = Object.assign({}, q);
