@@ -373,6 +373,7 @@ PARAMS = {    # query parameter -> values to try (bravo's, the unassigned domain
     "tenant": [str(TENANTS.get("bravo", 0))], "limit": ["1000"],
     "state": ["open", "acknowledged"], "rule": ["spoofing_started"],
     "filter": ["unassigned", "spoofed", "p_none,silent"],
+    "days": ["30", "366"], "min_messages": ["1"], "min_days": ["1"], "zone_name": ["bl.example"],
 }
 
 def variants(params):
