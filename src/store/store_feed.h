@@ -10,8 +10,10 @@
  * Conventions as in store.h (STORE_OK / STORE_ERR with store_errmsg, strings
  * copied, rows valid only during the callback).  Bounded: every read takes a
  * period and a row limit; hosts() is one aggregate over the period's records
- * of the domains (reports by (policy_domain, date_begin), records by
- * report_id), failures() one over the period's failure reports.
+ * of the domains (reports by (policy_domain, date_begin) that began at most
+ * 31 days before the period, records by (policy_domain, report_id)),
+ * failures() one over the period's failure reports by (policy_domain,
+ * arrival_time).
  *
  * Exports: struct store_feed_ops and its row types, store_sqlite_feed_ops
  * (store_pg_feed_ops in pg_priv.h).

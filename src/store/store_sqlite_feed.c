@@ -4,8 +4,11 @@
  * hosts and rdap_networks; failure reports per IP) and the allow-list
  * (018_feed.sql).  The domains come as a JSON array (json_each), so one
  * statement serves one domain or a tenant's every domain; reports are found
- * by reports_domain_begin and their records by records_report, so a call
- * reads the period's records of those domains and nothing else.  Each call
+ * by reports_domain_begin (begun at most 31 days before the period: longer
+ * reports are not looked at) and their records by records_domain
+ * (policy_domain, report_id), the join order forced (CROSS JOIN, and +x
+ * keeps records_ip from driving the GROUP BY), so a call reads the period's
+ * records of those domains and nothing else.  Each call
  * prepares and finalizes its statement (a few calls per request).
  *
  * Exports: store_sqlite_feed_ops.
@@ -70,11 +73,12 @@ f_hosts(store *s, const store_feed_query *q, int (*cb)(void *, const store_feed_
 	    "count(DISTINCT p.date_begin / 86400) AS days, count(DISTINCT r.policy_domain) AS ndom, "
 	    "group_concat(DISTINCT r.policy_domain) AS doms, count(DISTINCT p.org_name) AS nrep, "
 	    "group_concat(DISTINCT replace(coalesce(p.org_name, '?'), ',', ';')) AS reps "
-	    "FROM reports p JOIN records r ON r.report_id = p.id "
+	    "FROM reports p CROSS JOIN records r ON r.policy_domain = p.policy_domain "
+	    "AND r.report_id = p.id "
 	    "WHERE p.policy_domain IN (SELECT value FROM json_each(?1)) AND p.date_end > ?2 "
-	    "AND p.date_begin < ?3 AND r.cls = 3 AND r.sender_kind = 0 "
+	    "AND p.date_begin < ?3 AND p.date_begin > ?2 - 2678400 AND r.cls = 3 AND r.sender_kind = 0 "
 	    "AND (?4 IS NULL OR r.source_ip = ?4) "
-	    "GROUP BY r.source_ip HAVING sum(r.count) >= ?6 AND count(DISTINCT p.date_begin / 86400) >= ?7 "
+	    "GROUP BY +r.source_ip HAVING sum(r.count) >= ?6 AND count(DISTINCT p.date_begin / 86400) >= ?7 "
 	    "ORDER BY msgs DESC, ip LIMIT ?5) a "
 	    "LEFT JOIN hosts h ON h.ip = a.ip LEFT JOIN rdap_networks n ON n.id = h.rdap_net "
 	    "ORDER BY a.msgs DESC, a.ip");
@@ -130,7 +134,7 @@ f_failures(store *s, const store_feed_query *q, int (*cb)(void *, const store_fe
 	    "FROM failure_reports WHERE policy_domain IN (SELECT value FROM json_each(?1)) "
 	    "AND arrival_time >= ?2 AND arrival_time < ?3 AND is_dmarc_failure = 1 "
 	    "AND source_ip IS NOT NULL AND (?4 IS NULL OR source_ip = ?4) "
-	    "GROUP BY source_ip ORDER BY count(*) DESC, source_ip LIMIT ?5");
+	    "GROUP BY +source_ip ORDER BY count(*) DESC, source_ip LIMIT ?5");
 	int rc;
 
 	if (st == NULL)
