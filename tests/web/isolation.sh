@@ -480,6 +480,8 @@ for rt in gets:
         q = {"domain": A} if "domain" in rt["params"] else {}
         if "since" in rt["params"]:
             q.update(since="2026-10-25", until="2026-12-05")
+        if sub == "/takedown":
+            q["ip"] = IPS[A]   # alpha's spoofer: its take-down text
         path = sub + ("?" + urllib.parse.urlencode(q) if q else "")
     st, hd, data = request(AA, "GET", path)
     own_ok.append((path, st))
