@@ -91,6 +91,7 @@ expect_rc "enrich: RDAP from the loopback server" 0 $D enrich --dns "$DNS" --ski
 sqlite3 "$DB" "INSERT INTO hosts (ip) VALUES ('203.0.113.80'), ('203.0.113.81') ON CONFLICT DO NOTHING"
 sqlite3 "$DB" "UPDATE hosts SET service = 'Example Forwarding', service_type = 'forwarder' WHERE ip = '203.0.113.80'"
 sqlite3 "$DB" "UPDATE hosts SET ptr = 'o1.ptr1234.sendgrid.net' WHERE ip = '203.0.113.81'"
+sqlite3 "$DB" "UPDATE hosts SET ptr = 'host5.spoof-isp.example', country = 'NL', asn = 64511, as_name = 'SPOOF-AS' WHERE ip = '203.0.113.5'"
 check "RDAP: the network and abuse contact of 203.0.113.5 stored with the host" "abuse@spoof-isp.example" \
     "$(sqlite3 "$DB" "SELECT n.abuse_email FROM hosts h JOIN rdap_networks n ON n.id = h.rdap_net WHERE h.ip = '203.0.113.5'")"
 
@@ -131,11 +132,12 @@ check "S1: first and last seen" "1793664000 1793923199" "$(j 203.0.113.5 "'%d %d
 check "S1: abuse contact and network from RDAP" "abuse@spoof-isp.example Spoof Hosting B.V." "$(j 203.0.113.5 "h['abuse_email']+' '+h['rdap_org']")"
 check "S1: failure reports and samples, newest first" "2 ['【重要】お支払い情報の確認', 'Your account is suspended']" \
     "$(j 203.0.113.5 "'%d %s' % (h['failure_reports'], [s['subject'] for s in h['samples']])")"
+check "S1: PTR, country, AS from the hosts table" "host5.spoof-isp.example NL 64511 SPOOF-AS" "$(j 203.0.113.5 "'%s %s %d %s' % (h['ptr'], h['country'], h['asn'], h['as_name'])")"
 check "S2: IPv6" "6 20" "$(j 2001:db8:bad::5 "'%d %d' % (h['family'], h['messages'])")"
 check "JSON: the allow-list in scope" "['203.0.113.64/28']" "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['allow_list'])" "$T/all.json")"
 $D feed $P --domain example.jp >"$T/jp.csv"
 check "CSV: header" "ip,messages,days,first_seen,last_seen,domains,reporters,ptr,country,asn,as_name,abuse_email,failure_reports,failure_first,failure_last,sample_subjects" "$(head -1 "$T/jp.csv")"
-has "CSV: the S1 row" "$T/jp.csv" '203.0.113.5,60,3,2026-11-03,2026-11-05,example.jp,"Receiver A,Receiver B; Inc.",,,,,abuse@spoof-isp.example,2,2026-11-03,2026-11-05,【重要】お支払い情報の確認 | Your account is suspended'
+has "CSV: the S1 row (enrichment from the hosts table)" "$T/jp.csv" '203.0.113.5,60,3,2026-11-03,2026-11-05,example.jp,"Receiver A,Receiver B; Inc.",host5.spoof-isp.example,NL,64511,SPOOF-AS,abuse@spoof-isp.example,2,2026-11-03,2026-11-05,【重要】お支払い情報の確認 | Your account is suspended'
 check "CSV: three hosts" 4 "$(wc -l <"$T/jp.csv" | tr -d ' ')"
 hasnt "CSV of example.jp: nothing of other.example" "$T/jp.csv" "other"
 $D feed $P --domain example.jp --format json >"$T/jp.json"
@@ -209,6 +211,7 @@ expect_rc "takedown en" 0 $D takedown 203.0.113.5 $P --lang en
 cp "$T/out" "$T/en.txt"
 has "en: subject line" "$T/en.txt" "Subject: Spoofed mail sent from 203.0.113.5: please investigate and stop it"
 has "en: to the abuse contact" "$T/en.txt" "To: abuse@spoof-isp.example (RDAP abuse contact of Spoof Hosting B.V.)"
+has "en: the host with PTR, AS and country" "$T/en.txt" "the host 203.0.113.5 (host5.spoof-isp.example), AS64511 SPOOF-AS, NL in your network"
 has "en: messages" "$T/en.txt" "- Messages: 65 on 3 days (first seen 2026-11-03, last seen 2026-11-05)"
 has "en: reporters" "$T/en.txt" "- Reported by 2 receivers (Receiver A, Receiver B; Inc.)"
 has "en: a sample subject" "$T/en.txt" '"Your account is suspended" (2026-11-03 10:00 UTC)'
