@@ -418,6 +418,13 @@ def portal():
                 v.append({"report": reports[0]["id"], "q": "1"})
         if "ip" in params:
             v += [{"ip": ip} for ip in sorted(ips)]
+        if "ip" in params and "days" in params:
+            # takedown (issue 18 part 5): two spoofers of each domain, in its range
+            for d in domains:
+                b, e = span.get(d, (0, 0))
+                q = {"domain": d, "since": day(max(b, e - 89 * 86400)), "until": day(e)}
+                for x in get_json("/api/v1/spoofers?" + urllib.parse.urlencode(q))["hosts"][:2]:
+                    v.append(dict(q, ip=x["ip"]))
         # the failure-report filters (issue 13)
         if "kind" in params:
             v += [{"kind": "all"}, {"kind": "dmarc"}]
@@ -443,6 +450,7 @@ def portal():
         vals = {"domain": domains[0], "kind": 1, "match_type": "cidr", "value": ip + "/32"
                 if ":" not in ip else ip + "/128", "note": "realpaths",
                 "user": "realpaths", "password": RP_PW, "old": RP_PW, "new": RP_PW,
+                "cidr": ip + "/32" if ":" not in ip else ip + "/128",
                 "name": "realpaths-viewer", "role": "viewer", "scope": "read",
                 "tenant_id": get_json("/api/v1/tenants")["tenants"][0]["id"],
                 # alert settings (issue 15): a webhook that refuses, so the test-send

@@ -43,6 +43,8 @@ static const struct {
 	{ "watch", cmd_watch },
 	{ "config", cmd_config },
 	{ "check", cmd_check },
+	{ "feed", cmd_feed },
+	{ "takedown", cmd_takedown },
 };
 
 static void
@@ -72,6 +74,8 @@ usage(FILE *f)
 	    "  watch --maildir DIR  take reports from a Maildir as they arrive (inotify)\n"
 	    "  config check         check the configuration file\n"
 	    "  check DOMAIN         check its DNS records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)\n"
+	    "  feed [allow]         spoofing hosts as CSV, JSON or an rbldnsd zone; its allow-list\n"
+	    "  takedown IP          a take-down request (ja/en) for a spoofing host, to send yourself\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

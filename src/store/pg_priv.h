@@ -43,7 +43,7 @@
 
 enum pg_area { PGA_CORE = 0, PGA_ANALYSIS, PGA_HOSTS, PGA_WEB, PGA_WEB_KINDS, PGA_BATCH, PGA_KINDS,
     PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA_WEB_OVERVIEW, PGA_HOSTCACHE,
-    PGA_COUNTER, PGA__COUNT };
+    PGA_COUNTER, PGA_FEED, PGA__COUNT };
 
 typedef struct pg_store {
 	store base;
@@ -219,6 +219,7 @@ extern const struct store_alerts_ops store_pg_alerts_ops;
 extern const struct store_intake_ops store_pg_intake_ops;
 extern const struct store_retention_ops store_pg_retention_ops;
 extern const struct store_dnscheck_ops store_pg_dnscheck_ops;
+extern const struct store_feed_ops store_pg_feed_ops;
 
 /* The portal's failure/TLS reads (store_pg_web_kinds.c), for q >=
  * SWQ_KINDS_FIRST; the kinds' rows following the archive (store_pg_kinds.c). */

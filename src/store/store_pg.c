@@ -626,4 +626,5 @@ const store_ops store_pg_ops = {
 	.intake = &store_pg_intake_ops,
 	.retention = &store_pg_retention_ops,
 	.dnscheck = &store_pg_dnscheck_ops,
+	.feed = &store_pg_feed_ops,
 };

@@ -126,6 +126,14 @@ json_t *api_threat_load(wreq *r, wresp *out, int64_t id, json_t **model);
 void api_threat_urls(wreq *r, wresp *out);
 void api_tls(wreq *r, wresp *out);
 void api_check(wreq *r, wresp *out);	/* api_check.c */
+/* api_feed.c: the spoofing-host feed, take-down texts, the allow-list */
+void api_spoofers(wreq *r, wresp *out);
+void api_spoofers_csv(wreq *r, wresp *out);
+void api_spoofers_zone(wreq *r, wresp *out);
+void api_takedown(wreq *r, wresp *out);
+void api_spoofer_allow(wreq *r, wresp *out);
+void api_spoofer_allow_add(wreq *r, wresp *out);
+void api_spoofer_allow_rm(wreq *r, wresp *out);
 int api_kinds_record(wreq *r, json_t *rec);
 int api_kinds_host(wreq *r, json_t *host, const store_web_query *w, const char *ip);
 int api_kinds_domains(wreq *r, json_t *list);

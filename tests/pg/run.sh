@@ -55,7 +55,8 @@ overview:sh tests/web/overview.sh
 senders-totals:sh tests/web/senders_totals.sh
 conformance:sh tests/conformance.sh
 realpaths:sh tests/realpaths.sh
-metrics:sh tests/intake/metrics.sh"
+metrics:sh tests/intake/metrics.sh
+feed:sh tests/feed/run.sh"
 
 T=$(mktemp -d /tmp/dmarcscope-pgrun.XXXXXX)
 chmod 755 "$T"

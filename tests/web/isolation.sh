@@ -373,6 +373,7 @@ PARAMS = {    # query parameter -> values to try (bravo's, the unassigned domain
     "tenant": [str(TENANTS.get("bravo", 0))], "limit": ["1000"],
     "state": ["open", "acknowledged"], "rule": ["spoofing_started"],
     "filter": ["unassigned", "spoofed", "p_none,silent"],
+    "days": ["30", "366"], "min_messages": ["1"], "min_days": ["1"], "zone_name": ["bl.example"],
 }
 
 def variants(params):
@@ -479,6 +480,8 @@ for rt in gets:
         q = {"domain": A} if "domain" in rt["params"] else {}
         if "since" in rt["params"]:
             q.update(since="2026-10-25", until="2026-12-05")
+        if sub == "/takedown":
+            q["ip"] = IPS[A]   # alpha's spoofer: its take-down text
         path = sub + ("?" + urllib.parse.urlencode(q) if q else "")
     st, hd, data = request(AA, "GET", path)
     own_ok.append((path, st))

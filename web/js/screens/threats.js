@@ -7,7 +7,7 @@
 // to the host screen), subject (link to the sample view), header From,
 // policy domain, auth failure type, URL and attachment counts.  Every value
 // from a report is set as text (dom.js h()); URLs are never shown here.
-// The tabs lead to the URL view (urls.js).
+// The tabs lead to the URL view (urls.js) and the spoofing hosts (spoofers.js).
 // Data: GET /api/v1/threats, /api/v1/threats.csv.
 // Exports: render, tabs, authWord, emptyHelp, failureList.
 
@@ -21,7 +21,8 @@ export function tabs(ctx, on) {
   const keep = { reporter: '', ip: '', url_domain: '', kind: '', page: '', by: '' };
   return h('div', { class: 'tabs', id: 'threat-tabs' },
     h('a', { href: ctx.link('threats', '', keep), class: 'tab' + (on === 'threats' ? ' on' : ''), id: 'tab-threats' }, t('threats.tab_list')),
-    h('a', { href: ctx.link('urls', '', keep), class: 'tab' + (on === 'urls' ? ' on' : ''), id: 'tab-urls' }, t('threats.tab_urls')));
+    h('a', { href: ctx.link('urls', '', keep), class: 'tab' + (on === 'urls' ? ' on' : ''), id: 'tab-urls' }, t('threats.tab_urls')),
+    h('a', { href: ctx.link('spoofers', '', keep), class: 'tab' + (on === 'spoofers' ? ' on' : ''), id: 'tab-spoofers' }, t('threats.tab_spoofers')));
 }
 
 // Auth-Failure (RFC 6591: dmarc, spf, dkim, bodyhash, revoked, adsp) in
