@@ -50,6 +50,7 @@ struct store_alerts_ops;	/* store_alerts.h: alerts, settings, delivery queue */
 struct store_intake_ops;	/* store_intake.h: IMAP/Maildir intake state */
 struct store_retention_ops;	/* store_retention.h: purge in batches, space */
 struct store_dnscheck_ops;	/* store_dnscheck.h: DNS record history, check results */
+struct store_ready_ops;	/* store_ready.h: readiness for p=reject (issue 18 part 3) */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -181,6 +182,7 @@ typedef struct store_ops {
 	const struct store_intake_ops *intake;
 	const struct store_retention_ops *retention;
 	const struct store_dnscheck_ops *dnscheck;
+	const struct store_ready_ops *ready;
 } store_ops;
 
 struct store {

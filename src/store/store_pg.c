@@ -28,6 +28,7 @@
 #include "pg_priv.h"
 #include "schema.h"
 #include "store.h"
+#include "store_ready.h"
 #include "../util/log.h"
 
 /* pg_advisory_lock key held while migrating ("dmsc"). */
@@ -620,4 +621,5 @@ const store_ops store_pg_ops = {
 	.intake = &store_pg_intake_ops,
 	.retention = &store_pg_retention_ops,
 	.dnscheck = &store_pg_dnscheck_ops,
+	.ready = &store_pg_ready_ops,
 };

@@ -31,6 +31,7 @@
 #include "store_intake.h"
 #include "store_retention.h"
 #include "store_dnscheck.h"
+#include "store_ready.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1241,4 +1242,5 @@ const store_ops store_sqlite_ops = {
 	.intake = &store_sqlite_intake_ops,
 	.retention = &store_sqlite_retention_ops,
 	.dnscheck = &store_sqlite_dnscheck_ops,
+	.ready = &store_sqlite_ready_ops,
 };
