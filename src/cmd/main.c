@@ -43,6 +43,7 @@ static const struct {
 	{ "watch", cmd_watch },
 	{ "config", cmd_config },
 	{ "check", cmd_check },
+	{ "readiness", cmd_ready },
 };
 
 static void
@@ -72,6 +73,7 @@ usage(FILE *f)
 	    "  watch --maildir DIR  take reports from a Maildir as they arrive (inotify)\n"
 	    "  config check         check the configuration file\n"
 	    "  check DOMAIN         check its DNS records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)\n"
+	    "  readiness DOMAIN     readiness for p=reject: failing share, the next record, a what-if\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

@@ -2,7 +2,7 @@
  * store_pg_ready.c - the PostgreSQL side of store_ready.h (readiness for
  * p=reject, issue 18 part 3): the statements of store_sqlite_ready.c in
  * PostgreSQL's dialect, on the same indexes (rollup_domain_day_domain,
- * reports_domain_begin, records_report), read from the replica when one is
+ * reports_domain_begin, records_domain), read from the replica when one is
  * fresh enough (portal reads).  Prepared in area PGA_DNSCHECK from slot 40
  * on (store_pg_dnscheck.c uses the first slots), so pg_priv.h needs no area
  * of its own.
@@ -107,7 +107,8 @@ rd_groups(store *s, const char *domain, int64_t since, int64_t until, int64_t ma
 	    "FROM (SELECT p.date_begin, coalesce(r.sender_id, 0) AS sender_id, r.service, r.cls, "
 	    "r.count, CASE WHEN r.header_from IS NULL OR r.header_from = '' OR lower(r.header_from) "
 	    "= $1 THEN 0 ELSE 1 END AS sub, ((p.date_begin / 86400 + 3) / 7) * 7 - 3 AS week "
-	    "FROM reports p JOIN records r ON r.report_id = p.id WHERE p.policy_domain = $1 "
+	    "FROM reports p JOIN records r ON r.policy_domain = $1 AND r.report_id = p.id "
+	    "WHERE p.policy_domain = $1 "
 	    "AND p.date_begin >= $2 AND p.date_begin < $3 ORDER BY p.date_begin DESC LIMIT $4) x "
 	    "GROUP BY x.sender_id, x.service, x.cls, x.sub, x.week) g "
 	    "LEFT JOIN senders sn ON sn.id = g.sender_id AND g.sender_id <> 0 "

@@ -8,7 +8,7 @@
  *           (reports_domain_begin: one row);
  *   groups  the period's records summed by sender, class, header_from
  *           subdomain or not, and week: the newest max_records records of the
- *           domain's reports (reports_domain_begin, then records_report), so
+ *           domain's reports (reports_domain_begin, then records_domain), so
  *           the per-sender breakdown and the what-if never read more.
  * Conventions as in store.h (STORE_OK / STORE_ERR with store_errmsg,
  * strings valid only during the callback).

@@ -117,7 +117,7 @@ rd_groups(store *s, const char *domain, int64_t since, int64_t until, int64_t ma
 {
 	sq_store *q = SQ(s);
 	/* the inner SELECT is the bound: the newest reports first through
-	 * reports_domain_begin, their records through records_report */
+	 * reports_domain_begin, their records through records_domain */
 	sqlite3_stmt *st = prep(q, "SELECT g.sender_id, coalesce(sn.kind, 0), sn.match_type, sn.value, "
 	    "sn.note, g.service, g.cls, g.sub, g.week, g.messages, g.records, g.first_begin FROM "
 	    "(SELECT x.sender_id, x.service, x.cls, x.sub, x.week, sum(x.count) AS messages, "
@@ -125,7 +125,8 @@ rd_groups(store *s, const char *domain, int64_t since, int64_t until, int64_t ma
 	    "(SELECT p.date_begin, coalesce(r.sender_id, 0) AS sender_id, r.service, r.cls, r.count, "
 	    "CASE WHEN r.header_from IS NULL OR r.header_from = '' OR lower(r.header_from) = ?1 "
 	    "THEN 0 ELSE 1 END AS sub, ((p.date_begin / 86400 + 3) / 7) * 7 - 3 AS week "
-	    "FROM reports p INDEXED BY reports_domain_begin JOIN records r ON r.report_id = p.id "
+	    "FROM reports p INDEXED BY reports_domain_begin JOIN records r INDEXED BY records_domain "
+	    "ON r.policy_domain = ?1 AND r.report_id = p.id "
 	    "WHERE p.policy_domain = ?1 AND p.date_begin >= ?2 AND p.date_begin < ?3 "
 	    "ORDER BY p.date_begin DESC LIMIT ?4) x "
 	    "GROUP BY x.sender_id, x.service, x.cls, x.sub, x.week) g "
