@@ -167,7 +167,8 @@ synth(const store_ready_policy *p, char *out, size_t len)
 {
 	int n = snprintf(out, len, "v=DMARC1; p=%s", p->p != NULL && p->p[0] ? p->p : "none");
 
-#define ADD(...) do { if (n >= 0 && (size_t)n < len) n += snprintf(out + n, len - (size_t)n, __VA_ARGS__); } while (0)
+#define ADD(...) do { if (n >= 0 && (size_t)n < len) \
+	n += snprintf(out + n, len - (size_t)n, __VA_ARGS__); } while (0)
 	if (p->sp != NULL && p->sp[0] && (p->p == NULL || strcmp(p->sp, p->p) != 0))
 		ADD("; sp=%s", p->sp);
 	if (p->np != NULL && p->np[0])
@@ -214,7 +215,8 @@ sender_of(rctx *c, const store_ready_group *g)
 		json_object_set_new(s->o, "id", json_integer(g->sender_id));
 		json_object_set_new(s->o, "sender_kind", json_string(g->sender_kind == 1 ? "internal" :
 		    g->sender_kind == 2 ? "third_party" : "deleted"));
-		json_object_set_new(s->o, "match_type", g->match_type ? json_string(g->match_type) : json_null());
+		json_object_set_new(s->o, "match_type", g->match_type ? json_string(g->match_type) :
+		    json_null());
 		json_object_set_new(s->o, "value", g->value ? json_string(g->value) : json_null());
 		json_object_set_new(s->o, "note", g->note ? json_string(g->note) : json_null());
 		json_object_set_new(s->o, "service", g->service ? json_string(g->service) : json_null());
@@ -260,9 +262,12 @@ group_cb(void *ctx, const store_ready_group *g)
 		}
 	if (legit > 0) {
 		/* the groups come by week: the sender's last week, or a new one */
-		last = json_array_size(s->weeks) ? json_array_get(s->weeks, json_array_size(s->weeks) - 1) : NULL;
+		size_t nw = json_array_size(s->weeks);
+
+		last = nw ? json_array_get(s->weeks, nw - 1) : NULL;
 		if (last == NULL || json_integer_value(json_object_get(last, "day")) != g->week) {
-			last = json_pack("{s:I,s:o,s:I,s:I}", "day", (json_int_t)g->week, "week", jdate(g->week),
+			last = json_pack("{s:I,s:o,s:I,s:I}", "day", (json_int_t)g->week, "week",
+			    jdate(g->week),
 			    "legitimate", (json_int_t)0, "failing", (json_int_t)0);
 			json_array_append_new(s->weeks, last);
 		}
@@ -277,7 +282,8 @@ group_cb(void *ctx, const store_ready_group *g)
 static json_t *
 qr(double q, double r)
 {
-	return json_pack("{s:I,s:I}", "quarantined", (json_int_t)llround(q), "rejected", (json_int_t)llround(r));
+	return json_pack("{s:I,s:I}", "quarantined", (json_int_t)llround(q), "rejected",
+	    (json_int_t)llround(r));
 }
 
 static json_t *
@@ -312,7 +318,8 @@ pol_json(const char *source, const char *rec, const ready_pol *p, int64_t seen)
 {
 	return json_pack("{s:s,s:s?,s:s,s:s,s:s,s:i,s:b,s:b,s:o}", "source", source, "record", rec,
 	    "p", ready_level_name(p->p), "sp", ready_level_name(p->sp), "np", ready_level_name(p->np),
-	    "pct", p->pct, "has_pct", p->has_pct, "t", p->t, "seen", seen > 0 ? jdate(seen / DAY) : json_null());
+	    "pct", p->pct, "has_pct", p->has_pct, "t", p->t, "seen",
+	    seen > 0 ? jdate(seen / DAY) : json_null());
 }
 
 /* The met run, the 14 days before the last reported day, how far off. */
@@ -339,7 +346,8 @@ readiness(const rctx *c, int64_t first, double threshold)
 		fail += c->days[i].fail;
 	}
 	json_object_set_new(o, "met", json_boolean(run >= READY_DAYS_NEEDED));
-	json_object_set_new(o, "met_since", run >= READY_DAYS_NEEDED ? jdate(c->lo + last - run + 1) : json_null());
+	json_object_set_new(o, "met_since", run >= READY_DAYS_NEEDED ? jdate(c->lo + last - run + 1) :
+	    json_null());
 	json_object_set_new(o, "run_days", json_integer(run));
 	json_object_set_new(o, "last_day", jdate(c->lo + last));
 	json_object_set_new(o, "legitimate_14", json_integer(legit));
@@ -348,7 +356,8 @@ readiness(const rctx *c, int64_t first, double threshold)
 	/* failing messages over the allowance of the 14 days */
 	need = fail - (int64_t)floor((double)legit * (100.0 - threshold) / 100.0 + 1e-9);
 	json_object_set_new(o, "to_fix", json_integer(need > 0 ? need : 0));
-	json_object_set_new(o, "gap_pct", legit > 0 && 100.0 * (double)(legit - fail) < threshold * (double)legit ?
+	json_object_set_new(o, "gap_pct",
+	    legit > 0 && 100.0 * (double)(legit - fail) < threshold * (double)legit ?
 	    json_real(floor(100.0 * (threshold - 100.0 * (double)(legit - fail) / (double)legit)) / 100.0) :
 	    json_real(0));
 	/* why not yet: the last day is below, or the run began after a day
@@ -441,8 +450,9 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 		int64_t legit = d->pass + d->fail, day = c.lo + i, wk = ((day + 3) / 7) * 7 - 3;
 		json_t *w = json_array_size(weeks) ? json_array_get(weeks, json_array_size(weeks) - 1) : NULL;
 
-		json_array_append_new(days, json_pack("{s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "date", jdate(day),
-		    "reported", d->reported, "messages", (json_int_t)d->messages, "legitimate", (json_int_t)legit,
+		json_array_append_new(days, json_pack("{s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "date",
+		    jdate(day), "reported", d->reported, "messages", (json_int_t)d->messages, "legitimate",
+		    (json_int_t)legit,
 		    "failing", (json_int_t)d->fail, "forwarded", (json_int_t)d->fwd, "spoofing",
 		    (json_int_t)d->spoof, "aligned_pct", jpct(d->pass, legit),
 		    "met", d->reported ? json_boolean(day_met(d, o->threshold)) : json_null()));
@@ -517,7 +527,8 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 		int64_t max = o->max_records > 0 ? o->max_records : READY_MAX_RECORDS;
 
 		json_object_set_new(j, "records", json_pack("{s:I,s:b,s:o}", "read", (json_int_t)c.records,
-		    "cut", c.records > max, "since", c.first_begin > 0 ? jdate(c.first_begin / DAY) : json_null()));
+		    "cut", c.records > max, "since", c.first_begin > 0 ? jdate(c.first_begin / DAY) :
+		    json_null()));
 	}
 	free(c.snd);
 	free(c.days);

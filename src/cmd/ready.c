@@ -94,7 +94,8 @@ print_text(json_t *j, int ja)
 {
 	json_t *tot = json_object_get(j, "totals"), *rd = json_object_get(j, "ready");
 	json_t *pol = json_object_get(j, "policy"), *nx = json_object_get(j, "next");
-	json_t *wi = json_object_get(json_object_get(j, "whatif"), "next"), *sn = json_object_get(j, "senders");
+	json_t *wi = json_object_get(json_object_get(j, "whatif"), "next");
+	json_t *sn = json_object_get(j, "senders");
 	static const char *cls[] = { "normal", "forwarded", "auth_failure", "spoofing_suspected" };
 	static const char *cls_ja[] = { "正常", "転送", "認証失敗", "なりすましの疑い" };
 	char a[32], b[32], c[32], d[32], p1[16], p2[16];
@@ -132,7 +133,8 @@ print_text(json_t *j, int ja)
 	}
 	printf(S("現在のレコード (%s): %s\n", "published (%s): %s\n", ja),
 	    json_string_value(json_object_get(pol, "source")),
-	    json_is_string(json_object_get(pol, "record")) ? json_string_value(json_object_get(pol, "record")) : "-");
+	    json_is_string(json_object_get(pol, "record")) ?
+	    json_string_value(json_object_get(pol, "record")) : "-");
 	printf(S("次の段階 (%s):\n  %s\n", "next step (%s):\n  %s\n", ja),
 	    step_text(json_string_value(json_object_get(nx, "step")), ja),
 	    json_string_value(json_object_get(nx, "record")));
@@ -142,7 +144,8 @@ print_text(json_t *j, int ja)
 	for (int i = 0; i < 4; i++) {
 		json_t *x = json_object_get(wi, cls[i]);
 
-		printf("  %-22s %12s %12s %12s %12s\n", ja ? cls_ja[i] : cls[i], num(x, "messages", a, sizeof(a)),
+		printf("  %-22s %12s %12s %12s %12s\n", ja ? cls_ja[i] : cls[i],
+		    num(x, "messages", a, sizeof(a)),
 		    num(x, "failing", b, sizeof(b)), num(x, "quarantined", c, sizeof(c)),
 		    num(x, "rejected", d, sizeof(d)));
 	}
@@ -152,13 +155,14 @@ print_text(json_t *j, int ja)
 		const char *k = json_string_value(json_object_get(x, "kind"));
 		char label[300];
 
+		const char *mt = json_string_value(json_object_get(x, "match_type"));
+		const char *va = json_string_value(json_object_get(x, "value"));
+		const char *sv = json_string_value(json_object_get(x, "service"));
+
 		if (strcmp(k, "sender") == 0)
-			snprintf(label, sizeof(label), "%s %s", json_string_value(json_object_get(x, "match_type")) ?
-			    json_string_value(json_object_get(x, "match_type")) : "?",
-			    json_string_value(json_object_get(x, "value")) ? json_string_value(json_object_get(x,
-			    "value")) : "?");
+			snprintf(label, sizeof(label), "%s %s", mt ? mt : "?", va ? va : "?");
 		else if (strcmp(k, "service") == 0)
-			snprintf(label, sizeof(label), "%s", json_string_value(json_object_get(x, "service")));
+			snprintf(label, sizeof(label), "%s", sv ? sv : "?");
 		else
 			snprintf(label, sizeof(label), "%s", S("(その他の送信元)", "(other sources)", ja));
 		pct_str(json_object_get(x, "failing_pct"), p1, sizeof(p1));
