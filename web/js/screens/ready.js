@@ -131,7 +131,7 @@ function senders(ctx, d, L) {
         h('td', { class: 'num' + (s.failing > 0 ? ' bad' : '') }, fmtInt(s.failing, L)),
         h('td', { class: 'num' }, pctText(s.failing_pct)),
         h('td', { class: 'small nowrap mono' }, (s.weeks || []).slice(-6).map(w => w.aligned_pct === null ? '–' :
-          Math.floor(w.aligned_pct)).join(' › ')),
+          (Math.floor(w.aligned_pct * 10) / 10).toFixed(1)).join(' › ')),
         h('td', { class: 'num' }, fmtInt(s.next.quarantined, L)),
         h('td', { class: 'num' }, fmtInt(s.next.rejected, L))))))) : h('p', { class: 'muted' }, t('ready.no_senders')),
     d.senders_more ? h('p', { class: 'muted small' }, t('ready.senders_more', { n: fmtInt(d.senders_more, L) })) : null,
