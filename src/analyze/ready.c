@@ -493,7 +493,8 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 	json_object_set_new(j, "whatif", json_pack("{s:o,s:o,s:b}", "next", classes(&c, 0), "current",
 	    classes(&c, 1), "np_applied", 0));
 
-	qsort(c.snd, c.nsnd, sizeof(*c.snd), sender_cmp);
+	if (c.nsnd > 0)
+		qsort(c.snd, c.nsnd, sizeof(*c.snd), sender_cmp);
 	sn = json_array();
 	for (size_t i = 0; i < c.nsnd; i++) {
 		rsender *x = &c.snd[i];

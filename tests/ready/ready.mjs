@@ -89,7 +89,7 @@ for (const [L, locale, zone] of [['ja', 'ja-JP', 'Asia/Tokyo'], ['en', 'en-US', 
     await page.waitForFunction(() => document.body.dataset.ready === 'ready');
     ok(page.url().includes('#/ready?') && page.url().includes('domain=example.co.jp'), `${L}: the ready tab opens it`, page.url());
   });
-  ok((await page.evaluate(() => window.__csp || [])).length === 0, `${L}: no CSP violation`);
+  await check(`${L}: CSP`, async () => ok((await page.evaluate(() => window.__csp || [])).length === 0, `${L}: no CSP violation`));
 }
 ok(problems.length === 0, 'no page or console errors', problems.join('; '));
 await browser.close();

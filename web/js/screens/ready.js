@@ -122,7 +122,7 @@ function senders(ctx, d, L) {
   const rows = d.senders || [];
   return h('section', { class: 'panel', id: 'ready-senders' }, h('h2', null, t('ready.by_sender')),
     rows.length ? h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'ready-senders-table' },
-      h('thead', null, h('tr', null, [t('ready.sender'), t('senders.match'), t('ready.legitimate'), t('ready.failing'),
+      h('thead', null, h('tr', null, [t('ready.sender'), t('ready.kind'), t('ready.legitimate'), t('ready.failing'),
         t('ready.failing_pct'), t('ready.weeks'), t('ready.next_q'), t('ready.next_r')].map(x => h('th', null, x)))),
       h('tbody', null, rows.map(s => h('tr', { 'data-kind': s.kind, class: s.failing > 0 ? 'warn' : null },
         h('td', { class: 'wrap' }, s.kind === 'sender' || s.kind === 'service' ? senderLabel(s) : h('span', { class: 'muted' }, senderLabel(s))),
@@ -164,6 +164,6 @@ export async function render(box, ctx) {
       t('ready.excluded_sub', { f: fmtInt(tot.forwarded, L), s: fmtInt(tot.spoofing, L) }), 'card-ready-excluded')));
   box.append(status(d, L));
   trend(box, ctx, d, p.by === 'week');
-  box.append(h('div', { class: 'cols' }, recordBox(d), whatif(d, L)));
+  box.append(recordBox(d), whatif(d, L));
   box.append(senders(ctx, d, L));
 }
