@@ -214,6 +214,8 @@ def main():
         run.cmp("threat-urls?" + q + "&kind=all")
         run.cmp("threat-urls?" + q + "&kind=all&by=domain")
         run.cmp("tls?" + q)
+        run.cmp("readiness?" + q)                      # issue 18 part 3
+        run.cmp("readiness?" + q + "&threshold=100")
         run.cmp("alert-settings?domain=" + urllib.parse.quote(dom))
     for kind in ("records", "reports", "threats", "raw"):
         for x, y in sorted(set(ids[kind]), key=str)[:max_ids * 10]:
