@@ -28,7 +28,7 @@
  * (no evidence); met_since is the first day of the run of met days that
  * ends at the last reported day, when the run is at least 14 days long.
  *
- * Exports: ready_build.  Errors: NULL with err (a store error).
+ * Exports: ready_build, ready_synth.  Errors: NULL with err (a store error).
  */
 #include <math.h>
 #include <stdio.h>
@@ -162,8 +162,8 @@ pol_cb(void *ctx, const store_ready_policy *p)
 }
 
 /* The record the reports' policy_published stands for (rua/ruf unknown). */
-static void
-synth(const store_ready_policy *p, char *out, size_t len)
+void
+ready_synth(const store_ready_policy *p, char *out, size_t len)
 {
 	int n = snprintf(out, len, "v=DMARC1; p=%s", p->p != NULL && p->p[0] ? p->p : "none");
 
@@ -420,7 +420,7 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 		snprintf(cur, sizeof(cur), "%s", c.dns);
 		source = "dns";
 	} else if (found) {
-		synth(&c.rp, cur, sizeof(cur));
+		ready_synth(&c.rp, cur, sizeof(cur));
 		source = "reports";
 	}
 	ready_parse(cur[0] ? cur : NULL, &c.pol[1]);

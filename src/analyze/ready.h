@@ -16,7 +16,7 @@
  * ready_record.c holds the pure record functions (no I/O), tested through
  * the command by tests/ready/run.sh.
  *
- * Exports: ready_opts, ready_build, ready_pol, ready_parse, ready_next,
+ * Exports: ready_opts, ready_build, ready_synth, ready_pol, ready_parse, ready_next,
  * ready_apply, ready_level_name.  Errors: ready_build returns NULL with err.
  */
 #ifndef DS_READY_H
@@ -43,6 +43,11 @@ typedef struct ready_opts {
 
 /* The JSON of docs/API (see ready.c's header); NULL with err on a store error. */
 json_t *ready_build(store *s, const ready_opts *o, char *err, size_t errlen);
+/* The record text a report's policy_published stands for ("v=DMARC1; p=...;
+ * sp/np/pct/t/adkim/aspf/fo when they say something"): with ready_next, the
+ * next step of a domain from domain_summary's columns (the overview). */
+struct store_ready_policy;
+void ready_synth(const struct store_ready_policy *p, char *out, size_t len);
 
 /* ---- ready_record.c: pure functions of a DMARC record's text */
 typedef struct ready_pol {
