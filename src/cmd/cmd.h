@@ -41,6 +41,7 @@ int cmd_config(cmd_ctx *c, int argc, char **argv);		/* config.c: config check */
 int cmd_check(cmd_ctx *c, int argc, char **argv);		/* check.c: DNS record checks */
 int cmd_feed(cmd_ctx *c, int argc, char **argv);		/* feed.c: spoofing-host feed */
 int cmd_takedown(cmd_ctx *c, int argc, char **argv);	/* feed.c: take-down text */
+int cmd_ready(cmd_ctx *c, int argc, char **argv);		/* ready.c: readiness for p=reject */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */

@@ -45,6 +45,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "feed", cmd_feed },
 	{ "takedown", cmd_takedown },
+	{ "readiness", cmd_ready },
 };
 
 static void
@@ -76,6 +77,7 @@ usage(FILE *f)
 	    "  check DOMAIN         check its DNS records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)\n"
 	    "  feed [allow]         spoofing hosts as CSV, JSON or an rbldnsd zone; its allow-list\n"
 	    "  takedown IP          a take-down request (ja/en) for a spoofing host, to send yourself\n"
+	    "  readiness DOMAIN     readiness for p=reject: failing share, the next record, a what-if\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

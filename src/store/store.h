@@ -51,6 +51,7 @@ struct store_intake_ops;	/* store_intake.h: IMAP/Maildir intake state */
 struct store_retention_ops;	/* store_retention.h: purge in batches, space */
 struct store_dnscheck_ops;	/* store_dnscheck.h: DNS record history, check results */
 struct store_feed_ops;		/* store_feed.h: spoofing-host feed, its allow-list */
+struct store_ready_ops;	/* store_ready.h: readiness for p=reject (issue 18 part 3) */
 
 typedef struct store_filter {
 	const char *domain;	/* NULL: all */
@@ -183,6 +184,7 @@ typedef struct store_ops {
 	const struct store_retention_ops *retention;
 	const struct store_dnscheck_ops *dnscheck;
 	const struct store_feed_ops *feed;
+	const struct store_ready_ops *ready;
 } store_ops;
 
 struct store {

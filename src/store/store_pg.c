@@ -28,6 +28,7 @@
 #include "pg_priv.h"
 #include "schema.h"
 #include "store.h"
+#include "store_ready.h"
 #include "../util/log.h"
 
 /* pg_advisory_lock key held while migrating ("dmsc"). */
@@ -627,4 +628,5 @@ const store_ops store_pg_ops = {
 	.retention = &store_pg_retention_ops,
 	.dnscheck = &store_pg_dnscheck_ops,
 	.feed = &store_pg_feed_ops,
+	.ready = &store_pg_ready_ops,
 };

@@ -32,6 +32,7 @@
 #include "store_retention.h"
 #include "store_dnscheck.h"
 #include "store_feed.h"
+#include "store_ready.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
 #include "../util/log.h"
@@ -1243,4 +1244,5 @@ const store_ops store_sqlite_ops = {
 	.retention = &store_sqlite_retention_ops,
 	.dnscheck = &store_sqlite_dnscheck_ops,
 	.feed = &store_sqlite_feed_ops,
+	.ready = &store_sqlite_ready_ops,
 };

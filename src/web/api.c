@@ -1334,6 +1334,8 @@ static const struct api_route {
 	    "body:cidr,note", "add a network to the feed's allow-list (X-CSRF-Token)" },
 	{ "POST", "/spoofer-allow/remove", api_spoofer_allow_rm, NULL, NULL, ACC_WRITE, "json",
 	    "body:cidr", "remove a network from the account's allow-list (X-CSRF-Token)" },
+	{ "GET", "/readiness", api_ready, NULL, NULL, ACC_READ, "json", "domain,since,until,threshold",
+	    "readiness for p=reject: failing share by day/week/sender, met since, next record, what-if" },
 	{ "GET", "/alerts", api_alerts, NULL, NULL, ACC_READ, "json", "domain,state,rule,limit",
 	    "alerts, newest day first, of the domains the principal reads" },
 	{ "GET", "/alerts/count", api_alerts_count, NULL, NULL, ACC_READ, "json", "-",

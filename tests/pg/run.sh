@@ -56,7 +56,8 @@ senders-totals:sh tests/web/senders_totals.sh
 conformance:sh tests/conformance.sh
 realpaths:sh tests/realpaths.sh
 metrics:sh tests/intake/metrics.sh
-feed:sh tests/feed/run.sh"
+feed:sh tests/feed/run.sh
+ready:sh tests/ready/run.sh"
 
 T=$(mktemp -d /tmp/dmarcscope-pgrun.XXXXXX)
 chmod 755 "$T"

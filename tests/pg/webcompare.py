@@ -214,6 +214,11 @@ def main():
         run.cmp("threat-urls?" + q + "&kind=all")
         run.cmp("threat-urls?" + q + "&kind=all&by=domain")
         run.cmp("tls?" + q)
+        ra, rb = run.cmp("readiness?" + q)             # issue 18 part 3: answered, not refused
+        if le:   # a domain with aggregate reports (the range of one without is refused by both)
+            run.report(isinstance(ra, dict) and "ready" in ra and isinstance(rb, dict), "readiness?" + q + " (200)",
+                       "no readiness object: %r" % (str(ra)[:200],))
+        run.cmp("readiness?" + q + "&threshold=100")
         run.cmp("alert-settings?domain=" + urllib.parse.quote(dom))
     for kind in ("records", "reports", "threats", "raw"):
         for x, y in sorted(set(ids[kind]), key=str)[:max_ids * 10]:

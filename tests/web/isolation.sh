@@ -374,6 +374,7 @@ PARAMS = {    # query parameter -> values to try (bravo's, the unassigned domain
     "state": ["open", "acknowledged"], "rule": ["spoofing_started"],
     "filter": ["unassigned", "spoofed", "p_none,silent"],
     "days": ["30", "366"], "min_messages": ["1"], "min_days": ["1"], "zone_name": ["bl.example"],
+    "threshold": ["99", "100"],   # /readiness
 }
 
 def variants(params):
@@ -487,6 +488,11 @@ for rt in gets:
     own_ok.append((path, st))
 check("alpha's own values answer 200 on every GET route", all(s == 200 for _, s in own_ok),
       repr([x for x in own_ok if x[1] != 200]))
+
+# readiness (issue 18 part 3): another tenant's domain is not found, the own one answers
+st, hd, data = request(AA, "GET", "/readiness?" + urllib.parse.urlencode({"domain": B, "since": "2026-10-25",
+                                                                          "until": "2026-12-05"}))
+check("alpha's /readiness of bravo's domain: 404", st == 404 and not leaks(hd, data), "%d %r" % (st, data[:200]))
 
 # ---- exact: alpha's lists are alpha's rows, nothing more --------------------------------
 doms = get_json(AA, "/domains")

@@ -13,6 +13,7 @@
 import { h, fmtInt, fmtTime } from '../dom.js';
 import { t, lang } from '../i18n.js';
 import { get } from '../api.js';
+import { policyTabs } from '../policytabs.js';
 
 const AREAS = ['dmarc', 'spf', 'dkim', 'sts', 'tlsrpt', 'bimi', 'dns'];
 const SEV_ORDER = { error: 0, warning: 1, info: 2 };
@@ -62,6 +63,7 @@ export async function render(box, ctx) {
   const { p } = ctx;
   const L = lang();
   box.append(h('h1', null, t('check.title'), ' ', h('span', { class: 'muted' }, p.domain || '')));
+  box.append(policyTabs('check'));
   if (!p.domain) {
     box.append(h('p', { class: 'muted' }, t('check.no_domain')));
     return;
