@@ -39,6 +39,7 @@ int cmd_fetch(cmd_ctx *c, int argc, char **argv);		/* fetch.c: IMAP intake */
 int cmd_watch(cmd_ctx *c, int argc, char **argv);		/* watch.c: Maildir intake */
 int cmd_config(cmd_ctx *c, int argc, char **argv);		/* config.c: config check */
 int cmd_check(cmd_ctx *c, int argc, char **argv);		/* check.c: DNS record checks */
+int cmd_fixes(cmd_ctx *c, int argc, char **argv);		/* fixes.c: exact fixes from the data */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */

@@ -43,6 +43,7 @@ static const struct {
 	{ "watch", cmd_watch },
 	{ "config", cmd_config },
 	{ "check", cmd_check },
+	{ "fixes", cmd_fixes },
 };
 
 static void
@@ -72,6 +73,7 @@ usage(FILE *f)
 	    "  watch --maildir DIR  take reports from a Maildir as they arrive (inotify)\n"
 	    "  config check         check the configuration file\n"
 	    "  check DOMAIN         check its DNS records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)\n"
+	    "  fixes DOMAIN         what to change for each failing sender (SPF terms, DKIM, alignment)\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

@@ -1,0 +1,855 @@
+/*
+ * fixes.c - exact fixes from the data (issue 18 part 2; see fixes.h): the
+ * failing records of a domain summed per source and failure pattern, one
+ * rule set turning each group into fixes, the ip4 terms of several hosts of
+ * one /24 aggregated into one CIDR, the SPF lookup count after each change
+ * (through the fix_dns), same-service groups merged, the JSON.
+ *
+ * Exports: fixes_run, fix_service_include (fixes.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fixes.h"
+#include "align.h"
+#include "classify.h"
+#include "senders.h"
+#include "../auth/principal.h"
+#include "../store/store_web.h"
+#include "../util/ipaddr.h"
+#include "../util/log.h"
+
+#define NBUCKET 1024
+#define NREP 8
+#define NDK 4
+#define NIPS 10
+#define NSPF 8
+
+/* The includes the services document for their senders (the service map's names). */
+static const struct { const char *name, *include; } includes[] = {
+	{ "Google", "_spf.google.com" },
+	{ "Microsoft", "spf.protection.outlook.com" },
+	{ "Microsoft 365", "spf.protection.outlook.com" },
+	{ "Amazon SES", "amazonses.com" },
+	{ "Twilio SendGrid", "sendgrid.net" },
+	{ "Mailchimp", "servers.mcsv.net" },
+	{ "Mailchimp Transactional (Mandrill)", "spf.mandrillapp.com" },
+	{ "Salesforce", "_spf.salesforce.com" },
+	{ "Mailgun", "mailgun.org" },
+	{ "SparkPost", "sparkpostmail.com" },
+	{ "Zendesk", "mail.zendesk.com" },
+	{ "Postmark", "spf.mtasv.net" },
+};
+
+const char *
+fix_service_include(const char *svc)
+{
+	if (svc == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(includes) / sizeof(includes[0]); i++)
+		if (strcmp(includes[i].name, svc) == 0)
+			return includes[i].include;
+	return NULL;
+}
+
+typedef struct grp {
+	char key[1200];
+	int next;		/* hash chain, -1 end */
+	char ip[IP_STRLEN], ptr[256];
+	int cls, path, spf_cat, dkim_cat, sender_kind;
+	int64_t messages, records, first, last, sample;
+	char rep[NREP][128];
+	int nrep;
+	/* from the sample record */
+	char envfrom[256], service[128], spf_domain[256], spf_result[32];
+	struct { char d[256], sel[64], res[32]; } dk[NDK];
+	int ndk;
+} grp;
+
+typedef struct scan {
+	grp *g;
+	int n, bucket[NBUCKET];
+	int64_t rows, passing, spoofing, failing;
+	int partial;
+	grp *cur;	/* the sample read */
+} scan;
+
+static const store_web_val *
+col(int ncol, const char *const *names, const store_web_val *v, const char *name)
+{
+	static const store_web_val null_v = { SWV_NULL, 0, 0, NULL };
+
+	for (int i = 0; i < ncol; i++)
+		if (strcmp(names[i], name) == 0)
+			return &v[i];
+	return &null_v;
+}
+
+static const char *
+str(const store_web_val *v)
+{
+	return v->type == SWV_TEXT && v->s != NULL ? v->s : "";
+}
+
+static unsigned
+hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % NBUCKET;
+}
+
+static int
+row_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	scan *s = ctx;
+	int cls = (int)col(ncol, names, v, "class")->i, path = (int)col(ncol, names, v, "path")->i;
+	int64_t cnt = col(ncol, names, v, "count")->i;
+	const char *ip = str(col(ncol, names, v, "source_ip")), *org;
+	char key[1200];
+	unsigned h;
+	int i;
+	grp *g;
+
+	if (++s->rows > FIX_ROWS_MAX) {
+		s->partial = 1;
+		return 1;
+	}
+	if (cls == CLS_SPOOFING) {
+		s->spoofing += cnt;
+		return 0;
+	}
+	if (cls == CLS_NORMAL && path != PATH_FORWARDED) {
+		s->passing += cnt;
+		return 0;
+	}
+	if (cls == CLS_NORMAL)
+		s->passing += cnt;
+	else
+		s->failing += cnt;
+	snprintf(key, sizeof(key), "%s|%d|%d|%lld|%lld|%s|%s", ip, cls, path,
+	    (long long)col(ncol, names, v, "spf_cat")->i, (long long)col(ncol, names, v, "dkim_cat")->i,
+	    str(col(ncol, names, v, "spf_result_domain")), str(col(ncol, names, v, "dkim_result_domain")));
+	h = hash(key);
+	for (i = s->bucket[h]; i >= 0; i = s->g[i].next)
+		if (strcmp(s->g[i].key, key) == 0)
+			break;
+	if (i < 0) {
+		if (s->n >= FIX_GROUPS_MAX) {
+			s->partial = 1;
+			return 0;
+		}
+		i = s->n++;
+		g = &s->g[i];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->key, sizeof(g->key), "%s", key);
+		g->next = s->bucket[h];
+		s->bucket[h] = i;
+		snprintf(g->ip, sizeof(g->ip), "%s", ip);
+		snprintf(g->ptr, sizeof(g->ptr), "%s", str(col(ncol, names, v, "reverse_dns")));
+		g->cls = cls;
+		g->path = path;
+		g->spf_cat = (int)col(ncol, names, v, "spf_cat")->i;
+		g->dkim_cat = (int)col(ncol, names, v, "dkim_cat")->i;
+		g->sender_kind = (int)col(ncol, names, v, "sender_kind")->i;
+		g->sample = col(ncol, names, v, "id")->i;
+		g->first = col(ncol, names, v, "date_begin")->i;
+	}
+	g = &s->g[i];
+	g->messages += cnt;
+	g->records++;
+	if (col(ncol, names, v, "date_begin")->i < g->first)
+		g->first = col(ncol, names, v, "date_begin")->i;
+	if (col(ncol, names, v, "date_end")->i > g->last)
+		g->last = col(ncol, names, v, "date_end")->i;
+	org = str(col(ncol, names, v, "org_name"));
+	for (i = 0; i < g->nrep; i++)
+		if (strcmp(g->rep[i], org) == 0)
+			break;
+	if (i == g->nrep && g->nrep < NREP && org[0] != '\0')
+		snprintf(g->rep[g->nrep++], sizeof(g->rep[0]), "%s", org);
+	return 0;
+}
+
+static int
+rec_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	grp *g = ((scan *)ctx)->cur;
+
+	snprintf(g->envfrom, sizeof(g->envfrom), "%s", str(col(ncol, names, v, "envelope_from")));
+	snprintf(g->service, sizeof(g->service), "%s", str(col(ncol, names, v, "service")));
+	snprintf(g->spf_domain, sizeof(g->spf_domain), "%s", str(col(ncol, names, v, "spf_domain")));
+	snprintf(g->spf_result, sizeof(g->spf_result), "%s", str(col(ncol, names, v, "spf_result")));
+	return 1;
+}
+
+static int
+dkim_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
+{
+	grp *g = ((scan *)ctx)->cur;
+
+	if (g->ndk >= NDK)
+		return 1;
+	snprintf(g->dk[g->ndk].d, sizeof(g->dk[0].d), "%s", str(col(ncol, names, v, "domain")));
+	snprintf(g->dk[g->ndk].sel, sizeof(g->dk[0].sel), "%s", str(col(ncol, names, v, "selector")));
+	snprintf(g->dk[g->ndk].res, sizeof(g->dk[0].res), "%s", str(col(ncol, names, v, "result")));
+	g->ndk++;
+	return 0;
+}
+
+static int
+grp_cmp(const void *a, const void *b)
+{
+	const grp *x = a, *y = b;
+
+	if (x->messages != y->messages)
+		return x->messages > y->messages ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* ---- the fixes under construction ---------------------------------------- */
+
+enum { T_NONE = 0, T_IP, T_INCLUDE, T_NEW };
+
+typedef struct pfix {
+	json_t *slots;		/* the text's slots */
+	const fix_def *def;
+	const char *sev;
+	const grp *g;		/* the first group */
+	char merge[700];	/* "" never merged */
+	int term_kind;		/* T_*: an SPF change to count */
+	char rd[256], term[128];
+	ip_bin ip;
+	int dead;
+	int64_t messages, records, first, last;
+	json_t *reporters, *ips, *record_ids;
+} pfix;
+
+typedef struct spfcache {
+	char name[256];
+	dc_spf_counted *c;
+} spfcache;
+
+typedef struct run {
+	const fix_dns *dns;
+	const char *d;
+	pfix *f;
+	int n, cap;
+	spfcache spf[NSPF];
+	int nspf;
+} run;
+
+static const dc_spf_counted *
+spf_current(run *r, const char *name)
+{
+	for (int i = 0; i < r->nspf; i++)
+		if (strcasecmp(r->spf[i].name, name) == 0)
+			return r->spf[i].c;
+	if (r->nspf >= NSPF || r->dns == NULL)
+		return NULL;
+	snprintf(r->spf[r->nspf].name, sizeof(r->spf[0].name), "%s", name);
+	r->spf[r->nspf].c = xcalloc(1, sizeof(dc_spf_counted));
+	r->dns->spf(r->dns->ctx, name, NULL, r->spf[r->nspf].c);
+	return r->spf[r->nspf++].c;
+}
+
+static void
+who_label(const grp *g, char *out, size_t len)
+{
+	if (g->service[0] != '\0')
+		snprintf(out, len, "%s (%s)", g->service, g->ip);
+	else if (g->ptr[0] != '\0')
+		snprintf(out, len, "%s (%s)", g->ip, g->ptr);
+	else
+		snprintf(out, len, "%s", g->ip);
+}
+
+static pfix *
+add(run *r, const char *code, const grp *g, const char *merge)
+{
+	pfix *p;
+	char who[512];
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 32;
+		r->f = xrealloc(r->f, (size_t)r->cap * sizeof(*r->f));
+	}
+	p = &r->f[r->n++];
+	memset(p, 0, sizeof(*p));
+	p->def = fix_def_find(code);
+	p->sev = p->def->sev;
+	/* a known service that is not one of My Senders: a warning */
+	if (g->sender_kind == SENDER_NONE && strcmp(p->sev, "error") == 0)
+		p->sev = "warning";
+	p->g = g;
+	p->slots = json_object();
+	who_label(g, who, sizeof(who));
+	json_object_set_new(p->slots, "who", json_string(who));
+	json_object_set_new(p->slots, "d", json_string(r->d));
+	if (merge != NULL && g->service[0] != '\0')
+		snprintf(p->merge, sizeof(p->merge), "%s|%s|%s", code, g->service, merge);
+	p->messages = g->messages;
+	p->records = g->records;
+	p->first = g->first;
+	p->last = g->last;
+	p->reporters = json_array();
+	for (int i = 0; i < g->nrep; i++)
+		json_array_append_new(p->reporters, json_string(g->rep[i]));
+	p->ips = json_array();
+	json_array_append_new(p->ips, json_string(g->ip));
+	p->record_ids = json_array();
+	json_array_append_new(p->record_ids, json_integer(g->sample));
+	return p;
+}
+
+static void
+slot(pfix *p, const char *name, const char *v)
+{
+	json_object_set_new(p->slots, name, json_string(v));
+}
+
+static int
+aligned(const char *a, const char *d)
+{
+	return a != NULL && a[0] != '\0' && align_match(a, d, DM_ALIGN_UNSET);
+}
+
+/* The SPF fix of a group whose SPF fails for an aligned envelope domain. */
+static void
+spf_fix(run *r, const grp *g)
+{
+	const char *rd = g->spf_domain[0] ? g->spf_domain : g->envfrom[0] ? g->envfrom : r->d;
+	const dc_spf_counted *c = spf_current(r, rd);
+	const char *inc = g->sender_kind != SENDER_INTERNAL ? fix_service_include(g->service) : NULL;
+	const char *by = NULL;
+	char term[128];
+	ip_bin ip;
+	pfix *p;
+
+	if (ip_parse(g->ip, &ip) != 0)
+		return;
+	if (inc != NULL)
+		snprintf(term, sizeof(term), "include:%s", inc);
+	else
+		snprintf(term, sizeof(term), "%s:%s", ip.family == 4 ? "ip4" : "ip6", g->ip);
+	if (c != NULL && c->found == 1 && (dc_spf_covers(c, g->ip, &by) ||
+	    (inc != NULL && c->record != NULL && strcasestr(c->record, term) != NULL))) {
+		p = add(r, "spf.covered", g, NULL);
+		slot(p, "rd", rd);
+		slot(p, "by", by != NULL ? by : term);
+		return;
+	}
+	if (c != NULL && c->found == 0)
+		p = add(r, "spf.new_record", g, NULL);
+	else if (inc != NULL)
+		p = add(r, "spf.add_include", g, term);
+	else
+		p = add(r, ip.family == 4 ? "spf.add_ip4" : "spf.add_ip6", g, NULL);
+	p->term_kind = c != NULL && c->found == 0 ? T_NEW : inc != NULL ? T_INCLUDE : T_IP;
+	p->ip = ip;
+	snprintf(p->rd, sizeof(p->rd), "%s", rd);
+	snprintf(p->term, sizeof(p->term), "%s", term);
+	slot(p, "rd", rd);
+	slot(p, "term", term);
+	if (inc != NULL)
+		slot(p, "svc", g->service);
+	slot(p, "cover", "");	/* filled per language */
+}
+
+static void
+dkim_fix(run *r, const grp *g)
+{
+	char key[DC_NAME_MAX * 2];
+	pfix *p;
+	int i;
+
+	if (g->dkim_cat == ALIGN_PASS_UNALIGNED) {
+		for (i = 0; i < g->ndk; i++)
+			if (strcmp(g->dk[i].res, "pass") == 0 && !aligned(g->dk[i].d, r->d))
+				break;
+		p = add(r, "dkim.not_aligned", g, i < g->ndk ? g->dk[i].d : "");
+		slot(p, "dkd", i < g->ndk ? g->dk[i].d : "?");
+		return;
+	}
+	for (i = 0; i < g->ndk; i++)
+		if (aligned(g->dk[i].d, r->d) && strcmp(g->dk[i].res, "pass") != 0)
+			break;
+	if (i < g->ndk && g->dk[i].sel[0] != '\0') {
+		int st = r->dns != NULL ? r->dns->dkim_key(r->dns->ctx, g->dk[i].d, g->dk[i].sel) :
+		    FIX_KEY_UNKNOWN;
+		const char *code = st == FIX_KEY_MISSING ? "dkim.key_missing" : st == FIX_KEY_REVOKED ?
+		    "dkim.key_revoked" : st == FIX_KEY_OK ? "dkim.key_mismatch" : "dkim.fail";
+		snprintf(key, sizeof(key), "%s._domainkey.%s", g->dk[i].sel, g->dk[i].d);
+		p = add(r, code, g, key);
+		slot(p, "dkd", g->dk[i].d);
+		slot(p, "sel", g->dk[i].sel);
+		slot(p, "key", key);
+		return;
+	}
+	add(r, g->spf_cat == ALIGN_FAIL ? "both.missing" : "dkim.none", g, "");
+}
+
+static void
+fwd_fix(run *r, const grp *g)
+{
+	const char *code = g->path == PATH_FORWARDED ? "fwd.dkim_survived" :
+	    g->path == PATH_ML_OTHER || g->path == PATH_ML_OWN ? "fwd.list" : "fwd.no_dkim";
+	const char *via = g->service[0] ? g->service : g->spf_domain[0] &&
+	    !aligned(g->spf_domain, r->d) ? g->spf_domain : g->ptr[0] ? g->ptr : g->ip;
+	char relay[512];
+	pfix *p;
+
+	snprintf(relay, sizeof(relay), "%s (%s)", via, g->ip);
+	p = add(r, code, g, NULL);
+	snprintf(p->merge, sizeof(p->merge), "%s|%s", code, via);
+	slot(p, "relay", relay);
+	json_object_set_new(p->slots, "_via", json_string(via));
+}
+
+static void
+group_fixes(run *r, const grp *g)
+{
+	if (g->cls != CLS_AUTH_FAILURE) {
+		fwd_fix(r, g);
+		return;
+	}
+	dkim_fix(r, g);
+	if (g->spf_cat == ALIGN_PASS_UNALIGNED || (g->spf_cat == ALIGN_FAIL && (g->spf_domain[0] ||
+	    g->envfrom[0]) && !aligned(g->spf_domain[0] ? g->spf_domain : g->envfrom, r->d))) {
+		pfix *p = add(r, "spf.not_aligned", g, g->spf_domain[0] ? g->spf_domain : g->envfrom);
+
+		slot(p, "spd", g->spf_domain[0] ? g->spf_domain : g->envfrom);
+		slot(p, "res", g->spf_result[0] ? g->spf_result : g->spf_cat == ALIGN_FAIL ? "fail" :
+		    "pass");
+	} else if (g->spf_cat == ALIGN_FAIL)
+		spf_fix(r, g);
+}
+
+/* ---- merging, aggregating, counting --------------------------------------- */
+
+static void
+absorb(pfix *into, pfix *from)
+{
+	size_t i;
+	json_t *v;
+
+	into->messages += from->messages;
+	into->records += from->records;
+	if (from->first < into->first)
+		into->first = from->first;
+	if (from->last > into->last)
+		into->last = from->last;
+	json_array_foreach(from->reporters, i, v) {
+		size_t k;
+		json_t *w;
+		int seen = 0;
+
+		json_array_foreach(into->reporters, k, w)
+			if (json_equal(v, w))
+				seen = 1;
+		if (!seen && json_array_size(into->reporters) < NREP)
+			json_array_append(into->reporters, v);
+	}
+	json_array_foreach(from->ips, i, v)
+		if (json_array_size(into->ips) < NIPS)
+			json_array_append(into->ips, v);
+	json_array_foreach(from->record_ids, i, v)
+		if (json_array_size(into->record_ids) < NIPS)
+			json_array_append(into->record_ids, v);
+	from->dead = 1;
+}
+
+static void
+merge_same(run *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		pfix *p = &r->f[i];
+		int n = 1;
+
+		if (p->dead || p->merge[0] == '\0')
+			continue;
+		for (int j = i + 1; j < r->n; j++)
+			if (!r->f[j].dead && strcmp(r->f[j].merge, p->merge) == 0) {
+				absorb(p, &r->f[j]);
+				n++;
+			}
+		if (n > 1) {
+			char lab[600];
+			const char *via = json_string_value(json_object_get(p->slots, "_via"));
+
+			snprintf(lab, sizeof(lab), "%s (%s, +%d)", via != NULL ? via : p->g->service, p->g->ip,
+			    n - 1);
+			slot(p, via != NULL ? "relay" : "who", lab);
+		}
+	}
+}
+
+/* Several own hosts of one /24 failing SPF for one name: one ip4 term. */
+static void
+aggregate(run *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		pfix *p = &r->f[i];
+		uint32_t a0, x = 0;
+		int n = 1, bits;
+		char hosts[1024], cidr[IP_CIDRLEN];
+		ip_cidr c;
+
+		if (p->dead || p->term_kind != T_IP || p->ip.family != 4)
+			continue;
+		a0 = (uint32_t)p->ip.b[0] << 24 | (uint32_t)p->ip.b[1] << 16 | (uint32_t)p->ip.b[2] << 8 |
+		    p->ip.b[3];
+		snprintf(hosts, sizeof(hosts), "%s", p->g->ip);
+		for (int j = i + 1; j < r->n; j++) {
+			pfix *q = &r->f[j];
+			uint32_t a;
+
+			if (q->dead || q->term_kind != T_IP || q->ip.family != 4 || strcasecmp(q->rd, p->rd))
+				continue;
+			a = (uint32_t)q->ip.b[0] << 24 | (uint32_t)q->ip.b[1] << 16 |
+			    (uint32_t)q->ip.b[2] << 8 | q->ip.b[3];
+			if ((a >> 8) != (a0 >> 8) || a == a0)
+				continue;
+			x |= a ^ a0;
+			snprintf(hosts + strlen(hosts), sizeof(hosts) - strlen(hosts), ", %s", q->g->ip);
+			absorb(p, q);
+			n++;
+		}
+		if (n < 2)
+			continue;
+		for (bits = 32; x != 0; x >>= 1)
+			bits--;
+		memset(&c, 0, sizeof(c));
+		c.net = p->ip;
+		c.bits = bits;
+		for (int k = bits; k < 32; k++)
+			c.net.b[k / 8] &= (unsigned char)~(0x80u >> (k % 8));
+		ip_cidr_format(&c, cidr);
+		p->def = fix_def_find("spf.add_range");
+		snprintf(p->term, sizeof(p->term), "ip4:%s", cidr);
+		slot(p, "term", p->term);
+		slot(p, "hosts", hosts);
+	}
+}
+
+/* text with term inserted before its all or redirect= (else at the end). */
+static char *
+with_term(const char *text, const char *term)
+{
+	dbuf b;
+	const char *p = text, *at = NULL;
+	char *out;
+
+	while (*p != '\0') {
+		const char *s;
+
+		while (*p == ' ')
+			p++;
+		s = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		if (s[0] == '+' || s[0] == '-' || s[0] == '~' || s[0] == '?')
+			s++;
+		if ((p - s == 3 && strncasecmp(s, "all", 3) == 0) || strncasecmp(s, "redirect=", 9) == 0) {
+			at = s > text && (s[-1] == '+' || s[-1] == '-' || s[-1] == '~' || s[-1] == '?') ?
+			    s - 1 : s;
+			break;
+		}
+	}
+	dbuf_init(&b, DC_TXT_MAX * 2);
+	if (at == NULL) {
+		dbuf_addstr(&b, text);
+		while (b.len > 0 && b.data[b.len - 1] == ' ')
+			b.len--;
+		dbuf_printf(&b, " %s", term);
+	} else
+		dbuf_printf(&b, "%.*s%s %s", (int)(at - text), text, term, at);
+	out = xstrdup(dbuf_cstr(&b));
+	dbuf_free(&b);
+	return out;
+}
+
+/* Lookups of the record at rd with text (term_kind of the change). */
+static int
+count_after(run *r, const char *rd, const char *text, int any_include, int before, int *exact)
+{
+	dc_spf_counted *c;
+	int n;
+
+	if (!any_include) {
+		/* ip4/ip6 terms need no lookup (RFC 7208 §4.6.4): the current count */
+		return before;
+	}
+	if (r->dns == NULL)
+		return -1;
+	c = xcalloc(1, sizeof(*c));
+	r->dns->spf(r->dns->ctx, rd, text, c);
+	n = c->lookups;
+	if (c->incomplete)
+		*exact = 0;
+	dc_spf_count_free(c);
+	free(c);
+	return n;
+}
+
+typedef struct counted {
+	char *after_text;
+	int before, after, exact;
+} counted;
+
+static void
+count_fix(run *r, pfix *p, counted *k)
+{
+	const dc_spf_counted *c = spf_current(r, p->rd);
+
+	memset(k, 0, sizeof(*k));
+	k->before = c != NULL ? c->lookups : -1;
+	k->exact = c != NULL && !c->incomplete && k->before >= 0;
+	if (p->term_kind == T_NEW) {
+		size_t n = strlen(p->term) + 32;
+
+		k->after_text = xmalloc(n);
+		snprintf(k->after_text, n, "v=spf1 %s ~all", p->term);
+		k->before = 0;
+		k->exact = 1;
+		slot(p, "record", k->after_text);
+	} else if (c != NULL && c->found == 1 && c->record != NULL)
+		k->after_text = with_term(c->record, p->term);
+	k->after = k->after_text == NULL ? -1 : count_after(r, p->rd, k->after_text,
+	    strncmp(p->term, "include:", 8) == 0, k->before, &k->exact);
+	if (k->after < 0)
+		k->exact = 0;
+}
+
+static void
+texts(run *r, pfix *p, const counted *k, json_t *o)
+{
+	json_t *t = json_object();
+	char n[16], piece[512], text[4096];
+	const char *lang[2] = { "en", "ja" };
+
+	snprintf(n, sizeof(n), "%d", k != NULL ? k->after : -1);
+	slot(p, "n", n);
+	for (int l = 0; l < 2; l++) {
+		json_t *s = json_deep_copy(p->slots);
+		const fix_def *pd;
+
+		if (p->term_kind != T_NONE) {
+			pd = fix_def_find(k->after < 0 ? "_after.unknown" : k->after > DC_SPF_LOOKUPS ?
+			    "_after.over" : "_after.ok");
+			fixes_fill(l ? pd->ja : pd->en, s, piece, sizeof(piece));
+			json_object_set_new(s, "after", json_string(piece));
+			pd = fix_def_find(r->dns != NULL && strcmp(r->dns->mode, "live") == 0 ?
+			    "_cover.live" : "_cover.saved");
+			json_object_set_new(s, "cover", json_string(l ? pd->ja : pd->en));
+		}
+		fixes_fill(l ? p->def->ja : p->def->en, s, text, sizeof(text));
+		json_object_set_new(t, lang[l], json_string(text));
+		json_decref(s);
+	}
+	json_object_set_new(o, "text", t);
+}
+
+static json_t *
+fix_json(run *r, pfix *p, const counted *k, const char *code, const char *sev)
+{
+	const fix_def *def = code != NULL ? fix_def_find(code) : p->def;
+	const grp *g = p->g;
+	json_t *o = json_object(), *ev = json_object(), *snd = json_object();
+	const fix_def *keep = p->def;
+
+	p->def = def;
+	json_object_set_new(o, "code", json_string(def->code));
+	json_object_set_new(o, "severity", json_string(sev != NULL ? sev : p->sev));
+	json_object_set_new(o, "rfc", json_string(def->rfc));
+	texts(r, p, k, o);
+	p->def = keep;
+	json_object_set_new(snd, "ip", json_string(g->ip));
+	json_object_set_new(snd, "ptr", g->ptr[0] ? json_string(g->ptr) : json_null());
+	json_object_set_new(snd, "service", g->service[0] ? json_string(g->service) : json_null());
+	json_object_set_new(snd, "kind", json_string(sender_kind_name((sender_kind)g->sender_kind)));
+	json_object_set_new(snd, "class", json_string(cls_class_name((cls_class)g->cls)));
+	json_object_set_new(snd, "path", json_string(cls_path_name((cls_path)g->path)));
+	json_object_set_new(o, "sender", snd);
+	json_object_set_new(o, "change", p->term_kind != T_NONE && code == NULL ?
+	    json_string(p->term_kind == T_NEW ? json_string_value(json_object_get(p->slots, "record")) :
+	    p->term) : json_null());
+	json_object_set_new(o, "record_name", p->rd[0] ? json_string(p->rd) : json_null());
+	json_object_set_new(o, "record_after", k != NULL && k->after_text != NULL ?
+	    json_string(k->after_text) : json_null());
+	json_object_set_new(o, "spf_lookups_before", k != NULL && k->before >= 0 ?
+	    json_integer(k->before) : json_null());
+	json_object_set_new(o, "spf_lookups_after", k != NULL && k->after >= 0 ?
+	    json_integer(k->after) : json_null());
+	json_object_set_new(o, "spf_lookups_exact", json_boolean(k != NULL && k->exact));
+	json_object_set_new(ev, "messages", json_integer(p->messages));
+	json_object_set_new(ev, "records", json_integer(p->records));
+	json_object_set_new(ev, "first", json_integer(p->first));
+	json_object_set_new(ev, "last", json_integer(p->last));
+	json_object_set_new(ev, "reporters", json_copy(p->reporters));
+	json_object_set_new(ev, "ips", json_copy(p->ips));
+	json_object_set_new(ev, "record_ids", json_copy(p->record_ids));
+	json_object_set_new(o, "evidence", ev);
+	return o;
+}
+
+/* Every change for one name at once: the record after all of them. */
+static json_t *
+spf_summary(run *r)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < r->nspf; i++) {
+		const dc_spf_counted *c = r->spf[i].c;
+		char *text = c->found == 1 && c->record != NULL ? xstrdup(c->record) :
+		    c->found == 0 ? xstrdup("v=spf1 ~all") : NULL;
+		int changes = 0, inc = 0, exact = !c->incomplete, after;
+
+		for (int j = 0; j < r->n && text != NULL; j++) {
+			pfix *p = &r->f[j];
+			char *t;
+
+			if (p->dead || p->term_kind == T_NONE || strcasecmp(p->rd, r->spf[i].name) != 0 ||
+			    strstr(text, p->term) != NULL)
+				continue;
+			t = with_term(text, p->term);
+			free(text);
+			text = t;
+			changes++;
+			inc |= strncmp(p->term, "include:", 8) == 0;
+		}
+		after = text == NULL ? -1 : count_after(r, r->spf[i].name, text, inc,
+		    c->found == 0 ? 0 : c->lookups, &exact);
+		json_array_append_new(a, json_pack("{s:s,s:i,s:o,s:o,s:i,s:o,s:o,s:b}", "name",
+		    r->spf[i].name, "found", c->found, "current", c->record != NULL ?
+		    json_string(c->record) : json_null(), "lookups", c->lookups >= 0 ?
+		    json_integer(c->lookups) : json_null(), "changes", changes, "record_after",
+		    changes > 0 && text != NULL ? json_string(text) : json_null(), "lookups_after",
+		    changes > 0 && after >= 0 ? json_integer(after) : json_null(), "exact",
+		    exact && after >= 0));
+		free(text);
+	}
+	return a;
+}
+
+static int
+valid_domain(const char *d)
+{
+	size_t n = d != NULL ? strlen(d) : 0;
+
+	return n > 0 && n <= 253 && strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789.-_") == n &&
+	    d[0] != '.' && strstr(d, "..") == NULL;
+}
+
+json_t *
+fixes_run(store *st, const dm_principal *who, const char *domain, int64_t since, int64_t until,
+    const fix_dns *dns, char *err, size_t errlen)
+{
+	const struct store_web_ops *ops = st->ops->web;
+	dm_principal local;
+	store_web_query w;
+	scan *s;
+	run r;
+	json_t *out, *arr;
+	int emitted = 0;
+
+	if (!valid_domain(domain)) {
+		snprintf(err, errlen, "%s: not a domain name in lower case", domain ? domain : "");
+		return NULL;
+	}
+	if (ops == NULL) {
+		snprintf(err, errlen, "this store has no record reads");
+		return NULL;
+	}
+	if (who == NULL) {
+		principal_local(&local);
+		who = &local;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->g = xcalloc(FIX_GROUPS_MAX, sizeof(grp));
+	for (int i = 0; i < NBUCKET; i++)
+		s->bucket[i] = -1;
+	memset(&w, 0, sizeof(w));
+	w.domain = domain;
+	w.since = since;
+	w.until = until;
+	w.cls = w.result = -1;
+	w.sort = SWS_DATE;
+	w.limit = -1;
+	if (ops->query(st, who, SWQ_RECORDS_CSV, &w, row_cb, s) != STORE_OK) {
+		snprintf(err, errlen, "%s", store_errmsg(st));
+		free(s->g);
+		free(s);
+		return NULL;
+	}
+	qsort(s->g, (size_t)s->n, sizeof(grp), grp_cmp);
+	for (int i = 0; i < s->n; i++) {
+		memset(&w, 0, sizeof(w));
+		w.cls = w.result = -1;
+		w.id = s->g[i].sample;
+		s->cur = &s->g[i];
+		if (ops->query(st, who, SWQ_RECORD, &w, rec_cb, s) != STORE_OK ||
+		    ops->query(st, who, SWQ_RECORD_DKIM, &w, dkim_cb, s) != STORE_OK) {
+			snprintf(err, errlen, "%s", store_errmsg(st));
+			free(s->g);
+			free(s);
+			return NULL;
+		}
+	}
+	memset(&r, 0, sizeof(r));
+	r.dns = dns;
+	r.d = domain;
+	for (int i = 0; i < s->n; i++)
+		group_fixes(&r, &s->g[i]);
+	merge_same(&r);
+	aggregate(&r);
+	arr = json_array();
+	for (int i = 0; i < r.n; i++) {
+		pfix *p = &r.f[i];
+		counted k;
+
+		if (!p->dead && emitted < FIX_OUT_MAX) {
+			if (p->term_kind != T_NONE)
+				count_fix(&r, p, &k);
+			json_array_append_new(arr, fix_json(&r, p, p->term_kind != T_NONE ? &k : NULL, NULL,
+			    NULL));
+			emitted++;
+			if (p->term_kind != T_NONE && k.after > DC_SPF_LOOKUPS) {
+				/* the change would break SPF for every message */
+				json_array_append_new(arr, fix_json(&r, p, &k, "spf.limit", "error"));
+				emitted++;
+			}
+			if (p->term_kind != T_NONE)
+				free(k.after_text);
+		}
+	}
+	out = json_object();
+	json_object_set_new(out, "domain", json_string(domain));
+	json_object_set_new(out, "since", json_integer(since));
+	json_object_set_new(out, "until", json_integer(until));
+	json_object_set_new(out, "dns", json_string(dns != NULL ? dns->mode : "none"));
+	json_object_set_new(out, "messages", json_pack("{s:I,s:I,s:I}", "passing",
+	    (json_int_t)s->passing, "failing", (json_int_t)s->failing, "spoofing",
+	    (json_int_t)s->spoofing));
+	json_object_set_new(out, "partial", json_boolean(s->partial || emitted >= FIX_OUT_MAX));
+	json_object_set_new(out, "spf", spf_summary(&r));
+	json_object_set_new(out, "fixes", arr);
+	for (int i = 0; i < r.n; i++) {
+		json_decref(r.f[i].slots);
+		json_decref(r.f[i].reporters);
+		json_decref(r.f[i].ips);
+		json_decref(r.f[i].record_ids);
+	}
+	free(r.f);
+	for (int i = 0; i < r.nspf; i++) {
+		dc_spf_count_free(r.spf[i].c);
+		free(r.spf[i].c);
+	}
+	free(s->g);
+	free(s);
+	return out;
+}
