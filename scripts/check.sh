@@ -112,6 +112,7 @@ fi
 [ -f tests/intake/enrich_lock.sh ] && { sh tests/intake/enrich_lock.sh "$BIN" >"$LOG/enrich-lock.log" 2>&1; set -- $(counts "$LOG/enrich-lock.log"); add "${1:-0}" "${2:-1}" "enrichment holds no write lock while it waits on DNS"; grep "^FAIL" "$LOG/enrich-lock.log" | head; }
 [ -f tests/intake/soak.sh ] && { sh tests/intake/soak.sh "$BIN" 200 >"$LOG/soak.log" 2>&1; set -- $(counts "$LOG/soak.log"); add "${1:-0}" "${2:-1}" "IMAP soak, 200 reports (make soak: 2000)"; grep "^FAIL" "$LOG/soak.log" | head; }
 [ -f tests/dnscheck/run.sh ] && { sh tests/dnscheck/run.sh "$BIN" >"$LOG/dnscheck.log" 2>&1; set -- $(counts "$LOG/dnscheck.log"); add "${1:-0}" "${2:-1}" "DNS record checks (unbound, HTTPS, history)"; grep "^FAIL" "$LOG/dnscheck.log" | head; }
+[ -f tests/fixes/run.sh ] && { sh tests/fixes/run.sh "$BIN" >"$LOG/fixes.log" 2>&1; set -- $(counts "$LOG/fixes.log"); add "${1:-0}" "${2:-1}" "exact fixes from the data (unbound, JIPDEC paths, SPF limit)"; grep "^FAIL" "$LOG/fixes.log" | head; }
 
 # 4c. enrichment against real unbound, rbldnsd and an RDAP server on loopback
 if [ -f tests/enrich.sh ]; then

@@ -38,7 +38,7 @@ static const struct { const char *name, *include; } includes[] = {
 	{ "Mailchimp Transactional (Mandrill)", "spf.mandrillapp.com" },
 	{ "Salesforce", "_spf.salesforce.com" },
 	{ "Mailgun", "mailgun.org" },
-	{ "SparkPost", "sparkpostmail.com" },
+	{ "SparkPost (Bird)", "sparkpostmail.com" },
 	{ "Zendesk", "mail.zendesk.com" },
 	{ "Postmark", "spf.mtasv.net" },
 };
@@ -639,12 +639,17 @@ texts(run *r, pfix *p, const counted *k, json_t *o)
 		const fix_def *pd;
 
 		if (p->term_kind != T_NONE) {
+			const dc_spf_counted *c = spf_current(r, p->rd);
+
 			pd = fix_def_find(k->after < 0 ? "_after.unknown" : k->after > DC_SPF_LOOKUPS ?
 			    "_after.over" : "_after.ok");
 			fixes_fill(l ? pd->ja : pd->en, s, piece, sizeof(piece));
 			json_object_set_new(s, "after", json_string(piece));
 			pd = fix_def_find(r->dns != NULL && strcmp(r->dns->mode, "live") == 0 ?
-			    "_cover.live" : "_cover.saved");
+			    (json_array_size(p->ips) > 1 ? "_cover.live_n" : "_cover.live") :
+			    (json_array_size(p->ips) > 1 ? "_cover.saved_n" : "_cover.saved"));
+			if (c == NULL || c->found < 0)
+				pd = fix_def_find("_cover.unknown");
 			json_object_set_new(s, "cover", json_string(l ? pd->ja : pd->en));
 		}
 		fixes_fill(l ? p->def->ja : p->def->en, s, text, sizeof(text));

@@ -128,6 +128,12 @@ static const fix_def defs[] = {
 	/* the pieces: {cover} and {after} */
 	{ "_cover.live", NULL, NULL, "it is not covered by any current mechanism",
 	    "現在のどの項目にも含まれていません" },
+	{ "_cover.unknown", NULL, NULL, "the current record could not be read",
+	    "現在のレコードは読めませんでした" },
+	{ "_cover.live_n", NULL, NULL, "none of them is covered by any current mechanism",
+	    "どれも現在のどの項目にも含まれていません" },
+	{ "_cover.saved_n", NULL, NULL, "no ip4/ip6 term of the last checked record covers them",
+	    "どれも前回チェックしたレコードの ip4/ip6 項目には含まれていません" },
 	{ "_cover.saved", NULL, NULL, "no ip4/ip6 term of the last checked record covers it",
 	    "前回チェックしたレコードの ip4/ip6 項目には含まれていません" },
 	{ "_after.ok", NULL, NULL, "SPF needs {n} DNS lookups after the change (limit 10).",
