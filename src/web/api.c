@@ -1317,6 +1317,8 @@ static const struct api_route {
 	    "TLS reports: sessions per day, failure types and details, reports" },
 	{ "GET", "/check", api_check, NULL, NULL, ACC_READ, "json", "domain",
 	    "the latest DNS record check of a domain (findings) and the record history" },
+	{ "GET", "/fixes", api_fixes, NULL, NULL, ACC_READ, "json", "domain,days,until",
+	    "what to change for each failing sender of a domain (SPF, DKIM, alignment), with evidence" },
 	{ "GET", "/alerts", api_alerts, NULL, NULL, ACC_READ, "json", "domain,state,rule,limit",
 	    "alerts, newest day first, of the domains the principal reads" },
 	{ "GET", "/alerts/count", api_alerts_count, NULL, NULL, ACC_READ, "json", "-",

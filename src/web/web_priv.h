@@ -126,6 +126,7 @@ json_t *api_threat_load(wreq *r, wresp *out, int64_t id, json_t **model);
 void api_threat_urls(wreq *r, wresp *out);
 void api_tls(wreq *r, wresp *out);
 void api_check(wreq *r, wresp *out);	/* api_check.c */
+void api_fixes(wreq *r, wresp *out);	/* api_fixes.c */
 int api_kinds_record(wreq *r, json_t *rec);
 int api_kinds_host(wreq *r, json_t *host, const store_web_query *w, const char *ip);
 int api_kinds_domains(wreq *r, json_t *list);
