@@ -31,7 +31,7 @@ unset DMARCSCOPE_DB
 D=tests/fixes
 {
 	printf 'local-zone: "test." static\nlocal-zone: "example." static\n'
-	cat $D/jipdec.conf $D/cases/*/zone.conf 2>/dev/null
+	cat $D/jipdec.conf $D/portal/zone.conf $D/cases/*/zone.conf 2>/dev/null
 } > "$T/dns.conf"
 if ! ENRICH_DNS_CONF=$T/dns.conf ENRICH_NO_MMDB=1 sh tests/servers/start.sh "$T/srv" >"$T/start.log" 2>&1; then
 	cat "$T/start.log"
@@ -192,6 +192,50 @@ assert inc["spf_lookups_before"] == 9 and inc["spf_lookups_after"] is None, inc
 assert "dmarcscope fixes over.test" in inc["text"]["en"]
 assert not [f for f in j["fixes"] if f["code"] == "spf.limit"]
 PY
+
+# --- the portal: GET /fixes and the screens (ja, en) on portal.test, its
+# check saved; quiet.test has reports that all pass and no saved check
+dom=$(setup $D/portal 2>"$T/err")
+[ -s "$T/err" ] && ko "portal setup: $(cat "$T/err")"
+"$BIN" --db "$T/db" check portal.test --resolver "$DNS" --no-https --selector s1 --selector google --save >/dev/null 2>&1
+printf '198.51.100.5 4 quiet.test spf=quiet.test:pass\n' > "$T/quiet.rows"
+python3 $D/mkreport.py "$T/quiet.rows" quiet.test "$T/quiet.xml"
+"$BIN" --db "$T/db" ingest --no-progress "$T/quiet.xml" >/dev/null 2>&1
+PORT=$(python3 tests/servers/freeports.py 1)
+"$BIN" --db "$T/db" serve --listen "127.0.0.1:$PORT" --no-enrich >"$T/serve.log" 2>&1 &
+SPID=$!
+i=0
+until curl -sf "http://127.0.0.1:$PORT/api/v1/version" >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+API="http://127.0.0.1:$PORT/api/v1"
+curl -s "$API/fixes?domain=portal.test&days=30&until=2024-04-01" > "$T/api.json"
+python3 - "$T/api.json" <<'PY' && ok "GET /fixes: the saved check's SPF count, the fixes with evidence" || ko "api: $(head -c 400 "$T/api.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["domain"] == "portal.test" and d["dns"] == "saved" and d["checked"] is True and d["days"] == 30, d.keys()
+codes = [f["code"] for f in d["fixes"]]
+for c in ("spf.add_range", "dkim.not_aligned", "spf.not_aligned", "dkim.key_missing", "spf.add_include", "fwd.dkim_survived"):
+    assert c in codes, (c, codes)
+r = [f for f in d["fixes"] if f["code"] == "spf.add_range"][0]
+assert r["spf_lookups_before"] == 2 and r["spf_lookups_after"] == 2 and r["change"] == "ip4:192.0.2.40/31", r
+assert sorted(r["evidence"]["ips"]) == ["192.0.2.40", "192.0.2.41"] and r["evidence"]["messages"] == 15, r
+assert r["text"]["ja"] and r["text"]["en"] and r["rfc"] == "RFC 7208 §5.6"
+PY
+code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$API/fixes?domain=portal.test&days=0")
+code2=$(curl -s -o "$T/e.json" -w '%{http_code}' "$API/fixes?domain=Bad%20Domain")
+[ "$code" = 400 ] && [ "$code2" = 400 ] && ok "GET /fixes: days=0 and a bad domain answer 400" || ko "bad args: $code $code2"
+if [ -d node_modules/playwright-core ] && [ -x /usr/bin/chromium ]; then
+	node $D/fixes.mjs "http://127.0.0.1:$PORT" ${SHOTS:+--shots "$SHOTS"} >"$T/web.log" 2>&1
+	set -- $(tail -n 1 "$T/web.log")
+	P=$((P + ${1:-0})) F=$((F + ${3:-1}))
+	grep "^FAIL" "$T/web.log" | sed 's/^/     /'
+	echo "ok   browser: ${1:-0} checks passed (ja, en)"
+else
+	echo "skip browser test (no playwright-core or chromium)"
+fi
+kill $SPID 2>/dev/null
+wait $SPID 2>/dev/null
 
 echo "$P passed, $F failed"
 [ $F = 0 ]

@@ -27,14 +27,15 @@ import * as account from './account.js';
 import * as alerts from './screens/alerts.js';
 import * as alertsettings from './screens/alertsettings.js';
 import * as check from './screens/check.js';
+import * as fixes from './screens/fixes.js';
 import { refreshBell } from './bell.js';
 
-const screens = { overview, stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls, alerts, alertsettings, check };
+const screens = { overview, stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls, alerts, alertsettings, check, fixes };
 Object.assign(screens, account.screens);	// users, tokens, audit, password (account.js)
 // the domains overview comes first, for a user who sees more than one domain
 const navItems = ['overview', 'stats', 'mail', 'senders', 'threats', 'tls', 'check', 'map', 'reports', 'alerts'];
 // a screen under another's nav item
-const navParent = { report: 'reports', threat: 'threats', urls: 'threats', alertsettings: 'alerts' };
+const navParent = { report: 'reports', threat: 'threats', urls: 'threats', alertsettings: 'alerts', fixes: 'check' };
 let domains = [];
 let meta = { max_range_days: 90 };
 let version = null;
