@@ -536,43 +536,6 @@ aggregate(run *r)
 	}
 }
 
-/* text with term inserted before its all or redirect= (else at the end). */
-static char *
-with_term(const char *text, const char *term)
-{
-	dbuf b;
-	const char *p = text, *at = NULL;
-	char *out;
-
-	while (*p != '\0') {
-		const char *s;
-
-		while (*p == ' ')
-			p++;
-		s = p;
-		while (*p != '\0' && *p != ' ')
-			p++;
-		if (s[0] == '+' || s[0] == '-' || s[0] == '~' || s[0] == '?')
-			s++;
-		if ((p - s == 3 && strncasecmp(s, "all", 3) == 0) || strncasecmp(s, "redirect=", 9) == 0) {
-			at = s > text && (s[-1] == '+' || s[-1] == '-' || s[-1] == '~' || s[-1] == '?') ?
-			    s - 1 : s;
-			break;
-		}
-	}
-	dbuf_init(&b, DC_TXT_MAX * 2);
-	if (at == NULL) {
-		dbuf_addstr(&b, text);
-		while (b.len > 0 && b.data[b.len - 1] == ' ')
-			b.len--;
-		dbuf_printf(&b, " %s", term);
-	} else
-		dbuf_printf(&b, "%.*s%s %s", (int)(at - text), text, term, at);
-	out = xstrdup(dbuf_cstr(&b));
-	dbuf_free(&b);
-	return out;
-}
-
 /* Lookups of the record at rd with text (term_kind of the change). */
 static int
 count_after(run *r, const char *rd, const char *text, int any_include, int before, int *exact)
@@ -618,7 +581,7 @@ count_fix(run *r, pfix *p, counted *k)
 		k->exact = 1;
 		slot(p, "record", k->after_text);
 	} else if (c != NULL && c->found == 1 && c->record != NULL)
-		k->after_text = with_term(c->record, p->term);
+		k->after_text = fixes_with_term(c->record, p->term);
 	k->after = k->after_text == NULL ? -1 : count_after(r, p->rd, k->after_text,
 	    strncmp(p->term, "include:", 8) == 0, k->before, &k->exact);
 	if (k->after < 0)
@@ -721,7 +684,7 @@ spf_summary(run *r)
 			if (p->dead || p->term_kind == T_NONE || strcasecmp(p->rd, r->spf[i].name) != 0 ||
 			    strstr(text, p->term) != NULL)
 				continue;
-			t = with_term(text, p->term);
+			t = fixes_with_term(text, p->term);
 			free(text);
 			text = t;
 			changes++;

@@ -24,7 +24,8 @@
  * Errors: fixes_run returns NULL with err on a store error or a bad domain.
  *
  * Exports: fixes_run, fix_dns, fix_spf, fixes_dns_live, fixes_dns_saved,
- * fixes_dns_free, fix_service_include, fixes_text_of.
+ * fixes_dns_free, fix_service_include, fix_def_find, fix_def_at, fixes_fill,
+ * fixes_with_term.
  */
 #ifndef DS_FIXES_H
 #define DS_FIXES_H
@@ -82,5 +83,8 @@ const fix_def *fix_def_find(const char *code);
 const fix_def *fix_def_at(size_t i);
 /* Fills tpl's {name} slots from the JSON object slots into out. */
 void fixes_fill(const char *tpl, const json_t *slots, char *out, size_t len);
+/* A new string: text with " term" before its all or redirect= term, else at
+ * the end (trailing spaces dropped).  Caller frees. */
+char *fixes_with_term(const char *text, const char *term);
 
 #endif

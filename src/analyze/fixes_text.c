@@ -10,12 +10,17 @@
  * lookup sentence, itself filled), by, spd/res (envelope domain and its SPF
  * result), dkd, sel, key, svc, relay, hosts, n.
  *
- * Exports: fix_def_find, fix_def_at, fixes_fill (fixes.h).
+ * fixes_with_term puts an SPF term into a record text from DNS (untrusted:
+ * any bytes, no length assumed beyond the NUL; fuzzed by tests/fuzz/fuzz_dnsrec.c).
+ *
+ * Exports: fix_def_find, fix_def_at, fixes_fill, fixes_with_term (fixes.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "fixes.h"
+#include "../util/dbuf.h"
+#include "../util/log.h"
 
 static const fix_def defs[] = {
 	{ "spf.add_ip4", "error", "RFC 7208 §5.6",
@@ -194,4 +199,41 @@ fixes_fill(const char *tpl, const json_t *slots, char *out, size_t len)
 		p = e;
 	}
 	out[o] = '\0';
+}
+
+/* text with term inserted before its all or redirect= (else at the end). */
+char *
+fixes_with_term(const char *text, const char *term)
+{
+	dbuf b;
+	const char *p = text, *at = NULL;
+	char *out;
+
+	while (*p != '\0') {
+		const char *s;
+
+		while (*p == ' ')
+			p++;
+		s = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		if (s[0] == '+' || s[0] == '-' || s[0] == '~' || s[0] == '?')
+			s++;
+		if ((p - s == 3 && strncasecmp(s, "all", 3) == 0) || strncasecmp(s, "redirect=", 9) == 0) {
+			at = s > text && (s[-1] == '+' || s[-1] == '-' || s[-1] == '~' || s[-1] == '?') ?
+			    s - 1 : s;
+			break;
+		}
+	}
+	dbuf_init(&b, DC_TXT_MAX * 2);
+	if (at == NULL) {
+		dbuf_addstr(&b, text);
+		while (b.len > 0 && b.data[b.len - 1] == ' ')
+			b.len--;
+		dbuf_printf(&b, " %s", term);
+	} else
+		dbuf_printf(&b, "%.*s%s %s", (int)(at - text), text, term, at);
+	out = xstrdup(dbuf_cstr(&b));
+	dbuf_free(&b);
+	return out;
 }

@@ -14,7 +14,7 @@
  * covered by any current mechanism.
  *
  * Exports: dc_check_spf (dc_priv.h), dc_spf_count, dc_spf_count_free,
- * dc_spf_covers (dnscheck.h).
+ * dc_spf_covers, dc_spf_term_cidr (dnscheck.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +41,8 @@ typedef struct spf_walk {
 static void eval(spf_walk *w, const char *domain, const char *via);
 
 /* The CIDR lengths of an a/mx term as written ("a:x/24//64"): v4 32, v6 128 by default. */
-static void
-term_cidr(const dc_spf_term *t, int *v4, int *v6)
+void
+dc_spf_term_cidr(const dc_spf_term *t, int *v4, int *v6)
 {
 	const char *sl = strchr(t->text, '/');
 
@@ -106,7 +106,7 @@ net_host(spf_walk *w, const dc_spf_term *t, const char *name)
 	dns_status st;
 	int k, v4, v6;
 
-	term_cidr(t, &v4, &v6);
+	dc_spf_term_cidr(t, &v4, &v6);
 	k = dc_lookup_addr(w->n, name, DNS_T_A, a, 16, &st);
 	if (k == 0 && dns_status_temporary(st))
 		dc_tempfail(w->n, name, st);

@@ -200,5 +200,7 @@ int dc_spf_count(const char *domain, const char *text, const dc_opts *o, dc_spf_
 void dc_spf_count_free(dc_spf_counted *c);
 /* 1 when ip is inside one of c's networks (*by: the term, may be NULL). */
 int dc_spf_covers(const dc_spf_counted *c, const char *ip, const char **by);
+/* The CIDR lengths of an a/mx term from its text: *v4 0..32 (32), *v6 0..128 (128). */
+void dc_spf_term_cidr(const dc_spf_term *t, int *v4, int *v6);
 
 #endif

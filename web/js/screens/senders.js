@@ -22,11 +22,12 @@ let flash = { text: '', until: 0 };
 const TABS = [['internal', 1], ['third_party', 2], ['unauthorized', 0]];
 const SEV_ORDER = { error: 0, warning: 1, info: 2 };
 
-// The fix line under group g: its hosts' fixes, the most severe first.
+// The fix line under group g: its hosts' fixes, the most severe first and,
+// among those, one with a change to paste.
 function fixLine(g, fixes, cols, ctx, L) {
   const ips = new Set(g.ips.map(x => x.ip));
   const mine = fixes.filter(f => (f.evidence.ips || [f.sender.ip]).some(ip => ips.has(ip)))
-    .sort((x, y) => SEV_ORDER[x.severity] - SEV_ORDER[y.severity]);
+    .sort((x, y) => SEV_ORDER[x.severity] - SEV_ORDER[y.severity] || (y.change ? 1 : 0) - (x.change ? 1 : 0));
   if (!mine.length) return null;
   const f = mine[0];
   return h('tr', { class: 'fix-line', 'data-prefix': g.prefix, 'data-code': f.code },
