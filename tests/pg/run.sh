@@ -54,7 +54,8 @@ isolation:sh tests/web/isolation.sh
 overview:sh tests/web/overview.sh
 senders-totals:sh tests/web/senders_totals.sh
 conformance:sh tests/conformance.sh
-realpaths:sh tests/realpaths.sh"
+realpaths:sh tests/realpaths.sh
+fixes:sh tests/fixes/run.sh"
 
 T=$(mktemp -d /tmp/dmarcscope-pgrun.XXXXXX)
 chmod 755 "$T"
