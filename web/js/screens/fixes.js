@@ -72,7 +72,7 @@ export async function render(box, ctx) {
       h('thead', null, h('tr', null, [t('check.severity'), t('fixes.fix'), t('check.rfc')].map(x => h('th', null, x)))),
       h('tbody', null, fs.map(f => h('tr', { 'data-code': f.code, 'data-severity': f.severity, 'data-ip': f.sender.ip },
         h('td', { class: 'nowrap' }, h('span', { class: 'sev sev-' + f.severity }, t('check.sev_' + f.severity))),
-        h('td', { class: 'wrap' }, h('div', { class: 'fix-text' }, f.text[L] || f.text.en),
+        h('td', null, h('div', { class: 'fix-text' }, f.text[L] || f.text.en),
           f.change ? h('div', { class: 'small' }, t('fixes.change'), ' ', h('code', { class: 'record fix-change' }, f.change)) : null,
           f.record_after ? h('div', { class: 'small' }, t('fixes.record_after', { name: f.record_name }), ' ',
             h('code', { class: 'record fix-after' }, f.record_after)) : null,
