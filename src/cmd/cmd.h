@@ -42,6 +42,7 @@ int cmd_check(cmd_ctx *c, int argc, char **argv);		/* check.c: DNS record checks
 int cmd_feed(cmd_ctx *c, int argc, char **argv);		/* feed.c: spoofing-host feed */
 int cmd_takedown(cmd_ctx *c, int argc, char **argv);	/* feed.c: take-down text */
 int cmd_ready(cmd_ctx *c, int argc, char **argv);		/* ready.c: readiness for p=reject */
+int cmd_fixes(cmd_ctx *c, int argc, char **argv);		/* fixes.c: exact fixes from the data */
 
 /* Helpers shared by the commands (cmd_util.c). */
 store *cmd_open_store(cmd_ctx *c);		/* prints the error; NULL on failure */

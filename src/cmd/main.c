@@ -46,6 +46,7 @@ static const struct {
 	{ "feed", cmd_feed },
 	{ "takedown", cmd_takedown },
 	{ "readiness", cmd_ready },
+	{ "fixes", cmd_fixes },
 };
 
 static void
@@ -78,6 +79,7 @@ usage(FILE *f)
 	    "  feed [allow]         spoofing hosts as CSV, JSON or an rbldnsd zone; its allow-list\n"
 	    "  takedown IP          a take-down request (ja/en) for a spoofing host, to send yourself\n"
 	    "  readiness DOMAIN     readiness for p=reject: failing share, the next record, a what-if\n"
+	    "  fixes DOMAIN         what to change for each failing sender (SPF terms, DKIM, alignment)\n"
 	    "\n"
 	    "options:\n"
 	    "  --db PATH            database (default $DMARCSCOPE_DB or ./dmarcscope.db)\n"

@@ -174,4 +174,33 @@ int dc_sts_policy_parse(const char *s, size_t len, dc_sts_policy *p);
  * -1 when the key does not decode. */
 int dc_dkim_key_bits(const char *k, const char *p, int *bits);
 
+/* ---- check_spf.c: the lookup count of a record text (issue 18 part 2) */
+#define DC_SPF_NETS 256
+typedef struct dc_spf_net {
+	int family;		/* 4 or 6 */
+	unsigned char addr[16];
+	int bits;
+	char from[64];		/* the term that gave it ("ip4:192.0.2.0/24", "a:mail.x") */
+} dc_spf_net;
+typedef struct dc_spf_count {
+	int found;		/* 1 a record, 0 none, -1 temporary failure, -2 several */
+	char *record;		/* the published record (text == NULL only), or NULL */
+	int lookups, voids;	/* RFC 7208 §4.6.4, counted as dc_check counts them */
+	int incomplete;		/* a failed lookup, a cap, a macro or a loop: a lower bound */
+	int queries;
+	dc_spf_net nets[DC_SPF_NETS];	/* what '+' ip4/ip6/a/mx authorize, includes followed */
+	int nnets, nets_more;
+} dc_spf_counted;
+/* Walks the SPF record of domain as dc_check does: text NULL, the published
+ * record; else text as if it were published at domain (its includes and
+ * redirect looked up).  0, or -1 with err when the resolver cannot start.
+ * Free with dc_spf_count_free. */
+int dc_spf_count(const char *domain, const char *text, const dc_opts *o, dc_spf_counted *c,
+    char *err, size_t errlen);
+void dc_spf_count_free(dc_spf_counted *c);
+/* 1 when ip is inside one of c's networks (*by: the term, may be NULL). */
+int dc_spf_covers(const dc_spf_counted *c, const char *ip, const char **by);
+/* The CIDR lengths of an a/mx term from its text: *v4 0..32 (32), *v6 0..128 (128). */
+void dc_spf_term_cidr(const dc_spf_term *t, int *v4, int *v6);
+
 #endif

@@ -1336,6 +1336,8 @@ static const struct api_route {
 	    "body:cidr", "remove a network from the account's allow-list (X-CSRF-Token)" },
 	{ "GET", "/readiness", api_ready, NULL, NULL, ACC_READ, "json", "domain,since,until,threshold",
 	    "readiness for p=reject: failing share by day/week/sender, met since, next record, what-if" },
+	{ "GET", "/fixes", api_fixes, NULL, NULL, ACC_READ, "json", "domain,days,until",
+	    "what to change for each failing sender of a domain (SPF, DKIM, alignment), with evidence" },
 	{ "GET", "/alerts", api_alerts, NULL, NULL, ACC_READ, "json", "domain,state,rule,limit",
 	    "alerts, newest day first, of the domains the principal reads" },
 	{ "GET", "/alerts/count", api_alerts_count, NULL, NULL, ACC_READ, "json", "-",

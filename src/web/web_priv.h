@@ -135,6 +135,7 @@ void api_spoofer_allow(wreq *r, wresp *out);
 void api_spoofer_allow_add(wreq *r, wresp *out);
 void api_spoofer_allow_rm(wreq *r, wresp *out);
 void api_ready(wreq *r, wresp *out);	/* api_ready.c: readiness for p=reject */
+void api_fixes(wreq *r, wresp *out);	/* api_fixes.c */
 int api_kinds_record(wreq *r, json_t *rec);
 int api_kinds_host(wreq *r, json_t *host, const store_web_query *w, const char *ip);
 int api_kinds_domains(wreq *r, json_t *list);

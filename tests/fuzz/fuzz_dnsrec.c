@@ -13,11 +13,17 @@
  *     in the list;
  *   - an SPF record parses to at most DC_SPF_TERMS terms, each with a valid
  *     kind and qualifier; a record not starting "v=spf1" is refused;
- *   - the key reader gives a non-negative length (0 on refusal).
+ *   - the key reader gives a non-negative length (0 on refusal);
+ *   - (issue 18 part 2, the fixes) an a/mx term's CIDR lengths stay in
+ *     0..32 and 0..128, an ip4/ip6 argument parses to a prefix in range,
+ *     and a term put into the record (fixes_with_term) is in the result,
+ *     which is no longer than the record, a space and the term.
  */
 #include "fuzz_common.h"
 
+#include "analyze/fixes.h"
 #include "dnscheck/dnscheck.h"
+#include "util/ipaddr.h"
 
 static void
 fz_nul(const char *s, size_t cap)
@@ -69,6 +75,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fz_nul(spf.t[i].text, sizeof(spf.t[i].text));
 			if (spf.t[i].kind == SPF_INCLUDE || spf.t[i].kind == SPF_EXISTS)
 				FZ_CHECK(spf.t[i].arg[0] != '\0');
+			if (spf.t[i].kind == SPF_A || spf.t[i].kind == SPF_MX) {
+				int v4 = -1, v6 = -1;
+
+				dc_spf_term_cidr(&spf.t[i], &v4, &v6);
+				FZ_CHECK(v4 >= 0 && v4 <= 32 && v6 >= 0 && v6 <= 128);
+			}
+			if (spf.t[i].kind == SPF_IP4 || spf.t[i].kind == SPF_IP6) {
+				ip_cidr c;
+
+				if (ip_cidr_parse(spf.t[i].arg, &c) == 0)
+					FZ_CHECK(c.bits >= 0 && c.bits <= (c.net.family == 4 ? 32 : 128));
+			}
+		}
+		{
+			static const char term[] = "ip4:192.0.2.40";
+			char *w = fixes_with_term(buf, term);
+
+			FZ_CHECK(w != NULL && strstr(w, term) != NULL);
+			FZ_CHECK(strlen(w) <= strlen(buf) + 1 + strlen(term));
+			free(w);
 		}
 	} else
 		FZ_CHECK(!dc_spf_is(buf));

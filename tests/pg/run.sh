@@ -57,7 +57,8 @@ conformance:sh tests/conformance.sh
 realpaths:sh tests/realpaths.sh
 metrics:sh tests/intake/metrics.sh
 feed:sh tests/feed/run.sh
-ready:sh tests/ready/run.sh"
+ready:sh tests/ready/run.sh
+fixes:sh tests/fixes/run.sh"
 
 T=$(mktemp -d /tmp/dmarcscope-pgrun.XXXXXX)
 chmod 755 "$T"

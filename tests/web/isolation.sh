@@ -520,6 +520,11 @@ check("a URL alpha shares with bravo counts alpha's reports only",
 tl = get_json(AA, "/tls?" + RANGE)
 check("alpha's /tls: alpha's TLS reports only",
       tl.get("reports") and all(r.get("policy_domain") == A for r in tl["reports"]), repr(tl)[:300])
+fx = get_json(AA, "/fixes?days=400&domain=" + A)
+st_b, _, data_b = request(AA, "GET", "/fixes?days=400&domain=" + B)
+check("alpha's /fixes: its own domain's fixes only, bravo's domain answers 404",
+      fx.get("domain") == A and "bravo" not in json.dumps(fx) and st_b == 404 and b"bravo" not in data_b,
+      "%r %d" % (repr(fx)[:200], st_b))
 st, hd, data = request(AA, "GET", "/records.csv?" + RANGE)
 lines = data.decode("utf-8-sig").strip().splitlines()
 check("alpha's records.csv: alpha's rows only", st == 200 and len(lines) - 1 == IDS[A]["records"],

@@ -29,14 +29,15 @@ import * as alertsettings from './screens/alertsettings.js';
 import * as check from './screens/check.js';
 import * as spoofers from './screens/spoofers.js';
 import * as ready from './screens/ready.js';
+import * as fixes from './screens/fixes.js';
 import { refreshBell } from './bell.js';
 
-const screens = { overview, stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls, alerts, alertsettings, check, spoofers, ready };
+const screens = { overview, stats, mail, senders, map, reports, host, record, report: reports, threats, threat, urls, tls, alerts, alertsettings, check, spoofers, ready, fixes };
 Object.assign(screens, account.screens);	// users, tokens, audit, password (account.js)
 // the domains overview comes first, for a user who sees more than one domain
 const navItems = ['overview', 'stats', 'mail', 'senders', 'threats', 'tls', 'check', 'map', 'reports', 'alerts'];
 // a screen under another's nav item
-const navParent = { report: 'reports', threat: 'threats', urls: 'threats', spoofers: 'threats', alertsettings: 'alerts', ready: 'check' };
+const navParent = { report: 'reports', threat: 'threats', urls: 'threats', spoofers: 'threats', alertsettings: 'alerts', ready: 'check', fixes: 'check' };
 let domains = [];
 let meta = { max_range_days: 90 };
 let version = null;

@@ -4,18 +4,37 @@
 // entries one group at a time or several selected at once, the registered
 // entries with removal, and the 3x3 SPF x DKIM matrix (% and count; DKIM
 // rows, SPF columns) for All, Internal, Third party and Unauthorized.
-// Data: GET /api/v1/senders; POST /api/v1/senders; DELETE /api/v1/senders/ID.
+// Under a group that fails DMARC, a fix line (issue 18 part 2): the most
+// severe fix for its hosts, with a link to the fixes screen for the rest.
+// Data: GET /api/v1/senders; POST /api/v1/senders; DELETE /api/v1/senders/ID;
+// GET /api/v1/fixes (the fix lines; without it, no lines).
 // Exports: render.
 
 import { h, fmtInt, fmtPct, pct } from '../dom.js';
 import { t, lang } from '../i18n.js';
 import { get, send, canWrite } from '../api.js';
+import { period } from './fixes.js';
 
 // The last action's outcome, shown for a few seconds: across the redraw it
 // causes and the live update that follows.
 let flash = { text: '', until: 0 };
 
 const TABS = [['internal', 1], ['third_party', 2], ['unauthorized', 0]];
+const SEV_ORDER = { error: 0, warning: 1, info: 2 };
+
+// The fix line under group g: its hosts' fixes, the most severe first and,
+// among those, one with a change to paste.
+function fixLine(g, fixes, cols, ctx, L) {
+  const ips = new Set(g.ips.map(x => x.ip));
+  const mine = fixes.filter(f => (f.evidence.ips || [f.sender.ip]).some(ip => ips.has(ip)))
+    .sort((x, y) => SEV_ORDER[x.severity] - SEV_ORDER[y.severity] || (y.change ? 1 : 0) - (x.change ? 1 : 0));
+  if (!mine.length) return null;
+  const f = mine[0];
+  return h('tr', { class: 'fix-line', 'data-prefix': g.prefix, 'data-code': f.code },
+    h('td', { colspan: String(cols), class: 'small' },
+      h('span', { class: 'sev sev-' + f.severity }, t('check.sev_' + f.severity)), ' ', f.text[L] || f.text.en,
+      mine.length > 1 ? [' ', h('a', { href: ctx.link('fixes'), class: 'fix-more' }, t('fixes.line_more', { n: fmtInt(mine.length - 1, L) }))] : null));
+}
 
 // One SPF x DKIM matrix, drawn as DMARC Compass does: DKIM down the rows,
 // SPF across the columns.  m.count and m.pct are indexed [spf][dkim].
@@ -43,6 +62,12 @@ export async function render(box, ctx) {
   const tab = TABS.find(x => x[0] === p.tab) ? p.tab : 'unauthorized';
   const kind = TABS.find(x => x[0] === tab)[1];
   const d = await get('senders', { domain: p.domain, since: p.since, until: p.until });
+  let fixes = [];
+  try {
+    fixes = p.domain ? (await get('fixes', Object.assign({ domain: p.domain }, period(p)))).fixes || [] : [];
+  } catch (e) {
+    fixes = [];	// the fix lines are extra: the list shows without them
+  }
   const msg = h('p', { class: 'status', id: 'senders-status', role: 'status' }, Date.now() < flash.until ? flash.text : '');
 
   box.append(h('h1', null, t('senders.title'), ' ', h('span', { class: 'muted' }, p.domain || '')));
@@ -103,7 +128,7 @@ export async function render(box, ctx) {
     t('stats.dmarc_pass'), t('stats.spf_aligned'), t('stats.dkim_aligned'), t('senders.ips'), selectable ? t('senders.register') : ''];
   box.append(h('div', { class: 'scroll' }, h('table', { class: 'grid senders', id: 'groups' },
     h('thead', null, h('tr', null, selectable ? h('th', { class: 'sel' }, all) : null, head.map(x => h('th', null, x)))),
-    h('tbody', null, groups.length ? groups.map((g, i) => h('tr', { 'data-prefix': g.prefix, 'data-service': g.service || '' },
+    h('tbody', null, groups.length ? groups.map((g, i) => [h('tr', { 'data-prefix': g.prefix, 'data-service': g.service || '' },
       selectable ? h('td', { class: 'sel' }, boxes[i] = h('input', { type: 'checkbox', class: 'sel-group', 'aria-label': t('senders.select') + ' ' + g.prefix, onchange: update })) : null,
       h('td', { class: 'mono nowrap' }, g.prefix), h('td', { class: 'mono ellip', title: g.ptr || '' }, g.ptr || ''), h('td', null, g.service || ''), h('td', null, g.country || ''),
       h('td', { class: 'num' }, fmtInt(g.messages, L)), h('td', { class: 'num' }, fmtPct(pct(g.dmarc_pass, g.messages))),
@@ -111,7 +136,8 @@ export async function render(box, ctx) {
       h('td', { class: 'mono small' }, g.ips.map(ip => h('a', { href: ctx.link('host', ip.ip), class: 'ip' }, ip.ip))),
       h('td', { class: 'regbtns' }, selectable ? [
         h('button', { type: 'button', class: 'btn small reg-internal', onclick: () => register([g], 1) }, t('senders.as_internal')),
-        h('button', { type: 'button', class: 'btn small reg-third', onclick: () => register([g], 2) }, t('senders.as_third'))] : null)))
+        h('button', { type: 'button', class: 'btn small reg-third', onclick: () => register([g], 2) }, t('senders.as_third'))] : null)),
+      fixLine(g, fixes, head.length + (selectable ? 1 : 0), ctx, L)])
       : h('tr', null, h('td', { colspan: '11', class: 'muted' }, t('none')))))));
 
   if (kind !== 0) {
