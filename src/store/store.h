@@ -204,6 +204,10 @@ extern const store_ops store_pg_ops;	/* store_pg.c: "postgresql://..." */
 
 int store_open(store **out, const char *dsn, char *err, size_t errlen);
 void store_close(store *s);
+/* Is there a store at dsn already, without creating one?  A server DSN
+ * (postgresql://...) is taken to exist (opening it tells); a SQLite path:
+ * whether the file is there. */
+int store_exists(const char *dsn);
 /* Portal reads (store_web) from a streaming-replication standby at dsn
  * while its replay lag is at most max_lag_ms, else from the primary; dsn
  * NULL or "": none.  PostgreSQL only: SQLite answers STORE_ERR ("read

@@ -151,7 +151,7 @@ rows(wreq *r, int q, const store_web_query *w, int *err)
 {
 	json_t *a = json_array();
 
-	if (web_ops(r->st)->query(r->st, r->principal, q, w, arr_cb, a) != STORE_OK) {
+	if (store_web_run(r->st, r->principal, q, w, arr_cb, a) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
 	}
@@ -163,7 +163,7 @@ one(wreq *r, int q, const store_web_query *w, int *err)
 {
 	json_t *o = NULL;
 
-	if (web_ops(r->st)->query(r->st, r->principal, q, w, obj_cb, &o) != STORE_OK) {
+	if (store_web_run(r->st, r->principal, q, w, obj_cb, &o) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
 	}
@@ -385,9 +385,9 @@ audit_change(wreq *r, const char *action, const char *domain, const char *fmt,
 {
 	int64_t tenant = 0;
 
-	if (r->st->ops->auth == NULL)
+	if (!store_has(r->st, auth))
 		return;
-	if (domain != NULL && r->st->ops->auth->domain_owner(r->st, domain, &tenant) != STORE_OK)
+	if (domain != NULL && store_auth_domain_owner(r->st, domain, &tenant) != STORE_OK)
 		tenant = 0;
 	if (audit(r->st, r->principal->name, tenant, action, domain != NULL ? domain : "-",
 	    r->client_ip, fmt, detail) != 0)
@@ -406,10 +406,10 @@ h_meta(wreq *r, wresp *out)
 	json_object_set_new(j, "retention_days", json_integer(r->o->retention_days));
 	json_object_set_new(j, "enrichment", json_string(bg_enrich_state() == 0 ? "off" :
 	    bg_enrich_state() == 2 ? "running" : "idle"));
-	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL &&
+	json_object_set_new(j, "senders_writable", json_boolean(store_has(r->st, analysis) &&
 	    principal_can_write(r->principal) &&
-	    (web_ops(r->st) == NULL || web_ops(r->st)->readonly == NULL ||
-	    !web_ops(r->st)->readonly(r->st))));
+	    (!store_has(r->st, web) || !store_has_op(r->st, web, readonly) ||
+	    !store_web_readonly(r->st))));
 	json_object_set_new(j, "auth", json_boolean(r->o->password != NULL));
 	json_object_set_new(j, "classes", json_pack("[ssss]", class_names[0], class_names[1],
 	    class_names[2], class_names[3]));
@@ -700,9 +700,7 @@ h_record(wreq *r, wresp *out, int64_t id)
 static int
 read_only(wreq *r, wresp *out)
 {
-	const struct store_web_ops *w = web_ops(r->st);
-
-	if (w == NULL || w->readonly == NULL || !w->readonly(r->st))
+	if (!store_has(r->st, web) || !store_has_op(r->st, web, readonly) || !store_web_readonly(r->st))
 		return 0;
 	api_error(out, 503, "read_only", "database is read-only");
 	return 1;
@@ -744,8 +742,8 @@ h_senders(wreq *r, wresp *out)
 			domain_ok(r, out, w.domain);
 		return;
 	}
-	if (r->st->ops->analysis != NULL &&
-	    r->st->ops->analysis->sender_list(r->st, w.domain, sender_list_cb, reg) != STORE_OK)
+	if (store_has(r->st, analysis) &&
+	    store_analysis_sender_list(r->st, w.domain, sender_list_cb, reg) != STORE_OK)
 		log_warnx("serve: senders: %s", store_errmsg(r->st));
 	src = rows(r, SWQ_SOURCES, &w, &err);
 	partial = take_partial(src);
@@ -797,7 +795,7 @@ h_senders(wreq *r, wresp *out)
 	j = json_object();
 	json_object_set_new(j, "registered", reg);
 	json_object_set_new(j, "groups", groups);
-	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL &&
+	json_object_set_new(j, "writable", json_boolean(store_has(r->st, analysis) &&
 	    principal_can_write(r->principal)));
 	json_object_set_new(j, "partial", json_boolean(partial));
 	json_object_set_new(j, "window", json_integer(STORE_WEB_AGG_MAX));
@@ -820,7 +818,7 @@ h_sender_add(wreq *r, wresp *out)
 	store_sender s;
 	int64_t id = 0;
 
-	if (r->st->ops->analysis == NULL) {
+	if (!store_has(r->st, analysis)) {
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
@@ -861,14 +859,14 @@ h_sender_add(wreq *r, wresp *out)
 	s.value = value;
 	s.note = note;
 	s.created_at = (int64_t)time(NULL);
-	if (r->st->ops->begin(r->st) != STORE_OK ||
-	    r->st->ops->analysis->sender_add(r->st, &s, &id) != STORE_OK ||
-	    r->st->ops->analysis->pending_add(r->st, domain) != STORE_OK ||
-	    r->st->ops->commit(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK ||
+	    store_analysis_sender_add(r->st, &s, &id) != STORE_OK ||
+	    store_analysis_pending_add(r->st, domain) != STORE_OK ||
+	    store_commit(r->st) != STORE_OK) {
 		const char *m = store_errmsg(r->st);
 		int dup = strstr(m, "already") != NULL;
 
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		json_decref(in);
 		if (!dup)
 			log_warnx("serve: sender add: %s", m);
@@ -895,7 +893,7 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 	store_web_query w;
 	json_t *mine;
 
-	if (r->st->ops->analysis == NULL) {
+	if (!store_has(r->st, analysis)) {
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
@@ -910,12 +908,12 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 		return;
 	}
 	json_decref(mine);
-	if (r->st->ops->begin(r->st) != STORE_OK ||
-	    r->st->ops->analysis->sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
-	    (found && r->st->ops->analysis->pending_add(r->st, dom) != STORE_OK) ||
-	    r->st->ops->commit(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK ||
+	    store_analysis_sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
+	    (found && store_analysis_pending_add(r->st, dom) != STORE_OK) ||
+	    store_commit(r->st) != STORE_OK) {
 		log_warnx("serve: sender rm: %s", store_errmsg(r->st));
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		api_error(out, 500, "database", "database error");
 		return;
 	}
@@ -1201,7 +1199,7 @@ h_retry(wreq *r, wresp *out, int64_t qid)
 	int64_t want[2] = { qid, 0 };
 	json_t *j;
 
-	if (web_ops(r->st)->query(r->st, r->principal, SWQ_QUARANTINE, NULL, find_raw_cb, want) !=
+	if (store_web_run(r->st, r->principal, SWQ_QUARANTINE, NULL, find_raw_cb, want) !=
 	    STORE_OK || want[1] == 0) {
 		api_error(out, 404, "not_found", "no such quarantine entry");
 		return;
@@ -1507,8 +1505,8 @@ api_handle(wreq *r, wresp *out)
 		 * is switched back here, or (when the query watch stopped that)
 		 * by serve_api once the watch is off */
 		r->query_only = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
-		    web_ops(r->st)->query_only != NULL &&
-		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
+		    store_has_op(r->st, web, query_only) &&
+		    store_web_query_only(r->st, 1) == STORE_OK;
 		/* an operator's tenant view (tenant=ID): the data routes see that
 		 * tenant's principal (api_admin.c) */
 		if (rt->access == ACC_READ || rt->access == ACC_WRITE) {
@@ -1525,7 +1523,7 @@ api_handle(wreq *r, wresp *out)
 				route_run(rt, r, out, id, arg);
 		} else
 			route_run(rt, r, out, id, arg);
-		if (r->query_only && web_ops(r->st)->query_only(r->st, 0) == STORE_OK)
+		if (r->query_only && store_web_query_only(r->st, 0) == STORE_OK)
 			r->query_only = 0;
 		return;
 	}

@@ -288,7 +288,7 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 	s.msgs = xcalloc(s.n + 1, sizeof(int64_t));
 	dq = *w;
 	dq.domain = json_string_value(json_object_get(row, "domain"));
-	if (dq.domain == NULL || web_ops(r->st)->query(r->st, r->principal, SWQ_OVERVIEW_DAYS, &dq,
+	if (dq.domain == NULL || store_web_run(r->st, r->principal, SWQ_OVERVIEW_DAYS, &dq,
 	    spark_cb, &s) != STORE_OK) {
 		free(s.spoof);
 		free(s.msgs);
@@ -340,11 +340,11 @@ load(wreq *r, wresp *out, const store_web_query *w, json_t **tot)
 	json_t *a = json_array(), *t = json_array();
 
 	*tot = NULL;
-	if (web_ops(r->st)->query(r->st, r->principal, SWQ_OVERVIEW, w, arr_cb, a) != STORE_OK)
+	if (store_web_run(r->st, r->principal, SWQ_OVERVIEW, w, arr_cb, a) != STORE_OK)
 		goto fail;
 	if (json_array_size(a) > 0)
 		*tot = json_incref(json_array_get(a, 0));
-	else if (web_ops(r->st)->query(r->st, r->principal, SWQ_OVERVIEW_TOTALS, w, arr_cb, t) !=
+	else if (store_web_run(r->st, r->principal, SWQ_OVERVIEW_TOTALS, w, arr_cb, t) !=
 	    STORE_OK)
 		goto fail;
 	else
