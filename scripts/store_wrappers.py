@@ -110,13 +110,41 @@ def members(body):
     return fns, subs
 
 
+QUAL = {"const", "volatile", "struct", "enum", "union", "unsigned", "signed", "short", "long"}
+
+
 def param_name(p):
     m = re.search(r"\(\s*\*\s*(\w+)\s*\)", p)
     if m:
         return m.group(1)
-    p = re.sub(r"\[[^\]]*\]\s*$", "", p).strip()
-    m = re.search(r"(\w+)\s*$", p)
-    return m.group(1)
+    if re.search(r"\(\s*\*\s*\)", p):
+        return None	# an unnamed function pointer
+    q = re.sub(r"\[[^\]]*\]\s*$", "", p).strip()
+    if q.endswith("*"):
+        return None
+    allw = re.findall(r"\w+", q)
+    words = [w for w in allw if w not in QUAL]
+    if len(words) == 1 and set(allw) & {"unsigned", "signed", "short", "long"} and \
+            words[0] not in ("int", "char"):
+        return words[0]	# unsigned kinds
+    if len(words) < 2:
+        return None	# a type alone
+    return words[-1]
+
+
+def named(params):
+    """the parameters with a name each (unnamed ones get a1, a2, ...)."""
+    out = []
+    for i, p in enumerate(params):
+        if p == "void" or param_name(p) is not None:
+            out.append(p)
+        elif re.search(r"\(\s*\*\s*\)", p):
+            out.append(re.sub(r"\(\s*\*\s*\)", "(*a%d)" % i, p, count=1))
+        elif re.search(r"\[[^\]]*\]\s*$", p):
+            out.append(re.sub(r"\s*(\[[^\]]*\])\s*$", r" a%d\1" % i, p))
+        else:
+            out.append(p + ("" if p.endswith("*") else " ") + "a%d" % i)
+    return out
 
 
 def wrap_line(head, params, close):
@@ -142,9 +170,12 @@ def wrapper(sub, field, ret, op, params):
         wname, what, path = wrapper_name(field, op), "%s.%s" % (field, op), \
             "s->ops->%s->%s" % (field, op)
         cond = "s->ops->%s == NULL || s->ops->%s->%s == NULL" % (field, field, op)
-    first = params[0]
-    if param_name(first) != "s" or not re.match(r"^store\s*\*\s*s$", first):
-        raise SystemExit("store_wrappers: %s: first parameter is not `store *s`" % what)
+    params = named(params)
+    if not re.match(r"^store\s*\*\s*\w+$", params[0]):
+        raise SystemExit("store_wrappers: %s: first parameter is not `store *`" % what)
+    params[0] = "store *s"
+    if any(param_name(p) == "s" for p in params[1:]):
+        raise SystemExit("store_wrappers: %s: a parameter other than the store is named s" % what)
     names = ", ".join(param_name(p) for p in params)
     out = ["static inline " + ret]
     out.append(wrap_line(wname, params, ")").replace("\n\t    ", "\n    "))
