@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_keys.h"
 #include "web_priv.h"
 #include "auth_web.h"
 #include "api_admin.h"
@@ -120,54 +121,87 @@ val_json(const store_web_val *v)
 	}
 }
 
+/* A row as a JSON object under the keys of q's table (api_keys.c); NULL when
+ * a column has no key there: logged, and the request answers 500. */
 static json_t *
-row_json(int ncol, const char *const *names, const store_web_val *v)
+row_json(int q, int ncol, const char *const *names, const store_web_val *v)
 {
 	json_t *o = json_object();
 
-	for (int i = 0; i < ncol; i++)
-		json_object_set_new(o, names[i], val_json(&v[i]));
+	for (int i = 0; i < ncol; i++) {
+		const api_key *k = api_key_of(q, i, names[i]);
+
+		if (k == NULL) {
+			log_warnx("serve: column %s of query %d has no JSON key (src/web/api_keys.c)",
+			    names[i], q);
+			json_decref(o);
+			return NULL;
+		}
+		if (!api_key_type_ok(k, &v[i]))
+			log_warnx("serve: column %s of query %d: value type %d, not the key table's",
+			    names[i], q, v[i].type);
+		json_object_set_new(o, k->key, val_json(&v[i]));
+	}
 	return o;
 }
+
+typedef struct rows_ctx {
+	int q;
+	int bad;		/* a column without a key */
+	json_t *a;		/* rows: the array */
+	json_t *o;		/* one: the first row */
+} rows_ctx;
 
 static int
 arr_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
-	json_array_append_new((json_t *)ctx, row_json(ncol, names, v));
+	rows_ctx *c = ctx;
+	json_t *o = row_json(c->q, ncol, names, v);
+
+	if (o == NULL) {
+		c->bad = 1;
+		return 1;
+	}
+	json_array_append_new(c->a, o);
 	return 0;
 }
 
 static int
 obj_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
-	json_t **o = ctx;
+	rows_ctx *c = ctx;
 
-	*o = row_json(ncol, names, v);
+	if ((c->o = row_json(c->q, ncol, names, v)) == NULL)
+		c->bad = 1;
 	return 1;
 }
 
 static json_t *
 rows(wreq *r, int q, const store_web_query *w, int *err)
 {
-	json_t *a = json_array();
+	rows_ctx c = { q, 0, json_array(), NULL };
 
-	if (store_web_run(r->st, r->principal, q, w, arr_cb, a) != STORE_OK) {
+	if (store_web_run(r->st, r->principal, q, w, arr_cb, &c) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
+	} else if (c.bad) {
+		*err = 1;
 	}
-	return a;
+	return c.a;
 }
 
 static json_t *
 one(wreq *r, int q, const store_web_query *w, int *err)
 {
-	json_t *o = NULL;
+	rows_ctx c = { q, 0, NULL, NULL };
 
-	if (store_web_run(r->st, r->principal, q, w, obj_cb, &o) != STORE_OK) {
+	if (store_web_run(r->st, r->principal, q, w, obj_cb, &c) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
+	} else if (c.bad) {
+		*err = 1;
 	}
-	return o;
+	return c.o;
 }
 
 static int
