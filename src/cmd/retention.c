@@ -255,6 +255,14 @@ w_org(store *s, const store_rollup_org *r)
 	return r->day < W(s)->before_day ? store_analysis_rollup_org_add(W(s)->real, r) : STORE_OK;
 }
 
+/* The wrapper's errors are the real store's (its own errmsg would read the
+ * wrapper as a backend handle). */
+static const char *
+w_errmsg(store *s)
+{
+	return store_errmsg(W(s)->real);
+}
+
 static void
 wrap_init(wrap *w, store *real, int64_t before)
 {
@@ -263,6 +271,7 @@ wrap_init(wrap *w, store *real, int64_t before)
 	w->before = before;
 	w->before_day = before / DAY;	/* a midnight, >= 0 */
 	w->ops = *real->ops;
+	w->ops.errmsg = w_errmsg;
 	w->an = *w->ops.analysis;
 	w->an.sender_list = w_sender_list;
 	w->an.host_facts = w_host_facts;
