@@ -13,15 +13,26 @@
 #   - a scanf-family format with %s or %[ needs a width (%63s);
 #   - lines at most 110 columns, tabs at 8; a line holding non-ASCII text
 #     (the Japanese message tables) is not measured: its sentences stay whole;
-#   - no trailing white space.
+#   - no trailing white space;
+#   - the storage boundary (issue 17): outside src/store/, no reach-through
+#     `->ops->` (call the store_*() wrappers of src/store/store*.h), and no
+#     backend named: no store_sqlite_*ops / store_pg_*ops, no sqlite3_* or
+#     libpq (PQ*, lo_*) calls, no <sqlite3.h> / <libpq-fe.h>, no DSN scheme
+#     literal ("sqlite:", "postgres://", "postgresql://": store.c reads DSNs);
+#   - run on the whole tree (no FILE): the generated wrappers in the store
+#     headers are current (scripts/store_wrappers.py --check), reported as
+#     the file "store wrappers".
 # Exit: 0 when every file is clean, 1 otherwise.
 set -u
+whole=0
 if [ $# -eq 0 ]; then
 	cd "$(dirname "$0")/.." || exit 1
 	set -- $(find src -name '*.[ch]' | LC_ALL=C sort)
+	whole=1
 fi
-exec python3 - "$@" <<'PYEOF'
-import re, sys
+WHOLE=$whole exec python3 - "$@" <<'PYEOF'
+import os, re, sys
+WHOLE = os.environ.get("WHOLE") == "1"
 
 LIMIT = 110
 BANNED = ("atoi atol atoll atof strcpy strcat strncpy strncat sprintf vsprintf gets strtok "
@@ -29,6 +40,13 @@ BANNED = ("atoi atol atoll atof strcpy strcat strncpy strncat sprintf vsprintf g
 CALL = re.compile(r"(?<![\w.>])(" + "|".join(BANNED) + r")\s*\(")
 SCANF = re.compile(r"(?<![\w.>])(?:v?f|v?s|v)?scanf\s*\(")
 UNBOUNDED = re.compile(r"%\*?(?:[sS]|\[)")
+# the storage boundary: what only src/store/ may say
+REACH = re.compile(r"->\s*ops\s*->")
+BACKEND = re.compile(r"\b(store_(?:sqlite|pg)_\w*ops|sqlite3_\w+|sqlite3\b|PQ[a-z]\w*\s*\(|"
+                     r"lo_(?:open|close|read|write|creat|create|import|export|unlink|lseek|"
+                     r"truncate)\s*\()")
+BACKEND_INC = re.compile(r"#\s*include\s*[<\"](?:sqlite3|libpq-fe|libpq/\w+|postgres\w*)\.h[>\"]")
+SCHEME = re.compile(r"(?i)\"(?:sqlite:|postgres(?:ql)?://)")
 
 def code_only(text):
     """text with comments and the insides of string and character literals
@@ -87,6 +105,20 @@ for path in sys.argv[1:]:
         for no, lit in lits:
             if start <= no <= end and lit.startswith('"') and UNBOUNDED.search(lit):
                 bad.append((no, "scanf format with an unbounded %s or %[: give a width"))
+    if not path.replace("\\", "/").split("src/", 1)[-1].startswith("store/") and "src/" in path:
+        for no, cl in enumerate(clines, 1):
+            if REACH.search(cl):
+                bad.append((no, "->ops-> outside src/store/: call the store_*() wrapper"))
+            m = BACKEND.search(cl)
+            if m:
+                bad.append((no, "%s outside src/store/: the backend is the store's business"
+                            % m.group(1).rstrip("( ")))
+        for no, line in enumerate(text.split("\n"), 1):
+            if BACKEND_INC.search(line):
+                bad.append((no, "backend header outside src/store/"))
+        for no, lit in lits:
+            if SCHEME.match(lit):
+                bad.append((no, "DSN scheme outside src/store/: ask store.c (store_exists)"))
     for no, why in sorted(set(bad)):
         print("%s:%d: %s" % (path, no, why))
     if bad:
@@ -95,6 +127,17 @@ for path in sys.argv[1:]:
     else:
         npass += 1
         print("ok   %s" % path)
+if WHOLE:
+    import subprocess
+    r = subprocess.run([sys.executable, "scripts/store_wrappers.py", "--check"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(r.stdout + r.stderr, end="")
+        print("FAIL store wrappers (run: python3 scripts/store_wrappers.py)")
+        nfail += 1
+    else:
+        print("ok   store wrappers")
+        npass += 1
 print("%d passed, %d failed" % (npass, nfail))
 sys.exit(1 if nfail else 0)
 PYEOF

@@ -211,7 +211,7 @@ alert_settings_load(store *st, const char *domain, alert_settings *out, char *er
 	int found;
 
 	settings_defaults(out, domain);
-	if (st->ops->alerts->settings_get(st, domain, load_cb, &l, &found) != STORE_OK) {
+	if (store_alerts_settings_get(st, domain, load_cb, &l, &found) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		return -1;
 	}
@@ -247,7 +247,7 @@ alert_settings_save(store *st, const alert_settings *in, int64_t now, char *err,
 	r.summary_hour = in->summary_hour;
 	r.tz_offset_min = in->tz_offset_min;
 	r.updated_at = now;
-	rc = st->ops->alerts->settings_put(st, &r);
+	rc = store_alerts_settings_put(st, &r);
 	free(rc_json);
 	if (rc != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));

@@ -198,7 +198,7 @@ static int
 store_fail(store *st, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "%s", store_errmsg(st));
-	st->ops->rollback(st);
+	store_rollback(st);
 	return -1;
 }
 
@@ -207,17 +207,16 @@ static int
 deliver_group(store *st, const alert_cfg *c, const alert_settings *set, row **g, int n, int64_t now,
     alert_deliver_stats *out, char *err, size_t errlen)
 {
-	const struct store_alerts_ops *o = st->ops->alerts;
 	int64_t lease = now + 2 * (int64_t)c->timeout_s + 60;
 	char why[512] = "";
 	int k = 0, sent;
 
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return store_fail(st, err, errlen);
 	for (int i = 0; i < n; i++) {
 		int ok;
 
-		if (o->delivery_claim(st, g[i]->id, g[i]->next_attempt, lease, &ok) != STORE_OK)
+		if (store_alerts_delivery_claim(st, g[i]->id, g[i]->next_attempt, lease, &ok) != STORE_OK)
 			return store_fail(st, err, errlen);
 		g[i]->done = 1;
 		if (ok) {
@@ -227,18 +226,19 @@ deliver_group(store *st, const alert_cfg *c, const alert_settings *set, row **g,
 			out->skipped++;
 		}
 	}
-	if (st->ops->commit(st) != STORE_OK)
+	if (store_commit(st) != STORE_OK)
 		return store_fail(st, err, errlen);
 	if (k == 0)
 		return 0;
 	sent = send_group(st, c, set, g, k, now, why, sizeof(why)) == 0;
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return store_fail(st, err, errlen);
 	for (int i = 0; i < k; i++) {
 		const char *state = sent ? "sent" : g[i]->attempts >= c->max_attempts ? "failed" : "pending";
 		int64_t next = sent ? g[i]->next_attempt : now + backoff(c, g[i]->attempts);
 
-		if (o->delivery_finish(st, g[i]->id, state, sent ? NULL : why, next, now) != STORE_OK)
+		if (store_alerts_delivery_finish(st, g[i]->id, state, sent ? NULL : why, next,
+		    now) != STORE_OK)
 			return store_fail(st, err, errlen);
 		if (sent)
 			out->sent++;
@@ -247,7 +247,7 @@ deliver_group(store *st, const alert_cfg *c, const alert_settings *set, row **g,
 		else
 			out->retried++;
 	}
-	if (st->ops->commit(st) != STORE_OK)
+	if (store_commit(st) != STORE_OK)
 		return store_fail(st, err, errlen);
 	return 0;
 }
@@ -256,7 +256,6 @@ int
 alert_deliver(store *st, const alert_cfg *c, int64_t now, alert_deliver_stats *out, char *err,
     size_t errlen)
 {
-	const struct store_alerts_ops *o = st->ops->alerts;
 	rows *l = calloc(1, sizeof(*l));
 	int rc = 0, more;
 
@@ -267,7 +266,7 @@ alert_deliver(store *st, const alert_cfg *c, int64_t now, alert_deliver_stats *o
 	}
 	do {
 		l->n = 0;
-		if (o->delivery_due(st, now, BATCH, due_cb, l) != STORE_OK) {
+		if (store_alerts_delivery_due(st, now, BATCH, due_cb, l) != STORE_OK) {
 			snprintf(err, errlen, "%s", store_errmsg(st));
 			rc = -1;
 			break;

@@ -125,7 +125,6 @@ make_link(dbuf *b, const char *screen, const char *domain, int64_t d0, int64_t d
 int
 alert_queue(store *st, const alert_settings *set, int64_t alert_id, int64_t now, int64_t *n)
 {
-	const struct store_alerts_ops *o = st->ops->alerts;
 	int64_t when = now;
 	int added;
 	char ch[600];
@@ -141,12 +140,13 @@ alert_queue(store *st, const alert_settings *set, int64_t alert_id, int64_t now,
 	}
 	for (int i = 0; i < set->nrcpt; i++) {
 		snprintf(ch, sizeof(ch), "mail:%s", set->rcpt[i].addr);
-		if (o->delivery_add(st, alert_id, 0, ch, set->rcpt[i].lang, when, now, &added) != STORE_OK)
+		if (store_alerts_delivery_add(st, alert_id, 0, ch, set->rcpt[i].lang, when, now,
+		    &added) != STORE_OK)
 			return -1;
 		*n += added;
 	}
 	if (set->webhook_url != NULL) {
-		if (o->delivery_add(st, alert_id, 0, "webhook", "en", now, now, &added) != STORE_OK)
+		if (store_alerts_delivery_add(st, alert_id, 0, "webhook", "en", now, now, &added) != STORE_OK)
 			return -1;
 		*n += added;
 	}
@@ -158,14 +158,13 @@ alert_queue(store *st, const alert_settings *set, int64_t alert_id, int64_t now,
 static int
 emit(eval *e, const char *rule, const char *key, json_t *numbers, const dbuf *link)
 {
-	const struct store_alerts_ops *o = e->st->ops->alerts;
 	int64_t near, id;
 	int found;
 	char *nj;
 	store_alert a;
 	int rc = 0;
 
-	if (o->alert_near(e->st, e->set->domain, rule, key, e->day, e->set->cooldown_days, &near,
+	if (store_alerts_alert_near(e->st, e->set->domain, rule, key, e->day, e->set->cooldown_days, &near,
 	    &found) != STORE_OK)
 		goto fail;
 	if (found) {
@@ -183,7 +182,7 @@ emit(eval *e, const char *rule, const char *key, json_t *numbers, const dbuf *li
 	a.numbers = nj;
 	a.link = dbuf_cstr((dbuf *)link);
 	a.created_at = e->now;
-	if (o->alert_add(e->st, &a, &id) != STORE_OK) {
+	if (store_alerts_alert_add(e->st, &a, &id) != STORE_OK) {
 		free(nj);
 		goto fail;
 	}
@@ -257,7 +256,7 @@ rule_spoofing(eval *e, dbuf *link)
 	if (med <= 0 || (double)today->spoof < p->spike_factor * (double)med)
 		return 0;
 	/* a campaign that started within the cooldown is not also a spike */
-	if (e->st->ops->alerts->alert_near(e->st, e->set->domain, RULE_SPOOF_START, "", e->day,
+	if (store_alerts_alert_near(e->st, e->set->domain, RULE_SPOOF_START, "", e->day,
 	    e->set->cooldown_days, &near, &found) != STORE_OK) {
 		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
 		return -1;
@@ -347,7 +346,6 @@ src_cb(void *ctx, const char *prefix, int64_t messages, int64_t pass, int64_t sp
 static int
 rule_sources(eval *e, dbuf *link)
 {
-	const struct store_alerts_ops *o = e->st->ops->alerts;
 	src_list *l;
 	int emitted = 0, rc = 0;
 
@@ -357,7 +355,7 @@ rule_sources(eval *e, dbuf *link)
 		snprintf(e->err, e->errlen, "out of memory");
 		return -1;
 	}
-	if (o->src_day(e->st, e->set->domain, e->day, e->p->source_min, src_cb, l) != STORE_OK) {
+	if (store_alerts_src_day(e->st, e->set->domain, e->day, e->p->source_min, src_cb, l) != STORE_OK) {
 		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
 		free(l);
 		return -1;
@@ -366,8 +364,8 @@ rule_sources(eval *e, dbuf *link)
 		int seen;
 		char q[64], *slash;
 
-		if (o->src_seen(e->st, e->set->domain, l->it[i].prefix, e->day - e->p->source_history,
-		    e->day, &seen) != STORE_OK) {
+		if (store_alerts_src_seen(e->st, e->set->domain, l->it[i].prefix,
+		    e->day - e->p->source_history, e->day, &seen) != STORE_OK) {
 			snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
 			rc = -1;
 			break;
@@ -447,7 +445,7 @@ rule_missing(eval *e, dbuf *link)
 	memset(&s, 0, sizeof(s));
 	s.e = e;
 	s.link = link;
-	if (e->st->ops->alerts->org_days(e->st, e->set->domain, since, e->day + 1, org_cb, &s) !=
+	if (store_alerts_org_days(e->st, e->set->domain, since, e->day + 1, org_cb, &s) !=
 	    STORE_OK) {
 		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
 		free(s.org);
@@ -497,16 +495,15 @@ pol_str(const pol *p, char *buf, size_t len)
 static int
 rule_policy(eval *e, dbuf *link)
 {
-	const struct store_alerts_ops *o = e->st->ops->alerts;
 	pol now, before;
 	int f1, f2;
 	char s1[96], s0[96];
 
 	memset(&now, 0, sizeof(now));
 	memset(&before, 0, sizeof(before));
-	if (o->policy_at(e->st, e->set->domain, e->day * DAY, (e->day + 1) * DAY, pol_cb, &now, &f1) !=
-	    STORE_OK || o->policy_at(e->st, e->set->domain, (e->day - 30) * DAY, e->day * DAY, pol_cb,
-	    &before, &f2) != STORE_OK) {
+	if (store_alerts_policy_at(e->st, e->set->domain, e->day * DAY, (e->day + 1) * DAY, pol_cb, &now,
+	    &f1) != STORE_OK || store_alerts_policy_at(e->st, e->set->domain, (e->day - 30) * DAY,
+	    e->day * DAY, pol_cb, &before, &f2) != STORE_OK) {
 		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
 		return -1;
 	}
@@ -548,7 +545,7 @@ rule_failure(eval *e, dbuf *link)
 	fail_day f;
 
 	memset(&f, 0, sizeof(f));
-	if (e->st->ops->alerts->failure_day(e->st, e->set->domain, e->day, fail_cb, &f) != STORE_OK) {
+	if (store_alerts_failure_day(e->st, e->set->domain, e->day, fail_cb, &f) != STORE_OK) {
 		snprintf(e->err, e->errlen, "%s", store_errmsg(e->st));
 		return -1;
 	}
@@ -594,8 +591,8 @@ eval_day(store *st, const alert_settings *set, int64_t day, int64_t now, alert_e
 	f.since = e->lo * DAY;
 	f.until = (day + 1) * DAY;
 	dbuf_init(&link, 4096);
-	if (st->ops->analysis->rollup_day_scan(st, &f, day_cb, e) != STORE_OK ||
-	    st->ops->alerts->first_day(st, set->domain, &e->first_day, &e->has_first) != STORE_OK) {
+	if (store_analysis_rollup_day_scan(st, &f, day_cb, e) != STORE_OK ||
+	    store_alerts_first_day(st, set->domain, &e->first_day, &e->has_first) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		goto out;
 	}
@@ -633,12 +630,11 @@ change_cb(void *ctx, const char *domain, int64_t day, int64_t seq)
 int
 alert_evaluate(store *st, int64_t now, alert_eval_stats *out, char *err, size_t errlen)
 {
-	const struct store_alerts_ops *o = st->ops->alerts;
 	change_list *l;
 	int rc = 0, claimed = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (o == NULL || st->ops->analysis == NULL) {
+	if (!store_has(st, alerts) || !store_has(st, analysis)) {
 		snprintf(err, errlen, "this store has no alerts");
 		return -1;
 	}
@@ -648,7 +644,7 @@ alert_evaluate(store *st, int64_t now, alert_eval_stats *out, char *err, size_t 
 	}
 	do {
 		l->n = 0;
-		if (o->change_list(st, CHANGE_BATCH, change_cb, l) != STORE_OK) {
+		if (store_alerts_change_list(st, CHANGE_BATCH, change_cb, l) != STORE_OK) {
 			snprintf(err, errlen, "%s", store_errmsg(st));
 			rc = -1;
 			break;
@@ -659,21 +655,21 @@ alert_evaluate(store *st, int64_t now, alert_eval_stats *out, char *err, size_t 
 			alert_settings set;
 			int ok = 1;
 
-			if (st->ops->begin(st) != STORE_OK) {
+			if (store_begin(st) != STORE_OK) {
 				snprintf(err, errlen, "%s", store_errmsg(st));
 				rc = -1;
 				break;
 			}
 			/* another evaluator (another node) has it, or has done it */
-			if (o->change_claim != NULL &&
-			    o->change_claim(st, c->domain, c->day, &ok) != STORE_OK) {
+			if (store_has_op(st, alerts, change_claim) &&
+			    store_alerts_change_claim(st, c->domain, c->day, &ok) != STORE_OK) {
 				snprintf(err, errlen, "%s", store_errmsg(st));
-				st->ops->rollback(st);
+				store_rollback(st);
 				rc = -1;
 				break;
 			}
 			if (!ok) {
-				st->ops->rollback(st);
+				store_rollback(st);
 				continue;
 			}
 			claimed++;
@@ -686,16 +682,16 @@ alert_evaluate(store *st, int64_t now, alert_eval_stats *out, char *err, size_t 
 					rc = eval_day(st, &set, c->day, now, out, err, errlen);
 			}
 			alert_settings_clear(&set);
-			if (rc == 0 && o->change_done(st, c->domain, c->day, c->seq) != STORE_OK) {
+			if (rc == 0 && store_alerts_change_done(st, c->domain, c->day, c->seq) != STORE_OK) {
 				snprintf(err, errlen, "%s", store_errmsg(st));
 				rc = -1;
 			}
-			if (rc == 0 && st->ops->commit(st) != STORE_OK) {
+			if (rc == 0 && store_commit(st) != STORE_OK) {
 				snprintf(err, errlen, "%s", store_errmsg(st));
 				rc = -1;
 			}
 			if (rc != 0)
-				st->ops->rollback(st);
+				store_rollback(st);
 		}
 		for (int i = 0; i < l->n; i++)
 			free(l->c[i].domain);

@@ -69,7 +69,6 @@ dom_cb(void *ctx, const store_alert_settings *r)
 int
 alert_schedule(store *st, int64_t now, int64_t *queued, char *err, size_t errlen)
 {
-	const struct store_alerts_ops *o = st->ops->alerts;
 	struct dom_list *l = calloc(1, sizeof(*l));
 	int rc = 0;
 
@@ -78,7 +77,7 @@ alert_schedule(store *st, int64_t now, int64_t *queued, char *err, size_t errlen
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (o->settings_list(st, dom_cb, l) != STORE_OK) {
+	if (store_alerts_settings_list(st, dom_cb, l) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		rc = -1;
 	}
@@ -92,25 +91,25 @@ alert_schedule(store *st, int64_t now, int64_t *queued, char *err, size_t errlen
 		}
 		if (s.enabled && s.summary != 0 && s.nrcpt > 0) {
 			alert_summary_period(&s, s.summary, now, &start, &end, &due);
-			if (st->ops->begin(st) != STORE_OK ||
-			    o->summary_add(st, s.domain, s.summary == 2 ? "daily" : "weekly", start, end,
-			    now, &id) != STORE_OK)
+			if (store_begin(st) != STORE_OK ||
+			    store_alerts_summary_add(st, s.domain, s.summary == 2 ? "daily" : "weekly", start,
+			    end, now, &id) != STORE_OK)
 				rc = -1;
 			for (int r = 0; rc == 0 && id != 0 && r < s.nrcpt; r++) {
 				char ch[600];
 				int added;
 
 				snprintf(ch, sizeof(ch), "mail:%s", s.rcpt[r].addr);
-				if (o->delivery_add(st, 0, id, ch, s.rcpt[r].lang, now, now, &added) !=
-				    STORE_OK)
+				if (store_alerts_delivery_add(st, 0, id, ch, s.rcpt[r].lang, now, now,
+				    &added) != STORE_OK)
 					rc = -1;
 				*queued += added;
 			}
-			if (rc == 0 && st->ops->commit(st) != STORE_OK)
+			if (rc == 0 && store_commit(st) != STORE_OK)
 				rc = -1;
 			if (rc != 0) {
 				snprintf(err, errlen, "%s", store_errmsg(st));
-				st->ops->rollback(st);
+				store_rollback(st);
 			}
 		}
 		alert_settings_clear(&s);

@@ -167,7 +167,6 @@ typedef struct org_key {
 
 struct analysis {
 	store *st;
-	const struct store_analysis_ops *ops;
 	services *svc;
 	int own_svc;
 
@@ -201,7 +200,6 @@ analysis_new(store *st, services *svc)
 	char err[512];
 
 	a->st = st;
-	a->ops = st->ops->analysis;
 	for (int i = 0; i < R__COUNT; i++)
 		acc_init(&a->rollup[i], i == R_HOUR ? ACC_HOURS : ACC_VALS);
 	align_init(NULL);
@@ -315,7 +313,7 @@ load_senders(analysis *a, const char *domain, int force)
 	a->senders = sender_set_new();
 	a->senders_loaded = 0;
 	l.set = a->senders;
-	if (a->ops->sender_list(a->st, domain, load_sender, &l) != STORE_OK)
+	if (store_analysis_sender_list(a->st, domain, load_sender, &l) != STORE_OK)
 		return -1;
 	snprintf(a->senders_domain, sizeof(a->senders_domain), "%s", domain);
 	a->senders_loaded = 1;
@@ -338,7 +336,7 @@ set_report(analysis *a, const char *domain, const char *org, int64_t begin, int6
 int
 analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain)
 {
-	if (a->ops == NULL)
+	if (!store_has(a->st, analysis))
 		return 0;
 	for (int i = 0; i < R__COUNT; i++)
 		acc_clear(&a->rollup[i]);
@@ -609,10 +607,10 @@ compute(analysis *a, const dm_record *rec, store_record_analysis *out, int *know
 	for (int i = 0; i < rec->nreasons; i++)
 		out->reasons_mask |= CLS_REASON_BIT(rec->reasons[i].type);
 
-	if (a->ops->host_facts != NULL) {
+	if (store_has_op(a->st, analysis, host_facts)) {
 		int found = 0;
 
-		if (a->ops->host_facts(a->st, rec->source_ip, host_cb, &h, &found) != STORE_OK)
+		if (store_analysis_host_facts(a->st, rec->source_ip, host_cb, &h, &found) != STORE_OK)
 			return -1;
 	}
 	svc = find_service(a, rec, &h, spf_best);
@@ -651,7 +649,7 @@ analysis_record(analysis *a, const dm_record *rec, store_record_analysis *out)
 {
 	int known;
 
-	if (a->ops == NULL) {
+	if (!store_has(a->st, analysis)) {
 		memset(out, 0, sizeof(*out));
 		return 0;
 	}
@@ -671,7 +669,6 @@ analysis_record(analysis *a, const dm_record *rec, store_record_analysis *out)
 static int
 flush(analysis *a)
 {
-	const struct store_analysis_ops *o = a->ops;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_DAY].cap; i++) {
@@ -685,7 +682,7 @@ flush(analysis *a)
 		memcpy(&k, e->key, sizeof(k));
 		r = (store_rollup_day){ a->domain, k.day, k.cls, k.path, k.spf, k.dkim, k.sender,
 		    k.known, k.disp, k.rpass, v[0], v[1] };
-		rc = o->rollup_day_add(a->st, &r);
+		rc = store_analysis_rollup_day_add(a->st, &r);
 	}
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_HOUR].cap; i++) {
 		acc_ent *e = &a->rollup[R_HOUR].e[i];
@@ -705,7 +702,7 @@ flush(analysis *a)
 		r.day = k.day;
 		r.cls = (int)k.cls;
 		memcpy(r.messages, v, sizeof(r.messages));
-		rc = o->rollup_hours_add(a->st, &r);
+		rc = store_analysis_rollup_hours_add(a->st, &r);
 	}
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_SRC].cap; i++) {
 		acc_ent *e = &a->rollup[R_SRC].e[i];
@@ -719,7 +716,7 @@ flush(analysis *a)
 		memcpy(&k, e->key, e->klen);
 		r = (store_rollup_src){ a->domain, k.day, k.prefix, v[0], v[1], v[2], v[3],
 		    v[4] };
-		rc = o->rollup_src_add(a->st, &r);
+		rc = store_analysis_rollup_src_add(a->st, &r);
 	}
 	for (size_t i = 0; rc == 0 && i < a->rollup[R_ORG].cap; i++) {
 		acc_ent *e = &a->rollup[R_ORG].e[i];
@@ -732,7 +729,7 @@ flush(analysis *a)
 		memset(&k, 0, sizeof(k));
 		memcpy(&k, e->key, e->klen);
 		r = (store_rollup_org){ a->domain, k.day, k.org, v[0], v[1] };
-		rc = o->rollup_org_add(a->st, &r);
+		rc = store_analysis_rollup_org_add(a->st, &r);
 	}
 	for (int i = 0; i < R__COUNT; i++)
 		acc_clear(&a->rollup[i]);
@@ -742,7 +739,7 @@ flush(analysis *a)
 int
 analysis_end_report(analysis *a)
 {
-	if (a->ops == NULL || !a->in_report)
+	if (!store_has(a->st, analysis) || !a->in_report)
 		return 0;
 	a->in_report = 0;
 	org_flush(a);
@@ -784,7 +781,7 @@ rebuild_record(void *ctx, const store_record_row *row)
 	if (a->on_progress != NULL && (++a->redone & 1023) == 0)
 		a->on_progress(a->progress_ctx, a->domain, a->redone);
 	if (compute(a, row->rec, &an, &known) != 0 ||
-	    a->ops->record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK) {
+	    store_analysis_record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK) {
 		rc->err = 1;
 		return -1;
 	}
@@ -803,16 +800,16 @@ analysis_rebuild_domain(analysis *a, const char *policy_domain)
 	rebuild_ctx rc = { a, 0, 0 };
 	char domain[DM_KEY_LEN];
 
-	if (a->ops == NULL)
+	if (!store_has(a->st, analysis))
 		return 0;
 	snprintf(domain, sizeof(domain), "%s", policy_domain);
 	for (int i = 0; i < R__COUNT; i++)
 		acc_clear(&a->rollup[i]);
-	if (load_senders(a, domain, 1) != 0 || a->ops->rollup_clear(a->st, domain) != STORE_OK)
+	if (load_senders(a, domain, 1) != 0 || store_analysis_rollup_clear(a->st, domain) != STORE_OK)
 		return -1;
 	snprintf(a->domain, sizeof(a->domain), "%s", domain);
 	a->report_messages = 0;
-	if (a->ops->records_scan(a->st, domain, rebuild_record, &rc) != STORE_OK || rc.err)
+	if (store_analysis_records_scan(a->st, domain, rebuild_record, &rc) != STORE_OK || rc.err)
 		return -1;
 	org_flush(a);
 	snprintf(a->domain, sizeof(a->domain), "%s", domain);
@@ -844,9 +841,9 @@ alert_days(analysis *a, const char *domain)
 {
 	int64_t today = floor_div((int64_t)time(NULL), DAY), n = 0;
 
-	if (a->st->ops->alerts == NULL)
+	if (!store_has(a->st, alerts))
 		return 0;
-	return a->st->ops->alerts->change_scan(a->st, domain, today - 45, today + 2, &n) ==
+	return store_alerts_change_scan(a->st, domain, today - 45, today + 2, &n) ==
 	    STORE_OK ? 0 : -1;
 }
 
@@ -867,18 +864,18 @@ analysis_catch_up(analysis *a, int *domains)
 
 	if (domains != NULL)
 		*domains = 0;
-	if (a->ops == NULL)
+	if (!store_has(a->st, analysis))
 		return 0;
-	if (a->ops->pending_list(a->st, pending_cb, &p) != STORE_OK)
+	if (store_analysis_pending_list(a->st, pending_cb, &p) != STORE_OK)
 		return -1;
 	for (size_t i = 0; i < p.n; i++) {
 		if (rc == 0) {
-			if (a->st->ops->begin(a->st) != STORE_OK ||
+			if (store_begin(a->st) != STORE_OK ||
 			    analysis_rebuild_domain(a, p.v[i]) != 0 ||
 			    alert_days(a, p.v[i]) != 0 ||
-			    a->ops->pending_done(a->st, p.v[i]) != STORE_OK ||
-			    a->st->ops->commit(a->st) != STORE_OK) {
-				a->st->ops->rollback(a->st);
+			    store_analysis_pending_done(a->st, p.v[i]) != STORE_OK ||
+			    store_commit(a->st) != STORE_OK) {
+				store_rollback(a->st);
 				rc = -1;
 			} else if (domains != NULL) {
 				(*domains)++;

@@ -513,8 +513,8 @@ kinds_counts(store *st, const stats_query *q, json_t *root)
 	int64_t nfail = 0;
 	json_t *o = json_object();
 
-	if (st->ops->kinds != NULL && (st->ops->kinds->count(st, DM_KIND_FAILURE, &kf, &nfail) !=
-	    STORE_OK || st->ops->kinds->each(st, DM_KIND_TLSRPT, &kf, tls_cb, &t) != STORE_OK)) {
+	if (store_has(st, kinds) && (store_kinds_count(st, DM_KIND_FAILURE, &kf, &nfail) !=
+	    STORE_OK || store_kinds_each(st, DM_KIND_TLSRPT, &kf, tls_cb, &t) != STORE_OK)) {
 		json_decref(o);
 		return -1;
 	}
@@ -538,7 +538,6 @@ count_sender(void *ctx, const store_sender *s)
 json_t *
 stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 {
-	const struct store_analysis_ops *o = st->ops->analysis;
 	store_filter f = { q->domain, q->since, q->until };
 	json_t *root, *arr, *obj;
 	list_ctx lc;
@@ -550,8 +549,9 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	int cur_pct = -1;
 	char b[16];
 
-	if (o == NULL || q->domain == NULL) {
-		snprintf(err, errlen, o == NULL ? "this store has no analysis" : "no domain given");
+	if (!store_has(st, analysis) || q->domain == NULL) {
+		snprintf(err, errlen, !store_has(st,
+		    analysis) ? "this store has no analysis" : "no domain given");
 		return NULL;
 	}
 	memset(&a, 0, sizeof(a));
@@ -568,7 +568,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 		}
 	}
 	a.grow = a.days == NULL && (sec & STATS_SERIES);
-	if (o->rollup_day_scan(st, &f, day_cb, &a) != STORE_OK)
+	if (store_analysis_rollup_day_scan(st, &f, day_cb, &a) != STORE_OK)
 		goto fail;
 	root = json_object();
 	json_object_set_new(root, "domain", json_string(q->domain));
@@ -644,14 +644,14 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	lc.arr = json_array();
 	if (sec & STATS_SOURCES) {
 		json_object_set_new(root, "top_sources", lc.arr);
-		if (o->rollup_src_top(st, &f, top, src_cb, &lc) != STORE_OK)
+		if (store_analysis_rollup_src_top(st, &f, top, src_cb, &lc) != STORE_OK)
 			goto fail_root;
 	} else {
 		json_decref(lc.arr);
 	}
 	lc.arr = json_array();
 	json_object_set_new(root, "reporters", lc.arr);
-	if ((sec & STATS_REPORTERS) && o->rollup_org_top(st, &f, top, org_cb, &lc) != STORE_OK)
+	if ((sec & STATS_REPORTERS) && store_analysis_rollup_org_top(st, &f, top, org_cb, &lc) != STORE_OK)
 		goto fail_root;
 	if (sec & STATS_REPORTERS) {
 		int64_t reports = 0;
@@ -684,7 +684,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 		hc.cur = NULL;
 		hc.cur_hour = 0;
 		json_object_set_new(root, "hourly", hc.arr);
-		if (o->rollup_hour_scan(st, &f, hour_cb, &hc) != STORE_OK)
+		if (store_analysis_rollup_hour_scan(st, &f, hour_cb, &hc) != STORE_OK)
 			goto fail_root;
 	} else {
 		json_decref(arr);
@@ -693,7 +693,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	/* the guidance needs the current policy: read even when not shown */
 	lc.arr = json_array();
 	json_object_set_new(root, "policy_history", lc.arr);
-	if (o->policy_history(st, &f, policy_cb, &lc) != STORE_OK)
+	if (store_analysis_policy_history(st, &f, policy_cb, &lc) != STORE_OK)
 		goto fail_root;
 	/* the current policy: the one seen last (reports overlap, so the one
 	 * first seen last may be an old policy a late reporter still quotes) */
@@ -712,7 +712,7 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 				cur_pct = (int)json_integer_value(json_object_get(cur, "pct"));
 		}
 	}
-	if (o->sender_list(st, q->domain, count_sender, &nsenders) != STORE_OK)
+	if (store_analysis_sender_list(st, q->domain, count_sender, &nsenders) != STORE_OK)
 		goto fail_root;
 	json_object_set_new(root, "senders_registered", json_integer(nsenders));
 	json_object_set_new(root, "spoofing_suspected", json_integer(a.cls[CLS_SPOOFING]));

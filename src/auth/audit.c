@@ -35,7 +35,7 @@ audit(store *st, const char *actor, int64_t tenant_id, const char *action, const
 	a.target = target;
 	a.ip = ip;
 	a.detail = detail[0] != '\0' ? detail : NULL;
-	return st->ops->auth->audit_add(st, &a) == STORE_OK ? 0 : -1;
+	return store_auth_audit_add(st, &a) == STORE_OK ? 0 : -1;
 }
 
 const char *

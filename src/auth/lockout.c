@@ -48,7 +48,7 @@ locked(store *st, const char *kind, const char *key, int64_t now, int64_t *retry
 {
 	int64_t until = 0;
 
-	if (st->ops->auth->lock_get(st, kind, key, &until) != STORE_OK)
+	if (store_auth_lock_get(st, kind, key, &until) != STORE_OK)
 		return -1;
 	if (until > now) {
 		*retry = until - now;
@@ -61,7 +61,6 @@ int
 lockout_begin(store *st, const lockout_opts *o, const char *user, const char *addr,
     int64_t *retry_after)
 {
-	const struct store_auth_ops *a = st->ops->auth;
 	char akey[64];
 	int64_t now = auth_now(), n = 0;
 	int rc;
@@ -73,13 +72,13 @@ lockout_begin(store *st, const lockout_opts *o, const char *user, const char *ad
 	if ((rc = locked(st, "user", user, now, retry_after)) != 0)
 		return rc < 0 ? -1 : LOCK_USER;
 	if (o->rate_max > 0) {
-		if (a->fail_count(st, "rate", akey, now - o->rate_window + 1, &n) != STORE_OK)
+		if (store_auth_fail_count(st, "rate", akey, now - o->rate_window + 1, &n) != STORE_OK)
 			return -1;
 		if (n >= o->rate_max) {
 			*retry_after = o->rate_window;
 			return LOCK_RATE;
 		}
-		if (a->fail_add(st, "rate", akey, now, now - o->rate_window) != STORE_OK)
+		if (store_auth_fail_add(st, "rate", akey, now, now - o->rate_window) != STORE_OK)
 			return -1;
 	}
 	return LOCK_OK;
@@ -90,15 +89,14 @@ static int
 count_fail(store *st, const lockout_opts *o, const char *kind, const char *key, int max,
     int64_t now)
 {
-	const struct store_auth_ops *a = st->ops->auth;
 	int64_t n = 0;
 
-	if (a->fail_add(st, kind, key, now, now - o->window) != STORE_OK ||
-	    a->fail_count(st, kind, key, now - o->window + 1, &n) != STORE_OK)
+	if (store_auth_fail_add(st, kind, key, now, now - o->window) != STORE_OK ||
+	    store_auth_fail_count(st, kind, key, now - o->window + 1, &n) != STORE_OK)
 		return -1;
 	if (max > 0 && n >= max) {
-		if (a->fail_clear(st, kind, key) != STORE_OK ||
-		    a->lock_set(st, kind, key, now + o->lock) != STORE_OK)
+		if (store_auth_fail_clear(st, kind, key) != STORE_OK ||
+		    store_auth_lock_set(st, kind, key, now + o->lock) != STORE_OK)
 			return -1;
 	}
 	return 0;
@@ -113,7 +111,7 @@ lockout_fail(store *st, const lockout_opts *o, const char *user, const char *add
 	lockout_addr_key(addr, akey, sizeof(akey));
 	/* what no window or lock needs any more goes, so names sprayed once do
 	 * not pile up */
-	if (st->ops->auth->fail_purge(st, now - 86400) != STORE_OK)
+	if (store_auth_fail_purge(st, now - 86400) != STORE_OK)
 		return -1;
 	if (count_fail(st, o, "user", user, o->user_max, now) != 0)
 		return -1;
@@ -123,5 +121,5 @@ lockout_fail(store *st, const lockout_opts *o, const char *user, const char *add
 int
 lockout_success(store *st, const char *user)
 {
-	return st->ops->auth->fail_clear(st, "user", user) == STORE_OK ? 0 : -1;
+	return store_auth_fail_clear(st, "user", user) == STORE_OK ? 0 : -1;
 }

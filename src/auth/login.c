@@ -52,7 +52,6 @@ int
 auth_login(store *st, const login_ctx *lc, const char *user, const char *pw, size_t n,
     char id_out[SESSION_ID_LEN], int64_t *retry_after, char *err, size_t errlen)
 {
-	const struct store_auth_ops *a = st->ops->auth;
 	char name[AUTH_NAME_MAX], e[200];
 	struct urow u;
 	int found = 0, rc, ok;
@@ -71,13 +70,13 @@ auth_login(store *st, const login_ctx *lc, const char *user, const char *pw, siz
 		return LOGIN_LOCKED;
 	}
 	memset(&u, 0, sizeof(u));
-	if (a->user_get(st, name, 0, urow_cb, &u, &found) != STORE_OK)
+	if (store_auth_user_get(st, name, 0, urow_cb, &u, &found) != STORE_OK)
 		return store_err(st, err, errlen);
 	/* a user of a disabled tenant is a disabled user */
 	if (found && !u.disabled && u.tenant_id != 0) {
 		int off = 0, tfound = 0;
 
-		if (a->tenant_get(st, NULL, u.tenant_id, tenant_off_cb, &off, &tfound) != STORE_OK)
+		if (store_auth_tenant_get(st, NULL, u.tenant_id, tenant_off_cb, &off, &tfound) != STORE_OK)
 			return store_err(st, err, errlen);
 		u.disabled = off || !tfound;
 	}
@@ -103,7 +102,7 @@ auth_login(store *st, const login_ctx *lc, const char *user, const char *pw, siz
 		char h[PASSWORD_HASH_MAX];
 
 		if (password_hash(pw, n, h, sizeof(h), e, sizeof(e)) == 0)
-			(void)a->user_set_password(st, u.id, h, auth_now());
+			(void)store_auth_user_set_password(st, u.id, h, auth_now());
 	}
 	/* expired sessions of anyone go now; a lookup removes them too */
 	if (session_purge(st, &lc->session) != 0)
@@ -119,7 +118,7 @@ auth_logout(store *st, const dm_principal *p, const char *ip)
 {
 	if (p->method != AUTH_SESSION)
 		return 0;
-	if (st->ops->auth->session_rm(st, p->session.id_hash) != STORE_OK)
+	if (store_auth_session_rm(st, p->session.id_hash) != STORE_OK)
 		return -1;
 	return audit(st, p->name, p->tenant_id, "logout", p->name, ip, NULL);
 }
@@ -128,7 +127,6 @@ int
 auth_password_change(store *st, const login_ctx *lc, const dm_principal *p, const char *old,
     size_t oldn, const char *nw, size_t newn, char *err, size_t errlen)
 {
-	const struct store_auth_ops *a = st->ops->auth;
 	char h[PASSWORD_HASH_MAX];
 	struct urow u;
 	int found = 0, rc;
@@ -144,7 +142,7 @@ auth_password_change(store *st, const login_ctx *lc, const dm_principal *p, cons
 	if (rc != LOCK_OK)
 		return LOGIN_LOCKED;
 	memset(&u, 0, sizeof(u));
-	if (a->user_get(st, NULL, p->user_id, urow_cb, &u, &found) != STORE_OK)
+	if (store_auth_user_get(st, NULL, p->user_id, urow_cb, &u, &found) != STORE_OK)
 		return store_err(st, err, errlen);
 	if (!found || (rc = password_verify(u.hash, old, oldn)) == 0) {
 		if (lockout_fail(st, &lc->lockout, p->name, lc->ip) != 0)
@@ -161,8 +159,8 @@ auth_password_change(store *st, const login_ctx *lc, const dm_principal *p, cons
 		return LOGIN_POLICY;
 	if (password_hash(nw, newn, h, sizeof(h), err, errlen) != 0)
 		return -1;
-	if (a->user_set_password(st, u.id, h, auth_now()) != STORE_OK ||
-	    a->session_rm_user(st, u.id, p->session.id_hash) != STORE_OK)
+	if (store_auth_user_set_password(st, u.id, h, auth_now()) != STORE_OK ||
+	    store_auth_session_rm_user(st, u.id, p->session.id_hash) != STORE_OK)
 		return store_err(st, err, errlen);
 	(void)audit(st, p->name, p->tenant_id, "password_change", p->name, lc->ip,
 	    "other sessions ended");

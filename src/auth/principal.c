@@ -169,20 +169,19 @@ tenant_cb(void *ctx, const store_tenant *t)
 static int
 load_tenant(store *st, dm_principal *p, char *err, size_t errlen)
 {
-	const struct store_auth_ops *a = st->ops->auth;
 	struct tstate ts = { 0 };
 	struct dlist d = { NULL, 0, 0 };
 	int found = 0;
 
 	if (p->tenant_id == 0)
 		return 0;
-	if (a->tenant_get(st, NULL, p->tenant_id, tenant_cb, &ts, &found) != STORE_OK)
+	if (store_auth_tenant_get(st, NULL, p->tenant_id, tenant_cb, &ts, &found) != STORE_OK)
 		return -1;
 	if (!found || ts.disabled) {
 		snprintf(err, errlen, "the tenant is disabled or removed");
 		return 1;
 	}
-	if (a->domain_list(st, p->tenant_id, domain_cb, &d) != STORE_OK) {
+	if (store_auth_domain_list(st, p->tenant_id, domain_cb, &d) != STORE_OK) {
 		for (size_t i = 0; i < d.n; i++)
 			free(d.v[i]);
 		free(d.v);
@@ -241,7 +240,7 @@ from_session(store *st, const session_opts *so, const char *id, dm_principal *ou
 			snprintf(err, errlen, "no session, or it has expired: log in again");
 		return rc;
 	}
-	if (st->ops->auth->user_get(st, NULL, out->session.user_id, user_cb, out, &found) !=
+	if (store_auth_user_get(st, NULL, out->session.user_id, user_cb, out, &found) !=
 	    STORE_OK)
 		return -1;
 	if (!found || out->role == ROLE_NONE) {
@@ -261,7 +260,7 @@ principal_from_request(store *st, const session_opts *so, const char *cookie_hea
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (st->ops->auth == NULL) {
+	if (!store_has(st, auth)) {
 		snprintf(err, errlen, "this store has no users");
 		return 0;
 	}

@@ -72,7 +72,7 @@ session_create(store *st, int64_t user_id, const char *ip, char id_out[SESSION_I
 	se.created_at = se.last_seen = now;
 	se.csrf = csrf;
 	se.ip = ip;
-	if (st->ops->auth->session_add(st, &se) != STORE_OK) {
+	if (store_auth_session_add(st, &se) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		OPENSSL_cleanse(id_out, SESSION_ID_LEN);
 		id_out[0] = '\0';
@@ -97,7 +97,6 @@ copy_cb(void *ctx, const store_session *se)
 int
 session_lookup(store *st, const session_opts *o, const char *id, auth_session *out)
 {
-	const struct store_auth_ops *a = st->ops->auth;
 	char h[SHA256_HEXLEN];
 	int found = 0;
 	int64_t now = auth_now();
@@ -105,18 +104,18 @@ session_lookup(store *st, const session_opts *o, const char *id, auth_session *o
 	memset(out, 0, sizeof(*out));
 	if (id_hash(id, h) != 0)
 		return 0;
-	if (a->session_get(st, h, copy_cb, out, &found) != STORE_OK)
+	if (store_auth_session_get(st, h, copy_cb, out, &found) != STORE_OK)
 		return -1;
 	if (!found)
 		return 0;
 	if (now - out->last_seen >= o->idle || now - out->created_at >= o->absolute ||
 	    out->csrf[0] == '\0') {
-		(void)a->session_rm(st, h);
+		(void)store_auth_session_rm(st, h);
 		memset(out, 0, sizeof(*out));
 		return 0;
 	}
 	if (now - out->last_seen >= SESSION_TOUCH_EVERY) {
-		if (a->session_touch(st, h, now) != STORE_OK)
+		if (store_auth_session_touch(st, h, now) != STORE_OK)
 			return -1;
 		out->last_seen = now;
 	}
@@ -130,7 +129,7 @@ session_destroy(store *st, const char *id)
 
 	if (id_hash(id, h) != 0)
 		return 0;
-	return st->ops->auth->session_rm(st, h) == STORE_OK ? 0 : -1;
+	return store_auth_session_rm(st, h) == STORE_OK ? 0 : -1;
 }
 
 int
@@ -140,7 +139,7 @@ session_destroy_user(store *st, int64_t user_id, const char *keep_id)
 
 	if (keep_id != NULL && id_hash(keep_id, h) != 0)
 		keep_id = NULL;
-	return st->ops->auth->session_rm_user(st, user_id, keep_id != NULL ? h : NULL) ==
+	return store_auth_session_rm_user(st, user_id, keep_id != NULL ? h : NULL) ==
 	    STORE_OK ? 0 : -1;
 }
 
@@ -149,6 +148,6 @@ session_purge(store *st, const session_opts *o)
 {
 	int64_t now = auth_now();
 
-	return st->ops->auth->session_purge(st, now - o->idle + 1, now - o->absolute + 1) ==
+	return store_auth_session_purge(st, now - o->idle + 1, now - o->absolute + 1) ==
 	    STORE_OK ? 0 : -1;
 }

@@ -54,7 +54,7 @@ token_create(store *st, int64_t tenant_id, const char *name, int scope, char *ou
 	t.hash = h;
 	t.prefix = prefix;
 	t.created_at = auth_now();
-	if (st->ops->auth->token_add(st, &t, id) != STORE_OK) {
+	if (store_auth_token_add(st, &t, id) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		OPENSSL_cleanse(out, outlen);
 		out[0] = '\0';
@@ -97,14 +97,14 @@ token_check(store *st, const char *presented, token_info *info)
 	    "0123456789-_") != n - 4)
 		return 0;
 	sha256_hex(presented, n, h);
-	if (st->ops->auth->token_get(st, h, 0, info_cb, &f, &found) != STORE_OK)
+	if (store_auth_token_get(st, h, 0, info_cb, &f, &found) != STORE_OK)
 		return -1;
 	if (!found || f.revoked != 0 || info->scope < 0) {
 		memset(info, 0, sizeof(*info));
 		return 0;
 	}
 	if (now - f.last_used >= 60) {
-		if (st->ops->auth->token_used(st, info->id, now) != STORE_OK)
+		if (store_auth_token_used(st, info->id, now) != STORE_OK)
 			return -1;
 		info->noted = 1;
 	}
@@ -114,5 +114,5 @@ token_check(store *st, const char *presented, token_info *info)
 int
 token_revoke(store *st, int64_t id, int *found)
 {
-	return st->ops->auth->token_revoke(st, id, auth_now(), found) == STORE_OK ? 0 : -1;
+	return store_auth_token_revoke(st, id, auth_now(), found) == STORE_OK ? 0 : -1;
 }

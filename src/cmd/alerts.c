@@ -237,8 +237,8 @@ do_list(store *s, args *a)
 {
 	store_alert_filter f = { a->domain, a->state, (int)a->limit, 0, NULL };
 	json_t *arr = a->json ? json_array() : NULL;
-	int rc = a->deliveries ? s->ops->alerts->delivery_list(s, 0, a->limit ? (int)a->limit : 1000,
-	    deliv_cb, arr) : s->ops->alerts->alert_list(s, &f, list_cb, arr);
+	int rc = a->deliveries ? store_alerts_delivery_list(s, 0, a->limit ? (int)a->limit : 1000,
+	    deliv_cb, arr) : store_alerts_alert_list(s, &f, list_cb, arr);
 
 	if (rc != STORE_OK) {
 		log_warnx("alerts: %s", store_errmsg(s));
@@ -272,7 +272,7 @@ do_ack(store *s, args *a, int argc, char **argv)
 
 		if (cmd_parse_num("alert id", argv[i], 1, INT64_MAX, &id) != 0)
 			return 2;
-		if (s->ops->alerts->alert_ack(s, id, a->now, &found) != STORE_OK) {
+		if (store_alerts_alert_ack(s, id, a->now, &found) != STORE_OK) {
 			log_warnx("alerts ack: %s", store_errmsg(s));
 			return 2;
 		}
@@ -333,7 +333,7 @@ do_run(store *s, args *a)
 	if (a->scan_days > 0) {
 		int64_t today = a->now / 86400;
 
-		if (s->ops->alerts->change_scan(s, a->domain, today - a->scan_days + 1, today + 1,
+		if (store_alerts_change_scan(s, a->domain, today - a->scan_days + 1, today + 1,
 		    &scanned) != STORE_OK) {
 			log_warnx("alerts run: %s", store_errmsg(s));
 			return 2;
@@ -564,7 +564,7 @@ cmd_alerts(cmd_ctx *c, int argc, char **argv)
 		alert_cfg_clear(&a.cfg);
 		return 2;
 	}
-	if (s->ops->alerts == NULL) {
+	if (!store_has(s, alerts)) {
 		log_warnx("alerts: this store has no alerts");
 		rc = 2;
 	} else if (strcmp(sub, "list") == 0) {

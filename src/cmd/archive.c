@@ -106,14 +106,14 @@ get(store *s, const char *arg)
 		return 2;
 	}
 	memset(&in, 0, sizeof(in));
-	if (s->ops->raw_info(s, id, info_cb, &in) != STORE_OK) {
+	if (store_raw_info_get(s, id, info_cb, &in) != STORE_OK) {
 		log_warnx("archive get: %s", store_errmsg(s));
 		return 2;
 	}
 	if (in.compressed)
 		o.z = ZSTD_createDCtx();
 	o.sha = sha256_new();
-	rc = s->ops->raw_read(s, id, chunk_cb, &o);
+	rc = store_raw_read(s, id, chunk_cb, &o);
 	sha256_final_hex(o.sha, hex);
 	ZSTD_freeDCtx(o.z);
 	if (fflush(stdout) != 0)

@@ -126,8 +126,7 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 	lang = cmd_lang(lang);
 	/* the selectors come from the database only when there is one: a plain
 	 * check never creates a database file */
-	if (save || (o.nselectors == 0 && (strstr(c->db, "://") != NULL ||
-	    access(strncmp(c->db, "sqlite:", 7) == 0 ? c->db + 7 : c->db, F_OK) == 0))) {
+	if (save || (o.nselectors == 0 && store_exists(c->db))) {
 		if ((s = cmd_open_store(c)) == NULL && save)
 			return 2;
 	}

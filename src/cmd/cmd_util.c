@@ -133,9 +133,9 @@ cmd_catch_up(store *s)
 	analysis *a;
 	int n = 0, rc;
 
-	if (s->ops->analysis == NULL)
+	if (!store_has(s, analysis))
 		return 0;
-	if (s->ops->analysis->pending_list(s, count_pending, &n) != STORE_OK) {
+	if (store_analysis_pending_list(s, count_pending, &n) != STORE_OK) {
 		log_warnx("reanalysis: %s", store_errmsg(s));
 		return -1;
 	}

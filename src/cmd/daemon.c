@@ -144,7 +144,7 @@ alerts_loop(cmd_ctx *c, long interval)
 		memset(&ds, 0, sizeof(ds));
 		if (s != NULL) {
 			if (cmd_catch_up(s) != 0 ||
-			    s->ops->alerts->change_scan(s, NULL, now / 86400 - 1, now / 86400 + 1,
+			    store_alerts_change_scan(s, NULL, now / 86400 - 1, now / 86400 + 1,
 			    &scanned) != STORE_OK ||
 			    alert_evaluate(s, now, &es, err, sizeof(err)) != 0 ||
 			    alert_schedule(s, now, &summaries, err, sizeof(err)) != 0 ||

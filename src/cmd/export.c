@@ -449,7 +449,7 @@ report_cb(void *ctx, const store_report_row *row)
 	/* a failed write is seen now, before the store's calls change errno */
 	if (!out_ok(e))
 		return -1;
-	if (e->s->ops->export_records(e->s, row->id, record_cb, e) != STORE_OK) {
+	if (store_export_records(e->s, row->id, record_cb, e) != STORE_OK) {
 		e->err = 1;
 		return -1;
 	}
@@ -619,7 +619,7 @@ cmd_export(cmd_ctx *c, int argc, char **argv)
 			    "spf_domains,spf_scopes,spf_results\n", e.out);
 		else
 			fputc('[', e.out);
-		rc = e.s->ops->export_reports(e.s, &f, report_cb, &e);
+		rc = store_export_reports(e.s, &f, report_cb, &e);
 		if (e.fmt == F_JSON || e.fmt == F_PD_JSON)
 			fputs("\n]\n", e.out);
 		if ((rc != STORE_OK || e.err) && out_ok(&e))

@@ -462,7 +462,7 @@ export_kinds(store *s, int kind, int fmt, const store_filter *f, FILE *out, int 
 	kf.since = f->since;
 	kf.until = f->until;
 	*werr = 0;
-	if (s->ops->kinds == NULL) {
+	if (!store_has(s, kinds)) {
 		log_warnx("export: this store has no failure or TLS reports");
 		return -1;
 	}
@@ -471,7 +471,7 @@ export_kinds(store *s, int kind, int fmt, const store_filter *f, FILE *out, int 
 	if (kind == DM_KIND_FAILURE)
 		x.memo = enrich_memo_new(s);
 	header(&x);
-	rc = s->ops->kinds->each(s, kind, &kf, row_cb, &x);
+	rc = store_kinds_each(s, kind, &kf, row_cb, &x);
 	if (fmt == EXF_JSON || fmt == EXF_PD_JSON)
 		puts_x(&x, "\n]\n");
 	if (rc != STORE_OK && x.werr == 0)

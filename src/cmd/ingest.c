@@ -97,7 +97,7 @@ run_alerts(cmd_ctx *c, store *s, int on, int json)
 		alert_cfg_clear(&cfg);
 		return;
 	}
-	if (on < 0 || (on == 0 && !cfg.on_ingest) || s->ops->alerts == NULL) {
+	if (on < 0 || (on == 0 && !cfg.on_ingest) || !store_has(s, alerts)) {
 		alert_cfg_clear(&cfg);
 		return;
 	}

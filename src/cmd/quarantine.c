@@ -137,7 +137,7 @@ drop(store *s, int n, char **ids, const char *why)
 		int64_t id = strtoll(ids[i], NULL, 10);
 		int done = 0;
 
-		if (s->ops->quarantine_drop(s, id, why, &done) != STORE_OK) {
+		if (store_quarantine_drop(s, id, why, &done) != STORE_OK) {
 			log_warnx("%s", store_errmsg(s));
 			return 2;
 		}
@@ -235,7 +235,7 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 
 		if (json)
 			putchar('[');
-		if (s->ops->quarantine_list(s, !all, list_cb, &l) != STORE_OK) {
+		if (store_quarantine_list(s, !all, list_cb, &l) != STORE_OK) {
 			log_warnx("%s", store_errmsg(s));
 			rc = 2;
 		}
@@ -250,7 +250,7 @@ cmd_quarantine(cmd_ctx *c, int argc, char **argv)
 
 		/* named entries are retried even when resolved (the portal's retry
 		 * button on any entry); without names, the open ones */
-		if (s->ops->quarantine_list(s, optind >= argc, collect_cb, &col) != STORE_OK) {
+		if (store_quarantine_list(s, optind >= argc, collect_cb, &col) != STORE_OK) {
 			log_warnx("%s", store_errmsg(s));
 			store_close(s);
 			return 2;

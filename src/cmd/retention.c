@@ -172,7 +172,7 @@ static int
 fail(store *s, char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "%s: %s", what, store_errmsg(s));
-	s->ops->rollback(s);
+	store_rollback(s);
 	return -1;
 }
 
@@ -196,25 +196,24 @@ typedef struct wrap {
 } wrap;
 
 #define W(s) ((wrap *)(s))
-#define RA(s) (W(s)->real->ops->analysis)
 
 static int
 w_sender_list(store *s, const char *d, int (*cb)(void *, const store_sender *), void *ctx)
 {
-	return RA(s)->sender_list(W(s)->real, d, cb, ctx);
+	return store_analysis_sender_list(W(s)->real, d, cb, ctx);
 }
 
 static int
 w_host_facts(store *s, const char *ip, int (*cb)(void *, const store_host_facts *), void *ctx,
     int *found)
 {
-	return RA(s)->host_facts(W(s)->real, ip, cb, ctx, found);
+	return store_analysis_host_facts(W(s)->real, ip, cb, ctx, found);
 }
 
 static int
 w_records_scan(store *s, const char *d, int (*cb)(void *, const store_record_row *), void *ctx)
 {
-	return W(s)->real->ops->retention->straddle_scan(W(s)->real, d, W(s)->before, cb, ctx);
+	return store_retention_straddle_scan(W(s)->real, d, W(s)->before, cb, ctx);
 }
 
 static int
@@ -229,31 +228,39 @@ w_record_set(store *s, int64_t id, const store_record_analysis *an)
 static int
 w_clear(store *s, const char *d)
 {
-	return W(s)->real->ops->retention->rollup_cut(W(s)->real, d, W(s)->before_day);
+	return store_retention_rollup_cut(W(s)->real, d, W(s)->before_day);
 }
 
 static int
 w_day(store *s, const store_rollup_day *r)
 {
-	return r->day < W(s)->before_day ? RA(s)->rollup_day_add(W(s)->real, r) : STORE_OK;
+	return r->day < W(s)->before_day ? store_analysis_rollup_day_add(W(s)->real, r) : STORE_OK;
 }
 
 static int
 w_hours(store *s, const store_rollup_hours *r)
 {
-	return r->day < W(s)->before_day ? RA(s)->rollup_hours_add(W(s)->real, r) : STORE_OK;
+	return r->day < W(s)->before_day ? store_analysis_rollup_hours_add(W(s)->real, r) : STORE_OK;
 }
 
 static int
 w_src(store *s, const store_rollup_src *r)
 {
-	return r->day < W(s)->before_day ? RA(s)->rollup_src_add(W(s)->real, r) : STORE_OK;
+	return r->day < W(s)->before_day ? store_analysis_rollup_src_add(W(s)->real, r) : STORE_OK;
 }
 
 static int
 w_org(store *s, const store_rollup_org *r)
 {
-	return r->day < W(s)->before_day ? RA(s)->rollup_org_add(W(s)->real, r) : STORE_OK;
+	return r->day < W(s)->before_day ? store_analysis_rollup_org_add(W(s)->real, r) : STORE_OK;
+}
+
+/* The wrapper's errors are the real store's (its own errmsg would read the
+ * wrapper as a backend handle). */
+static const char *
+w_errmsg(store *s)
+{
+	return store_errmsg(W(s)->real);
 }
 
 static void
@@ -264,7 +271,8 @@ wrap_init(wrap *w, store *real, int64_t before)
 	w->before = before;
 	w->before_day = before / DAY;	/* a midnight, >= 0 */
 	w->ops = *real->ops;
-	w->an = *real->ops->analysis;
+	w->ops.errmsg = w_errmsg;
+	w->an = *w->ops.analysis;
 	w->an.sender_list = w_sender_list;
 	w->an.host_facts = w_host_facts;
 	w->an.records_scan = w_records_scan;
@@ -316,9 +324,9 @@ early_rollups(store *s, const retention_opts *o, retention_result *r, char *err,
 	wrap w;
 	int rc = 0;
 
-	if (s->ops->analysis == NULL)
+	if (!store_has(s, analysis))
 		return 0;
-	if (s->ops->retention->rollup_domains(s, r->records_before / DAY, add_name, &l) !=
+	if (store_retention_rollup_domains(s, r->records_before / DAY, add_name, &l) !=
 	    STORE_OK) {
 		snprintf(err, errlen, "rollups: %s", store_errmsg(s));
 		return -1;
@@ -328,8 +336,8 @@ early_rollups(store *s, const retention_opts *o, retention_result *r, char *err,
 	for (size_t i = 0; i < l.n && rc == 0; i++) {
 		double t0 = mono(), ms;
 
-		if (s->ops->begin(s) != STORE_OK || analysis_rebuild_domain(a, l.v[i]) != 0 ||
-		    s->ops->commit(s) != STORE_OK) {
+		if (store_begin(s) != STORE_OK || analysis_rebuild_domain(a, l.v[i]) != 0 ||
+		    store_commit(s) != STORE_OK) {
 			rc = fail(s, err, errlen, "rebuilding early rollup days");
 			break;
 		}
@@ -357,9 +365,9 @@ purge_records(store *s, const retention_opts *o, retention_result *r, char *err,
 		int64_t before = r->done.reports;
 		double t0 = mono(), ms;
 
-		if (s->ops->begin(s) != STORE_OK ||
-		    s->ops->retention->reports_purge(s, r->records_before, limit, &r->done, NULL,
-		    NULL) != STORE_OK || s->ops->commit(s) != STORE_OK)
+		if (store_begin(s) != STORE_OK ||
+		    store_retention_reports_purge(s, r->records_before, limit, &r->done, NULL,
+		    NULL) != STORE_OK || store_commit(s) != STORE_OK)
 			return fail(s, err, errlen, "purging old reports");
 		ms = (mono() - t0) * 1000;
 		if (ms > r->max_batch_ms)
@@ -381,14 +389,14 @@ purge_records(store *s, const retention_opts *o, retention_result *r, char *err,
 static int
 purge_samples(store *s, const retention_opts *o, retention_result *r, char *err, size_t errlen)
 {
-	if (s->ops->kinds == NULL)
+	if (!store_has(s, kinds))
 		return 0;
 	for (;;) {
 		int64_t oldest, upto, n = 0;
 		int found;
 		double t0 = mono(), ms;
 
-		if (s->ops->retention->samples_oldest(s, r->samples_before, &oldest, &found) !=
+		if (store_retention_samples_oldest(s, r->samples_before, &oldest, &found) !=
 		    STORE_OK) {
 			snprintf(err, errlen, "samples: %s", store_errmsg(s));
 			return -1;
@@ -397,9 +405,9 @@ purge_samples(store *s, const retention_opts *o, retention_result *r, char *err,
 			break;
 		/* one day of arrivals per transaction */
 		upto = oldest <= r->samples_before - DAY ? oldest + DAY : r->samples_before;
-		if (s->ops->begin(s) != STORE_OK ||
-		    s->ops->kinds->purge_samples(s, upto, &n) != STORE_OK ||
-		    s->ops->commit(s) != STORE_OK)
+		if (store_begin(s) != STORE_OK ||
+		    store_kinds_purge_samples(s, upto, &n) != STORE_OK ||
+		    store_commit(s) != STORE_OK)
 			return fail(s, err, errlen, "purging samples");
 		ms = (mono() - t0) * 1000;
 		if (ms > r->max_batch_ms)
@@ -421,9 +429,9 @@ purge_archive(store *s, const retention_opts *o, retention_result *r, char *err,
 	while (more) {
 		double t0 = mono(), ms;
 
-		if (s->ops->begin(s) != STORE_OK ||
-		    s->ops->retention->archive_purge(s, r->archive_before, ARCHIVE_BATCH, &after,
-		    &r->done, &more) != STORE_OK || s->ops->commit(s) != STORE_OK)
+		if (store_begin(s) != STORE_OK ||
+		    store_retention_archive_purge(s, r->archive_before, ARCHIVE_BATCH, &after,
+		    &r->done, &more) != STORE_OK || store_commit(s) != STORE_OK)
 			return fail(s, err, errlen, "dropping archived messages");
 		ms = (mono() - t0) * 1000;
 		if (ms > r->max_batch_ms)
@@ -438,13 +446,12 @@ purge_archive(store *s, const retention_opts *o, retention_result *r, char *err,
 int
 retention_run(store *s, const retention_opts *o, retention_result *r, char *err, size_t errlen)
 {
-	const struct store_retention_ops *rt = s->ops->retention;
 	int64_t now = o->now != 0 ? o->now : (int64_t)time(NULL), today = now / DAY * DAY;
 	double t0 = mono();
 
 	memset(r, 0, sizeof(*r));
 	err[0] = '\0';
-	if (rt == NULL) {
+	if (!store_has(s, retention)) {
 		snprintf(err, errlen, "this store has no retention");
 		return -1;
 	}
@@ -462,14 +469,14 @@ retention_run(store *s, const retention_opts *o, retention_result *r, char *err,
 		snprintf(err, errlen, "reanalysis before the purge failed");
 		return -1;
 	}
-	if (rt->count(s, r->records_before, r->samples_before, r->archive_before, &r->old) !=
-	    STORE_OK || rt->space(s, &r->before) != STORE_OK) {
+	if (store_retention_count_get(s, r->records_before, r->samples_before, r->archive_before, &r->old) !=
+	    STORE_OK || store_retention_space(s, &r->before) != STORE_OK) {
 		snprintf(err, errlen, "counting: %s", store_errmsg(s));
 		return -1;
 	}
 	if (o->dry_run) {
 		if (o->domain != NULL && r->records_before != 0 &&
-		    rt->count_domains(s, r->records_before, o->domain, o->ctx) != STORE_OK) {
+		    store_retention_count_domains(s, r->records_before, o->domain, o->ctx) != STORE_OK) {
 			snprintf(err, errlen, "counting: %s", store_errmsg(s));
 			return -1;
 		}
@@ -483,7 +490,8 @@ retention_run(store *s, const retention_opts *o, retention_result *r, char *err,
 		return -1;
 	if (r->archive_before != 0 && purge_archive(s, o, r, err, errlen) != 0)
 		return -1;
-	if (rt->reclaim(s, o->vacuum) != STORE_OK || rt->space(s, &r->after) != STORE_OK) {
+	if (store_retention_reclaim(s, o->vacuum) != STORE_OK || store_retention_space(s,
+	    &r->after) != STORE_OK) {
 		snprintf(err, errlen, "reclaiming space: %s", store_errmsg(s));
 		return -1;
 	}

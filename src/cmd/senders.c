@@ -50,7 +50,7 @@ usage(FILE *f)
 static int
 reanalyze_domain(store *st, const char *domain)
 {
-	if (st->ops->analysis->pending_add(st, domain) != STORE_OK) {
+	if (store_analysis_pending_add(st, domain) != STORE_OK) {
 		log_warnx("%s", store_errmsg(st));
 		return -1;
 	}
@@ -155,7 +155,7 @@ do_add(store *st, int argc, char **argv)
 	s.kind = kind;
 	s.match_type = type;
 	s.value = canon;
-	if (st->ops->analysis->sender_add(st, &s, &id) != STORE_OK) {
+	if (store_analysis_sender_add(st, &s, &id) != STORE_OK) {
 		log_warnx("senders add: %s", store_errmsg(st));
 		return 1;
 	}
@@ -227,7 +227,7 @@ do_list(store *st, int argc, char **argv)
 	if (!l.json)
 		printf("%-5s %-28s %-11s %-8s %-32s %s\n", "id", "domain", "kind", "match", "value",
 		    "added");
-	if (st->ops->analysis->sender_list(st, f.domain, list_cb, &l) != STORE_OK) {
+	if (store_analysis_sender_list(st, f.domain, list_cb, &l) != STORE_OK) {
 		log_warnx("senders list: %s", store_errmsg(st));
 		json_decref(l.arr);
 		return 2;
@@ -265,7 +265,7 @@ do_rm(store *st, int argc, char **argv)
 			rc = 2;
 			continue;
 		}
-		if (st->ops->analysis->sender_rm(st, id, domain, sizeof(domain), &found) !=
+		if (store_analysis_sender_rm(st, id, domain, sizeof(domain), &found) !=
 		    STORE_OK) {
 			log_warnx("senders rm: %s", store_errmsg(st));
 			return 2;
@@ -440,8 +440,8 @@ do_suggest(store *st, int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.domain = f.domain;
 	s.set = sender_set_new();
-	if (st->ops->analysis->sender_list(st, f.domain, load_rule, s.set) != STORE_OK ||
-	    st->ops->analysis->source_scan(st, &f, sug_cb, &s) != STORE_OK) {
+	if (store_analysis_sender_list(st, f.domain, load_rule, s.set) != STORE_OK ||
+	    store_analysis_source_scan(st, &f, sug_cb, &s) != STORE_OK) {
 		log_warnx("senders suggest: %s", store_errmsg(st));
 		sender_set_free(s.set);
 		free(s.c);
@@ -615,7 +615,7 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 	}
 	if ((st = cmd_open_store(c)) == NULL)
 		return 2;
-	if (st->ops->analysis->pending_add(st, f.domain) != STORE_OK) {
+	if (store_analysis_pending_add(st, f.domain) != STORE_OK) {
 		log_warnx("reanalyze: %s", store_errmsg(st));
 		store_close(st);
 		return 2;
@@ -625,7 +625,7 @@ cmd_reanalyze(cmd_ctx *c, int argc, char **argv)
 	if (bar.bar.tty) {
 		store_summary sum;
 
-		bar.total = st->ops->summary(st, &f, &sum) == STORE_OK ? (uint64_t)sum.records : 0;
+		bar.total = store_summary_get(st, &f, &sum) == STORE_OK ? (uint64_t)sum.records : 0;
 		analysis_set_progress(a, reanalyze_progress, &bar);
 	}
 	rc = analysis_catch_up(a, &n);

@@ -308,7 +308,7 @@ cmd_stats(cmd_ctx *c, int argc, char **argv)
 
 			put_col(w->domain_head, 40, 0);
 			printf(" %s\n", w->messages_head);
-			if (st->ops->analysis->domain_list(st, print_domain, NULL) != STORE_OK) {
+			if (store_analysis_domain_list(st, print_domain, NULL) != STORE_OK) {
 				log_warnx("stats: %s", store_errmsg(st));
 				rc = 2;
 			}
@@ -450,7 +450,7 @@ cmd_mismatches(cmd_ctx *c, int argc, char **argv)
 		return 2;
 	}
 	m.arr = json_array();
-	rc = st->ops->analysis->mismatch_list(st, &f, limit, mm_cb, &m);
+	rc = store_analysis_mismatch_list(st, &f, limit, mm_cb, &m);
 	if (rc != STORE_OK)
 		log_warnx("mismatches: %s", store_errmsg(st));
 	store_close(st);

@@ -78,29 +78,29 @@ cmd_summary(cmd_ctx *c, int argc, char **argv)
 	filtered = f.domain != NULL || f.since != 0 || f.until != 0;
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
-	if (s->ops->summary(s, &f, &sum) != STORE_OK) {
+	if (store_summary_get(s, &f, &sum) != STORE_OK) {
 		log_warnx("summary: %s", store_errmsg(s));
 		store_close(s);
 		return 2;
 	}
-	if (s->ops->kinds != NULL) {
+	if (store_has(s, kinds)) {
 		/* the failure and TLS reports under the same filter */
 		store_kinds_filter kf = { f.domain, f.since, f.until, 0 };
-		int rc = s->ops->kinds->count(s, DM_KIND_FAILURE, &kf, &nfail);
+		int rc = store_kinds_count(s, DM_KIND_FAILURE, &kf, &nfail);
 
 		kf.dmarc_only = 1;
 		if (rc == STORE_OK)
-			rc = s->ops->kinds->count(s, DM_KIND_FAILURE, &kf, &nfail_dmarc);
+			rc = store_kinds_count(s, DM_KIND_FAILURE, &kf, &nfail_dmarc);
 		kf.dmarc_only = 0;
 		if (rc == STORE_OK)
-			rc = s->ops->kinds->count(s, DM_KIND_TLSRPT, &kf, &ntls);
+			rc = store_kinds_count(s, DM_KIND_TLSRPT, &kf, &ntls);
 		if (rc != STORE_OK) {
 			log_warnx("summary: %s", store_errmsg(s));
 			store_close(s);
 			return 2;
 		}
 	}
-	if (f.domain != NULL && s->ops->analysis != NULL) {
+	if (f.domain != NULL && store_has(s, analysis)) {
 		stats_query q = { f.domain, f.since, f.until, 5, 0 };
 		char err[512];
 

@@ -80,7 +80,7 @@ cmd_tenant_id(store *st, const char *name, int64_t *id)
 		log_warnx("%s", err);
 		return 2;
 	}
-	if (st->ops->auth->tenant_get(st, n, 0, id_cb, id, &found) != STORE_OK)
+	if (store_auth_tenant_get(st, n, 0, id_cb, id, &found) != STORE_OK)
 		return db_fail(st);
 	if (!found) {
 		log_warnx("no tenant named '%s' (dmarcscope tenant list)", n);
@@ -119,7 +119,7 @@ tenant_add(store *st, int argc, char **argv)
 		log_warnx("tenant add: %s", err);
 		return 2;
 	}
-	if (st->ops->auth->tenant_add(st, n, auth_now(), &id) != STORE_OK) {
+	if (store_auth_tenant_add(st, n, auth_now(), &id) != STORE_OK) {
 		log_warnx("tenant add: %s", store_errmsg(st));
 		return strstr(store_errmsg(st), "exists") != NULL ? 1 : 2;
 	}
@@ -161,7 +161,7 @@ tenant_list(store *st, int argc, char **argv)
 	}
 	if (a == NULL)
 		printf("%-24s %7s %5s %6s  %s\n", "TENANT", "DOMAINS", "USERS", "TOKENS", "CREATED");
-	if (st->ops->auth->tenant_list(st, tenant_row_cb, a) != STORE_OK) {
+	if (store_auth_tenant_list(st, tenant_row_cb, a) != STORE_OK) {
 		json_decref(a);
 		return db_fail(st);
 	}
@@ -207,7 +207,7 @@ tenant_rm(store *st, int argc, char **argv)
 		return 2;
 	}
 	memset(&t, 0, sizeof(t));
-	if (st->ops->auth->tenant_get(st, n, 0, counts_cb, &t, &found) != STORE_OK)
+	if (store_auth_tenant_get(st, n, 0, counts_cb, &t, &found) != STORE_OK)
 		return db_fail(st);
 	if (!found) {
 		log_warnx("tenant rm: no tenant named '%s'", n);
@@ -219,13 +219,13 @@ tenant_rm(store *st, int argc, char **argv)
 		    (long long)t.domains, (long long)t.tokens);
 		return 1;
 	}
-	if (st->ops->begin(st) != STORE_OK ||
-	    st->ops->auth->tenant_rm(st, t.id, &found) != STORE_OK ||
+	if (store_begin(st) != STORE_OK ||
+	    store_auth_tenant_rm(st, t.id, &found) != STORE_OK ||
 	    audit(st, audit_cli_actor(actor, sizeof(actor)), t.id, "tenant_rm", n, NULL,
 	    "%lld users, %lld domains, %lld tokens removed", (long long)t.users,
-	    (long long)t.domains, (long long)t.tokens) != 0 || st->ops->commit(st) != STORE_OK) {
+	    (long long)t.domains, (long long)t.tokens) != 0 || store_commit(st) != STORE_OK) {
 		log_warnx("tenant rm: %s", store_errmsg(st));
-		st->ops->rollback(st);
+		store_rollback(st);
 		return 2;
 	}
 	printf("tenant %s removed\n", n);
@@ -245,12 +245,12 @@ tenant_disable(store *st, int argc, char **argv, int disable)
 	}
 	if ((rc = cmd_tenant_id(st, argv[1], &tid)) != 0)
 		return rc;
-	if (st->ops->begin(st) != STORE_OK ||
-	    st->ops->auth->tenant_set_disabled(st, tid, disable) != STORE_OK ||
+	if (store_begin(st) != STORE_OK ||
+	    store_auth_tenant_set_disabled(st, tid, disable) != STORE_OK ||
 	    audit(st, audit_cli_actor(actor, sizeof(actor)), tid, disable ? "tenant_disable" :
-	    "tenant_enable", argv[1], NULL, NULL) != 0 || st->ops->commit(st) != STORE_OK) {
+	    "tenant_enable", argv[1], NULL, NULL) != 0 || store_commit(st) != STORE_OK) {
 		log_warnx("tenant %s: %s", argv[0], store_errmsg(st));
-		st->ops->rollback(st);
+		store_rollback(st);
 		return 2;
 	}
 	printf("tenant %s %s\n", argv[1], disable ? "disabled; its users' sessions ended" :
@@ -310,7 +310,7 @@ tenant_audit(store *st, int argc, char **argv)
 		json_decref(a);
 		return rc;
 	}
-	if (st->ops->auth->audit_list(st, tid, (int)limit, audit_row_cb, a) != STORE_OK) {
+	if (store_auth_audit_list(st, tid, (int)limit, audit_row_cb, a) != STORE_OK) {
 		json_decref(a);
 		return db_fail(st);
 	}
@@ -374,17 +374,17 @@ domain_assign(store *st, int argc, char **argv)
 	}
 	if ((rc = cmd_tenant_id(st, argv[2], &tid)) != 0)
 		return rc;
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return db_fail(st);
-	if (st->ops->auth->domain_assign(st, d, tid, auth_now()) != STORE_OK) {
+	if (store_auth_domain_assign(st, d, tid, auth_now()) != STORE_OK) {
 		log_warnx("domain assign: %s", store_errmsg(st));
-		st->ops->rollback(st);
+		store_rollback(st);
 		return strstr(store_errmsg(st), "belongs to") != NULL ? 1 : 2;
 	}
 	if (audit(st, audit_cli_actor(actor, sizeof(actor)), tid, "domain_assign", d, NULL, NULL)
-	    != 0 || st->ops->commit(st) != STORE_OK) {
+	    != 0 || store_commit(st) != STORE_OK) {
 		log_warnx("domain assign: %s", store_errmsg(st));
-		st->ops->rollback(st);
+		store_rollback(st);
 		return 2;
 	}
 	printf("%s assigned to tenant %s\n", d, argv[2]);
@@ -406,14 +406,14 @@ domain_unassign(store *st, int argc, char **argv)
 		log_warnx("domain unassign: %s", err);
 		return 2;
 	}
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return db_fail(st);
-	if (st->ops->auth->domain_owner(st, d, &tid) != STORE_OK ||
-	    st->ops->auth->domain_unassign(st, d, &found) != STORE_OK ||
+	if (store_auth_domain_owner(st, d, &tid) != STORE_OK ||
+	    store_auth_domain_unassign(st, d, &found) != STORE_OK ||
 	    (found && audit(st, audit_cli_actor(actor, sizeof(actor)), tid, "domain_unassign", d,
-	    NULL, NULL) != 0) || st->ops->commit(st) != STORE_OK) {
+	    NULL, NULL) != 0) || store_commit(st) != STORE_OK) {
 		log_warnx("domain unassign: %s", store_errmsg(st));
-		st->ops->rollback(st);
+		store_rollback(st);
 		return 2;
 	}
 	if (!found) {
@@ -455,7 +455,7 @@ reported_cb(void *ctx, const char *domain, int64_t messages)
 	int64_t tid = 0;
 
 	(void)messages;
-	if (l->st->ops->auth->domain_owner(l->st, domain, &tid) != STORE_OK)
+	if (store_auth_domain_owner(l->st, domain, &tid) != STORE_OK)
 		return 1;
 	if (tid == 0)
 		domain_out(l, domain, NULL);
@@ -494,8 +494,8 @@ domain_list(store *st, int argc, char **argv)
 		json_decref(l.arr);
 		return rc;
 	}
-	if ((!l.only_unassigned && st->ops->auth->domain_list(st, tid, assigned_cb, &l) !=
-	    STORE_OK) || (tenant == NULL && st->ops->analysis->domain_list(st, reported_cb, &l) !=
+	if ((!l.only_unassigned && store_auth_domain_list(st, tid, assigned_cb, &l) !=
+	    STORE_OK) || (tenant == NULL && store_analysis_domain_list(st, reported_cb, &l) !=
 	    STORE_OK)) {
 		json_decref(l.arr);
 		return db_fail(st);

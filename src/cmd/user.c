@@ -140,7 +140,7 @@ find_user(store *st, const char *name, char n[AUTH_NAME_MAX], struct urow *r)
 		log_warnx("%s", err);
 		return 2;
 	}
-	if (st->ops->auth->user_get(st, n, 0, urow_cb, r, &found) != STORE_OK)
+	if (store_auth_user_get(st, n, 0, urow_cb, r, &found) != STORE_OK)
 		return db_fail(st);
 	if (!found) {
 		log_warnx("no user named '%s' (dmarcscope user list)", n);
@@ -203,16 +203,16 @@ user_add(store *st, int argc, char **argv)
 	u.role = role_name(role);
 	u.pw_hash = h;
 	u.created_at = auth_now();
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return db_fail(st);
-	if (st->ops->auth->user_add(st, &u, &id) != STORE_OK) {
+	if (store_auth_user_add(st, &u, &id) != STORE_OK) {
 		log_warnx("user add: %s", store_errmsg(st));
-		st->ops->rollback(st);
+		store_rollback(st);
 		return strstr(store_errmsg(st), "exists") != NULL ? 1 : 2;
 	}
 	if (audit(st, audit_cli_actor(actor, sizeof(actor)), tid, "user_add", n, NULL, "role %s",
-	    u.role) != 0 || st->ops->commit(st) != STORE_OK) {
-		st->ops->rollback(st);
+	    u.role) != 0 || store_commit(st) != STORE_OK) {
+		store_rollback(st);
 		return db_fail(st);
 	}
 	printf("user %s added (%s%s%s)\n", n, u.role, tenant ? " of tenant " : "",
@@ -244,12 +244,12 @@ user_passwd(store *st, int argc, char **argv)
 	if ((rc = find_user(st, name, n, &r)) != 0 ||
 	    (rc = new_password(from_stdin, h, sizeof(h))) != 0)
 		return rc;
-	if (st->ops->begin(st) != STORE_OK ||
-	    st->ops->auth->user_set_password(st, r.id, h, auth_now()) != STORE_OK ||
+	if (store_begin(st) != STORE_OK ||
+	    store_auth_user_set_password(st, r.id, h, auth_now()) != STORE_OK ||
 	    session_destroy_user(st, r.id, NULL) != 0 ||
 	    audit(st, audit_cli_actor(actor, sizeof(actor)), r.tenant_id, "user_passwd", n, NULL,
-	    "sessions ended") != 0 || st->ops->commit(st) != STORE_OK) {
-		st->ops->rollback(st);
+	    "sessions ended") != 0 || store_commit(st) != STORE_OK) {
+		store_rollback(st);
 		return db_fail(st);
 	}
 	printf("password of %s changed; its sessions ended\n", n);
@@ -269,16 +269,16 @@ user_rm(store *st, int argc, char **argv, const char *what)
 	}
 	if ((rc = find_user(st, argv[1], n, &r)) != 0)
 		return rc;
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return db_fail(st);
 	if (strcmp(what, "rm") == 0)
-		rc = st->ops->auth->user_rm(st, r.id, &found);
+		rc = store_auth_user_rm(st, r.id, &found);
 	else
-		rc = st->ops->auth->user_set_disabled(st, r.id, strcmp(what, "disable") == 0);
+		rc = store_auth_user_set_disabled(st, r.id, strcmp(what, "disable") == 0);
 	if (rc != STORE_OK || audit(st, audit_cli_actor(actor, sizeof(actor)), r.tenant_id,
 	    strcmp(what, "rm") == 0 ? "user_rm" : strcmp(what, "disable") == 0 ? "user_disable" :
-	    "user_enable", n, NULL, "role %s", r.role) != 0 || st->ops->commit(st) != STORE_OK) {
-		st->ops->rollback(st);
+	    "user_enable", n, NULL, "role %s", r.role) != 0 || store_commit(st) != STORE_OK) {
+		store_rollback(st);
 		return db_fail(st);
 	}
 	printf("user %s %s\n", n, strcmp(what, "rm") == 0 ? "removed" :
@@ -339,7 +339,7 @@ user_list(store *st, int argc, char **argv)
 	}
 	if (a == NULL)
 		printf("%-24s %-9s %-20s %s\n", "USER", "ROLE", "TENANT", "CREATED");
-	if (st->ops->auth->user_list(st, tid, user_row_cb, a) != STORE_OK) {
+	if (store_auth_user_list(st, tid, user_row_cb, a) != STORE_OK) {
 		json_decref(a);
 		return db_fail(st);
 	}
@@ -426,20 +426,20 @@ token_add(store *st, int argc, char **argv)
 	}
 	if ((rc = cmd_tenant_id(st, tenant, &tid)) != 0)
 		return rc;
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return db_fail(st);
 	if (token_create(st, tid, name, scope, tok, sizeof(tok), &id, err, sizeof(err)) != 0) {
 		log_warnx("token add: %s", err);
-		st->ops->rollback(st);
+		store_rollback(st);
 		return 2;
 	}
 	memcpy(prefix, tok, TOKEN_SHOWN);
 	prefix[TOKEN_SHOWN] = '\0';
 	if (audit(st, audit_cli_actor(actor, sizeof(actor)), tid, "token_add", prefix, NULL,
 	    "id %lld, scope %s", (long long)id, scope == TOKEN_WRITE ? "write" : "read") != 0 ||
-	    st->ops->commit(st) != STORE_OK) {
+	    store_commit(st) != STORE_OK) {
 		OPENSSL_cleanse(tok, sizeof(tok));
-		st->ops->rollback(st);
+		store_rollback(st);
 		return db_fail(st);
 	}
 	fprintf(stderr, "token %lld for tenant %s, scope %s: shown once, store it now\n",
@@ -481,16 +481,16 @@ token_rm(store *st, int argc, char **argv)
 	if (cmd_parse_num("token ID", argv[1], 1, INT64_MAX, &id) != 0)
 		return 2;
 	memset(&ti, 0, sizeof(ti));
-	if (st->ops->auth->token_get(st, NULL, id, tinfo_cb, &ti, &found) != STORE_OK)
+	if (store_auth_token_get(st, NULL, id, tinfo_cb, &ti, &found) != STORE_OK)
 		return db_fail(st);
 	if (!found || ti.revoked) {
 		log_warnx("token rm: no valid token with id %lld", (long long)id);
 		return 1;
 	}
-	if (st->ops->begin(st) != STORE_OK || token_revoke(st, id, &found) != 0 ||
+	if (store_begin(st) != STORE_OK || token_revoke(st, id, &found) != 0 ||
 	    audit(st, audit_cli_actor(actor, sizeof(actor)), ti.tenant_id, "token_revoke",
-	    ti.prefix, NULL, "id %lld", (long long)id) != 0 || st->ops->commit(st) != STORE_OK) {
-		st->ops->rollback(st);
+	    ti.prefix, NULL, "id %lld", (long long)id) != 0 || store_commit(st) != STORE_OK) {
+		store_rollback(st);
 		return db_fail(st);
 	}
 	printf("token %lld (%s...) revoked\n", (long long)id, ti.prefix);
@@ -552,7 +552,7 @@ token_list(store *st, int argc, char **argv)
 	if (a == NULL)
 		printf("%5s %-20s %-15s %-5s %-20s %-20s %-20s %s\n", "ID", "TENANT", "PREFIX",
 		    "SCOPE", "CREATED", "LAST USED", "REVOKED", "NAME");
-	if (st->ops->auth->token_list(st, tid, token_row_cb, a) != STORE_OK) {
+	if (store_auth_token_list(st, tid, token_row_cb, a) != STORE_OK) {
 		json_decref(a);
 		return db_fail(st);
 	}

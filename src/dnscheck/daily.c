@@ -56,10 +56,10 @@ dnscheck_selectors(store *s, const char *domain, dc_opts *o, char *err, size_t e
 {
 	int64_t now = o->now ? o->now : (int64_t)time(NULL);
 
-	if (s->ops->dnscheck == NULL)
+	if (!store_has(s, dnscheck))
 		return 0;
 	o->selectors_owned = 1;
-	if (s->ops->dnscheck->selectors(s, domain, now - 30 * 86400, DC_SELECTORS_MAX, sel_cb, o) !=
+	if (store_dnscheck_selectors(s, domain, now - 30 * 86400, DC_SELECTORS_MAX, sel_cb, o) !=
 	    STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		return -1;
@@ -131,7 +131,7 @@ raise_alert(store *s, const char *domain, json_t *diff, int64_t now, char *err, 
 	json_t *numbers;
 	int rc = 0;
 
-	if (s->ops->alerts == NULL)
+	if (!store_has(s, alerts))
 		return 0;	/* a backend without alerts yet */
 	memset(&set, 0, sizeof(set));
 	if (alert_settings_load(s, domain, &set, err, errlen) != 0)
@@ -152,7 +152,7 @@ raise_alert(store *s, const char *domain, json_t *diff, int64_t now, char *err, 
 	a.numbers = nj;
 	a.link = link;
 	a.created_at = now;
-	if (s->ops->alerts->alert_add(s, &a, &id) != STORE_OK) {
+	if (store_alerts_alert_add(s, &a, &id) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		rc = -1;
 	} else if (id != 0 && set.enabled && alert_queue(s, &set, id, now, &nq) != 0) {
@@ -181,7 +181,6 @@ looked_up(const dc_result *r, const cur_row *c)
 static int
 track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 {
-	const struct store_dnscheck_ops *o = s->ops->dnscheck;
 	int64_t now = r->checked_at;
 	cur_set cur = { NULL, 0, 0 };
 	int partial = 0, baseline, e, w, in, rc = -1;
@@ -196,9 +195,9 @@ track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 	dbuf_init(&b, 16 << 20);
 	dc_result_json(r, &b);
 	dc_counts(r, &e, &w, &in);
-	if (o->result_put(s, r->domain, now, e, w, dbuf_cstr(&b)) != STORE_OK)
+	if (store_dnscheck_result_put(s, r->domain, now, e, w, dbuf_cstr(&b)) != STORE_OK)
 		goto store_err;
-	if (o->records(s, r->domain, 1, 1000, cur_cb, &cur) != STORE_OK)
+	if (store_dnscheck_records(s, r->domain, 1, 1000, cur_cb, &cur) != STORE_OK)
 		goto store_err;
 	baseline = cur.n == 0;
 	for (int i = 0; i < r->nrec; i++) {
@@ -212,14 +211,14 @@ track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 		if (old != NULL) {
 			old->matched = 1;
 			if (strcmp(old->text, x->text) == 0) {
-				if (o->record_seen(s, old->id, now) != STORE_OK)
+				if (store_dnscheck_record_seen(s, old->id, now) != STORE_OK)
 					goto store_err;
 				continue;
 			}
-			if (o->record_gone(s, old->id, now) != STORE_OK)
+			if (store_dnscheck_record_gone(s, old->id, now) != STORE_OK)
 				goto store_err;
 		}
-		if (o->record_add(s, r->domain, x->kind, x->name, x->text, now) != STORE_OK)
+		if (store_dnscheck_record_add(s, r->domain, x->kind, x->name, x->text, now) != STORE_OK)
 			goto store_err;
 		if (!baseline) {
 			diff_add(diff, x->kind, x->name, old ? old->text : NULL, x->text);
@@ -230,7 +229,7 @@ track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 		for (int k = 0; k < cur.n; k++) {
 			if (cur.r[k].matched || !looked_up(r, &cur.r[k]))
 				continue;
-			if (o->record_gone(s, cur.r[k].id, now) != STORE_OK)
+			if (store_dnscheck_record_gone(s, cur.r[k].id, now) != STORE_OK)
 				goto store_err;
 			diff_add(diff, cur.r[k].kind, cur.r[k].name, cur.r[k].text, NULL);
 			(*changes)++;
@@ -253,21 +252,21 @@ out:
 int
 dnscheck_track(store *s, const dc_result *r, int *changes, char *err, size_t errlen)
 {
-	if (s->ops->dnscheck == NULL) {
+	if (!store_has(s, dnscheck)) {
 		snprintf(err, errlen, "this database backend keeps no DNS check history");
 		return -1;
 	}
-	if (s->ops->begin(s) != STORE_OK) {
+	if (store_begin(s) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		return -1;
 	}
 	if (track(s, r, changes, err, errlen) != 0) {
-		s->ops->rollback(s);
+		store_rollback(s);
 		return -1;
 	}
-	if (s->ops->commit(s) != STORE_OK) {
+	if (store_commit(s) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
-		s->ops->rollback(s);
+		store_rollback(s);
 		return -1;
 	}
 	return 0;
@@ -387,9 +386,9 @@ dnscheck_once(cmd_ctx *c)
 		return 0;
 	if ((s = cmd_open_store(c)) == NULL)
 		return 1;
-	if (s->ops->dnscheck == NULL ||
-	    s->ops->dnscheck->domains(s, (int64_t)time(NULL) - 90 * 86400, dom_cb, &l) != STORE_OK) {
-		log_warnx("dnscheck: %s", s->ops->dnscheck ? store_errmsg(s) : "no DNS check store");
+	if (!store_has(s, dnscheck) ||
+	    store_dnscheck_domains(s, (int64_t)time(NULL) - 90 * 86400, dom_cb, &l) != STORE_OK) {
+		log_warnx("dnscheck: %s", store_has(s, dnscheck) ? store_errmsg(s) : "no DNS check store");
 		store_close(s);
 		return 1;
 	}

@@ -163,7 +163,7 @@ txn_begin(run *r)
 {
 	if (r->in_txn)
 		return 0;
-	if (r->st->ops->begin(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK) {
 		fail(r, "begin");
 		return -1;
 	}
@@ -180,17 +180,17 @@ txn_commit(run *r)
 
 	if (!r->in_txn)
 		return 0;
-	if (r->st->ops->hosts->flush(r->st, r->now, &n) != STORE_OK) {
+	if (store_hosts_flush(r->st, r->now, &n) != STORE_OK) {
 		fail(r, "queueing reanalysis");
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		r->in_txn = 0;
 		return -1;
 	}
 	r->s->reanalysis += n;
 	r->in_txn = 0;
-	if (r->st->ops->commit(r->st) != STORE_OK) {
+	if (store_commit(r->st) != STORE_OK) {
 		fail(r, "commit");
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		return -1;
 	}
 	return 0;
@@ -211,7 +211,7 @@ flush_ready(run *r)
 			for (int i = 0; i < r->nready && !r->failed; i++)
 				job_write(r->ready[i]);
 			if (r->failed) {
-				r->st->ops->rollback(r->st);
+				store_rollback(r->st);
 				r->in_txn = 0;
 			}
 		}
@@ -269,7 +269,7 @@ write_dnsbl(run *r, job *j)
 		d.txt = b->txt[0] ? b->txt : NULL;
 		d.at = r->now;
 		d.expires = expiry(r, d.state);
-		if (r->st->ops->hosts->dnsbl_put(r->st, &d) != STORE_OK) {
+		if (store_hosts_dnsbl_put(r->st, &d) != STORE_OK) {
 			fail(r, "writing a DNSBL result");
 			return -1;
 		}
@@ -387,7 +387,7 @@ job_write(job *j)
 	h.updated_at = r->now;
 	if ((j->kinds & HK_DNSBL) && write_dnsbl(r, j) != 0)
 		return;
-	if (r->st->ops->hosts->put(r->st, &h, j->kinds, &changed) != STORE_OK) {
+	if (store_hosts_put(r->st, &h, j->kinds, &changed) != STORE_OK) {
 		fail(r, "writing a host");
 		return;
 	}
@@ -505,7 +505,7 @@ rdap_write(run *r, pend *p, const char *state, int64_t net, int64_t expires)
 
 	if (txn_begin(r) != 0)
 		return;
-	if (r->st->ops->hosts->rdap_set(r->st, p->ip.text, &l, net) != STORE_OK)
+	if (store_hosts_rdap_set(r->st, p->ip.text, &l, net) != STORE_OK)
 		fail(r, "writing a host's RDAP state");
 	count(&r->s->rdap, state);
 	r->txn_rows++;
@@ -541,7 +541,7 @@ rdap_done(void *arg, rdap_outcome o, const rdap_info *info, const char *url, con
 		n.expires = r->now + r->o->ttl_positive;
 		if (txn_begin(r) != 0)
 			return;
-		if (r->st->ops->hosts->rdap_put(r->st, &n, &id) != STORE_OK) {
+		if (store_hosts_rdap_put(r->st, &n, &id) != STORE_OK) {
 			fail(r, "writing an RDAP network");
 			return;
 		}
@@ -601,7 +601,7 @@ rdap_batch(run *r, rdap_client *c)
 			const char *base;
 
 			/* under --refresh only networks fetched in this run count */
-			if (r->st->ops->hosts->rdap_find(r->st, it->key, r->now, r->o->refresh ?
+			if (store_hosts_rdap_find(r->st, it->key, r->now, r->o->refresh ?
 			    r->now : 0, net_cb, net, &found) != STORE_OK) {
 				fail(r, "finding an RDAP network");
 				break;
@@ -719,7 +719,7 @@ load_batch(run *r, const char *after, int limit)
 	r->nbatch = 0;
 	r->next = 0;
 	r->seen = 0;
-	if (r->st->ops->hosts->pending(r->st, &q, pend_cb, r) != STORE_OK) {
+	if (store_hosts_pending(r->st, &q, pend_cb, r) != STORE_OK) {
 		fail(r, "listing hosts to enrich");
 		return -1;
 	}
@@ -739,7 +739,7 @@ count_due(run *r)
 	q.nzones = r->o->nzones;
 	q.refresh = r->o->refresh;
 	q.limit = 2000000000;
-	if (r->st->ops->hosts->pending(r->st, &q, count_cb, &n) != STORE_OK)
+	if (store_hosts_pending(r->st, &q, count_cb, &n) != STORE_OK)
 		return -1;
 	return n;
 }
@@ -833,7 +833,7 @@ count_run(store *st, const enrich_stats *s)
 
 	if (s->rdap_fetches + s->rdap_reused + s->done == 0)
 		return;
-	if (st->ops->begin(st) != STORE_OK)
+	if (store_begin(st) != STORE_OK)
 		return;
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]) && !bad; i++) {
 		const int64_t n[3] = { k[i].c->positive, k[i].c->negative, k[i].c->temporary };
@@ -849,9 +849,9 @@ count_run(store *st, const enrich_stats *s)
 	    svcm_count(st, "dmarcscope_enrich_cache_requests_total", "cache", "rdap", "result",
 	    "miss", (double)s->rdap_fetches) != 0 ||
 	    svcm_count(st, "dmarcscope_enrich_hosts_looked_up_total", NULL, NULL, NULL, NULL,
-	    (double)s->done) != 0 || st->ops->commit(st) != STORE_OK) {
+	    (double)s->done) != 0 || store_commit(st) != STORE_OK) {
 		log_debug("enrich: metrics not counted: %s", store_errmsg(st));
-		st->ops->rollback(st);
+		store_rollback(st);
 	}
 }
 
@@ -866,8 +866,8 @@ enrich_run(store *st, const enrich_opts *o, enrich_stats *out, char *err, size_t
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
-	if (st->ops->hosts == NULL) {
-		snprintf(err, errlen, "the %s store has no enrichment cache", st->ops->name);
+	if (!store_has(st, hosts)) {
+		snprintf(err, errlen, "the %s store has no enrichment cache", store_name(st));
 		return ENRICH_ERR;
 	}
 	pthread_once(&align_once, align_once_init);
@@ -914,7 +914,7 @@ enrich_run(store *st, const enrich_opts *o, enrich_stats *out, char *err, size_t
 		}
 	}
 	/* new source IPs */
-	if (txn_begin(&r) != 0 || st->ops->hosts->sync(st, o->refresh, &out->queued) !=
+	if (txn_begin(&r) != 0 || store_hosts_sync(st, o->refresh, &out->queued) !=
 	    STORE_OK) {
 		if (!r.failed)
 			fail(&r, "finding new hosts");
@@ -968,7 +968,7 @@ enrich_run(store *st, const enrich_opts *o, enrich_stats *out, char *err, size_t
 	}
 	if (r.in_txn) {
 		if (r.failed)
-			st->ops->rollback(st);
+			store_rollback(st);
 		else
 			txn_commit(&r);
 		r.in_txn = 0;
@@ -979,7 +979,7 @@ enrich_run(store *st, const enrich_opts *o, enrich_stats *out, char *err, size_t
 		ret = ENRICH_CANCELLED;
 done:
 	if (r.in_txn) {
-		st->ops->rollback(st);
+		store_rollback(st);
 		r.in_txn = 0;
 	}
 	for (int i = 0; i < r.nready; i++)

@@ -205,9 +205,9 @@ host_senders(store *st, json_t *o)
 	sender_facts f;
 	char err[160];
 
-	if (st->ops->analysis == NULL)
+	if (!store_has(st, analysis))
 		return out;
-	if (st->ops->analysis->sender_list(st, NULL, rule_cb, &l) != STORE_OK) {
+	if (store_analysis_sender_list(st, NULL, rule_cb, &l) != STORE_OK) {
 		json_decref(out);
 		out = NULL;
 		goto done;
@@ -257,30 +257,29 @@ done:
 json_t *
 enrich_host_json(store *st, const char *ip)
 {
-	const struct store_hosts_ops *h = st->ops->hosts;
 	enrich_ip a;
 	hj x = { NULL, 0 };
 	json_t *bl, *net = NULL;
 	int found = 0;
 
-	if (h == NULL || ip == NULL || enrich_ip_parse(ip, &a) != 0)
+	if (!store_has(st, hosts) || ip == NULL || enrich_ip_parse(ip, &a) != 0)
 		return NULL;
 	x.o = json_object();
 	/* records keep the canonical text; try it, then the text as given */
-	if (h->get(st, a.text, host_cb, &x, &found) != STORE_OK || (!found &&
-	    (h->get(st, ip, host_cb, &x, &found) != STORE_OK || !found))) {
+	if (store_hosts_get(st, a.text, host_cb, &x, &found) != STORE_OK || (!found &&
+	    (store_hosts_get(st, ip, host_cb, &x, &found) != STORE_OK || !found))) {
 		json_decref(x.o);
 		return NULL;
 	}
 	bl = json_array();
-	if (h->dnsbl_list(st, json_string_value(json_object_get(x.o, "ip")), dnsbl_cb, bl) !=
+	if (store_hosts_dnsbl_list(st, json_string_value(json_object_get(x.o, "ip")), dnsbl_cb, bl) !=
 	    STORE_OK) {
 		json_decref(bl);
 		json_decref(x.o);
 		return NULL;
 	}
 	json_object_set_new(x.o, "dnsbl", bl);
-	if (x.net > 0 && h->rdap_get(st, x.net, net_cb, &net, &found) != STORE_OK) {
+	if (x.net > 0 && store_hosts_rdap_get(st, x.net, net_cb, &net, &found) != STORE_OK) {
 		json_decref(x.o);
 		return NULL;
 	}
@@ -367,7 +366,7 @@ enrich_memo_get(enrich_memo *m, const char *ip, const char **ptr, const char **c
 	memo_ent *e;
 
 	*ptr = *country = *base = NULL;
-	if (m == NULL || m->st->ops->hosts == NULL || ip == NULL)
+	if (m == NULL || !store_has(m->st, hosts) || ip == NULL)
 		return 0;
 	for (i = hash(ip) % m->cap; m->tab[i].ip != NULL; i = (i + 1) % m->cap)
 		if (strcmp(m->tab[i].ip, ip) == 0)
@@ -389,7 +388,7 @@ enrich_memo_get(enrich_memo *m, const char *ip, const char **ptr, const char **c
 				;
 			e = &m->tab[i];
 		}
-		if (m->st->ops->hosts->brief(m->st, ip, brief_cb, e, &found) != STORE_OK)
+		if (store_hosts_brief(m->st, ip, brief_cb, e, &found) != STORE_OK)
 			return -1;
 		e->ip = xstrdup(ip);
 		m->n++;

@@ -471,11 +471,10 @@ internaldate(imap_box *b, const char *url, int64_t uid)
 static int
 take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid, imap_poll_stats *st)
 {
-	const struct store_intake_ops *in = s->ops->intake;
 	const char *outcome, *dest;
 	int moved, rc;
 
-	if (in->msg_get(s, b->name, uv, uid, &outcome, &moved) != STORE_OK)
+	if (store_intake_msg_get(s, b->name, uv, uid, &outcome, &moved) != STORE_OK)
 		return db_fail(b, s, "reading a message's state");
 	if (outcome == NULL) {
 		char furl[8300], src[1200];
@@ -512,7 +511,7 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 			st->refused++;
 		outcome = outcome_name(o);
 		/* Committed: now it may be recorded and moved. */
-		if (in->msg_put(s, b->name, uv, uid, outcome) != STORE_OK)
+		if (store_intake_msg_put(s, b->name, uv, uid, outcome) != STORE_OK)
 			return db_fail(b, s, "recording a message");
 		moved = 0;
 	}
@@ -525,7 +524,7 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 	if ((rc = move(b, url, uid, dest)) != IMAP_OK)
 		return rc;
 	st->moved++;
-	if (in->msg_moved(s, b->name, uv, uid) != STORE_OK)
+	if (store_intake_msg_moved(s, b->name, uv, uid) != STORE_OK)
 		return db_fail(b, s, "recording a move");
 	return IMAP_OK;
 }
@@ -533,7 +532,6 @@ take(imap_box *b, ingest *g, store *s, const char *url, int64_t uv, int64_t uid,
 static int
 poll_once(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
 {
-	const struct store_intake_ops *in = s->ops->intake;
 	char cmd[1100], *qf;
 	int64_t uv, known_uv, last_uid, *uids;
 	size_t n;
@@ -542,7 +540,7 @@ poll_once(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 
 	b->err[0] = '\0';
 	b->stop = stop;
-	if (in == NULL) {
+	if (!store_has(s, intake)) {
 		snprintf(b->err, sizeof(b->err), "this database backend keeps no intake state");
 		return IMAP_FATAL;
 	}
@@ -562,14 +560,14 @@ poll_once(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 		snprintf(b->err, sizeof(b->err), "%s: no UIDVALIDITY in the STATUS answer", b->folder);
 		return IMAP_RETRY;
 	}
-	if (in->mbox_get(s, b->name, &known_uv, &last_uid) != STORE_OK)
+	if (store_intake_mbox_get(s, b->name, &known_uv, &last_uid) != STORE_OK)
 		return db_fail(b, s, "reading the mailbox state");
 	if (known_uv != uv) {
 		if (known_uv != 0)
 			log_warnx("imap %s: UIDVALIDITY of %s changed (%lld → %lld): its messages are "
 			    "read again (duplicates are recognised)", b->name, b->folder,
 			    (long long)known_uv, (long long)uv);
-		if (in->mbox_reset(s, b->name, uv) != STORE_OK)
+		if (store_intake_mbox_reset(s, b->name, uv) != STORE_OK)
 			return db_fail(b, s, "recording UIDVALIDITY");
 	}
 	{
@@ -604,16 +602,15 @@ poll_once(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 int
 imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_poll_stats *st)
 {
-	const struct store_intake_ops *in = s->ops->intake;
 	int got = 1, reused = b->h != NULL, r;
 
 	memset(st, 0, sizeof(*st));
 	b->err[0] = '\0';
-	if (in == NULL) {
+	if (!store_has(s, intake)) {
 		snprintf(b->err, sizeof(b->err), "this database backend keeps no intake state");
 		return IMAP_FATAL;
 	}
-	if (in->mbox_claim != NULL && in->mbox_claim(s, b->name, &got) != STORE_OK)
+	if (store_has_op(s, intake, mbox_claim) && store_intake_mbox_claim(s, b->name, &got) != STORE_OK)
 		return db_fail(b, s, "claiming the mailbox");
 	if (!got) {
 		log_info("imap %s: another node is polling this mailbox; skipped this time", b->name);
@@ -625,7 +622,8 @@ imap_poll(imap_box *b, ingest *g, store *s, volatile sig_atomic_t *stop, imap_po
 	 * more on a new connection before it counts as a failure. */
 	if (r == IMAP_RETRY && reused && b->h == NULL && (stop == NULL || !*stop))
 		r = poll_once(b, g, s, stop, st);
-	if (in->mbox_release != NULL && in->mbox_release(s, b->name) != STORE_OK && r == IMAP_OK)
+	if (store_has_op(s, intake, mbox_release) && store_intake_mbox_release(s, b->name) != STORE_OK &&
+	    r == IMAP_OK)
 		r = db_fail(b, s, "releasing the mailbox");
 	return r;
 }

@@ -111,8 +111,8 @@ pipeline_start(ingest *g)
 		return;
 	}
 	g->out = evq_get_free(g->q);
-	if (g->st->ops->bulk != NULL)
-		g->st->ops->bulk(g->st, 1);
+	if (store_has(g->st, bulk))
+		store_bulk(g->st, 1);
 }
 
 /* Hands the batch over once it is big enough (or always, with force). */
@@ -144,8 +144,8 @@ ingest_wait(ingest *g)
 		evq_put_free(g->q, g->out);
 	evq_close(g->q);
 	pthread_join(g->writer, NULL);
-	if (g->st->ops->bulk != NULL)
-		g->st->ops->bulk(g->st, 0);
+	if (store_has(g->st, bulk))
+		store_bulk(g->st, 0);
 	evq_free(g->q);
 	g->q = NULL;
 	g->out = &g->direct;
@@ -374,7 +374,7 @@ ingest_retry(ingest *g, int64_t raw_id)
 
 	/* Always inline: the caller wants this message's outcome. */
 	ingest_wait(g);
-	if (g->st->ops->raw_info(g->st, raw_id, get_info, &info) != STORE_OK) {
+	if (store_raw_info_get(g->st, raw_id, get_info, &info) != STORE_OK) {
 		log_warnx("retry %lld: %s", (long long)raw_id, store_errmsg(g->st));
 		return INGEST_FAILED;
 	}
@@ -387,7 +387,7 @@ ingest_retry(ingest *g, int64_t raw_id)
 	r.compressed = info.compressed;
 	if (r.compressed)
 		r.z = ZSTD_createDCtx();
-	if (g->st->ops->raw_read(g->st, raw_id, retry_chunk, &r) != STORE_OK ||
+	if (store_raw_read(g->st, raw_id, retry_chunk, &r) != STORE_OK ||
 	    fflush(r.tmp) != 0) {
 		log_warnx("retry %lld: cannot read the archived copy", (long long)raw_id);
 		fclose(r.tmp);

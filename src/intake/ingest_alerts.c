@@ -34,7 +34,7 @@ change_day(void *ctx, int64_t day, int64_t share)
 	for (int i = 0; i < g->nch; i++)
 		if (g->ch[i].day == day && strcmp(g->ch[i].domain, d->domain) == 0)
 			return;
-	if (d->err || g->st->ops->alerts->change_add(g->st, d->domain, day) != STORE_OK) {
+	if (d->err || store_alerts_change_add(g->st, d->domain, day) != STORE_OK) {
 		d->err = 1;
 		return;
 	}
@@ -50,7 +50,7 @@ ig_changes_report(ingest *g, const dm_report *rep)
 {
 	day_ctx d = { g, g->domain_key, 0 };
 
-	if (g->st->ops->alerts == NULL)
+	if (!store_has(g->st, alerts))
 		return 0;
 	/* a count this large gives every day of the range a share */
 	analysis_spread(rep->begin, rep->end, 86400, (int64_t)1 << 40, change_day, &d);
@@ -70,7 +70,7 @@ ig_changes_doc_end(ingest *g, int keep)
 int
 ig_changes_failure(ingest *g, int64_t failure_id)
 {
-	if (g->st->ops->alerts == NULL)
+	if (!store_has(g->st, alerts))
 		return 0;
-	return g->st->ops->alerts->change_failure(g->st, failure_id) == STORE_OK ? 0 : -1;
+	return store_alerts_change_failure(g->st, failure_id) == STORE_OK ? 0 : -1;
 }

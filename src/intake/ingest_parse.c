@@ -577,8 +577,8 @@ stored_before(ingest *g, const char *hex)
 	int64_t id = 0;
 	char state[32];
 
-	if (s == NULL || s->ops->raw_find == NULL ||
-	    s->ops->raw_find(s, hex, &id, state, sizeof(state)) != STORE_OK || id == 0)
+	if (s == NULL || !store_has(s, raw_find) ||
+	    store_raw_find(s, hex, &id, state, sizeof(state)) != STORE_OK || id == 0)
 		return 0;
 	return strcmp(state, RAW_STORED) == 0 || strcmp(state, RAW_PARTIAL) == 0;
 }
@@ -827,8 +827,8 @@ ig_p_message_fd(ingest *g, const char *path, int fd, uint64_t size)
 		n = pread(fd, g->abuf, HEAD_BYTES, 0);
 	while (n < 0 && errno == EINTR);
 	arch_start(g, &a, g->abuf, n > 0 ? (size_t)n : 0, size);
-	if (s != NULL && s->ops->raw_size_known != NULL &&
-	    s->ops->raw_size_known(s, (int64_t)size, &known) != STORE_OK)
+	if (s != NULL && store_has(s, raw_size_known) &&
+	    store_raw_size_known(s, (int64_t)size, &known) != STORE_OK)
 		known = 1;
 	if (!known) {
 		arch_job j;

@@ -112,7 +112,7 @@ group_lost(ingest *g, const char *what)
 
 	log_warnx("%s: %s; the last %d message%s were not stored: ingest them again", what,
 	    store_errmsg(g->st), g->grp_touched, g->grp_touched == 1 ? "" : "s");
-	g->st->ops->rollback(g->st);
+	store_rollback(g->st);
 	g->stats = g->grp_base;
 	g->stats.messages = messages;
 	g->stats.bytes = bytes;
@@ -127,7 +127,7 @@ ig_group_flush(ingest *g)
 {
 	if (!g->grp_open || g->unit_open)
 		return;
-	if (g->st->ops->commit(g->st) != STORE_OK) {
+	if (store_commit(g->st) != STORE_OK) {
 		group_lost(g, "commit");
 		return;
 	}
@@ -140,16 +140,16 @@ static int
 ig_unit_begin(ingest *g)
 {
 	if (!grouping(g))
-		return g->st->ops->begin(g->st);
+		return store_begin(g->st);
 	if (!g->grp_open) {
-		if (g->st->ops->begin(g->st) != STORE_OK)
+		if (store_begin(g->st) != STORE_OK)
 			return STORE_ERR;
 		g->grp_open = 1;
 		g->grp_units = g->grp_touched = 0;
 		g->grp_t0 = now_ms();
 		g->grp_base = g->stats;
 	}
-	if (g->st->ops->mark(g->st, "unit") != STORE_OK) {
+	if (store_mark(g->st, "unit") != STORE_OK) {
 		group_lost(g, "savepoint");
 		return STORE_ERR;
 	}
@@ -161,10 +161,10 @@ static int
 ig_unit_commit(ingest *g)
 {
 	if (!grouping(g))
-		return g->st->ops->commit(g->st);
+		return store_commit(g->st);
 	if (!g->unit_open)
 		return STORE_ERR;
-	if (g->st->ops->mark_release(g->st, "unit") != STORE_OK) {
+	if (store_mark_release(g->st, "unit") != STORE_OK) {
 		group_lost(g, "savepoint");
 		return STORE_ERR;
 	}
@@ -187,13 +187,13 @@ static void
 ig_unit_rollback(ingest *g)
 {
 	if (!grouping(g)) {
-		g->st->ops->rollback(g->st);
+		store_rollback(g->st);
 		return;
 	}
 	if (!g->unit_open)
 		return;
 	g->unit_open = 0;
-	if (g->st->ops->mark_rollback(g->st, "unit") != STORE_OK)
+	if (store_mark_rollback(g->st, "unit") != STORE_OK)
 		group_lost(g, "savepoint");
 }
 
@@ -278,7 +278,7 @@ c_duplicate(ingest *g, int64_t dup)
 
 	ig_unit_rollback(g);
 	if (ig_unit_begin(g) != STORE_OK ||
-	    g->st->ops->raw_duplicate(g->st, dup, c_src(g), &n) != STORE_OK ||
+	    store_raw_duplicate(g->st, dup, c_src(g), &n) != STORE_OK ||
 	    ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
@@ -316,12 +316,12 @@ c_msg_begin(ingest *g, evr *r)
 	g->grp_touched++;
 	/* With the hash known up front, a duplicate is found before anything is
 	 * written, and the new row is inserted with its hash in one go. */
-	if (hex != NULL && (g->st->ops->raw_find(g->st, hex, &g->arch_dup, state,
+	if (hex != NULL && (store_raw_find(g->st, hex, &g->arch_dup, state,
 	    sizeof(state)) != STORE_OK)) {
 		c_fail(g, "cannot archive: ");
 		return;
 	}
-	if (g->arch_dup == 0 && g->st->ops->raw_new(g->st, c_src(g), codec, hex, &g->raw_id) !=
+	if (g->arch_dup == 0 && store_raw_new(g->st, c_src(g), codec, hex, &g->raw_id) !=
 	    STORE_OK) {
 		c_fail(g, "cannot archive: ");
 		return;
@@ -339,7 +339,7 @@ c_arch_chunk(ingest *g, evr *r)
 
 	if (g->arch_dup != 0)
 		return;		/* archived before */
-	if (g->st->ops->raw_chunk(g->st, g->raw_id, g->arch_seq++, p, n) != STORE_OK)
+	if (store_raw_chunk(g->st, g->raw_id, g->arch_seq++, p, n) != STORE_OK)
 		c_fail(g, "cannot archive: ");
 }
 
@@ -375,7 +375,7 @@ c_arch_end(ingest *g, evr *r)
 
 	if (g->arch_dup != 0)
 		dup = g->arch_dup;
-	else if (g->st->ops->raw_seal(g->st, g->raw_id, g->arch_hashed ? NULL : hex, size,
+	else if (store_raw_seal(g->st, g->raw_id, g->arch_hashed ? NULL : hex, size,
 	    stored, &dup) != STORE_OK) {
 		c_fail(g, "cannot archive: ");
 		return;
@@ -391,7 +391,7 @@ c_arch_end(ingest *g, evr *r)
 	/* Same bytes archived before: what to do depends on that copy's state. */
 	ig_unit_rollback(g);
 	g->raw_id = dup;
-	if (g->st->ops->raw_info(g->st, g->raw_id, get_state, &s) != STORE_OK) {
+	if (store_raw_info_get(g->st, g->raw_id, get_state, &s) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
@@ -423,14 +423,14 @@ c_arch_end_after(ingest *g, evr *r)
 	int64_t size = evr_i64(r), stored = evr_i64(r), dup = 0;
 	struct state_cb s = { "" };
 
-	if (g->st->ops->raw_seal(g->st, g->raw_id, hex, size, stored, &dup) != STORE_OK) {
+	if (store_raw_seal(g->st, g->raw_id, hex, size, stored, &dup) != STORE_OK) {
 		c_fail(g, "cannot archive: ");
 		return;
 	}
 	g->stats.bytes += (uint64_t)size;
 	if (dup == 0)
 		return;
-	if (g->st->ops->raw_info(g->st, dup, get_state, &s) != STORE_OK) {
+	if (store_raw_info_get(g->st, dup, get_state, &s) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
@@ -438,7 +438,7 @@ c_arch_end_after(ingest *g, evr *r)
 		c_duplicate(g, dup);
 		return;
 	}
-	if (g->st->ops->raw_merge(g->st, g->raw_id, dup) != STORE_OK) {
+	if (store_raw_merge(g->st, g->raw_id, dup) != STORE_OK) {
 		c_fail(g, "");
 		return;
 	}
@@ -451,8 +451,8 @@ c_toobig(ingest *g, evr *r)
 {
 	const char *reason = evr_str(r);
 
-	if (g->st->ops->quarantine_add(g->st, g->raw_id, reason) != STORE_OK ||
-	    g->st->ops->raw_set_state(g->st, g->raw_id, RAW_QUARANTINED, reason, 0) !=
+	if (store_quarantine_add(g->st, g->raw_id, reason) != STORE_OK ||
+	    store_raw_set_state(g->st, g->raw_id, RAW_QUARANTINED, reason, 0) !=
 	    STORE_OK || observe(g) != 0 || ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");
 		return;
@@ -498,13 +498,13 @@ c_pass_begin(ingest *g, int64_t pass)
 		}
 		/* Redo the message, parsing the documents that were not
 		 * well-formed with the recovery parser.  The archived copy stays. */
-		if (g->st->ops->mark_rollback(g->st, "msg") != STORE_OK) {
+		if (store_mark_rollback(g->st, "msg") != STORE_OK) {
 			c_fail(g, "");
 			return;
 		}
 	}
 	reset_message(g);
-	if (g->st->ops->mark(g->st, "msg") != STORE_OK)
+	if (store_mark(g->st, "msg") != STORE_OK)
 		c_fail(g, "");
 }
 
@@ -518,7 +518,7 @@ c_doc_begin(ingest *g, evr *r)
 	dbuf_addstr(&g->c_doc_name, name != NULL ? name : "?");
 	g->c_doc_dup = g->c_doc_failed = 0;
 	g->report_id = 0;
-	if (g->st->ops->mark(g->st, "doc") != STORE_OK)
+	if (store_mark(g->st, "doc") != STORE_OK)
 		c_fail(g, "");
 }
 
@@ -540,12 +540,12 @@ c_header(ingest *g, evr *r)
 	ev_get_report(r, &rep);
 	/* records.policy_domain holds the same normalised domain as the key */
 	dm_report_key(&rep, org, rid, g->domain_key);
-	if (g->st->ops->report_add(g->st, g->raw_id, &rep, &g->report_id, &dup) != STORE_OK) {
+	if (store_report_add(g->st, g->raw_id, &rep, &g->report_id, &dup) != STORE_OK) {
 		c_doc_fail(g, "storing the report");
 		return;
 	}
 	if (dup != 0) {
-		if (g->st->ops->duplicate_add(g->st, g->raw_id, dup, c_src(g)) != STORE_OK)
+		if (store_duplicate_add(g->st, g->raw_id, dup, c_src(g)) != STORE_OK)
 			c_doc_fail(g, "storing the duplicate");
 		else
 			g->c_doc_dup = 1;
@@ -563,7 +563,7 @@ c_record(ingest *g, evr *r)
 	ev_get_record(r, &g->rec);
 	if (analysis_record(g->an, &g->rec, &an) != 0)
 		c_doc_fail(g, "analysis");
-	else if (g->st->ops->record_add(g->st, g->report_id, g->domain_key, &g->rec, &an) !=
+	else if (store_record_add(g->st, g->report_id, g->domain_key, &g->rec, &an) !=
 	    STORE_OK)
 		c_doc_fail(g, "storing a record");
 }
@@ -575,7 +575,7 @@ c_trailer(ingest *g, evr *r)
 
 	ev_get_report(r, &rep);
 	if (analysis_end_report(g->an) != 0 ||
-	    g->st->ops->report_finish(g->st, g->report_id, &rep) != STORE_OK) {
+	    store_report_finish(g->st, g->report_id, &rep) != STORE_OK) {
 		c_doc_fail(g, "finishing the report");
 		return;
 	}
@@ -613,7 +613,7 @@ c_doc_end(ingest *g, evr *r)
 	switch (outcome) {
 	case DOC_OK:
 	case DOC_DUP:
-		if (g->st->ops->mark_release(g->st, "doc") != STORE_OK) {
+		if (store_mark_release(g->st, "doc") != STORE_OK) {
 			c_fail(g, "");
 			return;
 		}
@@ -626,7 +626,7 @@ c_doc_end(ingest *g, evr *r)
 		c_fail(g, "");
 		return;
 	default:
-		if (g->st->ops->mark_rollback(g->st, "doc") != STORE_OK) {
+		if (store_mark_rollback(g->st, "doc") != STORE_OK) {
 			c_fail(g, "");
 			return;
 		}
@@ -650,12 +650,11 @@ c_kind_doc(ingest *g, evr *r)
 	const char *ident = evr_str(r);
 	size_t n;
 	const void *p = evr_bytes(r, &n);
-	const struct store_kinds_ops *ko = g->st->ops->kinds;
 	json_error_t je;
 	json_t *model;
 	int64_t id = 0, dup = 0;
 
-	if (ko == NULL) {
+	if (!store_has(g->st, kinds)) {
 		snprintf(g->c_fail_reason, sizeof(g->c_fail_reason), "this store keeps no "
 		    "report of kind %d", kind);
 		g->c_doc_failed = 1;
@@ -664,7 +663,7 @@ c_kind_doc(ingest *g, evr *r)
 	model = json_loadb(p, n, 0, &je);
 	if (model == NULL)
 		panic("ingest pipeline: a kind's model is not JSON: %s", je.text);
-	if (ko->add(g->st, kind, g->raw_id, model, ident, c_src(g), &id, &dup) != STORE_OK)
+	if (store_kinds_add(g->st, kind, g->raw_id, model, ident, c_src(g), &id, &dup) != STORE_OK)
 		c_doc_fail(g, "storing the report");
 	else if (dup != 0)
 		g->c_doc_dup = 1;
@@ -721,11 +720,11 @@ c_msg_finish(ingest *g)
 		outcome = g->ok > 0 ? INGEST_STORED : INGEST_DUPLICATE;
 		state = RAW_STORED;
 	}
-	if (g->st->ops->mark_release(g->st, "msg") != STORE_OK ||
-	    (g->c_retry && g->st->ops->quarantine_mark(g->st, g->raw_id, 1) != STORE_OK) ||
-	    (g->nrefusals > 0 && g->st->ops->quarantine_add(g->st, g->raw_id,
+	if (store_mark_release(g->st, "msg") != STORE_OK ||
+	    (g->c_retry && store_quarantine_mark(g->st, g->raw_id, 1) != STORE_OK) ||
+	    (g->nrefusals > 0 && store_quarantine_add(g->st, g->raw_id,
 	    dbuf_cstr(&g->refusals)) != STORE_OK) ||
-	    g->st->ops->raw_set_state(g->st, g->raw_id, state,
+	    store_raw_set_state(g->st, g->raw_id, state,
 	    g->nrefusals ? dbuf_cstr(&g->refusals) : NULL, g->ok) != STORE_OK ||
 	    observe(g) != 0 || ig_unit_commit(g) != STORE_OK) {
 		c_fail(g, "");

@@ -38,11 +38,9 @@ static int
 op(store *st, const char *name, const char *k1, const char *v1, const char *k2,
     const char *v2, double v, int set)
 {
-	const struct store_intake_ops *in = st->ops->intake;
-
-	if (in == NULL || in->counter == NULL)
+	if (!store_has(st, intake) || !store_has_op(st, intake, counter))
 		return 0;
-	return in->counter(st, name, k1, v1, k2, v2, v, set) == STORE_OK ? 0 : -1;
+	return store_intake_counter(st, name, k1, v1, k2, v2, v, set) == STORE_OK ? 0 : -1;
 }
 
 int

@@ -3,11 +3,13 @@
  *   "sqlite:PATH" or any plain path            → SQLite
  *   "postgresql://..." or "postgres://..."     → PostgreSQL (store_pg.c; libpq's
  *                                                URI syntax, passed on whole)
+ * and store_exists(): is there a store at a DSN, without creating one.
  */
 #include "store.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int
 store_open(store **out, const char *dsn, char *err, size_t errlen)
@@ -25,4 +27,14 @@ store_close(store *s)
 {
 	if (s != NULL)
 		s->ops->close(s);
+}
+
+int
+store_exists(const char *dsn)
+{
+	if (strstr(dsn, "://") != NULL)
+		return 1;
+	if (strncmp(dsn, "sqlite:", 7) == 0)
+		dsn += 7;
+	return access(dsn, F_OK) == 0;
 }

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_keys.h"
 #include "web_priv.h"
 #include "auth_web.h"
 #include "api_admin.h"
@@ -120,54 +121,87 @@ val_json(const store_web_val *v)
 	}
 }
 
+/* A row as a JSON object under the keys of q's table (api_keys.c); NULL when
+ * a column has no key there: logged, and the request answers 500. */
 static json_t *
-row_json(int ncol, const char *const *names, const store_web_val *v)
+row_json(int q, int ncol, const char *const *names, const store_web_val *v)
 {
 	json_t *o = json_object();
 
-	for (int i = 0; i < ncol; i++)
-		json_object_set_new(o, names[i], val_json(&v[i]));
+	for (int i = 0; i < ncol; i++) {
+		const api_key *k = api_key_of(q, i, names[i]);
+
+		if (k == NULL) {
+			log_warnx("serve: column %s of query %d has no JSON key (src/web/api_keys.c)",
+			    names[i], q);
+			json_decref(o);
+			return NULL;
+		}
+		if (!api_key_type_ok(k, &v[i]))
+			log_warnx("serve: column %s of query %d: value type %d, not the key table's",
+			    names[i], q, v[i].type);
+		json_object_set_new(o, k->key, val_json(&v[i]));
+	}
 	return o;
 }
+
+typedef struct rows_ctx {
+	int q;
+	int bad;		/* a column without a key */
+	json_t *a;		/* rows: the array */
+	json_t *o;		/* one: the first row */
+} rows_ctx;
 
 static int
 arr_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
-	json_array_append_new((json_t *)ctx, row_json(ncol, names, v));
+	rows_ctx *c = ctx;
+	json_t *o = row_json(c->q, ncol, names, v);
+
+	if (o == NULL) {
+		c->bad = 1;
+		return 1;
+	}
+	json_array_append_new(c->a, o);
 	return 0;
 }
 
 static int
 obj_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
-	json_t **o = ctx;
+	rows_ctx *c = ctx;
 
-	*o = row_json(ncol, names, v);
+	if ((c->o = row_json(c->q, ncol, names, v)) == NULL)
+		c->bad = 1;
 	return 1;
 }
 
 static json_t *
 rows(wreq *r, int q, const store_web_query *w, int *err)
 {
-	json_t *a = json_array();
+	rows_ctx c = { q, 0, json_array(), NULL };
 
-	if (web_ops(r->st)->query(r->st, r->principal, q, w, arr_cb, a) != STORE_OK) {
+	if (store_web_run(r->st, r->principal, q, w, arr_cb, &c) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
+	} else if (c.bad) {
+		*err = 1;
 	}
-	return a;
+	return c.a;
 }
 
 static json_t *
 one(wreq *r, int q, const store_web_query *w, int *err)
 {
-	json_t *o = NULL;
+	rows_ctx c = { q, 0, NULL, NULL };
 
-	if (web_ops(r->st)->query(r->st, r->principal, q, w, obj_cb, &o) != STORE_OK) {
+	if (store_web_run(r->st, r->principal, q, w, obj_cb, &c) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r->st));
 		*err = 1;
+	} else if (c.bad) {
+		*err = 1;
 	}
-	return o;
+	return c.o;
 }
 
 static int
@@ -385,9 +419,9 @@ audit_change(wreq *r, const char *action, const char *domain, const char *fmt,
 {
 	int64_t tenant = 0;
 
-	if (r->st->ops->auth == NULL)
+	if (!store_has(r->st, auth))
 		return;
-	if (domain != NULL && r->st->ops->auth->domain_owner(r->st, domain, &tenant) != STORE_OK)
+	if (domain != NULL && store_auth_domain_owner(r->st, domain, &tenant) != STORE_OK)
 		tenant = 0;
 	if (audit(r->st, r->principal->name, tenant, action, domain != NULL ? domain : "-",
 	    r->client_ip, fmt, detail) != 0)
@@ -406,10 +440,10 @@ h_meta(wreq *r, wresp *out)
 	json_object_set_new(j, "retention_days", json_integer(r->o->retention_days));
 	json_object_set_new(j, "enrichment", json_string(bg_enrich_state() == 0 ? "off" :
 	    bg_enrich_state() == 2 ? "running" : "idle"));
-	json_object_set_new(j, "senders_writable", json_boolean(r->st->ops->analysis != NULL &&
+	json_object_set_new(j, "senders_writable", json_boolean(store_has(r->st, analysis) &&
 	    principal_can_write(r->principal) &&
-	    (web_ops(r->st) == NULL || web_ops(r->st)->readonly == NULL ||
-	    !web_ops(r->st)->readonly(r->st))));
+	    (!store_has(r->st, web) || !store_has_op(r->st, web, readonly) ||
+	    !store_web_readonly(r->st))));
 	json_object_set_new(j, "auth", json_boolean(r->o->password != NULL));
 	json_object_set_new(j, "classes", json_pack("[ssss]", class_names[0], class_names[1],
 	    class_names[2], class_names[3]));
@@ -700,9 +734,7 @@ h_record(wreq *r, wresp *out, int64_t id)
 static int
 read_only(wreq *r, wresp *out)
 {
-	const struct store_web_ops *w = web_ops(r->st);
-
-	if (w == NULL || w->readonly == NULL || !w->readonly(r->st))
+	if (!store_has(r->st, web) || !store_has_op(r->st, web, readonly) || !store_web_readonly(r->st))
 		return 0;
 	api_error(out, 503, "read_only", "database is read-only");
 	return 1;
@@ -744,8 +776,8 @@ h_senders(wreq *r, wresp *out)
 			domain_ok(r, out, w.domain);
 		return;
 	}
-	if (r->st->ops->analysis != NULL &&
-	    r->st->ops->analysis->sender_list(r->st, w.domain, sender_list_cb, reg) != STORE_OK)
+	if (store_has(r->st, analysis) &&
+	    store_analysis_sender_list(r->st, w.domain, sender_list_cb, reg) != STORE_OK)
 		log_warnx("serve: senders: %s", store_errmsg(r->st));
 	src = rows(r, SWQ_SOURCES, &w, &err);
 	partial = take_partial(src);
@@ -797,7 +829,7 @@ h_senders(wreq *r, wresp *out)
 	j = json_object();
 	json_object_set_new(j, "registered", reg);
 	json_object_set_new(j, "groups", groups);
-	json_object_set_new(j, "writable", json_boolean(r->st->ops->analysis != NULL &&
+	json_object_set_new(j, "writable", json_boolean(store_has(r->st, analysis) &&
 	    principal_can_write(r->principal)));
 	json_object_set_new(j, "partial", json_boolean(partial));
 	json_object_set_new(j, "window", json_integer(STORE_WEB_AGG_MAX));
@@ -820,7 +852,7 @@ h_sender_add(wreq *r, wresp *out)
 	store_sender s;
 	int64_t id = 0;
 
-	if (r->st->ops->analysis == NULL) {
+	if (!store_has(r->st, analysis)) {
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
@@ -861,14 +893,14 @@ h_sender_add(wreq *r, wresp *out)
 	s.value = value;
 	s.note = note;
 	s.created_at = (int64_t)time(NULL);
-	if (r->st->ops->begin(r->st) != STORE_OK ||
-	    r->st->ops->analysis->sender_add(r->st, &s, &id) != STORE_OK ||
-	    r->st->ops->analysis->pending_add(r->st, domain) != STORE_OK ||
-	    r->st->ops->commit(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK ||
+	    store_analysis_sender_add(r->st, &s, &id) != STORE_OK ||
+	    store_analysis_pending_add(r->st, domain) != STORE_OK ||
+	    store_commit(r->st) != STORE_OK) {
 		const char *m = store_errmsg(r->st);
 		int dup = strstr(m, "already") != NULL;
 
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		json_decref(in);
 		if (!dup)
 			log_warnx("serve: sender add: %s", m);
@@ -895,7 +927,7 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 	store_web_query w;
 	json_t *mine;
 
-	if (r->st->ops->analysis == NULL) {
+	if (!store_has(r->st, analysis)) {
 		api_error(out, 501, "unavailable", "My Senders are not available in this build");
 		return;
 	}
@@ -910,12 +942,12 @@ h_sender_rm(wreq *r, wresp *out, int64_t id)
 		return;
 	}
 	json_decref(mine);
-	if (r->st->ops->begin(r->st) != STORE_OK ||
-	    r->st->ops->analysis->sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
-	    (found && r->st->ops->analysis->pending_add(r->st, dom) != STORE_OK) ||
-	    r->st->ops->commit(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK ||
+	    store_analysis_sender_rm(r->st, id, dom, sizeof(dom), &found) != STORE_OK ||
+	    (found && store_analysis_pending_add(r->st, dom) != STORE_OK) ||
+	    store_commit(r->st) != STORE_OK) {
 		log_warnx("serve: sender rm: %s", store_errmsg(r->st));
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		api_error(out, 500, "database", "database error");
 		return;
 	}
@@ -1201,7 +1233,7 @@ h_retry(wreq *r, wresp *out, int64_t qid)
 	int64_t want[2] = { qid, 0 };
 	json_t *j;
 
-	if (web_ops(r->st)->query(r->st, r->principal, SWQ_QUARANTINE, NULL, find_raw_cb, want) !=
+	if (store_web_run(r->st, r->principal, SWQ_QUARANTINE, NULL, find_raw_cb, want) !=
 	    STORE_OK || want[1] == 0) {
 		api_error(out, 404, "not_found", "no such quarantine entry");
 		return;
@@ -1528,8 +1560,8 @@ api_handle(wreq *r, wresp *out)
 		 * is switched back here, or (when the query watch stopped that)
 		 * by serve_api once the watch is off */
 		r->query_only = strcmp(rt->method, "GET") == 0 && rt->access != ACC_PUBLIC &&
-		    web_ops(r->st)->query_only != NULL &&
-		    web_ops(r->st)->query_only(r->st, 1) == STORE_OK;
+		    store_has_op(r->st, web, query_only) &&
+		    store_web_query_only(r->st, 1) == STORE_OK;
 		/* an operator's tenant view (tenant=ID): the data routes see that
 		 * tenant's principal (api_admin.c) */
 		if (rt->access == ACC_READ || rt->access == ACC_WRITE) {
@@ -1546,7 +1578,7 @@ api_handle(wreq *r, wresp *out)
 				route_run(rt, r, out, id, arg);
 		} else
 			route_run(rt, r, out, id, arg);
-		if (r->query_only && web_ops(r->st)->query_only(r->st, 0) == STORE_OK)
+		if (r->query_only && store_web_query_only(r->st, 0) == STORE_OK)
 			r->query_only = 0;
 		return;
 	}

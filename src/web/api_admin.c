@@ -58,7 +58,7 @@ static int
 manager(wreq *r, wresp *out, dm_principal *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (r->st->ops->auth == NULL) {
+	if (!store_has(r->st, auth)) {
 		api_error(out, 501, "no_users", "this database backend has no users");
 		return 0;
 	}
@@ -73,7 +73,7 @@ manager(wreq *r, wresp *out, dm_principal *p)
 static int
 tenant_exists(wreq *r, int64_t id, int *found)
 {
-	return r->st->ops->auth->tenant_get(r->st, NULL, id, NULL, NULL, found);
+	return store_auth_tenant_get(r->st, NULL, id, NULL, NULL, found);
 }
 
 int
@@ -93,7 +93,7 @@ admin_view_tenant(wreq *r, wresp *out, const dm_principal *p, int64_t *tid)
 		api_error(out, 400, "bad_param", "tenant must be a tenant id");
 		return -1;
 	}
-	if (r->st->ops->auth == NULL || tenant_exists(r, *tid, &found) != STORE_OK) {
+	if (!store_has(r->st, auth) || tenant_exists(r, *tid, &found) != STORE_OK) {
 		db_error(r, out, "tenant");
 		return -1;
 	}
@@ -192,7 +192,7 @@ admin_users(wreq *r, wresp *out)
 		return;
 	if (scope_tenant(r, out, &p, &tid) == 0) {
 		a = json_array();
-		if (r->st->ops->auth->user_list(r->st, principal_is_operator(&p) && tid == 0 ? -1 :
+		if (store_auth_user_list(r->st, principal_is_operator(&p) && tid == 0 ? -1 :
 		    tid, user_json_cb, a) != STORE_OK) {
 			json_decref(a);
 			db_error(r, out, "users");
@@ -295,16 +295,16 @@ admin_user_add(wreq *r, wresp *out)
 	u.pw_hash = h;
 	u.created_at = auth_now();
 	client_ip(r, ip, sizeof(ip));
-	if (r->st->ops->begin(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK) {
 		db_error(r, out, "user add");
 		goto done;
 	}
-	if (r->st->ops->auth->user_add(r->st, &u, &id) != STORE_OK) {
+	if (store_auth_user_add(r->st, &u, &id) != STORE_OK) {
 		int exists = strstr(store_errmsg(r->st), "exists") != NULL;
 
 		if (!exists)
 			log_warnx("user add: %s", store_errmsg(r->st));
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		if (exists)
 			api_error(out, 409, "exists", "a user of that name exists");
 		else
@@ -312,8 +312,8 @@ admin_user_add(wreq *r, wresp *out)
 		goto done;
 	}
 	if (audit(r->st, p.name, tid, "user_add", n, ip, "role %s", u.role) != 0 ||
-	    r->st->ops->commit(r->st) != STORE_OK) {
-		r->st->ops->rollback(r->st);
+	    store_commit(r->st) != STORE_OK) {
+		store_rollback(r->st);
 		db_error(r, out, "user add");
 		goto done;
 	}
@@ -334,7 +334,7 @@ target_user(wreq *r, wresp *out, const dm_principal *p, int64_t id, int not_self
 	int found = 0;
 
 	memset(w, 0, sizeof(*w));
-	if (r->st->ops->auth->user_get(r->st, NULL, id, urow_cb, w, &found) != STORE_OK) {
+	if (store_auth_user_get(r->st, NULL, id, urow_cb, w, &found) != STORE_OK) {
 		db_error(r, out, "user");
 		return 0;
 	}
@@ -368,15 +368,15 @@ user_change(wreq *r, wresp *out, int64_t id, int what)
 	if (!target_user(r, out, &p, id, 1, &w))
 		goto done;
 	client_ip(r, ip, sizeof(ip));
-	if (r->st->ops->begin(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK) {
 		db_error(r, out, "user");
 		goto done;
 	}
-	rc = what < 0 ? r->st->ops->auth->user_rm(r->st, id, &found) :
-	    r->st->ops->auth->user_set_disabled(r->st, id, what);
+	rc = what < 0 ? store_auth_user_rm(r->st, id, &found) :
+	    store_auth_user_set_disabled(r->st, id, what);
 	if (rc != STORE_OK || audit(r->st, p.name, w.tenant_id, action[what + 1], w.name, ip,
-	    "role %s", w.role) != 0 || r->st->ops->commit(r->st) != STORE_OK) {
-		r->st->ops->rollback(r->st);
+	    "role %s", w.role) != 0 || store_commit(r->st) != STORE_OK) {
+		store_rollback(r->st);
 		db_error(r, out, "user");
 		goto done;
 	}
@@ -419,12 +419,12 @@ admin_user_password(wreq *r, wresp *out, int64_t id)
 	    new_password(out, b, h, sizeof(h)) != 0)
 		goto done;
 	client_ip(r, ip, sizeof(ip));
-	if (r->st->ops->begin(r->st) != STORE_OK ||
-	    r->st->ops->auth->user_set_password(r->st, id, h, auth_now()) != STORE_OK ||
+	if (store_begin(r->st) != STORE_OK ||
+	    store_auth_user_set_password(r->st, id, h, auth_now()) != STORE_OK ||
 	    session_destroy_user(r->st, id, NULL) != 0 ||
 	    audit(r->st, p.name, w.tenant_id, "user_passwd", w.name, ip, "sessions ended") != 0 ||
-	    r->st->ops->commit(r->st) != STORE_OK) {
-		r->st->ops->rollback(r->st);
+	    store_commit(r->st) != STORE_OK) {
+		store_rollback(r->st);
 		db_error(r, out, "user password");
 		goto done;
 	}
@@ -459,7 +459,7 @@ admin_tokens(wreq *r, wresp *out)
 		return;
 	if (scope_tenant(r, out, &p, &tid) == 0) {
 		a = json_array();
-		if (r->st->ops->auth->token_list(r->st, tid, token_json_cb, a) != STORE_OK) {
+		if (store_auth_token_list(r->st, tid, token_json_cb, a) != STORE_OK) {
 			json_decref(a);
 			db_error(r, out, "tokens");
 		} else
@@ -517,13 +517,13 @@ admin_token_add(wreq *r, wresp *out)
 		}
 	}
 	client_ip(r, ip, sizeof(ip));
-	if (r->st->ops->begin(r->st) != STORE_OK) {
+	if (store_begin(r->st) != STORE_OK) {
 		db_error(r, out, "token add");
 		goto done;
 	}
 	if (token_create(r->st, tid, name != NULL && name[0] ? name : NULL, scope, tok,
 	    sizeof(tok), &id, err, sizeof(err)) != 0) {
-		r->st->ops->rollback(r->st);
+		store_rollback(r->st);
 		log_warnx("token add: %s", err);
 		api_error(out, 500, "database", "the token could not be made");
 		goto done;
@@ -532,8 +532,8 @@ admin_token_add(wreq *r, wresp *out)
 	prefix[TOKEN_SHOWN] = '\0';
 	if (audit(r->st, p.name, tid, "token_add", prefix, ip, "id %lld, scope %s",
 	    (long long)id, scope == TOKEN_WRITE ? "write" : "read") != 0 ||
-	    r->st->ops->commit(r->st) != STORE_OK) {
-		r->st->ops->rollback(r->st);
+	    store_commit(r->st) != STORE_OK) {
+		store_rollback(r->st);
 		db_error(r, out, "token add");
 		goto done;
 	}
@@ -574,7 +574,7 @@ admin_token_rm(wreq *r, wresp *out, int64_t id)
 	if (!manager(r, out, &p))
 		return;
 	memset(&ti, 0, sizeof(ti));
-	if (r->st->ops->auth->token_get(r->st, NULL, id, tinfo_cb, &ti, &found) != STORE_OK) {
+	if (store_auth_token_get(r->st, NULL, id, tinfo_cb, &ti, &found) != STORE_OK) {
 		db_error(r, out, "token");
 		goto done;
 	}
@@ -583,10 +583,10 @@ admin_token_rm(wreq *r, wresp *out, int64_t id)
 		goto done;
 	}
 	client_ip(r, ip, sizeof(ip));
-	if (r->st->ops->begin(r->st) != STORE_OK || token_revoke(r->st, id, &found) != 0 ||
+	if (store_begin(r->st) != STORE_OK || token_revoke(r->st, id, &found) != 0 ||
 	    audit(r->st, p.name, ti.tenant_id, "token_revoke", ti.prefix, ip, "id %lld",
-	    (long long)id) != 0 || r->st->ops->commit(r->st) != STORE_OK) {
-		r->st->ops->rollback(r->st);
+	    (long long)id) != 0 || store_commit(r->st) != STORE_OK) {
+		store_rollback(r->st);
 		db_error(r, out, "token");
 		goto done;
 	}
@@ -621,7 +621,7 @@ admin_audit(wreq *r, wresp *out)
 		api_error(out, 400, "bad_param", "limit is 1-1000");
 	else if (scope_tenant(r, out, &p, &tid) == 0) {
 		a = json_array();
-		if (r->st->ops->auth->audit_list(r->st, principal_is_operator(&p) && tid == 0 ? -1 :
+		if (store_auth_audit_list(r->st, principal_is_operator(&p) && tid == 0 ? -1 :
 		    tid, (int)limit, audit_json_cb, a) != STORE_OK) {
 			json_decref(a);
 			db_error(r, out, "audit");
@@ -646,14 +646,14 @@ admin_tenants(wreq *r, wresp *out)
 {
 	json_t *a;
 
-	if (r->st->ops->auth == NULL) {
+	if (!store_has(r->st, auth)) {
 		api_error(out, 501, "no_users", "this database backend has no users");
 		return;
 	}
 	if (api_require_operator(r, out) != 0)
 		return;
 	a = json_array();
-	if (r->st->ops->auth->tenant_list(r->st, tenant_json_cb, a) != STORE_OK) {
+	if (store_auth_tenant_list(r->st, tenant_json_cb, a) != STORE_OK) {
 		json_decref(a);
 		db_error(r, out, "tenants");
 	} else
@@ -704,7 +704,7 @@ admin_view(wreq *r, wresp *out, dm_principal *view)
 	view->ndomains = 0;
 	view->tenant_id = tid;
 	view->role = ROLE_ADMIN;
-	if (r->st->ops->auth->domain_list(r->st, tid, add_domain_cb, view) != STORE_OK) {
+	if (store_auth_domain_list(r->st, tid, add_domain_cb, view) != STORE_OK) {
 		principal_free(view);
 		db_error(r, out, "tenant view");
 		return -1;

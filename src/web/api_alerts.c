@@ -33,14 +33,15 @@
 #define LIST_MAX 1000
 #define SCAN_MAX 20000	/* rows read to count / filter by the principal's domains */
 
-static const struct store_alerts_ops *
-ops(wreq *r, wresp *out)
+/* 1 when the store has alerts, else 0 with a 501 in out. */
+static int
+have_alerts(wreq *r, wresp *out)
 {
-	if (r->st->ops->alerts == NULL) {
+	if (!store_has(r->st, alerts)) {
 		api_error(out, 501, "unavailable", "alerts are not available with this store");
-		return NULL;
+		return 0;
 	}
-	return r->st->ops->alerts;
+	return 1;
 }
 
 static int
@@ -125,7 +126,7 @@ count_open(wreq *r, const char *domain, int *n)
 	store_alert_filter f = { domain, "open", SCAN_MAX, 0, NULL };
 	list_ctx l = { r, NULL, 0, 0 };
 
-	if (r->st->ops->alerts->alert_list(r->st, &f, list_cb, &l) != STORE_OK)
+	if (store_alerts_alert_list(r->st, &f, list_cb, &l) != STORE_OK)
 		return -1;
 	*n = l.n;
 	return 0;
@@ -141,7 +142,7 @@ api_alerts(wreq *r, wresp *out)
 	int64_t v;
 	int open = 0;
 
-	if (ops(r, out) == NULL || (domain != NULL && !domain_ok(r, out, domain)))
+	if (!have_alerts(r, out) || (domain != NULL && !domain_ok(r, out, domain)))
 		return;
 	if (state != NULL && strcmp(state, "open") != 0 && strcmp(state, "acknowledged") != 0) {
 		api_error(out, 400, "bad_state", "state: open or acknowledged");
@@ -164,7 +165,7 @@ api_alerts(wreq *r, wresp *out)
 	f.rule = rule;
 	f.limit = SCAN_MAX;
 	l.arr = json_array();
-	if (r->st->ops->alerts->alert_list(r->st, &f, list_cb, &l) != STORE_OK ||
+	if (store_alerts_alert_list(r->st, &f, list_cb, &l) != STORE_OK ||
 	    count_open(r, domain, &open) != 0) {
 		log_warnx("serve: alerts: %s", store_errmsg(r->st));
 		json_decref(l.arr);
@@ -179,7 +180,7 @@ api_alerts_count(wreq *r, wresp *out)
 {
 	int open = 0;
 
-	if (ops(r, out) == NULL)
+	if (!have_alerts(r, out))
 		return;
 	if (count_open(r, NULL, &open) != 0) {
 		log_warnx("serve: alerts: %s", store_errmsg(r->st));
@@ -196,10 +197,10 @@ api_alert_ack(wreq *r, wresp *out, int64_t id)
 	list_ctx l = { r, NULL, 1, 0 };
 	int found = 0;
 
-	if (ops(r, out) == NULL)
+	if (!have_alerts(r, out))
 		return;
 	l.arr = json_array();
-	if (r->st->ops->alerts->alert_list(r->st, &f, list_cb, &l) != STORE_OK) {
+	if (store_alerts_alert_list(r->st, &f, list_cb, &l) != STORE_OK) {
 		json_decref(l.arr);
 		api_error(out, 500, "database", "database error");
 		return;
@@ -210,7 +211,7 @@ api_alert_ack(wreq *r, wresp *out, int64_t id)
 		return;
 	}
 	json_decref(l.arr);
-	if (r->st->ops->alerts->alert_ack(r->st, id, (int64_t)time(NULL), &found) != STORE_OK) {
+	if (store_alerts_alert_ack(r->st, id, (int64_t)time(NULL), &found) != STORE_OK) {
 		log_warnx("serve: alert ack: %s", store_errmsg(r->st));
 		api_error(out, 500, "database", "database error");
 		return;
@@ -237,7 +238,7 @@ api_alert_settings(wreq *r, wresp *out)
 	alert_settings set;
 	char err[512];
 
-	if (ops(r, out) == NULL || !domain_ok(r, out, domain))
+	if (!have_alerts(r, out) || !domain_ok(r, out, domain))
 		return;
 	if (alert_settings_load(r->st, domain, &set, err, sizeof(err)) != 0) {
 		log_warnx("serve: alert settings: %s", err);
@@ -441,7 +442,7 @@ api_alert_settings_post(wreq *r, wresp *out)
 	alert_settings set;
 	char err[512];
 
-	if (ops(r, out) == NULL)
+	if (!have_alerts(r, out))
 		return;
 	if (r->body == NULL || (in = json_loadb(r->body, r->bodylen, 0, &je)) == NULL ||
 	    !json_is_object(in)) {
@@ -491,7 +492,7 @@ api_alert_test(wreq *r, wresp *out)
 	char err[512] = "";
 	int n;
 
-	if (ops(r, out) == NULL)
+	if (!have_alerts(r, out))
 		return;
 	if (r->body == NULL || (in = json_loadb(r->body, r->bodylen, 0, &je)) == NULL) {
 		api_error(out, 400, "bad_json", "the body is not JSON");

@@ -76,13 +76,13 @@ raw_message(store *st, int64_t raw_id, dbuf *plain, int *missing, char *err, siz
 	memset(&x, 0, sizeof(x));
 	*missing = 0;
 	dbuf_init(&x.b, RAW_STORED_MAX);
-	if (st->ops->raw_info(st, raw_id, raw_info_cb, &x) != STORE_OK || !x.found) {
+	if (store_raw_info_get(st, raw_id, raw_info_cb, &x) != STORE_OK || !x.found) {
 		*missing = !x.found;
 		snprintf(err, errlen, "%s", x.found ? store_errmsg(st) : "no such message");
 		dbuf_free(&x.b);
 		return -1;
 	}
-	if (st->ops->raw_read(st, raw_id, raw_chunk_cb, &x) != STORE_OK || x.cut) {
+	if (store_raw_read(st, raw_id, raw_chunk_cb, &x) != STORE_OK || x.cut) {
 		snprintf(err, errlen, "cannot read the archived message");
 		dbuf_free(&x.b);
 		return -1;

@@ -48,13 +48,12 @@ void
 api_check(wreq *r, wresp *out)
 {
 	const char *d = api_arg(r, "domain");
-	const struct store_dnscheck_ops *o = r->st->ops->dnscheck;
 	size_t n = d != NULL ? strlen(d) : 0;
 	json_t *res = NULL, *j;
 	hist_ctx h;
 	int found = 0;
 
-	if (o == NULL) {
+	if (!store_has(r->st, dnscheck)) {
 		api_error(out, 501, "unavailable", "DNS checks are not available with this store");
 		return;
 	}
@@ -67,8 +66,8 @@ api_check(wreq *r, wresp *out)
 		return;
 	}
 	h.arr = json_array();
-	if (o->result_get(r->st, d, result_cb, &res, &found) != STORE_OK ||
-	    o->records(r->st, d, 0, 200, hist_cb, &h) != STORE_OK) {
+	if (store_dnscheck_result_get(r->st, d, result_cb, &res, &found) != STORE_OK ||
+	    store_dnscheck_records(r->st, d, 0, 200, hist_cb, &h) != STORE_OK) {
 		log_warnx("serve: check: %s", store_errmsg(r->st));
 		json_decref(res);
 		json_decref(h.arr);

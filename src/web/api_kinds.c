@@ -98,8 +98,8 @@ auth_set(kinds_auth *a, const char *dom)
 	}
 	a->dom[i] = xstrdup(dom);
 	a->set[i] = sender_set_new();
-	if (a->st->ops->analysis != NULL &&
-	    a->st->ops->analysis->sender_list(a->st, dom, load_rule, a->set[i]) != STORE_OK)
+	if (store_has(a->st, analysis) &&
+	    store_analysis_sender_list(a->st, dom, load_rule, a->set[i]) != STORE_OK)
 		log_warnx("serve: senders of %s: %s", dom, store_errmsg(a->st));
 	return a->set[i];
 }

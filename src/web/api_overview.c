@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_keys.h"
 #include "web_priv.h"
 #include "../util/log.h"
 
@@ -288,7 +289,7 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 	s.msgs = xcalloc(s.n + 1, sizeof(int64_t));
 	dq = *w;
 	dq.domain = json_string_value(json_object_get(row, "domain"));
-	if (dq.domain == NULL || web_ops(r->st)->query(r->st, r->principal, SWQ_OVERVIEW_DAYS, &dq,
+	if (dq.domain == NULL || store_web_run(r->st, r->principal, SWQ_OVERVIEW_DAYS, &dq,
 	    spark_cb, &s) != STORE_OK) {
 		free(s.spoof);
 		free(s.msgs);
@@ -312,24 +313,44 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 	return 0;
 }
 
+typedef struct ov_rows {
+	int q;
+	int bad;		/* a column without a key (api_keys.c) */
+	json_t *a;
+} ov_rows;
+
 static int
 arr_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 {
+	ov_rows *c = ctx;
 	json_t *o = json_object();
 
-	for (int i = 0; i < ncol; i++)
+	for (int i = 0; i < ncol; i++) {
+		const api_key *k = api_key_of(c->q, i, names[i]);
+
+		if (k == NULL) {
+			log_warnx("serve: column %s of query %d has no JSON key (src/web/api_keys.c)",
+			    names[i], c->q);
+			json_decref(o);
+			c->bad = 1;
+			return 1;
+		}
+		if (!api_key_type_ok(k, &v[i]))
+			log_warnx("serve: column %s of query %d: value type %d, not the key table's",
+			    names[i], c->q, v[i].type);
 		switch (v[i].type) {
-		case SWV_INT: json_object_set_new(o, names[i], json_integer((json_int_t)v[i].i)); break;
-		case SWV_REAL: json_object_set_new(o, names[i], json_real(v[i].d)); break;
+		case SWV_INT: json_object_set_new(o, k->key, json_integer((json_int_t)v[i].i)); break;
+		case SWV_REAL: json_object_set_new(o, k->key, json_real(v[i].d)); break;
 		case SWV_TEXT: {
 			json_t *s = json_string(v[i].s);
 
-			json_object_set_new(o, names[i], s ? s : json_string("?"));
+			json_object_set_new(o, k->key, s ? s : json_string("?"));
 			break;
 		}
-		default: json_object_set_new(o, names[i], json_null());
+		default: json_object_set_new(o, k->key, json_null());
 		}
-	json_array_append_new((json_t *)ctx, o);
+	}
+	json_array_append_new(c->a, o);
 	return 0;
 }
 
@@ -338,14 +359,16 @@ static json_t *
 load(wreq *r, wresp *out, const store_web_query *w, json_t **tot)
 {
 	json_t *a = json_array(), *t = json_array();
+	ov_rows ca = { SWQ_OVERVIEW, 0, a }, ct = { SWQ_OVERVIEW_TOTALS, 0, t };
 
 	*tot = NULL;
-	if (web_ops(r->st)->query(r->st, r->principal, SWQ_OVERVIEW, w, arr_cb, a) != STORE_OK)
+	if (store_web_run(r->st, r->principal, SWQ_OVERVIEW, w, arr_cb, &ca) != STORE_OK ||
+	    ca.bad)
 		goto fail;
 	if (json_array_size(a) > 0)
 		*tot = json_incref(json_array_get(a, 0));
-	else if (web_ops(r->st)->query(r->st, r->principal, SWQ_OVERVIEW_TOTALS, w, arr_cb, t) !=
-	    STORE_OK)
+	else if (store_web_run(r->st, r->principal, SWQ_OVERVIEW_TOTALS, w, arr_cb, &ct) !=
+	    STORE_OK || ct.bad)
 		goto fail;
 	else
 		*tot = json_incref(json_array_get(t, 0));

@@ -75,7 +75,7 @@ fail(wresp *out, int status, const char *code, const char *msg, const char *cook
 static int
 no_auth_store(wreq *r, wresp *out)
 {
-	if (r->st->ops->auth != NULL)
+	if (store_has(r->st, auth))
 		return 0;
 	api_error(out, 501, "no_users", "this database backend has no users");
 	return 1;
@@ -347,7 +347,7 @@ auth_web_session(wreq *r, wresp *out)
 
 	if (no_auth_store(r, out))
 		return;
-	if (r->st->ops->auth->user_count(r->st, &users) != STORE_OK) {
+	if (store_auth_user_count(r->st, &users) != STORE_OK) {
 		log_warnx("session: %s", store_errmsg(r->st));
 		api_error(out, 500, "database", "database error");
 		return;
@@ -376,7 +376,7 @@ auth_web_announce(void)
 	store *st = pool_get(err, sizeof(err));
 	int64_t n = 0;
 
-	if (st == NULL || st->ops->auth == NULL || st->ops->auth->user_count(st, &n) != STORE_OK) {
+	if (st == NULL || !store_has(st, auth) || store_auth_user_count(st, &n) != STORE_OK) {
 		pool_put(st);
 		return;
 	}

@@ -148,7 +148,7 @@ loop(void *arg)
 		kicked = 0;
 		pthread_mutex_unlock(&mu);
 		x.buf[0] = '\0';
-		if (web_ops(bst)->query(bst, &local, SWQ_VERSION, NULL, version_cb, &x) != STORE_OK)
+		if (store_web_run(bst, &local, SWQ_VERSION, NULL, version_cb, &x) != STORE_OK)
 			log_warnx("serve: version: %s", store_errmsg(bst));
 		else {
 			char raws[32];
@@ -162,7 +162,7 @@ loop(void *arg)
 			pthread_mutex_lock(&mu);
 			snprintf(version, sizeof(version), "%s", x.buf);
 			pthread_mutex_unlock(&mu);
-			if (last != NULL && strcmp(last, "-0") != 0 && bst->ops->analysis != NULL &&
+			if (last != NULL && strcmp(last, "-0") != 0 && store_has(bst, analysis) &&
 			    !readonly) {
 				if (ban == NULL)
 					ban = analysis_new(bst, NULL);
@@ -217,8 +217,8 @@ bg_start(const web_opts *o)
 		log_warnx("serve: %s", err);
 		return -1;
 	}
-	if (web_ops(bst) == NULL) {
-		log_warnx("serve: the %s store has no web interface", bst->ops->name);
+	if (!store_has(bst, web)) {
+		log_warnx("serve: the %s store has no web interface", store_name(bst));
 		store_close(bst);
 		return -1;
 	}
@@ -230,9 +230,9 @@ bg_start(const web_opts *o)
 		store_close(bst);
 		return -1;
 	}
-	if (web_ops(bst)->query(bst, &local, SWQ_VERSION, NULL, version_cb, &x) == STORE_OK)
+	if (store_web_run(bst, &local, SWQ_VERSION, NULL, version_cb, &x) == STORE_OK)
 		snprintf(version, sizeof(version), "%s", x.buf);
-	readonly = web_ops(bst)->readonly != NULL && web_ops(bst)->readonly(bst);
+	readonly = store_has_op(bst, web, readonly) && store_web_readonly(bst);
 	if (readonly)
 		log_warnx("serve: %s is read-only: serving it without enrichment or reanalysis; "
 		    "changes answer 503", o->db);

@@ -122,7 +122,6 @@ csv_mail_write(store *st, const dm_principal *who, const store_web_query *w, int
     const csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
     size_t errlen)
 {
-	const struct store_web_ops *ops = web_ops(st);
 	struct sink k;
 	int rc = 0;
 
@@ -132,10 +131,10 @@ csv_mail_write(store *st, const dm_principal *who, const store_web_query *w, int
 	k.tz = tz;
 	dbuf_init(&k.line, (size_t)1 << 24);
 	csv_mail_header(&k.line, ja, tz);
-	if (ops == NULL) {
+	if (!store_has(st, web)) {
 		snprintf(err, errlen, "this store has no mail-list query");
 		rc = -2;
-	} else if (ops->query(st, who, SWQ_RECORDS_CSV, w, row_cb, &k) != STORE_OK && !k.dead) {
+	} else if (store_web_run(st, who, SWQ_RECORDS_CSV, w, row_cb, &k) != STORE_OK && !k.dead) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		rc = -2;
 	}
@@ -241,7 +240,6 @@ csv_threats_write(store *st, const dm_principal *who, const store_web_query *w, 
     const csv_tz *tz, int (*put)(void *, const char *, size_t), void *ctx, char *err,
     size_t errlen)
 {
-	const struct store_web_ops *ops = web_ops(st);
 	struct tsink t;
 	char date[48];
 	int rc = 0;
@@ -259,10 +257,10 @@ csv_threats_write(store *st, const dm_principal *who, const store_web_query *w, 
 	csv_field(&t.k.line, date, 0);
 	for (int i = 1; i < THREAT_NCOLS; i++)
 		csv_field(&t.k.line, ja ? threat_ja[i] : threat_keys[i], i == THREAT_NCOLS - 1);
-	if (ops == NULL) {
+	if (!store_has(st, web)) {
 		snprintf(err, errlen, "this store has no threats query");
 		rc = -2;
-	} else if (ops->query(st, who, SWQ_THREATS_CSV, w, threat_row_cb, &t) != STORE_OK && !t.k.dead) {
+	} else if (store_web_run(st, who, SWQ_THREATS_CSV, w, threat_row_cb, &t) != STORE_OK && !t.k.dead) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		rc = -2;
 	}
@@ -305,8 +303,8 @@ produce(void *arg)
 		write_all(&j->wfd, line, strlen(line));
 	} else {
 		pool_replica(st);	/* from the standby, as the pages (--db-replica) */
-		if (web_ops(st) != NULL && web_ops(st)->query_only != NULL)
-			web_ops(st)->query_only(st, 1);	/* a download only reads */
+		if (store_has(st, web) && store_has_op(st, web, query_only))
+			store_web_query_only(st, 1);	/* a download only reads */
 		if ((j->threats ? csv_threats_write : csv_mail_write)(st, &j->who, &j->w, j->ja,
 		    &j->tz, write_all, &j->wfd, err, sizeof(err)) == -2) {
 			snprintf(line, sizeof(line), "# error: %s\n", err);

@@ -731,7 +731,7 @@ resolve_principal(struct MHD_Connection *c, const web_opts *o, store *st, const 
 	}
 	if (!is_loopback(o->host))
 		return 0;
-	if (st->ops->auth != NULL && st->ops->auth->user_count(st, &users) != STORE_OK)
+	if (store_has(st, auth) && store_auth_user_count(st, &users) != STORE_OK)
 		return -1;
 	if (users == 0)
 		principal_local(p);
@@ -839,14 +839,14 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 		}
 	} else
 		qw.deadline.tv_sec += 86400;
-	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
-		web_ops(r.st)->watch(r.st, qwatch_stop, &qw);
+	if (store_has(r.st, web) && store_has_op(r.st, web, watch))
+		store_web_watch(r.st, qwatch_stop, &qw);
 	api_handle(&r, &out);
-	if (web_ops(r.st) != NULL && web_ops(r.st)->watch != NULL)
-		web_ops(r.st)->watch(r.st, NULL, NULL);
+	if (store_has(r.st, web) && store_has_op(r.st, web, watch))
+		store_web_watch(r.st, NULL, NULL);
 	/* back to writable for the next request on this connection (resolving
 	 * a principal writes); if that fails, the connection is not reused */
-	if (r.query_only && web_ops(r.st)->query_only(r.st, 0) != STORE_OK) {
+	if (r.query_only && store_web_query_only(r.st, 0) != STORE_OK) {
 		log_warnx("serve: %s", store_errmsg(r.st));
 		store_close(r.st);
 		r.st = NULL;
@@ -1102,7 +1102,7 @@ users_defined(const web_opts *o)
 		log_warnx("serve: %s", err);
 		return -1;
 	}
-	if (st->ops->auth == NULL || st->ops->auth->user_count(st, &n) != STORE_OK)
+	if (!store_has(st, auth) || store_auth_user_count(st, &n) != STORE_OK)
 		n = -1;
 	store_close(st);
 	return n;

@@ -439,7 +439,7 @@ metrics_handle(wreq *r, wresp *out)
 	store_filter f;
 	struct timespec t0, t1;
 
-	if (r->st->ops->intake == NULL || r->st->ops->intake->metrics == NULL) {
+	if (!store_has(r->st, intake) || !store_has_op(r->st, intake, metrics)) {
 		api_error(out, 501, "not_implemented", "this database backend has no metrics");
 		return;
 	}
@@ -447,8 +447,8 @@ metrics_handle(wreq *r, wresp *out)
 	m = xcalloc(1, sizeof(*m));
 	memset(&f, 0, sizeof(f));
 	m->b = &out->body;
-	if (r->st->ops->summary(r->st, &f, &sum) != STORE_OK ||
-	    r->st->ops->intake->metrics(r->st, sample, m) != STORE_OK) {
+	if (store_summary_get(r->st, &f, &sum) != STORE_OK ||
+	    store_intake_metrics(r->st, sample, m) != STORE_OK) {
 		free(m);
 		dbuf_reset(&out->body);
 		api_error(out, 500, "database", "database error");

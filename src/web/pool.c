@@ -8,7 +8,7 @@
  * A connection opened with a read replica configured (--db-replica) reads
  * the portal's data from it (store_set_replica).
  *
- * Exports: pool_init, pool_get, pool_put, pool_fini, pool_replica, web_ops.
+ * Exports: pool_init, pool_get, pool_put, pool_fini, pool_replica.
  * Errors: pool_get returns NULL with err set when the store cannot open.
  */
 #include <pthread.h>
@@ -86,16 +86,4 @@ pool_fini(void)
 	while (nidle > 0)
 		store_close(idle[--nidle]);
 	pthread_mutex_unlock(&mu);
-}
-
-/* The web sub-interface; the SQLite one directly while store_sqlite.c does
- * not point to it yet. */
-const struct store_web_ops *
-web_ops(store *s)
-{
-	if (s->ops->web != NULL)
-		return s->ops->web;
-	if (s->ops == &store_sqlite_ops)
-		return &store_sqlite_web_ops;
-	return NULL;
 }

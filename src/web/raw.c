@@ -165,7 +165,7 @@ raw_text(store *st, const dm_principal *who, int64_t raw_id, dbuf *out, int *tru
 
 		memset(&w, 0, sizeof(w));
 		w.id = raw_id;
-		if (web_ops(st) == NULL || web_ops(st)->query(st, who, SWQ_RAW_ACCESS, &w,
+		if (!store_has(st, web) || store_web_run(st, who, SWQ_RAW_ACCESS, &w,
 		    allowed_cb, &ok) != STORE_OK || !ok) {
 			snprintf(err, errlen, "no such message");
 			return -1;
@@ -173,12 +173,12 @@ raw_text(store *st, const dm_principal *who, int64_t raw_id, dbuf *out, int *tru
 	}
 	dbuf_init(&r.in, RAW_MAX);
 	dbuf_init(&plain, RAW_MAX);
-	if (st->ops->raw_info(st, raw_id, info_cb, &r) != STORE_OK || !r.found) {
+	if (store_raw_info_get(st, raw_id, info_cb, &r) != STORE_OK || !r.found) {
 		snprintf(err, errlen, "%s", r.found ? store_errmsg(st) : "no such message");
 		dbuf_free(&r.in);
 		return -1;
 	}
-	if (st->ops->raw_read(st, raw_id, read_cb, &r) != STORE_OK && !r.in_cut) {
+	if (store_raw_read(st, raw_id, read_cb, &r) != STORE_OK && !r.in_cut) {
 		snprintf(err, errlen, "cannot read the archive (larger than %zu MiB?)",
 		    RAW_MAX >> 20);
 		dbuf_free(&r.in);

@@ -173,6 +173,5 @@ store *pool_get(char *err, size_t errlen);
 void pool_replica(store *s);
 void pool_put(store *s);
 void pool_fini(void);
-const struct store_web_ops *web_ops(store *s);
 
 #endif

@@ -460,7 +460,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(is->messages == 1);
 		FZ_CHECK(rc != INGEST_STORED || is->reports > 0);
 	}
-	FZ_CHECK(st->ops->summary(st, NULL, &sum) == STORE_OK);
+	FZ_CHECK(store_summary_get(st, NULL, &sum) == STORE_OK);
 	FZ_CHECK(sum.raw_messages == (rc == INGEST_FAILED ? 0 : 1));
 	if (rc != INGEST_FAILED) {
 		/* the same message again: nothing new; a retry of the archived
@@ -473,7 +473,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(rc2 == INGEST_DUPLICATE);
 		rc2 = ingest_retry(g, 1);
 		FZ_CHECK(rc2 >= INGEST_STORED && rc2 <= INGEST_FAILED);
-		FZ_CHECK(st->ops->summary(st, NULL, &again) == STORE_OK);
+		FZ_CHECK(store_summary_get(st, NULL, &again) == STORE_OK);
 		FZ_CHECK(again.raw_messages == 1);
 		FZ_CHECK(again.reports == sum.reports && again.records == sum.records &&
 		    again.messages == sum.messages);
@@ -481,7 +481,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ingest_free(g);
 
 	/* 2. reanalysis of every domain */
-	FZ_CHECK(st->ops->analysis->pending_add(st, NULL) == STORE_OK);
+	FZ_CHECK(store_analysis_pending_add(st, NULL) == STORE_OK);
 	an = analysis_new(st, NULL);
 	rc = analysis_catch_up(an, &n);
 	if (rc != 0)

@@ -260,6 +260,19 @@ if [ -x "$UT" ]; then
 else
 	echo "skip unit test_pg_store: $UT not built (make unit)"
 fi
+# the API's key tables: every column of every portal query on PostgreSQL too
+# (tests/unit/test_api_keys.c; SQLite runs in the unit tests)
+UT=$(dirname "$BIN")/tests/test_api_keys
+if [ -x "$UT" ]; then
+	(cd "$ROOT" && DMARCSCOPE_TEST_PG=$(newdb apikeys) "$UT") >"$T/apikeys.log" 2>&1
+	if grep -q '^\[       OK \] test_every_column_pg' "$T/apikeys.log"; then
+		ok "unit: test_api_keys on PostgreSQL: every column has its JSON key"
+	else
+		bad "unit: test_api_keys on PostgreSQL"; grep -v '^dmarcscope: warning' "$T/apikeys.log" | tail -8
+	fi
+else
+	echo "skip unit test_api_keys: $UT not built (make unit)"
+fi
 
 # ---- 3. concurrent writers of the same inputs ----
 S1=$T/s.first.db

@@ -1179,7 +1179,7 @@ analyse_report(store *st, analysis *a, int64_t begin, int64_t end, const dm_reco
 	rep.policy.adkim = DM_ALIGN_RELAXED;
 	rep.policy.aspf = DM_ALIGN_RELAXED;
 	rep.policy.p = DM_DISP_NONE;
-	assert_int_equal(st->ops->begin(st), STORE_OK);
+	assert_int_equal(store_begin(st), STORE_OK);
 	assert_int_equal(analysis_begin_report(a, &rep, "example.com"), 0);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(analysis_record(a, &recs[i], &out), 0);
@@ -1188,7 +1188,7 @@ analyse_report(store *st, analysis *a, int64_t begin, int64_t end, const dm_reco
 		analysis_spread(begin, end, HOUR, (int64_t)recs[i].count, want_cb, w);
 	}
 	assert_int_equal(analysis_end_report(a), 0);
-	assert_int_equal(st->ops->commit(st), STORE_OK);
+	assert_int_equal(store_commit(st), STORE_OK);
 }
 
 /* The stats hourly series of example.com over [since, until) must be w's
@@ -1361,7 +1361,7 @@ scan_hours(store *st, const char *domain, int64_t since, int64_t until, int stop
 
 	memset(out, 0, sizeof(*out));
 	out->stop_after = stop_after;
-	assert_int_equal(st->ops->analysis->rollup_hour_scan(st, &f, hrow_cb, out), STORE_OK);
+	assert_int_equal(store_analysis_rollup_hour_scan(st, &f, hrow_cb, out), STORE_OK);
 }
 
 static void

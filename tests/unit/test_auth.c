@@ -61,7 +61,7 @@ add_user(store *st, const char *name, int64_t tenant, const char *role, const ch
 	u.role = role;
 	u.pw_hash = h;
 	u.created_at = fake_now;
-	assert_int_equal(st->ops->auth->user_add(st, &u, &id), STORE_OK);
+	assert_int_equal(store_auth_user_add(st, &u, &id), STORE_OK);
 	return id;
 }
 
@@ -70,7 +70,6 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char path[128], err[256];
-	const struct store_auth_ops *a;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_auth.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -79,13 +78,12 @@ setup(void **state)
 	fake_now = 1800000000;
 	auth_clock_set(fake_clock);
 	password_params_set(1, 1024, 1);
-	a = f->st->ops->auth;
-	assert_non_null(a);
-	assert_int_equal(a->tenant_add(f->st, "acme", fake_now, &f->ta), STORE_OK);
-	assert_int_equal(a->tenant_add(f->st, "beta", fake_now, &f->tb), STORE_OK);
-	assert_int_equal(a->domain_assign(f->st, "a.example", f->ta, fake_now), STORE_OK);
-	assert_int_equal(a->domain_assign(f->st, "a2.example", f->ta, fake_now), STORE_OK);
-	assert_int_equal(a->domain_assign(f->st, "b.example", f->tb, fake_now), STORE_OK);
+	assert_true(store_has(f->st, auth));
+	assert_int_equal(store_auth_tenant_add(f->st, "acme", fake_now, &f->ta), STORE_OK);
+	assert_int_equal(store_auth_tenant_add(f->st, "beta", fake_now, &f->tb), STORE_OK);
+	assert_int_equal(store_auth_domain_assign(f->st, "a.example", f->ta, fake_now), STORE_OK);
+	assert_int_equal(store_auth_domain_assign(f->st, "a2.example", f->ta, fake_now), STORE_OK);
+	assert_int_equal(store_auth_domain_assign(f->st, "b.example", f->tb, fake_now), STORE_OK);
 	f->alice = add_user(f->st, "alice", f->ta, "admin", "alice-password");
 	f->vera = add_user(f->st, "vera", f->ta, "viewer", "vera-password");
 	f->olga = add_user(f->st, "olga", 0, "operator", "olga-password");
@@ -191,11 +189,11 @@ test_session_idle(void **state)
 	assert_int_equal(session_create(f->st, f->alice, "192.0.2.1", id, err, sizeof(err)), 0);
 	assert_int_equal(strlen(id), 43);
 	/* only the hash is stored */
-	assert_int_equal(f->st->ops->auth->session_get(f->st, id, has_row, &rows, &found),
+	assert_int_equal(store_auth_session_get(f->st, id, has_row, &rows, &found),
 	    STORE_OK);
 	assert_int_equal(found, 0);
 	sha256_hex(id, strlen(id), h);
-	assert_int_equal(f->st->ops->auth->session_get(f->st, h, has_row, &rows, &found),
+	assert_int_equal(store_auth_session_get(f->st, h, has_row, &rows, &found),
 	    STORE_OK);
 	assert_int_equal(found, 1);
 
@@ -402,7 +400,7 @@ test_tokens(void **state)
 	assert_int_equal(token_check(f->st, wt, &ti), 1);
 	assert_int_equal(ti.scope, TOKEN_WRITE);
 	/* only the hash is stored: the token itself does not find a row */
-	assert_int_equal(f->st->ops->auth->token_get(f->st, rt, 0, NULL, NULL, &found), STORE_OK);
+	assert_int_equal(store_auth_token_get(f->st, rt, 0, NULL, NULL, &found), STORE_OK);
 	assert_int_equal(found, 0);
 
 	snprintf(auth, sizeof(auth), "Bearer %s", rt);
@@ -502,13 +500,13 @@ test_principal_domains(void **state)
 	{
 		int found;
 
-		assert_int_equal(f->st->ops->auth->domain_assign(f->st, "b.example", f->ta, fake_now),
+		assert_int_equal(store_auth_domain_assign(f->st, "b.example", f->ta, fake_now),
 		    STORE_ERR);
 		assert_non_null(strstr(store_errmsg(f->st), "belongs to tenant beta"));
-		assert_int_equal(f->st->ops->auth->domain_unassign(f->st, "b.example", &found),
+		assert_int_equal(store_auth_domain_unassign(f->st, "b.example", &found),
 		    STORE_OK);
 		assert_int_equal(found, 1);
-		assert_int_equal(f->st->ops->auth->domain_assign(f->st, "b.example", f->ta,
+		assert_int_equal(store_auth_domain_assign(f->st, "b.example", f->ta,
 		    fake_now), STORE_OK);
 		login_principal(f, "vera", "vera-password", &p);
 		assert_true(principal_can_read_domain(&p, "b.example"));
@@ -546,7 +544,7 @@ test_disabled_user(void **state)
 	assert_int_equal(auth_login(f->st, &lc, "vera", "vera-password", 13, id, &retry, err,
 	    sizeof(err)), LOGIN_OK);
 	snprintf(cookie, sizeof(cookie), "%s=%s", PRINCIPAL_COOKIE, id);
-	assert_int_equal(f->st->ops->auth->user_set_disabled(f->st, f->vera, 1), STORE_OK);
+	assert_int_equal(store_auth_user_set_disabled(f->st, f->vera, 1), STORE_OK);
 	assert_int_equal(principal_from_request(f->st, &lc.session, cookie, NULL, NULL, &p, err,
 	    sizeof(err)), 0);
 	assert_int_equal(auth_login(f->st, &lc, "vera", "vera-password", 13, id, &retry, err,
@@ -609,14 +607,14 @@ test_login_flow(void **state)
 	assert_int_equal(auth_login(f->st, &lc, "alice", "alice-password", 14, id, &retry, err,
 	    sizeof(err)), LOGIN_OK);
 	memset(&x, 0, sizeof(x));
-	assert_int_equal(f->st->ops->auth->audit_list(f->st, -1, 0, audit_cb, &x), STORE_OK);
+	assert_int_equal(store_auth_audit_list(f->st, -1, 0, audit_cb, &x), STORE_OK);
 	assert_int_equal(x.login, 2);
 	assert_int_equal(x.failed, 7);
 	assert_int_equal(x.refused, 1);
 	assert_int_equal(x.secret_seen, 0);
 	/* the tenant's own log holds alice's entries, not the unknown user's */
 	memset(&x, 0, sizeof(x));
-	assert_int_equal(f->st->ops->auth->audit_list(f->st, f->ta, 0, audit_cb, &x), STORE_OK);
+	assert_int_equal(store_auth_audit_list(f->st, f->ta, 0, audit_cb, &x), STORE_OK);
 	assert_int_equal(x.login, 2);
 	assert_int_equal(x.failed, 5);
 }
@@ -647,7 +645,7 @@ test_password_change(void **state)
 	    "new-password-1", 14, err, sizeof(err)), LOGIN_OK);
 	/* the other session ended, this one goes on */
 	assert_int_equal(session_lookup(f->st, &lc.session, other, &s), 0);
-	assert_int_equal(f->st->ops->auth->session_get(f->st, p.session.id_hash, NULL, NULL,
+	assert_int_equal(store_auth_session_get(f->st, p.session.id_hash, NULL, NULL,
 	    &(int){ 0 }), STORE_OK);
 	assert_int_equal(auth_login(f->st, &lc, "alice", "alice-password", 14, other, &retry, err,
 	    sizeof(err)), LOGIN_WRONG);
@@ -669,7 +667,7 @@ test_password_change(void **state)
 	}
 	principal_free(&p);
 	memset(&x, 0, sizeof(x));
-	assert_int_equal(f->st->ops->auth->audit_list(f->st, -1, 0, audit_cb, &x), STORE_OK);
+	assert_int_equal(store_auth_audit_list(f->st, -1, 0, audit_cb, &x), STORE_OK);
 	assert_int_equal(x.change, 1);
 	assert_int_equal(x.secret_seen, 0);
 }
@@ -700,7 +698,6 @@ static void
 test_tenant_rm(void **state)
 {
 	struct fx *f = *state;
-	const struct store_auth_ops *a = f->st->ops->auth;
 	char tok[TOKEN_LEN], err[200];
 	token_info ti;
 	int64_t id, owner;
@@ -708,21 +705,21 @@ test_tenant_rm(void **state)
 
 	assert_int_equal(token_create(f->st, f->ta, NULL, TOKEN_READ, tok, sizeof(tok), &id, err,
 	    sizeof(err)), 0);
-	assert_int_equal(a->tenant_rm(f->st, f->ta, &found), STORE_OK);
+	assert_int_equal(store_auth_tenant_rm(f->st, f->ta, &found), STORE_OK);
 	assert_int_equal(found, 1);
 	assert_int_equal(token_check(f->st, tok, &ti), 0);
-	assert_int_equal(a->domain_owner(f->st, "a.example", &owner), STORE_OK);
+	assert_int_equal(store_auth_domain_owner(f->st, "a.example", &owner), STORE_OK);
 	assert_int_equal(owner, 0);
-	assert_int_equal(a->domain_owner(f->st, "b.example", &owner), STORE_OK);
+	assert_int_equal(store_auth_domain_owner(f->st, "b.example", &owner), STORE_OK);
 	assert_int_equal(owner, f->tb);
-	assert_int_equal(a->user_get(f->st, "alice", 0, NULL, NULL, &found), STORE_OK);
+	assert_int_equal(store_auth_user_get(f->st, "alice", 0, NULL, NULL, &found), STORE_OK);
 	assert_int_equal(found, 0);
-	assert_int_equal(a->user_get(f->st, "olga", 0, NULL, NULL, &found), STORE_OK);
+	assert_int_equal(store_auth_user_get(f->st, "olga", 0, NULL, NULL, &found), STORE_OK);
 	assert_int_equal(found, 1);
 	(void)n;
-	assert_int_equal(a->tenant_rm(f->st, f->ta, &found), STORE_OK);
+	assert_int_equal(store_auth_tenant_rm(f->st, f->ta, &found), STORE_OK);
 	assert_int_equal(found, 0);
-	assert_int_equal(a->tenant_add(f->st, "beta", fake_now, &id), STORE_ERR);
+	assert_int_equal(store_auth_tenant_add(f->st, "beta", fake_now, &id), STORE_ERR);
 	assert_non_null(strstr(store_errmsg(f->st), "exists"));
 }
 
@@ -730,7 +727,6 @@ static void
 test_tenant_disabled(void **state)
 {
 	struct fx *f = *state;
-	const struct store_auth_ops *a = f->st->ops->auth;
 	char tok[TOKEN_LEN], auth[80], err[200], cookie[120], id[SESSION_ID_LEN];
 	dm_principal p;
 	login_ctx lc;
@@ -745,7 +741,7 @@ test_tenant_disabled(void **state)
 	    sizeof(err)), LOGIN_OK);
 	snprintf(cookie, sizeof(cookie), "%s=%s", PRINCIPAL_COOKIE, id);
 	snprintf(auth, sizeof(auth), "Bearer %s", tok);
-	assert_int_equal(a->tenant_set_disabled(f->st, f->ta, 1), STORE_OK);
+	assert_int_equal(store_auth_tenant_set_disabled(f->st, f->ta, 1), STORE_OK);
 	assert_int_equal(principal_from_request(f->st, &lc.session, cookie, NULL, NULL, &p, err,
 	    sizeof(err)), 0);
 	assert_int_equal(principal_from_request(f->st, &lc.session, NULL, auth, NULL, &p, err,
@@ -756,7 +752,7 @@ test_tenant_disabled(void **state)
 	/* the other tenant and the operators are not affected */
 	login_principal(f, "olga", "olga-password", &p);
 	principal_free(&p);
-	assert_int_equal(a->tenant_set_disabled(f->st, f->ta, 0), STORE_OK);
+	assert_int_equal(store_auth_tenant_set_disabled(f->st, f->ta, 0), STORE_OK);
 	assert_int_equal(principal_from_request(f->st, &lc.session, NULL, auth, NULL, &p, err,
 	    sizeof(err)), 1);
 	principal_free(&p);
@@ -786,7 +782,6 @@ static void
 test_maintenance(void **state)
 {
 	struct fx *f = *state;
-	const struct store_auth_ops *a = f->st->ops->auth;
 	char tok[TOKEN_LEN], auth[80], err[200], id[SESSION_ID_LEN];
 	dm_principal p;
 	session_opts so;
@@ -812,7 +807,7 @@ test_maintenance(void **state)
 	    sizeof(err)), 1);
 	principal_free(&p);
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(a->audit_list(f->st, f->ta, 0, use_cb, &u), STORE_OK);
+	assert_int_equal(store_auth_audit_list(f->st, f->ta, 0, use_cb, &u), STORE_OK);
 	assert_int_equal(u.n, 2);
 	assert_string_equal(u.ip, "198.51.100.9");
 
@@ -820,18 +815,18 @@ test_maintenance(void **state)
 	lockout_opts_default(&lo);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(lockout_fail(f->st, &lo, "sprayed", "192.0.2.77"), 0);
-	assert_int_equal(a->lock_get(f->st, "user", "sprayed", &until), STORE_OK);
+	assert_int_equal(store_auth_lock_get(f->st, "user", "sprayed", &until), STORE_OK);
 	assert_true(until > fake_now);
 	assert_int_equal(lockout_fail(f->st, &lo, "sprayed2", "192.0.2.77"), 0);
-	assert_int_equal(a->fail_count(f->st, "addr", "192.0.2.77", 0, &n), STORE_OK);
+	assert_int_equal(store_auth_fail_count(f->st, "addr", "192.0.2.77", 0, &n), STORE_OK);
 	assert_int_equal(n, 6);
 	fake_now += 86400 + lo.lock + 1;
 	assert_int_equal(lockout_fail(f->st, &lo, "someone", "203.0.113.1"), 0);
-	assert_int_equal(a->fail_count(f->st, "user", "sprayed2", 0, &n), STORE_OK);
+	assert_int_equal(store_auth_fail_count(f->st, "user", "sprayed2", 0, &n), STORE_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(a->fail_count(f->st, "addr", "192.0.2.77", 0, &n), STORE_OK);
+	assert_int_equal(store_auth_fail_count(f->st, "addr", "192.0.2.77", 0, &n), STORE_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(a->lock_get(f->st, "user", "sprayed", &until), STORE_OK);
+	assert_int_equal(store_auth_lock_get(f->st, "user", "sprayed", &until), STORE_OK);
 	assert_int_equal(until, 0);
 
 	/* a login removes every expired session */
@@ -846,7 +841,7 @@ test_maintenance(void **state)
 		fake_now += so.idle;
 		assert_int_equal(auth_login(f->st, &lc, "alice", "alice-password", 14, id, &retry,
 		    err, sizeof(err)), LOGIN_OK);
-		assert_int_equal(a->session_get(f->st, h, NULL, NULL, &found), STORE_OK);
+		assert_int_equal(store_auth_session_get(f->st, h, NULL, NULL, &found), STORE_OK);
 		assert_int_equal(found, 0);
 	}
 }

@@ -826,7 +826,7 @@ t_store_cache(void **state)
 	in.ptr_l = (store_lookup){ "ok", 1000, 1000 + 86400, NULL };
 	in.asn_l = (store_lookup){ "ok", 1000, 1000 + 86400, "cymru" };
 	in.geo_l = (store_lookup){ "none", 1000, 1000 + 86400, NULL };
-	assert_int_equal(st->ops->begin(st), STORE_OK);
+	assert_int_equal(store_begin(st), STORE_OK);
 	assert_int_equal(h->put(st, &in, HK_PTR | HK_ASN | HK_GEO, &changed), STORE_OK);
 	assert_int_equal(changed, 1);
 	/* DNSBL for both zones: rbl.test listed, zen not listed */
@@ -838,7 +838,7 @@ t_store_cache(void **state)
 	assert_int_equal(h->dnsbl_put(st, &d), STORE_OK);
 	assert_int_equal(h->flush(st, 1000, &dom), STORE_OK);
 	assert_int_equal(dom, 2);	/* 192.0.2.1 sends for example.com and example.org */
-	assert_int_equal(st->ops->commit(st), STORE_OK);
+	assert_int_equal(store_commit(st), STORE_OK);
 	assert_int_equal(sql_int(st, "SELECT count(*) FROM analysis_pending WHERE queued_at = "
 	    "1000"), 2);
 

@@ -73,7 +73,7 @@ open_db(void)
 	close(fd);
 	unlink(dbpath);
 	assert_int_equal(store_open(&s, dbpath, err, sizeof(err)), STORE_OK);
-	assert_non_null(s->ops->kinds);
+	assert_true(store_has(s, kinds));
 	return s;
 }
 
@@ -131,7 +131,6 @@ static void
 test_failure_store(void **state)
 {
 	store *s = open_db();
-	const struct store_kinds_ops *k = s->ops->kinds;
 	json_t *m1 = failure_model("dmarc@rcv.example", "Example.COM", 1700000000, 1);
 	json_t *m2 = failure_model("abuse@rcv.example", "", 1700100000, 0);
 	int64_t id = 0, dup = 0, n = 0, raw = 0;
@@ -139,57 +138,57 @@ test_failure_store(void **state)
 	int rows = 0;
 
 	(void)state;
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->raw_new(s, "t", "none", NULL, &raw), STORE_OK);
-	assert_int_equal(k->add(s, DM_KIND_FAILURE, raw, m1, "failure:a", "t", &id, &dup),
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_raw_new(s, "t", "none", NULL, &raw), STORE_OK);
+	assert_int_equal(store_kinds_add(s, DM_KIND_FAILURE, raw, m1, "failure:a", "t", &id, &dup),
 	    STORE_OK);
 	assert_true(id > 0);
 	assert_int_equal(dup, 0);
 	/* the same ident again: a duplicate, nothing added */
-	assert_int_equal(k->add(s, DM_KIND_FAILURE, raw, m1, "failure:a", "t2", &id, &dup),
+	assert_int_equal(store_kinds_add(s, DM_KIND_FAILURE, raw, m1, "failure:a", "t2", &id, &dup),
 	    STORE_OK);
 	assert_int_equal(id, 0);
 	assert_true(dup > 0);
-	assert_int_equal(k->add(s, DM_KIND_FAILURE, raw, m2, "failure:b", "t", &id, &dup),
+	assert_int_equal(store_kinds_add(s, DM_KIND_FAILURE, raw, m2, "failure:b", "t", &id, &dup),
 	    STORE_OK);
 	assert_int_equal(dup, 0);
 	/* an unknown kind is an error, not a crash */
-	assert_int_equal(k->add(s, 42, raw, m1, "x", "t", &id, &dup), STORE_ERR);
-	assert_int_equal(s->ops->commit(s), STORE_OK);
+	assert_int_equal(store_kinds_add(s, 42, raw, m1, "x", "t", &id, &dup), STORE_ERR);
+	assert_int_equal(store_commit(s), STORE_OK);
 
-	assert_int_equal(k->count(s, DM_KIND_FAILURE, NULL, &n), STORE_OK);
+	assert_int_equal(store_kinds_count(s, DM_KIND_FAILURE, NULL, &n), STORE_OK);
 	assert_int_equal(n, 2);
 	f.dmarc_only = 1;
-	assert_int_equal(k->count(s, DM_KIND_FAILURE, &f, &n), STORE_OK);
+	assert_int_equal(store_kinds_count(s, DM_KIND_FAILURE, &f, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	f.dmarc_only = 0;
 	f.domain = "example.com";	/* Reported-Domain, lower case */
-	assert_int_equal(k->count(s, DM_KIND_FAILURE, &f, &n), STORE_OK);
+	assert_int_equal(store_kinds_count(s, DM_KIND_FAILURE, &f, &n), STORE_OK);
 	assert_int_equal(n, 2);		/* m2: the sample From's domain */
 	f.domain = NULL;
 	f.since = 1700050000;
-	assert_int_equal(k->count(s, DM_KIND_FAILURE, &f, &n), STORE_OK);
+	assert_int_equal(store_kinds_count(s, DM_KIND_FAILURE, &f, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	f.since = 0;
 	f.until = 1700050000;
-	assert_int_equal(k->each(s, DM_KIND_FAILURE, &f, count_cb, &rows), STORE_OK);
+	assert_int_equal(store_kinds_each(s, DM_KIND_FAILURE, &f, count_cb, &rows), STORE_OK);
 	assert_int_equal(rows, 1);
-	assert_int_equal(k->count(s, DM_KIND_TLSRPT, NULL, &n), STORE_OK);
+	assert_int_equal(store_kinds_count(s, DM_KIND_TLSRPT, NULL, &n), STORE_OK);
 	assert_int_equal(n, 0);
 
 	/* retention: only the older report's sample goes */
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(k->purge_samples(s, 1700050000, &n), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_kinds_purge_samples(s, 1700050000, &n), STORE_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(k->purge_samples(s, 1700050000, &n), STORE_OK);
+	assert_int_equal(store_kinds_purge_samples(s, 1700050000, &n), STORE_OK);
 	assert_int_equal(n, 0);		/* purged already */
-	assert_int_equal(s->ops->commit(s), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
 
 	/* the whole message again: one duplicate per stored document */
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->raw_duplicate(s, raw, "again", &n), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_raw_duplicate(s, raw, "again", &n), STORE_OK);
 	assert_int_equal(n, 2);
-	assert_int_equal(s->ops->commit(s), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
 	json_decref(m1);
 	json_decref(m2);
 	close_db(s);
@@ -221,12 +220,12 @@ test_purged_model(void **state)
 	int purged = 0;
 
 	(void)state;
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->kinds->add(s, DM_KIND_FAILURE, 0, m, "failure:p", "t", &id, &dup),
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_kinds_add(s, DM_KIND_FAILURE, 0, m, "failure:p", "t", &id, &dup),
 	    STORE_OK);
-	assert_int_equal(s->ops->kinds->purge_samples(s, 2000, &n), STORE_OK);
-	assert_int_equal(s->ops->commit(s), STORE_OK);
-	assert_int_equal(s->ops->kinds->each(s, DM_KIND_FAILURE, NULL, purged_cb, &purged),
+	assert_int_equal(store_kinds_purge_samples(s, 2000, &n), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(store_kinds_each(s, DM_KIND_FAILURE, NULL, purged_cb, &purged),
 	    STORE_OK);
 	assert_int_equal(purged, 1);
 	json_decref(m);
@@ -248,18 +247,18 @@ test_tls_store(void **state)
 
 	(void)state;
 	assert_non_null(m);
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->kinds->add(s, DM_KIND_TLSRPT, 0, m, "tlsrpt:r1", "t", &id, &dup),
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_kinds_add(s, DM_KIND_TLSRPT, 0, m, "tlsrpt:r1", "t", &id, &dup),
 	    STORE_OK);
 	assert_true(id > 0);
-	assert_int_equal(s->ops->kinds->add(s, DM_KIND_TLSRPT, 0, m, "tlsrpt:r1", "t", &id, &dup),
+	assert_int_equal(store_kinds_add(s, DM_KIND_TLSRPT, 0, m, "tlsrpt:r1", "t", &id, &dup),
 	    STORE_OK);
 	assert_true(dup > 0);
-	assert_int_equal(s->ops->commit(s), STORE_OK);
-	assert_int_equal(s->ops->kinds->count(s, DM_KIND_TLSRPT, &f, &n), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(store_kinds_count(s, DM_KIND_TLSRPT, &f, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	f.domain = "other.example";
-	assert_int_equal(s->ops->kinds->count(s, DM_KIND_TLSRPT, &f, &n), STORE_OK);
+	assert_int_equal(store_kinds_count(s, DM_KIND_TLSRPT, &f, &n), STORE_OK);
 	assert_int_equal(n, 0);
 	json_decref(m);
 	close_db(s);

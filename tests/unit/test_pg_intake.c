@@ -41,37 +41,36 @@ open_dsn(const char *d)
 static void
 exercise(store *s, char *out, size_t outlen)
 {
-	const struct store_intake_ops *in = s->ops->intake;
 	int64_t uv, last;
 	const char *outcome;
 	int moved;
 	size_t n = 0;
 
-	assert_non_null(in);
-	assert_int_equal(in->mbox_get(s, "imap:a", &uv, &last), STORE_OK);
+	assert_true(store_has(s, intake));
+	assert_int_equal(store_intake_mbox_get(s, "imap:a", &uv, &last), STORE_OK);
 	n += (size_t)snprintf(out + n, outlen - n, "new %lld %lld;", (long long)uv, (long long)last);
-	assert_int_equal(in->mbox_reset(s, "imap:a", 7), STORE_OK);
-	assert_int_equal(in->msg_put(s, "imap:a", 7, 5, "stored"), STORE_OK);
-	assert_int_equal(in->msg_put(s, "imap:a", 7, 3, "refused"), STORE_OK);
-	assert_int_equal(in->msg_put(s, "imap:a", 7, 5, "duplicate"), STORE_OK);	/* kept */
-	assert_int_equal(in->msg_put(s, "imap:a", 6, 9, "stored"), STORE_OK);	/* old UIDVALIDITY */
-	assert_int_equal(in->msg_moved(s, "imap:a", 7, 5), STORE_OK);
-	assert_int_equal(in->mbox_get(s, "imap:a", &uv, &last), STORE_OK);
+	assert_int_equal(store_intake_mbox_reset(s, "imap:a", 7), STORE_OK);
+	assert_int_equal(store_intake_msg_put(s, "imap:a", 7, 5, "stored"), STORE_OK);
+	assert_int_equal(store_intake_msg_put(s, "imap:a", 7, 3, "refused"), STORE_OK);
+	assert_int_equal(store_intake_msg_put(s, "imap:a", 7, 5, "duplicate"), STORE_OK);	/* kept */
+	assert_int_equal(store_intake_msg_put(s, "imap:a", 6, 9, "stored"), STORE_OK);	/* old UIDVALIDITY */
+	assert_int_equal(store_intake_msg_moved(s, "imap:a", 7, 5), STORE_OK);
+	assert_int_equal(store_intake_mbox_get(s, "imap:a", &uv, &last), STORE_OK);
 	n += (size_t)snprintf(out + n, outlen - n, "a %lld %lld;", (long long)uv, (long long)last);
 	for (int64_t uid = 2; uid <= 5; uid++) {
-		assert_int_equal(in->msg_get(s, "imap:a", 7, uid, &outcome, &moved), STORE_OK);
+		assert_int_equal(store_intake_msg_get(s, "imap:a", 7, uid, &outcome, &moved), STORE_OK);
 		n += (size_t)snprintf(out + n, outlen - n, "%lld %s %d;", (long long)uid,
 		    outcome ? outcome : "-", moved);
 	}
-	assert_int_equal(in->mbox_reset(s, "imap:a", 8), STORE_OK);
-	assert_int_equal(in->msg_get(s, "imap:a", 7, 5, &outcome, &moved), STORE_OK);
-	assert_int_equal(in->mbox_get(s, "imap:a", &uv, &last), STORE_OK);
+	assert_int_equal(store_intake_mbox_reset(s, "imap:a", 8), STORE_OK);
+	assert_int_equal(store_intake_msg_get(s, "imap:a", 7, 5, &outcome, &moved), STORE_OK);
+	assert_int_equal(store_intake_mbox_get(s, "imap:a", &uv, &last), STORE_OK);
 	n += (size_t)snprintf(out + n, outlen - n, "reset %s %lld %lld;", outcome ? outcome : "-",
 	    (long long)uv, (long long)last);
-	assert_int_equal(in->msg_put(s, "imap:b", 1, 1, "partial"), STORE_OK);
-	assert_int_equal(in->mbox_reset(s, "imap:b", 1), STORE_OK);
-	assert_int_equal(in->msg_put(s, "imap:b", 1, 4, "partial"), STORE_OK);
-	assert_int_equal(in->mbox_get(s, "imap:b", &uv, &last), STORE_OK);
+	assert_int_equal(store_intake_msg_put(s, "imap:b", 1, 1, "partial"), STORE_OK);
+	assert_int_equal(store_intake_mbox_reset(s, "imap:b", 1), STORE_OK);
+	assert_int_equal(store_intake_msg_put(s, "imap:b", 1, 4, "partial"), STORE_OK);
+	assert_int_equal(store_intake_mbox_get(s, "imap:b", &uv, &last), STORE_OK);
 	snprintf(out + n, outlen - n, "b %lld %lld;", (long long)uv, (long long)last);
 }
 
@@ -134,8 +133,8 @@ test_same_as_sqlite(void **state)
 	assert_string_equal(b, a);
 	memset(&ma, 0, sizeof(ma));
 	memset(&mb, 0, sizeof(mb));
-	assert_int_equal(sq->ops->intake->metrics(sq, sample, &ma), STORE_OK);
-	assert_int_equal(pg->ops->intake->metrics(pg, sample, &mb), STORE_OK);
+	assert_int_equal(store_intake_metrics(sq, sample, &ma), STORE_OK);
+	assert_int_equal(store_intake_metrics(pg, sample, &mb), STORE_OK);
 	assert_string_equal(mb.text, ma.text);
 	assert_non_null(strstr(mb.text, "dmarcscope_intake_messages{mailbox=imap:b,outcome=partial} 1"));
 	store_close(sq);
@@ -154,34 +153,34 @@ test_claim(void **state)
 		skip();
 	a = open_dsn(dsn);
 	b = open_dsn(dsn);
-	assert_non_null(a->ops->intake->mbox_claim);
-	assert_int_equal(a->ops->intake->mbox_claim(a, "imap://h/INBOX", &got), STORE_OK);
+	assert_true(store_has_op(a, intake, mbox_claim));
+	assert_int_equal(store_intake_mbox_claim(a, "imap://h/INBOX", &got), STORE_OK);
 	assert_int_equal(got, 1);
-	assert_int_equal(b->ops->intake->mbox_claim(b, "imap://h/INBOX", &got), STORE_OK);
+	assert_int_equal(store_intake_mbox_claim(b, "imap://h/INBOX", &got), STORE_OK);
 	assert_int_equal(got, 0);	/* the other node polls it */
-	assert_int_equal(b->ops->intake->mbox_claim(b, "imap://h/Other", &got), STORE_OK);
+	assert_int_equal(store_intake_mbox_claim(b, "imap://h/Other", &got), STORE_OK);
 	assert_int_equal(got, 1);	/* another box is free */
-	assert_int_equal(b->ops->intake->mbox_release(b, "imap://h/Other"), STORE_OK);
+	assert_int_equal(store_intake_mbox_release(b, "imap://h/Other"), STORE_OK);
 	/* a claim outlives transactions: the poll commits message by message */
-	assert_int_equal(a->ops->begin(a), STORE_OK);
-	assert_int_equal(a->ops->intake->msg_put(a, "imap://h/INBOX", 1, 1, "stored"), STORE_OK);
-	assert_int_equal(a->ops->commit(a), STORE_OK);
-	assert_int_equal(b->ops->intake->mbox_claim(b, "imap://h/INBOX", &got), STORE_OK);
+	assert_int_equal(store_begin(a), STORE_OK);
+	assert_int_equal(store_intake_msg_put(a, "imap://h/INBOX", 1, 1, "stored"), STORE_OK);
+	assert_int_equal(store_commit(a), STORE_OK);
+	assert_int_equal(store_intake_mbox_claim(b, "imap://h/INBOX", &got), STORE_OK);
 	assert_int_equal(got, 0);
-	assert_int_equal(a->ops->intake->mbox_release(a, "imap://h/INBOX"), STORE_OK);
-	assert_int_equal(b->ops->intake->mbox_claim(b, "imap://h/INBOX", &got), STORE_OK);
+	assert_int_equal(store_intake_mbox_release(a, "imap://h/INBOX"), STORE_OK);
+	assert_int_equal(store_intake_mbox_claim(b, "imap://h/INBOX", &got), STORE_OK);
 	assert_int_equal(got, 1);
 	/* the holder's connection ends: the claim with it (the server notices
 	 * the end a moment later) */
 	store_close(b);
 	for (int i = 0; i < 100; i++) {
-		assert_int_equal(a->ops->intake->mbox_claim(a, "imap://h/INBOX", &got), STORE_OK);
+		assert_int_equal(store_intake_mbox_claim(a, "imap://h/INBOX", &got), STORE_OK);
 		if (got)
 			break;
 		usleep(20000);
 	}
 	assert_int_equal(got, 1);
-	assert_int_equal(a->ops->intake->mbox_release(a, "imap://h/INBOX"), STORE_OK);
+	assert_int_equal(store_intake_mbox_release(a, "imap://h/INBOX"), STORE_OK);
 	store_close(a);
 }
 

@@ -103,15 +103,15 @@ test_deferred_error(void **state)
 	need_server();
 	s = open_store();
 	before = count(s, "raw_messages");
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
-	assert_int_equal(s->ops->raw_chunk(s, id + 1000000, 0, "x", 1), STORE_OK);
-	assert_int_equal(s->ops->raw_find(s, "00", &id, st, sizeof(st)), STORE_ERR);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(store_raw_chunk(s, id + 1000000, 0, "x", 1), STORE_OK);
+	assert_int_equal(store_raw_find(s, "00", &id, st, sizeof(st)), STORE_ERR);
 	assert_non_null(strstr(store_errmsg(s), "archiving a chunk"));
-	assert_int_equal(s->ops->rollback(s), STORE_OK);
+	assert_int_equal(store_rollback(s), STORE_OK);
 	assert_int_equal(count(s, "raw_messages"), before);
 	/* the connection works on */
-	assert_int_equal(s->ops->raw_find(s, "00", &id, st, sizeof(st)), STORE_OK);
+	assert_int_equal(store_raw_find(s, "00", &id, st, sizeof(st)), STORE_OK);
 	store_close(s);
 }
 
@@ -126,18 +126,18 @@ test_rollback_drops_queue(void **state)
 	need_server();
 	s = open_store();
 	before = count(s, "raw_chunks");
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
-	assert_int_equal(s->ops->raw_chunk(s, id, 0, "abc", 3), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(store_raw_chunk(s, id, 0, "abc", 3), STORE_OK);
 	assert_true(pg_queue_pending(PG(s)));
-	assert_int_equal(s->ops->rollback(s), STORE_OK);
+	assert_int_equal(store_rollback(s), STORE_OK);
 	assert_false(pg_queue_pending(PG(s)));
 	assert_int_equal(count(s, "raw_chunks"), before);
 	/* and committed, it is there */
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
-	assert_int_equal(s->ops->raw_chunk(s, id, 0, "abc", 3), STORE_OK);
-	assert_int_equal(s->ops->commit(s), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(store_raw_chunk(s, id, 0, "abc", 3), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
 	assert_int_equal(count(s, "raw_chunks"), before + 1);
 	store_close(s);
 }
@@ -152,27 +152,27 @@ test_reconnect(void **state)
 	(void)state;
 	need_server();
 	s = open_store();
-	assert_int_equal(s->ops->summary(s, NULL, &sum), STORE_OK);
+	assert_int_equal(store_summary_get(s, NULL, &sum), STORE_OK);
 	terminate(s);
 	/* the statement that finds the connection gone fails; the next works */
-	if (s->ops->summary(s, NULL, &sum) != STORE_OK)
-		assert_int_equal(s->ops->summary(s, NULL, &sum), STORE_OK);
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
-	assert_int_equal(s->ops->commit(s), STORE_OK);
+	if (store_summary_get(s, NULL, &sum) != STORE_OK)
+		assert_int_equal(store_summary_get(s, NULL, &sum), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
 
 	/* lost inside a transaction: that transaction fails, nothing runs
 	 * outside it; after the rollback the store works again */
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_raw_new(s, "unit", "none", NULL, &id), STORE_OK);
 	terminate(s);
 	/* deferred (waits) or, not prepared yet on this connection, fails now */
-	(void)s->ops->raw_set_state(s, id, RAW_STORED, NULL, 0);
-	assert_int_equal(s->ops->commit(s), STORE_ERR);
-	assert_int_equal(s->ops->raw_new(s, "unit", "none", NULL, &id), STORE_ERR);
-	assert_int_equal(s->ops->rollback(s), STORE_OK);
-	assert_int_equal(s->ops->begin(s), STORE_OK);
-	assert_int_equal(s->ops->commit(s), STORE_OK);
+	(void)store_raw_set_state(s, id, RAW_STORED, NULL, 0);
+	assert_int_equal(store_commit(s), STORE_ERR);
+	assert_int_equal(store_raw_new(s, "unit", "none", NULL, &id), STORE_ERR);
+	assert_int_equal(store_rollback(s), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
 	store_close(s);
 }
 
