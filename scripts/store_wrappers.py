@@ -32,7 +32,8 @@ WIDTH = 100
 # other name here (store_raw_info, store_summary, store_retention_count and
 # store_web_query are types).
 RENAME = {"raw_info": "store_raw_info_get", "summary": "store_summary_get",
-          "retention.count": "store_retention_count_get", "web.query": "store_web_run"}
+          "retention.count": "store_retention_count_get", "web.query": "store_web_run",
+          "ready.policy": "store_ready_policy_get"}
 
 
 def unsupported(indent, what, ret):

@@ -361,15 +361,15 @@ analysis_begin_report(analysis *a, const dm_report *r, const char *policy_domain
 int
 analysis_prefetches_hosts(const analysis *a)
 {
-	return a != NULL && a->ops != NULL && a->ops->host_facts_prefetch != NULL;
+	return a != NULL && a->st != NULL && store_has_op(a->st, analysis, host_facts_prefetch);
 }
 
 int
 analysis_prefetch_hosts(analysis *a, const char *const *ips, int n)
 {
-	if (a == NULL || a->ops == NULL || a->ops->host_facts_prefetch == NULL)
+	if (!analysis_prefetches_hosts(a))
 		return 0;
-	return a->ops->host_facts_prefetch(a->st, ips, n) == STORE_OK ? 0 : -1;
+	return store_analysis_host_facts_prefetch(a->st, ips, n) == STORE_OK ? 0 : -1;
 }
 
 /* ---- one record ------------------------------------------------------------------ */

@@ -289,8 +289,6 @@ domains_json(const feed_opts *o)
 int
 feed_build(store *st, const feed_opts *o, feed *out, char *err, size_t errlen)
 {
-	const struct store_feed_ops *fo = st->ops->feed;
-	const struct store_analysis_ops *ao = st->ops->analysis;
 	store_feed_query q;
 	build b;
 	char *dj;
@@ -301,7 +299,7 @@ feed_build(store *st, const feed_opts *o, feed *out, char *err, size_t errlen)
 	memset(out, 0, sizeof(*out));
 	out->o = *o;
 	out->generated_at = (int64_t)time(NULL);
-	if (fo == NULL) {
+	if (!store_has(st, feed)) {
 		snprintf(err, errlen, "the spoofing-host feed is not available with this store");
 		return -1;
 	}
@@ -321,17 +319,17 @@ feed_build(store *st, const feed_opts *o, feed *out, char *err, size_t errlen)
 	q.min_days = o->min_days > 0 ? o->min_days : 1;
 	q.ip = o->ip;
 	q.limit = FEED_MAX_HOSTS;
-	if (fo->allow_list(st, o->tenant_id, allow_cb, &b) != STORE_OK)
+	if (store_feed_allow_list(st, o->tenant_id, allow_cb, &b) != STORE_OK)
 		goto dberr;
-	if (ao != NULL && ao->sender_list != NULL) {
+	if (store_has(st, analysis) && store_has_op(st, analysis, sender_list)) {
 		if ((b.senders = sender_set_new()) == NULL)
 			goto oom;
 		/* every domain's: a host one of My Senders anywhere is somebody's
 		 * legitimate sender, never a spoofer to publish */
-		if (ao->sender_list(st, NULL, sender_cb, &b) != STORE_OK)
+		if (store_analysis_sender_list(st, NULL, sender_cb, &b) != STORE_OK)
 			goto dberr;
 	}
-	if (o->ndomains > 0 && fo->hosts(st, &q, host_cb, &b) != STORE_OK)
+	if (o->ndomains > 0 && store_feed_hosts(st, &q, host_cb, &b) != STORE_OK)
 		goto dberr;
 	if (b.fail)
 		goto oom;
@@ -362,7 +360,7 @@ feed_build(store *st, const feed_opts *o, feed *out, char *err, size_t errlen)
 		fc.idx = idx;
 		fc.n = out->n;
 		q.limit = 100000;
-		if (fo->failures(st, &q, fail_cb, &fc) != STORE_OK)
+		if (store_feed_failures(st, &q, fail_cb, &fc) != STORE_OK)
 			goto dberr;
 		for (size_t i = 0, k = 0; i < out->n && k < FEED_SAMPLE_HOSTS; i++) {
 			feed_host *h = &out->hosts[i];
@@ -371,7 +369,7 @@ feed_build(store *st, const feed_opts *o, feed *out, char *err, size_t errlen)
 				continue;
 			k++;
 			q.ip = h->ip;
-			if (fo->samples(st, &q, FEED_SAMPLES, sample_cb, h) != STORE_OK)
+			if (store_feed_samples(st, &q, FEED_SAMPLES, sample_cb, h) != STORE_OK)
 				goto dberr;
 		}
 	}

@@ -396,7 +396,6 @@ json_t *
 fixes_run(store *st, const dm_principal *who, const char *domain, int64_t since, int64_t until,
     const fix_dns *dns, char *err, size_t errlen)
 {
-	const struct store_web_ops *ops = st->ops->web;
 	dm_principal local;
 	store_web_query w;
 	scan *s;
@@ -408,7 +407,7 @@ fixes_run(store *st, const dm_principal *who, const char *domain, int64_t since,
 		snprintf(err, errlen, "%s: not a domain name in lower case", domain ? domain : "");
 		return NULL;
 	}
-	if (ops == NULL) {
+	if (!store_has(st, web)) {
 		snprintf(err, errlen, "this store has no record reads");
 		return NULL;
 	}
@@ -427,7 +426,7 @@ fixes_run(store *st, const dm_principal *who, const char *domain, int64_t since,
 	w.cls = w.result = -1;
 	w.sort = SWS_DATE;
 	w.limit = -1;
-	if (ops->query(st, who, SWQ_RECORDS_CSV, &w, row_cb, s) != STORE_OK) {
+	if (store_web_run(st, who, SWQ_RECORDS_CSV, &w, row_cb, s) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		free(s->g);
 		free(s);
@@ -439,8 +438,8 @@ fixes_run(store *st, const dm_principal *who, const char *domain, int64_t since,
 		w.cls = w.result = -1;
 		w.id = s->g[i].sample;
 		s->cur = &s->g[i];
-		if (ops->query(st, who, SWQ_RECORD, &w, rec_cb, s) != STORE_OK ||
-		    ops->query(st, who, SWQ_RECORD_DKIM, &w, dkim_cb, s) != STORE_OK) {
+		if (store_web_run(st, who, SWQ_RECORD, &w, rec_cb, s) != STORE_OK ||
+		    store_web_run(st, who, SWQ_RECORD_DKIM, &w, dkim_cb, s) != STORE_OK) {
 			snprintf(err, errlen, "%s", store_errmsg(st));
 			free(s->g);
 			free(s);

@@ -385,8 +385,6 @@ readiness(const rctx *c, int64_t first, double threshold)
 json_t *
 ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 {
-	const struct store_ready_ops *ro = s->ops->ready;
-	const struct store_dnscheck_ops *dc = s->ops->dnscheck;
 	int64_t since_day = o->since / DAY, until_day = o->until / DAY, first, tot[6] = { 0 };
 	rctx c;
 	int found = 0;
@@ -394,7 +392,7 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 	const char *step = "done", *source = "none";
 	json_t *j, *days, *weeks, *sn;
 
-	if (ro == NULL) {
+	if (!store_has(s, ready)) {
 		snprintf(err, errlen, "readiness is not available with this store");
 		return NULL;
 	}
@@ -408,9 +406,9 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 	c.ndays = until_day - c.lo;
 	c.days = xcalloc((size_t)c.ndays, sizeof(*c.days));
 	first = since_day - c.lo;
-	if (ro->days(s, o->domain, c.lo, until_day, day_cb, &c) != STORE_OK ||
-	    ro->policy(s, o->domain, o->until, pol_cb, &c, &found) != STORE_OK ||
-	    (dc != NULL && dc->records(s, o->domain, 1, 50, dns_cb, &c) != STORE_OK)) {
+	if (store_ready_days(s, o->domain, c.lo, until_day, day_cb, &c) != STORE_OK ||
+	    store_ready_policy_get(s, o->domain, o->until, pol_cb, &c, &found) != STORE_OK ||
+	    (store_has(s, dnscheck) && store_dnscheck_records(s, o->domain, 1, 50, dns_cb, &c) != STORE_OK)) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		free(c.days);
 		return NULL;
@@ -426,7 +424,7 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 	ready_parse(cur[0] ? cur : NULL, &c.pol[1]);
 	ready_next(cur[0] ? cur : NULL, next, sizeof(next), &step);
 	ready_parse(next, &c.pol[0]);
-	if (ro->groups(s, o->domain, o->since, o->until, o->max_records > 0 ? o->max_records :
+	if (store_ready_groups(s, o->domain, o->since, o->until, o->max_records > 0 ? o->max_records :
 	    READY_MAX_RECORDS, group_cb, &c) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		for (size_t i = 0; i < c.nsnd; i++) {

@@ -181,8 +181,8 @@ build(cmd_ctx *c, const args *a, const char *ip, store **st, scope *sc, feed *f)
 	if (a->domain != NULL) {
 		if (scope_add(sc, a->domain) != 0)
 			return 2;
-	} else if ((*st)->ops->dnscheck == NULL ||
-	    (*st)->ops->dnscheck->domains(*st, o.since, scope_add, sc) != STORE_OK) {
+	} else if (!store_has((*st), dnscheck) ||
+	    store_dnscheck_domains(*st, o.since, scope_add, sc) != STORE_OK) {
 		log_warnx("feed: %s", store_errmsg(*st));
 		return 2;
 	}
@@ -229,7 +229,6 @@ allow_cmd(cmd_ctx *c, int argc, char **argv)
 	const char *verb = argc > 2 ? argv[2] : "";
 	args a;
 	store *st;
-	const struct store_feed_ops *fo;
 	int rc;
 
 	if (strcmp(verb, "add") != 0 && strcmp(verb, "del") != 0 && strcmp(verb, "list") != 0) {
@@ -244,7 +243,7 @@ allow_cmd(cmd_ctx *c, int argc, char **argv)
 	}
 	if ((st = cmd_open_store(c)) == NULL)
 		return 2;
-	if ((fo = st->ops->feed) == NULL) {
+	if (!store_has(st, feed)) {
 		log_warnx("feed allow: not available with this store");
 		store_close(st);
 		return 2;
@@ -252,7 +251,7 @@ allow_cmd(cmd_ctx *c, int argc, char **argv)
 	if (strcmp(verb, "list") == 0) {
 		alist l = { a.json ? json_array() : NULL, 0 };
 
-		rc = fo->allow_list(st, 0, allow_print, &l) == STORE_OK ? 0 : 2;
+		rc = store_feed_allow_list(st, 0, allow_print, &l) == STORE_OK ? 0 : 2;
 		if (rc != 0)
 			log_warnx("feed allow list: %s", store_errmsg(st));
 		else if (l.arr != NULL) {
@@ -277,14 +276,14 @@ allow_cmd(cmd_ctx *c, int argc, char **argv)
 		}
 		ip_cidr_format(&net, canon);
 		if (strcmp(verb, "add") == 0) {
-			rc = fo->allow_add(st, 0, canon, a.note, (int64_t)time(NULL), &id) == STORE_OK ?
-			    0 : 1;
+			rc = store_feed_allow_add(st, 0, canon, a.note, (int64_t)time(NULL),
+			    &id) == STORE_OK ? 0 : 1;
 			if (rc == 0)
 				printf("allow-listed %s\n", canon);
 			else
 				log_warnx("feed allow add: %s", store_errmsg(st));
 		} else {
-			rc = fo->allow_del(st, 0, canon, &found) == STORE_OK ? (found ? 0 : 1) : 2;
+			rc = store_feed_allow_del(st, 0, canon, &found) == STORE_OK ? (found ? 0 : 1) : 2;
 			if (rc == 0)
 				printf("removed %s\n", canon);
 			else if (rc == 1)

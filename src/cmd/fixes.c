@@ -172,8 +172,8 @@ cmd_fixes(cmd_ctx *c, int argc, char **argv)
 		return 2;
 	}
 	if (use_saved) {
-		if (s->ops->dnscheck != NULL &&
-		    s->ops->dnscheck->result_get(s, domain, saved_cb, &saved, &found) != STORE_OK)
+		if (store_has(s, dnscheck) &&
+		    store_dnscheck_result_get(s, domain, saved_cb, &saved, &found) != STORE_OK)
 			log_warnx("fixes: %s", store_errmsg(s));
 		dns = fixes_dns_saved(saved);
 	} else

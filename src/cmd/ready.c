@@ -258,7 +258,7 @@ cmd_ready(cmd_ctx *c, int argc, char **argv)
 	}
 	if (until == 0) {
 		/* the day of the newest report, else today */
-		if (s->ops->ready != NULL && s->ops->ready->policy(s, domain, INT64_MAX, newest_cb, &newest,
+		if (store_has(s, ready) && store_ready_policy_get(s, domain, INT64_MAX, newest_cb, &newest,
 		    &found) != STORE_OK) {
 			log_warnx("readiness: %s", store_errmsg(s));
 			store_close(s);

@@ -369,6 +369,15 @@ store_analysis_domain_list(store *s, int (*cb)(void *, const char *domain, int64
 	return s->ops->analysis->domain_list(s, cb, ctx);
 }
 
+static inline int
+store_analysis_host_facts_prefetch(store *s, const char *const *ips, int n)
+{
+	if (s->ops->analysis == NULL || s->ops->analysis->host_facts_prefetch == NULL)
+		return store_unsupported(s, "analysis.host_facts_prefetch is not supported by this backend");
+	s->unsupported = NULL;
+	return s->ops->analysis->host_facts_prefetch(s, ips, n);
+}
+
 /* END store wrappers */
 
 #endif

@@ -81,7 +81,7 @@ load(wreq *r, wresp *out, const char *ip, scope *sc, feed *f)
 
 	memset(sc, 0, sizeof(*sc));
 	memset(f, 0, sizeof(*f));
-	if (r->st->ops->feed == NULL) {
+	if (!store_has(r->st, feed)) {
 		api_error(out, 501, "unavailable", "the spoofing-host feed is not available with this store");
 		return -1;
 	}
@@ -113,8 +113,8 @@ load(wreq *r, wresp *out, const char *ip, scope *sc, feed *f)
 		for (size_t i = 0; i < p->ndomains; i++)
 			if (scope_add(sc, p->domains[i]) != 0)
 				goto oom;
-	} else if (r->st->ops->dnscheck == NULL ||
-	    r->st->ops->dnscheck->domains(r->st, o.since, scope_add, sc) != STORE_OK) {
+	} else if (!store_has(r->st, dnscheck) ||
+	    store_dnscheck_domains(r->st, o.since, scope_add, sc) != STORE_OK) {
 		log_warnx("serve: spoofers: %s", store_errmsg(r->st));
 		api_error(out, 500, "database", "database error");
 		return -1;
@@ -263,18 +263,17 @@ allow_row(void *ctx, const store_feed_allow *a)
 void
 api_spoofer_allow(wreq *r, wresp *out)
 {
-	const struct store_feed_ops *fo = r->st->ops->feed;
 	json_t *arr;
 	allow_ctx ac;
 
-	if (fo == NULL) {
+	if (!store_has(r->st, feed)) {
 		api_error(out, 501, "unavailable", "the spoofing-host feed is not available with this store");
 		return;
 	}
 	arr = json_array();
 	ac.arr = arr;
 	ac.tenant_id = r->principal->tenant_id;
-	if (fo->allow_list(r->st, r->principal->tenant_id, allow_row, &ac) != STORE_OK) {
+	if (store_feed_allow_list(r->st, r->principal->tenant_id, allow_row, &ac) != STORE_OK) {
 		log_warnx("serve: spoofer-allow: %s", store_errmsg(r->st));
 		json_decref(arr);
 		api_error(out, 500, "database", "database error");
@@ -293,7 +292,7 @@ body_cidr(wreq *r, wresp *out, char canon[IP_CIDRLEN], const char **note)
 	const char *cidr = NULL;
 	ip_cidr c;
 
-	if (r->st->ops->feed == NULL) {
+	if (!store_has(r->st, feed)) {
 		api_error(out, 501, "unavailable", "the spoofing-host feed is not available with this store");
 		return NULL;
 	}
@@ -330,7 +329,7 @@ api_spoofer_allow_add(wreq *r, wresp *out)
 
 	if (in == NULL)
 		return;
-	if (r->st->ops->feed->allow_add(r->st, r->principal->tenant_id, canon, note,
+	if (store_feed_allow_add(r->st, r->principal->tenant_id, canon, note,
 	    (int64_t)time(NULL), &id) != STORE_OK) {
 		int dup = strstr(store_errmsg(r->st), "already") != NULL;
 
@@ -357,7 +356,7 @@ api_spoofer_allow_rm(wreq *r, wresp *out)
 	if (in == NULL)
 		return;
 	json_decref(in);
-	if (r->st->ops->feed->allow_del(r->st, r->principal->tenant_id, canon, &found) != STORE_OK) {
+	if (store_feed_allow_del(r->st, r->principal->tenant_id, canon, &found) != STORE_OK) {
 		log_warnx("serve: spoofer-allow: %s", store_errmsg(r->st));
 		api_error(out, 500, "database", "database error");
 		return;

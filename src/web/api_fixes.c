@@ -37,7 +37,6 @@ api_fixes(wreq *r, wresp *out)
 {
 	const char *d = api_arg(r, "domain"), *v;
 	size_t n = d != NULL ? strlen(d) : 0;
-	const struct store_dnscheck_ops *o = r->st->ops->dnscheck;
 	int64_t days = 30, until = (int64_t)time(NULL);
 	char err[256], *saved = NULL, *end;
 	int found = 0;
@@ -72,7 +71,8 @@ api_fixes(wreq *r, wresp *out)
 		api_error(out, 404, "not_found", "no such domain");
 		return;
 	}
-	if (o != NULL && o->result_get(r->st, d, saved_cb, &saved, &found) != STORE_OK) {
+	if (store_has(r->st, dnscheck) && store_dnscheck_result_get(r->st, d, saved_cb, &saved,
+	    &found) != STORE_OK) {
 		log_warnx("serve: fixes: %s", store_errmsg(r->st));
 		api_error(out, 500, "database", "database error");
 		return;
