@@ -31,8 +31,9 @@ rd_days(store *s, const char *domain, int64_t from_day, int64_t to_day,
 	pg_p_int(&p, from_day);
 	pg_p_int(&p, to_day);
 	r = pg_exec_read(q, PGA_DNSCHECK, S_DAYS, "SELECT day, messages, dmarc_pass, forwarded, "
-	    "auth_failure, spoofing FROM rollup_domain_day WHERE policy_domain = $1 AND day >= $2 "
-	    "AND day < $3 ORDER BY day", &p, "reading the days of a domain");
+	    "auth_failure, spoofing FROM rollup_domain_day WHERE domain_id = (SELECT id FROM ov_domain "
+	    "WHERE policy_domain = $1) AND day >= $2 AND day < $3 ORDER BY day", &p,
+	    "reading the days of a domain");
 	if (r == NULL)
 		return STORE_ERR;
 	for (int i = 0; i < PQntuples(r); i++) {

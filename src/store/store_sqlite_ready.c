@@ -52,8 +52,8 @@ rd_days(store *s, const char *domain, int64_t from_day, int64_t to_day,
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = prep(q, "SELECT day, messages, dmarc_pass, forwarded, auth_failure, spoofing "
-	    "FROM rollup_domain_day INDEXED BY rollup_domain_day_domain WHERE policy_domain = ?1 "
-	    "AND day >= ?2 AND day < ?3 ORDER BY day");
+	    "FROM rollup_domain_day INDEXED BY rollup_domain_day_domain WHERE domain_id = "
+	    "(SELECT id FROM ov_domain WHERE policy_domain = ?1) AND day >= ?2 AND day < ?3 ORDER BY day");
 	int rc;
 
 	if (st == NULL)

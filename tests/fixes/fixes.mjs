@@ -71,11 +71,11 @@ for (const [L, locale, zone] of [['ja', 'ja-JP', 'Asia/Tokyo'], ['en', 'en-US', 
   });
   await check(`${L}: My Senders fix lines`, async () => {
     await open(page, '#/senders?domain=portal.test&tab=internal', 'senders');
-    const line = page.locator('#groups tr.fix-line[data-prefix="192.0.2.0/24"]');
+    const line = page.locator('#groups tr.fix-line[data-fix-for="192.0.2.0/24"]');
     ok(await line.count() === 1, `${L}: a fix line under the failing own /24`);
     const lt = await line.textContent();
     ok(lt.includes(w.sev) && lt.includes('192.0.2.40'), `${L}: the most severe fix first`, lt);
-    ok(await page.locator('#groups tr.fix-line[data-prefix="198.51.100.0/24"]').count() === 0, `${L}: no line under a passing group`);
+    ok(await page.locator('#groups tr.fix-line[data-fix-for="198.51.100.0/24"]').count() === 0, `${L}: no line under a passing group`);
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `senders-fixes-${L}.png`), fullPage: true });
     await open(page, '#/senders?domain=portal.test&tab=third_party', 'senders');
     const sg = await page.textContent('#groups tr.fix-line[data-service="Twilio SendGrid"], #groups tr.fix-line');

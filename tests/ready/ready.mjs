@@ -28,7 +28,7 @@ async function open(page, hash, screen) {
 }
 
 const W = {
-  ja: { nav: 'DNSチェック', title: 'p=reject への準備状況', tabs: ['DNSレコード', '修正方法', 'p=reject への準備'],
+  ja: { nav: 'DNSチェック', title: 'p=reject への準備状況', tabs: ['DNSレコード', '対処', 'p=reject への準備'],
     met: '2024-04-13 から 18 日連続', notyet: 'まだ基準に達していません', svc: 'Twilio SendGrid', other: '（その他の送信元）',
     week: '週ごと' },
   en: { nav: 'DNS Check', title: 'Readiness for p=reject', tabs: ['DNS records', 'Fixes', 'Readiness for p=reject'],

@@ -34,7 +34,7 @@ if [ -z "${DMARCSCOPE_PG_BIN:-}" ]; then
 		fi
 	}
 	plan "days through rollup_domain_day_domain" "SELECT day FROM rollup_domain_day INDEXED BY \
-rollup_domain_day_domain WHERE policy_domain = 'a' AND day >= 1 AND day < 9 ORDER BY day"
+rollup_domain_day_domain WHERE domain_id = (SELECT id FROM ov_domain WHERE policy_domain = 'a') AND day >= 1 AND day < 9 ORDER BY day"
 	plan "policy through reports_domain_begin" "SELECT p FROM reports WHERE policy_domain = 'a' AND \
 date_begin < 9 ORDER BY date_begin DESC, id DESC LIMIT 1"
 	# the join of store_sqlite_ready.c's rd_groups

@@ -30,7 +30,7 @@ function fixLine(g, fixes, cols, ctx, L) {
     .sort((x, y) => SEV_ORDER[x.severity] - SEV_ORDER[y.severity] || (y.change ? 1 : 0) - (x.change ? 1 : 0));
   if (!mine.length) return null;
   const f = mine[0];
-  return h('tr', { class: 'fix-line', 'data-prefix': g.prefix, 'data-code': f.code },
+  return h('tr', { class: 'fix-line', 'data-fix-for': g.prefix, 'data-code': f.code },
     h('td', { colspan: String(cols), class: 'small' },
       h('span', { class: 'sev sev-' + f.severity }, t('check.sev_' + f.severity)), ' ', f.text[L] || f.text.en,
       mine.length > 1 ? [' ', h('a', { href: ctx.link('fixes'), class: 'fix-more' }, t('fixes.line_more', { n: fmtInt(mine.length - 1, L) }))] : null));
