@@ -42,8 +42,8 @@ function evidence(e, L) {
 export async function render(box, ctx) {
   const { p } = ctx;
   const L = lang();
-  box.append(policyTabs('fixes'));
   box.append(h('h1', null, t('fixes.title'), ' ', h('span', { class: 'muted' }, p.domain || '')));
+  box.append(policyTabs('fixes'));
   if (!p.domain) {
     box.append(h('p', { class: 'muted' }, t('check.no_domain')));
     return;
