@@ -58,13 +58,19 @@ static const char *const rsql[R__COUNT] = {
 	    "coalesce(sum(x.count), 0) " OLD_REPORTS "GROUP BY r.policy_domain "
 	    "ORDER BY r.policy_domain " C_,
 	/* one batch: the reports, oldest first, with everything hanging on them;
-	 * a row per report deleted, with its records and messages */
+	 * a row per report deleted, with its records and messages.  The batch's
+	 * domain_summary rows are locked first, in domain order (l, which both
+	 * deletes wait for): the triggers update them and the per-domain rollups
+	 * row by row, and two purges whose batches share domains deadlocked when
+	 * each took them in its own order. */
 	[R_PURGE] = "WITH b AS (SELECT id, policy_domain, date_begin FROM reports "
 	    "WHERE date_begin < $1 AND date_end < $1 ORDER BY date_begin, id LIMIT $2 "
 	    "FOR UPDATE SKIP LOCKED), "
+	    "l AS (SELECT policy_domain FROM domain_summary WHERE policy_domain = ANY (ARRAY("
+	    "SELECT DISTINCT policy_domain FROM b)) ORDER BY policy_domain FOR UPDATE), "
 	    "x AS (DELETE FROM records x WHERE x.policy_domain = ANY (ARRAY(SELECT DISTINCT "
 	    "policy_domain FROM b)) AND x.report_id = ANY (ARRAY(SELECT id FROM b)) "
-	    "RETURNING x.id, x.report_id, x.count), "
+	    "AND (SELECT count(*) FROM l) >= 0 RETURNING x.id, x.report_id, x.count), "
 	    "rr AS (DELETE FROM record_reasons WHERE " X_IDS "), "
 	    "rd AS (DELETE FROM auth_dkim WHERE " X_IDS "), "
 	    "rs AS (DELETE FROM auth_spf WHERE " X_IDS "), "
@@ -72,7 +78,8 @@ static const char *const rsql[R__COUNT] = {
 	    "GROUP BY report_id), "
 	    "d AS (UPDATE duplicates SET report_id = NULL WHERE report_id = ANY (ARRAY(SELECT id "
 	    "FROM b))), "
-	    "r AS (DELETE FROM reports WHERE id = ANY (ARRAY(SELECT id FROM b))) "
+	    "r AS (DELETE FROM reports WHERE id = ANY (ARRAY(SELECT id FROM b)) AND "
+	    "(SELECT count(*) FROM l) >= 0) "
 	    "SELECT b.policy_domain, coalesce(xs.n, 0), coalesce(xs.m, 0) FROM b "
 	    "LEFT JOIN xs ON xs.report_id = b.id ORDER BY b.date_begin, b.id",
 	[R_ROLLUP_DOMAINS] = "SELECT policy_domain FROM (SELECT policy_domain FROM rollup_day "
