@@ -11,7 +11,9 @@
 # rollups are copied as they are), then ANALYZE; then bench/overview.sh
 # against it (OV_DB=the DSN) prints the same table, its server CPU column
 # the serve process's and PostgreSQL's processes' together.  Environment: as
-# overview.sh; OV_PGDIR (default bench/out/overview-pg, removed first).
+# overview.sh; OV_PGDIR (default bench/out/overview-pg, removed first);
+# OV_PGKEEP=1 copies, prints the DSN and leaves the server running (no
+# benchmark; stop it with `sh tests/servers/pg.sh stop OV_PGDIR`).
 # Exit 0 when it ran, 2 on a setup error.
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ DIR=${OV_PGDIR:-bench/out/overview-pg}
 sh tests/servers/pg.sh stop "$DIR" >/dev/null 2>&1 || true
 rm -rf "$DIR"
 DSN=$(sh tests/servers/pg.sh start "$DIR") || { echo "overview_pg.sh: PostgreSQL did not start" >&2; exit 2; }
-trap 'sh tests/servers/pg.sh stop "$DIR" >/dev/null 2>&1' EXIT INT TERM
+[ "${OV_PGKEEP:-0}" = 1 ] || trap 'sh tests/servers/pg.sh stop "$DIR" >/dev/null 2>&1' EXIT INT TERM
 "$BIN" --db "$DSN" -q senders list >/dev/null || { echo "overview_pg.sh: no schema" >&2; exit 2; }
 start=$(date +%s)
 for t in domain_summary ov_domain ov_reporter rollup_domain_day rollup_domain_span rollup_org reports senders \
@@ -39,5 +41,9 @@ done
 psql -q "$DSN" -c "SELECT setval(pg_get_serial_sequence('ov_domain', 'id'), (SELECT max(id) FROM ov_domain))" \
     -c "ANALYZE" >/dev/null
 echo "overview_pg.sh: copied in $(( $(date +%s) - start )) s" >&2
+if [ "${OV_PGKEEP:-0}" = 1 ]; then
+	echo "$DSN"
+	exit 0
+fi
 # the server CPU column then holds PostgreSQL's processes too
 OV_PGPID=$(head -1 "$DIR/data/postmaster.pid") OV_DB=$DSN DMARCSCOPE=$BIN sh bench/overview.sh

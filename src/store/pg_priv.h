@@ -81,6 +81,7 @@ typedef struct pg_store {
  * pg_exec returns).  NULL pointer → SQL NULL. */
 typedef struct pg_params {
 	int n;
+	int binary;	/* 1: the result in binary (PQgetvalue gives the type's send form) */
 	const char *v[PG_MAXPARAM];
 	char num[PG_MAXPARAM][24];
 } pg_params;
@@ -108,7 +109,7 @@ PGresult *pg_exec_read(pg_store *q, enum pg_area area, int slot, const char *sql
     const pg_params *p, const char *what);
 /* PQexecPrepared(c, name, ...) with the wait watched by q->stop (store_web
  * watch()): a stop cancels the statement, whose error result comes back. */
-PGresult *pg_exec_watched(pg_store *q, PGconn *c, const char *name, int n,
+PGresult *pg_exec_watched(pg_store *q, PGconn *c, const char *name, int n, int binary,
     const char *const *values);
 /* PQprepare likewise (parsing waits for table locks too). */
 PGresult *pg_prepare_watched(pg_store *q, PGconn *c, const char *name, const char *sqltext);

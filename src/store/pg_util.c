@@ -32,6 +32,7 @@ void
 pg_p_init(pg_params *p)
 {
 	p->n = 0;
+	p->binary = 0;
 }
 
 static int
@@ -190,9 +191,10 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 			return NULL;
 		return r;
 	}
-	r = q->stop != NULL ? pg_exec_watched(q, c, name, p != NULL ? p->n : 0,
+	r = q->stop != NULL ? pg_exec_watched(q, c, name, p != NULL ? p->n : 0, p != NULL && p->binary,
 	    p != NULL ? p->v : NULL) :
-	    PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
+	    PQexecPrepared(c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL,
+	    p != NULL && p->binary);
 	if (!result_ok(r)) {
 		pg_fail(q, what, r);
 		PQclear(r);

@@ -200,9 +200,9 @@ collect(pg_store *q, PGconn *c)
 }
 
 PGresult *
-pg_exec_watched(pg_store *q, PGconn *c, const char *name, int n, const char *const *values)
+pg_exec_watched(pg_store *q, PGconn *c, const char *name, int n, int binary, const char *const *values)
 {
-	if (!PQsendQueryPrepared(c, name, n, values, NULL, NULL, 0))
+	if (!PQsendQueryPrepared(c, name, n, values, NULL, NULL, binary))
 		return NULL;
 	return collect(q, c);
 }

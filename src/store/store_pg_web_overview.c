@@ -119,7 +119,65 @@ add_rows(ovset *o, ovd *one, const PGresult *r, int c0)
 	}
 }
 
-/* 2. the sums of the rows of one range (spans: with their first/last day) */
+/* hex digit -> its value + 1 (0: not a hex digit), filled on first use */
+static unsigned char hexv[256];
+
+static void
+hex_init(void)
+{
+	if (hexv['0'] != 0)
+		return;
+	for (int c = 0; c < 10; c++)
+		hexv['0' + c] = (unsigned char)(c + 1);
+	for (int c = 0; c < 6; c++) {
+		hexv['a' + c] = (unsigned char)(c + 11);
+		hexv['A' + c] = (unsigned char)(c + 11);
+	}
+}
+
+/* One row's packed column (sql_pg/023): PACKED_N big-endian int8, sent in
+ * binary (88 bytes) or, when the statement travelled in a pipeline, as text
+ * ("\\x" and 176 hex digits).  0, or -1 when it is not that. */
+enum { PACKED_N = 11 };
+static int
+unpack(const PGresult *r, int row, int64_t *v)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, 0);
+	int len = PQgetlength(r, row, 0);
+
+	if (PQfformat(r, 0) == 1) {
+		if (len != PACKED_N * 8)
+			return -1;
+		for (int k = 0; k < PACKED_N; k++, b += 8)
+			v[k] = (int64_t)((uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+			    (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+			    (uint64_t)b[6] << 8 | b[7]);
+		return 0;
+	}
+	if (len != 2 + PACKED_N * 16 || b[0] != '\\' || b[1] != 'x')
+		return -1;
+	hex_init();
+	b += 2;
+	for (int k = 0; k < PACKED_N; k++) {
+		uint64_t x = 0;
+		unsigned bad = 0;
+
+		for (int i = 0; i < 16; i++) {
+			unsigned h = hexv[*b++];
+
+			bad |= h == 0;
+			x = x << 4 | (uint64_t)(h - 1);
+		}
+		if (bad)
+			return -1;
+		v[k] = (int64_t)x;
+	}
+	return 0;
+}
+
+/* 2. the sums of the rows of one range (spans: with their first/last day),
+ * each row one packed column (sql_pg/023: PostgreSQL sends it as stored
+ * instead of converting eleven integers to text) */
 static int
 ov_range(void *h, ovset *o, int level, int64_t lo, int64_t hi)
 {
@@ -131,19 +189,28 @@ ov_range(void *h, ovset *o, int level, int64_t lo, int64_t hi)
 	pg_p_int(&p, hi);
 	if (level > 0)
 		pg_p_int(&p, level);
-	r = level > 0 ? pg_exec_read(h, PGA_WEB_OVERVIEW, SL_SPANS,
-	    "SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
-	    " auth_failure, spoofing, first_day, last_day, orgs FROM rollup_domain_span"
+	p.binary = 1;
+	r = level > 0 ? pg_exec_read(h, PGA_WEB_OVERVIEW, SL_SPANS, "SELECT packed FROM rollup_domain_span"
 	    " WHERE level = $3 AND start >= $1 AND start < $2 AND (messages <> 0 OR orgs <> 0)", &p,
 	    "web overview") :
-	    pg_exec_read(h, PGA_WEB_OVERVIEW, SL_DAYS,
-	    "SELECT domain_id, messages, dmarc_pass, spf_aligned, dkim_aligned, forwarded,"
-	    " auth_failure, spoofing, CASE WHEN messages <> 0 THEN day END, day, orgs"
-	    " FROM rollup_domain_day WHERE day >= $1 AND day < $2 AND (messages <> 0 OR orgs <> 0)",
-	    &p, "web overview");
+	    pg_exec_read(h, PGA_WEB_OVERVIEW, SL_DAYS, "SELECT packed FROM rollup_domain_day"
+	    " WHERE day >= $1 AND day < $2 AND (messages <> 0 OR orgs <> 0)", &p, "web overview");
 	if (r == NULL)
 		return STORE_ERR;
-	add_rows(o, NULL, r, 1);
+	for (int i = 0; i < PQntuples(r); i++) {
+		int64_t v[PACKED_N];
+		ovd *d;
+
+		if (unpack(r, i, v) != 0) {
+			PQclear(r);
+			ov_error(h, "web overview: a packed rollup row is not 11 integers (migration 023)");
+			return STORE_ERR;
+		}
+		d = ov_byid(o, v[0]);
+		if (d == NULL)		/* out of scope or search */
+			continue;
+		ov_add(d, v + 1, v[1 + OV_NSUM], v[2 + OV_NSUM], v[3 + OV_NSUM]);
+	}
 	PQclear(r);
 	return STORE_OK;
 }
