@@ -88,7 +88,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("--logdir", default="build/check-logs")
-    ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--sum", action="append", default=[])
     args = ap.parse_args()
     os.makedirs(args.logdir, exist_ok=True)
