@@ -8,8 +8,9 @@
  * answered from the rollups of migration 014; an operator's tenant view
  * narrows it as every read route), with the period's messages, DMARC pass,
  * SPF and DKIM aligned %, spoofing suspected and its daily series (the
- * sparkline), My Senders' auth failures, the published policy, the policy
- * guidance's next step, open alerts, reporters, the last report and the
+ * sparkline), My Senders' auth failures, the published policy, the next
+ * step and the readiness for it (`ready`: src/analyze/ready_judge.c, what
+ * `dmarcscope readiness` says as `verdict`), open alerts, reporters, the last report and the
  * flags spoofed / failing / p_none / silent / unassigned.  The totals of
  * every matching domain come with each page (the cards).
  *
@@ -29,6 +30,7 @@
 #include <time.h>
 
 #include "api_keys.h"
+#include "../analyze/ready.h"
 #include "web_priv.h"
 #include "../util/log.h"
 
@@ -261,6 +263,23 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 		json_object_set(pol, *p, json_object_get(row, *p));
 	json_object_set(pol, "t", json_object_get(row, "testing"));
 	json_object_set_new(row, "policy", pol);
+	{
+		/* readiness: the level, the ladder's step, the records, the share of
+		 * legitimate mail (DMARC pass + auth_failure) aligned */
+		int64_t pass = geti(row, "dmarc_pass"), af = geti(row, "auth_failure");
+		json_t *rd = json_object();
+
+		json_object_set(rd, "level", json_object_get(row, "ready_level"));
+		json_object_set(rd, "step", json_object_get(row, "ready_ladder"));
+		json_object_set(rd, "record", json_object_get(row, "ready_record"));
+		json_object_set(rd, "current", json_object_get(row, "current_record"));
+		json_object_set_new(rd, "aligned_pct", pass + af > 0 ?
+		    json_real((double)(int64_t)(10000.0 * (double)pass / (double)(pass + af)) / 100.0) :
+		    json_null());
+		json_object_set_new(rd, "threshold", json_real(READY_THRESHOLD));
+		json_object_set_new(rd, "days_needed", json_integer(READY_DAYS_NEEDED));
+		json_object_set_new(row, "ready", rd);
+	}
 	for (size_t i = 0; i < NFILTER; i++)
 		if (geti(row, filter_names[i].name))
 			json_array_append_new(flags, json_string(filter_names[i].name));
@@ -269,7 +288,8 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 	json_object_foreach_safe(row, tmp, k, x)
 		if (k[0] == '_' || strcmp(k, "testing") == 0 || strcmp(k, "p") == 0 ||
 		    strcmp(k, "sp") == 0 || strcmp(k, "np") == 0 || strcmp(k, "pct") == 0 ||
-		    strcmp(k, "last_end") == 0 || strcmp(k, "last_begin") == 0)
+		    strcmp(k, "last_end") == 0 || strcmp(k, "last_begin") == 0 ||
+		    strncmp(k, "ready_", 6) == 0 || strcmp(k, "current_record") == 0)
 			json_object_del(row, k);
 		else {
 			for (size_t i = 0; i < NFILTER; i++)
