@@ -14,6 +14,8 @@
  * flags spoofed / failing / p_none / silent / unassigned.  The totals of
  * every matching domain come with each page (the cards).
  *
+ * The CSV: the table's columns, then readiness (ready.level) and next_record.
+ *
  * Parameters: since, until YYYY-MM-DD (until inclusive; default the 30 days
  * ending today, UTC; the retention floor applies), q a substring of the
  * domain (at most 253 bytes), filter a comma list of spoofed, failing,
@@ -446,11 +448,12 @@ api_overview(wreq *r, wresp *out)
 
 static const char *const csv_en[] = { "domain", "tenant", "messages", "dmarc_pass_pct",
     "spf_aligned_pct", "dkim_aligned_pct", "spoofing_suspected", "auth_failure", "p", "sp", "pct",
-    "t", "next_step", "open_alerts", "reporters", "last_report_utc", "flags", NULL };
+    "t", "next_step", "open_alerts", "reporters", "last_report_utc", "flags", "readiness", "next_record",
+    NULL };
 static const char *const csv_ja[] = { "ドメイン", "テナント", "通数", "DMARC認証成功率(%)",
     "SPFアライメント成功率(%)", "DKIMアライメント成功率(%)", "なりすましの疑い(通)",
     "認証失敗(通)", "p", "sp", "pct", "t", "次の段階", "未対応アラート", "レポート送信元",
-    "最終レポート (UTC)", "フラグ", NULL };
+    "最終レポート (UTC)", "フラグ", "準備状況", "次に公開するレコード", NULL };
 
 static void
 csv_val(dbuf *b, json_t *x, int last)
@@ -537,7 +540,9 @@ api_overview_csv(wreq *r, wresp *out)
 			}
 			flags = dbuf_steal(&fb, &n);
 		}
-		csv_field(&out->body, flags, 1);
+		csv_field(&out->body, flags, 0);
+		csv_val(&out->body, json_object_get(row, "ready_level"), 0);
+		csv_val(&out->body, json_object_get(row, "ready_record"), 1);
 		free(flags);
 		json_decref(f);
 	}
