@@ -14,7 +14,8 @@
  * flags spoofed / failing / p_none / silent / unassigned.  The totals of
  * every matching domain come with each page (the cards).
  *
- * The CSV: the table's columns, then readiness (ready.level) and next_record.
+ * The CSV: the table's columns, then readiness (ready.level; not the record:
+ * that needs a read per row, see exact_record).
  *
  * Parameters: since, until YYYY-MM-DD (until inclusive; default the 30 days
  * ending today, UTC; the retention floor applies), q a substring of the
@@ -33,6 +34,7 @@
 
 #include "api_keys.h"
 #include "../analyze/ready.h"
+#include "../store/store_ready.h"
 #include "web_priv.h"
 #include "../util/log.h"
 
@@ -243,6 +245,37 @@ spark_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 	return 0;
 }
 
+static int
+policy_cb(void *ctx, const store_ready_policy *p)
+{
+	ready_synth(p, ctx, 4096);
+	return 0;
+}
+
+/* The page row's records exactly as readiness builds them from the reports:
+ * domain_summary's columns (the step and the sort, for every domain) hold
+ * p, sp, np, pct and t but not adkim, aspf, fo, so the record is read again
+ * for the rows of the page only (one indexed row each, as readiness does).
+ * 0, or -1 on a store error. */
+static int
+exact_record(wreq *r, json_t *rd, const char *domain, int64_t until)
+{
+	char cur[4096], next[4096];
+	int found = 0, ladder;
+
+	if (domain == NULL || !store_has(r->st, ready))
+		return 0;
+	cur[0] = '\0';
+	if (store_ready_policy_get(r->st, domain, until, policy_cb, cur, &found) != STORE_OK)
+		return -1;
+	if (!found || cur[0] == '\0')
+		return 0;
+	ladder = ready_ladder(cur, next, sizeof(next));
+	json_object_set_new(rd, "current", json_string(cur));
+	json_object_set_new(rd, "record", ladder != RS_DONE ? json_string(next) : json_null());
+	return 0;
+}
+
 /* The row as the API shows it: policy object, percentages, flags, the
  * spoofing series (one point per day, or per step days) and its trend. */
 static int
@@ -281,6 +314,8 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 		json_object_set_new(rd, "threshold", json_real(READY_THRESHOLD));
 		json_object_set_new(rd, "days_needed", json_integer(READY_DAYS_NEEDED));
 		json_object_set_new(row, "ready", rd);
+		if (exact_record(r, rd, json_string_value(json_object_get(row, "domain")), w->until) != 0)
+			return -1;
 	}
 	for (size_t i = 0; i < NFILTER; i++)
 		if (geti(row, filter_names[i].name))
@@ -448,12 +483,11 @@ api_overview(wreq *r, wresp *out)
 
 static const char *const csv_en[] = { "domain", "tenant", "messages", "dmarc_pass_pct",
     "spf_aligned_pct", "dkim_aligned_pct", "spoofing_suspected", "auth_failure", "p", "sp", "pct",
-    "t", "next_step", "open_alerts", "reporters", "last_report_utc", "flags", "readiness", "next_record",
-    NULL };
+    "t", "next_step", "open_alerts", "reporters", "last_report_utc", "flags", "readiness", NULL };
 static const char *const csv_ja[] = { "ドメイン", "テナント", "通数", "DMARC認証成功率(%)",
     "SPFアライメント成功率(%)", "DKIMアライメント成功率(%)", "なりすましの疑い(通)",
     "認証失敗(通)", "p", "sp", "pct", "t", "次の段階", "未対応アラート", "レポート送信元",
-    "最終レポート (UTC)", "フラグ", "準備状況", "次に公開するレコード", NULL };
+    "最終レポート (UTC)", "フラグ", "準備状況", NULL };
 
 static void
 csv_val(dbuf *b, json_t *x, int last)
@@ -541,8 +575,7 @@ api_overview_csv(wreq *r, wresp *out)
 			flags = dbuf_steal(&fb, &n);
 		}
 		csv_field(&out->body, flags, 0);
-		csv_val(&out->body, json_object_get(row, "ready_level"), 0);
-		csv_val(&out->body, json_object_get(row, "ready_record"), 1);
+		csv_val(&out->body, json_object_get(row, "ready_level"), 1);
 		free(flags);
 		json_decref(f);
 	}

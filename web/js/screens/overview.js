@@ -62,12 +62,12 @@ function nextCell(r, data) {
   const rd = r.ready || {};
   const link = '#/ready?' + qs({ domain: r.domain, since: data.since, until: data.until });
   const rec = rd.record ? t('ready.next') + ': ' + rd.record : (rd.current ? t('ov.ready.current') + ': ' + rd.current : '');
-  const pct = rd.aligned_pct === null || rd.aligned_pct === undefined ? '' :
-    ' · ' + t('ov.ready.aligned', { pct: fmtPct(rd.aligned_pct) });
+  const has = rd.aligned_pct !== null && rd.aligned_pct !== undefined && rd.level !== 'done' && rd.level !== 'no_reports';
+  const why = has ? t('ov.ready.aligned', { pct: fmtPct(rd.aligned_pct), th: rd.threshold }) : '';
   return h('td', { class: 'small next' },
     h('a', { href: link, class: 'ov-next step-' + r.next_step, title: rec || null, 'data-record': rd.record || '' }, t('ov.step.' + r.next_step)),
-    h('div', { class: 'ready-level level-' + rd.level, title: rec || null },
-      t('ov.ready.' + rd.level, { n: rd.days_needed, th: rd.threshold }) + (rd.level === 'done' || rd.level === 'no_reports' ? '' : pct)));
+    h('div', { class: 'ready-level level-' + rd.level, title: [why, rec].filter(Boolean).join('\n') || null },
+      t('ov.ready.' + rd.level, { n: rd.days_needed }) + (has ? ' · ' + fmtPct(rd.aligned_pct) : '')));
 }
 
 function policyText(p) {
