@@ -15,7 +15,8 @@
  * src/analyze/ready_judge.c, from the period's sums and the record
  * ready_synth() builds from the policy columns: what `dmarcscope readiness`
  * gives as `verdict` for the same period; the ladder's step of each distinct
- * record computed once), the flags, the filter, the totals of every
+ * p/pct/t computed once; the record itself is the API's, for the page's rows
+ * only: api_overview.c), the flags, the filter, the totals of every
  * match, the sort (domain name breaks ties) and the page; 5. the reporters:
  * the bits set in the OR of the rows' orgs (migration 016), counted in
  * rollup_org only for a domain with more orgs than bits.  Rows go to
@@ -172,18 +173,19 @@ eq(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
-/* the record domain_summary's policy columns stand for (ready_synth) */
+/* The record the ladder's step depends on, from domain_summary's columns
+ * (ready_synth): p, pct and t only (ready_next's step reads nothing else;
+ * sp, np and the pct's value change the record, not the step), with any pct
+ * under 100 as 50, so that few distinct keys exist (the cache). */
 static void
-record_of(const ovd *d, char *out, size_t len)
+step_key(const ovd *d, char *out, size_t len)
 {
 	store_ready_policy p;
 
 	memset(&p, 0, sizeof(p));
 	p.p = d->p;
-	p.sp = d->sp;
-	p.np = d->np;
 	p.testing = d->testing;
-	p.pct = d->has_pct ? (int)d->pct : -1;
+	p.pct = d->has_pct && d->pct >= 0 && d->pct < 100 ? 50 : -1;
 	ready_synth(&p, out, len);
 }
 
@@ -202,7 +204,7 @@ judge(ovd *d, ladder_cache *lc)
 	ready_sums rs;
 	ready_verdict v;
 
-	record_of(d, rec, sizeof(rec));
+	step_key(d, rec, sizeof(rec));
 	for (int i = 0; i < lc->n && ladder < 0; i++)
 		if (strcmp(lc->rec[i], rec) == 0)
 			ladder = lc->step[i];
@@ -352,11 +354,8 @@ emit(const ovd *d, const int64_t *tot, store_web_cb cb, void *ctx)
 {
 	const char *names[MAXCOL];
 	store_web_val v[MAXCOL];
-	char rec[512], next[1024];
 	int n = 0;
 
-	record_of(d, rec, sizeof(rec));
-	ready_ladder(rec, next, sizeof(next));
 	put_s(names, v, &n, "domain", d->domain);
 	put_s(names, v, &n, "tenant", d->tenant);
 	for (int k = 0; k < NSUM; k++)
@@ -382,8 +381,6 @@ emit(const ovd *d, const int64_t *tot, store_web_cb cb, void *ctx)
 	put_i(names, v, &n, "reporters", d->reporters);
 	put_s(names, v, &n, "ready_level", ready_rlevel_name(d->level));
 	put_s(names, v, &n, "ready_ladder", ready_step_name(d->ladder));
-	put_s(names, v, &n, "ready_record", d->ladder != RS_DONE ? next : NULL);
-	put_s(names, v, &n, "current_record", d->p != NULL ? rec : NULL);
 	return cb(ctx, n, names, v);
 }
 

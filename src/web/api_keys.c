@@ -502,8 +502,6 @@ static const api_key k_overview[] = {
 	{ "reporters", "reporters", AK_INT },
 	{ "ready_level", "ready_level", AK_TEXT },
 	{ "ready_ladder", "ready_ladder", AK_TEXT },
-	{ "ready_record", "ready_record", AK_TEXT },
-	{ "current_record", "current_record", AK_TEXT },
 };
 
 const api_key_table api_key_tables[SWQ__COUNT] = {

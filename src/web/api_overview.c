@@ -252,26 +252,27 @@ policy_cb(void *ctx, const store_ready_policy *p)
 	return 0;
 }
 
-/* The page row's records exactly as readiness builds them from the reports:
- * domain_summary's columns (the step and the sort, for every domain) hold
- * p, sp, np, pct and t but not adkim, aspf, fo, so the record is read again
- * for the rows of the page only (one indexed row each, as readiness does).
- * 0, or -1 on a store error. */
+/* The page row's records exactly as readiness builds them from the reports
+ * (ready_synth, ready_next): domain_summary's columns (the step and the
+ * sort, for every domain, web_overview.c) hold p, sp, np, pct and t but not
+ * adkim, aspf, fo, so the policy is read again for the rows of the page only
+ * (one indexed row each, the read readiness makes).  current: null when no
+ * report says a policy; record: null at the top of the ladder.  0, or -1 on
+ * a store error. */
 static int
 exact_record(wreq *r, json_t *rd, const char *domain, int64_t until)
 {
 	char cur[4096], next[4096];
 	int found = 0, ladder;
 
-	if (domain == NULL || !store_has(r->st, ready))
-		return 0;
 	cur[0] = '\0';
-	if (store_ready_policy_get(r->st, domain, until, policy_cb, cur, &found) != STORE_OK)
+	if (domain != NULL && store_has(r->st, ready) &&
+	    store_ready_policy_get(r->st, domain, until, policy_cb, cur, &found) != STORE_OK)
 		return -1;
-	if (!found || cur[0] == '\0')
-		return 0;
-	ladder = ready_ladder(cur, next, sizeof(next));
-	json_object_set_new(rd, "current", json_string(cur));
+	if (!found)
+		cur[0] = '\0';
+	ladder = ready_ladder(cur[0] ? cur : NULL, next, sizeof(next));
+	json_object_set_new(rd, "current", cur[0] ? json_string(cur) : json_null());
 	json_object_set_new(rd, "record", ladder != RS_DONE ? json_string(next) : json_null());
 	return 0;
 }
@@ -306,8 +307,6 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 
 		json_object_set(rd, "level", json_object_get(row, "ready_level"));
 		json_object_set(rd, "step", json_object_get(row, "ready_ladder"));
-		json_object_set(rd, "record", json_object_get(row, "ready_record"));
-		json_object_set(rd, "current", json_object_get(row, "current_record"));
 		json_object_set_new(rd, "aligned_pct", pass + af > 0 ?
 		    json_real((double)(int64_t)(10000.0 * (double)pass / (double)(pass + af)) / 100.0) :
 		    json_null());
@@ -326,7 +325,7 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 		if (k[0] == '_' || strcmp(k, "testing") == 0 || strcmp(k, "p") == 0 ||
 		    strcmp(k, "sp") == 0 || strcmp(k, "np") == 0 || strcmp(k, "pct") == 0 ||
 		    strcmp(k, "last_end") == 0 || strcmp(k, "last_begin") == 0 ||
-		    strncmp(k, "ready_", 6) == 0 || strcmp(k, "current_record") == 0)
+		    strncmp(k, "ready_", 6) == 0)
 			json_object_del(row, k);
 		else {
 			for (size_t i = 0; i < NFILTER; i++)
