@@ -104,9 +104,9 @@ int ready_aligned_ok(int64_t legit, int64_t failing, double threshold);
 /* ready_next's step for rec as an RS_* (RS_DONE at p=reject on all mail);
  * out: the next record (may be NULL) */
 int ready_ladder(const char *rec, char *out, size_t len);
-/* The decision: done at the top of the ladder, else no_reports → collect,
- * below_threshold → fix_senders, short_history → collect, else ready → the
- * ladder's step. */
+/* The decision: below_threshold → fix_senders (at any policy), else done at
+ * the top of the ladder, no_reports → collect, short_history → collect, else
+ * ready → the ladder's step. */
 void ready_judge(int ladder, const ready_sums *s, double threshold, ready_verdict *v);
 const char *ready_step_name(int step);
 const char *ready_rlevel_name(int level);

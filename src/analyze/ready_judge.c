@@ -6,12 +6,13 @@
  * the same sums of its days (`verdict` in `readiness --json`), so the
  * overview's next step and the readiness screen's agree for a period.
  *
- * The rule: a record at p=reject on all mail is done; else a period without
- * messages says nothing (collect); legitimate mail (DMARC pass + class
- * auth_failure) aligned under the threshold (99.5 %, the day rule of
- * ready.c applied to the period) means fix the senders first; data over
- * fewer than 14 days means collect; else the record's next step (ready_next:
- * quarantine_test, quarantine, reject_test, reject, raise_pct).
+ * The rule: legitimate mail (DMARC pass + class auth_failure) aligned under
+ * the threshold (99.5 %, the day rule of ready.c applied to the period)
+ * means fix the senders first, at any policy (at p=reject that mail is being
+ * rejected); else a record at p=reject on all mail is done; a period without
+ * messages says nothing (collect); data over fewer than 14 days means
+ * collect; else the record's next step (ready_next: quarantine_test,
+ * quarantine, reject_test, reject, raise_pct).
  *
  * Exports: ready_aligned_ok, ready_ladder, ready_judge, ready_step_name,
  * ready_rlevel_name.  Errors: none (an unknown index names "?").
@@ -65,15 +66,16 @@ void
 ready_judge(int ladder, const ready_sums *s, double threshold, ready_verdict *v)
 {
 	v->ladder = ladder;
-	if (ladder == RS_DONE) {
+	if (s->messages > 0 && !ready_aligned_ok(s->legitimate, s->failing, threshold)) {
+		/* at p=reject too: its failing legitimate mail is being rejected */
+		v->level = RL_BELOW;
+		v->step = RS_FIX;
+	} else if (ladder == RS_DONE) {
 		v->level = RL_DONE;
 		v->step = RS_DONE;
 	} else if (s->messages <= 0) {
 		v->level = RL_NO_REPORTS;
 		v->step = RS_COLLECT;
-	} else if (!ready_aligned_ok(s->legitimate, s->failing, threshold)) {
-		v->level = RL_BELOW;
-		v->step = RS_FIX;
 	} else if (s->days < READY_DAYS_NEEDED) {
 		v->level = RL_SHORT;
 		v->step = RS_COLLECT;

@@ -1,9 +1,9 @@
 /*
  * test_ready_judge.c - unit tests for src/analyze/ready_judge.c (issue 19):
  * the decision the domains overview and `readiness --json` (verdict) share:
- * done at the top of the ladder, no_reports/collect without messages,
  * below_threshold/fix_senders under 99.5 % of legitimate mail aligned (the
- * boundary exactly), short_history/collect under 14 days, else the ladder's
+ * boundary exactly; at p=reject too), done at the top of the ladder,
+ * no_reports/collect without messages, short_history/collect under 14 days, else the ladder's
  * step; ready_ladder agrees with ready_next; and the invariant the overview's
  * cache relies on (web_overview.c step_key): the ladder's step of a record
  * ready_synth builds depends on p, t and whether pct < 100 only, never on
@@ -30,7 +30,8 @@ test_judge(void **state)
 		int level, step;
 	} c[] = {
 		{ RS_DONE, { 0, 0, 0, 0 }, RL_DONE, RS_DONE },
-		{ RS_DONE, { 100, 100, 50, 30 }, RL_DONE, RS_DONE },
+		{ RS_DONE, { 100, 100, 50, 30 }, RL_BELOW, RS_FIX },	/* rejected mail */
+		{ RS_DONE, { 1000, 1000, 5, 3 }, RL_DONE, RS_DONE },
 		{ RS_QUAR_TEST, { 0, 0, 0, 0 }, RL_NO_REPORTS, RS_COLLECT },
 		{ RS_QUAR_TEST, { 1000, 1000, 6, 30 }, RL_BELOW, RS_FIX },
 		{ RS_QUAR_TEST, { 1000, 1000, 5, 30 }, RL_READY, RS_QUAR_TEST },	/* 99.5 % exactly */
