@@ -121,6 +121,7 @@ s pg-suites "the SQLite suites again on PostgreSQL (tests/pg/run.sh)" "sh tests/
 s pg-hostfacts "PostgreSQL: host facts read per batch at ingest, records as on SQLite" "sh tests/pg/hostfacts.sh $BIN"
 s feed "spoofing-host feed (rbldnsd + dig, RDAP, take-down, web)" "sh tests/feed/run.sh $BIN"
 s ready "readiness for p=reject (cases, plans)" "sh tests/ready/run.sh $BIN"
+s ready-overview "overview next step = readiness (demo, real corpus)" "sh tests/ready/overview_cmp.sh $BIN"
 s fixes "exact fixes from the data (unbound, JIPDEC paths, SPF limit)" "sh tests/fixes/run.sh $BIN"
 # fuzz corpus replay under ASan/UBSan (one closing line per harness: summed)
 s fuzz "fuzz corpus replay" "make -s fuzz-replay"

@@ -15,6 +15,8 @@
  *             failing_14, aligned_pct_14, gap_pct, to_fix, reason}
  *   policy   {source: dns|reports|none, record, p, sp, np, pct, t, seen}
  *   next     {step, record, changed}
+ *   verdict  {level, step, ladder, days}: the period's decision from its
+ *             totals (ready_judge.c), the domains overview's next step
  *   whatif   {next: {classes}, current: {classes}} with classes
  *             {normal, forwarded, auth_failure, spoofing_suspected}:
  *             {messages, failing, quarantined, rejected}
@@ -119,9 +121,7 @@ day_cb(void *ctx, const store_ready_day *d)
 static int
 day_met(const rday *d, double threshold)
 {
-	int64_t legit = d->pass + d->fail;
-
-	return legit == 0 || 100.0 * (double)d->pass >= threshold * (double)legit;
+	return ready_aligned_ok(d->pass + d->fail, d->fail, threshold);
 }
 
 static int
@@ -488,6 +488,24 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 	    c.have_dns ? c.dns_seen : found ? c.rp.date_begin : 0));
 	json_object_set_new(j, "next", json_pack("{s:s,s:s,s:b}", "step", step, "record", next,
 	    "changed", strcmp(step, "done") != 0));
+	{
+		/* the period's decision, as the domains overview takes it (ready_judge.c) */
+		ready_sums rs = { tot[0], tot[1], tot[3], 0 };
+		ready_verdict v;
+		int64_t fd = -1, ld = -1;
+
+		for (int64_t i = first; i < c.ndays; i++)
+			if (c.days[i].reported) {
+				if (fd < 0)
+					fd = i;
+				ld = i;
+			}
+		rs.days = fd >= 0 ? ld - fd + 1 : 0;
+		ready_judge(ready_ladder(cur[0] ? cur : NULL, NULL, 0), &rs, o->threshold, &v);
+		json_object_set_new(j, "verdict", json_pack("{s:s,s:s,s:s,s:I}", "level",
+		    ready_rlevel_name(v.level), "step", ready_step_name(v.step), "ladder",
+		    ready_step_name(v.ladder), "days", (json_int_t)rs.days));
+	}
 	json_object_set_new(j, "whatif", json_pack("{s:o,s:o,s:b}", "next", classes(&c, 0), "current",
 	    classes(&c, 1), "np_applied", 0));
 

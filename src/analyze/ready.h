@@ -16,8 +16,14 @@
  * ready_record.c holds the pure record functions (no I/O), tested through
  * the command by tests/ready/run.sh.
  *
+ * ready_judge.c holds the decision from a period's sums (pure): the level
+ * and the step the domains overview shows and `readiness --json` gives as
+ * `verdict`, so both say the same for the same period (issue 19).
+ *
  * Exports: ready_opts, ready_build, ready_synth, ready_pol, ready_parse, ready_next,
- * ready_apply, ready_level_name.  Errors: ready_build returns NULL with err.
+ * ready_apply, ready_level_name, ready_sums, ready_verdict, ready_aligned_ok,
+ * ready_ladder, ready_judge, ready_step_name, ready_rlevel_name.  Errors:
+ * ready_build returns NULL with err.
  */
 #ifndef DS_READY_H
 #define DS_READY_H
@@ -29,6 +35,7 @@
 #include "../store/store.h"
 
 #define READY_DAYS_NEEDED 14
+#define READY_THRESHOLD 99.5		/* the default threshold, percent aligned */
 #define READY_LOOKBACK_DAYS 366		/* how far back the met-since run is followed */
 #define READY_MAX_PERIOD_DAYS 3660
 #define READY_MAX_RECORDS 500000	/* records read for the per-sender breakdown */
@@ -68,5 +75,40 @@ int ready_next(const char *rec, char *out, size_t len, const char **step);
  * (expected values with pct); sub: the From domain is a subdomain (sp). */
 void ready_apply(const ready_pol *pol, int sub, double n, double *quarantined, double *rejected);
 const char *ready_level_name(int level);
+
+/* ---- ready_judge.c: the decision from a period's sums (pure) */
+/* The steps, in the overview's sort order (most to do first): fix_senders,
+ * quarantine_test, quarantine, raise_pct, reject_test, reject, collect, done */
+enum { RS_FIX, RS_QUAR_TEST, RS_QUAR, RS_RAMP, RS_REJ_TEST, RS_REJ, RS_COLLECT, RS_DONE, RS__COUNT };
+/* The levels: no_reports (no message in the period), short_history (data
+ * over fewer than 14 days), below_threshold (the period's legitimate mail
+ * aligned under the threshold), ready, done (p=reject on all mail already) */
+enum { RL_NO_REPORTS, RL_SHORT, RL_BELOW, RL_READY, RL_DONE, RL__COUNT };
+
+typedef struct ready_sums {
+	int64_t messages;	/* every message of the period */
+	int64_t legitimate;	/* DMARC pass + class auth_failure */
+	int64_t failing;	/* class auth_failure */
+	int64_t days;		/* first to last day with messages in the period; 0 none */
+} ready_sums;
+
+typedef struct ready_verdict {
+	int level;		/* RL_* */
+	int step;		/* RS_*: what to do now */
+	int ladder;		/* RS_*: the record's next step (ready_next), RS_DONE at the top */
+} ready_verdict;
+
+/* 1 when at least threshold % of legit is aligned (or there is none): a
+ * day's rule in ready.c and the period's here */
+int ready_aligned_ok(int64_t legit, int64_t failing, double threshold);
+/* ready_next's step for rec as an RS_* (RS_DONE at p=reject on all mail);
+ * out: the next record (may be NULL) */
+int ready_ladder(const char *rec, char *out, size_t len);
+/* The decision: below_threshold → fix_senders (at any policy), else done at
+ * the top of the ladder, no_reports → collect, short_history → collect, else
+ * ready → the ladder's step. */
+void ready_judge(int ladder, const ready_sums *s, double threshold, ready_verdict *v);
+const char *ready_step_name(int step);
+const char *ready_rlevel_name(int level);
 
 #endif

@@ -11,8 +11,12 @@
  *   3. My Senders rules, open alerts, tenant names per domain, and for a
  *      domain whose last report began after until the policy of the last one
  *      begun before;
- * then here: 4. the next step (stats.c guidance(), same rules and
- * thresholds, docs/STATS.md), the flags, the filter, the totals of every
+ * then here: 4. the next step and the readiness level (readiness's decision,
+ * src/analyze/ready_judge.c, from the period's sums and the record
+ * ready_synth() builds from the policy columns: what `dmarcscope readiness`
+ * gives as `verdict` for the same period; the ladder's step of each distinct
+ * p/pct/t computed once; the record itself is the API's, for the page's rows
+ * only: api_overview.c), the flags, the filter, the totals of every
  * match, the sort (domain name breaks ties) and the page; 5. the reporters:
  * the bits set in the OR of the rows' orgs (migration 016), counted in
  * rollup_org only for a domain with more orgs than bits.  Rows go to
@@ -28,7 +32,9 @@
 #include <time.h>
 
 #include "store.h"
+#include "store_ready.h"
 #include "web_overview.h"
+#include "../analyze/ready.h"
 #include "../util/log.h"
 
 #define DAY 86400
@@ -44,9 +50,7 @@
 #define NSUM OV_NSUM
 static const char *const sum_names[NSUM] = { "messages", "dmarc_pass", "spf_aligned",
     "dkim_aligned", "forwarded", "auth_failure", "spoofing" };
-enum { N_FIX, N_QUAR, N_REJ, N_RAMP, N_COLLECT, N_STAY };
-static const char *const step_names[] = { "fix_senders", "quarantine", "reject", "raise_pct",
-    "collect", "stay" };
+#define LADDER_CACHE 64	/* distinct records whose ladder step is kept */
 static const char *const flag_names[] = { "spoofed", "failing", "p_none", "silent", "unassigned" };
 
 static uint32_t
@@ -169,28 +173,56 @@ eq(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
-/* 4. the next step, as stats.c guidance() decides it */
-static int
-next_step(const ovd *d)
+/* The record the ladder's step depends on, from domain_summary's columns
+ * (ready_synth): p, pct and t only (ready_next's step reads nothing else;
+ * sp, np and the pct's value change the record, not the step), with any pct
+ * under 100 as 50, so that few distinct keys exist (the cache). */
+static void
+step_key(const ovd *d, char *out, size_t len)
 {
-	int64_t m = d->sum[S_MSG], af = d->sum[S_AF];
-	int lvl = eq(d->p, "reject") ? 2 : eq(d->p, "quarantine") ? 1 : 0;
-	int ramp = (d->has_pct && d->pct >= 0 && d->pct < 100) || eq(d->testing, "y");
-	double fail = m > 0 ? round(1000.0 * (double)af / (double)m) / 10.0 : 0.0;
-	int64_t days = d->fd >= 0 ? d->ld - d->fd + 1 : 0;
+	store_ready_policy p;
 
-	if (m == 0)
-		return N_COLLECT;
-	if (lvl > 0 && ramp)
-		return af > 0 && fail > (lvl == 2 ? 0.5 : 2.0) ? N_FIX : N_RAMP;
-	if (lvl == 2)
-		return N_STAY;
-	if (days >= 14 && d->senders > 0) {
-		if (lvl == 0)
-			return fail <= 2.0 ? N_QUAR : N_FIX;
-		return fail <= 0.5 ? N_REJ : N_FIX;
+	memset(&p, 0, sizeof(p));
+	p.p = d->p;
+	p.testing = d->testing;
+	p.pct = d->has_pct && d->pct >= 0 && d->pct < 100 ? 50 : -1;
+	ready_synth(&p, out, len);
+}
+
+typedef struct ladder_cache {
+	char rec[LADDER_CACHE][160];
+	int step[LADDER_CACHE];
+	int n;
+} ladder_cache;
+
+/* 4. the next step and the level: readiness's decision (ready_judge.c) */
+static void
+judge(ovd *d, ladder_cache *lc)
+{
+	char rec[512];
+	int ladder = -1;
+	ready_sums rs;
+	ready_verdict v;
+
+	step_key(d, rec, sizeof(rec));
+	for (int i = 0; i < lc->n && ladder < 0; i++)
+		if (strcmp(lc->rec[i], rec) == 0)
+			ladder = lc->step[i];
+	if (ladder < 0) {
+		ladder = ready_ladder(rec, NULL, 0);
+		if (lc->n < LADDER_CACHE && strlen(rec) < sizeof(lc->rec[0])) {
+			memcpy(lc->rec[lc->n], rec, strlen(rec) + 1);
+			lc->step[lc->n++] = ladder;
+		}
 	}
-	return af > 0 || d->senders == 0 ? N_FIX : N_STAY;
+	rs.messages = d->sum[S_MSG];
+	rs.legitimate = d->sum[S_PASS] + d->sum[S_AF];
+	rs.failing = d->sum[S_AF];
+	rs.days = d->fd >= 0 ? d->ld - d->fd + 1 : 0;
+	ready_judge(ladder, &rs, READY_THRESHOLD, &v);
+	d->step = v.step;
+	d->level = v.level;
+	d->ladder = v.ladder;
 }
 
 /* the period [lo, hi) in days cut in pieces of one level each (0 days, 1..3
@@ -234,9 +266,6 @@ policy_rank(const ovd *d)
 	return eq(d->p, "reject") ? 3 : eq(d->p, "quarantine") ? 2 : eq(d->p, "none") ? 1 : 0;
 }
 
-static const int step_rank[] = { [N_FIX] = 0, [N_QUAR] = 1, [N_REJ] = 2, [N_RAMP] = 3,
-    [N_COLLECT] = 4, [N_STAY] = 5 };
-
 /* the key in the chosen direction (c), then the name A to Z */
 static int
 cmp_ovd(const void *pa, const void *pb)
@@ -268,7 +297,7 @@ cmp_ovd(const void *pa, const void *pb)
 		if (c == 0)
 			c = cmp_i(a->has_pct ? a->pct : 100, b->has_pct ? b->pct : 100);
 		break;
-	case SWO_NEXT_STEP: c = cmp_i(step_rank[a->step], step_rank[b->step]); break;
+	case SWO_NEXT_STEP: c = cmp_i(a->step, b->step); break;	/* RS_* is the order */
 	case SWO_ALERTS: c = cmp_i(a->alerts, b->alerts); break;
 	case SWO_REPORTERS: c = cmp_i(a->reporters, b->reporters); break;
 	case SWO_LAST_REPORT: c = cmp_i(a->last_end, b->last_end); break;
@@ -340,7 +369,7 @@ emit(const ovd *d, const int64_t *tot, store_web_cb cb, void *ctx)
 	else
 		put_s(names, v, &n, "pct", NULL);
 	put_s(names, v, &n, "testing", d->testing);
-	put_s(names, v, &n, "next_step", step_names[d->step]);
+	put_s(names, v, &n, "next_step", ready_step_name(d->step));
 	put_i(names, v, &n, "senders", d->senders);
 	put_i(names, v, &n, "alerts", d->alerts);
 	put_i(names, v, &n, "last_begin", d->last_begin);
@@ -350,6 +379,8 @@ emit(const ovd *d, const int64_t *tot, store_web_cb cb, void *ctx)
 		put_i(names, v, &n, flag_names[k], (d->flags >> k) & 1);
 	put_totals(names, v, &n, tot);
 	put_i(names, v, &n, "reporters", d->reporters);
+	put_s(names, v, &n, "ready_level", ready_rlevel_name(d->level));
+	put_s(names, v, &n, "ready_ladder", ready_step_name(d->ladder));
 	return cb(ctx, n, names, v);
 }
 
@@ -361,6 +392,7 @@ ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web
 	ovd *m;
 	size_t nm = 0, first, last;
 	int rc = STORE_OK;
+	ladder_cache *lc = NULL;
 
 	d0 = w->since > 0 ? w->since / DAY : 0;
 	d1 = w->until > 0 ? (w->until + DAY - 1) / DAY : INT32_MAX;
@@ -398,11 +430,12 @@ ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web
 			goto fail;
 	/* 4. flags, the filter (matches first in the array), the totals */
 	memset(tot, 0, sizeof(tot));
+	lc = xcalloc(1, sizeof(*lc));
 	for (size_t i = 0; i < o.n; i++) {
 		ovd *d = &o.v[i];
 		int64_t msg = d->sum[S_MSG], af = d->sum[S_AF];
 
-		d->step = next_step(d);
+		judge(d, lc);
 		d->flags = (d->sum[S_SPOOF] > 0) | (af > 0 && af * 50 > msg) << 1 |
 		    (d->p == NULL || strcmp(d->p, "none") == 0) << 2 | (d->last_end < ref) << 3 |
 		    (d->tenant == NULL) << 4;
@@ -454,6 +487,7 @@ ov_run(const ov_backend *be, void *h, int q, const store_web_query *w, store_web
 fail:
 	rc = STORE_ERR;
 done:
+	free(lc);
 	set_free(&o);
 	return rc;
 }

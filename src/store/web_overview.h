@@ -2,8 +2,9 @@
  * web_overview.h - the domains overview's computation shared by the SQLite
  * and PostgreSQL backends (web_overview.c; issue 19).  The backends read
  * (store_sqlite_web_overview.c, store_pg_web_overview.c); web_overview.c
- * sums, decides the next step and the flags, filters, totals, sorts, pages
- * and emits the rows with fixed column names, so both give the same rows.
+ * sums, decides the next step (readiness's: src/analyze/ready_judge.c) and
+ * the flags, filters, totals, sorts, pages and emits the rows with fixed
+ * column names, so both give the same rows.
  *
  * Exports: ovd, ovset, ov_backend, ov_new, ov_find, ov_index, ov_add,
  * ov_policy_clear, ov_run.  Memory: the set owns its strings (xstrdup'd by
@@ -24,6 +25,7 @@ typedef struct ovd {
 	char *domain, *tenant, *p, *sp, *np, *testing;
 	int64_t reports_all, last_begin, last_end, pct, senders, alerts, reporters;
 	int has_pct, step, flags;
+	int level, ladder;	/* readiness (ready_judge.c): RL_*, RS_*; step is an RS_* too */
 	int64_t sum[OV_NSUM], fd, ld;	/* fd, ld: first and last day with messages, -1 none */
 	int64_t id, orgs;	/* ov_domain id (0 none); OR of the rows' reporter bits (016) */
 } ovd;

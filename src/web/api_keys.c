@@ -500,6 +500,8 @@ static const api_key k_overview[] = {
 	{ "_silent", "_silent", AK_INT },
 	{ "_unassigned", "_unassigned", AK_INT },
 	{ "reporters", "reporters", AK_INT },
+	{ "ready_level", "ready_level", AK_TEXT },
+	{ "ready_ladder", "ready_ladder", AK_TEXT },
 };
 
 const api_key_table api_key_tables[SWQ__COUNT] = {

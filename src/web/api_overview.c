@@ -8,10 +8,14 @@
  * answered from the rollups of migration 014; an operator's tenant view
  * narrows it as every read route), with the period's messages, DMARC pass,
  * SPF and DKIM aligned %, spoofing suspected and its daily series (the
- * sparkline), My Senders' auth failures, the published policy, the policy
- * guidance's next step, open alerts, reporters, the last report and the
+ * sparkline), My Senders' auth failures, the published policy, the next
+ * step and the readiness for it (`ready`: src/analyze/ready_judge.c, what
+ * `dmarcscope readiness` says as `verdict`), open alerts, reporters, the last report and the
  * flags spoofed / failing / p_none / silent / unassigned.  The totals of
  * every matching domain come with each page (the cards).
+ *
+ * The CSV: the table's columns, then readiness (ready.level; not the record:
+ * that needs a read per row, see exact_record).
  *
  * Parameters: since, until YYYY-MM-DD (until inclusive; default the 30 days
  * ending today, UTC; the retention floor applies), q a substring of the
@@ -29,6 +33,8 @@
 #include <time.h>
 
 #include "api_keys.h"
+#include "../analyze/ready.h"
+#include "../store/store_ready.h"
 #include "web_priv.h"
 #include "../util/log.h"
 
@@ -239,6 +245,38 @@ spark_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 	return 0;
 }
 
+static int
+policy_cb(void *ctx, const store_ready_policy *p)
+{
+	ready_synth(p, ctx, 4096);
+	return 0;
+}
+
+/* The page row's records exactly as readiness builds them from the reports
+ * (ready_synth, ready_next): domain_summary's columns (the step and the
+ * sort, for every domain, web_overview.c) hold p, sp, np, pct and t but not
+ * adkim, aspf, fo, so the policy is read again for the rows of the page only
+ * (one indexed row each, the read readiness makes).  current: null when no
+ * report says a policy; record: null at the top of the ladder.  0, or -1 on
+ * a store error. */
+static int
+exact_record(wreq *r, json_t *rd, const char *domain, int64_t until)
+{
+	char cur[4096], next[4096];
+	int found = 0, ladder;
+
+	cur[0] = '\0';
+	if (domain != NULL && store_has(r->st, ready) &&
+	    store_ready_policy_get(r->st, domain, until, policy_cb, cur, &found) != STORE_OK)
+		return -1;
+	if (!found)
+		cur[0] = '\0';
+	ladder = ready_ladder(cur[0] ? cur : NULL, next, sizeof(next));
+	json_object_set_new(rd, "current", cur[0] ? json_string(cur) : json_null());
+	json_object_set_new(rd, "record", ladder != RS_DONE ? json_string(next) : json_null());
+	return 0;
+}
+
 /* The row as the API shows it: policy object, percentages, flags, the
  * spoofing series (one point per day, or per step days) and its trend. */
 static int
@@ -261,6 +299,23 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 		json_object_set(pol, *p, json_object_get(row, *p));
 	json_object_set(pol, "t", json_object_get(row, "testing"));
 	json_object_set_new(row, "policy", pol);
+	{
+		/* readiness: the level, the ladder's step, the records, the share of
+		 * legitimate mail (DMARC pass + auth_failure) aligned */
+		int64_t pass = geti(row, "dmarc_pass"), af = geti(row, "auth_failure");
+		json_t *rd = json_object();
+
+		json_object_set(rd, "level", json_object_get(row, "ready_level"));
+		json_object_set(rd, "step", json_object_get(row, "ready_ladder"));
+		json_object_set_new(rd, "aligned_pct", pass + af > 0 ?
+		    json_real((double)(int64_t)(10000.0 * (double)pass / (double)(pass + af)) / 100.0) :
+		    json_null());
+		json_object_set_new(rd, "threshold", json_real(READY_THRESHOLD));
+		json_object_set_new(rd, "days_needed", json_integer(READY_DAYS_NEEDED));
+		json_object_set_new(row, "ready", rd);
+		if (exact_record(r, rd, json_string_value(json_object_get(row, "domain")), w->until) != 0)
+			return -1;
+	}
 	for (size_t i = 0; i < NFILTER; i++)
 		if (geti(row, filter_names[i].name))
 			json_array_append_new(flags, json_string(filter_names[i].name));
@@ -269,7 +324,8 @@ shape(wreq *r, json_t *row, const store_web_query *w)
 	json_object_foreach_safe(row, tmp, k, x)
 		if (k[0] == '_' || strcmp(k, "testing") == 0 || strcmp(k, "p") == 0 ||
 		    strcmp(k, "sp") == 0 || strcmp(k, "np") == 0 || strcmp(k, "pct") == 0 ||
-		    strcmp(k, "last_end") == 0 || strcmp(k, "last_begin") == 0)
+		    strcmp(k, "last_end") == 0 || strcmp(k, "last_begin") == 0 ||
+		    strncmp(k, "ready_", 6) == 0)
 			json_object_del(row, k);
 		else {
 			for (size_t i = 0; i < NFILTER; i++)
@@ -426,11 +482,11 @@ api_overview(wreq *r, wresp *out)
 
 static const char *const csv_en[] = { "domain", "tenant", "messages", "dmarc_pass_pct",
     "spf_aligned_pct", "dkim_aligned_pct", "spoofing_suspected", "auth_failure", "p", "sp", "pct",
-    "t", "next_step", "open_alerts", "reporters", "last_report_utc", "flags", NULL };
+    "t", "next_step", "open_alerts", "reporters", "last_report_utc", "flags", "readiness", NULL };
 static const char *const csv_ja[] = { "ドメイン", "テナント", "通数", "DMARC認証成功率(%)",
     "SPFアライメント成功率(%)", "DKIMアライメント成功率(%)", "なりすましの疑い(通)",
     "認証失敗(通)", "p", "sp", "pct", "t", "次の段階", "未対応アラート", "レポート送信元",
-    "最終レポート (UTC)", "フラグ", NULL };
+    "最終レポート (UTC)", "フラグ", "準備状況", NULL };
 
 static void
 csv_val(dbuf *b, json_t *x, int last)
@@ -517,7 +573,8 @@ api_overview_csv(wreq *r, wresp *out)
 			}
 			flags = dbuf_steal(&fb, &n);
 		}
-		csv_field(&out->body, flags, 1);
+		csv_field(&out->body, flags, 0);
+		csv_val(&out->body, json_object_get(row, "ready_level"), 1);
 		free(flags);
 		json_decref(f);
 	}

@@ -58,6 +58,7 @@ realpaths:sh tests/realpaths.sh
 metrics:sh tests/intake/metrics.sh
 feed:sh tests/feed/run.sh
 ready:sh tests/ready/run.sh
+ready-overview:sh tests/ready/overview_cmp.sh
 fixes:sh tests/fixes/run.sh"
 
 T=$(mktemp -d /tmp/dmarcscope-pgrun.XXXXXX)

@@ -4,7 +4,8 @@
 // cards show the API's totals; search (typing narrows the rows), sort (a
 // header click, again for the other direction), a filter chip, paging
 // (next page, other rows), the link from a domain to its statistics for the
-// same period, and the searchable domain picker on the other screens
+// same period, the next step from the readiness (the label, the level, the
+// record on hover, the link to the readiness screen), and the searchable domain picker on the other screens
 // (typing narrows, arrow keys and Enter pick).  The texts are the ones of
 // web/i18n/{ja,en}.json.  tests/web/overview.sh builds the data (80
 // domains).  With --users: an operator (ops / ops-password-1) logs in and
@@ -103,6 +104,42 @@ for (const [L, locale, zone] of [['ja', 'ja-JP', 'Asia/Tokyo'], ['en', 'en-US', 
     ok(heads.includes(tr('ov.last_report')) && heads.includes(tr('stats.next_step')), `${L}: the headers in the language`, heads.join('|'));
     ok(await page.$('th[data-col=tenant]') === null, `${L}: no tenant column without tenants`);
     await shot(page, 'overview', L);
+  });
+  await check(`${L}: the next step from the readiness`, async () => {
+    await open(page, '#/overview?sort=next_step&dir=asc&' + R, 'overview');
+    const api1 = await api('overview?sort=next_step&dir=asc&per_page=50&' + R);
+    const cells = await page.$$eval('#ov-table tbody tr', rs => rs.map(r => {
+      const a = r.querySelector('td.next a.ov-next');
+      const lv = r.querySelector('td.next .ready-level');
+      return { d: r.dataset.domain, text: a && a.textContent, title: a && a.title, href: a && a.getAttribute('href'),
+        level: lv && lv.textContent };
+    }));
+    const bad = [];
+    api1.rows.forEach((r, i) => {
+      const c = cells[i] || {};
+      const lv = tr('ov.ready.' + r.ready.level, { n: 14 });
+      const want = r.ready.record ? tr('ready.next') + ': ' + r.ready.record : tr('ov.ready.current') + ': ' + r.ready.current;
+      if (c.d !== r.domain || c.text !== tr('ov.step.' + r.next_step) || !c.level.startsWith(lv) || c.title !== want ||
+          c.href !== '#/ready?domain=' + encodeURIComponent(r.domain) + '&since=2026-11-01&until=2026-11-30')
+        bad.push(JSON.stringify([c, r.next_step, r.ready]));
+    });
+    ok(cells.length === 50 && bad.length === 0, `${L}: each row: the step's label, the level under it, the record on hover, the readiness link`, bad.slice(0, 2).join(' / '));
+    const steps = new Set(api1.rows.map(r => r.next_step));
+    ok(api1.rows[0].next_step === 'fix_senders' && steps.size >= 2, `${L}: sorted by the next step: fix_senders first`, [...steps].join());
+    const below = cells.find((c, i) => api1.rows[i].ready.level === 'below_threshold');
+    const bi = cells.indexOf(below);
+    ok(below && below.level.endsWith('%') && below.level.includes(String(api1.rows[bi].ready.aligned_pct).split('.')[0]) &&
+      await page.$eval(`#ov-table tbody tr:nth-child(${bi + 1}) .ready-level`, e => e.title).then(x => x.includes('99.5')),
+      `${L}: a domain below the threshold shows its aligned share (the threshold on hover)`, below && below.level);
+    await shot(page, 'overview-next', L);
+    const d = cells[0].d;
+    await redraw(page, 'ready', () => page.click('#ov-table tbody tr a.ov-next'));
+    const u = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+    ok(u.get('domain') === d && u.get('since') === '2026-11-01' && (await page.textContent('h1')).includes(d) &&
+      await page.$eval('#ptab-ready', e => e.classList.contains('on')), `${L}: the step opens ${d}'s readiness screen for the period`, page.url());
+    const rd = await api('readiness?domain=' + encodeURIComponent(d) + '&since=2026-11-01&until=2026-11-30');
+    ok(rd.verdict.step === api1.rows[0].next_step && rd.next.step === api1.rows[0].ready.step && await page.$eval('#ready-step', e => e.dataset.step) === rd.next.step,
+      `${L}: the readiness screen's record step = the overview's ladder step (${rd.next.step})`, JSON.stringify(rd.verdict));
   });
   await check(`${L}: search`, async () => {
     await open(page, '#/overview?' + R, 'overview');

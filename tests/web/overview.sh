@@ -12,7 +12,7 @@
 # SPF and DKIM aligned, spoofing, auth failures per domain and in total;
 # every sort in both directions; paging (the pages partition the set);
 # search; every filter (against its definition over the same records); the
-# next step against /stats' guidance; the spoofing series; the CSV (en, ja);
+# next step and readiness against `readiness --json` (every domain); the spoofing series; the CSV (en, ja);
 # bad parameters (400); the rollup table after `reanalyze` and after a
 # repeated ingest; then tenants: a tenant's user sees its own domains only,
 # an operator's tenant view too, filter=unassigned.
@@ -235,13 +235,46 @@ st, _, jp = get("/overview?per_page=25&page=99&" + RANGE)
 check("a page past the end: no rows, the total still right", st == 200 and jp["rows"] == [] and
       jp["total"] == len(alld) and jp["totals"]["messages"] == tot["messages"], jp)
 
-# the next step against the statistics' guidance (the same rules)
-diff = []
-for d in sorted(alld)[:20]:
-    st, _, s = get("/stats?domain=%s&%s" % (d, RANGE))
-    if s["guidance"]["next_step"] != rows[d]["next_step"]:
-        diff.append((d, s["guidance"]["next_step"], rows[d]["next_step"]))
-check("next_step = /stats guidance.next_step for 20 domains", not diff, diff)
+# the next step and the readiness: what `dmarcscope readiness D --json` says for the same period
+# (its verdict, src/analyze/ready_judge.c), for every domain
+diff, seen = [], set()
+for d in sorted(alld):
+    out = subprocess.run([BIN, "--db", DB, "readiness", d, "--json", "--since", SINCE, "--until", UNTIL],
+                         capture_output=True, text=True)
+    try:
+        rj = json.loads(out.stdout)
+    except ValueError:
+        diff.append((d, "readiness", out.returncode, out.stderr[:200]))
+        continue
+    v, r = rj["verdict"], rows[d]
+    want = (v["step"], v["level"], v["ladder"], rj["next"]["record"] if rj["next"]["changed"] else None)
+    got = (r["next_step"], r["ready"]["level"], r["ready"]["step"], r["ready"]["record"])
+    seen.add(v["step"])
+    seen.add(v["level"])
+    if rj["policy"]["source"] == "reports" and rj["policy"]["record"] != r["ready"]["current"]:
+        got += (r["ready"]["current"],)
+        want += (rj["policy"]["record"],)
+    if got != want:
+        diff.append((d, got, want))
+check("next_step, ready{level, step, record} = readiness --json for every domain (%d)" % len(alld),
+      not diff and len(alld) > 0, diff[:3])
+check("the readiness steps seen are not all one (fix_senders, ready and two ladder steps among them)",
+      {"fix_senders", "below_threshold", "ready"} <= seen and len(seen & {"quarantine_test", "quarantine",
+                                                     "reject_test", "reject", "raise_pct"}) >= 2, seen)
+rank = ["fix_senders", "quarantine_test", "quarantine", "raise_pct", "reject_test", "reject", "collect", "done"]
+for dd in ("asc", "desc"):
+    st, _, js = get("/overview?per_page=200&sort=next_step&dir=%s&%s" % (dd, RANGE))
+    ks = [(rank.index(x["next_step"]) * (1 if dd == "asc" else -1), x["domain"]) for x in js["rows"]]
+    check("sort=next_step dir=%s: the readiness order (fix_senders first ascending), then the name" % dd,
+          st == 200 and ks == sorted(ks) and len(ks) == len(alld), ks[:6])
+r = rows[sorted(alld)[0]]
+check("the row's ready object: level, step, record, current, aligned_pct, threshold 99.5, days_needed 14",
+      set(r["ready"]) == {"level", "step", "record", "current", "aligned_pct", "threshold", "days_needed"} and
+      r["ready"]["threshold"] == 99.5 and r["ready"]["days_needed"] == 14, r["ready"])
+pa = [(x["domain"], x["ready"]["aligned_pct"], x["dmarc_pass"], x["auth_failure"]) for x in rows.values()
+      if x["dmarc_pass"] + x["auth_failure"] > 0 and
+      abs(x["ready"]["aligned_pct"] - int(10000.0 * x["dmarc_pass"] / (x["dmarc_pass"] + x["auth_failure"])) / 100) > 1e-9]
+check("ready.aligned_pct = DMARC pass / (pass + auth_failure), floored to 0.01", not pa, pa[:3])
 
 # CSV
 st, hd, data = get("/overview.csv?sort=domain&" + RANGE, raw=True)

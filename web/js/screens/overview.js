@@ -1,7 +1,10 @@
 // overview.js - the Domains screen (issue 19): every policy domain the user
 // may see over the period, one row each: messages, DMARC pass / SPF / DKIM
 // aligned %, spoofing suspected with its daily sparkline, My Senders' auth
-// failures, the published policy, the guidance's next step, open alerts,
+// failures, the published policy, the next step from the readiness for it
+// (the API's ready{}: the step as a short label linking to the domain's
+// readiness screen, the record to publish on hover, and a line under it with
+// the level and the share of legitimate mail aligned), open alerts,
 // reporters, the last report, and under the name the flags (spoofed,
 // failing, p=none, silent, unassigned).  Totals of the matching domains on top (the
 // statistics screen's cards), then search, filter chips, sortable headers,
@@ -51,6 +54,20 @@ function spark(values, title) {
     svg.append(area, line);
   }
   return svg;
+}
+
+// The next step's cell: the short label (a link to the readiness screen of
+// the domain for the period), the record on hover, the level under it.
+function nextCell(r, data) {
+  const rd = r.ready || {};
+  const link = '#/ready?' + qs({ domain: r.domain, since: data.since, until: data.until });
+  const rec = rd.record ? t('ready.next') + ': ' + rd.record : (rd.current ? t('ov.ready.current') + ': ' + rd.current : '');
+  const has = rd.aligned_pct !== null && rd.aligned_pct !== undefined && rd.level !== 'done' && rd.level !== 'no_reports';
+  const why = has ? t('ov.ready.aligned', { pct: fmtPct(rd.aligned_pct), th: rd.threshold }) : '';
+  return h('td', { class: 'small next' },
+    h('a', { href: link, class: 'ov-next step-' + r.next_step, title: rec || null, 'data-record': rd.record || '' }, t('ov.step.' + r.next_step)),
+    h('div', { class: 'ready-level level-' + rd.level, title: [why, rec].filter(Boolean).join('\n') || null },
+      t('ov.ready.' + rd.level, { n: rd.days_needed }) + (has ? ' · ' + fmtPct(rd.aligned_pct) : '')));
 }
 
 function policyText(p) {
@@ -141,7 +158,7 @@ export async function render(box, ctx) {
         r.spoofing > 0 && r.spoofing_trend === 'up' ? h('span', { class: 'trend-word' }, t('ov.trend.up')) : null),
       h('td', { class: 'num' }, fmtInt(r.auth_failure, L)),
       h('td', { class: 'nowrap mono small' }, policyText(r.policy)),
-      h('td', { class: 'small next' }, t('next.' + r.next_step)),
+      nextCell(r, data),
       h('td', { class: 'num' }, r.alerts > 0 ? h('a', { href: '#/alerts?' + qs({ domain: r.domain }), class: 'badge flag' }, fmtInt(r.alerts, L)) : '0'),
       h('td', { class: 'num' }, fmtInt(r.reporters, L)),
       h('td', { class: 'nowrap' + (r.flags.includes('silent') ? ' warn-text' : '') }, fmtDay(r.last_report)));
