@@ -16,7 +16,9 @@
 #   3. two sessions at once upserting rows of the same 1,200 domain-days, one in ascending
 #      and one in descending order of domain (their rollup_day rows distinct, so only the
 #      triggers' writes meet), four rounds: no deadlock (the triggers write in key order;
-#      016's row triggers locked in the statement's row order and deadlocked), and exact.
+#      016's row triggers locked in the statement's row order and deadlocked), and exact;
+#   4. two writers adding new orgs to one domain at once (one holds its transaction open):
+#      distinct bits (016 gave both orgs the same bit).
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -166,4 +168,25 @@ EOF
 	    "$(cat "$T/ASC.out" "$T/DESC.out" | head -2)" ""
 done
 exact "after the sessions at once"
+
+# ---- 4. two writers bring new orgs to one domain at once ---------------------------------------
+q "INSERT INTO rollup_org(policy_domain, day, org, reports, messages)
+    VALUES ('race.example', 20300, 'org0', 1, 1)" >/dev/null
+psql -qXAt -v ON_ERROR_STOP=1 "$DB" >"$T/race1.out" 2>&1 <<EOF &
+BEGIN;
+INSERT INTO rollup_org(policy_domain, day, org, reports, messages)
+    VALUES ('race.example', 20301, 'orgA', 1, 1);
+SELECT count(*) FROM pg_sleep(2);
+COMMIT;
+EOF
+sleep 0.7
+q "INSERT INTO rollup_org(policy_domain, day, org, reports, messages)
+    VALUES ('race.example', 20302, 'orgB', 1, 1)" >"$T/race2.out"
+wait
+check "two writers at once, new orgs for one domain: no error" \
+    "$(grep -hv '^1$' "$T/race1.out" "$T/race2.out" | head -2)" ""
+check "two writers at once, new orgs for one domain: three orgs, three bits" \
+    "$(q "SELECT count(*) || ' ' || count(DISTINCT bit) FROM ov_reporter r
+          JOIN ov_domain d ON d.id = r.domain_id WHERE d.policy_domain = 'race.example'")" "3 3"
+exact "after the writers at once"
 finish

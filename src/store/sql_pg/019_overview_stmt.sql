@@ -27,8 +27,9 @@
 -- with a day, and are read again from its day rows (at most 64, by rollup_domain_day_domain)
 -- when a day loses messages or orgs or goes; a span without day rows goes.  ov_reporter: the
 -- k-th org of a domain (k from 0, in order of first day then name within one statement) gets
--- 1 << k, from the 63rd on 1 << 62; two writers adding the same (domain, org) at once: the
--- second keeps the first's bit (ON CONFLICT DO NOTHING, then read).
+-- 1 << k, from the 63rd on 1 << 62; a writer adding orgs to a domain holds its ov_domain row
+-- (FOR NO KEY UPDATE) to its commit, so two writers at once give their orgs distinct bits (016
+-- could give both the same bit); the same (domain, org) from both: the second keeps the first's.
 
 DROP TRIGGER rollup_day_ov_insert ON rollup_day;
 DROP TRIGGER rollup_day_ov_delete ON rollup_day;
@@ -163,6 +164,14 @@ BEGIN
     SELECT DISTINCT n.policy_domain FROM nt n
     WHERE NOT EXISTS (SELECT 1 FROM ov_domain d WHERE d.policy_domain = n.policy_domain)
     ORDER BY 1 ON CONFLICT DO NOTHING;
+    -- two writers bringing new orgs to one domain at once would count the same reporters and
+    -- give two orgs one bit: the domains that get new orgs are locked first (id order), and the
+    -- count below, a statement of its own, sees what the other writer committed
+    PERFORM 1 FROM ov_domain d
+    WHERE d.id IN (SELECT d2.id FROM nt n JOIN ov_domain d2 ON d2.policy_domain = n.policy_domain
+                   WHERE NOT EXISTS (SELECT 1 FROM ov_reporter r WHERE r.domain_id = d2.id
+                                     AND r.org = n.org))
+    ORDER BY d.id FOR NO KEY UPDATE;
     INSERT INTO ov_reporter(domain_id, org, bit)
     SELECT x.domain_id, x.org,
            CASE WHEN x.k < 62 THEN (1::bigint << x.k::int) ELSE (1::bigint << 62) END
