@@ -119,6 +119,7 @@ s pg-nodes "PostgreSQL: two web nodes, a streaming standby, lag fallback" "sh te
 s pg-core "PostgreSQL core against SQLite (concurrent ingests, kill -9)" "sh tests/pg/core.sh $BIN"
 s pg-suites "the SQLite suites again on PostgreSQL (tests/pg/run.sh)" "sh tests/pg/run.sh $BIN"
 s pg-hostfacts "PostgreSQL: host facts read per batch at ingest, records as on SQLite" "sh tests/pg/hostfacts.sh $BIN"
+s pg-reanalyze-hosts "PostgreSQL: host facts read per report at reanalysis, records as on SQLite" "sh tests/pg/reanalyze_hosts.sh $BIN"
 s feed "spoofing-host feed (rbldnsd + dig, RDAP, take-down, web)" "sh tests/feed/run.sh $BIN"
 s ready "readiness for p=reject (cases, plans)" "sh tests/ready/run.sh $BIN"
 s fixes "exact fixes from the data (unbound, JIPDEC paths, SPF limit)" "sh tests/fixes/run.sh $BIN"
