@@ -1,5 +1,6 @@
 /*
- * cmd_util.c - small helpers shared by the subcommands (see cmd.h).
+ * cmd_util.c - small helpers shared by the subcommands (see cmd.h), and the
+ * option parser of the per-domain commands (cmd_opts.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "../analyze/analysis.h"
 #include "../store/store_analysis.h"
 #include "../util/log.h"
@@ -208,4 +210,124 @@ cmd_env_redact(void)
 	const char *v = getenv("DMARCSCOPE_REDACT");
 
 	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+/* ---- the per-domain commands' options (cmd_opts.h) ------------------------------------- */
+
+/* codes of the shared options, clear of the commands' own letters */
+enum { DO_JSON = 0x100, DO_LANG, DO_RESOLVER, DO_TIMEOUT, DO_DEADLINE, DO_DAYS, DO_SINCE,
+	DO_UNTIL, DO_HELP };
+#define DO_MAX_OPTS 32
+
+void
+cmd_dom_init(cmd_dom_opts *o, const char *cmd, unsigned use)
+{
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->use = use;
+	o->days_max = 3660;
+	o->date_hint = "a date YYYY-MM-DD";
+	dc_opts_init(&o->dns);
+	o->dns.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
+}
+
+static int
+dom_date(const cmd_dom_opts *o, const char *opt, const char *arg, int64_t *out)
+{
+	if (cmd_parse_date(arg, out) != 0) {
+		log_warnx("%s: %s: %s", o->cmd, opt, o->date_hint);
+		return -1;
+	}
+	return 0;
+}
+
+/* One shared option; 0, or the exit status. */
+static int
+dom_opt(cmd_dom_opts *o, int ch, const char *arg)
+{
+	int64_t v;
+
+	switch (ch) {
+	case DO_JSON: o->json = 1; return 0;
+	case DO_LANG: o->lang = arg; return 0;
+	case DO_RESOLVER: o->dns.resolver = arg; return 0;
+	case DO_TIMEOUT:
+		if (cmd_parse_num("--timeout", arg, 50, 60000, &v) != 0)
+			return 2;
+		o->dns.timeout_ms = (int)v;
+		return 0;
+	case DO_DEADLINE:
+		if (cmd_parse_num("--deadline", arg, 100, 600000, &v) != 0)
+			return 2;
+		o->dns.deadline_ms = (int)v;
+		return 0;
+	case DO_DAYS:
+		return cmd_parse_num("--days", arg, 1, o->days_max, &o->days) != 0 ? 2 : 0;
+	case DO_SINCE:
+		return dom_date(o, "--since", arg, &o->since) != 0 ? 2 : 0;
+	case DO_UNTIL:
+		if (dom_date(o, "--until", arg, &o->until) != 0)
+			return 2;
+		o->until += 86400;	/* the whole day */
+		return 0;
+	}
+	return 2;
+}
+
+int
+cmd_dom_parse(cmd_dom_opts *o, int argc, char **argv)
+{
+	static const struct { const char *name; int has_arg, val; unsigned use; } shared[] = {
+		{ "json", no_argument, DO_JSON, 0 },
+		{ "lang", required_argument, DO_LANG, 0 },
+		{ "resolver", required_argument, DO_RESOLVER, CMD_DO_DNS },
+		{ "timeout", required_argument, DO_TIMEOUT, CMD_DO_DNS },
+		{ "deadline", required_argument, DO_DEADLINE, CMD_DO_DNS },
+		{ "days", required_argument, DO_DAYS, CMD_DO_DAYS },
+		{ "since", required_argument, DO_SINCE, CMD_DO_SINCE },
+		{ "until", required_argument, DO_UNTIL, CMD_DO_UNTIL },
+		{ "help", no_argument, DO_HELP, 0 },
+	};
+	struct option opts[DO_MAX_OPTS];
+	size_t n = 0;
+	int ch, rc;
+
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (shared[i].use == 0 || (o->use & shared[i].use) != 0)
+			opts[n++] = (struct option){ shared[i].name, shared[i].has_arg, NULL,
+			    shared[i].val };
+	for (size_t i = 0; o->own != NULL && o->own[i].name != NULL && n + 1 < DO_MAX_OPTS; i++)
+		opts[n++] = o->own[i];
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	/* the domain may come first: `check example.jp --json` */
+	if (argc > 1 && argv[1][0] != '-') {
+		o->domain = argv[1];
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h' || ch == DO_HELP) {
+			o->usage(stdout);
+			return 0;
+		}
+		if (ch >= DO_JSON && ch < DO_HELP)
+			rc = dom_opt(o, ch, optarg);
+		else if (ch != '?' && ch != ':' && o->own_opt != NULL)
+			rc = o->own_opt(o->ctx, ch, optarg);
+		else {
+			o->usage(stderr);
+			return 2;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (o->domain == NULL && optind < argc)
+		o->domain = argv[optind++];
+	if (o->domain == NULL || optind != argc) {
+		o->usage(stderr);
+		return 2;
+	}
+	o->lang = cmd_lang(o->lang);
+	return -1;
 }

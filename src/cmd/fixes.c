@@ -17,13 +17,13 @@
  * Exit status: 0 no error-level fix, 1 at least one, 2 usage or fatal.
  * Exports: cmd_fixes (cmd.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "../analyze/fixes.h"
 #include "../store/store_dnscheck.h"
 #include "../util/log.h"
@@ -94,77 +94,51 @@ print_text(const json_t *j, int ja)
 	    e == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
+static int
+own_opt(void *ctx, int ch, const char *arg)
+{
+	(void)arg;
+	if (ch != 'S') {
+		usage(stderr);
+		return 2;
+	}
+	*(int *)ctx = 1;
+	return 0;
+}
+
 int
 cmd_fixes(cmd_ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "lang", required_argument, NULL, 'L' },
-		{ "days", required_argument, NULL, 'D' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "resolver", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "deadline", required_argument, NULL, 'd' },
 		{ "saved", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	cmd_dom_opts d;
 	dc_opts o;
 	char err[512], *saved = NULL;
-	const char *lang = NULL, *domain = NULL;
-	int json = 0, use_saved = 0, ch, rc = 0, found = 0;
-	int64_t v, days = 30, until = (int64_t)time(NULL);
+	const char *lang, *domain;
+	int json, use_saved = 0, rc = 0, found = 0;
+	int64_t days, until;
 	store *s;
 	fix_dns *dns;
 	json_t *j, *f;
 	size_t i;
 
-	if (argc > 1 && argv[1][0] != '-') {
-		domain = argv[1];
-		argv[1] = argv[0];
-		argv++;
-		argc--;
-	}
-	dc_opts_init(&o);
-	o.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'L': lang = optarg; break;
-		case 'D':
-			if (cmd_parse_num("--days", optarg, 1, 3660, &days) != 0)
-				return 2;
-			break;
-		case 'U':
-			if (cmd_parse_date(optarg, &until) != 0) {
-				log_warnx("fixes: --until: a date YYYY-MM-DD");
-				return 2;
-			}
-			until += 86400;	/* the whole day */
-			break;
-		case 'r': o.resolver = optarg; break;
-		case 't':
-			if (cmd_parse_num("--timeout", optarg, 50, 60000, &v) != 0)
-				return 2;
-			o.timeout_ms = (int)v;
-			break;
-		case 'd':
-			if (cmd_parse_num("--deadline", optarg, 100, 600000, &v) != 0)
-				return 2;
-			o.deadline_ms = (int)v;
-			break;
-		case 'S': use_saved = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (domain == NULL && optind < argc)
-		domain = argv[optind++];
-	if (domain == NULL || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	lang = cmd_lang(lang);
+	cmd_dom_init(&d, "fixes", CMD_DO_DNS | CMD_DO_DAYS | CMD_DO_UNTIL);
+	d.days = 30;
+	d.usage = usage;
+	d.own = opts;
+	d.own_opt = own_opt;
+	d.ctx = &use_saved;
+	if ((rc = cmd_dom_parse(&d, argc, argv)) >= 0)
+		return rc;
+	rc = 0;
+	o = d.dns;
+	domain = d.domain;
+	lang = d.lang;
+	json = d.json;
+	days = d.days;
+	until = d.until != 0 ? d.until : (int64_t)time(NULL);
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
 	if (cmd_catch_up(s) != 0) {
