@@ -2,7 +2,8 @@
 # reanalyze_pg.sh BIN DSN PGDIR [RUNS] - `dmarcscope reanalyze` on PostgreSQL:
 # wall time, the client's CPU (user+sys), the server's CPU (every process of
 # the cluster, the exited backends through the postmaster's cutime/cstime)
-# and the number of top-level statements pg_stat_statements counted.
+# and the number of top-level statements pg_stat_statements counted in DSN's
+# database (the server CPU is the whole cluster's: keep it to this run).
 #
 # DSN: a database already filled (ingest); PGDIR: the DIR of
 # tests/servers/pg.sh, whose server has shared_preload_libraries =
@@ -42,8 +43,8 @@ while [ $i -lt "$RUNS" ]; do
 	out=$(tail -1 "$TMPF")
 	sleep 2	# the backend exits, the postmaster reaps it
 	s1=$(server_ticks)
-	n=$(psql -qXAt "$DSN" -c "SELECT sum(calls) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'")
-	x=$(psql -qXAt "$DSN" -c "SELECT round(sum(total_exec_time)::numeric / 1000, 2) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'")
+	n=$(psql -qXAt "$DSN" -c "SELECT sum(calls) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'")
+	x=$(psql -qXAt "$DSN" -c "SELECT round(sum(total_exec_time)::numeric / 1000, 2) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'")
 	echo "$out $s0 $s1 $n $x" | awk -v tck="$TCK" '{ printf "run: wall %.2f s, client cpu %.2f s, server cpu %.2f s, statements %d, server exec %.2f s\n", $1, $2 + $3, ($5 - $4) / tck, $6, $7 }'
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
