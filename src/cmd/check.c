@@ -91,46 +91,36 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 		{ "save", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const cmd_dom_spec spec = { .cmd = "check", .use = CMD_DO_DNS, .usage = usage,
+		.own = opts, .own_opt = own_opt };
 	cmd_dom_opts d;
-	check_own k = { NULL, 0 };
-	dc_opts o;
+	check_own k = { &d.dns, 0 };
+	dc_opts *o = &d.dns;
 	dc_result r;
 	char err[512];
-	const char *lang, *domain;
-	int json, save, e, w, in, rc;
+	int e, w, in, rc;
 	store *s = NULL;
 
-	cmd_dom_init(&d, "check", CMD_DO_DNS);
-	d.usage = usage;
-	d.own = opts;
-	d.own_opt = own_opt;
-	d.ctx = &k;
-	k.o = &d.dns;
-	if ((rc = cmd_dom_parse(&d, argc, argv)) >= 0)
+	if ((rc = cmd_dom_parse(&spec, &d, &k, argc, argv)) >= 0)
 		return rc;
-	o = d.dns;
-	domain = d.domain;
-	lang = d.lang;
-	json = d.json;
-	save = k.save;
 	/* the selectors come from the database only when there is one: a plain
 	 * check never creates a database file */
-	if (save || (o.nselectors == 0 && store_exists(c->db))) {
-		if ((s = cmd_open_store(c)) == NULL && save)
+	if (k.save || (o->nselectors == 0 && store_exists(c->db))) {
+		if ((s = cmd_open_store(c)) == NULL && k.save)
 			return 2;
 	}
-	if (s != NULL && o.nselectors == 0 &&
-	    dnscheck_selectors(s, domain, &o, err, sizeof(err)) != 0)
+	if (s != NULL && o->nselectors == 0 &&
+	    dnscheck_selectors(s, d.domain, o, err, sizeof(err)) != 0)
 		log_warnx("check: %s", err);
-	if (dc_check(domain, &o, &r, err, sizeof(err)) != 0) {
+	if (dc_check(d.domain, o, &r, err, sizeof(err)) != 0) {
 		log_warnx("check: %s", err);
-		dnscheck_selectors_free(&o);
+		dnscheck_selectors_free(o);
 		if (s != NULL)
 			store_close(s);
 		return 2;
 	}
-	dnscheck_selectors_free(&o);
-	if (save) {
+	dnscheck_selectors_free(o);
+	if (k.save) {
 		int changes = 0;
 
 		if (dnscheck_track(s, &r, &changes, err, sizeof(err)) != 0) {
@@ -139,13 +129,13 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 			store_close(s);
 			return 2;
 		}
-		if (!json)
+		if (!d.json)
 			printf("%d record change%s recorded\n", changes, changes == 1 ? "" : "s");
 	}
 	if (s != NULL)
 		store_close(s);
 	dc_counts(&r, &e, &w, &in);
-	if (json) {
+	if (d.json) {
 		dbuf b;
 
 		dbuf_init(&b, 16 << 20);
@@ -156,7 +146,7 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 		char text[1024];
 
 		for (int i = 0; i < r.n; i++) {
-			dc_text(&r.f[i], strcmp(lang, "ja") == 0, text, sizeof(text));
+			dc_text(&r.f[i], strcmp(d.lang, "ja") == 0, text, sizeof(text));
 			printf("%-7s %-22s %-22s %s\n", dc_severity_name(r.f[i].def->sev),
 			    r.f[i].def->code, r.f[i].def->rfc, text);
 			if (r.f[i].record != NULL && c->verbosity > 1)

@@ -219,23 +219,12 @@ enum { DO_JSON = 0x100, DO_LANG, DO_RESOLVER, DO_TIMEOUT, DO_DEADLINE, DO_DAYS, 
 	DO_UNTIL, DO_HELP };
 #define DO_MAX_OPTS 32
 
-void
-cmd_dom_init(cmd_dom_opts *o, const char *cmd, unsigned use)
-{
-	memset(o, 0, sizeof(*o));
-	o->cmd = cmd;
-	o->use = use;
-	o->days_max = 3660;
-	o->date_hint = "a date YYYY-MM-DD";
-	dc_opts_init(&o->dns);
-	o->dns.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
-}
-
 static int
-dom_date(const cmd_dom_opts *o, const char *opt, const char *arg, int64_t *out)
+dom_date(const cmd_dom_spec *sp, const char *opt, const char *arg, int64_t *out)
 {
 	if (cmd_parse_date(arg, out) != 0) {
-		log_warnx("%s: %s: %s", o->cmd, opt, o->date_hint);
+		log_warnx("%s: %s: %s", sp->cmd, opt, sp->date_hint ? sp->date_hint :
+		    "a date YYYY-MM-DD");
 		return -1;
 	}
 	return 0;
@@ -243,39 +232,40 @@ dom_date(const cmd_dom_opts *o, const char *opt, const char *arg, int64_t *out)
 
 /* One shared option; 0, or the exit status. */
 static int
-dom_opt(cmd_dom_opts *o, int ch, const char *arg)
+dom_opt(const cmd_dom_spec *sp, cmd_dom_opts *d, int ch, const char *arg)
 {
 	int64_t v;
 
 	switch (ch) {
-	case DO_JSON: o->json = 1; return 0;
-	case DO_LANG: o->lang = arg; return 0;
-	case DO_RESOLVER: o->dns.resolver = arg; return 0;
+	case DO_JSON: d->json = 1; return 0;
+	case DO_LANG: d->lang = arg; return 0;
+	case DO_RESOLVER: d->dns.resolver = arg; return 0;
 	case DO_TIMEOUT:
 		if (cmd_parse_num("--timeout", arg, 50, 60000, &v) != 0)
 			return 2;
-		o->dns.timeout_ms = (int)v;
+		d->dns.timeout_ms = (int)v;
 		return 0;
 	case DO_DEADLINE:
 		if (cmd_parse_num("--deadline", arg, 100, 600000, &v) != 0)
 			return 2;
-		o->dns.deadline_ms = (int)v;
+		d->dns.deadline_ms = (int)v;
 		return 0;
 	case DO_DAYS:
-		return cmd_parse_num("--days", arg, 1, o->days_max, &o->days) != 0 ? 2 : 0;
+		return cmd_parse_num("--days", arg, 1, sp->days_max > 0 ? sp->days_max : 3660,
+		    &d->days) != 0 ? 2 : 0;
 	case DO_SINCE:
-		return dom_date(o, "--since", arg, &o->since) != 0 ? 2 : 0;
+		return dom_date(sp, "--since", arg, &d->since) != 0 ? 2 : 0;
 	case DO_UNTIL:
-		if (dom_date(o, "--until", arg, &o->until) != 0)
+		if (dom_date(sp, "--until", arg, &d->until) != 0)
 			return 2;
-		o->until += 86400;	/* the whole day */
+		d->until += 86400;	/* the whole day */
 		return 0;
 	}
 	return 2;
 }
 
 int
-cmd_dom_parse(cmd_dom_opts *o, int argc, char **argv)
+cmd_dom_parse(const cmd_dom_spec *sp, cmd_dom_opts *d, void *ctx, int argc, char **argv)
 {
 	static const struct { const char *name; int has_arg, val; unsigned use; } shared[] = {
 		{ "json", no_argument, DO_JSON, 0 },
@@ -292,42 +282,46 @@ cmd_dom_parse(cmd_dom_opts *o, int argc, char **argv)
 	size_t n = 0;
 	int ch, rc;
 
+	memset(d, 0, sizeof(*d));
+	d->days = sp->days;
+	dc_opts_init(&d->dns);
+	d->dns.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
-		if (shared[i].use == 0 || (o->use & shared[i].use) != 0)
+		if (shared[i].use == 0 || (sp->use & shared[i].use) != 0)
 			opts[n++] = (struct option){ shared[i].name, shared[i].has_arg, NULL,
 			    shared[i].val };
-	for (size_t i = 0; o->own != NULL && o->own[i].name != NULL && n + 1 < DO_MAX_OPTS; i++)
-		opts[n++] = o->own[i];
+	for (size_t i = 0; sp->own != NULL && sp->own[i].name != NULL && n + 1 < DO_MAX_OPTS; i++)
+		opts[n++] = sp->own[i];
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	/* the domain may come first: `check example.jp --json` */
 	if (argc > 1 && argv[1][0] != '-') {
-		o->domain = argv[1];
+		d->domain = argv[1];
 		argv[1] = argv[0];
 		argv++;
 		argc--;
 	}
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'h' || ch == DO_HELP) {
-			o->usage(stdout);
+			sp->usage(stdout);
 			return 0;
 		}
 		if (ch >= DO_JSON && ch < DO_HELP)
-			rc = dom_opt(o, ch, optarg);
-		else if (ch != '?' && ch != ':' && o->own_opt != NULL)
-			rc = o->own_opt(o->ctx, ch, optarg);
+			rc = dom_opt(sp, d, ch, optarg);
+		else if (ch != '?' && ch != ':' && sp->own_opt != NULL)
+			rc = sp->own_opt(ctx, ch, optarg);
 		else {
-			o->usage(stderr);
+			sp->usage(stderr);
 			return 2;
 		}
 		if (rc != 0)
 			return rc;
 	}
-	if (o->domain == NULL && optind < argc)
-		o->domain = argv[optind++];
-	if (o->domain == NULL || optind != argc) {
-		o->usage(stderr);
+	if (d->domain == NULL && optind < argc)
+		d->domain = argv[optind++];
+	if (d->domain == NULL || optind != argc) {
+		sp->usage(stderr);
 		return 2;
 	}
-	o->lang = cmd_lang(o->lang);
+	d->lang = cmd_lang(d->lang);
 	return -1;
 }

@@ -113,31 +113,20 @@ cmd_fixes(cmd_ctx *c, int argc, char **argv)
 		{ "saved", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const cmd_dom_spec spec = { .cmd = "fixes", .use = CMD_DO_DNS | CMD_DO_DAYS |
+		CMD_DO_UNTIL, .days = 30, .usage = usage, .own = opts, .own_opt = own_opt };
 	cmd_dom_opts d;
-	dc_opts o;
 	char err[512], *saved = NULL;
-	const char *lang, *domain;
-	int json, use_saved = 0, rc = 0, found = 0;
-	int64_t days, until;
+	int use_saved = 0, rc, found = 0;
+	int64_t until;
 	store *s;
 	fix_dns *dns;
 	json_t *j, *f;
 	size_t i;
 
-	cmd_dom_init(&d, "fixes", CMD_DO_DNS | CMD_DO_DAYS | CMD_DO_UNTIL);
-	d.days = 30;
-	d.usage = usage;
-	d.own = opts;
-	d.own_opt = own_opt;
-	d.ctx = &use_saved;
-	if ((rc = cmd_dom_parse(&d, argc, argv)) >= 0)
+	if ((rc = cmd_dom_parse(&spec, &d, &use_saved, argc, argv)) >= 0)
 		return rc;
 	rc = 0;
-	o = d.dns;
-	domain = d.domain;
-	lang = d.lang;
-	json = d.json;
-	days = d.days;
 	until = d.until != 0 ? d.until : (int64_t)time(NULL);
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
@@ -147,12 +136,12 @@ cmd_fixes(cmd_ctx *c, int argc, char **argv)
 	}
 	if (use_saved) {
 		if (store_has(s, dnscheck) &&
-		    store_dnscheck_result_get(s, domain, saved_cb, &saved, &found) != STORE_OK)
+		    store_dnscheck_result_get(s, d.domain, saved_cb, &saved, &found) != STORE_OK)
 			log_warnx("fixes: %s", store_errmsg(s));
 		dns = fixes_dns_saved(saved);
 	} else
-		dns = fixes_dns_live(&o);
-	j = fixes_run(s, NULL, domain, until - days * 86400, until, dns, err, sizeof(err));
+		dns = fixes_dns_live(&d.dns);
+	j = fixes_run(s, NULL, d.domain, until - d.days * 86400, until, dns, err, sizeof(err));
 	fixes_dns_free(dns);
 	free(saved);
 	store_close(s);
@@ -163,13 +152,13 @@ cmd_fixes(cmd_ctx *c, int argc, char **argv)
 	json_array_foreach(json_object_get(j, "fixes"), i, f)
 		if (strcmp(json_string_value(json_object_get(f, "severity")), "error") == 0)
 			rc = 1;
-	if (json) {
+	if (d.json) {
 		char *t = json_dumps(j, JSON_COMPACT);
 
 		printf("%s\n", t);
 		free(t);
 	} else
-		print_text(j, strcmp(lang, "ja") == 0);
+		print_text(j, strcmp(d.lang, "ja") == 0);
 	json_decref(j);
 	return rc;
 }

@@ -209,10 +209,12 @@ cmd_ready(cmd_ctx *c, int argc, char **argv)
 		{ "max-records", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const cmd_dom_spec spec = { .cmd = "readiness", .use = CMD_DO_DAYS | CMD_DO_SINCE |
+		CMD_DO_UNTIL, .days = 30, .days_max = READY_MAX_PERIOD_DAYS,
+		.date_hint = "YYYY-MM-DD", .usage = usage, .own = opts, .own_opt = own_opt };
 	cmd_dom_opts d;
-	const char *domain, *lang;
-	int json, found = 0, rc;
-	int64_t days, since, until, newest = 0;
+	int found = 0, rc;
+	int64_t newest = 0;
 	ready_opts o;
 	char err[512];
 	store *s;
@@ -220,56 +222,42 @@ cmd_ready(cmd_ctx *c, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.threshold = 99.5;
-	cmd_dom_init(&d, "readiness", CMD_DO_DAYS | CMD_DO_SINCE | CMD_DO_UNTIL);
-	d.days = 30;
-	d.days_max = READY_MAX_PERIOD_DAYS;
-	d.date_hint = "YYYY-MM-DD";
-	d.usage = usage;
-	d.own = opts;
-	d.own_opt = own_opt;
-	d.ctx = &o;
-	if ((rc = cmd_dom_parse(&d, argc, argv)) >= 0)
+	if ((rc = cmd_dom_parse(&spec, &d, &o, argc, argv)) >= 0)
 		return rc;
-	domain = d.domain;
-	lang = d.lang;
-	json = d.json;
-	days = d.days;
-	since = d.since;
-	until = d.until;
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
 	if (cmd_catch_up(s) != 0) {
 		store_close(s);
 		return 2;
 	}
-	if (until == 0) {
+	if (d.until == 0) {
 		/* the day of the newest report, else today */
-		if (store_has(s, ready) && store_ready_policy_get(s, domain, INT64_MAX, newest_cb, &newest,
-		    &found) != STORE_OK) {
+		if (store_has(s, ready) && store_ready_policy_get(s, d.domain, INT64_MAX, newest_cb,
+		    &newest, &found) != STORE_OK) {
 			log_warnx("readiness: %s", store_errmsg(s));
 			store_close(s);
 			return 2;
 		}
-		until = (found ? newest : (int64_t)time(NULL)) / DAY * DAY + DAY;
+		d.until = (found ? newest : (int64_t)time(NULL)) / DAY * DAY + DAY;
 	}
-	if (since == 0)
-		since = until - days * DAY;
-	o.domain = domain;
-	o.since = since;
-	o.until = until;
+	if (d.since == 0)
+		d.since = d.until - d.days * DAY;
+	o.domain = d.domain;
+	o.since = d.since;
+	o.until = d.until;
 	if ((j = ready_build(s, &o, err, sizeof(err))) == NULL) {
 		log_warnx("readiness: %s", err);
 		store_close(s);
 		return 2;
 	}
 	store_close(s);
-	if (json) {
+	if (d.json) {
 		char *t = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
 
 		printf("%s\n", t);
 		free(t);
 	} else {
-		print_text(j, strcmp(lang, "ja") == 0);
+		print_text(j, strcmp(d.lang, "ja") == 0);
 	}
 	json_decref(j);
 	return 0;
