@@ -36,6 +36,8 @@
 
 #define MAX_IPS 8192		/* IPs per prefetch; more are read one by one */
 #define SLOTS (2 * MAX_IPS)	/* open addressing, a power of two */
+/* the array literal of MAX_IPS addresses, each quoted, escaped, and a comma */
+#define ARR_MAX ((size_t)MAX_IPS * (2 * IP_STRLEN + 3) + 3)
 
 enum { HC_READ };
 
@@ -115,7 +117,7 @@ fill(pg_store *q, const char *const *ips, int n, int keep)
 	dbuf arr;
 	pg_params p;
 	PGresult *r;
-	int added = 0, restarted = !keep;
+	int added = 0, restarted = !keep, toobig = 0;
 
 	if (c == NULL) {
 		if (n == 0)
@@ -127,7 +129,7 @@ fill(pg_store *q, const char *const *ips, int n, int keep)
 		clear(c);
 	if (n == 0)
 		return STORE_OK;
-	dbuf_init(&arr, 1 << 16);
+	dbuf_init(&arr, ARR_MAX);
 	dbuf_addc(&arr, '{');
 	for (int i = 0; i < n; i++) {
 		hc_entry *e;
@@ -147,16 +149,23 @@ fill(pg_store *q, const char *const *ips, int n, int keep)
 		if ((e = find(c, ips[i], 1)) == NULL)
 			continue;	/* over the cap */
 		if (added++ > 0)
-			dbuf_addc(&arr, ',');
-		dbuf_addc(&arr, '"');
+			toobig |= dbuf_addc(&arr, ',');
+		toobig |= dbuf_addc(&arr, '"');
 		for (const char *s = ips[i]; *s; s++) {
 			if (*s == '"' || *s == '\\')
-				dbuf_addc(&arr, '\\');
-			dbuf_addc(&arr, *s);
+				toobig |= dbuf_addc(&arr, '\\');
+			toobig |= dbuf_addc(&arr, *s);
 		}
-		dbuf_addc(&arr, '"');
+		toobig |= dbuf_addc(&arr, '"');
 	}
-	dbuf_addc(&arr, '}');
+	toobig |= dbuf_addc(&arr, '}');
+	if (toobig) {
+		/* not when the IPs are addresses; else each is read by itself */
+		log_warnx("reading hosts ahead: %d addresses do not fit in %zu bytes", added,
+		    (size_t)ARR_MAX);
+		clear(c);
+		added = 0;
+	}
 	if (added == 0) {
 		dbuf_free(&arr);
 		return STORE_OK;
