@@ -36,59 +36,7 @@ PGDIR=$T/pg
 if ! sh tests/servers/pg.sh start "$PGDIR" >/dev/null 2>"$T/pg.err"; then
 	ko "PostgreSQL does not start: $(tail -3 "$T/pg.err")"
 	PGDIR=""
-	# more source IPs in one domain than the host table holds (8192): the table
-# starts over (22 reports of 400), and one report has more than it holds (its
-# last IPs are read one by one); every other IP has a hosts row
-mkdir -p "$T/big"
-python3 - "$T/big" >"$T/big.sql" <<'PY'
-import sys
-out = sys.argv[1]
-ip = lambda n: "10.%d.%d.%d" % (n >> 16 & 255, n >> 8 & 255, n & 255)
-print("BEGIN;")
-n = 0
-for rep, size in enumerate([400] * 22 + [9000]):
-    begin = 1704067200 + rep * 86400
-    rows = []
-    for _ in range(size):
-        n += 1
-        rows.append("<record><row><source_ip>%s</source_ip><count>%d</count><policy_evaluated>"
-                    "<disposition>none</disposition><dkim>fail</dkim><spf>fail</spf>"
-                    "</policy_evaluated></row><identifiers><header_from>big.example</header_from>"
-                    "</identifiers><auth_results><spf><domain>big.example</domain><result>fail"
-                    "</result></spf></auth_results></record>" % (ip(n), 1 + n % 3))
-        if n % 2 == 0:
-            print("INSERT INTO hosts(ip, ptr, fcrdns, base_domain, asn, as_name, country) VALUES "
-                  "('%s', 'mail-%d.outbound.protection.outlook.com', 1, 'outlook.com', 8075, "
-                  "'MS', 'JP') ON CONFLICT (ip) DO UPDATE SET ptr = excluded.ptr, asn = 8075;"
-                  % (ip(n), n))
-    with open("%s/big%02d.xml" % (out, rep), "w") as f:
-        f.write("<?xml version=\"1.0\"?><feedback><report_metadata><org_name>big</org_name>"
-                "<email>r@big.test</email><report_id>big-%d</report_id><date_range><begin>%d"
-                "</begin><end>%d</end></date_range></report_metadata><policy_published>"
-                "<domain>big.example</domain><adkim>r</adkim><aspf>r</aspf><p>none</p>"
-                "<sp>none</sp><pct>100</pct></policy_published>%s</feedback>\n"
-                % (rep, begin, begin + 86399, "".join(rows)))
-print("COMMIT;")
-PY
-"$BIN" --db "$T/s.db" ingest --no-progress "$T/big" >/dev/null 2>"$T/err" ||
-	ko "ingest of the large domain into SQLite: $(head -c 300 "$T/err")"
-"$BIN" --db "$PG" ingest --no-progress "$T/big" >/dev/null 2>"$T/err" ||
-	ko "ingest of the large domain into PostgreSQL: $(head -c 300 "$T/err")"
-sqlite3 "$T/s.db" <"$T/big.sql"
-psql -qX "$PG" -f "$T/big.sql" >/dev/null
-"$BIN" --db "$T/s.db" reanalyze --domain big.example --no-progress >/dev/null 2>"$T/err" ||
-	ko "reanalyze of the large domain on SQLite: $(head -c 300 "$T/err")"
-"$BIN" --db "$PG" reanalyze --domain big.example --no-progress >/dev/null 2>"$T/err" ||
-	ko "reanalyze of the large domain on PostgreSQL: $(head -c 300 "$T/err")"
-QB="SELECT source_ip, coalesce(service, ''), sender_kind, cls, path, count FROM records WHERE policy_domain = 'big.example' ORDER BY 1, 2, 3, 4, 5, 6"
-sqlite3 -separator '|' "$T/s.db" "$QB" >"$T/s.big"
-psql -qXAt -F '|' "$PG" -c "$QB" >"$T/p.big"
-check "a domain with more IPs than the host table: its records" "$(wc -l <"$T/p.big")" 17800
-check "a domain with more IPs than the host table: as on SQLite" \
-    "$(cmp -s "$T/s.big" "$T/p.big" && echo same || echo "differ: $(diff "$T/s.big" "$T/p.big" | head -3 | tr '\n' ' ')")" same
-check "a domain with more IPs than the host table: half of them a service" \
-    "$(psql -qXAt "$PG" -c "SELECT count(service) FROM records WHERE policy_domain = 'big.example'")" 8900
-finish
+	finish
 fi
 python3 demo/gen_demo.py reports "$T/in" >/dev/null
 PG=$(sh tests/servers/pg.sh newdb "$PGDIR" rehosts)
