@@ -18,6 +18,7 @@
 #include "align.h"
 #include "analysis.h"
 #include "../store/store_alerts.h"
+#include "../store/store_retention.h"
 #include "classify.h"
 #include "senders.h"
 #include "../store/store_analysis.h"
@@ -191,6 +192,11 @@ struct analysis {
 	void (*on_progress)(void *ctx, const char *domain, int64_t records);
 	void *progress_ctx;
 	int64_t redone;
+
+	/* analysis_rebuild_early: only the rollup days before cut_day (UTC
+	 * days) are written, and no record's analysis */
+	int early;
+	int64_t cut_day;
 };
 
 analysis *
@@ -666,6 +672,13 @@ analysis_record(analysis *a, const dm_record *rec, store_record_analysis *out)
 
 /* ---- writing the rollups ------------------------------------------------------------ */
 
+/* Is this rollup day written?  All are, but in analysis_rebuild_early. */
+static int
+day_kept(const analysis *a, int64_t day)
+{
+	return !a->early || day < a->cut_day;
+}
+
 static int
 flush(analysis *a)
 {
@@ -680,6 +693,8 @@ flush(analysis *a)
 		if (e->key == NULL || (v[0] == 0 && v[1] == 0))
 			continue;
 		memcpy(&k, e->key, sizeof(k));
+		if (!day_kept(a, k.day))
+			continue;
 		r = (store_rollup_day){ a->domain, k.day, k.cls, k.path, k.spf, k.dkim, k.sender,
 		    k.known, k.disp, k.rpass, v[0], v[1] };
 		rc = store_analysis_rollup_day_add(a->st, &r);
@@ -698,6 +713,8 @@ flush(analysis *a)
 		if (!any)
 			continue;
 		memcpy(&k, e->key, sizeof(k));
+		if (!day_kept(a, k.day))
+			continue;
 		r.policy_domain = a->domain;
 		r.day = k.day;
 		r.cls = (int)k.cls;
@@ -714,6 +731,8 @@ flush(analysis *a)
 			continue;
 		memset(&k, 0, sizeof(k));
 		memcpy(&k, e->key, e->klen);
+		if (!day_kept(a, k.day))
+			continue;
 		r = (store_rollup_src){ a->domain, k.day, k.prefix, v[0], v[1], v[2], v[3],
 		    v[4] };
 		rc = store_analysis_rollup_src_add(a->st, &r);
@@ -728,6 +747,8 @@ flush(analysis *a)
 			continue;
 		memset(&k, 0, sizeof(k));
 		memcpy(&k, e->key, e->klen);
+		if (!day_kept(a, k.day))
+			continue;
 		r = (store_rollup_org){ a->domain, k.day, k.org, v[0], v[1] };
 		rc = store_analysis_rollup_org_add(a->st, &r);
 	}
@@ -780,8 +801,8 @@ rebuild_record(void *ctx, const store_record_row *row)
 		return 0;	/* the report itself, before its records (if any) */
 	if (a->on_progress != NULL && (++a->redone & 1023) == 0)
 		a->on_progress(a->progress_ctx, a->domain, a->redone);
-	if (compute(a, row->rec, &an, &known) != 0 ||
-	    store_analysis_record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK) {
+	if (compute(a, row->rec, &an, &known) != 0 || (!a->early &&
+	    store_analysis_record_set_analysis(a->st, row->rec->store_id, &an) != STORE_OK)) {
 		rc->err = 1;
 		return -1;
 	}
@@ -794,26 +815,54 @@ rebuild_record(void *ctx, const store_record_row *row)
 	return 0;
 }
 
-int
-analysis_rebuild_domain(analysis *a, const char *policy_domain)
+/* The whole domain, or (early) its days before cut_day from the reports
+ * that begin before `before`. */
+static int
+rebuild(analysis *a, const char *policy_domain, int64_t before)
 {
 	rebuild_ctx rc = { a, 0, 0 };
 	char domain[DM_KEY_LEN];
+	int r;
 
 	if (!store_has(a->st, analysis))
 		return 0;
 	snprintf(domain, sizeof(domain), "%s", policy_domain);
 	for (int i = 0; i < R__COUNT; i++)
 		acc_clear(&a->rollup[i]);
-	if (load_senders(a, domain, 1) != 0 || store_analysis_rollup_clear(a->st, domain) != STORE_OK)
+	if (load_senders(a, domain, 1) != 0)
+		return -1;
+	r = a->early ? store_retention_rollup_cut(a->st, domain, a->cut_day) :
+	    store_analysis_rollup_clear(a->st, domain);
+	if (r != STORE_OK)
 		return -1;
 	snprintf(a->domain, sizeof(a->domain), "%s", domain);
 	a->report_messages = 0;
-	if (store_analysis_records_scan(a->st, domain, rebuild_record, &rc) != STORE_OK || rc.err)
+	r = a->early ? store_retention_straddle_scan(a->st, domain, before, rebuild_record, &rc) :
+	    store_analysis_records_scan(a->st, domain, rebuild_record, &rc);
+	if (r != STORE_OK || rc.err)
 		return -1;
 	org_flush(a);
 	snprintf(a->domain, sizeof(a->domain), "%s", domain);
 	return flush(a);
+}
+
+int
+analysis_rebuild_domain(analysis *a, const char *policy_domain)
+{
+	return rebuild(a, policy_domain, 0);
+}
+
+int
+analysis_rebuild_early(analysis *a, const char *policy_domain, int64_t before)
+{
+	int rc;
+
+	a->early = 1;
+	a->cut_day = floor_div(before, DAY);
+	rc = rebuild(a, policy_domain, before);
+	a->early = 0;
+	a->cut_day = 0;
+	return rc;
 }
 
 typedef struct pending_ctx {

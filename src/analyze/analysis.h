@@ -25,6 +25,8 @@
  *   analysis_new(st, svc) / analysis_free
  *   analysis_begin_report, analysis_record, analysis_end_report
  *   analysis_rebuild_domain(a, domain)   in the caller's transaction
+ *   analysis_rebuild_early(a, domain, before)  the same for retention's
+ *       early rollup days only (in the caller's transaction)
  *   analysis_catch_up(a, &domains)       drain the queue (own transactions)
  *   analysis_set_progress(a, fn, ctx)    records redone so far, for a progress bar
  *   analysis_spread(begin, end, unit, count, fn, ctx)  split count over
@@ -57,6 +59,13 @@ int analysis_prefetch_hosts(analysis *a, const char *const *ips, int n);
 int analysis_prefetches_hosts(const analysis *a);
 
 int analysis_rebuild_domain(analysis *a, const char *policy_domain);
+/* Retention, after its purge: the domain's rollup days before `before` (a
+ * UTC midnight, unix seconds) cut and rebuilt from the reports still there
+ * that begin before it (store_retention_rollup_cut, _straddle_scan); only
+ * those days' shares are added, the records keep the analysis the later
+ * days' rollups were built with (none is written), and the alerts' change
+ * log is not touched.  In the caller's transaction; 0 or -1 (store error). */
+int analysis_rebuild_early(analysis *a, const char *policy_domain, int64_t before);
 int analysis_catch_up(analysis *a, int *domains);
 /* Reanalysis progress: fn gets the records redone so far (every 1024, and
  * after each domain), from the thread that runs the reanalysis. */

@@ -19,7 +19,6 @@
  * Exit status: 0 no error-level finding, 1 at least one, 2 usage or fatal.
  * Exports: cmd_check (cmd.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "../dnscheck/dnscheck.h"
 #include "../dnscheck/daily.h"
 #include "../util/dbuf.h"
@@ -47,101 +47,80 @@ usage(FILE *f)
 	    "alert) and the result for the portal.\n");
 }
 
+/* check's own options */
+typedef struct check_own {
+	dc_opts *o;
+	int save;
+} check_own;
+
+static int
+own_opt(void *ctx, int ch, const char *arg)
+{
+	check_own *k = ctx;
+	int64_t v;
+
+	switch (ch) {
+	case 'C': k->o->ca_file = arg; break;
+	case 'p':
+		if (cmd_parse_num("--https-port", arg, 1, 65535, &v) != 0)
+			return 2;
+		k->o->https_port = (int)v;
+		break;
+	case 'N': k->o->no_https = 1; break;
+	case 's':
+		if (k->o->nselectors >= DC_SELECTORS_MAX) {
+			log_warnx("check: at most %d selectors", DC_SELECTORS_MAX);
+			return 2;
+		}
+		k->o->selectors[k->o->nselectors++] = arg;
+		break;
+	case 'S': k->save = 1; break;
+	default: usage(stderr); return 2;
+	}
+	return 0;
+}
+
 int
 cmd_check(cmd_ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "lang", required_argument, NULL, 'L' },
-		{ "resolver", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "deadline", required_argument, NULL, 'd' },
 		{ "ca-file", required_argument, NULL, 'C' },
 		{ "https-port", required_argument, NULL, 'p' },
 		{ "no-https", no_argument, NULL, 'N' },
 		{ "selector", required_argument, NULL, 's' },
 		{ "save", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	dc_opts o;
+	static const cmd_dom_spec spec = { .cmd = "check", .use = CMD_DO_DNS, .usage = usage,
+		.own = opts, .own_opt = own_opt };
+	cmd_dom_opts d;
+	check_own k = { &d.dns, 0 };
+	dc_opts *o = &d.dns;
 	dc_result r;
 	char err[512];
-	const char *lang = NULL;
-	int json = 0, save = 0, ch, e, w, in, rc;
-	int64_t v;
+	int e, w, in, rc;
 	store *s = NULL;
 
-	const char *domain = NULL;
-
-	/* the domain may come first: `check example.jp --json` */
-	if (argc > 1 && argv[1][0] != '-') {
-		domain = argv[1];
-		argv[1] = argv[0];
-		argv++;
-		argc--;
-	}
-	dc_opts_init(&o);
-	o.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'L': lang = optarg; break;
-		case 'r': o.resolver = optarg; break;
-		case 't':
-			if (cmd_parse_num("--timeout", optarg, 50, 60000, &v) != 0)
-				return 2;
-			o.timeout_ms = (int)v;
-			break;
-		case 'd':
-			if (cmd_parse_num("--deadline", optarg, 100, 600000, &v) != 0)
-				return 2;
-			o.deadline_ms = (int)v;
-			break;
-		case 'C': o.ca_file = optarg; break;
-		case 'p':
-			if (cmd_parse_num("--https-port", optarg, 1, 65535, &v) != 0)
-				return 2;
-			o.https_port = (int)v;
-			break;
-		case 'N': o.no_https = 1; break;
-		case 's':
-			if (o.nselectors >= DC_SELECTORS_MAX) {
-				log_warnx("check: at most %d selectors", DC_SELECTORS_MAX);
-				return 2;
-			}
-			o.selectors[o.nselectors++] = optarg;
-			break;
-		case 'S': save = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (domain == NULL && optind < argc)
-		domain = argv[optind++];
-	if (domain == NULL || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	lang = cmd_lang(lang);
+	if ((rc = cmd_dom_parse(&spec, &d, &k, argc, argv)) >= 0)
+		return rc;
 	/* the selectors come from the database only when there is one: a plain
 	 * check never creates a database file */
-	if (save || (o.nselectors == 0 && store_exists(c->db))) {
-		if ((s = cmd_open_store(c)) == NULL && save)
+	if (k.save || (o->nselectors == 0 && store_exists(c->db))) {
+		if ((s = cmd_open_store(c)) == NULL && k.save)
 			return 2;
 	}
-	if (s != NULL && o.nselectors == 0 &&
-	    dnscheck_selectors(s, domain, &o, err, sizeof(err)) != 0)
+	if (s != NULL && o->nselectors == 0 &&
+	    dnscheck_selectors(s, d.domain, o, err, sizeof(err)) != 0)
 		log_warnx("check: %s", err);
-	if (dc_check(domain, &o, &r, err, sizeof(err)) != 0) {
+	if (dc_check(d.domain, o, &r, err, sizeof(err)) != 0) {
 		log_warnx("check: %s", err);
-		dnscheck_selectors_free(&o);
+		dnscheck_selectors_free(o);
 		if (s != NULL)
 			store_close(s);
 		return 2;
 	}
-	dnscheck_selectors_free(&o);
-	if (save) {
+	dnscheck_selectors_free(o);
+	if (k.save) {
 		int changes = 0;
 
 		if (dnscheck_track(s, &r, &changes, err, sizeof(err)) != 0) {
@@ -150,13 +129,13 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 			store_close(s);
 			return 2;
 		}
-		if (!json)
+		if (!d.json)
 			printf("%d record change%s recorded\n", changes, changes == 1 ? "" : "s");
 	}
 	if (s != NULL)
 		store_close(s);
 	dc_counts(&r, &e, &w, &in);
-	if (json) {
+	if (d.json) {
 		dbuf b;
 
 		dbuf_init(&b, 16 << 20);
@@ -167,7 +146,7 @@ cmd_check(cmd_ctx *c, int argc, char **argv)
 		char text[1024];
 
 		for (int i = 0; i < r.n; i++) {
-			dc_text(&r.f[i], strcmp(lang, "ja") == 0, text, sizeof(text));
+			dc_text(&r.f[i], strcmp(d.lang, "ja") == 0, text, sizeof(text));
 			printf("%-7s %-22s %-22s %s\n", dc_severity_name(r.f[i].def->sev),
 			    r.f[i].def->code, r.f[i].def->rfc, text);
 			if (r.f[i].record != NULL && c->verbosity > 1)

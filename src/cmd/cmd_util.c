@@ -1,5 +1,6 @@
 /*
- * cmd_util.c - small helpers shared by the subcommands (see cmd.h).
+ * cmd_util.c - small helpers shared by the subcommands (see cmd.h), and the
+ * option parser of the per-domain commands (cmd_opts.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "../analyze/analysis.h"
 #include "../store/store_analysis.h"
 #include "../util/log.h"
@@ -208,4 +210,118 @@ cmd_env_redact(void)
 	const char *v = getenv("DMARCSCOPE_REDACT");
 
 	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+/* ---- the per-domain commands' options (cmd_opts.h) ------------------------------------- */
+
+/* codes of the shared options, clear of the commands' own letters */
+enum { DO_JSON = 0x100, DO_LANG, DO_RESOLVER, DO_TIMEOUT, DO_DEADLINE, DO_DAYS, DO_SINCE,
+	DO_UNTIL, DO_HELP };
+#define DO_MAX_OPTS 32
+
+static int
+dom_date(const cmd_dom_spec *sp, const char *opt, const char *arg, int64_t *out)
+{
+	if (cmd_parse_date(arg, out) != 0) {
+		log_warnx("%s: %s: %s", sp->cmd, opt, sp->date_hint ? sp->date_hint :
+		    "a date YYYY-MM-DD");
+		return -1;
+	}
+	return 0;
+}
+
+/* One shared option; 0, or the exit status. */
+static int
+dom_opt(const cmd_dom_spec *sp, cmd_dom_opts *d, int ch, const char *arg)
+{
+	int64_t v;
+
+	switch (ch) {
+	case DO_JSON: d->json = 1; return 0;
+	case DO_LANG: d->lang = arg; return 0;
+	case DO_RESOLVER: d->dns.resolver = arg; return 0;
+	case DO_TIMEOUT:
+		if (cmd_parse_num("--timeout", arg, 50, 60000, &v) != 0)
+			return 2;
+		d->dns.timeout_ms = (int)v;
+		return 0;
+	case DO_DEADLINE:
+		if (cmd_parse_num("--deadline", arg, 100, 600000, &v) != 0)
+			return 2;
+		d->dns.deadline_ms = (int)v;
+		return 0;
+	case DO_DAYS:
+		return cmd_parse_num("--days", arg, 1, sp->days_max > 0 ? sp->days_max : 3660,
+		    &d->days) != 0 ? 2 : 0;
+	case DO_SINCE:
+		return dom_date(sp, "--since", arg, &d->since) != 0 ? 2 : 0;
+	case DO_UNTIL:
+		if (dom_date(sp, "--until", arg, &d->until) != 0)
+			return 2;
+		d->until += 86400;	/* the whole day */
+		return 0;
+	}
+	return 2;
+}
+
+int
+cmd_dom_parse(const cmd_dom_spec *sp, cmd_dom_opts *d, void *ctx, int argc, char **argv)
+{
+	static const struct { const char *name; int has_arg, val; unsigned use; } shared[] = {
+		{ "json", no_argument, DO_JSON, 0 },
+		{ "lang", required_argument, DO_LANG, 0 },
+		{ "resolver", required_argument, DO_RESOLVER, CMD_DO_DNS },
+		{ "timeout", required_argument, DO_TIMEOUT, CMD_DO_DNS },
+		{ "deadline", required_argument, DO_DEADLINE, CMD_DO_DNS },
+		{ "days", required_argument, DO_DAYS, CMD_DO_DAYS },
+		{ "since", required_argument, DO_SINCE, CMD_DO_SINCE },
+		{ "until", required_argument, DO_UNTIL, CMD_DO_UNTIL },
+		{ "help", no_argument, DO_HELP, 0 },
+	};
+	struct option opts[DO_MAX_OPTS];
+	size_t n = 0;
+	int ch, rc;
+
+	memset(d, 0, sizeof(*d));
+	d->days = sp->days;
+	dc_opts_init(&d->dns);
+	d->dns.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (shared[i].use == 0 || (sp->use & shared[i].use) != 0)
+			opts[n++] = (struct option){ shared[i].name, shared[i].has_arg, NULL,
+			    shared[i].val };
+	for (size_t i = 0; sp->own != NULL && sp->own[i].name != NULL && n + 1 < DO_MAX_OPTS; i++)
+		opts[n++] = sp->own[i];
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	/* the domain may come first: `check example.jp --json` */
+	if (argc > 1 && argv[1][0] != '-') {
+		d->domain = argv[1];
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h' || ch == DO_HELP) {
+			sp->usage(stdout);
+			return 0;
+		}
+		if (ch >= DO_JSON && ch < DO_HELP)
+			rc = dom_opt(sp, d, ch, optarg);
+		else if (ch != '?' && ch != ':' && sp->own_opt != NULL)
+			rc = sp->own_opt(ctx, ch, optarg);
+		else {
+			sp->usage(stderr);
+			return 2;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (d->domain == NULL && optind < argc)
+		d->domain = argv[optind++];
+	if (d->domain == NULL || optind != argc) {
+		sp->usage(stderr);
+		return 2;
+	}
+	d->lang = cmd_lang(d->lang);
+	return -1;
 }

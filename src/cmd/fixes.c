@@ -17,13 +17,13 @@
  * Exit status: 0 no error-level fix, 1 at least one, 2 usage or fatal.
  * Exports: cmd_fixes (cmd.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "../analyze/fixes.h"
 #include "../store/store_dnscheck.h"
 #include "../util/log.h"
@@ -94,77 +94,40 @@ print_text(const json_t *j, int ja)
 	    e == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
+static int
+own_opt(void *ctx, int ch, const char *arg)
+{
+	(void)arg;
+	if (ch != 'S') {
+		usage(stderr);
+		return 2;
+	}
+	*(int *)ctx = 1;
+	return 0;
+}
+
 int
 cmd_fixes(cmd_ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "lang", required_argument, NULL, 'L' },
-		{ "days", required_argument, NULL, 'D' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "resolver", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "deadline", required_argument, NULL, 'd' },
 		{ "saved", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	dc_opts o;
+	static const cmd_dom_spec spec = { .cmd = "fixes", .use = CMD_DO_DNS | CMD_DO_DAYS |
+		CMD_DO_UNTIL, .days = 30, .usage = usage, .own = opts, .own_opt = own_opt };
+	cmd_dom_opts d;
 	char err[512], *saved = NULL;
-	const char *lang = NULL, *domain = NULL;
-	int json = 0, use_saved = 0, ch, rc = 0, found = 0;
-	int64_t v, days = 30, until = (int64_t)time(NULL);
+	int use_saved = 0, rc, found = 0;
+	int64_t until;
 	store *s;
 	fix_dns *dns;
 	json_t *j, *f;
 	size_t i;
 
-	if (argc > 1 && argv[1][0] != '-') {
-		domain = argv[1];
-		argv[1] = argv[0];
-		argv++;
-		argc--;
-	}
-	dc_opts_init(&o);
-	o.loopback_only = getenv("DMARCSCOPE_ENRICH_LOOPBACK_ONLY") != NULL;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'L': lang = optarg; break;
-		case 'D':
-			if (cmd_parse_num("--days", optarg, 1, 3660, &days) != 0)
-				return 2;
-			break;
-		case 'U':
-			if (cmd_parse_date(optarg, &until) != 0) {
-				log_warnx("fixes: --until: a date YYYY-MM-DD");
-				return 2;
-			}
-			until += 86400;	/* the whole day */
-			break;
-		case 'r': o.resolver = optarg; break;
-		case 't':
-			if (cmd_parse_num("--timeout", optarg, 50, 60000, &v) != 0)
-				return 2;
-			o.timeout_ms = (int)v;
-			break;
-		case 'd':
-			if (cmd_parse_num("--deadline", optarg, 100, 600000, &v) != 0)
-				return 2;
-			o.deadline_ms = (int)v;
-			break;
-		case 'S': use_saved = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (domain == NULL && optind < argc)
-		domain = argv[optind++];
-	if (domain == NULL || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	lang = cmd_lang(lang);
+	if ((rc = cmd_dom_parse(&spec, &d, &use_saved, argc, argv)) >= 0)
+		return rc;
+	rc = 0;
+	until = d.until != 0 ? d.until : (int64_t)time(NULL);
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
 	if (cmd_catch_up(s) != 0) {
@@ -173,12 +136,12 @@ cmd_fixes(cmd_ctx *c, int argc, char **argv)
 	}
 	if (use_saved) {
 		if (store_has(s, dnscheck) &&
-		    store_dnscheck_result_get(s, domain, saved_cb, &saved, &found) != STORE_OK)
+		    store_dnscheck_result_get(s, d.domain, saved_cb, &saved, &found) != STORE_OK)
 			log_warnx("fixes: %s", store_errmsg(s));
 		dns = fixes_dns_saved(saved);
 	} else
-		dns = fixes_dns_live(&o);
-	j = fixes_run(s, NULL, domain, until - days * 86400, until, dns, err, sizeof(err));
+		dns = fixes_dns_live(&d.dns);
+	j = fixes_run(s, NULL, d.domain, until - d.days * 86400, until, dns, err, sizeof(err));
 	fixes_dns_free(dns);
 	free(saved);
 	store_close(s);
@@ -189,13 +152,13 @@ cmd_fixes(cmd_ctx *c, int argc, char **argv)
 	json_array_foreach(json_object_get(j, "fixes"), i, f)
 		if (strcmp(json_string_value(json_object_get(f, "severity")), "error") == 0)
 			rc = 1;
-	if (json) {
+	if (d.json) {
 		char *t = json_dumps(j, JSON_COMPACT);
 
 		printf("%s\n", t);
 		free(t);
 	} else
-		print_text(j, strcmp(lang, "ja") == 0);
+		print_text(j, strcmp(d.lang, "ja") == 0);
 	json_decref(j);
 	return rc;
 }

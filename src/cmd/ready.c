@@ -15,13 +15,13 @@
  * Exit status: 0, or 2 on usage or a database error.
  * Exports: cmd_ready (cmd.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "../analyze/ready.h"
 #include "../store/store_ready.h"
 #include "../util/log.h"
@@ -176,114 +176,88 @@ print_text(json_t *j, int ja)
 		    json_string_value(json_object_get(json_object_get(j, "records"), "since")));
 }
 
+static int
+own_opt(void *ctx, int ch, const char *arg)
+{
+	ready_opts *o = ctx;
+	char *end;
+	int64_t v;
+
+	switch (ch) {
+	case 't':
+		o->threshold = strtod(arg, &end);
+		if (end == arg || *end != '\0' || !(o->threshold >= 50 && o->threshold <= 100)) {
+			log_warnx("readiness: --threshold: a percentage from 50 to 100");
+			return 2;
+		}
+		return 0;
+	case 'm':
+		if (cmd_parse_num("--max-records", arg, 1, 100000000, &v) != 0)
+			return 2;
+		o->max_records = v;
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
+
 int
 cmd_ready(cmd_ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "lang", required_argument, NULL, 'L' },
-		{ "days", required_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'u' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "max-records", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *domain = NULL, *lang = NULL;
-	int json = 0, ch, found = 0;
-	int64_t days = 30, since = 0, until = 0, v, newest = 0;
+	static const cmd_dom_spec spec = { .cmd = "readiness", .use = CMD_DO_DAYS | CMD_DO_SINCE |
+		CMD_DO_UNTIL, .days = 30, .days_max = READY_MAX_PERIOD_DAYS,
+		.date_hint = "YYYY-MM-DD", .usage = usage, .own = opts, .own_opt = own_opt };
+	cmd_dom_opts d;
+	int found = 0, rc;
+	int64_t newest = 0;
 	ready_opts o;
-	char err[512], *end;
+	char err[512];
 	store *s;
 	json_t *j;
 
-	if (argc > 1 && argv[1][0] != '-') {
-		domain = argv[1];
-		argv[1] = argv[0];
-		argv++;
-		argc--;
-	}
 	memset(&o, 0, sizeof(o));
 	o.threshold = 99.5;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'L': lang = optarg; break;
-		case 'n':
-			if (cmd_parse_num("--days", optarg, 1, READY_MAX_PERIOD_DAYS, &days) != 0)
-				return 2;
-			break;
-		case 's':
-			if (cmd_parse_date(optarg, &since) != 0) {
-				log_warnx("readiness: --since: YYYY-MM-DD");
-				return 2;
-			}
-			break;
-		case 'u':
-			if (cmd_parse_date(optarg, &until) != 0) {
-				log_warnx("readiness: --until: YYYY-MM-DD");
-				return 2;
-			}
-			until += DAY;
-			break;
-		case 't':
-			o.threshold = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || !(o.threshold >= 50 && o.threshold <= 100)) {
-				log_warnx("readiness: --threshold: a percentage from 50 to 100");
-				return 2;
-			}
-			break;
-		case 'm':
-			if (cmd_parse_num("--max-records", optarg, 1, 100000000, &v) != 0)
-				return 2;
-			o.max_records = v;
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (domain == NULL && optind < argc)
-		domain = argv[optind++];
-	if (domain == NULL || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	lang = cmd_lang(lang);
+	if ((rc = cmd_dom_parse(&spec, &d, &o, argc, argv)) >= 0)
+		return rc;
 	if ((s = cmd_open_store(c)) == NULL)
 		return 2;
 	if (cmd_catch_up(s) != 0) {
 		store_close(s);
 		return 2;
 	}
-	if (until == 0) {
+	if (d.until == 0) {
 		/* the day of the newest report, else today */
-		if (store_has(s, ready) && store_ready_policy_get(s, domain, INT64_MAX, newest_cb, &newest,
-		    &found) != STORE_OK) {
+		if (store_has(s, ready) && store_ready_policy_get(s, d.domain, INT64_MAX, newest_cb,
+		    &newest, &found) != STORE_OK) {
 			log_warnx("readiness: %s", store_errmsg(s));
 			store_close(s);
 			return 2;
 		}
-		until = (found ? newest : (int64_t)time(NULL)) / DAY * DAY + DAY;
+		d.until = (found ? newest : (int64_t)time(NULL)) / DAY * DAY + DAY;
 	}
-	if (since == 0)
-		since = until - days * DAY;
-	o.domain = domain;
-	o.since = since;
-	o.until = until;
+	if (d.since == 0)
+		d.since = d.until - d.days * DAY;
+	o.domain = d.domain;
+	o.since = d.since;
+	o.until = d.until;
 	if ((j = ready_build(s, &o, err, sizeof(err))) == NULL) {
 		log_warnx("readiness: %s", err);
 		store_close(s);
 		return 2;
 	}
 	store_close(s);
-	if (json) {
+	if (d.json) {
 		char *t = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
 
 		printf("%s\n", t);
 		free(t);
 	} else {
-		print_text(j, strcmp(lang, "ja") == 0);
+		print_text(j, strcmp(d.lang, "ja") == 0);
 	}
 	json_decref(j);
 	return 0;

@@ -7,7 +7,7 @@
  * size adapts so that a transaction stays near BATCH_MS); then, per policy
  * domain with rollup rows before the cut, those early days are deleted and
  * rebuilt from the reports that remain there (they straddle the cut),
- * through the analysis itself over a wrapped store (below); failure samples
+ * through the analysis itself (analysis_rebuild_early); failure samples
  * go one day of arrivals per transaction; the archive's bytes a few hundred
  * messages per transaction; finally the WAL is checkpointed (and VACUUM
  * runs when asked).  Between transactions the writer's lock is free for a
@@ -176,116 +176,7 @@ fail(store *s, char *err, size_t errlen, const char *what)
 	return -1;
 }
 
-/* ---- the early rollup days: the analysis over a wrapped store ------------------------- */
-
-/*
- * The analysis rebuilds a domain's rollups with rollup_clear, records_scan
- * and the rollup_*_add upserts.  Over this wrapper, rollup_clear cuts only
- * the days before the cut, records_scan hands out only the reports that
- * begin before it, the adds keep only the shares of those days, and
- * record_set_analysis writes nothing (the records keep the analysis their
- * later days' rollups were built with).  Everything else goes to the real
- * store.
- */
-typedef struct wrap {
-	store base;		/* first: the analysis sees a store */
-	store_ops ops;
-	struct store_analysis_ops an;
-	store *real;
-	int64_t before, before_day;
-} wrap;
-
-#define W(s) ((wrap *)(s))
-
-static int
-w_sender_list(store *s, const char *d, int (*cb)(void *, const store_sender *), void *ctx)
-{
-	return store_analysis_sender_list(W(s)->real, d, cb, ctx);
-}
-
-static int
-w_host_facts(store *s, const char *ip, int (*cb)(void *, const store_host_facts *), void *ctx,
-    int *found)
-{
-	return store_analysis_host_facts(W(s)->real, ip, cb, ctx, found);
-}
-
-static int
-w_records_scan(store *s, const char *d, int (*cb)(void *, const store_record_row *), void *ctx)
-{
-	return store_retention_straddle_scan(W(s)->real, d, W(s)->before, cb, ctx);
-}
-
-static int
-w_record_set(store *s, int64_t id, const store_record_analysis *an)
-{
-	(void)s;
-	(void)id;
-	(void)an;
-	return STORE_OK;
-}
-
-static int
-w_clear(store *s, const char *d)
-{
-	return store_retention_rollup_cut(W(s)->real, d, W(s)->before_day);
-}
-
-static int
-w_day(store *s, const store_rollup_day *r)
-{
-	return r->day < W(s)->before_day ? store_analysis_rollup_day_add(W(s)->real, r) : STORE_OK;
-}
-
-static int
-w_hours(store *s, const store_rollup_hours *r)
-{
-	return r->day < W(s)->before_day ? store_analysis_rollup_hours_add(W(s)->real, r) : STORE_OK;
-}
-
-static int
-w_src(store *s, const store_rollup_src *r)
-{
-	return r->day < W(s)->before_day ? store_analysis_rollup_src_add(W(s)->real, r) : STORE_OK;
-}
-
-static int
-w_org(store *s, const store_rollup_org *r)
-{
-	return r->day < W(s)->before_day ? store_analysis_rollup_org_add(W(s)->real, r) : STORE_OK;
-}
-
-/* The wrapper's errors are the real store's (its own errmsg would read the
- * wrapper as a backend handle). */
-static const char *
-w_errmsg(store *s)
-{
-	return store_errmsg(W(s)->real);
-}
-
-static void
-wrap_init(wrap *w, store *real, int64_t before)
-{
-	memset(w, 0, sizeof(*w));
-	w->real = real;
-	w->before = before;
-	w->before_day = before / DAY;	/* a midnight, >= 0 */
-	w->ops = *real->ops;
-	w->ops.errmsg = w_errmsg;
-	w->an = *w->ops.analysis;
-	w->an.sender_list = w_sender_list;
-	w->an.host_facts = w_host_facts;
-	w->an.records_scan = w_records_scan;
-	w->an.record_set_analysis = w_record_set;
-	w->an.rollup_clear = w_clear;
-	w->an.rollup_day_add = w_day;
-	w->an.rollup_hours_add = w_hours;
-	w->an.rollup_src_add = w_src;
-	w->an.rollup_org_add = w_org;
-	w->ops.analysis = &w->an;
-	w->ops.alerts = NULL;	/* the rebuild must not touch the alerts' change log */
-	w->base.ops = &w->ops;
-}
+/* ---- the early rollup days ------------------------------------------------------------- */
 
 typedef struct names {
 	char **v;
@@ -321,7 +212,6 @@ early_rollups(store *s, const retention_opts *o, retention_result *r, char *err,
 {
 	names l = { NULL, 0, 0 };
 	analysis *a;
-	wrap w;
 	int rc = 0;
 
 	if (!store_has(s, analysis))
@@ -331,12 +221,12 @@ early_rollups(store *s, const retention_opts *o, retention_result *r, char *err,
 		snprintf(err, errlen, "rollups: %s", store_errmsg(s));
 		return -1;
 	}
-	wrap_init(&w, s, r->records_before);
-	a = analysis_new(&w.base, NULL);
+	a = analysis_new(s, NULL);
 	for (size_t i = 0; i < l.n && rc == 0; i++) {
 		double t0 = mono(), ms;
 
-		if (store_begin(s) != STORE_OK || analysis_rebuild_domain(a, l.v[i]) != 0 ||
+		if (store_begin(s) != STORE_OK ||
+		    analysis_rebuild_early(a, l.v[i], r->records_before) != 0 ||
 		    store_commit(s) != STORE_OK) {
 			rc = fail(s, err, errlen, "rebuilding early rollup days");
 			break;

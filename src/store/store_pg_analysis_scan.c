@@ -7,6 +7,12 @@
  * last one), so each report's records are collected (compactly: only the
  * reasons and auth results they have) before the callback sees them.
  *
+ * Host facts: before a report's records go to the callback, the facts of
+ * their source IPs are read in one statement, only for the IPs no earlier
+ * report of the scan brought (pg_hostcache_more; host_facts then answers
+ * from that table, found or not, as the ingest's batches do); the table is
+ * emptied when the scan ends.
+ *
  * Statements: PGA_ANALYSIS slots from S_BASE (store_pg_analysis.c numbers
  * its own from 0).  Writes are deferred (pg_defer).
  *
@@ -14,6 +20,7 @@
  * STORE_ERR with the handle's message set.
  */
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +182,8 @@ typedef struct scan_ctx {
 	arena a;
 	int oom;
 	dm_record *scratch;
+	const char **ips;	/* the collected records' source IPs */
+	int ipcap;
 } scan_ctx;
 
 static const char *
@@ -256,6 +265,23 @@ collected_free(scan_ctx *sc)
 	arena_reset(&sc->a);
 }
 
+/* The host facts of the report's records, before the analysis asks for
+ * them one by one: one read of the IPs earlier reports did not bring
+ * (store_pg_hostcache.c), none when they all did. */
+static int
+hosts_ahead(scan_ctx *sc)
+{
+	int n = sc->n > (size_t)INT_MAX ? INT_MAX : (int)sc->n;
+
+	if (n > sc->ipcap) {
+		sc->ipcap = n;
+		sc->ips = xrealloc(sc->ips, (size_t)n * sizeof(*sc->ips));
+	}
+	for (int i = 0; i < n; i++)
+		sc->ips[i] = sc->recs[i].fixed.source_ip;
+	return pg_hostcache_more(PG(sc->s), sc->ips, n);
+}
+
 /* The reports come from a full result: the callback may use the store. */
 static int
 scan_report(void *ctx, const store_report_row *r)
@@ -276,6 +302,10 @@ scan_report(void *ctx, const store_report_row *r)
 		if (sc->oom)
 			snprintf(PG(sc->s)->err, sizeof(PG(sc->s)->err),
 			    "reanalysis: a report's records do not fit in memory");
+		collected_free(sc);
+		return -1;
+	}
+	if (hosts_ahead(sc) != STORE_OK) {
 		collected_free(sc);
 		return -1;
 	}
@@ -320,9 +350,11 @@ pga_records_scan(store *s, const char *domain, int (*cb)(void *, const store_rec
 	scan_buf = outer;
 	if (rc == STORE_OK)
 		rc = set_flush(&sb);
+	pg_hostcache_prefetch(PG(s), NULL, 0);	/* forget the domain's hosts */
 	for (int i = 0; i < SET_COLS; i++)
 		dbuf_free(&sb.col[i]);
 	free(sc.recs);
+	free(sc.ips);
 	free(sc.scratch);
 	arena_free(&sc.a);
 	return rc;

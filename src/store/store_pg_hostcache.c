@@ -14,13 +14,21 @@
  * facts are never older than the batch being applied (the ingest itself never
  * writes hosts).
  *
+ * Reanalysis on PostgreSQL (store_pg_analysis_scan.c) fills the same table
+ * report by report with pg_hostcache_more, which keeps what earlier reports
+ * read and asks only for the IPs it does not hold (a domain's senders recur
+ * from report to report), and empties it when the scan ends.  A host that
+ * enrichment changes during the scan queues the domain's reanalysis again
+ * (store_hosts.h), as it does when the record was analysed just before.
+ *
  * Exports (pg_priv.h): pg_hostcache_prefetch, pg_hostcache_get,
- * pg_hostcache_free.  Memory: owned by the pg_store, freed by
+ * pg_hostcache_free; (pg_analysis.h) pg_hostcache_more.  Memory: owned by the pg_store, freed by
  * pg_hostcache_free (store close).  Errors: STORE_ERR with q->err set.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "pg_analysis.h"
 #include "pg_priv.h"
 #include "../util/arena.h"
 #include "../util/dbuf.h"
@@ -28,6 +36,8 @@
 
 #define MAX_IPS 8192		/* IPs per prefetch; more are read one by one */
 #define SLOTS (2 * MAX_IPS)	/* open addressing, a power of two */
+/* the array literal of MAX_IPS addresses, each quoted, escaped, and a comma */
+#define ARR_MAX ((size_t)MAX_IPS * (2 * IP_STRLEN + 3) + 3)
 
 enum { HC_READ };
 
@@ -93,14 +103,21 @@ dup(struct pg_hostcache *c, const PGresult *r, int row, int col)
 	return s == NULL ? NULL : arena_strndup(&c->strings, s, strlen(s));
 }
 
-int
-pg_hostcache_prefetch(pg_store *q, const char *const *ips, int n)
+/*
+ * Reads the facts of the IPs of ips[0..n) that the table does not hold yet
+ * and adds them, found or not.  keep = 0 empties the table first (the
+ * ingest: one batch's IPs); keep = 1 adds to it (reanalysis: a domain's
+ * IPs recur from report to report), and a full table starts over once.
+ * IPs past the cap are left to host_facts' one-by-one read.
+ */
+static int
+fill(pg_store *q, const char *const *ips, int n, int keep)
 {
 	struct pg_hostcache *c = q->hostcache;
 	dbuf arr;
 	pg_params p;
 	PGresult *r;
-	int added = 0;
+	int added = 0, restarted = !keep, toobig = 0;
 
 	if (c == NULL) {
 		if (n == 0)
@@ -108,28 +125,47 @@ pg_hostcache_prefetch(pg_store *q, const char *const *ips, int n)
 		c = q->hostcache = xcalloc(1, sizeof(*c));
 		arena_init(&c->strings, (size_t)64 << 20);
 	}
-	clear(c);
+	if (!keep)
+		clear(c);
 	if (n == 0)
 		return STORE_OK;
-	dbuf_init(&arr, 1 << 16);
+	dbuf_init(&arr, ARR_MAX);
 	dbuf_addc(&arr, '{');
 	for (int i = 0; i < n; i++) {
-		int before = c->n;
 		hc_entry *e;
 
-		if (ips[i] == NULL || (e = find(c, ips[i], 1)) == NULL || c->n == before)
-			continue;	/* over the cap, or seen in this batch */
+		if (ips[i] == NULL || find(c, ips[i], 0) != NULL)
+			continue;	/* held already, or seen in this batch */
+		if (c->n >= MAX_IPS && !restarted) {
+			/* full of earlier reports' IPs: this batch's come first */
+			clear(c);
+			dbuf_reset(&arr);
+			dbuf_addc(&arr, '{');
+			added = 0;
+			restarted = 1;
+			i = -1;
+			continue;
+		}
+		if ((e = find(c, ips[i], 1)) == NULL)
+			continue;	/* over the cap */
 		if (added++ > 0)
-			dbuf_addc(&arr, ',');
-		dbuf_addc(&arr, '"');
+			toobig |= dbuf_addc(&arr, ',');
+		toobig |= dbuf_addc(&arr, '"');
 		for (const char *s = ips[i]; *s; s++) {
 			if (*s == '"' || *s == '\\')
-				dbuf_addc(&arr, '\\');
-			dbuf_addc(&arr, *s);
+				toobig |= dbuf_addc(&arr, '\\');
+			toobig |= dbuf_addc(&arr, *s);
 		}
-		dbuf_addc(&arr, '"');
+		toobig |= dbuf_addc(&arr, '"');
 	}
-	dbuf_addc(&arr, '}');
+	toobig |= dbuf_addc(&arr, '}');
+	if (toobig) {
+		/* not when the IPs are addresses; else each is read by itself */
+		log_warnx("reading hosts ahead: %d addresses do not fit in %zu bytes", added,
+		    (size_t)ARR_MAX);
+		clear(c);
+		added = 0;
+	}
 	if (added == 0) {
 		dbuf_free(&arr);
 		return STORE_OK;
@@ -158,6 +194,18 @@ pg_hostcache_prefetch(pg_store *q, const char *const *ips, int n)
 	}
 	PQclear(r);
 	return STORE_OK;
+}
+
+int
+pg_hostcache_prefetch(pg_store *q, const char *const *ips, int n)
+{
+	return fill(q, ips, n, 0);
+}
+
+int
+pg_hostcache_more(pg_store *q, const char *const *ips, int n)
+{
+	return fill(q, ips, n, 1);
 }
 
 int

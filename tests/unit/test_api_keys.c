@@ -9,6 +9,13 @@
  * into PostgreSQL too when DMARCSCOPE_TEST_PG names an empty database
  * (tests/pg/core.sh sets it).  Every query with a table runs bare, per
  * policy domain, per id 1..3 and per source IP, as the operator.
+ *
+ * The cases alone leave four queries without a row (their columns would go
+ * unchecked): so the store also gets a hosts row with every fact and lookup
+ * set (SWQ_HOST) and a sender (SWQ_SENDER_DOMAIN, by its id); the ids of a
+ * record with override reasons (SWQ_RECORD_REASONS) and the source IPs of
+ * failure reports (SWQ_IP_FAILURES) are looked for, not guessed; and each of
+ * the four must answer rows.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -26,6 +33,8 @@
 #include "intake/ingest.h"
 #include "intake/mime.h"
 #include "store/store.h"
+#include "store/store_analysis.h"
+#include "store/store_hosts.h"
 #include "store/store_web.h"
 #include "web/api_keys.h"
 
@@ -87,8 +96,10 @@ typedef struct seen {
 	int q;
 	int64_t rows[SWQ__COUNT];
 	int bad;
-	char *domains[MAXV], *ips[MAXV];
-	int ndomains, nips;
+	char *domains[MAXV], *ips[MAXV], *fips[MAXV];	/* fips: of failure reports */
+	int ndomains, nips, nfips;
+	int64_t ids[MAXV];	/* more ids to ask for: a record with reasons, a sender */
+	int nids;
 } seen;
 
 static void
@@ -122,6 +133,9 @@ row_cb(void *ctx, int ncol, const char *const *names, const store_web_val *v)
 		if (v[i].type == SWV_TEXT && (strcmp(names[i], "source_ip") == 0 ||
 		    strcmp(names[i], "ip") == 0))
 			keep(s->ips, &s->nips, v[i].s);
+		if (v[i].type == SWV_TEXT && strcmp(names[i], "source_ip") == 0 &&
+		    s->q == SWQ_THREATS)
+			keep(s->fips, &s->nfips, v[i].s);
 	}
 	return 0;
 }
@@ -169,6 +183,68 @@ ingest_dir(ingest *g, const char *dir)
 }
 
 static void
+add_id(seen *s, int64_t id)
+{
+	for (int i = 0; i < s->nids; i++)
+		if (s->ids[i] == id)
+			return;
+	if (s->nids < MAXV)
+		s->ids[s->nids++] = id;
+}
+
+/* The first record with override reasons of each domain. */
+static int
+reasons_cb(void *ctx, const store_record_row *row)
+{
+	seen *s = ctx;
+
+	if (row->rec != NULL && row->rec->nreasons > 0) {
+		add_id(s, row->rec->store_id);
+		return 1;
+	}
+	return 0;
+}
+
+/* A hosts row with every column set, and a sender. */
+static void
+add_rows(store *st, seen *s)
+{
+	store_host h;
+	store_sender snd;
+	int64_t now = 1700000000, id = 0;
+	int changed = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.ip = "192.0.2.77";
+	h.ptr = "mail-77.outbound.protection.outlook.com";
+	h.ptr_names = "mail-77.outbound.protection.outlook.com";
+	h.fcrdns = 1;
+	h.base_domain = "outlook.com";
+	h.as_name = "MICROSOFT-CORP";
+	h.country = "JP";
+	h.service = "Microsoft 365";
+	h.service_type = "esp";
+	h.asn = 8075;
+	h.updated_at = now;
+	h.dnsbl_listed = 0;
+	h.ptr_l = (store_lookup){ "ok", now, now + 86400, NULL };
+	h.geo_l = (store_lookup){ "ok", now, now + 86400, "mmdb" };
+	h.asn_l = (store_lookup){ "ok", now, now + 86400, "mmdb" };
+	h.rdap_l = (store_lookup){ "none", now, now + 86400, NULL };
+	assert_int_equal(store_hosts_put(st, &h, HK_ALL, &changed), STORE_OK);
+	keep(s->ips, &s->nips, h.ip);
+	memset(&snd, 0, sizeof(snd));
+	snd.policy_domain = "example.com";
+	snd.kind = 1;
+	snd.match_type = "cidr";
+	snd.value = "192.0.2.0/24";
+	snd.note = "test_api_keys";
+	snd.created_at = now;
+	assert_int_equal(store_analysis_sender_add(st, &snd, &id), STORE_OK);
+	add_id(s, id);
+}
+
+static void
 check_store(const char *dsn)
 {
 	store *st;
@@ -192,7 +268,8 @@ check_store(const char *dsn)
 
 	principal_local(&who);
 	memset(&s, 0, sizeof(s));
-	for (int pass = 0; pass < 2; pass++)
+	add_rows(st, &s);
+	for (int pass = 0; pass < 2; pass++) {
 		for (int q = 0; q < SWQ__COUNT; q++) {
 			if (api_key_tables[q].n == 0)
 				continue;
@@ -210,12 +287,27 @@ check_store(const char *dsn)
 				w.id = id;
 				run_q(st, &who, &s, q, &w);
 			}
+			for (int i = 0; i < s.nids; i++) {
+				base(&w);
+				w.id = s.ids[i];
+				run_q(st, &who, &s, q, &w);
+			}
 			for (int i = 0; i < s.nips && i < 8; i++) {
 				base(&w);
 				w.ip = s.ips[i];
 				run_q(st, &who, &s, q, &w);
 			}
+			for (int i = 0; i < s.nfips && i < 4; i++) {
+				base(&w);
+				w.ip = s.fips[i];
+				run_q(st, &who, &s, q, &w);
+			}
 		}
+		/* after the first pass: the domains are known */
+		for (int i = 0; pass == 0 && i < s.ndomains; i++)
+			if (store_analysis_records_scan(st, s.domains[i], reasons_cb, &s) != STORE_OK)
+				print_error("records of %s: %s\n", s.domains[i], store_errmsg(st));
+	}
 	for (int q = 0; q < SWQ__COUNT; q++)
 		if (api_key_tables[q].n > 0 && s.rows[q] > 0)
 			ran++;
@@ -226,10 +318,17 @@ check_store(const char *dsn)
 	    dsn, ran, s.bad ? "no" : "yes");
 	assert_int_equal(s.bad, 0);
 	assert_true(ran >= 25);
+	/* the four the cases alone leave empty (see the top) */
+	assert_true(s.rows[SWQ_HOST] > 0);
+	assert_true(s.rows[SWQ_RECORD_REASONS] > 0);
+	assert_true(s.rows[SWQ_IP_FAILURES] > 0);
+	assert_true(s.rows[SWQ_SENDER_DOMAIN] > 0);
 	for (int i = 0; i < s.ndomains; i++)
 		free(s.domains[i]);
 	for (int i = 0; i < s.nips; i++)
 		free(s.ips[i]);
+	for (int i = 0; i < s.nfips; i++)
+		free(s.fips[i]);
 	store_close(st);
 }
 
