@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "sqlite_priv.h"
+#include "src_span.h"
 #include "store_analysis.h"
 
 /* The hour columns of rollup_hours: X(hh, parameter of hh in A_ADD_HOURS). */
@@ -38,6 +39,12 @@ enum {
 	A_DOMAINS,
 	A__COUNT
 };
+
+#define SRC_COLS "prefix, messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing"
+#define SRC_DAYS(lo, hi) "SELECT " SRC_COLS " FROM rollup_src WHERE policy_domain = ?1 " \
+	"AND day >= " lo " AND day < " hi
+#define SRC_SPAN(level, lo, hi) "SELECT " SRC_COLS " FROM rollup_src_span " \
+	"WHERE policy_domain = ?1 AND level = " level " AND start >= " lo " AND start < " hi
 
 static const char *const asql[A__COUNT] = {
 	[A_SENDER_ADD] = "INSERT INTO senders(policy_domain, kind, match_type, value, note, "
@@ -77,9 +84,13 @@ static const char *const asql[A__COUNT] = {
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day",
 	[A_SCAN_HOUR] = "SELECT day, cls" HOURS(H_COL) " FROM rollup_hours "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day, cls",
+	/* the period in pieces (src_span.h): single days at the ends, then spans */
 	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "
-	    "sum(dmarc_pass), sum(spoofing) FROM rollup_src WHERE policy_domain = ?1 "
-	    "AND day >= ?2 AND day < ?3 GROUP BY prefix ORDER BY 2 DESC, 1 LIMIT ?4",
+	    "sum(dmarc_pass), sum(spoofing) FROM ("
+	    SRC_DAYS("?2", "?3") " UNION ALL " SRC_DAYS("?4", "?5") " UNION ALL "
+	    SRC_SPAN("1", "?6", "?7") " UNION ALL " SRC_SPAN("1", "?8", "?9") " UNION ALL "
+	    SRC_SPAN("2", "?10", "?11") " UNION ALL " SRC_SPAN("2", "?12", "?13") " UNION ALL "
+	    SRC_SPAN("3", "?14", "?15") ") GROUP BY prefix ORDER BY 2 DESC, 1 LIMIT ?16",
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 GROUP BY org "
 	    "ORDER BY 3 DESC, 1 LIMIT ?4",
@@ -541,12 +552,20 @@ an_src_top(store *s, const store_filter *f, int limit,
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = A(q, A_TOP_SRC);
+	src_span_pieces p;
+	int64_t lo, hi;
 	int rc;
 
 	if (st == NULL)
 		return STORE_ERR;
-	bind_period(st, f, 86400);
-	sqlite3_bind_int(st, 4, limit);
+	period(f, 86400, &lo, &hi);
+	src_span_split(lo, hi, &p);
+	sq_bind_text(st, 1, f->domain ? f->domain : "");
+	for (int i = 0; i < 7; i++) {
+		sqlite3_bind_int64(st, 2 + 2 * i, p.lo[i]);
+		sqlite3_bind_int64(st, 3 + 2 * i, p.hi[i]);
+	}
+	sqlite3_bind_int(st, 16, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_rollup_src r = { f->domain, 0, T(st, 0), sqlite3_column_int64(st, 1),
 		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
