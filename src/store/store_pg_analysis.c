@@ -52,6 +52,9 @@ enum {
 	A__COUNT
 };
 
+#define POLICY_COLS "p, sp, np, adkim, aspf, pct, fo, testing, date_begin, date_end"
+#define POLICY_SHORT "691200"	/* 8 days; as 020_src_spans.sql's reports_domain_long */
+#define POLICY_SHORT_S 691200
 #define SRC_COLS "prefix, messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing"
 #define SRC_DAYS(lo, hi) "SELECT " SRC_COLS " FROM rollup_src WHERE policy_domain = $1 " \
 	"AND day >= " lo "::bigint AND day < " hi "::bigint"
@@ -109,10 +112,16 @@ static const char *const asql[A__COUNT] = {
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = $1 AND day >= $2::bigint AND day < $3::bigint GROUP BY org "
 	    "ORDER BY 3 DESC, org COLLATE \"C\" LIMIT $4::bigint",
+	/* as store_sqlite_analysis.c's: the short reports by their begin, the long ones
+	 * (020's reports_domain_long) by their end */
 	[A_POLICY] = "SELECT p, sp, np, adkim, aspf, coalesce(pct, -1), fo, testing, "
-	    "min(date_begin), max(date_end), count(*) FROM reports WHERE policy_domain = $1 "
-	    "AND date_end >= $2::bigint AND date_begin < $3::bigint GROUP BY p, sp, np, adkim, "
-	    "aspf, pct, fo, testing ORDER BY min(date_begin), "
+	    "min(date_begin), max(date_end), count(*) FROM ("
+	    "SELECT " POLICY_COLS " FROM reports WHERE policy_domain = $1 "
+	    "AND date_begin >= $4::bigint AND date_begin < $3::bigint AND date_end >= $2::bigint "
+	    "AND date_end - date_begin <= " POLICY_SHORT " UNION ALL SELECT " POLICY_COLS
+	    " FROM reports WHERE policy_domain = $1 AND date_end - date_begin > " POLICY_SHORT
+	    " AND date_end >= $2::bigint AND date_begin < $3::bigint) x "
+	    "GROUP BY p, sp, np, adkim, aspf, pct, fo, testing ORDER BY min(date_begin), "
 	    /* ties in SQLite's group order: its NULLs first, bytes */
 	    "p COLLATE \"C\" NULLS FIRST, sp COLLATE \"C\" NULLS FIRST, "
 	    "np COLLATE \"C\" NULLS FIRST, adkim COLLATE \"C\" NULLS FIRST, "
@@ -582,6 +591,7 @@ an_policy_history(store *s, const store_filter *f, int (*cb)(void *, const store
 	PGresult *r;
 
 	param_seconds(&p, f);
+	pg_p_int(&p, f->since > 0 ? f->since - POLICY_SHORT_S : INT64_MIN);
 	if ((r = A(PG(s), A_POLICY, &p, "reading the policy history")) == NULL)
 		return STORE_ERR;
 	for (int i = 0; i < PQntuples(r); i++) {

@@ -40,6 +40,9 @@ enum {
 	A__COUNT
 };
 
+#define POLICY_COLS "p, sp, np, adkim, aspf, pct, fo, testing, date_begin, date_end"
+#define POLICY_SHORT "691200"	/* 8 days; as 020_src_spans.sql's reports_domain_long */
+#define POLICY_SHORT_S 691200
 #define SRC_COLS "prefix, messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing"
 #define SRC_DAYS(lo, hi) "SELECT " SRC_COLS " FROM rollup_src WHERE policy_domain = ?1 " \
 	"AND day >= " lo " AND day < " hi
@@ -94,10 +97,16 @@ static const char *const asql[A__COUNT] = {
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 GROUP BY org "
 	    "ORDER BY 3 DESC, 1 LIMIT ?4",
+	/* the reports of the period: those of at most POLICY_SHORT seconds begin in
+	 * [since - POLICY_SHORT, until) (reports_domain_begin), the longer ones are
+	 * few (020's reports_domain_long) */
 	[A_POLICY] = "SELECT p, sp, np, adkim, aspf, coalesce(pct, -1), fo, testing, "
-	    "min(date_begin), max(date_end), count(*) FROM reports WHERE policy_domain = ?1 "
-	    "AND date_end >= ?2 AND date_begin < ?3 GROUP BY p, sp, np, adkim, aspf, pct, fo, "
-	    "testing ORDER BY min(date_begin)",
+	    "min(date_begin), max(date_end), count(*) FROM ("
+	    "SELECT " POLICY_COLS " FROM reports WHERE policy_domain = ?1 AND date_begin >= ?4 "
+	    "AND date_begin < ?3 AND date_end >= ?2 AND date_end - date_begin <= " POLICY_SHORT
+	    " UNION ALL SELECT " POLICY_COLS " FROM reports WHERE policy_domain = ?1 "
+	    "AND date_end - date_begin > " POLICY_SHORT " AND date_end >= ?2 AND date_begin < ?3"
+	    ") GROUP BY p, sp, np, adkim, aspf, pct, fo, testing ORDER BY min(date_begin)",
 	[A_MISMATCH] = "SELECT r.id, r.date_begin, r.date_end, r.org_name, r.report_id, "
 	    "x.id, x.source_ip, x.count, x.disposition, x.dkim, x.spf, x.header_from, "
 	    "x.envelope_from, x.spf_cat, x.dkim_cat, x.spf_domain, x.spf_result, x.dkim_domain, "
@@ -618,6 +627,7 @@ an_policy_history(store *s, const store_filter *f, int (*cb)(void *, const store
 	if (st == NULL)
 		return STORE_ERR;
 	bind_seconds(st, f);
+	sqlite3_bind_int64(st, 4, f->since > 0 ? f->since - POLICY_SHORT_S : INT64_MIN);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_policy_row r = { T(st, 0), T(st, 1), T(st, 2), T(st, 3), T(st, 4), T(st, 6),
 		    T(st, 7), sqlite3_column_int(st, 5), sqlite3_column_int64(st, 8),

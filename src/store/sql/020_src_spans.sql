@@ -12,7 +12,7 @@
 -- the key changed, takes the old row out and puts the new one in), a delete takes its row out.
 -- (The keys are spelled out per level so that SQLite looks the three rows up by the key, a
 -- MULTI-INDEX OR, not by scanning the domain.)  (No INSERT OR IGNORE in a trigger: the writer's
--- own conflict clause would override it.)
+-- own conflict clause would override it.)  Also reports_domain_long, for the policy history (end).
 
 CREATE TABLE rollup_src_span (
     policy_domain TEXT NOT NULL,
@@ -112,3 +112,9 @@ CREATE TRIGGER rollup_src_span_delete AFTER DELETE ON rollup_src BEGIN
        OR (policy_domain = OLD.policy_domain AND level = 3 AND start = OLD.day >> 6
             AND prefix = OLD.prefix AND days = 0);
 END;
+
+-- The statistics' policy history reads the reports of a period: those of at most 8 days
+-- (691200 s) by reports_domain_begin from 8 days before the period, the few longer ones by this
+-- index, so that the older reports of the domain are not read (store_*_analysis.c A_POLICY).
+CREATE INDEX reports_domain_long ON reports(policy_domain, date_end)
+    WHERE date_end - date_begin > 691200;

@@ -104,3 +104,9 @@ CREATE TRIGGER rollup_src_span_update AFTER UPDATE ON rollup_src
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_src_span_update();
 CREATE TRIGGER rollup_src_span_delete AFTER DELETE ON rollup_src
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_src_span_delete();
+
+-- The statistics' policy history reads the reports of a period: those of at most 8 days
+-- (691200 s) by reports_domain_begin from 8 days before the period, the few longer ones by this
+-- index, so that the older reports of the domain are not read (store_*_analysis.c A_POLICY).
+CREATE INDEX reports_domain_long ON reports(policy_domain, date_end)
+    WHERE date_end - date_begin > 691200;
