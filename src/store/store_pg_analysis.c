@@ -101,14 +101,15 @@ static const char *const asql[A__COUNT] = {
 	[A_SCAN_HOUR] = "SELECT day, cls" HOURS(H_COL) " FROM rollup_hours "
 	    "WHERE policy_domain = $1 AND day >= $2::bigint AND day < $3::bigint "
 	    "ORDER BY day, cls",
-	/* the period in pieces (src_span.h): single days at the ends, then spans */
+	/* the period in pieces (src_span.h): single days at the ends, then spans;
+	 * serial_plan (020): no parallel workers started per request */
 	[A_TOP_SRC] = "SELECT prefix, sum(messages)::bigint, sum(spf_aligned)::bigint, "
 	    "sum(dkim_aligned)::bigint, sum(dmarc_pass)::bigint, sum(spoofing)::bigint FROM ("
 	    SRC_DAYS("$2", "$3") " UNION ALL " SRC_DAYS("$4", "$5") " UNION ALL "
 	    SRC_SPAN("1", "$6", "$7") " UNION ALL " SRC_SPAN("1", "$8", "$9") " UNION ALL "
 	    SRC_SPAN("2", "$10", "$11") " UNION ALL " SRC_SPAN("2", "$12", "$13") " UNION ALL "
 	    SRC_SPAN("3", "$14", "$15") ") x GROUP BY prefix "
-	    "ORDER BY 2 DESC, prefix COLLATE \"C\" LIMIT $16::bigint",
+	    "ORDER BY 2 DESC, prefix COLLATE \"C\" LIMIT serial_plan($16::bigint)",
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = $1 AND day >= $2::bigint AND day < $3::bigint GROUP BY org "
 	    "ORDER BY 3 DESC, org COLLATE \"C\" LIMIT $4::bigint",

@@ -110,3 +110,10 @@ CREATE TRIGGER rollup_src_span_delete AFTER DELETE ON rollup_src
 -- index, so that the older reports of the domain are not read (store_*_analysis.c A_POLICY).
 CREATE INDEX reports_domain_long ON reports(policy_domain, date_end)
     WHERE date_end - date_begin > 691200;
+
+-- serial_plan(n) = n, for a LIMIT: a PARALLEL UNSAFE function anywhere in a query keeps the
+-- planner from a parallel plan.  The top sources' ~15,000 rows (90 days, 1,000 prefixes) make it
+-- pick one (rollup_src is large), and starting the workers at every request costs more than the
+-- aggregation: 36 ms against 2 ms at load 16 on 2 cores (bench/stats.sh).
+CREATE FUNCTION serial_plan(n bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL UNSAFE
+    AS 'SELECT n';
