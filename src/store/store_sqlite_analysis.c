@@ -17,6 +17,7 @@
 
 #include "sqlite_priv.h"
 #include "src_span.h"
+#include "src_top.h"
 #include "store_analysis.h"
 
 /* The hour columns of rollup_hours: X(hh, parameter of hh in A_ADD_HOURS). */
@@ -87,13 +88,12 @@ static const char *const asql[A__COUNT] = {
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day",
 	[A_SCAN_HOUR] = "SELECT day, cls" HOURS(H_COL) " FROM rollup_hours "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day, cls",
-	/* the period in pieces (src_span.h): single days at the ends, then spans */
-	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "
-	    "sum(dmarc_pass), sum(spoofing) FROM ("
-	    SRC_DAYS("?2", "?3") " UNION ALL " SRC_DAYS("?4", "?5") " UNION ALL "
+	/* the period in pieces (src_span.h): single days at the ends, then spans;
+	 * summed per prefix in C (src_top.h) */
+	[A_TOP_SRC] = SRC_DAYS("?2", "?3") " UNION ALL " SRC_DAYS("?4", "?5") " UNION ALL "
 	    SRC_SPAN("1", "?6", "?7") " UNION ALL " SRC_SPAN("1", "?8", "?9") " UNION ALL "
 	    SRC_SPAN("2", "?10", "?11") " UNION ALL " SRC_SPAN("2", "?12", "?13") " UNION ALL "
-	    SRC_SPAN("3", "?14", "?15") ") GROUP BY prefix ORDER BY 2 DESC, 1 LIMIT ?16",
+	    SRC_SPAN("3", "?14", "?15"),
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 GROUP BY org "
 	    "ORDER BY 3 DESC, 1 LIMIT ?4",
@@ -562,6 +562,7 @@ an_src_top(store *s, const store_filter *f, int limit,
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = A(q, A_TOP_SRC);
 	src_span_pieces p;
+	src_top t;
 	int64_t lo, hi;
 	int rc;
 
@@ -574,15 +575,22 @@ an_src_top(store *s, const store_filter *f, int limit,
 		sqlite3_bind_int64(st, 2 + 2 * i, p.lo[i]);
 		sqlite3_bind_int64(st, 3 + 2 * i, p.hi[i]);
 	}
-	sqlite3_bind_int(st, 16, limit);
+	src_top_init(&t);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_rollup_src r = { f->domain, 0, T(st, 0), sqlite3_column_int64(st, 1),
-		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-		    sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5) };
+		int64_t v[5];
 
-		if (cb(ctx, &r) != 0)
-			break;
+		for (int i = 0; i < 5; i++)
+			v[i] = sqlite3_column_int64(st, 1 + i);
+		if (src_top_add(&t, T(st, 0), v) != 0) {
+			src_top_free(&t);
+			sqlite3_reset(st);
+			snprintf(q->err, sizeof(q->err), "reading rollups: a top source's sums overflow");
+			return STORE_ERR;
+		}
 	}
+	if (rc == SQLITE_DONE)
+		src_top_each(&t, f->domain, limit, cb, ctx);
+	src_top_free(&t);
 	return done(q, st, rc, "reading rollups");
 }
 
