@@ -77,6 +77,12 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 SINCE=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$END') - d.timedelta(days=89))")
 sum_json=$("$SB" "$DB" "$DOMAIN" "$SINCE" "$END" "$RUNS" summary)
 all_json=$("$SB" "$DB" "$DOMAIN" "$SINCE" "$END" "$RUNS" all)
+# where the time goes: each section alone (with the summary every answer has), CPU median
+per_section=""
+for sec in summary sources reporters series policy; do
+	c=$("$SB" "$DB" "$DOMAIN" "$SINCE" "$END" 20 "$sec" | python3 -c "import json,sys; print('%.1f' % json.load(sys.stdin)['cpu_median_ms'])")
+	per_section="$per_section${per_section:+, }$sec $c ms"
+done
 cli=""
 for i in 1 2 3 4 5; do
 	t0=$(date +%s.%N)
@@ -214,6 +220,11 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`sh bench/stats.sh\` on $(nproc) C
 | summary + matrix (totals, classes, paths, dispositions, 4 matrices, guidance) | $RUNS | $(echo "$sum_json" | python3 -c "import json,sys; j=json.load(sys.stdin); print('%.1f ms | %.1f ms | %.1f ms | %.1f ms' % (j['median_ms'], j['p95_ms'], j['max_ms'], j['cpu_median_ms']))") | p95 ≤ 100 ms | $verdict |
 | everything (+ top sources by /24 and /48, reporters, daily and hourly series, policy history) | $RUNS | $(echo "$all_json" | python3 -c "import json,sys; j=json.load(sys.stdin); print('%.1f ms | %.1f ms | %.1f ms | %.1f ms' % (j['median_ms'], j['p95_ms'], j['max_ms'], j['cpu_median_ms']))") | — | info |
 
+- Per section, in process (20 runs each, with the summary every answer has), CPU median: $per_section.
+  The top sources read migration 020's rollup_src_span (4, 16 and 64-day spans of rollup_src,
+  kept by triggers): 90 days are about 10-19 rows a prefix instead of 90, summed per prefix in C
+  on SQLite (src/store/src_top.c) and without parallel workers on PostgreSQL (serial_plan); the
+  policy history reads the period's reports only (020's reports_domain_long for the long ones).
 - Through HTTP (issue 5's target): \`dmarcscope serve --no-enrich\` on the same database,
   \`curl\` one request at a time to \`/api/v1/stats?domain=$DOMAIN&since=$SINCE&until=$END&nonce=N\`
   (the whole object; a new URL each time, so the response cache never answers); CPU: the
