@@ -85,6 +85,7 @@ s metrics "/metrics (strict text-format parser)" "sh tests/intake/metrics.sh $BI
 s logs "refusal log lines, --syslog (private /dev/log)" "sh tests/intake/logs.sh $BIN"
 s progress "progress bars on a terminal (pty)" "sh tests/progress.sh $BIN"
 s retention "retention (purge, rollups, dry run, daemon)" "sh tests/retention.sh $BIN"
+s stats-spans "statistics: top sources from 020's spans, policy history" "sh tests/stats_spans.sh $BIN"
 s imap-fail "IMAP: folder deleted, stalled server, drop mid-fetch" "sh tests/intake/imap_fail.sh $BIN"
 s enrich-lock "enrichment holds no write lock while it waits on DNS" "sh tests/intake/enrich_lock.sh $BIN"
 s soak "IMAP soak, 200 reports (make soak: 2000)" "sh tests/intake/soak.sh $BIN 200"

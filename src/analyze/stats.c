@@ -265,10 +265,35 @@ policy_cb(void *ctx, const store_policy_row *r)
 
 typedef struct hour_ctx {
 	json_t *arr;
-	json_t *cur;
 	int64_t cur_hour;
+	int have;			/* an hour is held in messages/cls */
+	int64_t messages, cls[CLS__COUNT];
 } hour_ctx;
 
+/* The held hour as one object of the hourly series. */
+static void
+hour_flush(hour_ctx *h)
+{
+	json_t *o;
+	char b[32];
+	time_t t = (time_t)(h->cur_hour * 3600);
+	struct tm tm;
+
+	if (!h->have)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:00:00Z", &tm);
+	o = json_object();
+	json_object_set_new(o, "hour", json_string(b));
+	json_object_set_new(o, "messages", json_integer(h->messages));
+	for (int i = 0; i < CLS__COUNT; i++)
+		json_object_set_new(o, cls_class_name((cls_class)i), json_integer(h->cls[i]));
+	json_array_append_new(h->arr, o);
+	h->have = 0;
+}
+
+/* Rows come hour by hour (each hour's classes together): summed in C, one
+ * object per hour. */
 static int
 hour_cb(void *ctx, const store_rollup_hour *r)
 {
@@ -277,26 +302,15 @@ hour_cb(void *ctx, const store_rollup_hour *r)
 
 	if (r->messages == 0)
 		return 0;
-	if (h->cur == NULL || h->cur_hour != r->hour) {
-		char b[32];
-		time_t t = (time_t)(r->hour * 3600);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(b, sizeof(b), "%Y-%m-%dT%H:00:00Z", &tm);
-		h->cur = json_object();
+	if (!h->have || h->cur_hour != r->hour) {
+		hour_flush(h);
 		h->cur_hour = r->hour;
-		json_object_set_new(h->cur, "hour", json_string(b));
-		json_object_set_new(h->cur, "messages", json_integer(0));
-		for (int i = 0; i < CLS__COUNT; i++)
-			json_object_set_new(h->cur, cls_class_name((cls_class)i), json_integer(0));
-		json_array_append_new(h->arr, h->cur);
+		h->have = 1;
+		h->messages = 0;
+		memset(h->cls, 0, sizeof(h->cls));
 	}
-	json_object_set_new(h->cur, "messages", json_integer(json_integer_value(
-	    json_object_get(h->cur, "messages")) + r->messages));
-	json_object_set_new(h->cur, cls_class_name((cls_class)cls), json_integer(
-	    json_integer_value(json_object_get(h->cur, cls_class_name((cls_class)cls))) +
-	    r->messages));
+	h->messages += r->messages;
+	h->cls[cls] += r->messages;
 	return 0;
 }
 
@@ -680,12 +694,12 @@ stats_build(store *st, const stats_query *q, char *err, size_t errlen)
 	}
 	if (sec & STATS_SERIES) {
 		json_object_set_new(root, "daily", arr);
+		memset(&hc, 0, sizeof(hc));
 		hc.arr = json_array();
-		hc.cur = NULL;
-		hc.cur_hour = 0;
 		json_object_set_new(root, "hourly", hc.arr);
 		if (store_analysis_rollup_hour_scan(st, &f, hour_cb, &hc) != STORE_OK)
 			goto fail_root;
+		hour_flush(&hc);
 	} else {
 		json_decref(arr);
 	}

@@ -29,6 +29,7 @@
 
 #include "pg_analysis.h"
 #include "pg_priv.h"
+#include "src_span.h"
 #include "store_analysis.h"
 
 /* The hour columns of rollup_hours: X(hh, parameter of hh in A_ADD_HOURS). */
@@ -50,6 +51,16 @@ enum {
 	A_DOMAINS, A_DOMAIN_LOCK,
 	A__COUNT
 };
+
+#define POLICY_COLS "p, sp, np, adkim, aspf, pct, fo, testing, date_begin, date_end"
+#define POLICY_SHORT "691200"	/* 8 days; as 020_src_spans.sql's reports_domain_long */
+#define POLICY_SHORT_S 691200
+#define SRC_COLS "prefix, messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing"
+#define SRC_DAYS(lo, hi) "SELECT " SRC_COLS " FROM rollup_src WHERE policy_domain = $1 " \
+	"AND day >= " lo "::bigint AND day < " hi "::bigint"
+#define SRC_SPAN(level, lo, hi) "SELECT " SRC_COLS " FROM rollup_src_span " \
+	"WHERE policy_domain = $1 AND level = " level " AND start >= " lo "::bigint " \
+	"AND start < " hi "::bigint"
 
 static const char *const asql[A__COUNT] = {
 	/* a duplicate is the unique constraint's answer: no row comes back */
@@ -90,17 +101,28 @@ static const char *const asql[A__COUNT] = {
 	[A_SCAN_HOUR] = "SELECT day, cls" HOURS(H_COL) " FROM rollup_hours "
 	    "WHERE policy_domain = $1 AND day >= $2::bigint AND day < $3::bigint "
 	    "ORDER BY day, cls",
-	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "
-	    "sum(dmarc_pass), sum(spoofing) FROM rollup_src WHERE policy_domain = $1 "
-	    "AND day >= $2::bigint AND day < $3::bigint GROUP BY prefix "
-	    "ORDER BY 2 DESC, prefix COLLATE \"C\" LIMIT $4::bigint",
+	/* the period in pieces (src_span.h): single days at the ends, then spans;
+	 * serial_plan (020): no parallel workers started per request */
+	[A_TOP_SRC] = "SELECT prefix, sum(messages)::bigint, sum(spf_aligned)::bigint, "
+	    "sum(dkim_aligned)::bigint, sum(dmarc_pass)::bigint, sum(spoofing)::bigint FROM ("
+	    SRC_DAYS("$2", "$3") " UNION ALL " SRC_DAYS("$4", "$5") " UNION ALL "
+	    SRC_SPAN("1", "$6", "$7") " UNION ALL " SRC_SPAN("1", "$8", "$9") " UNION ALL "
+	    SRC_SPAN("2", "$10", "$11") " UNION ALL " SRC_SPAN("2", "$12", "$13") " UNION ALL "
+	    SRC_SPAN("3", "$14", "$15") ") x GROUP BY prefix "
+	    "ORDER BY 2 DESC, prefix COLLATE \"C\" LIMIT serial_plan($16::bigint)",
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = $1 AND day >= $2::bigint AND day < $3::bigint GROUP BY org "
 	    "ORDER BY 3 DESC, org COLLATE \"C\" LIMIT $4::bigint",
+	/* as store_sqlite_analysis.c's: the short reports by their begin, the long ones
+	 * (020's reports_domain_long) by their end */
 	[A_POLICY] = "SELECT p, sp, np, adkim, aspf, coalesce(pct, -1), fo, testing, "
-	    "min(date_begin), max(date_end), count(*) FROM reports WHERE policy_domain = $1 "
-	    "AND date_end >= $2::bigint AND date_begin < $3::bigint GROUP BY p, sp, np, adkim, "
-	    "aspf, pct, fo, testing ORDER BY min(date_begin), "
+	    "min(date_begin), max(date_end), count(*) FROM ("
+	    "SELECT " POLICY_COLS " FROM reports WHERE policy_domain = $1 "
+	    "AND date_begin >= $4::bigint AND date_begin < $3::bigint AND date_end >= $2::bigint "
+	    "AND date_end - date_begin <= " POLICY_SHORT " UNION ALL SELECT " POLICY_COLS
+	    " FROM reports WHERE policy_domain = $1 AND date_end - date_begin > " POLICY_SHORT
+	    " AND date_end >= $2::bigint AND date_begin < $3::bigint) x "
+	    "GROUP BY p, sp, np, adkim, aspf, pct, fo, testing ORDER BY min(date_begin), "
 	    /* ties in SQLite's group order: its NULLs first, bytes */
 	    "p COLLATE \"C\" NULLS FIRST, sp COLLATE \"C\" NULLS FIRST, "
 	    "np COLLATE \"C\" NULLS FIRST, adkim COLLATE \"C\" NULLS FIRST, "
@@ -513,10 +535,19 @@ static int
 an_src_top(store *s, const store_filter *f, int limit,
     int (*cb)(void *, const store_rollup_src *), void *ctx)
 {
+	src_span_pieces sp;
+	int64_t lo, hi;
 	pg_params p;
 	PGresult *r;
 
-	param_period(&p, f, 86400);
+	period(f, 86400, &lo, &hi);
+	src_span_split(lo, hi, &sp);
+	pg_p_init(&p);
+	pg_p_text(&p, f->domain ? f->domain : "");
+	for (int i = 0; i < 7; i++) {
+		pg_p_int(&p, sp.lo[i]);
+		pg_p_int(&p, sp.hi[i]);
+	}
 	pg_p_int(&p, limit);
 	if ((r = A(PG(s), A_TOP_SRC, &p, "reading rollups")) == NULL)
 		return STORE_ERR;
@@ -561,6 +592,7 @@ an_policy_history(store *s, const store_filter *f, int (*cb)(void *, const store
 	PGresult *r;
 
 	param_seconds(&p, f);
+	pg_p_int(&p, f->since > 0 ? f->since - POLICY_SHORT_S : INT64_MIN);
 	if ((r = A(PG(s), A_POLICY, &p, "reading the policy history")) == NULL)
 		return STORE_ERR;
 	for (int i = 0; i < PQntuples(r); i++) {

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "sqlite_priv.h"
+#include "src_span.h"
+#include "src_top.h"
 #include "store_analysis.h"
 
 /* The hour columns of rollup_hours: X(hh, parameter of hh in A_ADD_HOURS). */
@@ -38,6 +40,15 @@ enum {
 	A_DOMAINS,
 	A__COUNT
 };
+
+#define POLICY_COLS "p, sp, np, adkim, aspf, pct, fo, testing, date_begin, date_end"
+#define POLICY_SHORT "691200"	/* 8 days; as 020_src_spans.sql's reports_domain_long */
+#define POLICY_SHORT_S 691200
+#define SRC_COLS "prefix, messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing"
+#define SRC_DAYS(lo, hi) "SELECT " SRC_COLS " FROM rollup_src WHERE policy_domain = ?1 " \
+	"AND day >= " lo " AND day < " hi
+#define SRC_SPAN(level, lo, hi) "SELECT " SRC_COLS " FROM rollup_src_span " \
+	"WHERE policy_domain = ?1 AND level = " level " AND start >= " lo " AND start < " hi
 
 static const char *const asql[A__COUNT] = {
 	[A_SENDER_ADD] = "INSERT INTO senders(policy_domain, kind, match_type, value, note, "
@@ -77,16 +88,25 @@ static const char *const asql[A__COUNT] = {
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day",
 	[A_SCAN_HOUR] = "SELECT day, cls" HOURS(H_COL) " FROM rollup_hours "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 ORDER BY day, cls",
-	[A_TOP_SRC] = "SELECT prefix, sum(messages), sum(spf_aligned), sum(dkim_aligned), "
-	    "sum(dmarc_pass), sum(spoofing) FROM rollup_src WHERE policy_domain = ?1 "
-	    "AND day >= ?2 AND day < ?3 GROUP BY prefix ORDER BY 2 DESC, 1 LIMIT ?4",
+	/* the period in pieces (src_span.h): single days at the ends, then spans;
+	 * summed per prefix in C (src_top.h) */
+	[A_TOP_SRC] = SRC_DAYS("?2", "?3") " UNION ALL " SRC_DAYS("?4", "?5") " UNION ALL "
+	    SRC_SPAN("1", "?6", "?7") " UNION ALL " SRC_SPAN("1", "?8", "?9") " UNION ALL "
+	    SRC_SPAN("2", "?10", "?11") " UNION ALL " SRC_SPAN("2", "?12", "?13") " UNION ALL "
+	    SRC_SPAN("3", "?14", "?15"),
 	[A_TOP_ORG] = "SELECT org, sum(reports), sum(messages) FROM rollup_org "
 	    "WHERE policy_domain = ?1 AND day >= ?2 AND day < ?3 GROUP BY org "
 	    "ORDER BY 3 DESC, 1 LIMIT ?4",
+	/* the reports of the period: those of at most POLICY_SHORT seconds begin in
+	 * [since - POLICY_SHORT, until) (reports_domain_begin), the longer ones are
+	 * few (020's reports_domain_long) */
 	[A_POLICY] = "SELECT p, sp, np, adkim, aspf, coalesce(pct, -1), fo, testing, "
-	    "min(date_begin), max(date_end), count(*) FROM reports WHERE policy_domain = ?1 "
-	    "AND date_end >= ?2 AND date_begin < ?3 GROUP BY p, sp, np, adkim, aspf, pct, fo, "
-	    "testing ORDER BY min(date_begin)",
+	    "min(date_begin), max(date_end), count(*) FROM ("
+	    "SELECT " POLICY_COLS " FROM reports WHERE policy_domain = ?1 AND date_begin >= ?4 "
+	    "AND date_begin < ?3 AND date_end >= ?2 AND date_end - date_begin <= " POLICY_SHORT
+	    " UNION ALL SELECT " POLICY_COLS " FROM reports WHERE policy_domain = ?1 "
+	    "AND date_end - date_begin > " POLICY_SHORT " AND date_end >= ?2 AND date_begin < ?3"
+	    ") GROUP BY p, sp, np, adkim, aspf, pct, fo, testing ORDER BY min(date_begin)",
 	[A_MISMATCH] = "SELECT r.id, r.date_begin, r.date_end, r.org_name, r.report_id, "
 	    "x.id, x.source_ip, x.count, x.disposition, x.dkim, x.spf, x.header_from, "
 	    "x.envelope_from, x.spf_cat, x.dkim_cat, x.spf_domain, x.spf_result, x.dkim_domain, "
@@ -541,20 +561,36 @@ an_src_top(store *s, const store_filter *f, int limit,
 {
 	sq_store *q = SQ(s);
 	sqlite3_stmt *st = A(q, A_TOP_SRC);
+	src_span_pieces p;
+	src_top t;
+	int64_t lo, hi;
 	int rc;
 
 	if (st == NULL)
 		return STORE_ERR;
-	bind_period(st, f, 86400);
-	sqlite3_bind_int(st, 4, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_rollup_src r = { f->domain, 0, T(st, 0), sqlite3_column_int64(st, 1),
-		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-		    sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5) };
-
-		if (cb(ctx, &r) != 0)
-			break;
+	period(f, 86400, &lo, &hi);
+	src_span_split(lo, hi, &p);
+	sq_bind_text(st, 1, f->domain ? f->domain : "");
+	for (int i = 0; i < 7; i++) {
+		sqlite3_bind_int64(st, 2 + 2 * i, p.lo[i]);
+		sqlite3_bind_int64(st, 3 + 2 * i, p.hi[i]);
 	}
+	src_top_init(&t);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t v[5];
+
+		for (int i = 0; i < 5; i++)
+			v[i] = sqlite3_column_int64(st, 1 + i);
+		if (src_top_add(&t, T(st, 0), v) != 0) {
+			src_top_free(&t);
+			sqlite3_reset(st);
+			snprintf(q->err, sizeof(q->err), "reading rollups: a top source's sums overflow");
+			return STORE_ERR;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		src_top_each(&t, f->domain, limit, cb, ctx);
+	src_top_free(&t);
 	return done(q, st, rc, "reading rollups");
 }
 
@@ -599,6 +635,7 @@ an_policy_history(store *s, const store_filter *f, int (*cb)(void *, const store
 	if (st == NULL)
 		return STORE_ERR;
 	bind_seconds(st, f);
+	sqlite3_bind_int64(st, 4, f->since > 0 ? f->since - POLICY_SHORT_S : INT64_MIN);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_policy_row r = { T(st, 0), T(st, 1), T(st, 2), T(st, 3), T(st, 4), T(st, 6),
 		    T(st, 7), sqlite3_column_int(st, 5), sqlite3_column_int64(st, 8),

@@ -45,6 +45,7 @@ auth-cli:sh tests/auth_cli.sh
 auth-web:sh tests/web/auth_web.sh
 web-kinds:sh tests/web/kinds.sh
 analysis-cases:python3 tests/analysis/run.py
+stats-spans:sh tests/stats_spans.sh
 guidance:sh tests/guidance.sh
 csv:sh tests/csv.sh
 groupcommit:sh tests/groupcommit.sh
