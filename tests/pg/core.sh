@@ -189,18 +189,31 @@ else
 fi
 
 # ---- 1. schema ----
+# PostgreSQL-only columns: the generated ones (sql_pg/023's packed rollup rows, derived from
+# the row's own columns); the last columns of their tables, so the others keep their places
 psqlc "$P" "SELECT c.table_name, c.column_name, c.ordinal_position, c.data_type,
     c.is_nullable FROM information_schema.columns c JOIN information_schema.tables t
     USING (table_schema, table_name) WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
-    ORDER BY 1, 3" >"$T/pg.columns"
-# PostgreSQL-only: the indexes its enforced foreign keys need for deletes (sql_pg/017; SQLite
-# runs with foreign_keys off and has none of them)
-sed -n 's/^CREATE INDEX IF NOT EXISTS \([a-z_]*\) .*/\1/p' "$ROOT"/src/store/sql_pg/017_fk_indexes.sql \
-    >"$T/pg.only"
+    AND c.is_generated = 'NEVER' ORDER BY 1, 3" >"$T/pg.columns"
+check "schema: PostgreSQL's generated columns are sql_pg/023's packed rows, last in their tables" \
+    test "$(psqlc "$P" "SELECT string_agg(c.table_name || '.' || c.column_name, ' ' ORDER BY c.table_name)
+    FROM information_schema.columns c WHERE c.table_schema = 'public' AND c.is_generated = 'ALWAYS'
+    AND c.ordinal_position = (SELECT max(ordinal_position) FROM information_schema.columns x
+    WHERE x.table_schema = 'public' AND x.table_name = c.table_name)")" = \
+    "rollup_domain_day.packed rollup_domain_span.packed"
+# PostgreSQL-only indexes: those its enforced foreign keys need for deletes (sql_pg/017; SQLite
+# runs with foreign_keys off and has none of them), and any other a sql_pg file creates
+# that no SQLite file does (020's rollup_src_span_empty: its purge finds emptied spans)
+{ sed -n 's/^CREATE INDEX IF NOT EXISTS \([a-z_]*\) .*/\1/p' "$ROOT"/src/store/sql_pg/017_fk_indexes.sql
+  sed -n 's/^CREATE \(UNIQUE \)\{0,1\}INDEX \(IF NOT EXISTS \)\{0,1\}\([a-z_]*\) .*/\3/p' \
+      "$ROOT"/src/store/sql_pg/*.sql | sort -u >"$T/pg.created"
+  sed -n 's/^CREATE \(UNIQUE \)\{0,1\}INDEX \(IF NOT EXISTS \)\{0,1\}\([a-z_]*\) .*/\3/p' \
+      "$ROOT"/src/store/sql/*.sql | sort -u >"$T/sq.created"
+  comm -23 "$T/pg.created" "$T/sq.created"; } | sort -u >"$T/pg.only"
 psqlc "$P" "SELECT i.indexname FROM pg_indexes i WHERE i.schemaname = 'public' AND NOT EXISTS
     (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname) ORDER BY 1" |
     grep -vxF -f "$T/pg.only" >"$T/pg.indexes"
-check "schema: PostgreSQL's foreign-key indexes (sql_pg/017) exist" \
+check "schema: PostgreSQL's own indexes (sql_pg/017's foreign-key ones, 020's) exist" \
     test "$(psqlc "$P" "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname IN
     ($(sed "s/.*/'&'/" "$T/pg.only" | paste -sd,))")" = "$(wc -l < "$T/pg.only" | tr -d ' ')"
 psqlc "$P" "SELECT t.relname || ':' || (SELECT string_agg(a.attname, ',' ORDER BY k.n)
