@@ -122,6 +122,7 @@ s pg-suites "the SQLite suites again on PostgreSQL (tests/pg/run.sh)" "sh tests/
 s pg-hostfacts "PostgreSQL: host facts read per batch at ingest, records as on SQLite" "sh tests/pg/hostfacts.sh $BIN"
 s pg-overview-stmt "PostgreSQL: overview statement triggers exact, one call per statement, no deadlock" "sh tests/pg/overview_stmt.sh $BIN"
 s pg-reanalyze-hosts "PostgreSQL: host facts read per report at reanalysis, records as on SQLite" "sh tests/pg/reanalyze_hosts.sh $BIN"
+s pg-stage "PostgreSQL: bulk ingest's rollup stage = per-message upserts = SQLite, kill -9" "sh tests/pg/stage.sh $BIN"
 s feed "spoofing-host feed (rbldnsd + dig, RDAP, take-down, web)" "sh tests/feed/run.sh $BIN"
 s ready "readiness for p=reject (cases, plans)" "sh tests/ready/run.sh $BIN"
 s ready-overview "overview next step = readiness (demo, real corpus)" "sh tests/ready/overview_cmp.sh $BIN"

@@ -185,9 +185,24 @@ int pg_batch_record(pg_store *q, int64_t report_id, const char *domain, const dm
     const store_record_analysis *an);
 int pg_batch_day(pg_store *q, const store_rollup_day *r);
 int pg_batch_src(pg_store *q, const store_rollup_src *r);
+int pg_batch_org(pg_store *q, const store_rollup_org *r);
+int pg_batch_hours(pg_store *q, const store_rollup_hours *r);
 int pg_batch_flush(pg_store *q);
 void pg_batch_discard(pg_store *q);
 void pg_batch_free(pg_store *q);
+/* Before statement sql runs on the primary: the pending batch queued, and,
+ * when sql names a rollup (pg_names_rollup; NULL: always, as before a
+ * COMMIT), the staged rollup rows settled into their tables. */
+int pg_batch_ready(pg_store *q, const char *sql);
+/* Does sql name a rollup table or a table the rollups' triggers keep
+ * ("rollup_", "ov_")?  NULL counts as yes. */
+int pg_names_rollup(const char *sql);
+/* The rollup stage of bulk mode (store bulk()): on/off; after BEGIN (makes
+ * the stage tables when no committed transaction has); at the end of a
+ * transaction, committed or not. */
+void pg_stage_bulk(pg_store *q, int on);
+int pg_stage_begin(pg_store *q);
+void pg_stage_end(pg_store *q, int committed);
 
 /* store_pg_report.c: the report writes (store.h). */
 int pgs_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,

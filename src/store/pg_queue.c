@@ -140,7 +140,7 @@ pg_defer(pg_store *q, enum pg_area area, int slot, const char *sqltext, const pg
 		return pg_run(q, area, slot, sqltext, p, what);
 	if (pg_prepare(q, area, slot, sqltext, what) != STORE_OK)
 		return STORE_ERR;
-	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)	/* the records come first */
+	if (pg_batch_ready(q, sqltext) != STORE_OK)	/* the records come first */
 		return STORE_ERR;
 	v = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*v));
 	for (int i = 0; i < n; i++)
@@ -156,7 +156,7 @@ pg_defer_text(pg_store *q, const char *sqltext, const char *what)
 
 	if (!in_tx(q))
 		return pg_exec_text(q, sqltext, what);
-	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)
+	if (pg_batch_ready(q, strcmp(sqltext, "COMMIT") == 0 ? NULL : sqltext) != STORE_OK)
 		return STORE_ERR;
 	it = push(q, what);
 	it->text = xstrdup(sqltext);

@@ -6,8 +6,9 @@
  * Statements are prepared on a connection the first time they run there
  * ("a<area>_<slot>"), then executed with PQexecPrepared, parameters and
  * results as text.  Every statement but the record batch's own writes the
- * pending records first (pg_batch_flush), so reads, savepoints and commits
- * see every record added before them.
+ * pending records first, and the staged rollups when it names a rollup
+ * (pg_batch_ready), so reads, savepoints and commits see every record and
+ * rollup row added before them.
  *
  * Ownership: results are the caller's (PQclear).  Strings in pg_params are
  * borrowed, numbers copied, bytea hex buffers owned until pg_p_free.
@@ -179,7 +180,7 @@ exec_on(pg_store *q, PGconn *c, unsigned char (*prep)[PG_SLOTS], enum pg_area ar
 
 	if (c == q->conn && pg_alive(q) != STORE_OK)
 		return NULL;
-	if (flush && area != PGA_BATCH && q->batch != NULL && pg_batch_flush(q) != STORE_OK)
+	if (flush && area != PGA_BATCH && pg_batch_ready(q, sqltext) != STORE_OK)
 		return NULL;
 	if (prepare_on(q, c, prep, area, sl, sqltext, what) != STORE_OK)
 		return NULL;
@@ -248,7 +249,7 @@ pg_exec_text(pg_store *q, const char *sqltext, const char *what)
 
 	if (pg_alive(q) != STORE_OK)
 		return STORE_ERR;
-	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)
+	if (pg_batch_ready(q, strcmp(sqltext, "COMMIT") == 0 ? NULL : sqltext) != STORE_OK)
 		return STORE_ERR;
 	if (pg_queue_pending(q))
 		return pg_pipeline(q, NULL, sqltext, 0, NULL, what, NULL);
@@ -361,10 +362,15 @@ pg_tx_end(pg_store *q, int ok)
 		return ok ? STORE_OK : STORE_ERR;
 	if (--q->tx_depth > 0)
 		return ok ? STORE_OK : STORE_ERR;
-	if (ok)
-		return pg_exec_text(q, "COMMIT", "commit");
+	if (ok) {
+		int rc = pg_exec_text(q, "COMMIT", "commit");
+
+		pg_stage_end(q, rc == STORE_OK);
+		return rc;
+	}
 	memcpy(keep, q->err, sizeof(keep));
 	pg_batch_discard(q);
+	pg_stage_end(q, 0);
 	pg_queue_discard(q);
 	pg_exec_text(q, "ROLLBACK", "rollback");
 	memcpy(q->err, keep, sizeof(keep));

@@ -195,7 +195,7 @@ pgs_begin(store *s)
 	if (pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
 		return STORE_ERR;
 	q->in_tx = 1;
-	return STORE_OK;
+	return pg_stage_begin(q);
 }
 
 /* A failed commit leaves the transaction to the caller's rollback. */
@@ -207,7 +207,7 @@ pgs_commit(store *s)
 
 	if (rc == STORE_OK)
 		rc = pg_exec_text(q, "COMMIT", "commit");
-
+	pg_stage_end(q, rc == STORE_OK);
 	tx_reset(q);
 	if (rc == STORE_OK)
 		q->in_tx = 0;
@@ -223,6 +223,7 @@ pgs_rollback(store *s)
 	pg_batch_discard(q);	/* never written: nothing to undo */
 	pg_queue_discard(q);	/* never sent */
 	pg_counter_discard(q);
+	pg_stage_end(q, 0);
 	tx_reset(q);
 	q->in_tx = 0;
 	if (PQstatus(q->conn) != CONNECTION_OK ||
@@ -252,6 +253,15 @@ mark_op(store *s, const char *name, const char *verb, int defer)
 	}
 	snprintf(buf, sizeof(buf), "%s %s", verb, name);
 	return defer ? pg_defer_text(q, buf, "savepoint") : pg_exec_text(q, buf, "savepoint");
+}
+
+/* Bulk mode: the rollups of a transaction's messages meet in a stage
+ * (store_pg_batch.c) and reach the rollup tables once, before the COMMIT. */
+static int
+pgs_bulk(store *s, int on)
+{
+	pg_stage_bulk(PG(s), on);
+	return STORE_OK;
 }
 
 static int pgs_mark(store *s, const char *n) { return mark_op(s, n, "SAVEPOINT", 1); }
@@ -543,7 +553,7 @@ pgs_raw_read(store *s, int64_t raw_id, int (*cb)(void *, const void *, size_t), 
 	PGresult *r;
 	int rc = STORE_OK;
 
-	if (pg_alive(q) != STORE_OK || (q->batch != NULL && pg_batch_flush(q) != STORE_OK) ||
+	if (pg_alive(q) != STORE_OK || pg_batch_ready(q, sql) != STORE_OK ||
 	    pg_sync(q) != STORE_OK || pg_prepare(q, PGA_CORE, C_RAW_READ, sql, what) != STORE_OK)
 		return STORE_ERR;
 	pg_p_init(&p);
@@ -596,7 +606,7 @@ const store_ops store_pg_ops = {
 	.mark = pgs_mark,
 	.mark_release = pgs_mark_release,
 	.mark_rollback = pgs_mark_rollback,
-	.bulk = NULL,
+	.bulk = pgs_bulk,
 	.raw_new = pgs_raw_new,
 	.raw_chunk = pgs_raw_chunk,
 	.raw_seal = pgs_raw_seal,

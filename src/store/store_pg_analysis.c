@@ -3,8 +3,9 @@
  * (port of store_sqlite_analysis.c, same statements in PostgreSQL's dialect).
  *
  * Statements live in the PGA_ANALYSIS area (pg_exec), slots numbered from 0.
- * Rollup upserts add to the existing row (ON CONFLICT ... DO UPDATE); the day
- * and source rollups go through the record batches (pg_batch_day/src).  The
+ * Rollup upserts add to the existing row (ON CONFLICT ... DO UPDATE); all
+ * four rollups (day, source, reporter, hour) go through the record batches
+ * (pg_batch_*, store_pg_batch.c, staged in bulk mode).  The
  * hourly rollup is one row per (domain, day, class) with 24 hour columns,
  * unpivoted here when read, as on SQLite.  sum() of bigint is numeric in
  * PostgreSQL: results are read as text (pg_int), so the numbers are the same.
@@ -32,21 +33,18 @@
 #include "src_span.h"
 #include "store_analysis.h"
 
-/* The hour columns of rollup_hours: X(hh, parameter of hh in A_ADD_HOURS). */
+/* The hour columns of rollup_hours: X(hh, a number the macro may use). */
 #define HOURS_AFTER_00(X) X(01, 5) X(02, 6) X(03, 7) X(04, 8) X(05, 9) X(06, 10)	\
 	X(07, 11) X(08, 12) X(09, 13) X(10, 14) X(11, 15) X(12, 16) X(13, 17) X(14, 18)	\
 	X(15, 19) X(16, 20) X(17, 21) X(18, 22) X(19, 23) X(20, 24) X(21, 25) X(22, 26)	\
 	X(23, 27)
 #define HOURS(X) X(00, 4) HOURS_AFTER_00(X)
 #define H_COL(h, p) ", h" #h
-#define H_PARAM(h, p) ", $" #p "::bigint"
-#define H_SET(h, p) ", h" #h " = rollup_hours.h" #h " + excluded.h" #h
 
 enum {
 	A_SENDER_ADD, A_SENDER_LIST_ALL, A_SENDER_LIST, A_SENDER_RM,
 	A_HOST, A_PENDING_ADD, A_PENDING_ADD_ALL, A_PENDING_LIST, A_PENDING_DONE,
 	A_CLR_DAY, A_CLR_HOURS, A_CLR_SRC, A_CLR_ORG,
-	A_ADD_HOURS, A_ADD_ORG,	/* day and source rollups: store_pg_batch.c */
 	A_SCAN_DAY, A_SCAN_HOUR, A_TOP_SRC, A_TOP_ORG, A_POLICY, A_MISMATCH, A_SOURCES,
 	A_DOMAINS, A_DOMAIN_LOCK,
 	A__COUNT
@@ -88,13 +86,6 @@ static const char *const asql[A__COUNT] = {
 	[A_CLR_HOURS] = "DELETE FROM rollup_hours WHERE policy_domain = $1",
 	[A_CLR_SRC] = "DELETE FROM rollup_src WHERE policy_domain = $1",
 	[A_CLR_ORG] = "DELETE FROM rollup_org WHERE policy_domain = $1",
-	[A_ADD_HOURS] = "INSERT INTO rollup_hours(policy_domain, day, cls" HOURS(H_COL) ") "
-	    "VALUES ($1, $2::bigint, $3::bigint" HOURS(H_PARAM) ") ON CONFLICT (policy_domain, day, "
-	    "cls) DO UPDATE SET h00 = rollup_hours.h00 + excluded.h00" HOURS_AFTER_00(H_SET),
-	[A_ADD_ORG] = "INSERT INTO rollup_org(policy_domain, day, org, reports, messages) VALUES "
-	    "($1, $2::bigint, $3, $4::bigint, $5::bigint) ON CONFLICT (policy_domain, day, org) "
-	    "DO UPDATE SET reports = rollup_org.reports + excluded.reports, "
-	    "messages = rollup_org.messages + excluded.messages",
 	[A_SCAN_DAY] = "SELECT day, cls, path, spf_cat, dkim_cat, sender_kind, known, "
 	    "disposition, reporter_pass, messages, records FROM rollup_day "
 	    "WHERE policy_domain = $1 AND day >= $2::bigint AND day < $3::bigint ORDER BY day",
@@ -355,15 +346,7 @@ an_day_add(store *s, const store_rollup_day *r)
 static int
 an_hours_add(store *s, const store_rollup_hours *r)
 {
-	pg_params p;
-
-	pg_p_init(&p);
-	pg_p_text(&p, r->policy_domain);
-	pg_p_int(&p, r->day);
-	pg_p_int(&p, r->cls);
-	for (int h = 0; h < 24; h++)
-		pg_p_int(&p, r->messages[h]);
-	return W(PG(s), A_ADD_HOURS, &p, "rollup (hour)");
+	return pg_batch_hours(PG(s), r);	/* a multi-row upsert (store_pg_batch.c) */
 }
 
 static int
@@ -375,15 +358,7 @@ an_src_add(store *s, const store_rollup_src *r)
 static int
 an_org_add(store *s, const store_rollup_org *r)
 {
-	pg_params p;
-
-	pg_p_init(&p);
-	pg_p_text(&p, r->policy_domain);
-	pg_p_int(&p, r->day);
-	pg_p_text(&p, r->org);
-	pg_p_int(&p, r->reports);
-	pg_p_int(&p, r->messages);
-	return W(PG(s), A_ADD_ORG, &p, "rollup (reporter)");
+	return pg_batch_org(PG(s), r);	/* a multi-row upsert (store_pg_batch.c) */
 }
 
 /* ---- reads ----------------------------------------------------------------------------------- */

@@ -16,10 +16,24 @@
  *     the records take their ids from the table's identity sequence inside
  *     the statement (unnest ... WITH ORDINALITY, nextval), and the auth rows
  *     join on the record's position in the batch (data-modifying CTEs);
- *   - one upsert per rollup table (INSERT ... ON CONFLICT DO UPDATE adding
- *     the counts), rows merged by key first (PostgreSQL refuses a command
- *     that updates one row twice) and written in key order (so concurrent
- *     writers lock rollup rows in the same order).
+ *   - one statement per rollup table (day, source, reporter, hour), rows
+ *     merged by key first (PostgreSQL refuses a command that updates one
+ *     row twice) and written in key order (so concurrent writers lock
+ *     rollup rows in the same order).
+ *
+ * The rollup statement is an upsert into the table itself (INSERT ... ON
+ * CONFLICT DO UPDATE adding the counts), except in bulk mode (store bulk(),
+ * the ingest of many messages): there the rows go to a temporary stage
+ * table of the session (pg_temp.stage_*, no index, no trigger, no WAL), and
+ * one "settle" statement per table moves the stage into the rollup,
+ * summed by key, before the COMMIT and before any statement that names a
+ * rollup (its text contains "rollup_" or "ov_": the rollups and the tables
+ * their triggers keep).  The rollups' statement triggers (019, 020) then
+ * run once per group commit instead of once per message.  A savepoint's
+ * rollback takes the stage rows after it along, as the server keeps them.
+ * The stage tables are made after BEGIN of the first bulk transaction (so
+ * no savepoint can undo them) and counted as made once it commits.
+ *
  * Values travel as parameters (array literals, elements quoted and
  * escaped), never pasted into SQL.
  *
@@ -30,7 +44,9 @@
  * travelled with (q->err "storing records: ..."); the caller rolls back.
  *
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
- * pg_batch_flush, pg_batch_discard, pg_batch_forget_prepared, pg_batch_free.
+ * pg_batch_org, pg_batch_hours, pg_batch_flush, pg_batch_ready,
+ * pg_batch_discard, pg_batch_forget_prepared, pg_batch_free, pg_stage_bulk,
+ * pg_stage_begin, pg_stage_end, pg_names_rollup.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,32 +72,67 @@ static const char auth_types[] = "iisssss";
 #define NAUTH (int)(sizeof(auth_types) - 1)
 #define NCOL (NREC + NREASON + 2 * NAUTH)
 
-enum { ST_RECORDS, ST_DAY, ST_SRC, ST__COUNT };
+/* The rollup tables written through the batch: columns in the order of the
+ * statements' parameters ('s' text, 'i' bigint), the first nkeys the
+ * conflict key.  Text columns are all keys; number columns after the keys
+ * are the counts, added on conflict. */
+enum { RT_DAY, RT_SRC, RT_ORG, RT_HOURS, RT__COUNT };
+#define RT_MAXCOL 27
+#define RT_MAXNUM 26
 
-typedef struct rday {
-	const char *domain;
-	int64_t k[9];		/* day, cls, path, spf_cat, dkim_cat, sender_kind, known, disposition,
-				 * reporter_pass */
-	int64_t messages, records;
-} rday;
+typedef struct rtab {
+	const char *table, *stage, *what;
+	const char *types;
+	int nkeys;
+	const char *col[RT_MAXCOL];
+} rtab;
 
-typedef struct rsrc {
-	const char *domain, *prefix;
-	int64_t day;
-	int64_t v[5];		/* messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing */
-} rsrc;
+#define HOUR_COLS "h00", "h01", "h02", "h03", "h04", "h05", "h06", "h07", "h08", "h09", "h10", \
+	"h11", "h12", "h13", "h14", "h15", "h16", "h17", "h18", "h19", "h20", "h21", "h22", "h23"
+
+static const rtab rtabs[RT__COUNT] = {
+	[RT_DAY] = { "rollup_day", "stage_day", "rollup (day)", "siiiiiiiiiii", 10,
+	    { "policy_domain", "day", "cls", "path", "spf_cat", "dkim_cat", "sender_kind", "known",
+	    "disposition", "reporter_pass", "messages", "records" } },
+	[RT_SRC] = { "rollup_src", "stage_src", "rollup (source)", "sisiiiii", 3,
+	    { "policy_domain", "day", "prefix", "messages", "spf_aligned", "dkim_aligned",
+	    "dmarc_pass", "spoofing" } },
+	[RT_ORG] = { "rollup_org", "stage_org", "rollup (reporter)", "sisii", 3,
+	    { "policy_domain", "day", "org", "reports", "messages" } },
+	[RT_HOURS] = { "rollup_hours", "stage_hours", "rollup (hour)",
+	    "siiiiiiiiiiiiiiiiiiiiiiiiii", 3, { "policy_domain", "day", "cls", HOUR_COLS } },
+};
+
+/* Statements: the records, then per rollup table its upsert, its insert
+ * into the stage and its settle. */
+enum { K_UPSERT, K_STAGE, K_SETTLE };
+enum { ST_RECORDS, ST__COUNT = 1 + 3 * RT__COUNT };
+#define ST_OF(t, k) (1 + 3 * (t) + (k))
+
+/* One rollup row: its text columns in s[], its number columns in n[], in
+ * the table's column order. */
+typedef struct rrow {
+	const char *s[2];
+	int64_t n[RT_MAXNUM];
+} rrow;
+
+typedef struct rset {
+	rrow row[MAX_ROLL];
+	int n;
+} rset;
 
 struct pg_batch {
 	dbuf col[NCOL];		/* element lists, without the braces */
 	int nrec, nreason, ndkim, nspf;
 	size_t bytes;
-	rday day[MAX_ROLL];
-	int nday;
-	rsrc src[MAX_ROLL];
-	int nsrc;
-	arena strings;		/* the rollups' domains and prefixes */
+	rset roll[RT__COUNT];
+	arena strings;		/* the rollups' domains, prefixes and orgs */
 	unsigned char prepared[ST__COUNT];
 	char *sql[ST__COUNT];
+	int bulk;		/* store bulk(1): rollups through the stage */
+	int stage_made;		/* the stage tables exist (made in a committed transaction) */
+	int stage_tx;		/* ... or made in the open transaction */
+	unsigned unsettled;	/* bit t: stage rows of table t may wait */
 };
 
 /* ---- array literals ------------------------------------------------------------- */
@@ -194,36 +245,94 @@ records_sql(void)
 	return dbuf_steal(&s, NULL);
 }
 
-static const char day_types[] = "siiiiiiiiiii";
-static const char src_types[] = "sisiiiii";
-
-static char *
-rollup_sql(int day)
+static int
+ntext(const rtab *t)
 {
+	int n = 0;
+
+	for (int c = 0; t->types[c]; c++)
+		n += t->types[c] == 's';
+	return n;
+}
+
+static void
+col_list(dbuf *s, const rtab *t, int upto, const char *fmt_first, const char *fmt)
+{
+	for (int c = 0; c < upto; c++)
+		dbuf_printf(s, c == 0 ? fmt_first : fmt, t->col[c]);
+}
+
+/* " ON CONFLICT (keys) DO UPDATE SET v = table.v + excluded.v, ..." */
+static void
+on_conflict(dbuf *s, const rtab *t)
+{
+	int ncol = (int)strlen(t->types);
+
+	dbuf_addstr(s, " ON CONFLICT (");
+	col_list(s, t, t->nkeys, "%s", ", %s");
+	dbuf_addstr(s, ") DO UPDATE SET ");
+	for (int c = t->nkeys; c < ncol; c++)
+		dbuf_printf(s, "%s%s = %s.%s + excluded.%s", c > t->nkeys ? ", " : "", t->col[c],
+		    t->table, t->col[c], t->col[c]);
+}
+
+static void
+order_by_keys(dbuf *s, const rtab *t)
+{
+	dbuf_addstr(s, " ORDER BY ");
+	for (int c = 1; c <= t->nkeys; c++)
+		dbuf_printf(s, "%s%d", c > 1 ? ", " : "", c);
+}
+
+/* Rollup table t's statement of kind K_*. */
+static char *
+rollup_sql(int t, int kind)
+{
+	const rtab *r = &rtabs[t];
+	int ncol = (int)strlen(r->types);
 	dbuf s;
 
 	dbuf_init(&s, 1 << 16);
-	if (day) {
-		dbuf_addstr(&s, "INSERT INTO rollup_day(policy_domain, day, cls, path, spf_cat, "
-		    "dkim_cat, sender_kind, known, disposition, reporter_pass, messages, records) "
-		    "SELECT * FROM ");
-		unnest(&s, day_types, 1);
-		dbuf_addstr(&s, " ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 "
-		    "ON CONFLICT (policy_domain, day, cls, path, spf_cat, dkim_cat, sender_kind, known, "
-		    "disposition, reporter_pass) DO UPDATE SET "
-		    "messages = rollup_day.messages + excluded.messages, "
-		    "records = rollup_day.records + excluded.records");
+	if (kind == K_SETTLE) {
+		/* the stage, summed by key, into the rollup; the stage emptied */
+		dbuf_printf(&s, "WITH d AS (DELETE FROM pg_temp.%s RETURNING *) INSERT INTO %s(",
+		    r->stage, r->table);
+		col_list(&s, r, ncol, "%s", ", %s");
+		dbuf_addstr(&s, ") SELECT ");
+		col_list(&s, r, r->nkeys, "%s", ", %s");
+		for (int c = r->nkeys; c < ncol; c++)
+			dbuf_printf(&s, ", sum(%s)::bigint", r->col[c]);
+		dbuf_addstr(&s, " FROM d GROUP BY ");
+		col_list(&s, r, r->nkeys, "%s", ", %s");
+		order_by_keys(&s, r);
+		on_conflict(&s, r);
 	} else {
-		dbuf_addstr(&s, "INSERT INTO rollup_src(policy_domain, day, prefix, messages, "
-		    "spf_aligned, dkim_aligned, dmarc_pass, spoofing) SELECT * FROM ");
-		unnest(&s, src_types, 1);
-		dbuf_addstr(&s, " ORDER BY 1, 2, 3 ON CONFLICT (policy_domain, day, prefix) "
-		    "DO UPDATE SET messages = rollup_src.messages + excluded.messages, "
-		    "spf_aligned = rollup_src.spf_aligned + excluded.spf_aligned, "
-		    "dkim_aligned = rollup_src.dkim_aligned + excluded.dkim_aligned, "
-		    "dmarc_pass = rollup_src.dmarc_pass + excluded.dmarc_pass, "
-		    "spoofing = rollup_src.spoofing + excluded.spoofing");
+		dbuf_printf(&s, "INSERT INTO %s%s(", kind == K_STAGE ? "pg_temp." : "",
+		    kind == K_STAGE ? r->stage : r->table);
+		col_list(&s, r, ncol, "%s", ", %s");
+		dbuf_addstr(&s, ") SELECT * FROM ");
+		unnest(&s, r->types, 1);
+		if (kind == K_UPSERT) {
+			order_by_keys(&s, r);
+			on_conflict(&s, r);
+		}
 	}
+	return dbuf_steal(&s, NULL);
+}
+
+/* CREATE TEMP TABLE for table t's stage. */
+static char *
+stage_ddl(int t)
+{
+	const rtab *r = &rtabs[t];
+	dbuf s;
+
+	dbuf_init(&s, 1 << 14);
+	dbuf_printf(&s, "CREATE TEMP TABLE IF NOT EXISTS %s (", r->stage);
+	for (int c = 0; r->types[c]; c++)
+		dbuf_printf(&s, "%s%s %s", c ? ", " : "", r->col[c],
+		    r->types[c] == 's' ? "text" : "bigint");
+	dbuf_addstr(&s, ") ON COMMIT DELETE ROWS");
 	return dbuf_steal(&s, NULL);
 }
 
@@ -250,14 +359,20 @@ batch_reset(struct pg_batch *b)
 		dbuf_reset(&b->col[i]);
 	b->nrec = b->nreason = b->ndkim = b->nspf = 0;
 	b->bytes = 0;
-	b->nday = b->nsrc = 0;
+	for (int t = 0; t < RT__COUNT; t++)
+		b->roll[t].n = 0;
 	arena_reset(&b->strings);
 }
 
 static int
 batch_empty(const struct pg_batch *b)
 {
-	return b->nrec == 0 && b->nday == 0 && b->nsrc == 0;
+	if (b->nrec > 0)
+		return 0;
+	for (int t = 0; t < RT__COUNT; t++)
+		if (b->roll[t].n > 0)
+			return 0;
+	return 1;
 }
 
 /* An array literal parameter, "{" elements "}", allocated. */
@@ -296,7 +411,8 @@ prepare(pg_store *q, int st)
 	if (b->prepared[st])
 		return STORE_OK;
 	if (b->sql[st] == NULL)
-		b->sql[st] = st == ST_RECORDS ? records_sql() : rollup_sql(st == ST_DAY);
+		b->sql[st] = st == ST_RECORDS ? records_sql() :
+		    rollup_sql((st - 1) / 3, (st - 1) % 3);
 	snprintf(name, sizeof(name), "batch%d", st);
 	r = PQprepare(q->conn, name, b->sql[st], 0, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -309,41 +425,45 @@ prepare(pg_store *q, int st)
 	return STORE_OK;
 }
 
-/* The rollup rows as 12 (day) or 8 (source) array literals. */
+/* Rollup table t's rows as one array literal per column. */
 static char **
-rollup_arrays(struct pg_batch *b, int day)
+rollup_arrays(struct pg_batch *b, int t)
 {
-	int ncols = day ? 12 : 8, nrows = day ? b->nday : b->nsrc;
-	char **v = xcalloc((size_t)ncols, sizeof(*v));
+	const rtab *r = &rtabs[t];
+	const rset *set = &b->roll[t];
+	int ncol = (int)strlen(r->types);
+	char **v = xcalloc((size_t)ncol, sizeof(*v));
 	dbuf d;
 
 	dbuf_init(&d, (size_t)64 << 20);
-	for (int c = 0; c < ncols; c++) {
+	for (int c = 0, si = 0, ni = 0; c < ncol; c++) {
 		dbuf_reset(&d);
-		for (int i = 0; i < nrows; i++) {
+		for (int i = 0; i < set->n; i++) {
 			if (i > 0)
 				dbuf_addc(&d, ',');
-			if (day) {
-				const rday *x = &b->day[i];
-
-				if (c == 0)
-					quoted(&d, x->domain);
-				else
-					dbuf_printf(&d, "%" PRId64, c <= 9 ? x->k[c - 1] :
-					    c == 10 ? x->messages : x->records);
-			} else {
-				const rsrc *x = &b->src[i];
-
-				if (c == 0 || c == 2)
-					quoted(&d, c == 0 ? x->domain : x->prefix);
-				else
-					dbuf_printf(&d, "%" PRId64, c == 1 ? x->day : x->v[c - 3]);
-			}
+			if (r->types[c] == 's')
+				quoted(&d, set->row[i].s[si]);
+			else
+				dbuf_printf(&d, "%" PRId64, set->row[i].n[ni]);
 		}
+		if (r->types[c] == 's')
+			si++;
+		else
+			ni++;
 		v[c] = array_of(&d);
 	}
 	dbuf_free(&d);
 	return v;
+}
+
+/* Rows go to the stage: bulk mode, inside a transaction that has it. */
+static int
+staging(pg_store *q)
+{
+	struct pg_batch *b = q->batch;
+
+	return b->bulk && (b->stage_made || b->stage_tx) &&
+	    PQtransactionStatus(q->conn) != PQTRANS_IDLE;
 }
 
 /* The batch's statements join the deferred queue (pg_queue.c): they travel
@@ -352,27 +472,33 @@ static int
 flush_now(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
-	int want[ST__COUNT] = { b->nrec > 0, b->nday > 0, b->nsrc > 0 };
+	int stage = staging(q);
 	char name[24];
 
-	for (int st = 0; st < ST__COUNT; st++)
-		if (want[st] && prepare(q, st) != STORE_OK)
-			return STORE_ERR;
-	if (want[ST_RECORDS]) {
-		char **v = xcalloc(NCOL, sizeof(*v));
+	if (b->nrec > 0) {
+		char **v;
 
+		if (prepare(q, ST_RECORDS) != STORE_OK)
+			return STORE_ERR;
+		v = xcalloc(NCOL, sizeof(*v));
 		for (int i = 0; i < NCOL; i++)
 			v[i] = array_of(&b->col[i]);
 		if (pg_queue_add(q, "batch0", NCOL, v, "storing records") != STORE_OK)
 			return STORE_ERR;
 	}
-	for (int st = ST_DAY; st <= ST_SRC; st++) {
-		if (!want[st])
+	for (int t = 0; t < RT__COUNT; t++) {
+		int st = ST_OF(t, stage ? K_STAGE : K_UPSERT);
+
+		if (b->roll[t].n == 0)
 			continue;
-		snprintf(name, sizeof(name), "batch%d", st);
-		if (pg_queue_add(q, name, st == ST_DAY ? 12 : 8, rollup_arrays(b, st == ST_DAY),
-		    st == ST_DAY ? "rollup (day)" : "rollup (source)") != STORE_OK)
+		if (prepare(q, st) != STORE_OK)
 			return STORE_ERR;
+		snprintf(name, sizeof(name), "batch%d", st);
+		if (pg_queue_add(q, name, (int)strlen(rtabs[t].types), rollup_arrays(b, t),
+		    rtabs[t].what) != STORE_OK)
+			return STORE_ERR;
+		if (stage)
+			b->unsettled |= 1u << t;
 	}
 	return STORE_OK;
 }
@@ -390,6 +516,48 @@ pg_batch_flush(pg_store *q)
 	return rc;
 }
 
+int
+pg_names_rollup(const char *sql)
+{
+	return sql == NULL || strstr(sql, "rollup_") != NULL || strstr(sql, "ov_") != NULL;
+}
+
+/* The stage's rows into the rollups (queued, in key order). */
+static int
+settle(pg_store *q)
+{
+	struct pg_batch *b = q->batch;
+	char name[24];
+
+	for (int t = 0; t < RT__COUNT; t++) {
+		int st = ST_OF(t, K_SETTLE);
+
+		if (!(b->unsettled & (1u << t)))
+			continue;
+		if (prepare(q, st) != STORE_OK)
+			return STORE_ERR;
+		snprintf(name, sizeof(name), "batch%d", st);
+		if (pg_queue_add(q, name, 0, xcalloc(1, sizeof(char *)), rtabs[t].what) != STORE_OK)
+			return STORE_ERR;
+		b->unsettled &= ~(1u << t);
+	}
+	return STORE_OK;
+}
+
+int
+pg_batch_ready(pg_store *q, const char *sql)
+{
+	struct pg_batch *b = q->batch;
+
+	if (b == NULL)
+		return STORE_OK;
+	if (pg_batch_flush(q) != STORE_OK)
+		return STORE_ERR;
+	if (b->unsettled != 0 && pg_names_rollup(sql))
+		return settle(q);
+	return STORE_OK;
+}
+
 void
 pg_batch_discard(pg_store *q)
 {
@@ -397,12 +565,18 @@ pg_batch_discard(pg_store *q)
 		batch_reset(q->batch);
 }
 
-/* The connection was made again: the batch statements are prepared anew. */
+/* The connection was made again: the batch statements are prepared anew,
+ * the session's stage tables are gone. */
 void
 pg_batch_forget_prepared(pg_store *q)
 {
-	if (q->batch != NULL)
-		memset(q->batch->prepared, 0, sizeof(q->batch->prepared));
+	struct pg_batch *b = q->batch;
+
+	if (b == NULL)
+		return;
+	memset(b->prepared, 0, sizeof(b->prepared));
+	b->stage_made = b->stage_tx = 0;
+	b->unsettled = 0;
 }
 
 void
@@ -421,14 +595,61 @@ pg_batch_free(pg_store *q)
 	q->batch = NULL;
 }
 
+/* ---- the stage ------------------------------------------------------------------ */
+
+void
+pg_stage_bulk(pg_store *q, int on)
+{
+	batch_get(q)->bulk = on;
+}
+
+/* Just after BEGIN: in bulk mode, the stage tables are made unless a
+ * committed transaction made them (before any savepoint; now, as the
+ * statements that use them are prepared at once). */
+int
+pg_stage_begin(pg_store *q)
+{
+	struct pg_batch *b = q->batch;
+
+	if (b == NULL || !b->bulk || b->stage_made)
+		return STORE_OK;
+	for (int t = 0; t < RT__COUNT; t++) {
+		char *ddl = stage_ddl(t);
+		int rc = pg_exec_text(q, ddl, "making the rollup stage");
+
+		free(ddl);
+		if (rc != STORE_OK)
+			return STORE_ERR;
+	}
+	b->stage_tx = 1;
+	return STORE_OK;
+}
+
+/* The transaction ended: committed (the stage tables it made stay) or
+ * rolled back (they went with it, and so did every stage row). */
+void
+pg_stage_end(pg_store *q, int committed)
+{
+	struct pg_batch *b = q->batch;
+
+	if (b == NULL)
+		return;
+	if (committed && b->stage_tx)
+		b->stage_made = 1;
+	b->stage_tx = 0;
+	b->unsettled = 0;
+}
+
 /* Outside a transaction nothing would come to write it: now. */
 static int
 maybe_flush(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
+	int full = b->nrec >= MAX_RECS || b->bytes >= MAX_BYTES;
 
-	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE || b->nrec >= MAX_RECS ||
-	    b->bytes >= MAX_BYTES || b->nday >= MAX_ROLL || b->nsrc >= MAX_ROLL)
+	for (int t = 0; t < RT__COUNT; t++)
+		full |= b->roll[t].n >= MAX_ROLL;
+	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE || full)
 		return pg_batch_flush(q);
 	return STORE_OK;
 }
@@ -443,53 +664,77 @@ cp(struct pg_batch *b, const char *s)
 	return c;
 }
 
-int
-pg_batch_day(pg_store *q, const store_rollup_day *r)
+/* Adds a row to rollup table t, merged with the row of the same key. */
+static int
+roll_add(pg_store *q, int t, const char *const *str, const int64_t *num)
 {
 	struct pg_batch *b = batch_get(q);
-	int64_t k[9] = { r->day, r->cls, r->path, r->spf_cat, r->dkim_cat, r->sender_kind,
-	    r->known, r->disposition, r->reporter_pass };
-	rday *x;
+	const rtab *r = &rtabs[t];
+	rset *set = &b->roll[t];
+	int ns = ntext(r), nn = (int)strlen(r->types) - ns, nk = r->nkeys - ns;
+	rrow *x;
 
-	for (int i = 0; i < b->nday; i++) {
-		x = &b->day[i];
-		if (memcmp(x->k, k, sizeof(k)) == 0 && strcmp(x->domain, r->policy_domain) == 0) {
-			x->messages += r->messages;
-			x->records += r->records;
+	for (int i = 0; i < set->n; i++) {
+		int same = 1;
+
+		x = &set->row[i];
+		for (int k = 0; k < nk && same; k++)
+			same = x->n[k] == num[k];
+		for (int k = 0; k < ns && same; k++)
+			same = strcmp(x->s[k], str[k] != NULL ? str[k] : "") == 0;
+		if (same) {
+			for (int k = nk; k < nn; k++)
+				x->n[k] += num[k];
 			return maybe_flush(q);
 		}
 	}
-	x = &b->day[b->nday++];
-	x->domain = cp(b, r->policy_domain);
-	memcpy(x->k, k, sizeof(k));
-	x->messages = r->messages;
-	x->records = r->records;
+	x = &set->row[set->n++];
+	for (int k = 0; k < ns; k++)
+		x->s[k] = cp(b, str[k]);
+	memcpy(x->n, num, (size_t)nn * sizeof(*num));
 	return maybe_flush(q);
+}
+
+int
+pg_batch_day(pg_store *q, const store_rollup_day *r)
+{
+	const char *str[1] = { r->policy_domain };
+	const int64_t num[11] = { r->day, r->cls, r->path, r->spf_cat, r->dkim_cat,
+	    r->sender_kind, r->known, r->disposition, r->reporter_pass, r->messages, r->records };
+
+	return roll_add(q, RT_DAY, str, num);
 }
 
 int
 pg_batch_src(pg_store *q, const store_rollup_src *r)
 {
-	struct pg_batch *b = batch_get(q);
-	const int64_t v[5] = { r->messages, r->spf_aligned, r->dkim_aligned, r->dmarc_pass,
-	    r->spoofing };
-	rsrc *x;
+	const char *str[2] = { r->policy_domain, r->prefix };
+	const int64_t num[6] = { r->day, r->messages, r->spf_aligned, r->dkim_aligned,
+	    r->dmarc_pass, r->spoofing };
 
-	for (int i = 0; i < b->nsrc; i++) {
-		x = &b->src[i];
-		if (x->day == r->day && strcmp(x->prefix, r->prefix) == 0 &&
-		    strcmp(x->domain, r->policy_domain) == 0) {
-			for (int k = 0; k < 5; k++)
-				x->v[k] += v[k];
-			return maybe_flush(q);
-		}
-	}
-	x = &b->src[b->nsrc++];
-	x->domain = cp(b, r->policy_domain);
-	x->prefix = cp(b, r->prefix);
-	x->day = r->day;
-	memcpy(x->v, v, sizeof(v));
-	return maybe_flush(q);
+	return roll_add(q, RT_SRC, str, num);
+}
+
+int
+pg_batch_org(pg_store *q, const store_rollup_org *r)
+{
+	const char *str[2] = { r->policy_domain, r->org };
+	const int64_t num[3] = { r->day, r->reports, r->messages };
+
+	return roll_add(q, RT_ORG, str, num);
+}
+
+int
+pg_batch_hours(pg_store *q, const store_rollup_hours *r)
+{
+	const char *str[1] = { r->policy_domain };
+	int64_t num[26];
+
+	num[0] = r->day;
+	num[1] = r->cls;
+	for (int h = 0; h < 24; h++)
+		num[2 + h] = r->messages[h];
+	return roll_add(q, RT_HOURS, str, num);
 }
 
 static const char *

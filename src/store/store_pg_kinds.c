@@ -212,7 +212,7 @@ filtered(pg_store *q, const char *text, const store_kinds_filter *f, const char 
 	const char *v[3] = { NULL, NULL, NULL };
 	PGresult *r;
 
-	if (pg_batch_flush(q) != STORE_OK)
+	if (pg_batch_ready(q, text) != STORE_OK)
 		return NULL;
 	if (f != NULL) {
 		snprintf(since, sizeof(since), "%lld", (long long)f->since);

@@ -393,7 +393,7 @@ primary_ready(pg_store *q)
 {
 	if (pg_alive(q) != STORE_OK)
 		return STORE_ERR;
-	if (q->batch != NULL && pg_batch_flush(q) != STORE_OK)
+	if (pg_batch_ready(q, NULL) != STORE_OK)
 		return STORE_ERR;
 	return pg_queue_pending(q) ? pg_sync(q) : STORE_OK;
 }

@@ -3,7 +3,11 @@
  * machinery (src/store/store_pg.c, pg_util.c, pg_queue.c) on a real server:
  * the migrations, a deferred write's error surfacing at the next statement
  * and rolled back whole, a rollback dropping what waits unsent, a lost
- * connection made again between transactions (and not inside one).
+ * connection made again between transactions (and not inside one), and
+ * bulk mode's rollup stage (store_pg_batch.c): rows settled before a read
+ * that names a rollup and before the COMMIT, a savepoint's rollback taking
+ * its stage rows along, the stage tables made again after a rolled-back
+ * first transaction.
  *
  * Needs DMARCSCOPE_TEST_PG=postgresql://... (an empty database; tests/pg/core.sh
  * sets it); without it every test is skipped.
@@ -19,6 +23,7 @@
 #include <cmocka.h>
 
 #include "store/pg_priv.h"
+#include "store/store_analysis.h"
 #include "store/schema.h"
 
 static const char *dsn;
@@ -176,6 +181,125 @@ test_reconnect(void **state)
 	store_close(s);
 }
 
+/* ---- bulk mode's rollup stage ---- */
+
+static int
+sum_day(void *ctx, const store_rollup_day *r)
+{
+	*(int64_t *)ctx += r->messages;
+	return 0;
+}
+
+/* Messages of the test domain in rollup_day, read through the store (the
+ * statement names the rollup: the stage settles first). */
+static int64_t
+day_messages(store *s)
+{
+	store_filter f = { "stage.example", 0, 0 };
+	int64_t n = 0;
+
+	assert_int_equal(store_analysis_rollup_day_scan(s, &f, sum_day, &n), STORE_OK);
+	return n;
+}
+
+static int64_t
+scalar(store *s, const char *sql)
+{
+	PGresult *r = PQexec(PG(s)->conn, sql);
+	int64_t n;
+
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	n = pg_int(r, 0, 0);
+	PQclear(r);
+	return n;
+}
+
+static void
+add_rows(store *s, int64_t day, int64_t messages)
+{
+	store_rollup_day d = { "stage.example", day, 1, 0, 1, 1, 0, 0, 0, 1, messages, 1 };
+	store_rollup_src x = { "stage.example", day, "192.0.2.0/24", messages, messages, 0, 0, 0 };
+	store_rollup_org o = { "stage.example", day, "Stage Org", 1, messages };
+	store_rollup_hours h = { "stage.example", day, 1, { 0 } };
+
+	h.messages[7] = messages;
+	assert_int_equal(store_analysis_rollup_day_add(s, &d), STORE_OK);
+	assert_int_equal(store_analysis_rollup_src_add(s, &x), STORE_OK);
+	assert_int_equal(store_analysis_rollup_org_add(s, &o), STORE_OK);
+	assert_int_equal(store_analysis_rollup_hours_add(s, &h), STORE_OK);
+}
+
+static void
+test_stage(void **state)
+{
+	store *s;
+
+	(void)state;
+	need_server();
+	s = open_store();
+	assert_int_equal(store_bulk(s, 1), STORE_OK);
+
+	/* the first bulk transaction makes the stage and rolls back: gone */
+	assert_int_equal(store_begin(s), STORE_OK);
+	add_rows(s, 20000, 5);
+	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 1);
+	assert_int_equal(store_rollback(s), STORE_OK);
+	assert_int_equal(day_messages(s), 0);
+
+	/* the next makes it again; two rows of one key, sent apart, meet there */
+	assert_int_equal(store_begin(s), STORE_OK);
+	add_rows(s, 20000, 5);
+	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+	add_rows(s, 20000, 6);
+	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	/* waiting in the stage, not in the rollup yet */
+	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 2);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
+	    "'stage.example'"), 0);
+	/* a read that names the rollup sees them: settled first */
+	assert_int_equal(day_messages(s), 11);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 0);
+
+	/* a savepoint's rollback takes its stage rows along */
+	add_rows(s, 20001, 100);
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	add_rows(s, 20001, 1000);
+	assert_int_equal(store_mark(s, "doc"), STORE_OK);
+	add_rows(s, 20002, 1000);
+	assert_int_equal(store_mark_rollback(s, "unit"), STORE_OK);
+	add_rows(s, 20002, 7);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(day_messages(s), 118);
+	assert_int_equal(scalar(s, "SELECT sum(messages) FROM rollup_src WHERE policy_domain = "
+	    "'stage.example'"), 118);
+	assert_int_equal(scalar(s, "SELECT sum(messages) FROM rollup_org WHERE policy_domain = "
+	    "'stage.example'"), 118);
+	assert_int_equal(scalar(s, "SELECT sum(reports) FROM rollup_org WHERE policy_domain = "
+	    "'stage.example'"), 4);
+	assert_int_equal(scalar(s, "SELECT sum(h07) FROM rollup_hours WHERE policy_domain = "
+	    "'stage.example'"), 118);
+	/* the triggers' tables follow: the 4-day source span holds the three days */
+	assert_int_equal(scalar(s, "SELECT messages FROM rollup_src_span WHERE policy_domain = "
+	    "'stage.example' AND level = 1 AND start = 5000"), 118);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_src"), 0);
+
+	/* outside bulk mode the rows go straight to the rollup */
+	assert_int_equal(store_bulk(s, 0), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
+	add_rows(s, 20003, 2);
+	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
+	    "'stage.example' AND day = 20003"), 1);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(day_messages(s), 120);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -184,6 +308,7 @@ main(void)
 		cmocka_unit_test(test_deferred_error),
 		cmocka_unit_test(test_rollback_drops_queue),
 		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_stage),
 	};
 
 	dsn = getenv("DMARCSCOPE_TEST_PG");
