@@ -197,12 +197,12 @@ int pg_batch_ready(pg_store *q, const char *sql);
 /* Does sql name a rollup table or a table the rollups' triggers keep
  * ("rollup_", "ov_")?  NULL counts as yes. */
 int pg_names_rollup(const char *sql);
-/* The rollup stage of bulk mode (store bulk()): on/off; after BEGIN (makes
- * the stage tables when no committed transaction has); at the end of a
- * transaction, committed or not. */
+/* The rollup stage of bulk mode (store bulk()): on/off; before BEGIN (makes
+ * the stage tables once per connection; without the TEMP privilege, warns
+ * and goes on without); at the end of a transaction, committed or not. */
 void pg_stage_bulk(pg_store *q, int on);
 int pg_stage_begin(pg_store *q);
-void pg_stage_end(pg_store *q, int committed);
+void pg_stage_end(pg_store *q);
 
 /* store_pg_report.c: the report writes (store.h). */
 int pgs_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,

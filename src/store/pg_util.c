@@ -363,14 +363,14 @@ pg_tx_end(pg_store *q, int ok)
 	if (--q->tx_depth > 0)
 		return ok ? STORE_OK : STORE_ERR;
 	if (ok) {
-		int rc = pg_exec_text(q, "COMMIT", "commit");
+		int rc = pg_exec_text(q, "COMMIT", "commit");	/* the stage settles first */
 
-		pg_stage_end(q, rc == STORE_OK);
+		pg_stage_end(q);
 		return rc;
 	}
 	memcpy(keep, q->err, sizeof(keep));
 	pg_batch_discard(q);
-	pg_stage_end(q, 0);
+	pg_stage_end(q);
 	pg_queue_discard(q);
 	pg_exec_text(q, "ROLLBACK", "rollback");
 	memcpy(q->err, keep, sizeof(keep));

@@ -192,10 +192,10 @@ pgs_begin(store *s)
 	pg_store *q = PG(s);
 
 	tx_reset(q);
-	if (pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
+	if (pg_stage_begin(q) != STORE_OK || pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
 		return STORE_ERR;
 	q->in_tx = 1;
-	return pg_stage_begin(q);
+	return STORE_OK;
 }
 
 /* A failed commit leaves the transaction to the caller's rollback. */
@@ -207,7 +207,7 @@ pgs_commit(store *s)
 
 	if (rc == STORE_OK)
 		rc = pg_exec_text(q, "COMMIT", "commit");
-	pg_stage_end(q, rc == STORE_OK);
+	pg_stage_end(q);
 	tx_reset(q);
 	if (rc == STORE_OK)
 		q->in_tx = 0;
@@ -223,7 +223,7 @@ pgs_rollback(store *s)
 	pg_batch_discard(q);	/* never written: nothing to undo */
 	pg_queue_discard(q);	/* never sent */
 	pg_counter_discard(q);
-	pg_stage_end(q, 0);
+	pg_stage_end(q);
 	tx_reset(q);
 	q->in_tx = 0;
 	if (PQstatus(q->conn) != CONNECTION_OK ||

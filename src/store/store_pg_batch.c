@@ -31,8 +31,10 @@
  * their triggers keep).  The rollups' statement triggers (019, 020) then
  * run once per group commit instead of once per message.  A savepoint's
  * rollback takes the stage rows after it along, as the server keeps them.
- * The stage tables are made after BEGIN of the first bulk transaction (so
- * no savepoint can undo them) and counted as made once it commits.
+ * The stage tables are made once per connection, before the first bulk
+ * transaction begins (outside it: nothing can undo them).  A role that may
+ * not make temporary tables (TEMP revoked) gets a warning, and its rollups
+ * are upserted per batch as outside bulk mode.
  *
  * Values travel as parameters (array literals, elements quoted and
  * escaped), never pasted into SQL.
@@ -130,8 +132,8 @@ struct pg_batch {
 	unsigned char prepared[ST__COUNT];
 	char *sql[ST__COUNT];
 	int bulk;		/* store bulk(1): rollups through the stage */
-	int stage_made;		/* the stage tables exist (made in a committed transaction) */
-	int stage_tx;		/* ... or made in the open transaction */
+	int stage_made;		/* the stage tables exist on this connection */
+	int stage_off;		/* they cannot be made (no TEMP privilege) */
 	unsigned unsettled;	/* bit t: stage rows of table t may wait */
 };
 
@@ -462,8 +464,7 @@ staging(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 
-	return b->bulk && (b->stage_made || b->stage_tx) &&
-	    PQtransactionStatus(q->conn) != PQTRANS_IDLE;
+	return b->bulk && b->stage_made && PQtransactionStatus(q->conn) != PQTRANS_IDLE;
 }
 
 /* The batch's statements join the deferred queue (pg_queue.c): they travel
@@ -575,7 +576,7 @@ pg_batch_forget_prepared(pg_store *q)
 	if (b == NULL)
 		return;
 	memset(b->prepared, 0, sizeof(b->prepared));
-	b->stage_made = b->stage_tx = 0;
+	b->stage_made = 0;
 	b->unsettled = 0;
 }
 
@@ -603,41 +604,41 @@ pg_stage_bulk(pg_store *q, int on)
 	batch_get(q)->bulk = on;
 }
 
-/* Just after BEGIN: in bulk mode, the stage tables are made unless a
- * committed transaction made them (before any savepoint; now, as the
- * statements that use them are prepared at once). */
+/* Before BEGIN: in bulk mode, the stage tables are made unless they are
+ * (CREATE TEMP TABLE, each committed by itself).  When they cannot be, the
+ * rollups go straight to their tables. */
 int
 pg_stage_begin(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 
-	if (b == NULL || !b->bulk || b->stage_made)
+	if (b == NULL || !b->bulk || b->stage_made || b->stage_off ||
+	    PQtransactionStatus(q->conn) != PQTRANS_IDLE)
 		return STORE_OK;
 	for (int t = 0; t < RT__COUNT; t++) {
 		char *ddl = stage_ddl(t);
 		int rc = pg_exec_text(q, ddl, "making the rollup stage");
 
 		free(ddl);
-		if (rc != STORE_OK)
-			return STORE_ERR;
+		if (rc != STORE_OK) {
+			if (PQstatus(q->conn) != CONNECTION_OK)
+				return STORE_ERR;
+			log_warnx("store: %s; the rollups are written per batch instead", q->err);
+			b->stage_off = 1;
+			return STORE_OK;
+		}
 	}
-	b->stage_tx = 1;
+	b->stage_made = 1;
 	return STORE_OK;
 }
 
-/* The transaction ended: committed (the stage tables it made stay) or
- * rolled back (they went with it, and so did every stage row). */
+/* The transaction ended, committed or not: no stage row waits (settled
+ * before the COMMIT, or gone with the rollback). */
 void
-pg_stage_end(pg_store *q, int committed)
+pg_stage_end(pg_store *q)
 {
-	struct pg_batch *b = q->batch;
-
-	if (b == NULL)
-		return;
-	if (committed && b->stage_tx)
-		b->stage_made = 1;
-	b->stage_tx = 0;
-	b->unsettled = 0;
+	if (q->batch != NULL)
+		q->batch->unsettled = 0;
 }
 
 /* Outside a transaction nothing would come to write it: now. */

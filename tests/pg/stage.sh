@@ -13,6 +13,7 @@
 # reporters by name, domain_summary) is the same in all three.  The stage is really used:
 # the source-span trigger runs once per settle (a handful of calls for the whole ingest)
 # in the staged database, once per message in the direct one (pg_stat_user_functions).
+# A role without the TEMP privilege gets one warning and the same tables (rollups per batch).
 # Then a kill -9 in the middle of a staged ingest and the same ingest again: the rollups equal
 # the clean run's.
 # Ends with "N passed, N failed".
@@ -113,6 +114,27 @@ if [ "$cs" -gt 0 ] && [ $((cs * 20)) -lt "$cd" ]; then
 else
 	no "the source-span trigger: $cs calls staged, $cd direct ($msgs messages)"
 fi
+
+# a role that may not make temporary tables (TEMP revoked): a warning, the rollups per batch,
+# the same tables
+newdb notemp
+"$BIN" --db "$(dsn notemp)" -q summary >/dev/null 2>&1	# migrated by the owner
+psql -qXAt "$(dsn notemp)" -c "CREATE ROLE ingester LOGIN" \
+    -c "REVOKE TEMP ON DATABASE notemp FROM PUBLIC" \
+    -c "GRANT USAGE, CREATE ON SCHEMA public TO ingester" \
+    -c "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ingester" \
+    -c "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ingester" >/dev/null
+NT=$(dsn notemp | sed 's|//[^@]*@|//ingester@|')
+"$BIN" --db "$NT" -q ingest --no-progress --json "$T/in" >"$T/nt.json" 2>"$T/nt.err"
+if grep -q "permission denied to create temporary tables.*the rollups are written per batch" "$T/nt.err"; then
+	ok "without TEMP: one warning ($(grep -c 'rollup stage' "$T/nt.err") line)"
+else
+	no "without TEMP: no warning: $(head -c 300 "$T/nt.err")"
+fi
+dump pg notemp "$T/notemp"
+for name in day src org hours srcspan domday summary; do
+	same "without TEMP: $name = staged" "$T/notemp.$name" "$T/staged.$name"
+done
 
 # kill -9 in the middle of a staged ingest, then the same again: the clean run's rollups
 newdb killed

@@ -6,8 +6,7 @@
  * connection made again between transactions (and not inside one), and
  * bulk mode's rollup stage (store_pg_batch.c): rows settled before a read
  * that names a rollup and before the COMMIT, a savepoint's rollback taking
- * its stage rows along, the stage tables made again after a rolled-back
- * first transaction.
+ * its stage rows along and a rolled-back transaction all of them.
  *
  * Needs DMARCSCOPE_TEST_PG=postgresql://... (an empty database; tests/pg/core.sh
  * sets it); without it every test is skipped.
@@ -239,7 +238,8 @@ test_stage(void **state)
 	s = open_store();
 	assert_int_equal(store_bulk(s, 1), STORE_OK);
 
-	/* the first bulk transaction makes the stage and rolls back: gone */
+	/* the first bulk transaction (the stage is made before it) rolls back:
+	 * its stage rows go, the stage stays */
 	assert_int_equal(store_begin(s), STORE_OK);
 	add_rows(s, 20000, 5);
 	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
@@ -247,8 +247,9 @@ test_stage(void **state)
 	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 1);
 	assert_int_equal(store_rollback(s), STORE_OK);
 	assert_int_equal(day_messages(s), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 0);
 
-	/* the next makes it again; two rows of one key, sent apart, meet there */
+	/* two rows of one key, sent apart, meet there */
 	assert_int_equal(store_begin(s), STORE_OK);
 	add_rows(s, 20000, 5);
 	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
