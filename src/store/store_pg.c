@@ -101,12 +101,36 @@ migrate_locked(pg_store *q)
 	return STORE_OK;
 }
 
+/* Is the schema at this program's version already?  Then a node whose role
+ * may not create tables (only use them) opens it too: no DDL, no lock. */
+static int
+up_to_date(pg_store *q, int *yes)
+{
+	int64_t exists = 0, version = 0;
+
+	*yes = 0;
+	if (scalar_text(q, "SELECT (to_regclass('schema_version') IS NOT NULL)::int", &exists) !=
+	    STORE_OK)
+		return STORE_ERR;
+	if (!exists)
+		return STORE_OK;
+	if (scalar_text(q, "SELECT coalesce(max(version), 0) FROM schema_version", &version) !=
+	    STORE_OK)
+		return STORE_ERR;
+	*yes = version == schema_pg_migration_count;
+	return STORE_OK;
+}
+
 static int
 migrate(pg_store *q)
 {
 	char buf[96];
-	int rc;
+	int rc, yes;
 
+	if (up_to_date(q, &yes) != STORE_OK)
+		return STORE_ERR;
+	if (yes)
+		return STORE_OK;
 	snprintf(buf, sizeof(buf), "SELECT pg_advisory_lock(%lld)", PG_MIGRATE_LOCK);
 	if (pg_exec_text(q, buf, "migration lock") != STORE_OK)
 		return STORE_ERR;

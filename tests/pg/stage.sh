@@ -13,7 +13,8 @@
 # reporters by name, domain_summary) is the same in all three.  The stage is really used:
 # the source-span trigger runs once per settle (a handful of calls for the whole ingest)
 # in the staged database, once per message in the direct one (pg_stat_user_functions).
-# A role without the TEMP privilege gets one warning and the same tables (rollups per batch).
+# A role without the TEMP privilege (nor CREATE on the schema) gets one warning and the same
+# tables (rollups per batch).
 # Then a kill -9 in the middle of a staged ingest and the same ingest again: the rollups equal
 # the clean run's.
 # Ends with "N passed, N failed".
@@ -115,13 +116,14 @@ else
 	no "the source-span trigger: $cs calls staged, $cd direct ($msgs messages)"
 fi
 
-# a role that may not make temporary tables (TEMP revoked): a warning, the rollups per batch,
-# the same tables
+# a role that may not make temporary tables (TEMP revoked), nor tables (no CREATE on the
+# schema; it opens the migrated database without DDL): a warning, the rollups per batch, the
+# same tables
 newdb notemp
 "$BIN" --db "$(dsn notemp)" -q summary >/dev/null 2>&1	# migrated by the owner
 psql -qXAt "$(dsn notemp)" -c "CREATE ROLE ingester LOGIN" \
     -c "REVOKE TEMP ON DATABASE notemp FROM PUBLIC" \
-    -c "GRANT USAGE, CREATE ON SCHEMA public TO ingester" \
+    -c "GRANT USAGE ON SCHEMA public TO ingester" \
     -c "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ingester" \
     -c "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ingester" >/dev/null
 NT=$(dsn notemp | sed 's|//[^@]*@|//ingester@|')
