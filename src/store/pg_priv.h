@@ -199,9 +199,11 @@ int pg_batch_ready(pg_store *q, const char *sql);
 int pg_names_rollup(const char *sql);
 /* The rollup stage of bulk mode (store bulk()): on/off; before BEGIN (makes
  * the stage tables once per connection; without the TEMP privilege, warns
- * and goes on without); at the end of a transaction, committed or not. */
+ * and goes on without); after a rollback to a savepoint; at the end of a
+ * transaction, committed or not. */
 void pg_stage_bulk(pg_store *q, int on);
 int pg_stage_begin(pg_store *q);
+void pg_stage_rolled_back(pg_store *q);
 void pg_stage_end(pg_store *q);
 
 /* store_pg_report.c: the report writes (store.h). */

@@ -301,6 +301,7 @@ pgs_mark_rollback(store *s, const char *n)
 	pg_batch_discard(PG(s));
 	if (mark_op(s, n, "ROLLBACK TO SAVEPOINT", 0) != STORE_OK)
 		return STORE_ERR;
+	pg_stage_rolled_back(PG(s));
 	return mark_op(s, n, "RELEASE SAVEPOINT", 1);
 }
 
@@ -447,6 +448,7 @@ pgs_raw_seal(store *s, int64_t raw_id, const char *sha, int64_t size, int64_t st
 	    pg_exec_text(q, "RELEASE SAVEPOINT pg_seal", "sealing the archive") != STORE_OK ||
 	    raw_by_sha(q, sha, dup_id) != STORE_OK)
 		return STORE_ERR;
+	pg_stage_rolled_back(q);
 	if (*dup_id == 0) {
 		snprintf(q->err, sizeof(q->err), "sealing the archive: hash taken, then gone");
 		return STORE_ERR;

@@ -30,7 +30,8 @@
  * rollup (its text contains "rollup_" or "ov_": the rollups and the tables
  * their triggers keep).  The rollups' statement triggers (019, 020) then
  * run once per group commit instead of once per message.  A savepoint's
- * rollback takes the stage rows after it along, as the server keeps them.
+ * rollback takes the stage rows after it along, as the server keeps them
+ * (and undoes a settle after it: the stage is settled again).
  * The stage tables are made once per connection, before the first bulk
  * transaction begins (outside it: nothing can undo them).  A role that may
  * not make temporary tables (TEMP revoked) gets a warning, and its rollups
@@ -48,7 +49,7 @@
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
  * pg_batch_org, pg_batch_hours, pg_batch_flush, pg_batch_ready,
  * pg_batch_discard, pg_batch_forget_prepared, pg_batch_free, pg_stage_bulk,
- * pg_stage_begin, pg_stage_end, pg_names_rollup.
+ * pg_stage_begin, pg_stage_rolled_back, pg_stage_end, pg_names_rollup.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -630,6 +631,18 @@ pg_stage_begin(pg_store *q)
 	}
 	b->stage_made = 1;
 	return STORE_OK;
+}
+
+/* Rolled back to a savepoint: a settle after it is undone too, and the
+ * stage rows it took (those from before the savepoint) are back in the
+ * stage: every table may have rows waiting. */
+void
+pg_stage_rolled_back(pg_store *q)
+{
+	struct pg_batch *b = q->batch;
+
+	if (b != NULL && b->stage_made)
+		b->unsettled = (1u << RT__COUNT) - 1;
 }
 
 /* The transaction ended, committed or not: no stage row waits (settled

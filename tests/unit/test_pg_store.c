@@ -6,7 +6,8 @@
  * connection made again between transactions (and not inside one), and
  * bulk mode's rollup stage (store_pg_batch.c): rows settled before a read
  * that names a rollup and before the COMMIT, a savepoint's rollback taking
- * its stage rows along and a rolled-back transaction all of them.
+ * its stage rows along (and undoing a settle after it), a rolled-back
+ * transaction all of them.
  *
  * Needs DMARCSCOPE_TEST_PG=postgresql://... (an empty database; tests/pg/core.sh
  * sets it); without it every test is skipped.
@@ -287,6 +288,18 @@ test_stage(void **state)
 	    "'stage.example' AND level = 1 AND start = 5000"), 118);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_src"), 0);
 
+	/* a settle after a savepoint, undone by its rollback: the rows from
+	 * before the savepoint are back in the stage, and settle at the COMMIT */
+	assert_int_equal(store_begin(s), STORE_OK);
+	add_rows(s, 20005, 3);
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	add_rows(s, 20005, 4);
+	assert_int_equal(day_messages(s), 125);
+	assert_int_equal(store_mark_rollback(s, "unit"), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 1);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(day_messages(s), 121);
+
 	/* outside bulk mode the rows go straight to the rollup */
 	assert_int_equal(store_bulk(s, 0), STORE_OK);
 	assert_int_equal(store_begin(s), STORE_OK);
@@ -297,7 +310,7 @@ test_stage(void **state)
 	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
 	    "'stage.example' AND day = 20003"), 1);
 	assert_int_equal(store_commit(s), STORE_OK);
-	assert_int_equal(day_messages(s), 120);
+	assert_int_equal(day_messages(s), 123);
 	store_close(s);
 }
 
