@@ -147,10 +147,15 @@ lag_round() {	# name CIDR
 	fi
 	while [ "$(ver "$B")" = "$vb0" ] && [ $(( $(now_ms) - t0 )) -lt 8000 ]; do sleep 0.05; done
 	el=$(( $(now_ms) - t0 ))
-	if [ "$el" -ge 1900 ] && [ "$el" -le 4000 ] && curl -s "$B/senders?$R" | grep -q "\"$2\""; then
+	# The lag counts from when B's store connection last saw the standby caught up: each
+	# connection checks at most every 250 ms, and only when it is used, so that moment can
+	# be a few hundred ms before the write at t0 and B moves somewhat before t0 + 2000 ms
+	# (CI once saw 1861 ms against an old floor of 1900).  The check at t0 + 400 ms above
+	# shows it stays within the bound.
+	if [ "$el" -ge 1450 ] && [ "$el" -le 4000 ] && curl -s "$B/senders?$R" | grep -q "\"$2\""; then
 		ok "$1: past the bound B reads the primary (its version moved after $el ms, bound 2000)"
 	else
-		no "$1: past the bound B reads the primary (after $el ms; want 2000..4000)"
+		no "$1: past the bound B reads the primary (after $el ms; want 1450..4000)"
 	fi
 	psql -Atq "$STANDBY" -c "SELECT pg_wal_replay_resume()" >/dev/null
 }
