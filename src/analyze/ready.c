@@ -15,7 +15,7 @@
  *             failing_14, aligned_pct_14, gap_pct, to_fix, reason}
  *   policy   {source: dns|reports|none, record, p, sp, np, pct, t, seen}
  *   next     {step, record, changed}
- *   verdict  {level, step, ladder, days}: the period's decision from its
+ *   verdict  {level, step, ladder, days, days_needed}: the period's decision from its
  *             totals (ready_judge.c), the domains overview's next step
  *   whatif   {next: {classes}, current: {classes}} with classes
  *             {normal, forwarded, auth_failure, spoofing_suspected}:
@@ -502,9 +502,10 @@ ready_build(store *s, const ready_opts *o, char *err, size_t errlen)
 			}
 		rs.days = fd >= 0 ? ld - fd + 1 : 0;
 		ready_judge(ready_ladder(cur[0] ? cur : NULL, NULL, 0), &rs, o->threshold, &v);
-		json_object_set_new(j, "verdict", json_pack("{s:s,s:s,s:s,s:I}", "level",
+		json_object_set_new(j, "verdict", json_pack("{s:s,s:s,s:s,s:I,s:i}", "level",
 		    ready_rlevel_name(v.level), "step", ready_step_name(v.step), "ladder",
-		    ready_step_name(v.ladder), "days", (json_int_t)rs.days));
+		    ready_step_name(v.ladder), "days", (json_int_t)rs.days, "days_needed",
+		    READY_DAYS_NEEDED));
 	}
 	json_object_set_new(j, "whatif", json_pack("{s:o,s:o,s:b}", "next", classes(&c, 0), "current",
 	    classes(&c, 1), "np_applied", 0));

@@ -4,7 +4,8 @@
 // failing the first 12 days, p=none with rua/ruf in the DNS history): the
 // tab bar under the DNS check nav item (check | fixes | ready) on both
 // screens, the cards, the met status, the trend chart by day and by week,
-// the next record with rua/ruf kept and a copy button, the what-if table,
+// the next record with rua/ruf kept and a copy button, the period's verdict
+// as the domains overview judges it (readiness' `verdict`), the what-if table,
 // the table by sender, a threshold that is not met, no untranslated key,
 // and no page error, console error or CSP violation.  With --shots DIR the
 // screen is saved as ready-ja.png and ready-en.png.
@@ -30,10 +31,10 @@ async function open(page, hash, screen) {
 const W = {
   ja: { nav: 'DNSチェック', title: 'p=reject への準備状況', tabs: ['DNSレコード', '対処', 'p=reject への準備'],
     met: '2024-04-13 から 18 日連続', notyet: 'まだ基準に達していません', svc: 'Twilio SendGrid', other: '（その他の送信元）',
-    week: '週ごと' },
+    week: '週ごと', verdict: 'ドメイン一覧は期間全体の集計', step_fix: 'まず送信元の認証を直す' },
   en: { nav: 'DNS Check', title: 'Readiness for p=reject', tabs: ['DNS records', 'Fixes', 'Readiness for p=reject'],
     met: 'since 2024-04-13: 18 days in a row', notyet: 'Not yet', svc: 'Twilio SendGrid', other: '(other sources)',
-    week: 'By week' },
+    week: 'By week', verdict: 'it judges the whole period', step_fix: 'Fix your senders first' },
 };
 
 for (const [L, locale, zone] of [['ja', 'ja-JP', 'Asia/Tokyo'], ['en', 'en-US', 'UTC']]) {
@@ -58,6 +59,12 @@ for (const [L, locale, zone] of [['ja', 'ja-JP', 'Asia/Tokyo'], ['en', 'en-US', 
     ok((await page.textContent('#ready-record')) === NEXT, `${L}: the next record keeps rua, ruf and fo`,
       await page.textContent('#ready-record'));
     ok(await page.getAttribute('#ready-step', 'data-step') === 'quarantine_test', `${L}: the step`);
+    const api = await page.evaluate(async q => (await (await fetch('/api/v1/readiness?' + q)).json()).verdict, Q);
+    const vt = await page.textContent('#ready-verdict');
+    ok(api && await page.getAttribute('#ready-verdict', 'data-level') === api.level &&
+      await page.getAttribute('#ready-verdict', 'data-step') === api.step &&
+      api.level === 'below_threshold' && api.step === 'fix_senders' && vt.includes(w.verdict) && vt.includes(w.step_fix),
+      `${L}: the whole period's verdict as on the Domains screen (the first 12 days fail: ${api && api.level}, ${api && api.step})`, vt);
     ok(await page.locator('#ready-copy').count() === 1, `${L}: a copy button`);
     const spoof = await page.$$eval('#ready-whatif-table tr[data-class="spoofing_suspected"] td', tds => tds.map(t => t.textContent));
     ok(spoof[1].replace(/,/g, '') === '4167' && spoof[3] === '0', `${L}: what-if: spoofing, none quarantined under t=y`,

@@ -98,7 +98,10 @@ function recordBox(d) {
     pol.source === 'reports' ? h('p', { class: 'muted small' }, t('ready.src_reports_note')) : null,
     h('p', { id: 'ready-step', 'data-step': n.step }, h('strong', null, t('ready.step_' + n.step))),
     n.changed ? h('div', null, h('p', null, code), h('p', null, copy, ' ', note),
-      h('p', { class: 'muted small' }, t('ready.host', { name: '_dmarc.' + d.domain }))) : null);
+      h('p', { class: 'muted small' }, t('ready.host', { name: '_dmarc.' + d.domain }))) : null,
+    d.verdict ? h('p', { id: 'ready-verdict', class: 'muted small', 'data-level': d.verdict.level, 'data-step': d.verdict.step },
+      t('ready.verdict', { level: t('ov.ready.' + d.verdict.level, { n: d.verdict.days_needed }),
+        step: t('ov.step.' + d.verdict.step) })) : null);
 }
 
 function whatif(d, L) {
