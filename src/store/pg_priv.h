@@ -197,12 +197,11 @@ int pg_batch_ready(pg_store *q, const char *sql);
 /* Does sql name a rollup table or a table the rollups' triggers keep
  * ("rollup_", "ov_")?  NULL counts as yes. */
 int pg_names_rollup(const char *sql);
-/* The rollup stage of bulk mode (store bulk()): on/off; before BEGIN (makes
- * the stage tables once per connection; without the TEMP privilege, warns
- * and goes on without); after a rollback to a savepoint; at the end of a
- * transaction, committed or not. */
+/* The rollup stage of bulk mode (store bulk(), sql_pg/025): on/off; a
+ * message begun (savepoint "unit"); after a rollback to a savepoint; at the
+ * end of a transaction, committed or not. */
 void pg_stage_bulk(pg_store *q, int on);
-int pg_stage_begin(pg_store *q);
+void pg_stage_unit(pg_store *q);
 void pg_stage_rolled_back(pg_store *q);
 void pg_stage_end(pg_store *q);
 

@@ -216,7 +216,7 @@ pgs_begin(store *s)
 	pg_store *q = PG(s);
 
 	tx_reset(q);
-	if (pg_stage_begin(q) != STORE_OK || pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
+	if (pg_exec_text(q, "BEGIN", "begin") != STORE_OK)
 		return STORE_ERR;
 	q->in_tx = 1;
 	return STORE_OK;
@@ -288,7 +288,13 @@ pgs_bulk(store *s, int on)
 	return STORE_OK;
 }
 
-static int pgs_mark(store *s, const char *n) { return mark_op(s, n, "SAVEPOINT", 1); }
+static int
+pgs_mark(store *s, const char *n)
+{
+	if (strcmp(n, "unit") == 0)
+		pg_stage_unit(PG(s));
+	return mark_op(s, n, "SAVEPOINT", 1);
+}
 static int pgs_mark_release(store *s, const char *n) { return mark_op(s, n, "RELEASE SAVEPOINT", 1); }
 
 /* Sent now with what waits (a deferred statement that failed fails this

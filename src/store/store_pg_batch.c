@@ -23,20 +23,22 @@
  *
  * The rollup statement is an upsert into the table itself (INSERT ... ON
  * CONFLICT DO UPDATE adding the counts), except in bulk mode (store bulk(),
- * the ingest of many messages): there the rows go to a temporary stage
- * table of the session (pg_temp.stage_*, no index, no trigger, no WAL), and
- * one "settle" statement per table moves the stage into the rollup,
- * summed by key, before the COMMIT and before any statement that names a
- * rollup (its text contains "rollup_" or "ov_": the rollups and the tables
- * their triggers keep).  The rollups' statement triggers (019, 020) then
- * run once per group commit instead of once per message.  A savepoint's
- * rollback takes the stage rows after it along, as the server keeps them
- * (and undoes a settle after it: the stage is settled again).
- * The stage tables are made once per connection, before the first bulk
- * transaction begins (outside it: nothing can undo them).  A role that may
- * not make temporary tables (TEMP revoked) gets a warning, and its rollups
- * are upserted per batch as outside bulk mode.
- *
+ * the ingest of many messages), from a transaction's second message on
+ * (group commit: "unit" savepoints): there the rows go to the table's stage
+ * (stage_day, stage_src, stage_org, stage_hours: UNLOGGED tables of
+ * sql_pg/025, no index, no trigger, no WAL), and one "settle" statement per
+ * table moves the transaction's stage rows into the rollup, summed by key,
+ * before the COMMIT and before any statement that names a rollup (its text
+ * contains "rollup_" or "ov_": the rollups and the tables their triggers
+ * keep).  The statement triggers of the rollups (019, 020) then run once
+ * per group commit instead of once per message.  Stage rows are the
+ * transaction's own until it commits, and it commits none: every writer's
+ * settle moves only what it sees, its own rows (any committed leftover
+ * would be moved by the next settle, never twice: a row is deleted once).
+ * A savepoint's rollback takes the stage rows after it along, as the
+ * server keeps them (and undoes a settle after it: the stage is settled
+ * again).
+
  * Values travel as parameters (array literals, elements quoted and
  * escaped), never pasted into SQL.
  *
@@ -49,7 +51,7 @@
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
  * pg_batch_org, pg_batch_hours, pg_batch_flush, pg_batch_ready,
  * pg_batch_discard, pg_batch_forget_prepared, pg_batch_free, pg_stage_bulk,
- * pg_stage_begin, pg_stage_rolled_back, pg_stage_end, pg_names_rollup.
+ * pg_stage_unit, pg_stage_rolled_back, pg_stage_end, pg_names_rollup.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -133,8 +135,7 @@ struct pg_batch {
 	unsigned char prepared[ST__COUNT];
 	char *sql[ST__COUNT];
 	int bulk;		/* store bulk(1): rollups through the stage */
-	int stage_made;		/* the stage tables exist on this connection */
-	int stage_off;		/* they cannot be made (no TEMP privilege) */
+	int units;		/* messages ("unit" savepoints) begun in the transaction */
 	unsigned unsettled;	/* bit t: stage rows of table t may wait */
 };
 
@@ -298,7 +299,7 @@ rollup_sql(int t, int kind)
 	dbuf_init(&s, 1 << 16);
 	if (kind == K_SETTLE) {
 		/* the stage, summed by key, into the rollup; the stage emptied */
-		dbuf_printf(&s, "WITH d AS (DELETE FROM pg_temp.%s RETURNING *) INSERT INTO %s(",
+		dbuf_printf(&s, "WITH d AS (DELETE FROM %s RETURNING *) INSERT INTO %s(",
 		    r->stage, r->table);
 		col_list(&s, r, ncol, "%s", ", %s");
 		dbuf_addstr(&s, ") SELECT ");
@@ -310,8 +311,7 @@ rollup_sql(int t, int kind)
 		order_by_keys(&s, r);
 		on_conflict(&s, r);
 	} else {
-		dbuf_printf(&s, "INSERT INTO %s%s(", kind == K_STAGE ? "pg_temp." : "",
-		    kind == K_STAGE ? r->stage : r->table);
+		dbuf_printf(&s, "INSERT INTO %s(", kind == K_STAGE ? r->stage : r->table);
 		col_list(&s, r, ncol, "%s", ", %s");
 		dbuf_addstr(&s, ") SELECT * FROM ");
 		unnest(&s, r->types, 1);
@@ -320,22 +320,6 @@ rollup_sql(int t, int kind)
 			on_conflict(&s, r);
 		}
 	}
-	return dbuf_steal(&s, NULL);
-}
-
-/* CREATE TEMP TABLE for table t's stage. */
-static char *
-stage_ddl(int t)
-{
-	const rtab *r = &rtabs[t];
-	dbuf s;
-
-	dbuf_init(&s, 1 << 14);
-	dbuf_printf(&s, "CREATE TEMP TABLE IF NOT EXISTS %s (", r->stage);
-	for (int c = 0; r->types[c]; c++)
-		dbuf_printf(&s, "%s%s %s", c ? ", " : "", r->col[c],
-		    r->types[c] == 's' ? "text" : "bigint");
-	dbuf_addstr(&s, ") ON COMMIT DELETE ROWS");
 	return dbuf_steal(&s, NULL);
 }
 
@@ -459,13 +443,15 @@ rollup_arrays(struct pg_batch *b, int t)
 	return v;
 }
 
-/* Rows go to the stage: bulk mode, inside a transaction that has it. */
+/* Rows go to the stage: bulk mode, from the second message of a
+ * transaction on (a transaction of one message, as an MTA pipes in, gains
+ * nothing from it and would prepare and send twice the statements). */
 static int
 staging(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 
-	return b->bulk && b->stage_made && PQtransactionStatus(q->conn) != PQTRANS_IDLE;
+	return b->bulk && b->units >= 2 && PQtransactionStatus(q->conn) != PQTRANS_IDLE;
 }
 
 /* The batch's statements join the deferred queue (pg_queue.c): they travel
@@ -567,8 +553,8 @@ pg_batch_discard(pg_store *q)
 		batch_reset(q->batch);
 }
 
-/* The connection was made again: the batch statements are prepared anew,
- * the session's stage tables are gone. */
+/* The connection was made again: the batch statements are prepared anew
+ * (its transaction, and the stage rows in it, went with the old one). */
 void
 pg_batch_forget_prepared(pg_store *q)
 {
@@ -577,7 +563,6 @@ pg_batch_forget_prepared(pg_store *q)
 	if (b == NULL)
 		return;
 	memset(b->prepared, 0, sizeof(b->prepared));
-	b->stage_made = 0;
 	b->unsettled = 0;
 }
 
@@ -605,32 +590,11 @@ pg_stage_bulk(pg_store *q, int on)
 	batch_get(q)->bulk = on;
 }
 
-/* Before BEGIN: in bulk mode, the stage tables are made unless they are
- * (CREATE TEMP TABLE, each committed by itself).  When they cannot be, the
- * rollups go straight to their tables. */
-int
-pg_stage_begin(pg_store *q)
+void
+pg_stage_unit(pg_store *q)
 {
-	struct pg_batch *b = q->batch;
-
-	if (b == NULL || !b->bulk || b->stage_made || b->stage_off ||
-	    PQtransactionStatus(q->conn) != PQTRANS_IDLE)
-		return STORE_OK;
-	for (int t = 0; t < RT__COUNT; t++) {
-		char *ddl = stage_ddl(t);
-		int rc = pg_exec_text(q, ddl, "making the rollup stage");
-
-		free(ddl);
-		if (rc != STORE_OK) {
-			if (PQstatus(q->conn) != CONNECTION_OK)
-				return STORE_ERR;
-			log_warnx("store: %s; the rollups are written per batch instead", q->err);
-			b->stage_off = 1;
-			return STORE_OK;
-		}
-	}
-	b->stage_made = 1;
-	return STORE_OK;
+	if (q->batch != NULL)
+		q->batch->units++;
 }
 
 /* Rolled back to a savepoint: a settle after it is undone too, and the
@@ -641,7 +605,7 @@ pg_stage_rolled_back(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 
-	if (b != NULL && b->stage_made)
+	if (b != NULL && b->bulk)
 		b->unsettled = (1u << RT__COUNT) - 1;
 }
 
@@ -650,8 +614,10 @@ pg_stage_rolled_back(pg_store *q)
 void
 pg_stage_end(pg_store *q)
 {
-	if (q->batch != NULL)
+	if (q->batch != NULL) {
 		q->batch->unsettled = 0;
+		q->batch->units = 0;
+	}
 }
 
 /* Outside a transaction nothing would come to write it: now. */

@@ -189,12 +189,21 @@ else
 fi
 
 # ---- 1. schema ----
+# PostgreSQL-only tables: sql_pg/025's unlogged rollup stages (a bulk ingest's rows before
+# their one upsert per transaction; empty outside a transaction)
+check "schema: PostgreSQL's own tables are sql_pg/025's unlogged, empty stages" \
+    test "$(psqlc "$P" "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'
+    AND c.relpersistence = 'u'")|$(psqlc "$P" "SELECT (SELECT count(*) FROM stage_day) +
+    (SELECT count(*) FROM stage_src) + (SELECT count(*) FROM stage_org) +
+    (SELECT count(*) FROM stage_hours)")" = "stage_day stage_hours stage_org stage_src|0"
 # PostgreSQL-only columns: the generated ones (sql_pg/023's packed rollup rows, derived from
 # the row's own columns); the last columns of their tables, so the others keep their places
 psqlc "$P" "SELECT c.table_name, c.column_name, c.ordinal_position, c.data_type,
     c.is_nullable FROM information_schema.columns c JOIN information_schema.tables t
     USING (table_schema, table_name) WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
-    AND c.is_generated = 'NEVER' ORDER BY 1, 3" >"$T/pg.columns"
+    AND c.is_generated = 'NEVER' AND c.table_name NOT IN ('stage_day', 'stage_src', 'stage_org',
+    'stage_hours') ORDER BY 1, 3" >"$T/pg.columns"
 check "schema: PostgreSQL's generated columns are sql_pg/023's packed rows, last in their tables" \
     test "$(psqlc "$P" "SELECT string_agg(c.table_name || '.' || c.column_name, ' ' ORDER BY c.table_name)
     FROM information_schema.columns c WHERE c.table_schema = 'public' AND c.is_generated = 'ALWAYS'

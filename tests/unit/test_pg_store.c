@@ -7,7 +7,7 @@
  * bulk mode's rollup stage (store_pg_batch.c): rows settled before a read
  * that names a rollup and before the COMMIT, a savepoint's rollback taking
  * its stage rows along (and undoing a settle after it), a rolled-back
- * transaction all of them.
+ * transaction all of them, two writers at once each settling its own.
  *
  * Needs DMARCSCOPE_TEST_PG=postgresql://... (an empty database; tests/pg/core.sh
  * sets it); without it every test is skipped.
@@ -229,6 +229,18 @@ add_rows(store *s, int64_t day, int64_t messages)
 	assert_int_equal(store_analysis_rollup_hours_add(s, &h), STORE_OK);
 }
 
+/* A bulk transaction past its first message (the stage starts with the
+ * second "unit"). */
+static void
+bulk_begin(store *s)
+{
+	assert_int_equal(store_begin(s), STORE_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_mark(s, "unit"), STORE_OK);
+		assert_int_equal(store_mark_release(s, "unit"), STORE_OK);
+	}
+}
+
 static void
 test_stage(void **state)
 {
@@ -239,31 +251,41 @@ test_stage(void **state)
 	s = open_store();
 	assert_int_equal(store_bulk(s, 1), STORE_OK);
 
-	/* the first bulk transaction (the stage is made before it) rolls back:
-	 * its stage rows go, the stage stays */
+	/* a transaction of one message: no stage */
 	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	add_rows(s, 19999, 1);
+	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
+	    "'stage.example'"), 1);
+	assert_int_equal(store_rollback(s), STORE_OK);
+
+	/* a bulk transaction rolls back: its stage rows go */
+	bulk_begin(s);
 	add_rows(s, 20000, 5);
 	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
 	assert_int_equal(pg_sync(PG(s)), STORE_OK);
-	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
 	assert_int_equal(store_rollback(s), STORE_OK);
 	assert_int_equal(day_messages(s), 0);
-	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 0);
 
 	/* two rows of one key, sent apart, meet there */
-	assert_int_equal(store_begin(s), STORE_OK);
+	bulk_begin(s);
 	add_rows(s, 20000, 5);
 	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
 	add_rows(s, 20000, 6);
 	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
 	assert_int_equal(pg_sync(PG(s)), STORE_OK);
 	/* waiting in the stage, not in the rollup yet */
-	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 2);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 2);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
 	    "'stage.example'"), 0);
 	/* a read that names the rollup sees them: settled first */
 	assert_int_equal(day_messages(s), 11);
-	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 0);
 
 	/* a savepoint's rollback takes its stage rows along */
 	add_rows(s, 20001, 100);
@@ -286,19 +308,43 @@ test_stage(void **state)
 	/* the triggers' tables follow: the 4-day source span holds the three days */
 	assert_int_equal(scalar(s, "SELECT messages FROM rollup_src_span WHERE policy_domain = "
 	    "'stage.example' AND level = 1 AND start = 5000"), 118);
-	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_src"), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_src"), 0);
 
 	/* a settle after a savepoint, undone by its rollback: the rows from
 	 * before the savepoint are back in the stage, and settle at the COMMIT */
-	assert_int_equal(store_begin(s), STORE_OK);
+	bulk_begin(s);
 	add_rows(s, 20005, 3);
 	assert_int_equal(store_mark(s, "unit"), STORE_OK);
 	add_rows(s, 20005, 4);
 	assert_int_equal(day_messages(s), 125);
 	assert_int_equal(store_mark_rollback(s, "unit"), STORE_OK);
-	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
 	assert_int_equal(store_commit(s), STORE_OK);
 	assert_int_equal(day_messages(s), 121);
+
+	/* two writers at once: each settles its own stage rows only */
+	{
+		store *s2 = open_store();
+
+		assert_int_equal(store_bulk(s2, 1), STORE_OK);
+		bulk_begin(s);
+		bulk_begin(s2);
+		add_rows(s, 20006, 10);
+		add_rows(s2, 20006, 20);
+		assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+		assert_int_equal(pg_sync(PG(s)), STORE_OK);
+		assert_int_equal(pg_batch_flush(PG(s2)), STORE_OK);
+		assert_int_equal(pg_sync(PG(s2)), STORE_OK);
+		assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
+		assert_int_equal(scalar(s2, "SELECT count(*) FROM stage_day"), 1);
+		assert_int_equal(store_commit(s2), STORE_OK);
+		assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
+		assert_int_equal(day_messages(s2), 141);
+		assert_int_equal(store_commit(s), STORE_OK);
+		assert_int_equal(day_messages(s2), 151);
+		assert_int_equal(scalar(s2, "SELECT count(*) FROM stage_day"), 0);
+		store_close(s2);
+	}
 
 	/* outside bulk mode the rows go straight to the rollup */
 	assert_int_equal(store_bulk(s, 0), STORE_OK);
@@ -306,11 +352,11 @@ test_stage(void **state)
 	add_rows(s, 20003, 2);
 	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
 	assert_int_equal(pg_sync(PG(s)), STORE_OK);
-	assert_int_equal(scalar(s, "SELECT count(*) FROM pg_temp.stage_day"), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 0);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
 	    "'stage.example' AND day = 20003"), 1);
 	assert_int_equal(store_commit(s), STORE_OK);
-	assert_int_equal(day_messages(s), 123);
+	assert_int_equal(day_messages(s), 153);
 	store_close(s);
 }
 
