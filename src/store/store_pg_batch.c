@@ -24,7 +24,8 @@
  * The rollup statement is an upsert into the table itself (INSERT ... ON
  * CONFLICT DO UPDATE adding the counts), except in bulk mode (store bulk(),
  * the ingest of many messages), from a transaction's second message on
- * (group commit: "unit" savepoints): there the rows go to the table's stage
+ * (group commit: "unit" savepoints) or once a batch filled up (a large
+ * report): there the rows go to the table's stage
  * (stage_day, stage_src, stage_org, stage_hours: UNLOGGED tables of
  * sql_pg/025, no index, no trigger, no WAL), and one "settle" statement per
  * table moves the transaction's stage rows into the rollup, summed by key,
@@ -136,6 +137,7 @@ struct pg_batch {
 	char *sql[ST__COUNT];
 	int bulk;		/* store bulk(1): rollups through the stage */
 	int units;		/* messages ("unit" savepoints) begun in the transaction */
+	int fills;		/* times the batch was flushed full in the transaction */
 	unsigned unsettled;	/* bit t: stage rows of table t may wait */
 };
 
@@ -444,14 +446,17 @@ rollup_arrays(struct pg_batch *b, int t)
 }
 
 /* Rows go to the stage: bulk mode, from the second message of a
- * transaction on (a transaction of one message, as an MTA pipes in, gains
- * nothing from it and would prepare and send twice the statements). */
+ * transaction on, or once the batch filled up (a large report: its rollup
+ * rows meet in the stage instead of updating the same rollup rows batch
+ * after batch).  A transaction of one small message, as an MTA pipes in,
+ * gains nothing from it and would prepare and send twice the statements. */
 static int
 staging(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 
-	return b->bulk && b->units >= 2 && PQtransactionStatus(q->conn) != PQTRANS_IDLE;
+	return b->bulk && (b->units >= 2 || b->fills > 0) &&
+	    PQtransactionStatus(q->conn) != PQTRANS_IDLE;
 }
 
 /* The batch's statements join the deferred queue (pg_queue.c): they travel
@@ -616,7 +621,7 @@ pg_stage_end(pg_store *q)
 {
 	if (q->batch != NULL) {
 		q->batch->unsettled = 0;
-		q->batch->units = 0;
+		q->batch->units = q->batch->fills = 0;
 	}
 }
 
@@ -629,8 +634,14 @@ maybe_flush(pg_store *q)
 
 	for (int t = 0; t < RT__COUNT; t++)
 		full |= b->roll[t].n >= MAX_ROLL;
-	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE || full)
+	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE)
 		return pg_batch_flush(q);
+	if (full) {
+		int rc = pg_batch_flush(q);
+
+		b->fills++;
+		return rc;
+	}
 	return STORE_OK;
 }
 

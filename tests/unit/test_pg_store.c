@@ -4,7 +4,8 @@
  * the migrations, a deferred write's error surfacing at the next statement
  * and rolled back whole, a rollback dropping what waits unsent, a lost
  * connection made again between transactions (and not inside one), and
- * bulk mode's rollup stage (store_pg_batch.c): rows settled before a read
+ * bulk mode's rollup stage (store_pg_batch.c): not for one small message,
+ * for a large one once its batch fills; rows settled before a read
  * that names a rollup and before the COMMIT, a savepoint's rollback taking
  * its stage rows along (and undoing a settle after it), a rolled-back
  * transaction all of them, two writers at once each settling its own.
@@ -261,6 +262,21 @@ test_stage(void **state)
 	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
 	    "'stage.example'"), 1);
 	assert_int_equal(store_rollback(s), STORE_OK);
+
+	/* ... unless its batch fills up (a large report): then the rest is staged */
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	for (int i = 0; i < 600; i++) {
+		store_rollup_day d = { "big.example", 10000 + i, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1 };
+
+		assert_int_equal(store_analysis_rollup_day_add(s, &d), STORE_OK);
+	}
+	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 600 - 512);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM rollup_day WHERE policy_domain = "
+	    "'big.example'"), 600);
 
 	/* a bulk transaction rolls back: its stage rows go */
 	bulk_begin(s);
