@@ -139,7 +139,8 @@ s realpaths "real paths" "sh tests/realpaths.sh $BIN"
 } >"$LOG/suites.tsv"
 CJ=${CHECK_JOBS:-$((JOBS + 1))}
 echo "== $(grep -c . "$LOG/suites.tsv") suites, $CJ at a time"
-python3 scripts/runsuites.py -j "$CJ" --logdir "$LOG" --sum fuzz <"$LOG/suites.tsv" | tee "$LOG/suites.out"
+python3 scripts/runsuites.py -j "$CJ" --logdir "$LOG" --hints scripts/suite-times.json --sum fuzz \
+    <"$LOG/suites.tsv" | tee "$LOG/suites.out"
 set -- $(counts "$LOG/suites.out"); add "${1:-0}" "${2:-1}" "suites (above)"
 
 echo "$P passed, $F failed"

@@ -17,14 +17,16 @@ the sum of every such line of that suite (the fuzz replay prints one a harness).
 A suite that exits non-zero with no failure counted counts one failure; one
 with no closing line counts one failure; one running past --timeout is killed
 and counts one failure.  Longest suites start first: the durations of the last
-run are kept in LOGDIR/durations.json.
+run are kept in LOGDIR/durations.json; a suite without one there takes its
+time from --hints FILE (the same format, committed: a fresh clone, as CI
+runs, would otherwise start the suites in list order and the longest late).
 
 Prints "== LABEL: P passed, F failed (Ns)" for each suite as it ends, with the
 first FAIL lines of a failing one, then the total line "N passed, N failed".
 Exit status 0 when nothing failed, 1 otherwise.
 
 Exports: nothing (a program).  Usage:
-    runsuites.py [-j N] [--logdir DIR] [--timeout S] [--sum NAME]... [--total-only]
+    runsuites.py [-j N] [--logdir DIR] [--hints FILE] [--timeout S] [--sum NAME]...
 """
 import argparse
 import json
@@ -88,6 +90,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("--logdir", default="build/check-logs")
+    ap.add_argument("--hints", default=None)
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--sum", action="append", default=[])
     args = ap.parse_args()
@@ -109,6 +112,13 @@ def main():
             last = json.load(fh)
     except (OSError, ValueError):
         last = {}
+    if args.hints:
+        try:
+            with open(args.hints) as fh:
+                for k, v in json.load(fh).items():
+                    last.setdefault(k, v)
+        except (OSError, ValueError) as e:
+            print("runsuites: no hints from %s: %s" % (args.hints, e), file=sys.stderr)
     # longest first (unknown ones first of all: they may be long)
     order = sorted(range(len(suites)), key=lambda i: -last.get(suites[i][0], 1e9))
     lock = threading.Lock()

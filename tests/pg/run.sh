@@ -93,4 +93,5 @@ echo "$SUITES" | while IFS=: read -r name cmd; do
 	case "$FILTER" in "  ") ;; *" $name "*) ;; *) continue ;; esac
 	printf '%s\t%s\t%s\n' "$name" "pg $name" "$cmd $WRAP"
 done >"$T/suites.tsv"
-python3 scripts/runsuites.py -j "${PG_JOBS:-2}" --logdir "$LOG" <"$T/suites.tsv"
+python3 scripts/runsuites.py -j "${PG_JOBS:-2}" --logdir "$LOG" --hints scripts/suite-times-pg.json \
+    <"$T/suites.tsv"
