@@ -18,7 +18,12 @@
  * analysis_catch_up on its connection; the version then changes again and
  * open pages reload with the new classes.
  *
- * Exports: bg_start, bg_stop, bg_version, bg_kick, bg_enrich_state.
+ * bg_kick (after every write this node answers) also counts the writes:
+ * bg_writes, which the response cache adds to its key so that a read after
+ * a write through this node never meets an answer from before it, even when
+ * the version has not been read again yet (PostgreSQL: a round trip).
+ *
+ * Exports: bg_start, bg_stop, bg_version, bg_kick, bg_writes, bg_enrich_state.
  * A read-only database (store_web readonly) is served as it is: no
  * enrichment and no reanalysis, one warning at start.
  *
@@ -41,6 +46,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static char version[128] = "0";
 static int stopping, kicked, running;
+static unsigned long writes;	/* bg_kick calls: the writes this node answered */
 static pthread_t eth;
 static int estarted, edone;
 static volatile int ecancel;
@@ -278,9 +284,21 @@ void
 bg_kick(void)
 {
 	pthread_mutex_lock(&mu);
+	writes++;
 	kicked = 1;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
+}
+
+unsigned long
+bg_writes(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&mu);
+	n = writes;
+	pthread_mutex_unlock(&mu);
+	return n;
 }
 
 int

@@ -35,7 +35,8 @@
  * GET API responses marked cacheable are kept in a small cache keyed by
  * the principal's tenant and write right and the exact request (path and
  * every argument with its length; too long: 414) and tagged with the
- * data version (bg.c); a changed version misses.
+ * data version (bg.c) and the count of writes this node answered; a
+ * changed version misses, and so does the first read after a write.
  * Requests that miss wait for any computation in the same cache slot first
  * (single flight), so a burst of identical requests costs one query.  This
  * is what makes the statistics endpoint cheap.
@@ -745,7 +746,7 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	wreq r;
 	wresp out;
 	enum MHD_Result ret;
-	char ver[128], err[256], ip[INET6_ADDRSTRLEN + 8];
+	char ver[160], err[256], ip[INET6_ADDRSTRLEN + 8];
 	struct keyb kb;
 	dbuf *key = &kb.b;
 	struct qwatch qw;
@@ -778,6 +779,9 @@ serve_api(struct MHD_Connection *c, const web_opts *o, const char *url, const ch
 	memset(&kb, 0, sizeof(kb));
 	dbuf_init(key, KEY_MAX);
 	bg_version(ver, sizeof(ver));
+	/* and the writes this node answered: a read after one never meets an
+	 * answer from before it while the version is read again (bg.c) */
+	snprintf(ver + strlen(ver), sizeof(ver) - strlen(ver), "/w%lu", bg_writes());
 	/* cached answers are per tenant and write right (an operator's
 	 * answers hold every tenant's); nobody's are never cached */
 	if (get && who.method != AUTH_NONE) {

@@ -165,6 +165,7 @@ int bg_start(const web_opts *o);
 void bg_stop(void);
 void bg_version(char *buf, size_t len);	/* the current data version */
 void bg_kick(void);			/* data changed: probe now */
+unsigned long bg_writes(void);		/* bg_kick calls so far (the cache's key) */
 int bg_enrich_state(void);		/* 0 off, 1 idle, 2 running */
 
 /* pool.c */

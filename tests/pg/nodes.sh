@@ -6,7 +6,9 @@
 #   A  --db PRIMARY
 #   B  --db PRIMARY --db-replica STANDBY --replica-max-lag 2000
 # Checks: a sender registered through one node shows on the other within a
-# second (both ways); B reads from the standby (with its replay paused, B's
+# second (both ways); 40 writes through A each read back at once from A (the
+# response cache keyed by the node's own writes too: 24 of 40 were stale
+# before); B reads from the standby (with its replay paused, B's
 # data version stays behind A's while the lag is within the bound) and falls
 # back to the primary once the lag passes the bound, and returns to the
 # standby when it has caught up; with the standby stopped, B still answers
@@ -120,6 +122,17 @@ curl -s "$A/senders?$R" >/dev/null
 if register "$B" 203.0.113.0/24 && shows_within "$A" 203.0.113.0/24 3000 && [ "$WAITED" -le 1000 ]
 then ok "a sender registered on B shows on A in ${WAITED} ms"
 else no "a sender registered on B shows on A within a second (${WAITED:-?} ms)"; fi
+
+# ---- read your writes on one node: the first read after a write through A never gets A's
+# cached answer from before it, though A reads the data version again only 4 times a second
+curl -s "$A/senders?$R" >/dev/null
+stale=0 bad=0
+for i in $(seq 40); do
+	register "$A" "198.18.$i.0/24" || { bad=$((bad + 1)); continue; }
+	curl -s "$A/senders?$R" | grep -q "\"198.18.$i.0/24\"" || stale=$((stale + 1))
+done
+if [ "$bad" -eq 0 ] && [ "$stale" -eq 0 ]; then ok "40 writes through A, each read back at once from A"
+else no "40 writes through A read back at once: $stale stale answers, $bad writes refused"; fi
 
 # ---- the standby lags: B stays on it within the bound, then reads the primary -----
 ver() { curl -s "$1/version" | sed 's/.*"version":"\([^"]*\)".*/\1/'; }
