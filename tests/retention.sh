@@ -185,6 +185,9 @@ check "a third purge finds nothing" "$(js "$T/p3.json" records.reports) $(js "$T
 A0=$(q "SELECT count(*) FROM raw_messages m WHERE codec != 'purged' AND NOT EXISTS (SELECT 1 FROM quarantine k WHERE k.raw_id = m.id AND k.resolved = 0)")
 AB=$(q "SELECT sum(stored_size) FROM raw_messages m WHERE codec != 'purged' AND NOT EXISTS (SELECT 1 FROM quarantine k WHERE k.raw_id = m.id AND k.resolved = 0)")
 RAW0=$(q 'SELECT count(*) FROM raw_messages')
+# "older than 0 days" is older than this second: a message stored in the
+# same second as the purge is not (seen once on a fast machine: 1929 of 1930)
+sleep 1.1
 ds purge --archive-older-than 0 --dry-run --json >"$T/ad.json"
 check "archive dry run: messages = SQL" "$(js "$T/ad.json" archive.messages)" "$A0"
 ds purge --archive-older-than 0 --json >"$T/a.json"

@@ -33,63 +33,12 @@ PORT=$1 TPORT=$2
 USER=dmarc@example.com PASS=secret
 printf '%s\n' "$PASS" >"$T/pw"; printf 'wrong\n' >"$T/badpw"
 
-# One Dovecot instance: $1 name, $2 port, $3 ssl lines.
-dovecot_conf() {
-	D=$T/$1; mkdir -p "$D/run" "$D/state" "$D/mail"
-	cat >"$D/dovecot.conf" <<EOC
-protocols = imap
-listen = 127.0.0.1
-base_dir = $D/run
-state_dir = $D/state
-instance_name = ds-imap-$1-$(basename "$T")
-log_path = $D/dovecot.log
-$3
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:$D/mail/%u/Maildir
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $D/users
-}
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=$D/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $2
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-EOC
-	echo "$USER:{PLAIN}$PASS" >"$D/users"
-	mkdir -p "$D/mail/$USER/Maildir/cur" "$D/mail/$USER/Maildir/new" "$D/mail/$USER/Maildir/tmp"
-	chown -R nobody:nogroup "$D/mail"
-}
-wait_port() {
-	for _ in $(seq 100); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" \
-		    2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-start() { dovecot -c "$T/$1/dovecot.conf" </dev/null >/dev/null 2>&1; wait_port "$2"; }
-# SIGKILL the instance: its master (by its pid file) and the master's children.
-kill_dovecot() {
-	m=$(cat "$T/$1/run/master.pid" 2>/dev/null) || return 0
-	for c in $(ps -o pid= --ppid "$m"); do kill -9 "$c" 2>/dev/null; done
-	kill -9 "$m" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$m" 2>/dev/null || break; sleep 0.1; done
-	rm -f "$T/$1/run/master.pid"
-}
+# Dovecot instances under $T: dovecot_conf NAME PORT SSL, dovecot_start,
+# dovecot_kill (every process of the instance: no orphan keeps a port).
+. "$HERE/dovecot_lib.sh"
 cleanup() {
 	[ -n "$FETCH_PID" ] && kill "$FETCH_PID" 2>/dev/null
-	kill_dovecot plain; kill_dovecot tls
+	dovecot_kill plain; dovecot_kill tls
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -113,7 +62,7 @@ print(d["reports"], d["records"], d["messages"], d["quarantined"])'
 
 N=$(python3 "$HERE/mkmsgs.py" "$CORPUS" "$T/msgs")
 dovecot_conf plain "$PORT" "ssl = no"
-start plain "$PORT" || { ko "dovecot did not start: $(tail -3 "$T/plain/dovecot.log")"; finish; }
+dovecot_start plain "$PORT" || { ko "dovecot did not start: $(tail -3 "$T/plain/dovecot.log")"; finish; }
 
 # The expected totals: a direct ingest of the same messages.
 "$BIN" -q --db "$T/direct.db" ingest "$T/msgs" 2>/dev/null
@@ -177,12 +126,12 @@ TOTAL=$(count INBOX)
 "$BIN" --db "$T/c.db" fetch $F --interval 1 --max-backoff 2 2>"$T/err4" &
 FETCH_PID=$!
 for _ in $(seq 100); do [ "$(count Processed)" -gt $((P + 2 * N / 2)) ] && break; sleep 0.05; done
-kill_dovecot plain
+dovecot_kill plain
 sleep 1
-start plain "$PORT"
+dovecot_start plain "$PORT"
 for _ in $(seq 100); do [ "$(count Processed)" -gt $((P + 2 * N)) ] && break; sleep 0.05; done
 kill -9 "$FETCH_PID"; wait "$FETCH_PID" 2>/dev/null; FETCH_PID=""
-kill_dovecot plain; start plain "$PORT"
+dovecot_kill plain; dovecot_start plain "$PORT"
 "$BIN" --db "$T/c.db" fetch $F --interval 1 --max-backoff 2 2>>"$T/err4" &
 FETCH_PID=$!
 for _ in $(seq 300); do [ "$(count INBOX)" = 0 ] && break; sleep 0.1; done
@@ -209,7 +158,7 @@ chmod 644 "$T/key.pem"
 dovecot_conf tls "$TPORT" "ssl = required
 ssl_cert = <$T/cert.pem
 ssl_key = <$T/key.pem"
-start tls "$TPORT" || { ko "TLS dovecot did not start: $(tail -3 "$T/tls/dovecot.log")"; finish; }
+dovecot_start tls "$TPORT" || { ko "TLS dovecot did not start: $(tail -3 "$T/tls/dovecot.log")"; finish; }
 TURL=imap://127.0.0.1:$TPORT
 curl -s --ssl-reqd --cacert "$T/cert.pem" -u "$USER:$PASS" -T "$T/msgs/001.eml" "$TURL/INBOX" ||
     ko "APPEND over STARTTLS"

@@ -83,6 +83,14 @@ password_file = $T/pw
 processed_folder = Processed
 error_folder = Error
 timeout = 10
+
+# the corpus is dated 2024: a retention run (a minute after start, while a
+# long soak is still going) would purge it
+[retention]
+auto = no
+
+[dnscheck]
+auto = no
 EOC
 start_daemon() {	# its own process group: the SIGKILL takes every worker at once
 	setsid "$BIN" serve --config "$T/ds.conf" --no-enrich --listen "127.0.0.1:$WPORT" \
