@@ -32,6 +32,7 @@ typedef struct sq_store {
 	struct sq_ckpt *ckpt;	/* bulk mode's checkpointer (store_sqlite_ckpt.c) */
 	struct sq_batch *batch;	/* records not written yet (store_sqlite_batch.c) */
 	int batch_err;		/* a batch write failed: the next sq_run fails */
+	struct sq_prof *prof;	/* $DMARCSCOPE_SQL_PROFILE (sqlite_prof.c), or NULL */
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))

@@ -29,6 +29,7 @@
 #include "schema.h"
 #include "sqlite_core.h"
 #include "sqlite_priv.h"
+#include "sqlite_prof.h"
 #include "store.h"
 #include "store_analysis.h"
 #include "store_auth.h"
@@ -283,6 +284,7 @@ sq_open(store **out, const char *path, char *err, size_t errlen)
 		return STORE_ERR;
 	}
 	sqlite3_busy_timeout(q->db, 30000);
+	q->prof = sq_prof_start(q->db);
 	if ((!ro && exec(q, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL") != STORE_OK) ||
 	    exec(q, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; "
 	    "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; "
@@ -319,6 +321,7 @@ sq_close(store *s)
 	for (int a = 0; a < SQA__COUNT; a++)
 		for (int i = 0; i < SQ_SLOTS; i++)
 			sqlite3_finalize(q->area[a][i]);
+	sq_prof_end(q->prof);
 	if (q->db != NULL)
 		sqlite3_close(q->db);
 	free(q);
