@@ -169,7 +169,12 @@ ig_unit_commit(ingest *g)
 		return STORE_ERR;
 	}
 	g->unit_open = 0;
-	g->grp_units++;
+	/* The second counts from the first message written, not from BEGIN: a
+	 * group that waited for the write lock (another grouped ingest's turn on
+	 * PostgreSQL, SQLite's file lock) would otherwise commit after one
+	 * message, and two ingests at once would go one message at a time. */
+	if (g->grp_units++ == 0)
+		g->grp_t0 = now_ms();
 	return STORE_OK;
 }
 

@@ -202,6 +202,7 @@ int pg_names_rollup(const char *sql);
  * end of a transaction, committed or not. */
 void pg_stage_bulk(pg_store *q, int on);
 void pg_stage_unit(pg_store *q);
+int pg_stage_first_unit(const pg_store *q);
 void pg_stage_rolled_back(pg_store *q);
 void pg_stage_end(pg_store *q);
 

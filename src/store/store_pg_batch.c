@@ -52,7 +52,7 @@
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
  * pg_batch_org, pg_batch_hours, pg_batch_flush, pg_batch_ready,
  * pg_batch_discard, pg_batch_forget_prepared, pg_batch_free, pg_stage_bulk,
- * pg_stage_unit, pg_stage_rolled_back, pg_stage_end, pg_names_rollup.
+ * pg_stage_unit, pg_stage_first_unit, pg_stage_rolled_back, pg_stage_end, pg_names_rollup.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -598,8 +598,15 @@ pg_stage_bulk(pg_store *q, int on)
 void
 pg_stage_unit(pg_store *q)
 {
-	if (q->batch != NULL)
-		q->batch->units++;
+	batch_get(q)->units++;
+}
+
+/* A grouped transaction's first message has just begun (savepoint "unit"
+ * is set only in group commit). */
+int
+pg_stage_first_unit(const pg_store *q)
+{
+	return q->batch != NULL && q->batch->units == 1;
 }
 
 /* Rolled back to a savepoint: a settle after it is undone too, and the
