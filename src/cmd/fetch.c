@@ -155,6 +155,7 @@ struct box_state {
 	double next;		/* next poll (monotonic seconds) */
 	int delay;		/* current backoff, 0 when healthy */
 	double failed_at;	/* when it started failing */
+	char last_err[256];	/* the failure last logged, while failing */
 };
 
 static void
@@ -251,6 +252,16 @@ poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, in
 					    imap_name(bs->b), imap_error(bs->b),
 					    (long long)backoff_max);
 					bs->failed_at = mono();
+					snprintf(bs->last_err, sizeof(bs->last_err), "%s",
+					    imap_error(bs->b));
+				} else if (strcmp(bs->last_err, imap_error(bs->b)) != 0) {
+					/* still failing, but differently: worth a line
+					 * (the same failure again is not) */
+					log_warnx("imap %s: now %s (failing for %.0fs)",
+					    imap_name(bs->b), imap_error(bs->b),
+					    mono() - bs->failed_at);
+					snprintf(bs->last_err, sizeof(bs->last_err), "%s",
+					    imap_error(bs->b));
 				}
 				bs->delay = bs->delay == 0 ? 2 : bs->delay * 2;
 				if (bs->delay > backoff_max)

@@ -104,6 +104,9 @@ seqs() {	# the X-Soak-Seq numbers of the messages in Maildir folders $@, one a l
 		sed -n '1s/^X-Soak-Seq: <\([0-9]*\)>.*/\1/p' "$f"
 	done
 }
+why() {	# what the daemon and Dovecot said last, for a FAIL line (make check shows only those)
+	echo "daemon: $(tail -4 "$T/serve.err" | tr '\n' '|') dovecot: $(grep -v ' Info: ' "$T/imap/dovecot.log" 2>/dev/null | tail -3 | tr '\n' '|')"
+}
 until_processed() {	# count, seconds
 	end=$(( $(date +%s) + $2 ))
 	while [ "$(processed)" -lt "$1" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.05; done
@@ -118,7 +121,7 @@ APID=$!
 say "appending $N messages at $RATE a second; the daemon polls every second"
 LIMIT=$((60 + N / 5))
 
-until_processed $((N / 5)) "$LIMIT" || ko "1/5: only $(processed) in Processed after ${LIMIT}s"
+until_processed $((N / 5)) "$LIMIT" || ko "1/5: only $(processed) in Processed after ${LIMIT}s; $(why)"
 say "killing Dovecot with $(files "$MD/cur" "$MD/new" | wc -l) in INBOX"
 dovecot_kill imap
 say "Dovecot killed (SIGKILL) with $(processed) in Processed, $(grep -c . "$T/append.log") appended"
@@ -126,13 +129,13 @@ sleep 1
 dovecot_start imap "$PORT" || ko "dovecot did not restart"
 say "Dovecot restarted"
 
-until_processed $((2 * N / 5)) "$LIMIT" || ko "2/5: only $(processed) in Processed"
+until_processed $((2 * N / 5)) "$LIMIT" || ko "2/5: only $(processed) in Processed; $(why)"
 kill -9 "-$DPID"; wait "$DPID" 2>/dev/null
 say "daemon killed (SIGKILL, supervisor and workers) with $(processed) in Processed"
 start_daemon
 say "daemon started again"
 
-until_processed $((3 * N / 5)) "$LIMIT" || ko "3/5: only $(processed) in Processed"
+until_processed $((3 * N / 5)) "$LIMIT" || ko "3/5: only $(processed) in Processed; $(why)"
 say "stopping Dovecot with $(processed) in Processed, $(files "$MD/cur" "$MD/new" | wc -l) in INBOX"
 dovecot_stop imap
 say "Dovecot stopped cleanly with $(processed) in Processed"
@@ -143,7 +146,7 @@ say "Dovecot restarted"
 wait "$APID"; rc=$?; APID=""
 check "appender: exit" "$rc" 0
 say "every message appended"
-until_processed "$N" "$LIMIT" || ko "only $(processed) of $N in Processed after ${LIMIT}s"
+until_processed "$N" "$LIMIT" || ko "only $(processed) of $N in Processed after ${LIMIT}s; $(why)"
 end=$(( $(date +%s) + 30 ))
 while [ "$(files "$MD/cur" "$MD/new" | wc -l)" -gt 0 ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.1; done
 say "INBOX empty, $(processed) in Processed"
