@@ -8,7 +8,7 @@
  * for a large one once its batch fills; rows settled before a read
  * that names a rollup and before the COMMIT, a savepoint's rollback taking
  * its stage rows along (and undoing a settle after it), a rolled-back
- * transaction all of them, two writers at once each settling its own.
+ * transaction all of them, a second grouped writer waiting for the first.
  *
  * Needs DMARCSCOPE_TEST_PG=postgresql://... (an empty database; tests/pg/core.sh
  * sets it); without it every test is skipped.
@@ -338,25 +338,38 @@ test_stage(void **state)
 	assert_int_equal(store_commit(s), STORE_OK);
 	assert_int_equal(day_messages(s), 121);
 
-	/* two writers at once: each settles its own stage rows only */
+	/* two grouped writers: the second waits for the first's group (the
+	 * group lock of store_pg.c), and neither sees the other's stage rows */
 	{
 		store *s2 = open_store();
+		PGresult *r;
 
 		assert_int_equal(store_bulk(s2, 1), STORE_OK);
 		bulk_begin(s);
-		bulk_begin(s2);
 		add_rows(s, 20006, 10);
-		add_rows(s2, 20006, 20);
 		assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
 		assert_int_equal(pg_sync(PG(s)), STORE_OK);
+		assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
+		assert_int_equal(scalar(s2, "SELECT count(*) FROM stage_day"), 0);
+		r = PQexec(PG(s2)->conn, "SET lock_timeout = '300ms'");
+		assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+		PQclear(r);
+		assert_int_equal(store_begin(s2), STORE_OK);
+		assert_int_equal(store_mark(s2, "unit"), STORE_OK);	/* deferred */
+		assert_int_equal(pg_sync(PG(s2)), STORE_ERR);
+		assert_non_null(strstr(store_errmsg(s2), "lock timeout"));
+		assert_int_equal(store_rollback(s2), STORE_OK);
+		assert_int_equal(store_commit(s), STORE_OK);
+		assert_int_equal(day_messages(s), 131);
+		r = PQexec(PG(s2)->conn, "RESET lock_timeout");
+		assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+		PQclear(r);
+		bulk_begin(s2);
+		add_rows(s2, 20006, 20);
 		assert_int_equal(pg_batch_flush(PG(s2)), STORE_OK);
 		assert_int_equal(pg_sync(PG(s2)), STORE_OK);
-		assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
 		assert_int_equal(scalar(s2, "SELECT count(*) FROM stage_day"), 1);
 		assert_int_equal(store_commit(s2), STORE_OK);
-		assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
-		assert_int_equal(day_messages(s2), 141);
-		assert_int_equal(store_commit(s), STORE_OK);
 		assert_int_equal(day_messages(s2), 151);
 		assert_int_equal(scalar(s2, "SELECT count(*) FROM stage_day"), 0);
 		store_close(s2);
