@@ -43,7 +43,7 @@
 
 enum pg_area { PGA_CORE = 0, PGA_ANALYSIS, PGA_HOSTS, PGA_WEB, PGA_WEB_KINDS, PGA_BATCH, PGA_KINDS,
     PGA_AUTH, PGA_ALERTS, PGA_INTAKE, PGA_RETENTION, PGA_DNSCHECK, PGA_WEB_OVERVIEW, PGA_HOSTCACHE,
-    PGA_COUNTER, PGA_FEED, PGA__COUNT };
+    PGA_COUNTER, PGA_FEED, PGA_CHANGES, PGA__COUNT };
 
 typedef struct pg_store {
 	store base;
@@ -72,6 +72,7 @@ typedef struct pg_store {
 	int in_tx;		/* store begin ... commit/rollback */
 	struct pg_hostcache *hostcache;	/* host facts read ahead (store_pg_hostcache.c) */
 	struct pg_counters *counters;	/* /metrics samples until COMMIT (store_pg_counter.c) */
+	struct pg_changes *changes;	/* alert changes of a grouped transaction (store_pg_changes.c) */
 } pg_store;
 
 #define PG(s) ((pg_store *)(s))
@@ -205,6 +206,16 @@ void pg_stage_unit(pg_store *q);
 int pg_stage_first_unit(const pg_store *q);
 void pg_stage_rolled_back(pg_store *q);
 void pg_stage_end(pg_store *q);
+int pg_stage_settle(pg_store *q);
+int pg_stage_grouped(const pg_store *q);
+
+/* store_pg_changes.c: a grouped transaction's alert changes, written by the settle */
+int pg_changes_add(pg_store *q, const char *domain, int64_t day);
+int pg_changes_add_failure(pg_store *q, int64_t failure_id);
+int pg_changes_pending(const pg_store *q);
+int pg_changes_settle(pg_store *q);
+void pg_changes_clear(pg_store *q);
+void pg_changes_free(pg_store *q);
 
 /* store_pg_report.c: the report writes (store.h). */
 int pgs_report_add(store *s, int64_t raw_id, const dm_report *r, int64_t *report_id,

@@ -186,6 +186,7 @@ pgs_close(store *s)
 	pg_batch_free(q);
 	pg_hostcache_free(q);
 	pg_counter_free(q);
+	pg_changes_free(q);
 	pg_queue_free(q);
 	if (q->replica != NULL)
 		PQfinish(q->replica);
@@ -227,7 +228,12 @@ static int
 pgs_commit(store *s)
 {
 	pg_store *q = PG(s);
-	int rc = pg_counter_flush(q);	/* the /metrics samples travel with the COMMIT */
+	/* the stage settles first (under the group lock), then the /metrics
+	 * samples: they travel with the COMMIT */
+	int rc = pg_stage_settle(q);
+
+	if (rc == STORE_OK)
+		rc = pg_counter_flush(q);
 
 	if (rc == STORE_OK)
 		rc = pg_exec_text(q, "COMMIT", "commit");
@@ -289,18 +295,13 @@ pgs_bulk(store *s, int on)
 }
 
 /*
- * A grouped transaction (group commit: many messages before one COMMIT) holds
- * this transaction-scoped advisory lock from its first message on, so that
- * two grouped ingests (two nodes, or two processes) take turns per group
- * instead of meeting in deadlocks.  Each report's trigger upserts its
- * domain's domain_summary row when the report is stored; two groups holding
- * different domains' rows and each wanting the other's deadlocked (16 % of
- * the mixed corpus' messages refused with "deadlock detected" when two
- * processes took half of it each).  The parsing of both still runs side by
- * side; only their writes alternate.  One-message transactions (MTA pipe,
- * IMAP, Maildir watch) do not take it: each holds one domain's row.
+ * A grouped transaction (group commit: many messages before one COMMIT)
+ * stages its reports' domain_summary numbers (sql_pg/027) from its first
+ * message on; they are settled with the rollups, under the group lock
+ * (store_pg_batch.c).  Set before the first "unit" savepoint, so that a
+ * rollback to one keeps it.
  */
-#define PG_GROUP_LOCK "SELECT pg_advisory_xact_lock(1685220004, 0)"
+#define PG_STAGE_ON "SELECT set_config('dmarcscope.stage', 'on', true)"
 
 static int
 pgs_mark(store *s, const char *n)
@@ -309,7 +310,7 @@ pgs_mark(store *s, const char *n)
 
 	if (strcmp(n, "unit") == 0) {
 		pg_stage_unit(q);
-		if (pg_stage_first_unit(q) && pg_defer_text(q, PG_GROUP_LOCK, "group lock") != STORE_OK)
+		if (pg_stage_first_unit(q) && pg_defer_text(q, PG_STAGE_ON, "staging") != STORE_OK)
 			return STORE_ERR;
 	}
 	return mark_op(s, n, "SAVEPOINT", 1);

@@ -212,6 +212,8 @@ al_change_add(store *s, const char *domain, int64_t day)
 {
 	pg_params p;
 
+	if (pg_stage_grouped(PG(s)) && pg_changes_add(PG(s), domain, day) == 0)
+		return STORE_OK;	/* written by the settle (store_pg_changes.c) */
 	dom_day(&p, domain, day);
 	return nobatch(PG(s), L_CH_ADD, &p);
 }
@@ -222,6 +224,8 @@ al_change_failure(store *s, int64_t failure_id)
 {
 	pg_params p;
 
+	if (pg_stage_grouped(PG(s)) && pg_changes_add_failure(PG(s), failure_id) == 0)
+		return STORE_OK;	/* written by the settle (store_pg_changes.c) */
 	pg_p_init(&p);
 	pg_p_int(&p, failure_id);
 	return nobatch(PG(s), L_CH_FAIL, &p);

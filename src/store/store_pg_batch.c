@@ -31,7 +31,7 @@
  * table moves the transaction's stage rows into the rollup, summed by key,
  * before the COMMIT and before any statement that names a rollup (its text
  * contains "rollup_" or "ov_": the rollups and the tables their triggers
- * keep).  The statement triggers of the rollups (019, 020) then run once
+ * keep, or "domain_summary", which a grouped transaction stages too: 027).  The statement triggers of the rollups (019, 020) then run once
  * per group commit instead of once per message.  Stage rows are the
  * transaction's own until it commits, and it commits none: every writer's
  * settle moves only what it sees, its own rows (any committed leftover
@@ -52,7 +52,8 @@
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
  * pg_batch_org, pg_batch_hours, pg_batch_flush, pg_batch_ready,
  * pg_batch_discard, pg_batch_forget_prepared, pg_batch_free, pg_stage_bulk,
- * pg_stage_unit, pg_stage_first_unit, pg_stage_rolled_back, pg_stage_end, pg_names_rollup.
+ * pg_stage_unit, pg_stage_first_unit, pg_stage_rolled_back, pg_stage_end, pg_stage_settle,
+ * pg_stage_grouped, pg_names_rollup.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -109,11 +110,31 @@ static const rtab rtabs[RT__COUNT] = {
 	    "siiiiiiiiiiiiiiiiiiiiiiiiii", 3, { "policy_domain", "day", "cls", HOUR_COLS } },
 };
 
-/* Statements: the records, then per rollup table its upsert, its insert
- * into the stage and its settle. */
+/* Statements: the records, the group lock, the settle of domain_summary's
+ * stage, then per rollup table its upsert, its insert into the stage and its
+ * settle. */
 enum { K_UPSERT, K_STAGE, K_SETTLE };
-enum { ST_RECORDS, ST__COUNT = 1 + 3 * RT__COUNT };
-#define ST_OF(t, k) (1 + 3 * (t) + (k))
+enum { ST_RECORDS, ST_LOCK, ST_SUMMARY, ST_ROLL0, ST__COUNT = ST_ROLL0 + 3 * RT__COUNT };
+#define ST_OF(t, k) (ST_ROLL0 + 3 * (t) + (k))
+#define SUM_BIT (1u << RT__COUNT)	/* unsettled: stage_summary may hold rows */
+
+/*
+ * A grouped transaction (group commit: "unit" savepoints) takes this
+ * transaction-scoped advisory lock just before its first settle, so that
+ * the settles and commits of two grouped ingests (two nodes, or two
+ * processes, or ingest --jobs) take turns while everything before them (the
+ * records, reports, archive and the stage rows, most of the work) runs side
+ * by side.  The settles write shared rows (the rollups, the rows their
+ * triggers keep, domain_summary through sql_pg/027's stage) in several
+ * passes over some tables (rollup_domain_day from the day and the reporter
+ * rollups), so key order alone would not keep two of them out of a
+ * deadlock.  Before the settle a grouped transaction holds no shared row:
+ * its reports' domain_summary numbers wait in stage_summary (027: the
+ * transaction sets dmarcscope.stage at its first message, store_pg.c), the
+ * /metrics samples are written after the settle (pg_counter_flush).
+ * One-message transactions (MTA pipe, IMAP, Maildir watch) do not take it.
+ */
+#define GROUP_LOCK_SQL "SELECT pg_advisory_xact_lock(1685220004, 0)"
 
 /* One rollup row: its text columns in s[], its number columns in n[], in
  * the table's column order. */
@@ -138,7 +159,8 @@ struct pg_batch {
 	int bulk;		/* store bulk(1): rollups through the stage */
 	int units;		/* messages ("unit" savepoints) begun in the transaction */
 	int fills;		/* times the batch was flushed full in the transaction */
-	unsigned unsettled;	/* bit t: stage rows of table t may wait */
+	int locked;		/* the group lock is held (GROUP_LOCK_SQL) */
+	unsigned unsettled;	/* bit t: stage rows of table t may wait; SUM_BIT */
 };
 
 /* ---- array literals ------------------------------------------------------------- */
@@ -401,7 +423,9 @@ prepare(pg_store *q, int st)
 		return STORE_OK;
 	if (b->sql[st] == NULL)
 		b->sql[st] = st == ST_RECORDS ? records_sql() :
-		    rollup_sql((st - 1) / 3, (st - 1) % 3);
+		    st == ST_LOCK ? xstrdup(GROUP_LOCK_SQL) :
+		    st == ST_SUMMARY ? xstrdup("SELECT domain_summary_settle(NULL)") :
+		    rollup_sql((st - ST_ROLL0) / 3, (st - ST_ROLL0) % 3);
 	snprintf(name, sizeof(name), "batch%d", st);
 	r = PQprepare(q->conn, name, b->sql[st], 0, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -455,7 +479,7 @@ staging(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 
-	return b->bulk && (b->units >= 2 || b->fills > 0) &&
+	return b->bulk && (b->units >= 1 || b->fills > 0) &&
 	    PQtransactionStatus(q->conn) != PQTRANS_IDLE;
 }
 
@@ -512,29 +536,49 @@ pg_batch_flush(pg_store *q)
 int
 pg_names_rollup(const char *sql)
 {
-	return sql == NULL || strstr(sql, "rollup_") != NULL || strstr(sql, "ov_") != NULL;
+	return sql == NULL || strstr(sql, "rollup_") != NULL || strstr(sql, "ov_") != NULL ||
+	    strstr(sql, "domain_summary") != NULL;
 }
 
-/* The stage's rows into the rollups (queued, in key order). */
+/* Prepared statement st queued without parameters. */
+static int
+queue_plain(pg_store *q, int st, const char *what)
+{
+	char name[24];
+
+	if (prepare(q, st) != STORE_OK)
+		return STORE_ERR;
+	snprintf(name, sizeof(name), "batch%d", st);
+	return pg_queue_add(q, name, 0, xcalloc(1, sizeof(char *)), what);
+}
+
+/* The stage's rows into domain_summary and the rollups (queued, in key
+ * order), a grouped transaction's under the group lock. */
 static int
 settle(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
-	char name[24];
 
+	if (b->units > 0 && !b->locked) {
+		if (queue_plain(q, ST_LOCK, "group lock") != STORE_OK)
+			return STORE_ERR;
+		b->locked = 1;
+	}
+	if (b->unsettled & SUM_BIT) {
+		if (queue_plain(q, ST_SUMMARY, "domain summary") != STORE_OK)
+			return STORE_ERR;
+		b->unsettled &= ~SUM_BIT;
+	}
 	for (int t = 0; t < RT__COUNT; t++) {
 		int st = ST_OF(t, K_SETTLE);
 
 		if (!(b->unsettled & (1u << t)))
 			continue;
-		if (prepare(q, st) != STORE_OK)
-			return STORE_ERR;
-		snprintf(name, sizeof(name), "batch%d", st);
-		if (pg_queue_add(q, name, 0, xcalloc(1, sizeof(char *)), rtabs[t].what) != STORE_OK)
+		if (queue_plain(q, st, rtabs[t].what) != STORE_OK)
 			return STORE_ERR;
 		b->unsettled &= ~(1u << t);
 	}
-	return STORE_OK;
+	return pg_changes_settle(q);
 }
 
 int
@@ -546,9 +590,17 @@ pg_batch_ready(pg_store *q, const char *sql)
 		return STORE_OK;
 	if (pg_batch_flush(q) != STORE_OK)
 		return STORE_ERR;
-	if (b->unsettled != 0 && pg_names_rollup(sql))
+	if ((b->unsettled != 0 || pg_changes_pending(q)) && pg_names_rollup(sql))
 		return settle(q);
 	return STORE_OK;
+}
+
+/* Before the COMMIT: the stage settled now, ahead of the /metrics samples
+ * (which are written last, after the group lock). */
+int
+pg_stage_settle(pg_store *q)
+{
+	return pg_batch_ready(q, NULL);
 }
 
 void
@@ -595,10 +647,15 @@ pg_stage_bulk(pg_store *q, int on)
 	batch_get(q)->bulk = on;
 }
 
+/* A message of a grouped transaction begins: its reports' domain_summary
+ * numbers go to stage_summary (027). */
 void
 pg_stage_unit(pg_store *q)
 {
-	batch_get(q)->units++;
+	struct pg_batch *b = batch_get(q);
+
+	b->units++;
+	b->unsettled |= SUM_BIT;
 }
 
 /* A grouped transaction's first message has just begun (savepoint "unit"
@@ -609,16 +666,31 @@ pg_stage_first_unit(const pg_store *q)
 	return q->batch != NULL && q->batch->units == 1;
 }
 
+/* In a grouped transaction (its messages in "unit" savepoints): the alert
+ * changes wait for the settle (store_pg_changes.c). */
+int
+pg_stage_grouped(const pg_store *q)
+{
+	return q->batch != NULL && q->batch->units > 0 &&
+	    PQtransactionStatus(q->conn) != PQTRANS_IDLE;
+}
+
 /* Rolled back to a savepoint: a settle after it is undone too, and the
  * stage rows it took (those from before the savepoint) are back in the
- * stage: every table may have rows waiting. */
+ * stage: every table may have rows waiting.  A lock taken after the
+ * savepoint went with it. */
 void
 pg_stage_rolled_back(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
 
-	if (b != NULL && b->bulk)
-		b->unsettled = (1u << RT__COUNT) - 1;
+	if (b == NULL)
+		return;
+	if (b->bulk)
+		b->unsettled |= (1u << RT__COUNT) - 1;
+	if (b->units > 0)
+		b->unsettled |= SUM_BIT;
+	b->locked = 0;
 }
 
 /* The transaction ended, committed or not: no stage row waits (settled
@@ -628,8 +700,9 @@ pg_stage_end(pg_store *q)
 {
 	if (q->batch != NULL) {
 		q->batch->unsettled = 0;
-		q->batch->units = q->batch->fills = 0;
+		q->batch->units = q->batch->fills = q->batch->locked = 0;
 	}
+	pg_changes_clear(q);
 }
 
 /* Outside a transaction nothing would come to write it: now. */

@@ -189,21 +189,22 @@ else
 fi
 
 # ---- 1. schema ----
-# PostgreSQL-only tables: sql_pg/025's unlogged rollup stages (a bulk ingest's rows before
-# their one upsert per transaction; empty outside a transaction)
-check "schema: PostgreSQL's own tables are sql_pg/025's unlogged, empty stages" \
+# PostgreSQL-only tables: sql_pg/025's unlogged rollup stages and 027's domain_summary stage
+# (a grouped ingest's rows before their one upsert per transaction; empty outside one)
+check "schema: PostgreSQL's own tables are sql_pg/025's and 027's unlogged, empty stages" \
     test "$(psqlc "$P" "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'
     AND c.relpersistence = 'u'")|$(psqlc "$P" "SELECT (SELECT count(*) FROM stage_day) +
     (SELECT count(*) FROM stage_src) + (SELECT count(*) FROM stage_org) +
-    (SELECT count(*) FROM stage_hours)")" = "stage_day stage_hours stage_org stage_src|0"
+    (SELECT count(*) FROM stage_hours) + (SELECT count(*) FROM stage_summary)")" = \
+    "stage_day stage_hours stage_org stage_src stage_summary|0"
 # PostgreSQL-only columns: the generated ones (sql_pg/023's packed rollup rows, derived from
 # the row's own columns); the last columns of their tables, so the others keep their places
 psqlc "$P" "SELECT c.table_name, c.column_name, c.ordinal_position, c.data_type,
     c.is_nullable FROM information_schema.columns c JOIN information_schema.tables t
     USING (table_schema, table_name) WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
     AND c.is_generated = 'NEVER' AND c.table_name NOT IN ('stage_day', 'stage_src', 'stage_org',
-    'stage_hours') ORDER BY 1, 3" >"$T/pg.columns"
+    'stage_hours', 'stage_summary') ORDER BY 1, 3" >"$T/pg.columns"
 check "schema: PostgreSQL's generated columns are sql_pg/023's packed rows, last in their tables" \
     test "$(psqlc "$P" "SELECT string_agg(c.table_name || '.' || c.column_name, ' ' ORDER BY c.table_name)
     FROM information_schema.columns c WHERE c.table_schema = 'public' AND c.is_generated = 'ALWAYS'
@@ -339,12 +340,15 @@ done
 
 # ---- 3b. two grouped ingests of different inputs at once ----
 # A provider's two ingest nodes get different reports of the same domains.
-# Each groups its messages into transactions (group commit); each report's
-# trigger upserts its domain's domain_summary row, so two groups meeting the
-# same domains in different orders deadlocked (340 of 2,000 messages refused
-# on the mixed corpus before the group lock of store_pg.c).  Two halves of a
-# generated corpus, interleaved by name, at once: nothing failed, and the
-# result equals SQLite given all of it.
+# Each groups its messages into transactions (group commit).  When each
+# report's trigger upserted its domain's domain_summary row and each report
+# its alert_changes rows as they came, two groups meeting the same domains in
+# different orders deadlocked (340 of 2,000 messages refused on the mixed
+# corpus).  Those now wait in stages and are written with the rollups at the
+# end of the group, under the group lock (sql_pg/027, store_pg_changes.c,
+# store_pg_batch.c).  Two halves of a generated corpus, interleaved by name,
+# at once: nothing failed, and the result equals SQLite given all of it,
+# domain_summary and the alert change log included.
 GEN=$ROOT/../shared/tools/gen_corpus.py
 if [ -f "$GEN" ]; then
 	python3 "$GEN" --reports 600 --max-records 20 --seed 9989 --out "$T/half" >/dev/null 2>&1
@@ -370,6 +374,23 @@ if [ -f "$GEN" ]; then
 	grep -h -i "deadlock" "$T"/half.?.err | head -2
 	same "two grouped ingests of different halves: summary = SQLite's of all" "$T/hs.summary" "$T/hp.summary"
 	same "two grouped ingests of different halves: export = SQLite's of all" "$T/hs.nexport" "$T/hp.nexport"
+	DSQ="SELECT policy_domain, reports, first_begin, last_begin, last_end, coalesce(p, ''),
+	    coalesce(sp, ''), coalesce(np, ''), coalesce(pct, -1), coalesce(testing, ''), messages
+	    FROM domain_summary"
+	sqlite3 -separator '|' "$T/half.db" "$DSQ" | LC_ALL=C sort >"$T/hs.dsum"
+	psqlc "$H" "$DSQ" | LC_ALL=C sort >"$T/hp.dsum"
+	check "two grouped ingests of different halves: domain_summary has rows" test -s "$T/hp.dsum"
+	same "two grouped ingests of different halves: domain_summary = SQLite's of all" \
+	    "$T/hs.dsum" "$T/hp.dsum"
+	sqlite3 -separator '|' "$T/half.db" "SELECT policy_domain, day FROM alert_changes" |
+	    LC_ALL=C sort >"$T/hs.changes"
+	psqlc "$H" "SELECT policy_domain, day FROM alert_changes" | LC_ALL=C sort >"$T/hp.changes"
+	check "two grouped ingests of different halves: alert changes recorded" test -s "$T/hp.changes"
+	same "two grouped ingests of different halves: alert changes = SQLite's of all" \
+	    "$T/hs.changes" "$T/hp.changes"
+	check "two grouped ingests of different halves: the stages are empty" \
+	    test "$(psqlc "$H" "SELECT (SELECT count(*) FROM stage_summary) +
+	    (SELECT count(*) FROM stage_day) + (SELECT count(*) FROM stage_src)")" = 0
 else
 	bad "$GEN is missing (../shared beside the project)"
 fi

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "store/pg_priv.h"
+#include "store/store_alerts.h"
 #include "store/store_analysis.h"
 #include "store/schema.h"
 
@@ -252,9 +253,9 @@ test_stage(void **state)
 	s = open_store();
 	assert_int_equal(store_bulk(s, 1), STORE_OK);
 
-	/* a transaction of one message: no stage */
+	/* a transaction of one message (no "unit" savepoint: an MTA's pipe):
+	 * no stage */
 	assert_int_equal(store_begin(s), STORE_OK);
-	assert_int_equal(store_mark(s, "unit"), STORE_OK);
 	add_rows(s, 19999, 1);
 	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
 	assert_int_equal(pg_sync(PG(s)), STORE_OK);
@@ -263,9 +264,17 @@ test_stage(void **state)
 	    "'stage.example'"), 1);
 	assert_int_equal(store_rollback(s), STORE_OK);
 
-	/* ... unless its batch fills up (a large report): then the rest is staged */
+	/* a grouped transaction stages from its first message on */
 	assert_int_equal(store_begin(s), STORE_OK);
 	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	add_rows(s, 19999, 1);
+	assert_int_equal(pg_batch_flush(PG(s)), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM stage_day"), 1);
+	assert_int_equal(store_rollback(s), STORE_OK);
+
+	/* ... and a lone message once its batch fills up (a large report) */
+	assert_int_equal(store_begin(s), STORE_OK);
 	for (int i = 0; i < 600; i++) {
 		store_rollup_day d = { "big.example", 10000 + i, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1 };
 
@@ -338,8 +347,9 @@ test_stage(void **state)
 	assert_int_equal(store_commit(s), STORE_OK);
 	assert_int_equal(day_messages(s), 121);
 
-	/* two grouped writers: the second waits for the first's group (the
-	 * group lock of store_pg.c), and neither sees the other's stage rows */
+	/* two grouped writers: both write their messages side by side, neither
+	 * sees the other's stage rows; the second's settle waits for the
+	 * first's (the group lock of store_pg_batch.c, taken at the settle) */
 	{
 		store *s2 = open_store();
 		PGresult *r;
@@ -354,9 +364,13 @@ test_stage(void **state)
 		r = PQexec(PG(s2)->conn, "SET lock_timeout = '300ms'");
 		assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
 		PQclear(r);
-		assert_int_equal(store_begin(s2), STORE_OK);
-		assert_int_equal(store_mark(s2, "unit"), STORE_OK);	/* deferred */
-		assert_int_equal(pg_sync(PG(s2)), STORE_ERR);
+		bulk_begin(s2);
+		add_rows(s2, 20006, 20);
+		assert_int_equal(pg_batch_flush(PG(s2)), STORE_OK);
+		assert_int_equal(pg_sync(PG(s2)), STORE_OK);	/* no wait */
+		assert_int_equal(scalar(s2, "SELECT count(*) FROM stage_day"), 1);
+		assert_int_equal(day_messages(s), 131);		/* s settles: s holds the lock */
+		assert_int_equal(store_commit(s2), STORE_ERR);	/* s2's settle waits */
 		assert_non_null(strstr(store_errmsg(s2), "lock timeout"));
 		assert_int_equal(store_rollback(s2), STORE_OK);
 		assert_int_equal(store_commit(s), STORE_OK);
@@ -389,6 +403,58 @@ test_stage(void **state)
 	store_close(s);
 }
 
+/* ---- a grouped transaction's alert changes (store_pg_changes.c) ---- */
+
+static int64_t
+changes(store *s)
+{
+	return scalar(s, "SELECT count(*) FROM alert_changes WHERE policy_domain IN "
+	    "('chg.example', 'we\"ird\\.example')");
+}
+
+static void
+test_changes(void **state)
+{
+	store *s;
+
+	(void)state;
+	need_server();
+	s = open_store();
+	assert_int_equal(store_bulk(s, 1), STORE_OK);
+	PQclear(PQexec(PG(s)->conn, "DELETE FROM alert_changes WHERE policy_domain IN "
+	    "('chg.example', 'we\"ird\\.example')"));
+	assert_int_equal(changes(s), 0);
+
+	/* kept until the settle; a rollback drops them */
+	bulk_begin(s);
+	assert_int_equal(store_alerts_change_add(s, "chg.example", 20010), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(changes(s), 0);
+	assert_int_equal(store_rollback(s), STORE_OK);
+	assert_int_equal(changes(s), 0);
+
+	/* written at the COMMIT, one row per (domain, day), quotes and
+	 * backslashes kept */
+	bulk_begin(s);
+	assert_int_equal(store_alerts_change_add(s, "chg.example", 20010), STORE_OK);
+	assert_int_equal(store_alerts_change_add(s, "we\"ird\\.example", 20010), STORE_OK);
+	assert_int_equal(store_alerts_change_add(s, "chg.example", 20011), STORE_OK);
+	assert_int_equal(store_alerts_change_add(s, "chg.example", 20010), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(changes(s), 3);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alert_changes WHERE policy_domain = "
+	    "'we\"ird\\.example' AND day = 20010"), 1);
+
+	/* outside a group: written at once (seen inside the transaction) */
+	assert_int_equal(store_begin(s), STORE_OK);
+	assert_int_equal(store_alerts_change_add(s, "chg.example", 20012), STORE_OK);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(changes(s), 4);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(changes(s), 4);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -398,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_rollback_drops_queue),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_stage),
+		cmocka_unit_test(test_changes),
 	};
 
 	dsn = getenv("DMARCSCOPE_TEST_PG");
