@@ -48,6 +48,32 @@ expect_rc "export without --format is a usage error" 2 $D export
 expect_rc "bad --since is a usage error" 2 $D summary --since 2024-13-45
 expect_rc "bad size is a usage error" 2 $D ingest --max-decompressed lots x
 expect_rc "unopenable database is an error" 2 $BIN --db /nonexistent/dir/x.db summary
+expect_rc "ingest --jobs 0 is a usage error" 2 $D ingest --jobs 0 x
+grep -q "jobs: a number from 1 to 16, not '0'" "$T/err" && ok "--jobs 0: says what it wants" \
+	|| ko "--jobs 0: $(cat "$T/err")"
+expect_rc "ingest --jobs 17 is a usage error" 2 $D ingest --jobs 17 x
+
+# ingest --jobs: worker processes sharing the files store what one process stores
+mkdir -p "$T/jobs/a" "$T/jobs/b"
+for i in 1 2 3 4 5 6 7 8 9; do
+	report "jobs$i.example" "jobs-$i" $((1700006400 + i * 86400)) "$i" >"$T/jobs/a/r$i.xml"
+	report "jobs$i.example" "jobs-b$i" $((1700006400 + i * 86400)) 1 | gzip -c -n >"$T/jobs/b/r$i.xml.gz"
+done
+$BIN --db "$T/j1.db" ingest --json --no-progress "$T/jobs" >"$T/j1.json" 2>"$T/j1.err"
+$BIN --db "$T/j3.db" ingest --jobs 3 --json --no-progress "$T/jobs" >"$T/j3.json" 2>"$T/j3.err"; rc=$?
+[ $rc = 0 ] && ok "ingest --jobs 3: exit 0" || ko "ingest --jobs 3: exit $rc: $(cat "$T/j3.err")"
+[ "$(jget "$T/j3.json" "['messages'], d['reports'], d['message_count']")" = "(18, 18, 54)" ] \
+	&& ok "ingest --jobs 3: the workers' totals added up" || ko "ingest --jobs 3: $(cat "$T/j3.json")"
+for n in 1 3; do
+	$BIN --db "$T/j$n.db" export --format json | python3 -c '
+import json, sys
+print("\n".join(sorted(json.dumps(r, sort_keys=True) for r in json.load(sys.stdin))))' >"$T/j$n.export"
+done
+[ -s "$T/j1.export" ] && cmp -s "$T/j1.export" "$T/j3.export" \
+	&& ok "ingest --jobs 3: the same reports as one process" || ko "ingest --jobs 3: exports differ"
+$BIN --db "$T/j3.db" ingest --jobs 2 --json --no-progress - <"$T/jobs/a/r1.xml" >"$T/j3s.json" 2>/dev/null
+[ "$(jget "$T/j3s.json" "['messages'], d['duplicates']")" = "(1, 1)" ] \
+	&& ok "ingest --jobs 2 -: standard input read once" || ko "--jobs with stdin: $(cat "$T/j3s.json")"
 
 # an MTA pipe: one e-mail on stdin, with a gzip attachment
 report "Reporter &amp; Co &lt;b&gt;" "rid-1" 1700006400 5 > "$T/r1.xml"

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,38 @@
 
 #define MAX_DIR_DEPTH 32
 
-/* Directories entered so far in one walk, by device and inode: a symlink
- * back to an ancestor (or to any directory read already) is not followed a
- * second time, so symlink loops end. */
+/* One walk: the directories entered so far, by device and inode (a symlink
+ * back to an ancestor, or to any directory read already, is not followed a
+ * second time, so symlink loops end), and the share of the files this walk
+ * takes (source_ingest_shard). */
 typedef struct seen {
 	struct { dev_t dev; ino_t ino; } *d;
 	size_t n, cap;
+	unsigned shard, nshards;	/* nshards 0 or 1: every file */
 } seen;
+
+/* The walk's own trouble (a directory that cannot be read, too deep) is
+ * reported by one shard only, so that N workers do not say it N times. */
+static int
+reporter(const seen *sn)
+{
+	return sn->nshards <= 1 || sn->shard == 0;
+}
+
+/* Is this file this walk's?  By a hash of its path (FNV-1a), so every worker
+ * of a sharded run, whatever order it meets the files in, takes each file
+ * exactly once between them. */
+static int
+mine(const seen *sn, const char *path)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	if (sn->nshards <= 1)
+		return 1;
+	for (const char *p = path; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h % sn->nshards == sn->shard;
+}
 
 /* 1 when the directory was entered already; else remembers it, 0. */
 static int
@@ -178,6 +204,8 @@ dir(ingest *g, seen *sn, const char *path, int depth)
 	if (n < 0) {
 		char reason[256];
 
+		if (!reporter(sn))
+			return 0;
 		snprintf(reason, sizeof(reason), "cannot read directory: %s", strerror(errno));
 		refused(g, path, reason);
 		return 1;
@@ -212,25 +240,31 @@ walk(ingest *g, seen *sn, const char *path, int depth)
 	struct stat sb;
 
 	if (depth > MAX_DIR_DEPTH) {
+		if (!reporter(sn))
+			return 0;
 		refused(g, path, "directories nested too deeply");
 		return 1;
 	}
 	if (stat(path, &sb) != 0) {
 		char reason[256];
 
+		if (!mine(sn, path))
+			return 0;
 		snprintf(reason, sizeof(reason), "%s", strerror(errno));
 		refused(g, path, reason);
 		return 1;
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		if (seen_dir(sn, &sb)) {
-			log_warnx("%s: directory read already (a symlink loop?): skipped", path);
+			if (reporter(sn))
+				log_warnx("%s: directory read already (a symlink loop?): skipped",
+				    path);
 			return 0;
 		}
 		return dir(g, sn, path, depth);
 	}
 	if (S_ISREG(sb.st_mode))
-		return file(g, path);
+		return mine(sn, path) ? file(g, path) : 0;
 	return 0;	/* sockets, fifos: ignored */
 }
 
@@ -260,16 +294,22 @@ from_stdin(ingest *g)
 }
 
 int
-source_ingest(ingest *g, const char *input)
+source_ingest_shard(ingest *g, const char *input, unsigned shard, unsigned nshards)
 {
-	seen sn = { NULL, 0, 0 };
+	seen sn = { NULL, 0, 0, shard, nshards };
 	int rc;
 
 	if (strcmp(input, "-") == 0)
-		return from_stdin(g);
+		return nshards > 1 && shard != 0 ? 0 : from_stdin(g);
 	rc = walk(g, &sn, input, 0);
 	free(sn.d);
 	return rc;
+}
+
+int
+source_ingest(ingest *g, const char *input)
+{
+	return source_ingest_shard(g, input, 0, 1);
 }
 
 static uint64_t
@@ -306,7 +346,7 @@ size_walk(seen *sn, const char *path, int depth)
 uint64_t
 source_size(const char *input)
 {
-	seen sn = { NULL, 0, 0 };
+	seen sn = { NULL, 0, 0, 0, 1 };
 	uint64_t total;
 
 	if (strcmp(input, "-") == 0)

@@ -21,6 +21,12 @@
  *                             a duplicate, 1 when something was refused or
  *                             failed (already reported through the ingest
  *                             callbacks)
+ *   source_ingest_shard(g, input, k, n)
+ *                             the same for worker k of n: only the files
+ *                             (mbox files whole) whose path hashes to k; stdin
+ *                             is worker 0's; a directory's own trouble is
+ *                             reported by worker 0 only.  n workers given the
+ *                             same inputs take every file exactly once
  *   source_size(input)        total bytes of regular files under input (for
  *                             progress bars); 0 for stdin
  */
@@ -32,6 +38,7 @@
 #include "ingest.h"
 
 int source_ingest(ingest *g, const char *input);
+int source_ingest_shard(ingest *g, const char *input, unsigned shard, unsigned nshards);
 uint64_t source_size(const char *input);
 
 #endif

@@ -391,6 +391,61 @@ if [ -f "$GEN" ]; then
 	check "two grouped ingests of different halves: the stages are empty" \
 	    test "$(psqlc "$H" "SELECT (SELECT count(*) FROM stage_summary) +
 	    (SELECT count(*) FROM stage_day) + (SELECT count(*) FROM stage_src)")" = 0
+
+	# ---- 3c. one ingest, worker processes (ingest --jobs) ----
+	# The files shared out by a hash of their path, each worker with its own
+	# connection and grouped transactions: the same as one process, and as
+	# SQLite given all of it.
+	J=$(newdb jobs)
+	"$BIN" --db "$J" summary >/dev/null 2>&1
+	"$BIN" --db "$J" ingest --jobs 3 --json --no-progress "$T/half.a" "$T/half.b" \
+	    >"$T/jobs.json" 2>"$T/jobs.err"
+	check "ingest --jobs 3: exit 0" test $? = 0
+	python3 -c 'import json,sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+k = ("inputs", "messages", "reports", "records", "message_count", "duplicates", "refused", "failed")
+print(" ".join(str(a[x]) for x in k)); print(" ".join(str(b[x]) for x in k))' \
+	    "$T/half.s.json" "$T/jobs.json" >"$T/jobs.totals" 2>&1
+	check "ingest --jobs 3: the totals are one process's ($(head -1 "$T/jobs.totals"))" \
+	    test "$(sed -n 1p "$T/jobs.totals")" = "$(sed -n 2p "$T/jobs.totals")"
+	snapshot "$J" "$T/jp"
+	same "ingest --jobs 3: summary = SQLite's of all" "$T/hs.summary" "$T/jp.summary"
+	same "ingest --jobs 3: export = SQLite's of all" "$T/hs.nexport" "$T/jp.nexport"
+	psqlc "$J" "$DSQ" | LC_ALL=C sort >"$T/jp.dsum"
+	same "ingest --jobs 3: domain_summary = SQLite's of all" "$T/hs.dsum" "$T/jp.dsum"
+
+	# a worker killed (-9) in the middle: the ingest says so and exits 2;
+	# the same ingest again stores the rest, nothing twice
+	K=$(newdb jobkill)
+	"$BIN" --db "$K" summary >/dev/null 2>&1
+	"$BIN" --db "$K" ingest --jobs 2 --json --no-progress "$T/half.a" "$T/half.b" \
+	    >"$T/jobkill.json" 2>"$T/jobkill.err" &
+	JP=$!
+	W=""
+	for _ in $(seq 200); do
+		W=$(pgrep -P "$JP" | head -1)
+		[ -n "$W" ] && break
+		sleep 0.02
+	done
+	sleep 0.3
+	[ -n "$W" ] && kill -9 "$W" 2>/dev/null
+	wait "$JP"
+	check "a worker killed: the ingest exits 2" test $? = 2
+	check "a worker killed: it says which, and that running it again completes it" \
+	    grep -q "worker [01] ended by signal 9: its share is not complete (the same ingest again completes it)" \
+	    "$T/jobkill.err"
+	"$BIN" --db "$K" ingest --jobs 2 --json --no-progress "$T/half.a" "$T/half.b" \
+	    >"$T/jobkill2.json" 2>"$T/jobkill2.err"
+	check "a worker killed, then again: exit 0" test $? = 0
+	snapshot "$K" "$T/jk"
+	sed -E 's/"duplicates":[0-9]+,//' "$T/hs.summary" >"$T/hs.summary.nd"
+	sed -E 's/"duplicates":[0-9]+,//' "$T/jk.summary" >"$T/jk.summary.nd"
+	same "a worker killed, then again: summary = SQLite's of all (but the duplicates)" \
+	    "$T/hs.summary.nd" "$T/jk.summary.nd"
+	check "a worker killed, then again: what the first run stored counts as duplicates" \
+	    test "$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+print(a["reports"] + b["reports"], b["duplicates"] > 0)' "$T/jobkill.json" "$T/jobkill2.json" 2>&1)" = "600 True"
+	same "a worker killed, then again: export = SQLite's of all" "$T/hs.nexport" "$T/jk.nexport"
 else
 	bad "$GEN is missing (../shared beside the project)"
 fi
