@@ -145,8 +145,8 @@ config_validate(const char *path, FILE *f)
 {
 	static const char *const general[] = { "db", NULL };
 	static const char *const database[] = { "replica", "replica_max_lag_ms", NULL };
-	static const char *const daemon[] = { "imap_interval", "alert_interval", "alerts",
-	    "drain_timeout", NULL };
+	static const char *const daemon[] = { "imap_interval", "imap_max_backoff",
+	    "alert_interval", "alerts", "drain_timeout", NULL };
 	ds_config *cf;
 	const char *const *secs;
 	char **names, err[512];
@@ -175,6 +175,7 @@ config_validate(const char *path, FILE *f)
 
 			bad += check_keys(cf, s, daemon, f);
 			bad += check_num(cf, s, "imap_interval", 1, 86400, f);
+			bad += check_num(cf, s, "imap_max_backoff", 1, 86400, f);
 			bad += check_num(cf, s, "alert_interval", 5, 86400, f);
 			bad += check_num(cf, s, "drain_timeout", 1, 3600, f);
 			if (al != NULL && strcmp(al, "yes") != 0 && strcmp(al, "no") != 0) {

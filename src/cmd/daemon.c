@@ -4,7 +4,7 @@
  *
  * Child processes, not threads: a supervisor (this process) forks
  *   web      the portal (cmd_serve without --config: reads [serve] itself)
- *   imap     `fetch --interval` over every [imap:NAME] (when there is one)
+ *   imap     `fetch --interval --max-backoff` over every [imap:NAME] (when there is one)
  *   maildir  `watch` over every [maildir:NAME] (when there is one)
  *   alerts   alert_evaluate + alert_schedule + alert_deliver every
  *            alert_interval seconds ([daemon] alerts = no: not started)
@@ -65,7 +65,7 @@ struct child {
 
 struct dconf {
 	char db[4096];
-	long imap_interval, alert_interval, drain_timeout;
+	long imap_interval, imap_max_backoff, alert_interval, drain_timeout;
 	int has_imap, has_maildir, alerts;
 	int retention;		/* [retention] auto */
 	int dnscheck;		/* [dnscheck] auto */
@@ -91,6 +91,7 @@ read_dconf(const char *path, struct dconf *d)
 
 	memset(d, 0, sizeof(*d));
 	d->imap_interval = 60;
+	d->imap_max_backoff = 300;
 	d->alert_interval = 60;
 	d->drain_timeout = 30;
 	d->alerts = 1;
@@ -101,6 +102,7 @@ read_dconf(const char *path, struct dconf *d)
 	if ((v = config_str(cf, "general", "db")) != NULL)
 		snprintf(d->db, sizeof(d->db), "%s", v);
 	config_num(cf, "daemon", "imap_interval", 1, 86400, &d->imap_interval);
+	config_num(cf, "daemon", "imap_max_backoff", 1, 86400, &d->imap_max_backoff);
 	config_num(cf, "daemon", "alert_interval", 5, 86400, &d->alert_interval);
 	config_num(cf, "daemon", "drain_timeout", 1, 3600, &d->drain_timeout);
 	if ((v = config_str(cf, "daemon", "alerts")) != NULL && strcmp(v, "no") == 0)
@@ -192,10 +194,12 @@ spawn(int kind, cmd_ctx *c, const struct dconf *d, int argc, char **argv)
 		rc = cmd_serve(c, argc, argv);
 		break;
 	case K_IMAP: {
-		char *av[] = { "fetch", "--interval", ival, NULL };
+		char bval[24];
+		char *av[] = { "fetch", "--interval", ival, "--max-backoff", bval, NULL };
 
 		snprintf(ival, sizeof(ival), "%ld", d->imap_interval);
-		rc = cmd_fetch(c, 3, av);
+		snprintf(bval, sizeof(bval), "%ld", d->imap_max_backoff);
+		rc = cmd_fetch(c, 5, av);
 		break;
 	}
 	case K_MAILDIR: {

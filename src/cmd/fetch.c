@@ -11,8 +11,9 @@
  * With it: poll every SEC seconds until SIGTERM/SIGINT, which finish the
  * message in hand and exit 0.  A mailbox that fails (down, slow, dropped,
  * deleted, login refused) is retried after 2, 4, 8 ... up to --max-backoff
- * seconds (default 300), with one log line when it starts failing and one
- * when it works again.  With --interval and more than one mailbox, each
+ * seconds (default 300; serve's [daemon] imap_max_backoff), with a log
+ * line when it starts failing, when the failure changes, after 4, 8, 16 ...
+ * tries, and when it works again.  With --interval and more than one mailbox, each
  * mailbox is polled by its own child process (fan_out), so a slow or stuck
  * server never delays the others.
  *
@@ -154,6 +155,7 @@ struct box_state {
 	imap_box *b;
 	double next;		/* next poll (monotonic seconds) */
 	int delay;		/* current backoff, 0 when healthy */
+	int tries;		/* failed polls in a row */
 	double failed_at;	/* when it started failing */
 	char last_err[256];	/* the failure last logged, while failing */
 };
@@ -190,8 +192,9 @@ nap_until(double until)
 
 /*
  * Polls boxes until SIGTERM (interval > 0) or once; returns the exit status.
- * A failing mailbox gets one log line when it starts failing and one when it
- * works again; meanwhile it is tried after 2, 4, 8 ... backoff_max seconds.
+ * A failing mailbox gets a log line when it starts failing, when the failure
+ * changes, after 4, 8, 16 ... tries, and when it works again; meanwhile it is
+ * tried after 2, 4, 8 ... backoff_max seconds.
  */
 static int
 poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, int64_t backoff_max)
@@ -242,9 +245,10 @@ poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, in
 				if (bs->delay > 0)
 					log_warnx("imap %s: working again after %.0fs", imap_name(bs->b),
 					    mono() - bs->failed_at);
-				bs->delay = 0;
+				bs->delay = bs->tries = 0;
 				bs->next = now + (double)interval;
 			} else {
+				bs->tries++;
 				if (interval == 0)
 					log_warnx("imap %s: %s", imap_name(bs->b), imap_error(bs->b));
 				else if (bs->delay == 0) {
@@ -256,11 +260,16 @@ poll_loop(cmd_ctx *c, struct box_state *boxes, size_t nbox, int64_t interval, in
 					    imap_error(bs->b));
 				} else if (strcmp(bs->last_err, imap_error(bs->b)) != 0) {
 					/* still failing, but differently: worth a line
-					 * (the same failure again is not) */
+					 * (the same failure again only at 4, 8, 16 ... tries) */
 					log_warnx("imap %s: now %s (failing for %.0fs)",
 					    imap_name(bs->b), imap_error(bs->b),
 					    mono() - bs->failed_at);
 					snprintf(bs->last_err, sizeof(bs->last_err), "%s",
+					    imap_error(bs->b));
+				} else if (bs->tries >= 4 && (bs->tries & (bs->tries - 1)) == 0) {
+					/* the same failure: a line at 4, 8, 16 ... tries */
+					log_warnx("imap %s: still failing after %d tries in %.0fs: %s",
+					    imap_name(bs->b), bs->tries, mono() - bs->failed_at,
 					    imap_error(bs->b));
 				}
 				bs->delay = bs->delay == 0 ? 2 : bs->delay * 2;

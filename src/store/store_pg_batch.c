@@ -31,8 +31,9 @@
  * table moves the transaction's stage rows into the rollup, summed by key,
  * before the COMMIT and before any statement that names a rollup (its text
  * contains "rollup_" or "ov_": the rollups and the tables their triggers
- * keep, or "domain_summary", which a grouped transaction stages too: 027).  The statement triggers of the rollups (019, 020) then run once
- * per group commit instead of once per message.  Stage rows are the
+ * keep, or "domain_summary", which a grouped transaction stages too: 027).
+ * The statement triggers of the rollups (019, 020) then run once per group
+ * commit instead of once per message.  Stage rows are the
  * transaction's own until it commits, and it commits none: every writer's
  * settle moves only what it sees, its own rows (any committed leftover
  * would be moved by the next settle, never twice: a row is deleted once).

@@ -52,10 +52,10 @@ EOC
 conf >"$T/ok.conf"
 "$BIN" --config "$T/ok.conf" config check >"$T/out1" 2>&1; rc=$?
 check "config check: good file exit" "$rc" 0
-printf '[daemon]\nimap_intervall = 5\n[imap:x]\nurl = http://example.invalid/\ntls = maybe\n[maildir:y]\npath = %s/nope\n[frobnicate]\n' "$T" >"$T/bad.conf"
+printf '[daemon]\nimap_intervall = 5\nimap_max_backoff = 0\n[imap:x]\nurl = http://example.invalid/\ntls = maybe\n[maildir:y]\npath = %s/nope\n[frobnicate]\n' "$T" >"$T/bad.conf"
 "$BIN" --config "$T/bad.conf" config check >"$T/out2" 2>&1; rc=$?
 check "config check: bad file exit" "$rc" 1
-for w in "imap_intervall: unknown key" "not an imap://" "tls = maybe" "not a Maildir" "[frobnicate]: unknown section"; do
+for w in "imap_intervall: unknown key" "imap_max_backoff" "not an imap://" "tls = maybe" "not a Maildir" "[frobnicate]: unknown section"; do
 	if grep -qF "$w" "$T/out2"; then ok "config check names: $w"; else ko "config check misses '$w': $(cat "$T/out2")"; fi
 done
 printf 'this is not key = value\n[\n' >"$T/broken.conf"

@@ -72,6 +72,7 @@ db = $T/soak.db
 
 [daemon]
 imap_interval = 1
+imap_max_backoff = 4
 alerts = no
 drain_timeout = 20
 
