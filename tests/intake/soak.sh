@@ -105,8 +105,20 @@ seqs() {	# the X-Soak-Seq numbers of the messages in Maildir folders $@, one a l
 		sed -n '1s/^X-Soak-Seq: <\([0-9]*\)>.*/\1/p' "$f"
 	done
 }
+stacks() {	# each daemon process: pid, state, kernel wait, and (with gdb) its threads' frames
+	for p in $(pgrep -s "$DPID" 2>/dev/null); do
+		st=$(sed 's/^[0-9]* (.*) \(.\).*/\1/' "/proc/$p/stat" 2>/dev/null)
+		bt=""
+		if command -v gdb >/dev/null 2>&1; then
+			bt=$(timeout 30 gdb -batch -p "$p" -ex "thread apply all bt 10" 2>/dev/null |
+			    sed -n 's/^#[0-9]* *\(0x[0-9a-f]* in \)\{0,1\}\([A-Za-z_][A-Za-z0-9_]*\) .*/\2/p' |
+			    tr '\n' '<' | cut -c1-700)
+		fi
+		printf '[%s %s %s: %s] ' "$p" "$st" "$(cat "/proc/$p/wchan" 2>/dev/null)" "$bt"
+	done
+}
 why() {	# what the daemon and Dovecot said last, for a FAIL line (make check shows only those)
-	echo "daemon: $(tail -4 "$T/serve.err" | tr '\n' '|') dovecot: $(grep -v ' Info: ' "$T/imap/dovecot.log" 2>/dev/null | tail -3 | tr '\n' '|')"
+	echo "daemon: $(tail -4 "$T/serve.err" | tr '\n' '|') dovecot: $(grep -v ' Info: ' "$T/imap/dovecot.log" 2>/dev/null | tail -3 | tr '\n' '|') processes: $(stacks)"
 }
 until_processed() {	# count, seconds
 	end=$(( $(date +%s) + $2 ))
