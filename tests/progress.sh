@@ -38,6 +38,17 @@ check "ingest on a terminal: the bar, with the totals at the end" \
 "$BIN" --db "$T/p.db" ingest "$T/msgs" >/dev/null 2>"$T/ingest.pipe"
 check "ingest into a file: no bar" "$(clean "$T/ingest.pipe")" clean
 
+# --jobs: the parent draws one bar over its workers' totals; a worker's
+# refusal line takes the bar off its line first
+pty "$T/jobs.tty" "$BIN" --db "$T/j.db" ingest --jobs 3 "$T/msgs"
+check "ingest --jobs 3 on a terminal: exit 1 (two refused)" "$?" 1
+check "ingest --jobs 3 on a terminal: one bar, with the totals at the end" \
+    "$(bar "$T/jobs.tty" '30 messages  25 reports  3 duplicates  2 refused')" 1
+check "ingest --jobs 3 on a terminal: each refusal line starts clean" \
+    "$(grep -c "$ESC\[Kdmarcscope: refused" "$T/jobs.tty")" 2
+"$BIN" --db "$T/j2.db" ingest --jobs 3 "$T/msgs" >/dev/null 2>"$T/jobs.pipe"
+check "ingest --jobs 3 into a file: no bar" "$(clean "$T/jobs.pipe")" clean
+
 pty "$T/re.tty" "$BIN" $D reanalyze
 check "reanalyze on a terminal: exit 0" "$?" 0
 check "reanalyze on a terminal: the bar with the records" "$(bar "$T/re.tty" '[0-9]* of [0-9]* records' | grep -c '^[1-9]')" 1

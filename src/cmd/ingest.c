@@ -10,7 +10,8 @@
  *
  * --jobs N runs N worker processes, each with its own store connection, each
  * taking the files whose path hashes to it (source_ingest_shard); the parent
- * adds up what they report and then runs the alerts once.  For a server
+ * draws one progress bar over their running totals (a slot each in shared
+ * memory), adds up what they report and then runs the alerts once.  For a server
  * store (PostgreSQL), whose grouped transactions write side by side; on
  * SQLite the workers take turns at the one write lock.  Two workers meeting
  * the same report or bytes are settled by the store's unique keys, as two
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,10 +41,19 @@
 
 #define MAX_JOBS 16
 
+/* A worker's running totals, in memory shared with the parent (--jobs),
+ * which draws one bar for all of them.  Each field is written by its
+ * worker only and read by the parent; a torn read costs one frame. */
+typedef struct jprog {
+	volatile uint64_t done, messages, reports, duplicates, refused;
+} jprog;
+
 typedef struct ui {
 	pbar bar;
 	uint64_t total, done;
 	const ingest *g;
+	jprog *share;		/* a worker's slot (--jobs), else NULL */
+	int parent_bar;		/* a worker whose parent draws a bar on stderr */
 	dbuf refusals;		/* JSON array items */
 	int nref;
 	int json;
@@ -58,14 +69,21 @@ now(void)
 }
 
 static void
+draw(ui *u, int force, uint64_t done, uint64_t messages, uint64_t reports, uint64_t duplicates,
+    uint64_t refused)
+{
+	progress_draw(&u->bar, done, u->total, force, "%llu messages  %llu reports  "
+	    "%llu duplicates  %llu refused", (unsigned long long)messages,
+	    (unsigned long long)reports, (unsigned long long)duplicates,
+	    (unsigned long long)refused);
+}
+
+static void
 bar_draw(ui *u, int force)
 {
 	const ingest_stats *s = ingest_get_stats(u->g);
 
-	progress_draw(&u->bar, u->done, u->total, force, "%llu messages  %llu reports  "
-	    "%llu duplicates  %llu refused", (unsigned long long)s->messages,
-	    (unsigned long long)s->reports, (unsigned long long)s->duplicates,
-	    (unsigned long long)s->refused);
+	draw(u, force, u->done, s->messages, s->reports, s->duplicates, s->refused);
 }
 
 static void
@@ -74,7 +92,32 @@ on_progress(void *ctx, uint64_t n)
 	ui *u = ctx;
 
 	u->done += n;
+	if (u->share != NULL) {
+		const ingest_stats *s = ingest_get_stats(u->g);
+
+		u->share->done = u->done;
+		u->share->messages = s->messages;
+		u->share->reports = s->reports;
+		u->share->duplicates = s->duplicates;
+		u->share->refused = s->refused;
+	}
 	bar_draw(u, 0);
+}
+
+/* The parent's bar over the workers' slots. */
+static void
+jobs_draw(ui *u, const jprog *jp, int jobs, int force)
+{
+	uint64_t v[5] = { 0, 0, 0, 0, 0 };
+
+	for (int k = 0; k < jobs; k++) {
+		v[0] += jp[k].done;
+		v[1] += jp[k].messages;
+		v[2] += jp[k].reports;
+		v[3] += jp[k].duplicates;
+		v[4] += jp[k].refused;
+	}
+	draw(u, force, v[0], v[1], v[2], v[3], v[4]);
 }
 
 static void
@@ -83,6 +126,8 @@ on_refused(void *ctx, const char *input, const char *reason)
 	ui *u = ctx;
 
 	progress_clear(&u->bar);
+	if (u->parent_bar)
+		fputs("\r\033[K", stderr);	/* the parent's bar, off this line */
 	ingest_log_refusal("refused", input, reason);
 	if (u->json) {
 		if (u->nref++ > 0)
@@ -141,6 +186,8 @@ run_share(store *s, const ingest_opts *o, ui *u, int n, char **inputs, unsigned 
 	for (int i = 0; i < n; i++)
 		bad |= source_ingest_shard(g, inputs[i], shard, nshards);
 	ingest_wait(g);
+	if (u->share != NULL)
+		on_progress(u, 0);	/* the final totals into the parent's bar */
 	bar_draw(u, 1);
 	progress_clear(&u->bar);
 	*st = *ingest_get_stats(g);
@@ -153,28 +200,39 @@ run_share(store *s, const ingest_opts *o, ui *u, int n, char **inputs, unsigned 
  * parent reads them after it ended).  Never returns. */
 static void
 worker(cmd_ctx *c, ingest_opts o, int json, int n, char **inputs, unsigned shard,
-    unsigned nshards, FILE *res)
+    unsigned nshards, FILE *res, jprog *share, int parent_bar)
 {
 	ui u;
 	store *s;
 	ingest_stats st;
 	int bad;
 
+	static char errbuf[16384];
+
+	/* whole lines to the terminal in one write each, so that the parent's
+	 * bar never lands between "erase the line" and a refusal line */
+	setvbuf(stderr, errbuf, _IOLBF, sizeof(errbuf));
 	memset(&u, 0, sizeof(u));
 	u.json = json;
+	u.share = share;
+	u.parent_bar = parent_bar;
 	dbuf_init(&u.refusals, (size_t)16 << 20);
 	progress_init(&u.bar, 0);
 	o.cb_ctx = &u;
-	if ((s = cmd_open_store(c)) == NULL)
+	if ((s = cmd_open_store(c)) == NULL) {
+		fflush(stderr);
 		_exit(2);
+	}
 	bad = run_share(s, &o, &u, n, inputs, shard, nshards, &st);
 	store_close(s);
 	if (fwrite(&st, sizeof(st), 1, res) != 1 ||
 	    (u.refusals.len > 0 && fwrite(u.refusals.data, 1, u.refusals.len, res) != u.refusals.len) ||
 	    fflush(res) != 0) {
 		log_warnx("ingest: worker %u: cannot hand over its totals: %s", shard, strerror(errno));
+		fflush(stderr);
 		_exit(2);
 	}
+	fflush(stderr);
 	_exit(bad);
 }
 
@@ -193,19 +251,65 @@ stats_add(ingest_stats *a, const ingest_stats *b)
 	a->tls_reports += b->tls_reports;
 }
 
+/* Worker k ended with status: its totals added into *sum, its refusals
+ * into u->refusals.  Returns 0, 1 or 2 as run_jobs. */
+static int
+reap(ui *u, int k, int status, FILE *res, ingest_stats *sum)
+{
+	ingest_stats st;
+	char buf[65536];
+	size_t got;
+	int wrc;
+
+	if (WIFSIGNALED(status)) {
+		log_warnx("ingest: worker %d ended by signal %d: its share is not complete "
+		    "(the same ingest again completes it)", k, WTERMSIG(status));
+		wrc = 2;
+	} else
+		wrc = WEXITSTATUS(status);
+	rewind(res);
+	if (wrc != 2 && fread(&st, sizeof(st), 1, res) == 1) {
+		int first = 1;
+
+		stats_add(sum, &st);
+		/* the worker's items, "{...},{...}": a comma between workers */
+		while ((got = fread(buf, 1, sizeof(buf), res)) > 0) {
+			if (first && u->refusals.len > 0)
+				dbuf_addc(&u->refusals, ',');
+			first = 0;
+			dbuf_add(&u->refusals, buf, got);
+		}
+	} else if (wrc != 2) {
+		log_warnx("ingest: worker %d left no totals", k);
+		wrc = 2;
+	}
+	fclose(res);
+	return wrc > 2 ? 2 : wrc;
+}
+
 /* jobs workers over the inputs; their totals added into *sum, their
- * refusals into u->refusals.  Returns the worst exit status: 0, 1 (something
- * refused or failed), 2 (a worker could not run or ended by a signal: its
- * share is not complete, and running the same ingest again completes it). */
+ * refusals into u->refusals; on a terminal one bar for all of them, from
+ * their slots in shared memory.  Returns the worst exit status: 0, 1
+ * (something refused or failed), 2 (a worker could not run or ended by a
+ * signal: its share is not complete, and running the same ingest again
+ * completes it). */
 static int
 run_jobs(cmd_ctx *c, const ingest_opts *o, ui *u, int jobs, int n, char **inputs,
     ingest_stats *sum)
 {
 	FILE *res[MAX_JOBS];
 	pid_t pid[MAX_JOBS];
-	int rc = 0, started = 0;
+	int rc = 0, started = 0, left;
+	jprog *jp;
 
 	memset(sum, 0, sizeof(*sum));
+	jp = mmap(NULL, sizeof(jprog) * MAX_JOBS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (jp == MAP_FAILED) {
+		log_warnx("ingest: no shared memory for the workers: %s", strerror(errno));
+		return 2;
+	}
+	memset(jp, 0, sizeof(jprog) * MAX_JOBS);
 	fflush(stdout);
 	fflush(stderr);
 	for (int k = 0; k < jobs; k++) {
@@ -221,43 +325,42 @@ run_jobs(cmd_ctx *c, const ingest_opts *o, ui *u, int jobs, int n, char **inputs
 			break;
 		}
 		if (pid[k] == 0)
-			worker(c, *o, u->json, n, inputs, (unsigned)k, (unsigned)jobs, res[k]);
+			worker(c, *o, u->json, n, inputs, (unsigned)k, (unsigned)jobs, res[k], &jp[k],
+			    u->bar.tty);
 		started++;
 	}
-	for (int k = 0; k < started; k++) {
-		int status, wrc;
-		ingest_stats st;
-		char buf[65536];
-		size_t got;
+	for (left = started; left > 0;) {
+		for (int k = 0; k < started; k++) {
+			int status;
+			pid_t r;
 
-		while (waitpid(pid[k], &status, 0) < 0 && errno == EINTR)
-			;
-		if (WIFSIGNALED(status)) {
-			log_warnx("ingest: worker %d ended by signal %d: its share is not complete "
-			    "(the same ingest again completes it)", k, WTERMSIG(status));
-			wrc = 2;
-		} else
-			wrc = WEXITSTATUS(status);
-		rewind(res[k]);
-		if (wrc != 2 && fread(&st, sizeof(st), 1, res[k]) == 1) {
-			int first = 1;
-
-			stats_add(sum, &st);
-			/* the worker's items, "{...},{...}": a comma between workers */
-			while ((got = fread(buf, 1, sizeof(buf), res[k])) > 0) {
-				if (first && u->refusals.len > 0)
-					dbuf_addc(&u->refusals, ',');
-				first = 0;
-				dbuf_add(&u->refusals, buf, got);
+			if (pid[k] <= 0)
+				continue;
+			while ((r = waitpid(pid[k], &status, WNOHANG)) < 0 && errno == EINTR)
+				;
+			if (r == 0)
+				continue;
+			pid[k] = 0;
+			left--;
+			if (r < 0) {
+				log_warnx("ingest: worker %d: %s", k, strerror(errno));
+				fclose(res[k]);
+				rc = 2;
+				continue;
 			}
-		} else if (wrc != 2) {
-			log_warnx("ingest: worker %d left no totals", k);
-			wrc = 2;
+			status = reap(u, k, status, res[k], sum);
+			if (status > rc)
+				rc = status;
 		}
-		fclose(res[k]);
-		if (wrc > rc)
-			rc = wrc > 2 ? 2 : wrc;
+		jobs_draw(u, jp, started, left == 0);
+		if (left > 0) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
 	}
+	progress_clear(&u->bar);
+	munmap(jp, sizeof(jprog) * MAX_JOBS);
 	return rc;
 }
 
@@ -283,8 +386,7 @@ usage(FILE *f)
 	    "                         messages per commit, each still all or nothing)\n"
 	    "  --jobs N               N worker processes (1 to 16, default 1), each with\n"
 	    "                         its own database connection, sharing the files:\n"
-	    "                         faster on PostgreSQL, no faster on SQLite.  With\n"
-	    "                         more than one: no progress bar\n"
+	    "                         faster on PostgreSQL, no faster on SQLite\n"
 	    "  --alerts               then evaluate the alerts of what changed and deliver\n"
 	    "                         them (also with on_ingest = yes in [alerts] of\n"
 	    "                         --config; --no-alerts: not even then)\n"
@@ -408,7 +510,7 @@ cmd_ingest(cmd_ctx *c, int argc, char **argv)
 	for (int i = optind; i < argc && jobs > 1; i++)
 		if (strcmp(argv[i], "-") == 0)
 			jobs = 1;	/* one standard input */
-	progress_init(&u.bar, jobs == 1 && progress);
+	progress_init(&u.bar, progress);
 	if (u.bar.tty)
 		for (int i = optind; i < argc; i++)
 			u.total += source_size(argv[i]);
