@@ -209,9 +209,11 @@ void pg_stage_end(pg_store *q);
 int pg_stage_settle(pg_store *q);
 int pg_stage_grouped(const pg_store *q);
 
-/* store_pg_changes.c: a grouped transaction's alert changes, written by the settle */
+/* store_pg_changes.c: a grouped transaction's alert changes and new hosts rows, written by
+ * the settle */
 int pg_changes_add(pg_store *q, const char *domain, int64_t day);
 int pg_changes_add_failure(pg_store *q, int64_t failure_id);
+int pg_changes_add_host(pg_store *q, const char *ip);
 int pg_changes_pending(const pg_store *q);
 int pg_changes_settle(pg_store *q);
 void pg_changes_clear(pg_store *q);

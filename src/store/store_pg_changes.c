@@ -15,8 +15,14 @@
  * savepoint keeps its changes: a change asks for one more evaluation of a
  * (domain, day), which costs that evaluation and nothing else.
  *
+ * The same holds for a failure report's source address, which joins the
+ * enrichment queue (a hosts row, ON CONFLICT DO NOTHING): a new row is
+ * locked until the COMMIT, and two groups inserting two new addresses in
+ * opposite orders deadlock.  In a group they wait here too, and the settle
+ * inserts them in address order (pg_changes_add_host).
+ *
  * Exports (pg_priv.h): pg_changes_add, pg_changes_add_failure,
- * pg_changes_pending, pg_changes_settle, pg_changes_clear, pg_changes_free.
+ * pg_changes_add_host, pg_changes_pending, pg_changes_settle, pg_changes_clear, pg_changes_free.
  * Errors: pg_changes_settle returns STORE_ERR with q->err set; the adds
  * return 0 when kept, -1 when the caller must write the change itself (more
  * than MAX_CHANGES in one transaction).
@@ -32,11 +38,15 @@
 #define MAX_CHANGES (1 << 20)	/* kept per transaction, then written at once */
 
 struct pg_changes {
-	dbuf dom, day, fid;	/* array literal elements, without the braces */
-	int n, nfail;
+	dbuf dom, day, fid, ip;	/* array literal elements, without the braces */
+	int n, nfail, nhost;
 };
 
-enum { CH_SETTLE };
+enum { CH_SETTLE, CH_HOSTS };
+
+static const char hosts_sql[] =
+    "INSERT INTO hosts(ip) SELECT DISTINCT a FROM unnest($1::text[]) AS u(a) ORDER BY 1 "
+    "ON CONFLICT DO NOTHING";
 
 /* Both kinds, duplicates merged, in key order; seq as store_pg_alerts.c's
  * L_CH_ADD (the time in microseconds, an update at least seq + 1), the
@@ -62,8 +72,22 @@ get(pg_store *q)
 		dbuf_init(&c->dom, (size_t)64 << 20);
 		dbuf_init(&c->day, (size_t)32 << 20);
 		dbuf_init(&c->fid, (size_t)32 << 20);
+		dbuf_init(&c->ip, (size_t)32 << 20);
 	}
 	return c;
+}
+
+/* "..." with a backslash before " and \ (array literal syntax). */
+static void
+quoted(dbuf *d, const char *v)
+{
+	dbuf_addc(d, '"');
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			dbuf_addc(d, '\\');
+		dbuf_addc(d, *p);
+	}
+	dbuf_addc(d, '"');
 }
 
 int
@@ -79,13 +103,7 @@ pg_changes_add(pg_store *q, const char *domain, int64_t day)
 		dbuf_addc(&c->dom, ',');
 		dbuf_addc(&c->day, ',');
 	}
-	dbuf_addc(&c->dom, '"');
-	for (const char *p = domain; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			dbuf_addc(&c->dom, '\\');
-		dbuf_addc(&c->dom, *p);
-	}
-	dbuf_addc(&c->dom, '"');
+	quoted(&c->dom, domain);
 	dbuf_printf(&c->day, "%" PRId64, day);
 	c->n++;
 	return 0;
@@ -106,9 +124,23 @@ pg_changes_add_failure(pg_store *q, int64_t failure_id)
 }
 
 int
+pg_changes_add_host(pg_store *q, const char *ip)
+{
+	struct pg_changes *c = get(q);
+
+	if (ip == NULL || c->nhost >= MAX_CHANGES || c->ip.len + 2 * strlen(ip) + 4 >= c->ip.max)
+		return -1;
+	if (c->nhost > 0)
+		dbuf_addc(&c->ip, ',');
+	quoted(&c->ip, ip);
+	c->nhost++;
+	return 0;
+}
+
+int
 pg_changes_pending(const pg_store *q)
 {
-	return q->changes != NULL && q->changes->n + q->changes->nfail > 0;
+	return q->changes != NULL && q->changes->n + q->changes->nfail + q->changes->nhost > 0;
 }
 
 static char *
@@ -133,6 +165,20 @@ pg_changes_settle(pg_store *q)
 
 	if (!pg_changes_pending(q))
 		return STORE_OK;
+	if (c->nhost > 0) {
+		if (pg_prepare(q, PGA_CHANGES, CH_HOSTS, hosts_sql, "queueing sources for enrichment")
+		    != STORE_OK)
+			return STORE_ERR;
+		v = xcalloc(1, sizeof(*v));
+		v[0] = array_of(&c->ip);
+		snprintf(name, sizeof(name), "a%d_%d", (int)PGA_CHANGES, CH_HOSTS);
+		if (pg_queue_add(q, name, 1, v, "queueing sources for enrichment") != STORE_OK)
+			return STORE_ERR;
+	}
+	if (c->n + c->nfail == 0) {
+		pg_changes_clear(q);
+		return STORE_OK;
+	}
 	if (pg_prepare(q, PGA_CHANGES, CH_SETTLE, settle_sql, "recording changes") != STORE_OK)
 		return STORE_ERR;
 	v = xcalloc(3, sizeof(*v));
@@ -154,7 +200,8 @@ pg_changes_clear(pg_store *q)
 	dbuf_reset(&c->dom);
 	dbuf_reset(&c->day);
 	dbuf_reset(&c->fid);
-	c->n = c->nfail = 0;
+	dbuf_reset(&c->ip);
+	c->n = c->nfail = c->nhost = 0;
 }
 
 void
@@ -167,6 +214,7 @@ pg_changes_free(pg_store *q)
 	dbuf_free(&c->dom);
 	dbuf_free(&c->day);
 	dbuf_free(&c->fid);
+	dbuf_free(&c->ip);
 	free(c);
 	q->changes = NULL;
 }

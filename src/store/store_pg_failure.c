@@ -140,7 +140,8 @@ f_add(pg_store *q, const pg_kind *k, int64_t raw_id, const json_t *m, const char
 		return STORE_OK;	/* a duplicate: store_pg_kinds.c counts it */
 	/* the source joins the enrichment queue like an aggregate record's, so a
 	 * host seen only in failure reports gets its reverse DNS, country, AS */
-	if (c.family != 0) {
+	if (c.family != 0 && !(pg_stage_grouped(q) && pg_changes_add_host(q, ip) == 0)) {
+		/* (in a group: inserted with the settle, store_pg_changes.c) */
 		pg_p_init(&p);
 		pg_p_text(&p, ip);
 		if (pg_kind_defer(q, k, PGK_OWN3, "INSERT INTO hosts(ip) VALUES ($1) ON CONFLICT "

@@ -445,6 +445,20 @@ test_changes(void **state)
 	assert_int_equal(scalar(s, "SELECT count(*) FROM alert_changes WHERE policy_domain = "
 	    "'we\"ird\\.example' AND day = 20010"), 1);
 
+	/* a failure report's new source address waits for the settle too */
+	PQclear(PQexec(PG(s)->conn, "DELETE FROM hosts WHERE ip IN ('192.0.2.201', '192.0.2.202')"));
+	bulk_begin(s);
+	assert_int_equal(pg_changes_add_host(PG(s), "192.0.2.202"), 0);
+	assert_int_equal(pg_changes_add_host(PG(s), "192.0.2.201"), 0);
+	assert_int_equal(pg_changes_add_host(PG(s), "192.0.2.202"), 0);
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM hosts WHERE ip IN ('192.0.2.201', "
+	    "'192.0.2.202')"), 0);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM hosts WHERE ip IN ('192.0.2.201', "
+	    "'192.0.2.202')"), 2);
+	assert_int_equal(changes(s), 3);
+
 	/* outside a group: written at once (seen inside the transaction) */
 	assert_int_equal(store_begin(s), STORE_OK);
 	assert_int_equal(store_alerts_change_add(s, "chg.example", 20012), STORE_OK);
