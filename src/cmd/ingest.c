@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +55,9 @@ typedef struct ui {
 	const ingest *g;
 	jprog *share;		/* a worker's slot (--jobs), else NULL */
 	int parent_bar;		/* a worker whose parent draws a bar on stderr */
+	ingest_stats base;	/* a worker's first pass, under its second's */
+	dbuf again;		/* a worker's files to try again, NUL-separated */
+	int nagain;
 	dbuf refusals;		/* JSON array items */
 	int nref;
 	int json;
@@ -96,10 +100,10 @@ on_progress(void *ctx, uint64_t n)
 		const ingest_stats *s = ingest_get_stats(u->g);
 
 		u->share->done = u->done;
-		u->share->messages = s->messages;
-		u->share->reports = s->reports;
-		u->share->duplicates = s->duplicates;
-		u->share->refused = s->refused;
+		u->share->messages = u->base.messages + s->messages;
+		u->share->reports = u->base.reports + s->reports;
+		u->share->duplicates = u->base.duplicates + s->duplicates;
+		u->share->refused = u->base.refused + s->refused;
 	}
 	bar_draw(u, 0);
 }
@@ -196,8 +200,30 @@ run_share(store *s, const ingest_opts *o, ui *u, int n, char **inputs, unsigned 
 	return bad || st->failed > 0 || st->refused > 0;
 }
 
+/* A worker's message failed on a database error (a deadlock with another
+ * worker's group, say: two copies of one report met in different orders):
+ * a file is taken over, to be ingested again on its own after the worker's
+ * other files, when the other groups have committed; an mbox's message
+ * ("path#N") is reported as usual. */
+static int
+on_db_error(void *ctx, const char *input)
+{
+	ui *u = ctx;
+	struct stat sb;
+
+	if (u->nagain >= 10000 || stat(input, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    dbuf_add(&u->again, input, strlen(input) + 1) != DBUF_OK)
+		return 0;
+	u->nagain++;
+	return 1;
+}
+
+static void stats_add(ingest_stats *a, const ingest_stats *b);
+
 /* A worker process: its share, then its totals and refusals into res (the
- * parent reads them after it ended).  Never returns. */
+ * parent reads them after it ended).  The files whose message met a
+ * database error are tried again at the end, one message per transaction
+ * (on_db_error).  Never returns. */
 static void
 worker(cmd_ctx *c, ingest_opts o, int json, int n, char **inputs, unsigned shard,
     unsigned nshards, FILE *res, jprog *share, int parent_bar)
@@ -223,7 +249,28 @@ worker(cmd_ctx *c, ingest_opts o, int json, int n, char **inputs, unsigned shard
 		fflush(stderr);
 		_exit(2);
 	}
+	dbuf_init(&u.again, (size_t)64 << 20);
+	o.on_db_error = on_db_error;
 	bad = run_share(s, &o, &u, n, inputs, shard, nshards, &st);
+	if (u.nagain > 0) {
+		char **again = xcalloc((size_t)u.nagain, sizeof(*again));
+		ingest_stats st2;
+		uint64_t bytes = st.bytes;	/* the files' bytes are counted once */
+		char *p = u.again.data;
+
+		for (int i = 0; i < u.nagain; p += strlen(p) + 1, i++)
+			again[i] = p;
+		log_warnx("ingest: worker %u: trying %d file%s again, one message per transaction",
+		    shard, u.nagain, u.nagain == 1 ? "" : "s");
+		o.on_db_error = NULL;
+		o.group = 0;
+		u.base = st;
+		bad |= run_share(s, &o, &u, u.nagain, again, 0, 1, &st2);
+		stats_add(&st, &st2);
+		st.bytes = bytes;
+		free(again);
+	}
+	dbuf_free(&u.again);
 	store_close(s);
 	if (fwrite(&st, sizeof(st), 1, res) != 1 ||
 	    (u.refusals.len > 0 && fwrite(u.refusals.data, 1, u.refusals.len, res) != u.refusals.len) ||

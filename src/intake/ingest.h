@@ -69,6 +69,12 @@ typedef struct ingest_opts {
 	int redact;		/* failure reports: local parts of addresses replaced (--redact) */
 	void (*on_refused)(void *ctx, const char *input, const char *reason);
 	void (*on_progress)(void *ctx, uint64_t bytes);
+	/* A message failed on a database error (nothing of it stored): 1 takes
+	 * it over (the caller ingests it again later; it is then neither
+	 * counted as a message nor as failed, nor reported as refused), 0 has it
+	 * reported as usual.  NULL: as 0.  Used by ingest --jobs, whose workers'
+	 * grouped transactions can meet in a deadlock (docs/OPERATIONS.md). */
+	int (*on_db_error)(void *ctx, const char *input);
 	void *cb_ctx;
 	int pipeline;		/* parse and write in two threads */
 	int group;		/* group commit: up to this many messages per

@@ -266,10 +266,20 @@ c_abandon(ingest *g, const char *why)
 	g->c_state = C_SKIP;
 }
 
-/* A database error. */
+/* A database error.  The caller may take the message over (on_db_error:
+ * ingest --jobs tries it again on its own after its other files). */
 static void
 c_fail(ingest *g, const char *what)
 {
+	if (g->o.on_db_error != NULL && g->o.on_db_error(g->o.cb_ctx, c_src(g))) {
+		log_warnx("%s: %s%s; tried again after the other files", c_src(g), what,
+		    store_errmsg(g->st));
+		ig_unit_rollback(g);
+		g->stats.messages--;	/* counted when it is tried again */
+		g->last_outcome = INGEST_FAILED;
+		g->c_state = C_SKIP;
+		return;
+	}
 	log_warnx("%s: %s%s", c_src(g), what, store_errmsg(g->st));
 	c_abandon(g, "database error (nothing of it was stored; ingest it again)");
 }
