@@ -26,7 +26,7 @@
  *
  * Exports: pg_store, PG(), enum pg_area, pg_params and pg_p_*, pg_exec,
  * pg_exec_nobatch, pg_exec_text, pg_run, pg_fail, pg_prepare, pg_defer, pg_defer_text,
- * pg_sync, pg_queue_*, pg_pipeline, pg_int, pg_str, pg_real, pg_isnull,
+ * pg_sync, pg_queue_*, pg_pipeline, pg_int, pg_str, pg_real, pg_isnull, pg_array, pg_array_quote,
  * pg_tx_begin, pg_tx_end, pg_batch_*, the sub-interface op tables.
  */
 #ifndef DS_PG_PRIV_H
@@ -172,6 +172,11 @@ int64_t pg_int(const PGresult *r, int row, int col);
 const char *pg_str(const PGresult *r, int row, int col);
 double pg_real(const PGresult *r, int row, int col);
 int pg_isnull(const PGresult *r, int row, int col);
+/* Array literal parameters ('{...}'): pg_array copies the elements of d
+ * between braces (allocated); pg_array_quote appends s as one element. */
+struct dbuf;
+char *pg_array(const struct dbuf *d);
+void pg_array_quote(struct dbuf *d, const char *s);
 
 /* An op that writes several statements and may be called outside a
  * transaction: pg_tx_begin opens one when none is open; pg_tx_end(ok)

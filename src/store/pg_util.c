@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "pg_priv.h"
+#include "../util/dbuf.h"
 #include "../util/log.h"
 
 void
@@ -330,6 +331,33 @@ int
 pg_isnull(const PGresult *r, int row, int col)
 {
 	return row >= PQntuples(r) || PQgetisnull(r, row, col);
+}
+
+/* An array literal parameter, "{" elements "}", allocated (the caller's). */
+char *
+pg_array(const dbuf *d)
+{
+	char *a = xmalloc(d->len + 3);
+
+	a[0] = '{';
+	if (d->len > 0)
+		memcpy(a + 1, d->data, d->len);
+	a[d->len + 1] = '}';
+	a[d->len + 2] = '\0';
+	return a;
+}
+
+/* s as an array element: "...", a backslash before " and \. */
+void
+pg_array_quote(dbuf *d, const char *s)
+{
+	dbuf_addc(d, '"');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			dbuf_addc(d, '\\');
+		dbuf_addc(d, *p);
+	}
+	dbuf_addc(d, '"');
 }
 
 /*

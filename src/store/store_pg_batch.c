@@ -198,13 +198,7 @@ el_text(struct pg_batch *b, int col, int n, const char *s)
 		return;
 	}
 	el_sep(d, n);
-	dbuf_addc(d, '"');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			dbuf_addc(d, '\\');
-		dbuf_addc(d, *p);
-	}
-	dbuf_addc(d, '"');
+	pg_array_quote(d, s);
 	b->bytes += strlen(s) + 3;
 }
 
@@ -387,32 +381,6 @@ batch_empty(const struct pg_batch *b)
 	return 1;
 }
 
-/* An array literal parameter, "{" elements "}", allocated. */
-static char *
-array_of(const dbuf *d)
-{
-	char *a = xmalloc(d->len + 3);
-
-	a[0] = '{';
-	if (d->len > 0)
-		memcpy(a + 1, d->data, d->len);
-	a[d->len + 1] = '}';
-	a[d->len + 2] = '\0';
-	return a;
-}
-
-static void
-quoted(dbuf *d, const char *s)
-{
-	dbuf_addc(d, '"');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			dbuf_addc(d, '\\');
-		dbuf_addc(d, *p);
-	}
-	dbuf_addc(d, '"');
-}
-
 static int
 prepare(pg_store *q, int st)
 {
@@ -456,7 +424,7 @@ rollup_arrays(struct pg_batch *b, int t)
 			if (i > 0)
 				dbuf_addc(&d, ',');
 			if (r->types[c] == 's')
-				quoted(&d, set->row[i].s[si]);
+				pg_array_quote(&d, set->row[i].s[si]);
 			else
 				dbuf_printf(&d, "%" PRId64, set->row[i].n[ni]);
 		}
@@ -464,7 +432,7 @@ rollup_arrays(struct pg_batch *b, int t)
 			si++;
 		else
 			ni++;
-		v[c] = array_of(&d);
+		v[c] = pg_array(&d);
 	}
 	dbuf_free(&d);
 	return v;
@@ -500,7 +468,7 @@ flush_now(pg_store *q)
 			return STORE_ERR;
 		v = xcalloc(NCOL, sizeof(*v));
 		for (int i = 0; i < NCOL; i++)
-			v[i] = array_of(&b->col[i]);
+			v[i] = pg_array(&b->col[i]);
 		if (pg_queue_add(q, "batch0", NCOL, v, "storing records") != STORE_OK)
 			return STORE_ERR;
 	}

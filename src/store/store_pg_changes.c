@@ -77,19 +77,6 @@ get(pg_store *q)
 	return c;
 }
 
-/* "..." with a backslash before " and \ (array literal syntax). */
-static void
-quoted(dbuf *d, const char *v)
-{
-	dbuf_addc(d, '"');
-	for (const char *p = v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			dbuf_addc(d, '\\');
-		dbuf_addc(d, *p);
-	}
-	dbuf_addc(d, '"');
-}
-
 int
 pg_changes_add(pg_store *q, const char *domain, int64_t day)
 {
@@ -103,7 +90,7 @@ pg_changes_add(pg_store *q, const char *domain, int64_t day)
 		dbuf_addc(&c->dom, ',');
 		dbuf_addc(&c->day, ',');
 	}
-	quoted(&c->dom, domain);
+	pg_array_quote(&c->dom, domain);
 	dbuf_printf(&c->day, "%" PRId64, day);
 	c->n++;
 	return 0;
@@ -132,7 +119,7 @@ pg_changes_add_host(pg_store *q, const char *ip)
 		return -1;
 	if (c->nhost > 0)
 		dbuf_addc(&c->ip, ',');
-	quoted(&c->ip, ip);
+	pg_array_quote(&c->ip, ip);
 	c->nhost++;
 	return 0;
 }
@@ -141,19 +128,6 @@ int
 pg_changes_pending(const pg_store *q)
 {
 	return q->changes != NULL && q->changes->n + q->changes->nfail + q->changes->nhost > 0;
-}
-
-static char *
-array_of(const dbuf *d)
-{
-	char *a = xmalloc(d->len + 3);
-
-	a[0] = '{';
-	if (d->len > 0)
-		memcpy(a + 1, d->data, d->len);
-	a[d->len + 1] = '}';
-	a[d->len + 2] = '\0';
-	return a;
 }
 
 /* Queued (pg_queue.c): travels with the COMMIT. */
@@ -170,7 +144,7 @@ pg_changes_settle(pg_store *q)
 		    != STORE_OK)
 			return STORE_ERR;
 		v = xcalloc(1, sizeof(*v));
-		v[0] = array_of(&c->ip);
+		v[0] = pg_array(&c->ip);
 		snprintf(name, sizeof(name), "a%d_%d", (int)PGA_CHANGES, CH_HOSTS);
 		if (pg_queue_add(q, name, 1, v, "queueing sources for enrichment") != STORE_OK)
 			return STORE_ERR;
@@ -182,9 +156,9 @@ pg_changes_settle(pg_store *q)
 	if (pg_prepare(q, PGA_CHANGES, CH_SETTLE, settle_sql, "recording changes") != STORE_OK)
 		return STORE_ERR;
 	v = xcalloc(3, sizeof(*v));
-	v[0] = array_of(&c->dom);
-	v[1] = array_of(&c->day);
-	v[2] = array_of(&c->fid);
+	v[0] = pg_array(&c->dom);
+	v[1] = pg_array(&c->day);
+	v[2] = pg_array(&c->fid);
 	pg_changes_clear(q);
 	snprintf(name, sizeof(name), "a%d_%d", (int)PGA_CHANGES, CH_SETTLE);
 	return pg_queue_add(q, name, 3, v, "recording changes");
