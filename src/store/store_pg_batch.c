@@ -23,8 +23,8 @@
  *
  * The rollup statement is an upsert into the table itself (INSERT ... ON
  * CONFLICT DO UPDATE adding the counts), except in bulk mode (store bulk(),
- * the ingest of many messages), from a transaction's second message on
- * (group commit: "unit" savepoints) or once a batch filled up (a large
+ * the ingest of many messages), from a grouped transaction's first message
+ * on (group commit: "unit" savepoints) or once a batch filled up (a large
  * report): there the rows go to the table's stage
  * (stage_day, stage_src, stage_org, stage_hours: UNLOGGED tables of
  * sql_pg/025, no index, no trigger, no WAL), and one "settle" statement per
@@ -438,11 +438,13 @@ rollup_arrays(struct pg_batch *b, int t)
 	return v;
 }
 
-/* Rows go to the stage: bulk mode, from the second message of a
- * transaction on, or once the batch filled up (a large report: its rollup
- * rows meet in the stage instead of updating the same rollup rows batch
- * after batch).  A transaction of one small message, as an MTA pipes in,
- * gains nothing from it and would prepare and send twice the statements. */
+/* Rows go to the stage: bulk mode, from the first message of a grouped
+ * transaction on (a group holds no rollup row before its settle, so groups
+ * of several writers do not deadlock), or once the batch filled up (a large
+ * report: its rollup rows meet in the stage instead of updating the same
+ * rollup rows batch after batch).  A transaction of one small message
+ * outside a group, as an MTA pipes in, gains nothing from it and would
+ * prepare and send twice the statements. */
 static int
 staging(pg_store *q)
 {

@@ -231,8 +231,8 @@ add_rows(store *s, int64_t day, int64_t messages)
 	assert_int_equal(store_analysis_rollup_hours_add(s, &h), STORE_OK);
 }
 
-/* A bulk transaction past its first message (the stage starts with the
- * second "unit"). */
+/* A grouped bulk transaction with two messages begun (the stage starts with
+ * the first "unit"; two as an ingest's group has them). */
 static void
 bulk_begin(store *s)
 {
