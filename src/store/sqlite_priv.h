@@ -8,7 +8,7 @@
  * sq_close), so files never share statement numbers.
  *
  * Exports: sq_store, SQ(), sq_fail, sq_bind_text, sq_run, sq_exec, sq_prep,
- * sq_bind_analysis, sq_batch_*, sq_bulk*.
+ * sq_bind_analysis, sq_batch_*, sq_stage_*, sq_bulk*.
  */
 #ifndef DS_SQLITE_PRIV_H
 #define DS_SQLITE_PRIV_H
@@ -21,7 +21,7 @@
 #define SQ_SLOTS 64	/* statements per sub-interface */
 
 enum sq_area { SQA_ANALYSIS = 0, SQA_HOSTS, SQA_WEB, SQA_BATCH, SQA_KINDS, SQA_AUTH, SQA_ALERTS,
-    SQA__COUNT };
+    SQA_INTAKE, SQA_STAGE, SQA__COUNT };
 
 typedef struct sq_store {
 	store base;
@@ -33,6 +33,8 @@ typedef struct sq_store {
 	struct sq_batch *batch;	/* records not written yet (store_sqlite_batch.c) */
 	int batch_err;		/* a batch write failed: the next sq_run fails */
 	struct sq_prof *prof;	/* $DMARCSCOPE_SQL_PROFILE (sqlite_prof.c), or NULL */
+	int stage;		/* this transaction's rollup rows wait in the stage
+				 * tables (store_sqlite_stage.c) */
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))
@@ -56,6 +58,12 @@ int sq_batch_flush(sq_store *q);
 void sq_batch_forget(sq_store *q);
 void sq_batch_discard(sq_store *q);
 void sq_batch_free(sq_store *q);
+/* A grouped transaction's rollups (store_sqlite_stage.c): staged from its
+ * first "unit" savepoint on (begin; nothing outside a transaction), moved to
+ * their tables before the COMMIT (settle), forgotten when it ends (end). */
+int sq_stage_begin(sq_store *q);
+int sq_stage_settle(sq_store *q);
+void sq_stage_end(sq_store *q);
 /* Bulk mode on/off (store_sqlite_ckpt.c); sq_bulk_stop before closing. */
 int sq_bulk(store *s, int on);
 void sq_bulk_stop(sq_store *q);

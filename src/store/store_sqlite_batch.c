@@ -18,6 +18,9 @@
  * forgotten whenever a transaction ends or a savepoint is rolled back
  * (sq_batch_forget, sq_batch_discard: pending rows are then dropped).
  *
+ * In a grouped transaction (q->stage) the rollup rows go to the stage
+ * tables of store_sqlite_stage.c instead, plain INSERTs.
+ *
  * Errors: a failed flush leaves its message in q->err and sets
  * q->batch_err; the next sq_run() returns STORE_ERR (so the savepoint or
  * commit that triggered the flush fails, and the caller rolls back).
@@ -38,7 +41,7 @@
 #define BATCH 16		/* rows per INSERT */
 #define AUTH_CAP (4 * BATCH + DM_MAX_DKIM)	/* auth rows held (each kind) */
 
-enum { T_REC, T_REASON, T_DKIM, T_SPF, T_DAY, T_SRC, T__COUNT };
+enum { T_REC, T_REASON, T_DKIM, T_SPF, T_DAY, T_SRC, T_STAGE_DAY, T_STAGE_SRC, T__COUNT };
 #define NROLL 2			/* T_DAY, T_SRC: rollup upserts */
 #define ROLL_COLS 12
 
@@ -110,6 +113,14 @@ static const struct {
 	    "dkim_aligned = dkim_aligned + excluded.dkim_aligned, "
 	    "dmarc_pass = dmarc_pass + excluded.dmarc_pass, "
 	    "spoofing = spoofing + excluded.spoofing" },
+	/* the same rows in a grouped transaction: appended to its stage
+	 * (store_sqlite_stage.c), summed before the COMMIT */
+	[T_STAGE_DAY] = { "INSERT INTO temp.rollup_stage_day(policy_domain, day, cls, path, "
+	    "spf_cat, dkim_cat, sender_kind, known, disposition, reporter_pass, messages, "
+	    "records) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 12, "siiiiiiiiiii" },
+	[T_STAGE_SRC] = { "INSERT INTO temp.rollup_stage_src(policy_domain, day, prefix, "
+	    "messages, spf_aligned, dkim_aligned, dmarc_pass, spoofing) VALUES ",
+	    "(?, ?, ?, ?, ?, ?, ?, ?)", 8, "sisiiiii" },
 };
 
 static const char *
@@ -242,7 +253,7 @@ static int
 flush_rollup(sq_store *q, int k)
 {
 	struct sq_batch *b = q->batch;
-	int t = T_DAY + k, n = b->nroll[k], ncols = tables[t].ncols;
+	int t = (q->stage ? T_STAGE_DAY : T_DAY) + k, n = b->nroll[k], ncols = tables[t].ncols;
 	sqlite3_stmt *st;
 
 	if (n == 0)

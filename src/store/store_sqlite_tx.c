@@ -5,6 +5,8 @@
  *
  * A transaction boundary makes the record batch forget its ids; a rollback
  * (whole or to a savepoint) drops the pending batch, which was never written.
+ * A grouped transaction (a "unit" savepoint per message) stages its rollups
+ * and settles them before its COMMIT (store_sqlite_stage.c).
  *
  * Exports: sq_fail, sq_bind_text, sq_run, sq_exec, sq_prep, sq_prep_nobatch
  * (sqlite_priv.h), sq_stmt, sq_begin, sq_commit, sq_rollback, sq_mark,
@@ -125,7 +127,22 @@ sq_tx(store *s, enum stmt i, const char *what)
 }
 
 int sq_begin(store *s) { return sq_tx(s, S_BEGIN, "begin"); }
-int sq_commit(store *s) { return sq_tx(s, S_COMMIT, "commit"); }
+
+/* A grouped transaction settles its staged rollups first; a settle that
+ * fails fails the commit (the caller rolls back). */
+int
+sq_commit(store *s)
+{
+	int rc;
+
+	if (sq_stage_settle(SQ(s)) != STORE_OK) {
+		sq_batch_forget(SQ(s));
+		return STORE_ERR;
+	}
+	if ((rc = sq_tx(s, S_COMMIT, "commit")) == STORE_OK)
+		sq_stage_end(SQ(s));
+	return rc;
+}
 
 int
 sq_rollback(store *s)
@@ -133,6 +150,7 @@ sq_rollback(store *s)
 	sq_store *q = SQ(s);
 
 	sq_batch_discard(q);	/* never written: nothing to undo */
+	sq_stage_end(q);	/* the stage rows go with the transaction */
 	if (sqlite3_get_autocommit(q->db))
 		return STORE_OK;
 	return run(q, stmt(q, S_ROLLBACK), "rollback");
@@ -161,6 +179,11 @@ sq_mark_op(store *s, const char *name, int op)
 		snprintf(q->err, sizeof(q->err), "unknown savepoint '%s'", name);
 		return STORE_ERR;
 	}
+	/* A "unit" savepoint is a message of a grouped transaction: its
+	 * rollups are staged from the first one on (before the savepoint, so
+	 * that rolling a message back keeps the stage tables). */
+	if (i == 0 && op == 0 && sq_stage_begin(q) != STORE_OK)
+		return STORE_ERR;
 	return run(q, stmt(q, tab[i][op]), "savepoint");
 }
 
