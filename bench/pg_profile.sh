@@ -8,7 +8,8 @@
 # count and execution time, then the ROWS (default 25) statements with the
 # most execution time: top-level (t) or nested (f), calls, seconds, rows,
 # the statement's start.  A statement's time includes its triggers' nested
-# statements.  Environment: DMARCSCOPE (default build/dmarcscope).
+# statements.  Environment: DMARCSCOPE (default build/dmarcscope), PGP_INPUT
+# (what is ingested, default bench/out/mixed; e.g. the big report's file).
 # Exit 0, or 2 on a setup error.
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,7 +17,8 @@ ROWS=${1:-25}
 BIN=${DMARCSCOPE:-build/dmarcscope}
 DIR=${PGP_DIR:-bench/out/pg-profile}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-[ -d bench/out/mixed ] || { echo "pg_profile.sh: bench/out/mixed missing (BENCH_GEN_ONLY=1 sh bench/run.sh)" >&2; exit 2; }
+INPUT=${PGP_INPUT:-bench/out/mixed}
+[ -e "$INPUT" ] || { echo "pg_profile.sh: $INPUT missing (BENCH_GEN_ONLY=1 sh bench/run.sh)" >&2; exit 2; }
 sh tests/servers/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true
 rm -rf "$DIR"
 mkdir -p "$DIR"
@@ -38,7 +40,7 @@ psql -qXAt "$DB" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 psql -qXAt "$DB" -c "SELECT pg_stat_statements_reset()" >/dev/null
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f 'ingest: wall %e s, client CPU %U s user + %S s system' \
-    "$BIN" --db "$DB" -q ingest --json --no-progress bench/out/mixed >/dev/null
+    "$BIN" --db "$DB" -q ingest --json --no-progress "$INPUT" >/dev/null
 Q="FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'"
 psql -qXAt "$DB" -c "SELECT 'top-level statements: ' || sum(calls) FILTER (WHERE toplevel) || ', execution ' || round(sum(total_exec_time) FILTER (WHERE toplevel)::numeric / 1000, 2) || ' s' $Q"
 psql -qXAt -F ' | ' "$DB" -c "SELECT CASE WHEN toplevel THEN 't' ELSE 'f' END, calls, round(total_exec_time::numeric / 1000, 3), rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) $Q ORDER BY total_exec_time DESC LIMIT $ROWS"
