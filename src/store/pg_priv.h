@@ -27,6 +27,7 @@
  * Exports: pg_store, PG(), enum pg_area, pg_params and pg_p_*, pg_exec,
  * pg_exec_nobatch, pg_exec_text, pg_run, pg_fail, pg_prepare, pg_defer, pg_defer_text,
  * pg_sync, pg_queue_*, pg_pipeline, pg_int, pg_str, pg_real, pg_isnull, pg_array, pg_array_quote,
+ * pg_copy_quote, pg_copy_in,
  * pg_tx_begin, pg_tx_end, pg_batch_*, the sub-interface op tables.
  */
 #ifndef DS_PG_PRIV_H
@@ -177,6 +178,11 @@ int pg_isnull(const PGresult *r, int row, int col);
 struct dbuf;
 char *pg_array(const struct dbuf *d);
 void pg_array_quote(struct dbuf *d, const char *s);
+/* COPY ... FROM STDIN in text format (store_pg_batch.c, large reports):
+ * pg_copy_quote appends s as one field; pg_copy_in runs sql with data as
+ * its input, outside the pipeline (pg_sync first). */
+void pg_copy_quote(struct dbuf *d, const char *s);
+int pg_copy_in(pg_store *q, const char *sql, const char *data, size_t len, const char *what);
 
 /* An op that writes several statements and may be called outside a
  * transaction: pg_tx_begin opens one when none is open; pg_tx_end(ok)

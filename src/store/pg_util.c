@@ -19,7 +19,8 @@
  *
  * Exports: pg_p_*, pg_alive, pg_session_init, pg_prepare, pg_exec,
  * pg_exec_nobatch, pg_exec_read, pg_run, pg_exec_text, pg_fail, pg_int,
- * pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end.
+ * pg_str, pg_real, pg_isnull, pg_tx_begin, pg_tx_end, pg_array, pg_array_quote,
+ * pg_copy_quote, pg_copy_in.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -358,6 +359,57 @@ pg_array_quote(dbuf *d, const char *s)
 		dbuf_addc(d, *p);
 	}
 	dbuf_addc(d, '"');
+}
+
+/* s as one field of COPY's text format: backslash, tab, newline and CR
+ * escaped (a backslash, then \\, t, n or r). */
+void
+pg_copy_quote(dbuf *d, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		switch (*p) {
+		case '\\': dbuf_addstr(d, "\\\\"); break;
+		case '\t': dbuf_addstr(d, "\\t"); break;
+		case '\n': dbuf_addstr(d, "\\n"); break;
+		case '\r': dbuf_addstr(d, "\\r"); break;
+		default: dbuf_addc(d, *p);
+		}
+}
+
+/* sql (a COPY ... FROM STDIN) fed len bytes of data in one piece, outside
+ * the pipeline (the caller has sent the queue: pg_sync).  Errors: STORE_ERR
+ * with q->err "what: message"; the transaction is then aborted. */
+int
+pg_copy_in(pg_store *q, const char *sql, const char *data, size_t len, const char *what)
+{
+	PGresult *r = PQexec(q->conn, sql);
+	int rc = STORE_OK;
+
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		pg_fail(q, what, r);
+		PQclear(r);
+		return STORE_ERR;
+	}
+	PQclear(r);
+	while (len > 0 && rc == STORE_OK) {	/* PQputCopyData takes an int */
+		int n = len > (1u << 30) ? 1 << 30 : (int)len;
+
+		if (PQputCopyData(q->conn, data, n) != 1)
+			rc = pg_fail(q, what, NULL);
+		data += n;
+		len -= (size_t)n;
+	}
+	if (PQputCopyEnd(q->conn, rc == STORE_OK ? NULL : "dmarcscope: sending failed") != 1 &&
+	    rc == STORE_OK)
+		rc = pg_fail(q, what, NULL);
+	while ((r = PQgetResult(q->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == STORE_OK)
+			rc = pg_fail(q, what, r);
+		PQclear(r);
+	}
+	if (rc == STORE_OK)
+		q->sqlstate[0] = '\0';
+	return rc;
 }
 
 /*
