@@ -237,8 +237,11 @@ db = sqlite3.connect(sys.argv[1])
 t = sys.argv[2]
 types = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea", "REAL": "double precision"}
 cols, idx, uniq = [], [], []
+# rollup_settling: SQLite's flag row of a settling grouped transaction (sql/028), which
+# PostgreSQL's stage tables and statement triggers make unneeded there
 for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                          "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
+                          "AND name NOT LIKE 'sqlite_%' AND name <> 'rollup_settling' "
+                          "ORDER BY name"):
     for cid, col, typ, notnull, dflt, pk in db.execute("PRAGMA table_info(%s)" % name):
         nullable = "NO" if (notnull or pk) else "YES"
         cols.append("%s|%s|%d|%s|%s" % (name, col, cid + 1, types.get(typ.upper(), typ), nullable))
