@@ -473,6 +473,10 @@ fi
 
 REINGEST=1 ours MIX "$M_REPORTS" "$M_RECORDS" "$M_MESSAGES" "$MIXED"
 MIX_RE_OK=${MIX_RE_OK:-1}
+# the same with `ingest --jobs J` (worker processes; J = the CPUs, at most 4), on both backends:
+# the command a provider's backfill runs, compared between the backends as one command
+JOBS=$(ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); [ "$ncpu" -gt 4 ] && echo 4 || echo "$ncpu")
+ours MIXJ "$M_REPORTS" "$M_RECORDS" "$M_MESSAGES" --jobs "$JOBS" "$MIXED"
 
 # a2. the same into PostgreSQL (issue 17): a throwaway PostgreSQL 15 on loopback
 PG_DONE=0
@@ -486,6 +490,7 @@ if [ "${BENCH_PG:-1}" != 0 ] && [ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/initd
         PG_VERSION=$(psql -X -At "$PG_DSN" -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)
         REINGEST=1 ours PGMIX "$M_REPORTS" "$M_RECORDS" "$M_MESSAGES" "$MIXED"
         PGMIX_RE_OK=${PGMIX_RE_OK:-1}
+        ours PGMIXJ "$M_REPORTS" "$M_RECORDS" "$M_MESSAGES" --jobs "$JOBS" "$MIXED"
         rm_db; "$BIN" --db "$DB" summary > /dev/null 2>&1; db_size > "$RES/PG_EMPTY.size" 2>/dev/null || :
         PG_DB=$DB
         DB=$SQ_DB
@@ -493,6 +498,9 @@ if [ "${BENCH_PG:-1}" != 0 ] && [ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/initd
         PG_RATIO=$(ratio "$PGMIX_MED" "$MIX_MED")
         V_PG=$(verdict "$PGMIX_MED" "$(awk -v a="$MIX_MED" -v r="$T_PG_RATIO" 'BEGIN { printf "%.4f", a * r }')")
         [ "$V_PG" != MISS ] || miss "PostgreSQL: median $(f3 "$PGMIX_MED") s > ${T_PG_RATIO}x SQLite's $(f3 "$MIX_MED") s"
+        PGJ_RATIO=$(ratio "$PGMIXJ_MED" "$MIXJ_MED")
+        V_PGJ=$(verdict "$PGMIXJ_MED" "$(awk -v a="$MIXJ_MED" -v r="$T_PG_RATIO" 'BEGIN { printf "%.4f", a * r }')")
+        [ "$V_PGJ" != MISS ] || miss "PostgreSQL --jobs $JOBS: median $(f3 "$PGMIXJ_MED") s > ${T_PG_RATIO}x SQLite's --jobs $JOBS $(f3 "$MIXJ_MED") s"
     else
         warn "PostgreSQL did not start: $(head -c 300 "$RES/pg.err"); no PostgreSQL row"
     fi
@@ -641,6 +649,14 @@ cat <<EOF
 EOF
 fi
 cat <<EOF
+| \`ingest --jobs $JOBS\` (worker processes), fresh database | $(f3 "$MIXJ_MED") s | $(f3 "$MIXJ_MIN") s | $(runs_list "$RES/MIXJ.walls") | $(f2 "$MIXJ_CPU") s | $(mib "$MIXJ_RSS") | $(rate "$M_REPORTS" "$MIXJ_MED") | $(rate "$M_RECORDS" "$MIXJ_MED") |
+EOF
+if [ "$PG_DONE" = 1 ]; then
+cat <<EOF
+| the same \`--jobs $JOBS\` into PostgreSQL, fresh database | $(f3 "$PGMIXJ_MED") s | $(f3 "$PGMIXJ_MIN") s | $(runs_list "$RES/PGMIXJ.walls") | $(f2 "$PGMIXJ_CPU") s (client) | $(mib "$PGMIXJ_RSS") | $(rate "$M_REPORTS" "$PGMIXJ_MED") | $(rate "$M_RECORDS" "$PGMIXJ_MED") |
+EOF
+fi
+cat <<EOF
 
 Floors, on the same files (best of $RUNS):
 
@@ -664,8 +680,10 @@ Floors, on the same files (best of $RUNS):
 EOF
 if [ "$PG_DONE" = 1 ]; then
 cat <<EOF
-| PostgreSQL / SQLite (medians, same run) | ≤ ${T_PG_RATIO}× | $(f2 "$PG_RATIO")× | $V_PG |
+| PostgreSQL / SQLite (medians, same run), one process each | ≤ ${T_PG_RATIO}× | $(f2 "$PG_RATIO")× | $V_PG |
+| PostgreSQL / SQLite (medians, same run), both \`--jobs $JOBS\` | ≤ ${T_PG_RATIO}× | $(f2 "$PGJ_RATIO")× | $V_PGJ |
 | PostgreSQL counts = summary.json | as above | | $(ok_word "$PGMIX_OK") |
+| \`--jobs $JOBS\` counts = summary.json (SQLite, PostgreSQL) | as above | | $(ok_word "$MIXJ_OK"), $(ok_word "$PGMIXJ_OK") |
 
 PostgreSQL rows: \`--db postgresql://dmarc@127.0.0.1:PORT/bench\`, a throwaway PostgreSQL
 server started by \`tests/servers/pg.sh\` on loopback (fsync, synchronous_commit and
@@ -840,6 +858,7 @@ log "mixed:     ours $(f3 "$MIX_MED") s (min $(f3 "$MIX_MIN")), floor $(f3 "$FM_
 log "re-ingest: ours $(f3 "$MIX_RE_MED") s (min $(f3 "$MIX_RE_MIN")), duplicates check $(ok_word "$MIX_RE_OK")"
 if [ "$PG_DONE" = 1 ]; then
     log "postgres:  ours $(f3 "$PGMIX_MED") s (min $(f3 "$PGMIX_MIN")), $(ratio "$PGMIX_MED" "$MIX_MED")x SQLite; re-ingest $(f3 "$PGMIX_RE_MED") s; $V_PG"
+    log "--jobs $JOBS:   SQLite $(f3 "$MIXJ_MED") s, PostgreSQL $(f3 "$PGMIXJ_MED") s, $(ratio "$PGMIXJ_MED" "$MIXJ_MED")x; $V_PGJ"
 fi
 if [ "$QUICK" != 1 ]; then
     log "big xml:   ours $(f3 "$BXML_MED") s (min $(f3 "$BXML_MIN")), xmllint --stream $(f3 "$FB_XML_MIN") s, ratio $(ratio "$BXML_MED" "$FB_XML_MIN")x, RSS $(mib "$BXML_RSS"); time $V_BXML_TIME, RSS $V_BXML_RSS"

@@ -32,13 +32,25 @@ snapshot() {	# DB OUT
 	"$BIN" --db "$1" quarantine list 2>&1 | sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}Z//; s/^ *[0-9]+ +[0-9]+ //' \
 	    | sort >"$2.quarantine"
 	# every rollup and what their triggers keep (a grouped transaction
-	# settles them before its COMMIT, 028; one by one, the row triggers do)
-	for _t in rollup_day rollup_src rollup_src_span rollup_hours rollup_org ov_domain \
-	    ov_reporter rollup_domain_day rollup_domain_span domain_summary; do
-		echo "== $_t"
-		sqlite3 "$1" "SELECT * FROM $_t" | sort
+	# settles them before its COMMIT, 028; one by one, the row triggers do);
+	# the overview's rows by domain and reporter name, not by their ids and
+	# bits, which follow the order domains and reporters came in (on
+	# PostgreSQL, through tests/pg/run.sh, a group settles in key order)
+	printf '%s\n' "$ROLLUP_DUMPS" | while IFS=: read -r _n _sql; do
+		echo "== $_n"
+		sqlite3 "$1" "$_sql" | LC_ALL=C sort
 	done >"$2.rollups" 2>&1
 }
+ROLLUP_DUMPS="day:SELECT * FROM rollup_day
+src:SELECT * FROM rollup_src
+srcspan:SELECT * FROM rollup_src_span
+hours:SELECT * FROM rollup_hours
+org:SELECT * FROM rollup_org
+domday:SELECT d.policy_domain, t.day, t.messages, t.dmarc_pass, t.spf_aligned, t.dkim_aligned, t.forwarded, t.auth_failure, t.spoofing FROM rollup_domain_day t JOIN ov_domain d ON d.id = t.domain_id
+domdayorg:SELECT d.policy_domain, t.day, r.org FROM rollup_domain_day t JOIN ov_domain d ON d.id = t.domain_id JOIN ov_reporter r ON r.domain_id = t.domain_id AND (t.orgs & r.bit) <> 0
+domspan:SELECT d.policy_domain, t.level, t.start, t.messages, t.dmarc_pass, t.spf_aligned, t.dkim_aligned, t.forwarded, t.auth_failure, t.spoofing, t.first_day, t.last_day FROM rollup_domain_span t JOIN ov_domain d ON d.id = t.domain_id
+domspanorg:SELECT d.policy_domain, t.level, t.start, r.org FROM rollup_domain_span t JOIN ov_domain d ON d.id = t.domain_id JOIN ov_reporter r ON r.domain_id = t.domain_id AND (t.orgs & r.bit) <> 0
+summary:SELECT policy_domain, reports, first_begin, last_begin, last_end, p, sp, np, pct, testing, messages FROM domain_summary"
 run() {	# NAME DB ARGS... -> $T/NAME.rc
 	_n=$1 _db=$2; shift 2
 	"$BIN" --db "$_db" ingest --no-progress --json "$@" >"$T/$_n.json" 2>"$T/$_n.err"
