@@ -35,6 +35,8 @@ typedef struct sq_store {
 	struct sq_prof *prof;	/* $DMARCSCOPE_SQL_PROFILE (sqlite_prof.c), or NULL */
 	int stage;		/* this transaction's rollup rows wait in the stage
 				 * tables (store_sqlite_stage.c) */
+	int64_t staged;		/* rows in them since the last settle */
+	int units;		/* "unit" savepoints set in this transaction */
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))
@@ -59,10 +61,13 @@ void sq_batch_forget(sq_store *q);
 void sq_batch_discard(sq_store *q);
 void sq_batch_free(sq_store *q);
 /* A grouped transaction's rollups (store_sqlite_stage.c): staged from its
- * first "unit" savepoint on (begin; nothing outside a transaction), moved to
- * their tables before the COMMIT (settle), forgotten when it ends (end). */
+ * second "unit" savepoint on (begin; nothing outside a transaction), moved
+ * to their tables before the COMMIT (settle), forgotten when it ends (end). */
 int sq_stage_begin(sq_store *q);
 int sq_stage_settle(sq_store *q);
+/* Settles early when the stage holds SQ_STAGE_MAX rows (a large report's
+ * source rows): called before a rollup row joins the batch. */
+int sq_stage_bound(sq_store *q);
 void sq_stage_end(sq_store *q);
 /* Bulk mode on/off (store_sqlite_ckpt.c); sq_bulk_stop before closing. */
 int sq_bulk(store *s, int on);

@@ -261,6 +261,8 @@ flush_rollup(sq_store *q, int k)
 	b->nroll[k] = 0;
 	if ((st = batch_stmt(q, t, n)) == NULL)
 		return STORE_ERR;
+	if (q->stage)
+		q->staged += n;
 	for (int r = 0; r < n; r++)
 		for (int c = 0; c < ncols; c++) {
 			const bval *v = &b->roll[k][r][c];
@@ -344,6 +346,8 @@ roll_row(sq_store *q, int k)
 {
 	struct sq_batch *b = batch_get(q);
 
+	if (sq_stage_bound(q) != STORE_OK)	/* a large stage settled first */
+		return NULL;
 	if (b->nroll[k] == BATCH && sq_batch_flush(q) != STORE_OK)
 		return NULL;
 	return b->roll[k][b->nroll[k]++];

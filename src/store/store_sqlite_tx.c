@@ -126,7 +126,12 @@ sq_tx(store *s, enum stmt i, const char *what)
 	return rc;
 }
 
-int sq_begin(store *s) { return sq_tx(s, S_BEGIN, "begin"); }
+int
+sq_begin(store *s)
+{
+	SQ(s)->units = 0;
+	return sq_tx(s, S_BEGIN, "begin");
+}
 
 /* A grouped transaction settles its staged rollups first; a settle that
  * fails fails the commit (the caller rolls back). */
@@ -180,9 +185,11 @@ sq_mark_op(store *s, const char *name, int op)
 		return STORE_ERR;
 	}
 	/* A "unit" savepoint is a message of a grouped transaction: its
-	 * rollups are staged from the first one on (before the savepoint, so
-	 * that rolling a message back keeps the stage tables). */
-	if (i == 0 && op == 0 && sq_stage_begin(q) != STORE_OK)
+	 * rollups are staged from the second one on (a transaction of one
+	 * large report keeps to the triggers: the stage would hold its source
+	 * rows in memory), begun before the savepoint, so that rolling a
+	 * message back keeps the stage tables. */
+	if (i == 0 && op == 0 && ++q->units >= 2 && sq_stage_begin(q) != STORE_OK)
 		return STORE_ERR;
 	return run(q, stmt(q, tab[i][op]), "savepoint");
 }
