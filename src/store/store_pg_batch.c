@@ -89,16 +89,19 @@ static const char auth_types[] = "iisssss";
 #define NAUTH (int)(sizeof(auth_types) - 1)
 #define NCOL (NREC + NREASON + 2 * NAUTH)
 
+/* The records' columns, as the unnest statement and COPY write them. */
+#define REC_COLS "id, report_id, policy_domain, source_ip, ip_family, count, disposition, " \
+	"dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, envelope_from, envelope_to, " \
+	"ndkim, nspf, nreasons, spf_cat, dkim_cat, dkim_signed_aligned, reporter_pass, mismatch, " \
+	"reasons_mask, spf_domain, spf_result, dkim_domain, dkim_result, dkim_pass_domains, " \
+	"sender_kind, sender_id, service, cls, path, expl"
+
 /* COPY: the four tables, their columns (the first, the record id, is
  * written at the flush), and the records' column defaults (the unnest
  * statement's coalesce: -1 none) for a record without analysis. */
 enum { CT_REC, CT_REASON, CT_DKIM, CT_SPF, CT__COUNT };
 static const char *const copy_sql[CT__COUNT] = {
-	"COPY records(id, report_id, policy_domain, source_ip, ip_family, count, disposition, "
-	"dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, envelope_from, envelope_to, "
-	"ndkim, nspf, nreasons, spf_cat, dkim_cat, dkim_signed_aligned, reporter_pass, mismatch, "
-	"reasons_mask, spf_domain, spf_result, dkim_domain, dkim_result, dkim_pass_domains, "
-	"sender_kind, sender_id, service, cls, path, expl) FROM STDIN",
+	"COPY records(" REC_COLS ") FROM STDIN",
 	"COPY record_reasons(record_id, idx, type, raw_type, comment) FROM STDIN",
 	"COPY auth_dkim(record_id, idx, domain, selector, result, raw_result, human_result) "
 	"FROM STDIN",
@@ -346,12 +349,8 @@ records_sql(void)
 	dbuf_addstr(&s, " WITH ORDINALITY AS t(");
 	cols(&s, NREC);
 	dbuf_addstr(&s, ", ord)), "
-	    "i1 AS (INSERT INTO records(id, report_id, policy_domain, source_ip, ip_family, "
-	    "count, disposition, dkim, spf, raw_disposition, raw_dkim, raw_spf, header_from, "
-	    "envelope_from, envelope_to, ndkim, nspf, nreasons, spf_cat, dkim_cat, "
-	    "dkim_signed_aligned, reporter_pass, mismatch, reasons_mask, spf_domain, spf_result, "
-	    "dkim_domain, dkim_result, dkim_pass_domains, sender_kind, sender_id, service, cls, "
-	    "path, expl) SELECT id, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, "
+	    "i1 AS (INSERT INTO records(" REC_COLS ") "
+	    "SELECT id, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, "
 	    "c15, c16, c17, coalesce(c18, 2), coalesce(c19, 2), coalesce(c20, 0), "
 	    "coalesce(c21, 0), coalesce(c22, 0), coalesce(c23, 0), c24, c25, c26, c27, c28, "
 	    "coalesce(c29, 0), c30, c31, coalesce(c32, 3), coalesce(c33, 5), coalesce(c34, 0) "
