@@ -247,20 +247,21 @@ def concurrent_enrich():
                            ["--concurrency", "4", "--skip", "rdap"], capture_output=True,
                            text=True)
         res[i] = (r.returncode, r.stdout, r.stderr)
-    # Both runs must overlap, however loaded the machine. The test holds hosts
-    # in SHARE mode: reading and claiming (FOR UPDATE, ROW SHARE) go on, the
-    # first write of results (ROW EXCLUSIVE) waits. Once both runs wait there,
-    # each holds a claimed batch of its own, and the gate lets them go. (With
-    # an exclusive gate, one loaded run once did all 203 hosts before the
-    # other claimed any.)
+    # Both runs must overlap, however loaded the machine. A run's first write
+    # to host_dnsbl comes after its first claim (sync writes hosts, a claim
+    # enrich_claims, both committed at once), so the test holds host_dnsbl in
+    # SHARE mode: each run claims a batch, looks it up and waits at its first
+    # DNSBL result. Once both wait there, each holds a batch of its own, and
+    # the gate lets them go. (A gate on hosts stopped both runs at the sync,
+    # before any claim: one loaded run then did all 203 hosts.)
     gate = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    gate.stdin.write("BEGIN;\nLOCK TABLE hosts IN SHARE MODE;\n"
+    gate.stdin.write("BEGIN;\nLOCK TABLE host_dnsbl IN SHARE MODE;\n"
                      "SELECT 'locked';\n")
     gate.stdin.flush()
     for _ in range(300):	# the lock is granted once the session's own query holds it
         if int(psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                    "WHERE c.relname = 'hosts' AND l.mode = 'ShareLock' AND "
+                    "WHERE c.relname = 'host_dnsbl' AND l.mode = 'ShareLock' AND "
                     "l.granted", dsn)) > 0:
             break
         time.sleep(0.1)
@@ -270,7 +271,7 @@ def concurrent_enrich():
     waiting = 0
     for _ in range(1200):	# 120 s for two ASan binaries to start under load
         waiting = int(psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON "
-                           "c.oid = l.relation WHERE c.relname = 'hosts' AND NOT l.granted",
+                           "c.oid = l.relation WHERE c.relname = 'host_dnsbl' AND NOT l.granted",
                            dsn))
         if waiting >= 2 or not any(t.is_alive() for t in th):
             break
