@@ -200,6 +200,9 @@ int pg_batch_src(pg_store *q, const store_rollup_src *r);
 int pg_batch_org(pg_store *q, const store_rollup_org *r);
 int pg_batch_hours(pg_store *q, const store_rollup_hours *r);
 int pg_batch_flush(pg_store *q);
+int pg_batch_savepoint(pg_store *q, const char *name);
+int pg_batch_released(pg_store *q, const char *name);
+int pg_batch_rolled_back_to(pg_store *q, const char *name);
 void pg_batch_discard(pg_store *q);
 void pg_batch_free(pg_store *q);
 /* Before statement sql runs on the primary: the pending batch queued, and,

@@ -313,18 +313,28 @@ pgs_mark(store *s, const char *n)
 		if (pg_stage_first_unit(q) && pg_defer_text(q, PG_STAGE_ON, "staging") != STORE_OK)
 			return STORE_ERR;
 	}
+	if (pg_batch_savepoint(q, n) != STORE_OK)	/* where the held records stand */
+		return STORE_ERR;
 	return mark_op(s, n, "SAVEPOINT", 1);
 }
-static int pgs_mark_release(store *s, const char *n) { return mark_op(s, n, "RELEASE SAVEPOINT", 1); }
+
+static int
+pgs_mark_release(store *s, const char *n)
+{
+	if (mark_op(s, n, "RELEASE SAVEPOINT", 1) != STORE_OK)
+		return STORE_ERR;
+	return pg_batch_released(PG(s), n);
+}
 
 /* Sent now with what waits (a deferred statement that failed fails this
  * too: the message then rolls back whole), the release deferred. */
 static int
 pgs_mark_rollback(store *s, const char *n)
 {
-	/* pending records came after the newest savepoint: dropping them is
-	 * their rollback */
-	pg_batch_discard(PG(s));
+	/* the records held since the savepoint, and the rollup rows pending
+	 * (after the newest one): dropping them is their rollback */
+	if (pg_batch_rolled_back_to(PG(s), n) != STORE_OK)
+		return STORE_ERR;
 	if (mark_op(s, n, "ROLLBACK TO SAVEPOINT", 0) != STORE_OK)
 		return STORE_ERR;
 	pg_stage_rolled_back(PG(s));

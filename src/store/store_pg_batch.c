@@ -16,13 +16,25 @@
  *     the records take their ids from the table's identity sequence inside
  *     the statement (unnest ... WITH ORDINALITY, nextval), and the auth rows
  *     join on the record's position in the batch (data-modifying CTEs);
- *     A large report's records (its batch after one that filled up) go by
- *     COPY instead, MAX_COPY a time: the rows are kept in COPY's text format
- *     without their record id, the ids are drawn from the sequence in one
- *     query at the flush (in order, so the records keep theirs), and the
- *     records, reasons, DKIM and SPF rows are copied in, after the queue is
- *     sent (COPY does not travel in a pipeline).  The executor's work per
- *     row of the unnest statement was about twice COPY's;
+ *     A grouped transaction's records (group commit: "unit" savepoints),
+ *     and a large report's (its batch after one that filled up), go by COPY
+ *     instead: the rows are kept in COPY's text format without their record
+ *     id, the ids are drawn from the sequence in one query at the flush (in
+ *     order, so the records keep theirs), and the records, reasons, DKIM and
+ *     SPF rows are copied in, after the queue is sent (COPY does not travel
+ *     in a pipeline).  The executor's work per row of the unnest statement
+ *     was about twice COPY's.  COPY rows are held across statements and
+ *     messages, and copied: before the COMMIT; before a statement that
+ *     names the records' tables (or deletes reports); at a message's start
+ *     or a savepoint's end once HOLD_RECS wait; and, MAX_COPY a time, when
+ *     that many came after the innermost open savepoint.  A savepoint
+ *     records where the held rows stood (hmark); its rollback drops those
+ *     after it.  Rows are only ever sent from the innermost savepoint's
+ *     mark on, so a rollback to any savepoint finds the rows from before it
+ *     still held, or sent before it was set (a statement naming the
+ *     records' tables is the exception, and its savepoints' rollback is an
+ *     error).  On the mixed corpus this took a third off the server's time
+ *     (PERFORMANCE.md, session 9);
  *   - one statement per rollup table (day, source, reporter, hour), rows
  *     merged by key first (PostgreSQL refuses a command that updates one
  *     row twice) and written in key order (so concurrent writers lock
@@ -59,10 +71,12 @@
  *
  * Exports (pg_priv.h): pg_batch_record, pg_batch_day, pg_batch_src,
  * pg_batch_org, pg_batch_hours, pg_batch_flush, pg_batch_ready,
+ * pg_batch_savepoint, pg_batch_released, pg_batch_rolled_back_to,
  * pg_batch_discard, pg_batch_forget_prepared, pg_batch_free, pg_stage_bulk,
  * pg_stage_unit, pg_stage_first_unit, pg_stage_rolled_back, pg_stage_end, pg_stage_settle,
  * pg_stage_grouped, pg_names_rollup.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +92,9 @@
 #define MAX_COPY_BYTES (32u << 20)	/* COPY text per batch */
 #define MAX_BYTES (8u << 20)	/* array text per batch */
 #define MAX_ROLL 512		/* distinct rollup rows per table */
+#define HOLD_RECS 4096		/* held COPY rows copied at a savepoint's end */
+#define HOLD_BYTES (8u << 20)
+#define MAX_MARKS 8		/* savepoints open at once (unit, msg, doc) */
 
 /* The record statement's array parameters: records (34), reasons (5),
  * DKIM (7), SPF (7); 'i' bigint[], 's' text[]. */
@@ -182,6 +199,18 @@ typedef struct rset {
 	int n;
 } rset;
 
+/* Where a savepoint was set in the held COPY rows: each table's row count
+ * and text length then.  Tainted: rows from before it were sent while it
+ * was open (only for a statement naming the records' tables), so its
+ * rollback cannot give them back. */
+typedef struct hmark {
+	char name[8];
+	int n[CT__COUNT];
+	size_t len[CT__COUNT];
+	size_t bytes;
+	int tainted;
+} hmark;
+
 struct pg_batch {
 	dbuf col[NCOL];		/* element lists, without the braces */
 	int nrec, nreason, ndkim, nspf;
@@ -200,6 +229,10 @@ struct pg_batch {
 	dbuf crow[CT__COUNT];	/* COPY rows, each without its first column */
 	int *cord[CT__COUNT];	/* auth rows: their record's position (1-based) */
 	int ccap[CT__COUNT];
+	int64_t *rid;		/* held records' ids, drawn for a prefix (nrid) */
+	int nrid, ridcap;
+	hmark mark[MAX_MARKS];	/* the open savepoints, innermost last */
+	int nmark;
 };
 
 /* ---- COPY rows ------------------------------------------------------------------- */
@@ -471,7 +504,7 @@ batch_get(pg_store *q)
 }
 
 static void
-batch_reset(struct pg_batch *b)
+records_reset(struct pg_batch *b)
 {
 	for (int i = 0; i < NCOL; i++)
 		dbuf_reset(&b->col[i]);
@@ -479,10 +512,91 @@ batch_reset(struct pg_batch *b)
 		dbuf_reset(&b->crow[t]);
 	b->copy = 0;
 	b->nrec = b->nreason = b->ndkim = b->nspf = 0;
+	b->nrid = 0;
 	b->bytes = 0;
+}
+
+static void
+rollups_reset(struct pg_batch *b)
+{
 	for (int t = 0; t < RT__COUNT; t++)
 		b->roll[t].n = 0;
 	arena_reset(&b->strings);
+}
+
+static void
+batch_reset(struct pg_batch *b)
+{
+	records_reset(b);
+	rollups_reset(b);
+}
+
+/* ---- held COPY rows and savepoints ----------------------------------------------- */
+
+static int *
+row_count(struct pg_batch *b, int t)
+{
+	return t == CT_REC ? &b->nrec : t == CT_REASON ? &b->nreason : t == CT_DKIM ? &b->ndkim :
+	    &b->nspf;
+}
+
+static const hmark *
+inner_mark(const struct pg_batch *b)
+{
+	return b->nmark > 0 ? &b->mark[b->nmark - 1] : NULL;
+}
+
+/* The held rows back to where mark m was set (those after it are dropped). */
+static void
+truncate_to(struct pg_batch *b, const hmark *m)
+{
+	for (int t = 0; t < CT__COUNT; t++) {
+		*row_count(b, t) = m->n[t];
+		b->crow[t].len = m->len[t];
+	}
+	b->bytes = m->bytes;
+	if (b->nrid > b->nrec)
+		b->nrid = b->nrec;
+	if (b->nrec == 0)
+		records_reset(b);
+}
+
+/* Every held row was sent: the marks point at the empty start now, and
+ * an open savepoint with rows before it is tainted (see hmark). */
+static void
+marks_sent_all(struct pg_batch *b)
+{
+	for (int i = 0; i < b->nmark; i++) {
+		hmark *m = &b->mark[i];
+
+		if (m->n[CT_REC] > 0)
+			m->tainted = 1;
+		memset(m->n, 0, sizeof(m->n));
+		memset(m->len, 0, sizeof(m->len));
+		m->bytes = 0;
+	}
+}
+
+/* Is one of the records' tables named in sql (as a word), or are reports
+ * deleted (their records go with them)?  Then the held rows go first. */
+static int
+names_records(const char *sql)
+{
+	static const char *const tables[] = { "records", "record_reasons", "auth_dkim", "auth_spf" };
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		size_t n = strlen(tables[i]);
+
+		for (const char *p = strstr(sql, tables[i]); p != NULL; p = strstr(p + 1, tables[i])) {
+			char before = p > sql ? p[-1] : ' ', after = p[n];
+
+			if (!(before == '_' || isalnum((unsigned char)before)) &&
+			    !(after == '_' || isalnum((unsigned char)after)))
+				return 1;
+		}
+	}
+	return (strstr(sql, "DELETE") != NULL || strstr(sql, "TRUNCATE") != NULL) &&
+	    strstr(sql, "reports") != NULL;
 }
 
 static int
@@ -571,73 +685,89 @@ staging(pg_store *q)
 	    PQtransactionStatus(q->conn) != PQTRANS_IDLE;
 }
 
-/* A COPY batch: the queue sent with the query that draws the records' ids
- * (one round trip), then each table's rows copied in, every row with its
- * record's id in front. */
+/* The held COPY rows after mark `from` (all of them when NULL): the queue
+ * sent with the query that draws their records' ids (one round trip), then
+ * each table's rows copied in, every row with its record's id in front; the
+ * rows sent are dropped. */
 static int
-copy_flush(pg_store *q)
+copy_flush(pg_store *q, const hmark *from)
 {
 	static const char *const what[CT__COUNT] = { "storing records", "storing reasons",
 	    "storing DKIM results", "storing SPF results" };
+	static const hmark start;
 	struct pg_batch *b = q->batch;
+	const hmark *f = from != NULL ? from : &start;
 	const int nrow[CT__COUNT] = { b->nrec, b->nreason, b->ndkim, b->nspf };
+	int nids = b->nrec - b->nrid;
 	char nbuf[24], name[24];
 	const char *v[1] = { nbuf };
 	PGresult *r = NULL;
-	int64_t *ids;
 	dbuf out;
 	int rc = STORE_OK;
 
+	if (b->nrec == f->n[CT_REC])
+		return STORE_OK;
+	/* ids for every held record without one, in order: rows held before
+	 * the mark keep theirs for later, below the ones sent now */
+	if (b->nrec > b->ridcap) {
+		b->ridcap = b->nrec > 2 * b->ridcap ? b->nrec : 2 * b->ridcap;
+		b->rid = xrealloc(b->rid, (size_t)b->ridcap * sizeof(*b->rid));
+	}
 	if (prepare(q, ST_IDS) != STORE_OK)
 		return STORE_ERR;
-	snprintf(nbuf, sizeof(nbuf), "%d", b->nrec);
+	snprintf(nbuf, sizeof(nbuf), "%d", nids);
 	snprintf(name, sizeof(name), "batch%d", ST_IDS);
 	if (pg_pipeline(q, name, NULL, 1, v, "numbering records", &r) != STORE_OK)
 		return STORE_ERR;
-	if (PQntuples(r) != b->nrec) {
+	if (PQntuples(r) != nids) {
 		snprintf(q->err, sizeof(q->err), "numbering records: %d ids for %d records",
-		    PQntuples(r), b->nrec);
+		    PQntuples(r), nids);
 		PQclear(r);
 		return STORE_ERR;
 	}
-	ids = xcalloc((size_t)b->nrec, sizeof(*ids));
-	for (int i = 0; i < b->nrec; i++)
-		ids[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	for (int i = 0; i < nids; i++)
+		b->rid[b->nrid + i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	b->nrid = b->nrec;
 	PQclear(r);
 	dbuf_init(&out, (size_t)512 << 20);
 	for (int t = 0; t < CT__COUNT && rc == STORE_OK; t++) {
-		const char *p = b->crow[t].data, *e;
+		const char *p = b->crow[t].data + f->len[t], *e;
 
-		if (nrow[t] == 0)
+		if (nrow[t] == f->n[t])
 			continue;
 		dbuf_reset(&out);
-		for (int i = 0; i < nrow[t]; i++, p = e + 1) {
+		for (int i = f->n[t]; i < nrow[t]; i++, p = e + 1) {
 			int ord = t == CT_REC ? i + 1 : b->cord[t][i];
 
 			e = memchr(p, '\n', b->crow[t].len - (size_t)(p - b->crow[t].data));
-			if (e == NULL || ord < 1 || ord > b->nrec)
+			if (e == NULL || ord <= f->n[CT_REC] || ord > b->nrec)
 				panic("store: a COPY batch out of step (%s)", what[t]);
-			dbuf_printf(&out, "%" PRId64 "\t", ids[ord - 1]);
+			dbuf_printf(&out, "%" PRId64 "\t", b->rid[ord - 1]);
 			dbuf_add(&out, p, (size_t)(e - p) + 1);
 		}
 		rc = pg_copy_in(q, copy_sql[t], out.data, out.len, what[t]);
 	}
 	dbuf_free(&out);
-	free(ids);
+	if (from != NULL)
+		truncate_to(b, from);
+	else {
+		records_reset(b);
+		marks_sent_all(b);
+	}
 	return rc;
 }
 
 /* The batch's statements join the deferred queue (pg_queue.c): they travel
  * with the next statement that needs an answer, or the commit. */
 static int
-flush_now(pg_store *q)
+flush_now(pg_store *q, int all)
 {
 	struct pg_batch *b = q->batch;
 	int stage = staging(q);
 	char name[24];
 
 	if (b->nrec > 0 && b->copy) {
-		if (copy_flush(q) != STORE_OK)
+		if (all && copy_flush(q, NULL) != STORE_OK)
 			return STORE_ERR;
 	} else if (b->nrec > 0) {
 		char **v;
@@ -649,6 +779,7 @@ flush_now(pg_store *q)
 			v[i] = pg_array(&b->col[i]);
 		if (pg_queue_add(q, "batch0", NCOL, v, "storing records") != STORE_OK)
 			return STORE_ERR;
+		records_reset(b);
 	}
 	for (int t = 0; t < RT__COUNT; t++) {
 		int st = ST_OF(t, stage ? K_STAGE : K_UPSERT);
@@ -667,8 +798,10 @@ flush_now(pg_store *q)
 	return STORE_OK;
 }
 
-int
-pg_batch_flush(pg_store *q)
+/* all: the held COPY rows too (before the COMMIT, or a statement that
+ * names the records' tables); otherwise they wait. */
+static int
+batch_flush(pg_store *q, int all)
 {
 	struct pg_batch *b = q->batch;
 	int rc;
@@ -676,9 +809,18 @@ pg_batch_flush(pg_store *q)
 	if (b == NULL || batch_empty(b))
 		return STORE_OK;
 	b->was_full = 0;	/* maybe_flush sets it again after a full batch */
-	rc = flush_now(q);
-	batch_reset(b);		/* written, or dropped with the failed transaction */
+	rc = flush_now(q, all);
+	if (rc != STORE_OK)
+		batch_reset(b);	/* dropped with the failed transaction */
+	else
+		rollups_reset(b);	/* written (the records by flush_now) */
 	return rc;
+}
+
+int
+pg_batch_flush(pg_store *q)
+{
+	return batch_flush(q, 1);
 }
 
 int
@@ -736,7 +878,7 @@ pg_batch_ready(pg_store *q, const char *sql)
 
 	if (b == NULL)
 		return STORE_OK;
-	if (pg_batch_flush(q) != STORE_OK)
+	if (batch_flush(q, sql == NULL || names_records(sql)) != STORE_OK)
 		return STORE_ERR;
 	if ((b->unsettled != 0 || pg_changes_pending(q)) && pg_names_rollup(sql))
 		return settle(q);
@@ -754,8 +896,104 @@ pg_stage_settle(pg_store *q)
 void
 pg_batch_discard(pg_store *q)
 {
-	if (q->batch != NULL)
+	if (q->batch != NULL) {
 		batch_reset(q->batch);
+		q->batch->nmark = 0;
+	}
+}
+
+/*
+ * Savepoint n is set (called before its SAVEPOINT is queued).  At a
+ * message's start outside any savepoint, HOLD_RECS held rows or more are
+ * copied first.  Error: more than MAX_MARKS open.
+ */
+int
+pg_batch_savepoint(pg_store *q, const char *n)
+{
+	struct pg_batch *b = batch_get(q);
+	hmark *m;
+
+	/* rows of the array statement and rollup rows are written before it */
+	if (batch_flush(q, 0) != STORE_OK)
+		return STORE_ERR;
+	if (b->nmark == 0 && b->copy && (b->nrec >= HOLD_RECS || b->bytes >= HOLD_BYTES) &&
+	    copy_flush(q, NULL) != STORE_OK)
+		return STORE_ERR;
+	if (b->nmark == MAX_MARKS) {
+		snprintf(q->err, sizeof(q->err), "savepoint %s: more than %d open", n, MAX_MARKS);
+		return STORE_ERR;
+	}
+	m = &b->mark[b->nmark++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", n);
+	for (int t = 0; t < CT__COUNT; t++) {
+		m->n[t] = *row_count(b, t);
+		m->len[t] = b->crow[t].len;
+	}
+	m->bytes = b->bytes;
+	return STORE_OK;
+}
+
+/* The newest savepoint named n, or -1. */
+static int
+find_mark(const struct pg_batch *b, const char *n)
+{
+	for (int i = b->nmark - 1; i >= 0; i--)
+		if (strcmp(b->mark[i].name, n) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Savepoint n was released (its RELEASE queued): it and those set after it
+ * are closed.  Rows after the savepoint now innermost (all, outside any)
+ * are copied once HOLD_RECS or more wait there: sent in its scope, a
+ * rollback to it takes them back on the server as it drops them here.
+ */
+int
+pg_batch_released(pg_store *q, const char *n)
+{
+	struct pg_batch *b = q->batch;
+	const hmark *m;
+	int i;
+
+	if (b == NULL || (i = find_mark(b, n)) < 0)
+		return STORE_OK;
+	b->nmark = i;
+	m = inner_mark(b);
+	if (b->copy && (b->nrec - (m != NULL ? m->n[CT_REC] : 0) >= HOLD_RECS ||
+	    b->bytes - (m != NULL ? m->bytes : 0) >= HOLD_BYTES))
+		return copy_flush(q, m);
+	return STORE_OK;
+}
+
+/*
+ * Before ROLLBACK TO SAVEPOINT n (and its RELEASE): the held rows after it
+ * are dropped, and the rollup rows not yet written (they came after the
+ * newest savepoint).  Error: rows from before it were sent while it was
+ * open (tainted), which its rollback takes back on the server.
+ */
+int
+pg_batch_rolled_back_to(pg_store *q, const char *n)
+{
+	struct pg_batch *b = q->batch;
+	int i;
+
+	if (b == NULL)
+		return STORE_OK;
+	rollups_reset(b);
+	if ((i = find_mark(b, n)) < 0) {
+		records_reset(b);	/* no held rows before it (none held) */
+		return STORE_OK;
+	}
+	if (b->mark[i].tainted) {
+		snprintf(q->err, sizeof(q->err), "rolling back to %s: records written before it "
+		    "would be lost", n);
+		return STORE_ERR;
+	}
+	truncate_to(b, &b->mark[i]);
+	b->nmark = i;
+	return STORE_OK;
 }
 
 /* The connection was made again: the batch statements are prepared anew
@@ -784,6 +1022,7 @@ pg_batch_free(pg_store *q)
 		dbuf_free(&b->crow[t]);
 		free(b->cord[t]);
 	}
+	free(b->rid);
 	for (int i = 0; i < ST__COUNT; i++)
 		free(b->sql[i]);
 	arena_free(&b->strings);
@@ -854,6 +1093,7 @@ pg_stage_end(pg_store *q)
 		q->batch->unsettled = 0;
 		q->batch->units = q->batch->fills = q->batch->locked = 0;
 		q->batch->was_full = 0;
+		q->batch->nmark = 0;
 	}
 	pg_changes_clear(q);
 }
@@ -863,16 +1103,22 @@ static int
 maybe_flush(pg_store *q)
 {
 	struct pg_batch *b = q->batch;
-	int full = b->copy ? b->nrec >= MAX_COPY || b->bytes >= MAX_COPY_BYTES :
+	const hmark *m = inner_mark(b);
+	int full = b->copy ? b->nrec - (m != NULL ? m->n[CT_REC] : 0) >= MAX_COPY ||
+	    b->bytes - (m != NULL ? m->bytes : 0) >= MAX_COPY_BYTES :
 	    b->nrec >= MAX_RECS || b->bytes >= MAX_BYTES;
+	int rfull = 0, rc = STORE_OK;
 
 	for (int t = 0; t < RT__COUNT; t++)
-		full |= b->roll[t].n >= MAX_ROLL;
+		rfull |= b->roll[t].n >= MAX_ROLL;
 	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE)
 		return pg_batch_flush(q);
-	if (full) {
-		int rc = pg_batch_flush(q);
-
+	if (full || rfull) {
+		/* held COPY rows: those after the innermost savepoint */
+		if (full && b->copy)
+			rc = copy_flush(q, m);
+		if (rc == STORE_OK)
+			rc = batch_flush(q, 0);
 		b->fills++;
 		b->was_full = 1;
 		return rc;
@@ -1020,10 +1266,12 @@ pg_batch_record(pg_store *q, int64_t report_id, const char *domain, const dm_rec
 	struct pg_batch *b = batch_get(q);
 	int n = b->nrec, c = 0;
 
-	/* A batch's first record decides: COPY when the batch before it was
+	/* A batch's first record decides: COPY in a grouped transaction, whose
+	 * records are held across its messages, or when the batch before it was
 	 * full (a large report, in a transaction: its flush comes later). */
 	if (n == 0)
-		b->copy = b->was_full && PQtransactionStatus(q->conn) != PQTRANS_IDLE;
+		b->copy = (b->was_full || b->units > 0) &&
+		    PQtransactionStatus(q->conn) != PQTRANS_IDLE;
 	el_int(b, c++, n, report_id);
 	el_text(b, c++, n, domain);
 	el_text(b, c++, n, rec->source_ip);

@@ -8,7 +8,8 @@
  * for a large one once its batch fills; rows settled before a read
  * that names a rollup and before the COMMIT, a savepoint's rollback taking
  * its stage rows along (and undoing a settle after it), a rolled-back
- * transaction all of them, a second grouped writer waiting for the first.
+ * transaction all of them, a second grouped writer waiting for the first;
+ * a grouped transaction's records held across its messages and savepoints.
  *
  * Needs DMARCSCOPE_TEST_PG=postgresql://... (an empty database; tests/pg/core.sh
  * sets it); without it every test is skipped.
@@ -210,7 +211,8 @@ scalar(store *s, const char *sql)
 	PGresult *r = PQexec(PG(s)->conn, sql);
 	int64_t n;
 
-	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(PG(s)->conn));
 	n = pg_int(r, 0, 0);
 	PQclear(r);
 	return n;
@@ -412,6 +414,152 @@ changes(store *s)
 	    "('chg.example', 'we\"ird\\.example')");
 }
 
+/* A report of its own for records (outside any transaction); its id. */
+static int64_t
+new_report(store *s, const char *rid)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO reports(org_key, report_id_key, policy_domain, "
+	    "date_begin, date_end, schema, ingested_at) VALUES ('held org', '%s', 'held.example', "
+	    "0, 86400, 'rfc7489', 0) RETURNING id", rid);
+	return scalar(s, sql);
+}
+
+/* n records of report rid, each with one DKIM and one SPF result. */
+static void
+add_records(store *s, int64_t rid, int n)
+{
+	for (int i = 0; i < n; i++) {
+		dm_record r;
+
+		memset(&r, 0, sizeof(r));
+		snprintf(r.source_ip, sizeof(r.source_ip), "192.0.2.%d", i % 250 + 1);
+		r.ip_family = 4;
+		r.count = 1;
+		r.header_from = "held.example";
+		r.ndkim = 1;
+		r.dkim_results[0].domain = "held.example";
+		r.dkim_results[0].result = DM_AUTH_PASS;
+		r.nspf = 1;
+		r.spf_results[0].domain = "held.example";
+		r.spf_results[0].result = DM_AUTH_PASS;
+		assert_int_equal(pg_batch_record(PG(s), rid, "held.example", &r, NULL), STORE_OK);
+	}
+}
+
+/* Records of report rid sent to the server so far (this connection; the
+ * statement goes around the store, so held rows stay held). */
+static int64_t
+sent_records(store *s, int64_t rid)
+{
+	char sql[160];
+
+	assert_int_equal(pg_sync(PG(s)), STORE_OK);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM records WHERE report_id = %lld",
+	    (long long)rid);
+	return scalar(s, sql);
+}
+
+static int64_t
+auth_rows(store *s, const char *table, int64_t rid)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s a JOIN records r ON r.id = "
+	    "a.record_id WHERE r.report_id = %lld", table, (long long)rid);
+	return scalar(s, sql);
+}
+
+/*
+ * A grouped transaction holds its records (COPY rows) across messages: they
+ * reach the server at the COMMIT, before a statement that names their
+ * tables, or once enough wait at a message's end; a message rolled back to
+ * its savepoint drops its own; a large message's full batches inside its
+ * savepoints send only its own rows, so that its rollback leaves the
+ * earlier messages' records whole.
+ */
+static void
+test_held_records(void **state)
+{
+	store *s;
+	int64_t a, b, c, d;
+
+	(void)state;
+	need_server();
+	s = open_store();
+	assert_int_equal(store_bulk(s, 1), STORE_OK);
+	a = new_report(s, "held-a");
+	b = new_report(s, "held-b");
+	c = new_report(s, "held-c");
+	d = new_report(s, "held-d");
+
+	assert_int_equal(store_begin(s), STORE_OK);
+	/* message 1: 3 records, kept past its end */
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	assert_int_equal(store_mark(s, "doc"), STORE_OK);
+	add_records(s, a, 3);
+	assert_int_equal(store_mark_release(s, "doc"), STORE_OK);
+	assert_int_equal(store_mark_release(s, "unit"), STORE_OK);
+	assert_int_equal(sent_records(s, a), 0);
+	/* message 2: rolled back, its 4 records with it */
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	assert_int_equal(store_mark(s, "doc"), STORE_OK);
+	add_records(s, b, 4);
+	assert_int_equal(store_mark_rollback(s, "unit"), STORE_OK);
+	/* message 3: a large report, batches full inside its savepoints (its
+	 * own rows only), then rolled back to its document */
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	assert_int_equal(store_mark(s, "doc"), STORE_OK);
+	add_records(s, c, 9000);
+	assert_int_equal(sent_records(s, c), 8192);
+	assert_int_equal(sent_records(s, a), 0);
+	assert_int_equal(store_mark_rollback(s, "doc"), STORE_OK);
+	assert_int_equal(sent_records(s, c), 0);
+	/* ... and another document of it that stays */
+	assert_int_equal(store_mark(s, "doc"), STORE_OK);
+	add_records(s, d, 5);
+	assert_int_equal(store_mark_release(s, "doc"), STORE_OK);
+	assert_int_equal(store_mark_release(s, "unit"), STORE_OK);
+	assert_int_equal(sent_records(s, a) + sent_records(s, d), 0);
+	/* a statement naming the records' tables: everything held goes first */
+	assert_int_equal(pg_exec_text(PG(s), "UPDATE records SET count = count WHERE false",
+	    "test"), STORE_OK);
+	assert_int_equal(sent_records(s, a), 3);
+	assert_int_equal(sent_records(s, d), 5);
+	/* message 4: 2 more records of report a, sent at the COMMIT */
+	assert_int_equal(store_mark(s, "unit"), STORE_OK);
+	add_records(s, a, 2);
+	assert_int_equal(store_mark_release(s, "unit"), STORE_OK);
+	assert_int_equal(sent_records(s, a), 3);
+	assert_int_equal(store_commit(s), STORE_OK);
+
+	assert_int_equal(sent_records(s, a), 5);
+	assert_int_equal(sent_records(s, b), 0);
+	assert_int_equal(sent_records(s, c), 0);
+	assert_int_equal(sent_records(s, d), 5);
+	assert_int_equal(auth_rows(s, "auth_dkim", a), 5);
+	assert_int_equal(auth_rows(s, "auth_spf", d), 5);
+	/* record ids follow the order the records came in */
+	assert_int_equal(scalar(s, "SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY id) "
+	    "AS prev, report_id, lag(report_id) OVER (ORDER BY id) AS prev_report FROM records "
+	    "WHERE policy_domain = 'held.example') x WHERE prev IS NOT NULL AND "
+	    "report_id < prev_report"), 1);	/* a, d, then a again */
+	{
+		char sql[200];
+
+		/* message 1's records were numbered (below the large report's)
+		 * when the large report's first batch went, though sent later */
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM records WHERE report_id = %lld AND "
+		    "id < (SELECT min(id) FROM records WHERE report_id = %lld)", (long long)a,
+		    (long long)d);
+		assert_int_equal(scalar(s, sql), 3);
+		assert_int_equal(scalar(s, "SELECT min(id) FROM records WHERE policy_domain = "
+		    "'held.example'"), scalar(s, "SELECT min(id) FROM records"));
+	}
+	store_close(s);
+}
+
 static void
 test_changes(void **state)
 {
@@ -478,6 +626,7 @@ main(void)
 		cmocka_unit_test(test_rollback_drops_queue),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_stage),
+		cmocka_unit_test(test_held_records),
 		cmocka_unit_test(test_changes),
 	};
 
