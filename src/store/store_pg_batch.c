@@ -33,7 +33,7 @@
  *     mark on, so a rollback to any savepoint finds the rows from before it
  *     still held, or sent before it was set (a statement naming the
  *     records' tables is the exception, and its savepoints' rollback is an
- *     error).  On the mixed corpus this took a third off the server's time
+ *     error).  On the mixed corpus this took a sixth off the server's time
  *     (PERFORMANCE.md, session 9);
  *   - one statement per rollup table (day, source, reporter, hour), rows
  *     merged by key first (PostgreSQL refuses a command that updates one
